@@ -1,0 +1,156 @@
+"""One pass over the tables of a window: every metric of METRICS.md sections 3-5, as the summary
+of section 7 (exact JSON keys), details (tier thresholds, splits, trends) and tables (daily,
+weekly, per incident, per PR, per deployment, per IAR period)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import dora, pvm, space
+from .pvm import Assumptions
+from .series import clean
+from .tables import NA, EventTables
+from .window import Window
+
+
+@dataclass
+class Analysis:
+    window: Window
+    assumptions: Assumptions
+    summary: dict            # METRICS.md section 7, exactly its keys; None where n/a
+    details: dict            # everything else a headline needs: tier thresholds, lead time split, trends, bands
+    daily: pd.DataFrame      # one row per day of the window
+    weekly: pd.DataFrame     # one row per ISO week overlapping the window
+    incidents: pd.DataFrame  # one row per incident started in the window
+    prs: pd.DataFrame        # one row per PR created in the window
+    deployments: pd.DataFrame  # one row per production deployment in the window
+    iar_periods: pd.DataFrame
+
+
+def _time(ns: np.ndarray) -> pd.Series:
+    ns = np.asarray(ns, dtype=np.int64)
+    return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
+
+
+def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None) -> Analysis:
+    """Compute every metric of the window from the tables."""
+    a = assumptions or Assumptions()
+    a.check()
+    df = dora.deployment_frequency(tables, window)
+    lt = dora.lead_time(tables, window)
+    incidents = dora.attribute_incidents(tables, window, a.attribution_hours)
+    cfr = dora.change_failure_rate(tables, window, incidents)
+    mttr = dora.recovery_time(incidents)
+    rw = dora.rework(tables, window)
+    tiers = {"deployment_frequency": df["tier"], "lead_time": lt["tier"],
+             "change_failure_rate": cfr["tier"], "recovery_time": mttr["tier"]}
+    tiers["overall"] = dora.overall_tier(tiers)
+
+    act = space.activity(tables, window)
+    col = space.collaboration(lt["prs"], window)
+    sat = space.satisfaction(tables, window, incidents["start"].to_numpy())
+    eff = space.efficiency(lt["prs"], window)
+    perf = space.performance(mttr["incidents"], df["deployments"])
+
+    prod = dora.production(tables)
+    successful_ts = prod["ts"].to_numpy()[prod["success"].to_numpy()]
+    v = pvm.vcr(df["successful_deployments"], tables, window, a)
+    ia = pvm.iar(successful_ts, window)
+    dt = pvm.dtr(tables, window, a)
+    imp = pvm.impact(df["successful_deployments"], v["platform_hours"], tables, window)
+
+    summary = {
+        "window": {"start": window.start.isoformat().replace("+00:00", "Z"),
+                   "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
+        "dora": {
+            "deployments": df["deployments"], "successful_deployments": df["successful_deployments"],
+            "deploys_per_day": df["deploys_per_day"], "lead_time_hours_median": lt["lead_time_hours_median"],
+            "lead_time_hours_p90": lt["lead_time_hours_p90"], "change_failure_rate_pct": cfr["change_failure_rate_pct"],
+            "incidents": mttr["incidents"], "open_incidents": mttr["open_incidents"],
+            "unattributed_incidents": mttr["unattributed_incidents"], "mttr_minutes_mean": mttr["mttr_minutes_mean"],
+            "mttr_minutes_median": mttr["mttr_minutes_median"], "mttr_minutes_p95": mttr["mttr_minutes_p95"],
+            "rework_rate_pct": rw["rework_rate_pct"], "tiers": tiers,
+        },
+        "space": {
+            "prs_per_day": act["prs_per_day"], "reviews_per_day": act["reviews_per_day"],
+            "review_turnaround_hours_mean": col["review_turnaround_hours_mean"],
+            "satisfaction_mean": sat["satisfaction_mean"], "satisfaction_responses": sat["satisfaction_responses"],
+            "merge_time_hours_mean": eff["merge_time_hours_mean"], "incident_rate_pct": perf["incident_rate_pct"],
+        },
+        "pvm": {
+            "vcr_pct": v["vcr_pct"], "total_value_usd": v["total_value_usd"], "total_cost_usd": v["total_cost_usd"],
+            "platform_hours": v["platform_hours"], "iar_pct": ia["iar_pct"],
+            "first_period_deploys": ia["first_period_deploys"], "second_period_deploys": ia["second_period_deploys"],
+            "dtr_pct": dt["dtr_pct"], "toil_minutes": dt["toil_minutes"], "feature_minutes": dt["feature_minutes"],
+            "onboarding_weeks_mean": imp["onboarding_weeks_mean"],
+        },
+    }
+    summary = _cleaned(summary)
+    details = _cleaned({
+        "tier_thresholds": {"deployment_frequency": df["tier_threshold"], "lead_time": lt["tier_threshold"],
+                            "change_failure_rate": cfr["tier_threshold"], "recovery_time": mttr["tier_threshold"]},
+        "failed_deployments": cfr["failed_deployments"], "rework_deployments": rw["rework_deployments"],
+        "lead_time_hours_p75": lt["lead_time_hours_p75"], "merged_prs": lt["merged_prs"],
+        "deployed_prs": lt["deployed_prs"], "undeployed_prs": lt["undeployed_prs"],
+        "review_wait_hours_median": lt["review_wait_hours_median"],
+        "review_to_merge_hours_median": lt["review_to_merge_hours_median"],
+        "merge_to_deploy_hours_median": lt["merge_to_deploy_hours_median"],
+        "prs_created": act["prs_created"], "reviews": act["reviews"], "merges": act["merges"],
+        "satisfaction_trend_per_30_days": sat["trend_per_30_days"],
+        "satisfaction_after_incident_mean": sat["after_incident_mean"],
+        "satisfaction_after_incident_responses": sat["after_incident_responses"],
+        "satisfaction_other_mean": sat["other_mean"], "satisfaction_other_responses": sat["other_responses"],
+        "vcr_band": v["vcr_band"], "iar_band": ia["iar_band"], "dtr_band": dt["dtr_band"],
+        "iar_half_days": ia["half_days"], "capacity_minutes": dt["capacity_minutes"], "working_days": dt["working_days"],
+        "response_minutes": v["response_minutes"], "logged_toil_minutes": v["logged_toil_minutes"],
+        "deploys_per_platform_hour": imp["deploys_per_platform_hour"], "onboardings": imp["onboardings"],
+    })
+
+    incident_starts = incidents["start"].to_numpy()
+    daily = pd.DataFrame({
+        "date": window.dates(), "deployments": df["daily_deployments"], "successful_deployments": df["daily_successful"],
+        "incidents": dora.daily_incidents(incidents, window),
+        "prs_created": act["daily_prs_created"], "reviews": act["daily_reviews"], "merges": act["daily_merges"],
+        "platform_hours": _daily_sum(tables.platform, "hours", window),
+        "incident_response_minutes": _daily_sum(tables.response, "minutes", window),
+        "toil_minutes": _daily_sum(tables.toil, "minutes", window),
+    })
+    weekly = col["weekly"].merge(sat["weekly"], on="week").merge(eff["weekly"], on="week")
+
+    inside = prod[window.contains(prod["ts"].to_numpy())]
+    deployments = pd.DataFrame({
+        "deploy_id": tables.deploy_id(inside["key"]), "service": tables.service_name(inside["service"]),
+        "ts": _time(inside["ts"]), "status": np.where(inside["success"], "success", "failed"),
+        "change_type": np.asarray(("feature", "hotfix", "rollback"), dtype=object)[inside["change_type"].to_numpy()],
+        "failed": cfr["failed"], "caused_incident": cfr["caused_incident"], "rework": rw["rework"],
+    })
+    incident_table = pd.DataFrame({
+        "incident_id": tables.incident_id(incidents["key"]), "service": tables.service_name(incidents["service"]),
+        "start": _time(incident_starts), "resolved": _time(incidents["resolved"]),
+        "recovery_minutes": incidents["recovery_minutes"], "attribution": incidents["attribution"],
+        "deploy_id": tables.deploy_id(incidents["deploy_key"]),
+    })
+    p = lt["prs"]
+    pr_table = pd.DataFrame({
+        "pr_id": tables.pr_id(p["pr_key"]), "service": tables.service_name(p["service"]),
+        "created": _time(p["created"]), "first_review": _time(p["first_review"]), "merged": _time(p["merged"]),
+        "deployed": _time(p["deployed"]), "deploy_id": tables.deploy_id(p["deploy_key"]),
+    })
+    for name in ("lead_time_hours", "review_wait_hours", "review_to_merge_hours", "merge_to_deploy_hours", "merge_time_hours"):
+        pr_table[name] = p[name].to_numpy()
+    return Analysis(window, a, summary, details, daily, weekly, incident_table, pr_table, deployments, ia["periods"])
+
+
+def _daily_sum(table: pd.DataFrame, column: str, window: Window) -> np.ndarray:
+    from .series import daily_counts
+    return daily_counts(table["ts"].to_numpy(), window, table[column].to_numpy())
+
+
+def _cleaned(value):
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, str) or value is None:
+        return value
+    return clean(value)

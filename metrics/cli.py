@@ -1,0 +1,166 @@
+"""Command line of ``python -m metrics`` (and the summary ``python app.py`` prints)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .analysis import analyze
+from .events import LoadError, StrictLoadError, load_events
+from .pvm import Assumptions
+from .scenarios import AUTO, SCENARIOS
+from .summary import text_lines, to_json
+from .synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM, check_params, generate
+from .tables import tables_from_frame
+from .window import MAX_DAYS, Window, to_ns
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _whole(name: str, lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{name} must be between {lo} and {hi}, got {value}")
+        return value
+    return parse
+
+
+def _number(name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not value >= 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be a number >= 0, got {text!r}")
+        return value
+    return parse
+
+
+def _date(text: str) -> int:
+    try:
+        return to_ns(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def add_universe_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments shared by ``python -m metrics`` and ``python app.py``: the universe and the assumptions."""
+    p.add_argument("--seed", type=_whole("seed", 0, MAX_SEED), default=42, help="delivery universe (default 42)")
+    p.add_argument("--days", type=_whole("days", 1, MAX_DAYS), default=None, help="window length in days (default 14)")
+    p.add_argument("--scenario", choices=(AUTO,) + SCENARIOS, default=AUTO,
+                   help="scenario profile (default auto: seeds 42, 7, 99, 1, 100 run the five scenarios)")
+    p.add_argument("--services", type=_whole("services", 1, MAX_SERVICES), default=3, help="services in the organisation (default 3)")
+    p.add_argument("--team-size", type=_whole("team size", 1, MAX_TEAM), default=8, help="developers (default 8)")
+    p.add_argument("--hourly-rate", type=_number("hourly rate"), default=150.0, help="USD per hour (default 150)")
+    p.add_argument("--value-per-deploy", type=_number("value per deploy"), default=200.0,
+                   help="USD per successful deployment (default 200)")
+    p.add_argument("--hours-per-day", type=_number("hours per day"), default=8.0, help="working hours a day (default 8)")
+    p.add_argument("--workweek", default="Mon Tue Wed Thu Fri", help="working days (default 'Mon Tue Wed Thu Fri')")
+    p.add_argument("--attribution-hours", type=_number("attribution hours"), default=24.0,
+                   help="CFR: hours after a deployment an incident is attributed to it (default 24)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m metrics", description="DORA, SPACE and platform value metrics from raw events.")
+    add_universe_arguments(p)
+    p.add_argument("--events", nargs="+", metavar="FILE", help="summarise these CSV / NDJSON / JSON event files")
+    p.add_argument("--strict", action="store_true", help="with --events: stop at the first bad row (exit 2)")
+    p.add_argument("--start", type=_date, help="first day of the window (YYYY-MM-DD)")
+    p.add_argument("--end", type=_date, help="day after the window (YYYY-MM-DD); synthetic default: today")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    return p
+
+
+def assumptions_from(args) -> Assumptions:
+    a = Assumptions(hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy, team_size=args.team_size,
+                    hours_per_day=args.hours_per_day, workweek=args.workweek, attribution_hours=args.attribution_hours)
+    try:
+        a.check()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return a
+
+
+def synthetic_window(args) -> Window:
+    """The window of a synthetic run from --start / --end / --days."""
+    days = args.days or 14
+    if args.start is not None and args.end is not None:
+        w = Window.between(args.start, args.end) if args.end > args.start else None
+        if w is None:
+            raise UsageError("--end must be after --start")
+        return w
+    if args.start is not None:
+        return Window.between(args.start, args.start + days * 86_400_000_000_000)
+    from .window import today_ns
+    return Window.ending(args.end if args.end is not None else today_ns(), days)
+
+
+def events_window(args, tables) -> Window:
+    """The window over loaded data: its span by default, --days keeps the last days, --start/--end set it."""
+    span = tables.time_span()
+    if span is None and (args.start is None or args.end is None):
+        raise UsageError("no accepted events to summarise (give --start and --end to summarise an empty window)")
+    covering = Window.covering(*span) if span else None
+    start = args.start if args.start is not None else covering.start_ns
+    end = args.end if args.end is not None else covering.end_ns
+    if args.days and args.start is None:
+        start = end - args.days * 86_400_000_000_000
+    if end <= start:
+        raise UsageError("the window is empty: --end must be after --start")
+    return Window.between(start, end)
+
+
+def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
+    args = build_parser().parse_args(argv)
+    a = assumptions_from(args)
+    if args.events:
+        try:
+            frame, report = load_events(args.events, strict=args.strict)
+        except StrictLoadError as e:
+            print("\n".join(e.report.lines()), file=err)
+            print(f"error: stopped at the first bad row (--strict): {e}", file=err)
+            return 2
+        except LoadError as e:
+            raise UsageError(str(e)) from None
+        print("\n".join(report.lines()), file=err)
+        tables = tables_from_frame(frame)
+        window = events_window(args, tables)
+        header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | events from {', '.join(report.sources)}"
+    else:
+        window = synthetic_window(args)
+        try:
+            check_params(window.days, args.seed, args.scenario, args.services, args.team_size)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        universe = generate(window.days, args.seed, args.scenario, args.services, args.team_size, end=window.end_ns)
+        tables = universe.tables
+        header = (f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | seed {args.seed} "
+                  f"({universe.profile.name}) | {args.services} services, team of {args.team_size}")
+    analysis = analyze(tables, window, a)
+    if args.json:
+        print(to_json(analysis), file=out)
+    else:
+        print("\n".join(text_lines(analysis, header)), file=out)
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point: exit code 0, or 2 with a one-line message for bad input."""
+    try:
+        return run(argv)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,242 @@
+"""DORA metrics (METRICS.md section 3): deployment frequency, lead time for changes, change
+failure rate, failed deployment recovery time, rework rate, and their tiers."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .schema import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
+from .series import count_at_or_before, daily_counts, mean, median, pct, quantile
+from .tables import NA, EventTables
+from .window import Window
+
+TIERS = ("elite", "high", "medium", "low")
+
+# metric -> [(tier, test on the value, the threshold in words)]; the first test that passes wins.
+# Sources: DORA State of DevOps 2023/2024 performance clusters; CFR bands made monotonic.
+THRESHOLDS = {
+    "deployment_frequency": [
+        ("elite", lambda r: r >= 1, ">= 1 deployment a day"),
+        ("high", lambda r: r >= 1 / 7, ">= 1 deployment a week"),
+        ("medium", lambda r: r >= 1 / 30, ">= 1 deployment a month (30 days)"),
+        ("low", lambda r: True, "< 1 deployment a month"),
+    ],
+    "lead_time": [
+        ("elite", lambda h: h < 24, "median < 24 hours"),
+        ("high", lambda h: h < 7 * 24, "median < 7 days"),
+        ("medium", lambda h: h < 30 * 24, "median < 30 days"),
+        ("low", lambda h: True, "median >= 30 days"),
+    ],
+    "change_failure_rate": [
+        ("elite", lambda p: p <= 5, "<= 5 %"),
+        ("high", lambda p: p <= 10, "<= 10 %"),
+        ("medium", lambda p: p <= 15, "<= 15 %"),
+        ("low", lambda p: True, "> 15 %"),
+    ],
+    "recovery_time": [
+        ("elite", lambda m: m < 60, "median < 1 hour"),
+        ("high", lambda m: m < 24 * 60, "median < 1 day"),
+        ("medium", lambda m: m < 7 * 24 * 60, "median < 7 days"),
+        ("low", lambda m: True, "median >= 7 days"),
+    ],
+}
+
+
+def tier(metric: str, value: float | None) -> tuple[str | None, str | None]:
+    """(tier, threshold that placed it there) of a value, or (None, None) when it is n/a."""
+    if value is None:
+        return None, None
+    for name, test, words in THRESHOLDS[metric]:
+        if test(value):
+            return name, words
+    raise AssertionError("the last band always matches")
+
+
+def overall_tier(tiers: dict[str, str | None]) -> str | None:
+    """The worst of the four tiers that could be computed (None when none could)."""
+    known = [t for t in tiers.values() if t is not None]
+    return max(known, key=TIERS.index) if known else None
+
+
+def production(tables: EventTables) -> pd.DataFrame:
+    """Deployments: deploy events with environment production."""
+    d = tables.deploys
+    return d[d["production"].to_numpy()]
+
+
+def deployment_frequency(tables: EventTables, window: Window) -> dict:
+    """Successful production deployments per day (daily series) and their average over the window."""
+    prod = production(tables)
+    ts = prod["ts"].to_numpy()
+    ok = prod["success"].to_numpy()
+    successful = daily_counts(ts[ok], window).astype(int)
+    all_deploys = daily_counts(ts, window).astype(int)
+    rate = successful.sum() / window.days
+    t, why = tier("deployment_frequency", rate)
+    return {"deployments": int(all_deploys.sum()), "successful_deployments": int(successful.sum()),
+            "deploys_per_day": float(rate), "tier": t, "tier_threshold": why,
+            "daily_deployments": all_deploys, "daily_successful": successful}
+
+
+def _merge_asof(left: pd.DataFrame, left_on: str, right: pd.DataFrame, right_on: str, direction: str,
+                allow_exact: bool, tolerance: int | None = None) -> np.ndarray:
+    """Per left row (in its original order) the matched right row's ``key`` and ``ts`` (NA when none),
+    matching within the same service."""
+    if not len(left):
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    lf = pd.DataFrame({"t": left[left_on].to_numpy(), "service": left["service"].to_numpy(), "row": np.arange(len(left))})
+    lf = lf.sort_values("t", kind="stable")
+    rf = pd.DataFrame({"t": right[right_on].to_numpy(), "service": right["service"].to_numpy(),
+                       "match_key": right["key"].to_numpy(), "match_ts": right[right_on].to_numpy()}).sort_values("t", kind="stable")
+    merged = pd.merge_asof(lf, rf, on="t", by="service", direction=direction, allow_exact_matches=allow_exact,
+                           tolerance=tolerance)
+    merged = merged.sort_values("row")
+    return (merged["match_key"].fillna(NA).to_numpy(dtype=np.int64), merged["match_ts"].fillna(NA).to_numpy(dtype=np.int64))
+
+
+def lead_time(tables: EventTables, window: Window) -> dict:
+    """Lead time for changes: hours from ``pr_created`` to the deployment that shipped the PR.
+
+    PRs of the window (by creation). The shipping deployment is the PR's explicit ``deploy_id``
+    when given, otherwise the first successful production deployment of the same service at or
+    after the merge (before the window's end). Merged PRs without one are counted, not timed.
+    """
+    prs = tables.prs
+    prs = prs[window.contains(prs["created"].to_numpy())].reset_index(drop=True)
+    prod = production(tables)
+    prod = prod[prod["ts"].to_numpy() < window.end_ns]
+    merged = prs["merged"].to_numpy() != NA
+    explicit = merged & (prs["deploy_key"].to_numpy() != NA)
+    deploy_ts = np.full(len(prs), NA, dtype=np.int64)
+    deploy_key = np.full(len(prs), NA, dtype=np.int64)
+    if explicit.any():
+        by_key = pd.Series(prod["ts"].to_numpy(), index=prod["key"].to_numpy())
+        by_key = by_key[~by_key.index.duplicated()]
+        found = by_key.reindex(prs["deploy_key"].to_numpy()[explicit])
+        deploy_ts[explicit] = found.fillna(NA).to_numpy(dtype=np.int64)
+        deploy_key[explicit] = np.where(found.notna(), prs["deploy_key"].to_numpy()[explicit], NA)
+    implicit = merged & ~explicit
+    if implicit.any():
+        ok = prod[prod["success"].to_numpy()]
+        key, ts = _merge_asof(prs[implicit], "merged", ok, "ts", "forward", True)
+        deploy_ts[implicit], deploy_key[implicit] = ts, key
+    created = prs["created"].to_numpy()
+    first_review = prs["first_review"].to_numpy()
+    merged_ts = prs["merged"].to_numpy()
+    deployed = (deploy_ts != NA) & (deploy_ts >= created)
+    hours = np.where(deployed, (deploy_ts - created) / NS_PER_HOUR, np.nan)
+    reviewed = first_review != NA
+
+    def span(a, b, mask):
+        return np.where(mask, (b - a) / NS_PER_HOUR, np.nan)
+
+    table = pd.DataFrame({
+        "pr_key": prs["key"].to_numpy(), "service": prs["service"].to_numpy(), "created": created,
+        "first_review": first_review, "merged": merged_ts, "deployed": np.where(deployed, deploy_ts, NA),
+        "deploy_key": np.where(deployed, deploy_key, NA),
+        "lead_time_hours": hours,
+        "review_wait_hours": span(created, first_review, reviewed),
+        "review_to_merge_hours": span(first_review, merged_ts, reviewed & merged),
+        "merge_to_deploy_hours": span(merged_ts, deploy_ts, merged & deployed),
+        "merge_time_hours": span(created, merged_ts, merged),
+    })
+    timed = hours[deployed]
+    med = median(timed)
+    t, why = tier("lead_time", med)
+    return {
+        "prs": table, "merged_prs": int(merged.sum()), "deployed_prs": int(deployed.sum()),
+        "undeployed_prs": int((merged & ~deployed).sum()),
+        "lead_time_hours_median": med, "lead_time_hours_p75": quantile(timed, 0.75),
+        "lead_time_hours_p90": quantile(timed, 0.90),
+        "review_wait_hours_median": median(table["review_wait_hours"].dropna()),
+        "review_to_merge_hours_median": median(table["review_to_merge_hours"].dropna()),
+        "merge_to_deploy_hours_median": median(table["merge_to_deploy_hours"].dropna()),
+        "tier": t, "tier_threshold": why,
+    }
+
+
+def incidents_in_window(tables: EventTables, window: Window) -> pd.DataFrame:
+    inc = tables.incidents
+    return inc[window.contains(inc["start"].to_numpy())].reset_index(drop=True)
+
+
+def attribute_incidents(tables: EventTables, window: Window, attribution_hours: float = 24.0) -> pd.DataFrame:
+    """The incidents of the window with the deployment each is attributed to.
+
+    The incident's own ``deploy_id`` when given (``attribution`` = "explicit"; a link to a
+    deployment not in the data leaves it unattributed); otherwise the latest successful
+    production deployment of the same service that started before the incident, at most
+    ``attribution_hours`` earlier ("inferred"); otherwise "unattributed".
+    """
+    inc = incidents_in_window(tables, window)
+    prod = production(tables)
+    prod = prod[prod["ts"].to_numpy() < window.end_ns]
+    link = inc["deploy_key"].to_numpy()
+    explicit = link != NA
+    deploy_key = np.full(len(inc), NA, dtype=np.int64)
+    how = np.full(len(inc), "unattributed", dtype=object)
+    if explicit.any():
+        known = np.isin(link[explicit], prod["key"].to_numpy())
+        deploy_key[explicit] = np.where(known, link[explicit], NA)
+        how[np.flatnonzero(explicit)[known]] = "explicit"
+    if (~explicit).any():
+        ok = prod[prod["success"].to_numpy()]
+        tolerance = int(attribution_hours * NS_PER_HOUR)
+        key, _ = _merge_asof(inc[~explicit], "start", ok, "ts", "backward", False, tolerance)
+        deploy_key[~explicit] = key
+        how[np.flatnonzero(~explicit)[key != NA]] = "inferred"
+    resolved = inc["resolved"].to_numpy()
+    is_resolved = resolved != NA
+    out = inc.assign(deploy_key=deploy_key, attribution=how)
+    out["recovery_minutes"] = np.where(is_resolved, (resolved - inc["start"].to_numpy()) / NS_PER_MINUTE, np.nan)
+    return out
+
+
+def change_failure_rate(tables: EventTables, window: Window, incidents: pd.DataFrame) -> dict:
+    """``failed deployments / deployments x 100`` over the production deployments of the window.
+
+    A deployment failed if its status is failed or an incident is attributed to it (counted once).
+    """
+    prod = production(tables)
+    inside = prod[window.contains(prod["ts"].to_numpy())]
+    caused = np.isin(inside["key"].to_numpy(), incidents["deploy_key"].to_numpy())
+    failed = ~inside["success"].to_numpy() | caused
+    rate = pct(failed.sum(), len(inside))
+    t, why = tier("change_failure_rate", rate)
+    return {"failed": failed, "caused_incident": caused, "failed_deployments": int(failed.sum()),
+            "change_failure_rate_pct": rate, "tier": t, "tier_threshold": why}
+
+
+def recovery_time(incidents: pd.DataFrame) -> dict:
+    """Failed deployment recovery time: minutes from incident start to resolution, per resolved incident."""
+    minutes = incidents["recovery_minutes"].dropna().to_numpy()
+    med = median(minutes)
+    t, why = tier("recovery_time", med)
+    return {"incidents": len(incidents), "open_incidents": int(incidents["recovery_minutes"].isna().sum()),
+            "unattributed_incidents": int((incidents["attribution"] == "unattributed").sum()),
+            "mttr_minutes_mean": mean(minutes), "mttr_minutes_median": med, "mttr_minutes_p95": quantile(minutes, 0.95),
+            "tier": t, "tier_threshold": why}
+
+
+def rework(tables: EventTables, window: Window) -> dict:
+    """``rework deployments / deployments x 100``: hotfixes, rollbacks, and deployments of a service
+    while one of its incidents (of the window) was open."""
+    prod = production(tables)
+    inside = prod[window.contains(prod["ts"].to_numpy())]
+    inc = incidents_in_window(tables, window)
+    ts, svc = inside["ts"].to_numpy(), inside["service"].to_numpy()
+    started = count_at_or_before(ts, svc, inc["start"].to_numpy(), inc["service"].to_numpy())
+    done = inc[inc["resolved"].to_numpy() != NA]
+    ended = count_at_or_before(ts, svc, done["resolved"].to_numpy(), done["service"].to_numpy())
+    during_incident = started > ended
+    flagged = (inside["change_type"].to_numpy() > 0) | during_incident
+    return {"rework": flagged, "during_incident": during_incident, "rework_deployments": int(flagged.sum()),
+            "rework_rate_pct": pct(flagged.sum(), len(inside))}
+
+
+def daily_incidents(incidents: pd.DataFrame, window: Window) -> np.ndarray:
+    return daily_counts(incidents["start"].to_numpy(), window).astype(int)
+
+
+__all__ = ["TIERS", "THRESHOLDS", "tier", "overall_tier", "deployment_frequency", "lead_time", "attribute_incidents",
+           "change_failure_rate", "recovery_time", "rework", "production", "NS_PER_DAY"]

@@ -1,0 +1,123 @@
+"""Platform value metrics (METRICS.md section 5): VCR, IAR, DTR and the impact summary."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schema import NS_PER_DAY
+from .series import mean, pct, ratio
+from .tables import EventTables
+from .window import Window
+
+VCR_BANDS = ((200.0, "red"), (1000.0, "amber"))        # below 200 red, 200-1000 amber, >= 1000 green
+IAR_BANDS = ((10.0, "red"), (30.0, "amber"))           # below 10 red, 10-30 amber, >= 30 green
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """The PVM assumptions (and the DORA attribution window), each changeable by the user."""
+
+    hourly_rate: float = 150.0          # USD per hour of platform, response and toil work
+    value_per_deploy: float = 200.0     # USD of value per successful deployment
+    team_size: int = 8                  # developers whose capacity DTR is measured against
+    hours_per_day: float = 8.0          # working hours a day
+    workweek: str = "Mon Tue Wed Thu Fri"
+    attribution_hours: float = 24.0     # CFR: how long after a deployment an incident is blamed on it
+
+    def check(self) -> None:
+        """Raise ValueError for an assumption no computation can use."""
+        for name in ("hourly_rate", "value_per_deploy", "hours_per_day", "attribution_hours"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name.replace('_', ' ')} must be a number >= 0, got {value!r}")
+        if not isinstance(self.team_size, (int, np.integer)) or isinstance(self.team_size, bool) or self.team_size < 1:
+            raise ValueError(f"team size must be a whole number >= 1, got {self.team_size!r}")
+        if not 0 < self.hours_per_day <= 24:
+            raise ValueError(f"hours per day must be above 0 and at most 24, got {self.hours_per_day!r}")
+        try:
+            np.busday_count("2024-01-01", "2024-01-08", weekmask=self.workweek)
+        except ValueError:
+            raise ValueError(f"workweek must name days like 'Mon Tue Wed Thu Fri', got {self.workweek!r}") from None
+
+
+def band(value: float | None, bands) -> str | None:
+    """Traffic-light colour of a value against (upper bound, colour) bands; the rest is green."""
+    if value is None:
+        return None
+    for bound, colour in bands:
+        if value < bound:
+            return colour
+    return "green"
+
+
+def dtr_band(value: float | None) -> str | None:
+    """DTR: <= 10 % green, 10-30 % amber, > 30 % red."""
+    if value is None:
+        return None
+    return "green" if value <= 10 else "amber" if value <= 30 else "red"
+
+
+def _in(table: pd.DataFrame, window: Window) -> pd.DataFrame:
+    return table[window.contains(table["ts"].to_numpy())]
+
+
+def vcr(successful_deployments: int, tables: EventTables, window: Window, a: Assumptions) -> dict:
+    """VCR = value / cost x 100; value = successful deployments x value per deployment;
+    cost = (platform hours + incident response hours + toil hours) x hourly rate."""
+    platform_hours = float(_in(tables.platform, window)["hours"].sum())
+    response_minutes = float(_in(tables.response, window)["minutes"].sum())
+    toil_minutes = float(_in(tables.toil, window)["minutes"].sum())
+    value = successful_deployments * a.value_per_deploy
+    cost = (platform_hours + (response_minutes + toil_minutes) / 60.0) * a.hourly_rate
+    v = pct(value, cost)
+    return {"vcr_pct": v, "vcr_band": band(v, VCR_BANDS), "total_value_usd": value, "total_cost_usd": cost,
+            "platform_hours": platform_hours, "response_minutes": response_minutes, "logged_toil_minutes": toil_minutes}
+
+
+def growth(now: float, prev: float) -> float | None:
+    """``(now - prev) / prev x 100``; n/a (None) when ``prev`` is 0."""
+    return pct(now - prev, prev)
+
+
+def iar(successful_ts: np.ndarray, window: Window) -> dict:
+    """IAR: growth of successful deployments, last ``days // 2`` days against the first ``days // 2``.
+
+    Period chart: blocks of 7 days (windows up to 90 days) or 30 days, counted back from the
+    window's end (an incomplete oldest block is left out), each with its growth over the block before.
+    """
+    ts = np.asarray(successful_ts, dtype=np.int64)
+    half = window.days // 2
+    first = int(((ts >= window.start_ns) & (ts < window.start_ns + half * NS_PER_DAY)).sum())
+    second = int(((ts >= window.end_ns - half * NS_PER_DAY) & (ts < window.end_ns)).sum())
+    length = 7 if window.days <= 90 else 30
+    blocks = window.days // length
+    starts = window.end_ns - np.arange(blocks, 0, -1) * length * NS_PER_DAY
+    block = (ts - window.end_ns) // (length * NS_PER_DAY) + blocks      # 0 = oldest complete block
+    counts = np.bincount(block[(block >= 0) & (block < blocks)], minlength=blocks)[:blocks].astype(int)
+    rates = [None] + [growth(counts[i], counts[i - 1]) for i in range(1, blocks)]
+    periods = pd.DataFrame({"period_start": pd.to_datetime(starts, utc=True, unit="ns"),
+                            "period_days": length, "successful_deployments": counts, "growth_pct": rates})
+    v = growth(second, first)
+    return {"iar_pct": v, "iar_band": band(v, IAR_BANDS), "first_period_deploys": first,
+            "second_period_deploys": second, "half_days": half, "periods": periods}
+
+
+def dtr(tables: EventTables, window: Window, a: Assumptions) -> dict:
+    """DTR = toil / feature x 100 (lower is better). Toil = minutes of incident_response + toil
+    events; capacity = team size x working hours x working days x 60; feature = capacity - toil."""
+    toil = float(_in(tables.response, window)["minutes"].sum() + _in(tables.toil, window)["minutes"].sum())
+    working_days = int(np.busday_count(window.start.date(), window.end.date(), weekmask=a.workweek))
+    capacity = a.team_size * a.hours_per_day * working_days * 60.0
+    feature = capacity - toil
+    v = pct(toil, feature) if feature > 0 else None
+    return {"dtr_pct": v, "dtr_band": dtr_band(v), "toil_minutes": toil, "feature_minutes": feature,
+            "capacity_minutes": capacity, "working_days": working_days}
+
+
+def impact(successful_deployments: int, platform_hours: float, tables: EventTables, window: Window) -> dict:
+    """Impact summary: deployments per platform hour, mean weeks to productivity."""
+    onboarding = _in(tables.onboarding, window)["weeks"].to_numpy()
+    return {"deploys_per_platform_hour": ratio(successful_deployments, platform_hours),
+            "onboarding_weeks_mean": mean(onboarding), "onboardings": len(onboarding)}

@@ -1,0 +1,44 @@
+"""The event schema of METRICS.md section 1: column names, built-in kinds and their value rules."""
+
+COLUMNS = (
+    "ts", "kind", "service", "deploy_id", "incident_id", "pr_id",
+    "metric_value", "status", "change_type", "environment", "author",
+)
+REQUIRED_COLUMNS = ("ts", "kind", "service")
+
+DEPLOY = "deploy"
+INCIDENT_START = "incident_start"
+INCIDENT_RESOLVED = "incident_resolved"
+PR_CREATED = "pr_created"
+PR_REVIEWED = "pr_reviewed"
+PR_MERGED = "pr_merged"
+SURVEY = "satisfaction_survey"
+PLATFORM_HOURS = "platform_investment_hour"
+INCIDENT_RESPONSE = "incident_response"
+TOIL = "toil"
+ONBOARDING = "onboarding_complete"
+
+INCIDENT_KINDS = (INCIDENT_START, INCIDENT_RESOLVED)
+PR_KINDS = (PR_CREATED, PR_REVIEWED, PR_MERGED)
+VALUE_KINDS = (SURVEY, PLATFORM_HOURS, INCIDENT_RESPONSE, TOIL, ONBOARDING)
+BUILTIN_KINDS = (DEPLOY,) + INCIDENT_KINDS + PR_KINDS + VALUE_KINDS
+
+# kind -> (lowest allowed, highest allowed, lowest is exclusive, message when outside)
+VALUE_RULES = {
+    SURVEY: (1.0, 5.0, False, "satisfaction score must be between 1 and 5"),
+    PLATFORM_HOURS: (0.0, None, False, "platform hours must be >= 0"),
+    INCIDENT_RESPONSE: (0.0, None, False, "incident response minutes must be >= 0 (negative duration)"),
+    TOIL: (0.0, None, False, "toil minutes must be >= 0 (negative duration)"),
+    ONBOARDING: (0.0, None, True, "onboarding weeks must be > 0"),
+}
+
+STATUSES = ("success", "failed")
+CHANGE_TYPES = ("feature", "hotfix", "rollback")
+DEFAULT_STATUS = "success"
+DEFAULT_CHANGE_TYPE = "feature"
+PRODUCTION = "production"
+
+NS_PER_SECOND = 1_000_000_000
+NS_PER_MINUTE = 60 * NS_PER_SECOND
+NS_PER_HOUR = 60 * NS_PER_MINUTE
+NS_PER_DAY = 24 * NS_PER_HOUR

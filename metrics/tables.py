@@ -1,0 +1,225 @@
+"""Columnar tables, one per event kind, that every metric is computed from.
+
+The flat event frame of METRICS.md section 1 (one row per event) is split once into these tables:
+times are int64 nanoseconds since the epoch (UTC), services and ids are integer codes. ``NA``
+marks a time that has not happened (an open incident, an unreviewed or unmerged PR) or a missing
+link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import schema as s
+
+NA = np.iinfo(np.int64).min
+CHANGE_TYPE_CODES = {name: code for code, name in enumerate(s.CHANGE_TYPES)}
+
+
+def _empty(**cols) -> pd.DataFrame:
+    return pd.DataFrame({name: np.array([], dtype=dtype) for name, dtype in cols.items()})
+
+
+@dataclass
+class EventTables:
+    """All events, split by kind.
+
+    deploys:    key, ts, service, production (bool), success (bool), change_type (0 feature, 1 hotfix, 2 rollback)
+    incidents:  key, service, start, resolved (NA while open), deploy_key (NA when not linked)
+    prs:        key, service, created, first_review, merged (NA when missing), deploy_key
+    reviews:    key, service, ts of every pr_reviewed event; merges: the time of every pr_merged event
+    surveys (ts, score), platform (ts, hours), response (ts, minutes), toil (ts, minutes),
+    onboarding (ts, weeks); other: rows of kinds the built-in metrics do not use.
+    """
+
+    services: np.ndarray
+    deploys: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", ts="i8", service="i4", production="?", success="?", change_type="i1"))
+    incidents: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", start="i8", resolved="i8", deploy_key="i8"))
+    prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8"))
+    reviews: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
+    merges: np.ndarray = field(default_factory=lambda: np.array([], dtype="i8"))
+    surveys: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", score="f8"))
+    platform: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", hours="f8"))
+    response: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", minutes="f8"))
+    toil: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", minutes="f8"))
+    onboarding: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", weeks="f8"))
+    other: pd.DataFrame | None = None
+    # key -> original id text, when the ids came from a file (None: synthetic keys, named on demand)
+    deploy_names: np.ndarray | None = None
+    incident_names: np.ndarray | None = None
+    pr_names: np.ndarray | None = None
+
+    def deploy_id(self, keys) -> list[str]:
+        return _names(keys, self.deploy_names, "deploy-")
+
+    def incident_id(self, keys) -> list[str]:
+        return _names(keys, self.incident_names, "inc-")
+
+    def pr_id(self, keys) -> list[str]:
+        return _names(keys, self.pr_names, "pr-")
+
+    def service_name(self, codes) -> np.ndarray:
+        return self.services[np.asarray(codes, dtype=np.int64)]
+
+    def event_count(self) -> int:
+        n = len(self.deploys) + len(self.reviews) + len(self.merges) + len(self.prs)
+        n += len(self.incidents) + int((self.incidents["resolved"] != NA).sum())
+        n += sum(len(t) for t in (self.surveys, self.platform, self.response, self.toil, self.onboarding))
+        return n + (0 if self.other is None else len(self.other))
+
+    def time_span(self) -> tuple[int, int] | None:
+        """(first, last) event time in ns, or None when there are no events."""
+        parts = [self.deploys["ts"].to_numpy(), self.incidents["start"].to_numpy(), self.reviews["ts"].to_numpy(),
+                 self.merges, self.prs["created"].to_numpy()] + [t["ts"].to_numpy() for t in (self.surveys, self.platform, self.response, self.toil, self.onboarding)]
+        if self.other is not None and len(self.other):
+            parts.append(ts_ns(self.other["ts"]))
+        resolved = self.incidents["resolved"].to_numpy()
+        parts.append(resolved[resolved != NA])
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return None
+        return int(min(p.min() for p in parts)), int(max(p.max() for p in parts))
+
+
+def _names(keys, names, prefix) -> list[str]:
+    keys = np.asarray(keys, dtype=np.int64)
+    if names is None:
+        return [f"{prefix}{k}" if k != NA else "" for k in keys]
+    return [str(names[k]) if 0 <= k < len(names) else "" for k in keys]
+
+
+def ts_ns(series: pd.Series) -> np.ndarray:
+    """int64 nanoseconds of a tz-aware (UTC) or naive datetime Series."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.astype("datetime64[ns]").to_numpy().view("i8")
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for empty) and the distinct texts of a string column."""
+    values = column.where(column != "", None) if column.dtype != "category" else column
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def tables_from_frame(frame: pd.DataFrame) -> EventTables:
+    """Split a validated event frame (see ``events.normalize``) into per-kind tables.
+
+    Pairs ``incident_start`` with ``incident_resolved`` and the PR events by their ids; links
+    incidents and PRs to deployments by ``deploy_id`` codes. Expects one ``incident_start``,
+    ``incident_resolved``, ``pr_created`` and ``pr_merged`` per id at most (``normalize`` rejects
+    the others).
+    """
+    kind = frame["kind"].astype(str).to_numpy()
+    t = ts_ns(frame["ts"])
+    service_codes, services = _codes(frame["service"].astype(str))
+    deploy_codes, deploy_names = _codes(frame["deploy_id"].astype(str))
+    incident_codes, incident_names = _codes(frame["incident_id"].astype(str))
+    pr_codes, pr_names = _codes(frame["pr_id"].astype(str))
+    value = frame["metric_value"].to_numpy(dtype=float)
+    tables = EventTables(services=services, deploy_names=deploy_names, incident_names=incident_names, pr_names=pr_names)
+
+    m = kind == s.DEPLOY
+    status = frame["status"].astype(str).to_numpy()[m]
+    env = frame["environment"].astype(str).to_numpy()[m]
+    change = frame["change_type"].astype(str).to_numpy()[m]
+    change_code = np.zeros(m.sum(), dtype=np.int8)
+    change_code[change == "hotfix"] = 1
+    change_code[change == "rollback"] = 2
+    keys = deploy_codes[m]
+    # a deploy row without a deploy_id gets a key of its own, past the named ones
+    missing = keys < 0
+    keys[missing] = len(deploy_names) + np.arange(missing.sum())
+    tables.deploys = pd.DataFrame({
+        "key": keys, "ts": t[m], "service": service_codes[m].astype(np.int32),
+        "production": (env == "") | (env == s.PRODUCTION),
+        "success": status != "failed", "change_type": change_code,
+    })
+
+    starts = kind == s.INCIDENT_START
+    ends = kind == s.INCIDENT_RESOLVED
+    inc = pd.DataFrame({"key": incident_codes[starts], "service": service_codes[starts].astype(np.int32),
+                        "start": t[starts], "deploy_key": np.where(deploy_codes[starts] >= 0, deploy_codes[starts], NA)})
+    resolved = pd.Series(t[ends], index=incident_codes[ends])
+    resolved = resolved[~resolved.index.duplicated()]
+    inc["resolved"] = resolved.reindex(inc["key"].to_numpy()).fillna(NA).to_numpy(dtype=np.int64) if len(resolved) else NA
+    tables.incidents = inc[["key", "service", "start", "resolved", "deploy_key"]].astype({"resolved": np.int64})
+
+    created = kind == s.PR_CREATED
+    reviewed = kind == s.PR_REVIEWED
+    merged = kind == s.PR_MERGED
+    prs = pd.DataFrame({"key": pr_codes[created], "service": service_codes[created].astype(np.int32), "created": t[created]})
+    first_review = pd.Series(t[reviewed]).groupby(pr_codes[reviewed]).min()
+    merge_rows = pd.DataFrame({"merged": t[merged], "deploy_key": np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA)},
+                              index=pr_codes[merged])
+    merge_rows = merge_rows[~merge_rows.index.duplicated()]
+    k = prs["key"].to_numpy()
+    prs["first_review"] = first_review.reindex(k).fillna(NA).to_numpy(dtype=np.int64) if len(first_review) else NA
+    prs["merged"] = merge_rows["merged"].reindex(k).fillna(NA).to_numpy(dtype=np.int64) if len(merge_rows) else NA
+    prs["deploy_key"] = merge_rows["deploy_key"].reindex(k).fillna(NA).to_numpy(dtype=np.int64) if len(merge_rows) else NA
+    tables.prs = prs.astype({"first_review": np.int64, "merged": np.int64, "deploy_key": np.int64})
+    tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
+    tables.merges = t[merged]
+
+    for attr, k_name, col in (("surveys", s.SURVEY, "score"), ("platform", s.PLATFORM_HOURS, "hours"),
+                              ("response", s.INCIDENT_RESPONSE, "minutes"), ("toil", s.TOIL, "minutes"),
+                              ("onboarding", s.ONBOARDING, "weeks")):
+        mk = kind == k_name
+        setattr(tables, attr, pd.DataFrame({"ts": t[mk], col: value[mk]}))
+    other = ~np.isin(kind, s.BUILTIN_KINDS)
+    tables.other = frame[other].reset_index(drop=True) if other.any() else None
+    return tables
+
+
+def frame_from_tables(tables: EventTables) -> pd.DataFrame:
+    """The flat, chronologically ordered event frame (METRICS.md section 1) of some tables."""
+    parts = []
+
+    def add(kind, ts, service=None, **cols):
+        n = len(ts)
+        if not n:
+            return
+        part = {"ts": np.asarray(ts, dtype=np.int64), "kind": np.full(n, kind, dtype=object)}
+        part["service"] = tables.service_name(service) if service is not None else np.full(n, "team", dtype=object)
+        part.update(cols)
+        parts.append(pd.DataFrame(part))
+
+    d = tables.deploys
+    add(s.DEPLOY, d["ts"], d["service"], deploy_id=tables.deploy_id(d["key"]),
+        status=np.where(d["success"], "success", "failed"),
+        change_type=np.asarray(s.CHANGE_TYPES, dtype=object)[d["change_type"].to_numpy()],
+        environment=np.where(d["production"], s.PRODUCTION, "staging"))
+    inc = tables.incidents
+    add(s.INCIDENT_START, inc["start"], inc["service"], incident_id=tables.incident_id(inc["key"]),
+        deploy_id=tables.deploy_id(inc["deploy_key"]))
+    done = inc[inc["resolved"] != NA]
+    add(s.INCIDENT_RESOLVED, done["resolved"], done["service"], incident_id=tables.incident_id(done["key"]))
+    p = tables.prs
+    add(s.PR_CREATED, p["created"], p["service"], pr_id=tables.pr_id(p["key"]))
+    r = tables.reviews
+    add(s.PR_REVIEWED, r["ts"], r["service"], pr_id=tables.pr_id(r["key"]))
+    mg = p[p["merged"] != NA]
+    add(s.PR_MERGED, mg["merged"], mg["service"], pr_id=tables.pr_id(mg["key"]), deploy_id=tables.deploy_id(mg["deploy_key"]))
+    for attr, kind, col, service in (("surveys", s.SURVEY, "score", "team"), ("platform", s.PLATFORM_HOURS, "hours", "platform"),
+                                     ("response", s.INCIDENT_RESPONSE, "minutes", "team"), ("toil", s.TOIL, "minutes", "team"),
+                                     ("onboarding", s.ONBOARDING, "weeks", "team")):
+        tab = getattr(tables, attr)
+        if len(tab):
+            parts.append(pd.DataFrame({"ts": tab["ts"].to_numpy(), "kind": kind, "service": service,
+                                       "metric_value": tab[col].to_numpy()}))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in s.COLUMNS})
+    for col in s.COLUMNS:
+        if col not in frame:
+            frame[col] = np.nan if col == "metric_value" else ""
+    frame = frame[list(s.COLUMNS)]
+    for col in s.COLUMNS:
+        if col not in ("ts", "metric_value"):
+            frame[col] = frame[col].fillna("").astype(str)
+    frame["metric_value"] = frame["metric_value"].astype(float)
+    frame = frame.sort_values("ts", kind="stable").reset_index(drop=True)
+    frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True, unit="ns")
+    if tables.other is not None and len(tables.other):
+        frame = pd.concat([frame, tables.other[list(s.COLUMNS)]], ignore_index=True).sort_values("ts", kind="stable").reset_index(drop=True)
+    return frame

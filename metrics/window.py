@@ -1,0 +1,89 @@
+"""The window of METRICS.md section 2: whole UTC days [start, end)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schema import NS_PER_DAY
+
+MAX_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole UTC days ``[start, end)``; ``start_ns``/``end_ns`` are nanoseconds since the epoch."""
+
+    start_ns: int
+    end_ns: int
+
+    def __post_init__(self):
+        if self.start_ns % NS_PER_DAY or self.end_ns % NS_PER_DAY:
+            raise ValueError("a window starts and ends at 00:00 UTC")
+        if self.end_ns <= self.start_ns:
+            raise ValueError("a window's end must be after its start")
+
+    @property
+    def days(self) -> int:
+        return (self.end_ns - self.start_ns) // NS_PER_DAY
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.start_ns, tz="UTC")
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return pd.Timestamp(self.end_ns, tz="UTC")
+
+    def previous(self) -> "Window":
+        """The block of ``days`` days just before this one (the period deltas compare with)."""
+        return Window(self.start_ns - (self.end_ns - self.start_ns), self.start_ns)
+
+    def contains(self, ts_ns: np.ndarray) -> np.ndarray:
+        """Boolean mask: which nanosecond timestamps fall in ``[start, end)``."""
+        return (ts_ns >= self.start_ns) & (ts_ns < self.end_ns)
+
+    def day_index(self, ts_ns: np.ndarray) -> np.ndarray:
+        """Day number of each timestamp counted from the window's start (0 = first day)."""
+        return (ts_ns - self.start_ns) // NS_PER_DAY
+
+    def dates(self) -> pd.DatetimeIndex:
+        """Every day of the window, as UTC midnights."""
+        return pd.date_range(self.start, periods=self.days, freq="D")
+
+    def working_days(self) -> int:
+        """Monday-Friday days in the window."""
+        return int(np.busday_count(self.start.date(), self.end.date()))
+
+    @classmethod
+    def ending(cls, end, days: int) -> "Window":
+        """The ``days`` whole days before ``end`` (a date, timestamp or string; floored to a UTC day)."""
+        end_ns = floor_day(to_ns(end))
+        return cls(end_ns - days * NS_PER_DAY, end_ns)
+
+    @classmethod
+    def between(cls, start, end) -> "Window":
+        """Window from the day of ``start`` to the day of ``end`` (both floored to UTC days)."""
+        return cls(floor_day(to_ns(start)), floor_day(to_ns(end)))
+
+    @classmethod
+    def covering(cls, first_ns: int, last_ns: int) -> "Window":
+        """Default window for loaded data: the day of the first event to the day after the last."""
+        return cls(floor_day(first_ns), floor_day(last_ns) + NS_PER_DAY)
+
+
+def to_ns(value) -> int:
+    """Nanoseconds since the epoch of a date, timestamp or ISO string (naive values are UTC)."""
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return int(ts.as_unit("ns").value)
+
+
+def floor_day(ns: int) -> int:
+    return (ns // NS_PER_DAY) * NS_PER_DAY
+
+
+def today_ns() -> int:
+    """Start of today (UTC), the synthetic universe's default end."""
+    return floor_day(pd.Timestamp.now(tz="UTC").value)
