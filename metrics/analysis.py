@@ -3,30 +3,68 @@ of section 7 (exact JSON keys), details (tier thresholds, splits, trends) and ta
 weekly, per incident, per PR, per deployment, per IAR period)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from . import dora, pvm, space
 from .pvm import Assumptions
-from .series import clean
+from .series import clean, daily_counts
 from .tables import NA, EventTables
 from .window import Window
 
 
 @dataclass
 class Analysis:
+    """The metrics of one window. The per-row tables (``incidents``, ``prs``, ``deployments``)
+    are built on first access: a summary of a million events does not need them."""
+
     window: Window
     assumptions: Assumptions
     summary: dict            # METRICS.md section 7, exactly its keys; None where n/a
     details: dict            # everything else a headline needs: tier thresholds, lead time split, trends, bands
     daily: pd.DataFrame      # one row per day of the window
     weekly: pd.DataFrame     # one row per ISO week overlapping the window
-    incidents: pd.DataFrame  # one row per incident started in the window
-    prs: pd.DataFrame        # one row per PR created in the window
-    deployments: pd.DataFrame  # one row per production deployment in the window
     iar_periods: pd.DataFrame
+    _rows: dict = field(repr=False, default_factory=dict)
+
+    @cached_property
+    def incidents(self) -> pd.DataFrame:
+        """One row per incident started in the window, with its recovery time and attribution."""
+        t, inc = self._rows["tables"], self._rows["incidents"]
+        return pd.DataFrame({
+            "incident_id": t.incident_id(inc["key"]), "service": t.service_name(inc["service"]),
+            "start": _time(inc["start"]), "resolved": _time(inc["resolved"]),
+            "recovery_minutes": inc["recovery_minutes"].to_numpy(), "attribution": inc["attribution"].to_numpy(),
+            "deploy_id": t.deploy_id(inc["deploy_key"]),
+        })
+
+    @cached_property
+    def prs(self) -> pd.DataFrame:
+        """One row per PR created in the window: its times, shipping deployment and durations (hours)."""
+        t, p = self._rows["tables"], self._rows["prs"]
+        out = pd.DataFrame({
+            "pr_id": t.pr_id(p["pr_key"]), "service": t.service_name(p["service"]),
+            "created": _time(p["created"]), "first_review": _time(p["first_review"]), "merged": _time(p["merged"]),
+            "deployed": _time(p["deployed"]), "deploy_id": t.deploy_id(p["deploy_key"]),
+        })
+        for name in ("lead_time_hours", "review_wait_hours", "review_to_merge_hours", "merge_to_deploy_hours",
+                     "merge_time_hours"):
+            out[name] = p[name].to_numpy()
+        return out
+
+    @cached_property
+    def deployments(self) -> pd.DataFrame:
+        """One row per production deployment in the window, with its failed and rework flags."""
+        t, d = self._rows["tables"], self._rows["deployments"]
+        return pd.DataFrame({
+            "deploy_id": t.deploy_id(d["key"]), "service": t.service_name(d["service"]), "ts": _time(d["ts"]),
+            "status": np.where(d["success"], "success", "failed"),
+            "change_type": np.asarray(("feature", "hotfix", "rollback"), dtype=object)[d["change_type"].to_numpy()],
+            "failed": self._rows["failed"], "caused_incident": self._rows["caused"], "rework": self._rows["rework"],
+        })
 
 
 def _time(ns: np.ndarray) -> pd.Series:
@@ -108,7 +146,6 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "deploys_per_platform_hour": imp["deploys_per_platform_hour"], "onboardings": imp["onboardings"],
     })
 
-    incident_starts = incidents["start"].to_numpy()
     daily = pd.DataFrame({
         "date": window.dates(), "deployments": df["daily_deployments"], "successful_deployments": df["daily_successful"],
         "incidents": dora.daily_incidents(incidents, window),
@@ -119,32 +156,13 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     })
     weekly = col["weekly"].merge(sat["weekly"], on="week").merge(eff["weekly"], on="week")
 
-    inside = prod[window.contains(prod["ts"].to_numpy())]
-    deployments = pd.DataFrame({
-        "deploy_id": tables.deploy_id(inside["key"]), "service": tables.service_name(inside["service"]),
-        "ts": _time(inside["ts"]), "status": np.where(inside["success"], "success", "failed"),
-        "change_type": np.asarray(("feature", "hotfix", "rollback"), dtype=object)[inside["change_type"].to_numpy()],
-        "failed": cfr["failed"], "caused_incident": cfr["caused_incident"], "rework": rw["rework"],
-    })
-    incident_table = pd.DataFrame({
-        "incident_id": tables.incident_id(incidents["key"]), "service": tables.service_name(incidents["service"]),
-        "start": _time(incident_starts), "resolved": _time(incidents["resolved"]),
-        "recovery_minutes": incidents["recovery_minutes"], "attribution": incidents["attribution"],
-        "deploy_id": tables.deploy_id(incidents["deploy_key"]),
-    })
-    p = lt["prs"]
-    pr_table = pd.DataFrame({
-        "pr_id": tables.pr_id(p["pr_key"]), "service": tables.service_name(p["service"]),
-        "created": _time(p["created"]), "first_review": _time(p["first_review"]), "merged": _time(p["merged"]),
-        "deployed": _time(p["deployed"]), "deploy_id": tables.deploy_id(p["deploy_key"]),
-    })
-    for name in ("lead_time_hours", "review_wait_hours", "review_to_merge_hours", "merge_to_deploy_hours", "merge_time_hours"):
-        pr_table[name] = p[name].to_numpy()
-    return Analysis(window, a, summary, details, daily, weekly, incident_table, pr_table, deployments, ia["periods"])
+    rows = {"tables": tables, "incidents": incidents, "prs": lt["prs"],
+            "deployments": prod[window.contains(prod["ts"].to_numpy())],
+            "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rw["rework"]}
+    return Analysis(window, a, summary, details, daily, weekly, ia["periods"], rows)
 
 
 def _daily_sum(table: pd.DataFrame, column: str, window: Window) -> np.ndarray:
-    from .series import daily_counts
     return daily_counts(table["ts"].to_numpy(), window, table[column].to_numpy())
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
+from .tables import ts_ns
 
 MAX_FILE_BYTES = int(float(os.environ.get("METRICS_MAX_FILE_MB", "2048")) * 1024 * 1024)
 SHOWN_REJECTIONS = 20
@@ -342,7 +343,7 @@ def _check_pairs(frame: pd.DataFrame, numbers, sources, unit: str = "row") -> tu
     kind = frame["kind"].to_numpy()
     ts = frame["ts"]
     reason = np.full(len(frame), "", dtype=object)
-    order = np.argsort(ts.to_numpy(), kind="stable")
+    order = np.argsort(ts_ns(ts), kind="stable")
     for k, id_col in ((s.INCIDENT_START, "incident_id"), (s.INCIDENT_RESOLVED, "incident_id"),
                       (s.PR_CREATED, "pr_id"), (s.PR_MERGED, "pr_id")):
         idx = order[kind[order] == k]
@@ -350,12 +351,15 @@ def _check_pairs(frame: pd.DataFrame, numbers, sources, unit: str = "row") -> tu
         second = pd.Series(again).duplicated(keep="first").to_numpy()
         reason[idx[second]] = f"second {k} for the same {id_col}"
 
+    t = ts_ns(ts)
+    none = np.iinfo(np.int64).min
+
     def start_of(first_kind, later_kinds, id_col, message):
         firsts = (kind == first_kind) & (reason == "")
-        start = pd.Series(ts[firsts].to_numpy(), index=frame[id_col].to_numpy()[firsts])
+        start = pd.Series(t[firsts], index=frame[id_col].to_numpy()[firsts])
         later = np.isin(kind, later_kinds) & (reason == "")
-        found = start.reindex(frame[id_col].to_numpy()[later]).to_numpy()
-        before = pd.notna(found) & (ts[later].to_numpy() < found)
+        found = start.reindex(frame[id_col].to_numpy()[later], fill_value=none).to_numpy()
+        before = (found != none) & (t[later] < found)
         reason[np.flatnonzero(later)[before]] = message
 
     start_of(s.INCIDENT_START, [s.INCIDENT_RESOLVED], "incident_id", "incident_resolved before its incident_start")

@@ -96,7 +96,7 @@ def iar(successful_ts: np.ndarray, window: Window) -> dict:
     starts = window.end_ns - np.arange(blocks, 0, -1) * length * NS_PER_DAY
     block = (ts - window.end_ns) // (length * NS_PER_DAY) + blocks      # 0 = oldest complete block
     counts = np.bincount(block[(block >= 0) & (block < blocks)], minlength=blocks)[:blocks].astype(int)
-    rates = [None] + [growth(counts[i], counts[i - 1]) for i in range(1, blocks)]
+    rates = [None if i == 0 else growth(counts[i], counts[i - 1]) for i in range(blocks)]
     periods = pd.DataFrame({"period_start": pd.to_datetime(starts, utc=True, unit="ns"),
                             "period_days": length, "successful_deployments": counts, "growth_pct": rates})
     v = growth(second, first)

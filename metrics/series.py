@@ -89,19 +89,20 @@ def clean(value):
 def count_at_or_before(query_ts, query_group, event_ts, event_group) -> np.ndarray:
     """For each query, how many events of the same group happened at or before its time.
 
-    Times are replaced by their rank among all times, so ``group * ranks + rank`` is one sortable
-    int64 key and a single ``searchsorted`` answers every query.
+    Event times are replaced by their rank among the distinct event times, so
+    ``group * (distinct + 1) + rank`` is one sortable int64 key and a single ``searchsorted``
+    answers every query (a query's rank bound is the number of distinct event times <= it).
     """
     query_ts = np.asarray(query_ts, dtype=np.int64)
     event_ts = np.asarray(event_ts, dtype=np.int64)
     if not len(query_ts) or not len(event_ts):
         return np.zeros(len(query_ts), dtype=np.int64)
-    times = np.unique(np.concatenate([query_ts, event_ts]))
+    times = np.unique(event_ts)
     n = len(times) + 1
-    ek = np.sort(np.asarray(event_group, np.int64) * n + np.searchsorted(times, event_ts))
-    qg = np.asarray(query_group, np.int64) * n
-    qk = qg + np.searchsorted(times, query_ts)
-    return np.searchsorted(ek, qk, side="right") - np.searchsorted(ek, qg, side="left")
+    keys = np.sort(np.asarray(event_group, np.int64) * n + np.searchsorted(times, event_ts))
+    base = np.asarray(query_group, np.int64) * n
+    bound = base + np.searchsorted(times, query_ts, side="right")
+    return np.searchsorted(keys, bound, side="left") - np.searchsorted(keys, base, side="left")
 
 
 def soon_after(ts_ns, event_ns, span_ns: int) -> np.ndarray:

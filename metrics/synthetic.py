@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .scenarios import SCENARIOS, AUTO, Profile, profile_for, resolve_scenario
-from .schema import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
+from .schema import NS_PER_DAY, NS_PER_SECOND
 from .series import soon_after
 from .tables import NA, EventTables
 from .window import MAX_DAYS, Window, today_ns
@@ -85,6 +85,16 @@ def generate(days: int = 14, seed: int = 42, scenario: str = AUTO, services: int
                     profile, services, team_size)
 
 
+def _seconds(rng, n: int, lo_hours: float = 0.0, hi_hours: float = 24.0) -> np.ndarray:
+    """``n`` random whole-second offsets (ns) between ``lo_hours`` and ``hi_hours`` into a day."""
+    return rng.integers(int(lo_hours * 3600), int(hi_hours * 3600), n) * NS_PER_SECOND
+
+
+def _hours(hours: np.ndarray) -> np.ndarray:
+    """Durations in hours as whole seconds (ns)."""
+    return np.round(hours * 3600).astype(np.int64) * NS_PER_SECOND
+
+
 class _Columns:
     """Per-kind lists of per-day arrays, concatenated once at the end."""
 
@@ -115,7 +125,7 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         counts = rng.poisson(rate, services)
         n = int(counts.sum())
         d_service = np.repeat(service_ids, counts)
-        d_ts = day0 + (rng.random(n) * NS_PER_DAY).astype(np.int64)
+        d_ts = day0 + _seconds(rng, n)
         u = rng.random((2, n))
         c.add("d_key", base + np.arange(n))
         c.add("d_ts", d_ts)
@@ -126,14 +136,14 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         # pull requests: created -> reviewed (0, 1 or 2 times) -> merged (or abandoned)
         pc = rng.poisson(p.prs_per_day / 3.0, services)
         m = int(pc.sum())
-        created = day0 + (rng.random(m) * NS_PER_DAY).astype(np.int64)
+        created = day0 + _seconds(rng, m)
         r = rng.random((3, m))
         delays = np.minimum(rng.exponential(1.0, (3, m)) * np.array([[p.review_hours], [p.merge_hours], [p.review_hours / 2]]),
                             MAX_SPILL_HOURS)
         reviewed = r[0] >= p.unreviewed_share
-        first_review = np.where(reviewed, created + (delays[0] * NS_PER_HOUR).astype(np.int64), NA)
+        first_review = np.where(reviewed, created + _hours(delays[0]), NA)
         merged = np.where(r[1] >= p.abandoned_share,
-                          np.where(reviewed, first_review, created) + (delays[1] * NS_PER_HOUR).astype(np.int64), NA)
+                          np.where(reviewed, first_review, created) + _hours(delays[1]), NA)
         second = reviewed & (r[2] < p.second_review_share)
         pr_service = np.repeat(service_ids, pc)
         pr_key = base + np.arange(m)
@@ -145,14 +155,14 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         c.add("r_key", np.concatenate([pr_key[reviewed], pr_key[second]]))
         c.add("r_service", np.concatenate([pr_service[reviewed], pr_service[second]]))
         c.add("r_ts", np.concatenate([first_review[reviewed],
-                                      first_review[second] + (delays[2][second] * NS_PER_HOUR).astype(np.int64)]))
+                                      first_review[second] + _hours(delays[2][second])]))
 
-        # incidents: most start 5-120 minutes after one of the day's deployments
-        ni = int(rng.poisson(p.incidents_per_day * scale))
+        # incidents: each service-day has a chance of one; most start 5-120 minutes after a deployment
+        ni = int(rng.binomial(services, min(1.0, p.incidents_per_day / 3.0)))
         after = (rng.random(ni) < p.incident_after_deploy) & (n > 0)
         pick = rng.integers(0, max(n, 1), ni)
-        lag = (rng.uniform(5, 120, ni) * NS_PER_MINUTE).astype(np.int64)
-        anywhere = day0 + (rng.random(ni) * NS_PER_DAY).astype(np.int64)
+        lag = _hours(rng.uniform(5, 120, ni) / 60)
+        anywhere = day0 + _seconds(rng, ni)
         i_start = np.where(after, (d_ts[pick] if n else anywhere) + lag, anywhere)
         i_service = np.where(after, d_service[pick] if n else 0, rng.integers(0, services, ni))
         minutes = rng.uniform(p.recovery_minutes[0], p.recovery_minutes[1], ni)
@@ -160,28 +170,28 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         c.add("i_key", base + np.arange(ni))
         c.add("i_service", i_service)
         c.add("i_start", i_start)
-        c.add("i_resolved", i_start + (minutes * NS_PER_MINUTE).astype(np.int64))
+        c.add("i_resolved", i_start + _hours(minutes / 60))
         c.add("resp_minutes", np.round(minutes * responders, 1))
 
         # weekly pulse survey (every 7th day counted back from the end); scores settled below
         if k % 7 == 3:
             ns = int(rng.binomial(team_size, SURVEY_RESPONSE_RATE))
-            c.add("s_ts", day0 + ((9 + 8 * rng.random(ns)) * NS_PER_HOUR).astype(np.int64))
+            c.add("s_ts", day0 + _seconds(rng, ns, 9, 17))
             c.add("s_noise", rng.normal(0.0, SURVEY_NOISE, ns))
 
-        c.add("pi_ts", day0 + ((8 + 10 * rng.random(platform_events)) * NS_PER_HOUR).astype(np.int64))
+        c.add("pi_ts", day0 + _seconds(rng, platform_events, 8, 18))
         c.add("pi_hours", np.round(rng.uniform(p.platform_hours[0], p.platform_hours[1], platform_events), 1))
 
         toil_devs = int(rng.binomial(team_size, TOIL_REPORTING_SHARE))
-        c.add("t_ts", day0 + ((9 + 9 * rng.random(toil_devs)) * NS_PER_HOUR).astype(np.int64))
+        c.add("t_ts", day0 + _seconds(rng, toil_devs, 9, 18))
         c.add("t_minutes", np.round(rng.exponential(p.toil_minutes / TOIL_REPORTING_SHARE, toil_devs), 1))
 
         no = int(rng.poisson(p.onboardings_per_day * team_scale))
-        c.add("o_ts", day0 + (rng.random(no) * NS_PER_DAY).astype(np.int64))
+        c.add("o_ts", day0 + _seconds(rng, no))
         c.add("o_weeks", np.round(rng.uniform(p.onboarding_weeks[0], p.onboarding_weeks[1], no), 1))
 
     end = window.end_ns
-    t = EventTables(services=service_names(services))
+    t = EventTables(services=service_names(services), key_stride=KEY_STRIDE)
     team_code, platform_code = services + 1, services
     d_ts = c.get("d_ts", np.int64)
     keep = d_ts < end

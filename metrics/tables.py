@@ -50,15 +50,16 @@ class EventTables:
     deploy_names: np.ndarray | None = None
     incident_names: np.ndarray | None = None
     pr_names: np.ndarray | None = None
+    key_stride: int | None = None       # synthetic keys: day offset * stride + index, named "<offset>-<index>"
 
     def deploy_id(self, keys) -> list[str]:
-        return _names(keys, self.deploy_names, "deploy-")
+        return _names(keys, self.deploy_names, "deploy-", self.key_stride)
 
     def incident_id(self, keys) -> list[str]:
-        return _names(keys, self.incident_names, "inc-")
+        return _names(keys, self.incident_names, "inc-", self.key_stride)
 
     def pr_id(self, keys) -> list[str]:
-        return _names(keys, self.pr_names, "pr-")
+        return _names(keys, self.pr_names, "pr-", self.key_stride)
 
     def service_name(self, codes) -> np.ndarray:
         return self.services[np.asarray(codes, dtype=np.int64)]
@@ -83,8 +84,10 @@ class EventTables:
         return int(min(p.min() for p in parts)), int(max(p.max() for p in parts))
 
 
-def _names(keys, names, prefix) -> list[str]:
+def _names(keys, names, prefix, stride=None) -> list[str]:
     keys = np.asarray(keys, dtype=np.int64)
+    if names is None and stride:
+        return [f"{prefix}{k // stride}-{k % stride}" if k != NA else "" for k in keys]
     if names is None:
         return [f"{prefix}{k}" if k != NA else "" for k in keys]
     return [str(names[k]) if 0 <= k < len(names) else "" for k in keys]

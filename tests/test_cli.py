@@ -1,0 +1,150 @@
+"""``python -m metrics``: the seed's console lines, the JSON keys of METRICS.md section 7, errors."""
+import json
+import re
+
+import pytest
+
+from conftest import run_cli
+
+JSON_KEYS = {
+    "window": {"start", "end", "days"},
+    "dora": {"deployments", "successful_deployments", "deploys_per_day", "lead_time_hours_median", "lead_time_hours_p90",
+             "change_failure_rate_pct", "incidents", "open_incidents", "unattributed_incidents", "mttr_minutes_mean",
+             "mttr_minutes_median", "mttr_minutes_p95", "rework_rate_pct", "tiers"},
+    "space": {"prs_per_day", "reviews_per_day", "review_turnaround_hours_mean", "satisfaction_mean",
+              "satisfaction_responses", "merge_time_hours_mean", "incident_rate_pct"},
+    "pvm": {"vcr_pct", "total_value_usd", "total_cost_usd", "platform_hours", "iar_pct", "first_period_deploys",
+            "second_period_deploys", "dtr_pct", "toil_minutes", "feature_minutes", "onboarding_weeks_mean"},
+}
+TIER_KEYS = {"deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"}
+
+SEED_LINES = [
+    r"^--- DORA METRICS \(Delivery & Reliability\) ---$",
+    r"^Avg deployments/day: \d+\.\d\d$",
+    r"^Incidents: \d+ \| Avg MTTR: (\d+\.\d min|n/a) \| P95 MTTR: (\d+\.\d min|n/a)$",
+    r"^--- SPACE METRICS \(Team & Developer Health\) ---$",
+    r"^Activity: Avg PRs/day: \d+\.\d\d \| Avg reviews/day: \d+\.\d\d$",
+    r"^Collaboration: Avg code review turnaround: (\d+\.\d hours|n/a)$",
+    r"^Satisfaction: Avg satisfaction score: (\d\.\d/5\.0|n/a)$",
+    r"^Efficiency: Avg PR→merge time: (\d+\.\d hours|n/a)$",
+    r"^Performance: Incident rate: (\d+\.\d\d%|n/a) per deployment$",
+    r"^--- PLATFORM VALUE METRICS \(PVM\) ---$",
+    r"^VCR: (\d+%|n/a) \| Platform hours invested: \d+$",
+    r"^IAR: (-?\d+\.\d%|n/a) \| First period: \d+ deploys \| Second period: \d+ deploys$",
+    r"^DTR: (\d+\.\d%|n/a) \| Toil: \d+ min \| Feature: -?\d+ min$",
+    r"^Lead time for changes: median .* \| p90 .*$",
+    r"^Change failure rate: .*$",
+    r"^Rework rate: .*$",
+    r"^Tiers: deployment frequency \w+ \| lead time [\w/]+ \| change failure rate [\w/]+ \| recovery time [\w/]+ \| overall [\w/]+$",
+]
+
+
+def check_keys(data):
+    assert set(data) == set(JSON_KEYS)
+    for section, keys in JSON_KEYS.items():
+        assert set(data[section]) == keys, section
+    assert set(data["dora"]["tiers"]) == TIER_KEYS
+
+
+def test_default_summary_prints_the_seed_lines():
+    p = run_cli()
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    for pattern in SEED_LINES:
+        assert any(re.match(pattern, line) for line in lines), pattern
+    assert "seed 42 (balanced)" in lines[0] and "(14 days)" in lines[0]
+
+
+def test_seed_100_for_30_days_is_elite_with_five_deploys_a_day():
+    p = run_cli("--seed", 100, "--days", 30, "--json")
+    data = json.loads(p.stdout)
+    check_keys(data)
+    assert data["window"]["days"] == 30
+    assert data["dora"]["deploys_per_day"] >= 5
+    assert set(data["dora"]["tiers"].values()) == {"elite"}
+    text = run_cli("--seed", 100, "--days", 30).stdout
+    assert "overall ELITE" in text
+
+
+def test_events_file_json_has_exactly_the_keys(fixtures):
+    p = run_cli("--events", fixtures / "hand.csv", "--start", "2024-01-01", "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    check_keys(data)
+    assert data["window"] == {"start": "2024-01-01T00:00:00Z", "end": "2024-01-08T00:00:00Z", "days": 7}
+    assert data["dora"]["deployments"] == 7 and data["pvm"]["iar_pct"] == 50.0
+    assert "49 rows read, 49 accepted, 0 rejected" in p.stderr
+
+
+def test_events_default_window_and_days(fixtures):
+    data = json.loads(run_cli("--events", fixtures / "hand.csv", "--json").stdout)
+    assert data["window"]["start"] == "2023-12-31T00:00:00Z" and data["window"]["days"] == 8
+    data = json.loads(run_cli("--events", fixtures / "hand.csv", "--days", 3, "--json").stdout)
+    assert data["window"] == {"start": "2024-01-05T00:00:00Z", "end": "2024-01-08T00:00:00Z", "days": 3}
+
+
+def test_na_prints_as_text_and_null_in_json(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("ts,kind,service\n2024-01-01T10:00:00Z,deploy,api\n")
+    text = run_cli("--events", path).stdout
+    assert "Incidents: 0 | Avg MTTR: n/a | P95 MTTR: n/a" in text
+    data = json.loads(run_cli("--events", path, "--json").stdout)
+    assert data["dora"]["mttr_minutes_mean"] is None and data["space"]["satisfaction_mean"] is None
+
+
+def test_pvm_assumptions_change_the_numbers():
+    base = json.loads(run_cli("--json", "--end", "2026-11-22").stdout)["pvm"]
+    more = json.loads(run_cli("--json", "--end", "2026-11-22", "--value-per-deploy", 400).stdout)["pvm"]
+    assert more["total_value_usd"] == 2 * base["total_value_usd"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seed", "abc"], "seed must be a whole number"),
+    (["--seed", "-3"], "seed must be between 0"),
+    (["--seed", "1" + "0" * 30], "seed must be between 0"),
+    (["--days", "0"], "days must be between 1 and 3650"),
+    (["--days", "3651"], "days must be between 1 and 3650"),
+    (["--days", "x"], "days must be a whole number"),
+    (["--scenario", "chaos"], "invalid choice"),
+    (["--services", "0"], "services must be between"),
+    (["--hourly-rate", "-1"], "hourly rate must be a number >= 0"),
+    (["--workweek", "Funday"], "workweek must name days"),
+    (["--events", "/no/such/file.csv"], "no such file"),
+    (["--events", "."], "is a directory"),
+    (["--start", "2024-02-30"], "not a date"),
+    (["--start", "2024-02-01", "--end", "2024-01-01"], "--end must be after --start"),
+    (["--bogus"], "unrecognized arguments"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(args, message):
+    p = run_cli(*args)
+    assert p.returncode == 2
+    assert p.stderr.count("\n") == 1 and message in p.stderr and "Traceback" not in p.stderr
+    assert p.stdout == ""
+
+
+def test_unreadable_file(tmp_path):
+    import os
+    path = tmp_path / "secret.csv"
+    path.write_text("ts,kind,service\n")
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        pytest.skip("running as root: every file is readable")
+    p = run_cli("--events", path)
+    assert p.returncode == 2 and "permission denied" in p.stderr
+
+
+def test_strict_stops_with_exit_2_and_the_report(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("ts,kind,service\n2024-01-01T00:00:00Z,deploy,api\nnope,deploy,api\n")
+    p = run_cli("--events", path, "--strict")
+    assert p.returncode == 2
+    assert "line 3: bad timestamp 'nope'" in p.stderr and "Traceback" not in p.stderr
+    lenient = run_cli("--events", path)
+    assert lenient.returncode == 0 and "1 rejected" in lenient.stderr
+
+
+def test_all_rows_rejected_without_window_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("ts,kind,service\nnope,deploy,api\n")
+    p = run_cli("--events", path)
+    assert p.returncode == 2 and "no accepted events" in p.stderr

@@ -1,0 +1,152 @@
+"""Loading CSV, NDJSON and JSON: every bad row reported with its number and reason, nothing lost."""
+import json
+
+import pandas as pd
+import pytest
+
+from metrics.events import LoadError, StrictLoadError, load_events, load_file, normalize
+
+HEADER = "ts,kind,service,deploy_id,incident_id,pr_id,metric_value,status,change_type,environment,author\n"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def reasons(report):
+    return dict(zip(report.rejected["row"], report.rejected["reason"]))
+
+
+def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path):
+    path = write(tmp_path, "e.csv", HEADER + "\n".join([
+        "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,",              # line 2 ok
+        "yesterday,deploy,api,d2,,,,,,,",                          # 3 bad timestamp
+        "2024-01-01T01:00:00Z,,api,,,,,,,,",                       # 4 missing kind
+        "2024-01-01T01:00:00Z,deploy,,d3,,,,,,,",                  # 5 missing service
+        "2024-01-01T02:00:00Z,satisfaction_survey,team,,,,6,,,,",   # 6 score outside 1-5
+        "2024-01-01T02:00:00Z,toil,team,,,,-5,,,,",                # 7 negative duration
+        "2024-01-01T02:00:00Z,incident_start,api,,,,,,,,",         # 8 missing incident_id
+        "2024-01-01T03:00:00Z,incident_start,api,,i1,,,,,,",       # 9 ok
+        "2024-01-01T02:30:00Z,incident_resolved,api,,i1,,,,,,",    # 10 resolved before its start
+        "2024-01-01T04:00:00Z,deploy,api,d4,,,,broken,,,",         # 11 unknown status
+        "2024-01-01T04:00:00Z,platform_investment_hour,platform,,,,abc,,,,",  # 12 not a number
+        "2024-01-01T04:00:00Z,onboarding_complete,team,,,,0,,,,",  # 13 weeks must be > 0
+        "2024-01-01T04:00:00Z,pr_merged,api,,,,,,,,",              # 14 missing pr_id
+        "2024-01-01T05:00:00Z,satisfaction_survey,team,,,,,,,,",   # 15 missing score
+    ]) + "\n")
+    frame, report = load_file(path)
+    r = reasons(report)
+    assert r["line 3"] == "bad timestamp 'yesterday'"
+    assert r["line 4"] == "missing required field kind"
+    assert r["line 5"] == "missing required field service"
+    assert r["line 6"] == "satisfaction score must be between 1 and 5"
+    assert r["line 7"].startswith("toil minutes must be >= 0")
+    assert r["line 8"] == "missing incident_id"
+    assert r["line 10"] == "incident_resolved before its incident_start"
+    assert r["line 11"].startswith("unknown status")
+    assert r["line 12"].startswith("metric_value is not a finite number")
+    assert r["line 13"] == "onboarding weeks must be > 0"
+    assert r["line 14"] == "missing pr_id"
+    assert r["line 15"] == "missing metric_value (required for satisfaction_survey)"
+    assert (report.rows_read, report.accepted, report.rejected_count) == (14, 2, 12)
+    assert report.accepted + report.rejected_count + report.duplicates == report.rows_read
+    assert len(frame) == 2
+    assert report.open_incidents == 1   # i1's resolve was rejected, so i1 stays open
+
+
+def test_duplicates_naive_timestamps_and_unknown_kinds(tmp_path):
+    row = "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n"
+    path = write(tmp_path, "e.csv", HEADER + row + row + "2024-01-01 05:00,deploy,api,d2,,,,,,,\n"
+                 + "2024-01-01T06:00:00+02:00,my_kind,api,,,,3,,,,\n")
+    frame, report = load_file(path)
+    assert report.duplicates == 1 and report.accepted == 3
+    assert report.naive_timestamps == 1
+    assert report.unknown_kinds == {"my_kind": 1}
+    ts = frame.set_index("deploy_id")["ts"]
+    assert str(ts["d2"]) == "2024-01-01 05:00:00+00:00"       # naive read as UTC
+    assert str(frame.loc[frame["kind"] == "my_kind", "ts"].iloc[0]) == "2024-01-01 04:00:00+00:00"
+
+
+def test_defaults_and_lower_case(tmp_path):
+    path = write(tmp_path, "e.csv", HEADER + "2024-01-01T00:00:00Z,Deploy,api,d1,,,,FAILED,,,\n")
+    frame, _ = load_file(path)
+    row = frame.iloc[0]
+    assert (row["kind"], row["status"], row["change_type"], row["environment"]) == ("deploy", "failed", "feature", "production")
+
+
+def test_wrong_field_count_is_reported_by_line(tmp_path):
+    path = write(tmp_path, "e.csv", HEADER + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n"
+                 + "2024-01-01T00:00:00Z,deploy,api,d2,,,,,,,,extra\n" + "2024-01-02T00:00:00Z,deploy,api,d3,,,,,,,\n")
+    frame, report = load_file(path)
+    assert reasons(report) == {"line 3": "expected 11 fields, got 12"}
+    assert list(frame["deploy_id"]) == ["d1", "d3"]
+
+
+def test_ndjson_and_json_rows(tmp_path):
+    good = {"ts": "2024-01-01T00:00:00Z", "kind": "deploy", "service": "api", "deploy_id": "d1"}
+    nd = write(tmp_path, "e.ndjson", json.dumps(good) + "\n{not json\n\n" + json.dumps([1]) + "\n"
+               + json.dumps({"ts": "2024-01-01T01:00:00Z", "kind": "satisfaction_survey", "service": "team", "metric_value": 4}) + "\n")
+    frame, report = load_file(nd)
+    r = reasons(report)
+    assert r["line 2"].startswith("invalid JSON") and r["line 4"].startswith("not a JSON object")
+    assert report.accepted == 2 and frame["metric_value"].dropna().tolist() == [4.0]
+    js = write(tmp_path, "e.json", json.dumps({"events": [good, {"ts": "2024-01-01", "kind": "deploy"}]}))
+    frame, report = load_file(js)
+    assert reasons(report) == {"record 2": "missing required field service"}
+
+
+def test_whole_file_errors_are_clear(tmp_path):
+    with pytest.raises(LoadError, match="no such file"):
+        load_file(tmp_path / "missing.csv")
+    with pytest.raises(LoadError, match="is a directory"):
+        load_file(tmp_path)
+    with pytest.raises(LoadError, match="empty"):
+        load_file(write(tmp_path, "empty.csv", ""))
+    with pytest.raises(LoadError, match="missing required column"):
+        load_file(write(tmp_path, "cols.csv", "when,kind\n2024-01-01,deploy\n"))
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes(HEADER.encode() + "2024-01-01,deploy,caf\xe9,,,,,,,,\n".encode("latin-1"))
+    with pytest.raises(LoadError, match="not UTF-8"):
+        load_file(bad)
+    with pytest.raises(LoadError, match="expected a JSON array"):
+        load_file(write(tmp_path, "obj.json", '{"a": 1}'))
+
+
+def test_strict_stops_at_the_first_bad_row(tmp_path):
+    path = write(tmp_path, "e.csv", HEADER + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\nnope,deploy,api,d2,,,,,,,\n"
+                 + "2024-01-01T00:00:00Z,toil,team,,,,-1,,,,\n")
+    with pytest.raises(StrictLoadError, match="line 3: bad timestamp"):
+        load_file(path, strict=True)
+
+
+def test_ids_pair_across_files_and_duplicates_across_files_drop(tmp_path):
+    a = write(tmp_path, "a.csv", HEADER + "2024-01-01T00:00:00Z,incident_start,api,,i1,,,,,,\n"
+              + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n")
+    b = write(tmp_path, "b.csv", HEADER + "2024-01-01T01:00:00Z,incident_resolved,api,,i1,,,,,,\n"
+              + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n")
+    frame, report = load_events([a, b])
+    assert report.duplicates == 1 and report.accepted == 3 and len(frame) == 3
+    assert report.open_incidents == 0 and report.resolved_without_start == 0
+
+
+def test_second_start_and_review_before_creation(tmp_path):
+    path = write(tmp_path, "e.csv", HEADER + "\n".join([
+        "2024-01-01T00:00:00Z,incident_start,api,,i1,,,,,,",
+        "2024-01-01T00:05:00Z,incident_start,api,,i1,,,,,,",
+        "2024-01-01T02:00:00Z,pr_created,api,,,p1,,,,,",
+        "2024-01-01T01:00:00Z,pr_reviewed,api,,,p1,,,,,",
+        "2024-01-01T03:00:00Z,pr_merged,api,,,p9,,,,,",
+    ]) + "\n")
+    _, report = load_file(path)
+    r = reasons(report)
+    assert r == {"line 3": "second incident_start for the same incident_id", "line 5": "PR event before its pr_created"}
+    assert report.pr_events_without_created == 1
+
+
+def test_normalize_accepts_any_dtypes():
+    raw = pd.DataFrame({"ts": [pd.Timestamp("2024-01-01", tz="UTC"), None], "kind": ["deploy", "deploy"],
+                        "service": ["api", "api"], "metric_value": [None, 1]})
+    frame, report = normalize(raw)
+    assert report.accepted == 1 and report.rejected["reason"].tolist() == ["missing required field ts"]

@@ -1,0 +1,144 @@
+"""The synthetic universe: deterministic, shift-invariant, widening-stable, scaling, and the
+five documented seeds keep their promises (METRICS.md section 6) for 14, 30 and 90 days."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics import analyze, frame_from_tables, generate, tables_from_frame, to_dataframe
+from metrics.scenarios import profile_for
+from metrics.synthetic import check_params
+
+END = "2026-11-22"
+
+
+def summary(days, seed, end=END, **kw):
+    u = generate(days, seed, end=end, **kw)
+    return analyze(u.tables, u.window).summary
+
+
+def events_in_window(days, seed, end=END, last_days=None):
+    u = generate(days, seed, end=end)
+    frame = frame_from_tables(u.tables)
+    start = u.window.end - pd.Timedelta(days=last_days or days)
+    return frame[(frame["ts"] >= start) & (frame["ts"] < u.window.end)].reset_index(drop=True)
+
+
+def test_same_arguments_give_identical_events():
+    a, b = events_in_window(30, 7), events_in_window(30, 7)
+    pd.testing.assert_frame_equal(a, b)
+    assert not events_in_window(30, 8).equals(a)
+
+
+def test_another_end_shifts_the_same_events_by_whole_days():
+    a = events_in_window(14, 42, end="2026-11-22")
+    b = events_in_window(14, 42, end="2025-02-03")
+    shift = pd.Timestamp("2026-11-22", tz="UTC") - pd.Timestamp("2025-02-03", tz="UTC")
+    b["ts"] = b["ts"] + shift
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_metrics_unchanged_on_another_day_for_whole_weeks():
+    # windows of whole weeks have the same working days whatever the end's weekday
+    assert summary(28, 42, end="2026-11-22")["dora"] == summary(28, 42, end="2024-03-13")["dora"]
+    a, b = summary(28, 99, end="2026-11-22"), summary(28, 99, end="2024-03-13")
+    assert {k: v for k, v in a.items() if k != "window"} == {k: v for k, v in b.items() if k != "window"}
+
+
+def test_widening_days_keeps_the_recent_days():
+    pd.testing.assert_frame_equal(events_in_window(14, 42), events_in_window(30, 42, last_days=14))
+    pd.testing.assert_frame_equal(events_in_window(30, 1), events_in_window(90, 1, last_days=30))
+
+
+def test_current_and_previous_period_come_from_one_generation():
+    # the dashboard generates 2 x days once: its last block equals the days-only universe and
+    # its first block is the previous period
+    wide = generate(28, 42, end=END)
+    narrow = generate(14, 42, end=END)
+    assert analyze(wide.tables, narrow.window).summary == analyze(narrow.tables, narrow.window).summary
+    previous = analyze(wide.tables, narrow.window.previous()).summary
+    assert previous["window"]["end"] == narrow.window.start.isoformat().replace("+00:00", "Z")
+    assert previous["dora"] != analyze(narrow.tables, narrow.window).summary["dora"]
+
+
+def test_services_scale_the_organisation_linearly():
+    small = generate(30, 42, end=END, services=3).tables.event_count()
+    large = generate(30, 42, end=END, services=30).tables.event_count()
+    # people-driven events (surveys, toil, onboarding) do not scale with services
+    assert 7 < large / small < 11
+
+
+def test_default_seeds_run_the_five_scenarios_and_others_draw_a_profile():
+    assert [profile_for(s).name for s in (42, 7, 99, 1, 100)] == ["balanced", "high-incidents", "efficient",
+                                                                   "early-stage", "mature"]
+    assert profile_for(5) == profile_for(5) and profile_for(5) != profile_for(6)
+    assert profile_for(42, "mature").name == "mature"
+
+
+def test_frame_round_trip_gives_the_same_numbers():
+    u = generate(30, 7, end=END)
+    direct = analyze(u.tables, u.window).summary
+    via_frame = analyze(tables_from_frame(to_dataframe(frame_from_tables(u.tables))), u.window).summary
+    for section in ("dora", "space", "pvm"):
+        for key, value in direct[section].items():
+            if isinstance(value, float):
+                assert via_frame[section][key] == pytest.approx(value), key
+            else:
+                assert via_frame[section][key] == value, key
+
+
+@pytest.mark.parametrize("days, seed, scenario, services, team, message", [
+    (0, 42, "auto", 3, 8, "days must be between 1 and 3650"),
+    (14, -1, "auto", 3, 8, "seed must be between 0"),
+    (14, 10**30, "auto", 3, 8, "seed must be between 0"),
+    (14, "7", "auto", 3, 8, "seed must be a whole number"),
+    (14, 42, "chaos", 3, 8, "unknown scenario"),
+    (14, 42, "auto", 0, 8, "services must be between"),
+    (14, 42, "auto", 3, 0, "team size must be between"),
+])
+def test_bad_parameters_are_refused_clearly(days, seed, scenario, services, team, message):
+    with pytest.raises(ValueError, match=message):
+        check_params(days, seed, scenario, services, team)
+
+
+@pytest.fixture(scope="module", params=[14, 30, 90])
+def universes(request):
+    days = request.param
+    return days, {seed: summary(days, seed) for seed in (42, 7, 99, 1, 100)}
+
+
+def test_seed_42_balanced(universes):
+    _, s = universes
+    assert s[42]["dora"]["tiers"]["overall"] in ("high", "medium")
+    assert 3.0 <= s[42]["space"]["satisfaction_mean"] <= 4.0
+
+
+def test_seed_7_high_incidents(universes):
+    _, s = universes
+    assert s[7]["space"]["incident_rate_pct"] > s[42]["space"]["incident_rate_pct"]
+    assert s[7]["dora"]["mttr_minutes_median"] > s[42]["dora"]["mttr_minutes_median"]
+    assert s[7]["space"]["satisfaction_mean"] < s[42]["space"]["satisfaction_mean"]
+    assert s[7]["pvm"]["vcr_pct"] < s[42]["pvm"]["vcr_pct"]
+
+
+def test_seed_99_efficient_delivery(universes):
+    _, s = universes
+    assert s[99]["dora"]["deploys_per_day"] > s[42]["dora"]["deploys_per_day"]
+    assert s[99]["space"]["satisfaction_mean"] >= 3.8
+    assert s[99]["pvm"]["iar_pct"] >= 10
+
+
+def test_seed_1_early_stage(universes):
+    _, s = universes
+    assert all(s[1]["dora"]["deploys_per_day"] < s[o]["dora"]["deploys_per_day"] for o in (42, 7, 99, 100))
+    assert s[1]["pvm"]["vcr_pct"] < 200
+    assert s[1]["pvm"]["dtr_pct"] > 30
+
+
+def test_seed_100_mature_platform(universes):
+    _, s = universes
+    d = s[100]["dora"]
+    assert d["deploys_per_day"] >= 5
+    assert all(d["tiers"][k] == "elite" for k in ("deployment_frequency", "lead_time", "change_failure_rate", "recovery_time"))
+    assert s[100]["space"]["satisfaction_mean"] >= 4.0
+    assert s[100]["pvm"]["vcr_pct"] >= 200
+    assert s[100]["pvm"]["dtr_pct"] < 10
