@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .schema import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
-from .series import count_at_or_before, daily_counts, mean, median, pct, quantile
+from .series import TimeIndex, daily_counts, mean, median, pct, quantile
 from .tables import NA, EventTables
 from .window import Window
 
@@ -58,10 +58,13 @@ def overall_tier(tiers: dict[str, str | None]) -> str | None:
     return max(known, key=TIERS.index) if known else None
 
 
-def production(tables: EventTables) -> pd.DataFrame:
-    """Deployments: deploy events with environment production."""
+def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFrame:
+    """Deployments: deploy events with environment production (started before ``before_ns``)."""
     d = tables.deploys
-    return d[d["production"].to_numpy()]
+    keep = d["production"].to_numpy()
+    if before_ns is not None:
+        keep = keep & (d["ts"].to_numpy() < before_ns)
+    return d if keep.all() else d[keep]
 
 
 def deployment_frequency(tables: EventTables, window: Window) -> dict:
@@ -78,20 +81,9 @@ def deployment_frequency(tables: EventTables, window: Window) -> dict:
             "daily_deployments": all_deploys, "daily_successful": successful}
 
 
-def _merge_asof(left: pd.DataFrame, left_on: str, right: pd.DataFrame, right_on: str, direction: str,
-                allow_exact: bool, tolerance: int | None = None) -> np.ndarray:
-    """Per left row (in its original order) the matched right row's ``key`` and ``ts`` (NA when none),
-    matching within the same service."""
-    if not len(left):
-        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    lf = pd.DataFrame({"t": left[left_on].to_numpy(), "service": left["service"].to_numpy(), "row": np.arange(len(left))})
-    lf = lf.sort_values("t", kind="stable")
-    rf = pd.DataFrame({"t": right[right_on].to_numpy(), "service": right["service"].to_numpy(),
-                       "match_key": right["key"].to_numpy(), "match_ts": right[right_on].to_numpy()}).sort_values("t", kind="stable")
-    merged = pd.merge_asof(lf, rf, on="t", by="service", direction=direction, allow_exact_matches=allow_exact,
-                           tolerance=tolerance)
-    merged = merged.sort_values("row")
-    return (merged["match_key"].fillna(NA).to_numpy(dtype=np.int64), merged["match_ts"].fillna(NA).to_numpy(dtype=np.int64))
+def _successful_index(prod: pd.DataFrame) -> tuple[pd.DataFrame, TimeIndex]:
+    ok = prod if prod["success"].all() else prod[prod["success"].to_numpy()]
+    return ok, TimeIndex(ok["ts"].to_numpy(), ok["service"].to_numpy())
 
 
 def lead_time(tables: EventTables, window: Window) -> dict:
@@ -103,8 +95,7 @@ def lead_time(tables: EventTables, window: Window) -> dict:
     """
     prs = tables.prs
     prs = prs[window.contains(prs["created"].to_numpy())].reset_index(drop=True)
-    prod = production(tables)
-    prod = prod[prod["ts"].to_numpy() < window.end_ns]
+    prod = production(tables, window.end_ns)
     merged = prs["merged"].to_numpy() != NA
     explicit = merged & (prs["deploy_key"].to_numpy() != NA)
     deploy_ts = np.full(len(prs), NA, dtype=np.int64)
@@ -117,9 +108,11 @@ def lead_time(tables: EventTables, window: Window) -> dict:
         deploy_key[explicit] = np.where(found.notna(), prs["deploy_key"].to_numpy()[explicit], NA)
     implicit = merged & ~explicit
     if implicit.any():
-        ok = prod[prod["success"].to_numpy()]
-        key, ts = _merge_asof(prs[implicit], "merged", ok, "ts", "forward", True)
-        deploy_ts[implicit], deploy_key[implicit] = ts, key
+        ok, index = _successful_index(prod)
+        row = index.first_at_or_after(prs["merged"].to_numpy()[implicit], prs["service"].to_numpy()[implicit])
+        found = row >= 0
+        deploy_ts[np.flatnonzero(implicit)[found]] = ok["ts"].to_numpy()[row[found]]
+        deploy_key[np.flatnonzero(implicit)[found]] = ok["key"].to_numpy()[row[found]]
     created = prs["created"].to_numpy()
     first_review = prs["first_review"].to_numpy()
     merged_ts = prs["merged"].to_numpy()
@@ -169,8 +162,7 @@ def attribute_incidents(tables: EventTables, window: Window, attribution_hours: 
     ``attribution_hours`` earlier ("inferred"); otherwise "unattributed".
     """
     inc = incidents_in_window(tables, window)
-    prod = production(tables)
-    prod = prod[prod["ts"].to_numpy() < window.end_ns]
+    prod = production(tables, window.end_ns)
     link = inc["deploy_key"].to_numpy()
     explicit = link != NA
     deploy_key = np.full(len(inc), NA, dtype=np.int64)
@@ -180,11 +172,13 @@ def attribute_incidents(tables: EventTables, window: Window, attribution_hours: 
         deploy_key[explicit] = np.where(known, link[explicit], NA)
         how[np.flatnonzero(explicit)[known]] = "explicit"
     if (~explicit).any():
-        ok = prod[prod["success"].to_numpy()]
-        tolerance = int(attribution_hours * NS_PER_HOUR)
-        key, _ = _merge_asof(inc[~explicit], "start", ok, "ts", "backward", False, tolerance)
-        deploy_key[~explicit] = key
-        how[np.flatnonzero(~explicit)[key != NA]] = "inferred"
+        ok, index = _successful_index(prod)
+        start = inc["start"].to_numpy()[~explicit]
+        row = index.last_before(start, inc["service"].to_numpy()[~explicit])
+        found = row >= 0
+        found[found] = start[found] - ok["ts"].to_numpy()[row[found]] <= attribution_hours * NS_PER_HOUR
+        deploy_key[np.flatnonzero(~explicit)[found]] = ok["key"].to_numpy()[row[found]]
+        how[np.flatnonzero(~explicit)[found]] = "inferred"
     resolved = inc["resolved"].to_numpy()
     is_resolved = resolved != NA
     out = inc.assign(deploy_key=deploy_key, attribution=how)
@@ -224,11 +218,8 @@ def rework(tables: EventTables, window: Window) -> dict:
     prod = production(tables)
     inside = prod[window.contains(prod["ts"].to_numpy())]
     inc = incidents_in_window(tables, window)
-    ts, svc = inside["ts"].to_numpy(), inside["service"].to_numpy()
-    started = count_at_or_before(ts, svc, inc["start"].to_numpy(), inc["service"].to_numpy())
-    done = inc[inc["resolved"].to_numpy() != NA]
-    ended = count_at_or_before(ts, svc, done["resolved"].to_numpy(), done["service"].to_numpy())
-    during_incident = started > ended
+    index = TimeIndex(inside["ts"].to_numpy(), inside["service"].to_numpy())
+    during_incident = index.inside_any(inc["start"].to_numpy(), inc["resolved"].to_numpy(), inc["service"].to_numpy())
     flagged = (inside["change_type"].to_numpy() > 0) | during_incident
     return {"rework": flagged, "during_incident": during_incident, "rework_deployments": int(flagged.sum()),
             "rework_rate_pct": pct(flagged.sum(), len(inside))}

@@ -86,23 +86,66 @@ def clean(value):
     return None if math.isnan(value) or math.isinf(value) else value
 
 
-def count_at_or_before(query_ts, query_group, event_ts, event_group) -> np.ndarray:
-    """For each query, how many events of the same group happened at or before its time.
+class TimeIndex:
+    """Event times grouped by an integer group (a service), sorted once for per-group searches.
 
-    Event times are replaced by their rank among the distinct event times, so
-    ``group * (distinct + 1) + rank`` is one sortable int64 key and a single ``searchsorted``
-    answers every query (a query's rank bound is the number of distinct event times <= it).
+    Each time is replaced by its rank among the distinct times, so ``group * stride + rank`` is
+    one sortable int64 key and each search is a single vectorised ``searchsorted``.
     """
-    query_ts = np.asarray(query_ts, dtype=np.int64)
-    event_ts = np.asarray(event_ts, dtype=np.int64)
-    if not len(query_ts) or not len(event_ts):
-        return np.zeros(len(query_ts), dtype=np.int64)
-    times = np.unique(event_ts)
-    n = len(times) + 1
-    keys = np.sort(np.asarray(event_group, np.int64) * n + np.searchsorted(times, event_ts))
-    base = np.asarray(query_group, np.int64) * n
-    bound = base + np.searchsorted(times, query_ts, side="right")
-    return np.searchsorted(keys, bound, side="left") - np.searchsorted(keys, base, side="left")
+
+    def __init__(self, ts, group):
+        ts = np.asarray(ts, dtype=np.int64)
+        group = np.asarray(group, dtype=np.int64)
+        self.times = distinct_sorted(ts)
+        self.stride = len(self.times) + 1
+        keys = group * self.stride + np.searchsorted(self.times, ts)
+        self.order = np.argsort(keys, kind="stable")
+        self.keys = keys[self.order]
+        self.groups = group[self.order]
+        self.size = len(ts)
+
+    def _key(self, ts, group, side: str) -> np.ndarray:
+        return np.asarray(group, np.int64) * self.stride + np.searchsorted(self.times, np.asarray(ts, np.int64), side=side)
+
+    def _original(self, pos: np.ndarray, group) -> np.ndarray:
+        """Original row of each sorted position, -1 where the position is off the group."""
+        group = np.asarray(group, np.int64)
+        inside = (pos >= 0) & (pos < self.size)
+        safe = np.clip(pos, 0, max(self.size - 1, 0))
+        ok = inside & (self.groups[safe] == group) if self.size else np.zeros(len(pos), bool)
+        return np.where(ok, self.order[safe] if self.size else -1, -1)
+
+    def first_at_or_after(self, ts, group) -> np.ndarray:
+        """Row of the first indexed time of the same group at or after each time (-1: none)."""
+        return self._original(np.searchsorted(self.keys, self._key(ts, group, "left"), side="left"), group)
+
+    def last_before(self, ts, group) -> np.ndarray:
+        """Row of the last indexed time of the same group strictly before each time (-1: none)."""
+        return self._original(np.searchsorted(self.keys, self._key(ts, group, "left"), side="left") - 1, group)
+
+    def inside_any(self, starts, ends, group) -> np.ndarray:
+        """For each indexed row, whether its time lies in some ``[start, end)`` of its group
+        (``end`` may be ``open_end`` = still open)."""
+        starts, ends = np.asarray(starts, np.int64), np.asarray(ends, np.int64)
+        g = np.asarray(group, np.int64) * self.stride
+        lo = np.searchsorted(self.keys, g + np.searchsorted(self.times, starts, side="left"), side="left")
+        end_rank = np.where(ends == OPEN, len(self.times), np.searchsorted(self.times, ends, side="left"))
+        hi = np.searchsorted(self.keys, g + end_rank, side="left")
+        depth = np.zeros(self.size + 1, dtype=np.int64)
+        np.add.at(depth, lo, 1)
+        np.add.at(depth, hi, -1)
+        out = np.empty(self.size, dtype=bool)
+        out[self.order] = np.cumsum(depth)[: self.size] > 0
+        return out
+
+
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct int64 values (a sort and a compare: faster than ``np.unique``'s hashing here)."""
+    s = np.sort(np.asarray(values, dtype=np.int64))
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
+
+
+OPEN = np.iinfo(np.int64).min      # an interval end that has not happened (same value as tables.NA)
 
 
 def soon_after(ts_ns, event_ns, span_ns: int) -> np.ndarray:

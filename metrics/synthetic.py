@@ -115,7 +115,7 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
     platform_events = int(np.ceil(scale))
     c = _Columns()
     service_ids = np.arange(services, dtype=np.int32)
-    for k in range(window.days + CONTEXT_DAYS):
+    for k in range(window.days + CONTEXT_DAYS - 1, -1, -1):     # oldest day first: tables come out in time order
         rng = np.random.default_rng(key + [k])
         day0 = window.end_ns - (k + 1) * NS_PER_DAY
         base = k * KEY_STRIDE
@@ -126,6 +126,8 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         n = int(counts.sum())
         d_service = np.repeat(service_ids, counts)
         d_ts = day0 + _seconds(rng, n)
+        order = np.argsort(d_ts, kind="stable")
+        d_ts, d_service = d_ts[order], d_service[order]
         u = rng.random((2, n))
         c.add("d_key", base + np.arange(n))
         c.add("d_ts", d_ts)

@@ -1,0 +1,1 @@
+"""Speed benchmarks (not tests): ``python -m bench`` prints the tables the README quotes."""
