@@ -87,7 +87,7 @@ def generate(days: int = 14, seed: int = 42, scenario: str = AUTO, services: int
 
 def _seconds(rng, n: int, lo_hours: float = 0.0, hi_hours: float = 24.0) -> np.ndarray:
     """``n`` random whole-second offsets (ns) between ``lo_hours`` and ``hi_hours`` into a day."""
-    return rng.integers(int(lo_hours * 3600), int(hi_hours * 3600), n) * NS_PER_SECOND
+    return (lo_hours * 3600 + rng.random(n) * ((hi_hours - lo_hours) * 3600)).astype(np.int64) * NS_PER_SECOND
 
 
 def _hours(hours: np.ndarray) -> np.ndarray:
@@ -116,7 +116,7 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
     c = _Columns()
     service_ids = np.arange(services, dtype=np.int32)
     for k in range(window.days + CONTEXT_DAYS - 1, -1, -1):     # oldest day first: tables come out in time order
-        rng = np.random.default_rng(key + [k])
+        rng = np.random.Generator(np.random.PCG64(key + [k]))
         day0 = window.end_ns - (k + 1) * NS_PER_DAY
         base = k * KEY_STRIDE
 
@@ -162,13 +162,13 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         # incidents: each service-day has a chance of one; most start 5-120 minutes after a deployment
         ni = int(rng.binomial(services, min(1.0, p.incidents_per_day / 3.0)))
         after = (rng.random(ni) < p.incident_after_deploy) & (n > 0)
-        pick = rng.integers(0, max(n, 1), ni)
+        pick = (rng.random(ni) * max(n, 1)).astype(np.int64)
         lag = _hours(rng.uniform(5, 120, ni) / 60)
         anywhere = day0 + _seconds(rng, ni)
         i_start = np.where(after, (d_ts[pick] if n else anywhere) + lag, anywhere)
-        i_service = np.where(after, d_service[pick] if n else 0, rng.integers(0, services, ni))
+        i_service = np.where(after, d_service[pick] if n else 0, (rng.random(ni) * services).astype(np.int32))
         minutes = rng.uniform(p.recovery_minutes[0], p.recovery_minutes[1], ni)
-        responders = rng.integers(1, 4, ni)
+        responders = 1 + (rng.random(ni) * 3).astype(np.int64)
         c.add("i_key", base + np.arange(ni))
         c.add("i_service", i_service)
         c.add("i_start", i_start)
