@@ -30,6 +30,25 @@ class Analysis:
     iar_periods: pd.DataFrame
     _rows: dict = field(repr=False, default_factory=dict)
 
+    def deployment_marks(self) -> pd.DataFrame:
+        """Production deployments of the window for charts: ts (ns), service name, failed, rework (no ids)."""
+        t, d = self._rows["tables"], self._rows["deployments"]
+        return pd.DataFrame({"ts": d["ts"].to_numpy(), "service": t.service_name(d["service"]),
+                             "failed": self._rows["failed"], "rework": self._rows["rework"]})
+
+    def incident_marks(self) -> pd.DataFrame:
+        """Incidents of the window for charts: start and resolved (ns, NA while open), recovery
+        minutes, service name, attribution (no ids)."""
+        t, inc = self._rows["tables"], self._rows["incidents"]
+        return pd.DataFrame({"start": inc["start"].to_numpy(), "resolved": inc["resolved"].to_numpy(),
+                             "recovery_minutes": inc["recovery_minutes"].to_numpy(),
+                             "service": t.service_name(inc["service"]), "attribution": inc["attribution"].to_numpy()})
+
+    def lead_time_hours(self) -> np.ndarray:
+        """Lead time of every deployed PR of the window, in hours."""
+        hours = self._rows["prs"]["lead_time_hours"].to_numpy()
+        return hours[~np.isnan(hours)]
+
     @cached_property
     def incidents(self) -> pd.DataFrame:
         """One row per incident started in the window, with its recovery time and attribution."""
@@ -137,6 +156,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "merge_to_deploy_hours_median": lt["merge_to_deploy_hours_median"],
         "prs_created": act["prs_created"], "reviews": act["reviews"], "merges": act["merges"],
         "satisfaction_trend_per_30_days": sat["trend_per_30_days"],
+        "satisfaction_trend_start": sat["trend_start"],
         "satisfaction_after_incident_mean": sat["after_incident_mean"],
         "satisfaction_after_incident_responses": sat["after_incident_responses"],
         "satisfaction_other_mean": sat["other_mean"], "satisfaction_other_responses": sat["other_responses"],
@@ -146,8 +166,11 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "deploys_per_platform_hour": imp["deploys_per_platform_hour"], "onboardings": imp["onboardings"],
     })
 
+    inside_ts = prod["ts"].to_numpy()[window.contains(prod["ts"].to_numpy())]
     daily = pd.DataFrame({
         "date": window.dates(), "deployments": df["daily_deployments"], "successful_deployments": df["daily_successful"],
+        "failed_deployments": daily_counts(inside_ts[cfr["failed"]], window).astype(int),
+        "rework_deployments": daily_counts(inside_ts[rw["rework"]], window).astype(int),
         "incidents": dora.daily_incidents(incidents, window),
         "prs_created": act["daily_prs_created"], "reviews": act["daily_reviews"], "merges": act["daily_merges"],
         "platform_hours": _daily_sum(tables.platform, "hours", window),

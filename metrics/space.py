@@ -35,8 +35,8 @@ def collaboration(prs: pd.DataFrame, window: Window) -> dict:
 def satisfaction(tables: EventTables, window: Window, incident_starts: np.ndarray) -> dict:
     """Survey scores (1-5) of the window: weekly mean and count, overall mean, trend, post-incident means.
 
-    Trend: least-squares slope of score against time, in points per 30 days (n/a with fewer than
-    two distinct response times). Post-incident: responses within 7 days after the start of one of
+    Trend: least-squares slope of score against time, in points per 30 days, and the fitted score
+    at the window's start (n/a with fewer than two distinct response times). Post-incident: responses within 7 days after the start of one of
     the window's incidents, against all other responses.
     """
     sv = tables.surveys
@@ -44,13 +44,14 @@ def satisfaction(tables: EventTables, window: Window, incident_starts: np.ndarra
     ts = sv["ts"].to_numpy()
     score = sv["score"].to_numpy()
     table = weekly(ts, score, window, {"satisfaction_mean": "mean", "responses": "count"})
-    trend = None
+    trend = start = None
     if len(np.unique(ts)) >= 2:
         x = (ts - window.start_ns) / NS_PER_DAY
-        trend = float(np.polyfit(x, score, 1)[0] * 30)
+        slope, intercept = np.polyfit(x, score, 1)
+        trend, start = float(slope * 30), float(intercept)
     after = soon_after(ts, incident_starts, 7 * NS_PER_DAY)
     return {"weekly": table, "satisfaction_mean": mean(score), "satisfaction_responses": len(score),
-            "trend_per_30_days": trend, "after_incident_mean": mean(score[after]),
+            "trend_per_30_days": trend, "trend_start": start, "after_incident_mean": mean(score[after]),
             "after_incident_responses": int(after.sum()), "other_mean": mean(score[~after]),
             "other_responses": int((~after).sum())}
 

@@ -1,0 +1,1 @@
+"""Reusable UI pieces as pure functions: KPI cards, figure builders, controls."""

@@ -1,0 +1,83 @@
+"""KPI cards: data in, a ``dbc.Card`` out (after Vizro's ``figures/_kpi_cards.py``)."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+TIER_COLOURS = {"elite": "success", "high": "primary", "medium": "warning", "low": "danger"}
+BAND_COLOURS = {"green": "success", "amber": "warning", "red": "danger"}
+
+
+def change(current: float | None, previous: float | None, unit: str) -> tuple[str, float | None]:
+    """Text and signed size of the change from ``previous`` to ``current``.
+
+    Percentages (``unit == "%"``) change by percentage points; other values by a relative %.
+    Returns ("no previous value", None) when there is nothing to compare with.
+    """
+    if current is None or previous is None:
+        return "no previous value", None
+    if unit == "%":
+        diff = current - previous
+        return f"{diff:+.1f} pp", diff
+    if previous == 0:
+        return ("no change", 0.0) if current == 0 else ("new", 1.0)
+    rel = (current - previous) / abs(previous) * 100
+    return f"{rel:+.0f} %", rel
+
+
+def tier_badge(tier: str | None, threshold: str | None, badge_id: str | None = None):
+    """A badge naming a DORA tier; hovering it shows the threshold that placed the value there."""
+    if tier is None:
+        return html.Span("no tier", className="badge text-bg-secondary", title="not enough data for a tier",
+                         **({"id": badge_id} if badge_id else {}))
+    return html.Span(tier.upper(), className=f"badge text-bg-{TIER_COLOURS[tier]}", title=f"{tier}: {threshold}",
+                     **({"id": badge_id} if badge_id else {}))
+
+
+def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}", unit: str = "",
+             previous: float | None = None, previous_label: str = "previous period", reverse_color: bool = False,
+             tier: str | None = None, tier_threshold: str | None = None, show_tier: bool = False,
+             band: str | None = None, footnote: str | None = None) -> dbc.Card:
+    """One headline number with its change against the previous period.
+
+    Args:
+        card_id: prefix of the element ids (``{card_id}-value``, ``{card_id}-delta``, ``{card_id}-tier``).
+        title: what the number is, in the terms of METRICS.md.
+        value: the number, or None for "n/a".
+        fmt: format string for the number.
+        unit: shown after the number ("%", " h", " /day" ...); "%" makes the change percentage points.
+        previous: the same metric over the previous period of equal length (None: not available).
+        previous_label: how the previous period is named in the change line.
+        reverse_color: True where lower is better (recovery time, CFR, DTR): a fall is then green.
+        tier / tier_threshold / show_tier: the DORA tier badge and the threshold shown on hover.
+        band: a traffic-light band ("green", "amber", "red") shown as a coloured badge.
+        footnote: a small line under the number (for example the p95 or the counts behind a ratio).
+    """
+    text = "n/a" if value is None else fmt.format(value) + unit
+    delta_text, delta = change(value, previous, unit)
+    if delta is None or delta == 0:
+        colour = "text-body-secondary"
+    else:
+        good = (delta > 0) != reverse_color
+        colour = "text-success" if good else "text-danger"
+    arrow = "" if delta in (None, 0) else ("▲ " if delta > 0 else "▼ ")
+    header = [html.Span(title, className="kpi-title")]
+    if show_tier:
+        header.append(tier_badge(tier, tier_threshold, f"{card_id}-tier"))
+    if band:
+        header.append(html.Span(band.upper(), className=f"badge text-bg-{BAND_COLOURS[band]}", id=f"{card_id}-band",
+                                title="green: target reached; amber: acceptable; red: below the default"))
+    body = [
+        html.Div(header, className="d-flex justify-content-between align-items-start gap-2"),
+        html.Div(text, id=f"{card_id}-value", className="kpi-value"),
+        html.Div(f"{arrow}{delta_text} vs {previous_label}", id=f"{card_id}-delta", className=f"kpi-delta {colour}"),
+    ]
+    if footnote:
+        body.append(html.Div(footnote, className="kpi-footnote text-body-secondary"))
+    return dbc.Card(dbc.CardBody(body), className="kpi-card h-100", id=card_id)
+
+
+def empty_state(message: str, element_id: str | None = None) -> html.Div:
+    """What a chart shows when it has nothing to draw: a sentence, never an empty axis."""
+    return html.Div(message, className="empty-state text-body-secondary", role="status",
+                    **({"id": element_id} if element_id else {}))

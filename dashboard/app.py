@@ -1,0 +1,84 @@
+"""The app factory and ``python app.py``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.resources import files
+
+import dash_bootstrap_components as dbc
+import flask
+from dash import Dash
+
+from metrics.cli import UsageError, _Parser, _number, _whole
+from metrics.cli import run as print_summary
+from metrics.scenarios import AUTO, SCENARIOS
+from metrics.synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM
+
+from . import callbacks
+from .layout import page
+from .state import DAY_CHOICES, MAX_DASHBOARD_DAYS, View
+
+BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
+CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
+
+
+def create_app(defaults: View | None = None) -> Dash:
+    """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app)."""
+    defaults = defaults or View()
+    day_choices = tuple(sorted(set(DAY_CHOICES) | {defaults.days}))
+    server = flask.Flask(__name__)
+
+    @server.route(CSS_ROUTE)
+    def bootstrap_css():
+        # Bootstrap 5.3 from the Bootstrap-Flask wheel: the page is styled with no internet
+        return flask.Response(BOOTSTRAP_CSS.read_bytes(), mimetype="text/css",
+                              headers={"Cache-Control": "public, max-age=86400"})
+
+    app = Dash(__name__, server=server, title="Engineering metrics: DORA, SPACE, PVM",
+               external_stylesheets=[CSS_ROUTE], health_endpoint="health", assets_folder=_assets(),
+               serve_locally=True, update_title=None)
+    app.layout = page(defaults, day_choices)
+    callbacks.register(app, defaults, day_choices)
+    return app
+
+
+def _assets() -> str:
+    from pathlib import Path
+    return str(Path(__file__).resolve().parent.parent / "assets")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python app.py", description="The metrics dashboard (prints the console summary, then serves).")
+    p.add_argument("--seed", type=_whole("seed", 0, MAX_SEED), default=42)
+    p.add_argument("--days", type=_whole("days", 1, MAX_DASHBOARD_DAYS), default=14)
+    p.add_argument("--scenario", choices=(AUTO,) + SCENARIOS, default=AUTO)
+    p.add_argument("--services", type=_whole("services", 1, MAX_SERVICES), default=3)
+    p.add_argument("--team-size", type=_whole("team size", 1, MAX_TEAM), default=8)
+    p.add_argument("--hourly-rate", type=_number("hourly rate"), default=150.0)
+    p.add_argument("--value-per-deploy", type=_number("value per deploy"), default=200.0)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_whole("port", 1, 65535), default=8050)
+    return p
+
+
+def main(argv=None) -> int:
+    """Print the console summary for the chosen universe, then serve the dashboard (debug off)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    summary_args = ["--seed", args.seed, "--days", args.days, "--scenario", args.scenario, "--services", args.services,
+                    "--team-size", args.team_size, "--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]
+    print_summary([str(a) for a in summary_args])
+    defaults = View(seed=args.seed, days=args.days, scenario=args.scenario, services=args.services,
+                    team_size=args.team_size, hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy,
+                    developers=args.team_size)
+    app = create_app(defaults)
+    print(f"\nDashboard: http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
+    try:
+        app.run(host=args.host, port=args.port, debug=False)
+    except OSError as e:
+        print(f"error: cannot listen on {args.host}:{args.port} ({e.strerror or e})", file=sys.stderr)
+        return 2
+    return 0

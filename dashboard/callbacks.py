@@ -1,0 +1,90 @@
+"""Callbacks, registered on the app the factory builds. The URL is the state: controls write it,
+and it drives both the controls (links, back/forward) and the content."""
+from __future__ import annotations
+
+import json
+import logging
+
+from dash import Input, Output, State, ctx, dcc, html, no_update
+import dash_bootstrap_components as dbc
+
+from .data import compute
+from .state import View, from_query, to_query, validate
+from .views import TAB_VIEWS
+
+log = logging.getLogger(__name__)
+
+CONTROL_OUTPUTS = ["seed-input", "days-dropdown", "scenario-dropdown", "tabs", "rate-input", "value-input", "devs-input"]
+
+
+def register(app, defaults: View, day_choices) -> None:
+    @app.callback(
+        Output("url", "search"), Output("seed-input", "value"), Output("days-dropdown", "value"),
+        Output("scenario-dropdown", "value"), Output("tabs", "active_tab"), Output("rate-input", "value"),
+        Output("value-input", "value"), Output("devs-input", "value"), Output("input-message", "children"),
+        Input("url", "search"), Input("refresh-button", "n_clicks"), Input("seed-input", "n_submit"),
+        Input("days-dropdown", "value"), Input("scenario-dropdown", "value"), Input("tabs", "active_tab"),
+        Input("apply-assumptions", "n_clicks"), Input("rate-input", "n_submit"), Input("value-input", "n_submit"),
+        Input("devs-input", "n_submit"),
+        State("seed-input", "value"), State("rate-input", "value"), State("value-input", "value"),
+        State("devs-input", "value"),
+    )
+    def sync(search, _refresh, _enter, days, scenario, tab, _apply, _r, _v, _d, seed, rate, value, devs):
+        """Controls -> URL, or URL (first load, a shared link, back/forward) -> controls."""
+        if ctx.triggered_id in (None, "url"):
+            view, errors = from_query(search, defaults, day_choices)
+            return (no_update, str(view.seed), view.days, view.scenario, view.tab, f"{view.hourly_rate:g}",
+                    f"{view.value_per_deploy:g}", str(view.developers), " ".join(errors))
+        current, _ = from_query(search, defaults, day_choices)
+        view, errors = validate(seed, days, scenario, tab, current.services, current.team_size, rate, value, devs,
+                                day_choices=day_choices)
+        if view is None:
+            # keep the last good dashboard: the URL (and so every figure) stays as it was
+            return (no_update,) * 8 + (" ".join(errors) + " The dashboard still shows the last valid input.",)
+        query = to_query(view, defaults)
+        return (query if query != (search or "") else no_update,) + (no_update,) * 7 + ("",)
+
+    @app.callback(
+        Output("tab-content", "children"), Output("window-line", "children"), Output("assumptions-panel", "style"),
+        Input("url", "search"), Input("theme", "data"),
+    )
+    def content(search, theme):
+        """The active tab's cards and figures, from one cached computation of the view."""
+        view, _ = from_query(search, defaults, day_choices)
+        template = "plotly_dark" if theme == "dark" else "plotly_white"
+        panel_style = {"display": "block"} if view.tab == "pvm" else {"display": "none"}
+        try:
+            computed = compute(view)
+            body = TAB_VIEWS[view.tab](computed, template)
+        except Exception:  # never a crashed page: say so inline and log the cause
+            log.exception("could not compute %s", view)
+            return dbc.Alert("These metrics could not be computed; the error is in the server log.", color="danger"), "", panel_style
+        w = computed.current.window
+        line = (f"Window {w.start.date()} to {w.end.date()} ({w.days} days, UTC) · seed {view.seed} ({computed.profile}) · "
+                f"{view.services} services, team of {view.team_size} · changes compare with the previous {w.days} days")
+        return html.Div(body, id=f"content-{view.tab}"), line, panel_style
+
+    app.clientside_callback(
+        """function(dark) {
+            const theme = dark ? 'dark' : 'light';
+            document.documentElement.setAttribute('data-bs-theme', theme);
+            return theme;
+        }""",
+        Output("theme", "data"), Input("theme-switch", "value"),
+    )
+
+    @app.callback(
+        Output("download", "data"),
+        Input("download-json", "n_clicks"), Input("download-daily", "n_clicks"), Input("download-weekly", "n_clicks"),
+        State("url", "search"), prevent_initial_call=True,
+    )
+    def download(_json, _daily, _weekly, search):
+        """What is on screen: the summary as JSON, the daily and weekly tables as CSV."""
+        view, _ = from_query(search, defaults, day_choices)
+        an = compute(view).current
+        stem = f"metrics-seed{view.seed}-{view.days}d-{an.window.end.date()}"
+        if ctx.triggered_id == "download-json":
+            return dcc.send_string(json.dumps(an.summary, indent=2), f"{stem}-summary.json")
+        if ctx.triggered_id == "download-daily":
+            return dcc.send_data_frame(an.daily.to_csv, f"{stem}-daily.csv", index=False)
+        return dcc.send_data_frame(an.weekly.to_csv, f"{stem}-weekly.csv", index=False)

@@ -1,0 +1,94 @@
+"""The page: navbar, controls, tabs, PVM assumptions, content and downloads."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
+
+from .state import View
+
+TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1"}
+TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM"}
+
+
+def scenario_options() -> list[dict]:
+    seeds = {v: k for k, v in SEED_SCENARIOS.items()}
+    return [{"label": "auto (from the seed)", "value": AUTO}] + [
+        {"label": f"{name} (seed {seeds[name]})", "value": name} for name in SCENARIOS]
+
+
+def controls(defaults: View, day_choices) -> dbc.Card:
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([
+            dbc.Label("Seed", html_for="seed-input"),
+            dbc.InputGroup([
+                dbc.Input(id="seed-input", type="text", inputMode="numeric", value=str(defaults.seed), debounce=False,
+                          placeholder="e.g. 42"),
+                dbc.Button("Refresh", id="refresh-button", color="primary", n_clicks=0),
+            ]),
+        ], md=3, sm=6),
+        dbc.Col([
+            dbc.Label("Days", html_for="days-dropdown"),
+            dcc.Dropdown(id="days-dropdown", options=[{"label": f"{d} days", "value": d} for d in day_choices],
+                         value=defaults.days, clearable=False, searchable=False),
+        ], md=2, sm=6),
+        dbc.Col([
+            dbc.Label("Scenario", html_for="scenario-dropdown"),
+            dcc.Dropdown(id="scenario-dropdown", options=scenario_options(), value=defaults.scenario, clearable=False,
+                         searchable=False),
+        ], md=3, sm=6),
+        dbc.Col([
+            dbc.Label("Download what is on screen"),
+            html.Div(dbc.ButtonGroup([
+                dbc.Button("Summary JSON", id="download-json", color="secondary", outline=True, size="sm"),
+                dbc.Button("Daily CSV", id="download-daily", color="secondary", outline=True, size="sm"),
+                dbc.Button("Weekly CSV", id="download-weekly", color="secondary", outline=True, size="sm"),
+            ])),
+        ], md=4, sm=6),
+        dbc.Col(html.Div(id="input-message", className="text-danger small mt-2", role="alert", **{"aria-live": "polite"}),
+                width=12),
+    ], className="g-2 align-items-end")), className="mb-3")
+
+
+def assumptions_panel(defaults: View) -> dbc.Card:
+    def field(label, input_id, value, step):
+        return dbc.Col([dbc.Label(label, html_for=input_id),
+                        dbc.Input(id=input_id, type="text", inputMode="decimal", value=f"{value:g}", step=step)], md=3, sm=6)
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(html.Div([html.Strong("PVM assumptions"),
+                          html.Div("They change the numbers below, never the events.", className="small text-body-secondary")]),
+                md=3, sm=12),
+        field("Hourly rate (USD)", "rate-input", defaults.hourly_rate, "any"),
+        field("Value per successful deployment (USD)", "value-input", defaults.value_per_deploy, "any"),
+        field("Team size (developers, for DTR)", "devs-input", defaults.developers, 1),
+        dbc.Col(dbc.Button("Apply", id="apply-assumptions", color="primary", n_clicks=0, className="mt-2"), width="auto"),
+    ], className="g-2 align-items-end")), id="assumptions-panel", className="mb-3", style={"display": "none"})
+
+
+def tabs() -> dbc.Tabs:
+    return dbc.Tabs([
+        dbc.Tab(label=TAB_LABELS[t], tab_id=t, label_style={"color": TAB_COLOURS[t], "fontWeight": 600},
+                active_label_style={"color": "#fff", "backgroundColor": TAB_COLOURS[t]}, id=f"tab-{t}")
+        for t in TAB_LABELS
+    ], id="tabs", active_tab="dora", className="mb-3")
+
+
+def page(defaults: View, day_choices) -> html.Div:
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="theme", storage_type="local"),
+        dcc.Download(id="download"),
+        dbc.Navbar(dbc.Container([
+            html.Span([html.Strong("Engineering metrics"), " · DORA · SPACE · Platform value"], className="navbar-brand"),
+            dbc.Switch(id="theme-switch", label="Dark theme", value=False, persistence=True, className="mb-0",
+                       input_class_name="me-1"),
+        ], fluid=True), className="mb-3 border-bottom"),
+        dbc.Container([
+            controls(defaults, day_choices),
+            html.Div(id="window-line", className="small text-body-secondary mb-2"),
+            tabs(),
+            assumptions_panel(defaults),
+            dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
+        ], fluid=True, className="pb-4"),
+    ])

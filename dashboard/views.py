@@ -1,0 +1,153 @@
+"""Tab content: the KPI cards and figures of one tab, from the computed analyses."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import figures as fg
+from components.kpi import empty_state, kpi_card
+
+from .data import Computed
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def graph(graph_id: str, figure) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="metric-graph")
+
+
+def panel(child, width: int = 6) -> dbc.Col:
+    return dbc.Col(dbc.Card(dbc.CardBody(child), className="h-100 chart-card"), lg=width, className="mb-3")
+
+
+def cards_row(cards: list) -> dbc.Row:
+    return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True, className="mb-3") for c in cards], className="g-3 kpi-row")
+
+
+def dora(c: Computed, template: str) -> list:
+    """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
+    s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
+    why = d["tier_thresholds"]
+    tiers = s["tiers"]
+    prev = f"previous {c.current.window.days} days"
+    cards = [
+        kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
+                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
+                 footnote=f"{s['successful_deployments']} successful of {s['deployments']}"),
+        kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
+                 p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
+                 tier_threshold=why["lead_time"], show_tier=True,
+                 footnote=f"p90 {_num(s['lead_time_hours_p90'], ' h')} · {d['undeployed_prs']} merged, not deployed"),
+        kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
+                 prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
+                 show_tier=True, footnote=f"{d['failed_deployments']} failed of {s['deployments']}"),
+        kpi_card("kpi-mttr", "Recovery time (median)", s["mttr_minutes_median"], "{:.1f}", " min", p["mttr_minutes_median"],
+                 prev, reverse_color=True, tier=tiers["recovery_time"], tier_threshold=why["recovery_time"], show_tier=True,
+                 footnote=f"avg {_num(s['mttr_minutes_mean'], ' min')} · p95 {_num(s['mttr_minutes_p95'], ' min')} · "
+                          f"{s['incidents']} incidents, {s['open_incidents']} open"),
+        kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
+                 reverse_color=True, footnote=f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents"),
+        overall_card(tiers["overall"], p["tiers"]["overall"]),
+    ]
+    inc = c.current.incident_marks()
+    resolved = inc[inc["recovery_minutes"].notna()]
+    hours = c.current.lead_time_hours()
+    daily = c.current.daily
+    charts = [
+        panel(graph("graph-deployments", fg.deployments_per_day(daily, template))),
+        panel(graph("graph-recovery", fg.recovery_per_incident(inc, template)) if len(resolved)
+              else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
+        panel(graph("graph-timeline", fg.timeline(c.current.deployment_marks(), inc, c.current.window.end_ns, template))
+              if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
+              width=12),
+        panel(graph("graph-lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], template)) if len(hours)
+              else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
+        panel(graph("graph-cfr", fg.change_failure_rate_weekly(daily, template)) if s["deployments"]
+              else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
+    ]
+    return [cards_row(cards), dbc.Row(charts)]
+
+
+def overall_card(tier: str | None, previous: str | None) -> dbc.Card:
+    from components.kpi import tier_badge
+    from metrics.dora import TIERS
+    moved = "" if tier is None or previous is None else (
+        "same as before" if tier == previous else ("better than" if TIERS.index(tier) < TIERS.index(previous) else "worse than")
+        + f" the previous period ({previous})")
+    return dbc.Card(dbc.CardBody([
+        html.Div(html.Span("Overall DORA tier", className="kpi-title")),
+        html.Div((tier or "n/a").upper(), id="kpi-overall-value", className="kpi-value"),
+        html.Div(tier_badge(tier, "the worst of the four tiers"), className="mb-1"),
+        html.Div(moved or "worst of the four tiers", id="kpi-overall-delta", className="kpi-delta text-body-secondary"),
+    ]), className="kpi-card h-100", id="kpi-overall")
+
+
+def space(c: Computed, template: str) -> list:
+    """SPACE: activity, collaboration, satisfaction, efficiency and performance."""
+    s, p, d = c.current.summary["space"], c.previous.summary["space"], c.current.details
+    prev = f"previous {c.current.window.days} days"
+    after = d["satisfaction_after_incident_mean"]
+    cards = [
+        kpi_card("kpi-prs", "PRs created", s["prs_per_day"], "{:.2f}", " /day", p["prs_per_day"], prev,
+                 footnote=f"{d['prs_created']} PRs, {d['merges']} merges"),
+        kpi_card("kpi-reviews", "Reviews", s["reviews_per_day"], "{:.2f}", " /day", p["reviews_per_day"], prev,
+                 footnote=f"{d['reviews']} reviews"),
+        kpi_card("kpi-turnaround", "Review turnaround", s["review_turnaround_hours_mean"], "{:.1f}", " h",
+                 p["review_turnaround_hours_mean"], prev, reverse_color=True, footnote="creation to first review, mean"),
+        kpi_card("kpi-satisfaction", "Satisfaction", s["satisfaction_mean"], "{:.2f}", " /5", p["satisfaction_mean"], prev,
+                 footnote=f"{s['satisfaction_responses']} responses · after incidents {_num(after, '', '{:.2f}')}"),
+        kpi_card("kpi-merge-time", "PR → merge time", s["merge_time_hours_mean"], "{:.1f}", " h", p["merge_time_hours_mean"],
+                 prev, reverse_color=True, footnote="creation to merge, mean"),
+        kpi_card("kpi-incident-rate", "Incident rate", s["incident_rate_pct"], "{:.2f}", "%", p["incident_rate_pct"], prev,
+                 reverse_color=True, footnote="incidents per deployment"),
+    ]
+    an = c.current
+    weekly = an.weekly
+    charts = [
+        panel(graph("graph-activity", fg.activity(an.daily, template))),
+        panel(graph("graph-collaboration", fg.collaboration(weekly, template)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
+              else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
+        panel(graph("graph-satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
+                                                         an.window.start_ns, an.window.end_ns, template))
+              if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
+        panel(graph("graph-efficiency", fg.efficiency(weekly, template)) if s["merge_time_hours_mean"] is not None
+              else empty_state("No merged PRs in this window.", "empty-efficiency")),
+        panel(graph("graph-performance", fg.performance(an.daily, template)) if an.summary["dora"]["deployments"]
+              else empty_state("No deployments in this window: no incident rate.", "empty-performance"), width=12),
+    ]
+    return [cards_row(cards), dbc.Row(charts)]
+
+
+def pvm(c: Computed, template: str) -> list:
+    """Platform value: VCR, IAR, DTR and the impact summary."""
+    s, p, d = c.current.summary["pvm"], c.previous.summary["pvm"], c.current.details
+    prev = f"previous {c.current.window.days} days"
+    cards = [
+        kpi_card("kpi-vcr", "VCR: value to cost", s["vcr_pct"], "{:,.0f}", "%", p["vcr_pct"], prev, band=d["vcr_band"],
+                 footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"),
+        kpi_card("kpi-iar", "IAR: adoption growth", s["iar_pct"], "{:+.1f}", "%", p["iar_pct"], prev, band=d["iar_band"],
+                 footnote=f"{s['first_period_deploys']} → {s['second_period_deploys']} successful deploys "
+                          f"({d['iar_half_days']}-day halves)"),
+        kpi_card("kpi-dtr", "DTR: toil ratio", s["dtr_pct"], "{:.1f}", "%", p["dtr_pct"], prev, reverse_color=True,
+                 band=d["dtr_band"], footnote=f"{s['toil_minutes']:,.0f} toil min / {s['feature_minutes']:,.0f} feature min"),
+        kpi_card("kpi-platform-hours", "Platform hours", s["platform_hours"], "{:,.0f}", " h", p["platform_hours"], prev,
+                 reverse_color=True, footnote=f"{_num(d['deploys_per_platform_hour'], '', '{:.2f}')} deploys per platform hour"),
+        kpi_card("kpi-onboarding", "Weeks to productivity", s["onboarding_weeks_mean"], "{:.1f}", " wk",
+                 p["onboarding_weeks_mean"], prev, reverse_color=True, footnote=f"{d['onboardings']} onboardings"),
+    ]
+    an = c.current
+    charts = [
+        panel(graph("graph-vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], template))),
+        panel(graph("graph-iar", fg.iar(an.iar_periods, template)) if len(an.iar_periods) >= 2
+              else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
+        panel(graph("graph-dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], template))),
+        panel(graph("graph-impact", fg.impact(an.daily, template))),
+    ]
+    return [cards_row(cards), dbc.Row(charts)]
+
+
+def _num(value, unit: str = "", fmt: str = "{:.1f}") -> str:
+    return "n/a" if value is None else fmt.format(value) + unit
+
+
+TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm}

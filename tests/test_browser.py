@@ -1,0 +1,199 @@
+"""The dashboard in headless Chromium: what a person sees, and no browser console errors."""
+import os
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS, expected_cards
+from dashboard.app import create_app
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def duo(dash_duo):
+    dash_duo.driver.set_window_size(1366, 900)      # a laptop-width window
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
+    return dash_duo
+
+
+def cards_match(duo, ids, expected, timeout=15):
+    for card in ids:
+        duo.wait_for_text_to_equal(f"#{card}", expected[card], timeout=timeout)
+
+
+def graph_count(duo) -> int:
+    return len(duo.find_elements(".metric-graph .js-plotly-plot"))
+
+
+def no_console_errors(duo):
+    logs = [entry for entry in duo.get_logs() or [] if entry.get("level") == "SEVERE"]
+    assert logs == [], logs
+
+
+def set_seed(duo, seed, submit="enter"):
+    box = duo.find_element("#seed-input")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(str(seed))
+    if submit == "enter":
+        box.send_keys(Keys.ENTER)
+    else:
+        duo.find_element("#refresh-button").click()
+
+
+def choose(duo, dropdown_id, label):
+    duo.find_element(f"#{dropdown_id}").click()
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        # Dash 4 renders the open dropdown's options in a portal at the end of the page
+        options = [o for o in duo.find_elements("[role=option]") if o.text.strip() == label]
+        if options:
+            options[0].click()
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no option {label!r} in #{dropdown_id}")
+
+
+def test_page_loads_with_the_numbers_metrics_computes(duo):
+    cards_match(duo, DORA_CARDS, expected_cards(42))
+    assert graph_count(duo) == 5
+    assert "seed 42 (balanced)" in duo.find_element("#window-line").text
+    assert duo.find_element("#kpi-deploys-tier").text in ("ELITE", "HIGH", "MEDIUM", "LOW")
+    assert "deployment" in duo.find_element("#kpi-deploys-tier").get_attribute("title")
+    no_console_errors(duo)
+
+
+def test_seed_with_enter_and_with_refresh_updates_every_card(duo):
+    set_seed(duo, 7, "enter")
+    cards_match(duo, DORA_CARDS, expected_cards(7))
+    assert "seed=7" in duo.driver.current_url
+    set_seed(duo, 100, "refresh")
+    cards_match(duo, DORA_CARDS, expected_cards(100))
+    assert duo.find_element("#kpi-overall-value").text == "ELITE"
+    no_console_errors(duo)
+
+
+def test_days_change_re_renders(duo):
+    choose(duo, "days-dropdown", "30 days")
+    cards_match(duo, DORA_CARDS, expected_cards(42, 30))
+    duo.wait_for_contains_text("#window-line", "(30 days, UTC)", timeout=10)
+    assert "days=30" in duo.driver.current_url
+    no_console_errors(duo)
+
+
+def test_each_tab_shows_its_charts_and_the_tab_stays_on_seed_change(duo):
+    duo.find_element("#tab-space").click()
+    duo.wait_for_element("#content-space", timeout=15)
+    cards_match(duo, SPACE_CARDS, expected_cards(42))
+    assert graph_count(duo) == 5
+    duo.find_element("#tab-pvm").click()
+    duo.wait_for_element("#content-pvm", timeout=15)
+    cards_match(duo, PVM_CARDS, expected_cards(42))
+    assert graph_count(duo) == 4
+    assert duo.find_element("#assumptions-panel").is_displayed()
+    set_seed(duo, 99)
+    cards_match(duo, PVM_CARDS, expected_cards(99))
+    assert "tab=pvm" in duo.driver.current_url and duo.find_element("#content-pvm")
+    no_console_errors(duo)
+
+
+def test_a_link_reproduces_a_view_and_back_forward_work(dash_duo):
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?seed=7&days=30&tab=pvm")
+    dash_duo.wait_for_element("#content-pvm", timeout=20)
+    cards_match(dash_duo, PVM_CARDS, expected_cards(7, 30))
+    assert dash_duo.find_element("#seed-input").get_attribute("value") == "7"
+    set_seed(dash_duo, 1)
+    cards_match(dash_duo, PVM_CARDS, expected_cards(1, 30))
+    dash_duo.driver.back()
+    cards_match(dash_duo, PVM_CARDS, expected_cards(7, 30))
+    assert dash_duo.find_element("#seed-input").get_attribute("value") == "7"
+    dash_duo.driver.forward()
+    cards_match(dash_duo, PVM_CARDS, expected_cards(1, 30))
+    no_console_errors(dash_duo)
+
+
+@pytest.mark.parametrize("bad", ["abc", "-5", "1" + "0" * 30, "4.5", ""])
+def test_invalid_seed_shows_a_message_and_keeps_the_dashboard(duo, bad):
+    before = expected_cards(42)
+    cards_match(duo, DORA_CARDS, before)
+    set_seed(duo, bad)
+    duo.wait_for_contains_text("#input-message", "still shows the last valid input", timeout=10)
+    assert "seed" in duo.find_element("#input-message").text.lower()
+    assert graph_count(duo) == 5
+    cards_match(duo, DORA_CARDS, before)
+    assert "seed=42" in duo.driver.current_url or "seed" not in duo.driver.current_url
+    set_seed(duo, 7)
+    cards_match(duo, DORA_CARDS, expected_cards(7))
+    assert duo.find_element("#input-message").text == ""
+    no_console_errors(duo)
+
+
+def test_invalid_link_shows_defaults_and_says_why(dash_duo):
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?seed=banana&days=999")
+    dash_duo.wait_for_contains_text("#input-message", "Showing the default instead", timeout=15)
+    cards_match(dash_duo, DORA_CARDS, expected_cards(42))
+    no_console_errors(dash_duo)
+
+
+def test_pvm_assumptions_recompute(duo):
+    duo.find_element("#tab-pvm").click()
+    duo.wait_for_element("#content-pvm", timeout=15)
+    box = duo.find_element("#value-input")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("400")
+    duo.find_element("#apply-assumptions").click()
+    cards_match(duo, PVM_CARDS, expected_cards(42, value_per_deploy=400))
+    assert "value=400" in duo.driver.current_url
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("lots")
+    box.send_keys(Keys.ENTER)
+    duo.wait_for_contains_text("#input-message", "Value per deployment must be a number", timeout=10)
+    cards_match(duo, PVM_CARDS, expected_cards(42, value_per_deploy=400))
+    no_console_errors(duo)
+
+
+def test_theme_toggle_switches_page_and_figures(duo):
+    html = duo.driver.find_element("css selector", "html")
+    assert html.get_attribute("data-bs-theme") in (None, "", "light")
+    duo.find_element("#theme-switch").click()
+    deadline = time.time() + 10
+    while html.get_attribute("data-bs-theme") != "dark" and time.time() < deadline:
+        time.sleep(0.1)
+    assert html.get_attribute("data-bs-theme") == "dark"
+    # figures follow: the dark template's font colour is light
+    def font_colour():
+        return duo.driver.execute_script(
+            "const g = document.querySelector('#graph-deployments .js-plotly-plot');"
+            "return g && g.layout && g.layout.template && g.layout.template.layout.font.color;")
+    deadline = time.time() + 10
+    while font_colour() != "#f2f5fa" and time.time() < deadline:
+        time.sleep(0.2)
+    assert font_colour() == "#f2f5fa"
+    no_console_errors(duo)
+
+
+def test_download_buttons_work_without_errors(duo):
+    for button in ("#download-json", "#download-daily", "#download-weekly"):
+        duo.find_element(button).click()
+    time.sleep(1)
+    no_console_errors(duo)
+
+
+@pytest.mark.skipif(not os.environ.get("UPDATE_SCREENSHOTS"), reason="set UPDATE_SCREENSHOTS=1 to refresh docs/")
+def test_screenshots_for_the_readme(dash_duo):
+    dash_duo.start_server(create_app())
+    dash_duo.driver.set_window_size(1400, 1500)
+    for tab in ("dora", "space", "pvm"):
+        dash_duo.driver.get(dash_duo.server_url + f"/?seed=42&days=30&tab={tab}")
+        dash_duo.wait_for_element(f"#content-{tab}", timeout=20)
+        time.sleep(1.5)
+        dash_duo.driver.save_screenshot(str(ROOT / "docs" / f"screenshot-{tab}.png"))
