@@ -13,8 +13,8 @@ sys.path.insert(0, str(ROOT))
 def run_cli(*args, module="metrics", timeout=120):
     """Run ``python -m metrics ARGS`` (or another module) and return the completed process."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=timeout)
+    command = [sys.executable, *map(str, args)] if module is None else [sys.executable, "-m", module, *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
 
 
 @pytest.fixture

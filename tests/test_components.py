@@ -1,0 +1,142 @@
+"""KPI cards and figure builders, without a browser."""
+import json
+
+from plotly.utils import PlotlyJSONEncoder
+import pytest
+
+from components import figures as fg
+from components.kpi import change, kpi_card, tier_badge
+from dashboard.data import Computed
+from dashboard.views import TAB_VIEWS
+from helpers import analysis_of, ev
+from metrics import analyze, generate
+
+
+def texts(component) -> list[str]:
+    """Every string inside a Dash component tree."""
+    out = []
+
+    def walk(c):
+        if isinstance(c, str):
+            out.append(c)
+        elif isinstance(c, (list, tuple)):
+            for x in c:
+                walk(x)
+        elif hasattr(c, "children"):
+            walk(c.children)
+    walk(component)
+    return out
+
+
+def find(component, element_id):
+    if getattr(component, "id", None) == element_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
+        if not isinstance(child, str):
+            hit = find(child, element_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+def test_change_in_points_for_percentages_and_relative_otherwise():
+    assert change(7.5, 5.0, "%") == ("+2.5 pp", 2.5)
+    assert change(12.0, 10.0, " h")[0] == "+20 %"
+    assert change(None, 3.0, "%") == ("no previous value", None)
+    assert change(3.0, 0.0, " /day") == ("new", 1.0)
+
+
+def test_kpi_card_colours_by_direction():
+    worse_recovery = kpi_card("k", "Recovery", 90.0, "{:.1f}", " min", previous=60.0, reverse_color=True)
+    assert "text-danger" in find(worse_recovery, "k-delta").className
+    more_deploys = kpi_card("k", "Deploys", 6.0, "{:.2f}", " /day", previous=5.0)
+    assert "text-success" in find(more_deploys, "k-delta").className
+    assert find(more_deploys, "k-value").children == "6.00 /day"
+    empty = kpi_card("k", "Lead time", None, unit=" h", previous=None)
+    assert find(empty, "k-value").children == "n/a"
+    assert "text-body-secondary" in find(empty, "k-delta").className
+
+
+def test_tier_badge_names_the_threshold_on_hover():
+    badge = tier_badge("high", "median < 7 days")
+    assert badge.children == "HIGH" and badge.title == "high: median < 7 days"
+    assert tier_badge(None, None).children == "no tier"
+
+
+def computed(rows, start="2024-01-01", end="2024-01-15"):
+    an = analysis_of(rows, start=start, end=end)
+    prev = analysis_of(rows, start="2023-12-18", end=start)
+    return Computed(an, prev, "auto", "test")
+
+
+def graphs(component) -> list[str]:
+    found = []
+
+    def walk(c):
+        if c.__class__.__name__ == "Graph":
+            found.append(c.id)
+        children = getattr(c, "children", None)
+        for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
+            if not isinstance(child, str):
+                walk(child)
+    for part in component:
+        walk(part)
+    return found
+
+
+def test_empty_window_shows_sentences_not_empty_axes():
+    c = computed([])
+    dora = TAB_VIEWS["dora"](c, "plotly_white")
+    assert graphs(dora) == ["graph-deployments"]
+    words = " ".join(texts(dora))
+    assert "No resolved incidents in this window" in words and "No deployed PRs in this window" in words
+    space = TAB_VIEWS["space"](c, "plotly_white")
+    assert "No survey responses in this window." in " ".join(texts(space))
+    assert TAB_VIEWS["pvm"](c, "plotly_white")
+
+
+def test_full_window_draws_every_chart():
+    u = generate(30, 42, end="2026-11-22")
+    c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced")
+    assert graphs(TAB_VIEWS["dora"](c, "plotly_white")) == ["graph-deployments", "graph-recovery", "graph-timeline",
+                                                            "graph-lead-time", "graph-cfr"]
+    assert len(graphs(TAB_VIEWS["space"](c, "plotly_dark"))) == 5
+    assert len(graphs(TAB_VIEWS["pvm"](c, "plotly_white"))) == 4
+
+
+def test_figures_carry_the_numbers():
+    rows = [ev("2024-01-01T10:00:00Z", "deploy", deploy_id="a"), ev("2024-01-02T10:00:00Z", "deploy", deploy_id="b", status="failed"),
+            ev("2024-01-02T11:00:00Z", "incident_start", incident_id="i"), ev("2024-01-02T11:45:00Z", "incident_resolved", incident_id="i")]
+    an = analysis_of(rows)
+    fig = fg.deployments_per_day(an.daily, "plotly_white")
+    assert list(fig.data[0].y[:3]) == [1, 0, 0] and list(fig.data[1].y[:3]) == [0, 1, 0]
+    rec = fg.recovery_per_incident(an.incident_marks(), "plotly_white")
+    assert list(rec.data[0].y) == [45.0]
+    cfr = fg.change_failure_rate_weekly(an.daily, "plotly_white")
+    # b failed; i starts 25 h after a (the last successful deploy), outside the 24 h window: 1 of 2
+    assert cfr.data[0].y[0] == pytest.approx(50.0)
+    sat = fg.satisfaction(an.weekly, 3.0, 0.5, an.window.start_ns, an.window.end_ns, "plotly_white")
+    assert sat.layout.yaxis.range == (1, 5.1)
+
+
+def test_timeline_bins_marks_when_there_are_many():
+    u = generate(60, 42, services=60, end="2026-11-22")
+    an = analyze(u.tables, u.window)
+    deploys = an.deployment_marks()
+    assert len(deploys) > fg.MAX_MARKS
+    fig = fg.timeline(deploys, an.incident_marks(), an.window.end_ns, "plotly_white")
+    assert fig.data[0].name == "deployments (per day)"
+    assert len(fig.data[0].x) <= (fg.TIMELINE_ROWS + 1) * 60
+    assert sum(fig.data[0].customdata) == len(deploys)
+
+
+def test_a_million_events_send_under_a_megabyte():
+    # the content of a seed change at --services 500 --days 365: every tab's figures and cards
+    u = generate(730, 42, services=500, end="2026-11-22")
+    window = u.window.__class__(u.window.end_ns - 365 * 86_400_000_000_000, u.window.end_ns)
+    c = Computed(analyze(u.tables, window), analyze(u.tables, window.previous()), "balanced", "balanced")
+    assert c.current.summary["dora"]["deployments"] > 300_000
+    for tab, view in TAB_VIEWS.items():
+        payload = json.dumps(view(c, "plotly_white"), cls=PlotlyJSONEncoder)
+        assert len(payload) < 1_000_000, (tab, len(payload))

@@ -1,0 +1,86 @@
+"""``gunicorn app:server`` with 2 workers: two browser sessions with different seeds at once each
+see their own numbers."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser_helpers import DORA_CARDS, expected_cards
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
+                             "--timeout", "120"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("gunicorn did not answer /health: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 "--window-size=1366,900"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options)
+
+
+def cards_seen(driver, url: str, expected: dict) -> dict:
+    driver.get(url)
+    seen = {}
+    for card in DORA_CARDS:
+        WebDriverWait(driver, 30).until(EC.text_to_be_present_in_element((By.ID, card), expected[card]))
+        seen[card] = driver.find_element(By.ID, card).text
+    return seen
+
+
+def test_two_sessions_on_two_workers_see_their_own_numbers(gunicorn):
+    drivers = [browser(), browser()]
+    try:
+        seeds = (7, 100)
+        expected = {seed: expected_cards(seed, 30) for seed in seeds}
+        assert expected[7] != expected[100]
+        for _ in range(3):            # several rounds at once, so requests land on both workers
+            with ThreadPoolExecutor(2) as pool:
+                seen = list(pool.map(lambda pair: cards_seen(pair[0], f"{gunicorn}/?seed={pair[1]}&days=30", expected[pair[1]]),
+                                     zip(drivers, seeds)))
+            for seed, cards in zip(seeds, seen):
+                assert cards == {k: expected[seed][k] for k in DORA_CARDS}
+        for d in drivers:
+            errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == [], errors
+    finally:
+        for d in drivers:
+            d.quit()
