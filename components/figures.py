@@ -18,18 +18,43 @@ MAX_MARKS = 1500          # beyond this many deployments (or incidents), the tim
 TIMELINE_ROWS = 8         # services with most activity get a row each; the rest share one
 
 
-def _layout(fig: go.Figure, title: str, template: str, y_title: str = "", x_title: str = "", height: int = 320) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.01, "font": {"size": 15}}, template=template, height=height,
-                      margin={"l": 55, "r": 20, "t": 60, "b": 45}, paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)",
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-                      hovermode="x unified", yaxis_title=y_title, xaxis_title=x_title)
-    return fig
+THEMES = {
+    # the few colours a theme needs; no Plotly template is embedded (they cost ~40 ms and ~7 KB a figure)
+    "light": {"font": "#212529", "grid": "#e9ecef", "zero": "#ced4da"},
+    "dark": {"font": "#f2f5fa", "grid": "#343a40", "zero": "#6c757d"},
+}
 
 
-def _line(fig: go.Figure, y: float, text: str, colour: str) -> None:
-    fig.add_hline(y=y, line={"dash": "dash", "color": colour, "width": 1.5},
-                  annotation={"text": text, "font": {"color": colour, "size": 11}}, annotation_position="top left")
+def _figure(traces, title: str, theme: str, y_title: str = "", x_title: str = "", height: int = 320,
+            lines=(), vlines=(), hovermode: str = "x unified", **layout) -> go.Figure:
+    """One figure: traces, a titled layout in the theme's colours, dashed threshold lines.
+
+    ``lines`` are (y, label, colour) horizontal lines; ``vlines`` (x, label, colour) vertical ones.
+    """
+    c = THEMES.get(theme, THEMES["light"])
+    axis = {"gridcolor": c["grid"], "zerolinecolor": c["zero"], "linecolor": c["zero"]}
+    shapes, notes = [], []
+    for y, text, colour in lines:
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+                       "line": {"dash": "dash", "color": colour, "width": 1.5}})
+        notes.append({"xref": "paper", "x": 0, "y": y, "text": text, "showarrow": False, "xanchor": "left",
+                      "yanchor": "bottom", "font": {"color": colour, "size": 11}})
+    for x, text, colour in vlines:
+        shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": x, "x1": x,
+                       "line": {"dash": "dash", "color": colour, "width": 1.5}})
+        notes.append({"yref": "paper", "y": 1, "x": x, "text": text, "showarrow": False, "xanchor": "left",
+                      "yanchor": "top", "font": {"color": colour, "size": 11}})
+    base = {
+        "template": "none", "title": {"text": title, "x": 0.01, "font": {"size": 15}}, "height": height,
+        "font": {"color": c["font"], "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        "margin": {"l": 55, "r": 20, "t": 60, "b": 45}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        "hovermode": hovermode, "xaxis": {**axis, "title": {"text": x_title}}, "yaxis": {**axis, "title": {"text": y_title}},
+        "shapes": shapes, "annotations": notes,
+    }
+    for key, value in layout.items():
+        base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return go.Figure(data=list(traces), layout=base)
 
 
 def _dates(ns) -> pd.DatetimeIndex:
@@ -48,227 +73,231 @@ def weekly_sums(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 # ----- DORA ---------------------------------------------------------------------------------
 
-def deployments_per_day(daily: pd.DataFrame, template: str) -> go.Figure:
-    """Deployment frequency: successful and failed production deployments per calendar day."""
-    fig = go.Figure([
-        go.Bar(x=daily["date"], y=daily["successful_deployments"], name="successful", marker_color=COLOURS["dora"]),
-        go.Bar(x=daily["date"], y=daily["deployments"] - daily["successful_deployments"], name="failed status",
-               marker_color=COLOURS["bad"]),
-    ])
-    fig.update_layout(barmode="stack")
-    return _layout(fig, "Deployments per day", template, "deployments")
+def deployments_per_day(daily: pd.DataFrame, theme: str) -> go.Figure:
+    """Deployment frequency: successful and failed production deployments per calendar day (lines)."""
+    return _figure([
+        go.Scatter(x=daily["date"], y=daily["successful_deployments"], name="successful", mode="lines+markers",
+                   line={"color": COLOURS["dora"]}, marker={"size": 5}),
+        go.Scatter(x=daily["date"], y=daily["deployments"] - daily["successful_deployments"], name="failed status",
+                   mode="lines", line={"color": COLOURS["bad"], "width": 1.5}),
+    ], "Deployments per day", theme, "deployments", yaxis={"rangemode": "tozero"})
 
 
-def recovery_per_incident(incidents: pd.DataFrame, template: str) -> go.Figure:
-    """Recovery time of every resolved incident (by start), with the median as a line."""
+def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, theme: str) -> go.Figure:
+    """Recovery time of every resolved incident (by start), with the median as a line; beyond
+    ``MAX_MARKS`` incidents, the daily median and 95th percentile instead."""
     done = incidents[incidents["recovery_minutes"].notna()].sort_values("start")
-    fig = go.Figure(go.Scatter(x=_dates(done["start"]), y=done["recovery_minutes"], mode="lines+markers",
-                               name="recovery time", marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]},
-                               customdata=done["service"], hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>"))
-    if len(done):
-        _line(fig, float(done["recovery_minutes"].median()), "median", COLOURS["muted"])
-    return _layout(fig, "Recovery time per incident (MTTR)", template, "minutes")
+    median = float(done["recovery_minutes"].median())
+    if len(done) <= MAX_MARKS:
+        traces = [go.Scatter(x=_dates(done["start"]), y=done["recovery_minutes"], mode="lines+markers", name="recovery time",
+                             marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]},
+                             customdata=services[done["service"].to_numpy()],
+                             hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>")]
+        title = "Recovery time per incident (MTTR)"
+    else:
+        day = done["start"].to_numpy() // 86_400_000_000_000
+        by_day = done["recovery_minutes"].groupby(day)
+        x = _dates(by_day.median().index.to_numpy() * 86_400_000_000_000)
+        traces = [go.Scatter(x=x, y=by_day.median().to_numpy(), name="daily median", mode="lines",
+                             line={"color": COLOURS["bad"]}),
+                  go.Scatter(x=x, y=by_day.quantile(0.95).to_numpy(), name="daily 95th percentile", mode="lines",
+                             line={"color": COLOURS["warn"], "dash": "dot"})]
+        title = f"Recovery time per day ({len(done):,} incidents)"
+    return _figure(traces, title, theme, "minutes", lines=[(median, f"median {median:.0f} min", COLOURS["muted"])])
 
 
-def _timeline_rows(deploys: pd.DataFrame, incidents: pd.DataFrame) -> list[str]:
-    activity = pd.concat([deploys["service"], incidents["service"]]).value_counts()
-    rows = list(activity.index[:TIMELINE_ROWS])
-    if len(activity) > TIMELINE_ROWS:
-        rows.append("other services")
-    return rows
+def _timeline_rows(deploys: pd.DataFrame, incidents: pd.DataFrame, n_services: int) -> tuple[np.ndarray, list[int]]:
+    """Row of each service code (the busiest ``TIMELINE_ROWS`` get their own; the rest share the
+    last row) and the service codes that have a row of their own, busiest first."""
+    activity = np.bincount(deploys["service"].to_numpy(), minlength=n_services) + \
+        np.bincount(incidents["service"].to_numpy(), minlength=n_services)
+    busiest = [int(s) for s in np.argsort(-activity, kind="stable")[:TIMELINE_ROWS] if activity[s] > 0]
+    row = np.full(n_services, len(busiest), dtype=np.int64)
+    row[busiest] = np.arange(len(busiest))
+    return row, busiest
 
 
-def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, window_end_ns: int, template: str) -> go.Figure:
+def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarray, start_ns: int, end_ns: int,
+             theme: str) -> go.Figure:
     """Deployments as ticks and incidents as recovery bars (start to resolution) on one time axis,
-    one row per service (the busiest ones; the rest share a row). Many marks are binned by day."""
-    rows = _timeline_rows(deploys, incidents)
-    keep = set(rows)
-
-    def row_of(services: pd.Series) -> np.ndarray:
-        return np.where(services.isin(keep), services, "other services")
-
-    fig = go.Figure()
-    if len(deploys) <= MAX_MARKS:
-        fig.add_trace(go.Scatter(x=_dates(deploys["ts"]), y=row_of(deploys["service"]), mode="markers", name="deployment",
+    one row per service (the busiest ones; the rest share a row). Beyond ``MAX_MARKS`` marks of each
+    kind on average, deployments and incidents are counted per row and day and drawn as two heatmaps
+    (blue, and red on top)."""
+    row_of, busiest = _timeline_rows(deploys, incidents, len(services))
+    labels = [str(services[s]) for s in busiest]
+    if len(busiest) < np.count_nonzero(np.bincount(np.concatenate([deploys["service"].to_numpy(), incidents["service"].to_numpy()]),
+                                                   minlength=len(services))):
+        labels.append("other services")
+    label_of = np.array(labels + [""], dtype=object)
+    traces = []
+    if len(deploys) + len(incidents) > 2 * MAX_MARKS:
+        days = int((end_ns - start_ns) // 86_400_000_000_000)
+        x = _dates(start_ns + np.arange(days) * 86_400_000_000_000 + 43_200_000_000_000)
+        for marks, ts, name, colour in ((deploys, "ts", "deployments", "rgba(13,110,253,{})"),
+                                        (incidents, "start", "incidents", "rgba(220,53,69,{})")):
+            day = (marks[ts].to_numpy() - start_ns) // 86_400_000_000_000
+            cell = row_of[marks["service"].to_numpy()] * days + day
+            z = np.bincount(cell, minlength=len(labels) * days)[: len(labels) * days].reshape(len(labels), days).astype(float)
+            z[z == 0] = np.nan
+            traces.append(go.Heatmap(x=x, y=labels, z=z, name=f"{name} per day", showscale=False, hoverongaps=False,
+                                     colorscale=[[0, colour.format(0.3)], [1, colour.format(1)]],
+                                     hovertemplate="%{y}, %{x|%Y-%m-%d}: %{z} " + name + "<extra></extra>"))
+        title = "Timeline: deployments (blue) and incidents (red) per service and day"
+    else:
+        traces.append(go.Scatter(x=_dates(deploys["ts"]), y=label_of[row_of[deploys["service"].to_numpy()]],
+                                 mode="markers", name="deployment",
                                  marker={"symbol": "line-ns-open", "size": 14, "color": COLOURS["dora"], "line": {"width": 2}},
                                  hovertemplate="deployment %{x}<extra></extra>"))
-    else:
-        binned = pd.DataFrame({"day": deploys["ts"].to_numpy() // 86_400_000_000_000, "row": row_of(deploys["service"])})
-        counts = binned.value_counts().reset_index(name="n")
-        fig.add_trace(go.Scatter(x=_dates(counts["day"] * 86_400_000_000_000 + 43_200_000_000_000), y=counts["row"],
-                                 mode="markers", name="deployments (per day)", customdata=counts["n"],
-                                 marker={"symbol": "line-ns-open", "size": 14, "color": COLOURS["dora"],
-                                         "line": {"width": 2}, "opacity": 0.6},
-                                 hovertemplate="%{customdata} deployments<extra></extra>"))
-    if len(incidents) <= MAX_MARKS:
-        end = np.where(incidents["resolved"].to_numpy() == np.iinfo(np.int64).min, window_end_ns, incidents["resolved"].to_numpy())
+        resolved = incidents["resolved"].to_numpy()
+        end = np.where(resolved == np.iinfo(np.int64).min, end_ns, resolved)
         n = len(incidents)
         xs, ys = np.full(3 * n, None, dtype=object), np.full(3 * n, None, dtype=object)
         xs[0::3], xs[1::3] = _dates(incidents["start"]).to_numpy(), _dates(end).to_numpy()
-        ys[0::3] = ys[1::3] = row_of(incidents["service"])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="incident (start to recovery)",
+        ys[0::3] = ys[1::3] = label_of[row_of[incidents["service"].to_numpy()]]
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name="incident (start to recovery)",
                                  line={"color": COLOURS["bad"], "width": 9}, hoverinfo="skip"))
-    else:
-        binned = pd.DataFrame({"day": incidents["start"].to_numpy() // 86_400_000_000_000, "row": row_of(incidents["service"])})
-        counts = binned.value_counts().reset_index(name="n")
-        fig.add_trace(go.Scatter(x=_dates(counts["day"] * 86_400_000_000_000 + 43_200_000_000_000), y=counts["row"],
-                                 mode="markers", name="incidents (per day)", customdata=counts["n"],
-                                 marker={"symbol": "square", "size": 9, "color": COLOURS["bad"]},
-                                 hovertemplate="%{customdata} incidents<extra></extra>"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), type="category")
-    fig = _layout(fig, "Timeline: deployments (ticks) and incidents (recovery bars)", template,
-                  height=max(260, 90 + 34 * len(rows)))
-    fig.update_layout(hovermode="closest")
-    return fig
+        title = "Timeline: deployments (ticks) and incidents (recovery bars)"
+    return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest",
+                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels))})
 
 
-def lead_time_distribution(hours: np.ndarray, median: float | None, template: str) -> go.Figure:
+def lead_time_distribution(hours: np.ndarray, median: float | None, theme: str) -> go.Figure:
     """Histogram of lead time for changes (hours from PR creation to deployment), binned on the server."""
     top = max(float(np.quantile(hours, 0.99)), 1.0)
     counts, edges = np.histogram(np.minimum(hours, top), bins=30, range=(0, top))
-    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name="PRs",
-                           marker_color=COLOURS["dora"], hovertemplate="%{y} PRs around %{x:.0f} h<extra></extra>"))
+    vlines = [(24, "elite < 24 h", COLOURS["good"])]
     if median is not None:
-        fig.add_vline(x=median, line={"dash": "dash", "color": COLOURS["muted"]}, annotation_text=f"median {median:.1f} h")
-    fig.add_vline(x=24, line={"dash": "dot", "color": COLOURS["good"]}, annotation_text="elite < 24 h",
-                  annotation_position="bottom right")
-    fig = _layout(fig, "Lead time for changes", template, "PRs", "hours from PR creation to deployment")
-    fig.update_layout(hovermode="closest")
-    return fig
+        vlines.append((median, f"median {median:.1f} h", COLOURS["muted"]))
+    return _figure([go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name="PRs",
+                           marker_color=COLOURS["dora"], hovertemplate="%{y} PRs around %{x:.0f} h<extra></extra>")],
+                   "Lead time for changes", theme, "PRs", "hours from PR creation to deployment", vlines=vlines,
+                   hovermode="closest")
 
 
-def change_failure_rate_weekly(daily: pd.DataFrame, template: str) -> go.Figure:
+def _rate(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
+    d = denominator.to_numpy(dtype=float)
+    return np.divide(100 * numerator.to_numpy(dtype=float), d, out=np.full(len(d), np.nan), where=d > 0)
+
+
+def change_failure_rate_weekly(daily: pd.DataFrame, theme: str) -> go.Figure:
     """Change failure rate per ISO week: failed / deployments x 100, with the tier thresholds."""
     w = weekly_sums(daily, ["deployments", "failed_deployments"])
-    rate = np.where(w["deployments"] > 0, 100 * w["failed_deployments"] / w["deployments"].where(w["deployments"] > 0, 1), np.nan)
-    fig = go.Figure(go.Bar(x=w["label"], y=rate, name="CFR", marker_color=COLOURS["warn"],
-                           customdata=np.stack([w["failed_deployments"], w["deployments"]], axis=1),
-                           hovertemplate="%{y:.1f} % (%{customdata[0]} of %{customdata[1]})<extra></extra>"))
-    for y, label in ((5, "elite <= 5 %"), (10, "high <= 10 %"), (15, "medium <= 15 %")):
-        _line(fig, y, label, COLOURS["muted"])
-    return _layout(fig, "Change failure rate per week", template, "% of deployments", "week starting")
+    return _figure([go.Bar(x=w["label"], y=_rate(w["failed_deployments"], w["deployments"]), name="CFR",
+                           marker_color=COLOURS["warn"], customdata=np.stack([w["failed_deployments"], w["deployments"]], axis=1),
+                           hovertemplate="%{y:.1f} % (%{customdata[0]} of %{customdata[1]})<extra></extra>")],
+                   "Change failure rate per week", theme, "% of deployments", "week starting",
+                   lines=[(5, "elite <= 5 %", COLOURS["muted"]), (10, "high <= 10 %", COLOURS["muted"]),
+                          (15, "medium <= 15 %", COLOURS["muted"])])
 
 
 # ----- SPACE --------------------------------------------------------------------------------
 
-def _day_numbers(daily: pd.DataFrame) -> np.ndarray:
-    return np.arange(1, len(daily) + 1)
-
-
-def activity(daily: pd.DataFrame, template: str) -> go.Figure:
+def activity(daily: pd.DataFrame, theme: str) -> go.Figure:
     """PRs created, reviews and merges per day (days counted from the window's start)."""
-    x = _day_numbers(daily)
+    x = np.arange(1, len(daily) + 1)
     dates = daily["date"].dt.strftime("%Y-%m-%d")
-    fig = go.Figure([
+    return _figure([
         go.Scatter(x=x, y=daily["prs_created"], name="PRs created", mode="lines+markers", line={"color": COLOURS["space"]},
                    customdata=dates, hovertemplate="%{customdata}: %{y}<extra>PRs created</extra>"),
         go.Scatter(x=x, y=daily["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
                    hovertemplate="%{y}<extra>reviews</extra>"),
         go.Scatter(x=x, y=daily["merges"], name="merges", mode="lines", line={"color": COLOURS["muted"], "dash": "dot"},
                    hovertemplate="%{y}<extra>merges</extra>"),
-    ])
-    return _layout(fig, "Activity: PRs and reviews per day", template, "per day", "day of the window")
+    ], "Activity: PRs and reviews per day", theme, "per day", "day of the window")
 
 
-def collaboration(weekly: pd.DataFrame, template: str) -> go.Figure:
+def collaboration(weekly: pd.DataFrame, theme: str) -> go.Figure:
     """Review turnaround (creation to first review) per creation week: mean and median."""
-    fig = go.Figure([
+    return _figure([
         go.Scatter(x=weekly["week"], y=weekly["review_turnaround_hours_mean"], name="mean", mode="lines+markers",
                    line={"color": COLOURS["space"]}),
         go.Scatter(x=weekly["week"], y=weekly["review_turnaround_hours_median"], name="median", mode="lines+markers",
                    line={"color": COLOURS["muted"], "dash": "dash"}),
-    ])
-    return _layout(fig, "Collaboration: code review turnaround", template, "hours", "week starting")
+    ], "Collaboration: code review turnaround", theme, "hours", "week starting")
 
 
 def satisfaction(weekly: pd.DataFrame, trend_start: float | None, trend_per_30: float | None, start_ns: int,
-                 end_ns: int, template: str) -> go.Figure:
+                 end_ns: int, theme: str) -> go.Figure:
     """Weekly mean survey score on a 1-5 axis, with the least-squares trend line."""
-    fig = go.Figure(go.Scatter(x=weekly["week"], y=weekly["satisfaction_mean"], name="weekly mean", mode="lines+markers",
-                               line={"color": COLOURS["space"]}, customdata=weekly["responses"],
-                               hovertemplate="%{y:.2f} (%{customdata} responses)<extra></extra>"))
+    traces = [go.Scatter(x=weekly["week"], y=weekly["satisfaction_mean"], name="weekly mean", mode="lines+markers",
+                         line={"color": COLOURS["space"]}, customdata=weekly["responses"],
+                         hovertemplate="%{y:.2f} (%{customdata} responses)<extra></extra>")]
     if trend_start is not None and trend_per_30 is not None:
         days = (end_ns - start_ns) / 86_400_000_000_000
-        fig.add_trace(go.Scatter(x=_dates([start_ns, end_ns]), y=[trend_start, trend_start + trend_per_30 * days / 30],
+        traces.append(go.Scatter(x=_dates([start_ns, end_ns]), y=[trend_start, trend_start + trend_per_30 * days / 30],
                                  name=f"trend {trend_per_30:+.2f} / 30 days", mode="lines",
                                  line={"color": COLOURS["muted"], "dash": "dash"}))
-    fig.update_yaxes(range=[1, 5.1], dtick=1)
-    return _layout(fig, "Satisfaction & well-being (1-5)", template, "score", "week starting")
+    return _figure(traces, "Satisfaction & well-being (1-5)", theme, "score", "week starting",
+                   yaxis={"range": [1, 5.1], "dtick": 1})
 
 
-def efficiency(weekly: pd.DataFrame, template: str) -> go.Figure:
+def efficiency(weekly: pd.DataFrame, theme: str) -> go.Figure:
     """Merge time (creation to merge) per creation week: mean with a one-standard-deviation band."""
     mean = weekly["merge_time_hours_mean"]
     std = weekly["merge_time_hours_std"].fillna(0)
-    fig = go.Figure([
+    return _figure([
         go.Scatter(x=weekly["week"], y=mean + std, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"),
         go.Scatter(x=weekly["week"], y=(mean - std).clip(lower=0), mode="lines", line={"width": 0}, fill="tonexty",
                    fillcolor="rgba(25,135,84,0.18)", name="± 1 standard deviation", hoverinfo="skip"),
         go.Scatter(x=weekly["week"], y=mean, name="mean", mode="lines+markers", line={"color": COLOURS["space"]}),
-    ])
-    return _layout(fig, "Efficiency & flow: PR merge time", template, "hours", "week starting")
+    ], "Efficiency & flow: PR merge time", theme, "hours", "week starting")
 
 
-def performance(daily: pd.DataFrame, template: str) -> go.Figure:
+def performance(daily: pd.DataFrame, theme: str) -> go.Figure:
     """Incident rate per week: incidents started / deployments x 100."""
     w = weekly_sums(daily, ["incidents", "deployments"])
-    rate = np.where(w["deployments"] > 0, 100 * w["incidents"] / w["deployments"].where(w["deployments"] > 0, 1), np.nan)
-    fig = go.Figure(go.Bar(x=w["label"], y=rate, name="incident rate", marker_color=COLOURS["bad"],
-                           customdata=np.stack([w["incidents"], w["deployments"]], axis=1),
-                           hovertemplate="%{y:.1f} % (%{customdata[0]} incidents, %{customdata[1]} deployments)<extra></extra>"))
-    return _layout(fig, "Performance: incident rate per deployment", template, "% of deployments", "week starting")
+    return _figure([go.Bar(x=w["label"], y=_rate(w["incidents"], w["deployments"]), name="incident rate",
+                           marker_color=COLOURS["bad"], customdata=np.stack([w["incidents"], w["deployments"]], axis=1),
+                           hovertemplate="%{y:.1f} % (%{customdata[0]} incidents, %{customdata[1]} deployments)<extra></extra>")],
+                   "Performance: incident rate per deployment", theme, "% of deployments", "week starting")
 
 
 # ----- PVM ----------------------------------------------------------------------------------
 
-def _pair(title: str, unit: str, current: float | None, previous: float | None, lines, template: str,
-          colour: str) -> go.Figure:
-    labels, values = ["previous period", "this period"], [previous, current]
-    fig = go.Figure(go.Bar(x=labels, y=[np.nan if v is None else v for v in values], marker_color=[COLOURS["muted"], colour],
+def _pair(title: str, unit: str, current: float | None, previous: float | None, lines, theme: str, colour: str) -> go.Figure:
+    values = [previous, current]
+    known = [v for v in values if v is not None]
+    top = max(known + [y for y, _, _ in lines] + [1])
+    return _figure([go.Bar(x=["previous period", "this period"], y=[np.nan if v is None else v for v in values],
+                           marker_color=[COLOURS["muted"], colour],
                            text=["n/a" if v is None else f"{v:,.1f}{unit}" for v in values], textposition="outside",
-                           hovertemplate="%{x}: %{y:,.1f}" + unit + "<extra></extra>"))
-    for y, text, c in lines:
-        _line(fig, y, text, c)
-    top = max([v for v in values if v is not None] + [y for y, _, _ in lines] + [1])
-    fig.update_yaxes(range=[min(0, *[v for v in values if v is not None], 0) * 1.2, top * 1.2])
-    fig = _layout(fig, title, template, unit.strip())
-    fig.update_layout(hovermode="closest", showlegend=False)
-    return fig
+                           hovertemplate="%{x}: %{y:,.1f}" + unit + "<extra></extra>")],
+                   title, theme, unit.strip(), lines=lines, hovermode="closest", showlegend=False,
+                   yaxis={"range": [min([0] + known) * 1.2, top * 1.2]})
 
 
-def vcr(current: float | None, previous: float | None, template: str) -> go.Figure:
+def vcr(current: float | None, previous: float | None, theme: str) -> go.Figure:
     """Value to cost ratio against the 200 % default and the 1000 % target."""
     return _pair("VCR: value to cost ratio", " %", current, previous,
-                 [(200, "200 % default", COLOURS["warn"]), (1000, "1000 % target", COLOURS["good"])], template, COLOURS["pvm"])
+                 [(200, "200 % default", COLOURS["warn"]), (1000, "1000 % target", COLOURS["good"])], theme, COLOURS["pvm"])
 
 
-def dtr(current: float | None, previous: float | None, template: str) -> go.Figure:
+def dtr(current: float | None, previous: float | None, theme: str) -> go.Figure:
     """Developer toil ratio against 10 % (target) and 30 % (lower is better)."""
     return _pair("DTR: developer toil ratio (lower is better)", " %", current, previous,
-                 [(10, "10 % target", COLOURS["good"]), (30, "30 % limit", COLOURS["bad"])], template, COLOURS["pvm"])
+                 [(10, "10 % target", COLOURS["good"]), (30, "30 % limit", COLOURS["bad"])], theme, COLOURS["pvm"])
 
 
-def iar(periods: pd.DataFrame, template: str) -> go.Figure:
+def iar(periods: pd.DataFrame, theme: str) -> go.Figure:
     """Growth of successful deployments per period (weeks, or 30-day months beyond 90 days)."""
-    growth = periods["growth_pct"].astype(float)
-    colours = [COLOURS["muted"] if np.isnan(g) else COLOURS["good"] if g >= 30 else COLOURS["warn"] if g >= 10 else COLOURS["bad"]
-               for g in growth]
-    fig = go.Figure(go.Bar(x=periods["period_start"].dt.strftime("%b %d"), y=growth, marker_color=colours, name="growth",
-                           customdata=periods["successful_deployments"],
-                           hovertemplate="%{y:+.1f} % (%{customdata} successful deployments)<extra></extra>"))
-    _line(fig, 10, "10 %", COLOURS["warn"])
-    _line(fig, 30, "30 % target", COLOURS["good"])
+    growth = periods["growth_pct"].astype(float).to_numpy()
+    colours = np.where(np.isnan(growth), COLOURS["muted"],
+                       np.where(growth >= 30, COLOURS["good"], np.where(growth >= 10, COLOURS["warn"], COLOURS["bad"])))
     length = int(periods["period_days"].iloc[0]) if len(periods) else 7
-    return _layout(fig, f"IAR: adoption growth per {length}-day period", template, "% vs the period before", "period starting")
+    return _figure([go.Bar(x=periods["period_start"].dt.strftime("%b %d"), y=growth, marker_color=list(colours),
+                           name="growth", customdata=periods["successful_deployments"],
+                           hovertemplate="%{y:+.1f} % (%{customdata} successful deployments)<extra></extra>")],
+                   f"IAR: adoption growth per {length}-day period", theme, "% vs the period before", "period starting",
+                   lines=[(10, "10 %", COLOURS["warn"]), (30, "30 % target", COLOURS["good"])])
 
 
-def impact(daily: pd.DataFrame, template: str) -> go.Figure:
+def impact(daily: pd.DataFrame, theme: str) -> go.Figure:
     """Platform hours invested against successful deployments, per week."""
     w = weekly_sums(daily, ["platform_hours", "successful_deployments"])
-    fig = go.Figure([
+    return _figure([
         go.Bar(x=w["label"], y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"]),
         go.Scatter(x=w["label"], y=w["successful_deployments"], name="successful deployments", yaxis="y2",
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
-    ])
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "deployments", "rangemode": "tozero"})
-    return _layout(fig, "Impact: platform hours vs deployments per week", template, "hours", "week starting")
+    ], "Impact: platform hours vs deployments per week", theme, "hours", "week starting",
+        yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",
+                "showgrid": False})

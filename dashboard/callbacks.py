@@ -1,5 +1,5 @@
 """Callbacks, registered on the app the factory builds. The URL is the state: controls write it,
-and it drives both the controls (links, back/forward) and the content."""
+a URL (link, back/forward) sets the controls, and the content always follows, in one round trip."""
 from __future__ import annotations
 
 import json
@@ -14,48 +14,46 @@ from .views import TAB_VIEWS
 
 log = logging.getLogger(__name__)
 
-CONTROL_OUTPUTS = ["seed-input", "days-dropdown", "scenario-dropdown", "tabs", "rate-input", "value-input", "devs-input"]
-
 
 def register(app, defaults: View, day_choices) -> None:
     @app.callback(
         Output("url", "search"), Output("seed-input", "value"), Output("days-dropdown", "value"),
         Output("scenario-dropdown", "value"), Output("tabs", "active_tab"), Output("rate-input", "value"),
         Output("value-input", "value"), Output("devs-input", "value"), Output("input-message", "children"),
+        Output("tab-content", "children"), Output("window-line", "children"), Output("assumptions-panel", "style"),
         Input("url", "search"), Input("refresh-button", "n_clicks"), Input("seed-input", "n_submit"),
         Input("days-dropdown", "value"), Input("scenario-dropdown", "value"), Input("tabs", "active_tab"),
         Input("apply-assumptions", "n_clicks"), Input("rate-input", "n_submit"), Input("value-input", "n_submit"),
-        Input("devs-input", "n_submit"),
+        Input("devs-input", "n_submit"), Input("theme", "data"),
         State("seed-input", "value"), State("rate-input", "value"), State("value-input", "value"),
         State("devs-input", "value"),
     )
-    def sync(search, _refresh, _enter, days, scenario, tab, _apply, _r, _v, _d, seed, rate, value, devs):
-        """Controls -> URL, or URL (first load, a shared link, back/forward) -> controls."""
-        if ctx.triggered_id in (None, "url"):
+    def update(search, _refresh, _enter, days, scenario, tab, _apply, _r, _v, _d, theme, seed, rate, value, devs):
+        """One round trip per change. A control change is validated and written to the URL; the URL
+        (first load, a shared link, back/forward) sets the controls; either way the content follows.
+        Invalid input changes nothing but the message: the last good dashboard stays."""
+        trigger = ctx.triggered_id
+        if trigger in (None, "url", "theme"):
+            # the theme store is set on page load too, so it takes the URL's path: controls follow the URL
             view, errors = from_query(search, defaults, day_choices)
-            return (no_update, str(view.seed), view.days, view.scenario, view.tab, f"{view.hourly_rate:g}",
-                    f"{view.value_per_deploy:g}", str(view.developers), " ".join(errors))
+            controls = (str(view.seed), view.days, view.scenario, view.tab, f"{view.hourly_rate:g}",
+                        f"{view.value_per_deploy:g}", str(view.developers))
+            return (no_update, *controls, " ".join(errors), *render(view, theme))
         current, _ = from_query(search, defaults, day_choices)
         view, errors = validate(seed, days, scenario, tab, current.services, current.team_size, rate, value, devs,
                                 day_choices=day_choices)
         if view is None:
-            # keep the last good dashboard: the URL (and so every figure) stays as it was
-            return (no_update,) * 8 + (" ".join(errors) + " The dashboard still shows the last valid input.",)
+            return (no_update,) * 8 + (" ".join(errors) + " The dashboard still shows the last valid input.",) + (no_update,) * 3
         query = to_query(view, defaults)
-        return (query if query != (search or "") else no_update,) + (no_update,) * 7 + ("",)
+        return (query if query != (search or "") else no_update,) + (no_update,) * 7 + ("",) + render(view, theme)
 
-    @app.callback(
-        Output("tab-content", "children"), Output("window-line", "children"), Output("assumptions-panel", "style"),
-        Input("url", "search"), Input("theme", "data"),
-    )
-    def content(search, theme):
+    def render(view: View, theme) -> tuple:
         """The active tab's cards and figures, from one cached computation of the view."""
-        view, _ = from_query(search, defaults, day_choices)
-        template = "plotly_dark" if theme == "dark" else "plotly_white"
+        theme = "dark" if theme == "dark" else "light"
         panel_style = {"display": "block"} if view.tab == "pvm" else {"display": "none"}
         try:
             computed = compute(view)
-            body = TAB_VIEWS[view.tab](computed, template)
+            body = TAB_VIEWS[view.tab](computed, theme)
         except Exception:  # never a crashed page: say so inline and log the cause
             log.exception("could not compute %s", view)
             return dbc.Alert("These metrics could not be computed; the error is in the server log.", color="danger"), "", panel_style

@@ -2,6 +2,7 @@
 generation of the synthetic universe, cached per process (every worker computes the same)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,6 +12,7 @@ from metrics.window import today_ns
 from .state import View
 
 NS_PER_DAY = 86_400_000_000_000
+PARALLEL_FROM_EVENTS = 200_000      # below this, starting threads costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -38,5 +40,11 @@ def _compute(seed, days, scenario, services, team_size, a: Assumptions, end_ns) 
     # changing an assumption recomputes the metrics over the same (cached) universe
     universe = _universe(seed, 2 * days, scenario, services, team_size, end_ns)
     window = Window(end_ns - days * NS_PER_DAY, end_ns)
-    return Computed(analyze(universe.tables, window, a), analyze(universe.tables, window.previous(), a),
-                    universe.scenario, universe.profile.name)
+    windows = (window, window.previous())
+    if universe.tables.event_count() < PARALLEL_FROM_EVENTS:
+        current, previous = (analyze(universe.tables, w, a) for w in windows)
+    else:
+        # two threads: the periods' sorts and searches run in numpy, outside the GIL
+        with ThreadPoolExecutor(2) as pool:
+            current, previous = pool.map(lambda w: analyze(universe.tables, w, a), windows)
+    return Computed(current, previous, universe.scenario, universe.profile.name)

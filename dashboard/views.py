@@ -9,7 +9,7 @@ from components.kpi import empty_state, kpi_card
 
 from .data import Computed
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+GRAPH_CONFIG = {"displaylogo": False}
 
 
 def graph(graph_id: str, figure) -> dcc.Graph:
@@ -24,7 +24,7 @@ def cards_row(cards: list) -> dbc.Row:
     return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True, className="mb-3") for c in cards], className="g-3 kpi-row")
 
 
-def dora(c: Computed, template: str) -> list:
+def dora(c: Computed, theme: str) -> list:
     """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
     s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
     why = d["tier_thresholds"]
@@ -54,15 +54,16 @@ def dora(c: Computed, template: str) -> list:
     hours = c.current.lead_time_hours()
     daily = c.current.daily
     charts = [
-        panel(graph("graph-deployments", fg.deployments_per_day(daily, template))),
-        panel(graph("graph-recovery", fg.recovery_per_incident(inc, template)) if len(resolved)
+        panel(graph("graph-deployments", fg.deployments_per_day(daily, theme))),
+        panel(graph("graph-recovery", fg.recovery_per_incident(inc, c.current.services, theme)) if len(resolved)
               else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
-        panel(graph("graph-timeline", fg.timeline(c.current.deployment_marks(), inc, c.current.window.end_ns, template))
+        panel(graph("graph-timeline", fg.timeline(c.current.deployment_marks(), inc, c.current.services,
+                                                  c.current.window.start_ns, c.current.window.end_ns, theme))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
-        panel(graph("graph-lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], template)) if len(hours)
+        panel(graph("graph-lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], theme)) if len(hours)
               else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
-        panel(graph("graph-cfr", fg.change_failure_rate_weekly(daily, template)) if s["deployments"]
+        panel(graph("graph-cfr", fg.change_failure_rate_weekly(daily, theme)) if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
     ]
     return [cards_row(cards), dbc.Row(charts)]
@@ -82,7 +83,7 @@ def overall_card(tier: str | None, previous: str | None) -> dbc.Card:
     ]), className="kpi-card h-100", id="kpi-overall")
 
 
-def space(c: Computed, template: str) -> list:
+def space(c: Computed, theme: str) -> list:
     """SPACE: activity, collaboration, satisfaction, efficiency and performance."""
     s, p, d = c.current.summary["space"], c.previous.summary["space"], c.current.details
     prev = f"previous {c.current.window.days} days"
@@ -104,21 +105,21 @@ def space(c: Computed, template: str) -> list:
     an = c.current
     weekly = an.weekly
     charts = [
-        panel(graph("graph-activity", fg.activity(an.daily, template))),
-        panel(graph("graph-collaboration", fg.collaboration(weekly, template)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
+        panel(graph("graph-activity", fg.activity(an.daily, theme))),
+        panel(graph("graph-collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("graph-satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
-                                                         an.window.start_ns, an.window.end_ns, template))
+                                                         an.window.start_ns, an.window.end_ns, theme))
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
-        panel(graph("graph-efficiency", fg.efficiency(weekly, template)) if s["merge_time_hours_mean"] is not None
+        panel(graph("graph-efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
-        panel(graph("graph-performance", fg.performance(an.daily, template)) if an.summary["dora"]["deployments"]
+        panel(graph("graph-performance", fg.performance(an.daily, theme)) if an.summary["dora"]["deployments"]
               else empty_state("No deployments in this window: no incident rate.", "empty-performance"), width=12),
     ]
     return [cards_row(cards), dbc.Row(charts)]
 
 
-def pvm(c: Computed, template: str) -> list:
+def pvm(c: Computed, theme: str) -> list:
     """Platform value: VCR, IAR, DTR and the impact summary."""
     s, p, d = c.current.summary["pvm"], c.previous.summary["pvm"], c.current.details
     prev = f"previous {c.current.window.days} days"
@@ -137,11 +138,11 @@ def pvm(c: Computed, template: str) -> list:
     ]
     an = c.current
     charts = [
-        panel(graph("graph-vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], template))),
-        panel(graph("graph-iar", fg.iar(an.iar_periods, template)) if len(an.iar_periods) >= 2
+        panel(graph("graph-vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], theme))),
+        panel(graph("graph-iar", fg.iar(an.iar_periods, theme)) if len(an.iar_periods) >= 2
               else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
-        panel(graph("graph-dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], template))),
-        panel(graph("graph-impact", fg.impact(an.daily, template))),
+        panel(graph("graph-dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], theme))),
+        panel(graph("graph-impact", fg.impact(an.daily, theme))),
     ]
     return [cards_row(cards), dbc.Row(charts)]
 

@@ -12,7 +12,7 @@ import pandas as pd
 from . import dora, pvm, space
 from .pvm import Assumptions
 from .series import clean, daily_counts
-from .tables import NA, EventTables
+from .tables import NA, EventTables, clip
 from .window import Window
 
 
@@ -30,19 +30,24 @@ class Analysis:
     iar_periods: pd.DataFrame
     _rows: dict = field(repr=False, default_factory=dict)
 
+    @property
+    def services(self) -> np.ndarray:
+        """Service names; the ``service`` codes of the mark tables index into it."""
+        return self._rows["tables"].services
+
     def deployment_marks(self) -> pd.DataFrame:
-        """Production deployments of the window for charts: ts (ns), service name, failed, rework (no ids)."""
-        t, d = self._rows["tables"], self._rows["deployments"]
-        return pd.DataFrame({"ts": d["ts"].to_numpy(), "service": t.service_name(d["service"]),
+        """Production deployments of the window for charts: ts (ns), service code, failed, rework (no ids)."""
+        d = self._rows["deployments"]
+        return pd.DataFrame({"ts": d["ts"].to_numpy(), "service": d["service"].to_numpy(),
                              "failed": self._rows["failed"], "rework": self._rows["rework"]})
 
     def incident_marks(self) -> pd.DataFrame:
         """Incidents of the window for charts: start and resolved (ns, NA while open), recovery
-        minutes, service name, attribution (no ids)."""
-        t, inc = self._rows["tables"], self._rows["incidents"]
+        minutes, service code, attribution (no ids)."""
+        inc = self._rows["incidents"]
         return pd.DataFrame({"start": inc["start"].to_numpy(), "resolved": inc["resolved"].to_numpy(),
                              "recovery_minutes": inc["recovery_minutes"].to_numpy(),
-                             "service": t.service_name(inc["service"]), "attribution": inc["attribution"].to_numpy()})
+                             "service": inc["service"].to_numpy(), "attribution": inc["attribution"].to_numpy()})
 
     def lead_time_hours(self) -> np.ndarray:
         """Lead time of every deployed PR of the window, in hours."""
@@ -95,6 +100,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     """Compute every metric of the window from the tables."""
     a = assumptions or Assumptions()
     a.check()
+    tables = clip(tables, window.start_ns, window.end_ns, int(a.attribution_hours * 3_600_000_000_000))
     df = dora.deployment_frequency(tables, window)
     lt = dora.lead_time(tables, window)
     incidents = dora.attribute_incidents(tables, window, a.attribution_hours)

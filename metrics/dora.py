@@ -81,8 +81,10 @@ def deployment_frequency(tables: EventTables, window: Window) -> dict:
             "daily_deployments": all_deploys, "daily_successful": successful}
 
 
-def _successful_index(prod: pd.DataFrame) -> tuple[pd.DataFrame, TimeIndex]:
-    ok = prod if prod["success"].all() else prod[prod["success"].to_numpy()]
+def _successful_index(prod: pd.DataFrame, from_ns: int) -> tuple[pd.DataFrame, TimeIndex]:
+    """Successful deployments from ``from_ns`` on (all a search can reach), indexed by service."""
+    keep = prod["success"].to_numpy() & (prod["ts"].to_numpy() >= from_ns)
+    ok = prod if keep.all() else prod[keep]
     return ok, TimeIndex(ok["ts"].to_numpy(), ok["service"].to_numpy())
 
 
@@ -108,7 +110,7 @@ def lead_time(tables: EventTables, window: Window) -> dict:
         deploy_key[explicit] = np.where(found.notna(), prs["deploy_key"].to_numpy()[explicit], NA)
     implicit = merged & ~explicit
     if implicit.any():
-        ok, index = _successful_index(prod)
+        ok, index = _successful_index(prod, window.start_ns)      # a PR of the window merges after its start
         row = index.first_at_or_after(prs["merged"].to_numpy()[implicit], prs["service"].to_numpy()[implicit])
         found = row >= 0
         deploy_ts[np.flatnonzero(implicit)[found]] = ok["ts"].to_numpy()[row[found]]
@@ -172,11 +174,12 @@ def attribute_incidents(tables: EventTables, window: Window, attribution_hours: 
         deploy_key[explicit] = np.where(known, link[explicit], NA)
         how[np.flatnonzero(explicit)[known]] = "explicit"
     if (~explicit).any():
-        ok, index = _successful_index(prod)
+        tolerance = int(attribution_hours * NS_PER_HOUR)
+        ok, index = _successful_index(prod, window.start_ns - tolerance)
         start = inc["start"].to_numpy()[~explicit]
         row = index.last_before(start, inc["service"].to_numpy()[~explicit])
         found = row >= 0
-        found[found] = start[found] - ok["ts"].to_numpy()[row[found]] <= attribution_hours * NS_PER_HOUR
+        found[found] = start[found] - ok["ts"].to_numpy()[row[found]] <= tolerance
         deploy_key[np.flatnonzero(~explicit)[found]] = ok["key"].to_numpy()[row[found]]
         how[np.flatnonzero(~explicit)[found]] = "inferred"
     resolved = inc["resolved"].to_numpy()

@@ -33,7 +33,7 @@ MAX_TEAM = 10000
 SURVEY_RESPONSE_RATE = 0.85
 SURVEY_NOISE = 0.7               # standard deviation of a response around the scenario mean
 TOIL_REPORTING_SHARE = 0.7      # developers who log toil on a given day
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SERVICE_NAMES = ("checkout", "payments", "search")
 
 
@@ -85,9 +85,21 @@ def generate(days: int = 14, seed: int = 42, scenario: str = AUTO, services: int
                     profile, services, team_size)
 
 
-def _seconds(rng, n: int, lo_hours: float = 0.0, hi_hours: float = 24.0) -> np.ndarray:
-    """``n`` random whole-second offsets (ns) between ``lo_hours`` and ``hi_hours`` into a day."""
-    return (lo_hours * 3600 + rng.random(n) * ((hi_hours - lo_hours) * 3600)).astype(np.int64) * NS_PER_SECOND
+# uniforms each event draws from its day's stream, in this order
+DEPLOY_DRAWS = 3        # time, status, change type
+PR_DRAWS = 7            # created, 3 delays, reviewed?, merged?, second review?
+INCIDENT_DRAWS = 7      # caused by a deployment?, which one, lag, time, service, recovery, responders
+TIMED_DRAWS = 2         # toil, platform hours, onboarding: time, amount
+
+
+def _exp(u: np.ndarray) -> np.ndarray:
+    """Standard exponential variates from uniforms on [0, 1)."""
+    return -np.log1p(-u)
+
+
+def _at(day0: np.ndarray, u: np.ndarray, lo_hours: float = 0.0, hi_hours: float = 24.0) -> np.ndarray:
+    """Whole-second times between ``lo_hours`` and ``hi_hours`` into each event's day (ns)."""
+    return day0 + (lo_hours * 3600 + u * ((hi_hours - lo_hours) * 3600)).astype(np.int64) * NS_PER_SECOND
 
 
 def _hours(hours: np.ndarray) -> np.ndarray:
@@ -95,144 +107,133 @@ def _hours(hours: np.ndarray) -> np.ndarray:
     return np.round(hours * 3600).astype(np.int64) * NS_PER_SECOND
 
 
-class _Columns:
-    """Per-kind lists of per-day arrays, concatenated once at the end."""
-
-    def __init__(self):
-        self.parts: dict[str, list] = {}
-
-    def add(self, name, values):
-        self.parts.setdefault(name, []).append(values)
-
-    def get(self, name, dtype):
-        parts = self.parts.get(name)
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.array([], dtype=dtype)
-
-
 def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) -> EventTables:
+    """Draw every day's counts and uniforms from its own stream, then turn them into events at once."""
     scale = services / 3.0
-    team_scale = team_size / 8.0
     platform_events = int(np.ceil(scale))
-    c = _Columns()
-    service_ids = np.arange(services, dtype=np.int32)
-    for k in range(window.days + CONTEXT_DAYS - 1, -1, -1):     # oldest day first: tables come out in time order
-        rng = np.random.Generator(np.random.PCG64(key + [k]))
-        day0 = window.end_ns - (k + 1) * NS_PER_DAY
-        base = k * KEY_STRIDE
-
-        # deployments, Poisson per service; the adoption boost fades with the day's age
+    offsets = np.arange(window.days + CONTEXT_DAYS - 1, -1, -1)        # oldest day first: tables come out in time order
+    per_day = {name: [] for name in ("d_counts", "p_counts", "n_inc", "n_survey", "n_toil", "n_onboard")}
+    blocks = {name: [] for name in ("d", "p", "i", "t", "pi", "o", "s", "z")}
+    for k in offsets:
+        rng = np.random.Generator(np.random.PCG64(key + [int(k)]))
         rate = (p.deploys_per_day + p.deploy_boost / (1.0 + k / p.deploy_boost_days)) / 3.0
-        counts = rng.poisson(rate, services)
-        n = int(counts.sum())
-        d_service = np.repeat(service_ids, counts)
-        d_ts = day0 + _seconds(rng, n)
-        order = np.argsort(d_ts, kind="stable")
-        d_ts, d_service = d_ts[order], d_service[order]
-        u = rng.random((2, n))
-        c.add("d_key", base + np.arange(n))
-        c.add("d_ts", d_ts)
-        c.add("d_service", d_service)
-        c.add("d_success", u[0] >= p.failed_share)
-        c.add("d_change", np.where(u[1] < p.hotfix_share, 1, np.where(u[1] < p.hotfix_share + p.rollback_share, 2, 0)))
-
-        # pull requests: created -> reviewed (0, 1 or 2 times) -> merged (or abandoned)
+        dc = rng.poisson(rate, services)
         pc = rng.poisson(p.prs_per_day / 3.0, services)
-        m = int(pc.sum())
-        created = day0 + _seconds(rng, m)
-        r = rng.random((3, m))
-        delays = np.minimum(rng.exponential(1.0, (3, m)) * np.array([[p.review_hours], [p.merge_hours], [p.review_hours / 2]]),
-                            MAX_SPILL_HOURS)
-        reviewed = r[0] >= p.unreviewed_share
-        first_review = np.where(reviewed, created + _hours(delays[0]), NA)
-        merged = np.where(r[1] >= p.abandoned_share,
-                          np.where(reviewed, first_review, created) + _hours(delays[1]), NA)
-        second = reviewed & (r[2] < p.second_review_share)
-        pr_service = np.repeat(service_ids, pc)
-        pr_key = base + np.arange(m)
-        c.add("p_key", pr_key)
-        c.add("p_service", pr_service)
-        c.add("p_created", created)
-        c.add("p_review", first_review)
-        c.add("p_merged", merged)
-        c.add("r_key", np.concatenate([pr_key[reviewed], pr_key[second]]))
-        c.add("r_service", np.concatenate([pr_service[reviewed], pr_service[second]]))
-        c.add("r_ts", np.concatenate([first_review[reviewed],
-                                      first_review[second] + _hours(delays[2][second])]))
-
-        # incidents: each service-day has a chance of one; most start 5-120 minutes after a deployment
         ni = int(rng.binomial(services, min(1.0, p.incidents_per_day / 3.0)))
-        after = (rng.random(ni) < p.incident_after_deploy) & (n > 0)
-        pick = (rng.random(ni) * max(n, 1)).astype(np.int64)
-        lag = _hours(rng.uniform(5, 120, ni) / 60)
-        anywhere = day0 + _seconds(rng, ni)
-        i_start = np.where(after, (d_ts[pick] if n else anywhere) + lag, anywhere)
-        i_service = np.where(after, d_service[pick] if n else 0, (rng.random(ni) * services).astype(np.int32))
-        minutes = rng.uniform(p.recovery_minutes[0], p.recovery_minutes[1], ni)
-        responders = 1 + (rng.random(ni) * 3).astype(np.int64)
-        c.add("i_key", base + np.arange(ni))
-        c.add("i_service", i_service)
-        c.add("i_start", i_start)
-        c.add("i_resolved", i_start + _hours(minutes / 60))
-        c.add("resp_minutes", np.round(minutes * responders, 1))
+        ns = int(rng.binomial(team_size, SURVEY_RESPONSE_RATE)) if k % 7 == 3 else 0     # weekly pulse survey
+        nt = int(rng.binomial(team_size, TOIL_REPORTING_SHARE))
+        no = int(rng.poisson(p.onboardings_per_day * team_size / 8.0))
+        n, m = int(dc.sum()), int(pc.sum())
+        sizes = [n * DEPLOY_DRAWS, m * PR_DRAWS, ni * INCIDENT_DRAWS, nt * TIMED_DRAWS, platform_events * TIMED_DRAWS,
+                 no * TIMED_DRAWS, ns]
+        u = rng.random(sum(sizes))
+        for name, part in zip(("d", "p", "i", "t", "pi", "o", "s"), np.split(u, np.cumsum(sizes)[:-1])):
+            blocks[name].append(part)
+        blocks["z"].append(rng.standard_normal(ns))
+        for name, value in zip(per_day, (dc, pc, ni, ns, nt, no)):
+            per_day[name].append(value)
 
-        # weekly pulse survey (every 7th day counted back from the end); scores settled below
-        if k % 7 == 3:
-            ns = int(rng.binomial(team_size, SURVEY_RESPONSE_RATE))
-            c.add("s_ts", day0 + _seconds(rng, ns, 9, 17))
-            c.add("s_noise", rng.normal(0.0, SURVEY_NOISE, ns))
+    day0 = window.end_ns - (offsets + 1) * NS_PER_DAY
+    service_ids = np.tile(np.arange(services, dtype=np.int32), len(offsets))
 
-        c.add("pi_ts", day0 + _seconds(rng, platform_events, 8, 18))
-        c.add("pi_hours", np.round(rng.uniform(p.platform_hours[0], p.platform_hours[1], platform_events), 1))
+    def matrix(name: str, width: int) -> np.ndarray:
+        return np.concatenate(blocks[name]).reshape(-1, width)
 
-        toil_devs = int(rng.binomial(team_size, TOIL_REPORTING_SHARE))
-        c.add("t_ts", day0 + _seconds(rng, toil_devs, 9, 18))
-        c.add("t_minutes", np.round(rng.exponential(p.toil_minutes / TOIL_REPORTING_SHARE, toil_devs), 1))
+    def per_event(counts) -> tuple[np.ndarray, np.ndarray]:
+        """Day start and day offset of each event, from per-day counts."""
+        counts = np.asarray(counts)
+        return np.repeat(day0, counts), np.repeat(offsets, counts)
 
-        no = int(rng.poisson(p.onboardings_per_day * team_scale))
-        c.add("o_ts", day0 + _seconds(rng, no))
-        c.add("o_weeks", np.round(rng.uniform(p.onboarding_weeks[0], p.onboarding_weeks[1], no), 1))
+    # deployments, Poisson per service; the adoption boost fades with the day's age
+    d_counts = np.concatenate(per_day["d_counts"])
+    n_by_day = d_counts.reshape(len(offsets), services).sum(axis=1)
+    D = matrix("d", DEPLOY_DRAWS)
+    d_day0, d_k = per_event(n_by_day)
+    d_ts = _at(d_day0, D[:, 0])
+    order = np.argsort(d_ts, kind="stable")          # days are disjoint and oldest first: sorts within each day
+    d_ts, d_service, D = d_ts[order], np.repeat(service_ids, d_counts)[order], D[order]
+    first_of_day = np.cumsum(n_by_day) - n_by_day
+    d_index = np.arange(len(d_ts)) - np.repeat(first_of_day, n_by_day)
+
+    # pull requests: created -> reviewed (0, 1 or 2 times) -> merged (or abandoned)
+    p_counts = np.concatenate(per_day["p_counts"])
+    P = matrix("p", PR_DRAWS)
+    p_day0, p_k = per_event(p_counts.reshape(len(offsets), services).sum(axis=1))
+    created = _at(p_day0, P[:, 0])
+    delays = np.minimum(_exp(P[:, 1:4]) * np.array([p.review_hours, p.merge_hours, p.review_hours / 2]), MAX_SPILL_HOURS)
+    reviewed = P[:, 4] >= p.unreviewed_share
+    first_review = np.where(reviewed, created + _hours(delays[:, 0]), NA)
+    merged = np.where(P[:, 5] >= p.abandoned_share, np.where(reviewed, first_review, created) + _hours(delays[:, 1]), NA)
+    second = reviewed & (P[:, 6] < p.second_review_share)
+    pr_service = np.repeat(service_ids, p_counts)
+    p_counts_by_day = p_counts.reshape(len(offsets), services).sum(axis=1)
+    pr_key = p_k * KEY_STRIDE + np.arange(len(created)) - np.repeat(np.cumsum(p_counts_by_day) - p_counts_by_day, p_counts_by_day)
+
+    # incidents: each service-day has a chance of one; most start 5-120 minutes after one of the day's deployments
+    n_inc = np.asarray(per_day["n_inc"])
+    I = matrix("i", INCIDENT_DRAWS)
+    i_day0, i_k = per_event(n_inc)
+    day_n = np.repeat(n_by_day, n_inc)
+    after = (I[:, 0] < p.incident_after_deploy) & (day_n > 0)
+    pick = np.repeat(first_of_day, n_inc) + (I[:, 1] * np.maximum(day_n, 1)).astype(np.int64)
+    pick = np.minimum(pick, max(len(d_ts) - 1, 0))
+    anywhere = _at(i_day0, I[:, 3])
+    i_start = np.where(after, (d_ts[pick] if len(d_ts) else anywhere) + _hours((5 + 115 * I[:, 2]) / 60), anywhere)
+    i_service = np.where(after, d_service[pick] if len(d_ts) else 0, (I[:, 4] * services).astype(np.int32))
+    minutes = p.recovery_minutes[0] + I[:, 5] * (p.recovery_minutes[1] - p.recovery_minutes[0])
+    responders = 1 + (I[:, 6] * 3).astype(np.int64)
+    i_resolved = i_start + _hours(minutes / 60)
+    i_key = i_k * KEY_STRIDE + np.arange(len(i_start)) - np.repeat(np.cumsum(n_inc) - n_inc, n_inc)
+
+    n_toil = np.asarray(per_day["n_toil"])
+    T = matrix("t", TIMED_DRAWS)
+    t_day0, _ = per_event(n_toil)
+    PI = matrix("pi", TIMED_DRAWS)
+    pi_day0, _ = per_event(np.full(len(offsets), platform_events))
+    n_onboard = np.asarray(per_day["n_onboard"])
+    O = matrix("o", TIMED_DRAWS)
+    o_day0, _ = per_event(n_onboard)
+    n_survey = np.asarray(per_day["n_survey"])
+    s_day0, _ = per_event(n_survey)
+    s_ts = _at(s_day0, np.concatenate(blocks["s"]), 9, 17)
+    s_noise = np.concatenate(blocks["z"]) * SURVEY_NOISE
 
     end = window.end_ns
     t = EventTables(services=service_names(services), key_stride=KEY_STRIDE)
-    team_code, platform_code = services + 1, services
-    d_ts = c.get("d_ts", np.int64)
     keep = d_ts < end
-    t.deploys = pd.DataFrame({"key": c.get("d_key", np.int64)[keep], "ts": d_ts[keep],
-                              "service": c.get("d_service", np.int32)[keep], "production": np.ones(keep.sum(), bool),
-                              "success": c.get("d_success", bool)[keep], "change_type": c.get("d_change", np.int8)[keep]})
-
-    i_start = c.get("i_start", np.int64)
-    i_resolved = c.get("i_resolved", np.int64)
+    t.deploys = pd.DataFrame({"key": (d_k * KEY_STRIDE + d_index)[keep], "ts": d_ts[keep], "service": d_service[keep],
+                              "production": np.ones(keep.sum(), bool), "success": D[keep, 1] >= p.failed_share,
+                              "change_type": np.where(D[keep, 2] < p.hotfix_share, 1,
+                                                      np.where(D[keep, 2] < p.hotfix_share + p.rollback_share, 2, 0)).astype(np.int8)})
     keep = i_start < end
-    resolved = np.where(i_resolved < end, i_resolved, NA)
-    t.incidents = pd.DataFrame({"key": c.get("i_key", np.int64)[keep], "service": c.get("i_service", np.int32)[keep],
-                                "start": i_start[keep], "resolved": resolved[keep],
+    t.incidents = pd.DataFrame({"key": i_key[keep], "service": i_service[keep].astype(np.int32), "start": i_start[keep],
+                                "resolved": np.where(i_resolved < end, i_resolved, NA)[keep],
                                 "deploy_key": np.full(keep.sum(), NA, dtype=np.int64)})
-    done = (i_resolved < end)
-    t.response = pd.DataFrame({"ts": i_resolved[done], "minutes": c.get("resp_minutes", float)[done]})
-
-    created = c.get("p_created", np.int64)
+    done = i_resolved < end
+    t.response = pd.DataFrame({"ts": i_resolved[done], "minutes": np.round(minutes * responders, 1)[done]})
     keep = created < end
-    review = c.get("p_review", np.int64)[keep]
-    merged = c.get("p_merged", np.int64)[keep]
-    t.prs = pd.DataFrame({"key": c.get("p_key", np.int64)[keep], "service": c.get("p_service", np.int32)[keep],
-                          "created": created[keep], "first_review": np.where(review < end, review, NA),
-                          "merged": np.where(merged < end, merged, NA),
+    t.prs = pd.DataFrame({"key": pr_key[keep], "service": pr_service[keep], "created": created[keep],
+                          "first_review": np.where(first_review < end, first_review, NA)[keep],
+                          "merged": np.where(merged < end, merged, NA)[keep],
                           "deploy_key": np.full(keep.sum(), NA, dtype=np.int64)})
-    r_ts = c.get("r_ts", np.int64)
+    r_key = np.concatenate([pr_key[reviewed], pr_key[second]])
+    r_service = np.concatenate([pr_service[reviewed], pr_service[second]])
+    r_ts = np.concatenate([first_review[reviewed], first_review[second] + _hours(delays[second, 2])])
     keep = r_ts < end
-    t.reviews = pd.DataFrame({"key": c.get("r_key", np.int64)[keep], "service": c.get("r_service", np.int32)[keep], "ts": r_ts[keep]})
+    t.reviews = pd.DataFrame({"key": r_key[keep], "service": r_service[keep], "ts": r_ts[keep]})
     all_merged = t.prs["merged"].to_numpy()
     t.merges = all_merged[all_merged != NA]
 
-    s_ts = c.get("s_ts", np.int64)
     recent = soon_after(s_ts, t.incidents["start"].to_numpy(), 7 * NS_PER_DAY)
-    score = np.clip(np.round(p.satisfaction - p.incident_dip * recent + c.get("s_noise", float)), 1, 5)
+    score = np.clip(np.round(p.satisfaction - p.incident_dip * recent + s_noise), 1, 5)
     keep = s_ts < end
     t.surveys = pd.DataFrame({"ts": s_ts[keep], "score": score[keep]})
-    for attr, ts_name, col, value_name in (("platform", "pi_ts", "hours", "pi_hours"), ("toil", "t_ts", "minutes", "t_minutes"),
-                                           ("onboarding", "o_ts", "weeks", "o_weeks")):
-        ts = c.get(ts_name, np.int64)
+    for attr, ts, col, value in (
+            ("platform", _at(pi_day0, PI[:, 0], 8, 18), "hours",
+             np.round(p.platform_hours[0] + PI[:, 1] * (p.platform_hours[1] - p.platform_hours[0]), 1)),
+            ("toil", _at(t_day0, T[:, 0], 9, 18), "minutes", np.round(_exp(T[:, 1]) * p.toil_minutes / TOIL_REPORTING_SHARE, 1)),
+            ("onboarding", _at(o_day0, O[:, 0]), "weeks",
+             np.round(p.onboarding_weeks[0] + O[:, 1] * (p.onboarding_weeks[1] - p.onboarding_weeks[0]), 1))):
         keep = ts < end
-        setattr(t, attr, pd.DataFrame({"ts": ts[keep], col: c.get(value_name, float)[keep]}))
+        setattr(t, attr, pd.DataFrame({"ts": ts[keep], col: value[keep]}))
     return t

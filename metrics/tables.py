@@ -226,3 +226,33 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     if tables.other is not None and len(tables.other):
         frame = pd.concat([frame, tables.other[list(s.COLUMNS)]], ignore_index=True).sort_values("ts", kind="stable").reset_index(drop=True)
     return frame
+
+
+def clip(tables: EventTables, start_ns: int, end_ns: int, lookback_ns: int) -> EventTables:
+    """The part of the tables a window ``[start, end)`` can use (METRICS.md section 2).
+
+    Events inside the window; deployments from ``lookback_ns`` before it (incident attribution),
+    and any deployment an incident or PR of the window names explicitly. Incidents and PRs belong
+    to the window by their start / creation, so their later events come along. Returns the same
+    tables when nothing would be dropped.
+    """
+    def inside(ts):
+        return (ts >= start_ns) & (ts < end_ns)
+
+    inc = tables.incidents[inside(tables.incidents["start"].to_numpy())]
+    prs = tables.prs[inside(tables.prs["created"].to_numpy())]
+    links = np.concatenate([inc["deploy_key"].to_numpy(), prs["deploy_key"].to_numpy()])
+    links = links[links != NA]
+    d = tables.deploys
+    d_ts = d["ts"].to_numpy()
+    keep = (d_ts >= start_ns - lookback_ns) & (d_ts < end_ns)
+    if len(links):
+        keep |= np.isin(d["key"].to_numpy(), links)
+    parts = {"deploys": d if keep.all() else d[keep], "incidents": inc, "prs": prs}
+    for attr in ("reviews", "surveys", "platform", "response", "toil", "onboarding"):
+        t = getattr(tables, attr)
+        m = inside(t["ts"].to_numpy())
+        parts[attr] = t if m.all() else t[m]
+    merges = tables.merges[inside(tables.merges)]
+    return EventTables(services=tables.services, merges=merges, other=tables.other, deploy_names=tables.deploy_names,
+                       incident_names=tables.incident_names, pr_names=tables.pr_names, key_stride=tables.key_stride, **parts)

@@ -169,11 +169,11 @@ def test_theme_toggle_switches_page_and_figures(duo):
     while html.get_attribute("data-bs-theme") != "dark" and time.time() < deadline:
         time.sleep(0.1)
     assert html.get_attribute("data-bs-theme") == "dark"
-    # figures follow: the dark template's font colour is light
+    # figures follow: the dark theme's font colour is light
     def font_colour():
         return duo.driver.execute_script(
             "const g = document.querySelector('#graph-deployments .js-plotly-plot');"
-            "return g && g.layout && g.layout.template && g.layout.template.layout.font.color;")
+            "return g && g.layout && g.layout.font && g.layout.font.color;")
     deadline = time.time() + 10
     while font_colour() != "#f2f5fa" and time.time() < deadline:
         time.sleep(0.2)

@@ -4,6 +4,8 @@ import json
 from plotly.utils import PlotlyJSONEncoder
 import pytest
 
+import numpy as np
+
 from components import figures as fg
 from components.kpi import change, kpi_card, tier_badge
 from dashboard.data import Computed
@@ -87,48 +89,59 @@ def graphs(component) -> list[str]:
 
 def test_empty_window_shows_sentences_not_empty_axes():
     c = computed([])
-    dora = TAB_VIEWS["dora"](c, "plotly_white")
+    dora = TAB_VIEWS["dora"](c, "light")
     assert graphs(dora) == ["graph-deployments"]
     words = " ".join(texts(dora))
     assert "No resolved incidents in this window" in words and "No deployed PRs in this window" in words
-    space = TAB_VIEWS["space"](c, "plotly_white")
+    space = TAB_VIEWS["space"](c, "light")
     assert "No survey responses in this window." in " ".join(texts(space))
-    assert TAB_VIEWS["pvm"](c, "plotly_white")
+    assert TAB_VIEWS["pvm"](c, "light")
 
 
 def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
     c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced")
-    assert graphs(TAB_VIEWS["dora"](c, "plotly_white")) == ["graph-deployments", "graph-recovery", "graph-timeline",
+    assert graphs(TAB_VIEWS["dora"](c, "light")) == ["graph-deployments", "graph-recovery", "graph-timeline",
                                                             "graph-lead-time", "graph-cfr"]
-    assert len(graphs(TAB_VIEWS["space"](c, "plotly_dark"))) == 5
-    assert len(graphs(TAB_VIEWS["pvm"](c, "plotly_white"))) == 4
+    assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
+    assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
 
 
 def test_figures_carry_the_numbers():
     rows = [ev("2024-01-01T10:00:00Z", "deploy", deploy_id="a"), ev("2024-01-02T10:00:00Z", "deploy", deploy_id="b", status="failed"),
             ev("2024-01-02T11:00:00Z", "incident_start", incident_id="i"), ev("2024-01-02T11:45:00Z", "incident_resolved", incident_id="i")]
     an = analysis_of(rows)
-    fig = fg.deployments_per_day(an.daily, "plotly_white")
+    fig = fg.deployments_per_day(an.daily, "light")
     assert list(fig.data[0].y[:3]) == [1, 0, 0] and list(fig.data[1].y[:3]) == [0, 1, 0]
-    rec = fg.recovery_per_incident(an.incident_marks(), "plotly_white")
+    rec = fg.recovery_per_incident(an.incident_marks(), an.services, "light")
+    assert list(rec.data[0].customdata) == ["api"]
     assert list(rec.data[0].y) == [45.0]
-    cfr = fg.change_failure_rate_weekly(an.daily, "plotly_white")
+    cfr = fg.change_failure_rate_weekly(an.daily, "light")
     # b failed; i starts 25 h after a (the last successful deploy), outside the 24 h window: 1 of 2
     assert cfr.data[0].y[0] == pytest.approx(50.0)
-    sat = fg.satisfaction(an.weekly, 3.0, 0.5, an.window.start_ns, an.window.end_ns, "plotly_white")
+    sat = fg.satisfaction(an.weekly, 3.0, 0.5, an.window.start_ns, an.window.end_ns, "light")
     assert sat.layout.yaxis.range == (1, 5.1)
 
 
-def test_timeline_bins_marks_when_there_are_many():
+def test_timeline_counts_marks_per_row_and_day_when_there_are_many():
     u = generate(60, 42, services=60, end="2026-11-22")
     an = analyze(u.tables, u.window)
-    deploys = an.deployment_marks()
-    assert len(deploys) > fg.MAX_MARKS
-    fig = fg.timeline(deploys, an.incident_marks(), an.window.end_ns, "plotly_white")
-    assert fig.data[0].name == "deployments (per day)"
-    assert len(fig.data[0].x) <= (fg.TIMELINE_ROWS + 1) * 60
-    assert sum(fig.data[0].customdata) == len(deploys)
+    deploys, incidents = an.deployment_marks(), an.incident_marks()
+    assert len(deploys) > 2 * fg.MAX_MARKS
+    fig = fg.timeline(deploys, incidents, an.services, an.window.start_ns, an.window.end_ns, "light")
+    assert [t.type for t in fig.data] == ["heatmap", "heatmap"]
+    assert len(fig.data[0].y) == fg.TIMELINE_ROWS + 1 and len(fig.data[0].x) == 60
+    assert np.nansum(np.asarray(fig.data[0].z, dtype=float)) == len(deploys)
+    assert np.nansum(np.asarray(fig.data[1].z, dtype=float)) == len(incidents)
+
+
+def test_timeline_draws_each_mark_when_there_are_few():
+    rows = [ev("2024-01-01T10:00:00Z", "deploy", deploy_id="a"), ev("2024-01-02T10:00:00Z", "deploy", "web", deploy_id="b"),
+            ev("2024-01-02T11:00:00Z", "incident_start", incident_id="i")]
+    an = analysis_of(rows)
+    fig = fg.timeline(an.deployment_marks(), an.incident_marks(), an.services, an.window.start_ns, an.window.end_ns, "light")
+    assert sorted(fig.data[0].y) == ["api", "web"] and "other services" not in fig.layout.yaxis.categoryarray
+    assert list(fig.data[1].y) == ["api", "api", None]      # open incident: a bar to the window's end
 
 
 def test_a_million_events_send_under_a_megabyte():
@@ -138,5 +151,5 @@ def test_a_million_events_send_under_a_megabyte():
     c = Computed(analyze(u.tables, window), analyze(u.tables, window.previous()), "balanced", "balanced")
     assert c.current.summary["dora"]["deployments"] > 300_000
     for tab, view in TAB_VIEWS.items():
-        payload = json.dumps(view(c, "plotly_white"), cls=PlotlyJSONEncoder)
+        payload = json.dumps(view(c, "light"), cls=PlotlyJSONEncoder)
         assert len(payload) < 1_000_000, (tab, len(payload))
