@@ -39,11 +39,11 @@ def _figure(traces, title: str, theme: str, y_title: str = "", x_title: str = ""
                        "line": {"dash": "dash", "color": colour, "width": 1.5}})
         notes.append({"xref": "paper", "x": 0, "y": y, "text": text, "showarrow": False, "xanchor": "left",
                       "yanchor": "bottom", "font": {"color": colour, "size": 11}})
-    for x, text, colour in vlines:
+    for i, (x, text, colour) in enumerate(vlines):
         shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": x, "x1": x,
                        "line": {"dash": "dash", "color": colour, "width": 1.5}})
-        notes.append({"yref": "paper", "y": 1, "x": x, "text": text, "showarrow": False, "xanchor": "left",
-                      "yanchor": "top", "font": {"color": colour, "size": 11}})
+        notes.append({"yref": "paper", "y": 1 - 0.09 * i, "x": x, "text": text, "showarrow": False, "xanchor": "left",
+                      "yanchor": "top", "font": {"color": colour, "size": 11}, "bgcolor": "rgba(0,0,0,0)"})
     base = {
         "template": "none", "title": {"text": title, "x": 0.01, "font": {"size": 15}}, "height": height,
         "font": {"color": c["font"], "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
@@ -158,7 +158,8 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
                                  line={"color": COLOURS["bad"], "width": 9}, hoverinfo="skip"))
         title = "Timeline: deployments (ticks) and incidents (recovery bars)"
     return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest",
-                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels))})
+                   yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels)),
+                          "automargin": True})
 
 
 def lead_time_distribution(hours: np.ndarray, median: float | None, theme: str) -> go.Figure:
@@ -300,4 +301,5 @@ def impact(daily: pd.DataFrame, theme: str) -> go.Figure:
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
     ], "Impact: platform hours vs deployments per week", theme, "hours", "week starting",
         yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",
+                "automargin": True, "tickformat": ",d",
                 "showgrid": False})

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib.resources import files
+from pathlib import Path
 
-import dash_bootstrap_components as dbc
 import flask
 from dash import Dash
 
@@ -20,6 +20,7 @@ from .state import DAY_CHOICES, MAX_DASHBOARD_DAYS, View
 
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def create_app(defaults: View | None = None) -> Dash:
@@ -35,16 +36,11 @@ def create_app(defaults: View | None = None) -> Dash:
                               headers={"Cache-Control": "public, max-age=86400"})
 
     app = Dash(__name__, server=server, title="Engineering metrics: DORA, SPACE, PVM",
-               external_stylesheets=[CSS_ROUTE], health_endpoint="health", assets_folder=_assets(),
+               external_stylesheets=[CSS_ROUTE], health_endpoint="health", assets_folder=str(ASSETS),
                serve_locally=True, update_title=None)
     app.layout = page(defaults, day_choices)
     callbacks.register(app, defaults, day_choices)
     return app
-
-
-def _assets() -> str:
-    from pathlib import Path
-    return str(Path(__file__).resolve().parent.parent / "assets")
 
 
 def build_parser() -> argparse.ArgumentParser:

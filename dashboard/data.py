@@ -1,18 +1,18 @@
-"""One computation per view: the window and the previous period of equal length, from one
-generation of the synthetic universe, cached per process (every worker computes the same)."""
+"""One computation per view: the window and the previous period of equal length (the next block
+of the same universe back), cached per process (every worker computes the same)."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
-from metrics import Analysis, Assumptions, Window, analyze, generate
+from metrics import Analysis, Assumptions, analyze, generate
 from metrics.window import today_ns
 
 from .state import View
 
 NS_PER_DAY = 86_400_000_000_000
-PARALLEL_FROM_EVENTS = 200_000      # below this, starting threads costs more than it saves
+PARALLEL_FROM_SERVICE_DAYS = 3_000    # below this size, starting threads costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,26 @@ def compute(view: View, end_ns: int | None = None) -> Computed:
                     today_ns() if end_ns is None else end_ns)
 
 
-@lru_cache(maxsize=4)
-def _universe(seed, days, scenario, services, team_size, end_ns):
-    return generate(days, seed, scenario, services, team_size, end=end_ns)
+@lru_cache(maxsize=8)
+def _universe(seed, days, scenario, services, team_size, end_ns, days_back):
+    return generate(days, seed, scenario, services, team_size, end=end_ns, days_back=days_back)
+
+
+def _period(seed, days, scenario, services, team_size, a: Assumptions, end_ns, days_back) -> Analysis:
+    u = _universe(seed, days, scenario, services, team_size, end_ns, days_back)
+    return analyze(u.tables, u.window, a)
 
 
 @lru_cache(maxsize=8)
 def _compute(seed, days, scenario, services, team_size, a: Assumptions, end_ns) -> Computed:
-    # changing an assumption recomputes the metrics over the same (cached) universe
-    universe = _universe(seed, 2 * days, scenario, services, team_size, end_ns)
-    window = Window(end_ns - days * NS_PER_DAY, end_ns)
-    windows = (window, window.previous())
-    if universe.tables.event_count() < PARALLEL_FROM_EVENTS:
-        current, previous = (analyze(universe.tables, w, a) for w in windows)
+    # changing an assumption recomputes the metrics over the same (cached) events; the previous
+    # period is the next block of the same universe back, as it stood at its end
+    args = (seed, days, scenario, services, team_size, a, end_ns)
+    if services * days < PARALLEL_FROM_SERVICE_DAYS:
+        current, previous = _period(*args, 0), _period(*args, days)
     else:
-        # two threads: the periods' sorts and searches run in numpy, outside the GIL
+        # two threads: much of generating and analysing runs in numpy, outside the GIL
         with ThreadPoolExecutor(2) as pool:
-            current, previous = pool.map(lambda w: analyze(universe.tables, w, a), windows)
-    return Computed(current, previous, universe.scenario, universe.profile.name)
+            current, previous = pool.map(lambda back: _period(*args, back), (0, days))
+    u = _universe(seed, days, scenario, services, team_size, end_ns, 0)
+    return Computed(current, previous, u.scenario, u.profile.name)

@@ -7,9 +7,10 @@ from urllib.parse import parse_qs, urlencode
 
 from metrics.scenarios import AUTO, SCENARIOS
 from metrics.synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM
+from metrics.window import MAX_DAYS
 
 DAY_CHOICES = (7, 14, 21, 30, 60, 90, 180, 365)
-MAX_DASHBOARD_DAYS = 1825       # the previous period doubles the generated span
+MAX_DASHBOARD_DAYS = MAX_DAYS
 TABS = ("dora", "space", "pvm")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
+from .schema import NS_PER_HOUR, NS_PER_MINUTE
 from .series import TimeIndex, daily_counts, mean, median, pct, quantile
 from .tables import NA, EventTables
 from .window import Window
@@ -231,6 +231,3 @@ def rework(tables: EventTables, window: Window) -> dict:
 def daily_incidents(incidents: pd.DataFrame, window: Window) -> np.ndarray:
     return daily_counts(incidents["start"].to_numpy(), window).astype(int)
 
-
-__all__ = ["TIERS", "THRESHOLDS", "tier", "overall_tier", "deployment_frequency", "lead_time", "attribute_incidents",
-           "change_failure_rate", "recovery_time", "rework", "production", "NS_PER_DAY"]

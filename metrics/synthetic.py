@@ -74,13 +74,22 @@ def service_names(services: int) -> np.ndarray:
 
 
 def generate(days: int = 14, seed: int = 42, scenario: str = AUTO, services: int = 3, team_size: int = 8,
-             end=None) -> Universe:
-    """Generate the universe for the window of ``days`` days ending at ``end`` (default: today 00:00 UTC)."""
+             end=None, days_back: int = 0) -> Universe:
+    """Generate the universe for the window of ``days`` days ending at ``end`` (default: today 00:00 UTC).
+
+    ``days_back`` > 0 generates instead the block of ``days`` days ending ``days_back`` days before
+    ``end``, as it stood at that block's end: the same events as the wider universe (day offsets
+    count from ``end``), without those that happened later. ``days_back=days`` is the previous period.
+    """
     check_params(days, seed, scenario, services, team_size)
-    window = Window(today_ns() - days * NS_PER_DAY, today_ns()) if end is None else Window.ending(end, days)
+    if not isinstance(days_back, (int, np.integer)) or not 0 <= days_back <= MAX_DAYS:
+        raise ValueError(f"days back must be between 0 and {MAX_DAYS}, got {days_back!r}")
+    end_ns = today_ns() if end is None else Window.ending(end, days).end_ns
+    window = Window(end_ns - (days_back + days) * NS_PER_DAY, end_ns - days_back * NS_PER_DAY)
     profile = profile_for(seed, scenario)
     scenario_code = SCENARIOS.index(profile.name) if profile.name in SCENARIOS else len(SCENARIOS)
-    tables = _draw(window, profile, [seed, scenario_code, services, team_size, GENERATOR_VERSION], services, team_size)
+    tables = _draw(window, days_back, profile, [seed, scenario_code, services, team_size, GENERATOR_VERSION], services,
+                   team_size)
     return Universe(tables, window, seed, resolve_scenario(seed, scenario) if scenario == AUTO else scenario,
                     profile, services, team_size)
 
@@ -107,11 +116,12 @@ def _hours(hours: np.ndarray) -> np.ndarray:
     return np.round(hours * 3600).astype(np.int64) * NS_PER_SECOND
 
 
-def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) -> EventTables:
+def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, team_size: int) -> EventTables:
     """Draw every day's counts and uniforms from its own stream, then turn them into events at once."""
     scale = services / 3.0
     platform_events = int(np.ceil(scale))
-    offsets = np.arange(window.days + CONTEXT_DAYS - 1, -1, -1)        # oldest day first: tables come out in time order
+    # day offsets back from the universe's end (the window's end + days_back), oldest first: tables come out in time order
+    offsets = np.arange(days_back + window.days + CONTEXT_DAYS - 1, days_back - 1, -1)
     per_day = {name: [] for name in ("d_counts", "p_counts", "n_inc", "n_survey", "n_toil", "n_onboard")}
     blocks = {name: [] for name in ("d", "p", "i", "t", "pi", "o", "s", "z")}
     for k in offsets:
@@ -133,7 +143,7 @@ def _draw(window: Window, p: Profile, key: list, services: int, team_size: int) 
         for name, value in zip(per_day, (dc, pc, ni, ns, nt, no)):
             per_day[name].append(value)
 
-    day0 = window.end_ns - (offsets + 1) * NS_PER_DAY
+    day0 = window.end_ns + days_back * NS_PER_DAY - (offsets + 1) * NS_PER_DAY
     service_ids = np.tile(np.arange(services, dtype=np.int32), len(offsets))
 
     def matrix(name: str, width: int) -> np.ndarray:
