@@ -206,13 +206,22 @@ def _raw_from_json(text: str, name: str):
 def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Read and validate one event file (CSV, NDJSON or JSON); rows are numbered by line (CSV,
     NDJSON) or by record (JSON)."""
+    frame, report, _ = _load_file(path, strict)
+    return frame, report
+
+
+def _load_file(path, strict: bool) -> tuple[pd.DataFrame, LoadReport, list[str]]:
+    """``load_file``, plus the "line N" / "record N" label of every accepted row."""
     path = Path(path)
     text = _read_text(path)
     fmt = detect_format(path, text)
     reader = {"csv": _raw_from_csv, "ndjson": _raw_from_ndjson, "json": _raw_from_json}[fmt]
     raw, numbers, bad = reader(text, str(path))
     unit = "record" if fmt == "json" else "line"
-    return normalize(raw, numbers, source=f"{path.name}", unit=unit, parse_errors=bad, strict=strict)
+    labels: list[str] = []
+    frame, report = normalize(raw, numbers, source=path.name, unit=unit, parse_errors=bad, strict=strict,
+                              accepted_rows=labels)
+    return frame, report, labels
 
 
 def load_events(paths, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
@@ -221,20 +230,25 @@ def load_events(paths, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     Duplicates across files are dropped too; ids are shared across files (an incident may start
     in one file and be resolved in another).
     """
-    frames, report = [], LoadReport()
+    frames, report, sources, rows = [], LoadReport(), [], []
     for path in paths:
-        frame, rep = load_file(path, strict=strict)
+        frame, rep, labels = _load_file(path, strict)
         frames.append(frame)
         report = report.merge(rep)
+        sources += [Path(path).name] * len(frame)
+        rows += labels
     if len(frames) == 1:
         return frames[0], report
     raw = pd.concat(frames, ignore_index=True)
-    raw["ts"] = raw["ts"].astype("datetime64[ns, UTC]")
     dup = raw.duplicated(keep="first").to_numpy()
-    raw = raw[~dup]
+    raw = raw[~dup].reset_index(drop=True)
     report.duplicates += int(dup.sum())
     report.accepted -= int(dup.sum())
-    frame, pair_report = _check_pairs(raw.reset_index(drop=True), np.arange(len(raw)), ["(combined)"] * len(raw))
+    sources, rows = np.asarray(sources, dtype=object)[~dup], np.asarray(rows, dtype=object)[~dup]
+    frame, pair_report, _ = _check_pairs(raw, rows, sources)
+    if strict and pair_report.rejected_count:
+        first = pair_report.rejected.iloc[0]
+        raise StrictLoadError(f"{first['source']} {first['row']}: {first['reason']}", report)
     report.rejected = pd.concat([report.rejected, pair_report.rejected], ignore_index=True)
     report.accepted -= pair_report.rejected_count
     report.open_incidents, report.resolved_without_start = pair_report.open_incidents, pair_report.resolved_without_start
@@ -251,13 +265,14 @@ def _text(column: pd.Series) -> pd.Series:
 
 
 def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
-              strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
+              strict: bool = False, accepted_rows: list | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Validate raw events (any dtypes) into the canonical frame and report what was done.
 
     The frame has the columns of METRICS.md section 1: ``ts`` as UTC timestamps, ``metric_value``
     as float, the rest as stripped text with the defaults filled in (status ``success``,
     change_type ``feature``, environment ``production``); ``kind``, ``status``, ``change_type``
-    and ``environment`` are lower-cased.
+    and ``environment`` are lower-cased. ``accepted_rows``, when given, receives the "line N" label
+    of every accepted row, in order.
     """
     missing = [c for c in s.REQUIRED_COLUMNS if c not in raw.columns]
     if missing and len(raw):
@@ -318,7 +333,10 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
         rejected = pd.concat([pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
                                             "reason": [r for _, r in parse_errors]}), rejected], ignore_index=True)
     good = frame[ok].reset_index(drop=True)
-    good, pairs = _check_pairs(good, numbers[ok], [source] * int(ok.sum()), unit)
+    labels = [f"{unit} {n}" for n in numbers[ok]]
+    good, pairs, kept = _check_pairs(good, labels, [source] * int(ok.sum()))
+    if accepted_rows is not None:
+        accepted_rows.extend(np.asarray(labels, dtype=object)[kept])
     rejected = pd.concat([rejected, pairs.rejected], ignore_index=True)
     if len(rejected):
         order = rejected["row"].str.extract(r"(\d+)$")[0].astype(int)
@@ -333,8 +351,11 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
     return good, report
 
 
-def _check_pairs(frame: pd.DataFrame, numbers, sources, unit: str = "row") -> tuple[pd.DataFrame, LoadReport]:
+def _check_pairs(frame: pd.DataFrame, rows, sources) -> tuple[pd.DataFrame, LoadReport, np.ndarray]:
     """Reject what pairing by id cannot accept and count what stays unpaired.
+
+    ``rows`` and ``sources`` label each row of ``frame`` ("line 7", "events.csv") for the report.
+    Returns the accepted rows, the report, and which rows of ``frame`` were kept.
 
     Rejected: a second ``incident_start``, ``incident_resolved``, ``pr_created`` or ``pr_merged``
     for one id (the earliest is kept), an ``incident_resolved`` before its start, a review or merge
@@ -365,9 +386,9 @@ def _check_pairs(frame: pd.DataFrame, numbers, sources, unit: str = "row") -> tu
     start_of(s.INCIDENT_START, [s.INCIDENT_RESOLVED], "incident_id", "incident_resolved before its incident_start")
     start_of(s.PR_CREATED, [s.PR_REVIEWED, s.PR_MERGED], "pr_id", "PR event before its pr_created")
     ok = reason == ""
-    numbers = np.asarray(numbers)
+    rows = np.asarray(rows, dtype=object)
     rejected = pd.DataFrame({"source": np.asarray(sources, dtype=object)[~ok] if len(sources) else [],
-                             "row": [f"{unit} {n}" for n in numbers[~ok]], "reason": reason[~ok]})
+                             "row": rows[~ok] if len(rows) else [], "reason": reason[~ok]})
     good = frame[ok].reset_index(drop=True)
     gk = good["kind"].to_numpy()
     starts = set(good.loc[gk == s.INCIDENT_START, "incident_id"])
@@ -376,4 +397,4 @@ def _check_pairs(frame: pd.DataFrame, numbers, sources, unit: str = "row") -> tu
     pr_later = good.loc[np.isin(gk, (s.PR_REVIEWED, s.PR_MERGED)), "pr_id"]
     report = LoadReport(rejected=rejected, open_incidents=len(starts - ends), resolved_without_start=len(ends - starts),
                         pr_events_without_created=int((~pr_later.isin(created)).sum()))
-    return good, report
+    return good, report, ok

@@ -150,3 +150,15 @@ def test_normalize_accepts_any_dtypes():
                         "service": ["api", "api"], "metric_value": [None, 1]})
     frame, report = normalize(raw)
     assert report.accepted == 1 and report.rejected["reason"].tolist() == ["missing required field ts"]
+
+
+def test_rows_rejected_across_files_name_their_file_and_line(tmp_path):
+    a = write(tmp_path, "a.csv", HEADER + "2024-01-01T05:00:00Z,incident_start,api,,i1,,,,,,\n")
+    b = write(tmp_path, "b.csv", HEADER + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n"
+              + "2024-01-01T04:00:00Z,incident_resolved,api,,i1,,,,,,\n")
+    frame, report = load_events([a, b])
+    assert report.rejected.to_dict("records") == [
+        {"source": "b.csv", "row": "line 3", "reason": "incident_resolved before its incident_start"}]
+    assert report.accepted == 2 and len(frame) == 2
+    with pytest.raises(StrictLoadError, match="b.csv line 3: incident_resolved before"):
+        load_events([a, b], strict=True)
