@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from urllib.parse import parse_qs, urlencode
 
 from metrics.scenarios import AUTO, SCENARIOS
@@ -119,7 +119,3 @@ def to_query(view: View, defaults: View) -> str:
         if f.name not in ("seed", "days", "tab") and value != getattr(defaults, f.name):
             params[URL_NAMES[f.name]] = f"{value:g}" if isinstance(value, float) else value
     return "?" + urlencode(params)
-
-
-def with_tab(view: View, tab: str) -> View:
-    return replace(view, tab=tab)

@@ -108,7 +108,7 @@ def dtr(tables: EventTables, window: Window, a: Assumptions) -> dict:
     """DTR = toil / feature x 100 (lower is better). Toil = minutes of incident_response + toil
     events; capacity = team size x working hours x working days x 60; feature = capacity - toil."""
     toil = float(_in(tables.response, window)["minutes"].sum() + _in(tables.toil, window)["minutes"].sum())
-    working_days = int(np.busday_count(window.start.date(), window.end.date(), weekmask=a.workweek))
+    working_days = window.working_days(a.workweek)
     capacity = a.team_size * a.hours_per_day * working_days * 60.0
     feature = capacity - toil
     v = pct(toil, feature) if feature > 0 else None

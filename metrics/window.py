@@ -52,9 +52,9 @@ class Window:
         """Every day of the window, as UTC midnights."""
         return pd.date_range(self.start, periods=self.days, freq="D")
 
-    def working_days(self) -> int:
-        """Monday-Friday days in the window."""
-        return int(np.busday_count(self.start.date(), self.end.date()))
+    def working_days(self, weekmask: str = "Mon Tue Wed Thu Fri") -> int:
+        """Working days in the window (Monday-Friday unless ``weekmask`` says otherwise)."""
+        return int(np.busday_count(self.start.date(), self.end.date(), weekmask=weekmask))
 
     @classmethod
     def ending(cls, end, days: int) -> "Window":
