@@ -30,7 +30,10 @@ function ready() {
 (function poll() { if (ready()) { done(performance.now()); } else { requestAnimationFrame(poll); } })();
 """
 MARK_OLD = """
-document.querySelectorAll('.metric-graph .js-plotly-plot').forEach(g => g.__old = true);
+document.querySelectorAll('.metric-graph .js-plotly-plot').forEach(g => {
+  g.__old = true;   // cleared when the graph is drawn anew (a new node) or redrawn in place (afterplot)
+  if (!g.__listening) { g.on('plotly_afterplot', () => { g.__old = false; }); g.__listening = true; }
+});
 const card = document.getElementById('kpi-deploys-value'); if (card) card.__old = true;
 performance.clearResourceTimings();
 """

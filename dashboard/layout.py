@@ -78,6 +78,7 @@ def page(defaults: View, day_choices) -> html.Div:
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="theme", storage_type="local"),
+        dcc.Store(id="content-shape"),
         dcc.Download(id="download"),
         dbc.Navbar(dbc.Container([
             html.Span([html.Strong("Engineering metrics"), " · DORA · SPACE · Platform value"], className="navbar-brand"),
@@ -89,6 +90,7 @@ def page(defaults: View, day_choices) -> html.Div:
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
             tabs(),
             assumptions_panel(defaults),
+            html.Div(id="kpi-cards"),
             dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
         ], fluid=True, className="pb-4"),
     ])

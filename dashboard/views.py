@@ -12,19 +12,43 @@ from .data import Computed
 GRAPH_CONFIG = {"displaylogo": False}
 
 
-def graph(graph_id: str, figure) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=figure, config=GRAPH_CONFIG, className="metric-graph")
+def graph(name: str, figure) -> dcc.Graph:
+    """A chart; its figure is also a callback output of its own (``CHART``), so it can be redrawn in place."""
+    return dcc.Graph(id={"type": "chart", "name": name}, figure=figure, config=GRAPH_CONFIG,
+                     className=f"metric-graph chart-{name}")
 
 
 def panel(child, width: int = 6) -> dbc.Col:
+    """A chart (or its empty state) in a card: Col > Card > CardBody > child."""
     return dbc.Col(dbc.Card(dbc.CardBody(child), className="h-100 chart-card"), lg=width, className="mb-3")
+
+
+def content(tab: str, charts: dbc.Row) -> html.Div:
+    """A tab's charts: Div > Row of panels."""
+    return html.Div(charts, id=f"content-{tab}")
+
+
+def panels(charts: dbc.Row) -> list:
+    """The child of every panel (a graph or an empty state), in order."""
+    return [col.children.children.children for col in charts.children]
+
+
+def shape(tab: str, charts: dbc.Row) -> list:
+    """The tab and, per panel, its chart's name or "empty": charts of the same shape stay mounted
+    and only get new figures."""
+    return [tab] + [c.id["name"] if isinstance(c, dcc.Graph) else "empty" for c in panels(charts)]
+
+
+def figures(charts: dbc.Row) -> dict:
+    """Chart name -> figure."""
+    return {c.id["name"]: c.figure for c in panels(charts) if isinstance(c, dcc.Graph)}
 
 
 def cards_row(cards: list) -> dbc.Row:
     return dbc.Row([dbc.Col(c, xs=12, sm=6, lg=True, className="mb-3") for c in cards], className="g-3 kpi-row")
 
 
-def dora(c: Computed, theme: str) -> list:
+def dora(c: Computed, theme: str) -> tuple:
     """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
     s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
     why = d["tier_thresholds"]
@@ -54,19 +78,19 @@ def dora(c: Computed, theme: str) -> list:
     hours = c.current.lead_time_hours()
     daily = c.current.daily
     charts = [
-        panel(graph("graph-deployments", fg.deployments_per_day(daily, theme))),
-        panel(graph("graph-recovery", fg.recovery_per_incident(inc, c.current.services, theme)) if len(resolved)
+        panel(graph("deployments", fg.deployments_per_day(daily, theme))),
+        panel(graph("recovery", fg.recovery_per_incident(inc, c.current.services, theme)) if len(resolved)
               else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
-        panel(graph("graph-timeline", fg.timeline(c.current.deployment_marks(), inc, c.current.services,
+        panel(graph("timeline", fg.timeline(c.current.deployment_marks(), inc, c.current.services,
                                                   c.current.window.start_ns, c.current.window.end_ns, theme))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
-        panel(graph("graph-lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], theme)) if len(hours)
+        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], theme)) if len(hours)
               else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
-        panel(graph("graph-cfr", fg.change_failure_rate_weekly(daily, theme)) if s["deployments"]
+        panel(graph("cfr", fg.change_failure_rate_weekly(daily, theme)) if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
     ]
-    return [cards_row(cards), dbc.Row(charts)]
+    return cards_row(cards), dbc.Row(charts)
 
 
 def overall_card(tier: str | None, previous: str | None) -> dbc.Card:
@@ -83,7 +107,7 @@ def overall_card(tier: str | None, previous: str | None) -> dbc.Card:
     ]), className="kpi-card h-100", id="kpi-overall")
 
 
-def space(c: Computed, theme: str) -> list:
+def space(c: Computed, theme: str) -> tuple:
     """SPACE: activity, collaboration, satisfaction, efficiency and performance."""
     s, p, d = c.current.summary["space"], c.previous.summary["space"], c.current.details
     prev = f"previous {c.current.window.days} days"
@@ -105,21 +129,21 @@ def space(c: Computed, theme: str) -> list:
     an = c.current
     weekly = an.weekly
     charts = [
-        panel(graph("graph-activity", fg.activity(an.daily, theme))),
-        panel(graph("graph-collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
+        panel(graph("activity", fg.activity(an.daily, theme))),
+        panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
-        panel(graph("graph-satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
+        panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
                                                          an.window.start_ns, an.window.end_ns, theme))
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
-        panel(graph("graph-efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
+        panel(graph("efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
-        panel(graph("graph-performance", fg.performance(an.daily, theme)) if an.summary["dora"]["deployments"]
+        panel(graph("performance", fg.performance(an.daily, theme)) if an.summary["dora"]["deployments"]
               else empty_state("No deployments in this window: no incident rate.", "empty-performance"), width=12),
     ]
-    return [cards_row(cards), dbc.Row(charts)]
+    return cards_row(cards), dbc.Row(charts)
 
 
-def pvm(c: Computed, theme: str) -> list:
+def pvm(c: Computed, theme: str) -> tuple:
     """Platform value: VCR, IAR, DTR and the impact summary."""
     s, p, d = c.current.summary["pvm"], c.previous.summary["pvm"], c.current.details
     prev = f"previous {c.current.window.days} days"
@@ -138,13 +162,13 @@ def pvm(c: Computed, theme: str) -> list:
     ]
     an = c.current
     charts = [
-        panel(graph("graph-vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], theme))),
-        panel(graph("graph-iar", fg.iar(an.iar_periods, theme)) if len(an.iar_periods) >= 2
+        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], theme))),
+        panel(graph("iar", fg.iar(an.iar_periods, theme)) if len(an.iar_periods) >= 2
               else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
-        panel(graph("graph-dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], theme))),
-        panel(graph("graph-impact", fg.impact(an.daily, theme))),
+        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], theme))),
+        panel(graph("impact", fg.impact(an.daily, theme))),
     ]
-    return [cards_row(cards), dbc.Row(charts)]
+    return cards_row(cards), dbc.Row(charts)
 
 
 def _num(value, unit: str = "", fmt: str = "{:.1f}") -> str:

@@ -172,7 +172,7 @@ def test_theme_toggle_switches_page_and_figures(duo):
     # figures follow: the dark theme's font colour is light
     def font_colour():
         return duo.driver.execute_script(
-            "const g = document.querySelector('#graph-deployments .js-plotly-plot');"
+            "const g = document.querySelector('.chart-deployments .js-plotly-plot');"
             "return g && g.layout && g.layout.font && g.layout.font.color;")
     deadline = time.time() + 10
     while font_colour() != "#f2f5fa" and time.time() < deadline:

@@ -77,7 +77,7 @@ def graphs(component) -> list[str]:
 
     def walk(c):
         if c.__class__.__name__ == "Graph":
-            found.append(c.id)
+            found.append(c.id["name"])
         children = getattr(c, "children", None)
         for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
             if not isinstance(child, str):
@@ -90,7 +90,7 @@ def graphs(component) -> list[str]:
 def test_empty_window_shows_sentences_not_empty_axes():
     c = computed([])
     dora = TAB_VIEWS["dora"](c, "light")
-    assert graphs(dora) == ["graph-deployments"]
+    assert graphs(dora) == ["deployments"]
     words = " ".join(texts(dora))
     assert "No resolved incidents in this window" in words and "No deployed PRs in this window" in words
     space = TAB_VIEWS["space"](c, "light")
@@ -101,8 +101,7 @@ def test_empty_window_shows_sentences_not_empty_axes():
 def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
     c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced")
-    assert graphs(TAB_VIEWS["dora"](c, "light")) == ["graph-deployments", "graph-recovery", "graph-timeline",
-                                                            "graph-lead-time", "graph-cfr"]
+    assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
 
