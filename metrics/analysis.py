@@ -183,7 +183,8 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "incident_response_minutes": _daily_sum(tables.response, "minutes", window),
         "toil_minutes": _daily_sum(tables.toil, "minutes", window),
     })
-    weekly = col["weekly"].merge(sat["weekly"], on="week").merge(eff["weekly"], on="week")
+    # the three weekly tables cover the same weeks, in the same order
+    weekly = pd.concat([col["weekly"], sat["weekly"].drop(columns="week"), eff["weekly"].drop(columns="week")], axis=1)
 
     rows = {"tables": tables, "incidents": incidents, "prs": lt["prs"],
             "deployments": prod[window.contains(prod["ts"].to_numpy())],

@@ -29,25 +29,42 @@ def window_weeks(window: Window) -> pd.DatetimeIndex:
     """Mondays of every ISO week that overlaps the window."""
     first = int(week_start_ns(np.array([window.start_ns]))[0])
     last = int(week_start_ns(np.array([window.end_ns - 1]))[0])
-    return pd.to_datetime(np.arange(first, last + 1, 7 * NS_PER_DAY), utc=True, unit="ns")
+    # integer arithmetic: np.arange(first, last + 1, step) sizes itself in float64 and can drop the last week
+    count = (last - first) // (7 * NS_PER_DAY) + 1
+    return pd.to_datetime(first + np.arange(count, dtype=np.int64) * (7 * NS_PER_DAY), utc=True, unit="ns")
 
 
 def weekly(ts_ns: np.ndarray, values: np.ndarray, window: Window, stats: dict[str, str]) -> pd.DataFrame:
     """Aggregate ``values`` by the ISO week of ``ts_ns``, one row per week of the window.
 
-    ``stats`` maps output column -> pandas aggregation ("mean", "median", "std", "count"); "std"
-    is the sample standard deviation (ddof=1). Weeks without values get NaN (count 0).
+    ``stats`` maps output column -> "mean", "median", "std" (sample, ddof=1) or "count". Weeks
+    without values get NaN (count 0), as do "std" of a single value.
     """
     weeks = window_weeks(window)
-    frame = pd.DataFrame({"week": pd.to_datetime(week_start_ns(ts_ns), utc=True, unit="ns"), "v": np.asarray(values, float)})
-    grouped = frame.groupby("week")["v"]
-    out = pd.DataFrame(index=weeks)
-    for col, how in stats.items():
-        out[col] = grouped.agg(how).reindex(weeks)
-        if how == "count":
-            out[col] = out[col].fillna(0).astype(int)
-    out.index.name = "week"
-    return out.reset_index()
+    n = len(weeks)
+    v = np.asarray(values, dtype=float)
+    week = np.searchsorted(weeks.asi8, week_start_ns(ts_ns))
+    count = np.bincount(week, minlength=n)[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_ = np.bincount(week, weights=v, minlength=n)[:n] / count
+        out = {"week": weeks}
+        for col, how in stats.items():
+            if how == "count":
+                out[col] = count
+            elif how == "mean":
+                out[col] = mean_
+            elif how == "std":
+                squares = np.bincount(week, weights=(v - mean_[week]) ** 2, minlength=n)[:n]
+                out[col] = np.where(count > 1, np.sqrt(squares / (count - 1)), np.nan)
+            elif how == "median":
+                ordered = v[np.lexsort((v, week))]
+                first = np.cumsum(count) - count
+                lo = np.clip(first + (count - 1) // 2, 0, max(len(v) - 1, 0))
+                hi = np.clip(first + count // 2, 0, max(len(v) - 1, 0))
+                out[col] = np.where(count > 0, (ordered[lo] + ordered[hi]) / 2 if len(v) else np.nan, np.nan)
+            else:
+                raise ValueError(f"unknown statistic {how!r}")
+    return pd.DataFrame(out)
 
 
 def mean(values) -> float | None:

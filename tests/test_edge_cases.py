@@ -104,3 +104,12 @@ def test_every_value_is_a_number_or_none():
     an = analysis_of([])
     for name, value in all_values(an.summary):
         assert value is None or isinstance(value, (int, float)), name
+
+
+def test_a_window_ending_in_a_new_week_keeps_that_week():
+    # 2025-11-22 (Saturday) to 2026-11-22: the last day, 2026-11-21, is in the week of Monday 2026-11-16
+    an = analysis_of([ev("2026-11-21T10:00:00Z", "pr_created", pr_id="p"), ev("2026-11-21T12:00:00Z", "pr_merged", pr_id="p")],
+                     start="2025-11-22", end="2026-11-22")
+    weeks = [str(w.date()) for w in an.weekly["week"]]
+    assert weeks[0] == "2025-11-17" and weeks[-1] == "2026-11-16" and len(weeks) == 53
+    assert an.weekly["merge_time_hours_mean"].iloc[-1] == pytest.approx(2.0)
