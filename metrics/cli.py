@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from .analysis import analyze
+from . import store
 from .events import LoadError, StrictLoadError, load_events
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
@@ -74,7 +75,9 @@ def add_universe_arguments(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m metrics", description="DORA, SPACE and platform value metrics from raw events.")
     add_universe_arguments(p)
-    p.add_argument("--events", nargs="+", metavar="FILE", help="summarise these CSV / NDJSON / JSON event files")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--events", nargs="+", metavar="FILE", help="summarise these CSV / NDJSON / JSON event files")
+    source.add_argument("--dataset", metavar="NAME", help="summarise a stored dataset (see: python -m metrics datasets)")
     p.add_argument("--strict", action="store_true", help="with --events: stop at the first bad row (exit 2)")
     p.add_argument("--start", type=_date, help="first day of the window (YYYY-MM-DD)")
     p.add_argument("--end", type=_date, help="day after the window (YYYY-MM-DD); synthetic default: today")
@@ -124,7 +127,15 @@ def events_window(args, tables) -> Window:
 def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
     args = build_parser().parse_args(argv)
     a = assumptions_from(args)
-    if args.events:
+    if args.dataset:
+        try:
+            frame = store.load(args.dataset)
+        except store.StoreError as e:
+            raise UsageError(str(e)) from None
+        tables = tables_from_frame(frame)
+        window = events_window(args, tables)
+        header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | dataset {args.dataset}"
+    elif args.events:
         try:
             frame, report = load_events(args.events, strict=args.strict)
         except StrictLoadError as e:
@@ -155,9 +166,71 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
     return 0
 
 
+def import_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
+    p.add_argument("--from", dest="source", choices=("events",), required=True,
+                   help="what the files are: canonical CSV / NDJSON / JSON events")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--name", required=True, help="the dataset")
+    p.add_argument("--service", help="set the service of every imported event (so sources line up)")
+    p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
+    p.add_argument("--strict", action="store_true", help="stop at the first bad row (exit 2), storing nothing")
+    return p
+
+
+def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
+    """``python -m metrics import --from events PATH... --name DATASET [--service S] [--replace]``."""
+    args = import_parser().parse_args(argv)
+    try:
+        store.check_name(args.name)
+        frame, report = load_events(args.paths, strict=args.strict)
+    except StrictLoadError as e:
+        print("\n".join(e.report.lines()), file=err)
+        print(f"error: stopped at the first bad row (--strict), nothing stored: {e}", file=err)
+        return 2
+    except (LoadError, store.StoreError) as e:
+        raise UsageError(str(e)) from None
+    print("\n".join(report.lines()), file=err)
+    if args.service:
+        frame = frame.assign(service=args.service)
+    try:
+        total, added, merge = store.save(args.name, frame, replace=args.replace)
+    except store.StoreError as e:
+        raise UsageError(str(e)) from None
+    for row in merge.rejected.itertuples():
+        print(f"  not stored ({row.row}): {row.reason}", file=err)
+    print(f"Dataset {args.name}: {total} events ({added:+d}; {merge.duplicates} already stored, "
+          f"{merge.rejected_count} in conflict with stored events)", file=out)
+    return 0
+
+
+def run_datasets(argv, out=sys.stdout) -> int:
+    """``python -m metrics datasets [--delete NAME]``: list stored datasets, or delete one."""
+    p = _Parser(prog="python -m metrics datasets", description="List stored datasets, or delete one.")
+    p.add_argument("--delete", metavar="NAME")
+    args = p.parse_args(argv)
+    try:
+        if args.delete:
+            print(f"Deleted dataset {args.delete} ({store.delete(args.delete)} events)", file=out)
+            return 0
+        found = store.list_datasets()
+    except store.StoreError as e:
+        raise UsageError(str(e)) from None
+    if not found:
+        print(f"No datasets in {store.data_dir()} (add one: python -m metrics import --from events FILE --name NAME)", file=out)
+    for d in found:
+        print(f"{d.name}\t{d.events} events\t{d.first:%Y-%m-%d %H:%M} to {d.last:%Y-%m-%d %H:%M} UTC", file=out)
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point: exit code 0, or 2 with a one-line message for bad input."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] == ["import"]:
+            return run_import(argv[1:])
+        if argv[:1] == ["datasets"]:
+            return run_datasets(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

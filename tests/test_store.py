@@ -1,0 +1,97 @@
+"""Stored datasets: import, re-import without duplicates, list, delete, summarise, atomic writes."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, run_cli
+from metrics import generate_events
+
+HAND = ROOT / "tests" / "fixtures" / "hand.csv"
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_import_summarise_and_re_import_without_duplicates(data_dir):
+    first = run_cli("import", "--from", "events", HAND, "--name", "team-a")
+    assert first.returncode == 0 and "Dataset team-a: 49 events (+49;" in first.stdout
+    again = run_cli("import", "--from", "events", HAND, "--name", "team-a")
+    assert "Dataset team-a: 49 events (+0; 49 already stored" in again.stdout
+    from_store = json.loads(run_cli("--dataset", "team-a", "--start", "2024-01-01", "--json").stdout)
+    from_file = json.loads(run_cli("--events", HAND, "--start", "2024-01-01", "--json").stdout)
+    assert from_store == from_file
+    listing = run_cli("datasets").stdout
+    assert "team-a\t49 events\t2023-12-31 12:00 to 2024-01-07 13:00 UTC" in listing
+
+
+def test_service_override_replace_and_delete(data_dir, tmp_path):
+    run_cli("import", "--from", "events", HAND, "--name", "x", "--service", "shop")
+    from metrics.store import load
+    assert set(load("x")["service"]) == {"shop"}
+    small = tmp_path / "small.csv"
+    small.write_text("ts,kind,service\n2024-02-01T00:00:00Z,deploy,api\n")
+    replaced = run_cli("import", "--from", "events", small, "--name", "x", "--replace")
+    assert "Dataset x: 1 events" in replaced.stdout
+    assert run_cli("datasets", "--delete", "x").stdout.startswith("Deleted dataset x (1 events)")
+    gone = run_cli("--dataset", "x")
+    assert gone.returncode == 2 and "no dataset named 'x'" in gone.stderr
+
+
+def test_conflicts_with_stored_events_are_reported(data_dir, tmp_path):
+    run_cli("import", "--from", "events", HAND, "--name", "d")
+    clash = tmp_path / "clash.csv"
+    clash.write_text("ts,kind,service,incident_id\n2024-01-01T01:30:00Z,incident_start,api,i1\n")
+    p = run_cli("import", "--from", "events", clash, "--name", "d")
+    # the stored i1 started at 02:00, the new one 30 minutes earlier: the earliest is kept
+    assert "not stored (stored event" in p.stderr and "second incident_start" in p.stderr
+    assert "Dataset d: 49 events (+0; 0 already stored, 1 in conflict" in p.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["import", "--from", "events", str(HAND), "--name", "../etc"], "dataset names are"),
+    (["import", "--from", "git", str(HAND), "--name", "a"], "invalid choice"),
+    (["import", "--from", "events", "/no/such.csv", "--name", "a"], "no such file"),
+    (["datasets", "--delete", "never"], "no dataset named 'never'"),
+])
+def test_bad_store_commands(data_dir, args, message):
+    p = run_cli(*args)
+    assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
+
+
+def test_size_limit_gives_a_clear_message(data_dir, monkeypatch):
+    monkeypatch.setenv("METRICS_MAX_DATASET_EVENTS", "10")
+    p = run_cli("import", "--from", "events", HAND, "--name", "big")
+    assert p.returncode == 2 and "over the limit of 10" in p.stderr
+
+
+def test_killing_an_import_midway_leaves_the_previous_state(data_dir, tmp_path):
+    big = tmp_path / "big.csv"
+    generate_events(200, 42, services=75, end="2026-11-22").to_csv(big, index=False)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "metrics", "import", "--from", "events", str(big), "--name", "keep", "--replace"]
+
+    def stored() -> str:
+        return dict(line.split("\t")[:2] for line in run_cli("datasets").stdout.splitlines() if "\t" in line)["keep"]
+
+    # one whole import, timed: storing is its last part, after reading and validating the file
+    started = time.monotonic()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    duration = time.monotonic() - started
+    complete = stored()
+    assert int(complete.split()[0]) > 50_000
+    for share in (0.5, 0.65, 0.75, 0.85, 0.92, 0.97):
+        run_cli("import", "--from", "events", HAND, "--name", "keep", "--replace")
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * share)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # the whole previous dataset or the whole new one, never a part
+        assert stored() in ("49 events", complete), (share, stored())
