@@ -5,8 +5,8 @@ import argparse
 import sys
 
 from .analysis import analyze
-from . import store
-from .events import LoadError, StrictLoadError, load_events
+from . import importers, store
+from .events import LoadError, StrictLoadError, load_events, read_events_file
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
 from .summary import text_lines, to_json
@@ -168,8 +168,8 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
 
 def import_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
-    p.add_argument("--from", dest="source", choices=("events",), required=True,
-                   help="what the files are: canonical CSV / NDJSON / JSON events")
+    p.add_argument("--from", dest="source", choices=("events", "pagerduty"), required=True,
+                   help="what the files are: canonical CSV / NDJSON / JSON events, or PagerDuty incidents API JSON")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--name", required=True, help="the dataset")
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
@@ -183,7 +183,8 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     args = import_parser().parse_args(argv)
     try:
         store.check_name(args.name)
-        frame, report = load_events(args.paths, strict=args.strict)
+        reader = importers.READERS.get(args.source, read_events_file)
+        frame, report = load_events(args.paths, strict=args.strict, reader=reader)
     except StrictLoadError as e:
         print("\n".join(e.report.lines()), file=err)
         print(f"error: stopped at the first bad row (--strict), nothing stored: {e}", file=err)

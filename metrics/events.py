@@ -210,29 +210,35 @@ def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     return frame, report
 
 
-def _load_file(path, strict: bool) -> tuple[pd.DataFrame, LoadReport, list[str]]:
-    """``load_file``, plus the "line N" / "record N" label of every accepted row."""
-    path = Path(path)
-    text = _read_text(path)
+def read_events_file(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray, list, str]:
+    """Raw rows of a canonical event file, their line/record numbers, unreadable rows, the unit."""
     fmt = detect_format(path, text)
     reader = {"csv": _raw_from_csv, "ndjson": _raw_from_ndjson, "json": _raw_from_json}[fmt]
     raw, numbers, bad = reader(text, str(path))
-    unit = "record" if fmt == "json" else "line"
+    return raw, numbers, bad, "record" if fmt == "json" else "line"
+
+
+def _load_file(path, strict: bool, reader=read_events_file) -> tuple[pd.DataFrame, LoadReport, list[str]]:
+    """``load_file`` (with any ``reader`` of raw rows), plus the label of every accepted row."""
+    path = Path(path)
+    text = _read_text(path)
+    raw, numbers, bad, unit = reader(text, path)
     labels: list[str] = []
     frame, report = normalize(raw, numbers, source=path.name, unit=unit, parse_errors=bad, strict=strict,
                               accepted_rows=labels)
     return frame, report, labels
 
 
-def load_events(paths, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
+def load_events(paths, strict: bool = False, reader=read_events_file) -> tuple[pd.DataFrame, LoadReport]:
     """Read several event files into one validated frame and one report.
 
     Duplicates across files are dropped too; ids are shared across files (an incident may start
-    in one file and be resolved in another).
+    in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
+    canonical formats by default; ``metrics.importers`` has readers for other sources).
     """
     frames, report, sources, rows = [], LoadReport(), [], []
     for path in paths:
-        frame, rep, labels = _load_file(path, strict)
+        frame, rep, labels = _load_file(path, strict, reader)
         frames.append(frame)
         report = report.merge(rep)
         sources += [Path(path).name] * len(frame)
