@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from metrics.schema import NS_PER_DAY
 from metrics.series import week_start_ns
 from metrics.tables import ts_ns
 
@@ -95,9 +96,9 @@ def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, theme: 
                              hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>")]
         title = "Recovery time per incident (MTTR)"
     else:
-        day = done["start"].to_numpy() // 86_400_000_000_000
+        day = done["start"].to_numpy() // NS_PER_DAY
         by_day = done["recovery_minutes"].groupby(day)
-        x = _dates(by_day.median().index.to_numpy() * 86_400_000_000_000)
+        x = _dates(by_day.median().index.to_numpy() * NS_PER_DAY)
         traces = [go.Scatter(x=x, y=by_day.median().to_numpy(), name="daily median", mode="lines",
                              line={"color": COLOURS["bad"]}),
                   go.Scatter(x=x, y=by_day.quantile(0.95).to_numpy(), name="daily 95th percentile", mode="lines",
@@ -131,11 +132,11 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
     label_of = np.array(labels + [""], dtype=object)
     traces = []
     if len(deploys) + len(incidents) > 2 * MAX_MARKS:
-        days = int((end_ns - start_ns) // 86_400_000_000_000)
-        x = _dates(start_ns + np.arange(days) * 86_400_000_000_000 + 43_200_000_000_000)
+        days = int((end_ns - start_ns) // NS_PER_DAY)
+        x = _dates(start_ns + np.arange(days) * NS_PER_DAY + NS_PER_DAY // 2)
         for marks, ts, name, colour in ((deploys, "ts", "deployments", "rgba(13,110,253,{})"),
                                         (incidents, "start", "incidents", "rgba(220,53,69,{})")):
-            day = (marks[ts].to_numpy() - start_ns) // 86_400_000_000_000
+            day = (marks[ts].to_numpy() - start_ns) // NS_PER_DAY
             cell = row_of[marks["service"].to_numpy()] * days + day
             z = np.bincount(cell, minlength=len(labels) * days)[: len(labels) * days].reshape(len(labels), days).astype(float)
             z[z == 0] = np.nan
@@ -224,7 +225,7 @@ def satisfaction(weekly: pd.DataFrame, trend_start: float | None, trend_per_30: 
                          line={"color": COLOURS["space"]}, customdata=weekly["responses"],
                          hovertemplate="%{y:.2f} (%{customdata} responses)<extra></extra>")]
     if trend_start is not None and trend_per_30 is not None:
-        days = (end_ns - start_ns) / 86_400_000_000_000
+        days = (end_ns - start_ns) / NS_PER_DAY
         traces.append(go.Scatter(x=_dates([start_ns, end_ns]), y=[trend_start, trend_start + trend_per_30 * days / 30],
                                  name=f"trend {trend_per_30:+.2f} / 30 days", mode="lines",
                                  line={"color": COLOURS["muted"], "dash": "dash"}))

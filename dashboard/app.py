@@ -9,14 +9,12 @@ from pathlib import Path
 import flask
 from dash import Dash
 
-from metrics.cli import UsageError, _Parser, _number, _whole
+from metrics.cli import UsageError, _Parser, _whole, add_universe_arguments
 from metrics.cli import run as print_summary
-from metrics.scenarios import AUTO, SCENARIOS
-from metrics.synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM
 
 from . import callbacks
 from .layout import page
-from .state import DAY_CHOICES, MAX_DASHBOARD_DAYS, View
+from .state import DAY_CHOICES, View
 
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
@@ -45,13 +43,7 @@ def create_app(defaults: View | None = None) -> Dash:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python app.py", description="The metrics dashboard (prints the console summary, then serves).")
-    p.add_argument("--seed", type=_whole("seed", 0, MAX_SEED), default=42)
-    p.add_argument("--days", type=_whole("days", 1, MAX_DASHBOARD_DAYS), default=14)
-    p.add_argument("--scenario", choices=(AUTO,) + SCENARIOS, default=AUTO)
-    p.add_argument("--services", type=_whole("services", 1, MAX_SERVICES), default=3)
-    p.add_argument("--team-size", type=_whole("team size", 1, MAX_TEAM), default=8)
-    p.add_argument("--hourly-rate", type=_number("hourly rate"), default=150.0)
-    p.add_argument("--value-per-deploy", type=_number("value per deploy"), default=200.0)
+    add_universe_arguments(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_whole("port", 1, 65535), default=8050)
     return p
@@ -64,6 +56,7 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    args.days = args.days or View.days
     summary_args = ["--seed", args.seed, "--days", args.days, "--scenario", args.scenario, "--services", args.services,
                     "--team-size", args.team_size, "--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]
     print_summary([str(a) for a in summary_args])

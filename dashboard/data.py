@@ -11,7 +11,6 @@ from metrics.window import today_ns
 
 from .state import View
 
-NS_PER_DAY = 86_400_000_000_000
 PARALLEL_FROM_SERVICE_DAYS = 3_000    # below this size, starting threads costs more than it saves
 
 

@@ -5,7 +5,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import figures as fg
-from components.kpi import empty_state, kpi_card
+from components.kpi import empty_state, kpi_card, tier_badge
+from metrics.dora import TIERS
 
 from .data import Computed
 
@@ -94,8 +95,6 @@ def dora(c: Computed, theme: str) -> tuple:
 
 
 def overall_card(tier: str | None, previous: str | None) -> dbc.Card:
-    from components.kpi import tier_badge
-    from metrics.dora import TIERS
     moved = "" if tier is None or previous is None else (
         "same as before" if tier == previous else ("better than" if TIERS.index(tier) < TIERS.index(previous) else "worse than")
         + f" the previous period ({previous})")

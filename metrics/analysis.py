@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import dora, pvm, space
 from .pvm import Assumptions
+from .schema import CHANGE_TYPES, NS_PER_HOUR
 from .series import clean, daily_counts
 from .tables import NA, EventTables, clip
 from .window import Window
@@ -86,7 +87,7 @@ class Analysis:
         return pd.DataFrame({
             "deploy_id": t.deploy_id(d["key"]), "service": t.service_name(d["service"]), "ts": _time(d["ts"]),
             "status": np.where(d["success"], "success", "failed"),
-            "change_type": np.asarray(("feature", "hotfix", "rollback"), dtype=object)[d["change_type"].to_numpy()],
+            "change_type": np.asarray(CHANGE_TYPES, dtype=object)[d["change_type"].to_numpy()],
             "failed": self._rows["failed"], "caused_incident": self._rows["caused"], "rework": self._rows["rework"],
         })
 
@@ -100,13 +101,14 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     """Compute every metric of the window from the tables."""
     a = assumptions or Assumptions()
     a.check()
-    tables = clip(tables, window.start_ns, window.end_ns, int(a.attribution_hours * 3_600_000_000_000))
+    tables = clip(tables, window.start_ns, window.end_ns, int(a.attribution_hours * NS_PER_HOUR))
     df = dora.deployment_frequency(tables, window)
     lt = dora.lead_time(tables, window)
     incidents = dora.attribute_incidents(tables, window, a.attribution_hours)
-    cfr = dora.change_failure_rate(tables, window, incidents)
+    inside = dora.in_window(tables, window)
+    cfr = dora.change_failure_rate(inside, incidents)
     mttr = dora.recovery_time(incidents)
-    rw = dora.rework(tables, window)
+    rw = dora.rework(inside, incidents)
     tiers = {"deployment_frequency": df["tier"], "lead_time": lt["tier"],
              "change_failure_rate": cfr["tier"], "recovery_time": mttr["tier"]}
     tiers["overall"] = dora.overall_tier(tiers)
@@ -172,7 +174,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "deploys_per_platform_hour": imp["deploys_per_platform_hour"], "onboardings": imp["onboardings"],
     })
 
-    inside_ts = prod["ts"].to_numpy()[window.contains(prod["ts"].to_numpy())]
+    inside_ts = inside["ts"].to_numpy()
     daily = pd.DataFrame({
         "date": window.dates(), "deployments": df["daily_deployments"], "successful_deployments": df["daily_successful"],
         "failed_deployments": daily_counts(inside_ts[cfr["failed"]], window).astype(int),
@@ -187,7 +189,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     weekly = pd.concat([col["weekly"], sat["weekly"].drop(columns="week"), eff["weekly"].drop(columns="week")], axis=1)
 
     rows = {"tables": tables, "incidents": incidents, "prs": lt["prs"],
-            "deployments": prod[window.contains(prod["ts"].to_numpy())],
+            "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rw["rework"]}
     return Analysis(window, a, summary, details, daily, weekly, ia["periods"], rows)
 

@@ -12,7 +12,8 @@ from .scenarios import AUTO, SCENARIOS
 from .summary import text_lines, to_json
 from .synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM, check_params, generate
 from .tables import tables_from_frame
-from .window import MAX_DAYS, Window, to_ns
+from .schema import NS_PER_DAY
+from .window import MAX_DAYS, Window, to_ns, today_ns
 
 
 class UsageError(Exception):
@@ -66,6 +67,10 @@ def add_universe_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hourly-rate", type=_number("hourly rate"), default=150.0, help="USD per hour (default 150)")
     p.add_argument("--value-per-deploy", type=_number("value per deploy"), default=200.0,
                    help="USD per successful deployment (default 200)")
+
+
+def add_summary_assumptions(p: argparse.ArgumentParser) -> None:
+    """The assumptions only the console summary takes (the dashboard uses their defaults)."""
     p.add_argument("--hours-per-day", type=_number("hours per day"), default=8.0, help="working hours a day (default 8)")
     p.add_argument("--workweek", default="Mon Tue Wed Thu Fri", help="working days (default 'Mon Tue Wed Thu Fri')")
     p.add_argument("--attribution-hours", type=_number("attribution hours"), default=24.0,
@@ -75,6 +80,7 @@ def add_universe_arguments(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m metrics", description="DORA, SPACE and platform value metrics from raw events.")
     add_universe_arguments(p)
+    add_summary_assumptions(p)
     source = p.add_mutually_exclusive_group()
     source.add_argument("--events", nargs="+", metavar="FILE", help="summarise these CSV / NDJSON / JSON event files")
     source.add_argument("--dataset", metavar="NAME", help="summarise a stored dataset (see: python -m metrics datasets)")
@@ -99,13 +105,11 @@ def synthetic_window(args) -> Window:
     """The window of a synthetic run from --start / --end / --days."""
     days = args.days or 14
     if args.start is not None and args.end is not None:
-        w = Window.between(args.start, args.end) if args.end > args.start else None
-        if w is None:
+        if args.end <= args.start:
             raise UsageError("--end must be after --start")
-        return w
+        return Window.between(args.start, args.end)
     if args.start is not None:
-        return Window.between(args.start, args.start + days * 86_400_000_000_000)
-    from .window import today_ns
+        return Window.between(args.start, args.start + days * NS_PER_DAY)
     return Window.ending(args.end if args.end is not None else today_ns(), days)
 
 
@@ -118,7 +122,7 @@ def events_window(args, tables) -> Window:
     start = args.start if args.start is not None else covering.start_ns
     end = args.end if args.end is not None else covering.end_ns
     if args.days and args.start is None:
-        start = end - args.days * 86_400_000_000_000
+        start = end - args.days * NS_PER_DAY
     if end <= start:
         raise UsageError("the window is empty: --end must be after --start")
     return Window.between(start, end)
@@ -127,27 +131,11 @@ def events_window(args, tables) -> Window:
 def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
     args = build_parser().parse_args(argv)
     a = assumptions_from(args)
-    if args.dataset:
-        try:
-            frame = store.load(args.dataset)
-        except store.StoreError as e:
-            raise UsageError(str(e)) from None
+    if args.dataset or args.events:
+        frame, source = loaded_events(args, err)
         tables = tables_from_frame(frame)
         window = events_window(args, tables)
-        header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | dataset {args.dataset}"
-    elif args.events:
-        try:
-            frame, report = load_events(args.events, strict=args.strict)
-        except StrictLoadError as e:
-            print("\n".join(e.report.lines()), file=err)
-            print(f"error: stopped at the first bad row (--strict): {e}", file=err)
-            return 2
-        except LoadError as e:
-            raise UsageError(str(e)) from None
-        print("\n".join(report.lines()), file=err)
-        tables = tables_from_frame(frame)
-        window = events_window(args, tables)
-        header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | events from {', '.join(report.sources)}"
+        header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | {source}"
     else:
         window = synthetic_window(args)
         try:
@@ -164,6 +152,24 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
     else:
         print("\n".join(text_lines(analysis, header)), file=out)
     return 0
+
+
+def loaded_events(args, err) -> tuple:
+    """The events of ``--dataset`` or ``--events`` (printing the load report), and where they came from."""
+    if args.dataset:
+        try:
+            return store.load(args.dataset), f"dataset {args.dataset}"
+        except store.StoreError as e:
+            raise UsageError(str(e)) from None
+    try:
+        frame, report = load_events(args.events, strict=args.strict)
+    except StrictLoadError as e:
+        print("\n".join(e.report.lines()), file=err)
+        raise UsageError(f"stopped at the first bad row (--strict): {e}") from None
+    except LoadError as e:
+        raise UsageError(str(e)) from None
+    print("\n".join(report.lines()), file=err)
+    return frame, f"events from {', '.join(report.sources)}"
 
 
 def import_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .schema import NS_PER_HOUR, NS_PER_MINUTE
 from .series import TimeIndex, daily_counts, mean, median, pct, quantile
-from .tables import NA, EventTables
+from .tables import NA, EventTables, lookup
 from .window import Window
 
 TIERS = ("elite", "high", "medium", "low")
@@ -67,6 +67,12 @@ def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFram
     return d if keep.all() else d[keep]
 
 
+def in_window(tables: EventTables, window: Window) -> pd.DataFrame:
+    """The production deployments of the window (the denominator of CFR, rework and incident rate)."""
+    prod = production(tables)
+    return prod[window.contains(prod["ts"].to_numpy())]
+
+
 def deployment_frequency(tables: EventTables, window: Window) -> dict:
     """Successful production deployments per day (daily series) and their average over the window."""
     prod = production(tables)
@@ -103,11 +109,9 @@ def lead_time(tables: EventTables, window: Window) -> dict:
     deploy_ts = np.full(len(prs), NA, dtype=np.int64)
     deploy_key = np.full(len(prs), NA, dtype=np.int64)
     if explicit.any():
-        by_key = pd.Series(prod["ts"].to_numpy(), index=prod["key"].to_numpy())
-        by_key = by_key[~by_key.index.duplicated()]
-        found = by_key.reindex(prs["deploy_key"].to_numpy()[explicit])
-        deploy_ts[explicit] = found.fillna(NA).to_numpy(dtype=np.int64)
-        deploy_key[explicit] = np.where(found.notna(), prs["deploy_key"].to_numpy()[explicit], NA)
+        links = prs["deploy_key"].to_numpy()[explicit]
+        deploy_ts[explicit] = lookup(prod["ts"], prod["key"], links)
+        deploy_key[explicit] = np.where(deploy_ts[explicit] != NA, links, NA)
     implicit = merged & ~explicit
     if implicit.any():
         ok, index = _successful_index(prod, window.start_ns)      # a PR of the window merges after its start
@@ -189,13 +193,12 @@ def attribute_incidents(tables: EventTables, window: Window, attribution_hours: 
     return out
 
 
-def change_failure_rate(tables: EventTables, window: Window, incidents: pd.DataFrame) -> dict:
-    """``failed deployments / deployments x 100`` over the production deployments of the window.
+def change_failure_rate(inside: pd.DataFrame, incidents: pd.DataFrame) -> dict:
+    """``failed deployments / deployments x 100`` over the production deployments of the window
+    (``inside``, from ``in_window``).
 
     A deployment failed if its status is failed or an incident is attributed to it (counted once).
     """
-    prod = production(tables)
-    inside = prod[window.contains(prod["ts"].to_numpy())]
     caused = np.isin(inside["key"].to_numpy(), incidents["deploy_key"].to_numpy())
     failed = ~inside["success"].to_numpy() | caused
     rate = pct(failed.sum(), len(inside))
@@ -215,12 +218,10 @@ def recovery_time(incidents: pd.DataFrame) -> dict:
             "tier": t, "tier_threshold": why}
 
 
-def rework(tables: EventTables, window: Window) -> dict:
-    """``rework deployments / deployments x 100``: hotfixes, rollbacks, and deployments of a service
-    while one of its incidents (of the window) was open."""
-    prod = production(tables)
-    inside = prod[window.contains(prod["ts"].to_numpy())]
-    inc = incidents_in_window(tables, window)
+def rework(inside: pd.DataFrame, inc: pd.DataFrame) -> dict:
+    """``rework deployments / deployments x 100`` over the production deployments of the window
+    (``inside``): hotfixes, rollbacks, and deployments of a service while one of its incidents of
+    the window (``inc``) was open."""
     index = TimeIndex(inside["ts"].to_numpy(), inside["service"].to_numpy())
     during_incident = index.inside_any(inc["start"].to_numpy(), inc["resolved"].to_numpy(), inc["service"].to_numpy())
     flagged = (inside["change_type"].to_numpy() > 0) | during_incident

@@ -15,6 +15,7 @@ import pandas as pd
 from .analysis import Analysis, analyze
 from .events import normalize
 from .pvm import Assumptions
+from .schema import NS_PER_DAY
 from .synthetic import generate
 from .tables import frame_from_tables, tables_from_frame
 from .window import Window
@@ -59,7 +60,7 @@ def _analysis(df: pd.DataFrame, days: int | None = None) -> Analysis:
         span = tables.time_span()
         window = Window.covering(*span) if span else Window.ending(pd.Timestamp.now(tz="UTC"), days or 1)
     if days is not None:
-        window = Window(window.end_ns - days * 86_400_000_000_000, window.end_ns)
+        window = Window(window.end_ns - days * NS_PER_DAY, window.end_ns)
     return analyze(tables, window, Assumptions())
 
 

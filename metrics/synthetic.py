@@ -90,8 +90,7 @@ def generate(days: int = 14, seed: int = 42, scenario: str = AUTO, services: int
     scenario_code = SCENARIOS.index(profile.name) if profile.name in SCENARIOS else len(SCENARIOS)
     tables = _draw(window, days_back, profile, [seed, scenario_code, services, team_size, GENERATOR_VERSION], services,
                    team_size)
-    return Universe(tables, window, seed, resolve_scenario(seed, scenario) if scenario == AUTO else scenario,
-                    profile, services, team_size)
+    return Universe(tables, window, seed, resolve_scenario(seed, scenario), profile, services, team_size)
 
 
 # uniforms each event draws from its day's stream, in this order

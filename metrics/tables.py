@@ -18,6 +18,14 @@ NA = np.iinfo(np.int64).min
 CHANGE_TYPE_CODES = {name: code for code, name in enumerate(s.CHANGE_TYPES)}
 
 
+def lookup(values, index, keys) -> np.ndarray:
+    """``values`` by ``index`` looked up for each of ``keys`` (first match; ``NA`` where none),
+    kept in int64 so nanosecond times stay exact."""
+    table = pd.Series(np.asarray(values, dtype=np.int64), index=np.asarray(index))
+    table = table[~table.index.duplicated()]
+    return table.reindex(np.asarray(keys), fill_value=NA).to_numpy(dtype=np.int64)
+
+
 def _empty(**cols) -> pd.DataFrame:
     return pd.DataFrame({name: np.array([], dtype=dtype) for name, dtype in cols.items()})
 
@@ -129,8 +137,8 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     env = frame["environment"].astype(str).to_numpy()[m]
     change = frame["change_type"].astype(str).to_numpy()[m]
     change_code = np.zeros(m.sum(), dtype=np.int8)
-    change_code[change == "hotfix"] = 1
-    change_code[change == "rollback"] = 2
+    for name, code in CHANGE_TYPE_CODES.items():
+        change_code[change == name] = code
     keys = deploy_codes[m]
     # a deploy row without a deploy_id gets a key of its own, past the named ones
     missing = keys < 0
@@ -145,24 +153,19 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     ends = kind == s.INCIDENT_RESOLVED
     inc = pd.DataFrame({"key": incident_codes[starts], "service": service_codes[starts].astype(np.int32),
                         "start": t[starts], "deploy_key": np.where(deploy_codes[starts] >= 0, deploy_codes[starts], NA)})
-    resolved = pd.Series(t[ends], index=incident_codes[ends])
-    resolved = resolved[~resolved.index.duplicated()]
-    inc["resolved"] = resolved.reindex(inc["key"].to_numpy()).fillna(NA).to_numpy(dtype=np.int64) if len(resolved) else NA
-    tables.incidents = inc[["key", "service", "start", "resolved", "deploy_key"]].astype({"resolved": np.int64})
+    inc["resolved"] = lookup(t[ends], incident_codes[ends], inc["key"])
+    tables.incidents = inc[["key", "service", "start", "resolved", "deploy_key"]]
 
     created = kind == s.PR_CREATED
     reviewed = kind == s.PR_REVIEWED
     merged = kind == s.PR_MERGED
     prs = pd.DataFrame({"key": pr_codes[created], "service": service_codes[created].astype(np.int32), "created": t[created]})
     first_review = pd.Series(t[reviewed]).groupby(pr_codes[reviewed]).min()
-    merge_rows = pd.DataFrame({"merged": t[merged], "deploy_key": np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA)},
-                              index=pr_codes[merged])
-    merge_rows = merge_rows[~merge_rows.index.duplicated()]
     k = prs["key"].to_numpy()
-    prs["first_review"] = first_review.reindex(k).fillna(NA).to_numpy(dtype=np.int64) if len(first_review) else NA
-    prs["merged"] = merge_rows["merged"].reindex(k).fillna(NA).to_numpy(dtype=np.int64) if len(merge_rows) else NA
-    prs["deploy_key"] = merge_rows["deploy_key"].reindex(k).fillna(NA).to_numpy(dtype=np.int64) if len(merge_rows) else NA
-    tables.prs = prs.astype({"first_review": np.int64, "merged": np.int64, "deploy_key": np.int64})
+    prs["first_review"] = lookup(first_review.to_numpy(), first_review.index, k)
+    prs["merged"] = lookup(t[merged], pr_codes[merged], k)
+    prs["deploy_key"] = lookup(np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA), pr_codes[merged], k)
+    tables.prs = prs
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
     tables.merges = t[merged]
 
