@@ -6,7 +6,7 @@ import sys
 
 from .analysis import analyze
 from . import importers, store
-from .events import LoadError, StrictLoadError, load_events, read_events_file
+from .events import LoadError, StrictLoadError, load_events
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
 from .summary import text_lines, to_json
@@ -174,36 +174,71 @@ def loaded_events(args, err) -> tuple:
 
 def import_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
-    p.add_argument("--from", dest="source", choices=("events", "pagerduty"), required=True,
-                   help="what the files are: canonical CSV / NDJSON / JSON events, or PagerDuty incidents API JSON")
+    p.add_argument("--from", dest="source", choices=importers.SOURCES, required=True,
+                   help="what the paths are: canonical CSV / NDJSON / JSON events, a local git repository, "
+                        "GitHub or GitLab REST API JSON, PagerDuty incidents API JSON, or CDEvents")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--name", required=True, help="the dataset")
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
     p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
     p.add_argument("--strict", action="store_true", help="stop at the first bad row (exit 2), storing nothing")
+    p.add_argument("--tag-pattern", default="*", help="git: the tags that are deployments (a glob, default all)")
+    p.add_argument("--deploy-workflow", default=importers.DEFAULT_DEPLOY_PATTERN,
+                   help="github / cdevents: the workflows or pipelines whose runs are deployments "
+                        "(a glob on the name or file, default %(default)s)")
+    p.add_argument("--production", default="production",
+                   help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
     return p
 
 
+class ProgressBar:
+    """A one-line progress bar on a terminal (nothing when the stream is not one)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.on = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if not self.on:
+            return
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        self.stream.write(f"\r[{'#' * filled}{'-' * (self.WIDTH - filled)}] {done}/{total} {what[:40]:<40}")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.on:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
 def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
-    """``python -m metrics import --from events PATH... --name DATASET [--service S] [--replace]``."""
+    """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
     args = import_parser().parse_args(argv)
+    bar = ProgressBar(err)
     try:
         store.check_name(args.name)
-        reader = importers.READERS.get(args.source, read_events_file)
-        frame, report = load_events(args.paths, strict=args.strict, reader=reader)
+        reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
+                                      deploy_workflow=args.deploy_workflow, production=args.production)
+        frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar)
     except StrictLoadError as e:
+        bar.end()
         print("\n".join(e.report.lines()), file=err)
         print(f"error: stopped at the first bad row (--strict), nothing stored: {e}", file=err)
         return 2
     except (LoadError, store.StoreError) as e:
+        bar.end()
         raise UsageError(str(e)) from None
-    print("\n".join(report.lines()), file=err)
     if args.service:
         frame = frame.assign(service=args.service)
     try:
-        total, added, merge = store.save(args.name, frame, replace=args.replace)
+        total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
     except store.StoreError as e:
+        bar.end()
         raise UsageError(str(e)) from None
+    bar.end()
+    print("\n".join(report.lines()), file=err)
     for row in merge.rejected.itertuples():
         print(f"  not stored ({row.row}): {row.reason}", file=err)
     print(f"Dataset {args.name}: {total} events ({added:+d}; {merge.duplicates} already stored, "

@@ -11,6 +11,7 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,18 @@ from .tables import ts_ns
 MAX_FILE_BYTES = int(float(os.environ.get("METRICS_MAX_FILE_MB", "2048")) * 1024 * 1024)
 SHOWN_REJECTIONS = 20
 OFFSET_PATTERN = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+class RawRows(NamedTuple):
+    """What a reader makes of one file: raw event rows (any dtypes), the record number of each, the
+    records it could not read as (number, reason), the unit that numbers them ("line", "record",
+    "incident", ...), and records that are valid but are not events, counted by reason."""
+
+    rows: pd.DataFrame
+    numbers: np.ndarray
+    bad: list
+    unit: str
+    skipped: dict = {}
 
 
 class LoadError(Exception):
@@ -50,6 +63,7 @@ class LoadReport:
     open_incidents: int = 0                 # incident_start without incident_resolved
     resolved_without_start: int = 0         # incident_resolved without incident_start
     pr_events_without_created: int = 0      # pr_reviewed / pr_merged whose PR has no pr_created
+    skipped: dict = field(default_factory=dict)  # reason -> records that are not events (read, not counted in rows)
 
     @property
     def rejected_count(self) -> int:
@@ -64,7 +78,8 @@ class LoadReport:
                           self.duplicates + other.duplicates, self.naive_timestamps + other.naive_timestamps,
                           pd.concat([self.rejected, other.rejected], ignore_index=True), kinds,
                           self.open_incidents + other.open_incidents, self.resolved_without_start + other.resolved_without_start,
-                          self.pr_events_without_created + other.pr_events_without_created)
+                          self.pr_events_without_created + other.pr_events_without_created,
+                          {k: self.skipped.get(k, 0) + other.skipped.get(k, 0) for k in {**self.skipped, **other.skipped}})
 
     def to_dict(self) -> dict:
         reasons = self.rejected["reason"].str.replace(r" '.*'$", "", regex=True).value_counts().to_dict() if len(self.rejected) else {}
@@ -74,7 +89,7 @@ class LoadReport:
                 "duplicates": self.duplicates, "naive_timestamps": self.naive_timestamps,
                 "unknown_kinds": self.unknown_kinds, "open_incidents": self.open_incidents,
                 "resolved_without_start": self.resolved_without_start,
-                "pr_events_without_created": self.pr_events_without_created}
+                "pr_events_without_created": self.pr_events_without_created, "skipped": self.skipped}
 
     def lines(self) -> list[str]:
         """The report as text lines."""
@@ -91,6 +106,8 @@ class LoadReport:
             out.append(f"  {self.resolved_without_start} incident_resolved events have no incident_start (not used)")
         if self.pr_events_without_created:
             out.append(f"  {self.pr_events_without_created} PR events belong to PRs with no pr_created (not timed)")
+        for reason, count in sorted(self.skipped.items()):
+            out.append(f"  skipped {count} (not events): {reason}")
         for row in self.rejected.head(SHOWN_REJECTIONS).itertuples():
             out.append(f"  rejected {row.source} {row.row}: {row.reason}")
         if self.rejected_count > SHOWN_REJECTIONS:
@@ -210,39 +227,48 @@ def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     return frame, report
 
 
-def read_events_file(text: str, path: Path) -> tuple[pd.DataFrame, np.ndarray, list, str]:
+def read_events_file(text: str, path: Path) -> RawRows:
     """Raw rows of a canonical event file, their line/record numbers, unreadable rows, the unit."""
     fmt = detect_format(path, text)
     reader = {"csv": _raw_from_csv, "ndjson": _raw_from_ndjson, "json": _raw_from_json}[fmt]
     raw, numbers, bad = reader(text, str(path))
-    return raw, numbers, bad, "record" if fmt == "json" else "line"
+    return RawRows(raw, numbers, bad, "record" if fmt == "json" else "line")
 
 
 def _load_file(path, strict: bool, reader=read_events_file) -> tuple[pd.DataFrame, LoadReport, list[str]]:
-    """``load_file`` (with any ``reader`` of raw rows), plus the label of every accepted row."""
+    """``load_file`` (with any ``reader`` of raw rows), plus the label of every accepted row.
+
+    A reader marked ``reads_path`` (the git importer) is given the path and no text."""
     path = Path(path)
-    text = _read_text(path)
-    raw, numbers, bad, unit = reader(text, path)
+    text = None if getattr(reader, "reads_path", False) else _read_text(path)
+    got = RawRows(*reader(text, path))
     labels: list[str] = []
-    frame, report = normalize(raw, numbers, source=path.name, unit=unit, parse_errors=bad, strict=strict,
-                              accepted_rows=labels)
+    frame, report = normalize(got.rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad,
+                              strict=strict, accepted_rows=labels)
+    report.skipped = dict(got.skipped)
     return frame, report, labels
 
 
-def load_events(paths, strict: bool = False, reader=read_events_file) -> tuple[pd.DataFrame, LoadReport]:
+def load_events(paths, strict: bool = False, reader=read_events_file, progress=None) -> tuple[pd.DataFrame, LoadReport]:
     """Read several event files into one validated frame and one report.
 
     Duplicates across files are dropped too; ids are shared across files (an incident may start
     in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
     canonical formats by default; ``metrics.importers`` has readers for other sources).
+    ``progress(done, total, name)``, when given, is called before each file and at the end.
     """
     frames, report, sources, rows = [], LoadReport(), [], []
-    for path in paths:
+    paths = list(paths)
+    for i, path in enumerate(paths):
+        if progress:
+            progress(i, len(paths), f"reading {Path(path).name}")
         frame, rep, labels = _load_file(path, strict, reader)
         frames.append(frame)
         report = report.merge(rep)
         sources += [Path(path).name] * len(frame)
         rows += labels
+    if progress:
+        progress(len(paths), len(paths), "read")
     if len(frames) == 1:
         return frames[0], report
     raw = pd.concat(frames, ignore_index=True)

@@ -76,12 +76,16 @@ def load(name: str) -> pd.DataFrame:
     return frame[list(s.COLUMNS)]
 
 
-def save(name: str, frame: pd.DataFrame, replace: bool = False) -> tuple[int, int, LoadReport]:
+INSERT_CHUNK = 50_000
+
+
+def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -> tuple[int, int, LoadReport]:
     """Add validated events to a dataset (creating it), or replace its events with ``replace``.
 
     Exact duplicates of stored events are dropped; events that conflict with stored ones (a second
     ``incident_start`` for an id, ...) are rejected and reported. Returns (events stored, events
-    added, report of the merge). One transaction: all or nothing.
+    added, report of the merge). One transaction: all or nothing. ``progress(done, total, what)``,
+    when given, is called as the events are written.
     """
     check_name(name)
     old = pd.DataFrame({c: [] for c in s.COLUMNS}) if replace else _load_or_empty(name)
@@ -101,12 +105,18 @@ def save(name: str, frame: pd.DataFrame, replace: bool = False) -> tuple[int, in
     rows = pd.DataFrame({"dataset": name, "ts": ts_ns(combined["ts"]), "metric_value": combined["metric_value"]})
     for c in TEXT_COLUMNS:
         rows[c] = combined[c].astype(str).to_numpy()
+    insert = (f"INSERT INTO events (dataset, ts, metric_value, {', '.join(TEXT_COLUMNS)}) "
+              f"VALUES ({', '.join('?' * (3 + len(TEXT_COLUMNS)))})")
+    values = rows.astype(object).where(rows.notna(), None)
     with closing(_connect()) as con:
         with con:          # one transaction: replaced whole or not at all
             con.execute("DELETE FROM events WHERE dataset = ?", (name,))
-            con.executemany(f"INSERT INTO events (dataset, ts, metric_value, {', '.join(TEXT_COLUMNS)}) "
-                            f"VALUES ({', '.join('?' * (3 + len(TEXT_COLUMNS)))})",
-                            rows.astype(object).where(rows.notna(), None).itertuples(index=False, name=None))
+            for at in range(0, len(values), INSERT_CHUNK):
+                if progress:
+                    progress(at, len(values), f"storing {name}")
+                con.executemany(insert, values.iloc[at:at + INSERT_CHUNK].itertuples(index=False, name=None))
+            if progress:
+                progress(len(values), len(values), f"stored {name}")
     return len(combined), len(combined) - len(old), report
 
 

@@ -57,7 +57,8 @@ def test_conflicts_with_stored_events_are_reported(data_dir, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["import", "--from", "events", str(HAND), "--name", "../etc"], "dataset names are"),
-    (["import", "--from", "git", str(HAND), "--name", "a"], "invalid choice"),
+    (["import", "--from", "jira", str(HAND), "--name", "a"], "invalid choice"),
+    (["import", "--from", "git", str(HAND), "--name", "a"], "not a directory"),
     (["import", "--from", "events", "/no/such.csv", "--name", "a"], "no such file"),
     (["datasets", "--delete", "never"], "no dataset named 'never'"),
 ])
