@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from importlib.resources import files
 from pathlib import Path
@@ -9,23 +10,36 @@ from pathlib import Path
 import flask
 from dash import Dash
 
+from metrics import store
 from metrics.cli import UsageError, _Parser, _whole, add_universe_arguments
 from metrics.cli import run as print_summary
 
 from . import callbacks
 from .layout import page
 from .state import DAY_CHOICES, View
+from .upload import MAX_UPLOAD_BYTES, human_size
 
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
+log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
-def create_app(defaults: View | None = None) -> Dash:
-    """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app)."""
+def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES) -> Dash:
+    """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
+    uploads are limited to ``upload_limit`` bytes."""
     defaults = defaults or View()
     day_choices = tuple(sorted(set(DAY_CHOICES) | {defaults.days}))
     server = flask.Flask(__name__)
+    # uploads arrive base64-encoded inside a JSON callback request: 4/3 of the file plus room for the rest
+    server.config["MAX_CONTENT_LENGTH"] = upload_limit * 4 // 3 + 1024 * 1024
+
+    @server.errorhandler(413)
+    def too_large(_error):
+        return flask.Response(f"The request is too large: uploads are limited to {human_size(upload_limit)} "
+                              "(METRICS_MAX_UPLOAD_MB). "
+                              "Import bigger files with: python -m metrics import --from SOURCE FILE --name DATASET\n",
+                              status=413, mimetype="text/plain")
 
     @server.route(CSS_ROUTE)
     def bootstrap_css():
@@ -36,8 +50,18 @@ def create_app(defaults: View | None = None) -> Dash:
     app = Dash(__name__, server=server, title="Engineering metrics: DORA, SPACE, PVM",
                external_stylesheets=[CSS_ROUTE], health_endpoint="health", assets_folder=str(ASSETS),
                serve_locally=True, update_title=None)
-    app.layout = page(defaults, day_choices)
-    callbacks.register(app, defaults, day_choices)
+
+    def layout():
+        # built per page load, so the data-source menu lists the datasets stored by then
+        try:
+            datasets = store.list_datasets()
+        except store.StoreError:
+            log.exception("cannot list datasets")
+            datasets = []
+        return page(defaults, day_choices, upload_limit, datasets)
+
+    app.layout = layout
+    callbacks.register(app, defaults, day_choices, upload_limit)
     return app
 
 

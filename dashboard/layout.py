@@ -7,6 +7,7 @@ from dash import dcc, html
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 
 from .state import View
+from .upload import human_size
 
 TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1"}
 TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM"}
@@ -18,8 +19,29 @@ def scenario_options() -> list[dict]:
         {"label": f"{name} (seed {seeds[name]})", "value": name} for name in SCENARIOS]
 
 
-def controls(defaults: View, day_choices) -> dbc.Card:
+SYNTHETIC = ""                        # the data-source value of the synthetic universe
+UPLOAD_SOURCES = [("events", "Canonical events (CSV, NDJSON, JSON)"), ("pagerduty", "PagerDuty incidents (JSON)"),
+                  ("github", "GitHub API export (JSON)"), ("gitlab", "GitLab API export (JSON)"),
+                  ("cdevents", "CDEvents (JSON, NDJSON)")]
+
+
+def source_options(datasets) -> list[dict]:
+    """The data-source choices: the synthetic universe, then every stored dataset."""
+    return [{"label": "Synthetic universe", "value": SYNTHETIC}] + [
+        {"label": f"{d.name} ({d.events:,} events)", "value": d.name} for d in datasets]
+
+
+def day_options(day_choices, dataset: bool) -> list[dict]:
+    return ([{"label": "All data", "value": 0}] if dataset else []) + [{"label": f"{d} days", "value": d} for d in day_choices]
+
+
+def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
     return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([
+            dbc.Label("Data", html_for="source-dropdown"),
+            dcc.Dropdown(id="source-dropdown", options=source_options(datasets), value=defaults.dataset, clearable=False,
+                         searchable=False),
+        ], md=3, sm=6),
         dbc.Col([
             dbc.Label("Seed", html_for="seed-input"),
             dbc.InputGroup([
@@ -27,28 +49,67 @@ def controls(defaults: View, day_choices) -> dbc.Card:
                           placeholder="e.g. 42"),
                 dbc.Button("Refresh", id="refresh-button", color="primary", n_clicks=0),
             ]),
-        ], md=3, sm=6),
+        ], md=2, sm=6, id="seed-col"),
         dbc.Col([
             dbc.Label("Days", html_for="days-dropdown"),
-            dcc.Dropdown(id="days-dropdown", options=[{"label": f"{d} days", "value": d} for d in day_choices],
+            dcc.Dropdown(id="days-dropdown", options=day_options(day_choices, bool(defaults.dataset)),
                          value=defaults.days, clearable=False, searchable=False),
         ], md=2, sm=6),
         dbc.Col([
             dbc.Label("Scenario", html_for="scenario-dropdown"),
             dcc.Dropdown(id="scenario-dropdown", options=scenario_options(), value=defaults.scenario, clearable=False,
                          searchable=False),
-        ], md=3, sm=6),
+        ], md=2, sm=6, id="scenario-col"),
+        dbc.Col([
+            dbc.Label("Dates (first and last day)", html_for="date-range"),
+            html.Div(dcc.DatePickerRange(id="date-range", display_format="YYYY-MM-DD", clearable=True,
+                                         start_date_placeholder_text="first day", end_date_placeholder_text="last day",
+                                         minimum_nights=0)),
+        ], md=3, sm=6, id="date-col", style={"display": "none"}),
         dbc.Col([
             dbc.Label("Download what is on screen"),
             html.Div(dbc.ButtonGroup([
                 dbc.Button("Summary JSON", id="download-json", color="secondary", outline=True, size="sm"),
                 dbc.Button("Daily CSV", id="download-daily", color="secondary", outline=True, size="sm"),
                 dbc.Button("Weekly CSV", id="download-weekly", color="secondary", outline=True, size="sm"),
+                dbc.Button("Deployments CSV", id="download-deployments", color="secondary", outline=True, size="sm"),
+                dbc.Button("Incidents CSV", id="download-incidents", color="secondary", outline=True, size="sm"),
             ])),
-        ], md=4, sm=6),
+        ], md=3, sm=6),
+        dbc.Col([
+            dbc.Label("Services", html_for="service-filter"),
+            dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
+                         placeholder="All services"),
+        ], md=6, sm=12),
+        dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
+                width="auto"),
         dbc.Col(html.Div(id="input-message", className="text-danger small mt-2", role="alert", **{"aria-live": "polite"}),
                 width=12),
     ], className="g-2 align-items-end")), className="mb-3")
+
+
+def upload_panel(limit_bytes: int) -> dbc.Collapse:
+    """Drag-and-drop upload: the file's kind, the dataset's name, the load report after it is stored."""
+    return dbc.Collapse(dbc.Card(dbc.CardBody([
+        dbc.Row([
+            dbc.Col([
+                dbc.Label("What the file is", html_for="upload-source"),
+                dcc.Dropdown(id="upload-source", options=[{"label": l, "value": v} for v, l in UPLOAD_SOURCES],
+                             value="events", clearable=False, searchable=False),
+            ], md=4),
+            dbc.Col([
+                dbc.Label("Dataset name (new or existing)", html_for="upload-name"),
+                dbc.Input(id="upload-name", type="text", placeholder="from the file's name", maxLength=64),
+            ], md=4),
+            dbc.Col(html.Div([f"Up to {human_size(limit_bytes)}. Git history: ",
+                              html.Code("python -m metrics import --from git PATH --name NAME")],
+                             className="small text-body-secondary"), md=4),
+        ], className="g-2 mb-2"),
+        dcc.Upload(id="upload", children=html.Div(["Drag and drop a file here, or ", html.A("choose one")]),
+                   className="upload-zone", multiple=False),
+        html.Div(id="upload-message", className="text-danger small mt-2", role="alert"),
+        dcc.Loading(html.Div(id="upload-report", className="mt-2"), type="circle"),
+    ])), id="upload-panel", is_open=False, className="mb-3")
 
 
 def assumptions_panel(defaults: View) -> dbc.Card:
@@ -74,23 +135,28 @@ def tabs() -> dbc.Tabs:
     ], id="tabs", active_tab="dora", className="mb-3")
 
 
-def page(defaults: View, day_choices) -> html.Div:
+def page(defaults: View, day_choices, upload_limit: int, datasets=()) -> html.Div:
+    """The whole page; ``datasets`` are the stored datasets the data-source menu lists."""
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="theme", storage_type="local"),
         dcc.Store(id="content-shape"),
         dcc.Download(id="download"),
+        dcc.Store(id="upload-limit", data=upload_limit),
+        dcc.Store(id="upload-payload"),
         dbc.Navbar(dbc.Container([
             html.Span([html.Strong("Engineering metrics"), " · DORA · SPACE · Platform value"], className="navbar-brand"),
             dbc.Switch(id="theme-switch", label="Dark theme", value=False, persistence=True, className="mb-0",
                        input_class_name="me-1"),
         ], fluid=True), className="mb-3 border-bottom"),
         dbc.Container([
-            controls(defaults, day_choices),
+            controls(defaults, day_choices, datasets),
+            upload_panel(upload_limit),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
             tabs(),
             assumptions_panel(defaults),
             html.Div(id="kpi-cards"),
             dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
+            html.Div(id="drilldown"),
         ], fluid=True, className="pb-4"),
     ])

@@ -1,17 +1,23 @@
-"""The dashboard's view state and its URL form (``?seed=7&days=30&tab=pvm``)."""
+"""The dashboard's view state and its URL form (``?seed=7&days=30&tab=pvm``, or
+``?data=shop&days=0&service=api&from=2024-03-01&to=2024-03-31`` for a stored dataset)."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
 from urllib.parse import parse_qs, urlencode
 
+import pandas as pd
+
 from metrics.scenarios import AUTO, SCENARIOS
+from metrics.store import NAME as DATASET_NAME
 from metrics.synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM
 from metrics.window import MAX_DAYS
 
 DAY_CHOICES = (7, 14, 21, 30, 60, 90, 180, 365)
+ALL_DAYS = 0                      # a dataset's whole span
 MAX_DASHBOARD_DAYS = MAX_DAYS
 TABS = ("dora", "space", "pvm")
+MAX_FILTER_SERVICES = 500
 
 
 @dataclass(frozen=True)
@@ -27,10 +33,19 @@ class View:
     hourly_rate: float = 150.0       # PVM assumptions: they change the numbers, never the events
     value_per_deploy: float = 200.0
     developers: int = 8              # the team size DTR's capacity assumes
+    dataset: str = ""                # a stored dataset's name; "" is the synthetic universe
+    only: tuple = ()                 # the service filter: these services only (none: all)
+    start: str = ""                  # a dataset's date range, first and last day shown (YYYY-MM-DD)
+    end: str = ""
+
+    @property
+    def synthetic(self) -> bool:
+        return not self.dataset
 
 
 URL_NAMES = {"seed": "seed", "days": "days", "scenario": "scenario", "tab": "tab", "services": "services",
-             "team_size": "team", "hourly_rate": "rate", "value_per_deploy": "value", "developers": "devs"}
+             "team_size": "team", "hourly_rate": "rate", "value_per_deploy": "value", "developers": "devs",
+             "dataset": "data", "only": "service", "start": "from", "end": "to"}
 
 
 def parse_whole(name: str, text, lo: int, hi: int) -> tuple[int | None, str | None]:
@@ -65,15 +80,40 @@ def parse_amount(name: str, text, lo: float = 0.0, hi: float = 1e9) -> tuple[flo
     return value, None
 
 
+def parse_day(name: str, text) -> tuple[str, str | None]:
+    """A date (YYYY-MM-DD) from user text or a date picker ("" when empty), or ("", message)."""
+    text = "" if text is None else str(text).strip()[:10]
+    if not text:
+        return "", None
+    try:
+        return pd.Timestamp(text).strftime("%Y-%m-%d"), None
+    except (ValueError, OverflowError):
+        return "", f"The {name} date must be YYYY-MM-DD, not \u201c{text}\u201d."
+
+
 def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_per_deploy, developers,
-             day_choices=DAY_CHOICES) -> tuple[View | None, list[str]]:
+             dataset="", only=(), start="", end="", day_choices=DAY_CHOICES) -> tuple[View | None, list[str]]:
     """A View from raw control (or URL) values, or None and the messages that say what is wrong."""
     errors = []
+    dataset = "" if dataset is None else str(dataset).strip()
+    if dataset and not DATASET_NAME.match(dataset):
+        errors.append(f"\u201c{dataset[:40]}\u201d is not a dataset name.")
     seed_v, e = parse_whole("seed", seed, 0, MAX_SEED)
     errors += [e] if e else []
-    days_v, e = parse_whole("days", days, 1, MAX_DASHBOARD_DAYS)
-    if e or days_v not in day_choices:
-        errors.append(e or f"Days must be one of {', '.join(map(str, day_choices))}.")
+    days_v, e = parse_whole("days", days, 0 if dataset else 1, MAX_DASHBOARD_DAYS)
+    allowed = day_choices + ((ALL_DAYS,) if dataset else ())
+    if e or days_v not in allowed:
+        errors.append(e or f"Days must be one of {', '.join(map(str, day_choices))}"
+                            + (" or 0 (all data)." if dataset else "."))
+    only = tuple(dict.fromkeys(str(s) for s in (only or ()) if str(s).strip()))
+    if len(only) > MAX_FILTER_SERVICES or any(len(s) > 200 for s in only):
+        errors.append(f"The service filter takes at most {MAX_FILTER_SERVICES} names of up to 200 characters.")
+    start_v, e = parse_day("first", start)
+    errors += [e] if e else []
+    end_v, e = parse_day("last", end)
+    errors += [e] if e else []
+    if start_v and end_v and end_v < start_v:
+        errors.append("The date range's last day is before its first day.")
     if scenario not in (AUTO,) + SCENARIOS:
         errors.append(f"Unknown scenario \u201c{str(scenario)[:40]}\u201d.")
     if tab not in TABS:
@@ -90,19 +130,23 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     errors += [e] if e else []
     if errors:
         return None, errors
-    return View(seed_v, days_v, scenario, tab, services_v, team_v, rate_v, value_v, devs_v), []
+    return View(seed_v, days_v, scenario, tab, services_v, team_v, rate_v, value_v, devs_v, dataset, only,
+                start_v if dataset else "", end_v if dataset else ""), []
 
 
 def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> tuple[View, list[str]]:
     """The view a URL asks for; fields the URL gets wrong keep their defaults and are reported."""
     query = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
     view, errors = defaults, []
-    for f in fields(View):
+    ordered = sorted(fields(View), key=lambda f: f.name != "dataset")     # the dataset first: it decides what days may be
+    for f in ordered:
         raw = query.get(URL_NAMES[f.name])
         if not raw:
             continue
         values = {g.name: getattr(view, g.name) for g in fields(View)}
-        values[f.name] = raw[-1]
+        values[f.name] = raw if f.name == "only" else raw[-1]
+        if f.name == "dataset" and "days" not in query:
+            values["days"] = ALL_DAYS
         candidate, problems = validate(**values, day_choices=day_choices)
         if candidate is None:
             errors.append("The link's " + problems[0][0].lower() + problems[0][1:] + " Showing the default instead.")
@@ -113,9 +157,12 @@ def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> t
 
 def to_query(view: View, defaults: View) -> str:
     """``?seed=..&days=..&tab=..`` plus every other field that differs from the defaults."""
-    params = {"seed": view.seed, "days": view.days, "tab": view.tab}
+    params = {"data": view.dataset} if view.dataset else {"seed": view.seed}
+    params.update(days=view.days, tab=view.tab)
     for f in fields(View):
         value = getattr(view, f.name)
-        if f.name not in ("seed", "days", "tab") and value != getattr(defaults, f.name):
+        if f.name not in ("seed", "days", "tab", "dataset") and value != getattr(defaults, f.name):
+            if view.dataset and f.name in ("scenario", "services", "team_size"):
+                continue                  # the synthetic universe's settings mean nothing for a dataset
             params[URL_NAMES[f.name]] = f"{value:g}" if isinstance(value, float) else value
-    return "?" + urlencode(params)
+    return "?" + urlencode(params, doseq=True)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+import pandas as pd
+from dash import dash_table, dcc, html
 
 from components import figures as fg
 from components.kpi import empty_state, kpi_card, tier_badge
@@ -168,6 +169,74 @@ def pvm(c: Computed, theme: str) -> tuple:
         panel(graph("impact", fg.impact(an.daily, theme))),
     ]
     return cards_row(cards), dbc.Row(charts)
+
+
+def window_facts(view, c: Computed) -> dict:
+    """The line under the controls saying what is shown, the service filter's choices and the
+    date picker's bounds."""
+    w = c.current.window
+    last = (w.end - pd.Timedelta(days=1)).date()
+    n = len(c.services)
+    services = (", ".join(view.only) + " only (team-level events kept)" if view.only
+                else f"all {n} service{'' if n == 1 else 's'}")
+    if view.dataset:
+        line = (f"Dataset {view.dataset} · window {w.start.date()} to {last} ({w.days} days, UTC) · data from "
+                f"{c.span[0]} to {c.span[1]} · {services} · changes compare with the previous {w.days} days")
+    else:
+        line = (f"Window {w.start.date()} to {w.end.date()} ({w.days} days, UTC) · seed {view.seed} ({c.profile}) · "
+                f"{view.services} services, team of {view.team_size} · {services} · changes compare with the previous "
+                f"{w.days} days")
+    span = c.span or (None, None)
+    return {"line": line, "only_options": [{"label": s, "value": s} for s in c.services],
+            "min_date": span[0], "max_date": span[1]}
+
+
+DRILLDOWN_ROWS = 500
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+COLUMN_LABELS = {"ts": "time (UTC)", "start": "start (UTC)", "resolved": "resolved (UTC)",
+                 "recovery_minutes": "recovery (min)", "deploy_id": "deployment", "incident_id": "incident",
+                 "caused_incident": "caused an incident", "change_type": "change type"}
+
+
+def _table(table_id: str, frame, times: tuple, numbers: tuple = ()) -> dash_table.DataTable:
+    """A sortable, paged table of text (cells are never HTML)."""
+    shown = frame.copy()
+    for c in times:
+        shown[c] = shown[c].dt.strftime(TIME_FORMAT).fillna("")
+    for c in numbers:
+        shown[c] = shown[c].round(1)
+    for c in shown.columns:
+        if shown[c].dtype == bool:
+            shown[c] = shown[c].map({True: "yes", False: ""})
+    return dash_table.DataTable(
+        id=table_id, data=shown.to_dict("records"),
+        columns=[{"name": COLUMN_LABELS.get(c, c.replace("_", " ")), "id": c} for c in shown.columns],
+        page_size=10, sort_action="native", filter_action="native", style_table={"overflowX": "auto"},
+        style_cell={"textAlign": "left", "padding": "4px 8px", "fontFamily": "inherit"},
+        style_header={"fontWeight": 600})
+
+
+def drilldown(c: Computed) -> html.Div:
+    """The production deployments and the incidents behind the DORA numbers, newest first."""
+    an = c.current
+    deploys = an.deployments.sort_values("ts", ascending=False, kind="stable")
+    incidents = an.incidents.sort_values("start", ascending=False, kind="stable")
+
+    def note(frame, what: str, download: str) -> str:
+        if len(frame) <= DRILLDOWN_ROWS:
+            return f"{len(frame)} {what} in the window."
+        return f"The newest {DRILLDOWN_ROWS} of {len(frame):,} {what}; “{download}” above has all of them."
+
+    return html.Div(dbc.Accordion([
+        dbc.AccordionItem([
+            html.Div(note(deploys, "production deployments", "Deployments CSV"), className="small mb-2", id="drilldown-deploys-note"),
+            _table("drilldown-deployments", deploys.head(DRILLDOWN_ROWS), ("ts",)),
+        ], title="Deployments behind the numbers", item_id="deployments"),
+        dbc.AccordionItem([
+            html.Div(note(incidents, "incidents", "Incidents CSV"), className="small mb-2", id="drilldown-incidents-note"),
+            _table("drilldown-incidents", incidents.head(DRILLDOWN_ROWS), ("start", "resolved"), ("recovery_minutes",)),
+        ], title="Incidents behind the numbers", item_id="incidents"),
+    ], always_open=True, start_collapsed=True), className="drilldown mb-4")
 
 
 def _num(value, unit: str = "", fmt: str = "{:.1f}") -> str:

@@ -13,7 +13,8 @@ from .summary import text_lines, to_json
 from .synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM, check_params, generate
 from .tables import tables_from_frame
 from .schema import NS_PER_DAY
-from .window import MAX_DAYS, Window, to_ns, today_ns
+from .selection import services_of, tables_of_services
+from .window import MAX_DAYS, Window, over_data, to_ns, today_ns
 
 
 class UsageError(Exception):
@@ -87,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="with --events: stop at the first bad row (exit 2)")
     p.add_argument("--start", type=_date, help="first day of the window (YYYY-MM-DD)")
     p.add_argument("--end", type=_date, help="day after the window (YYYY-MM-DD); synthetic default: today")
+    p.add_argument("--only-service", action="append", metavar="NAME", default=[],
+                   help="only this service's deployments, incidents and PRs (repeatable); team-level events stay")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
 
@@ -115,17 +118,10 @@ def synthetic_window(args) -> Window:
 
 def events_window(args, tables) -> Window:
     """The window over loaded data: its span by default, --days keeps the last days, --start/--end set it."""
-    span = tables.time_span()
-    if span is None and (args.start is None or args.end is None):
-        raise UsageError("no accepted events to summarise (give --start and --end to summarise an empty window)")
-    covering = Window.covering(*span) if span else None
-    start = args.start if args.start is not None else covering.start_ns
-    end = args.end if args.end is not None else covering.end_ns
-    if args.days and args.start is None:
-        start = end - args.days * NS_PER_DAY
-    if end <= start:
-        raise UsageError("the window is empty: --end must be after --start")
-    return Window.between(start, end)
+    try:
+        return over_data(tables.time_span(), args.days, args.start, args.end)
+    except ValueError as e:
+        raise UsageError(str(e).replace("a start and an end", "--start and --end")) from None
 
 
 def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
@@ -146,6 +142,13 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
         tables = universe.tables
         header = (f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | seed {args.seed} "
                   f"({universe.profile.name}) | {args.services} services, team of {args.team_size}")
+    if args.only_service:
+        known = services_of(tables)
+        unknown = [s for s in args.only_service if s not in known]
+        if unknown:
+            raise UsageError(f"no service named {unknown[0]!r} (services: {', '.join(known) or 'none'})")
+        tables = tables_of_services(tables, args.only_service)
+        header += f" | only {', '.join(args.only_service)} (team-level events kept)"
     analysis = analyze(tables, window, a)
     if args.json:
         print(to_json(analysis), file=out)

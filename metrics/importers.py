@@ -51,7 +51,7 @@ def _items(docs: list, key: str, name: str, what: str) -> list:
             elif isinstance(part, dict) and key not in part:
                 items.append(part)
             else:
-                raise LoadError(f"{name}: expected {what} pages with a '{key}' array, or a list of {key}")
+                raise LoadError(f"{name}: expected {what} pages with a list under '{key}', or a list of {key}")
     return items
 
 

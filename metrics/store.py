@@ -23,6 +23,8 @@ from .tables import ts_ns
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
 TEXT_COLUMNS = [c for c in s.COLUMNS if c not in ("ts", "metric_value")]
+# every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
+BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
 
 
 class StoreError(Exception):
@@ -53,6 +55,7 @@ def _connect() -> sqlite3.Connection:
     con.execute(f"CREATE TABLE IF NOT EXISTS events (dataset TEXT NOT NULL, ts INTEGER NOT NULL, "
                 f"metric_value REAL, {columns})")
     con.execute("CREATE INDEX IF NOT EXISTS events_dataset ON events (dataset)")
+    con.execute("CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)")
     return con
 
 
@@ -111,6 +114,7 @@ def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -
     with closing(_connect()) as con:
         with con:          # one transaction: replaced whole or not at all
             con.execute("DELETE FROM events WHERE dataset = ?", (name,))
+            con.execute(BUMP_GENERATION, (name,))
             for at in range(0, len(values), INSERT_CHUNK):
                 if progress:
                     progress(at, len(values), f"storing {name}")
@@ -127,6 +131,18 @@ def _load_or_empty(name: str) -> pd.DataFrame:
         return pd.DataFrame({c: [] for c in s.COLUMNS})
 
 
+def version(name: str) -> tuple:
+    """A cheap token that changes whenever the dataset's events change (caches key on it): the
+    data directory, the event count, the last row id and the dataset's write generation."""
+    check_name(name)
+    with closing(_connect()) as con:
+        count, last = con.execute("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM events WHERE dataset = ?", (name,)).fetchone()
+        generation = con.execute("SELECT generation FROM generations WHERE dataset = ?", (name,)).fetchone()
+    if not count:
+        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+    return str(data_dir().resolve()), count, last, generation[0] if generation else 0
+
+
 def list_datasets() -> list[DatasetInfo]:
     """Every stored dataset with its event count and time span."""
     with closing(_connect()) as con:
@@ -140,6 +156,7 @@ def delete(name: str) -> int:
     with closing(_connect()) as con:
         with con:
             count = con.execute("DELETE FROM events WHERE dataset = ?", (name,)).rowcount
+            con.execute(BUMP_GENERATION, (name,))
     if not count:
         raise StoreError(f"no dataset named {name!r}")
     return count

@@ -73,6 +73,24 @@ class Window:
         return cls(floor_day(first_ns), floor_day(last_ns) + NS_PER_DAY)
 
 
+def over_data(span: tuple[int, int] | None, days: int | None = None, start_ns: int | None = None,
+              end_ns: int | None = None) -> Window:
+    """The window over loaded data (METRICS.md section 2): from the day of the first event to the
+    day after the last; ``days`` keeps the last days of it; ``start_ns`` / ``end_ns`` set either
+    end. Raises ValueError when the data are empty and no explicit window is given, or when the
+    window would be empty."""
+    if span is None and (start_ns is None or end_ns is None):
+        raise ValueError("no accepted events to summarise (give a start and an end to summarise an empty window)")
+    covering = Window.covering(*span) if span else None
+    start = start_ns if start_ns is not None else covering.start_ns
+    end = end_ns if end_ns is not None else covering.end_ns
+    if days and start_ns is None:
+        start = end - days * NS_PER_DAY
+    if end <= start:
+        raise ValueError("the window is empty: its end must be after its start")
+    return Window.between(start, end)
+
+
 def to_ns(value) -> int:
     """Nanoseconds since the epoch of a date, timestamp or ISO string (naive values are UTC)."""
     ts = pd.Timestamp(value)

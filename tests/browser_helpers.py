@@ -9,7 +9,12 @@ def expected_cards(seed: int, days: int = 14, scenario: str = "auto", hourly_rat
     u = generate(days, seed, scenario, end=today_ns())
     an = analyze(u.tables, u.window, Assumptions(hourly_rate=hourly_rate, value_per_deploy=value_per_deploy,
                                                  team_size=developers))
-    d, s, p = an.summary["dora"], an.summary["space"], an.summary["pvm"]
+    return cards_from_summary(an.summary)
+
+
+def cards_from_summary(summary: dict) -> dict:
+    """Card id -> the text the card must show for a summary (``python -m metrics --json``'s form)."""
+    d, s, p = summary["dora"], summary["space"], summary["pvm"]
 
     def f(value, fmt, unit):
         return "n/a" if value is None else fmt.format(value) + unit

@@ -17,6 +17,13 @@ def run_cli(*args, module="metrics", timeout=120):
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    """Every test stores datasets in a directory of its own (never the project's ./data)."""
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "datasets"))
+    return tmp_path / "datasets"
+
+
 @pytest.fixture
 def fixtures():
     return FIXTURES

@@ -69,7 +69,7 @@ def test_tier_badge_names_the_threshold_on_hover():
 def computed(rows, start="2024-01-01", end="2024-01-15"):
     an = analysis_of(rows, start=start, end=end)
     prev = analysis_of(rows, start="2023-12-18", end=start)
-    return Computed(an, prev, "auto", "test")
+    return Computed(an, prev, "auto", "test", ())
 
 
 def graphs(component) -> list[str]:
@@ -100,7 +100,7 @@ def test_empty_window_shows_sentences_not_empty_axes():
 
 def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
-    c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced")
+    c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
     assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
@@ -147,7 +147,7 @@ def test_a_million_events_send_under_a_megabyte():
     # the content of a seed change at --services 500 --days 365: every tab's figures and cards
     u = generate(730, 42, services=500, end="2026-11-22")
     window = u.window.__class__(u.window.end_ns - 365 * 86_400_000_000_000, u.window.end_ns)
-    c = Computed(analyze(u.tables, window), analyze(u.tables, window.previous()), "balanced", "balanced")
+    c = Computed(analyze(u.tables, window), analyze(u.tables, window.previous()), "balanced", "balanced", ())
     assert c.current.summary["dora"]["deployments"] > 300_000
     for tab, view in TAB_VIEWS.items():
         payload = json.dumps(view(c, "light"), cls=PlotlyJSONEncoder)

@@ -38,3 +38,24 @@ def test_a_bad_link_keeps_the_defaults_for_what_it_gets_wrong():
 def test_days_must_be_a_choice():
     view, errors = validate(42, 45, "auto", "dora", 3, 8, 150, 200, 8)
     assert view is None and "Days must be one of" in errors[0]
+
+
+def test_a_dataset_view_round_trips_through_the_url():
+    d = View()
+    v = View(dataset="shop", days=0, tab="space", only=("api", "web"), start="2024-03-01", end="2024-03-05")
+    query = to_query(v, d)
+    assert query == "?data=shop&days=0&tab=space&service=api&service=web&from=2024-03-01&to=2024-03-05"
+    assert from_query(query, d) == (v, [])
+    # a link naming only the dataset opens all its data
+    assert from_query("?data=shop", d)[0].days == 0
+
+
+def test_dataset_fields_are_checked():
+    d = View()
+    assert "not a dataset name" in from_query("?data=../etc", d)[1][0]
+    assert "days must be from 1" in from_query("?days=0", d)[1][0].lower()           # "all data" is for datasets
+    assert "YYYY-MM-DD" in from_query("?data=x&from=yesterday", d)[1][0]
+    view, errors = from_query("?data=x&from=2024-03-05&to=2024-03-01", d)
+    assert "before its first day" in errors[0] and view.end == ""
+    # the synthetic universe has no date range: it is dropped, not kept in the URL
+    assert from_query("?seed=3&from=2024-01-01", d)[0].start == ""

@@ -1,0 +1,104 @@
+"""An uploaded file becomes (part of) a stored dataset, with the same importers and load report as
+``python -m metrics import``."""
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from metrics import store
+from metrics.events import LoadError, LoadReport, load_events
+from metrics.importers import reader_for
+
+MAX_UPLOAD_BYTES = int(float(os.environ.get("METRICS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+
+
+def human_size(n: int) -> str:
+    """Bytes as "12.5 MB" or, under a megabyte, "8 KB"."""
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{-(-n // 1024)} KB"
+
+
+class UploadError(Exception):
+    """The upload cannot be imported; the message says why, in a sentence."""
+
+
+@dataclass
+class Imported:
+    dataset: str
+    report: LoadReport
+    total: int
+    added: int
+    merge: LoadReport
+
+    def lines(self) -> list[str]:
+        """The load report and what the store did, as text lines."""
+        out = self.report.lines()
+        out += [f"  not stored ({row.row}): {row.reason}" for row in self.merge.rejected.itertuples()]
+        out.append(f"Dataset {self.dataset}: {self.total} events ({self.added:+d}; {self.merge.duplicates} already "
+                   f"stored, {self.merge.rejected_count} in conflict with stored events)")
+        return out
+
+
+def dataset_name(name: str | None, filename: str | None) -> str:
+    """The name typed, else one made from the file's name."""
+    name = (name or "").strip()
+    if name:
+        return name
+    stem = Path(filename or "").stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-._")[:64] or "upload"
+
+
+def safe_filename(filename: str | None) -> str:
+    """The uploaded file's base name, reduced to harmless characters (it names the file in the report)."""
+    base = Path(str(filename or "upload")).name
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", base)[:120] or "upload"
+
+
+def decode(contents: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
+    """The bytes of a ``dcc.Upload`` data URL (``data:<type>;base64,<data>``), at most ``limit``."""
+    head, _, data = str(contents or "").partition(",")
+    if not head.startswith("data:") or ";base64" not in head:
+        raise UploadError("The upload did not arrive as a file; try again.")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError("The upload arrived damaged; try again.") from None
+    if len(raw) > limit:
+        raise UploadError(f"The file is {human_size(len(raw))}, over the upload limit of {human_size(limit)} "
+                          f"(METRICS_MAX_UPLOAD_MB). "
+                          "Import it with python -m metrics import instead.")
+    return raw
+
+
+def import_upload(contents: str, filename: str | None, name: str | None, source: str,
+                  limit: int = MAX_UPLOAD_BYTES) -> Imported:
+    """Read the uploaded file with the importer of ``source`` and add its events to the dataset."""
+    if source == "git":
+        raise UploadError("A git repository cannot be uploaded: python -m metrics import --from git PATH --name NAME.")
+    dataset = dataset_name(name, filename)
+    try:
+        store.check_name(dataset)
+        reader = reader_for(source)
+    except store.StoreError as e:
+        raise UploadError(str(e)[0].upper() + str(e)[1:] + ".") from None
+    except KeyError:
+        raise UploadError(f"Unknown kind of file {source!r}.") from None
+    raw = decode(contents, limit)
+    with tempfile.TemporaryDirectory(prefix="metrics-upload-") as directory:
+        path = Path(directory) / safe_filename(filename)
+        path.write_bytes(raw)
+        try:
+            frame, report = load_events([path], reader=reader)
+        except LoadError as e:
+            raise UploadError(str(e)) from None
+    if not len(frame):
+        raise UploadError("\n".join(report.lines() + ["No events were accepted, so nothing was stored."]))
+    try:
+        total, added, merge = store.save(dataset, frame)
+    except store.StoreError as e:
+        raise UploadError(str(e)) from None
+    return Imported(dataset, report, total, added, merge)

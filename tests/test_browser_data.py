@@ -1,0 +1,139 @@
+"""Real data in the dashboard, in headless Chromium: upload, the load report, stored datasets,
+the service and date filters and the drill-down, each checked against ``python -m metrics``."""
+import json
+import time
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS, cards_from_summary
+from conftest import FIXTURES, run_cli
+from dashboard.app import create_app
+from test_browser import cards_match, choose, no_console_errors
+
+pytestmark = pytest.mark.browser
+HAND = FIXTURES / "hand.csv"
+
+
+def start(dash_duo, path="/", ready="#kpi-deploys-value", **kwargs):
+    dash_duo.driver.set_window_size(1366, 900)
+    dash_duo.start_server(create_app(**kwargs))
+    if path != "/":
+        dash_duo.driver.get(dash_duo.server_url + path)
+    dash_duo.wait_for_element(ready, timeout=20)
+    return dash_duo
+
+
+def upload(duo, path, name=None, kind=None):
+    duo.find_element("#upload-toggle").click()
+    duo.wait_for_element("#upload-name", timeout=5)
+    time.sleep(0.4)                                    # the panel's opening animation
+    if name:
+        duo.find_element("#upload-name").send_keys(name)
+    if kind:
+        choose(duo, "upload-source", kind)
+    duo.find_element("#upload input[type=file]").send_keys(str(path))
+
+
+def cli_summary(*args) -> dict:
+    p = run_cli(*args, "--json")
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def all_tabs_match(duo, expected):
+    for tab, cards in (("dora", DORA_CARDS), ("space", SPACE_CARDS), ("pvm", PVM_CARDS)):
+        duo.find_element(f"#tab-{tab}").click()
+        duo.wait_for_element(f"#content-{tab}", timeout=15)
+        cards_match(duo, cards, expected)
+
+
+def test_upload_shows_the_report_and_every_tab_computed_from_it(dash_duo, tmp_path):
+    events = tmp_path / "team-events.csv"
+    bad = ["2024-01-02T10:00:00Z,satisfaction_survey,team,,,,7,,,,",            # score outside 1-5
+           "<b>yesterday</b>,deploy,api,d99,,,,success,feature,production,"]    # markup in a bad timestamp
+    events.write_text(HAND.read_text() + "\n".join(bad) + "\n")
+    duo = start(dash_duo)
+    upload(duo, events, name="hand")
+    duo.wait_for_contains_text("#upload-report-text", "Dataset hand: 49 events", timeout=20)
+    report = duo.find_element("#upload-report-text").text
+    assert "51 rows read, 49 accepted, 2 rejected" in report
+    assert "rejected team-events.csv line 51: satisfaction score must be between 1 and 5" in report
+    assert "bad timestamp '<b>yesterday</b>'" in report                      # shown as text ...
+    assert not duo.find_elements("#upload-report b")                       # ... never as HTML
+    # the dashboard now shows the dataset: the seed control hides, the URL names it
+    duo.wait_for_contains_text("#window-line", "Dataset hand", timeout=15)
+    assert "data=hand" in duo.driver.current_url and "days=0" in duo.driver.current_url
+    assert not duo.find_element("#seed-col").is_displayed()
+    all_tabs_match(duo, cards_from_summary(cli_summary("--dataset", "hand")))
+    no_console_errors(duo)
+
+
+def test_filters_and_drilldown_match_the_command_line(dash_duo):
+    run_cli("import", "--from", "events", HAND, "--name", "hand")
+    duo = start(dash_duo, "/?data=hand")
+    cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand")))
+    whole = cli_summary("--dataset", "hand")["dora"]
+    note = duo.find_element("#drilldown-deploys-note").get_attribute("textContent")
+    assert note == f"{whole['deployments']} production deployments in the window."
+    # the service filter: the DORA cards are api's alone; the URL keeps the choice
+    choose(duo, "service-filter", "api")
+    cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand", "--only-service", "api")))
+    assert "service=api" in duo.driver.current_url
+    duo.wait_for_contains_text("#window-line", "api only", timeout=10)
+    # a date range (from a link): the window is its days, both ends included
+    duo.driver.get(duo.server_url + "/?data=hand&days=0&from=2024-01-02&to=2024-01-04")
+    duo.wait_for_contains_text("#window-line", "window 2024-01-02 to 2024-01-04 (3 days, UTC)", timeout=15)
+    cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand", "--start", "2024-01-02",
+                                                                "--end", "2024-01-05")))
+    assert duo.find_element("#date-range").get_attribute("value") == "2024-01-02"      # Dash 4: the start input
+    assert duo.find_element("#date-range-end-date").get_attribute("value") == "2024-01-04"
+    # typing a last day in the picker narrows the window
+    last = duo.find_element("#date-range-end-date")
+    last.send_keys(Keys.CONTROL, "a")
+    last.send_keys("2024-01-03", Keys.ENTER)
+    duo.wait_for_contains_text("#window-line", "window 2024-01-02 to 2024-01-03 (2 days, UTC)", timeout=15)
+    assert "to=2024-01-03" in duo.driver.current_url
+    last.send_keys(Keys.ESCAPE)                         # close the calendar
+    # back to the synthetic universe: the seed control returns, the filters go
+    choose(duo, "source-dropdown", "Synthetic universe")
+    duo.wait_for_contains_text("#window-line", "seed 42", timeout=15)
+    assert duo.find_element("#seed-col").is_displayed()
+    assert "data=" not in duo.driver.current_url and "service=" not in duo.driver.current_url
+    no_console_errors(duo)
+
+
+def test_choosing_a_stored_dataset_in_the_menu(dash_duo):
+    run_cli("import", "--from", "pagerduty", FIXTURES / "pagerduty_incidents.json", "--name", "pd")
+    duo = start(dash_duo)
+    choose(duo, "source-dropdown", "pd (6 events)")
+    duo.wait_for_contains_text("#window-line", "Dataset pd", timeout=15)
+    cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "pd")))
+    no_console_errors(duo)
+
+
+def test_an_unknown_dataset_in_a_link_says_so(dash_duo):
+    duo = start(dash_duo, "/?data=nothing-here", ready="#tab-content .alert")
+    duo.wait_for_contains_text("#tab-content", "no dataset named 'nothing-here'", timeout=15)
+    assert duo.find_elements("#kpi-deploys-value") == []
+    no_console_errors(duo)
+
+
+def test_a_file_over_the_upload_limit_gets_a_message_and_is_not_sent(dash_duo, tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_text(HAND.read_text() * 3)               # 7.5 KB
+    duo = start(dash_duo, upload_limit=2048)
+    upload(duo, big)
+    duo.wait_for_contains_text("#upload-message", "is 8 KB, over the upload limit of 2 KB", timeout=10)
+    assert "big.csv" in duo.find_element("#upload-message").text
+    assert run_cli("datasets").stdout.startswith("No datasets")
+    no_console_errors(duo)
+
+
+def test_an_unreadable_upload_gets_its_reason(dash_duo, tmp_path):
+    wrong = tmp_path / "incidents.json"
+    wrong.write_text('{"incidents": 3}')
+    duo = start(dash_duo)
+    upload(duo, wrong, name="pd", kind="PagerDuty incidents (JSON)")
+    duo.wait_for_contains_text("#upload-error", "expected PagerDuty pages with a list under 'incidents'", timeout=15)
+    no_console_errors(duo)

@@ -1,0 +1,51 @@
+"""The service filter: service-level events narrowed, team-level events kept (hand-computed on hand.csv)."""
+import json
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from dashboard.data import compute
+from dashboard.state import View
+from metrics import analyze, generate, load_events, tables_from_frame
+from metrics.selection import only_services, services_of, tables_of_services
+from metrics.window import today_ns
+
+HAND = FIXTURES / "hand.csv"
+
+
+def test_services_are_those_with_delivery_events():
+    frame, _ = load_events([HAND])
+    # team and platform only carry surveys, toil and platform hours
+    assert services_of(tables_from_frame(frame)) == ["api", "db", "web"]
+
+
+def test_only_services_keeps_team_level_events():
+    frame, _ = load_events([HAND])
+    db = only_services(frame, ["db"])
+    assert sorted(db.loc[db["service"] == "db", "kind"]) == ["incident_resolved", "incident_start"]
+    assert set(db["service"]) == {"db", "team", "platform"}
+    assert len(db) == 2 + (frame["kind"].isin(["satisfaction_survey", "platform_investment_hour", "incident_response",
+                                                "toil", "onboarding_complete"])).sum()
+
+
+def test_only_service_on_the_command_line():
+    d = json.loads(run_cli("--events", HAND, "--only-service", "db", "--json").stdout)
+    # db: one incident, 09:00 -> 09:10 on 2024-01-06, and no deployment of db to attribute it to
+    assert (d["dora"]["deployments"], d["dora"]["incidents"], d["dora"]["unattributed_incidents"]) == (0, 1, 1)
+    assert d["dora"]["mttr_minutes_mean"] == 10.0
+    # team-level events stay: 3 survey answers averaging 4.0, 4 + 6 platform hours
+    assert (d["space"]["satisfaction_mean"], d["space"]["satisfaction_responses"]) == (4.0, 3)
+    assert d["pvm"]["platform_hours"] == 10.0
+    web = json.loads(run_cli("--events", HAND, "--only-service", "web", "--json").stdout)["dora"]
+    assert web["deployments"] == 1                                   # d6 on 2024-01-05
+    p = run_cli("--events", HAND, "--only-service", "mobile")
+    assert p.returncode == 2 and "no service named 'mobile' (services: api, db, web)" in p.stderr
+
+
+def test_the_dashboard_filters_the_synthetic_universe_like_the_command_line():
+    view = View(seed=7, days=30, only=("search",))
+    got = compute(view).current.summary
+    u = generate(30, 7, end=today_ns())
+    assert got == analyze(tables_of_services(u.tables, ["search"]), u.window).summary
+    assert got == json.loads(run_cli("--seed", 7, "--days", 30, "--only-service", "search", "--json").stdout)
+    assert compute(view).services == ("checkout", "payments", "search")
