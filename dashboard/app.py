@@ -16,7 +16,7 @@ from metrics.cli import run as print_summary
 
 from . import callbacks
 from .layout import page
-from .state import DAY_CHOICES, View
+from .state import ALL_DAYS, DAY_CHOICES, View
 from .upload import MAX_UPLOAD_BYTES, human_size
 
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
@@ -29,7 +29,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
     uploads are limited to ``upload_limit`` bytes."""
     defaults = defaults or View()
-    day_choices = tuple(sorted(set(DAY_CHOICES) | {defaults.days}))
+    day_choices = tuple(sorted(set(DAY_CHOICES) | ({defaults.days} if defaults.days else set())))
     server = flask.Flask(__name__)
     # uploads arrive base64-encoded inside a JSON callback request: 4/3 of the file plus room for the rest
     server.config["MAX_CONTENT_LENGTH"] = upload_limit * 4 // 3 + 1024 * 1024
@@ -68,6 +68,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python app.py", description="The metrics dashboard (prints the console summary, then serves).")
     add_universe_arguments(p)
+    p.add_argument("--dataset", metavar="NAME", help="open on a stored dataset (see: python -m metrics datasets)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=_whole("port", 1, 65535), default=8050)
     return p
@@ -80,13 +81,23 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    args.days = args.days or View.days
-    summary_args = ["--seed", args.seed, "--days", args.days, "--scenario", args.scenario, "--services", args.services,
-                    "--team-size", args.team_size, "--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]
-    print_summary([str(a) for a in summary_args])
-    defaults = View(seed=args.seed, days=args.days, scenario=args.scenario, services=args.services,
+    summary_args = ["--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]
+    if args.dataset:
+        # a dataset opens on all its data unless --days says otherwise
+        days = args.days if args.days in DAY_CHOICES else ALL_DAYS
+        summary_args += ["--dataset", args.dataset] + (["--days", days] if days else [])
+    else:
+        days = args.days or View.days
+        summary_args += ["--seed", args.seed, "--days", days, "--scenario", args.scenario, "--services", args.services,
+                         "--team-size", args.team_size]
+    try:
+        print_summary([str(a) for a in summary_args])
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    defaults = View(seed=args.seed, days=days, scenario=args.scenario, services=args.services,
                     team_size=args.team_size, hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy,
-                    developers=args.team_size)
+                    developers=args.team_size, dataset=args.dataset or "")
     app = create_app(defaults)
     print(f"\nDashboard: http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     try:

@@ -15,7 +15,7 @@ from .data import DataError, compute
 from .layout import day_options, source_options
 from .state import ALL_DAYS, View, from_query, to_query, validate
 from .upload import UploadError, import_upload
-from .views import TAB_VIEWS, content, drilldown, figures, shape, window_facts
+from .views import TAB_VIEWS, content, drilldown_deployments, drilldown_incidents, figures, shape, window_facts
 
 log = logging.getLogger(__name__)
 CHART = {"type": "chart", "name": ALL}       # every chart on screen
@@ -34,7 +34,7 @@ OUTPUTS = {
     "date_style": Output("date-col", "style"), "message": Output("input-message", "children"),
     "content": Output("tab-content", "children"), "line": Output("window-line", "children"),
     "panel": Output("assumptions-panel", "style"), "shape": Output("content-shape", "data"),
-    "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "children"),
+    "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
 }
 
 
@@ -62,10 +62,11 @@ def register(app, defaults: View, day_choices, upload_limit: int) -> None:
         Input("devs-input", "n_submit"), Input("theme", "data"), Input("source-dropdown", "value"),
         Input("service-filter", "value"), Input("date-range", "start_date"), Input("date-range", "end_date"),
         State("seed-input", "value"), State("rate-input", "value"), State("value-input", "value"),
-        State("devs-input", "value"), State("content-shape", "data"),
+        State("devs-input", "value"), State("content-shape", "data"), State("service-filter", "options"),
+        State("date-range", "min_date_allowed"), State("date-range", "max_date_allowed"),
     )
     def update(search, _refresh, _enter, days, scenario, tab, _apply, _r, _v, _d, theme, source, only, start, end,
-               seed, rate, value, devs, shown):
+               seed, rate, value, devs, shown, only_options, min_date, max_date):
         """One round trip per change. A control change is validated and written to the URL; the URL
         (first load, a shared link, back/forward) sets the controls; either way the content follows.
         Invalid input changes nothing but the message: the last good dashboard stays."""
@@ -74,14 +75,14 @@ def register(app, defaults: View, day_choices, upload_limit: int) -> None:
         if trigger in (None, "url", "theme"):
             # the theme store is set on page load too, so it takes the URL's path: controls follow the URL
             view, errors = from_query(search, defaults, day_choices)
-            rendered, charts = render(view, theme, shown, mounted, " ".join(errors))
+            rendered, charts = render(view, theme, shown, mounted, " ".join(errors), {})
             return _outputs({**controls_of(view, day_choices), **rendered}, charts)
         if trigger == "source-dropdown" and source is None:
             return _outputs({}, [no_update] * len(mounted))     # the dropdown dropped a dataset it does not list
         current, _ = from_query(search, defaults, day_choices)
         if trigger == "source-dropdown":
             # another data source: its own window, no filters (a dataset opens on all its data)
-            days = ALL_DAYS if source else (current.days or defaults.days)
+            days = ALL_DAYS if source else (current.days or defaults.days or View.days)
             only, start, end = (), "", ""
         view, errors = validate(seed, days, scenario, tab, current.services, current.team_size, rate, value, devs,
                                 dataset=source, only=only, start=start, end=end, day_choices=day_choices)
@@ -89,40 +90,64 @@ def register(app, defaults: View, day_choices, upload_limit: int) -> None:
             message = " ".join(errors) + " The dashboard still shows the last valid input."
             return _outputs({"message": message}, [no_update] * len(mounted))
         query = to_query(view, defaults)
-        rendered, charts = render(view, theme, shown, mounted, "")
-        return _outputs({**controls_of(view, day_choices), **rendered,
-                         "search": query if query != (search or "") else no_update}, charts)
+        # the controls already show what was chosen; only a new data source resets some of them
+        controls = controls_of(view, day_choices) if trigger == "source-dropdown" else {}
+        on_screen = {"only_options": only_options, "min_date": min_date, "max_date": max_date}
+        rendered, charts = render(view, theme, shown, mounted, "", on_screen)
+        return _outputs({**controls, **rendered, "search": query if query != (search or "") else no_update}, charts)
 
-    def render(view: View, theme, shown, mounted: list, message: str) -> tuple[dict, list]:
+    def render(view: View, theme, shown, mounted: list, message: str, on_screen: dict) -> tuple[dict, list]:
         """The active tab's cards and figures, from one cached computation of the view. When the
         charts on screen have the same shape, they stay mounted and only get new figures (Plotly
         redraws them in place); otherwise the tab's charts are built anew. Returns the named
-        outputs and the chart figures (one per chart on screen)."""
+        outputs and the chart figures (one per chart on screen). What ``on_screen`` already shows
+        (the filter's choices, the date bounds) and the styles of an unchanged tab are not resent."""
         theme = "dark" if theme == "dark" else "light"
         out = {"panel": {"display": "block"} if view.tab == "pvm" else {"display": "none"}, "message": message}
         unchanged = [no_update] * len(mounted)
         try:
             computed = compute(view)
             cards, charts = TAB_VIEWS[view.tab](computed, theme)
-            deeper = drilldown(computed) if view.tab == "dora" else None
         except DataError as e:
             return {**out, "content": dbc.Alert(str(e), color="warning"), "line": "", "shape": None, "cards": "",
-                    "drilldown": None}, unchanged
+                    "drilldown": HIDDEN}, unchanged
         except Exception:  # never a crashed page: say so inline and log the cause
             log.exception("could not compute %s", view)
             return {**out, "content": dbc.Alert("These metrics could not be computed; the error is in the server log.",
-                                                color="danger"), "line": "", "shape": None, "cards": "", "drilldown": None}, unchanged
+                                                color="danger"), "line": "", "shape": None, "cards": "", "drilldown": HIDDEN}, unchanged
         unknown = [s for s in view.only if s not in computed.services]
         if unknown:
             out["message"] = (message + f" No service named \u201c{unknown[0][:60]}\u201d in this data.").strip()
-        out.update(window_facts(view, computed))
+        out.update({k: v for k, v in window_facts(view, computed).items() if k not in on_screen or on_screen[k] != v})
         now = shape(view.tab, charts)
-        out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"), drilldown=deeper)
+        out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"),
+                   drilldown=SHOWN if view.tab == "dora" else HIDDEN)
+        if shown and shown[0] == view.tab:
+            del out["panel"], out["drilldown"]             # the same tab: its panels stay as they are
         if now == shown:
             new = figures(charts)
             return out, [new.get(name, no_update) for name in mounted]
         out["content"] = content(view.tab, charts)
         return out, unchanged
+
+    @app.callback(
+        Output("drilldown-deployments-body", "children"), Output("drilldown-incidents-body", "children"),
+        Input("drilldown-accordion", "active_item"), Input("window-line", "children"), State("url", "search"),
+        prevent_initial_call=True,
+    )
+    def drilldown(opened, _line, search):
+        """The drill-down tables of the view, built only for the items that are open. It follows the
+        window line, so it runs after the main callback has computed (and cached) the view."""
+        opened = opened or []
+        if not opened:
+            return no_update, no_update
+        view, _ = from_query(search, defaults, day_choices)
+        try:
+            computed = compute(view)
+        except DataError as e:
+            return str(e), str(e)
+        return (drilldown_deployments(computed) if "deployments" in opened else no_update,
+                drilldown_incidents(computed) if "incidents" in opened else no_update)
 
     @app.callback(Output("upload-panel", "is_open"), Input("upload-toggle", "n_clicks"), State("upload-panel", "is_open"),
                   prevent_initial_call=True)

@@ -127,6 +127,17 @@ def assumptions_panel(defaults: View) -> dbc.Card:
     ], className="g-2 align-items-end")), id="assumptions-panel", className="mb-3", style={"display": "none"})
 
 
+def drilldown_section() -> html.Div:
+    """The deployments and incidents behind the DORA numbers: filled when an item is opened."""
+    return html.Div(dbc.Accordion([
+        dbc.AccordionItem(html.Div(id="drilldown-deployments-body"), title="Deployments behind the numbers",
+                          item_id="deployments"),
+        dbc.AccordionItem(html.Div(id="drilldown-incidents-body"), title="Incidents behind the numbers",
+                          item_id="incidents"),
+    ], id="drilldown-accordion", always_open=True, start_collapsed=True), id="drilldown", className="drilldown mb-4",
+        style={"display": "none"})
+
+
 def tabs() -> dbc.Tabs:
     return dbc.Tabs([
         dbc.Tab(label=TAB_LABELS[t], tab_id=t, label_style={"color": TAB_COLOURS[t], "fontWeight": 600},
@@ -157,6 +168,6 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=()) -> html.Di
             assumptions_panel(defaults),
             html.Div(id="kpi-cards"),
             dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
-            html.Div(id="drilldown"),
+            drilldown_section(),
         ], fluid=True, className="pb-4"),
     ])

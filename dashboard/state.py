@@ -145,8 +145,10 @@ def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> t
             continue
         values = {g.name: getattr(view, g.name) for g in fields(View)}
         values[f.name] = raw if f.name == "only" else raw[-1]
-        if f.name == "dataset" and "days" not in query:
+        if f.name == "dataset" and raw[-1] and "days" not in query:
             values["days"] = ALL_DAYS
+        elif f.name == "dataset" and not raw[-1] and not view.days:
+            values["days"] = View.days        # the synthetic universe has no "all data"; the link's days follow
         candidate, problems = validate(**values, day_choices=day_choices)
         if candidate is None:
             errors.append("The link's " + problems[0][0].lower() + problems[0][1:] + " Showing the default instead.")
@@ -158,6 +160,8 @@ def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> t
 def to_query(view: View, defaults: View) -> str:
     """``?seed=..&days=..&tab=..`` plus every other field that differs from the defaults."""
     params = {"data": view.dataset} if view.dataset else {"seed": view.seed}
+    if not view.dataset and defaults.dataset:
+        params["data"] = ""            # the synthetic universe, when the app opens on a dataset
     params.update(days=view.days, tab=view.tab)
     for f in fields(View):
         value = getattr(view, f.name)

@@ -216,27 +216,26 @@ def _table(table_id: str, frame, times: tuple, numbers: tuple = ()) -> dash_tabl
         style_header={"fontWeight": 600})
 
 
-def drilldown(c: Computed) -> html.Div:
-    """The production deployments and the incidents behind the DORA numbers, newest first."""
-    an = c.current
-    deploys = an.deployments.sort_values("ts", ascending=False, kind="stable")
-    incidents = an.incidents.sort_values("start", ascending=False, kind="stable")
+def drilldown_deployments(c: Computed) -> list:
+    """The production deployments behind the DORA numbers, newest first."""
+    total = c.current.summary["dora"]["deployments"]
+    return [html.Div(_note(total, "production deployments", "Deployments CSV"), className="small mb-2",
+                     id="drilldown-deploys-note"),
+            _table("drilldown-deployments", c.current.deployment_rows(DRILLDOWN_ROWS), ("ts",))]
 
-    def note(frame, what: str, download: str) -> str:
-        if len(frame) <= DRILLDOWN_ROWS:
-            return f"{len(frame)} {what} in the window."
-        return f"The newest {DRILLDOWN_ROWS} of {len(frame):,} {what}; “{download}” above has all of them."
 
-    return html.Div(dbc.Accordion([
-        dbc.AccordionItem([
-            html.Div(note(deploys, "production deployments", "Deployments CSV"), className="small mb-2", id="drilldown-deploys-note"),
-            _table("drilldown-deployments", deploys.head(DRILLDOWN_ROWS), ("ts",)),
-        ], title="Deployments behind the numbers", item_id="deployments"),
-        dbc.AccordionItem([
-            html.Div(note(incidents, "incidents", "Incidents CSV"), className="small mb-2", id="drilldown-incidents-note"),
-            _table("drilldown-incidents", incidents.head(DRILLDOWN_ROWS), ("start", "resolved"), ("recovery_minutes",)),
-        ], title="Incidents behind the numbers", item_id="incidents"),
-    ], always_open=True, start_collapsed=True), className="drilldown mb-4")
+def drilldown_incidents(c: Computed) -> list:
+    """The incidents behind the DORA numbers, newest first."""
+    total = c.current.summary["dora"]["incidents"]
+    return [html.Div(_note(total, "incidents", "Incidents CSV"), className="small mb-2", id="drilldown-incidents-note"),
+            _table("drilldown-incidents", c.current.incident_rows(DRILLDOWN_ROWS), ("start", "resolved"),
+                   ("recovery_minutes",))]
+
+
+def _note(total: int, what: str, download: str) -> str:
+    if total <= DRILLDOWN_ROWS:
+        return f"{total} {what} in the window, newest first."
+    return f"The newest {DRILLDOWN_ROWS} of {total:,} {what} in the window; \u201c{download}\u201d above has all of them."
 
 
 def _num(value, unit: str = "", fmt: str = "{:.1f}") -> str:

@@ -58,7 +58,11 @@ class Analysis:
     @cached_property
     def incidents(self) -> pd.DataFrame:
         """One row per incident started in the window, with its recovery time and attribution."""
-        t, inc = self._rows["tables"], self._rows["incidents"]
+        return self.incident_rows()
+
+    def incident_rows(self, newest: int | None = None) -> pd.DataFrame:
+        """``incidents``, or only the ``newest`` by start time, newest first (ids named for those alone)."""
+        t, inc = self._rows["tables"], _newest(self._rows["incidents"], "start", newest)
         return pd.DataFrame({
             "incident_id": t.incident_id(inc["key"]), "service": t.service_name(inc["service"]),
             "start": _time(inc["start"]), "resolved": _time(inc["resolved"]),
@@ -83,13 +87,28 @@ class Analysis:
     @cached_property
     def deployments(self) -> pd.DataFrame:
         """One row per production deployment in the window, with its failed and rework flags."""
-        t, d = self._rows["tables"], self._rows["deployments"]
+        return self.deployment_rows()
+
+    def deployment_rows(self, newest: int | None = None) -> pd.DataFrame:
+        """``deployments``, or only the ``newest`` by time, newest first (ids named for those alone)."""
+        t = self._rows["tables"]
+        d = self._rows["deployments"].assign(failed=self._rows["failed"], caused=self._rows["caused"],
+                                             rework=self._rows["rework"])
+        d = _newest(d, "ts", newest)
         return pd.DataFrame({
             "deploy_id": t.deploy_id(d["key"]), "service": t.service_name(d["service"]), "ts": _time(d["ts"]),
             "status": np.where(d["success"], "success", "failed"),
             "change_type": np.asarray(CHANGE_TYPES, dtype=object)[d["change_type"].to_numpy()],
-            "failed": self._rows["failed"], "caused_incident": self._rows["caused"], "rework": self._rows["rework"],
+            "failed": d["failed"].to_numpy(), "caused_incident": d["caused"].to_numpy(), "rework": d["rework"].to_numpy(),
         })
+
+
+def _newest(rows: pd.DataFrame, column: str, n: int | None) -> pd.DataFrame:
+    """All rows in their order, or the ``n`` latest by ``column``, latest first."""
+    if n is None:
+        return rows
+    order = np.argsort(-rows[column].to_numpy(), kind="stable")[:n]
+    return rows.iloc[order]
 
 
 def _time(ns: np.ndarray) -> pd.Series:

@@ -24,6 +24,17 @@ def test_health_and_local_bootstrap():
 
 def test_app_arguments_are_checked():
     for args, message in ((["--seed", "x"], "seed must be a whole number"), (["--days", "4000"], "days must be between 1 and 3650"),
-                          (["--port", "70000"], "port must be between")):
+                          (["--port", "70000"], "port must be between"),
+                          (["--dataset", "nothing"], "no dataset named 'nothing'")):
         p = run_cli("app.py", *args, module=None)
         assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_an_app_opening_on_a_dataset_can_still_go_synthetic():
+    from dashboard.state import from_query, to_query
+    defaults = View(dataset="shop", days=0)
+    synthetic = View(seed=7, days=30)
+    query = to_query(synthetic, defaults)
+    assert "data=&" in query or query.endswith("data=")
+    assert from_query(query, defaults) == (synthetic, [])
+    assert from_query("", defaults) == (defaults, [])

@@ -47,7 +47,10 @@ def set_seed(duo, seed, submit="enter"):
 
 
 def choose(duo, dropdown_id, label):
-    duo.find_element(f"#{dropdown_id}").click()
+    dropdown = duo.find_element(f"#{dropdown_id}")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", dropdown)
+    time.sleep(0.3)                                   # let the page settle where the scroll put it
+    dropdown.click()
     deadline = time.time() + 10
     while time.time() < deadline:
         # Dash 4 renders the open dropdown's options in a portal at the end of the page

@@ -74,8 +74,15 @@ def test_filters_and_drilldown_match_the_command_line(dash_duo):
     duo = start(dash_duo, "/?data=hand")
     cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand")))
     whole = cli_summary("--dataset", "hand")["dora"]
-    note = duo.find_element("#drilldown-deploys-note").get_attribute("textContent")
-    assert note == f"{whole['deployments']} production deployments in the window."
+    opener = duo.find_element("#drilldown .accordion-button")           # "Deployments behind the numbers"
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
+    time.sleep(0.3)
+    opener.click()
+    duo.wait_for_element("#drilldown-deploys-note", timeout=10)
+    note = duo.find_element("#drilldown-deploys-note").text
+    assert note == f"{whole['deployments']} production deployments in the window, newest first."
+    rows = duo.find_elements("#drilldown-deployments tbody tr")
+    assert len(rows) == 10                   # the first page of 10
     # the service filter: the DORA cards are api's alone; the URL keeps the choice
     choose(duo, "service-filter", "api")
     cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand", "--only-service", "api")))
