@@ -84,3 +84,12 @@ def test_two_sessions_on_two_workers_see_their_own_numbers(gunicorn):
     finally:
         for d in drivers:
             d.quit()
+
+
+def test_every_worker_sees_a_dataset_imported_while_it_runs(gunicorn):
+    """The store is shared: a dataset imported after the workers started is listed by each of them."""
+    from conftest import FIXTURES, run_cli
+    assert run_cli("import", "--from", "events", FIXTURES / "hand.csv", "--name", "shared").returncode == 0
+    for _ in range(12):                          # requests spread over both workers
+        with urllib.request.urlopen(gunicorn + "/_dash-layout", timeout=30) as response:
+            assert "shared (49 events)" in response.read().decode()
