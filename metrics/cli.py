@@ -224,7 +224,7 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
         store.check_name(args.name)
         reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
                                       deploy_workflow=args.deploy_workflow, production=args.production)
-        frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar)
+        frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar, service=args.service)
     except StrictLoadError as e:
         bar.end()
         print("\n".join(e.report.lines()), file=err)
@@ -233,8 +233,6 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     except (LoadError, store.StoreError) as e:
         bar.end()
         raise UsageError(str(e)) from None
-    if args.service:
-        frame = frame.assign(service=args.service)
     try:
         total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
     except store.StoreError as e:

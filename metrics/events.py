@@ -235,34 +235,37 @@ def read_events_file(text: str, path: Path) -> RawRows:
     return RawRows(raw, numbers, bad, "record" if fmt == "json" else "line")
 
 
-def _load_file(path, strict: bool, reader=read_events_file) -> tuple[pd.DataFrame, LoadReport, list[str]]:
+def _load_file(path, strict: bool, reader=read_events_file, service: str | None = None) -> tuple[pd.DataFrame, LoadReport, list[str]]:
     """``load_file`` (with any ``reader`` of raw rows), plus the label of every accepted row.
 
     A reader marked ``reads_path`` (the git importer) is given the path and no text."""
     path = Path(path)
     text = None if getattr(reader, "reads_path", False) else _read_text(path)
     got = RawRows(*reader(text, path))
+    rows = got.rows.assign(service=service) if service else got.rows
     labels: list[str] = []
-    frame, report = normalize(got.rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad,
+    frame, report = normalize(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad,
                               strict=strict, accepted_rows=labels)
     report.skipped = dict(got.skipped)
     return frame, report, labels
 
 
-def load_events(paths, strict: bool = False, reader=read_events_file, progress=None) -> tuple[pd.DataFrame, LoadReport]:
+def load_events(paths, strict: bool = False, reader=read_events_file, progress=None,
+                service: str | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Read several event files into one validated frame and one report.
 
     Duplicates across files are dropped too; ids are shared across files (an incident may start
     in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
     canonical formats by default; ``metrics.importers`` has readers for other sources).
     ``progress(done, total, name)``, when given, is called before each file and at the end.
+    ``service``, when given, is every event's service (before validation, so it fills missing ones).
     """
     frames, report, sources, rows = [], LoadReport(), [], []
     paths = list(paths)
     for i, path in enumerate(paths):
         if progress:
             progress(i, len(paths), f"reading {Path(path).name}")
-        frame, rep, labels = _load_file(path, strict, reader)
+        frame, rep, labels = _load_file(path, strict, reader, service)
         frames.append(frame)
         report = report.merge(rep)
         sources += [Path(path).name] * len(frame)

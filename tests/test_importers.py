@@ -262,3 +262,15 @@ def test_progress_bar_on_a_terminal(shop_repo, data_dir):
     err = io.StringIO()                                  # not a terminal: no bar
     run_import(["--from", "git", str(shop_repo), "--name", "shop"], out=out, err=err)
     assert "\r" not in err.getvalue()
+
+
+def test_service_option_fills_records_without_one(tmp_path, data_dir):
+    runs = json.loads((GITHUB / "workflow_runs.json").read_text().split("\n}\n{")[0] + "\n}")
+    for run in runs["workflow_runs"]:
+        del run["repository"]                          # an export trimmed by jq: no repository
+    path = tmp_path / "runs.json"
+    path.write_text(json.dumps(runs))
+    frame, report = load_events([path], reader=reader_for("github"))
+    assert report.rejected["reason"].tolist() == ["missing required field service"]
+    frame, report = load_events([path], reader=reader_for("github"), service="shop")
+    assert report.rejected_count == 0 and list(frame["service"]) == ["shop"]
