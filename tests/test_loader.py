@@ -59,10 +59,10 @@ def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path):
 def test_duplicates_naive_timestamps_and_unknown_kinds(tmp_path):
     row = "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n"
     path = write(tmp_path, "e.csv", HEADER + row + row + "2024-01-01 05:00,deploy,api,d2,,,,,,,\n"
-                 + "2024-01-01T06:00:00+02:00,my_kind,api,,,,3,,,,\n")
+                 + "2024-01-01T06:00:00+02:00,my_kind,api,,,,3,,,,\n" + "2024-01-05,deploy,api,d3,,,,,,,\n")
     frame, report = load_file(path)
-    assert report.duplicates == 1 and report.accepted == 3
-    assert report.naive_timestamps == 1
+    assert report.duplicates == 1 and report.accepted == 4
+    assert report.naive_timestamps == 2                         # "2024-01-01 05:00" and the bare date "2024-01-05"
     assert report.unknown_kinds == {"my_kind": 1}
     ts = frame.set_index("deploy_id")["ts"]
     assert str(ts["d2"]) == "2024-01-01 05:00:00+00:00"       # naive read as UTC
