@@ -70,7 +70,7 @@ def load(name: str) -> pd.DataFrame:
     """The events of a stored dataset, as the validated event frame (``events.normalize``'s form)."""
     check_name(name)
     with closing(_connect()) as con:
-        frame = pd.read_sql_query("SELECT * FROM events WHERE dataset = ? ORDER BY ts", con, params=(name,))
+        frame = pd.read_sql_query("SELECT * FROM events WHERE dataset = ? ORDER BY rowid", con, params=(name,))
     if frame.empty and name not in {d.name for d in list_datasets()}:
         raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
     frame = frame.drop(columns="dataset")
