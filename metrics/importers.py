@@ -107,10 +107,11 @@ MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
 SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
 
 
-def _git(repo: Path, *args: str) -> str:
+def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    """The output of ``git -C repo ARGS`` (a LoadError with git's own message when it fails)."""
     try:
         done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, encoding="utf-8",
-                              errors="replace", check=False)
+                              errors="replace", check=False, input=stdin)
     except FileNotFoundError:
         raise LoadError("git is not installed (the git importer runs it to read the repository)") from None
     if done.returncode:
@@ -155,7 +156,7 @@ def git_reader(tag_pattern: str = "*"):
         service = top.name
         tags_out = _git(repo, "for-each-ref", "refs/tags",
                         "--format=%(refname:strip=2)%1f%(objecttype)%1f%(taggerdate:unix)%1f%(*objectname)%1f%(objectname)")
-        tags = []                                            # (deploy time, tag, commit)
+        tags = []                                            # (name, object type, tagger date, commit)
         skipped: dict = {}
         for line in tags_out.splitlines():
             name, kind, tagger_date, target, obj = line.split("\x1f")
@@ -168,7 +169,8 @@ def git_reader(tag_pattern: str = "*"):
         refs = (["HEAD"] if has_head else []) + [commit for *_, commit in tags]
         commits = {}                                         # sha -> (parents, author time, committer time, author, subject)
         if refs:
-            log = _git(repo, "log", "--format=%H%x1f%P%x1f%at%x1f%ct%x1f%an%x1f%s", *refs, "--")
+            # the refs go on stdin: a repository may have more tags than a command line holds
+            log = _git(repo, "log", "--format=%H%x1f%P%x1f%at%x1f%ct%x1f%an%x1f%s", "--stdin", stdin="\n".join(refs) + "\n")
             for line in log.splitlines():
                 sha, parents, at, ct, author, subject = line.split("\x1f", 5)
                 commits[sha] = (parents.split(), int(at), int(ct), author, subject)
