@@ -49,7 +49,7 @@ def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
                           placeholder="e.g. 42"),
                 dbc.Button("Refresh", id="refresh-button", color="primary", n_clicks=0),
             ]),
-        ], md=2, sm=6, id="seed-col"),
+        ], md=3, sm=6, id="seed-col"),
         dbc.Col([
             dbc.Label("Days", html_for="days-dropdown"),
             dcc.Dropdown(id="days-dropdown", options=day_options(day_choices, bool(defaults.dataset)),
@@ -59,13 +59,20 @@ def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
             dbc.Label("Scenario", html_for="scenario-dropdown"),
             dcc.Dropdown(id="scenario-dropdown", options=scenario_options(), value=defaults.scenario, clearable=False,
                          searchable=False),
-        ], md=2, sm=6, id="scenario-col"),
+        ], md=4, sm=6, id="scenario-col"),
         dbc.Col([
             dbc.Label("Dates (first and last day)", html_for="date-range"),
             html.Div(dcc.DatePickerRange(id="date-range", display_format="YYYY-MM-DD", clearable=True,
                                          start_date_placeholder_text="first day", end_date_placeholder_text="last day",
                                          minimum_nights=0)),
-        ], md=3, sm=6, id="date-col", style={"display": "none"}),
+        ], md=4, sm=6, id="date-col", style={"display": "none"}),
+        dbc.Col([
+            dbc.Label("Services", html_for="service-filter"),
+            dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
+                         placeholder="All services"),
+        ], md=5, sm=12),
+        dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
+                width="auto"),
         dbc.Col([
             dbc.Label("Download what is on screen"),
             html.Div(dbc.ButtonGroup([
@@ -75,14 +82,7 @@ def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
                 dbc.Button("Deployments CSV", id="download-deployments", color="secondary", outline=True, size="sm"),
                 dbc.Button("Incidents CSV", id="download-incidents", color="secondary", outline=True, size="sm"),
             ])),
-        ], md=3, sm=6),
-        dbc.Col([
-            dbc.Label("Services", html_for="service-filter"),
-            dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
-                         placeholder="All services"),
-        ], md=6, sm=12),
-        dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
-                width="auto"),
+        ], width="auto"),
         dbc.Col(html.Div(id="input-message", className="text-danger small mt-2", role="alert", **{"aria-live": "polite"}),
                 width=12),
     ], className="g-2 align-items-end")), className="mb-3")

@@ -200,3 +200,10 @@ def test_screenshots_for_the_readme(dash_duo):
         dash_duo.wait_for_element(f"#content-{tab}", timeout=20)
         time.sleep(1.5)
         dash_duo.driver.save_screenshot(str(ROOT / "docs" / f"screenshot-{tab}.png"))
+    from conftest import FIXTURES, run_cli
+    run_cli("import", "--from", "events", FIXTURES / "hand.csv", "--name", "hand")
+    dash_duo.driver.get(dash_duo.server_url + "/?data=hand&days=0")
+    dash_duo.wait_for_contains_text("#window-line", "Dataset hand", timeout=20)
+    dash_duo.find_element("#upload-toggle").click()
+    time.sleep(1.5)
+    dash_duo.driver.save_screenshot(str(ROOT / "docs" / "screenshot-dataset.png"))
