@@ -1,15 +1,16 @@
 """KPI cards and figure builders, without a browser."""
 import json
 
-from plotly.utils import PlotlyJSONEncoder
+import plotly.graph_objects as go
 import pytest
+from plotly.utils import PlotlyJSONEncoder
 
 import numpy as np
 
 from components import figures as fg
 from components.kpi import change, kpi_card, tier_badge
 from dashboard.data import Computed
-from dashboard.views import TAB_VIEWS
+from dashboard.views import TAB_VIEWS, figures
 from helpers import analysis_of, ev
 from metrics import analyze, generate
 
@@ -104,6 +105,18 @@ def test_full_window_draws_every_chart():
     assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
+
+
+def test_every_figure_passes_plotly_validation():
+    """The builders skip Plotly's validation for speed (``_figure``); here every figure of every tab,
+    at scale (the timeline's heatmaps) and small, in both themes, is validated in full."""
+    for services, theme in ((3, "light"), (200, "dark")):
+        u = generate(30, 42, services=services, end="2026-11-22")
+        c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
+        for tab in ("dora", "space", "pvm"):
+            _, charts = TAB_VIEWS[tab](c, theme)
+            for name, figure in figures(charts).items():
+                go.Figure(figure.to_dict())          # raises on any invalid property
 
 
 def test_figures_carry_the_numbers():
