@@ -175,14 +175,14 @@ def register(app, defaults: View, day_choices, upload_limit: int) -> None:
         Output("upload-report", "children"), Output("url", "search", allow_duplicate=True),
         Output("source-dropdown", "options"), Output("upload", "contents"),
         Input("upload-payload", "data"), State("upload-name", "value"), State("upload-source", "value"),
-        State("url", "search"), prevent_initial_call=True,
+        State("upload-service", "value"), State("url", "search"), prevent_initial_call=True,
     )
-    def upload(payload, name, source, search):
+    def upload(payload, name, source, service, search):
         """Import the dropped file into a dataset, show its load report (as text) and open the dataset."""
         if not payload:
             return no_update, no_update, no_update, no_update
         try:
-            done = import_upload(payload.get("contents"), payload.get("filename"), name, source, upload_limit)
+            done = import_upload(payload.get("contents"), payload.get("filename"), name, source, upload_limit, service)
         except UploadError as e:
             return (dbc.Alert(html.Pre(str(e), className="load-report"), color="danger", id="upload-error"),
                     no_update, no_update, None)

@@ -75,8 +75,9 @@ def decode(contents: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
 
 
 def import_upload(contents: str, filename: str | None, name: str | None, source: str,
-                  limit: int = MAX_UPLOAD_BYTES) -> Imported:
-    """Read the uploaded file with the importer of ``source`` and add its events to the dataset."""
+                  limit: int = MAX_UPLOAD_BYTES, service: str | None = None) -> Imported:
+    """Read the uploaded file with the importer of ``source`` and add its events to the dataset;
+    ``service``, when given, is every event's service (``import --service``)."""
     if source == "git":
         raise UploadError("A git repository cannot be uploaded: python -m metrics import --from git PATH --name NAME.")
     dataset = dataset_name(name, filename)
@@ -92,7 +93,7 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
         path = Path(directory) / safe_filename(filename)
         path.write_bytes(raw)
         try:
-            frame, report = load_events([path], reader=reader)
+            frame, report = load_events([path], reader=reader, service=(service or "").strip() or None)
         except LoadError as e:
             raise UploadError(str(e)) from None
     if not len(frame):

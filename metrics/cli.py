@@ -189,6 +189,8 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--deploy-workflow", default=importers.DEFAULT_DEPLOY_PATTERN,
                    help="github / cdevents: the workflows or pipelines whose runs are deployments "
                         "(a glob on the name or file, default %(default)s)")
+    p.add_argument("--urgency", choices=("high", "low"),
+                   help="pagerduty: only incidents of this urgency (default: every incident)")
     p.add_argument("--production", default="production",
                    help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
     return p
@@ -223,7 +225,8 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     try:
         store.check_name(args.name)
         reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
-                                      deploy_workflow=args.deploy_workflow, production=args.production)
+                                      deploy_workflow=args.deploy_workflow, production=args.production,
+                                      urgency=args.urgency)
         frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar, service=args.service)
     except StrictLoadError as e:
         bar.end()

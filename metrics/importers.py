@@ -78,15 +78,27 @@ def _is_production(environment: str, production: str) -> str:
 # PagerDuty
 
 
-def read_pagerduty(text: str, path: Path) -> RawRows:
-    """PagerDuty incidents API JSON (``GET /incidents`` pages): each incident starts at
+def pagerduty_reader(urgency: str | None = None):
+    """A reader of PagerDuty incidents API JSON (``GET /incidents`` pages): each incident starts at
     ``created_at`` and, when its status is resolved, is resolved at ``resolved_at`` (or
-    ``last_status_change_at``). Service: the incident's service summary (or id). Numbered by incident."""
+    ``last_status_change_at``). Service: the incident's service summary (or id). With ``urgency``
+    ("high" or "low"), incidents of the other urgency are skipped (many teams count only high-urgency
+    pages as incidents). Numbered by incident."""
+    def read(text: str, path: Path) -> RawRows:
+        return read_pagerduty(text, path, urgency)
+    return read
+
+
+def read_pagerduty(text: str, path: Path, urgency: str | None = None) -> RawRows:
+    """PagerDuty incidents, every urgency unless ``urgency`` is given (see ``pagerduty_reader``)."""
     incidents = _items(json_documents(text, path.name), "incidents", path.name, "PagerDuty")
-    rows, numbers, bad = [], [], []
+    rows, numbers, bad, skipped = [], [], [], {}
     for number, inc in enumerate(incidents, start=1):
         if not isinstance(inc, dict):
             bad.append((number, f"not a JSON object ({type(inc).__name__})"))
+            continue
+        if urgency and inc.get("urgency") != urgency:
+            _skip(skipped, f"incidents not of --urgency {urgency} ({inc.get('urgency') or 'none'})")
             continue
         service = _dict(inc.get("service"))
         base = {"service": service.get("summary") or service.get("id") or "",
@@ -97,7 +109,7 @@ def read_pagerduty(text: str, path: Path) -> RawRows:
             rows.append({**base, "ts": inc.get("resolved_at") or inc.get("last_status_change_at") or "",
                          "kind": s.INCIDENT_RESOLVED})
             numbers.append(number)
-    return _rows(rows, numbers, bad, "incident")
+    return _rows(rows, numbers, bad, "incident", skipped)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,12 +473,12 @@ SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "cdevents")
 
 
 def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
-               production: str = s.PRODUCTION):
+               production: str = s.PRODUCTION, urgency: str | None = None):
     """The reader of a source named in ``SOURCES``, with its options."""
     from .events import read_events_file
     return {"events": lambda: read_events_file,
             "git": lambda: git_reader(tag_pattern),
             "github": lambda: github_reader(deploy_workflow, production),
             "gitlab": lambda: gitlab_reader(production),
-            "pagerduty": lambda: read_pagerduty,
+            "pagerduty": lambda: pagerduty_reader(urgency),
             "cdevents": lambda: cdevents_reader(deploy_workflow, production)}[source]()

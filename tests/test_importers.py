@@ -274,3 +274,14 @@ def test_service_option_fills_records_without_one(tmp_path, data_dir):
     assert report.rejected["reason"].tolist() == ["missing required field service"]
     frame, report = load_events([path], reader=reader_for("github"), service="shop")
     assert report.rejected_count == 0 and list(frame["service"]) == ["shop"]
+
+
+def test_pagerduty_urgency_filter(data_dir):
+    frame, report = load_events([PAGERDUTY], reader=reader_for("pagerduty", urgency="high"))
+    # PT4KHLL is low urgency; PT4KHLO has none: both skipped and counted
+    assert sorted(set(frame["incident_id"])) == ["PT4KHLK", "PT4KHLM", "PT4KHLN"]
+    assert report.skipped == {"incidents not of --urgency high (low)": 1, "incidents not of --urgency high (none)": 1}
+    run_cli("import", "--from", "pagerduty", PAGERDUTY, "--name", "pd", "--urgency", "high")
+    d = json.loads(run_cli("--dataset", "pd", "--json").stdout)["dora"]
+    # only PT4KHLK is resolved: 21:30:42 -> 21:38:23 = 461 s
+    assert (d["incidents"], d["mttr_minutes_mean"]) == (3, pytest.approx(461 / 60, abs=1e-4))

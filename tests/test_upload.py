@@ -22,6 +22,9 @@ def test_an_upload_is_stored_with_its_report():
     pd_done = import_upload(data_url((FIXTURES / "pagerduty_incidents.json").read_bytes(), "application/json"),
                             "incidents.json", "pd", "pagerduty")
     assert pd_done.total == 6 and store.version("pd")[1] == 6
+    lined_up = import_upload(data_url((FIXTURES / "pagerduty_incidents.json").read_bytes(), "application/json"),
+                             "incidents.json", "shop", "pagerduty", service=" shop ")
+    assert set(store.load("shop")["service"]) == {"shop"} and lined_up.total == 6
 
 
 def test_names_come_from_the_file_when_not_typed():
