@@ -285,3 +285,14 @@ def test_pagerduty_urgency_filter(data_dir):
     d = json.loads(run_cli("--dataset", "pd", "--json").stdout)["dora"]
     # only PT4KHLK is resolved: 21:30:42 -> 21:38:23 = 461 s
     assert (d["incidents"], d["mttr_minutes_mean"]) == (3, pytest.approx(461 / 60, abs=1e-4))
+
+
+def test_cdevents_service_upgraded_is_a_deploy(tmp_path):
+    event = {"context": {"version": "0.5.0", "id": "u1", "source": "/argocd", "type": "dev.cdevents.service.upgraded.0.2.0",
+                         "timestamp": "2024-07-03T10:00:00Z"},
+             "subject": {"id": "shop", "source": "/clusterA", "type": "service",
+                         "content": {"environment": {"id": "prod"}, "artifactId": "pkg:oci/shop@sha256%3Aabc"}}}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(event))                          # a single bare event
+    frame, _ = load_events([path], reader=reader_for("cdevents", production="prod"))
+    assert list(zip(frame["kind"], frame["deploy_id"], frame["environment"])) == [("deploy", "u1", "production")]
