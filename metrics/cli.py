@@ -265,7 +265,8 @@ def run_datasets(argv, out=sys.stdout) -> int:
     if not found:
         print(f"No datasets in {store.data_dir()} (add one: python -m metrics import --from events FILE --name NAME)", file=out)
     for d in found:
-        print(f"{d.name}\t{d.events} events\t{d.first:%Y-%m-%d %H:%M} to {d.last:%Y-%m-%d %H:%M} UTC", file=out)
+        span = f"{d.first:%Y-%m-%d %H:%M} to {d.last:%Y-%m-%d %H:%M} UTC" if d.events else "no events"
+        print(f"{d.name}\t{d.events} events\t{span}", file=out)
     return 0
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
@@ -96,3 +97,26 @@ def test_killing_an_import_midway_leaves_the_previous_state(data_dir, tmp_path):
         proc.wait()
         # the whole previous dataset or the whole new one, never a part
         assert stored() in ("49 events", complete), (share, stored())
+
+
+def test_datasets_stored_a_row_per_event_move_to_columns(data_dir):
+    """A data directory written before the columnar store is read, moved once, and gives the same numbers."""
+    import sqlite3
+    from metrics import load_events
+    from metrics.store import TEXT_COLUMNS, list_datasets, load
+    frame, _ = load_events([HAND])
+    data_dir.mkdir(parents=True)
+    con = sqlite3.connect(data_dir / "datasets.sqlite")
+    con.execute("CREATE TABLE events (dataset TEXT NOT NULL, ts INTEGER NOT NULL, metric_value REAL, "
+                + ", ".join(f"{c} TEXT NOT NULL" for c in TEXT_COLUMNS) + ")")
+    rows = [("old", int(r.ts.value), None if r.metric_value != r.metric_value else r.metric_value,
+             *[getattr(r, c) for c in TEXT_COLUMNS]) for r in frame.itertuples()]
+    con.executemany(f"INSERT INTO events VALUES ({', '.join('?' * (3 + len(TEXT_COLUMNS)))})", rows)
+    con.commit()
+    con.close()
+    assert [(d.name, d.events) for d in list_datasets()] == [("old", 49)]
+    pd.testing.assert_frame_equal(load("old"), frame, check_dtype=False)
+    tables = sqlite3.connect(data_dir / "datasets.sqlite").execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert "events" not in {t for (t,) in tables}
+    from_store = json.loads(run_cli("--dataset", "old", "--json").stdout)
+    assert from_store == json.loads(run_cli("--events", HAND, "--json").stdout)
