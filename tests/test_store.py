@@ -120,3 +120,22 @@ def test_datasets_stored_a_row_per_event_move_to_columns(data_dir):
     assert "events" not in {t for (t,) in tables}
     from_store = json.loads(run_cli("--dataset", "old", "--json").stdout)
     assert from_store == json.loads(run_cli("--events", HAND, "--json").stdout)
+
+
+def test_a_process_killed_inside_the_write_leaves_the_previous_state(data_dir):
+    """Deterministic: the writer kills itself after half of the new dataset's columns are written,
+    inside the transaction; the whole previous dataset is still there."""
+    run_cli("import", "--from", "events", HAND, "--name", "keep")
+    script = (
+        "import os, signal\n"
+        "from metrics import generate_events, normalize, store\n"
+        "frame, _ = normalize(generate_events(30, 7, end='2026-11-22').astype(str))\n"
+        "def progress(done, total, what):\n"
+        "    if done == total // 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "store.save('keep', frame, replace=True, progress=progress)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.returncode == -signal.SIGKILL
+    assert "keep\t49 events" in run_cli("datasets").stdout
+    assert json.loads(run_cli("--dataset", "keep", "--json").stdout) == json.loads(run_cli("--events", HAND, "--json").stdout)
