@@ -1,8 +1,6 @@
 """The service filter: service-level events narrowed, team-level events kept (hand-computed on hand.csv)."""
 import json
 
-import pytest
-
 from conftest import FIXTURES, run_cli
 from dashboard.data import compute
 from dashboard.state import View
