@@ -84,6 +84,8 @@ def register(app, defaults: View, day_choices, upload_limit: int) -> None:
             # another data source: its own window, no filters (a dataset opens on all its data)
             days = ALL_DAYS if source else (current.days or defaults.days or View.days)
             only, start, end = (), "", ""
+        if trigger == "days-dropdown":
+            start, end = "", ""                           # days picks the window: a date range would override it
         view, errors = validate(seed, days, scenario, tab, current.services, current.team_size, rate, value, devs,
                                 dataset=source, only=only, start=start, end=end, day_choices=day_choices)
         if view is None:
@@ -92,6 +94,8 @@ def register(app, defaults: View, day_choices, upload_limit: int) -> None:
         query = to_query(view, defaults)
         # the controls already show what was chosen; only a new data source resets some of them
         controls = controls_of(view, day_choices) if trigger == "source-dropdown" else {}
+        if trigger == "days-dropdown" and current.start + current.end:
+            controls.update(start=None, end=None)
         on_screen = {"only_options": only_options, "min_date": min_date, "max_date": max_date}
         rendered, charts = render(view, theme, shown, mounted, "", on_screen)
         return _outputs({**controls, **rendered, "search": query if query != (search or "") else no_update}, charts)

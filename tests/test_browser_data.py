@@ -102,6 +102,10 @@ def test_filters_and_drilldown_match_the_command_line(dash_duo):
     duo.wait_for_contains_text("#window-line", "window 2024-01-02 to 2024-01-03 (2 days, UTC)", timeout=15)
     assert "to=2024-01-03" in duo.driver.current_url
     last.send_keys(Keys.ESCAPE)                         # close the calendar
+    # choosing days again drops the date range: the last 7 days of the data
+    choose(duo, "days-dropdown", "7 days")
+    duo.wait_for_contains_text("#window-line", "window 2024-01-01 to 2024-01-07 (7 days, UTC)", timeout=15)
+    assert "from=" not in duo.driver.current_url and duo.find_element("#date-range").get_attribute("value") == ""
     # back to the synthetic universe: the seed control returns, the filters go
     choose(duo, "source-dropdown", "Synthetic universe")
     duo.wait_for_contains_text("#window-line", "seed 42", timeout=15)
