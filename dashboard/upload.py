@@ -36,11 +36,7 @@ class Imported:
 
     def lines(self) -> list[str]:
         """The load report and what the store did, as text lines."""
-        out = self.report.lines()
-        out += [f"  not stored ({row.row}): {row.reason}" for row in self.merge.rejected.itertuples()]
-        out.append(f"Dataset {self.dataset}: {self.total} events ({self.added:+d}; {self.merge.duplicates} already "
-                   f"stored, {self.merge.rejected_count} in conflict with stored events)")
-        return out
+        return self.report.lines() + store.save_lines(self.dataset, self.total, self.added, self.merge)
 
 
 def dataset_name(name: str | None, filename: str | None) -> str:

@@ -223,30 +223,25 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     args = import_parser().parse_args(argv)
     bar = ProgressBar(err)
     try:
-        store.check_name(args.name)
-        reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
-                                      deploy_workflow=args.deploy_workflow, production=args.production,
-                                      urgency=args.urgency)
-        frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar, service=args.service)
+        try:
+            store.check_name(args.name)
+            reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
+                                          deploy_workflow=args.deploy_workflow, production=args.production,
+                                          urgency=args.urgency)
+            frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,
+                                        service=args.service)
+            total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
+        finally:
+            bar.end()
     except StrictLoadError as e:
-        bar.end()
         print("\n".join(e.report.lines()), file=err)
         print(f"error: stopped at the first bad row (--strict), nothing stored: {e}", file=err)
         return 2
     except (LoadError, store.StoreError) as e:
-        bar.end()
         raise UsageError(str(e)) from None
-    try:
-        total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
-    except store.StoreError as e:
-        bar.end()
-        raise UsageError(str(e)) from None
-    bar.end()
-    print("\n".join(report.lines()), file=err)
-    for row in merge.rejected.itertuples():
-        print(f"  not stored ({row.row}): {row.reason}", file=err)
-    print(f"Dataset {args.name}: {total} events ({added:+d}; {merge.duplicates} already stored, "
-          f"{merge.rejected_count} in conflict with stored events)", file=out)
+    *notes, summary = store.save_lines(args.name, total, added, merge)
+    print("\n".join(report.lines() + notes), file=err)
+    print(summary, file=out)
     return 0
 
 

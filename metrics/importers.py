@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .events import LoadError, RawRows
+from .events import LoadError, RawRows, read_events_file
 
 DEFAULT_DEPLOY_PATTERN = "*deploy*"
 
@@ -66,6 +66,17 @@ def _skip(skipped: dict, reason: str) -> None:
 
 def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def _matches(pattern: str, *names: str) -> bool:
+    """Whether any of ``names`` matches the glob ``pattern``, ignoring case."""
+    return any(fnmatch.fnmatchcase(str(n).lower(), pattern.lower()) for n in names)
+
+
+def _outcome(value: str) -> str | None:
+    """A CI or deployment outcome as a deploy status: ``success``, ``failed`` (failure, error,
+    timed_out), or None when it is not a final outcome (cancelled, skipped, in_progress ...)."""
+    return "success" if value == "success" else "failed" if value in ("failure", "error", "timed_out") else None
 
 
 def _is_production(environment: str, production: str) -> str:
@@ -119,17 +130,18 @@ MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
 SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
 
 
-def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
-    """The output of ``git -C repo ARGS`` (a LoadError with git's own message when it fails)."""
+def _git(repo: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:
+    """The output of ``git -C repo ARGS``: a LoadError with git's own message when it fails, or
+    "" when ``check`` is off."""
     try:
         done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, encoding="utf-8",
                               errors="replace", check=False, input=stdin)
     except FileNotFoundError:
         raise LoadError("git is not installed (the git importer runs it to read the repository)") from None
-    if done.returncode:
+    if done.returncode and check:
         message = (done.stderr.strip().splitlines() or ["git failed"])[-1]
         raise LoadError(f"{repo}: {message}")
-    return done.stdout
+    return done.stdout if not done.returncode else ""
 
 
 def _iso(unix_seconds) -> str:
@@ -149,6 +161,42 @@ def _claim(start: str, parents: dict, owner: dict, label: str) -> list[str]:
     return claimed
 
 
+def _git_tags(repo: Path, tag_pattern: str, skipped: dict) -> list[tuple]:
+    """(name, object type, tagger date, commit) of every tag matching ``tag_pattern``."""
+    out = _git(repo, "for-each-ref", "refs/tags",
+               "--format=%(refname:strip=2)%1f%(objecttype)%1f%(taggerdate:unix)%1f%(*objectname)%1f%(objectname)")
+    tags = []
+    for line in out.splitlines():
+        name, kind, tagger_date, target, obj = line.split("\x1f")
+        if not fnmatch.fnmatchcase(name, tag_pattern):
+            _skip(skipped, f"tags not matching --tag-pattern {tag_pattern!r}")
+            continue
+        tags.append((name, kind, tagger_date, target if kind == "tag" else obj))
+    return tags
+
+
+def _git_commits(repo: Path, refs: list[str]) -> dict:
+    """sha -> (parents, author time, committer time, author, subject) of every commit reachable from ``refs``."""
+    if not refs:
+        return {}
+    # the refs go on stdin: a repository may have more tags than a command line holds
+    log = _git(repo, "log", "--format=%H%x1f%P%x1f%at%x1f%ct%x1f%an%x1f%s", "--stdin", stdin="\n".join(refs) + "\n")
+    commits = {}
+    for line in log.splitlines():
+        sha, parents, at, ct, author, subject = line.split("\x1f", 5)
+        commits[sha] = (parents.split(), int(at), int(ct), author, subject)
+    return commits
+
+
+def _first_parent_history(head: str, commits: dict) -> list[str]:
+    """HEAD's first-parent chain, oldest first."""
+    chain = []
+    while head in commits:
+        chain.append(head)
+        head = commits[head][0][0] if commits[head][0] else None
+    return chain[::-1]
+
+
 def git_reader(tag_pattern: str = "*"):
     """A reader of a local git repository (the path is the repository's directory).
 
@@ -164,54 +212,27 @@ def git_reader(tag_pattern: str = "*"):
         repo = Path(path)
         if not repo.is_dir():
             raise LoadError(f"{repo}: not a directory (the git importer reads a repository's directory)")
-        top = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
-        service = top.name
-        tags_out = _git(repo, "for-each-ref", "refs/tags",
-                        "--format=%(refname:strip=2)%1f%(objecttype)%1f%(taggerdate:unix)%1f%(*objectname)%1f%(objectname)")
-        tags = []                                            # (name, object type, tagger date, commit)
+        service = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).name
         skipped: dict = {}
-        for line in tags_out.splitlines():
-            name, kind, tagger_date, target, obj = line.split("\x1f")
-            if not fnmatch.fnmatchcase(name, tag_pattern):
-                _skip(skipped, f"tags not matching --tag-pattern {tag_pattern!r}")
-                continue
-            tags.append((name, kind, tagger_date, target if kind == "tag" else obj))
-        has_head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", "HEAD"],
-                                  capture_output=True).returncode == 0
-        refs = (["HEAD"] if has_head else []) + [commit for *_, commit in tags]
-        commits = {}                                         # sha -> (parents, author time, committer time, author, subject)
-        if refs:
-            # the refs go on stdin: a repository may have more tags than a command line holds
-            log = _git(repo, "log", "--format=%H%x1f%P%x1f%at%x1f%ct%x1f%an%x1f%s", "--stdin", stdin="\n".join(refs) + "\n")
-            for line in log.splitlines():
-                sha, parents, at, ct, author, subject = line.split("\x1f", 5)
-                commits[sha] = (parents.split(), int(at), int(ct), author, subject)
+        tags = _git_tags(repo, tag_pattern, skipped)
+        head = _git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()   # "" in a repository with no commits
+        commits = _git_commits(repo, ([head] if head else []) + [commit for *_, commit in tags])
         parents = {sha: c[0] for sha, c in commits.items()}
-        deploys = []
+
+        deploys = []                                         # (deploy time, tag, commit), earliest first
         for name, kind, tagger_date, commit in tags:
             if commit not in commits:
                 _skip(skipped, "tags that do not point at a commit")
                 continue
-            when = int(tagger_date) if kind == "tag" and tagger_date else commits[commit][2]
-            deploys.append((when, name, commit))
+            deploys.append((int(tagger_date) if kind == "tag" and tagger_date else commits[commit][2], name, commit))
         deploys.sort()
-        deployed_by: dict = {}
-        for when, name, commit in deploys:
+        deployed_by: dict = {}                               # commit -> the first tag that contains it
+        for _, name, commit in deploys:
             _claim(commit, parents, deployed_by, name)
+        rows = [{"ts": _iso(when), "kind": s.DEPLOY, "service": service, "deploy_id": name} for when, name, _ in deploys]
 
-        mainline, sha = [], None
-        if has_head:
-            sha = _git(repo, "rev-parse", "HEAD").strip()
-        while sha in commits:
-            mainline.append(sha)
-            sha = commits[sha][0][0] if commits[sha][0] else None
-        mainline.reverse()                                   # oldest first
-        pr_of: dict = {c: "mainline" for c in mainline}
-        rows, numbers, number = [], [], 0
-        for when, name, commit in deploys:
-            number += 1
-            rows.append({"ts": _iso(when), "kind": s.DEPLOY, "service": service, "deploy_id": name})
-            numbers.append(number)
+        mainline = _first_parent_history(head, commits)
+        pr_of: dict = {c: "mainline" for c in mainline}      # commit -> the merge that brought it in
         for sha in mainline:
             commit_parents, author_time, commit_time, author, subject = commits[sha]
             merge, squash = MERGE_SUBJECT.match(subject), SQUASH_SUBJECT.search(subject)
@@ -226,9 +247,7 @@ def git_reader(tag_pattern: str = "*"):
             base = {"service": service, "pr_id": f"#{pr}"}
             rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
             rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED, "deploy_id": deployed_by.get(sha, "")})
-            numbers += [number + 1, number + 2]
-            number += 2
-        return _rows(rows, numbers, [], "event", skipped)
+        return _rows(rows, range(1, len(rows) + 1), [], "event", skipped)
 
     read_git.reads_path = True
     return read_git
@@ -236,9 +255,6 @@ def git_reader(tag_pattern: str = "*"):
 
 # ---------------------------------------------------------------------------------------------
 # GitHub REST API exports (gh api --paginate ...)
-
-GITHUB_FAILED = {"failure": s.STATUSES[1], "error": s.STATUSES[1], "timed_out": s.STATUSES[1]}
-
 
 def _repo_of_url(url) -> str:
     """The repository name in a GitHub / GitLab API or web URL (``.../repos/OWNER/NAME/...``)."""
@@ -288,7 +304,7 @@ def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str
                     pr_id=f"#{pr.group(1)}" if pr else "", author=_dict(r.get("user")).get("login", ""))
             elif "deployment_url" in r and "state" in r:                   # a deployment status
                 state = str(r.get("state"))
-                if state != "success" and state not in GITHUB_FAILED:
+                if _outcome(state) is None:
                     _skip(skipped, f"deployment statuses that are not final ({state})")
                     continue
                 deployment = str(r["deployment_url"]).rstrip("/").rsplit("/", 1)[-1]
@@ -303,24 +319,21 @@ def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str
                 _skip(skipped, "deployment objects (their outcome is in their statuses: "
                                "gh api repos/OWNER/REPO/deployments/ID/statuses)")
             elif "workflow_id" in r and "conclusion" in r:                 # an Actions workflow run
-                workflow = str(r.get("name") or "")
                 workflow_file = str(r.get("path") or "").split("@")[0].rsplit("/", 1)[-1]
-                pattern = deploy_workflow.lower()
-                if not (fnmatch.fnmatchcase(workflow.lower(), pattern) or fnmatch.fnmatchcase(workflow_file.lower(), pattern)):
+                if not _matches(deploy_workflow, r.get("name") or "", workflow_file):
                     _skip(skipped, f"workflow runs not matching --deploy-workflow {deploy_workflow!r}")
                     continue
                 conclusion = str(r.get("conclusion") or r.get("status") or "")
-                if conclusion != "success" and conclusion not in GITHUB_FAILED:
+                if _outcome(conclusion) is None:
                     _skip(skipped, f"deployment workflow runs with no outcome ({conclusion})")
                     continue
                 add(number, ts=r.get("updated_at") or "", kind=s.DEPLOY, deploy_id=f"run-{r.get('id')}",
-                    service=_dict(r.get("repository")).get("name", ""),
-                    status=GITHUB_FAILED.get(conclusion, "success"))
+                    service=_dict(r.get("repository")).get("name", ""), status=_outcome(conclusion))
             else:
                 bad.append((number, "not a GitHub pull request, review, deployment status or workflow run"))
         for deployment, (when, state, environment, repo, number) in final_status.items():
             add(number, ts=when, kind=s.DEPLOY, service=repo, deploy_id=deployment,
-                status=GITHUB_FAILED.get(state, "success"), environment=_is_production(environment, production))
+                status=_outcome(state), environment=_is_production(environment, production))
         return _rows(rows, numbers, bad, "record", skipped)
 
     return read_github
@@ -454,12 +467,12 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
                            change_type="rollback" if match.group(2) == "rolledback" else "")
             elif match.group(1) == "pipelinerun":
                 name = str(content.get("pipelineName") or "")
-                if not fnmatch.fnmatchcase(name.lower(), deploy_pipeline.lower()):
+                if not _matches(deploy_pipeline, name):
                     _skip(skipped, f"pipeline runs not matching --deploy-workflow {deploy_pipeline!r}")
                     continue
                 outcome = str(content.get("outcome") or "")
-                row.update(service=name, deploy_id=subject_id,
-                           status="failed" if outcome in ("failure", "error") else "success" if outcome == "success" else outcome)
+                # an outcome that is not final stays as it is, and validation rejects it with its value
+                row.update(service=name, deploy_id=subject_id, status=_outcome(outcome) or outcome)
             else:
                 row.update(service=_last_segment(_dict(content.get("service"))), incident_id=subject_id)
             rows.append(row)
@@ -475,7 +488,6 @@ SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "cdevents")
 def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
                production: str = s.PRODUCTION, urgency: str | None = None):
     """The reader of a source named in ``SOURCES``, with its options."""
-    from .events import read_events_file
     return {"events": lambda: read_events_file,
             "git": lambda: git_reader(tag_pattern),
             "github": lambda: github_reader(deploy_workflow, production),

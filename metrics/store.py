@@ -44,6 +44,9 @@ class DatasetInfo:
     last: pd.Timestamp | None
 
 
+_READY: set = set()                     # database files whose tables this process has set up
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("METRICS_DATA_DIR", "data"))
 
@@ -54,7 +57,11 @@ def _connect() -> sqlite3.Connection:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise StoreError(f"cannot create the data directory {directory} ({e.strerror})") from None
-    con = sqlite3.connect(directory / "datasets.sqlite", timeout=30)
+    path = directory / "datasets.sqlite"
+    ready = path.exists() and path.resolve() in _READY
+    con = sqlite3.connect(path, timeout=30)
+    if ready:
+        return con
     con.execute("PRAGMA journal_mode=WAL")
     with con:
         con.execute("CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, "
@@ -63,6 +70,7 @@ def _connect() -> sqlite3.Connection:
                     "data BLOB NOT NULL, PRIMARY KEY (dataset, name, part))")
         con.execute("CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)")
         _migrate_rows(con)
+    _READY.add(path.resolve())
     return con
 
 
@@ -181,6 +189,13 @@ def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -
         with con:          # one transaction: replaced whole or not at all
             _write(con, name, combined, progress)
     return len(combined), len(combined) - len(old), report
+
+
+def save_lines(name: str, total: int, added: int, merge: LoadReport) -> list[str]:
+    """What ``save`` did, as text lines: events not stored (conflicts), then the dataset's count."""
+    lines = [f"  not stored ({row.row}): {row.reason}" for row in merge.rejected.itertuples()]
+    return lines + [f"Dataset {name}: {total} events ({added:+d}; {merge.duplicates} already stored, "
+                    f"{merge.rejected_count} in conflict with stored events)"]
 
 
 def _load_or_empty(name: str) -> pd.DataFrame:
