@@ -16,7 +16,7 @@ import pandas as pd
 
 from metrics import Analysis, Assumptions, analyze, generate, store
 from metrics.schema import NS_PER_DAY
-from metrics.selection import only_services, services_of, tables_of_services
+from metrics.selection import services_of, tables_of_services
 from metrics.tables import EventTables, tables_from_frame
 from metrics.window import over_data, to_ns, today_ns
 
@@ -101,8 +101,9 @@ def _dataset_frame(name: str, version) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _dataset_tables(name: str, version, only) -> EventTables:
-    frame = _dataset_frame(name, version)
-    return tables_from_frame(only_services(frame, only) if only else frame)
+    if only:
+        return tables_of_services(_dataset_tables(name, version, ()), only)
+    return tables_from_frame(_dataset_frame(name, version))
 
 
 @lru_cache(maxsize=8)

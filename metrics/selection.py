@@ -3,22 +3,26 @@
 Deployments, incidents, PRs and reviews belong to a service. Team-level events (satisfaction
 surveys, platform hours, incident response, toil, onboarding) describe the whole team, not a
 service, so a service filter keeps them: the SPACE satisfaction and PVM numbers stay team-wide.
+Every per-kind table carries its service code, so narrowing is one boolean mask per table.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .tables import EventTables, frame_from_tables, tables_from_frame
+from .tables import EventTables
 
 SERVICE_KINDS = (s.DEPLOY,) + s.INCIDENT_KINDS + s.PR_KINDS
+SERVICE_TABLES = ("deploys", "incidents", "prs", "reviews", "merges")
 
 
 def services_of(tables: EventTables) -> list[str]:
     """The services that have deployments, incidents, PRs or reviews, sorted."""
-    codes = [tables.deploys["service"], tables.incidents["service"], tables.prs["service"], tables.reviews["service"]]
-    used = np.unique(np.concatenate([c.to_numpy() for c in codes])) if any(len(c) for c in codes) else []
+    codes = [getattr(tables, attr)["service"].to_numpy() for attr in ("deploys", "incidents", "prs", "reviews")]
+    used = np.unique(np.concatenate(codes)) if any(len(c) for c in codes) else []
     return sorted(str(tables.services[c]) for c in used)
 
 
@@ -30,7 +34,20 @@ def only_services(frame: pd.DataFrame, services) -> pd.DataFrame:
 
 
 def tables_of_services(tables: EventTables, services) -> EventTables:
-    """``tables`` narrowed to ``services`` (see ``only_services``); the same tables when none are given."""
+    """``tables`` narrowed to ``services`` (the same rule as ``only_services``): each service
+    table masked by its service code, team-level tables kept whole; the same tables when no
+    services are given."""
     if not services:
         return tables
-    return tables_from_frame(only_services(frame_from_tables(tables), services))
+    wanted = np.flatnonzero(np.isin(tables.services, list(services)))
+    parts = {}
+    for attr in SERVICE_TABLES:
+        table = getattr(tables, attr)
+        keep = np.isin(table["service"].to_numpy(), wanted)
+        parts[attr] = table if keep.all() else table[keep]
+    other = tables.other
+    if other is not None and len(other):
+        other = other[other["service"].isin(list(services)).to_numpy()].reset_index(drop=True)
+    return replace(tables, other=other if other is None or len(other) else None, **parts)
+
+

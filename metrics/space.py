@@ -14,7 +14,7 @@ def activity(tables: EventTables, window: Window) -> dict:
     """Daily PRs created, reviews (``pr_reviewed`` events) and merges; headlines per day of the window."""
     created = daily_counts(tables.prs["created"].to_numpy(), window).astype(int)
     reviews = daily_counts(tables.reviews["ts"].to_numpy(), window).astype(int)
-    merges = daily_counts(tables.merges, window).astype(int)
+    merges = daily_counts(tables.merges["ts"].to_numpy(), window).astype(int)
     return {"daily_prs_created": created, "daily_reviews": reviews, "daily_merges": merges,
             "prs_created": int(created.sum()), "reviews": int(reviews.sum()), "merges": int(merges.sum()),
             "prs_per_day": created.sum() / window.days, "reviews_per_day": reviews.sum() / window.days}

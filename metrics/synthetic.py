@@ -219,7 +219,9 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
                                 "resolved": np.where(i_resolved < end, i_resolved, NA)[keep],
                                 "deploy_key": np.full(keep.sum(), NA, dtype=np.int64)})
     done = i_resolved < end
-    t.response = pd.DataFrame({"ts": i_resolved[done], "minutes": np.round(minutes * responders, 1)[done]})
+    team, platform = services + 1, services           # service_names ends with "platform", "team"
+    t.response = pd.DataFrame({"ts": i_resolved[done], "service": np.full(done.sum(), team, dtype=np.int32),
+                               "minutes": np.round(minutes * responders, 1)[done]})
     keep = created < end
     t.prs = pd.DataFrame({"key": pr_key[keep], "service": pr_service[keep], "created": created[keep],
                           "first_review": np.where(first_review < end, first_review, NA)[keep],
@@ -230,13 +232,14 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
     r_ts = np.concatenate([first_review[reviewed], first_review[second] + _hours(delays[second, 2])])
     keep = r_ts < end
     t.reviews = pd.DataFrame({"key": r_key[keep], "service": r_service[keep], "ts": r_ts[keep]})
-    all_merged = t.prs["merged"].to_numpy()
-    t.merges = all_merged[all_merged != NA]
+    was_merged = t.prs["merged"].to_numpy() != NA
+    t.merges = pd.DataFrame({"key": t.prs["key"].to_numpy()[was_merged], "service": t.prs["service"].to_numpy()[was_merged],
+                             "ts": t.prs["merged"].to_numpy()[was_merged]})
 
     recent = soon_after(s_ts, t.incidents["start"].to_numpy(), 7 * NS_PER_DAY)
     score = np.clip(np.round(p.satisfaction - p.incident_dip * recent + s_noise), 1, 5)
     keep = s_ts < end
-    t.surveys = pd.DataFrame({"ts": s_ts[keep], "score": score[keep]})
+    t.surveys = pd.DataFrame({"ts": s_ts[keep], "service": np.full(keep.sum(), team, dtype=np.int32), "score": score[keep]})
     for attr, ts, col, value in (
             ("platform", _at(pi_day0, PI[:, 0], 8, 18), "hours",
              np.round(p.platform_hours[0] + PI[:, 1] * (p.platform_hours[1] - p.platform_hours[0]), 1)),
@@ -244,5 +247,7 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
             ("onboarding", _at(o_day0, O[:, 0]), "weeks",
              np.round(p.onboarding_weeks[0] + O[:, 1] * (p.onboarding_weeks[1] - p.onboarding_weeks[0]), 1))):
         keep = ts < end
-        setattr(t, attr, pd.DataFrame({"ts": ts[keep], col: value[keep]}))
+        owner = platform if attr == "platform" else team
+        setattr(t, attr, pd.DataFrame({"ts": ts[keep], "service": np.full(keep.sum(), owner, dtype=np.int32),
+                                       col: value[keep]}))
     return t

@@ -16,6 +16,10 @@ from . import schema as s
 
 NA = np.iinfo(np.int64).min
 CHANGE_TYPE_CODES = {name: code for code, name in enumerate(s.CHANGE_TYPES)}
+# the team-level tables: (attribute, event kind, value column)
+VALUE_TABLES = (("surveys", s.SURVEY, "score"), ("platform", s.PLATFORM_HOURS, "hours"),
+                ("response", s.INCIDENT_RESPONSE, "minutes"), ("toil", s.TOIL, "minutes"),
+                ("onboarding", s.ONBOARDING, "weeks"))
 
 
 def lookup(values, index, keys) -> np.ndarray:
@@ -37,9 +41,11 @@ class EventTables:
     deploys:    key, ts, service, production (bool), success (bool), change_type (0 feature, 1 hotfix, 2 rollback)
     incidents:  key, service, start, resolved (NA while open), deploy_key (NA when not linked)
     prs:        key, service, created, first_review, merged (NA when missing), deploy_key
-    reviews:    key, service, ts of every pr_reviewed event; merges: the time of every pr_merged event
-    surveys (ts, score), platform (ts, hours), response (ts, minutes), toil (ts, minutes),
-    onboarding (ts, weeks); other: rows of kinds the built-in metrics do not use.
+    reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
+    surveys (ts, service, score), platform (ts, service, hours), response (ts, service, minutes),
+    toil (ts, service, minutes), onboarding (ts, service, weeks): team-level events, whose service
+    is usually ``team`` or ``platform``; other: rows of kinds the built-in metrics do not use.
+    Every table carries its service code, so narrowing to some services is a mask per table.
     """
 
     services: np.ndarray
@@ -47,12 +53,12 @@ class EventTables:
     incidents: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", start="i8", resolved="i8", deploy_key="i8"))
     prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8"))
     reviews: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
-    merges: np.ndarray = field(default_factory=lambda: np.array([], dtype="i8"))
-    surveys: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", score="f8"))
-    platform: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", hours="f8"))
-    response: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", minutes="f8"))
-    toil: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", minutes="f8"))
-    onboarding: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", weeks="f8"))
+    merges: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
+    surveys: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", score="f8"))
+    platform: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", hours="f8"))
+    response: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", minutes="f8"))
+    toil: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", minutes="f8"))
+    onboarding: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", weeks="f8"))
     other: pd.DataFrame | None = None
     # key -> original id text, when the ids came from a file (None: synthetic keys, named on demand)
     deploy_names: np.ndarray | None = None
@@ -75,13 +81,13 @@ class EventTables:
     def event_count(self) -> int:
         n = len(self.deploys) + len(self.reviews) + len(self.merges) + len(self.prs)
         n += len(self.incidents) + int((self.incidents["resolved"] != NA).sum())
-        n += sum(len(t) for t in (self.surveys, self.platform, self.response, self.toil, self.onboarding))
+        n += sum(len(getattr(self, attr)) for attr, _, _ in VALUE_TABLES)
         return n + (0 if self.other is None else len(self.other))
 
     def time_span(self) -> tuple[int, int] | None:
         """(first, last) event time in ns, or None when there are no events."""
         parts = [self.deploys["ts"].to_numpy(), self.incidents["start"].to_numpy(), self.reviews["ts"].to_numpy(),
-                 self.merges, self.prs["created"].to_numpy()] + [t["ts"].to_numpy() for t in (self.surveys, self.platform, self.response, self.toil, self.onboarding)]
+                 self.merges["ts"].to_numpy(), self.prs["created"].to_numpy()] + [getattr(self, attr)["ts"].to_numpy() for attr, _, _ in VALUE_TABLES]
         if self.other is not None and len(self.other):
             parts.append(ts_ns(self.other["ts"]))
         resolved = self.incidents["resolved"].to_numpy()
@@ -167,13 +173,11 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     prs["deploy_key"] = lookup(np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA), pr_codes[merged], k)
     tables.prs = prs
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
-    tables.merges = t[merged]
+    tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
 
-    for attr, k_name, col in (("surveys", s.SURVEY, "score"), ("platform", s.PLATFORM_HOURS, "hours"),
-                              ("response", s.INCIDENT_RESPONSE, "minutes"), ("toil", s.TOIL, "minutes"),
-                              ("onboarding", s.ONBOARDING, "weeks")):
+    for attr, k_name, col in VALUE_TABLES:
         mk = kind == k_name
-        setattr(tables, attr, pd.DataFrame({"ts": t[mk], col: value[mk]}))
+        setattr(tables, attr, pd.DataFrame({"ts": t[mk], "service": service_codes[mk].astype(np.int32), col: value[mk]}))
     other = ~np.isin(kind, s.BUILTIN_KINDS)
     tables.other = frame[other].reset_index(drop=True) if other.any() else None
     return tables
@@ -208,13 +212,9 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     add(s.PR_REVIEWED, r["ts"], r["service"], pr_id=tables.pr_id(r["key"]))
     mg = p[p["merged"] != NA]
     add(s.PR_MERGED, mg["merged"], mg["service"], pr_id=tables.pr_id(mg["key"]), deploy_id=tables.deploy_id(mg["deploy_key"]))
-    for attr, kind, col, service in (("surveys", s.SURVEY, "score", "team"), ("platform", s.PLATFORM_HOURS, "hours", "platform"),
-                                     ("response", s.INCIDENT_RESPONSE, "minutes", "team"), ("toil", s.TOIL, "minutes", "team"),
-                                     ("onboarding", s.ONBOARDING, "weeks", "team")):
+    for attr, kind, col in VALUE_TABLES:
         tab = getattr(tables, attr)
-        if len(tab):
-            parts.append(pd.DataFrame({"ts": tab["ts"].to_numpy(), "kind": kind, "service": service,
-                                       "metric_value": tab[col].to_numpy()}))
+        add(kind, tab["ts"], tab["service"], metric_value=tab[col].to_numpy())
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in s.COLUMNS})
     for col in s.COLUMNS:
         if col not in frame:
@@ -252,10 +252,9 @@ def clip(tables: EventTables, start_ns: int, end_ns: int, lookback_ns: int) -> E
     if len(links):
         keep |= np.isin(d["key"].to_numpy(), links)
     parts = {"deploys": d if keep.all() else d[keep], "incidents": inc, "prs": prs}
-    for attr in ("reviews", "surveys", "platform", "response", "toil", "onboarding"):
+    for attr in ("reviews", "merges") + tuple(attr for attr, _, _ in VALUE_TABLES):
         t = getattr(tables, attr)
         m = inside(t["ts"].to_numpy())
         parts[attr] = t if m.all() else t[m]
-    merges = tables.merges[inside(tables.merges)]
-    return EventTables(services=tables.services, merges=merges, other=tables.other, deploy_names=tables.deploy_names,
+    return EventTables(services=tables.services, other=tables.other, deploy_names=tables.deploy_names,
                        incident_names=tables.incident_names, pr_names=tables.pr_names, key_stride=tables.key_stride, **parts)

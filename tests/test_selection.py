@@ -47,3 +47,33 @@ def test_the_dashboard_filters_the_synthetic_universe_like_the_command_line():
     assert got == analyze(tables_of_services(u.tables, ["search"]), u.window).summary
     assert got == json.loads(run_cli("--seed", 7, "--days", 30, "--only-service", "search", "--json").stdout)
     assert compute(view).services == ("checkout", "payments", "search")
+
+
+def test_masking_tables_equals_filtering_the_events():
+    """Narrowing the tables by mask gives the summary of the events filtered first, for synthetic
+    universes of several scenarios and for the hand-made file, one service or several."""
+    from metrics.tables import frame_from_tables
+    cases = []
+    for seed, services in ((42, 3), (7, 5), (100, 4)):
+        u = generate(30, seed, services=services, end=today_ns())
+        cases.append((u.tables, u.window))
+    frame, _ = load_events([HAND])
+    hand = tables_from_frame(frame)
+    from metrics.window import over_data
+    cases.append((hand, over_data(hand.time_span(), None, None, None)))
+    for tables, window in cases:
+        names = services_of(tables)
+        for chosen in ([names[0]], names[1:3]):
+            masked = analyze(tables_of_services(tables, chosen), window).summary
+            filtered = analyze(tables_from_frame(only_services(frame_from_tables(tables), chosen)), window).summary
+            assert _close(masked, filtered), (window, chosen)
+
+
+def _close(a, b) -> bool:
+    """Equal summaries, floats to 12 significant digits (summation order differs)."""
+    import math
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-12)
+    return a == b
