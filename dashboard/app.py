@@ -11,7 +11,7 @@ import flask
 from dash import Dash
 
 from metrics import store
-from metrics.cli import UsageError, _Parser, _whole, add_universe_arguments
+from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
 
 from . import callbacks
@@ -66,11 +66,11 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python app.py", description="The metrics dashboard (prints the console summary, then serves).")
+    p = Parser(prog="python app.py", description="The metrics dashboard (prints the console summary, then serves).")
     add_universe_arguments(p)
     p.add_argument("--dataset", metavar="NAME", help="open on a stored dataset (see: python -m metrics datasets)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=_whole("port", 1, 65535), default=8050)
+    p.add_argument("--port", type=whole_argument("port", 1, 65535), default=8050)
     return p
 
 

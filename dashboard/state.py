@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from metrics import defaults
+from metrics.defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
 from metrics.scenarios import AUTO, SCENARIOS
 from metrics.store import NAME as DATASET_NAME
-from metrics.synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM
-from metrics.window import MAX_DAYS
 
 DAY_CHOICES = (7, 14, 21, 30, 60, 90, 180, 365)
 ALL_DAYS = 0                      # a dataset's whole span
@@ -24,15 +24,15 @@ MAX_FILTER_SERVICES = 500
 class View:
     """Everything that decides what the dashboard shows."""
 
-    seed: int = 42
-    days: int = 14
+    seed: int = defaults.SEED
+    days: int = defaults.DAYS
     scenario: str = AUTO
     tab: str = "dora"
-    services: int = 3
-    team_size: int = 8
-    hourly_rate: float = 150.0       # PVM assumptions: they change the numbers, never the events
-    value_per_deploy: float = 200.0
-    developers: int = 8              # the team size DTR's capacity assumes
+    services: int = defaults.SERVICES
+    team_size: int = defaults.TEAM_SIZE
+    hourly_rate: float = defaults.HOURLY_RATE        # PVM assumptions: they change the numbers, never the events
+    value_per_deploy: float = defaults.VALUE_PER_DEPLOY
+    developers: int = defaults.TEAM_SIZE             # the team size DTR's capacity assumes
     dataset: str = ""                # a stored dataset's name; "" is the synthetic universe
     only: tuple = ()                 # the service filter: these services only (none: all)
     start: str = ""                  # a dataset's date range, first and last day shown (YYYY-MM-DD)
@@ -49,35 +49,21 @@ URL_NAMES = {"seed": "seed", "days": "days", "scenario": "scenario", "tab": "tab
 
 
 def parse_whole(name: str, text, lo: int, hi: int) -> tuple[int | None, str | None]:
-    """A whole number in [lo, hi] from user text, or (None, message)."""
-    text = "" if text is None else str(text).strip()
-    if not text:
+    """A whole number in [lo, hi] from user text, or (None, the sentence ``defaults.whole`` says)."""
+    if text is None or not str(text).strip():
         return None, f"Enter a {name}: a whole number from {lo} to {hi}."
     try:
-        value = int(text)
-    except ValueError:
-        try:
-            f = float(text)
-        except ValueError:
-            return None, f"{name.capitalize()} must be a whole number from {lo} to {hi}, not \u201c{text[:40]}\u201d."
-        if not math.isfinite(f) or f != int(f):
-            return None, f"{name.capitalize()} must be a whole number from {lo} to {hi}, not \u201c{text[:40]}\u201d."
-        value = int(f)
-    if not lo <= value <= hi:
-        return None, f"{name.capitalize()} must be from {lo} to {hi}; {text[:40]} is out of range."
-    return value, None
+        return defaults.whole(name, text, lo, hi), None
+    except defaults.CheckError as e:
+        return None, defaults.sentence(e)
 
 
-def parse_amount(name: str, text, lo: float = 0.0, hi: float = 1e9) -> tuple[float | None, str | None]:
-    """A finite number in [lo, hi] from user text, or (None, message)."""
-    text = "" if text is None else str(text).strip()
+def parse_amount(name: str, text, lo: float = 0.0, hi: float = defaults.MAX_AMOUNT) -> tuple[float | None, str | None]:
+    """A finite number in [lo, hi] from user text, or (None, the sentence ``defaults.amount`` says)."""
     try:
-        value = float(text)
-    except ValueError:
-        return None, f"{name.capitalize()} must be a number, not \u201c{text[:40]}\u201d."
-    if not math.isfinite(value) or not lo <= value <= hi:
-        return None, f"{name.capitalize()} must be from {lo:g} to {hi:g}."
-    return value, None
+        return defaults.amount(name, "" if text is None else text, lo, hi), None
+    except defaults.CheckError as e:
+        return None, defaults.sentence(e)
 
 
 def parse_day(name: str, text) -> tuple[str, str | None]:

@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import dora, pvm, space
+from . import defaults, dora, pvm, space
 from .pvm import Assumptions
 from .schema import CHANGE_TYPES, NS_PER_HOUR
 from .series import clean, daily_counts
@@ -29,6 +29,7 @@ class Analysis:
     daily: pd.DataFrame      # one row per day of the window
     weekly: pd.DataFrame     # one row per ISO week overlapping the window
     iar_periods: pd.DataFrame
+    attribution_hours: float = defaults.ATTRIBUTION_HOURS
     _rows: dict = field(repr=False, default_factory=dict)
 
     @property
@@ -116,14 +117,17 @@ def _time(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
 
 
-def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None) -> Analysis:
-    """Compute every metric of the window from the tables."""
+def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
+            attribution_hours: float = defaults.ATTRIBUTION_HOURS) -> Analysis:
+    """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
+    deployment an incident is attributed to it (change failure rate)."""
     a = assumptions or Assumptions()
     a.check()
-    tables = clip(tables, window.start_ns, window.end_ns, int(a.attribution_hours * NS_PER_HOUR))
+    attribution_hours = defaults.amount("attribution hours", attribution_hours)
+    tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
     df = dora.deployment_frequency(tables, window)
     lt = dora.lead_time(tables, window)
-    incidents = dora.attribute_incidents(tables, window, a.attribution_hours)
+    incidents = dora.attribute_incidents(tables, window, attribution_hours)
     inside = dora.in_window(tables, window)
     cfr = dora.change_failure_rate(inside, incidents)
     mttr = dora.recovery_time(incidents)
@@ -210,7 +214,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     rows = {"tables": tables, "incidents": incidents, "prs": lt["prs"],
             "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rw["rework"]}
-    return Analysis(window, a, summary, details, daily, weekly, ia["periods"], rows)
+    return Analysis(window, a, summary, details, daily, weekly, ia["periods"], attribution_hours, rows)
 
 
 def _daily_sum(table: pd.DataFrame, column: str, window: Window) -> np.ndarray:

@@ -4,49 +4,53 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import defaults
 from .analysis import analyze
 from . import importers, store
 from .events import LoadError, StrictLoadError, load_events
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
 from .summary import text_lines, to_json
-from .synthetic import MAX_SEED, MAX_SERVICES, MAX_TEAM, check_params, generate
+from .synthetic import check_params, generate
 from .tables import tables_from_frame
 from .schema import NS_PER_DAY
 from .selection import services_of, tables_of_services
-from .window import MAX_DAYS, Window, over_data, to_ns, today_ns
+from .window import Window, over_data, to_ns, today_ns
 
 
 class UsageError(Exception):
     """Bad command-line input: printed as one line, exit code 2."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are a UsageError (one line, exit 2) and that never takes an
+    abbreviation of an option for the option (``--team`` is not ``--team-size``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):
         raise UsageError(message)
 
 
-def _whole(name: str, lo: int, hi: int):
+def whole_argument(name: str, lo: int, hi: int):
+    """An argparse type: a whole number in [lo, hi] (``defaults.whole``)."""
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{name} must be between {lo} and {hi}, got {value}")
-        return value
+            return defaults.whole(name, text, lo, hi)
+        except defaults.CheckError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     return parse
 
 
-def _number(name: str):
+def amount_argument(name: str, lo: float = 0.0, hi: float = defaults.MAX_AMOUNT):
+    """An argparse type: a finite number in [lo, hi] (``defaults.amount``)."""
     def parse(text: str) -> float:
         try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
-        if not value >= 0 or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a number >= 0, got {text!r}")
-        return value
+            return defaults.amount(name, text, lo, hi)
+        except defaults.CheckError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     return parse
 
 
@@ -59,27 +63,33 @@ def _date(text: str) -> int:
 
 def add_universe_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments shared by ``python -m metrics`` and ``python app.py``: the universe and the assumptions."""
-    p.add_argument("--seed", type=_whole("seed", 0, MAX_SEED), default=42, help="delivery universe (default 42)")
-    p.add_argument("--days", type=_whole("days", 1, MAX_DAYS), default=None, help="window length in days (default 14)")
+    p.add_argument("--seed", type=whole_argument("seed", 0, defaults.MAX_SEED), default=defaults.SEED,
+                   help=f"delivery universe (default {defaults.SEED})")
+    p.add_argument("--days", type=whole_argument("days", 1, defaults.MAX_DAYS), default=None,
+                   help=f"window length in days (default {defaults.DAYS})")
     p.add_argument("--scenario", choices=(AUTO,) + SCENARIOS, default=AUTO,
                    help="scenario profile (default auto: seeds 42, 7, 99, 1, 100 run the five scenarios)")
-    p.add_argument("--services", type=_whole("services", 1, MAX_SERVICES), default=3, help="services in the organisation (default 3)")
-    p.add_argument("--team-size", type=_whole("team size", 1, MAX_TEAM), default=8, help="developers (default 8)")
-    p.add_argument("--hourly-rate", type=_number("hourly rate"), default=150.0, help="USD per hour (default 150)")
-    p.add_argument("--value-per-deploy", type=_number("value per deploy"), default=200.0,
-                   help="USD per successful deployment (default 200)")
+    p.add_argument("--services", type=whole_argument("services", 1, defaults.MAX_SERVICES), default=defaults.SERVICES,
+                   help=f"services in the organisation (default {defaults.SERVICES})")
+    p.add_argument("--team-size", type=whole_argument("team size", 1, defaults.MAX_TEAM), default=defaults.TEAM_SIZE,
+                   help=f"developers (default {defaults.TEAM_SIZE})")
+    p.add_argument("--hourly-rate", type=amount_argument("hourly rate"), default=defaults.HOURLY_RATE,
+                   help=f"USD per hour (default {defaults.HOURLY_RATE:g})")
+    p.add_argument("--value-per-deploy", type=amount_argument("value per deploy"), default=defaults.VALUE_PER_DEPLOY,
+                   help=f"USD per successful deployment (default {defaults.VALUE_PER_DEPLOY:g})")
 
 
 def add_summary_assumptions(p: argparse.ArgumentParser) -> None:
     """The assumptions only the console summary takes (the dashboard uses their defaults)."""
-    p.add_argument("--hours-per-day", type=_number("hours per day"), default=8.0, help="working hours a day (default 8)")
-    p.add_argument("--workweek", default="Mon Tue Wed Thu Fri", help="working days (default 'Mon Tue Wed Thu Fri')")
-    p.add_argument("--attribution-hours", type=_number("attribution hours"), default=24.0,
-                   help="CFR: hours after a deployment an incident is attributed to it (default 24)")
+    p.add_argument("--hours-per-day", type=amount_argument("hours per day", 0.0, 24.0), default=defaults.HOURS_PER_DAY,
+                   help=f"working hours a day (default {defaults.HOURS_PER_DAY:g})")
+    p.add_argument("--workweek", default=defaults.WORKWEEK, help=f"working days (default '{defaults.WORKWEEK}')")
+    p.add_argument("--attribution-hours", type=amount_argument("attribution hours"), default=defaults.ATTRIBUTION_HOURS,
+                   help=f"CFR: hours after a deployment an incident is attributed to it (default {defaults.ATTRIBUTION_HOURS:g})")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m metrics", description="DORA, SPACE and platform value metrics from raw events.")
+    p = Parser(prog="python -m metrics", description="DORA, SPACE and platform value metrics from raw events.")
     add_universe_arguments(p)
     add_summary_assumptions(p)
     source = p.add_mutually_exclusive_group()
@@ -96,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def assumptions_from(args) -> Assumptions:
     a = Assumptions(hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy, team_size=args.team_size,
-                    hours_per_day=args.hours_per_day, workweek=args.workweek, attribution_hours=args.attribution_hours)
+                    hours_per_day=args.hours_per_day, workweek=args.workweek)
     try:
         a.check()
     except ValueError as e:
@@ -106,7 +116,7 @@ def assumptions_from(args) -> Assumptions:
 
 def synthetic_window(args) -> Window:
     """The window of a synthetic run from --start / --end / --days."""
-    days = args.days or 14
+    days = args.days or defaults.DAYS
     if args.start is not None and args.end is not None:
         if args.end <= args.start:
             raise UsageError("--end must be after --start")
@@ -149,7 +159,7 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
             raise UsageError(f"no service named {unknown[0]!r} (services: {', '.join(known) or 'none'})")
         tables = tables_of_services(tables, args.only_service)
         header += f" | only {', '.join(args.only_service)} (team-level events kept)"
-    analysis = analyze(tables, window, a)
+    analysis = analyze(tables, window, a, args.attribution_hours)
     if args.json:
         print(to_json(analysis), file=out)
     else:
@@ -176,7 +186,7 @@ def loaded_events(args, err) -> tuple:
 
 
 def import_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
+    p = Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
     p.add_argument("--from", dest="source", choices=importers.SOURCES, required=True,
                    help="what the paths are: canonical CSV / NDJSON / JSON events, a local git repository, "
                         "GitHub or GitLab REST API JSON, PagerDuty incidents API JSON, or CDEvents")
@@ -247,7 +257,7 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
 
 def run_datasets(argv, out=sys.stdout) -> int:
     """``python -m metrics datasets [--delete NAME]``: list stored datasets, or delete one."""
-    p = _Parser(prog="python -m metrics datasets", description="List stored datasets, or delete one.")
+    p = Parser(prog="python -m metrics datasets", description="List stored datasets, or delete one.")
     p.add_argument("--delete", metavar="NAME")
     args = p.parse_args(argv)
     try:

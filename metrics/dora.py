@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .defaults import ATTRIBUTION_HOURS
 from .schema import NS_PER_HOUR, NS_PER_MINUTE
 from .series import TimeIndex, daily_counts, mean, median, pct, quantile
 from .tables import NA, EventTables, lookup
@@ -159,7 +160,7 @@ def incidents_in_window(tables: EventTables, window: Window) -> pd.DataFrame:
     return inc[window.contains(inc["start"].to_numpy())].reset_index(drop=True)
 
 
-def attribute_incidents(tables: EventTables, window: Window, attribution_hours: float = 24.0) -> pd.DataFrame:
+def attribute_incidents(tables: EventTables, window: Window, attribution_hours: float = ATTRIBUTION_HOURS) -> pd.DataFrame:
     """The incidents of the window with the deployment each is attributed to.
 
     The incident's own ``deploy_id`` when given (``attribution`` = "explicit"; a link to a

@@ -12,6 +12,7 @@ import warnings
 
 import pandas as pd
 
+from . import defaults
 from .analysis import Analysis, analyze
 from .events import normalize
 from .pvm import Assumptions
@@ -21,8 +22,8 @@ from .tables import frame_from_tables, tables_from_frame
 from .window import Window
 
 
-def generate_events(days: int = 14, seed: int = 42, scenario: str = "auto", services: int = 3, team_size: int = 8,
-                    end=None) -> pd.DataFrame:
+def generate_events(days: int = defaults.DAYS, seed: int = defaults.SEED, scenario: str = "auto",
+                    services: int = defaults.SERVICES, team_size: int = defaults.TEAM_SIZE, end=None) -> pd.DataFrame:
     """Synthetic event stream (deploys, incidents, PRs, surveys, PVM events), chronologically ordered.
 
     Includes the days just before the window that the window's links may reach back into.

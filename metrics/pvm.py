@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import defaults
 from .schema import NS_PER_DAY
 from .series import mean, pct, ratio
 from .tables import EventTables
@@ -17,25 +18,25 @@ IAR_BANDS = ((10.0, "red"), (30.0, "amber"))           # below 10 red, 10-30 amb
 
 @dataclass(frozen=True)
 class Assumptions:
-    """The PVM assumptions (and the DORA attribution window), each changeable by the user."""
+    """The PVM assumptions, each changeable by the user (defaults in ``metrics.defaults``)."""
 
-    hourly_rate: float = 150.0          # USD per hour of platform, response and toil work
-    value_per_deploy: float = 200.0     # USD of value per successful deployment
-    team_size: int = 8                  # developers whose capacity DTR is measured against
-    hours_per_day: float = 8.0          # working hours a day
-    workweek: str = "Mon Tue Wed Thu Fri"
-    attribution_hours: float = 24.0     # CFR: how long after a deployment an incident is blamed on it
+    hourly_rate: float = defaults.HOURLY_RATE          # USD per hour of platform, response and toil work
+    value_per_deploy: float = defaults.VALUE_PER_DEPLOY  # USD of value per successful deployment
+    team_size: int = defaults.TEAM_SIZE                # developers whose capacity DTR is measured against
+    hours_per_day: float = defaults.HOURS_PER_DAY      # working hours a day
+    workweek: str = defaults.WORKWEEK
 
     def check(self) -> None:
-        """Raise ValueError for an assumption no computation can use."""
-        for name in ("hourly_rate", "value_per_deploy", "hours_per_day", "attribution_hours"):
+        """Raise ValueError (``defaults.CheckError``) for an assumption no computation can use."""
+        for name in ("hourly_rate", "value_per_deploy"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name.replace('_', ' ')} must be a number >= 0, got {value!r}")
-        if not isinstance(self.team_size, (int, np.integer)) or isinstance(self.team_size, bool) or self.team_size < 1:
-            raise ValueError(f"team size must be a whole number >= 1, got {self.team_size!r}")
-        if not 0 < self.hours_per_day <= 24:
-            raise ValueError(f"hours per day must be above 0 and at most 24, got {self.hours_per_day!r}")
+            if not isinstance(value, (int, float, np.integer, np.floating)):
+                raise defaults.CheckError(f"{name.replace('_', ' ')} must be a number, got {value!r}")
+            defaults.amount(name.replace("_", " "), value)
+        defaults.team_size(self.team_size, text_ok=False)
+        if not isinstance(self.hours_per_day, (int, float)) or isinstance(self.hours_per_day, bool) \
+                or not 0 < self.hours_per_day <= 24:
+            raise defaults.CheckError(f"hours per day must be above 0 and at most 24, got {self.hours_per_day!r}")
         try:
             np.busday_count("2024-01-01", "2024-01-08", weekmask=self.workweek)
         except ValueError:

@@ -22,14 +22,13 @@ from .scenarios import SCENARIOS, AUTO, Profile, profile_for, resolve_scenario
 from .schema import NS_PER_DAY, NS_PER_SECOND
 from .series import soon_after
 from .tables import NA, EventTables
-from .window import MAX_DAYS, Window, today_ns
+from . import defaults
+from .defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
+from .window import Window, today_ns
 
 CONTEXT_DAYS = 7
 MAX_SPILL_HOURS = 72.0          # each PR delay (to first review, to merge) is capped at this
 KEY_STRIDE = 1 << 22            # keys are day_offset * KEY_STRIDE + index within the day
-MAX_SEED = 2**32 - 1
-MAX_SERVICES = 5000
-MAX_TEAM = 10000
 SURVEY_RESPONSE_RATE = 0.85
 SURVEY_NOISE = 0.7               # standard deviation of a response around the scenario mean
 TOIL_REPORTING_SHARE = 0.7      # developers who log toil on a given day
@@ -51,20 +50,14 @@ class Universe:
 
 
 def check_params(days: int, seed: int, scenario: str, services: int, team_size: int) -> None:
-    """Raise ValueError with a one-line message for out-of-range generator parameters."""
-    for name, value in (("days", days), ("seed", seed), ("services", services), ("team_size", team_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be between 1 and {MAX_DAYS}, got {days}")
-    if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed must be between 0 and {MAX_SEED}, got {seed}")
+    """Raise ValueError (``defaults.CheckError``) with a one-line message for generator parameters
+    out of range; numbers must be ints here (text is the command line's and the dashboard's job)."""
+    defaults.days(days, text_ok=False)
+    defaults.seed(seed, text_ok=False)
     if scenario != AUTO and scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; choose one of: {AUTO}, {', '.join(SCENARIOS)}")
-    if not 1 <= services <= MAX_SERVICES:
-        raise ValueError(f"services must be between 1 and {MAX_SERVICES}, got {services}")
-    if not 1 <= team_size <= MAX_TEAM:
-        raise ValueError(f"team size must be between 1 and {MAX_TEAM}, got {team_size}")
+    defaults.services(services, text_ok=False)
+    defaults.team_size(team_size, text_ok=False)
 
 
 def service_names(services: int) -> np.ndarray:
@@ -73,7 +66,8 @@ def service_names(services: int) -> np.ndarray:
     return np.asarray(names + ["platform", "team"], dtype=object)
 
 
-def generate(days: int = 14, seed: int = 42, scenario: str = AUTO, services: int = 3, team_size: int = 8,
+def generate(days: int = defaults.DAYS, seed: int = defaults.SEED, scenario: str = AUTO,
+             services: int = defaults.SERVICES, team_size: int = defaults.TEAM_SIZE,
              end=None, days_back: int = 0) -> Universe:
     """Generate the universe for the window of ``days`` days ending at ``end`` (default: today 00:00 UTC).
 

@@ -1,9 +1,12 @@
 """Columnar tables, one per event kind, that every metric is computed from.
 
 The flat event frame of METRICS.md section 1 (one row per event) is split once into these tables:
-times are int64 nanoseconds since the epoch (UTC), services and ids are integer codes. ``NA``
-marks a time that has not happened (an open incident, an unreviewed or unmerged PR) or a missing
-link.
+times are int64 nanoseconds since the epoch (UTC), services and ids are integer codes.
+
+Missing values, one sentinel per type across the core: ``NA`` (the smallest int64) in int64
+columns, for a time that has not happened (an open incident, an unreviewed or unmerged PR) or a
+missing link; ``NaN`` in float columns (a duration that cannot be measured); ``None`` in
+summaries and details (``null`` in JSON, "n/a" on screen).
 """
 from __future__ import annotations
 

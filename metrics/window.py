@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .defaults import MAX_DAYS  # noqa: F401  (the window's limit, kept importable here)
 from .schema import NS_PER_DAY
-
-MAX_DAYS = 3650
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ def ev(ts, kind, service="api", **fields):
     return {"ts": ts, "kind": kind, "service": service, **fields}
 
 
-def analysis_of(rows, start="2024-01-01", end="2024-01-08", **assumptions):
+def analysis_of(rows, start="2024-01-01", end="2024-01-08", attribution_hours=24.0, **assumptions):
     frame, report = normalize(pd.DataFrame(rows) if rows else pd.DataFrame({"ts": [], "kind": [], "service": []}))
     assert report.rejected_count == 0, report.lines()
-    return analyze(tables_from_frame(frame), Window.between(start, end), Assumptions(**assumptions))
+    return analyze(tables_from_frame(frame), Window.between(start, end), Assumptions(**assumptions),
+                   attribution_hours=attribution_hours)
 
 
 def assert_close(a, b, path="summary"):

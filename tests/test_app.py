@@ -23,8 +23,8 @@ def test_health_and_local_bootstrap():
 
 
 def test_app_arguments_are_checked():
-    for args, message in ((["--seed", "x"], "seed must be a whole number"), (["--days", "4000"], "days must be between 1 and 3650"),
-                          (["--port", "70000"], "port must be between"),
+    for args, message in ((["--seed", "x"], "seed must be a whole number"), (["--days", "4000"], "days must be a whole number between 1 and 3650, got 4000"),
+                          (["--port", "70000"], "port must be a whole number between 1 and 65535"),
                           (["--dataset", "nothing"], "no dataset named 'nothing'")):
         p = run_cli("app.py", *args, module=None)
         assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr

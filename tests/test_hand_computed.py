@@ -188,8 +188,8 @@ def test_impact(an):
 def test_assumptions_change_pvm():
     from conftest import FIXTURES
     frame, _ = load_events([FIXTURES / "hand.csv"])
-    a = Assumptions(hourly_rate=100, value_per_deploy=500, team_size=2, hours_per_day=6, attribution_hours=1)
-    an = analyze(tables_from_frame(frame), WINDOW, a)
+    a = Assumptions(hourly_rate=100, value_per_deploy=500, team_size=2, hours_per_day=6)
+    an = analyze(tables_from_frame(frame), WINDOW, a, attribution_hours=1)
     p = an.summary["pvm"]
     # value 6 x 500 = 3000; cost 14 h x 100 = 1400
     assert p["vcr_pct"] == pytest.approx(3000 / 1400 * 100)

@@ -83,13 +83,13 @@ def test_frame_round_trip_gives_the_same_numbers():
 
 
 @pytest.mark.parametrize("days, seed, scenario, services, team, message", [
-    (0, 42, "auto", 3, 8, "days must be between 1 and 3650"),
-    (14, -1, "auto", 3, 8, "seed must be between 0"),
-    (14, 10**30, "auto", 3, 8, "seed must be between 0"),
+    (0, 42, "auto", 3, 8, "days must be a whole number between 1 and 3650"),
+    (14, -1, "auto", 3, 8, "seed must be a whole number between 0"),
+    (14, 10**30, "auto", 3, 8, "seed must be a whole number between 0"),
     (14, "7", "auto", 3, 8, "seed must be a whole number"),
     (14, 42, "chaos", 3, 8, "unknown scenario"),
-    (14, 42, "auto", 0, 8, "services must be between"),
-    (14, 42, "auto", 3, 0, "team size must be between"),
+    (14, 42, "auto", 0, 8, "services must be a whole number between"),
+    (14, 42, "auto", 3, 0, "team size must be a whole number between"),
 ])
 def test_bad_parameters_are_refused_clearly(days, seed, scenario, services, team, message):
     with pytest.raises(ValueError, match=message):

@@ -1,0 +1,110 @@
+"""Every default and limit a user can meet, and the checks of the values they give, in one place.
+
+The command line, the dashboard's view, the synthetic generator, the PVM assumptions and the seed
+documents' API all read these. Each check is one named rule with its message beside it (after
+pandera's built-in checks); a failed check raises ``CheckError`` whose text is one sentence.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+# the synthetic universe and the window
+SEED = 42
+DAYS = 14
+SERVICES = 3
+TEAM_SIZE = 8
+MAX_SEED = 2**32 - 1
+MAX_DAYS = 3650
+MAX_SERVICES = 5000
+MAX_TEAM = 10000
+
+# the PVM assumptions
+HOURLY_RATE = 150.0            # USD per hour of platform, response and toil work
+VALUE_PER_DEPLOY = 200.0       # USD of value per successful deployment
+HOURS_PER_DAY = 8.0            # working hours a day
+WORKWEEK = "Mon Tue Wed Thu Fri"
+MAX_AMOUNT = 1e9               # the largest rate or value a user may enter
+
+# DORA: how long after a deployment an incident is attributed to it (change failure rate)
+ATTRIBUTION_HOURS = 24.0
+
+
+class CheckError(ValueError):
+    """A value outside what a check allows; the message is one sentence (no final period)."""
+
+
+def _shown(value) -> str:
+    """The value as a message quotes it: numbers (and number text) plain, other text in quotes."""
+    text = str(value).strip()[:40]
+    try:
+        float(text)
+        return text
+    except ValueError:
+        return repr(text)
+
+
+def whole(name: str, value, lo: int, hi: int, text_ok: bool = True) -> int:
+    """Rule "a whole number in [lo, hi]": ``value`` as an int, or CheckError. With ``text_ok``,
+    text such as ``"7"`` or ``"7.0"`` is read; otherwise only an int is a whole number."""
+    message = f"{name} must be a whole number between {lo} and {hi}, got {_shown(value)}"
+    if isinstance(value, bool):
+        raise CheckError(message)
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    elif text_ok and isinstance(value, (str, float)):
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            try:
+                as_float = float(str(value).strip())
+            except ValueError:
+                raise CheckError(message) from None
+            if not math.isfinite(as_float) or as_float != int(as_float):
+                raise CheckError(message) from None
+            number = int(as_float)
+    else:
+        raise CheckError(message)
+    if not lo <= number <= hi:
+        raise CheckError(message)
+    return number
+
+
+def amount(name: str, value, lo: float = 0.0, hi: float = MAX_AMOUNT) -> float:
+    """Rule "a finite number in [lo, hi]": ``value`` (a number or its text) as a float, or CheckError."""
+    message = f"{name} must be a number between {lo:g} and {hi:g}, got {_shown(value)}"
+    if isinstance(value, bool):
+        raise CheckError(message)
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise CheckError(message) from None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise CheckError(message)
+    return number
+
+
+def seed(value, text_ok: bool = True) -> int:
+    """Rule: a seed is a whole number from 0 to ``MAX_SEED``."""
+    return whole("seed", value, 0, MAX_SEED, text_ok)
+
+
+def days(value, text_ok: bool = True, lo: int = 1) -> int:
+    """Rule: a window is 1 to ``MAX_DAYS`` whole days (0 means "all data" where ``lo`` allows it)."""
+    return whole("days", value, lo, MAX_DAYS, text_ok)
+
+
+def services(value, text_ok: bool = True) -> int:
+    """Rule: a synthetic organisation has 1 to ``MAX_SERVICES`` services."""
+    return whole("services", value, 1, MAX_SERVICES, text_ok)
+
+
+def team_size(value, text_ok: bool = True) -> int:
+    """Rule: a team has 1 to ``MAX_TEAM`` developers."""
+    return whole("team size", value, 1, MAX_TEAM, text_ok)
+
+
+def sentence(error: Exception) -> str:
+    """A check's message as a sentence for the page: capital first letter, final period."""
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
