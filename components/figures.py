@@ -1,7 +1,9 @@
-"""Figure builders: tables of ``metrics.analysis.Analysis`` in, ``plotly.graph_objects`` figures out.
+"""Figure builders: plain frames and numbers in, ``plotly.graph_objects`` figures out.
 
-Everything is aggregated on the server: a figure's size depends on the window's days, not on the
-number of events (the timeline bins its marks by day when there are too many to draw one by one).
+They draw what the core computed (daily and weekly tables, marks, threshold tables passed in as
+plain (value, label) pairs) and import nothing from ``metrics``. Everything is aggregated on the
+server: a figure's size depends on the window's days, not on the number of events (the timeline
+bins its marks by day when there are too many to draw one by one).
 """
 from __future__ import annotations
 
@@ -9,12 +11,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.schema import NS_PER_DAY
-from metrics.series import week_start_ns
-from metrics.tables import ts_ns
-
 COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "bad": "#dc3545", "warn": "#fd7e14",
            "muted": "#6c757d", "good": "#198754"}
+BAND_LINE_COLOURS = {"green": COLOURS["good"], "amber": COLOURS["warn"], "red": COLOURS["bad"]}
+NS_PER_DAY = pd.Timedelta(days=1).value
+NOT_YET = np.iinfo(np.int64).min        # the core's missing time (an open incident's resolution)
 MAX_MARKS = 1500          # beyond this many deployments (or incidents), the timeline draws daily bins
 TIMELINE_ROWS = 8         # services with most activity get a row each; the rest share one
 
@@ -64,14 +65,9 @@ def _dates(ns) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True, unit="ns")
 
 
-def weekly_sums(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Sum daily columns by ISO week (Monday), one row per week that has days in the window;
-    ``label`` names the week and says how many of its days the window holds."""
-    week = _dates(week_start_ns(ts_ns(daily["date"])))
-    out = daily[columns].groupby(week).sum().rename_axis("week").reset_index()
-    days = pd.Series(week).value_counts().reindex(out["week"]).to_numpy()
-    out["label"] = [f"{w:%b %d}" + ("" if n == 7 else f" ({n} d)") for w, n in zip(out["week"], days)]
-    return out
+def week_labels(weekly: pd.DataFrame) -> list[str]:
+    """Each week's label: its Monday, and how many of its days the window holds when not all 7."""
+    return [f"{w:%b %d}" + ("" if n == 7 else f" ({n} d)") for w, n in zip(weekly["week"], weekly["days"])]
 
 
 # ----- DORA ---------------------------------------------------------------------------------
@@ -86,11 +82,11 @@ def deployments_per_day(daily: pd.DataFrame, theme: str) -> go.Figure:
     ], "Deployments per day", theme, "deployments", yaxis={"rangemode": "tozero"})
 
 
-def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, theme: str) -> go.Figure:
+def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: pd.DataFrame, median: float,
+                          theme: str) -> go.Figure:
     """Recovery time of every resolved incident (by start), with the median as a line; beyond
-    ``MAX_MARKS`` incidents, the daily median and 95th percentile instead."""
+    ``MAX_MARKS`` incidents, the ``daily`` median and 95th percentile (``day``, ``median``, ``p95``)."""
     done = incidents[incidents["recovery_minutes"].notna()].sort_values("start")
-    median = float(done["recovery_minutes"].median())
     if len(done) <= MAX_MARKS:
         traces = [go.Scatter(x=_dates(done["start"]), y=done["recovery_minutes"], mode="lines+markers", name="recovery time",
                              marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]},
@@ -98,12 +94,9 @@ def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, theme: 
                              hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>")]
         title = "Recovery time per incident (MTTR)"
     else:
-        day = done["start"].to_numpy() // NS_PER_DAY
-        by_day = done["recovery_minutes"].groupby(day)
-        x = _dates(by_day.median().index.to_numpy() * NS_PER_DAY)
-        traces = [go.Scatter(x=x, y=by_day.median().to_numpy(), name="daily median", mode="lines",
+        traces = [go.Scatter(x=daily["day"], y=daily["median"], name="daily median", mode="lines",
                              line={"color": COLOURS["bad"]}),
-                  go.Scatter(x=x, y=by_day.quantile(0.95).to_numpy(), name="daily 95th percentile", mode="lines",
+                  go.Scatter(x=daily["day"], y=daily["p95"], name="daily 95th percentile", mode="lines",
                              line={"color": COLOURS["warn"], "dash": "dot"})]
         title = f"Recovery time per day ({len(done):,} incidents)"
     return _figure(traces, title, theme, "minutes", lines=[(median, f"median {median:.0f} min", COLOURS["muted"])])
@@ -152,7 +145,7 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
                                  marker={"symbol": "line-ns-open", "size": 14, "color": COLOURS["dora"], "line": {"width": 2}},
                                  hovertemplate="deployment %{x}<extra></extra>"))
         resolved = incidents["resolved"].to_numpy()
-        end = np.where(resolved == np.iinfo(np.int64).min, end_ns, resolved)
+        end = np.where(resolved == NOT_YET, end_ns, resolved)
         n = len(incidents)
         xs, ys = np.full(3 * n, None, dtype=object), np.full(3 * n, None, dtype=object)
         xs[0::3], xs[1::3] = _dates(incidents["start"]).to_numpy(), _dates(end).to_numpy()
@@ -165,11 +158,12 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
                           "automargin": True})
 
 
-def lead_time_distribution(hours: np.ndarray, median: float | None, theme: str) -> go.Figure:
-    """Histogram of lead time for changes (hours from PR creation to deployment), binned on the server."""
+def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple, theme: str) -> go.Figure:
+    """Histogram of lead time for changes (hours from PR creation to deployment), binned on the
+    server, with the elite tier's bound (``elite``: (hours, label)) and the median as lines."""
     top = max(float(np.quantile(hours, 0.99)), 1.0)
     counts, edges = np.histogram(np.minimum(hours, top), bins=30, range=(0, top))
-    vlines = [(24, "elite < 24 h", COLOURS["good"])]
+    vlines = [(elite[0], elite[1], COLOURS["good"])]
     if median is not None:
         vlines.append((median, f"median {median:.1f} h", COLOURS["muted"]))
     return _figure([go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name="PRs",
@@ -178,20 +172,26 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, theme: str) 
                    hovermode="closest")
 
 
-def _rate(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
-    d = denominator.to_numpy(dtype=float)
-    return np.divide(100 * numerator.to_numpy(dtype=float), d, out=np.full(len(d), np.nan), where=d > 0)
-
-
-def change_failure_rate_weekly(daily: pd.DataFrame, theme: str) -> go.Figure:
-    """Change failure rate per ISO week: failed / deployments x 100, with the tier thresholds."""
-    w = weekly_sums(daily, ["deployments", "failed_deployments"])
-    return _figure([go.Bar(x=w["label"], y=_rate(w["failed_deployments"], w["deployments"]), name="CFR",
-                           marker_color=COLOURS["warn"], customdata=np.stack([w["failed_deployments"], w["deployments"]], axis=1),
+def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: str) -> go.Figure:
+    """Change failure rate per ISO week (``weekly``: week, days, deployments, failed_deployments,
+    change_failure_rate_pct), with the tier bounds (``tier_lines``: (value, label)) as lines."""
+    return _figure([go.Bar(x=week_labels(weekly), y=weekly["change_failure_rate_pct"], name="CFR",
+                           marker_color=COLOURS["warn"],
+                           customdata=np.stack([weekly["failed_deployments"], weekly["deployments"]], axis=1),
                            hovertemplate="%{y:.1f} % (%{customdata[0]} of %{customdata[1]})<extra></extra>")],
                    "Change failure rate per week", theme, "% of deployments", "week starting",
-                   lines=[(5, "elite <= 5 %", COLOURS["muted"]), (10, "high <= 10 %", COLOURS["muted"]),
-                          (15, "medium <= 15 %", COLOURS["muted"])])
+                   lines=[(value, label, COLOURS["muted"]) for value, label in tier_lines])
+
+
+def lead_time_stages(stages: list, theme: str) -> go.Figure:
+    """Where lead time goes: the median hours of each stage (``stages``: (name, hours or None))."""
+    names = [name for name, _ in stages]
+    hours = [np.nan if h is None else h for _, h in stages]
+    return _figure([go.Bar(x=hours, y=names, orientation="h", marker_color=COLOURS["dora"], name="median hours",
+                           text=["n/a" if h is None else f"{h:,.1f} h" for _, h in stages], textposition="auto",
+                           hovertemplate="%{y}: %{x:,.1f} h (median)<extra></extra>")],
+                   "Lead time by stage (medians)", theme, x_title="hours", hovermode="closest", showlegend=False,
+                   yaxis={"autorange": "reversed", "automargin": True})
 
 
 # ----- SPACE --------------------------------------------------------------------------------
@@ -247,10 +247,10 @@ def efficiency(weekly: pd.DataFrame, theme: str) -> go.Figure:
     ], "Efficiency & flow: PR merge time", theme, "hours", "week starting")
 
 
-def performance(daily: pd.DataFrame, theme: str) -> go.Figure:
-    """Incident rate per week: incidents started / deployments x 100."""
-    w = weekly_sums(daily, ["incidents", "deployments"])
-    return _figure([go.Bar(x=w["label"], y=_rate(w["incidents"], w["deployments"]), name="incident rate",
+def performance(weekly: pd.DataFrame, theme: str) -> go.Figure:
+    """Incident rate per week (``weekly``: week, days, incidents, deployments, incident_rate_pct)."""
+    w = weekly
+    return _figure([go.Bar(x=week_labels(w), y=w["incident_rate_pct"], name="incident rate",
                            marker_color=COLOURS["bad"], customdata=np.stack([w["incidents"], w["deployments"]], axis=1),
                            hovertemplate="%{y:.1f} % (%{customdata[0]} incidents, %{customdata[1]} deployments)<extra></extra>")],
                    "Performance: incident rate per deployment", theme, "% of deployments", "week starting")
@@ -270,37 +270,44 @@ def _pair(title: str, unit: str, current: float | None, previous: float | None, 
                    yaxis={"range": [min([0] + known) * 1.2, top * 1.2]})
 
 
-def vcr(current: float | None, previous: float | None, theme: str) -> go.Figure:
-    """Value to cost ratio against the 200 % default and the 1000 % target."""
-    return _pair("VCR: value to cost ratio", " %", current, previous,
-                 [(200, "200 % default", COLOURS["warn"]), (1000, "1000 % target", COLOURS["good"])], theme, COLOURS["pvm"])
+def _band_lines(band_lines: list) -> list:
+    """(value, label, band) lines as (value, label, colour)."""
+    return [(value, label, BAND_LINE_COLOURS[band]) for value, label, band in band_lines]
 
 
-def dtr(current: float | None, previous: float | None, theme: str) -> go.Figure:
-    """Developer toil ratio against 10 % (target) and 30 % (lower is better)."""
-    return _pair("DTR: developer toil ratio (lower is better)", " %", current, previous,
-                 [(10, "10 % target", COLOURS["good"]), (30, "30 % limit", COLOURS["bad"])], theme, COLOURS["pvm"])
+def vcr(current: float | None, previous: float | None, band_lines: list, theme: str) -> go.Figure:
+    """Value to cost ratio, this period and the previous, against its bands' bounds (``band_lines``:
+    (value, label, band))."""
+    return _pair("VCR: value to cost ratio", " %", current, previous, _band_lines(band_lines), theme, COLOURS["pvm"])
 
 
-def iar(periods: pd.DataFrame, theme: str) -> go.Figure:
-    """Growth of successful deployments per period (weeks, or 30-day months beyond 90 days)."""
+def dtr(current: float | None, previous: float | None, band_lines: list, theme: str) -> go.Figure:
+    """Developer toil ratio, this period and the previous, against its bands' bounds (lower is better)."""
+    return _pair("DTR: developer toil ratio (lower is better)", " %", current, previous, _band_lines(band_lines),
+                 theme, COLOURS["pvm"])
+
+
+def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str) -> go.Figure:
+    """Growth of successful deployments per period (weeks, or 30-day months beyond 90 days), each bar
+    in its band's colour (``bands``: one band name or None per period)."""
     growth = periods["growth_pct"].astype(float).to_numpy()
-    colours = np.where(np.isnan(growth), COLOURS["muted"],
-                       np.where(growth >= 30, COLOURS["good"], np.where(growth >= 10, COLOURS["warn"], COLOURS["bad"])))
+    colours = [COLOURS["muted"] if b is None else BAND_LINE_COLOURS[b] for b in bands]
     length = int(periods["period_days"].iloc[0]) if len(periods) else 7
-    return _figure([go.Bar(x=periods["period_start"].dt.strftime("%b %d"), y=growth, marker_color=list(colours),
+    return _figure([go.Bar(x=periods["period_start"].dt.strftime("%b %d"), y=growth, marker_color=colours,
                            name="growth", customdata=periods["successful_deployments"],
                            hovertemplate="%{y:+.1f} % (%{customdata} successful deployments)<extra></extra>")],
                    f"IAR: adoption growth per {length}-day period", theme, "% vs the period before", "period starting",
-                   lines=[(10, "10 %", COLOURS["warn"]), (30, "30 % target", COLOURS["good"])])
+                   lines=_band_lines(band_lines))
 
 
-def impact(daily: pd.DataFrame, theme: str) -> go.Figure:
-    """Platform hours invested against successful deployments, per week."""
-    w = weekly_sums(daily, ["platform_hours", "successful_deployments"])
+def impact(weekly: pd.DataFrame, theme: str) -> go.Figure:
+    """Platform hours invested against successful deployments, per week (``weekly``: week, days,
+    platform_hours, successful_deployments)."""
+    w = weekly
+    labels = week_labels(w)
     return _figure([
-        go.Bar(x=w["label"], y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"]),
-        go.Scatter(x=w["label"], y=w["successful_deployments"], name="successful deployments", yaxis="y2",
+        go.Bar(x=labels, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"]),
+        go.Scatter(x=labels, y=w["successful_deployments"], name="successful deployments", yaxis="y2",
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
     ], "Impact: platform hours vs deployments per week", theme, "hours", "week starting",
         yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",

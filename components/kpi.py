@@ -81,3 +81,20 @@ def empty_state(message: str, element_id: str | None = None) -> html.Div:
     """What a chart shows when it has nothing to draw: a sentence, never an empty axis."""
     return html.Div(message, className="empty-state text-body-secondary", role="status",
                     **({"id": element_id} if element_id else {}))
+
+
+def overall_card(tier: str | None, previous: str | None, moved: str | None) -> dbc.Card:
+    """The overall DORA tier (the worst of the four), and how it moved since the previous period
+    (``moved``: "better than", "worse than", "same as" or None when either tier is missing)."""
+    if moved is None:
+        delta = "worst of the four tiers"
+    elif moved == "same as":
+        delta = "same as before"
+    else:
+        delta = f"{moved} the previous period ({previous})"
+    return dbc.Card(dbc.CardBody([
+        html.Div(html.Span("Overall DORA tier", className="kpi-title")),
+        html.Div((tier or "n/a").upper(), id="kpi-overall-value", className="kpi-value"),
+        html.Div(tier_badge(tier, "the worst of the four tiers"), className="mb-1"),
+        html.Div(delta, id="kpi-overall-delta", className="kpi-delta text-body-secondary"),
+    ]), className="kpi-card h-100", id="kpi-overall")

@@ -15,6 +15,7 @@ from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argume
 from metrics.cli import run as print_summary
 
 from . import callbacks
+from .data import Views
 from .layout import page
 from .state import ALL_DAYS, DAY_CHOICES, View
 from .upload import MAX_UPLOAD_BYTES, human_size
@@ -25,9 +26,10 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
-def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES) -> Dash:
+def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES, views: Views | None = None) -> Dash:
     """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
-    uploads are limited to ``upload_limit`` bytes."""
+    uploads are limited to ``upload_limit`` bytes. ``views`` computes and caches the views (a new
+    one per app by default: two apps share nothing)."""
     defaults = defaults or View()
     day_choices = tuple(sorted(set(DAY_CHOICES) | ({defaults.days} if defaults.days else set())))
     server = flask.Flask(__name__)
@@ -61,7 +63,8 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
         return page(defaults, day_choices, upload_limit, datasets)
 
     app.layout = layout
-    callbacks.register(app, defaults, day_choices, upload_limit)
+    app.views = views or Views()
+    callbacks.register(app, defaults, day_choices, upload_limit, app.views)
     return app
 
 

@@ -1,27 +1,32 @@
-"""Callbacks, registered on the app the factory builds. The URL is the state: controls write it,
-a URL (link, back/forward) sets the controls, and the content always follows, in one round trip."""
+"""Callbacks, registered on the app the factory builds. They only wire: what a change does is
+``transitions.transition``, what the page shows is ``render.render``, the files are
+``downloads.download``, the computations ``data.Views``. Inputs and outputs are named (Dash's
+flexible signatures), so no positional order has to be kept in step; clientside functions live in
+assets/dashboard.js.
+"""
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 import dash_bootstrap_components as dbc
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from metrics import store
 
-from .data import DataError, compute
-from .layout import day_options, source_options
-from .state import ALL_DAYS, View, from_query, to_query, validate
+from . import downloads
+from .data import DataError, Views
+from .layout import source_options
+from .render import COMPUTE_FAILED, render
+from .state import ALL_DAYS, View, from_query, to_query
+from .tabs import drilldown_deployments, drilldown_incidents
+from .transitions import transition
 from .upload import UploadError, import_upload
-from .views import TAB_VIEWS, content, drilldown_deployments, drilldown_incidents, figures, shape, window_facts
 
 log = logging.getLogger(__name__)
 CHART = {"type": "chart", "name": ALL}       # every chart on screen
-SHOWN, HIDDEN = {}, {"display": "none"}
 
-# the main callback's outputs, by name; the charts (a pattern-matching list) come last
+# the main callback's outputs, by name
 OUTPUTS = {
     "search": Output("url", "search"), "seed": Output("seed-input", "value"), "days": Output("days-dropdown", "value"),
     "day_options": Output("days-dropdown", "options"), "scenario": Output("scenario-dropdown", "value"),
@@ -35,201 +40,141 @@ OUTPUTS = {
     "content": Output("tab-content", "children"), "line": Output("window-line", "children"),
     "panel": Output("assumptions-panel", "style"), "shape": Output("content-shape", "data"),
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
+    "charts": Output(CHART, "figure"),
+}
+TRIGGERS = {
+    "search": Input("url", "search"), "refresh": Input("refresh-button", "n_clicks"),
+    "enter": Input("seed-input", "n_submit"), "days": Input("days-dropdown", "value"),
+    "scenario": Input("scenario-dropdown", "value"), "tab": Input("tabs", "active_tab"),
+    "apply": Input("apply-assumptions", "n_clicks"), "rate_enter": Input("rate-input", "n_submit"),
+    "value_enter": Input("value-input", "n_submit"), "devs_enter": Input("devs-input", "n_submit"),
+    "theme": Input("theme", "data"), "source": Input("source-dropdown", "value"),
+    "only": Input("service-filter", "value"), "start": Input("date-range", "start_date"),
+    "end": Input("date-range", "end_date"),
+}
+READS = {
+    "seed": State("seed-input", "value"), "rate": State("rate-input", "value"), "value": State("value-input", "value"),
+    "devs": State("devs-input", "value"), "shown": State("content-shape", "data"),
+    "only_options": State("service-filter", "options"), "min_date": State("date-range", "min_date_allowed"),
+    "max_date": State("date-range", "max_date_allowed"),
 }
 
 
-def _outputs(values: dict, charts: list) -> tuple:
-    """The callback's return value: every named output (no_update when not given), then the charts."""
-    return tuple(values.get(name, no_update) for name in OUTPUTS) + (charts,)
+def outputs(values: dict, charts: list) -> dict:
+    """Every named output (no_update where not given), the charts last."""
+    return {**{name: values.get(name, no_update) for name in OUTPUTS if name != "charts"}, "charts": charts}
 
 
-def controls_of(view: View, day_choices) -> dict:
-    """The control values (and which controls show) that display ``view``."""
-    return {"seed": str(view.seed), "days": view.days, "day_options": day_options(day_choices, bool(view.dataset)),
-            "scenario": view.scenario, "tab": view.tab, "rate": f"{view.hourly_rate:g}",
-            "value": f"{view.value_per_deploy:g}", "devs": str(view.developers), "source": view.dataset,
-            "only": list(view.only), "start": view.start or None, "end": view.end or None,
-            "seed_style": HIDDEN if view.dataset else SHOWN, "scenario_style": HIDDEN if view.dataset else SHOWN,
-            "date_style": SHOWN if view.dataset else HIDDEN}
+def computed_or_problem(views: Views, view: View):
+    """(the view's analyses, None), or (None, the sentence the page shows instead)."""
+    try:
+        return views.compute(view), None
+    except DataError as e:
+        return None, str(e)
+    except Exception:  # never a crashed page: say so inline and log the cause
+        log.exception("could not compute %s", view)
+        return None, COMPUTE_FAILED
 
 
-def register(app, defaults: View, day_choices, upload_limit: int) -> None:
-    @app.callback(
-        *OUTPUTS.values(), Output(CHART, "figure"),
-        Input("url", "search"), Input("refresh-button", "n_clicks"), Input("seed-input", "n_submit"),
-        Input("days-dropdown", "value"), Input("scenario-dropdown", "value"), Input("tabs", "active_tab"),
-        Input("apply-assumptions", "n_clicks"), Input("rate-input", "n_submit"), Input("value-input", "n_submit"),
-        Input("devs-input", "n_submit"), Input("theme", "data"), Input("source-dropdown", "value"),
-        Input("service-filter", "value"), Input("date-range", "start_date"), Input("date-range", "end_date"),
-        State("seed-input", "value"), State("rate-input", "value"), State("value-input", "value"),
-        State("devs-input", "value"), State("content-shape", "data"), State("service-filter", "options"),
-        State("date-range", "min_date_allowed"), State("date-range", "max_date_allowed"),
-    )
-    def update(search, _refresh, _enter, days, scenario, tab, _apply, _r, _v, _d, theme, source, only, start, end,
-               seed, rate, value, devs, shown, only_options, min_date, max_date):
-        """One round trip per change. A control change is validated and written to the URL; the URL
-        (first load, a shared link, back/forward) sets the controls; either way the content follows.
-        Invalid input changes nothing but the message: the last good dashboard stays."""
-        trigger = ctx.triggered_id
-        mounted = [o["id"]["name"] for o in ctx.outputs_list[-1]]      # charts on screen now
-        if trigger in (None, "url", "theme"):
-            # the theme store is set on page load too, so it takes the URL's path: controls follow the URL
-            view, errors = from_query(search, defaults, day_choices)
-            rendered, charts = render(view, theme, shown, mounted, " ".join(errors), {})
-            return _outputs({**controls_of(view, day_choices), **rendered}, charts)
-        if trigger == "source-dropdown" and source is None:
-            return _outputs({}, [no_update] * len(mounted))     # the dropdown dropped a dataset it does not list
-        current, _ = from_query(search, defaults, day_choices)
-        if trigger == "source-dropdown":
-            # another data source: its own window, no filters (a dataset opens on all its data)
-            days = ALL_DAYS if source else (current.days or defaults.days or View.days)
-            only, start, end = (), "", ""
-        if trigger == "days-dropdown":
-            start, end = "", ""                           # days picks the window: a date range would override it
-        view, errors = validate(seed, days, scenario, tab, current.services, current.team_size, rate, value, devs,
-                                dataset=source, only=only, start=start, end=end, day_choices=day_choices)
-        if view is None:
-            message = " ".join(errors) + " The dashboard still shows the last valid input."
-            return _outputs({"message": message}, [no_update] * len(mounted))
-        query = to_query(view, defaults)
-        # the controls already show what was chosen; only a new data source resets some of them
-        controls = controls_of(view, day_choices) if trigger == "source-dropdown" else {}
-        if trigger == "days-dropdown" and current.start + current.end:
-            controls.update(start=None, end=None)
-        on_screen = {"only_options": only_options, "min_date": min_date, "max_date": max_date}
-        rendered, charts = render(view, theme, shown, mounted, "", on_screen)
-        return _outputs({**controls, **rendered, "search": query if query != (search or "") else no_update}, charts)
+def register(app, defaults: View, day_choices, upload_limit: int, views: Views) -> None:
+    """Wire the page's callbacks on ``app``; ``views`` computes (and caches) this app's views."""
 
-    def render(view: View, theme, shown, mounted: list, message: str, on_screen: dict) -> tuple[dict, list]:
-        """The active tab's cards and figures, from one cached computation of the view. When the
-        charts on screen have the same shape, they stay mounted and only get new figures (Plotly
-        redraws them in place); otherwise the tab's charts are built anew. Returns the named
-        outputs and the chart figures (one per chart on screen). What ``on_screen`` already shows
-        (the filter's choices, the date bounds) and the styles of an unchanged tab are not resent."""
-        theme = "dark" if theme == "dark" else "light"
-        out = {"panel": {"display": "block"} if view.tab == "pvm" else {"display": "none"}, "message": message}
-        unchanged = [no_update] * len(mounted)
-        try:
-            computed = compute(view)
-            cards, charts = TAB_VIEWS[view.tab](computed, theme)
-        except DataError as e:
-            return {**out, "content": dbc.Alert(str(e), color="warning"), "line": "", "shape": None, "cards": "",
-                    "drilldown": HIDDEN}, unchanged
-        except Exception:  # never a crashed page: say so inline and log the cause
-            log.exception("could not compute %s", view)
-            return {**out, "content": dbc.Alert("These metrics could not be computed; the error is in the server log.",
-                                                color="danger"), "line": "", "shape": None, "cards": "", "drilldown": HIDDEN}, unchanged
-        unknown = [s for s in view.only if s not in computed.services]
-        if unknown:
-            out["message"] = (message + f" No service named \u201c{unknown[0][:60]}\u201d in this data.").strip()
-        out.update({k: v for k, v in window_facts(view, computed).items() if k not in on_screen or on_screen[k] != v})
-        now = shape(view.tab, charts)
-        out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"),
-                   drilldown=SHOWN if view.tab == "dora" else HIDDEN)
-        if shown and shown[0] == view.tab:
-            del out["panel"], out["drilldown"]             # the same tab: its panels stay as they are
-        if now == shown:
-            new = figures(charts)
-            return out, [new.get(name, no_update) for name in mounted]
-        out["content"] = content(view.tab, charts)
-        return out, unchanged
+    @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
+    def update(search, refresh, enter, days, scenario, tab, apply, rate_enter, value_enter, devs_enter, theme, source,
+               only, start, end, seed, rate, value, devs, shown, only_options, min_date, max_date):
+        """One round trip per change: the transition, then the render of the view it leads to."""
+        mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
+        controls = {"seed": seed, "days": days, "scenario": scenario, "tab": tab, "rate": rate, "value": value,
+                    "devs": devs, "source": source, "only": only, "start": start, "end": end}
+        step = transition(ctx.triggered_id, search, controls, defaults, day_choices)
+        if step.view is None:
+            message = {} if step.message is None else {"message": step.message}
+            return outputs(message, [no_update] * len(mounted))
+        on_screen = {} if step.resend_facts else {"only_options": only_options, "min_date": min_date,
+                                                  "max_date": max_date}
+        computed, problem = computed_or_problem(views, step.view)
+        rendered, charts = render(step.view, computed, problem, theme, shown, mounted, step.message, on_screen)
+        values = {**step.controls, **rendered}
+        if step.search is not None:
+            values["search"] = step.search
+        return outputs(values, charts)
 
     @app.callback(
-        Output("drilldown-deployments-body", "children"), Output("drilldown-incidents-body", "children"),
-        Input("drilldown-accordion", "active_item"), Input("window-line", "children"), State("url", "search"),
-        prevent_initial_call=True,
+        output={"deployments": Output("drilldown-deployments-body", "children"),
+                "incidents": Output("drilldown-incidents-body", "children")},
+        inputs={"opened": Input("drilldown-accordion", "active_item"), "line": Input("window-line", "children")},
+        state={"search": State("url", "search")}, prevent_initial_call=True,
     )
-    def drilldown(opened, _line, search):
+    def drilldown(opened, line, search):
         """The drill-down tables of the view, built only for the items that are open. It follows the
         window line, so it runs after the main callback has computed (and cached) the view."""
         opened = opened or []
         if not opened:
-            return no_update, no_update
+            return {"deployments": no_update, "incidents": no_update}
         view, _ = from_query(search, defaults, day_choices)
-        try:
-            computed = compute(view)
-        except DataError as e:
-            return str(e), str(e)
-        return (drilldown_deployments(computed) if "deployments" in opened else no_update,
-                drilldown_incidents(computed) if "incidents" in opened else no_update)
+        computed, problem = computed_or_problem(views, view)
+        if computed is None:
+            return {"deployments": problem, "incidents": problem}
+        return {"deployments": drilldown_deployments(computed) if "deployments" in opened else no_update,
+                "incidents": drilldown_incidents(computed) if "incidents" in opened else no_update}
 
-    @app.callback(Output("upload-panel", "is_open"), Input("upload-toggle", "n_clicks"), State("upload-panel", "is_open"),
-                  prevent_initial_call=True)
-    def toggle_upload(_clicks, is_open):
+    @app.callback(output=Output("upload-panel", "is_open"), inputs={"clicks": Input("upload-toggle", "n_clicks")},
+                  state={"is_open": State("upload-panel", "is_open")}, prevent_initial_call=True)
+    def toggle_upload(clicks, is_open):
         return not is_open
 
-    # the size check runs in the browser, so a file over the limit is never sent
     app.clientside_callback(
-        """function(contents, filename, limit) {
-            if (!contents) { return [window.dash_clientside.no_update, window.dash_clientside.no_update]; }
-            const data = contents.slice(contents.indexOf(',') + 1);
-            const bytes = Math.floor(data.length * 3 / 4);
-            if (bytes > limit) {
-                const size = (n) => n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.ceil(n / 1024) + ' KB';
-                return [null, '\u201c' + filename + '\u201d is ' + size(bytes) + ', over the upload limit of ' +
-                        size(limit) + '. Import it with python -m metrics import instead.'];
-            }
-            return [{contents: contents, filename: filename}, ''];
-        }""",
+        ClientsideFunction(namespace="metrics", function_name="checkUpload"),
         Output("upload-payload", "data"), Output("upload-message", "children"),
         Input("upload", "contents"), State("upload", "filename"), State("upload-limit", "data"),
     )
 
     @app.callback(
-        Output("upload-report", "children"), Output("url", "search", allow_duplicate=True),
-        Output("source-dropdown", "options"), Output("upload", "contents"),
-        Input("upload-payload", "data"), State("upload-name", "value"), State("upload-source", "value"),
-        State("upload-service", "value"), State("url", "search"), prevent_initial_call=True,
+        output={"report": Output("upload-report", "children"), "search": Output("url", "search", allow_duplicate=True),
+                "sources": Output("source-dropdown", "options"), "contents": Output("upload", "contents")},
+        inputs={"payload": Input("upload-payload", "data")},
+        state={"name": State("upload-name", "value"), "source": State("upload-source", "value"),
+               "service": State("upload-service", "value"), "search": State("url", "search")},
+        prevent_initial_call=True,
     )
     def upload(payload, name, source, service, search):
         """Import the dropped file into a dataset, show its load report (as text) and open the dataset."""
-        if not payload:
-            return no_update, no_update, no_update, no_update
+        nothing = {"report": no_update, "search": no_update, "sources": no_update, "contents": no_update}
+        if not payload or not isinstance(payload, dict):
+            return nothing
         try:
             done = import_upload(payload.get("contents"), payload.get("filename"), name, source, upload_limit, service)
         except UploadError as e:
-            return (dbc.Alert(html.Pre(str(e), className="load-report"), color="danger", id="upload-error"),
-                    no_update, no_update, None)
+            return {**nothing, "contents": None,
+                    "report": dbc.Alert(html.Pre(str(e), className="load-report"), color="danger", id="upload-error")}
         except Exception:
             log.exception("upload failed")
-            return dbc.Alert("The upload could not be imported; the error is in the server log.", color="danger"), \
-                no_update, no_update, None
+            return {**nothing, "contents": None,
+                    "report": dbc.Alert("The upload could not be imported; the error is in the server log.",
+                                        color="danger")}
         current, _ = from_query(search, defaults, day_choices)
         opened = replace(current, dataset=done.dataset, days=ALL_DAYS, only=(), start="", end="")
         report = dbc.Alert([html.Div(f"Stored in dataset {done.dataset}; the dashboard now shows it.", className="fw-semibold"),
                             html.Pre("\n".join(done.lines()), className="load-report", id="upload-report-text")],
                            color="success" if not done.report.rejected_count else "warning")
         # the new dataset's option arrives with the URL that selects it (a dropdown drops values it does not list)
-        return report, to_query(opened, defaults), source_options(store.list_datasets()), None
+        return {"report": report, "search": to_query(opened, defaults), "sources": source_options(store.list_datasets()),
+                "contents": None}
 
     app.clientside_callback(
-        """function(dark) {
-            const theme = dark ? 'dark' : 'light';
-            document.documentElement.setAttribute('data-bs-theme', theme);
-            return theme;
-        }""",
+        ClientsideFunction(namespace="metrics", function_name="applyTheme"),
         Output("theme", "data"), Input("theme-switch", "value"),
     )
 
     @app.callback(
-        Output("download", "data"),
-        Input("download-json", "n_clicks"), Input("download-daily", "n_clicks"), Input("download-weekly", "n_clicks"),
-        Input("download-deployments", "n_clicks"), Input("download-incidents", "n_clicks"),
-        State("url", "search"), prevent_initial_call=True,
+        output=Output("download", "data"),
+        inputs={"buttons": [Input(button, "n_clicks") for button in ("download-json", *downloads.BUTTONS)]},
+        state={"search": State("url", "search")}, prevent_initial_call=True,
     )
-    def download(_json, _daily, _weekly, _deploys, _incidents, search):
+    def download(buttons, search):
         """What is on screen: the summary as JSON, the daily, weekly, deployment and incident tables as CSV."""
         view, _ = from_query(search, defaults, day_choices)
-        try:
-            an = compute(view).current
-        except DataError:
+        computed, _ = computed_or_problem(views, view)
+        if computed is None:
             return no_update
-        source = f"{view.dataset}" if view.dataset else f"seed{view.seed}"
-        stem = f"metrics-{source}-{an.window.days}d-{an.window.end.date()}"
-        tables = {"download-daily": ("daily", lambda: an.daily), "download-weekly": ("weekly", lambda: an.weekly),
-                  "download-deployments": ("deployments", lambda: an.deployments),
-                  "download-incidents": ("incidents", lambda: an.incidents)}
-        if ctx.triggered_id == "download-json":
-            return dcc.send_string(json.dumps(an.summary, indent=2), f"{stem}-summary.json")
-        name, table = tables[ctx.triggered_id]
-        return dcc.send_data_frame(table().to_csv, f"{stem}-{name}.csv", index=False)
+        return downloads.download(ctx.triggered_id, view, computed.current)

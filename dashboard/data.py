@@ -1,17 +1,23 @@
-"""One computation per view: the window and the previous period of equal length, cached per
-process (every worker computes the same).
+"""One computation per view: the window and the previous period of equal length.
 
 Synthetic universe: the window ends today; the previous period is the next block of the same
 universe back. Stored dataset: the window is the data's span (or its last ``days`` days, or the
 date range); the previous period is the block of the same length before it, from the same events.
 The service filter narrows both periods alike.
+
+Each app the factory builds owns a ``Views`` object and its cache: nothing is shared between two
+apps in one process, and the cache holds at most ``METRICS_CACHE_MB`` (default 512 MB) per app,
+measured in bytes (frames and arrays), least recently used first out.
 """
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, fields, is_dataclass
 
+import numpy as np
 import pandas as pd
 
 from metrics import Analysis, Assumptions, analyze, generate, store
@@ -23,6 +29,7 @@ from metrics.window import over_data, to_ns, today_ns
 from .state import View
 
 PARALLEL_FROM_SERVICE_DAYS = 3_000    # below this size, starting threads costs more than it saves
+CACHE_BYTES = int(float(os.environ.get("METRICS_CACHE_MB", "512")) * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -39,83 +46,122 @@ class DataError(Exception):
     """The view cannot be computed from its data (an unknown dataset, an empty window): say why."""
 
 
-def compute(view: View, end_ns: int | None = None) -> Computed:
-    """The analyses of the view's window and of the period before it."""
-    a = Assumptions(hourly_rate=view.hourly_rate, value_per_deploy=view.value_per_deploy, team_size=view.developers)
-    if view.dataset:
+def nbytes(value, seen=None) -> int:
+    """Approximate bytes held by ``value``: frames and arrays by their buffers, containers and
+    dataclasses by their parts (each object counted once)."""
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, (pd.Series, pd.Index)):
+        return int(value.memory_usage(deep=False))
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + (64 * value.size if value.dtype == object else 0)
+    if isinstance(value, dict):
+        return 64 + sum(nbytes(v, seen) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return 64 + sum(nbytes(v, seen) for v in value)
+    if is_dataclass(value):
+        return 64 + sum(nbytes(getattr(value, f.name), seen) for f in fields(value))
+    return 64
+
+
+class ByteCache:
+    """A least-recently-used cache bounded by the bytes its values hold (``nbytes``), thread-safe.
+    A value larger than the whole budget is computed and returned but not kept."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        """The cached value of ``key``, or ``compute()``'s, kept while the budget allows."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+        value = compute()
+        size = nbytes(value)
+        with self._lock:
+            if key not in self._items and size <= self.max_bytes:
+                self._items[key] = (value, size)
+                self.used += size
+                while self.used > self.max_bytes:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self.used -= dropped
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Views:
+    """The computations of one app's views, with their cache (see the module's docstring)."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES):
+        self.cache = ByteCache(max_bytes)
+
+    def compute(self, view: View, end_ns: int | None = None) -> Computed:
+        """The analyses of the view's window and of the period before it."""
+        a = Assumptions(hourly_rate=view.hourly_rate, value_per_deploy=view.value_per_deploy, team_size=view.developers)
+        if view.dataset:
+            try:
+                version = store.version(view.dataset)
+            except store.StoreError as e:
+                raise DataError(str(e)) from None
+            return self.cache.get(("dataset", view.dataset, version, view.days, view.start, view.end, view.only, a),
+                                  lambda: self._compute_dataset(view.dataset, version, view.days, view.start, view.end,
+                                                                view.only, a))
+        end = today_ns() if end_ns is None else end_ns
+        args = (view.seed, view.days, view.scenario, view.services, view.team_size, view.only, a, end)
+        return self.cache.get(("synthetic",) + args, lambda: self._compute(*args))
+
+    # -- the synthetic universe ----------------------------------------------------------------
+
+    def _universe(self, seed, days, scenario, services, team_size, end_ns, days_back):
+        return self.cache.get(("universe", seed, days, scenario, services, team_size, end_ns, days_back),
+                              lambda: generate(days, seed, scenario, services, team_size, end=end_ns, days_back=days_back))
+
+    def _period(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns, days_back) -> Analysis:
+        u = self._universe(seed, days, scenario, services, team_size, end_ns, days_back)
+        return analyze(tables_of_services(u.tables, only), u.window, a)
+
+    def _compute(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns) -> Computed:
+        # changing an assumption recomputes the metrics over the same (cached) events; the previous
+        # period is the next block of the same universe back, as it stood at its end
+        args = (seed, days, scenario, services, team_size, only, a, end_ns)
+        if services * days < PARALLEL_FROM_SERVICE_DAYS:
+            current, previous = self._period(*args, 0), self._period(*args, days)
+        else:
+            # two threads: much of generating and analysing runs in numpy, outside the GIL
+            with ThreadPoolExecutor(2) as pool:
+                current, previous = pool.map(lambda back: self._period(*args, back), (0, days))
+        u = self._universe(seed, days, scenario, services, team_size, end_ns, 0)
+        return Computed(current, previous, u.scenario, u.profile.name, tuple(services_of(u.tables)))
+
+    # -- a stored dataset ----------------------------------------------------------------------
+
+    def _dataset_tables(self, name: str, version) -> EventTables:
+        def load():
+            try:
+                return tables_from_frame(store.load(name))
+            except store.StoreError as e:
+                raise DataError(str(e)) from None
+        return self.cache.get(("dataset-tables", name, version), load)
+
+    def _compute_dataset(self, name: str, version, days: int, start: str, end: str, only, a: Assumptions) -> Computed:
+        everything = self._dataset_tables(name, version)
+        span = everything.time_span()
         try:
-            version = store.version(view.dataset)
-        except store.StoreError as e:
-            raise DataError(str(e)) from None
-        return _compute_dataset(view.dataset, version, view.days, view.start, view.end, view.only, a)
-    return _compute(view.seed, view.days, view.scenario, view.services, view.team_size, view.only, a,
-                    today_ns() if end_ns is None else end_ns)
-
-
-# ---------------------------------------------------------------------------------------------
-# the synthetic universe
-
-
-@lru_cache(maxsize=8)
-def _universe(seed, days, scenario, services, team_size, end_ns, days_back):
-    return generate(days, seed, scenario, services, team_size, end=end_ns, days_back=days_back)
-
-
-@lru_cache(maxsize=8)
-def _universe_tables(seed, days, scenario, services, team_size, end_ns, days_back, only) -> EventTables:
-    u = _universe(seed, days, scenario, services, team_size, end_ns, days_back)
-    return tables_of_services(u.tables, only)
-
-
-def _period(seed, days, scenario, services, team_size, only, a: Assumptions, end_ns, days_back) -> Analysis:
-    u = _universe(seed, days, scenario, services, team_size, end_ns, days_back)
-    return analyze(_universe_tables(seed, days, scenario, services, team_size, end_ns, days_back, only), u.window, a)
-
-
-@lru_cache(maxsize=8)
-def _compute(seed, days, scenario, services, team_size, only, a: Assumptions, end_ns) -> Computed:
-    # changing an assumption recomputes the metrics over the same (cached) events; the previous
-    # period is the next block of the same universe back, as it stood at its end
-    args = (seed, days, scenario, services, team_size, only, a, end_ns)
-    if services * days < PARALLEL_FROM_SERVICE_DAYS:
-        current, previous = _period(*args, 0), _period(*args, days)
-    else:
-        # two threads: much of generating and analysing runs in numpy, outside the GIL
-        with ThreadPoolExecutor(2) as pool:
-            current, previous = pool.map(lambda back: _period(*args, back), (0, days))
-    u = _universe(seed, days, scenario, services, team_size, end_ns, 0)
-    return Computed(current, previous, u.scenario, u.profile.name, tuple(services_of(u.tables)))
-
-
-# ---------------------------------------------------------------------------------------------
-# a stored dataset
-
-
-@lru_cache(maxsize=4)
-def _dataset_frame(name: str, version) -> pd.DataFrame:
-    try:
-        return store.load(name)
-    except store.StoreError as e:
-        raise DataError(str(e)) from None
-
-
-@lru_cache(maxsize=8)
-def _dataset_tables(name: str, version, only) -> EventTables:
-    if only:
-        return tables_of_services(_dataset_tables(name, version, ()), only)
-    return tables_from_frame(_dataset_frame(name, version))
-
-
-@lru_cache(maxsize=8)
-def _compute_dataset(name: str, version, days: int, start: str, end: str, only, a: Assumptions) -> Computed:
-    everything = _dataset_tables(name, version, ())
-    span = everything.time_span()
-    try:
-        window = over_data(span, days or None, to_ns(start) if start else None,
-                           to_ns(end) + NS_PER_DAY if end else None)
-    except ValueError as e:
-        raise DataError(f"Dataset {name}: {e}.") from None
-    tables = _dataset_tables(name, version, only)
-    current, previous = analyze(tables, window, a), analyze(tables, window.previous(), a)
-    first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)
-    return Computed(current, previous, "", "", tuple(services_of(everything)), (first, last))
+            window = over_data(span, days or None, to_ns(start) if start else None,
+                               to_ns(end) + NS_PER_DAY if end else None)
+        except ValueError as e:
+            raise DataError(f"Dataset {name}: {e}.") from None
+        tables = tables_of_services(everything, only)
+        current, previous = analyze(tables, window, a), analyze(tables, window.previous(), a)
+        first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)
+        return Computed(current, previous, "", "", tuple(services_of(everything)), (first, last))

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import defaults, dora, pvm, space
+from .benchmarks import overall_tier
 from .pvm import Assumptions
-from .schema import CHANGE_TYPES, NS_PER_HOUR
-from .series import clean, daily_counts
+from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
+from .series import clean, daily_counts, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
 from .window import Window
 
@@ -27,7 +28,8 @@ class Analysis:
     summary: dict            # METRICS.md section 7, exactly its keys; None where n/a
     details: dict            # everything else a headline needs: tier thresholds, lead time split, trends, bands
     daily: pd.DataFrame      # one row per day of the window
-    weekly: pd.DataFrame     # one row per ISO week overlapping the window
+    weekly: pd.DataFrame     # one row per ISO week overlapping the window (PRs and surveys by week)
+    weekly_delivery: pd.DataFrame   # one row per ISO week with days in the window: deployments, CFR, incident rate
     iar_periods: pd.DataFrame
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
     _rows: dict = field(repr=False, default_factory=dict)
@@ -50,6 +52,17 @@ class Analysis:
         return pd.DataFrame({"start": inc["start"].to_numpy(), "resolved": inc["resolved"].to_numpy(),
                              "recovery_minutes": inc["recovery_minutes"].to_numpy(),
                              "service": inc["service"].to_numpy(), "attribution": inc["attribution"].to_numpy()})
+
+    def daily_recovery(self) -> pd.DataFrame:
+        """Per UTC day on which resolved incidents started: ``day`` (midnight, UTC), ``incidents``,
+        and the ``median`` and ``p95`` of their recovery minutes (the recovery chart at scale)."""
+        inc = self._rows["incidents"]
+        done = inc[inc["recovery_minutes"].notna()]
+        day = done["start"].to_numpy() // NS_PER_DAY * NS_PER_DAY
+        by_day = done["recovery_minutes"].groupby(day)
+        return pd.DataFrame({"day": pd.to_datetime(by_day.median().index.to_numpy(dtype=np.int64), utc=True, unit="ns"),
+                             "incidents": by_day.size().to_numpy(), "median": by_day.median().to_numpy(),
+                             "p95": by_day.quantile(0.95).to_numpy()})
 
     def lead_time_hours(self) -> np.ndarray:
         """Lead time of every deployed PR of the window, in hours."""
@@ -125,96 +138,106 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
     tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
-    df = dora.deployment_frequency(tables, window)
-    lt = dora.lead_time(tables, window)
+    frequency = dora.deployment_frequency(tables, window)
+    lead = dora.lead_time(tables, window)
     incidents = dora.attribute_incidents(tables, window, attribution_hours)
     inside = dora.in_window(tables, window)
     cfr = dora.change_failure_rate(inside, incidents)
-    mttr = dora.recovery_time(incidents)
-    rw = dora.rework(inside, incidents)
-    tiers = {"deployment_frequency": df["tier"], "lead_time": lt["tier"],
-             "change_failure_rate": cfr["tier"], "recovery_time": mttr["tier"]}
-    tiers["overall"] = dora.overall_tier(tiers)
+    recovery = dora.recovery_time(incidents)
+    rework = dora.rework(inside, incidents)
+    tiers = {"deployment_frequency": frequency["tier"], "lead_time": lead["tier"],
+             "change_failure_rate": cfr["tier"], "recovery_time": recovery["tier"]}
+    tiers["overall"] = overall_tier(tiers)
 
-    act = space.activity(tables, window)
-    col = space.collaboration(lt["prs"], window)
-    sat = space.satisfaction(tables, window, incidents["start"].to_numpy())
-    eff = space.efficiency(lt["prs"], window)
-    perf = space.performance(mttr["incidents"], df["deployments"])
+    activity = space.activity(tables, window)
+    collab = space.collaboration(lead["prs"], window)
+    satisfaction = space.satisfaction(tables, window, incidents["start"].to_numpy())
+    efficiency = space.efficiency(lead["prs"], window)
+    performance = space.performance(recovery["incidents"], frequency["deployments"])
 
     prod = dora.production(tables)
     successful_ts = prod["ts"].to_numpy()[prod["success"].to_numpy()]
-    v = pvm.vcr(df["successful_deployments"], tables, window, a)
-    ia = pvm.iar(successful_ts, window)
-    dt = pvm.dtr(tables, window, a)
-    imp = pvm.impact(df["successful_deployments"], v["platform_hours"], tables, window)
+    value_cost = pvm.vcr(frequency["successful_deployments"], tables, window, a)
+    adoption = pvm.iar(successful_ts, window)
+    toil_ratio = pvm.dtr(tables, window, a)
+    impact = pvm.impact(frequency["successful_deployments"], value_cost["platform_hours"], tables, window)
 
     summary = {
         "window": {"start": window.start.isoformat().replace("+00:00", "Z"),
                    "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
         "dora": {
-            "deployments": df["deployments"], "successful_deployments": df["successful_deployments"],
-            "deploys_per_day": df["deploys_per_day"], "lead_time_hours_median": lt["lead_time_hours_median"],
-            "lead_time_hours_p90": lt["lead_time_hours_p90"], "change_failure_rate_pct": cfr["change_failure_rate_pct"],
-            "incidents": mttr["incidents"], "open_incidents": mttr["open_incidents"],
-            "unattributed_incidents": mttr["unattributed_incidents"], "mttr_minutes_mean": mttr["mttr_minutes_mean"],
-            "mttr_minutes_median": mttr["mttr_minutes_median"], "mttr_minutes_p95": mttr["mttr_minutes_p95"],
-            "rework_rate_pct": rw["rework_rate_pct"], "tiers": tiers,
+            "deployments": frequency["deployments"], "successful_deployments": frequency["successful_deployments"],
+            "deploys_per_day": frequency["deploys_per_day"], "lead_time_hours_median": lead["lead_time_hours_median"],
+            "lead_time_hours_p90": lead["lead_time_hours_p90"], "change_failure_rate_pct": cfr["change_failure_rate_pct"],
+            "incidents": recovery["incidents"], "open_incidents": recovery["open_incidents"],
+            "unattributed_incidents": recovery["unattributed_incidents"], "mttr_minutes_mean": recovery["mttr_minutes_mean"],
+            "mttr_minutes_median": recovery["mttr_minutes_median"], "mttr_minutes_p95": recovery["mttr_minutes_p95"],
+            "rework_rate_pct": rework["rework_rate_pct"], "tiers": tiers,
         },
         "space": {
-            "prs_per_day": act["prs_per_day"], "reviews_per_day": act["reviews_per_day"],
-            "review_turnaround_hours_mean": col["review_turnaround_hours_mean"],
-            "satisfaction_mean": sat["satisfaction_mean"], "satisfaction_responses": sat["satisfaction_responses"],
-            "merge_time_hours_mean": eff["merge_time_hours_mean"], "incident_rate_pct": perf["incident_rate_pct"],
+            "prs_per_day": activity["prs_per_day"], "reviews_per_day": activity["reviews_per_day"],
+            "review_turnaround_hours_mean": collab["review_turnaround_hours_mean"],
+            "satisfaction_mean": satisfaction["satisfaction_mean"], "satisfaction_responses": satisfaction["satisfaction_responses"],
+            "merge_time_hours_mean": efficiency["merge_time_hours_mean"], "incident_rate_pct": performance["incident_rate_pct"],
         },
         "pvm": {
-            "vcr_pct": v["vcr_pct"], "total_value_usd": v["total_value_usd"], "total_cost_usd": v["total_cost_usd"],
-            "platform_hours": v["platform_hours"], "iar_pct": ia["iar_pct"],
-            "first_period_deploys": ia["first_period_deploys"], "second_period_deploys": ia["second_period_deploys"],
-            "dtr_pct": dt["dtr_pct"], "toil_minutes": dt["toil_minutes"], "feature_minutes": dt["feature_minutes"],
-            "onboarding_weeks_mean": imp["onboarding_weeks_mean"],
+            "vcr_pct": value_cost["vcr_pct"], "total_value_usd": value_cost["total_value_usd"], "total_cost_usd": value_cost["total_cost_usd"],
+            "platform_hours": value_cost["platform_hours"], "iar_pct": adoption["iar_pct"],
+            "first_period_deploys": adoption["first_period_deploys"], "second_period_deploys": adoption["second_period_deploys"],
+            "dtr_pct": toil_ratio["dtr_pct"], "toil_minutes": toil_ratio["toil_minutes"], "feature_minutes": toil_ratio["feature_minutes"],
+            "onboarding_weeks_mean": impact["onboarding_weeks_mean"],
         },
     }
     summary = _cleaned(summary)
     details = _cleaned({
-        "tier_thresholds": {"deployment_frequency": df["tier_threshold"], "lead_time": lt["tier_threshold"],
-                            "change_failure_rate": cfr["tier_threshold"], "recovery_time": mttr["tier_threshold"]},
-        "failed_deployments": cfr["failed_deployments"], "rework_deployments": rw["rework_deployments"],
-        "lead_time_hours_p75": lt["lead_time_hours_p75"], "merged_prs": lt["merged_prs"],
-        "deployed_prs": lt["deployed_prs"], "undeployed_prs": lt["undeployed_prs"],
-        "review_wait_hours_median": lt["review_wait_hours_median"],
-        "review_to_merge_hours_median": lt["review_to_merge_hours_median"],
-        "merge_to_deploy_hours_median": lt["merge_to_deploy_hours_median"],
-        "prs_created": act["prs_created"], "reviews": act["reviews"], "merges": act["merges"],
-        "satisfaction_trend_per_30_days": sat["trend_per_30_days"],
-        "satisfaction_trend_start": sat["trend_start"],
-        "satisfaction_after_incident_mean": sat["after_incident_mean"],
-        "satisfaction_after_incident_responses": sat["after_incident_responses"],
-        "satisfaction_other_mean": sat["other_mean"], "satisfaction_other_responses": sat["other_responses"],
-        "vcr_band": v["vcr_band"], "iar_band": ia["iar_band"], "dtr_band": dt["dtr_band"],
-        "iar_half_days": ia["half_days"], "capacity_minutes": dt["capacity_minutes"], "working_days": dt["working_days"],
-        "response_minutes": v["response_minutes"], "logged_toil_minutes": v["logged_toil_minutes"],
-        "deploys_per_platform_hour": imp["deploys_per_platform_hour"], "onboardings": imp["onboardings"],
+        "tier_thresholds": {"deployment_frequency": frequency["tier_threshold"], "lead_time": lead["tier_threshold"],
+                            "change_failure_rate": cfr["tier_threshold"], "recovery_time": recovery["tier_threshold"]},
+        "failed_deployments": cfr["failed_deployments"], "rework_deployments": rework["rework_deployments"],
+        "lead_time_hours_p75": lead["lead_time_hours_p75"], "merged_prs": lead["merged_prs"],
+        "undeployed_prs": lead["undeployed_prs"],
+        "review_wait_hours_median": lead["review_wait_hours_median"],
+        "review_to_merge_hours_median": lead["review_to_merge_hours_median"],
+        "merge_to_deploy_hours_median": lead["merge_to_deploy_hours_median"],
+        "prs_created": activity["prs_created"], "reviews": activity["reviews"], "merges": activity["merges"],
+        "satisfaction_trend_per_30_days": satisfaction["trend_per_30_days"],
+        "satisfaction_trend_start": satisfaction["trend_start"],
+        "satisfaction_after_incident_mean": satisfaction["after_incident_mean"],
+        "satisfaction_other_mean": satisfaction["other_mean"],
+        "vcr_band": value_cost["vcr_band"], "iar_band": adoption["iar_band"], "dtr_band": toil_ratio["dtr_band"],
+        "iar_half_days": adoption["half_days"], "capacity_minutes": toil_ratio["capacity_minutes"],
+        "deploys_per_platform_hour": impact["deploys_per_platform_hour"], "onboardings": impact["onboardings"],
     })
 
     inside_ts = inside["ts"].to_numpy()
     daily = pd.DataFrame({
-        "date": window.dates(), "deployments": df["daily_deployments"], "successful_deployments": df["daily_successful"],
+        "date": window.dates(), "deployments": frequency["daily_deployments"], "successful_deployments": frequency["daily_successful"],
         "failed_deployments": daily_counts(inside_ts[cfr["failed"]], window).astype(int),
-        "rework_deployments": daily_counts(inside_ts[rw["rework"]], window).astype(int),
+        "rework_deployments": daily_counts(inside_ts[rework["rework"]], window).astype(int),
         "incidents": dora.daily_incidents(incidents, window),
-        "prs_created": act["daily_prs_created"], "reviews": act["daily_reviews"], "merges": act["daily_merges"],
+        "prs_created": activity["daily_prs_created"], "reviews": activity["daily_reviews"], "merges": activity["daily_merges"],
         "platform_hours": _daily_sum(tables.platform, "hours", window),
         "incident_response_minutes": _daily_sum(tables.response, "minutes", window),
         "toil_minutes": _daily_sum(tables.toil, "minutes", window),
     })
     # the three weekly tables cover the same weeks, in the same order
-    weekly = pd.concat([col["weekly"], sat["weekly"].drop(columns="week"), eff["weekly"].drop(columns="week")], axis=1)
+    weekly = pd.concat([collab["weekly"], satisfaction["weekly"].drop(columns="week"), efficiency["weekly"].drop(columns="week")], axis=1)
+    weekly_delivery = _weekly_delivery(daily)
 
-    rows = {"tables": tables, "incidents": incidents, "prs": lt["prs"],
+    rows = {"tables": tables, "incidents": incidents, "prs": lead["prs"],
             "deployments": inside,
-            "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rw["rework"]}
-    return Analysis(window, a, summary, details, daily, weekly, ia["periods"], attribution_hours, rows)
+            "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rework["rework"]}
+    return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, adoption["periods"], attribution_hours, rows)
+
+
+def _weekly_delivery(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per ISO week with days in the window (``week`` Monday, ``days`` in the window): deployments,
+    successful and failed ones, incidents started, platform hours, and the week's change failure
+    rate (failed / deployments x 100) and incident rate (incidents / deployments x 100); rates
+    are NaN in a week without deployments."""
+    w = weekly_sums(daily, ["deployments", "successful_deployments", "failed_deployments", "incidents", "platform_hours"])
+    w["change_failure_rate_pct"] = rate_pct(w["failed_deployments"], w["deployments"])
+    w["incident_rate_pct"] = rate_pct(w["incidents"], w["deployments"])
+    return w
 
 
 def _daily_sum(table: pd.DataFrame, column: str, window: Window) -> np.ndarray:

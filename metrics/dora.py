@@ -5,59 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .benchmarks import tier
 from .defaults import ATTRIBUTION_HOURS
 from .schema import NS_PER_HOUR, NS_PER_MINUTE
 from .series import TimeIndex, daily_counts, mean, median, pct, quantile
 from .tables import NA, EventTables, lookup
 from .window import Window
-
-TIERS = ("elite", "high", "medium", "low")
-
-# metric -> [(tier, test on the value, the threshold in words)]; the first test that passes wins.
-# Sources: DORA State of DevOps 2023/2024 performance clusters; CFR bands made monotonic.
-THRESHOLDS = {
-    "deployment_frequency": [
-        ("elite", lambda r: r >= 1, ">= 1 deployment a day"),
-        ("high", lambda r: r >= 1 / 7, ">= 1 deployment a week"),
-        ("medium", lambda r: r >= 1 / 30, ">= 1 deployment a month (30 days)"),
-        ("low", lambda r: True, "< 1 deployment a month"),
-    ],
-    "lead_time": [
-        ("elite", lambda h: h < 24, "median < 24 hours"),
-        ("high", lambda h: h < 7 * 24, "median < 7 days"),
-        ("medium", lambda h: h < 30 * 24, "median < 30 days"),
-        ("low", lambda h: True, "median >= 30 days"),
-    ],
-    "change_failure_rate": [
-        ("elite", lambda p: p <= 5, "<= 5 %"),
-        ("high", lambda p: p <= 10, "<= 10 %"),
-        ("medium", lambda p: p <= 15, "<= 15 %"),
-        ("low", lambda p: True, "> 15 %"),
-    ],
-    "recovery_time": [
-        ("elite", lambda m: m < 60, "median < 1 hour"),
-        ("high", lambda m: m < 24 * 60, "median < 1 day"),
-        ("medium", lambda m: m < 7 * 24 * 60, "median < 7 days"),
-        ("low", lambda m: True, "median >= 7 days"),
-    ],
-}
-
-
-def tier(metric: str, value: float | None) -> tuple[str | None, str | None]:
-    """(tier, threshold that placed it there) of a value, or (None, None) when it is n/a."""
-    if value is None:
-        return None, None
-    for name, test, words in THRESHOLDS[metric]:
-        if test(value):
-            return name, words
-    raise AssertionError("the last band always matches")
-
-
-def overall_tier(tiers: dict[str, str | None]) -> str | None:
-    """The worst of the four tiers that could be computed (None when none could)."""
-    known = [t for t in tiers.values() if t is not None]
-    return max(known, key=TIERS.index) if known else None
-
 
 def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFrame:
     """Deployments: deploy events with environment production (started before ``before_ns``)."""
@@ -144,7 +97,7 @@ def lead_time(tables: EventTables, window: Window) -> dict:
     med = median(timed)
     t, why = tier("lead_time", med)
     return {
-        "prs": table, "merged_prs": int(merged.sum()), "deployed_prs": int(deployed.sum()),
+        "prs": table, "merged_prs": int(merged.sum()),
         "undeployed_prs": int((merged & ~deployed).sum()),
         "lead_time_hours_median": med, "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),
@@ -226,7 +179,7 @@ def rework(inside: pd.DataFrame, inc: pd.DataFrame) -> dict:
     index = TimeIndex(inside["ts"].to_numpy(), inside["service"].to_numpy())
     during_incident = index.inside_any(inc["start"].to_numpy(), inc["resolved"].to_numpy(), inc["service"].to_numpy())
     flagged = (inside["change_type"].to_numpy() > 0) | during_incident
-    return {"rework": flagged, "during_incident": during_incident, "rework_deployments": int(flagged.sum()),
+    return {"rework": flagged, "rework_deployments": int(flagged.sum()),
             "rework_rate_pct": pct(flagged.sum(), len(inside))}
 
 

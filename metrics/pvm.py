@@ -7,13 +7,12 @@ import numpy as np
 import pandas as pd
 
 from . import defaults
+from .benchmarks import band
 from .schema import NS_PER_DAY
 from .series import mean, pct, ratio
 from .tables import EventTables
 from .window import Window
 
-VCR_BANDS = ((200.0, "red"), (1000.0, "amber"))        # below 200 red, 200-1000 amber, >= 1000 green
-IAR_BANDS = ((10.0, "red"), (30.0, "amber"))           # below 10 red, 10-30 amber, >= 30 green
 
 
 @dataclass(frozen=True)
@@ -43,23 +42,6 @@ class Assumptions:
             raise ValueError(f"workweek must name days like 'Mon Tue Wed Thu Fri', got {self.workweek!r}") from None
 
 
-def band(value: float | None, bands) -> str | None:
-    """Traffic-light colour of a value against (upper bound, colour) bands; the rest is green."""
-    if value is None:
-        return None
-    for bound, colour in bands:
-        if value < bound:
-            return colour
-    return "green"
-
-
-def dtr_band(value: float | None) -> str | None:
-    """DTR: <= 10 % green, 10-30 % amber, > 30 % red."""
-    if value is None:
-        return None
-    return "green" if value <= 10 else "amber" if value <= 30 else "red"
-
-
 def _in(table: pd.DataFrame, window: Window) -> pd.DataFrame:
     return table[window.contains(table["ts"].to_numpy())]
 
@@ -73,8 +55,8 @@ def vcr(successful_deployments: int, tables: EventTables, window: Window, a: Ass
     value = successful_deployments * a.value_per_deploy
     cost = (platform_hours + (response_minutes + toil_minutes) / 60.0) * a.hourly_rate
     v = pct(value, cost)
-    return {"vcr_pct": v, "vcr_band": band(v, VCR_BANDS), "total_value_usd": value, "total_cost_usd": cost,
-            "platform_hours": platform_hours, "response_minutes": response_minutes, "logged_toil_minutes": toil_minutes}
+    return {"vcr_pct": v, "vcr_band": band("vcr", v), "total_value_usd": value, "total_cost_usd": cost,
+            "platform_hours": platform_hours}
 
 
 def growth(now: float, prev: float) -> float | None:
@@ -101,7 +83,7 @@ def iar(successful_ts: np.ndarray, window: Window) -> dict:
     periods = pd.DataFrame({"period_start": pd.to_datetime(starts, utc=True, unit="ns"),
                             "period_days": length, "successful_deployments": counts, "growth_pct": rates})
     v = growth(second, first)
-    return {"iar_pct": v, "iar_band": band(v, IAR_BANDS), "first_period_deploys": first,
+    return {"iar_pct": v, "iar_band": band("iar", v), "first_period_deploys": first,
             "second_period_deploys": second, "half_days": half, "periods": periods}
 
 
@@ -113,8 +95,8 @@ def dtr(tables: EventTables, window: Window, a: Assumptions) -> dict:
     capacity = a.team_size * a.hours_per_day * working_days * 60.0
     feature = capacity - toil
     v = pct(toil, feature) if feature > 0 else None
-    return {"dtr_pct": v, "dtr_band": dtr_band(v), "toil_minutes": toil, "feature_minutes": feature,
-            "capacity_minutes": capacity, "working_days": working_days}
+    return {"dtr_pct": v, "dtr_band": band("dtr", v), "toil_minutes": toil, "feature_minutes": feature,
+            "capacity_minutes": capacity}
 
 
 def impact(successful_deployments: int, platform_hours: float, tables: EventTables, window: Window) -> dict:

@@ -67,6 +67,23 @@ def weekly(ts_ns: np.ndarray, values: np.ndarray, window: Window, stats: dict[st
     return pd.DataFrame(out)
 
 
+def weekly_sums(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Sum daily columns by ISO week: one row per week with days in the window, its Monday
+    (``week``) and how many of its days the window holds (``days``, 1-7)."""
+    week = week_start_ns(daily["date"].to_numpy(dtype="datetime64[ns]").view("i8"))
+    out = daily[columns].groupby(week).sum()
+    days = pd.Series(week).value_counts().reindex(out.index).to_numpy()
+    out.insert(0, "days", days.astype(int))
+    out.insert(0, "week", pd.to_datetime(out.index.to_numpy(), utc=True, unit="ns"))
+    return out.reset_index(drop=True)
+
+
+def rate_pct(numerator, denominator) -> np.ndarray:
+    """``numerator / denominator x 100`` element-wise; NaN where the denominator is 0."""
+    n, d = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    return np.divide(100 * n, d, out=np.full(len(d), np.nan), where=d > 0)
+
+
 def mean(values) -> float | None:
     v = np.asarray(values, dtype=float)
     return float(v.mean()) if len(v) else None

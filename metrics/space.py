@@ -52,8 +52,7 @@ def satisfaction(tables: EventTables, window: Window, incident_starts: np.ndarra
     after = soon_after(ts, incident_starts, 7 * NS_PER_DAY)
     return {"weekly": table, "satisfaction_mean": mean(score), "satisfaction_responses": len(score),
             "trend_per_30_days": trend, "trend_start": start, "after_incident_mean": mean(score[after]),
-            "after_incident_responses": int(after.sum()), "other_mean": mean(score[~after]),
-            "other_responses": int((~after).sum())}
+            "other_mean": mean(score[~after])}
 
 
 def efficiency(prs: pd.DataFrame, window: Window) -> dict:

@@ -64,7 +64,8 @@ def choose(duo, dropdown_id, label):
 
 def test_page_loads_with_the_numbers_metrics_computes(duo):
     cards_match(duo, DORA_CARDS, expected_cards(42))
-    assert graph_count(duo) == 5
+    assert graph_count(duo) == 6
+    assert "Lead time by stage" in duo.find_element(".chart-lead-stages").text
     assert "seed 42 (balanced)" in duo.find_element("#window-line").text
     assert duo.find_element("#kpi-deploys-tier").text in ("ELITE", "HIGH", "MEDIUM", "LOW")
     assert "deployment" in duo.find_element("#kpi-deploys-tier").get_attribute("title")
@@ -129,7 +130,7 @@ def test_invalid_seed_shows_a_message_and_keeps_the_dashboard(duo, bad):
     set_seed(duo, bad)
     duo.wait_for_contains_text("#input-message", "still shows the last valid input", timeout=10)
     assert "seed" in duo.find_element("#input-message").text.lower()
-    assert graph_count(duo) == 5
+    assert graph_count(duo) == 6
     cards_match(duo, DORA_CARDS, before)
     assert "seed=42" in duo.driver.current_url or "seed" not in duo.driver.current_url
     set_seed(duo, 7)
@@ -184,10 +185,28 @@ def test_theme_toggle_switches_page_and_figures(duo):
     no_console_errors(duo)
 
 
-def test_download_buttons_work_without_errors(duo):
-    for button in ("#download-json", "#download-daily", "#download-weekly"):
+def test_downloads_deliver_what_is_on_screen(duo):
+    """The summary JSON and the daily CSV arrive as files with the numbers of the view on screen."""
+    import json
+
+    import pandas as pd
+    from metrics import analyze, generate
+    from metrics.window import today_ns
+    cards_match(duo, DORA_CARDS, expected_cards(42))
+    u = generate(14, 42, end=today_ns())
+    an = analyze(u.tables, u.window)
+    folder = Path(duo.download_path)
+    for button in ("#download-json", "#download-daily"):
         duo.find_element(button).click()
-    time.sleep(1)
+    deadline = time.time() + 15
+    while time.time() < deadline and len(list(folder.glob("*.json")) + list(folder.glob("*.csv"))) < 2:
+        time.sleep(0.2)
+    (summary,) = folder.glob("*-summary.json")
+    assert json.loads(summary.read_text()) == json.loads(json.dumps(an.summary))
+    (daily,) = folder.glob("*-daily.csv")
+    got = pd.read_csv(daily)
+    assert len(got) == 14 and got["deployments"].tolist() == an.daily["deployments"].tolist()
+    assert summary.name == f"metrics-seed42-14d-{an.window.end.date()}-summary.json"
     no_console_errors(duo)
 
 

@@ -9,8 +9,9 @@ import numpy as np
 
 from components import figures as fg
 from components.kpi import change, kpi_card, tier_badge
+from components.panels import figures
 from dashboard.data import Computed
-from dashboard.views import TAB_VIEWS, figures
+from dashboard.tabs import TAB_VIEWS
 from helpers import analysis_of, ev
 from metrics import analyze, generate
 
@@ -96,13 +97,15 @@ def test_empty_window_shows_sentences_not_empty_axes():
     assert "No resolved incidents in this window" in words and "No deployed PRs in this window" in words
     space = TAB_VIEWS["space"](c, "light")
     assert "No survey responses in this window." in " ".join(texts(space))
-    assert TAB_VIEWS["pvm"](c, "light")
+    cards, charts = TAB_VIEWS["pvm"](c, "light")
+    assert find(cards, "kpi-vcr-value").children == "n/a" and graphs([charts]) == ["vcr", "iar", "dtr", "impact"]
 
 
 def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
     c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
-    assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr"]
+    assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr",
+                                                      "lead-stages"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
 
@@ -125,10 +128,10 @@ def test_figures_carry_the_numbers():
     an = analysis_of(rows)
     fig = fg.deployments_per_day(an.daily, "light")
     assert list(fig.data[0].y[:3]) == [1, 0, 0] and list(fig.data[1].y[:3]) == [0, 1, 0]
-    rec = fg.recovery_per_incident(an.incident_marks(), an.services, "light")
+    rec = fg.recovery_per_incident(an.incident_marks(), an.services, an.daily_recovery(), 45.0, "light")
     assert list(rec.data[0].customdata) == ["api"]
     assert list(rec.data[0].y) == [45.0]
-    cfr = fg.change_failure_rate_weekly(an.daily, "light")
+    cfr = fg.change_failure_rate_weekly(an.weekly_delivery, [(5, "elite <= 5 %")], "light")
     # b failed; i starts 25 h after a (the last successful deploy), outside the 24 h window: 1 of 2
     assert cfr.data[0].y[0] == pytest.approx(50.0)
     sat = fg.satisfaction(an.weekly, 3.0, 0.5, an.window.start_ns, an.window.end_ns, "light")

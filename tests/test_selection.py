@@ -2,7 +2,7 @@
 import json
 
 from conftest import FIXTURES, run_cli
-from dashboard.data import compute
+from dashboard.data import Views
 from dashboard.state import View
 from metrics import analyze, generate, load_events, tables_from_frame
 from metrics.selection import only_services, services_of, tables_of_services
@@ -42,11 +42,11 @@ def test_only_service_on_the_command_line():
 
 def test_the_dashboard_filters_the_synthetic_universe_like_the_command_line():
     view = View(seed=7, days=30, only=("search",))
-    got = compute(view).current.summary
+    got = Views().compute(view).current.summary
     u = generate(30, 7, end=today_ns())
     assert got == analyze(tables_of_services(u.tables, ["search"]), u.window).summary
     assert got == json.loads(run_cli("--seed", 7, "--days", 30, "--only-service", "search", "--json").stdout)
-    assert compute(view).services == ("checkout", "payments", "search")
+    assert Views().compute(view).services == ("checkout", "payments", "search")
 
 
 def test_masking_tables_equals_filtering_the_events():

@@ -1,0 +1,175 @@
+"""What each tab shows: its KPI cards and its charts, from the computed analyses of a view.
+
+Each builder takes a ``Computed`` (this period and the previous one) and the theme, and returns
+(row of cards, row of chart panels). The thresholds drawn on the charts come from
+``metrics.benchmarks``, the same tables that place the badges.
+"""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import figures as fg
+from components.kpi import empty_state, kpi_card, overall_card
+from components.panels import cards_row, graph, panel
+from components.tables import data_table
+from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
+
+from .data import Computed
+
+DRILLDOWN_ROWS = 500
+LEAD_TIME_STAGES = (("review wait", "review_wait_hours_median"), ("review to merge", "review_to_merge_hours_median"),
+                    ("merge to deploy", "merge_to_deploy_hours_median"))
+
+
+def num(value, unit: str = "", fmt: str = "{:.1f}") -> str:
+    """A number for a footnote, or "n/a"."""
+    return "n/a" if value is None else fmt.format(value) + unit
+
+
+def dora(c: Computed, theme: str) -> tuple:
+    """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
+    s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
+    why = d["tier_thresholds"]
+    tiers = s["tiers"]
+    prev = f"previous {c.current.window.days} days"
+    cards = [
+        kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
+                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
+                 footnote=f"{s['successful_deployments']} successful of {s['deployments']}"),
+        kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
+                 p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
+                 tier_threshold=why["lead_time"], show_tier=True,
+                 footnote=f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
+                          f"{d['undeployed_prs']} merged, not deployed"),
+        kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
+                 prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
+                 show_tier=True, footnote=f"{d['failed_deployments']} failed of {s['deployments']}"),
+        kpi_card("kpi-mttr", "Recovery time (median)", s["mttr_minutes_median"], "{:.1f}", " min", p["mttr_minutes_median"],
+                 prev, reverse_color=True, tier=tiers["recovery_time"], tier_threshold=why["recovery_time"], show_tier=True,
+                 footnote=f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
+                          f"{s['incidents']} incidents, {s['open_incidents']} open"),
+        kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
+                 reverse_color=True, footnote=f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents"),
+        overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"])),
+    ]
+    an = c.current
+    inc = an.incident_marks()
+    resolved = inc[inc["recovery_minutes"].notna()]
+    hours = an.lead_time_hours()
+    stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
+    elite = TIER_TABLES["lead_time"].lines()[0]
+    charts = [
+        panel(graph("deployments", fg.deployments_per_day(an.daily, theme))),
+        panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
+                                                         theme)) if len(resolved)
+              else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
+        panel(graph("timeline", fg.timeline(an.deployment_marks(), inc, an.services, an.window.start_ns,
+                                            an.window.end_ns, theme))
+              if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
+              width=12),
+        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme)) if len(hours)
+              else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
+        panel(graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, TIER_TABLES["change_failure_rate"].lines(),
+                                                         theme)) if s["deployments"]
+              else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
+        panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
+              else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
+                               "empty-lead-stages")),
+    ]
+    return cards_row(cards), dbc.Row(charts)
+
+
+def space(c: Computed, theme: str) -> tuple:
+    """SPACE: activity, collaboration, satisfaction, efficiency and performance."""
+    s, p, d = c.current.summary["space"], c.previous.summary["space"], c.current.details
+    prev = f"previous {c.current.window.days} days"
+    after, other = d["satisfaction_after_incident_mean"], d["satisfaction_other_mean"]
+    cards = [
+        kpi_card("kpi-prs", "PRs created", s["prs_per_day"], "{:.2f}", " /day", p["prs_per_day"], prev,
+                 footnote=f"{d['prs_created']} PRs, {d['merges']} merges"),
+        kpi_card("kpi-reviews", "Reviews", s["reviews_per_day"], "{:.2f}", " /day", p["reviews_per_day"], prev,
+                 footnote=f"{d['reviews']} reviews"),
+        kpi_card("kpi-turnaround", "Review turnaround", s["review_turnaround_hours_mean"], "{:.1f}", " h",
+                 p["review_turnaround_hours_mean"], prev, reverse_color=True, footnote="creation to first review, mean"),
+        kpi_card("kpi-satisfaction", "Satisfaction", s["satisfaction_mean"], "{:.2f}", " /5", p["satisfaction_mean"], prev,
+                 footnote=f"{s['satisfaction_responses']} responses · after incidents {num(after, '', '{:.2f}')}, "
+                          f"otherwise {num(other, '', '{:.2f}')}"),
+        kpi_card("kpi-merge-time", "PR → merge time", s["merge_time_hours_mean"], "{:.1f}", " h", p["merge_time_hours_mean"],
+                 prev, reverse_color=True, footnote="creation to merge, mean"),
+        kpi_card("kpi-incident-rate", "Incident rate", s["incident_rate_pct"], "{:.2f}", "%", p["incident_rate_pct"], prev,
+                 reverse_color=True, footnote="incidents per deployment"),
+    ]
+    an = c.current
+    weekly = an.weekly
+    charts = [
+        panel(graph("activity", fg.activity(an.daily, theme))),
+        panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
+              else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
+        panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
+                                                    an.window.start_ns, an.window.end_ns, theme))
+              if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
+        panel(graph("efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
+              else empty_state("No merged PRs in this window.", "empty-efficiency")),
+        panel(graph("performance", fg.performance(an.weekly_delivery, theme)) if an.summary["dora"]["deployments"]
+              else empty_state("No deployments in this window: no incident rate.", "empty-performance"), width=12),
+    ]
+    return cards_row(cards), dbc.Row(charts)
+
+
+def pvm(c: Computed, theme: str) -> tuple:
+    """Platform value: VCR, IAR, DTR and the impact summary."""
+    s, p, d = c.current.summary["pvm"], c.previous.summary["pvm"], c.current.details
+    prev = f"previous {c.current.window.days} days"
+    cards = [
+        kpi_card("kpi-vcr", "VCR: value to cost", s["vcr_pct"], "{:,.0f}", "%", p["vcr_pct"], prev, band=d["vcr_band"],
+                 footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"),
+        kpi_card("kpi-iar", "IAR: adoption growth", s["iar_pct"], "{:+.1f}", "%", p["iar_pct"], prev, band=d["iar_band"],
+                 footnote=f"{s['first_period_deploys']} → {s['second_period_deploys']} successful deploys "
+                          f"({d['iar_half_days']}-day halves)"),
+        kpi_card("kpi-dtr", "DTR: toil ratio", s["dtr_pct"], "{:.1f}", "%", p["dtr_pct"], prev, reverse_color=True,
+                 band=d["dtr_band"], footnote=f"{s['toil_minutes']:,.0f} toil min / {s['feature_minutes']:,.0f} feature min "
+                                               f"(capacity {d['capacity_minutes']:,.0f} min)"),
+        kpi_card("kpi-platform-hours", "Platform hours", s["platform_hours"], "{:,.0f}", " h", p["platform_hours"], prev,
+                 reverse_color=True, footnote=f"{num(d['deploys_per_platform_hour'], '', '{:.2f}')} deploys per platform hour"),
+        kpi_card("kpi-onboarding", "Weeks to productivity", s["onboarding_weeks_mean"], "{:.1f}", " wk",
+                 p["onboarding_weeks_mean"], prev, reverse_color=True, footnote=f"{d['onboardings']} onboardings"),
+    ]
+    an = c.current
+    periods = an.iar_periods
+    period_bands = [band("iar", None if g != g else g) for g in periods["growth_pct"].astype(float)]
+    charts = [
+        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme))),
+        panel(graph("iar", fg.iar(periods, period_bands, BAND_TABLES["iar"].lines(), theme)) if len(periods) >= 2
+              else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
+        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme))),
+        panel(graph("impact", fg.impact(an.weekly_delivery, theme))),
+    ]
+    return cards_row(cards), dbc.Row(charts)
+
+
+TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm}
+
+
+def drilldown_deployments(c: Computed) -> list:
+    """The production deployments behind the DORA numbers, newest first."""
+    total = c.current.summary["dora"]["deployments"]
+    return [html.Div(drilldown_note(total, "production deployments", "Deployments CSV"), className="small mb-2",
+                     id="drilldown-deploys-note"),
+            data_table("drilldown-deployments", c.current.deployment_rows(DRILLDOWN_ROWS), ("ts",))]
+
+
+def drilldown_incidents(c: Computed) -> list:
+    """The incidents behind the DORA numbers, newest first."""
+    total = c.current.summary["dora"]["incidents"]
+    return [html.Div(drilldown_note(total, "incidents", "Incidents CSV"), className="small mb-2",
+                     id="drilldown-incidents-note"),
+            data_table("drilldown-incidents", c.current.incident_rows(DRILLDOWN_ROWS), ("start", "resolved"),
+                       ("recovery_minutes",))]
+
+
+def drilldown_note(total: int, what: str, download: str) -> str:
+    """The line above a drill-down table: how many rows it shows of how many."""
+    if total <= DRILLDOWN_ROWS:
+        return f"{total} {what} in the window, newest first."
+    return f"The newest {DRILLDOWN_ROWS} of {total:,} {what} in the window; \u201c{download}\u201d above has all of them."

@@ -1,0 +1,327 @@
+"""The dashboard's behaviour without a browser: transitions, rendering, each card's change against
+its own previous value (sign and colour), the threshold lines, the downloads, and app.py's options."""
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+from components.panels import figures
+from dashboard.data import Computed, Views
+from dashboard.downloads import download, spreadsheet_safe, table_of
+from dashboard.render import COMPUTE_FAILED, render
+from dashboard.state import View, to_query
+from dashboard.tabs import TAB_VIEWS
+from dashboard.transitions import HIDDEN, SHOWN, controls_of, transition
+from helpers import analysis_of, ev
+from metrics.benchmarks import BAND_TABLES, TIER_TABLES
+
+from conftest import ROOT
+from test_components import find
+
+DAYS = (7, 14, 21, 30, 60, 90, 180, 365)
+DEFAULTS = View()
+
+
+def controls(view: View = DEFAULTS, **changes) -> dict:
+    values = {"seed": str(view.seed), "days": view.days, "scenario": view.scenario, "tab": view.tab,
+              "rate": f"{view.hourly_rate:g}", "value": f"{view.value_per_deploy:g}", "devs": str(view.developers),
+              "source": view.dataset, "only": list(view.only), "start": view.start or None, "end": view.end or None}
+    return {**values, **changes}
+
+
+# ---------------------------------------------------------------------------------------------
+# transitions
+
+
+def test_first_load_takes_the_view_from_the_url_and_sets_every_control():
+    step = transition(None, "?seed=7&days=30&tab=pvm", controls(), DEFAULTS, DAYS)
+    assert step.view == View(seed=7, days=30, tab="pvm")
+    assert step.controls == controls_of(step.view, DAYS) and step.controls["seed"] == "7"
+    assert step.search is None and step.message == "" and step.resend_facts
+
+
+def test_a_bad_link_keeps_the_defaults_and_says_why():
+    step = transition("url", "?seed=abc&days=30", controls(), DEFAULTS, DAYS)
+    assert step.view == View(days=30) and "seed must be a whole number" in step.message.lower()
+
+
+def test_a_control_change_writes_the_url_and_resets_nothing():
+    step = transition("seed-input", "?seed=42&days=14&tab=dora", controls(seed="9"), DEFAULTS, DAYS)
+    assert step.view == View(seed=9) and step.search == "?seed=9&days=14&tab=dora" and step.controls == {}
+    assert not step.resend_facts
+
+
+def test_invalid_input_changes_only_the_message():
+    step = transition("seed-input", "?seed=42", controls(seed="-1"), DEFAULTS, DAYS)
+    assert step.view is None and step.search is None
+    assert step.message.endswith("The dashboard still shows the last valid input.") and "Seed" in step.message
+
+
+def test_choosing_a_dataset_opens_all_its_data_without_filters():
+    url = "?seed=42&days=30&tab=dora&service=checkout"
+    step = transition("source-dropdown", url, controls(source="shop", only=["checkout"]), DEFAULTS, DAYS)
+    assert step.view.dataset == "shop" and step.view.days == 0 and step.view.only == ()
+    assert step.controls["seed_style"] == HIDDEN and step.controls["date_style"] == SHOWN
+    assert step.search == "?data=shop&days=0&tab=dora"
+
+
+def test_days_drop_the_date_range():
+    view = View(dataset="shop", days=0, start="2024-03-01", end="2024-03-10")
+    url = to_query(view, DEFAULTS)
+    step = transition("days-dropdown", url, controls(view, days=30), DEFAULTS, DAYS)
+    assert (step.view.start, step.view.end) == ("", "") and step.controls == {"start": None, "end": None}
+
+
+def test_a_dropdown_that_lost_its_value_changes_nothing():
+    step = transition("source-dropdown", "?data=gone", controls(source=None), DEFAULTS, DAYS)
+    assert step.view is None and step.message is None
+
+
+# ---------------------------------------------------------------------------------------------
+# each card's change against its own previous value
+
+
+def pair(current_rows, previous_rows, start="2024-01-15", end="2024-01-22") -> Computed:
+    current = analysis_of(current_rows, start=start, end=end)
+    before = (pd.Timestamp(start) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
+    previous = analysis_of(previous_rows, start=before, end=start)
+    return Computed(current, previous, "", "", ("api",))
+
+
+def deploys(day: str, n: int, failed: int = 0, prefix: str = "d") -> list:
+    return [ev(f"{day}T{10 + i:02d}:00:00Z", "deploy", deploy_id=f"{prefix}{day}{i}",
+               status="failed" if i < failed else "success") for i in range(n)]
+
+
+def incident(start: str, minutes: int, ident: str) -> list:
+    end = pd.Timestamp(start) + pd.Timedelta(minutes=minutes)
+    return [ev(start, "incident_start", incident_id=ident), ev(end.isoformat(), "incident_resolved", incident_id=ident)]
+
+
+def pr(created: str, hours_to_merge: float, ident: str) -> list:
+    merged = pd.Timestamp(created) + pd.Timedelta(hours=hours_to_merge)
+    return [ev(created, "pr_created", pr_id=ident), ev(merged.isoformat(), "pr_merged", pr_id=ident)]
+
+
+# previous week: 7 successful deployments (1.00 a day), 1 failed (CFR 1/8 = 12.5 %), recovery 120 min, lead time ~ 26 h
+PREVIOUS = (deploys("2024-01-09", 4) + deploys("2024-01-10", 4, failed=1) + incident("2024-01-12T02:00:00Z", 120, "p1")
+            + pr("2024-01-08T08:00:00Z", 2.0, "pp1"))
+# this week: 14 successful (2.00 a day), none failed (CFR 0 %), recovery 30 min, lead time 10 h
+CURRENT = (deploys("2024-01-16", 7) + deploys("2024-01-17", 7) + incident("2024-01-20T02:00:00Z", 30, "c1")
+           + pr("2024-01-16T00:00:00Z", 1.0, "cp1"))
+
+
+def test_each_dora_card_compares_with_its_own_previous_value_sign_and_colour():
+    cards, _ = TAB_VIEWS["dora"](pair(CURRENT, PREVIOUS), "light")
+
+    def delta(card):
+        element = find(cards, f"{card}-delta")
+        return element.children, element.className
+
+    # deployment frequency: 2.00 vs 1.00 a day, higher is better -> up, green
+    assert find(cards, "kpi-deploys-value").children == "2.00 /day"
+    assert delta("kpi-deploys") == ("▲ +100 % vs previous 7 days", "kpi-delta text-success")
+    # CFR: 0 % vs 12.5 %, lower is better -> down in points, green
+    assert delta("kpi-cfr") == ("▼ -12.5 pp vs previous 7 days", "kpi-delta text-success")
+    # recovery: 30 vs 120 minutes -> down 75 %, green (lower is better)
+    assert delta("kpi-mttr") == ("▼ -75 % vs previous 7 days", "kpi-delta text-success")
+    # lead time: PR cp1 created 00:00, merged 01:00, shipped by the 10:00 deploy -> 10 h; pp1: 08:00 -> 09 Jan
+    # 10:00 = 26 h; 10 vs 26 -> -62 %, green
+    assert find(cards, "kpi-lead-time-value").children == "10.0 h"
+    assert delta("kpi-lead-time") == ("▼ -62 % vs previous 7 days", "kpi-delta text-success")
+
+
+def test_worse_numbers_are_red_where_lower_is_better():
+    better = pair(CURRENT, PREVIOUS)
+    worse = Computed(better.previous, better.current, "", "", ("api",))     # the periods swapped
+    cards, _ = TAB_VIEWS["dora"](worse, "light")
+    for card in ("kpi-cfr", "kpi-mttr", "kpi-lead-time"):
+        assert "text-danger" in find(cards, f"{card}-delta").className, card
+    assert "text-danger" in find(cards, "kpi-deploys-delta").className        # fewer deployments: worse
+
+
+def test_dtr_card_lower_is_better():
+    toil_now = [ev("2024-01-16T10:00:00Z", "toil", "team", metric_value=60)]
+    toil_before = [ev("2024-01-09T10:00:00Z", "toil", "team", metric_value=600)]
+    better = pair(toil_now, toil_before)
+    cards, _ = TAB_VIEWS["pvm"](better, "light")
+    assert find(cards, "kpi-dtr-delta").className == "kpi-delta text-success"
+    cards, _ = TAB_VIEWS["pvm"](Computed(better.previous, better.current, "", "", ("api",)), "light")
+    assert find(cards, "kpi-dtr-delta").className == "kpi-delta text-danger"
+
+
+# ---------------------------------------------------------------------------------------------
+# threshold lines = the tier and band tables
+
+
+def shapes_y(figure) -> list:
+    return sorted(shape["y0"] for shape in figure.layout.shapes if shape["x0"] == 0 and shape["x1"] == 1)
+
+
+def test_threshold_lines_are_the_tier_and_band_tables():
+    from metrics import analyze, generate
+    u = generate(30, 7, end="2026-11-22")
+    c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "", "", ())
+    dora = figures(TAB_VIEWS["dora"](c, "light")[1])
+    assert shapes_y(dora["cfr"]) == sorted(TIER_TABLES["change_failure_rate"].bounds)
+    labels = [a["text"] for a in dora["cfr"].layout.annotations]
+    assert labels == [label for _, label in TIER_TABLES["change_failure_rate"].lines()]
+    lead_vlines = [shape["x0"] for shape in dora["lead-time"].layout.shapes]
+    assert lead_vlines[0] == TIER_TABLES["lead_time"].bounds[0]
+    pvm = figures(TAB_VIEWS["pvm"](c, "light")[1])
+    for name in ("vcr", "iar", "dtr"):
+        assert shapes_y(pvm[name]) == sorted(BAND_TABLES[name].bounds), name
+
+
+def test_tier_and_band_tables_classify_at_their_bounds():
+    assert TIER_TABLES["change_failure_rate"].tier(5.0) == ("elite", "<= 5 %")
+    assert TIER_TABLES["change_failure_rate"].tier(5.01)[0] == "high"
+    assert TIER_TABLES["lead_time"].tier(24.0)[0] == "high"                  # < 24 h is elite
+    assert TIER_TABLES["deployment_frequency"].tier(1.0)[0] == "elite"
+    assert TIER_TABLES["recovery_time"].tier(None) == (None, None)
+    assert [BAND_TABLES["dtr"].band(v) for v in (10, 10.1, 30, 30.1)] == ["green", "amber", "amber", "red"]
+    assert [BAND_TABLES["vcr"].band(v) for v in (199.9, 200, 999, 1000)] == ["red", "amber", "amber", "green"]
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+
+
+def test_render_keeps_charts_of_the_same_shape_mounted():
+    c = pair(CURRENT, PREVIOUS)
+    view = View(days=7)
+    first, charts = render(view, c, None, "light", None, [], "", {})
+    assert "content" in first and first["shape"][0] == "dora" and charts == []
+    mounted = first["shape"][1:]
+    mounted = [name for name in mounted if name != "empty"]
+    again, charts = render(view, c, None, "dark", first["shape"], mounted, "", {})
+    assert "content" not in again and "panel" not in again          # redrawn in place
+    assert len(charts) == len(mounted) and all(ch is not no_update for ch in charts)
+    assert charts[0].layout.font.color == "#f2f5fa"                 # the dark theme's figures
+
+
+def test_render_says_why_when_there_is_nothing_to_show():
+    out, charts = render(View(dataset="gone", days=0), None, "no dataset named 'gone'", "light", None, ["x"], "", {})
+    assert out["content"].children == "no dataset named 'gone'" and out["content"].color == "warning"
+    assert charts == [no_update] and out["drilldown"] == HIDDEN
+    out, _ = render(View(), None, COMPUTE_FAILED, "light", None, [], "", {})
+    assert out["content"].color == "danger"
+
+
+def test_render_names_an_unknown_service():
+    out, _ = render(View(days=7, only=("nope",)), pair(CURRENT, PREVIOUS), None, "light", None, [], "", {})
+    assert "No service named \u201cnope\u201d in this data." in out["message"]
+
+
+# ---------------------------------------------------------------------------------------------
+# downloads
+
+
+def test_each_download_is_its_table():
+    c = pair(CURRENT, PREVIOUS)
+    an, view = c.current, View(days=7)
+    summary = download("download-json", view, an)
+    assert json.loads(summary["content"]) == json.loads(json.dumps(an.summary))
+    assert summary["filename"] == f"metrics-seed42-7d-{an.window.end.date()}-summary.json"
+    for button, name in (("download-daily", "daily"), ("download-weekly", "weekly"),
+                         ("download-deployments", "deployments"), ("download-incidents", "incidents")):
+        sent = download(button, view, an)
+        got = pd.read_csv(io.StringIO(sent["content"]))
+        expected = table_of(name, an)
+        assert sent["filename"].endswith(f"-{name}.csv") and list(got.columns) == list(expected.columns), name
+        assert len(got) == len(expected), name
+    daily = pd.read_csv(io.StringIO(download("download-daily", view, an)["content"]))
+    assert daily["deployments"].tolist() == an.daily["deployments"].tolist()
+    deployments = pd.read_csv(io.StringIO(download("download-deployments", view, an)["content"]))
+    assert sorted(deployments["deploy_id"]) == sorted(an.deployments["deploy_id"])
+
+
+def test_spreadsheet_formulas_are_written_as_text():
+    frame = pd.DataFrame({"service": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "api", "\tx"], "n": range(6)})
+    safe = spreadsheet_safe(frame)
+    assert safe["service"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "api", "'\tx"]
+    assert safe["n"].tolist() == list(range(6))
+
+
+# ---------------------------------------------------------------------------------------------
+# the app's own state and options
+
+
+def test_apps_share_no_cache():
+    from dashboard.app import create_app
+    a, b = create_app(), create_app()
+    assert a.views is not b.views and a.views.cache is not b.views.cache
+    a.views.compute(View(days=7))
+    assert len(a.views.cache) > 0 and len(b.views.cache) == 0
+
+
+def test_cache_is_bounded_by_bytes():
+    from dashboard.data import nbytes
+    probe = Views()
+    one = nbytes(probe.compute(View(seed=0, days=30)))
+    budget = int(2.5 * one)
+    views = Views(max_bytes=budget)
+    for seed in range(6):
+        views.compute(View(seed=seed, days=30))
+        assert views.cache.used <= budget
+    assert 0 < len(views.cache) < 6 * 3                        # older views were dropped
+    views.compute(View(seed=5, days=30))                       # the newest is still there
+    assert ("synthetic", 5) == next(k for k in reversed(views.cache._items))[:2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_app_py_opens_on_the_seed_and_days_it_is_given():
+    """``python app.py --seed 7 --days 30``: the page's controls start on seed 7 and 30 days."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "app.py", "--seed", "7", "--days", "30", "--port", str(port)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise AssertionError(server.stderr.read() if server.poll() is not None else "no answer")
+                time.sleep(0.3)
+        layout = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=10).read())
+        text = json.dumps(layout)
+        assert '"id": "seed-input"' in text
+        seed_box = _find(layout, "seed-input")
+        days_box = _find(layout, "days-dropdown")
+        assert seed_box["props"]["value"] == "7" and days_box["props"]["value"] == 30
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=20)
+    assert "seed 7" in out and "(30 days)" in out            # the console summary printed first
+
+
+def _find(node, element_id):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == element_id:
+            return node
+        for value in node.values():
+            hit = _find(value, element_id)
+            if hit is not None:
+                return hit
+    elif isinstance(node, list):
+        for value in node:
+            hit = _find(value, element_id)
+            if hit is not None:
+                return hit
+    return None
