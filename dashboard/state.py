@@ -2,7 +2,6 @@
 ``?data=shop&days=0&service=api&from=2024-03-01&to=2024-03-31`` for a stored dataset)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from urllib.parse import parse_qs, urlencode
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metrics import store
-from metrics.events import LoadError, LoadReport, load_events
-from metrics.importers import reader_for
+from metrics.ingest import LoadError, LoadReport, load_events
+from metrics.ingest.sources import reader_for
 
 MAX_UPLOAD_BYTES = int(float(os.environ.get("METRICS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 

@@ -1,11 +1,11 @@
 """The computation core: raw events -> DORA, SPACE and platform value metrics (METRICS.md).
 
 ``from metrics import *`` gives the seed documents' functions; the engine underneath is
-``metrics.synthetic.generate`` / ``metrics.events.load_events`` -> ``metrics.tables`` ->
+``metrics.synthetic.generate`` / ``metrics.ingest.load_events`` -> ``metrics.tables`` ->
 ``metrics.analysis.analyze``.
 """
 from .analysis import Analysis, analyze
-from .events import LoadError, LoadReport, load_events, normalize
+from .ingest import LoadError, LoadReport, load_events, normalize
 from .legacy import (compute_activity_metrics, compute_collaboration_metrics, compute_deployments_per_day,
                      compute_efficiency_metrics, compute_mttr, compute_performance_metrics, compute_pvm_dtr,
                      compute_pvm_iar, compute_pvm_vcr, compute_satisfaction_metrics, generate_events, to_dataframe)

@@ -6,8 +6,9 @@ import sys
 
 from . import defaults
 from .analysis import analyze
-from . import importers, store
-from .events import LoadError, StrictLoadError, load_events
+from . import store
+from .ingest import LoadError, StrictLoadError, load_events
+from .ingest import sources as importers
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
 from .summary import text_lines, to_json

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import defaults
 from .analysis import Analysis, analyze
-from .events import normalize
+from .ingest import normalize
 from .pvm import Assumptions
 from .schema import NS_PER_DAY
 from .synthetic import generate

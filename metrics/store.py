@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .events import LoadReport, _check_pairs
+from .ingest import LoadReport, check_pairs
 from .tables import ts_ns
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -153,7 +153,7 @@ def _migrate_rows(con: sqlite3.Connection) -> None:
 
 
 def load(name: str) -> pd.DataFrame:
-    """The events of a stored dataset, as the validated event frame (``events.normalize``'s form)."""
+    """The events of a stored dataset, as the validated event frame (``ingest.normalize``'s form)."""
     check_name(name)
     with closing(_connect()) as con:
         frame = _read(con, name)
@@ -180,7 +180,7 @@ def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -
     kept = np.flatnonzero(~dup)
     labels = np.where(kept < len(old), np.char.add("stored event ", (kept + 1).astype(str)),
                       np.char.add("imported event ", (kept + 1 - len(old)).astype(str))).astype(object)
-    combined, report, _ = _check_pairs(combined, labels, [name] * len(combined))
+    combined, report, _ = check_pairs(combined, labels, [name] * len(combined))
     report.duplicates = int(dup.sum())
     if len(combined) > MAX_EVENTS:
         raise StoreError(f"dataset {name!r} would hold {len(combined):,} events, over the limit of {MAX_EVENTS:,} "

@@ -23,7 +23,7 @@ from .schema import NS_PER_DAY, NS_PER_SECOND
 from .series import soon_after
 from .tables import NA, EventTables
 from . import defaults
-from .defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
+from .defaults import MAX_DAYS
 from .window import Window, today_ns
 
 CONTEXT_DAYS = 7

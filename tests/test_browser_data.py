@@ -75,6 +75,7 @@ def test_filters_and_drilldown_match_the_command_line(dash_duo):
     cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand")))
     whole = cli_summary("--dataset", "hand")["dora"]
     opener = duo.find_element("#drilldown .accordion-button")           # "Deployments behind the numbers"
+    duo.wait_for_element(".chart-lead-stages .js-plotly-plot", timeout=15)     # the charts above have rendered
     duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
     time.sleep(0.3)
     opener.click()

@@ -11,7 +11,6 @@ import time
 import urllib.request
 
 import pandas as pd
-import pytest
 from dash import no_update
 
 from components.panels import figures

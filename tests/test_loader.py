@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from metrics.events import LoadError, StrictLoadError, load_events, load_file, normalize
+from metrics.ingest import LoadError, StrictLoadError, load_events, load_file, normalize
 
 HEADER = "ts,kind,service,deploy_id,incident_id,pr_id,metric_value,status,change_type,environment,author\n"
 

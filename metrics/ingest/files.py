@@ -1,0 +1,96 @@
+"""Reading event files: the size limit, UTF-8 text, and ``load_events``, which runs a source's
+reader over each file, validates the rows and merges the reports (ids are shared across files)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .report import LoadError, LoadReport, RawRows, StrictLoadError
+from .sources.events import read_events_file
+from .validate import check_pairs, normalize
+
+MAX_FILE_BYTES = int(float(os.environ.get("METRICS_MAX_FILE_MB", "2048")) * 1024 * 1024)
+
+
+def read_text(path: Path) -> str:
+    if not path.exists():
+        raise LoadError(f"{path}: no such file")
+    if path.is_dir():
+        raise LoadError(f"{path}: is a directory, not an event file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise LoadError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit (METRICS_MAX_FILE_MB)")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except PermissionError:
+        raise LoadError(f"{path}: permission denied") from None
+    except UnicodeDecodeError as e:
+        raise LoadError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise LoadError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
+    """Read and validate one event file (CSV, NDJSON or JSON); rows are numbered by line (CSV,
+    NDJSON) or by record (JSON)."""
+    frame, report, _ = load_one(path, strict)
+    return frame, report
+
+
+def load_one(path, strict: bool, reader=read_events_file, service: str | None = None) -> tuple[pd.DataFrame, LoadReport, list[str]]:
+    """``load_file`` (with any ``reader`` of raw rows), plus the label of every accepted row.
+
+    A reader marked ``reads_path`` (the git importer) is given the path and no text."""
+    path = Path(path)
+    text = None if getattr(reader, "reads_path", False) else read_text(path)
+    got = RawRows(*reader(text, path))
+    rows = got.rows.assign(service=service) if service else got.rows
+    labels: list[str] = []
+    frame, report = normalize(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad,
+                              strict=strict, accepted_rows=labels)
+    report.skipped = dict(got.skipped)
+    return frame, report, labels
+
+
+def load_events(paths, strict: bool = False, reader=read_events_file, progress=None,
+                service: str | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """Read several event files into one validated frame and one report.
+
+    Duplicates across files are dropped too; ids are shared across files (an incident may start
+    in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
+    canonical formats by default; ``metrics.importers`` has readers for other sources).
+    ``progress(done, total, name)``, when given, is called before each file and at the end.
+    ``service``, when given, is every event's service (before validation, so it fills missing ones).
+    """
+    frames, report, sources, rows = [], LoadReport(), [], []
+    paths = list(paths)
+    for i, path in enumerate(paths):
+        if progress:
+            progress(i, len(paths), f"reading {Path(path).name}")
+        frame, rep, labels = load_one(path, strict, reader, service)
+        frames.append(frame)
+        report = report.merge(rep)
+        sources += [Path(path).name] * len(frame)
+        rows += labels
+    if progress:
+        progress(len(paths), len(paths), "read")
+    if len(frames) == 1:
+        return frames[0], report
+    raw = pd.concat(frames, ignore_index=True)
+    dup = raw.duplicated(keep="first").to_numpy()
+    raw = raw[~dup].reset_index(drop=True)
+    report.duplicates += int(dup.sum())
+    report.accepted -= int(dup.sum())
+    sources, rows = np.asarray(sources, dtype=object)[~dup], np.asarray(rows, dtype=object)[~dup]
+    frame, pair_report, _ = check_pairs(raw, rows, sources)
+    if strict and pair_report.rejected_count:
+        first = pair_report.rejected.iloc[0]
+        raise StrictLoadError(f"{first['source']} {first['row']}: {first['reason']}", report)
+    report.rejected = pd.concat([report.rejected, pair_report.rejected], ignore_index=True)
+    report.accepted -= pair_report.rejected_count
+    report.open_incidents, report.resolved_without_start = pair_report.open_incidents, pair_report.resolved_without_start
+    report.pr_events_without_created = pair_report.pr_events_without_created
+    return frame, report

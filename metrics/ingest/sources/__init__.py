@@ -1,0 +1,31 @@
+"""One module per source of events; ``reader_for`` gives a source's file reader with its options.
+
+- ``events``: canonical CSV / NDJSON / JSON event files;
+- ``git``: a local repository (tags = deployments, PR merges = changes);
+- ``github``, ``gitlab``: REST API objects (exports, live sync, webhooks);
+- ``pagerduty``: incidents; ``cdevents``: CDEvents 0.4 / 0.5.
+"""
+from __future__ import annotations
+
+from ... import schema as s
+from .cdevents import cdevents_reader
+from .common import DEFAULT_DEPLOY_PATTERN
+from .events import read_events_file
+from .git import git_reader
+from .github import github_reader
+from .gitlab import gitlab_reader
+from .pagerduty import pagerduty_reader
+
+
+SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "cdevents")
+
+
+def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
+               production: str = s.PRODUCTION, urgency: str | None = None):
+    """The reader of a source named in ``SOURCES``, with its options."""
+    return {"events": lambda: read_events_file,
+            "git": lambda: git_reader(tag_pattern),
+            "github": lambda: github_reader(deploy_workflow, production),
+            "gitlab": lambda: gitlab_reader(production),
+            "pagerduty": lambda: pagerduty_reader(urgency),
+            "cdevents": lambda: cdevents_reader(deploy_workflow, production)}[source]()

@@ -1,0 +1,74 @@
+"""Helpers every source reader shares: JSON documents, pages of items, counting what is skipped,
+outcomes and environments as the event schema names them."""
+from __future__ import annotations
+
+import fnmatch
+import json
+
+import numpy as np
+import pandas as pd
+
+from ... import schema as s
+from ..report import LoadError, RawRows
+
+DEFAULT_DEPLOY_PATTERN = "*deploy*"
+
+
+def json_documents(text: str, name: str) -> list:
+    """Every JSON document in the text: one, or several written one after another (as paginating
+    exports save them)."""
+    decoder, docs, at = json.JSONDecoder(), [], 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            return docs
+        try:
+            doc, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as e:
+            raise LoadError(f"{name}: invalid JSON at line {e.lineno} ({e.msg})") from None
+        docs.append(doc)
+
+
+def items_of(docs: list, key: str, name: str, what: str) -> list:
+    """The objects under ``key`` of every page, or the objects themselves when a document is a list of them."""
+    items = []
+    for doc in docs:
+        for part in doc if isinstance(doc, list) else [doc]:
+            if isinstance(part, dict) and isinstance(part.get(key), list):
+                items.extend(part[key])
+            elif isinstance(part, dict) and key not in part:
+                items.append(part)
+            else:
+                raise LoadError(f"{name}: expected {what} pages with a list under '{key}', or a list of {key}")
+    return items
+
+
+def raw_rows(rows: list, numbers: list, bad: list, unit: str, skipped: dict | None = None) -> RawRows:
+    raw = pd.DataFrame(rows) if rows else pd.DataFrame({c: [] for c in s.COLUMNS})
+    return RawRows(raw, np.asarray(numbers, dtype=np.int64), bad, unit, skipped or {})
+
+
+def count_skip(skipped: dict, reason: str) -> None:
+    skipped[reason] = skipped.get(reason, 0) + 1
+
+
+def as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def matches(pattern: str, *names: str) -> bool:
+    """Whether any of ``names`` matches the glob ``pattern``, ignoring case."""
+    return any(fnmatch.fnmatchcase(str(n).lower(), pattern.lower()) for n in names)
+
+
+def outcome_of(value: str) -> str | None:
+    """A CI or deployment outcome as a deploy status: ``success``, ``failed`` (failure, error,
+    timed_out), or None when it is not a final outcome (cancelled, skipped, in_progress ...)."""
+    return "success" if value == "success" else "failed" if value in ("failure", "error", "timed_out") else None
+
+
+def environment_of(environment: str, production: str) -> str:
+    """The environment as stored: ``production`` when it names the production environment."""
+    environment = str(environment or "").strip()
+    return s.PRODUCTION if environment.lower() == production.lower() else environment

@@ -1,0 +1,104 @@
+"""Canonical event files (METRICS.md section 1): CSV, NDJSON or JSON with the schema's columns."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ... import schema as s
+from ..report import LoadError, RawRows
+
+
+def detect_format(path: Path, text: str) -> str:
+    """"csv", "ndjson" or "json", by the file's suffix, else by its first character."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".ndjson", ".jsonl"):
+        return "ndjson"
+    if suffix == ".json":
+        stripped = text.lstrip()
+        if stripped.startswith("{") and "\n{" in stripped.rstrip():
+            return "ndjson"
+        return "json"
+    head = text.lstrip()[:1]
+    if head == "[":
+        return "json"
+    if head == "{":
+        return "ndjson" if "\n{" in text.strip() else "json"
+    return "csv"
+
+
+def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    if not text.strip():
+        raise LoadError(f"{name}: the file is empty")
+    try:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
+        numbers = np.arange(len(raw)) + 2
+        blank = (raw == "").all(axis=1).to_numpy()
+        return raw[~blank].reset_index(drop=True), numbers[~blank], []
+    except pd.errors.ParserError:
+        pass
+    # a row with the wrong number of fields: read row by row to name each bad line
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    rows, numbers, bad = [], [], []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            bad.append((reader.line_num, f"expected {len(header)} fields, got {len(row)}"))
+            continue
+        rows.append(row)
+        numbers.append(reader.line_num)
+    return pd.DataFrame(rows, columns=header, dtype=str), np.asarray(numbers, dtype=np.int64), bad
+
+
+def raw_from_records(records: list, numbers: list, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    good, good_numbers, bad = [], [], []
+    for record, number in zip(records, numbers):
+        if isinstance(record, dict):
+            good.append(record)
+            good_numbers.append(number)
+        else:
+            bad.append((number, f"not a JSON object ({type(record).__name__})"))
+    raw = pd.DataFrame.from_records(good) if good else pd.DataFrame({c: [] for c in s.COLUMNS})
+    return raw, np.asarray(good_numbers, dtype=np.int64), bad
+
+
+def raw_from_ndjson(text: str, name: str):
+    records, numbers, bad = [], [], []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+            numbers.append(i)
+        except json.JSONDecodeError as e:
+            bad.append((i, f"invalid JSON ({e.msg})"))
+    raw, nums, bad2 = raw_from_records(records, numbers, name)
+    return raw, nums, bad + bad2
+
+
+def raw_from_json(text: str, name: str):
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LoadError(f"{name}: invalid JSON at line {e.lineno} ({e.msg})") from None
+    if isinstance(data, dict) and isinstance(data.get("events"), list):
+        data = data["events"]
+    if not isinstance(data, list):
+        raise LoadError(f"{name}: expected a JSON array of events (or an object with an \"events\" array)")
+    return raw_from_records(data, list(range(1, len(data) + 1)), name)
+
+
+def read_events_file(text: str, path: Path) -> RawRows:
+    """Raw rows of a canonical event file, their line/record numbers, unreadable rows, the unit."""
+    fmt = detect_format(path, text)
+    reader = {"csv": raw_from_csv, "ndjson": raw_from_ndjson, "json": raw_from_json}[fmt]
+    raw, numbers, bad = reader(text, str(path))
+    return RawRows(raw, numbers, bad, "record" if fmt == "json" else "line")

@@ -1,0 +1,101 @@
+"""GitHub REST API objects (as ``gh api --paginate`` saves them) -> events."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ... import schema as s
+from ..report import RawRows
+from .common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, items_of, json_documents, matches,
+                     outcome_of, raw_rows)
+
+
+def _repo_of_url(url) -> str:
+    """The repository name in a GitHub / GitLab API or web URL (``.../repos/OWNER/NAME/...``)."""
+    match = re.search(r"/repos/[^/]+/([^/]+)", str(url or ""))
+    return match.group(1) if match else ""
+
+
+def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION):
+    """A reader of GitHub REST API JSON as ``gh api --paginate`` saves it; one file may mix them.
+
+    - pull requests (``/pulls?state=all``): ``pr_created`` at ``created_at``, and ``pr_merged`` at
+      ``merged_at`` when merged; ``pr_id`` "#number", author the user's login;
+    - reviews (``/pulls/N/reviews``): ``pr_reviewed`` at ``submitted_at`` (pending reviews skipped);
+    - deployment statuses (``/deployments/ID/statuses``): a deploy at the deployment's first final
+      status, ``success`` or ``failed`` (failure, error); its environment, ``production`` when it
+      equals ``production``; deployment objects carry no outcome and are skipped;
+    - Actions workflow runs (``/actions/runs``): completed runs of workflows whose name or file
+      matches ``deploy_workflow`` (a glob, case-insensitive) are deploys at ``updated_at``,
+      ``success`` or ``failed`` (failure, timed_out); others are skipped.
+    Service: the repository's name. Numbered by record.
+    """
+    def read_github(text: str, path: Path) -> RawRows:
+        records = items_of(json_documents(text, path.name), "workflow_runs", path.name, "GitHub")
+        return events_from_github(records, deploy_workflow, production)
+
+    return read_github
+
+
+def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
+                       production: str = s.PRODUCTION) -> RawRows:
+    """GitHub REST API objects (pull requests, reviews, deployment statuses, workflow runs; any
+    mix) as raw event rows, numbered by record: the mapping ``import --from github``, the live sync
+    and the webhooks share (see ``github_reader``)."""
+    rows, numbers, bad, skipped = [], [], [], {}
+    final_status: dict = {}          # deployment id -> (time, state, environment, repo, number)
+
+    def add(number, **row):
+        rows.append(row)
+        numbers.append(number)
+
+    for number, r in enumerate(records, start=1):
+        if not isinstance(r, dict):
+            bad.append((number, f"not a JSON object ({type(r).__name__})"))
+        elif "merged_at" in r and "number" in r:                        # a pull request
+            base = {"service": as_dict(as_dict(r.get("base")).get("repo")).get("name") or _repo_of_url(r.get("url")),
+                    "pr_id": f"#{r['number']}"}
+            add(number, **base, ts=r.get("created_at") or "", kind=s.PR_CREATED,
+                author=as_dict(r.get("user")).get("login", ""))
+            if r.get("merged_at"):
+                add(number, **base, ts=r["merged_at"], kind=s.PR_MERGED)
+        elif "pull_request_url" in r:                                  # a review
+            if not r.get("submitted_at"):
+                count_skip(skipped, "pending reviews (not submitted)")
+                continue
+            pr = re.search(r"/pulls/(\d+)", str(r["pull_request_url"]))
+            add(number, service=_repo_of_url(r["pull_request_url"]), ts=r["submitted_at"], kind=s.PR_REVIEWED,
+                pr_id=f"#{pr.group(1)}" if pr else "", author=as_dict(r.get("user")).get("login", ""))
+        elif "deployment_url" in r and "state" in r:                   # a deployment status
+            state = str(r.get("state"))
+            if outcome_of(state) is None:
+                count_skip(skipped, f"deployment statuses that are not final ({state})")
+                continue
+            deployment = str(r["deployment_url"]).rstrip("/").rsplit("/", 1)[-1]
+            seen, when = final_status.get(deployment), str(r.get("created_at") or "")
+            if seen is not None:
+                count_skip(skipped, "later final statuses of a deployment (its first one counts)")
+                if seen[0] <= when:
+                    continue
+            final_status[deployment] = (when, state, r.get("environment"),
+                                        _repo_of_url(r.get("repository_url") or r["deployment_url"]), number)
+        elif "statuses_url" in r and "sha" in r:                       # a deployment
+            count_skip(skipped, "deployment objects (their outcome is in their statuses: "
+                           "gh api repos/OWNER/REPO/deployments/ID/statuses)")
+        elif "workflow_id" in r and "conclusion" in r:                 # an Actions workflow run
+            workflow_file = str(r.get("path") or "").split("@")[0].rsplit("/", 1)[-1]
+            if not matches(deploy_workflow, r.get("name") or "", workflow_file):
+                count_skip(skipped, f"workflow runs not matching --deploy-workflow {deploy_workflow!r}")
+                continue
+            conclusion = str(r.get("conclusion") or r.get("status") or "")
+            if outcome_of(conclusion) is None:
+                count_skip(skipped, f"deployment workflow runs with no outcome ({conclusion})")
+                continue
+            add(number, ts=r.get("updated_at") or "", kind=s.DEPLOY, deploy_id=f"run-{r.get('id')}",
+                service=as_dict(r.get("repository")).get("name", ""), status=outcome_of(conclusion))
+        else:
+            bad.append((number, "not a GitHub pull request, review, deployment status or workflow run"))
+    for deployment, (when, state, environment, repo, number) in final_status.items():
+        add(number, ts=when, kind=s.DEPLOY, service=repo, deploy_id=deployment,
+            status=outcome_of(state), environment=environment_of(environment, production))
+    return raw_rows(rows, numbers, bad, "record", skipped)

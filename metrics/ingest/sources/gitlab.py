@@ -1,0 +1,65 @@
+"""GitLab REST API objects -> events."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ... import schema as s
+from ..report import RawRows
+from .common import (as_dict, count_skip, environment_of, items_of, json_documents, raw_rows)
+
+
+def _gitlab_project(url) -> str:
+    """The project name in a GitLab web URL (``https://host/group/project/-/merge_requests/1``)."""
+    match = re.search(r"https?://[^/]+/(?:[^/]+/)*?([^/]+)/(?:-/)?(?:merge_requests|pipelines|jobs|commit)/", str(url or ""))
+    return match.group(1) if match else ""
+
+
+def gitlab_reader(production: str = s.PRODUCTION):
+    """A reader of GitLab REST API JSON (one file may mix them):
+
+    - merge requests (``/projects/:id/merge_requests?state=all``): ``pr_created`` at
+      ``created_at``, and ``pr_merged`` at ``merged_at`` when merged; ``pr_id`` "!iid";
+    - deployments (``/projects/:id/deployments``): status success or failed is a deploy at
+      ``finished_at`` (else ``updated_at``), environment ``production`` when its name equals
+      ``production``; created, running, canceled and blocked ones are skipped.
+    Service: the project's name from the MR's ``web_url`` (deployments: their pipeline's or
+    job's ``web_url``). Numbered by record.
+    """
+    def read_gitlab(text: str, path: Path) -> RawRows:
+        records = items_of(json_documents(text, path.name), "items", path.name, "GitLab")
+        return events_from_gitlab(records, production)
+
+    return read_gitlab
+
+
+def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows:
+    """GitLab REST API objects (merge requests, deployments; any mix) as raw event rows, numbered
+    by record: the mapping ``import --from gitlab``, the live sync and the webhooks share."""
+    rows, numbers, bad, skipped = [], [], [], {}
+    for number, r in enumerate(records, start=1):
+        if not isinstance(r, dict):
+            bad.append((number, f"not a JSON object ({type(r).__name__})"))
+        elif "iid" in r and "merged_at" in r:                            # a merge request
+            base = {"service": _gitlab_project(r.get("web_url")), "pr_id": f"!{r['iid']}"}
+            rows.append({**base, "ts": r.get("created_at") or "", "kind": s.PR_CREATED,
+                         "author": as_dict(r.get("author")).get("username", "")})
+            numbers.append(number)
+            if r.get("merged_at"):
+                rows.append({**base, "ts": r["merged_at"], "kind": s.PR_MERGED})
+                numbers.append(number)
+        elif "deployable" in r or ("environment" in r and "sha" in r and "status" in r):   # a deployment
+            status = str(r.get("status") or "")
+            if status not in s.STATUSES:
+                count_skip(skipped, f"deployments that did not finish ({status})")
+                continue
+            deployable = as_dict(r.get("deployable"))
+            service = _gitlab_project(as_dict(deployable.get("pipeline")).get("web_url")) or \
+                _gitlab_project(deployable.get("web_url"))
+            rows.append({"ts": r.get("finished_at") or r.get("updated_at") or "", "kind": s.DEPLOY,
+                         "service": service, "deploy_id": str(r.get("id", "")), "status": status,
+                         "environment": environment_of(as_dict(r.get("environment")).get("name"), production)})
+            numbers.append(number)
+        else:
+            bad.append((number, "not a GitLab merge request or deployment"))
+    return raw_rows(rows, numbers, bad, "record", skipped)

@@ -1,0 +1,56 @@
+"""CDEvents 0.4 / 0.5 -> events (fixtures after the specification's examples)."""
+import json
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from metrics.ingest import load_events
+from metrics.ingest.sources import reader_for
+
+
+CDEVENTS = FIXTURES / "cdevents.ndjson"
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_cdevents_bare_and_cloudevents_wrapped(data_dir):
+    frame, report = load_events([CDEVENTS], reader=reader_for("cdevents"))
+    assert list(zip(frame["kind"], frame["service"], frame["change_type"], frame["status"])) == [
+        ("pr_created", "shop", "", ""), ("pr_reviewed", "shop", "", ""), ("pr_merged", "shop", "", ""),
+        ("deploy", "shop", "feature", "success"), ("incident_start", "shop", "", ""),
+        ("incident_resolved", "shop", "", ""), ("deploy", "shop", "rollback", "success"),
+        ("deploy", "deploy-shop", "feature", "failed")]
+    assert report.rejected.to_dict("records") == [
+        {"source": "cdevents.ndjson", "row": "event 10", "reason": "invalid JSON (Expecting value)"}]
+    assert report.skipped == {"CDEvents not used by the metrics (build.finished)": 1,
+                              "pipeline runs not matching --deploy-workflow '*deploy*'": 1}
+    p = run_cli("import", "--from", "cdevents", CDEVENTS, "--name", "cd", "--service", "shop")
+    assert p.returncode == 0 and "rejected cdevents.ndjson event 10: invalid JSON" in p.stderr
+    d = json.loads(run_cli("--dataset", "cd", "--json").stdout)["dora"]
+    # pr-7 created 07-01 09:00, merged 12:00, deployed 13:00 -> 4 h. Deploys 13:00, 15:00 (rollback), 07-02 09:00 (failed);
+    # inc-1 at 14:00 is attributed to the 13:00 deploy -> 2 of 3 failed; recovered in 45 min
+    assert d["lead_time_hours_median"] == 4.0
+    assert (d["deployments"], d["change_failure_rate_pct"], d["mttr_minutes_mean"]) == (3, pytest.approx(200 / 3), 45.0)
+
+
+def test_cdevents_json_array_and_unknown_documents(tmp_path):
+    events = [json.loads(line) for line in CDEVENTS.read_text().splitlines()[:3]]
+    path = tmp_path / "changes.json"
+    path.write_text(json.dumps(events + [{"hello": "world"}]))
+    frame, report = load_events([path], reader=reader_for("cdevents"))
+    assert list(frame["kind"]) == ["pr_created", "pr_reviewed", "pr_merged"]
+    assert report.rejected.to_dict("records") == [{"source": "changes.json", "row": "event 4", "reason": "not a CDEvent (type '')"}]
+
+
+def test_cdevents_service_upgraded_is_a_deploy(tmp_path):
+    event = {"context": {"version": "0.5.0", "id": "u1", "source": "/argocd", "type": "dev.cdevents.service.upgraded.0.2.0",
+                         "timestamp": "2024-07-03T10:00:00Z"},
+             "subject": {"id": "shop", "source": "/clusterA", "type": "service",
+                         "content": {"environment": {"id": "prod"}, "artifactId": "pkg:oci/shop@sha256%3Aabc"}}}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(event))                          # a single bare event
+    frame, _ = load_events([path], reader=reader_for("cdevents", production="prod"))
+    assert list(zip(frame["kind"], frame["deploy_id"], frame["environment"])) == [("deploy", "u1", "production")]

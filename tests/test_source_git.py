@@ -1,0 +1,133 @@
+"""A local git repository: tags are deployments, PR merges are changes (histories built in the test)."""
+import io
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from metrics.cli import run_import
+from metrics.ingest import load_events
+from metrics.ingest.sources import reader_for
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def _git(repo, *args, when=None, name="Ann"):
+    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=f"{name.lower()}@example.com",
+               GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=f"{name.lower()}@example.com")
+    if when:
+        env.update(GIT_AUTHOR_DATE=when[0], GIT_COMMITTER_DATE=when[1])
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+def make_repo(repo):
+    """A repository whose history is written out below, with every date chosen by hand.
+
+    main:  initial (03-01 09:00, tag nightly-1)
+           <- PR #1 merge commit (merged 03-02 09:00; its commits authored 03-01 10:00 by Bob and 03-01 12:00)
+              annotated tag v1.0, tagged 03-02 15:00
+           <- squash "Add search (#2)" (authored 03-03 08:00, committed 03-04 10:00), lightweight tag v1.1
+           <- squash "Fix typo (#3)" (authored 03-05 09:00, committed 03-05 11:00), not tagged
+           <- "Merge branch 'docs'" (not a pull request)
+    """
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+    commit = lambda message, author, committer, name="Ann": _git(
+        repo, "commit", "-q", "--allow-empty", "-m", message, when=(author, committer), name=name)
+    commit("initial", "2024-03-01T09:00:00Z", "2024-03-01T09:00:00Z")
+    _git(repo, "tag", "nightly-1")
+    _git(repo, "checkout", "-q", "-b", "f1")
+    commit("search box", "2024-03-01T10:00:00Z", "2024-03-01T10:00:00Z", name="Bob")
+    commit("tests", "2024-03-01T12:00:00Z", "2024-03-01T12:00:00Z")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "merge", "-q", "--no-ff", "f1", "-m", "Merge pull request #1 from dev/f1",
+         when=("2024-03-02T09:00:00Z", "2024-03-02T09:00:00Z"))
+    _git(repo, "tag", "-a", "v1.0", "-m", "release 1.0", when=("2024-03-02T15:00:00Z", "2024-03-02T15:00:00Z"))
+    commit("Add search (#2)", "2024-03-03T08:00:00Z", "2024-03-04T10:00:00Z")
+    _git(repo, "tag", "v1.1")
+    commit("Fix typo (#3)", "2024-03-05T09:00:00Z", "2024-03-05T11:00:00Z")
+    _git(repo, "checkout", "-q", "-b", "docs")
+    commit("docs", "2024-03-05T12:00:00Z", "2024-03-05T12:00:00Z")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "merge", "-q", "--no-ff", "docs", "-m", "Merge branch 'docs'",
+         when=("2024-03-05T13:00:00Z", "2024-03-05T13:00:00Z"))
+    return repo
+
+
+@pytest.fixture
+def shop_repo(tmp_path):
+    return make_repo(tmp_path / "shop")
+
+
+def test_git_tags_are_deploys_and_pull_requests_come_from_history(shop_repo):
+    frame, report = load_events([shop_repo], reader=reader_for("git", tag_pattern="v*"))
+    rows = {(r.kind, r.pr_id or r.deploy_id): (str(r.ts), r.deploy_id, r.author) for r in frame.itertuples()}
+    assert rows == {
+        # annotated tag: its tagger date; lightweight tag: its commit's committer date
+        ("deploy", "v1.0"): ("2024-03-02 15:00:00+00:00", "v1.0", ""),
+        ("deploy", "v1.1"): ("2024-03-04 10:00:00+00:00", "v1.1", ""),
+        # merge commit: created at the earliest author date of the PR's own commits, merged at the commit
+        ("pr_created", "#1"): ("2024-03-01 10:00:00+00:00", "", "Bob"),
+        ("pr_merged", "#1"): ("2024-03-02 09:00:00+00:00", "v1.0", ""),
+        # squash commit: created at its author date; shipped by the first tag containing it
+        ("pr_created", "#2"): ("2024-03-03 08:00:00+00:00", "", "Ann"),
+        ("pr_merged", "#2"): ("2024-03-04 10:00:00+00:00", "v1.1", ""),
+        ("pr_created", "#3"): ("2024-03-05 09:00:00+00:00", "", "Ann"),
+        ("pr_merged", "#3"): ("2024-03-05 11:00:00+00:00", "", ""),
+    }
+    assert set(frame["service"]) == {"shop"}
+    assert report.skipped == {"tags not matching --tag-pattern 'v*'": 1}
+    assert (report.rows_read, report.accepted, report.rejected_count) == (8, 8, 0)
+
+
+def test_git_import_gives_lead_time_from_history(shop_repo, data_dir):
+    p = run_cli("import", "--from", "git", shop_repo, "--name", "shop", "--tag-pattern", "v*")
+    assert p.returncode == 0, p.stderr
+    assert "Dataset shop: 8 events (+8" in p.stdout
+    assert "skipped 1 (not events): tags not matching --tag-pattern 'v*'" in p.stderr
+    d = json.loads(run_cli("--dataset", "shop", "--json").stdout)
+    # PR #1: 03-01 10:00 -> v1.0 03-02 15:00 = 29 h; PR #2: 03-03 08:00 -> v1.1 03-04 10:00 = 26 h; #3 not deployed
+    assert d["dora"]["lead_time_hours_median"] == pytest.approx(27.5)
+    # window 03-01 .. 03-06 (5 days), two deploys
+    assert (d["window"]["days"], d["dora"]["deployments"], d["dora"]["deploys_per_day"]) == (5, 2, 0.4)
+    # all tags: nightly-1 (03-01 09:00) is a third deploy, and re-importing the rest adds nothing
+    p = run_cli("import", "--from", "git", shop_repo, "--name", "shop")
+    assert "Dataset shop: 9 events (+1; 8 already stored" in p.stdout
+
+
+def test_git_import_errors_are_one_line(tmp_path, data_dir):
+    (tmp_path / "plain").mkdir()
+    p = run_cli("import", "--from", "git", tmp_path / "plain", "--name", "x")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "not a git repository" in p.stderr
+    p = run_cli("import", "--from", "git", tmp_path / "missing", "--name", "x")
+    assert p.returncode == 2 and "not a directory" in p.stderr
+
+
+def test_git_repository_without_commits_gives_no_events(tmp_path):
+    (tmp_path / "empty").mkdir()
+    _git(tmp_path / "empty", "init", "-q")
+    frame, report = load_events([tmp_path / "empty"], reader=reader_for("git"))
+    assert len(frame) == 0 and report.rows_read == 0
+
+
+def test_progress_bar_on_a_terminal(shop_repo, data_dir):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    out, err = io.StringIO(), Terminal()
+    assert run_import(["--from", "git", str(shop_repo), "--name", "shop"], out=out, err=err) == 0
+    bar = err.getvalue()
+    assert "\r[------------------------------] 0/1 reading shop" in bar
+    assert "\r[##############################] 20/20 stored shop" in bar        # 20 column blobs
+    err = io.StringIO()                                  # not a terminal: no bar
+    run_import(["--from", "git", str(shop_repo), "--name", "shop"], out=out, err=err)
+    assert "\r" not in err.getvalue()
+
+
