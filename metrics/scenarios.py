@@ -14,8 +14,10 @@ SEED_SCENARIOS = {42: "balanced", 7: "high-incidents", 99: "efficient", 1: "earl
 AUTO = "auto"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
+    """A scenario's rates, always written by name (22 numbers are unreadable by position)."""
+
     name: str
     deploys_per_day: float        # production deployments a day (3 services)
     deploy_boost: float           # extra deployments a day on the most recent day, fading with age (adoption growth)
@@ -41,16 +43,36 @@ class Profile:
 
 
 PROFILES = {
-    "balanced": Profile("balanced", 6.0, 0.0, 1.0, 0.04, 0.05, 0.02, 4.0, 20.0, 10.0, 0.12, 0.15, 0.05,
-                        0.2, 0.8, (8, 120), 3.7, 0.4, (2, 8), 25.0, 0.03, (3, 8)),
-    "high-incidents": Profile("high-incidents", 6.0, 0.0, 1.0, 0.08, 0.10, 0.05, 4.0, 26.0, 12.0, 0.15, 0.10, 0.06,
-                              1.2, 0.85, (30, 300), 3.2, 0.7, (2, 8), 35.0, 0.03, (4, 10)),
-    "efficient": Profile("efficient", 9.0, 16.0, 3.0, 0.02, 0.03, 0.01, 5.0, 4.0, 4.0, 0.05, 0.25, 0.03,
-                         0.12, 0.8, (8, 60), 4.5, 0.2, (2, 6), 15.0, 0.04, (2, 5)),
-    "early-stage": Profile("early-stage", 1.5, 0.0, 1.0, 0.10, 0.08, 0.04, 2.5, 40.0, 30.0, 0.25, 0.05, 0.10,
-                           0.25, 0.6, (30, 240), 3.3, 0.5, (4, 8), 90.0, 0.05, (6, 14)),
-    "mature": Profile("mature", 12.0, 0.0, 1.0, 0.01, 0.02, 0.005, 6.0, 2.0, 3.0, 0.02, 0.30, 0.02,
-                      0.1, 0.9, (8, 40), 4.7, 0.1, (2, 5), 10.0, 0.02, (1, 3)),
+    "balanced": Profile(
+        name="balanced", deploys_per_day=6.0, deploy_boost=0.0, deploy_boost_days=1.0, failed_share=0.04,
+        hotfix_share=0.05, rollback_share=0.02, prs_per_day=4.0, review_hours=20.0, merge_hours=10.0,
+        unreviewed_share=0.12, second_review_share=0.15, abandoned_share=0.05, incidents_per_day=0.2,
+        incident_after_deploy=0.8, recovery_minutes=(8, 120), satisfaction=3.7, incident_dip=0.4,
+        platform_hours=(2, 8), toil_minutes=25.0, onboardings_per_day=0.03, onboarding_weeks=(3, 8)),
+    "high-incidents": Profile(
+        name="high-incidents", deploys_per_day=6.0, deploy_boost=0.0, deploy_boost_days=1.0, failed_share=0.08,
+        hotfix_share=0.1, rollback_share=0.05, prs_per_day=4.0, review_hours=26.0, merge_hours=12.0,
+        unreviewed_share=0.15, second_review_share=0.1, abandoned_share=0.06, incidents_per_day=1.2,
+        incident_after_deploy=0.85, recovery_minutes=(30, 300), satisfaction=3.2, incident_dip=0.7,
+        platform_hours=(2, 8), toil_minutes=35.0, onboardings_per_day=0.03, onboarding_weeks=(4, 10)),
+    "efficient": Profile(
+        name="efficient", deploys_per_day=9.0, deploy_boost=16.0, deploy_boost_days=3.0, failed_share=0.02,
+        hotfix_share=0.03, rollback_share=0.01, prs_per_day=5.0, review_hours=4.0, merge_hours=4.0,
+        unreviewed_share=0.05, second_review_share=0.25, abandoned_share=0.03, incidents_per_day=0.12,
+        incident_after_deploy=0.8, recovery_minutes=(8, 60), satisfaction=4.5, incident_dip=0.2,
+        platform_hours=(2, 6), toil_minutes=15.0, onboardings_per_day=0.04, onboarding_weeks=(2, 5)),
+    "early-stage": Profile(
+        name="early-stage", deploys_per_day=1.5, deploy_boost=0.0, deploy_boost_days=1.0, failed_share=0.1,
+        hotfix_share=0.08, rollback_share=0.04, prs_per_day=2.5, review_hours=40.0, merge_hours=30.0,
+        unreviewed_share=0.25, second_review_share=0.05, abandoned_share=0.1, incidents_per_day=0.25,
+        incident_after_deploy=0.6, recovery_minutes=(30, 240), satisfaction=3.3, incident_dip=0.5,
+        platform_hours=(4, 8), toil_minutes=90.0, onboardings_per_day=0.05, onboarding_weeks=(6, 14)),
+    "mature": Profile(
+        name="mature", deploys_per_day=12.0, deploy_boost=0.0, deploy_boost_days=1.0, failed_share=0.01,
+        hotfix_share=0.02, rollback_share=0.005, prs_per_day=6.0, review_hours=2.0, merge_hours=3.0,
+        unreviewed_share=0.02, second_review_share=0.3, abandoned_share=0.02, incidents_per_day=0.1,
+        incident_after_deploy=0.9, recovery_minutes=(8, 40), satisfaction=4.7, incident_dip=0.1,
+        platform_hours=(2, 5), toil_minutes=10.0, onboardings_per_day=0.02, onboarding_weeks=(1, 3)),
 }
 
 
