@@ -56,11 +56,11 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     def layout():
         # built per page load, so the data-source menu lists the datasets stored by then
         try:
-            datasets = store.list_datasets()
-        except store.StoreError:
-            log.exception("cannot list datasets")
-            datasets = []
-        return page(defaults, day_choices, upload_limit, datasets)
+            datasets, problem = store.list_datasets(), None
+        except store.StoreError as e:
+            log.warning("stored datasets unavailable: %s", e)
+            datasets, problem = [], str(e)
+        return page(defaults, day_choices, upload_limit, datasets, problem)
 
     app.layout = layout
     app.views = views or Views()

@@ -150,8 +150,17 @@ def tabs() -> dbc.Tabs:
     ], id="tabs", active_tab="dora", className="mb-3")
 
 
-def page(defaults: View, day_choices, upload_limit: int, datasets=()) -> html.Div:
-    """The whole page; ``datasets`` are the stored datasets the data-source menu lists."""
+def store_notice(problem: str | None):
+    """What the page says when the stored datasets cannot be read (None when they can)."""
+    if not problem:
+        return None
+    return dbc.Alert([html.Strong("Stored datasets are unavailable: "), problem,
+                      ". The synthetic universe still works."], color="warning", id="store-notice", className="mb-3")
+
+
+def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_problem: str | None = None) -> html.Div:
+    """The whole page; ``datasets`` are the stored datasets the data-source menu lists;
+    ``store_problem`` says why they cannot be read, when they cannot."""
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="theme", storage_type="local"),
@@ -165,6 +174,7 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=()) -> html.Di
                        input_class_name="me-1"),
         ], fluid=True), className="mb-3 border-bottom"),
         dbc.Container([
+            store_notice(store_problem),
             controls(defaults, day_choices, datasets),
             upload_panel(upload_limit),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),

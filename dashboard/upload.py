@@ -91,7 +91,8 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
         try:
             frame, report = load_events([path], reader=reader, service=(service or "").strip() or None)
         except LoadError as e:
-            raise UploadError(str(e)) from None
+            # the message names the file, never the server's temporary directory
+            raise UploadError(str(e).replace(str(Path(directory)) + os.sep, "")) from None
     if not len(frame):
         raise UploadError("\n".join(report.lines() + ["No events were accepted, so nothing was stored."]))
     try:

@@ -241,6 +241,10 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
                                           urgency=args.urgency)
             frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,
                                         service=args.service)
+            if not len(frame) and not args.replace:
+                bar.end()
+                print("\n".join(report.lines()), file=err)
+                raise UsageError(f"no event was accepted, so nothing was stored (dataset {args.name} is unchanged)")
             total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
         finally:
             bar.end()

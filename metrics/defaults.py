@@ -26,6 +26,11 @@ HOURS_PER_DAY = 8.0            # working hours a day
 WORKWEEK = "Mon Tue Wed Thu Fri"
 MAX_AMOUNT = 1e9               # the largest rate or value a user may enter
 
+# the times an event may carry: a window over all of them, and the differences of any two of its
+# times, stay inside what int64 nanoseconds can hold (+-292 years)
+EARLIEST_EVENT = "1970-01-01"
+LATEST_EVENT = "2200-01-01"          # exclusive
+
 # DORA: how long after a deployment an incident is attributed to it (change failure rate)
 ATTRIBUTION_HOURS = 24.0
 

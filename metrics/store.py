@@ -1,11 +1,24 @@
-"""Stored datasets: imported events kept in an embedded SQLite database under a data directory.
+"""Stored datasets: imported events kept in one embedded SQLite file under a data directory.
 
-The directory is ``METRICS_DATA_DIR`` (default ``./data``). A dataset is stored by column: the
-times as int64 nanoseconds, the values as float64, each text column as int32 codes plus its
-distinct texts, in BLOBs (so a million events load in a fraction of a second, not row by row).
-Every write happens in one SQLite transaction, so a killed import leaves the previous state
-intact, and every process (each gunicorn worker) sees the same datasets. Re-importing events a
-dataset already holds adds nothing.
+The interface (everything else here is private, so a server database can take SQLite's place):
+``append`` (add events: imports, uploads, syncs, webhooks), ``save`` (append, or ``replace``),
+``load``, ``version`` (a token that changes with every write), ``list_datasets``, ``delete``,
+``check_name``, ``save_lines``, ``data_dir``; errors are ``StoreError``, one sentence each.
+
+How it is kept. The directory is ``METRICS_DATA_DIR`` (default ``./data``), the file
+``datasets.sqlite``. Each write adds one immutable *segment* per dataset: every column one BLOB
+(times int64 ns, values float64, each text column int32 codes plus its distinct texts). A write
+therefore costs in proportion to what it adds, not to the dataset; past ``MAX_SEGMENTS`` segments
+a write compacts the dataset into one. Duplicates are found through a table of 64-bit row hashes,
+and conflicts (a second ``incident_start`` for an id...) through a table of the pairing events
+(incident start and resolution, PR creation and merge), so neither needs the stored events.
+
+Every write is one SQLite transaction that takes the write lock before it reads anything
+(``BEGIN IMMEDIATE``): concurrent imports into one dataset each add all of theirs, a killed
+import leaves the previous state, and every process (each gunicorn worker) sees the same
+datasets. Stored events always win: an event that conflicts with a stored one is reported, not
+stored. A damaged, foreign, read-only or full database is a ``StoreError`` naming the file, what
+is wrong and what to do.
 """
 from __future__ import annotations
 
@@ -13,7 +26,7 @@ import json
 import os
 import re
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,16 +37,35 @@ from . import schema as s
 from .ingest import LoadReport, check_pairs
 from .tables import ts_ns
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
+MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
 TEXT_COLUMNS = [c for c in s.COLUMNS if c not in ("ts", "metric_value")]
 PART_BYTES = 64 * 1024 * 1024           # a column's BLOB is cut into parts of at most this size
+APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product's
+FORMAT = 3                              # PRAGMA user_version of the segment layout
+PAIRING_KINDS = (s.INCIDENT_START, s.INCIDENT_RESOLVED, s.PR_CREATED, s.PR_MERGED)
+FILE_NAME = "datasets.sqlite"
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, first_ns INTEGER, "
+    "last_ns INTEGER, segments INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS segments (dataset TEXT NOT NULL, segment INTEGER NOT NULL, name TEXT NOT NULL, "
+    "part INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (dataset, segment, name, part))",
+    "CREATE TABLE IF NOT EXISTS segment_sizes (dataset TEXT NOT NULL, segment INTEGER NOT NULL, events INTEGER NOT NULL, "
+    "PRIMARY KEY (dataset, segment))",
+    "CREATE TABLE IF NOT EXISTS event_hashes (dataset TEXT NOT NULL, hash INTEGER NOT NULL, "
+    "PRIMARY KEY (dataset, hash)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS pair_events (dataset TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, "
+    "ts INTEGER NOT NULL, PRIMARY KEY (dataset, kind, id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+)
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
 BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
 
 
 class StoreError(Exception):
-    """A dataset operation that cannot be done (bad name, unknown dataset, over the size limit)."""
+    """A dataset operation that cannot be done (bad name, unknown dataset, over the size limit, a
+    store that cannot be read or written): one sentence."""
 
 
 @dataclass
@@ -48,7 +80,40 @@ _READY: set = set()                     # database files whose tables this proce
 
 
 def data_dir() -> Path:
+    """The data directory: ``METRICS_DATA_DIR``, default ``./data``."""
     return Path(os.environ.get("METRICS_DATA_DIR", "data"))
+
+
+def store_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+def _explain(error: sqlite3.Error, path: Path) -> StoreError:
+    """A sqlite3 error as one sentence: which file, what is wrong, what to do."""
+    text = str(error).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreError(f"the disk holding {path} is full: nothing was stored; free some space and try again")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path} is read-only: nothing can be stored; make it (and its directory) writable, "
+                          f"or set METRICS_DATA_DIR to a writable directory")
+    if "unable to open" in text or "cannot open" in text:
+        return StoreError(f"cannot open {path}: check that its directory exists and is readable and writable, "
+                          f"or set METRICS_DATA_DIR to another directory")
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return StoreError(f"{path} is damaged or is not a datasets file: move it away (the datasets in it are lost "
+                          f"unless you have a copy) or set METRICS_DATA_DIR to another directory")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path} stayed locked by another writer for too long; try again")
+    return StoreError(f"{path} cannot be used ({error}); move it away or set METRICS_DATA_DIR to another directory")
+
+
+@contextmanager
+def _guarded(path: Path):
+    """Turn every SQLite failure inside the block into a StoreError sentence."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise _explain(e, path) from None
 
 
 def _connect() -> sqlite3.Connection:
@@ -56,28 +121,83 @@ def _connect() -> sqlite3.Connection:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise StoreError(f"cannot create the data directory {directory} ({e.strerror})") from None
-    path = directory / "datasets.sqlite"
-    ready = path.exists() and path.resolve() in _READY
-    con = sqlite3.connect(path, timeout=30)
-    if ready:
-        return con
-    con.execute("PRAGMA journal_mode=WAL")
-    with con:
-        con.execute("CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, "
-                    "first_ns INTEGER, last_ns INTEGER)")
-        con.execute("CREATE TABLE IF NOT EXISTS columns (dataset TEXT NOT NULL, name TEXT NOT NULL, part INTEGER NOT NULL, "
-                    "data BLOB NOT NULL, PRIMARY KEY (dataset, name, part))")
-        con.execute("CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)")
-        _migrate_rows(con)
+        raise StoreError(f"cannot create the data directory {directory} ({e.strerror}); "
+                         f"set METRICS_DATA_DIR to a writable directory") from None
+    path = directory / FILE_NAME
+    with _guarded(path):
+        con = sqlite3.connect(path, timeout=60, isolation_level=None)     # transactions are explicit
+        if path.exists() and path.resolve() in _READY:
+            return con
+        try:
+            _set_up(con, path)
+        except BaseException:
+            con.close()
+            raise
     _READY.add(path.resolve())
     return con
 
 
+def _set_up(con: sqlite3.Connection, path: Path) -> None:
+    """Create the tables in a new file; refuse another program's database; move older layouts."""
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    application = con.execute("PRAGMA application_id").fetchone()[0]
+    first_layout = "events" in names and {"dataset", "kind", "ts"} <= {r[1] for r in con.execute("PRAGMA table_info(events)")}
+    ours = application == APPLICATION_ID or "datasets" in names or first_layout
+    if names and not ours:
+        raise StoreError(f"{path} is another program's SQLite database (tables: {', '.join(sorted(names)[:5])}): "
+                         f"move it away or set METRICS_DATA_DIR to another directory")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        old_columns = "columns" in names
+        old_rows = first_layout
+        for statement in TABLES:
+            con.execute(statement)
+        if "datasets" in names and "segments" not in {r[1] for r in con.execute("PRAGMA table_info(datasets)")}:
+            con.execute("ALTER TABLE datasets ADD COLUMN segments INTEGER NOT NULL DEFAULT 0")
+        if old_rows:
+            _migrate_rows(con)
+        if old_columns:
+            _migrate_columns(con)
+        if version != FORMAT:
+            con.execute(f"PRAGMA user_version = {FORMAT}")
+            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _writing():
+    """A connection in a write transaction taken before anything is read (``BEGIN IMMEDIATE``):
+    committed when the block ends, rolled back if it raises."""
+    path = store_path()
+    with closing(_connect()) as con, _guarded(path):
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:          # SQLite has already rolled back after some errors (a full disk)
+                con.execute("ROLLBACK")
+            raise
+
+
+@contextmanager
+def _reading():
+    path = store_path()
+    with closing(_connect()) as con, _guarded(path):
+        yield con
+
+
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME.match(name):
+    """``name`` if it is a valid dataset name (1-64 letters, digits, '.', '_' or '-'), else StoreError."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise StoreError(f"dataset names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit; "
-                         f"got {name!r}")
+                         f"got {str(name)[:80]!r}")
     return name
 
 
@@ -105,23 +225,22 @@ def _decode(blobs: dict[str, bytes], count: int) -> pd.DataFrame:
     for c in TEXT_COLUMNS:
         texts = np.asarray(json.loads(blobs[c + ".texts"].decode("utf-8")) or [""], dtype=object)
         columns[c] = texts[np.frombuffer(blobs[c], dtype="<i4")] if count else np.array([], dtype=object)
-    frame = pd.DataFrame(columns)
-    return frame[list(s.COLUMNS)]
+    return pd.DataFrame(columns)[list(s.COLUMNS)]
 
 
-def _write(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progress=None) -> None:
-    """Replace the dataset's stored columns with ``frame`` (inside the caller's transaction)."""
-    con.execute("DELETE FROM columns WHERE dataset = ?", (name,))
+def _hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each event (every column), as signed int64 for SQLite."""
+    return pd.util.hash_pandas_object(frame[list(s.COLUMNS)], index=False).to_numpy().view(np.int64)
+
+
+def _write_segment(con: sqlite3.Connection, name: str, frame: pd.DataFrame, segment: int, progress=None) -> None:
     blobs = _encode(frame)
     for i, (column, data) in enumerate(blobs.items()):
         if progress:
             progress(i, len(blobs), f"storing {name}")
         for part, at in enumerate(range(0, max(len(data), 1), PART_BYTES)):
-            con.execute("INSERT INTO columns VALUES (?, ?, ?, ?)", (name, column, part, data[at:at + PART_BYTES]))
-    t = ts_ns(frame["ts"]) if len(frame) else None
-    con.execute("INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?)",
-                (name, len(frame), int(t.min()) if t is not None else None, int(t.max()) if t is not None else None))
-    con.execute(BUMP_GENERATION, (name,))
+            con.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (name, segment, column, part, data[at:at + PART_BYTES]))
+    con.execute("INSERT INTO segment_sizes VALUES (?, ?, ?)", (name, segment, len(frame)))
     if progress:
         progress(len(blobs), len(blobs), f"stored {name}")
 
@@ -130,86 +249,200 @@ def _read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
     row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
     if row is None:
         return None
-    blobs: dict[str, bytearray] = {}
-    for column, data in con.execute("SELECT name, data FROM columns WHERE dataset = ? ORDER BY name, part", (name,)):
-        blobs.setdefault(column, bytearray()).extend(data)
-    return _decode({k: bytes(v) for k, v in blobs.items()}, row[0])
+    sizes = dict(con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = ?", (name,)).fetchall())
+    blobs: dict[int, dict[str, bytearray]] = {}
+    for segment, column, data in con.execute(
+            "SELECT segment, name, data FROM segments WHERE dataset = ? ORDER BY segment, name, part", (name,)):
+        blobs.setdefault(segment, {}).setdefault(column, bytearray()).extend(data)
+    frames = [_decode({k: bytes(v) for k, v in blobs[seg].items()}, sizes.get(seg, 0)) for seg in sorted(blobs)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns, UTC]" if c == "ts" else float
+                                          if c == "metric_value" else object) for c in s.COLUMNS})
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _clear(con: sqlite3.Connection, name: str) -> None:
+    for table in ("segments", "segment_sizes", "event_hashes", "pair_events"):
+        con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
+    con.execute("DELETE FROM datasets WHERE name = ?", (name,))
+
+
+def _index(con: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
+    """Record the hashes and the pairing events of newly stored events."""
+    con.executemany("INSERT OR IGNORE INTO event_hashes VALUES (?, ?)", ((name, int(h)) for h in _hashes(frame)))
+    pairs = frame[frame["kind"].isin(PAIRING_KINDS)]
+    ids = np.where(pairs["kind"].isin(s.INCIDENT_KINDS), pairs["incident_id"], pairs["pr_id"])
+    con.executemany("INSERT OR IGNORE INTO pair_events VALUES (?, ?, ?, ?)",
+                    ((name, k, i, int(t)) for k, i, t in zip(pairs["kind"], ids, ts_ns(pairs["ts"]))))
 
 
 def _migrate_rows(con: sqlite3.Connection) -> None:
-    """Datasets written one row per event (before the columnar store) move to columns, once."""
-    if not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone():
-        return
+    """Datasets written one row per event (the first store) move to segments, once."""
     for (name,) in con.execute("SELECT DISTINCT dataset FROM events").fetchall():
         frame = pd.read_sql_query("SELECT * FROM events WHERE dataset = ? ORDER BY rowid", con, params=(name,))
         frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True, unit="ns")
         frame["metric_value"] = frame["metric_value"].astype(float)
-        _write(con, name, frame[list(s.COLUMNS)])
+        _replace_all(con, name, frame[list(s.COLUMNS)])
     con.execute("DROP TABLE events")
+
+
+def _migrate_columns(con: sqlite3.Connection) -> None:
+    """Datasets written as one set of column BLOBs (the second store) move to segments, once."""
+    for name, count in con.execute("SELECT name, events FROM datasets").fetchall():
+        blobs: dict[str, bytearray] = {}
+        for column, data in con.execute("SELECT name, data FROM columns WHERE dataset = ? ORDER BY name, part", (name,)):
+            blobs.setdefault(column, bytearray()).extend(data)
+        if blobs:
+            _replace_all(con, name, _decode({k: bytes(v) for k, v in blobs.items()}, count))
+    con.execute("DROP TABLE columns")
+
+
+def _replace_all(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progress=None) -> None:
+    """The dataset becomes exactly ``frame``, in one segment (inside the caller's transaction)."""
+    _clear(con, name)
+    _write_segment(con, name, frame, 0, progress)
+    _index(con, name, frame)
+    t = ts_ns(frame["ts"]) if len(frame) else None
+    con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, 1)",
+                (name, len(frame), int(t.min()) if t is not None else None, int(t.max()) if t is not None else None))
+    con.execute(BUMP_GENERATION, (name,))
+
+
+# ---------------------------------------------------------------------------------------------
+# conflicts with stored events
+
+
+def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndarray:
+    """The reason each new event conflicts with a stored one ("" when it does not): a second
+    incident_start / incident_resolved / pr_created / pr_merged for a stored id, an
+    incident_resolved before its stored start, a PR event before its stored creation."""
+    reason = np.full(len(new), "", dtype=object)
+    kind = new["kind"].to_numpy()
+    ident = np.where(np.isin(kind, s.INCIDENT_KINDS), new["incident_id"].to_numpy(), new["pr_id"].to_numpy())
+    wanted = sorted(set(ident[np.isin(kind, s.INCIDENT_KINDS + s.PR_KINDS)]) - {""})
+    if not wanted:
+        return reason
+    stored = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for k, i, t in con.execute(f"SELECT kind, id, ts FROM pair_events WHERE dataset = ? AND id IN ({marks})",
+                                   (name, *chunk)):
+            stored[(k, i)] = t
+    if not stored:
+        return reason
+    t = ts_ns(new["ts"])
+    id_column = {s.INCIDENT_START: "incident_id", s.INCIDENT_RESOLVED: "incident_id", s.PR_CREATED: "pr_id",
+                 s.PR_MERGED: "pr_id"}
+    for row in range(len(new)):
+        k, i = kind[row], ident[row]
+        if k in id_column and (k, i) in stored:
+            reason[row] = f"second {k} for the same {id_column[k]} (one is already stored)"
+        elif k == s.INCIDENT_RESOLVED and t[row] < stored.get((s.INCIDENT_START, i), t[row]):
+            reason[row] = "incident_resolved before its incident_start (already stored)"
+        elif k in (s.PR_REVIEWED, s.PR_MERGED) and t[row] < stored.get((s.PR_CREATED, i), t[row]):
+            reason[row] = "PR event before its pr_created (already stored)"
+    return reason
 
 
 # ---------------------------------------------------------------------------------------------
 # the operations
 
 
+def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None,
+           in_transaction=None) -> tuple[int, int, LoadReport]:
+    """Add validated events to a dataset (creating it), in one transaction; with ``replace``, the
+    dataset's events are replaced by these.
+
+    Exact duplicates of stored events (and within ``frame``) are dropped and counted; events that
+    conflict with stored ones are reported and not stored (stored events always win). Costs in
+    proportion to ``frame``, not to the dataset. ``in_transaction(connection)``, when given, runs
+    inside the same transaction (a sync stores its watermark with the page it covers). Returns
+    (events stored, events added, report of the merge).
+    """
+    check_name(name)
+    new = frame[list(s.COLUMNS)].reset_index(drop=True)
+    within = new.duplicated(keep="first").to_numpy()
+    labels = np.char.add("imported event ", (np.arange(len(new)) + 1).astype(str)).astype(object)
+    new, labels = new[~within].reset_index(drop=True), labels[~within]
+    new, report, kept = check_pairs(new, labels, [name] * len(new))
+    labels = labels[kept]
+    with _writing() as con:
+        row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
+                                                (name,)).fetchone()
+        duplicates = int(within.sum())
+        if row is not None and len(new):
+            hashes = _hashes(new)
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (hash INTEGER)")
+            con.execute("DELETE FROM incoming")
+            con.executemany("INSERT INTO incoming VALUES (?)", ((int(h),) for h in hashes))
+            seen = {h for (h,) in con.execute("SELECT hash FROM incoming JOIN event_hashes USING (hash) "
+                                              "WHERE dataset = ?", (name,))}
+            stored_already = np.isin(hashes, np.fromiter(seen, dtype=np.int64, count=len(seen)))
+            duplicates += int(stored_already.sum())
+            new, labels = new[~stored_already].reset_index(drop=True), labels[~stored_already]
+            reason = _conflicts(con, name, new)
+            clash = reason != ""
+            if clash.any():
+                report.rejected = pd.concat([report.rejected, pd.DataFrame(
+                    {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
+                new = new[~clash].reset_index(drop=True)
+        report.duplicates = duplicates
+        before = 0 if row is None else row[0]
+        total = before + len(new)
+        if total > MAX_EVENTS:
+            raise StoreError(f"dataset {name!r} would hold {total:,} events, over the limit of {MAX_EVENTS:,} "
+                             f"(METRICS_MAX_DATASET_EVENTS)")
+        if row is None:
+            _replace_all(con, name, new, progress)
+        elif len(new):
+            segments = row[3]
+            if segments + 1 > MAX_SEGMENTS:
+                everything = pd.concat([_read(con, name), new], ignore_index=True)
+                _replace_all(con, name, everything, progress)
+            else:
+                next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
+                                            (name,)).fetchone()[0]) + 1
+                _write_segment(con, name, new, next_segment, progress)
+                _index(con, name, new)
+                t = ts_ns(new["ts"])
+                first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
+                last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
+                con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
+                            "WHERE name = ?", (total, first, last, name))
+                con.execute(BUMP_GENERATION, (name,))
+        if in_transaction:
+            in_transaction(con)
+    return total, total - before, report
+
+
+def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -> tuple[int, int, LoadReport]:
+    """``append`` (the command line's and the upload's name for it)."""
+    return append(name, frame, replace=replace, progress=progress)
+
+
+def save_lines(name: str, total: int, added: int, merge: LoadReport) -> list[str]:
+    """What ``append`` did, as text lines: events not stored (conflicts), then the dataset's count."""
+    lines = [f"  not stored ({row.row}): {row.reason}" for row in merge.rejected.itertuples()]
+    return lines + [f"Dataset {name}: {total} events ({added:+d}; {merge.duplicates} already stored, "
+                    f"{merge.rejected_count} in conflict with stored events)"]
+
+
 def load(name: str) -> pd.DataFrame:
     """The events of a stored dataset, as the validated event frame (``ingest.normalize``'s form)."""
     check_name(name)
-    with closing(_connect()) as con:
+    with _reading() as con:
         frame = _read(con, name)
     if frame is None:
         raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
     return frame
 
 
-def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -> tuple[int, int, LoadReport]:
-    """Add validated events to a dataset (creating it), or replace its events with ``replace``.
-
-    Exact duplicates of stored events are dropped; events that conflict with stored ones (a second
-    ``incident_start`` for an id, ...) are rejected and reported. Returns (events stored, events
-    added, report of the merge). One transaction: all or nothing. ``progress(done, total, what)``,
-    when given, is called as the columns are written.
-    """
-    check_name(name)
-    old = pd.DataFrame({c: [] for c in s.COLUMNS}) if replace else _load_or_empty(name)
-    new = frame[list(s.COLUMNS)]
-    combined = pd.concat([old.astype({"ts": "datetime64[ns, UTC]"}) if len(old) else old, new], ignore_index=True) \
-        if len(old) else new.reset_index(drop=True)
-    dup = combined.duplicated(keep="first").to_numpy()
-    combined = combined[~dup].reset_index(drop=True)
-    kept = np.flatnonzero(~dup)
-    labels = np.where(kept < len(old), np.char.add("stored event ", (kept + 1).astype(str)),
-                      np.char.add("imported event ", (kept + 1 - len(old)).astype(str))).astype(object)
-    combined, report, _ = check_pairs(combined, labels, [name] * len(combined))
-    report.duplicates = int(dup.sum())
-    if len(combined) > MAX_EVENTS:
-        raise StoreError(f"dataset {name!r} would hold {len(combined):,} events, over the limit of {MAX_EVENTS:,} "
-                         f"(METRICS_MAX_DATASET_EVENTS)")
-    with closing(_connect()) as con:
-        with con:          # one transaction: replaced whole or not at all
-            _write(con, name, combined, progress)
-    return len(combined), len(combined) - len(old), report
-
-
-def save_lines(name: str, total: int, added: int, merge: LoadReport) -> list[str]:
-    """What ``save`` did, as text lines: events not stored (conflicts), then the dataset's count."""
-    lines = [f"  not stored ({row.row}): {row.reason}" for row in merge.rejected.itertuples()]
-    return lines + [f"Dataset {name}: {total} events ({added:+d}; {merge.duplicates} already stored, "
-                    f"{merge.rejected_count} in conflict with stored events)"]
-
-
-def _load_or_empty(name: str) -> pd.DataFrame:
-    try:
-        return load(name)
-    except StoreError:
-        return pd.DataFrame({c: [] for c in s.COLUMNS})
-
-
 def version(name: str) -> tuple:
     """A cheap token that changes whenever the dataset's events change (caches key on it): the
     data directory, the event count and the dataset's write generation."""
     check_name(name)
-    with closing(_connect()) as con:
+    with _reading() as con:
         row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
         generation = con.execute("SELECT generation FROM generations WHERE dataset = ?", (name,)).fetchone()
     if row is None:
@@ -219,7 +452,7 @@ def version(name: str) -> tuple:
 
 def list_datasets() -> list[DatasetInfo]:
     """Every stored dataset with its event count and time span."""
-    with closing(_connect()) as con:
+    with _reading() as con:
         rows = con.execute("SELECT name, events, first_ns, last_ns FROM datasets ORDER BY name").fetchall()
     return [DatasetInfo(n, c, pd.Timestamp(lo, tz="UTC") if lo is not None else None,
                         pd.Timestamp(hi, tz="UTC") if hi is not None else None) for n, c, lo, hi in rows]
@@ -228,12 +461,10 @@ def list_datasets() -> list[DatasetInfo]:
 def delete(name: str) -> int:
     """Delete a dataset; returns how many events it held."""
     check_name(name)
-    with closing(_connect()) as con:
-        with con:
-            row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
-            con.execute("DELETE FROM datasets WHERE name = ?", (name,))
-            con.execute("DELETE FROM columns WHERE dataset = ?", (name,))
-            con.execute(BUMP_GENERATION, (name,))
-    if row is None:
-        raise StoreError(f"no dataset named {name!r}")
+    with _writing() as con:
+        row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise StoreError(f"no dataset named {name!r}")
+        _clear(con, name)
+        con.execute(BUMP_GENERATION, (name,))
     return row[0]

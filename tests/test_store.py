@@ -51,8 +51,9 @@ def test_conflicts_with_stored_events_are_reported(data_dir, tmp_path):
     clash = tmp_path / "clash.csv"
     clash.write_text("ts,kind,service,incident_id\n2024-01-01T01:30:00Z,incident_start,api,i1\n")
     p = run_cli("import", "--from", "events", clash, "--name", "d")
-    # the stored i1 started at 02:00, the new one 30 minutes earlier: the earliest is kept
-    assert "not stored (stored event" in p.stderr and "second incident_start" in p.stderr
+    # the stored i1 started at 02:00; a second start for i1 is not stored (stored events always win)
+    assert "not stored (imported event 1): second incident_start for the same incident_id (one is already stored)" \
+        in p.stderr
     assert "Dataset d: 49 events (+0; 0 already stored, 1 in conflict" in p.stdout
 
 

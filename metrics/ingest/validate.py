@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import defaults
 from .. import schema as s
 from ..tables import ts_ns
 from .report import LoadReport, StrictLoadError, LoadError
@@ -39,11 +40,21 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
     numbers = np.arange(1, len(raw) + 1) if numbers is None else np.asarray(numbers)
     rows_read = len(raw) + len(parse_errors)
     lower = ("kind", "status", "change_type", "environment")
-    text = {c: (text_column(raw[c], c in lower) if c in raw.columns else pd.Series([""] * len(raw), dtype=object))
-            for c in s.COLUMNS}
+    nested = np.zeros(len(raw), dtype=bool)          # a field holding an object or array (JSON), not a value
+    text = {}
+    for c in s.COLUMNS:
+        if c not in raw.columns:
+            text[c] = pd.Series([""] * len(raw), dtype=object)
+            continue
+        try:
+            text[c] = text_column(raw[c], c in lower)
+        except TypeError:                            # unhashable cells: only objects or arrays get here
+            bad = raw[c].map(lambda v: isinstance(v, (dict, list, set, tuple))).to_numpy(dtype=bool)
+            nested |= bad
+            text[c] = text_column(raw[c].where(~bad, ""), c in lower)
     frame = pd.DataFrame(text)
-    dup = frame.duplicated(keep="first").to_numpy()
-    frame, numbers = frame[~dup].reset_index(drop=True), numbers[~dup]
+    dup = frame.duplicated(keep="first").to_numpy() & ~nested
+    frame, numbers, nested = frame[~dup].reset_index(drop=True), numbers[~dup], nested[~dup]
 
     reason = np.full(len(frame), "", dtype=object)
 
@@ -58,10 +69,16 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
             reason[mask] = np.asarray([f"{message} '{v}'" for v in values], dtype=object)
 
     kind = frame["kind"].to_numpy()
+    reject(nested, "a field holds an object or array, not a value")
     for c in s.REQUIRED_COLUMNS:
         reject(frame[c].to_numpy() == "", f"missing required field {c}")
     ts = pd.to_datetime(frame["ts"], utc=True, format="ISO8601", errors="coerce")
     reject(ts.isna().to_numpy(), "bad timestamp", "ts")
+    # a time the metrics cannot use (year 9999, 0001, 1677...) is rejected, never stored
+    outside = ((ts < pd.Timestamp(defaults.EARLIEST_EVENT, tz="UTC")) |
+               (ts >= pd.Timestamp(defaults.LATEST_EVENT, tz="UTC"))).to_numpy(dtype=bool)
+    reject(outside, f"timestamp outside {defaults.EARLIEST_EVENT[:4]}-{int(defaults.LATEST_EVENT[:4]) - 1}", "ts")
+    ts = ts.where(~outside)
     value_text = frame["metric_value"]
     value = pd.to_numeric(value_text.where(value_text != "", None), errors="coerce").to_numpy(dtype=float)
     given = value_text.to_numpy() != ""

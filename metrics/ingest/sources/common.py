@@ -27,6 +27,10 @@ def json_documents(text: str, name: str) -> list:
             doc, at = decoder.raw_decode(text, at)
         except json.JSONDecodeError as e:
             raise LoadError(f"{name}: invalid JSON at line {e.lineno} ({e.msg})") from None
+        except RecursionError:
+            raise LoadError(f"{name}: JSON nested too deeply to read") from None
+        except ValueError as e:                        # a 5,000-digit number
+            raise LoadError(f"{name}: JSON this reader refuses ({str(e)[:120]})") from None
         docs.append(doc)
 
 

@@ -80,6 +80,8 @@ def raw_from_ndjson(text: str, name: str):
             numbers.append(i)
         except json.JSONDecodeError as e:
             bad.append((i, f"invalid JSON ({e.msg})"))
+        except (ValueError, RecursionError) as e:      # 5,000-digit numbers, 100,000-deep nesting
+            bad.append((i, f"JSON this reader refuses ({type(e).__name__}: {str(e)[:80] or 'nested too deeply'})"))
     raw, nums, bad2 = raw_from_records(records, numbers, name)
     return raw, nums, bad + bad2
 
@@ -89,6 +91,10 @@ def raw_from_json(text: str, name: str):
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise LoadError(f"{name}: invalid JSON at line {e.lineno} ({e.msg})") from None
+    except RecursionError:
+        raise LoadError(f"{name}: JSON nested too deeply to read") from None
+    except ValueError as e:
+        raise LoadError(f"{name}: JSON this reader refuses ({str(e)[:120]})") from None
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         data = data["events"]
     if not isinstance(data, list):

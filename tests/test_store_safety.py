@@ -1,0 +1,227 @@
+"""The store under concurrent writers and on bad disks: nothing lost, nothing half-written, and one
+sentence (exit 2, or a notice on the page) for every store that cannot be used."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+from metrics import normalize, store
+from metrics.store import StoreError
+
+HAND = ROOT / "tests" / "fixtures" / "hand.csv"
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def deploys(n: int, prefix: str, start: str = "2024-01-01") -> pd.DataFrame:
+    """``n`` distinct deployments, one a minute from ``start``."""
+    ts = pd.date_range(start, periods=n, freq="min", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame, report = normalize(pd.DataFrame({"ts": ts, "kind": "deploy", "service": "api",
+                                            "deploy_id": [f"{prefix}{i}" for i in range(n)]}))
+    assert report.rejected_count == 0
+    return frame
+
+
+def test_two_imports_at_once_keep_both(data_dir, tmp_path):
+    """Two processes import 2,000 distinct events each into one dataset at the same moment."""
+    paths = []
+    for prefix in ("a", "b"):
+        path = tmp_path / f"{prefix}.csv"
+        deploys(2000, prefix).to_csv(path, index=False)
+        paths.append(path)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    runs = [subprocess.Popen([sys.executable, "-m", "metrics", "import", "--from", "events", str(p), "--name", "both"],
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in paths]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert all(r.returncode == 0 for r in runs), outs
+    assert all("(+2000;" in out for out, _ in outs), outs
+    assert len(store.load("both")) == 4000
+
+
+def test_twenty_concurrent_appenders_lose_nothing(data_dir):
+    store.append("many", deploys(1, "seed"))
+    batches = [deploys(50, f"w{i}-", start=f"2024-02-{1 + i:02d}") for i in range(20)]
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda frame: store.append("many", frame), batches))
+    assert sorted(added for _, added, _ in results) == [50] * 20
+    assert len(store.load("many")) == 1 + 20 * 50
+    assert store.version("many")[1] == 1001
+
+
+def test_an_append_writes_one_segment_and_compacts_past_the_limit(data_dir, monkeypatch):
+    store.append("seg", deploys(1000, "x"))
+    store.append("seg", deploys(10, "y", start="2024-03-01"))
+    con = sqlite3.connect(data_dir / "datasets.sqlite")
+    sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg' ORDER BY segment").fetchall()
+    assert sizes == [(0, 1000), (1, 10)]                   # the 10 new events, not the 1,010
+    monkeypatch.setattr(store, "MAX_SEGMENTS", 3)
+    for i in range(3):
+        store.append("seg", deploys(5, f"z{i}-", start=f"2024-04-0{i + 1}"))
+    sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg'").fetchall()
+    assert sizes == [(0, 1025)] or len(sizes) <= 3
+    frame = store.load("seg")
+    assert len(frame) == 1025 and frame["deploy_id"].is_unique
+
+
+def test_reimport_and_conflicts_without_reading_the_dataset(data_dir):
+    store.append("d", deploys(100, "x"))
+    total, added, report = store.append("d", deploys(100, "x"))
+    assert (total, added, report.duplicates) == (100, 0, 100)
+    first = normalize(pd.DataFrame({"ts": ["2024-01-01T02:00:00Z"], "kind": ["incident_start"], "service": ["api"],
+                                    "incident_id": ["i1"]}))[0]
+    store.append("d", first)
+    again = normalize(pd.DataFrame({"ts": ["2024-01-01T01:00:00Z", "2024-01-01T01:30:00Z"],
+                                    "kind": ["incident_start", "incident_resolved"], "service": ["api", "api"],
+                                    "incident_id": ["i1", "i1"]}))[0]
+    total, added, report = store.append("d", again)
+    assert added == 0 and report.rejected_count == 2
+    assert list(report.rejected["reason"]) == ["second incident_start for the same incident_id (one is already stored)",
+                                               "incident_resolved before its incident_start (already stored)"]
+
+
+def test_a_store_written_by_the_previous_version_opens(data_dir):
+    """The columnar layout of the previous version (one BLOB per column, no segments) moves to
+    segments the first time it is opened, with the same events."""
+    frame = normalize(pd.read_csv(HAND, dtype=str, keep_default_na=False))[0]
+    data_dir.mkdir(parents=True)
+    con = sqlite3.connect(data_dir / "datasets.sqlite")
+    con.execute("CREATE TABLE datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, first_ns INTEGER, last_ns INTEGER)")
+    con.execute("CREATE TABLE columns (dataset TEXT NOT NULL, name TEXT NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL, "
+                "PRIMARY KEY (dataset, name, part))")
+    con.execute("CREATE TABLE generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)")
+    # the previous version's encoding: int64 ns, float64 values, int32 codes + JSON texts per text column
+    ts = frame["ts"].to_numpy(dtype="datetime64[ns]").view("i8")
+    blobs = {"ts": ts.astype("<i8").tobytes(), "metric_value": frame["metric_value"].to_numpy("<f8").tobytes()}
+    for c in store.TEXT_COLUMNS:
+        codes, texts = pd.factorize(frame[c].astype(str), use_na_sentinel=False)
+        blobs[c] = codes.astype("<i4").tobytes()
+        blobs[c + ".texts"] = json.dumps([str(t) for t in texts]).encode()
+    con.executemany("INSERT INTO columns VALUES ('old', ?, 0, ?)", blobs.items())
+    con.execute("INSERT INTO datasets VALUES ('old', ?, ?, ?)", (len(frame), int(ts.min()), int(ts.max())))
+    con.commit()
+    con.close()
+    pd.testing.assert_frame_equal(store.load("old"), frame, check_dtype=False)
+    assert json.loads(run_cli("--dataset", "old", "--json").stdout) == json.loads(run_cli("--events", HAND, "--json").stdout)
+    store.append("old", deploys(3, "new"))
+    assert len(store.load("old")) == len(frame) + 3
+
+
+# ---------------------------------------------------------------------------------------------
+# a store that cannot be used
+
+
+def broken(data_dir, content: bytes):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "datasets.sqlite").write_bytes(content)
+
+
+@pytest.mark.parametrize("command", [["datasets"], ["--dataset", "x"], ["import", "--from", "events", str(HAND), "--name", "x"]])
+def test_a_corrupted_store_is_one_sentence(data_dir, command):
+    broken(data_dir, os.urandom(4096))
+    p = run_cli(*command)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "datasets.sqlite is damaged or is not a datasets file: move it away" in p.stderr
+    assert run_cli("--seed", "7").returncode == 0                 # the synthetic universe needs no store
+
+
+def test_another_programs_database_is_refused_untouched(data_dir):
+    data_dir.mkdir(parents=True)
+    con = sqlite3.connect(data_dir / "datasets.sqlite")
+    con.execute("CREATE TABLE invoices (id INTEGER)")
+    con.commit()
+    con.close()
+    p = run_cli("datasets")
+    assert p.returncode == 2 and "is another program's SQLite database (tables: invoices)" in p.stderr
+    tables = {t for (t,) in sqlite3.connect(data_dir / "datasets.sqlite").execute("SELECT name FROM sqlite_master")}
+    assert tables == {"invoices"}                                 # nothing of ours was added to it
+
+
+def test_a_read_only_store_says_so(data_dir, monkeypatch):
+    """Tests run as root, whom file modes do not stop: the database is opened read-only instead."""
+    store.append("ro", deploys(3, "x"))
+    real = sqlite3.connect
+    monkeypatch.setattr(store.sqlite3, "connect",
+                        lambda path, **kw: real(f"file:{path}?mode=ro", uri=True, **kw))
+    store._READY.clear()
+    with pytest.raises(StoreError, match="is read-only: nothing can be stored"):
+        store.append("ro", deploys(3, "y"))
+    assert len(store.load("ro")) == 3
+
+
+def test_a_full_disk_says_so_and_stores_nothing(data_dir, monkeypatch):
+    store.append("full", deploys(3, "x"))
+    real = sqlite3.connect
+
+    def tiny(path, **kw):
+        con = real(path, **kw)
+        pages = con.execute("PRAGMA page_count").fetchone()[0]
+        con.execute(f"PRAGMA max_page_count = {pages + 2}")       # SQLite itself reports SQLITE_FULL
+        return con
+    monkeypatch.setattr(store.sqlite3, "connect", tiny)
+    store._READY.clear()
+    with pytest.raises(StoreError, match="the disk holding .*datasets.sqlite is full: nothing was stored"):
+        store.append("full", deploys(20000, "big"))
+    monkeypatch.setattr(store.sqlite3, "connect", real)
+    assert len(store.load("full")) == 3
+
+
+def test_the_dashboard_serves_the_synthetic_universe_with_a_notice(data_dir):
+    broken(data_dir, b"not a database at all" * 100)
+    from dashboard.app import create_app
+    client = create_app().server.test_client()
+    assert client.get("/health").status_code == 200
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    text = layout.get_data(as_text=True)
+    assert '"store-notice"' in text and "Stored datasets are unavailable" in text
+    assert "The synthetic universe still works" in text
+
+
+def test_gunicorn_boots_on_a_damaged_store(data_dir):
+    broken(data_dir, os.urandom(2048))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    check = subprocess.run([sys.executable, "-c", "import app; print(app.server.name)"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# what the store accepts
+
+
+def test_dates_it_accepts_are_dates_it_reads_back(data_dir, tmp_path):
+    edge = tmp_path / "edge.csv"
+    edge.write_text("ts,kind,service\n1970-01-01T00:00:00Z,deploy,api\n2199-12-31T23:59:59Z,deploy,api\n"
+                    "1677-09-22T00:00:00Z,deploy,api\n9999-01-01T00:00:00Z,deploy,api\n")
+    p = run_cli("import", "--from", "events", edge, "--name", "edge")
+    assert p.returncode == 0 and "timestamp outside 1970-2199 '1677-09-22T00:00:00Z'" in p.stderr
+    assert "Dataset edge: 2 events" in p.stdout
+    summary = run_cli("--dataset", "edge", "--json")
+    assert summary.returncode == 0 and json.loads(summary.stdout)["dora"]["deployments"] == 2
+
+
+def test_an_import_with_nothing_accepted_creates_no_dataset(data_dir, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ts,kind,service\nnot-a-time,deploy,api\n")
+    p = run_cli("import", "--from", "events", bad, "--name", "empty")
+    assert p.returncode == 2 and "no event was accepted, so nothing was stored" in p.stderr
+    assert "empty" not in run_cli("datasets").stdout
+
+
+@pytest.mark.parametrize("name", ["x\n", "x\ny", "", "a" * 65, "../x", ".x"])
+def test_names_are_checked_whole(data_dir, name):
+    with pytest.raises(StoreError, match="dataset names are"):
+        store.append(name, deploys(1, "x"))
