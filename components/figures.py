@@ -7,6 +7,8 @@ bins its marks by day when there are too many to draw one by one).
 """
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -61,6 +63,12 @@ def _figure(traces, title: str, theme: str, y_title: str = "", x_title: str = ""
     return go.Figure(data=list(traces), layout=base, _validate=False)
 
 
+def as_text(names) -> list[str]:
+    """Names (services, ids) as Plotly shows text: HTML-escaped, so ``<a href=...>`` in a name is
+    shown as those characters, never as a live link (Plotly renders a subset of HTML in labels)."""
+    return [escape(str(n), quote=False) for n in names]
+
+
 def _dates(ns) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True, unit="ns")
 
@@ -90,7 +98,7 @@ def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: 
     if len(done) <= MAX_MARKS:
         traces = [go.Scatter(x=_dates(done["start"]), y=done["recovery_minutes"], mode="lines+markers", name="recovery time",
                              marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]},
-                             customdata=services[done["service"].to_numpy()],
+                             customdata=as_text(services[done["service"].to_numpy()]),
                              hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>")]
         title = "Recovery time per incident (MTTR)"
     else:
@@ -120,7 +128,7 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
     kind on average, deployments and incidents are counted per row and day and drawn as two heatmaps
     (blue, and red on top)."""
     row_of, busiest = _timeline_rows(deploys, incidents, len(services))
-    labels = [str(services[s]) for s in busiest]
+    labels = as_text(services[s] for s in busiest)
     if len(busiest) < np.count_nonzero(np.bincount(np.concatenate([deploys["service"].to_numpy(), incidents["service"].to_numpy()]),
                                                    minlength=len(services))):
         labels.append("other services")

@@ -14,7 +14,7 @@ from metrics import store
 from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
 
-from . import callbacks
+from . import callbacks, security
 from .data import Views
 from .layout import page
 from .state import ALL_DAYS, DAY_CHOICES, View
@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
-def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES, views: Views | None = None) -> Dash:
+def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES, views: Views | None = None,
+               bound_host: str | None = None) -> Dash:
     """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
     uploads are limited to ``upload_limit`` bytes. ``views`` computes and caches the views (a new
     one per app by default: two apps share nothing)."""
@@ -65,6 +66,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     app.layout = layout
     app.views = views or Views()
     callbacks.register(app, defaults, day_choices, upload_limit, app.views)
+    security.protect(app, bound_host)
     return app
 
 
@@ -101,7 +103,7 @@ def main(argv=None) -> int:
     defaults = View(seed=args.seed, days=days, scenario=args.scenario, services=args.services,
                     team_size=args.team_size, hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy,
                     developers=args.team_size, dataset=args.dataset or "")
-    app = create_app(defaults)
+    app = create_app(defaults, bound_host=args.host)
     print(f"\nDashboard: http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)

@@ -2,7 +2,10 @@
 ``?data=shop&days=0&service=api&from=2024-03-01&to=2024-03-31`` for a stored dataset)."""
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, fields
+from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
@@ -17,6 +20,9 @@ ALL_DAYS = 0                      # a dataset's whole span
 MAX_DASHBOARD_DAYS = MAX_DAYS
 TABS = ("dora", "space", "pvm")
 MAX_FILTER_SERVICES = 500
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# the most events one synthetic view may ask for (one link must not exhaust a worker's memory)
+MAX_VIEW_EVENTS = int(float(os.environ.get("METRICS_MAX_VIEW_EVENTS", "6000000")))
 
 
 @dataclass(frozen=True)
@@ -66,14 +72,29 @@ def parse_amount(name: str, text, lo: float = 0.0, hi: float = defaults.MAX_AMOU
 
 
 def parse_day(name: str, text) -> tuple[str, str | None]:
-    """A date (YYYY-MM-DD) from user text or a date picker ("" when empty), or ("", message)."""
-    text = "" if text is None else str(text).strip()[:10]
-    if not text:
+    """A day (YYYY-MM-DD, a date picker may add a time) from 1970 to 2199, "" when empty, or ("",
+    the sentence that says what is wrong)."""
+    full = "" if text is None else str(text).strip()
+    if not full:
         return "", None
+    last = str(int(defaults.LATEST_EVENT[:4]) - 1) + "-12-31"
+    message = (f"The {name} date must be a day from {defaults.EARLIEST_EVENT} to {last} (YYYY-MM-DD), "
+               f"not \u201c{full[:20]}\u201d.")
+    if not DAY.fullmatch(full[:10]) or len(full) > 10 and full[10] not in "T ":
+        return "", message
     try:
-        return pd.Timestamp(text).strftime("%Y-%m-%d"), None
-    except (ValueError, OverflowError):
-        return "", f"The {name} date must be YYYY-MM-DD, not \u201c{text}\u201d."
+        day = date.fromisoformat(full[:10])
+    except ValueError:
+        return "", message
+    if not defaults.EARLIEST_EVENT <= day.isoformat() < defaults.LATEST_EVENT:
+        return "", message
+    return day.isoformat(), None
+
+
+def view_events(services: int, days: int, team_size: int) -> int:
+    """About how many events a synthetic view generates (this period and the one before): 7 a
+    service and 1 a developer per day, each period (measured: 6.6 and 0.84)."""
+    return 2 * days * (7 * services + team_size)
 
 
 def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_per_deploy, developers,
@@ -113,6 +134,10 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     errors += [e] if e else []
     devs_v, e = parse_whole("team size", developers, 1, MAX_TEAM)
     errors += [e] if e else []
+    if not errors and not dataset and view_events(services_v, days_v, team_v) > MAX_VIEW_EVENTS:
+        errors.append(f"{services_v:,} services and a team of {team_v:,} over {days_v} days would be about "
+                      f"{view_events(services_v, days_v, team_v):,} events, over this dashboard's limit of "
+                      f"{MAX_VIEW_EVENTS:,} a view (METRICS_MAX_VIEW_EVENTS); choose fewer days, services or people.")
     if errors:
         return None, errors
     return View(seed_v, days_v, scenario, tab, services_v, team_v, rate_v, value_v, devs_v, dataset, only,
@@ -136,7 +161,7 @@ def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> t
             values["days"] = View.days        # the synthetic universe has no "all data"; the link's days follow
         candidate, problems = validate(**values, day_choices=day_choices)
         if candidate is None:
-            errors.append("The link's " + problems[0][0].lower() + problems[0][1:] + " Showing the default instead.")
+            errors.append("In the link: " + problems[0] + " Showing the default instead.")
         else:
             view = candidate
     return view, errors

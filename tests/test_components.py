@@ -168,3 +168,15 @@ def test_a_million_events_send_under_a_megabyte():
     for tab, view in TAB_VIEWS.items():
         payload = json.dumps(view(c, "light"), cls=PlotlyJSONEncoder)
         assert len(payload) < 1_000_000, (tab, len(payload))
+
+
+def test_names_are_shown_as_text_in_charts():
+    """A service named with HTML is drawn as its characters, never as a live link."""
+    rows = [ev("2024-01-01T10:00:00Z", "deploy", '<a href="https://evil.example">x</a>', deploy_id="a"),
+            ev("2024-01-02T11:00:00Z", "incident_start", '<a href="https://evil.example">x</a>', incident_id="i"),
+            ev("2024-01-02T11:30:00Z", "incident_resolved", '<a href="https://evil.example">x</a>', incident_id="i")]
+    an = analysis_of(rows)
+    fig = fg.timeline(an.deployment_marks(), an.incident_marks(), an.services, an.window.start_ns, an.window.end_ns, "light")
+    assert list(fig.layout.yaxis.categoryarray) == ['&lt;a href="https://evil.example"&gt;x&lt;/a&gt;']
+    rec = fg.recovery_per_incident(an.incident_marks(), an.services, an.daily_recovery(), 30.0, "light")
+    assert "<a" not in rec.data[0].customdata[0]

@@ -1,0 +1,112 @@
+"""What the server does to every request before and after the dashboard sees it.
+
+- Allowed hosts: a request whose ``Host`` is not allowed gets 400, so a web page on another site
+  cannot reach a dashboard on localhost by DNS rebinding. Allowed: ``METRICS_ALLOWED_HOSTS``
+  (comma-separated names, ``*`` for any) when set, else ``localhost``, ``127.0.0.1`` and ``[::1]``
+  plus the address ``python app.py --host`` listens on. Behind a proxy, set the public name.
+- Security headers on every answer: a content security policy under which the page works (Dash's
+  scripts are served from this server; its one inline script is allowed by its hash), no framing by
+  other sites, ``nosniff`` and a same-origin referrer policy.
+- Callback requests: a body that is not the shape Dash sends (``/_dash-update-component``) is a 400
+  with a sentence, and so is any failure while dispatching one (logged with its cause), never a 500.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import flask
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
+CALLBACK_PATH = "/_dash-update-component"
+
+
+def allowed_hosts(bound_host: str | None = None) -> set[str] | None:
+    """The host names requests may carry (None: any). ``bound_host`` is what app.py listens on."""
+    setting = os.environ.get("METRICS_ALLOWED_HOSTS", "").strip()
+    if setting:
+        names = {h.strip().lower() for h in setting.split(",") if h.strip()}
+        return None if "*" in names else names
+    names = set(LOOPBACK)
+    if bound_host and bound_host not in ("0.0.0.0", "::", ""):
+        names.add(bound_host.lower())
+    return names
+
+
+def host_name(host_header: str) -> str:
+    """The name part of a Host header (no port), lower-cased; IPv6 literals keep their brackets."""
+    host = (host_header or "").strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def content_security_policy(inline_hashes: list[str]) -> str:
+    """The page's policy: everything from this server; Dash's inline renderer start by its hash;
+    inline styles (Plotly and Dash components set them) allowed; plots may use ``blob:`` and
+    ``data:`` images (the download-as-PNG button)."""
+    scripts = " ".join(["'self'", *inline_hashes])
+    return ("default-src 'self'; "
+            f"script-src {scripts}; "
+            "style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+
+
+def well_formed_callback(body) -> bool:
+    """Whether a callback request body has the shape Dash's renderer sends."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return False
+    if not isinstance(body.get("outputs"), (dict, list)) or not isinstance(body.get("inputs", []), list):
+        return False
+    if not isinstance(body.get("changedPropIds", []), list) or not isinstance(body.get("state", []), list):
+        return False
+    for item in body.get("inputs", []) + body.get("state", []):
+        entries = item if isinstance(item, list) else [item]
+        if not all(isinstance(e, dict) and "id" in e and isinstance(e.get("property"), str) for e in entries):
+            return False
+    return True
+
+
+def protect(app, bound_host: str | None = None) -> None:
+    """Install the host check, the security headers and the callback guard on ``app``'s server."""
+    server = app.server
+    hosts = allowed_hosts(bound_host)
+    policy = {"value": None}
+
+    def refuse(status: int, sentence: str):
+        return flask.Response(sentence + "\n", status=status, mimetype="text/plain")
+
+    @server.before_request
+    def check_request():
+        if hosts is not None and host_name(flask.request.host) not in hosts:
+            log.warning("refused a request for host %r (METRICS_ALLOWED_HOSTS)", flask.request.host[:100])
+            return refuse(400, f"This dashboard does not answer for the host {flask.request.host[:100]!r}; "
+                               "its operator can allow it with METRICS_ALLOWED_HOSTS.")
+        if flask.request.path == CALLBACK_PATH and flask.request.method == "POST":
+            body = flask.request.get_json(silent=True)
+            if not well_formed_callback(body) or body["output"] not in app.callback_map:
+                return refuse(400, "Malformed callback request: this is not a request the dashboard sends.")
+        return None
+
+    @server.after_request
+    def add_headers(response):
+        if policy["value"] is None:
+            policy["value"] = content_security_policy(app.csp_hashes())
+        response.headers.setdefault("Content-Security-Policy", policy["value"])
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @server.errorhandler(Exception)
+    def callback_failed(error):
+        if isinstance(error, HTTPException):          # 404, 405, 413 ...: as they are
+            return error
+        log.exception("a request failed: %s %s", flask.request.method, flask.request.path)
+        if flask.request.path == CALLBACK_PATH:
+            return refuse(400, "This callback request could not be answered (its values are not what the page "
+                               "sends); the cause is in the server log.")
+        return refuse(500, "The server could not answer this request; the cause is in the server log.")

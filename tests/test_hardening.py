@@ -1,0 +1,122 @@
+"""A server that bad input cannot break: hosts, headers, callback bodies and URL state, fuzzed
+(hypothesis); never a 500, never a traceback to the client, nothing stored."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from dashboard.app import create_app
+from dashboard.security import allowed_hosts, host_name
+from dashboard.state import View, from_query
+from dashboard.transitions import transition
+
+FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                          HealthCheck.too_slow])
+APP = create_app()
+CLIENT = APP.server.test_client()
+DEPENDENCIES = json.loads(CLIENT.get("/_dash-dependencies").get_data(as_text=True))
+MAIN = next(d for d in DEPENDENCIES if "url.search" in d["output"] and "tab-content.children" in d["output"])
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
+                    st.text(max_size=30))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                       st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+                      max_leaves=8)
+
+
+def test_security_headers_on_every_answer():
+    for path in ("/", "/health", "/_dash-layout"):
+        headers = CLIENT.get(path).headers
+        assert "script-src 'self' 'sha256-" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_other_hosts_are_refused(monkeypatch):
+    reply = CLIENT.get("/_dash-layout", headers={"Host": "attacker.example"})
+    assert reply.status_code == 400 and b"METRICS_ALLOWED_HOSTS" in reply.data and b"kpi" not in reply.data
+    assert CLIENT.get("/health", headers={"Host": "localhost:8050"}).status_code == 200
+    assert CLIENT.get("/health", headers={"Host": "[::1]:8050"}).status_code == 200
+    monkeypatch.setenv("METRICS_ALLOWED_HOSTS", "metrics.example.com")
+    assert allowed_hosts() == {"metrics.example.com"}
+    app = create_app()
+    assert app.server.test_client().get("/health", headers={"Host": "metrics.example.com"}).status_code == 200
+    assert app.server.test_client().get("/health", headers={"Host": "localhost"}).status_code == 400
+    monkeypatch.setenv("METRICS_ALLOWED_HOSTS", "*")
+    assert allowed_hosts() is None
+    monkeypatch.delenv("METRICS_ALLOWED_HOSTS")
+    assert "10.1.2.3" in allowed_hosts("10.1.2.3") and "0.0.0.0" not in allowed_hosts("0.0.0.0")
+    assert host_name("Example.COM:80") == "example.com" and host_name("[::1]:8050") == "[::1]"
+
+
+def callback_body(dependency, values_by_prop):
+    """A request body as the renderer sends it for ``dependency`` (no chart mounted)."""
+    def entry(spec):
+        return {"id": spec["id"], "property": spec["property"], "value": values_by_prop.get(spec["property"])}
+    outputs = []
+    for output in dependency["output"].strip(".").split("..."):
+        if output.startswith("{"):
+            outputs.append([])                       # the charts (a pattern-matching list): none mounted
+        else:
+            element, prop = output.rsplit(".", 1)
+            outputs.append({"id": element, "property": prop})
+    return {"output": dependency["output"], "outputs": outputs, "inputs": [entry(i) for i in dependency["inputs"]],
+            "state": [entry(s) for s in dependency["state"]], "changedPropIds": []}
+
+
+def test_a_well_formed_callback_request_is_answered():
+    reply = CLIENT.post("/_dash-update-component", json=callback_body(MAIN, {"search": "?seed=7&days=30"}))
+    assert reply.status_code == 200
+    answer = reply.get_json()["response"]
+    assert answer["seed-input"]["value"] == "7" and answer["days-dropdown"]["value"] == 30
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["search", "value", "n_clicks", "n_submit", "active_tab", "data", "start_date",
+                                        "end_date", "options", "min_date_allowed", "max_date_allowed"]),
+                       values, max_size=8))
+def test_the_main_callback_never_answers_500(props):
+    body = callback_body(MAIN, props)
+    reply = CLIENT.post("/_dash-update-component", json=body)
+    assert reply.status_code in (200, 204, 400), reply.get_data(as_text=True)[:300]
+    assert b"Traceback" not in reply.data
+
+
+@FUZZ
+@given(values)
+def test_malformed_callback_bodies_are_400(body):
+    reply = CLIENT.post("/_dash-update-component", json=body)
+    assert reply.status_code == 400 and b"Traceback" not in reply.data
+
+
+def test_a_body_that_is_not_json_is_400():
+    assert CLIENT.post("/_dash-update-component", data=b"\xff\xfe", content_type="application/json").status_code == 400
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["seed", "days", "tab", "data", "from", "to", "service", "scenario", "services",
+                                        "team", "rate", "value", "devs", "x"]),
+                       st.lists(st.text(max_size=25), min_size=1, max_size=3), max_size=6))
+def test_any_link_gives_a_view_and_sentences(query):
+    search = "?" + urlencode(query, doseq=True)
+    view, errors = from_query(search, View())
+    assert isinstance(view, View) and all(isinstance(e, str) for e in errors)
+    step = transition("url", search, {}, View(), (7, 14, 30))
+    assert step.view == view
+
+
+@pytest.mark.parametrize("link", ["/?from=-1", "/?data=x&from=-1", "/?seed=12&days=365&services=5000&team=10000",
+                                  "/?days=1e400", "/?tab=%3Cscript%3E"])
+def test_bad_links_load_a_page(link):
+    assert CLIENT.get(link).status_code == 200
+    view, errors = from_query(link[1:], View())
+    assert errors and view.services <= 500
+
+
+def test_one_link_cannot_ask_for_millions_of_events():
+    view, errors = from_query("?seed=12&days=365&services=5000&team=10000", View())
+    assert view == View(seed=12, days=365)
+    assert "over this dashboard's limit of 6,000,000 a view (METRICS_MAX_VIEW_EVENTS)" in errors[0]
