@@ -97,8 +97,9 @@ def main(argv=None) -> int:
     base = f"http://127.0.0.1:{port}"
     data = tempfile.mkdtemp(prefix="bench-reliability-")
     env = dict(os.environ, METRICS_DATA_DIR=data, PYTHONPATH=str(ROOT))
+    log_file = open(Path(data) / "server.log", "w+b")          # a file, not a pipe: a full pipe would block the server
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
-                               "--timeout", "120"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--timeout", "120"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     started = time.monotonic()
     try:
         while request(base + "/health", timeout=2) != 200:
@@ -144,10 +145,13 @@ def main(argv=None) -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         try:
-            _, err = server.communicate(timeout=30)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-            _, err = server.communicate()
+            server.wait()
+        log_file.seek(0)
+        err = log_file.read()
+        log_file.close()
     tracebacks = err.decode(errors="replace").count("Traceback")
     lost = sum(1 for c in statuses if c == 0)
     errors = sum(1 for c in statuses if c >= 500)

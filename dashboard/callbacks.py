@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from metrics import store
+from metrics.ingest.sync.run import last_runs
 
 from . import downloads
 from .data import DataError, Views
@@ -40,6 +41,7 @@ OUTPUTS = {
     "content": Output("tab-content", "children"), "line": Output("window-line", "children"),
     "panel": Output("assumptions-panel", "style"), "shape": Output("content-shape", "data"),
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
+    "sync": Output("sync-line", "children"),
     "charts": Output(CHART, "figure"),
 }
 TRIGGERS = {
@@ -76,6 +78,17 @@ def computed_or_problem(views: Views, view: View):
         return None, COMPUTE_FAILED
 
 
+def sync_runs_of(view: View) -> list:
+    """Each source's last sync of the view's dataset ([] for the synthetic universe or when the
+    store cannot say)."""
+    if not view.dataset:
+        return []
+    try:
+        return last_runs(view.dataset)
+    except store.StoreError:
+        return []
+
+
 def register(app, defaults: View, day_choices, upload_limit: int, views: Views) -> None:
     """Wire the page's callbacks on ``app``; ``views`` computes (and caches) this app's views."""
 
@@ -93,7 +106,8 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         on_screen = {} if step.resend_facts else {"only_options": only_options, "min_date": min_date,
                                                   "max_date": max_date}
         computed, problem = computed_or_problem(views, step.view)
-        rendered, charts = render(step.view, computed, problem, theme, shown, mounted, step.message, on_screen)
+        rendered, charts = render(step.view, computed, problem, theme, shown, mounted, step.message, on_screen,
+                                  sync_runs_of(step.view))
         values = {**step.controls, **rendered}
         if step.search is not None:
             values["search"] = step.search

@@ -178,6 +178,7 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_prob
             controls(defaults, day_choices, datasets),
             upload_panel(upload_limit),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
+            html.Div(id="sync-line"),
             tabs(),
             assumptions_panel(defaults),
             html.Div(id="kpi-cards"),

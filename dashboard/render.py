@@ -13,6 +13,7 @@ import pandas as pd
 from dash import html, no_update
 
 from components.panels import content, figures, shape
+from components.sync_status import sync_status
 
 from .data import Computed
 from .tabs import TAB_VIEWS
@@ -42,15 +43,17 @@ def window_facts(view, c: Computed) -> dict:
 
 
 def render(view, computed: Computed | None, problem: str | None, theme, shown, mounted: list, message: str,
-           on_screen: dict) -> tuple[dict, list]:
+           on_screen: dict, sync_runs: list = ()) -> tuple[dict, list]:
     """The named outputs and the figure of each chart in ``mounted`` (no_update where unchanged).
 
     ``computed`` is the view's analyses, or None with ``problem`` saying why it could not be
     computed (a sentence for the page). ``shown`` is the shape of the tab on screen, ``on_screen``
-    what the page shows of the data already (filter choices, date bounds).
+    what the page shows of the data already (filter choices, date bounds), ``sync_runs`` each
+    source's last sync of the dataset (the live-sync line).
     """
     theme = "dark" if theme == "dark" else "light"
-    out = {"panel": {"display": "block"} if view.tab == "pvm" else {"display": "none"}, "message": message}
+    out = {"panel": {"display": "block"} if view.tab == "pvm" else {"display": "none"}, "message": message,
+           "sync": sync_status(list(sync_runs))}
     unchanged = [no_update] * len(mounted)
     if computed is None:
         colour = "danger" if problem == COMPUTE_FAILED else "warning"

@@ -8,7 +8,6 @@ from dataclasses import dataclass, fields
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-import pandas as pd
 
 from metrics import defaults
 from metrics.defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM

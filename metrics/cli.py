@@ -9,6 +9,8 @@ from .analysis import analyze
 from . import store
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
+from .ingest.sync.command import run_sync
+from .ingest.sync.run import last_runs
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
 from .summary import text_lines, to_json
@@ -190,7 +192,8 @@ def import_parser() -> argparse.ArgumentParser:
     p = Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
     p.add_argument("--from", dest="source", choices=importers.SOURCES, required=True,
                    help="what the paths are: canonical CSV / NDJSON / JSON events, a local git repository, "
-                        "GitHub or GitLab REST API JSON, PagerDuty incidents API JSON, or CDEvents")
+                        "GitHub or GitLab REST API JSON, PagerDuty or Opsgenie incidents JSON, CDEvents, "
+                        "or a survey form export (CSV)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--name", required=True, help="the dataset")
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
@@ -202,6 +205,11 @@ def import_parser() -> argparse.ArgumentParser:
                         "(a glob on the name or file, default %(default)s)")
     p.add_argument("--urgency", choices=("high", "low"),
                    help="pagerduty: only incidents of this urgency (default: every incident)")
+    p.add_argument("--score-column", metavar="NAME",
+                   help="survey: the column holding the 1-5 satisfaction score (a form service's CSV export)")
+    p.add_argument("--time-column", metavar="NAME",
+                   help="survey: the submission time column (default: Typeform's, Microsoft Forms' or Google Forms')")
+    p.add_argument("--day-first", action="store_true", help="survey: dates are day first (31/12/2024)")
     p.add_argument("--production", default="production",
                    help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
     return p
@@ -238,7 +246,10 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
             store.check_name(args.name)
             reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
                                           deploy_workflow=args.deploy_workflow, production=args.production,
-                                          urgency=args.urgency)
+                                          urgency=args.urgency, score_column=args.score_column,
+                                          time_column=args.time_column, day_first=args.day_first)
+            if args.source == "survey" and not args.score_column:
+                raise UsageError("--from survey needs --score-column NAME (the 1-5 question's column)")
             frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,
                                         service=args.service)
             if not len(frame) and not args.replace:
@@ -277,6 +288,9 @@ def run_datasets(argv, out=sys.stdout) -> int:
     for d in found:
         span = f"{d.first:%Y-%m-%d %H:%M} to {d.last:%Y-%m-%d %H:%M} UTC" if d.events else "no events"
         print(f"{d.name}\t{d.events} events\t{span}", file=out)
+        for run in last_runs(d.name):
+            state = f"failed: {run['error']}" if run.get("error") else f"{run.get('added', 0):+d} events"
+            print(f"  last sync from {run['source']} at {run.get('at', '?')}: {state}", file=out)
     return 0
 
 
@@ -288,6 +302,8 @@ def main(argv=None) -> int:
             return run_import(argv[1:])
         if argv[:1] == ["datasets"]:
             return run_datasets(argv[1:])
+        if argv[:1] == ["sync"]:
+            return run_sync(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -3,7 +3,8 @@
 The interface (everything else here is private, so a server database can take SQLite's place):
 ``append`` (add events: imports, uploads, syncs, webhooks), ``save`` (append, or ``replace``),
 ``load``, ``version`` (a token that changes with every write), ``list_datasets``, ``delete``,
-``check_name``, ``save_lines``, ``data_dir``; errors are ``StoreError``, one sentence each.
+``check_name``, ``save_lines``, ``data_dir``; for live sync ``append_with_state``, ``sync_state``,
+``record_sync_run``, ``sync_runs``; errors are ``StoreError``, one sentence each.
 
 How it is kept. The directory is ``METRICS_DATA_DIR`` (default ``./data``), the file
 ``datasets.sqlite``. Each write adds one immutable *segment* per dataset: every column one BLOB
@@ -58,6 +59,10 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS pair_events (dataset TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, "
     "ts INTEGER NOT NULL, PRIMARY KEY (dataset, kind, id)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sync_state (dataset TEXT NOT NULL, source TEXT NOT NULL, state TEXT NOT NULL, "
+    "PRIMARY KEY (dataset, source))",
+    "CREATE TABLE IF NOT EXISTS sync_runs (dataset TEXT NOT NULL, source TEXT NOT NULL, run TEXT NOT NULL, "
+    "PRIMARY KEY (dataset, source))",
 )
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
 BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
@@ -262,7 +267,7 @@ def _read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
 
 
 def _clear(con: sqlite3.Connection, name: str) -> None:
-    for table in ("segments", "segment_sizes", "event_hashes", "pair_events"):
+    for table in ("segments", "segment_sizes", "event_hashes", "pair_events", "sync_state", "sync_runs"):
         con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
     con.execute("DELETE FROM datasets WHERE name = ?", (name,))
 
@@ -468,3 +473,38 @@ def delete(name: str) -> int:
         _clear(con, name)
         con.execute(BUMP_GENERATION, (name,))
     return row[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# live sync: each source's state (watermarks, open items) and its last run, per dataset
+
+
+def sync_state(name: str, source: str) -> dict:
+    """The stored sync state of ``source`` for dataset ``name`` ({} before its first sync)."""
+    check_name(name)
+    with _reading() as con:
+        row = con.execute("SELECT state FROM sync_state WHERE dataset = ? AND source = ?", (name, source)).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def append_with_state(name: str, frame: pd.DataFrame, source: str, state: dict) -> int:
+    """Add ``frame``'s events to dataset ``name`` and store ``source``'s sync ``state`` in the same
+    transaction (both or neither); returns the events added."""
+    def write_state(con):
+        con.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", (name, source, json.dumps(state)))
+    _, added, _ = append(name, frame, in_transaction=write_state)
+    return added
+
+
+def record_sync_run(name: str, source: str, run: dict) -> None:
+    """Keep how ``source``'s last sync of ``name`` went (time, events added, error)."""
+    check_name(name)
+    with _writing() as con:
+        con.execute("INSERT OR REPLACE INTO sync_runs VALUES (?, ?, ?)", (name, source, json.dumps(run)))
+
+
+def sync_runs(name: str) -> list[tuple[str, str]]:
+    """(source, last run as JSON) of every source synced into ``name``."""
+    check_name(name)
+    with _reading() as con:
+        return con.execute("SELECT source, run FROM sync_runs WHERE dataset = ? ORDER BY source", (name,)).fetchall()

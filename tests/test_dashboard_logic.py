@@ -324,3 +324,13 @@ def _find(node, element_id):
             if hit is not None:
                 return hit
     return None
+
+
+def test_the_sync_line_shows_each_sources_last_run():
+    runs = [{"source": "github:acme/shop", "at": "2024-03-20T00:00:00Z", "added": 11, "error": ""},
+            {"source": "pagerduty:all", "at": "2024-03-20T00:05:00Z", "added": 0, "error": "answered 401"}]
+    out, _ = render(View(days=7), pair(CURRENT, PREVIOUS), None, "light", None, [], "", {}, runs)
+    items = out["sync"].children
+    assert [i.className for i in items] == ["text-body-secondary", "text-danger"]
+    assert items[1].children[1] == " last sync 2024-03-20 00:05:00 UTC failed: answered 401"
+    assert render(View(days=7), pair(CURRENT, PREVIOUS), None, "light", None, [], "", {})[0]["sync"] is None

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import FIXTURES, run_cli
+from conftest import run_cli
 from metrics.cli import run_import
 from metrics.ingest import load_events
 from metrics.ingest.sources import reader_for

@@ -14,18 +14,23 @@ from .events import read_events_file
 from .git import git_reader
 from .github import github_reader
 from .gitlab import gitlab_reader
+from .opsgenie import opsgenie_reader
 from .pagerduty import pagerduty_reader
+from .survey import survey_reader
 
 
-SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "cdevents")
+SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "opsgenie", "cdevents", "survey")
 
 
 def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
-               production: str = s.PRODUCTION, urgency: str | None = None):
+               production: str = s.PRODUCTION, urgency: str | None = None, score_column: str | None = None,
+               time_column: str | None = None, day_first: bool = False):
     """The reader of a source named in ``SOURCES``, with its options."""
     return {"events": lambda: read_events_file,
             "git": lambda: git_reader(tag_pattern),
             "github": lambda: github_reader(deploy_workflow, production),
             "gitlab": lambda: gitlab_reader(production),
             "pagerduty": lambda: pagerduty_reader(urgency),
+            "opsgenie": lambda: opsgenie_reader(),
+            "survey": lambda: survey_reader(score_column or "", time_column, day_first),
             "cdevents": lambda: cdevents_reader(deploy_workflow, production)}[source]()

@@ -34,8 +34,10 @@ def gitlab_reader(production: str = s.PRODUCTION):
 
 
 def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows:
-    """GitLab REST API objects (merge requests, deployments; any mix) as raw event rows, numbered
-    by record: the mapping ``import --from gitlab``, the live sync and the webhooks share."""
+    """GitLab REST API objects (merge requests, their notes, deployments; any mix) as raw event
+    rows, numbered by record: the mapping ``import --from gitlab``, the live sync and the webhooks
+    share. A merge request's note (``/merge_requests/:iid/notes``) is a review: written by a person,
+    or the system note "approved this merge request"; other system notes are skipped."""
     rows, numbers, bad, skipped = [], [], [], {}
     for number, r in enumerate(records, start=1):
         if not isinstance(r, dict):
@@ -48,6 +50,18 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
             if r.get("merged_at"):
                 rows.append({**base, "ts": r["merged_at"], "kind": s.PR_MERGED})
                 numbers.append(number)
+        elif r.get("noteable_type") == "MergeRequest" and "body" in r:          # a note on a merge request
+            author = as_dict(r.get("author"))
+            body = str(r.get("body") or "")
+            if r.get("system") and not body.lower().startswith("approved"):
+                count_skip(skipped, "system notes other than approvals")
+                continue
+            iid = r.get("noteable_iid")
+            rows.append({"ts": r.get("created_at") or "", "kind": s.PR_REVIEWED, "pr_id": f"!{iid}" if iid else "",
+                         "service": str(r.get("project_path") or ""), "author": author.get("username", "")})
+            numbers.append(number)
+        elif "approved_by" in r:                                           # an MR's approvals
+            count_skip(skipped, "approval lists (they carry no time; the approval's system note does)")
         elif "deployable" in r or ("environment" in r and "sha" in r and "status" in r):   # a deployment
             status = str(r.get("status") or "")
             if status not in s.STATUSES:
@@ -55,11 +69,11 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
                 continue
             deployable = as_dict(r.get("deployable"))
             service = _gitlab_project(as_dict(deployable.get("pipeline")).get("web_url")) or \
-                _gitlab_project(deployable.get("web_url"))
+                _gitlab_project(deployable.get("web_url")) or str(r.get("project_path") or "")
             rows.append({"ts": r.get("finished_at") or r.get("updated_at") or "", "kind": s.DEPLOY,
                          "service": service, "deploy_id": str(r.get("id", "")), "status": status,
                          "environment": environment_of(as_dict(r.get("environment")).get("name"), production)})
             numbers.append(number)
         else:
-            bad.append((number, "not a GitLab merge request or deployment"))
+            bad.append((number, "not a GitLab merge request, note or deployment"))
     return raw_rows(rows, numbers, bad, "record", skipped)

@@ -1,0 +1,100 @@
+"""Survey answers from a form service's CSV export -> ``satisfaction_survey`` events.
+
+Google Forms, Typeform and Microsoft Forms all export one row per answer, with a submission time
+and one column per question. The column the team chose as the 1-5 satisfaction question becomes
+each event's score; the submission time its ``ts``; its service is ``team`` (a team-level event)
+unless ``--service`` says otherwise. Respondents' names and e-mail addresses are never read.
+
+- Time: ``--time-column``, else the first present of "Submit Date (UTC)" (Typeform), "Completion
+  time" (Microsoft Forms), "Timestamp" (Google Forms), "Submitted at", "Submission time". A
+  Google-style "GMT+1" suffix is read as the offset; a time without offset counts as UTC (and as
+  naive in the load report). Dates are month first ("3/5/2024" is 5 March) unless ``day_first``.
+- Score: a number, or text that starts with one ("4 - Satisfied"); outside 1-5 the row is
+  rejected by the usual rule. An empty answer is skipped and counted (unanswered question).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ... import schema as s
+from ..report import LoadError, RawRows
+
+TIME_COLUMNS = ("Submit Date (UTC)", "Completion time", "Timestamp", "Submitted at", "Submission time")
+TEAM_SERVICE = "team"
+LEADING_NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)")
+GMT_OFFSET = re.compile(r"\s*GMT\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
+
+
+def _score(text: str) -> str:
+    """The leading number of an answer ("4 - Satisfied" -> "4"), or the text itself."""
+    match = LEADING_NUMBER.match(text)
+    return match.group(1).replace(",", ".") if match else text
+
+
+def _time(text: str, day_first: bool) -> str:
+    """An ISO time from a form's timestamp text, or the text unchanged when it cannot be read (the
+    row is then rejected as a bad timestamp with its line number)."""
+    text = text.strip()
+    offset = ""
+    match = GMT_OFFSET.search(text)
+    if match:
+        sign, hours, minutes = match.groups()
+        offset = f"{sign}{int(hours):02d}:{minutes or '00'}"
+        text = text[:match.start()]
+    elif text.endswith(("Z", "UTC")):
+        text, offset = text.removesuffix("UTC").removesuffix("Z").strip(), "+00:00"
+    try:
+        moment = pd.to_datetime(text, dayfirst=day_first)
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return text + offset
+    if pd.isna(moment):
+        return text
+    if moment.tzinfo is not None:
+        return moment.isoformat()
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + offset
+
+
+def survey_reader(score_column: str, time_column: str | None = None, day_first: bool = False,
+                  service: str = TEAM_SERVICE):
+    """A reader of a form service's CSV export (see the module's docstring)."""
+    def read_survey(text: str, path: Path) -> RawRows:
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            raise LoadError(f"{path.name} is not a CSV file ({e})") from None
+        if not rows:
+            raise LoadError(f"{path.name} is empty: expected a form export with a header row")
+        header = [h.strip().lstrip("\ufeff") for h in rows[0]]
+        if score_column not in header:
+            raise LoadError(f"{path.name} has no column {score_column!r} (--score-column); its columns are: "
+                            f"{', '.join(header[:20])}")
+        when = time_column or next((c for c in TIME_COLUMNS if c in header), None)
+        if when is None or when not in header:
+            raise LoadError(f"{path.name} has no submission time column "
+                            f"({time_column!r} not found)" if time_column else
+                            f"{path.name} has no submission time column (looked for {', '.join(TIME_COLUMNS)}; "
+                            f"name it with --time-column)")
+        score_at, time_at = header.index(score_column), header.index(when)
+        records, numbers, skipped = [], [], {}
+        for line, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            answer = row[score_at].strip() if score_at < len(row) else ""
+            if not answer:
+                skipped["answers without a score (question left empty)"] = \
+                    skipped.get("answers without a score (question left empty)", 0) + 1
+                continue
+            stamp = row[time_at] if time_at < len(row) else ""
+            records.append({"ts": _time(stamp, day_first), "kind": s.SURVEY, "service": service,
+                            "metric_value": _score(answer)})
+            numbers.append(line)
+        frame = pd.DataFrame(records, columns=["ts", "kind", "service", "metric_value"])
+        return RawRows(frame, np.asarray(numbers, dtype=np.int64), [], "line", skipped)
+
+    return read_survey
