@@ -14,7 +14,7 @@ from metrics import store
 from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
 
-from . import callbacks, security
+from . import api, callbacks, security
 from .data import Views
 from .layout import page
 from .state import ALL_DAYS, DAY_CHOICES, View
@@ -67,6 +67,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     app.views = views or Views()
     callbacks.register(app, defaults, day_choices, upload_limit, app.views)
     security.protect(app, bound_host)
+    api.register(server, defaults, day_choices, views=app.views, authorize=api.token_check)
     return app
 
 

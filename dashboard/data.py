@@ -23,6 +23,7 @@ import pandas as pd
 from metrics import Analysis, Assumptions, analyze, generate, store
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
+from metrics.teams import TeamsError, read_teams, tables_of_teams, teams_file_token, teams_path
 from metrics.tables import EventTables, tables_from_frame
 from metrics.window import over_data, to_ns, today_ns
 
@@ -67,6 +68,18 @@ def nbytes(value, seen=None) -> int:
     if is_dataclass(value):
         return 64 + sum(nbytes(getattr(value, f.name), seen) for f in fields(value))
     return 64
+
+
+def narrow(tables: EventTables, only) -> EventTables:
+    """``tables`` narrowed by the view's filters: ``only`` is (services, teams, teams-file token);
+    teams narrow to their services as the teams file says (``metrics.teams.tables_of_teams``)."""
+    services, teams, _ = only
+    if not teams:
+        return tables_of_services(tables, services)
+    try:
+        return tables_of_teams(tables, read_teams(teams_path(store.data_dir())), teams, services)
+    except TeamsError as e:
+        raise DataError(str(e)[:1].upper() + str(e)[1:] + ".") from None
 
 
 class ByteCache:
@@ -114,11 +127,13 @@ class Views:
                 version = store.version(view.dataset)
             except store.StoreError as e:
                 raise DataError(str(e)) from None
-            return self.cache.get(("dataset", view.dataset, version, view.days, view.start, view.end, view.only, a),
+            only = (view.only, view.teams, teams_file_token(teams_path(store.data_dir())) if view.teams else None)
+            return self.cache.get(("dataset", view.dataset, version, view.days, view.start, view.end, only, a),
                                   lambda: self._compute_dataset(view.dataset, version, view.days, view.start, view.end,
-                                                                view.only, a))
+                                                                only, a))
         end = today_ns() if end_ns is None else end_ns
-        args = (view.seed, view.days, view.scenario, view.services, view.team_size, view.only, a, end)
+        only = (view.only, view.teams, teams_file_token(teams_path(store.data_dir())) if view.teams else None)
+        args = (view.seed, view.days, view.scenario, view.services, view.team_size, only, a, end)
         return self.cache.get(("synthetic",) + args, lambda: self._compute(*args))
 
     # -- the synthetic universe ----------------------------------------------------------------
@@ -129,7 +144,7 @@ class Views:
 
     def _period(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns, days_back) -> Analysis:
         u = self._universe(seed, days, scenario, services, team_size, end_ns, days_back)
-        return analyze(tables_of_services(u.tables, only), u.window, a)
+        return analyze(narrow(u.tables, only), u.window, a)
 
     def _compute(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns) -> Computed:
         # changing an assumption recomputes the metrics over the same (cached) events; the previous
@@ -162,7 +177,7 @@ class Views:
                                to_ns(end) + NS_PER_DAY if end else None)
         except ValueError as e:
             raise DataError(f"Dataset {name}: {e}.") from None
-        tables = tables_of_services(everything, only)
+        tables = narrow(everything, only)
         current, previous = analyze(tables, window, a), analyze(tables, window.previous(), a)
         first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)
         return Computed(current, previous, "", "", tuple(services_of(everything)), (first, last))

@@ -13,6 +13,7 @@ from metrics import defaults
 from metrics.defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
 from metrics.scenarios import AUTO, SCENARIOS
 from metrics.store import NAME as DATASET_NAME
+from metrics.teams import TEAM_NAME
 
 DAY_CHOICES = (7, 14, 21, 30, 60, 90, 180, 365)
 ALL_DAYS = 0                      # a dataset's whole span
@@ -41,6 +42,7 @@ class View:
     only: tuple = ()                 # the service filter: these services only (none: all)
     start: str = ""                  # a dataset's date range, first and last day shown (YYYY-MM-DD)
     end: str = ""
+    teams: tuple = ()                # the team filter: these teams' services (the teams file), none: all
 
     @property
     def synthetic(self) -> bool:
@@ -48,8 +50,8 @@ class View:
 
 
 URL_NAMES = {"seed": "seed", "days": "days", "scenario": "scenario", "tab": "tab", "services": "services",
-             "team_size": "team", "hourly_rate": "rate", "value_per_deploy": "value", "developers": "devs",
-             "dataset": "data", "only": "service", "start": "from", "end": "to"}
+             "team_size": "size", "hourly_rate": "rate", "value_per_deploy": "value", "developers": "devs",
+             "dataset": "data", "only": "service", "start": "from", "end": "to", "teams": "team"}
 
 
 def parse_whole(name: str, text, lo: int, hi: int) -> tuple[int | None, str | None]:
@@ -97,11 +99,11 @@ def view_events(services: int, days: int, team_size: int) -> int:
 
 
 def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_per_deploy, developers,
-             dataset="", only=(), start="", end="", day_choices=DAY_CHOICES) -> tuple[View | None, list[str]]:
+             dataset="", only=(), start="", end="", teams=(), day_choices=DAY_CHOICES) -> tuple[View | None, list[str]]:
     """A View from raw control (or URL) values, or None and the messages that say what is wrong."""
     errors = []
     dataset = "" if dataset is None else str(dataset).strip()
-    if dataset and not DATASET_NAME.match(dataset):
+    if dataset and not DATASET_NAME.fullmatch(dataset):
         errors.append(f"\u201c{dataset[:40]}\u201d is not a dataset name.")
     seed_v, e = parse_whole("seed", seed, 0, MAX_SEED)
     errors += [e] if e else []
@@ -113,6 +115,9 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     only = tuple(dict.fromkeys(str(s) for s in (only or ()) if str(s).strip()))
     if len(only) > MAX_FILTER_SERVICES or any(len(s) > 200 for s in only):
         errors.append(f"The service filter takes at most {MAX_FILTER_SERVICES} names of up to 200 characters.")
+    teams = tuple(dict.fromkeys(str(t).strip() for t in (teams or ()) if str(t).strip()))
+    if len(teams) > MAX_FILTER_SERVICES or any(not TEAM_NAME.fullmatch(t) for t in teams):
+        errors.append("Team names are 1-64 letters, digits, '.', '_' or '-'.")
     start_v, e = parse_day("first", start)
     errors += [e] if e else []
     end_v, e = parse_day("last", end)
@@ -140,7 +145,7 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     if errors:
         return None, errors
     return View(seed_v, days_v, scenario, tab, services_v, team_v, rate_v, value_v, devs_v, dataset, only,
-                start_v if dataset else "", end_v if dataset else ""), []
+                start_v if dataset else "", end_v if dataset else "", teams), []
 
 
 def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> tuple[View, list[str]]:
@@ -153,7 +158,7 @@ def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> t
         if not raw:
             continue
         values = {g.name: getattr(view, g.name) for g in fields(View)}
-        values[f.name] = raw if f.name == "only" else raw[-1]
+        values[f.name] = raw if f.name in ("only", "teams") else raw[-1]
         if f.name == "dataset" and raw[-1] and "days" not in query:
             values["days"] = ALL_DAYS
         elif f.name == "dataset" and not raw[-1] and not view.days:

@@ -61,7 +61,8 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
         start, end = "", ""                            # days picks the window: a date range would override it
     view, errors = validate(values.get("seed"), days, values.get("scenario"), values.get("tab"), current.services,
                             current.team_size, values.get("rate"), values.get("value"), values.get("devs"),
-                            dataset=source, only=only, start=start, end=end, day_choices=day_choices)
+                            dataset=source, only=only, start=start, end=end, teams=current.teams,
+                            day_choices=day_choices)
     if view is None:
         return Transition(None, " ".join(errors) + " The dashboard still shows the last valid input.")
     query = to_query(view, defaults)

@@ -6,7 +6,7 @@ import sys
 
 from . import defaults
 from .analysis import analyze
-from . import store
+from . import store, tokens
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
 from .ingest.sync.command import run_sync
@@ -18,6 +18,7 @@ from .synthetic import check_params, generate
 from .tables import tables_from_frame
 from .schema import NS_PER_DAY
 from .selection import services_of, tables_of_services
+from .teams import TeamsError, read_teams, tables_of_teams, teams_path
 from .window import Window, over_data, to_ns, today_ns
 
 
@@ -103,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, help="day after the window (YYYY-MM-DD); synthetic default: today")
     p.add_argument("--only-service", action="append", metavar="NAME", default=[],
                    help="only this service's deployments, incidents and PRs (repeatable); team-level events stay")
+    p.add_argument("--team", action="append", metavar="NAME", default=[],
+                   help="only this team's services, as the teams file names them (repeatable; METRICS_TEAMS, "
+                        "default teams.toml in the data directory)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
 
@@ -160,8 +164,14 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
         unknown = [s for s in args.only_service if s not in known]
         if unknown:
             raise UsageError(f"no service named {unknown[0]!r} (services: {', '.join(known) or 'none'})")
-        tables = tables_of_services(tables, args.only_service)
+        tables = tables_of_services(tables, args.only_service) if not args.team else tables
         header += f" | only {', '.join(args.only_service)} (team-level events kept)"
+    if args.team:
+        try:
+            tables = tables_of_teams(tables, read_teams(teams_path(store.data_dir())), args.team, args.only_service)
+        except TeamsError as e:
+            raise UsageError(str(e)) from None
+        header += f" | team {', '.join(args.team)}"
     analysis = analyze(tables, window, a, args.attribution_hours)
     if args.json:
         print(to_json(analysis), file=out)
@@ -294,6 +304,33 @@ def run_datasets(argv, out=sys.stdout) -> int:
     return 0
 
 
+def run_tokens(argv, out=None) -> int:
+    """``python -m metrics tokens create NAME | list | revoke NAME``: read-only API tokens."""
+    out = sys.stdout if out is None else out
+    p = Parser(prog="python -m metrics tokens", description="Read-only tokens for the JSON API (/api/v1).")
+    p.add_argument("action", choices=("create", "list", "revoke"))
+    p.add_argument("name", nargs="?")
+    args = p.parse_args(argv)
+    path = tokens.tokens_path(store.data_dir())
+    try:
+        if args.action == "list":
+            for name, created in tokens.names(path):
+                print(f"{name}\tcreated {created}", file=out)
+            return 0
+        if not args.name:
+            raise UsageError(f"tokens {args.action} needs a NAME")
+        if args.action == "create":
+            token = tokens.create(path, args.name)
+            print(f"Token {args.name} (shown once; keep it in a secret store):\n{token}", file=out)
+            print("The API now answers only requests with a token: Authorization: Bearer TOKEN", file=out)
+        else:
+            tokens.revoke(path, args.name)
+            print(f"Revoked token {args.name}", file=out)
+    except tokens.TokenError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point: exit code 0, or 2 with a one-line message for bad input."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -304,6 +341,8 @@ def main(argv=None) -> int:
             return run_datasets(argv[1:])
         if argv[:1] == ["sync"]:
             return run_sync(argv[1:])
+        if argv[:1] == ["tokens"]:
+            return run_tokens(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

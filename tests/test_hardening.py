@@ -98,7 +98,7 @@ def test_a_body_that_is_not_json_is_400():
 
 @FUZZ
 @given(st.dictionaries(st.sampled_from(["seed", "days", "tab", "data", "from", "to", "service", "scenario", "services",
-                                        "team", "rate", "value", "devs", "x"]),
+                                        "team", "size", "rate", "value", "devs", "x"]),
                        st.lists(st.text(max_size=25), min_size=1, max_size=3), max_size=6))
 def test_any_link_gives_a_view_and_sentences(query):
     search = "?" + urlencode(query, doseq=True)
@@ -108,7 +108,7 @@ def test_any_link_gives_a_view_and_sentences(query):
     assert step.view == view
 
 
-@pytest.mark.parametrize("link", ["/?from=-1", "/?data=x&from=-1", "/?seed=12&days=365&services=5000&team=10000",
+@pytest.mark.parametrize("link", ["/?from=-1", "/?data=x&from=-1", "/?seed=12&days=365&services=5000&size=10000",
                                   "/?days=1e400", "/?tab=%3Cscript%3E"])
 def test_bad_links_load_a_page(link):
     assert CLIENT.get(link).status_code == 200
@@ -117,6 +117,6 @@ def test_bad_links_load_a_page(link):
 
 
 def test_one_link_cannot_ask_for_millions_of_events():
-    view, errors = from_query("?seed=12&days=365&services=5000&team=10000", View())
+    view, errors = from_query("?seed=12&days=365&services=5000&size=10000", View())
     assert view == View(seed=12, days=365)
     assert "over this dashboard's limit of 6,000,000 a view (METRICS_MAX_VIEW_EVENTS)" in errors[0]

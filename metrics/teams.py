@@ -1,0 +1,129 @@
+"""Teams: named sets of services, read from a TOML file, so every number can be shown per team.
+
+```toml
+# teams.toml (METRICS_TEAMS, default teams.toml in the data directory)
+[teams.payments]
+services = ["checkout", "payments", "pay-*"]     # names or glob patterns ("pay-*")
+
+[teams.search]
+services = ["search-api", "indexer"]
+```
+
+Narrowing to a team is narrowing to its services, exactly as ``--only-service`` does, with one
+addition for team-level events (satisfaction surveys, platform hours, incident response, toil,
+onboarding): such an event whose ``service`` is a team's name counts only for that team; any other
+team-level event (``team``, ``platform``...) belongs to the whole organisation and counts for
+every team.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import numpy as np
+
+TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class TeamsError(Exception):
+    """A teams file that cannot be used, or a team that cannot be shown: one sentence saying why."""
+
+
+@dataclass(frozen=True)
+class Team:
+    """A team's name and the service names or glob patterns it owns."""
+
+    name: str
+    patterns: tuple
+
+    def services_in(self, services) -> list[str]:
+        """The services among ``services`` that this team owns, sorted."""
+        return sorted(s for s in services if any(fnmatchcase(str(s), p) for p in self.patterns))
+
+
+def teams_path(data_dir: Path) -> Path:
+    """The teams file: ``METRICS_TEAMS``, else ``teams.toml`` in the data directory."""
+    return Path(os.environ.get("METRICS_TEAMS") or Path(data_dir) / "teams.toml")
+
+
+def read_teams(path) -> dict[str, Team]:
+    """The teams a file names, checked; {} when the file does not exist (no teams configured)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise TeamsError(f"cannot read the teams file {path} ({e.strerror or e})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise TeamsError(f"the teams file {path} is not valid TOML ({e})") from None
+    unknown = sorted(set(data) - {"teams"})
+    if unknown:
+        raise TeamsError(f"the teams file {path} has an unknown table [{unknown[0]}]: write teams as "
+                         f"[teams.NAME] services = [...]")
+    tables = data.get("teams", {})
+    if not isinstance(tables, dict):
+        raise TeamsError(f"the teams file {path}: 'teams' must be tables, [teams.NAME] services = [...]")
+    teams = {}
+    for name, table in tables.items():
+        where = f"the teams file {path}, team {name!r}"
+        if not TEAM_NAME.fullmatch(name):
+            raise TeamsError(f"{where}: team names are 1-64 letters, digits, '.', '_' or '-'")
+        if not isinstance(table, dict) or set(table) - {"services"}:
+            raise TeamsError(f"{where}: a team has one key, services = [\"name\", \"pattern-*\", ...]")
+        patterns = table.get("services")
+        if not isinstance(patterns, list) or not patterns or \
+                not all(isinstance(p, str) and p.strip() for p in patterns):
+            raise TeamsError(f"{where}: services must be a non-empty list of service names or patterns")
+        teams[name] = Team(name, tuple(p.strip() for p in patterns))
+    return teams
+
+
+def resolve(teams: dict[str, Team], names, services, where: str = "") -> list[str]:
+    """The services of the teams ``names`` among the data's ``services`` (union, sorted); an
+    unknown team, or a team none of whose services is in the data, is a TeamsError."""
+    chosen: set = set()
+    for name in names:
+        if name not in teams:
+            known = ", ".join(sorted(teams)) or f"none: add [teams.NAME] to {where or 'the teams file'}"
+            raise TeamsError(f"no team named {name!r} (teams: {known})")
+        found = teams[name].services_in(services)
+        if not found:
+            raise TeamsError(f"team {name!r} has no services in this data (its services: "
+                             f"{', '.join(teams[name].patterns)}; the data's: {', '.join(sorted(services)) or 'none'})")
+        chosen.update(found)
+    return sorted(chosen)
+
+
+def teams_file_token(path) -> tuple:
+    """A token that changes when the teams file changes (caches key on it)."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+        return str(path), stat.st_mtime_ns, stat.st_size
+    except OSError:
+        return str(path), None, None
+
+
+def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
+    """``tables`` narrowed to the services of the ``chosen`` teams (and any ``services`` given),
+    exactly as the service filter narrows them; team-level events whose service is the name of a
+    team not chosen are left out (they count only for their own team). TeamsError for an unknown
+    team or one with no services in the data."""
+    from .selection import services_of, tables_of_services
+    wanted = sorted(set(resolve(teams, chosen, services_of(tables))) | set(services))
+    narrowed = tables_of_services(tables, wanted)
+    others = [name for name in teams if name not in set(chosen)]
+    codes = np.flatnonzero(np.isin(narrowed.services, others))
+    if not len(codes):
+        return narrowed
+    parts = {}
+    for attr in ("surveys", "platform", "response", "toil", "onboarding"):
+        table = getattr(narrowed, attr)
+        keep = ~np.isin(table["service"].to_numpy(), codes)
+        parts[attr] = table if keep.all() else table[keep]
+    return replace(narrowed, **parts)

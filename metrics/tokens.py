@@ -1,0 +1,97 @@
+"""Read-only API tokens: for tools (Backstage, spreadsheets, chat bots) that read ``/api/v1/...``.
+
+``python -m metrics tokens create NAME`` prints a new token once; only its SHA-256 is kept, in
+``api-tokens.json`` beside the datasets (``METRICS_TOKENS_FILE`` moves it). A token is 32 random
+bytes, so a fast hash is enough (there is nothing to guess); it is compared in constant time. A
+token reads; it never writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+
+TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+PREFIX = "mtr_"                    # so a leaked token is recognisable in a scan
+
+
+class TokenError(Exception):
+    """A token operation that cannot be done: one sentence."""
+
+
+def tokens_path(data_dir: Path) -> Path:
+    """The tokens file: ``METRICS_TOKENS_FILE``, else ``api-tokens.json`` in the data directory."""
+    return Path(os.environ.get("METRICS_TOKENS_FILE") or Path(data_dir) / "api-tokens.json")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise TokenError(f"cannot read the API tokens file {path} ({e}); fix or remove it") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("sha256"), str)
+                                             for v in data.values()):
+        raise TokenError(f"the API tokens file {path} is not a tokens file; fix or remove it")
+    return data
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    os.replace(temporary, path)
+
+
+def create(path: Path, name: str) -> str:
+    """A new read-only token named ``name`` (printed once, never stored in clear)."""
+    if not isinstance(name, str) or not TOKEN_NAME.fullmatch(name):
+        raise TokenError(f"token names are 1-64 letters, digits, '.', '_' or '-'; got {name!r}")
+    data = _read(path)
+    if name in data:
+        raise TokenError(f"a token named {name!r} exists; revoke it first (python -m metrics tokens revoke {name})")
+    token = PREFIX + secrets.token_urlsafe(32)
+    data[name] = {"sha256": _digest(token), "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    _write(path, data)
+    return token
+
+
+def revoke(path: Path, name: str) -> None:
+    """Remove the token named ``name``."""
+    data = _read(path)
+    if name not in data:
+        raise TokenError(f"no token named {name!r}")
+    del data[name]
+    _write(path, data)
+
+
+def names(path: Path) -> list[tuple[str, str]]:
+    """(name, created) of every token."""
+    return sorted((n, v.get("created", "")) for n, v in _read(path).items())
+
+
+def check(path: Path, token: str) -> str | None:
+    """The name of the token ``token`` is, or None; every stored digest is compared in constant time."""
+    if not isinstance(token, str) or not token.startswith(PREFIX):
+        return None
+    try:
+        data = _read(path)
+    except TokenError:
+        return None
+    digest = _digest(token)
+    found = None
+    for name, entry in data.items():
+        if hmac.compare_digest(entry["sha256"], digest):
+            found = name
+    return found

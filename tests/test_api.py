@@ -1,0 +1,122 @@
+"""The read-only JSON API: the same object as the command line's --json for the same view, the
+dataset and team lists, and a 400 naming the parameter for every bad one."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dashboard.app import create_app
+from metrics.cli import run as cli_run
+
+from conftest import FIXTURES
+
+
+@pytest.fixture
+def client():
+    return create_app().server.test_client()
+
+
+def cli_json(*args) -> dict:
+    import io
+    out = io.StringIO()
+    assert cli_run([*map(str, args), "--json"], out=out) == 0
+    return json.loads(out.getvalue())
+
+
+def test_summary_equals_cli_json_synthetic(client):
+    reply = client.get("/api/v1/summary?seed=7&days=30")
+    assert reply.status_code == 200 and reply.mimetype == "application/json"
+    assert reply.get_json() == cli_json("--seed", 7, "--days", 30)
+
+
+def test_summary_equals_cli_json_dataset(client):
+    from metrics.cli import main
+    assert main(["import", "--from", "events", str(FIXTURES / "hand.csv"), "--name", "hand"]) == 0
+    assert client.get("/api/v1/summary?data=hand").get_json() == cli_json("--dataset", "hand")
+    first = client.get("/api/v1/datasets").get_json()["datasets"][0]
+    assert first["name"] == "hand" and first["summary"] == "/api/v1/summary?data=hand"
+    services = sorted({s for s in __import__("pandas").read_csv(FIXTURES / "hand.csv")["service"]
+                       if s not in ("team", "platform")})
+    one = services[0]
+    assert client.get(f"/api/v1/summary?data=hand&service={one}").get_json() == \
+        cli_json("--dataset", "hand", "--only-service", one)
+
+
+@pytest.mark.parametrize("query, parameter, words", [
+    ("days=abc", "days", "whole number"),
+    ("seed=-1", "seed", "Seed must be a whole number between 0"),
+    ("days=30&days=7", "days", "more than once"),
+    ("colour=red", "colour", "unknown parameter"),
+    ("scenario=chaos", "scenario", "Unknown scenario"),
+    ("data=bad%20name", "data", "not a dataset name"),
+    ("data=nope", "data", "no dataset named"),
+    ("data=x&from=2024-13-40", "from", "date must be a day from 1970-01-01"),
+])
+def test_bad_parameters_are_400_naming_the_parameter(client, query, parameter, words):
+    reply = client.get(f"/api/v1/summary?{query}")
+    body = reply.get_json()
+    assert reply.status_code in (400, 404) and body["parameter"] == parameter and words in body["error"]
+
+
+def test_unknown_route_is_json_404(client):
+    reply = client.get("/api/v1/metrics")
+    assert reply.status_code == 404 and "no such API route" in reply.get_json()["error"]
+
+
+def test_teams_list(client, isolated_data_dir):
+    assert client.get("/api/v1/teams").get_json() == {"teams": []}
+    isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    (isolated_data_dir / "teams.toml").write_text('[teams.payments]\nservices = ["checkout", "pay-*"]\n')
+    assert client.get("/api/v1/teams").get_json() == {"teams": [{"name": "payments", "services": ["checkout", "pay-*"]}]}
+    (isolated_data_dir / "teams.toml").write_text('[teams.payments]\nservices = 3\n')
+    reply = client.get("/api/v1/teams")
+    assert reply.status_code == 503 and "services must be" in reply.get_json()["error"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(["seed", "days", "data", "from", "to", "service", "scenario", "rate", "x"]),
+                       st.text(max_size=15), max_size=4))
+def test_fuzzed_queries_never_500(params):
+    client = create_app().server.test_client()
+    from urllib.parse import urlencode
+    reply = client.get("/api/v1/summary?" + urlencode(params))
+    assert reply.status_code in (200, 400, 404)
+    assert isinstance(reply.get_json(), dict)
+
+
+def test_openapi_file_names_every_route_and_parameter():
+    """docs/openapi.yaml documents each route the server answers and each parameter it takes."""
+    from dashboard.api import FIELDS_BY_PARAMETER
+    text = (FIXTURES.parent.parent / "docs" / "openapi.yaml").read_text()
+    for route in ("/api/v1/summary:", "/api/v1/datasets:", "/api/v1/teams:"):
+        assert route in text
+    for parameter in set(FIELDS_BY_PARAMETER) - {"tab"}:
+        assert f"{{name: {parameter}, in: query" in text, parameter
+
+
+def test_once_a_token_exists_the_api_needs_it(client):
+    from metrics.cli import run_tokens
+    import io
+    out = io.StringIO()
+    assert run_tokens(["create", "backstage"], out=out) == 0
+    token = out.getvalue().splitlines()[1]
+    refused = client.get("/api/v1/datasets")
+    assert refused.status_code == 401 and "Bearer" in refused.headers["WWW-Authenticate"]
+    assert client.get("/api/v1/datasets", headers={"Authorization": "Bearer mtr_wrong"}).status_code == 401
+    assert client.get("/api/v1/datasets", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert run_tokens(["revoke", "backstage"], out=io.StringIO()) == 0
+    assert client.get("/api/v1/datasets").status_code == 200
+
+
+def test_team_parameter_equals_cli_team(client, isolated_data_dir):
+    from metrics.cli import main
+    assert main(["import", "--from", "events", str(FIXTURES / "hand.csv"), "--name", "hand"]) == 0
+    (isolated_data_dir / "teams.toml").write_text('[teams.core]\nservices = ["api", "d*"]\n')
+    got = client.get("/api/v1/summary?data=hand&team=core").get_json()
+    assert got == cli_json("--dataset", "hand", "--team", "core")
+    assert got["dora"]["deployments"] < cli_json("--dataset", "hand")["dora"]["deployments"]
+    bad = client.get("/api/v1/summary?data=hand&team=money")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "team"
+    assert "No team named 'money' (teams: core)." == bad.get_json()["error"]
