@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 
 from . import defaults
@@ -13,7 +15,8 @@ from .ingest.sync.command import run_sync
 from .ingest.sync.run import last_runs
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
-from .summary import text_lines, to_json
+from .plugins import PluginError, evaluate_all, load_plugins, window_events
+from .summary import text_lines
 from .synthetic import check_params, generate
 from .tables import tables_from_frame
 from .schema import NS_PER_DAY
@@ -173,11 +176,40 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
             raise UsageError(str(e)) from None
         header += f" | team {', '.join(args.team)}"
     analysis = analyze(tables, window, a, args.attribution_hours)
+    custom = custom_metrics(tables, window)
     if args.json:
-        print(to_json(analysis), file=out)
+        summary = dict(analysis.summary)
+        if custom is not None:
+            summary["custom"] = {name: result.to_json() for name, result in custom.items()}
+        print(json.dumps(summary, indent=2), file=out)
     else:
-        print("\n".join(text_lines(analysis, header)), file=out)
+        print("\n".join(text_lines(analysis, header) + custom_lines(custom)), file=out)
     return 0
+
+
+def custom_metrics(tables, window) -> dict | None:
+    """The custom metrics of ``METRICS_PLUGINS`` over the window's events (None when no plug-in is
+    named); a plug-in that fails is a UsageError naming its file."""
+    if not os.environ.get("METRICS_PLUGINS", "").strip():
+        return None
+    try:
+        customs = load_plugins()
+        return evaluate_all(customs, window_events(tables, window))
+    except PluginError as e:
+        raise UsageError(str(e)) from None
+
+
+def custom_lines(custom: dict | None) -> list[str]:
+    """The console lines of the custom metrics: each under its label, with its unit."""
+    if not custom:
+        return []
+    lines = ["", "--- CUSTOM METRICS ---"]
+    for name, result in custom.items():
+        spec = result.spec
+        value = "n/a" if result.headline is None else f"{result.headline:,.2f}{(' ' + spec.unit) if spec.unit else ''}"
+        extra = f" (latest of {len(result.frame)} periods)" if result.frame is not None and len(result.frame) else ""
+        lines.append(f"{spec.label}: {value}{extra}")
+    return lines
 
 
 def loaded_events(args, err) -> tuple:

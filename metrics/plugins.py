@@ -1,0 +1,202 @@
+"""Custom metrics: plain Python files with functions over a window's events.
+
+```python
+# my_metrics.py  (METRICS_PLUGINS=my_metrics.py python -m metrics ...)
+import pandas as pd
+from metrics.plugins import metric
+
+@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
+def hotfix_share(events: pd.DataFrame) -> float:
+    deploys = events[events["kind"] == "deploy"]
+    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None
+```
+
+A metric function receives the window's events (a DataFrame with the canonical columns of
+METRICS.md section 1, ``ts`` as UTC datetimes, previous-period events never mixed in) and returns a
+number (a headline: a KPI card, ``None`` for "no value"), or a frame with a ``period`` column (a
+chart of every other numeric column by period; its headline is the last period's first numeric
+value). ``METRICS_PLUGINS`` names files or folders (every ``*.py`` in them), separated by ``:``
+(``;`` on Windows). A plug-in that fails to import, or a metric that raises or returns something
+else, is one sentence naming its file and the error: never a traceback.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .tables import frame_from_tables
+
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class PluginError(Exception):
+    """A plug-in that cannot be loaded or a metric that failed: one sentence with its file."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What ``@metric`` declares: the JSON key, the label, the unit, and which way is better."""
+
+    name: str
+    label: str
+    unit: str = ""
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class CustomMetric:
+    """A loaded metric: its declaration, its function and the file it came from."""
+
+    spec: MetricSpec
+    function: object
+    path: str
+
+
+@dataclass
+class Result:
+    """A metric's value for one window: ``headline`` (a number or None) and, for a frame-valued
+    metric, the ``frame`` (``period`` plus numeric columns); ``spec`` is its declaration."""
+
+    headline: float | None
+    frame: pd.DataFrame | None = None
+    spec: MetricSpec | None = None
+
+    def to_json(self):
+        """The value under ``"custom"`` in ``--json``: the number, or the frame's rows."""
+        if self.frame is None:
+            return self.headline
+        rows = self.frame.copy()
+        rows["period"] = rows["period"].astype(str)
+        return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                for r in rows.to_dict(orient="records")]
+
+
+def metric(name: str, label: str, unit: str = "", lower_is_better: bool = False):
+    """Declare a custom metric (see the module's docstring). ``name`` is its key in ``--json``:
+    lower-case letters, digits and ``_``."""
+    if not isinstance(name, str) or not name or set(name) - NAME_CHARS:
+        raise PluginError(f"metric names are lower-case letters, digits and '_'; got {name!r}")
+
+    def declare(function):
+        function.__metric__ = MetricSpec(name, str(label), str(unit), bool(lower_is_better))
+        return function
+    return declare
+
+
+def plugin_files(setting: str | None) -> list[Path]:
+    """The files ``METRICS_PLUGINS`` names: each file, and every ``*.py`` of each folder, sorted."""
+    files = []
+    for part in (setting or "").split(os.pathsep):
+        if not part.strip():
+            continue
+        path = Path(part.strip()).expanduser()
+        if path.is_dir():
+            files += sorted(p for p in path.glob("*.py") if not p.name.startswith("_"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise PluginError(f"METRICS_PLUGINS names {path}, which is neither a file nor a folder")
+    return files
+
+
+def _where(error: BaseException, path: Path) -> str:
+    """' (line N)' of the innermost frame inside the plug-in's file, if any."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if Path(frame.filename).resolve() == path.resolve():
+            return f" (line {frame.lineno})"
+    if isinstance(error, SyntaxError) and error.lineno:
+        return f" (line {error.lineno})"
+    return ""
+
+
+def load_plugins(setting: str | None = None) -> list[CustomMetric]:
+    """Import every plug-in file and collect its ``@metric`` functions, in file order; raises
+    PluginError naming the file when one cannot be imported or two metrics share a name."""
+    setting = os.environ.get("METRICS_PLUGINS", "") if setting is None else setting
+    found: list[CustomMetric] = []
+    for number, path in enumerate(plugin_files(setting)):
+        module_name = f"metrics_plugin_{number}_{path.stem}"
+        try:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        except BaseException as e:                       # a plug-in may raise anything, SystemExit included
+            sys.modules.pop(module_name, None)
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            raise PluginError(f"plug-in {path} could not be loaded{_where(e, path)}: {type(e).__name__}: {e}") from None
+        for value in vars(module).values():
+            declared = getattr(value, "__metric__", None)
+            if isinstance(declared, MetricSpec) and callable(value):
+                if any(m.spec.name == declared.name for m in found):
+                    raise PluginError(f"plug-in {path} declares metric {declared.name!r}, which another plug-in "
+                                      f"already declares; give it another name")
+                found.append(CustomMetric(declared, value, str(path)))
+    return found
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("returned a bool")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) else value
+    raise TypeError(f"returned {type(value).__name__}, not a number or a frame with a 'period' column")
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column names as plain text ("metric_value mean" for the seed example's two-level columns)."""
+    frame = frame.copy()
+    frame.columns = [" ".join(str(p) for p in c if str(p)) if isinstance(c, tuple) else str(c) for c in frame.columns]
+    return frame
+
+
+def evaluate(custom: CustomMetric, events: pd.DataFrame) -> Result:
+    """``custom``'s value over ``events`` (one window's events), or PluginError naming its file."""
+    path = Path(custom.path)
+    try:
+        value = custom.function(events.copy())
+        if isinstance(value, pd.DataFrame):
+            frame = _flat(value)
+            if frame.empty:
+                return Result(None, frame.assign(period=[]) if "period" not in frame else frame)
+            if "period" not in frame.columns:
+                raise TypeError("returned a frame without a 'period' column")
+            numeric = [c for c in frame.columns if c != "period" and pd.api.types.is_numeric_dtype(frame[c])]
+            if not numeric:
+                raise TypeError("returned a frame with no numeric column besides 'period'")
+            frame = frame[["period"] + numeric].sort_values("period").reset_index(drop=True)
+            return Result(_number(frame[numeric[0]].iloc[-1]), frame)
+        return Result(_number(value))
+    except Exception as e:
+        raise PluginError(f"custom metric {custom.spec.name!r} in {path} failed{_where(e, path)}: "
+                          f"{type(e).__name__}: {e}") from None
+
+
+def evaluate_all(customs: list[CustomMetric], events: pd.DataFrame) -> dict[str, Result]:
+    """Every custom metric's value over ``events``, by name (raises at the first that fails)."""
+    out = {}
+    for custom in customs:
+        result = evaluate(custom, events)
+        result.spec = custom.spec
+        out[custom.spec.name] = result
+    return out
+
+
+def window_events(tables, window) -> pd.DataFrame:
+    """The events a custom metric sees: every event of ``tables`` inside the window (canonical
+    columns, ``ts`` as UTC datetimes), oldest first."""
+    frame = frame_from_tables(tables)
+    start, end = pd.Timestamp(window.start_ns, tz="UTC"), pd.Timestamp(window.end_ns, tz="UTC")
+    return frame[(frame["ts"] >= start) & (frame["ts"] < end)].reset_index(drop=True)
