@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import Analysis, Assumptions, analyze, generate, store
+from metrics.analysis import kinds_present
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
 from metrics.teams import TeamsError, read_teams, tables_of_teams, teams_file_token, teams_path
@@ -144,7 +145,7 @@ class Views:
 
     def _period(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns, days_back) -> Analysis:
         u = self._universe(seed, days, scenario, services, team_size, end_ns, days_back)
-        return analyze(narrow(u.tables, only), u.window, a)
+        return analyze(narrow(u.tables, only), u.window, a, present=kinds_present(u.tables))
 
     def _compute(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns) -> Computed:
         # changing an assumption recomputes the metrics over the same (cached) events; the previous
@@ -178,6 +179,8 @@ class Views:
         except ValueError as e:
             raise DataError(f"Dataset {name}: {e}.") from None
         tables = narrow(everything, only)
-        current, previous = analyze(tables, window, a), analyze(tables, window.previous(), a)
+        present = kinds_present(everything)       # what the dataset holds at all, before any filter
+        current = analyze(tables, window, a, present=present)
+        previous = analyze(tables, window.previous(), a, present=present)
         first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)
         return Computed(current, previous, "", "", tuple(services_of(everything)), (first, last))

@@ -13,6 +13,7 @@ from components import figures as fg
 from components.kpi import empty_state, kpi_card, overall_card
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
+from metrics.analysis import why_missing
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
 
 from .data import Computed
@@ -27,6 +28,16 @@ def num(value, unit: str = "", fmt: str = "{:.1f}") -> str:
     return "n/a" if value is None else fmt.format(value) + unit
 
 
+def because(c: Computed, section: str, key: str, footnote: str) -> str:
+    """The card's footnote: why the metric is n/a when the data lacks its source ("no incident
+    data in this dataset"), else ``footnote``."""
+    if c.current.summary[section].get(key) is None:
+        reason = why_missing(section, key, c.current.present)
+        if reason:
+            return reason
+    return footnote
+
+
 def dora(c: Computed, theme: str) -> tuple:
     """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
     s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
@@ -36,21 +47,25 @@ def dora(c: Computed, theme: str) -> tuple:
     cards = [
         kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
                  tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
-                 footnote=f"{s['successful_deployments']} successful of {s['deployments']}"),
+                 footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
         kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
                  p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
                  tier_threshold=why["lead_time"], show_tier=True,
-                 footnote=f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
-                          f"{d['undeployed_prs']} merged, not deployed"),
+                 footnote=because(c, "dora", "lead_time_hours_median",
+                                  f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
+                                  f"{d['undeployed_prs']} merged, not deployed")),
         kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
                  prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
-                 show_tier=True, footnote=f"{d['failed_deployments']} failed of {s['deployments']}"),
+                 show_tier=True, footnote=because(c, "dora", "change_failure_rate_pct",
+                                                  f"{d['failed_deployments']} failed of {s['deployments']}")),
         kpi_card("kpi-mttr", "Recovery time (median)", s["mttr_minutes_median"], "{:.1f}", " min", p["mttr_minutes_median"],
                  prev, reverse_color=True, tier=tiers["recovery_time"], tier_threshold=why["recovery_time"], show_tier=True,
-                 footnote=f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
-                          f"{s['incidents']} incidents, {s['open_incidents']} open"),
+                 footnote=because(c, "dora", "mttr_minutes_median",
+                                  f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
+                                  f"{s['incidents']} incidents, {s['open_incidents']} open")),
         kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
-                 reverse_color=True, footnote=f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents"),
+                 reverse_color=True, footnote=because(c, "dora", "rework_rate_pct",
+                                                      f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
         overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"])),
     ]
     an = c.current
@@ -87,18 +102,19 @@ def space(c: Computed, theme: str) -> tuple:
     after, other = d["satisfaction_after_incident_mean"], d["satisfaction_other_mean"]
     cards = [
         kpi_card("kpi-prs", "PRs created", s["prs_per_day"], "{:.2f}", " /day", p["prs_per_day"], prev,
-                 footnote=f"{d['prs_created']} PRs, {d['merges']} merges"),
+                 footnote=because(c, "space", "prs_per_day", f"{d['prs_created']} PRs, {d['merges']} merges")),
         kpi_card("kpi-reviews", "Reviews", s["reviews_per_day"], "{:.2f}", " /day", p["reviews_per_day"], prev,
-                 footnote=f"{d['reviews']} reviews"),
+                 footnote=because(c, "space", "reviews_per_day", f"{d['reviews']} reviews")),
         kpi_card("kpi-turnaround", "Review turnaround", s["review_turnaround_hours_mean"], "{:.1f}", " h",
                  p["review_turnaround_hours_mean"], prev, reverse_color=True, footnote="creation to first review, mean"),
         kpi_card("kpi-satisfaction", "Satisfaction", s["satisfaction_mean"], "{:.2f}", " /5", p["satisfaction_mean"], prev,
-                 footnote=f"{s['satisfaction_responses']} responses · after incidents {num(after, '', '{:.2f}')}, "
-                          f"otherwise {num(other, '', '{:.2f}')}"),
+                 footnote=because(c, "space", "satisfaction_mean",
+                                  f"{s['satisfaction_responses']} responses · after incidents {num(after, '', '{:.2f}')}, "
+                                  f"otherwise {num(other, '', '{:.2f}')}")),
         kpi_card("kpi-merge-time", "PR → merge time", s["merge_time_hours_mean"], "{:.1f}", " h", p["merge_time_hours_mean"],
                  prev, reverse_color=True, footnote="creation to merge, mean"),
         kpi_card("kpi-incident-rate", "Incident rate", s["incident_rate_pct"], "{:.2f}", "%", p["incident_rate_pct"], prev,
-                 reverse_color=True, footnote="incidents per deployment"),
+                 reverse_color=True, footnote=because(c, "space", "incident_rate_pct", "incidents per deployment")),
     ]
     an = c.current
     weekly = an.weekly
@@ -125,13 +141,16 @@ def pvm(c: Computed, theme: str) -> tuple:
         kpi_card("kpi-vcr", "VCR: value to cost", s["vcr_pct"], "{:,.0f}", "%", p["vcr_pct"], prev, band=d["vcr_band"],
                  footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"),
         kpi_card("kpi-iar", "IAR: adoption growth", s["iar_pct"], "{:+.1f}", "%", p["iar_pct"], prev, band=d["iar_band"],
-                 footnote=f"{s['first_period_deploys']} → {s['second_period_deploys']} successful deploys "
-                          f"({d['iar_half_days']}-day halves)"),
+                 footnote=because(c, "pvm", "iar_pct", f"{s['first_period_deploys']} → {s['second_period_deploys']} "
+                                                       f"successful deploys ({d['iar_half_days']}-day halves)")),
         kpi_card("kpi-dtr", "DTR: toil ratio", s["dtr_pct"], "{:.1f}", "%", p["dtr_pct"], prev, reverse_color=True,
-                 band=d["dtr_band"], footnote=f"{s['toil_minutes']:,.0f} toil min / {s['feature_minutes']:,.0f} feature min "
-                                               f"(capacity {d['capacity_minutes']:,.0f} min)"),
+                 band=d["dtr_band"], footnote=because(c, "pvm", "dtr_pct",
+                                                      f"{s['toil_minutes']:,.0f} toil min / {s['feature_minutes']:,.0f} "
+                                                      f"feature min (capacity {d['capacity_minutes']:,.0f} min)")),
         kpi_card("kpi-platform-hours", "Platform hours", s["platform_hours"], "{:,.0f}", " h", p["platform_hours"], prev,
-                 reverse_color=True, footnote=f"{num(d['deploys_per_platform_hour'], '', '{:.2f}')} deploys per platform hour"),
+                 reverse_color=True, footnote=because(c, "pvm", "platform_hours",
+                                                      f"{num(d['deploys_per_platform_hour'], '', '{:.2f}')} deploys per "
+                                                      "platform hour")),
         kpi_card("kpi-onboarding", "Weeks to productivity", s["onboarding_weeks_mean"], "{:.1f}", " wk",
                  p["onboarding_weeks_mean"], prev, reverse_color=True, footnote=f"{d['onboardings']} onboardings"),
     ]

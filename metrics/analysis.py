@@ -32,6 +32,7 @@ class Analysis:
     weekly_delivery: pd.DataFrame   # one row per ISO week with days in the window: deployments, CFR, incident rate
     iar_periods: pd.DataFrame
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
+    present: frozenset = frozenset()       # the event kinds the whole data holds (see ``NEEDS``)
     _rows: dict = field(repr=False, default_factory=dict)
 
     @property
@@ -130,13 +131,93 @@ def _time(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
 
 
+# metric (section, key) -> the event kinds it needs; with none of them anywhere in the data the
+# metric is n/a (absence of a source is not a perfect score). A window without them, in data that
+# has them elsewhere, still counts zero.
+# "a|b": either will do; "failed deploy" and "rework deploy" are deployments the data marks failed,
+# or as a hotfix or rollback (a source that reports failures needs no incidents for CFR to mean something)
+NEEDS = {
+    ("dora", "deploys_per_day"): ("deploy",),
+    ("dora", "change_failure_rate_pct"): ("deploy", "incident_start|failed deploy"),
+    ("dora", "rework_rate_pct"): ("deploy", "incident_start|rework deploy"),
+    ("space", "incident_rate_pct"): ("deploy", "incident_start"),
+    ("dora", "lead_time_hours_median"): ("pr_created", "deploy"), ("dora", "mttr_minutes_median"): ("incident_start",),
+    ("space", "satisfaction_mean"): ("satisfaction_survey",),
+    ("space", "prs_per_day"): ("pr_created",), ("space", "reviews_per_day"): ("pr_reviewed",),
+    ("pvm", "iar_pct"): ("deploy",), ("pvm", "dtr_pct"): ("toil|incident_response",),
+    ("pvm", "platform_hours"): ("platform_investment_hour",),
+}
+TIER_OF = {"deploys_per_day": "deployment_frequency", "change_failure_rate_pct": "change_failure_rate",
+           "lead_time_hours_median": "lead_time", "mttr_minutes_median": "recovery_time"}
+
+
+def kinds_present(tables: EventTables) -> frozenset:
+    """The built-in event kinds the tables hold at all (whatever the window)."""
+    present = set()
+    for kind, table in (("deploy", tables.deploys), ("incident_start", tables.incidents), ("pr_created", tables.prs),
+                        ("pr_reviewed", tables.reviews), ("satisfaction_survey", tables.surveys),
+                        ("platform_investment_hour", tables.platform), ("incident_response", tables.response),
+                        ("toil", tables.toil), ("onboarding_complete", tables.onboarding)):
+        if len(table):
+            present.add(kind)
+    if (~tables.deploys["success"].to_numpy()).any():
+        present.add("failed deploy")
+    if (tables.deploys["change_type"].to_numpy() > 0).any():
+        present.add("rework deploy")
+    return frozenset(present)
+
+
+def missing_sources(present: frozenset) -> list[str]:
+    """The event kinds some metric needs and the data has never contained, sorted."""
+    absent = set()
+    for needs in NEEDS.values():
+        for need in needs:
+            if not any(k in present for k in need.split("|")):
+                absent.update(k for k in need.split("|") if " " not in k)      # event kinds, not markers
+    return sorted(absent)
+
+
+REASONS = {"deploy": "no deployments in this dataset", "incident_start": "no incident data in this dataset",
+           "pr_created": "no pull requests in this dataset", "pr_reviewed": "no reviews in this dataset",
+           "toil": "no toil or incident-response data in this dataset",
+           "platform_investment_hour": "no platform hours in this dataset",
+           "satisfaction_survey": "no survey answers in this dataset"}
+
+
+def why_missing(section: str, key: str, present: frozenset) -> str | None:
+    """Why a metric is n/a for lack of a source ("no incident data in this dataset"), or None."""
+    for need in NEEDS.get((section, key), ()):
+        options = need.split("|")
+        if not any(k in present for k in options):
+            return REASONS.get(options[0], f"no {options[0]} events in this dataset")
+    return None
+
+
+def _apply_missing(summary: dict, present: frozenset) -> None:
+    """Set to n/a (None) every metric whose inputs the data has never contained, with its tier."""
+    for (section, key), needs in NEEDS.items():
+        if all(any(k in present for k in need.split("|")) for need in needs):
+            continue
+        summary[section][key] = None
+        if section == "dora" and key in TIER_OF:
+            summary["dora"]["tiers"][TIER_OF[key]] = None
+    tiers = summary["dora"]["tiers"]
+    tiers["overall"] = overall_tier({k: v for k, v in tiers.items() if k != "overall"})
+    missing = missing_sources(present)
+    if missing:
+        summary["missing"] = missing
+
+
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
-            attribution_hours: float = defaults.ATTRIBUTION_HOURS) -> Analysis:
+            attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None) -> Analysis:
     """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
-    deployment an incident is attributed to it (change failure rate)."""
+    deployment an incident is attributed to it (change failure rate). ``present``: the event kinds
+    the whole data holds (default: those of ``tables``); a metric whose inputs it lacks is n/a
+    and the summary's ``missing`` names the absent kinds."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
+    present = kinds_present(tables) if present is None else present
     tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
     frequency = dora.deployment_frequency(tables, window)
     lead = dora.lead_time(tables, window)
@@ -189,6 +270,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         },
     }
     summary = _cleaned(summary)
+    _apply_missing(summary, present)
     details = _cleaned({
         "tier_thresholds": {"deployment_frequency": frequency["tier_threshold"], "lead_time": lead["tier_threshold"],
                             "change_failure_rate": cfr["tier_threshold"], "recovery_time": recovery["tier_threshold"]},
@@ -207,6 +289,9 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "iar_half_days": adoption["half_days"], "capacity_minutes": toil_ratio["capacity_minutes"],
         "deploys_per_platform_hour": impact["deploys_per_platform_hour"], "onboardings": impact["onboardings"],
     })
+    for metric in ("vcr", "iar", "dtr"):                  # a metric n/a for want of its source has no band
+        if summary["pvm"][f"{metric}_pct"] is None:
+            details[f"{metric}_band"] = None
 
     inside_ts = inside["ts"].to_numpy()
     daily = pd.DataFrame({
@@ -226,7 +311,8 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     rows = {"tables": tables, "incidents": incidents, "prs": lead["prs"],
             "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rework["rework"]}
-    return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, adoption["periods"], attribution_hours, rows)
+    return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, adoption["periods"], attribution_hours,
+                    present, rows)
 
 
 def _weekly_delivery(daily: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import defaults
-from .analysis import analyze
+from .analysis import analyze, kinds_present
 from . import store, tokens
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
@@ -162,6 +162,7 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
         tables = universe.tables
         header = (f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | seed {args.seed} "
                   f"({universe.profile.name}) | {args.services} services, team of {args.team_size}")
+    present = kinds_present(tables)               # what the data holds at all, before any filter
     if args.only_service:
         known = services_of(tables)
         unknown = [s for s in args.only_service if s not in known]
@@ -175,7 +176,7 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
         except TeamsError as e:
             raise UsageError(str(e)) from None
         header += f" | team {', '.join(args.team)}"
-    analysis = analyze(tables, window, a, args.attribution_hours)
+    analysis = analyze(tables, window, a, args.attribution_hours, present=present)
     custom = custom_metrics(tables, window)
     if args.json:
         summary = dict(analysis.summary)

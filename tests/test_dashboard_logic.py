@@ -334,3 +334,25 @@ def test_the_sync_line_shows_each_sources_last_run():
     assert [i.className for i in items] == ["text-body-secondary", "text-danger"]
     assert items[1].children[1] == " last sync 2024-03-20 00:05:00 UTC failed: answered 401"
     assert render(View(days=7), pair(CURRENT, PREVIOUS), None, "light", None, [], "", {})[0]["sync"] is None
+
+
+def test_a_git_only_dataset_says_what_it_lacks_on_the_cards():
+    """Tags and merged PRs, no incident, toil or survey source: CFR, rework, incident rate, DTR and
+    satisfaction read n/a with the reason, never 0 % or a tier."""
+    rows = deploys("2024-01-16", 7) + pr("2024-01-16T00:00:00Z", 1.0, "a")
+    c = pair(rows, deploys("2024-01-09", 3, prefix="p"))
+    dora_cards, _ = TAB_VIEWS["dora"](c, "light")
+    for card in ("kpi-cfr", "kpi-rework", "kpi-mttr"):
+        assert find(dora_cards, f"{card}-value").children == "n/a", card
+    card = find(dora_cards, "kpi-cfr")
+    assert "no incident data in this dataset" in str(card.to_plotly_json())
+    assert find(dora_cards, "kpi-cfr-tier").children == "no tier"
+    assert find(dora_cards, "kpi-deploys-value").children == "1.00 /day"
+    space_cards, _ = TAB_VIEWS["space"](c, "light")
+    assert find(space_cards, "kpi-incident-rate-value").children == "n/a"
+    assert "no survey answers in this dataset" in str(find(space_cards, "kpi-satisfaction").to_plotly_json())
+    pvm_cards, _ = TAB_VIEWS["pvm"](c, "light")
+    assert find(pvm_cards, "kpi-dtr-value").children == "n/a" and find(pvm_cards, "kpi-dtr-band") is None
+    assert "no toil or incident-response data in this dataset" in str(find(pvm_cards, "kpi-dtr").to_plotly_json())
+    assert c.current.summary["missing"] == ["incident_response", "incident_start", "platform_investment_hour",
+                                            "pr_reviewed", "satisfaction_survey", "toil"]

@@ -20,8 +20,10 @@ def test_empty_window_gives_zero_counts_and_na_ratios():
     for key in ("review_turnaround_hours_mean", "satisfaction_mean", "merge_time_hours_mean", "incident_rate_pct"):
         assert s[key] is None, key
     assert p["vcr_pct"] is None and p["iar_pct"] is None and p["onboarding_weeks_mean"] is None
-    # no toil: DTR is 0 % of a full capacity
-    assert p["dtr_pct"] == 0.0 and p["feature_minutes"] == 8 * 8 * 5 * 60
+    # no toil or incident response anywhere in the data: DTR is n/a (absence is not a perfect score)
+    assert p["dtr_pct"] is None and p["feature_minutes"] == 8 * 8 * 5 * 60
+    assert an.summary["missing"] == ["incident_response", "incident_start", "platform_investment_hour", "pr_created",
+                                     "pr_reviewed", "satisfaction_survey", "toil"]
     # deployment frequency 0 is computable (low); the rest are n/a; overall is the worst known
     assert d["tiers"] == {"deployment_frequency": "low", "lead_time": None, "change_failure_rate": None,
                           "recovery_time": None, "overall": "low"}
@@ -29,20 +31,46 @@ def test_empty_window_gives_zero_counts_and_na_ratios():
     assert an.incidents.empty and an.prs.empty and an.deployments.empty
 
 
-def test_no_incidents_no_surveys():
+def test_no_incident_source_is_not_a_perfect_score():
+    """Deployments only (a git history): CFR, rework and incident rate are n/a, with no tier, and
+    the overall tier is deployment frequency's alone."""
     rows = [ev(f"2024-01-0{d}T10:00:00Z", "deploy", deploy_id=f"d{d}") for d in range(1, 8)]
     an = analysis_of(rows)
     d = an.summary["dora"]
-    assert d["change_failure_rate_pct"] == 0.0 and d["tiers"]["change_failure_rate"] == "elite"
+    assert d["change_failure_rate_pct"] is None and d["tiers"]["change_failure_rate"] is None
+    assert d["rework_rate_pct"] is None and an.summary["space"]["incident_rate_pct"] is None
     assert d["mttr_minutes_median"] is None and d["tiers"]["recovery_time"] is None
-    assert d["tiers"]["overall"] == "elite"          # worst of the known tiers: DF elite, CFR elite
+    assert d["tiers"]["overall"] == "elite"          # DF elite (1 a day) is the only known tier
+    assert "incident_start" in an.summary["missing"]
     assert an.summary["space"]["satisfaction_mean"] is None
-    assert an.summary["space"]["incident_rate_pct"] == 0.0
+
+
+def test_zero_incidents_in_a_window_of_data_that_has_incidents_is_zero():
+    rows = [ev(f"2024-01-0{d}T10:00:00Z", "deploy", deploy_id=f"d{d}") for d in range(1, 8)]
+    rows += [ev("2023-12-01T10:00:00Z", "incident_start", incident_id="old")]   # before the window
+    an = analysis_of(rows)
+    d = an.summary["dora"]
+    assert d["change_failure_rate_pct"] == 0.0 and d["tiers"]["change_failure_rate"] == "elite"
+    assert an.summary["space"]["incident_rate_pct"] == 0.0 and "incident_start" not in an.summary["missing"]
+
+
+def test_incidents_only_pagerduty_style():
+    """Incidents only (a PagerDuty export): recovery time is computed; deployment frequency, CFR,
+    rework, incident rate and IAR are n/a, not 0."""
+    rows = [ev("2024-01-02T10:00:00Z", "incident_start", incident_id="i1"),
+            ev("2024-01-02T10:45:00Z", "incident_resolved", incident_id="i1")]
+    an = analysis_of(rows)
+    d, p = an.summary["dora"], an.summary["pvm"]
+    assert d["mttr_minutes_median"] == 45.0 and d["tiers"]["recovery_time"] == "elite"
+    assert d["deploys_per_day"] is None and d["tiers"]["deployment_frequency"] is None
+    assert d["change_failure_rate_pct"] is None and p["iar_pct"] is None
+    assert d["tiers"]["overall"] == "elite" and "deploy" in an.summary["missing"]
     assert an.details["satisfaction_trend_per_30_days"] is None
 
 
 def test_every_deployment_failed():
     rows = [ev(f"2024-01-0{d}T10:00:00Z", "deploy", deploy_id=f"d{d}", status="failed") for d in range(1, 4)]
+    # no incident source, but the deployments say they failed: CFR means something and is computed
     an = analysis_of(rows)
     d, p = an.summary["dora"], an.summary["pvm"]
     assert d["change_failure_rate_pct"] == 100.0 and d["successful_deployments"] == 0
