@@ -23,8 +23,9 @@ def test_cdevents_bare_and_cloudevents_wrapped(data_dir):
         ("deploy", "shop", "feature", "success"), ("incident_start", "shop", "", ""),
         ("incident_resolved", "shop", "", ""), ("deploy", "shop", "rollback", "success"),
         ("deploy", "deploy-shop", "feature", "failed")]
-    assert report.rejected.to_dict("records") == [
-        {"source": "cdevents.ndjson", "row": "event 10", "reason": "invalid JSON (Expecting value)"}]
+    (rejected,) = report.rejected.to_dict("records")
+    assert (rejected["source"], rejected["row"]) == ("cdevents.ndjson", "event 10")
+    assert rejected["reason"].startswith("invalid JSON (")
     assert report.skipped == {"CDEvents not used by the metrics (build.finished)": 1,
                               "pipeline runs not matching --deploy-workflow '*deploy*'": 1}
     p = run_cli("import", "--from", "cdevents", CDEVENTS, "--name", "cd", "--service", "shop")
@@ -54,3 +55,43 @@ def test_cdevents_service_upgraded_is_a_deploy(tmp_path):
     path.write_text(json.dumps(event))                          # a single bare event
     frame, _ = load_events([path], reader=reader_for("cdevents", production="prod"))
     assert list(zip(frame["kind"], frame["deploy_id"], frame["environment"])) == [("deploy", "u1", "production")]
+
+
+def cdevent(kind, subject, content, ts="2024-03-01T10:00:00Z", event_id="e1"):
+    return {"context": {"version": "0.4.1", "id": event_id, "source": "/ci", "type": kind, "timestamp": ts},
+            "subject": {"id": subject, "source": "/ci", "content": content}}
+
+
+def test_custom_cancelled_unknown_outcome_and_staging_incidents_are_skipped(tmp_path):
+    events = [
+        cdevent("dev.cdeventsx.acme-audit.created.0.1.0", "x", {}),
+        cdevent("dev.cdevents.pipelinerun.finished.0.1.1", "r1", {"pipelineName": "deploy", "outcome": "cancel"}),
+        cdevent("dev.cdevents.pipelinerun.finished.0.1.1", "r2", {"pipelineName": "deploy"}),
+        cdevent("dev.cdevents.pipelinerun.finished.0.1.1", "r3", {"pipelineName": "deploy", "outcome": "success"}),
+        cdevent("dev.cdevents.incident.detected.0.1.0", "i1", {"environment": {"id": "staging"},
+                                                                "service": {"id": "/svc/shop"}}),
+        cdevent("dev.cdevents.incident.detected.0.1.0", "i2", {"environment": {"id": "production"},
+                                                                "service": {"id": "/svc/shop"}}),
+    ]
+    path = tmp_path / "events.ndjson"
+    path.write_text("\n".join(json.dumps(e) for e in events))
+    frame, report = load_events([path], reader=reader_for("cdevents"))
+    assert report.rejected_count == 0
+    assert sorted(zip(frame["kind"], frame["deploy_id"].where(frame["deploy_id"] != "", frame["incident_id"]))) == \
+        [("deploy", "r3"), ("incident_start", "i2")]
+    assert report.skipped == {"custom CDEvents (acme-audit)": 1, "cancelled pipeline runs (outcome cancel)": 1,
+                              "pipeline runs with no outcome (not known to have succeeded)": 1,
+                              "incidents outside production (staging)": 1}
+
+
+def test_one_broken_event_in_a_pretty_printed_file_rejects_only_itself(tmp_path):
+    good = [cdevent("dev.cdevents.service.deployed.0.1.1", "shop", {"environment": {"id": "production"}}, event_id=f"d{i}")
+            for i in range(2)]
+    text = json.dumps(good[0], indent=2) + "\n" + '{\n  "context": {"type": "dev.cdevents.service.deployed.0.1.1",\n' \
+        + "  oops\n}\n" + json.dumps(good[1], indent=2) + "\n"
+    path = tmp_path / "pretty.json"
+    path.write_text(text)
+    frame, report = load_events([path], reader=reader_for("cdevents"))
+    assert sorted(frame["deploy_id"]) == ["d0", "d1"]
+    assert report.rejected_count == 1 and report.rows_read == 3
+    assert report.rejected.iloc[0]["reason"].startswith("invalid JSON")

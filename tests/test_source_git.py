@@ -131,3 +131,73 @@ def test_progress_bar_on_a_terminal(shop_repo, data_dir):
     assert "\r" not in err.getvalue()
 
 
+
+
+def git_events(repo, **options):
+    frame, report = load_events([repo], reader=reader_for("git", **options))
+    return frame, report
+
+
+def pr_times(frame) -> dict:
+    """pr_id -> (created, merged) as 'MM-DD HH:MM'."""
+    out = {}
+    for kind, key in (("pr_created", 0), ("pr_merged", 1)):
+        for r in frame[frame["kind"] == kind].itertuples():
+            out.setdefault(r.pr_id, [None, None])[key] = f"{r.ts:%m-%d %H:%M}"
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def test_a_mirror_clone_imports_like_the_repository(shop_repo, tmp_path):
+    mirror = tmp_path / "shop.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(shop_repo), str(mirror)], check=True)
+    frame, _ = git_events(mirror)
+    original, _ = git_events(shop_repo)
+    assert set(frame["service"]) == {"shop"}                         # the directory's name less ".git"
+    columns = ["ts", "kind", "deploy_id", "pr_id"]
+    assert frame[columns].sort_values(columns).reset_index(drop=True).equals(
+        original[columns].sort_values(columns).reset_index(drop=True))
+
+
+def test_title_merges_and_a_prs_own_commits(tmp_path):
+    """A two-parent merge titled "Add login (#7)" is PR 7; its own commits are M^2 ^M^1, so a
+    commit that reached main through "Merge branch '7.x'" (authored in 2023) is not its start."""
+    repo = tmp_path / "app"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+    commit = lambda message, when: _git(repo, "commit", "-q", "--allow-empty", "-m", message, when=(when, when))  # noqa: E731
+    commit("initial", "2023-01-01T09:00:00Z")
+    _git(repo, "checkout", "-q", "-b", "7.x")
+    commit("old maintenance fix", "2023-06-01T09:00:00Z")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "merge", "-q", "--no-ff", "7.x", "-m", "Merge branch '7.x'", when=("2024-03-01T08:00:00Z",) * 2)
+    _git(repo, "checkout", "-q", "-b", "login", "7.x")              # the PR branch starts from 7.x's history
+    commit("login form", "2024-03-02T10:00:00Z")
+    commit("login tests", "2024-03-02T14:00:00Z")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "merge", "-q", "--no-ff", "login", "-m", "Add login (#7)", when=("2024-03-03T09:00:00Z",) * 2)
+    frame, report = git_events(repo)
+    # created at the earliest of its own two commits (03-02 10:00), not at 2023-06-01's fix
+    assert pr_times(frame) == {"#7": ("03-02 10:00", "03-03 09:00")}
+    assert report.rejected_count == 0
+
+
+def test_an_author_clock_ahead_is_clamped_and_said(tmp_path):
+    repo = tmp_path / "skew"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "initial", when=("2024-03-01T09:00:00Z",) * 2)
+    # authored 2 hours "after" it was committed (a laptop clock ahead)
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "Quick fix (#4)", when=("2024-03-02T12:00:00Z", "2024-03-02T10:00:00Z"))
+    frame, report = git_events(repo)
+    assert pr_times(frame) == {"#4": ("03-02 10:00", "03-02 10:00")}       # kept, created at the merge
+    assert report.rejected_count == 0
+    assert any("1 PR(s) had a first commit authored after their merge" in w for w in report.warnings)
+
+
+def test_a_shallow_clone_warns_how_deep_it_is(shop_repo, tmp_path):
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{shop_repo}", str(shallow)], check=True)
+    frame, report = git_events(shallow)
+    (warning,) = [w for w in report.warnings if "shallow clone" in w]
+    assert "cut after 2 commits" in warning and "git fetch --unshallow" in warning
+    assert "warning: shallow is a shallow clone" in "\n".join(report.lines())

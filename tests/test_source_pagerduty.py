@@ -64,3 +64,22 @@ def test_pagerduty_urgency_filter(data_dir):
     assert (d["incidents"], d["mttr_minutes_mean"]) == (3, pytest.approx(461 / 60, abs=1e-4))
 
 
+
+
+def test_a_single_incident_and_analytics_raw_incidents(tmp_path):
+    single = {"incident": {"id": "Q1", "created_at": "2024-03-01T10:00:00Z", "status": "resolved",
+                           "resolved_at": "2024-03-01T10:30:00Z", "urgency": "high",
+                           "service": {"id": "P1", "summary": "Checkout"}}}
+    analytics = {"data": [{"id": "Q2", "created_at": "2024-03-02T10:00:00Z", "resolved_at": "2024-03-02T12:00:00Z",
+                           "service_id": "P1", "service_name": "Checkout", "urgency": "high"},
+                          {"id": "Q3", "created_at": "2024-03-03T10:00:00Z", "resolved_at": None,
+                           "service_id": "P1", "service_name": "Checkout", "urgency": "low"}],
+                 "ending": "2024-03-31T00:00:00Z", "starting": "2024-03-01T00:00:00Z"}
+    (tmp_path / "one.json").write_text(json.dumps(single))
+    (tmp_path / "raw.json").write_text(json.dumps(analytics))
+    frame, report = load_events([tmp_path / "one.json", tmp_path / "raw.json"], reader=reader_for("pagerduty"))
+    assert report.rejected_count == 0
+    kinds = sorted(zip(frame["incident_id"], frame["kind"]))
+    assert kinds == [("Q1", "incident_resolved"), ("Q1", "incident_start"), ("Q2", "incident_resolved"),
+                     ("Q2", "incident_start"), ("Q3", "incident_start")]
+    assert set(frame["service"]) == {"Checkout"}

@@ -52,6 +52,7 @@ def load_one(path, strict: bool, reader=read_events_file, service: str | None = 
     frame, report = normalize(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad,
                               strict=strict, accepted_rows=labels)
     report.skipped = dict(got.skipped)
+    report.warnings = list(got.warnings)
     return frame, report, labels
 
 

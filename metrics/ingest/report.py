@@ -17,13 +17,15 @@ SHOWN_REJECTIONS = 20
 class RawRows(NamedTuple):
     """What a reader makes of one file: raw event rows (any dtypes), the record number of each, the
     records it could not read as (number, reason), the unit that numbers them ("line", "record",
-    "incident", ...), and records that are valid but are not events, counted by reason."""
+    "incident", ...), records that are valid but are not events, counted by reason, and warnings
+    about the source as a whole (a shallow clone's cut history)."""
 
     rows: pd.DataFrame
     numbers: np.ndarray
     bad: list
     unit: str
     skipped: dict = {}
+    warnings: tuple = ()
 
 
 class LoadError(Exception):
@@ -53,6 +55,7 @@ class LoadReport:
     resolved_without_start: int = 0         # incident_resolved without incident_start
     pr_events_without_created: int = 0      # pr_reviewed / pr_merged whose PR has no pr_created
     skipped: dict = field(default_factory=dict)  # reason -> records that are not events (read, not counted in rows)
+    warnings: list = field(default_factory=list)  # about a source as a whole (a shallow clone), said before the rest
 
     @property
     def rejected_count(self) -> int:
@@ -68,7 +71,8 @@ class LoadReport:
                           pd.concat([self.rejected, other.rejected], ignore_index=True), kinds,
                           self.open_incidents + other.open_incidents, self.resolved_without_start + other.resolved_without_start,
                           self.pr_events_without_created + other.pr_events_without_created,
-                          {k: self.skipped.get(k, 0) + other.skipped.get(k, 0) for k in {**self.skipped, **other.skipped}})
+                          {k: self.skipped.get(k, 0) + other.skipped.get(k, 0) for k in {**self.skipped, **other.skipped}},
+                          self.warnings + other.warnings)
 
     def to_dict(self) -> dict:
         reasons = self.rejected["reason"].str.replace(r" '.*'$", "", regex=True).value_counts().to_dict() if len(self.rejected) else {}
@@ -78,7 +82,8 @@ class LoadReport:
                 "duplicates": self.duplicates, "naive_timestamps": self.naive_timestamps,
                 "unknown_kinds": self.unknown_kinds, "open_incidents": self.open_incidents,
                 "resolved_without_start": self.resolved_without_start,
-                "pr_events_without_created": self.pr_events_without_created, "skipped": self.skipped}
+                "pr_events_without_created": self.pr_events_without_created, "skipped": self.skipped,
+                "warnings": self.warnings}
 
     def lines(self) -> list[str]:
         """The report as text lines."""
@@ -95,6 +100,8 @@ class LoadReport:
             out.append(f"  {self.resolved_without_start} incident_resolved events have no incident_start (not used)")
         if self.pr_events_without_created:
             out.append(f"  {self.pr_events_without_created} PR events belong to PRs with no pr_created (not timed)")
+        for warning in self.warnings:
+            out.append(f"  warning: {warning}")
         for reason, count in sorted(self.skipped.items()):
             out.append(f"  skipped {count} (not events): {reason}")
         for row in self.rejected.head(SHOWN_REJECTIONS).itertuples():

@@ -1,17 +1,17 @@
 """CDEvents v0.4 / v0.5 (JSON, NDJSON; bare or CloudEvents-wrapped) -> events."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from ... import schema as s
 from ..report import LoadError, RawRows
-from .common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, json_documents, matches,
+from .common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, documents_around_errors, environment_of, json_documents, matches,
                      outcome_of, raw_rows)
 
 
 CDEVENT_TYPE = re.compile(r"^dev\.cdevents\.([a-z]+)\.([a-z]+)\.\d")
+CUSTOM_TYPE = re.compile(r"^dev\.cdeventsx\.")         # custom events, which the specification defines
 CDEVENT_KINDS = {("change", "created"): s.PR_CREATED, ("change", "reviewed"): s.PR_REVIEWED,
                  ("change", "merged"): s.PR_MERGED, ("service", "deployed"): s.DEPLOY,
                  ("service", "upgraded"): s.DEPLOY, ("service", "rolledback"): s.DEPLOY,
@@ -44,13 +44,7 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
         try:
             docs = json_documents(text, path.name)
         except LoadError:
-            docs = []
-            for line in text.splitlines():          # NDJSON with a bad line: read the others
-                if line.strip():
-                    try:
-                        docs.append(json.loads(line))
-                    except json.JSONDecodeError as e:
-                        docs.append(ValueError(f"invalid JSON ({e.msg})"))
+            docs = documents_around_errors(text)   # a broken event: keep the others, reject that one
         events = [e for d in docs for e in (d if isinstance(d, list) else [d])]
         rows, numbers, bad, skipped = [], [], [], {}
         for number, e in enumerate(events, start=1):
@@ -64,6 +58,9 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
             context, subject = as_dict(body.get("context")), as_dict(body.get("subject"))
             event_type = str(context.get("type") or e.get("type") or "")
             match = CDEVENT_TYPE.match(event_type)
+            if not match and CUSTOM_TYPE.match(event_type):
+                count_skip(skipped, f"custom CDEvents ({event_type.split('.')[2] if event_type.count('.') > 2 else event_type})")
+                continue
             if not match:
                 bad.append((number, f"not a CDEvent (type {event_type!r})"))
                 continue
@@ -85,10 +82,20 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
                 if not matches(deploy_pipeline, name):
                     count_skip(skipped, f"pipeline runs not matching --deploy-workflow {deploy_pipeline!r}")
                     continue
-                outcome = str(content.get("outcome") or "")
+                outcome = str(content.get("outcome") or "").lower()
+                if outcome == "cancel":
+                    count_skip(skipped, "cancelled pipeline runs (outcome cancel)")
+                    continue
+                if not outcome:
+                    count_skip(skipped, "pipeline runs with no outcome (not known to have succeeded)")
+                    continue
                 # an outcome that is not final stays as it is, and validation rejects it with its value
                 row.update(service=name, deploy_id=subject_id, status=outcome_of(outcome) or outcome)
             else:
+                environment = as_dict(content.get("environment")).get("id")
+                if environment and environment_of(environment, production) != s.PRODUCTION:
+                    count_skip(skipped, f"incidents outside production ({environment})")
+                    continue
                 row.update(service=_last_segment(as_dict(content.get("service"))), incident_id=subject_id)
             rows.append(row)
             numbers.append(number)

@@ -34,6 +34,26 @@ def json_documents(text: str, name: str) -> list:
         docs.append(doc)
 
 
+def documents_around_errors(text: str) -> list:
+    """Every JSON document in ``text`` (NDJSON, or pretty-printed documents one after another); a
+    document that cannot be read becomes a ValueError saying why, and reading goes on at the next
+    line that starts a document (``{`` or ``[`` in the first column)."""
+    decoder, docs, at = json.JSONDecoder(), [], 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at >= len(text):
+            return docs
+        try:
+            doc, at = decoder.raw_decode(text, at)
+            docs.append(doc)
+        except (ValueError, RecursionError) as e:
+            message = e.msg if isinstance(e, json.JSONDecodeError) else type(e).__name__
+            docs.append(ValueError(f"invalid JSON ({message})"))
+            starts = [i for i in (text.find("\n{", at + 1), text.find("\n[", at + 1)) if i >= 0]
+            at = min(starts) + 1 if starts else len(text)
+
+
 def items_of(docs: list, key: str, name: str, what: str) -> list:
     """The objects under ``key`` of every page, or the objects themselves when a document is a list of them."""
     items = []
@@ -48,9 +68,11 @@ def items_of(docs: list, key: str, name: str, what: str) -> list:
     return items
 
 
-def raw_rows(rows: list, numbers: list, bad: list, unit: str, skipped: dict | None = None) -> RawRows:
+def raw_rows(rows: list, numbers: list, bad: list, unit: str, skipped: dict | None = None,
+             warnings=()) -> RawRows:
+    """A reader's result (see ``RawRows``) from plain lists."""
     raw = pd.DataFrame(rows) if rows else pd.DataFrame({c: [] for c in s.COLUMNS})
-    return RawRows(raw, np.asarray(numbers, dtype=np.int64), bad, unit, skipped or {})
+    return RawRows(raw, np.asarray(numbers, dtype=np.int64), bad, unit, skipped or {}, tuple(warnings))
 
 
 def count_skip(skipped: dict, reason: str) -> None:

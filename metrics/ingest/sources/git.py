@@ -89,18 +89,27 @@ def git_reader(tag_pattern: str = "*"):
 
     Deployments: tags matching ``tag_pattern`` (a glob; all tags by default), each at its tagger
     date (annotated) or its commit's committer date (lightweight), with the tag as ``deploy_id``.
-    Merged PRs: on the first-parent history of HEAD, merge commits "Merge pull request #N ..." and
+    Merged PRs: on the first-parent history of HEAD, merge commits "Merge pull request #N ...",
+    two-parent merges whose subject ends "(#N)" (GitHub's "pull request title" merge message), and
     squash commits whose subject ends "(#N)". A PR is merged at the commit's committer date and
-    created at the earliest author date among its own commits (for a squash commit, its author
-    date). Its ``deploy_id`` is the earliest-deployed matching tag that contains the merge, so
-    lead time follows the history, not the clock. Service: the repository's directory name.
+    created at the earliest author date among its own commits: those reachable from the merge's
+    second parent and not from its first (``git rev-list M^2 ^M^1``; a squash commit: its own author
+    date). An author date after the merge (clocks differ) is clamped to the merge and counted. Its
+    ``deploy_id`` is the earliest-deployed matching tag that contains the merge, so lead time
+    follows the history, not the clock. Service: the repository's directory name (a bare or mirror
+    repository's, less ``.git``). A shallow clone is read, with a warning saying how deep it is.
     """
     def read_git(text, path: Path) -> RawRows:
         repo = Path(path)
         if not repo.is_dir():
             raise LoadError(f"{repo}: not a directory (the git importer reads a repository's directory)")
-        service = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).name
+        bare = _git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
+        if bare:
+            service = repo.resolve().name.removesuffix(".git")
+        else:
+            service = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).name
         skipped: dict = {}
+        warnings = []
         tags = _git_tags(repo, tag_pattern, skipped)
         head = _git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()   # "" in a repository with no commits
         commits = _git_commits(repo, ([head] if head else []) + [commit for *_, commit in tags])
@@ -119,22 +128,34 @@ def git_reader(tag_pattern: str = "*"):
         rows = [{"ts": _iso(when), "kind": s.DEPLOY, "service": service, "deploy_id": name} for when, name, _ in deploys]
 
         mainline = _first_parent_history(head, commits)
+        if _git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true":
+            warnings.append(f"{repo.name} is a shallow clone: its history is cut after {len(mainline)} commits of "
+                            f"HEAD's first-parent line, so older PRs and the start of some are missing "
+                            f"(git fetch --unshallow reads all of it)")
         pr_of: dict = {c: "mainline" for c in mainline}      # commit -> the merge that brought it in
+        clamped = 0
         for sha in mainline:
             commit_parents, author_time, commit_time, author, subject = commits[sha]
             merge, squash = MERGE_SUBJECT.match(subject), SQUASH_SUBJECT.search(subject)
-            if merge and len(commit_parents) > 1:
-                own = _claim(commit_parents[1], parents, pr_of, sha)
+            # every merge on the mainline claims what it brings in (M^2 ^M^1, oldest merge first), PR
+            # merges or not, so a PR never takes commits another merge ("Merge branch '7.x'") brought
+            own = _claim(commit_parents[1], parents, pr_of, sha) if len(commit_parents) > 1 else []
+            if len(commit_parents) > 1 and (merge or squash):
                 first = min(own, key=lambda c: commits[c][1]) if own else sha
-                pr, created, first_author = merge.group(1), commits[first][1], commits[first][3]
-            elif squash and len(commit_parents) <= 1:
+                pr, created, first_author = (merge or squash).group(1), commits[first][1], commits[first][3]
+            elif squash:
                 pr, created, first_author = squash.group(1), author_time, author
             else:
                 continue
+            if created > commit_time:                        # an author clock ahead of the committer's
+                created, clamped = commit_time, clamped + 1
             base = {"service": service, "pr_id": f"#{pr}"}
             rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
             rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED, "deploy_id": deployed_by.get(sha, "")})
-        return raw_rows(rows, range(1, len(rows) + 1), [], "event", skipped)
+        if clamped:
+            warnings.append(f"{clamped} PR(s) had a first commit authored after their merge (the clocks differ): "
+                            f"created at the merge time instead")
+        return raw_rows(rows, range(1, len(rows) + 1), [], "event", skipped, warnings)
 
     read_git.reads_path = True
     return read_git

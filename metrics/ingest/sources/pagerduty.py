@@ -21,8 +21,25 @@ def pagerduty_reader(urgency: str | None = None):
 
 def read_pagerduty(text: str, path: Path, urgency: str | None = None) -> RawRows:
     """PagerDuty incidents, every urgency unless ``urgency`` is given (see ``pagerduty_reader``)."""
-    incidents = items_of(json_documents(text, path.name), "incidents", path.name, "PagerDuty")
+    docs = json_documents(text, path.name)
+    # one incident (GET /incidents/ID: {"incident": {...}}) and Analytics raw incidents ({"data": [...]})
+    singles = [d["incident"] for d in docs if isinstance(d, dict) and isinstance(d.get("incident"), dict)]
+    analytics = [i for d in docs if isinstance(d, dict) and isinstance(d.get("data"), list) for i in d["data"]]
+    pages = [d for d in docs if not (isinstance(d, dict) and (isinstance(d.get("incident"), dict)
+                                                              or isinstance(d.get("data"), list)))]
+    incidents = singles + [_from_analytics(i) for i in analytics] + \
+        (items_of(pages, "incidents", path.name, "PagerDuty") if pages else [])
     return events_from_pagerduty(incidents, urgency)
+
+
+def _from_analytics(raw) -> dict:
+    """An Analytics raw incident (``POST /analytics/raw/incidents``) in the incidents API's shape:
+    ``created_at``, ``resolved_at``, ``service_name`` / ``service_id``, ``urgency``."""
+    if not isinstance(raw, dict):
+        return raw
+    return {"id": raw.get("id"), "created_at": raw.get("created_at"), "urgency": raw.get("urgency"),
+            "status": "resolved" if raw.get("resolved_at") else "triggered", "resolved_at": raw.get("resolved_at"),
+            "service": {"id": raw.get("service_id"), "summary": raw.get("service_name")}}
 
 
 def events_from_pagerduty(incidents: list, urgency: str | None = None) -> RawRows:
