@@ -248,6 +248,9 @@ def import_parser() -> argparse.ArgumentParser:
                         "(a glob on the name or file, default %(default)s)")
     p.add_argument("--urgency", choices=("high", "low"),
                    help="pagerduty: only incidents of this urgency (default: every incident)")
+    p.add_argument("--releases-as-deployments", action="store_true",
+                   help="github: published releases are deployments (for teams that release by tag)")
+    p.add_argument("--incident-label", metavar="LABEL", help="github: issues with this label are incidents")
     p.add_argument("--score-column", metavar="NAME",
                    help="survey: the column holding the 1-5 satisfaction score (a form service's CSV export)")
     p.add_argument("--time-column", metavar="NAME",
@@ -290,7 +293,8 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
             reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
                                           deploy_workflow=args.deploy_workflow, production=args.production,
                                           urgency=args.urgency, score_column=args.score_column,
-                                          time_column=args.time_column, day_first=args.day_first)
+                                          time_column=args.time_column, day_first=args.day_first,
+                                          releases=args.releases_as_deployments, incident_label=args.incident_label)
             if args.source == "survey" and not args.score_column:
                 raise UsageError("--from survey needs --score-column NAME (the 1-5 question's column)")
             frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,

@@ -32,7 +32,8 @@ def test_github_pulls_reviews_and_deployment_statuses():
     assert set(frame["service"]) == {"shop"}
     assert report.skipped["pending reviews (not submitted)"] == 1
     assert report.skipped["deployment statuses that are not final (in_progress)"] == 1
-    assert sum(report.skipped.values()) == 4 and report.rejected_count == 0
+    # the deployment object has its statuses in the export: they decide, it adds nothing
+    assert sum(report.skipped.values()) == 3 and report.rejected_count == 0 and report.warnings == []
 
 
 def test_github_import_gives_dora_numbers(data_dir):
@@ -71,3 +72,36 @@ def test_service_option_fills_records_without_one(tmp_path, data_dir):
     assert report.rejected_count == 0 and list(frame["service"]) == ["shop"]
 
 
+
+
+def test_deployments_alone_releases_and_incident_issues(tmp_path):
+    repo = "https://api.github.com/repos/acme/shop"
+    deployments = [{"url": f"{repo}/deployments/7", "id": 7, "sha": "a" * 40, "environment": "production",
+                    "created_at": "2024-04-01T10:00:00Z", "statuses_url": f"{repo}/deployments/7/statuses",
+                    "repository_url": repo}]
+    releases = [{"url": f"{repo}/releases/1", "tag_name": "v2.0", "draft": False, "prerelease": False,
+                 "published_at": "2024-04-02T12:00:00Z"},
+                {"url": f"{repo}/releases/2", "tag_name": "v2.1-rc1", "draft": False, "prerelease": True,
+                 "published_at": "2024-04-03T12:00:00Z"},
+                {"url": f"{repo}/releases/3", "tag_name": "v3", "draft": True, "prerelease": False, "published_at": None}]
+    issues = [{"url": f"{repo}/issues/40", "number": 40, "state": "closed", "labels": [{"name": "Incident"}],
+               "created_at": "2024-04-02T13:00:00Z", "closed_at": "2024-04-02T14:30:00Z"},
+              {"url": f"{repo}/issues/41", "number": 41, "state": "open", "labels": [{"name": "bug"}],
+               "created_at": "2024-04-02T15:00:00Z", "closed_at": None},
+              {"url": f"{repo}/issues/42", "number": 42, "state": "open", "labels": [], "pull_request": {},
+               "created_at": "2024-04-02T15:00:00Z"}]
+    path = tmp_path / "github.json"
+    path.write_text(json.dumps(deployments + releases + issues))
+    frame, report = load_events([path], reader=reader_for("github", releases=True, incident_label="incident"))
+    got = sorted((r.kind, r.deploy_id or r.incident_id, f"{r.ts:%m-%d %H:%M}", r.environment) for r in frame.itertuples())
+    assert got == [("deploy", "7", "04-01 10:00", "production"), ("deploy", "v2.0", "04-02 12:00", "production"),
+                   ("deploy", "v2.1-rc1", "04-03 12:00", "prerelease"),
+                   ("incident_resolved", "issue-40", "04-02 14:30", ""), ("incident_start", "issue-40", "04-02 13:00", "")]
+    assert set(frame["service"]) == {"shop"} and report.rejected_count == 0
+    assert "1 deployment(s) came without statuses: counted as successful at their creation" in report.warnings[0]
+    assert report.skipped == {"draft releases (not published)": 1,
+                              "issues without the incident label (--incident-label)": 1,
+                              "issues that are pull requests (their PR objects count)": 1}
+    plain, report = load_events([path], reader=reader_for("github"))
+    assert list(plain["deploy_id"]) == ["7"]
+    assert report.skipped["releases (--releases-as-deployments counts them as deployments)"] == 3

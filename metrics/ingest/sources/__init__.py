@@ -24,11 +24,12 @@ SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "opsgenie", "cdeven
 
 def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
                production: str = s.PRODUCTION, urgency: str | None = None, score_column: str | None = None,
-               time_column: str | None = None, day_first: bool = False):
+               time_column: str | None = None, day_first: bool = False, releases: bool = False,
+               incident_label: str | None = None):
     """The reader of a source named in ``SOURCES``, with its options."""
     return {"events": lambda: read_events_file,
             "git": lambda: git_reader(tag_pattern),
-            "github": lambda: github_reader(deploy_workflow, production),
+            "github": lambda: github_reader(deploy_workflow, production, releases, incident_label),
             "gitlab": lambda: gitlab_reader(production),
             "pagerduty": lambda: pagerduty_reader(urgency),
             "opsgenie": lambda: opsgenie_reader(),

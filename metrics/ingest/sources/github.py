@@ -16,7 +16,8 @@ def _repo_of_url(url) -> str:
     return match.group(1) if match else ""
 
 
-def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION):
+def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION,
+                  releases: bool = False, incident_label: str | None = None):
     """A reader of GitHub REST API JSON as ``gh api --paginate`` saves it; one file may mix them.
 
     - pull requests (``/pulls?state=all``): ``pr_created`` at ``created_at``, and ``pr_merged`` at
@@ -27,23 +28,31 @@ def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str
       equals ``production``; deployment objects carry no outcome and are skipped;
     - Actions workflow runs (``/actions/runs``): completed runs of workflows whose name or file
       matches ``deploy_workflow`` (a glob, case-insensitive) are deploys at ``updated_at``,
-      ``success`` or ``failed`` (failure, timed_out); others are skipped.
+      ``success`` or ``failed`` (failure, timed_out); others are skipped;
+    - deployments (``/deployments``) whose statuses are not in the export: a successful deploy at
+      ``created_at`` (said in the load report: the list carries no outcome);
+    - releases (``/releases``), with ``releases``: a deploy at ``published_at``, ``deploy_id`` the
+      tag (drafts skipped; a prerelease is not production);
+    - issues (``/issues?state=all``) labelled ``incident_label``: an incident from ``created_at``
+      to ``closed_at``.
     Service: the repository's name. Numbered by record.
     """
     def read_github(text: str, path: Path) -> RawRows:
         records = items_of(json_documents(text, path.name), "workflow_runs", path.name, "GitHub")
-        return events_from_github(records, deploy_workflow, production)
+        return events_from_github(records, deploy_workflow, production, releases, incident_label)
 
     return read_github
 
 
 def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
-                       production: str = s.PRODUCTION) -> RawRows:
-    """GitHub REST API objects (pull requests, reviews, deployment statuses, workflow runs; any
-    mix) as raw event rows, numbered by record: the mapping ``import --from github``, the live sync
-    and the webhooks share (see ``github_reader``)."""
-    rows, numbers, bad, skipped = [], [], [], {}
+                       production: str = s.PRODUCTION, releases: bool = False,
+                       incident_label: str | None = None) -> RawRows:
+    """GitHub REST API objects (pull requests, reviews, deployments and their statuses, workflow
+    runs, releases, issues; any mix) as raw event rows, numbered by record: the mapping
+    ``import --from github``, the live sync and the webhooks share (see ``github_reader``)."""
+    rows, numbers, bad, skipped, warnings = [], [], [], {}, []
     final_status: dict = {}          # deployment id -> (time, state, environment, repo, number)
+    deployments: dict = {}           # deployment id -> (created, environment, repo, number): the list's objects
 
     def add(number, **row):
         rows.append(row)
@@ -80,8 +89,28 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
             final_status[deployment] = (when, state, r.get("environment"),
                                         _repo_of_url(r.get("repository_url") or r["deployment_url"]), number)
         elif "statuses_url" in r and "sha" in r:                       # a deployment
-            count_skip(skipped, "deployment objects (their outcome is in their statuses: "
-                           "gh api repos/OWNER/REPO/deployments/ID/statuses)")
+            deployments[str(r.get("id"))] = (str(r.get("created_at") or ""), r.get("environment"),
+                                             _repo_of_url(r.get("repository_url") or r.get("url")), number)
+        elif "tag_name" in r and "published_at" in r:                  # a release
+            if not releases:
+                count_skip(skipped, "releases (--releases-as-deployments counts them as deployments)")
+            elif not r.get("published_at") or r.get("draft"):
+                count_skip(skipped, "draft releases (not published)")
+            else:
+                add(number, ts=r["published_at"], kind=s.DEPLOY, deploy_id=str(r["tag_name"]),
+                    service=_repo_of_url(r.get("url")),
+                    environment="prerelease" if r.get("prerelease") else s.PRODUCTION)
+        elif "number" in r and "labels" in r and "state" in r:         # an issue
+            labels = {str(as_dict(label).get("name") or label).lower() for label in r.get("labels") or []}
+            if "pull_request" in r:
+                count_skip(skipped, "issues that are pull requests (their PR objects count)")
+            elif not incident_label or incident_label.lower() not in labels:
+                count_skip(skipped, "issues without the incident label (--incident-label)")
+            else:
+                base = {"service": _repo_of_url(r.get("url")), "incident_id": f"issue-{r['number']}"}
+                add(number, **base, ts=r.get("created_at") or "", kind=s.INCIDENT_START)
+                if r.get("closed_at"):
+                    add(number, **base, ts=r["closed_at"], kind=s.INCIDENT_RESOLVED)
         elif "workflow_id" in r and "conclusion" in r:                 # an Actions workflow run
             workflow_file = str(r.get("path") or "").split("@")[0].rsplit("/", 1)[-1]
             if not matches(deploy_workflow, r.get("name") or "", workflow_file):
@@ -94,8 +123,15 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
             add(number, ts=r.get("updated_at") or "", kind=s.DEPLOY, deploy_id=f"run-{r.get('id')}",
                 service=as_dict(r.get("repository")).get("name", ""), status=outcome_of(conclusion))
         else:
-            bad.append((number, "not a GitHub pull request, review, deployment status or workflow run"))
+            bad.append((number, "not a GitHub pull request, review, deployment, workflow run, release or issue"))
     for deployment, (when, state, environment, repo, number) in final_status.items():
         add(number, ts=when, kind=s.DEPLOY, service=repo, deploy_id=deployment,
             status=outcome_of(state), environment=environment_of(environment, production))
-    return raw_rows(rows, numbers, bad, "record", skipped)
+    alone = {k: v for k, v in deployments.items() if k not in final_status}
+    for deployment, (when, environment, repo, number) in alone.items():
+        add(number, ts=when, kind=s.DEPLOY, service=repo, deploy_id=deployment, status="success",
+            environment=environment_of(environment, production))
+    if alone:
+        warnings.append(f"{len(alone)} deployment(s) came without statuses: counted as successful at their creation "
+                        f"(import their statuses, gh api repos/OWNER/REPO/deployments/ID/statuses, for failures)")
+    return raw_rows(rows, numbers, bad, "record", skipped, warnings)
