@@ -25,5 +25,11 @@ def isolated_data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def data_dir(isolated_data_dir):
+    """The test's own data directory (``METRICS_DATA_DIR``), under its name in the store's tests."""
+    return isolated_data_dir
+
+
+@pytest.fixture
 def fixtures():
     return FIXTURES

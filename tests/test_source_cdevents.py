@@ -10,10 +10,6 @@ from metrics.ingest.sources import reader_for
 
 CDEVENTS = FIXTURES / "cdevents.ndjson"
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def test_cdevents_bare_and_cloudevents_wrapped(data_dir):

@@ -12,10 +12,6 @@ from metrics.ingest import load_events
 from metrics.ingest.sources import reader_for
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def _git(repo, *args, when=None, name="Ann"):

@@ -10,10 +10,6 @@ from metrics.ingest.sources import reader_for
 
 GITHUB = FIXTURES / "github"
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def test_github_pulls_reviews_and_deployment_statuses():

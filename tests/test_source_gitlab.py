@@ -1,7 +1,6 @@
 """GitLab REST API exports -> events (fixtures from the API documentation)."""
 import json
 
-import pytest
 
 from conftest import FIXTURES, run_cli
 from metrics.ingest import load_events
@@ -10,10 +9,6 @@ from metrics.ingest.sources import reader_for
 
 GITLAB = FIXTURES / "gitlab"
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def test_gitlab_merge_requests_and_deployments(data_dir):

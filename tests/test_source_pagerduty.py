@@ -12,10 +12,6 @@ from metrics.ingest.sources.pagerduty import read_pagerduty
 PAGERDUTY = FIXTURES / "pagerduty_incidents.json"
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def test_pagerduty_incidents_become_incident_events():

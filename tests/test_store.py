@@ -15,10 +15,6 @@ from metrics import generate_events
 HAND = ROOT / "tests" / "fixtures" / "hand.csv"
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def test_import_summarise_and_re_import_without_duplicates(data_dir):

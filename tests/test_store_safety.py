@@ -19,10 +19,6 @@ from metrics.store import StoreError
 HAND = ROOT / "tests" / "fixtures" / "hand.csv"
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 def deploys(n: int, prefix: str, start: str = "2024-01-01") -> pd.DataFrame:
