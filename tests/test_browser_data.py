@@ -80,12 +80,20 @@ def test_filters_and_drilldown_match_the_command_line(dash_duo):
     time.sleep(0.3)
     # a click dispatched on the button itself: a chart still settling above may cover the point a
     # pointer click aims at ("element click intercepted"), which is not what this test is about
-    duo.driver.execute_script("arguments[0].click()", opener)
-    duo.wait_for_element("#drilldown-deploys-note", timeout=10)
-    note = duo.find_element("#drilldown-deploys-note").text
-    assert note == f"{whole['deployments']} production deployments in the window, newest first."
-    rows = duo.find_elements("#drilldown-deployments tbody tr")
-    assert len(rows) == 10                   # the first page of 10
+    for _ in range(3):                      # until the item says it is open (a click before the page settles is lost)
+        duo.driver.execute_script("arguments[0].click()", opener)
+        deadline = time.time() + 3
+        while time.time() < deadline and opener.get_attribute("aria-expanded") != "true":
+            time.sleep(0.1)
+        if opener.get_attribute("aria-expanded") == "true":
+            break
+    # the text shows once the accordion has opened (a collapsed item's text reads as "")
+    duo.wait_for_text_to_equal("#drilldown-deploys-note",
+                               f"{whole['deployments']} production deployments in the window, newest first.", timeout=10)
+    deadline = time.time() + 10
+    while time.time() < deadline and len(duo.find_elements("#drilldown-deployments tbody tr")) != 10:
+        time.sleep(0.1)
+    assert len(duo.find_elements("#drilldown-deployments tbody tr")) == 10      # the first page of 10
     # the service filter: the DORA cards are api's alone; the URL keeps the choice
     choose(duo, "service-filter", "api")
     cards_match(duo, DORA_CARDS, cards_from_summary(cli_summary("--dataset", "hand", "--only-service", "api")))
