@@ -73,6 +73,15 @@ def _dates(ns) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True, unit="ns")
 
 
+WEEK_MS = 7 * 24 * 3600 * 1000          # a week-wide bar on a date axis
+
+
+def week_centres(weekly: pd.DataFrame) -> pd.Series:
+    """Each week's middle (Monday + 3.5 days): weekly bars sit on a date axis, whose ticks stay
+    readable from a week to ten years (a category axis of 52 labels overlapped)."""
+    return weekly["week"] + pd.Timedelta(hours=84)
+
+
 def week_labels(weekly: pd.DataFrame) -> list[str]:
     """Each week's label: its Monday, and how many of its days the window holds when not all 7."""
     return [f"{w:%b %d}" + ("" if n == 7 else f" ({n} d)") for w, n in zip(weekly["week"], weekly["days"])]
@@ -183,12 +192,15 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple
 def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: str) -> go.Figure:
     """Change failure rate per ISO week (``weekly``: week, days, deployments, failed_deployments,
     change_failure_rate_pct), with the tier bounds (``tier_lines``: (value, label)) as lines."""
-    return _figure([go.Bar(x=week_labels(weekly), y=weekly["change_failure_rate_pct"], name="CFR",
+    return _figure([go.Bar(x=week_centres(weekly), y=weekly["change_failure_rate_pct"], name="CFR", width=WEEK_MS * 0.8,
                            marker_color=COLOURS["warn"],
-                           customdata=np.stack([weekly["failed_deployments"], weekly["deployments"]], axis=1),
-                           hovertemplate="%{y:.1f} % (%{customdata[0]} of %{customdata[1]})<extra></extra>")],
-                   "Change failure rate per week", theme, "% of deployments", "week starting",
-                   lines=[(value, label, COLOURS["muted"]) for value, label in tier_lines])
+                           customdata=np.stack([week_labels(weekly), weekly["failed_deployments"], weekly["deployments"]],
+                                               axis=1),
+                           hovertemplate="week of %{customdata[0]}: %{y:.1f} % (%{customdata[1]} of %{customdata[2]})"
+                                         "<extra></extra>")],
+                   "Change failure rate per week", theme, "% of deployments", "week",
+                   lines=[(value, label, COLOURS["muted"]) for value, label in tier_lines],
+                   xaxis={"type": "date"}, yaxis={"rangemode": "tozero"})
 
 
 def lead_time_stages(stages: list, theme: str) -> go.Figure:
@@ -258,10 +270,13 @@ def efficiency(weekly: pd.DataFrame, theme: str) -> go.Figure:
 def performance(weekly: pd.DataFrame, theme: str) -> go.Figure:
     """Incident rate per week (``weekly``: week, days, incidents, deployments, incident_rate_pct)."""
     w = weekly
-    return _figure([go.Bar(x=week_labels(w), y=w["incident_rate_pct"], name="incident rate",
-                           marker_color=COLOURS["bad"], customdata=np.stack([w["incidents"], w["deployments"]], axis=1),
-                           hovertemplate="%{y:.1f} % (%{customdata[0]} incidents, %{customdata[1]} deployments)<extra></extra>")],
-                   "Performance: incident rate per deployment", theme, "% of deployments", "week starting")
+    return _figure([go.Bar(x=week_centres(w), y=w["incident_rate_pct"], name="incident rate", width=WEEK_MS * 0.8,
+                           marker_color=COLOURS["bad"],
+                           customdata=np.stack([week_labels(w), w["incidents"], w["deployments"]], axis=1),
+                           hovertemplate="week of %{customdata[0]}: %{y:.1f} % (%{customdata[1]} incidents, "
+                                         "%{customdata[2]} deployments)<extra></extra>")],
+                   "Performance: incident rate per deployment", theme, "% of deployments", "week",
+                   xaxis={"type": "date"}, yaxis={"rangemode": "tozero"})
 
 
 # ----- PVM ----------------------------------------------------------------------------------
@@ -312,12 +327,13 @@ def impact(weekly: pd.DataFrame, theme: str) -> go.Figure:
     """Platform hours invested against successful deployments, per week (``weekly``: week, days,
     platform_hours, successful_deployments)."""
     w = weekly
-    labels = week_labels(w)
+    x = week_centres(w)
     return _figure([
-        go.Bar(x=labels, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"]),
-        go.Scatter(x=labels, y=w["successful_deployments"], name="successful deployments", yaxis="y2",
+        go.Bar(x=x, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"], width=WEEK_MS * 0.8),
+        go.Scatter(x=x, y=w["successful_deployments"], name="successful deployments", yaxis="y2",
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
-    ], "Impact: platform hours vs deployments per week", theme, "hours", "week starting",
+    ], "Impact: platform hours vs deployments per week", theme, "hours", "week",
+        xaxis={"type": "date"}, yaxis={"rangemode": "tozero"},
         yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",
                 "automargin": True, "tickformat": ",d",
                 "showgrid": False})

@@ -127,8 +127,12 @@ def space(c: Computed, theme: str) -> tuple:
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
         panel(graph("efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
-        panel(graph("performance", fg.performance(an.weekly_delivery, theme)) if an.summary["dora"]["deployments"]
-              else empty_state("No deployments in this window: no incident rate.", "empty-performance"), width=12),
+        panel(graph("performance", fg.performance(an.weekly_delivery, theme))
+              if an.summary["dora"]["deployments"] and an.summary["dora"]["incidents"]
+              else empty_state("No incidents in this window: the incident rate is 0 % every week."
+                               if an.summary["dora"]["deployments"] and s["incident_rate_pct"] is not None
+                               else "No deployments or no incident data in this window: no incident rate.",
+                               "empty-performance"), width=12),
     ]
     return cards_row(cards), dbc.Row(charts)
 

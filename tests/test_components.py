@@ -180,3 +180,21 @@ def test_names_are_shown_as_text_in_charts():
     assert list(fig.layout.yaxis.categoryarray) == ['&lt;a href="https://evil.example"&gt;x&lt;/a&gt;']
     rec = fg.recovery_per_incident(an.incident_marks(), an.services, an.daily_recovery(), 30.0, "light")
     assert "<a" not in rec.data[0].customdata[0]
+
+
+def test_weekly_charts_sit_on_a_date_axis_that_starts_at_zero():
+    """52 weekly bars on a category axis overlapped their labels; on a date axis Plotly picks
+    readable ticks. An all-zero series starts at 0, not at -1."""
+    u = generate(365, 42, end="2026-11-22")
+    an = analyze(u.tables, u.window)
+    for figure in (fg.change_failure_rate_weekly(an.weekly_delivery, [(5, "elite <= 5 %")], "light"),
+                   fg.performance(an.weekly_delivery, "light"), fg.impact(an.weekly_delivery, "light")):
+        assert figure.layout.xaxis.type == "date" and figure.layout.yaxis.rangemode == "tozero"
+        assert len(figure.data[0].x) == len(an.weekly_delivery) >= 52
+
+
+def test_no_incidents_is_a_sentence_not_a_flat_chart():
+    rows = [ev("2024-01-02T10:00:00Z", "deploy", deploy_id="a"), ev("2023-12-01T10:00:00Z", "incident_start", incident_id="x")]
+    c = computed(rows)
+    _, charts = TAB_VIEWS["space"](c, "light")
+    assert "No incidents in this window: the incident rate is 0 % every week." in " ".join(texts(charts))
