@@ -6,15 +6,22 @@ from dash import html
 
 
 def sync_status(runs: list[dict]):
-    """One line per source that syncs into the dataset (``[]``: nothing, the dataset is imported by
-    hand). Each run is a dict with ``source``, ``at`` (ISO UTC), ``added`` and ``error``. A failed
-    last run is shown in red with its error."""
+    """One line per source that syncs or pushes (webhooks) into the dataset (``[]``: nothing, the
+    dataset is imported by hand). Each run is a dict with ``source``, ``at`` (ISO UTC), ``added`` and
+    ``error`` (webhook sources, ``webhook:PROVIDER``, also ``deliveries`` and ``skipped`` by reason).
+    A failed last run is shown in red with its error."""
     if not runs:
         return None
     items = []
     for run in runs:
         when = str(run.get("at", "")).replace("T", " ").replace("Z", " UTC")
-        if run.get("error"):
+        if str(run.get("source", "")).startswith("webhook:"):
+            skipped = sum(run.get("skipped", {}).values()) if isinstance(run.get("skipped"), dict) else 0
+            items.append(html.Li([html.Strong(run["source"]), f" last delivery {when} "
+                                  f"({int(run.get('deliveries', 0))} deliveries, {int(run.get('added', 0)):+d} events, "
+                                  f"{skipped} skipped)"],
+                                 className="text-body-secondary", **{"data-source": run["source"]}))
+        elif run.get("error"):
             items.append(html.Li([html.Strong(run["source"]), f" last sync {when} failed: {run['error']}"],
                                  className="text-danger", **{"data-source": run["source"]}))
         else:

@@ -22,6 +22,7 @@ from metrics.teams import TeamsError, read_teams, teams_path
 
 from metrics import tokens
 
+from .auth import current_visitor
 from .data import DataError, Views
 from .state import URL_NAMES, View, validate
 
@@ -76,7 +77,11 @@ def _check(values: dict, parameter: str, day_choices) -> None:
 def token_check(request):
     """Once a read-only API token exists (``python -m metrics tokens create NAME``), the API answers
     only requests that carry one (``Authorization: Bearer TOKEN``): None to let a request in, else
-    a 401 response. With no token created, the API is as open as the dashboard."""
+    a 401 response. With no token created, the API is as open as the dashboard. With sign-in on,
+    the gate (``auth``) has already let in only signed-in users and token holders."""
+    visitor = current_visitor()
+    if visitor is not None and visitor.signed_in:
+        return None
     path = tokens.tokens_path(store.data_dir())
     try:
         if not tokens.names(path):

@@ -14,7 +14,7 @@ from metrics import store
 from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
 
-from . import api, callbacks, security
+from . import api, auth, callbacks, security, webhooks
 from .data import Views
 from .layout import page
 from .state import ALL_DAYS, DAY_CHOICES, View
@@ -23,15 +23,18 @@ from .upload import MAX_UPLOAD_BYTES, human_size
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
 log = logging.getLogger(__name__)
+RECENT_WRITES = 10          # audit entries an editor sees under the upload panel
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES, views: Views | None = None,
-               bound_host: str | None = None) -> Dash:
+               bound_host: str | None = None, auth_settings: auth.AuthSettings | None = None) -> Dash:
     """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
     uploads are limited to ``upload_limit`` bytes. ``views`` computes and caches the views (a new
-    one per app by default: two apps share nothing)."""
+    one per app by default: two apps share nothing). ``auth_settings`` (default: from the
+    environment, ``auth.settings_from_env``) says who may sign in; AuthConfigError when they are wrong."""
     defaults = defaults or View()
+    settings = auth_settings or auth.settings_from_env()
     day_choices = tuple(sorted(set(DAY_CHOICES) | ({defaults.days} if defaults.days else set())))
     server = flask.Flask(__name__)
     # uploads arrive base64-encoded inside a JSON callback request: 4/3 of the file plus room for the rest
@@ -61,13 +64,23 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
         except store.StoreError as e:
             log.warning("stored datasets unavailable: %s", e)
             datasets, problem = [], str(e)
-        return page(defaults, day_choices, upload_limit, datasets, problem)
+        visitor = auth.current_visitor()
+        recent = []
+        if visitor is not None and visitor.may_write and not problem:
+            try:
+                recent = store.audit_log(RECENT_WRITES)
+            except store.StoreError:
+                recent = []
+        return page(defaults, day_choices, upload_limit, datasets, problem, visitor=visitor,
+                    csrf=gate.csrf_token() if settings.on and flask.has_request_context() else "", recent_writes=recent)
 
+    gate = auth.install(app, settings)
     app.layout = layout
     app.views = views or Views()
     callbacks.register(app, defaults, day_choices, upload_limit, app.views)
-    security.protect(app, bound_host)
+    security.protect(app, bound_host, after_host_check=gate.check)
     api.register(server, defaults, day_choices, views=app.views, authorize=api.token_check)
+    webhooks.register(server)
     return app
 
 
@@ -77,7 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", metavar="NAME", help="open on a stored dataset (see: python -m metrics datasets)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=whole_argument("port", 1, 65535), default=8050)
+    p.add_argument("--allow-anonymous", action="store_true",
+                   help="serve other machines without sign-in (METRICS_AUTH unset): anyone who reaches the port "
+                        "can read and change the data")
     return p
+
+
+def loopback(host: str) -> bool:
+    """Whether ``host`` is an address only this machine can reach."""
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
 
 
 def main(argv=None) -> int:
@@ -86,6 +107,16 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        settings = auth.settings_from_env(allow_anonymous=args.allow_anonymous)
+    except auth.AuthConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not settings.on and not settings.allow_anonymous and not loopback(args.host):
+        print(f"error: --host {args.host} would let anyone on the network read and change the data without signing "
+              "in; turn sign-in on (METRICS_AUTH=basic with python -m metrics users add NAME --role editor, or "
+              "METRICS_AUTH=oidc; both need METRICS_SECRET_KEY), or say --allow-anonymous", file=sys.stderr)
         return 2
     summary_args = ["--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]
     if args.dataset:
@@ -104,7 +135,7 @@ def main(argv=None) -> int:
     defaults = View(seed=args.seed, days=days, scenario=args.scenario, services=args.services,
                     team_size=args.team_size, hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy,
                     developers=args.team_size, dataset=args.dataset or "")
-    app = create_app(defaults, bound_host=args.host)
+    app = create_app(defaults, bound_host=args.host, auth_settings=settings)
     print(f"\nDashboard: http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)

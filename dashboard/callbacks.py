@@ -16,6 +16,7 @@ from metrics import store
 from metrics.ingest.sync.run import last_runs
 
 from . import downloads
+from .auth import may_write, who
 from .data import DataError, Views
 from .layout import source_options
 from .render import COMPUTE_FAILED, render
@@ -52,7 +53,7 @@ TRIGGERS = {
     "value_enter": Input("value-input", "n_submit"), "devs_enter": Input("devs-input", "n_submit"),
     "theme": Input("theme", "data"), "source": Input("source-dropdown", "value"),
     "only": Input("service-filter", "value"), "start": Input("date-range", "start_date"),
-    "end": Input("date-range", "end_date"),
+    "end": Input("date-range", "end_date"), "changed": Input("data-changed", "data"),
 }
 READS = {
     "seed": State("seed-input", "value"), "rate": State("rate-input", "value"), "value": State("value-input", "value"),
@@ -94,7 +95,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
 
     @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
     def update(search, refresh, enter, days, scenario, tab, apply, rate_enter, value_enter, devs_enter, theme, source,
-               only, start, end, seed, rate, value, devs, shown, only_options, min_date, max_date):
+               only, start, end, changed, seed, rate, value, devs, shown, only_options, min_date, max_date):
         """One round trip per change: the transition, then the render of the view it leads to."""
         mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
         controls = {"seed": seed, "days": days, "scenario": scenario, "tab": tab, "rate": rate, "value": value,
@@ -112,6 +113,25 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         if step.search is not None:
             values["search"] = step.search
         return outputs(values, charts)
+
+    @app.callback(output={"seen": Output("seen-version", "data"), "changed": Output("data-changed", "data")},
+                  inputs={"tick": Input("live-poll", "n_intervals")},
+                  state={"search": State("url", "search"), "seen": State("seen-version", "data")},
+                  prevent_initial_call=True)
+    def poll(tick, search, seen):
+        """Redraw when the open dataset changed since the page last looked (a webhook, a sync, an
+        import): nothing at all while it has not, or when the synthetic universe is open."""
+        view, _ = from_query(search, defaults, day_choices)
+        if not view.dataset:
+            return {"seen": no_update, "changed": no_update}
+        try:
+            now = [view.dataset, *map(str, store.version(view.dataset))]
+        except store.StoreError:
+            return {"seen": no_update, "changed": no_update}
+        if now == seen:
+            return {"seen": no_update, "changed": no_update}
+        first_look = not seen or seen[0] != view.dataset
+        return {"seen": now, "changed": no_update if first_look else now}
 
     @app.callback(
         output={"deployments": Output("drilldown-deployments-body", "children"),
@@ -156,8 +176,15 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         nothing = {"report": no_update, "search": no_update, "sources": no_update, "contents": no_update}
         if not payload or not isinstance(payload, dict):
             return nothing
+        if not may_write():
+            # enforced here, on the server: a viewer who crafts the request stores nothing
+            log.warning("refused an upload from %s: not an editor", who())
+            return {**nothing, "contents": None,
+                    "report": dbc.Alert("Only editors can upload; you can read everything. Ask an editor or the "
+                                        "dashboard's operator for the editor role.", color="danger", id="upload-error")}
         try:
-            done = import_upload(payload.get("contents"), payload.get("filename"), name, source, upload_limit, service)
+            done = import_upload(payload.get("contents"), payload.get("filename"), name, source, upload_limit, service,
+                                 who=who())
         except UploadError as e:
             return {**nothing, "contents": None,
                     "report": dbc.Alert(html.Pre(str(e), className="load-report"), color="danger", id="upload-error")}

@@ -9,6 +9,7 @@ from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 from .state import View
 from .upload import human_size
 
+LIVE_POLL_SECONDS = 3          # how often an open dataset's version is checked (a cheap query)
 TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1"}
 TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM"}
 
@@ -35,7 +36,7 @@ def day_options(day_choices, dataset: bool) -> list[dict]:
     return ([{"label": "All data", "value": 0}] if dataset else []) + [{"label": f"{d} days", "value": d} for d in day_choices]
 
 
-def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
+def controls(defaults: View, day_choices, datasets=(), may_write: bool = True) -> dbc.Card:
     return dbc.Card(dbc.CardBody(dbc.Row([
         dbc.Col([
             dbc.Label("Data", html_for="source-dropdown"),
@@ -71,8 +72,9 @@ def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
             dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
                          placeholder="All services"),
         ], md=5, sm=12),
+        # a viewer has no upload button (and the server refuses a crafted upload anyway)
         dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
-                width="auto"),
+                width="auto", style=None if may_write else {"display": "none"}),
         dbc.Col([
             dbc.Label("Download what is on screen"),
             html.Div(dbc.ButtonGroup([
@@ -88,8 +90,22 @@ def controls(defaults: View, day_choices, datasets=()) -> dbc.Card:
     ], className="g-2 align-items-end")), className="mb-3")
 
 
-def upload_panel(limit_bytes: int) -> dbc.Collapse:
-    """Drag-and-drop upload: the file's kind, the dataset's name, the load report after it is stored."""
+def recent_writes_list(entries) -> html.Div | None:
+    """The latest writes of the audit trail (who, when, what, which dataset, how many events)."""
+    if not entries:
+        return None
+    rows = [html.Tr([html.Td(f"{e.at:%Y-%m-%d %H:%M} UTC"), html.Td(e.who), html.Td(e.action), html.Td(e.dataset),
+                     html.Td(f"{e.events:+,d}", className="text-end")]) for e in entries]
+    return html.Div([
+        html.Div("Recent writes (python -m metrics audit shows them all)", className="small fw-semibold mt-3 mb-1"),
+        dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("When", "Who", "What", "Dataset", "Events")])),
+                   html.Tbody(rows)], size="sm", className="small mb-0", id="recent-writes"),
+    ])
+
+
+def upload_panel(limit_bytes: int, recent_writes=()) -> dbc.Collapse:
+    """Drag-and-drop upload: the file's kind, the dataset's name, the load report after it is stored;
+    below it, the recent writes."""
     return dbc.Collapse(dbc.Card(dbc.CardBody([
         dbc.Row([
             dbc.Col([
@@ -113,6 +129,7 @@ def upload_panel(limit_bytes: int) -> dbc.Collapse:
                    className="upload-zone", multiple=False),
         html.Div(id="upload-message", className="text-danger small mt-2", role="alert"),
         dcc.Loading(html.Div(id="upload-report", className="mt-2"), type="circle"),
+        recent_writes_list(recent_writes),
     ])), id="upload-panel", is_open=False, className="mb-3")
 
 
@@ -158,25 +175,46 @@ def store_notice(problem: str | None):
                       ". The synthetic universe still works."], color="warning", id="store-notice", className="mb-3")
 
 
-def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_problem: str | None = None) -> html.Div:
+def signed_in_as(visitor, csrf: str):
+    """The navbar's "signed in as NAME (role)" and its sign-out button (nothing without sign-in)."""
+    if visitor is None or not visitor.signed_in:
+        return None
+    return html.Div([
+        html.Span(["Signed in as ", html.Strong(visitor.name, id="signed-in-user"), f" ({visitor.role})"],
+                  className="small me-2"),
+        html.Form([dcc.Input(type="hidden", name="csrf", value=csrf),
+                   html.Button("Sign out", type="submit", id="sign-out", className="btn btn-sm btn-outline-secondary")],
+                  action="/logout", method="POST", className="d-inline"),
+    ], className="d-flex align-items-center ms-auto me-3")
+
+
+def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_problem: str | None = None,
+         visitor=None, csrf: str = "", recent_writes=()) -> html.Div:
     """The whole page; ``datasets`` are the stored datasets the data-source menu lists;
-    ``store_problem`` says why they cannot be read, when they cannot."""
+    ``store_problem`` says why they cannot be read, when they cannot; ``visitor`` is who is signed
+    in (editors see the upload and the ``recent_writes``)."""
+    may_write = visitor is None or visitor.may_write
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="theme", storage_type="local"),
         dcc.Store(id="content-shape"),
+        # live: the open dataset's version is polled; a change (a webhook, a sync, an import) redraws
+        dcc.Interval(id="live-poll", interval=LIVE_POLL_SECONDS * 1000),
+        dcc.Store(id="seen-version"),
+        dcc.Store(id="data-changed"),
         dcc.Download(id="download"),
         dcc.Store(id="upload-limit", data=upload_limit),
         dcc.Store(id="upload-payload"),
         dbc.Navbar(dbc.Container([
             html.Span([html.Strong("Engineering metrics"), " · DORA · SPACE · Platform value"], className="navbar-brand"),
+            signed_in_as(visitor, csrf),
             dbc.Switch(id="theme-switch", label="Dark theme", value=False, persistence=True, className="mb-0",
                        input_class_name="me-1"),
         ], fluid=True), className="mb-3 border-bottom"),
         dbc.Container([
             store_notice(store_problem),
-            controls(defaults, day_choices, datasets),
-            upload_panel(upload_limit),
+            controls(defaults, day_choices, datasets, may_write),
+            upload_panel(upload_limit, recent_writes if may_write else ()),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
             html.Div(id="sync-line"),
             tabs(),

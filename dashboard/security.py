@@ -70,8 +70,9 @@ def well_formed_callback(body) -> bool:
     return True
 
 
-def protect(app, bound_host: str | None = None) -> None:
-    """Install the host check, the security headers and the callback guard on ``app``'s server."""
+def protect(app, bound_host: str | None = None, after_host_check=None) -> None:
+    """Install the host check, the security headers and the callback guard on ``app``'s server;
+    ``after_host_check`` (the sign-in gate) runs between the host check and the callback guard."""
     server = app.server
     hosts = allowed_hosts(bound_host)
     policy = {"value": None}
@@ -85,6 +86,10 @@ def protect(app, bound_host: str | None = None) -> None:
             log.warning("refused a request for host %r (METRICS_ALLOWED_HOSTS)", flask.request.host[:100])
             return refuse(400, f"This dashboard does not answer for the host {flask.request.host[:100]!r}; "
                                "its operator can allow it with METRICS_ALLOWED_HOSTS.")
+        if after_host_check is not None:
+            refused = after_host_check()
+            if refused is not None:
+                return refused
         if flask.request.path == CALLBACK_PATH and flask.request.method == "POST":
             body = flask.request.get_json(silent=True)
             if not well_formed_callback(body) or body["output"] not in app.callback_map:

@@ -13,7 +13,8 @@ from .layout import day_options
 from .state import ALL_DAYS, View, from_query, to_query, validate
 
 SHOWN, HIDDEN = {}, {"display": "none"}
-FROM_URL = (None, "url", "theme")          # triggers whose view comes from the URL (the theme loads with the page)
+# triggers whose view comes from the URL (the theme loads with the page; new data redraws the same view)
+FROM_URL = (None, "url", "theme", "data-changed")
 
 
 @dataclass(frozen=True)

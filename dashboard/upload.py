@@ -71,9 +71,10 @@ def decode(contents: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
 
 
 def import_upload(contents: str, filename: str | None, name: str | None, source: str,
-                  limit: int = MAX_UPLOAD_BYTES, service: str | None = None) -> Imported:
+                  limit: int = MAX_UPLOAD_BYTES, service: str | None = None, who: str = "dashboard") -> Imported:
     """Read the uploaded file with the importer of ``source`` and add its events to the dataset;
-    ``service``, when given, is every event's service (``import --service``)."""
+    ``service``, when given, is every event's service (``import --service``); the audit trail
+    records the write as ``who``'s upload."""
     if source == "git":
         raise UploadError("A git repository cannot be uploaded: python -m metrics import --from git PATH --name NAME.")
     dataset = dataset_name(name, filename)
@@ -96,7 +97,7 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
     if not len(frame):
         raise UploadError("\n".join(report.lines() + ["No events were accepted, so nothing was stored."]))
     try:
-        total, added, merge = store.save(dataset, frame)
+        total, added, merge = store.save(dataset, frame, who=who, action="upload", detail=safe_filename(filename))
     except store.StoreError as e:
         raise UploadError(str(e)) from None
     return Imported(dataset, report, total, added, merge)

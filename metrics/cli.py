@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
 
 from . import defaults
 from .analysis import analyze, kinds_present
-from . import store, tokens
+from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
 from .ingest.sync.command import run_sync
@@ -336,6 +337,14 @@ def run_datasets(argv, out=sys.stdout) -> int:
         span = f"{d.first:%Y-%m-%d %H:%M} to {d.last:%Y-%m-%d %H:%M} UTC" if d.events else "no events"
         print(f"{d.name}\t{d.events} events\t{span}", file=out)
         for run in last_runs(d.name):
+            if run["source"].startswith("webhook:"):
+                skipped = sum(run.get("skipped", {}).values())
+                print(f"  webhooks from {run['source'][8:]}: {run.get('deliveries', 0)} deliveries, "
+                      f"{run.get('added', 0):+d} events, {skipped} skipped, {run.get('rejected', 0)} rejected; "
+                      f"last at {run.get('at', '?')}", file=out)
+                for reason, count in sorted(run.get("skipped", {}).items()):
+                    print(f"    skipped {count}: {reason}", file=out)
+                continue
             state = f"failed: {run['error']}" if run.get("error") else f"{run.get('added', 0):+d} events"
             print(f"  last sync from {run['source']} at {run.get('at', '?')}: {state}", file=out)
     return 0
@@ -368,6 +377,86 @@ def run_tokens(argv, out=None) -> int:
     return 0
 
 
+def run_users(argv, out=None, stdin=None) -> int:
+    """``python -m metrics users add NAME --role viewer|editor [--password-stdin] | list | remove NAME |
+    set-role NAME ROLE``: the dashboard's users for ``METRICS_AUTH=basic``."""
+    out = sys.stdout if out is None else out
+    stdin = sys.stdin if stdin is None else stdin
+    p = Parser(prog="python -m metrics users", description="Dashboard users and roles (METRICS_AUTH=basic).")
+    p.add_argument("action", choices=("add", "list", "remove", "set-role"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("role_value", nargs="?", metavar="ROLE", help="for set-role: viewer or editor")
+    p.add_argument("--role", choices=users.ROLES, help="for add: viewer (reads) or editor (also writes)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    args = p.parse_args(argv)
+    path = users.users_path(store.data_dir())
+    try:
+        if args.action == "list":
+            found = users.listing(path)
+            if not found:
+                print(f"No users in {path} (add one: python -m metrics users add NAME --role editor)", file=out)
+            for name, role, created in found:
+                print(f"{name}\t{role}\tcreated {created}", file=out)
+            return 0
+        if not args.name:
+            raise UsageError(f"users {args.action} needs a NAME")
+        if args.action == "add":
+            if not args.role:
+                raise UsageError("users add needs --role viewer or --role editor")
+            users.check_user_name(args.name)
+            users.add(path, args.name, args.role, read_password(args.password_stdin, stdin))
+            print(f"Added user {args.name} ({args.role}) to {path}", file=out)
+        elif args.action == "remove":
+            users.remove(path, args.name)
+            print(f"Removed user {args.name}; their sessions end at their next request", file=out)
+        else:
+            if not args.role_value:
+                raise UsageError("users set-role needs NAME and ROLE (viewer or editor)")
+            users.set_role(path, args.name, args.role_value)
+            print(f"User {args.name} is now {args.role_value}", file=out)
+    except users.UsersError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
+def read_password(from_stdin: bool, stdin) -> str:
+    """A new password: the first line of ``stdin`` (``--password-stdin``), else typed twice at a prompt."""
+    if from_stdin:
+        return users.check_password(stdin.readline().rstrip("\r\n"))
+    if not stdin.isatty():
+        raise UsageError("no terminal to ask for the password on; pipe it in with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise UsageError("the two passwords differ; nothing was changed")
+    return users.check_password(first)
+
+
+def run_audit(argv, out=None) -> int:
+    """``python -m metrics audit [--dataset NAME] [--limit N] [--json]``: the latest writes, newest first."""
+    out = sys.stdout if out is None else out
+    p = Parser(prog="python -m metrics audit",
+               description="Every write to the stored datasets: who, when, which dataset, how many events.")
+    p.add_argument("--dataset", metavar="NAME")
+    p.add_argument("--limit", type=whole_argument("--limit", 1, 100_000), default=50)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        entries = store.audit_log(args.limit, args.dataset)
+    except store.StoreError as e:
+        raise UsageError(str(e)) from None
+    if args.json:
+        print(json.dumps([{"at": e.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "who": e.who, "action": e.action,
+                           "dataset": e.dataset, "events": e.events, "detail": e.detail} for e in entries],
+                         indent=2), file=out)
+        return 0
+    if not entries:
+        print("No writes recorded yet.", file=out)
+    for e in entries:
+        detail = f"\t{e.detail}" if e.detail else ""
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC\t{e.who}\t{e.action}\t{e.dataset}\t{e.events:+d} events{detail}", file=out)
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point: exit code 0, or 2 with a one-line message for bad input."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -380,6 +469,10 @@ def main(argv=None) -> int:
             return run_sync(argv[1:])
         if argv[:1] == ["tokens"]:
             return run_tokens(argv[1:])
+        if argv[:1] == ["users"]:
+            return run_users(argv[1:])
+        if argv[:1] == ["audit"]:
+            return run_audit(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

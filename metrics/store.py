@@ -4,7 +4,9 @@ The interface (everything else here is private, so a server database can take SQ
 ``append`` (add events: imports, uploads, syncs, webhooks), ``save`` (append, or ``replace``),
 ``load``, ``version`` (a token that changes with every write), ``list_datasets``, ``delete``,
 ``check_name``, ``save_lines``, ``data_dir``; for live sync ``append_with_state``, ``sync_state``,
-``record_sync_run``, ``sync_runs``; errors are ``StoreError``, one sentence each.
+``record_sync_run``, ``sync_runs``; for webhooks ``deliver`` (exactly once per delivery id); the audit trail ``audit_log`` (every write records who, when,
+which dataset and how many events, in the write's own transaction); errors are ``StoreError``,
+one sentence each.
 
 How it is kept. The directory is ``METRICS_DATA_DIR`` (default ``./data``), the file
 ``datasets.sqlite``. Each write adds one immutable *segment* per dataset: every column one BLOB
@@ -23,10 +25,12 @@ is wrong and what to do.
 """
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
 import sqlite3
+import time
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +67,10 @@ TABLES = (
     "PRIMARY KEY (dataset, source))",
     "CREATE TABLE IF NOT EXISTS sync_runs (dataset TEXT NOT NULL, source TEXT NOT NULL, run TEXT NOT NULL, "
     "PRIMARY KEY (dataset, source))",
+    "CREATE TABLE IF NOT EXISTS deliveries (dataset TEXT NOT NULL, source TEXT NOT NULL, delivery TEXT NOT NULL, "
+    "at_ns INTEGER NOT NULL, PRIMARY KEY (dataset, source, delivery)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS audit (at_ns INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, "
+    "dataset TEXT NOT NULL, events INTEGER NOT NULL, detail TEXT NOT NULL DEFAULT '')",
 )
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
 BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
@@ -355,75 +363,90 @@ def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndar
 
 
 def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None,
-           in_transaction=None) -> tuple[int, int, LoadReport]:
+           in_transaction=None, who: str | None = None, action: str = "import",
+           detail: str = "") -> tuple[int, int, LoadReport]:
     """Add validated events to a dataset (creating it), in one transaction; with ``replace``, the
     dataset's events are replaced by these.
 
     Exact duplicates of stored events (and within ``frame``) are dropped and counted; events that
     conflict with stored ones are reported and not stored (stored events always win). Costs in
     proportion to ``frame``, not to the dataset. ``in_transaction(connection)``, when given, runs
-    inside the same transaction (a sync stores its watermark with the page it covers). Returns
-    (events stored, events added, report of the merge).
+    inside the same transaction (a sync stores its watermark with the page it covers). The audit
+    trail records ``who`` (default: this machine's user, for the command line), ``action`` and the
+    events added, in the same transaction. Returns (events stored, events added, report of the merge).
     """
+    new, labels, report, within = _prepare(name, frame)
+    with _writing() as con:
+        return _write(con, name, new, labels, report, within, replace, progress, in_transaction, who, action, detail)
+
+
+def _prepare(name: str, frame: pd.DataFrame) -> tuple:
+    """What ``append`` can check before its transaction: duplicates and pairing within ``frame``."""
     check_name(name)
     new = frame[list(s.COLUMNS)].reset_index(drop=True)
     within = new.duplicated(keep="first").to_numpy()
     labels = np.char.add("imported event ", (np.arange(len(new)) + 1).astype(str)).astype(object)
     new, labels = new[~within].reset_index(drop=True), labels[~within]
     new, report, kept = check_pairs(new, labels, [name] * len(new))
-    labels = labels[kept]
-    with _writing() as con:
-        row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
-                                                (name,)).fetchone()
-        duplicates = int(within.sum())
-        if row is not None and len(new):
-            hashes = _hashes(new)
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (hash INTEGER)")
-            con.execute("DELETE FROM incoming")
-            con.executemany("INSERT INTO incoming VALUES (?)", ((int(h),) for h in hashes))
-            seen = {h for (h,) in con.execute("SELECT hash FROM incoming JOIN event_hashes USING (hash) "
-                                              "WHERE dataset = ?", (name,))}
-            stored_already = np.isin(hashes, np.fromiter(seen, dtype=np.int64, count=len(seen)))
-            duplicates += int(stored_already.sum())
-            new, labels = new[~stored_already].reset_index(drop=True), labels[~stored_already]
-            reason = _conflicts(con, name, new)
-            clash = reason != ""
-            if clash.any():
-                report.rejected = pd.concat([report.rejected, pd.DataFrame(
-                    {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
-                new = new[~clash].reset_index(drop=True)
-        report.duplicates = duplicates
-        before = 0 if row is None else row[0]
-        total = before + len(new)
-        if total > MAX_EVENTS:
-            raise StoreError(f"dataset {name!r} would hold {total:,} events, over the limit of {MAX_EVENTS:,} "
-                             f"(METRICS_MAX_DATASET_EVENTS)")
-        if row is None:
-            _replace_all(con, name, new, progress)
-        elif len(new):
-            segments = row[3]
-            if segments + 1 > MAX_SEGMENTS:
-                everything = pd.concat([_read(con, name), new], ignore_index=True)
-                _replace_all(con, name, everything, progress)
-            else:
-                next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
-                                            (name,)).fetchone()[0]) + 1
-                _write_segment(con, name, new, next_segment, progress)
-                _index(con, name, new)
-                t = ts_ns(new["ts"])
-                first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
-                last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
-                con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
-                            "WHERE name = ?", (total, first, last, name))
-                con.execute(BUMP_GENERATION, (name,))
-        if in_transaction:
-            in_transaction(con)
+    return new, labels[kept], report, within
+
+def _write(con: sqlite3.Connection, name: str, new: pd.DataFrame, labels: np.ndarray, report: LoadReport,
+           within: np.ndarray, replace: bool, progress, in_transaction, who, action: str,
+           detail: str) -> tuple[int, int, LoadReport]:
+    """``append``'s work inside its write transaction (``con``)."""
+    row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
+                                            (name,)).fetchone()
+    duplicates = int(within.sum())
+    if row is not None and len(new):
+        hashes = _hashes(new)
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (hash INTEGER)")
+        con.execute("DELETE FROM incoming")
+        con.executemany("INSERT INTO incoming VALUES (?)", ((int(h),) for h in hashes))
+        seen = {h for (h,) in con.execute("SELECT hash FROM incoming JOIN event_hashes USING (hash) "
+                                          "WHERE dataset = ?", (name,))}
+        stored_already = np.isin(hashes, np.fromiter(seen, dtype=np.int64, count=len(seen)))
+        duplicates += int(stored_already.sum())
+        new, labels = new[~stored_already].reset_index(drop=True), labels[~stored_already]
+        reason = _conflicts(con, name, new)
+        clash = reason != ""
+        if clash.any():
+            report.rejected = pd.concat([report.rejected, pd.DataFrame(
+                {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
+            new = new[~clash].reset_index(drop=True)
+    report.duplicates = duplicates
+    before = 0 if row is None else row[0]
+    total = before + len(new)
+    if total > MAX_EVENTS:
+        raise StoreError(f"dataset {name!r} would hold {total:,} events, over the limit of {MAX_EVENTS:,} "
+                         f"(METRICS_MAX_DATASET_EVENTS)")
+    if row is None:
+        _replace_all(con, name, new, progress)
+    elif len(new):
+        segments = row[3]
+        if segments + 1 > MAX_SEGMENTS:
+            everything = pd.concat([_read(con, name), new], ignore_index=True)
+            _replace_all(con, name, everything, progress)
+        else:
+            next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
+                                        (name,)).fetchone()[0]) + 1
+            _write_segment(con, name, new, next_segment, progress)
+            _index(con, name, new)
+            t = ts_ns(new["ts"])
+            first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
+            last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
+            con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
+                        "WHERE name = ?", (total, first, last, name))
+            con.execute(BUMP_GENERATION, (name,))
+    if in_transaction:
+        in_transaction(con)
+    _audit(con, who, "replace" if replace else action, name, total - before, detail)
     return total, total - before, report
 
 
-def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None) -> tuple[int, int, LoadReport]:
+def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None, who: str | None = None,
+         action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
     """``append`` (the command line's and the upload's name for it)."""
-    return append(name, frame, replace=replace, progress=progress)
+    return append(name, frame, replace=replace, progress=progress, who=who, action=action, detail=detail)
 
 
 def save_lines(name: str, total: int, added: int, merge: LoadReport) -> list[str]:
@@ -463,8 +486,8 @@ def list_datasets() -> list[DatasetInfo]:
                         pd.Timestamp(hi, tz="UTC") if hi is not None else None) for n, c, lo, hi in rows]
 
 
-def delete(name: str) -> int:
-    """Delete a dataset; returns how many events it held."""
+def delete(name: str, who: str | None = None) -> int:
+    """Delete a dataset (recorded in the audit trail as ``who``); returns how many events it held."""
     check_name(name)
     with _writing() as con:
         row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
@@ -472,7 +495,100 @@ def delete(name: str) -> int:
             raise StoreError(f"no dataset named {name!r}")
         _clear(con, name)
         con.execute(BUMP_GENERATION, (name,))
+        _audit(con, who, "delete", name, row[0])
     return row[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# webhooks: each delivery stored exactly once
+
+
+@dataclass(frozen=True)
+class Delivered:
+    total: int              # events in the dataset after the delivery
+    added: int
+    repeated: bool          # the delivery id was stored before: nothing was added
+    report: LoadReport
+
+
+def deliver(name: str, frame: pd.DataFrame, source: str, delivery_id: str, once: str = "",
+            who: str | None = None, skipped: dict | None = None) -> Delivered:
+    """Store a webhook delivery's events exactly once, in one transaction: a delivery id seen
+    before adds nothing; ``once`` (a deployment's key) lets only its first delivery's deployments
+    count. The source's totals (deliveries, events added, skipped by reason) are kept with the
+    dataset, shown like a sync's last run; the audit trail records the write as ``who``."""
+    new, labels, report, within = _prepare(name, frame)
+    skipped = dict(skipped or {})
+    with _writing() as con:
+        if delivery_id and con.execute("SELECT 1 FROM deliveries WHERE dataset = ? AND source = ? AND delivery = ?",
+                                       (name, source, delivery_id)).fetchone():
+            row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
+            return Delivered(row[0] if row else 0, 0, True, report)
+        if once and con.execute("SELECT 1 FROM deliveries WHERE dataset = ? AND source = ? AND delivery = ?",
+                                (name, source, "once:" + once)).fetchone():
+            later = (new["kind"] == s.DEPLOY).to_numpy()
+            if later.any():
+                reason = "later final statuses of a deployment (its first one counts)"
+                skipped[reason] = skipped.get(reason, 0) + int(later.sum())
+                new, labels = new[~later].reset_index(drop=True), labels[~later]
+        total, added, report = _write(con, name, new, labels, report, within, False, None, None, who, "webhook",
+                                      f"{source} delivery {delivery_id}".strip())
+        now = time.time_ns()
+        for key in (delivery_id, "once:" + once if once else ""):
+            if key:
+                con.execute("INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?, ?)", (name, source, key, now))
+        key = f"webhook:{source}"
+        previous = con.execute("SELECT run FROM sync_runs WHERE dataset = ? AND source = ?", (name, key)).fetchone()
+        totals = json.loads(previous[0]) if previous else {"deliveries": 0, "added": 0, "skipped": {}, "rejected": 0}
+        totals["deliveries"] += 1
+        totals["added"] += added
+        totals["rejected"] += report.rejected_count
+        for reason, count in skipped.items():
+            totals["skipped"][reason] = totals["skipped"].get(reason, 0) + count
+        totals.update(at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now / 1e9)), error="")
+        con.execute("INSERT OR REPLACE INTO sync_runs VALUES (?, ?, ?)", (name, key, json.dumps(totals)))
+    report.skipped = skipped
+    return Delivered(total, added, False, report)
+
+
+# ---------------------------------------------------------------------------------------------
+# the audit trail: every write, with who did it
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: pd.Timestamp
+    who: str
+    action: str
+    dataset: str
+    events: int
+    detail: str
+
+
+def local_user() -> str:
+    """Who a write from this machine's command line is: ``cli:`` and the operating-system user."""
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _audit(con: sqlite3.Connection, who: str | None, action: str, name: str, events: int, detail: str = "") -> None:
+    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))
+
+
+def audit_log(limit: int = 100, dataset: str | None = None) -> list[AuditEntry]:
+    """The latest ``limit`` writes (newest first), of every dataset or of ``dataset``."""
+    query = "SELECT at_ns, who, action, dataset, events, detail FROM audit"
+    params: tuple = ()
+    if dataset is not None:
+        check_name(dataset)
+        query, params = query + " WHERE dataset = ?", (dataset,)
+    with _reading() as con:
+        rows = con.execute(query + " ORDER BY at_ns DESC, rowid DESC LIMIT ?", (*params, int(limit))).fetchall()
+    return [AuditEntry(pd.Timestamp(at, unit="ns", tz="UTC"), who, action, name, events, detail)
+            for at, who, action, name, events, detail in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,12 +603,12 @@ def sync_state(name: str, source: str) -> dict:
     return json.loads(row[0]) if row else {}
 
 
-def append_with_state(name: str, frame: pd.DataFrame, source: str, state: dict) -> int:
+def append_with_state(name: str, frame: pd.DataFrame, source: str, state: dict, who: str | None = None) -> int:
     """Add ``frame``'s events to dataset ``name`` and store ``source``'s sync ``state`` in the same
     transaction (both or neither); returns the events added."""
     def write_state(con):
         con.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", (name, source, json.dumps(state)))
-    _, added, _ = append(name, frame, in_transaction=write_state)
+    _, added, _ = append(name, frame, in_transaction=write_state, who=who, action="sync", detail=source)
     return added
 
 

@@ -1,5 +1,6 @@
 """``gunicorn app:server`` with 2 workers: two browser sessions with different seeds at once each
 see their own numbers."""
+import json
 import os
 import socket
 import subprocess
@@ -28,10 +29,15 @@ def free_port() -> int:
 
 @pytest.fixture
 def gunicorn():
+    yield from serve()
+
+
+def serve(**environ):
+    """``gunicorn app:server -w 2`` on a free port with ``environ`` added; yields its address."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
                              "--timeout", "120"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                            env=dict(os.environ, PYTHONPATH=str(ROOT), **environ))
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -93,3 +99,36 @@ def test_every_worker_sees_a_dataset_imported_while_it_runs(gunicorn):
     for _ in range(12):                          # requests spread over both workers
         with urllib.request.urlopen(gunicorn + "/_dash-layout", timeout=30) as response:
             assert "shared (49 events)" in response.read().decode()
+
+
+def test_sign_in_holds_on_both_workers_and_sign_out_works(data_dir):
+    """Sessions are signed with METRICS_SECRET_KEY, so whichever worker answers accepts them."""
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+    from metrics import users
+    from test_auth import layout_csrf
+    users.add(users.users_path(data_dir), "alice", "editor", "alice-password")
+    server = serve(METRICS_AUTH="basic", METRICS_SECRET_KEY="s" * 40)
+    url = next(server)
+    try:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = opener.open(url + "/login", timeout=30).read().decode()
+        csrf = re.search(r"name='csrf' value='([^']+)'", page).group(1)
+        opener.open(url + "/login", data=urlencode({"username": "alice", "password": "alice-password", "csrf": csrf,
+                                                    "next": "/"}).encode(), timeout=30)
+        for _ in range(16):                     # requests spread over both workers
+            with opener.open(url + "/_dash-layout", timeout=30) as response:
+                assert response.status == 200 and "alice" in response.read().decode()
+            with opener.open(url + "/api/v1/datasets", timeout=30) as response:
+                assert response.status == 200
+        layout = json.loads(opener.open(url + "/_dash-layout", timeout=30).read())
+        opener.open(url + "/logout", data=urlencode({"csrf": layout_csrf(layout)}).encode(), timeout=30)
+        for _ in range(6):
+            try:
+                opener.open(url + "/_dash-layout", timeout=30)
+                pytest.fail("a signed-out session was answered")
+            except urllib.error.HTTPError as e:
+                assert e.code == 401
+    finally:
+        next(server, None)

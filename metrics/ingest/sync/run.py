@@ -97,7 +97,8 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
             for reason, count in report.skipped.items():
                 outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
             outcome.rejected += report.rejected_count
-            outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state)
+            outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state,
+                                                       who=f"sync ({store.local_user()})")
             outcome.batches += 1
             if progress:
                 progress(outcome.batches, 0, f"{source.key}: {batch.what}")

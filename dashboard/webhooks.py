@@ -1,0 +1,181 @@
+"""Webhook routes on the dashboard's server: ``POST /webhooks/PROVIDER/DATASET``.
+
+Each provider answers only when its secret is configured (else 404):
+
+==========  ======================================  =================================================
+provider    secret (environment)                    verified by
+==========  ======================================  =================================================
+github      ``GITHUB_WEBHOOK_SECRET``               ``X-Hub-Signature-256``
+gitlab      ``GITLAB_WEBHOOK_TOKEN``                ``X-Gitlab-Token``; with ``GITLAB_WEBHOOK_SIGNING_TOKEN``
+                                                    also ``webhook-signature`` (Standard Webhooks)
+pagerduty   ``PAGERDUTY_WEBHOOK_SECRET``            ``X-PagerDuty-Signature``
+cdevents    ``METRICS_INGEST_TOKEN``                ``Authorization: Bearer``
+events      ``METRICS_INGEST_TOKEN``                ``Authorization: Bearer``
+==========  ======================================  =================================================
+
+A secret may also come from a file named by the same variable with ``_FILE`` appended. A wrong or
+missing signature is a 401 and a line in the log (provider, dataset, delivery id; never the
+secret); a body over ``METRICS_WEBHOOK_MAX_MB`` (default 25, GitHub's own limit) is a 413; a 2xx
+means the events are committed (``store.deliver``: exactly once per delivery id). Machines use
+these secrets, never a user's session, so the sign-in gate lets ``/webhooks/`` through to them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import flask
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from metrics import store
+from metrics.ingest import webhooks as hooks
+
+log = logging.getLogger(__name__)
+SECRETS = {"github": "GITHUB_WEBHOOK_SECRET", "gitlab": "GITLAB_WEBHOOK_TOKEN",
+           "pagerduty": "PAGERDUTY_WEBHOOK_SECRET", "cdevents": "METRICS_INGEST_TOKEN",
+           "events": "METRICS_INGEST_TOKEN"}
+GITLAB_SIGNING = "GITLAB_WEBHOOK_SIGNING_TOKEN"
+DEFAULT_MAX_MB = 25
+OPTIONS = {"service", "production", "deploy_workflow", "releases"}
+
+
+def secret(name: str, environ=None) -> str:
+    """The secret in ``name``, or in the file ``name``_FILE names; "" when neither is set."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(name, "").strip()
+    if not value and environ.get(name + "_FILE"):
+        try:
+            value = Path(environ[name + "_FILE"]).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            log.error("cannot read %s_FILE (%s)", name, getattr(e, "strerror", None) or type(e).__name__)
+    return value
+
+
+def max_bytes(environ=None) -> int:
+    """The largest delivery accepted, in bytes (``METRICS_WEBHOOK_MAX_MB``)."""
+    environ = os.environ if environ is None else environ
+    text = environ.get("METRICS_WEBHOOK_MAX_MB", str(DEFAULT_MAX_MB)).strip()
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB
+    return int(max(0.001, min(megabytes, 1024)) * 1024 * 1024)
+
+
+def reply(body: dict, status: int = 200) -> flask.Response:
+    return flask.Response(json.dumps(body) + "\n", status=status, mimetype="application/json",
+                          headers={"Cache-Control": "no-store"})
+
+
+def options_of(args) -> hooks.Options:
+    """The delivery options a webhook URL's query names; WebhookError 400 for an unknown one."""
+    unknown = sorted(set(args) - OPTIONS)
+    if unknown:
+        raise hooks.WebhookError(400, f"unknown parameter {unknown[0]!r} (known: {', '.join(sorted(OPTIONS))})")
+    options = hooks.Options()
+    if args.get("service"):
+        options.service = args["service"].strip()[:200]
+    if args.get("production"):
+        options.production = args["production"].strip()[:200]
+    if args.get("deploy_workflow"):
+        options.deploy_workflow = args["deploy_workflow"].strip()[:200]
+    releases = (args.get("releases") or "").strip().lower()
+    if releases not in ("", "true", "false", "1", "0"):
+        raise hooks.WebhookError(400, "releases is true or false")
+    options.releases = releases in ("true", "1")
+    return options
+
+
+def delivery_id_of(provider: str, headers) -> str:
+    """The id a provider gives a delivery in its headers (PagerDuty's is in the body)."""
+    if provider == "github":
+        return headers.get("X-GitHub-Delivery", "")
+    if provider == "gitlab":
+        return headers.get("webhook-id") or headers.get("Idempotency-Key") or headers.get("X-Gitlab-Event-UUID", "")
+    return headers.get("Idempotency-Key") or headers.get("webhook-id") or ""
+
+
+def authentic(provider: str, key: str, body: bytes, headers, environ=None) -> str | None:
+    """Why the delivery is not from the provider, or None when its signature or token checks out."""
+    if provider == "github":
+        ok = hooks.github_signature_valid(key, body, headers.get("X-Hub-Signature-256"))
+        return None if ok else "wrong or missing X-Hub-Signature-256"
+    if provider == "pagerduty":
+        ok = hooks.pagerduty_signature_valid(key, body, headers.get("X-PagerDuty-Signature"))
+        return None if ok else "wrong or missing X-PagerDuty-Signature"
+    if provider == "gitlab":
+        if not hooks.token_valid(key, headers.get("X-Gitlab-Token")):
+            return "wrong or missing X-Gitlab-Token"
+        signing = secret(GITLAB_SIGNING, environ)
+        if signing:
+            return hooks.standard_signature_problem(signing, body, headers.get("webhook-id"),
+                                                    headers.get("webhook-timestamp"), headers.get("webhook-signature"),
+                                                    time.time())
+        return None
+    ok = hooks.bearer_valid(key, headers.get("Authorization"))
+    return None if ok else "wrong or missing Authorization: Bearer token"
+
+
+def receive(provider: str, dataset: str, environ=None):
+    """One delivery: verified, mapped, stored exactly once; the reply says what was done."""
+    environ = os.environ if environ is None else environ
+    request = flask.request
+    key = secret(SECRETS[provider], environ) if provider in SECRETS else ""
+    if not key:
+        return reply({"error": "no webhook here"}, 404)
+    limit = max_bytes(environ)
+    if request.content_length is not None and request.content_length > limit:
+        return reply({"error": f"the delivery is over the limit of {limit / 1048576:g} MB (METRICS_WEBHOOK_MAX_MB)"}, 413)
+    request.max_content_length = limit
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return reply({"error": f"the delivery is over the limit of {limit / 1048576:g} MB (METRICS_WEBHOOK_MAX_MB)"}, 413)
+    delivery_id = delivery_id_of(provider, request.headers)[:200]
+    problem = authentic(provider, key, body, request.headers, environ)
+    if problem:
+        log.warning("webhook %s for dataset %s refused: %s (delivery %s)", provider, dataset[:64], problem,
+                    delivery_id or "without an id")
+        return reply({"error": f"not authentic: {problem}"}, 401)
+    try:
+        store.check_name(dataset)
+        options = options_of(request.args)
+        if provider == "github":
+            got = hooks.github_delivery(request.headers.get("X-GitHub-Event", ""), delivery_id,
+                                        hooks.parse_json(body), options)
+        elif provider == "gitlab":
+            got = hooks.gitlab_delivery(delivery_id, hooks.parse_json(body), options)
+        elif provider == "pagerduty":
+            got = hooks.pagerduty_delivery(hooks.parse_json(body), options)
+        elif provider == "cdevents":
+            got = hooks.cdevents_delivery(request.headers, body, options)
+        else:
+            got = hooks.events_delivery(request.headers, body, options)
+    except hooks.WebhookError as e:
+        return reply({"error": str(e)}, e.status)
+    except store.StoreError as e:
+        return reply({"error": str(e)}, 400)
+    if got.pong:
+        return reply({"ok": True, "pong": True, "delivery": delivery_id})
+    if not len(got.frame) and got.report.rejected_count and not got.report.skipped:
+        reasons = [f"{r.row}: {r.reason}" for r in got.report.rejected.head(20).itertuples()]
+        return reply({"error": "no event in the delivery could be stored", "rejected": reasons}, 400)
+    try:
+        done = store.deliver(dataset, got.frame, provider, got.delivery_id, once=got.once,
+                             who=f"webhook:{provider}", skipped=got.report.skipped)
+    except store.StoreError as e:
+        log.error("webhook %s for dataset %s not stored: %s", provider, dataset, e)
+        return reply({"error": f"not stored: {e}; the delivery can be sent again"}, 503)
+    rejected = [f"{r.row}: {r.reason}" for r in got.report.rejected.head(20).itertuples()] + \
+        [f"{r.row}: {r.reason}" for r in done.report.rejected.head(20).itertuples()]
+    return reply({"dataset": dataset, "delivery": got.delivery_id, "repeated": done.repeated, "added": done.added,
+                  "events": done.total, "skipped": done.report.skipped if not done.repeated else {},
+                  "rejected": rejected})
+
+
+def register(server: flask.Flask) -> None:
+    """Add ``POST /webhooks/PROVIDER/DATASET`` to ``server``."""
+    server.add_url_rule("/webhooks/<provider>/<dataset>", "webhook", receive, methods=["POST"])

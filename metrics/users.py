@@ -1,0 +1,149 @@
+"""Dashboard users for ``METRICS_AUTH=basic``: names, roles and slow, salted password hashes.
+
+``python -m metrics users add NAME --role viewer|editor [--password-stdin]``, ``users list``,
+``users remove NAME``, ``users set-role NAME ROLE``. The file is ``users.json`` in the data
+directory (``METRICS_USERS_FILE`` moves it), written atomically with mode 0600. Passwords are kept
+as scrypt hashes (werkzeug's ``generate_password_hash``: a random salt per user, a deliberately slow
+hash) and checked in constant time. Roles: a *viewer* reads everything; an *editor* also uploads,
+imports and deletes datasets.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ROLES = ("viewer", "editor")
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024                   # a longer "password" is an attack on the hash's time, not a password
+HASH_METHOD = "scrypt"
+# checked against when the user does not exist, so an unknown name costs the same time as a known one
+DECOY_HASH = generate_password_hash("not a password of anyone", method=HASH_METHOD)
+
+
+class UsersError(Exception):
+    """A users-file operation that cannot be done: one sentence."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    stamp: str = ""     # changes when the password changes: a session from before is no longer valid
+
+
+def users_path(data_dir: Path) -> Path:
+    """The users file: ``METRICS_USERS_FILE``, else ``users.json`` in the data directory."""
+    return Path(os.environ.get("METRICS_USERS_FILE") or Path(data_dir) / "users.json")
+
+
+def check_role(role: str) -> str:
+    """``role`` when it is one of ROLES, else UsersError."""
+    if role not in ROLES:
+        raise UsersError(f"a role is {' or '.join(ROLES)}; got {role!r}")
+    return role
+
+
+def check_user_name(name: str) -> str:
+    """``name`` when it is a valid user name, else UsersError."""
+    if not isinstance(name, str) or not USER_NAME.fullmatch(name):
+        raise UsersError(f"user names are 1-64 letters, digits, '.', '_', '@' or '-'; got {name!r}")
+    return name
+
+
+def check_password(password: str) -> str:
+    """``password`` when it is long enough and not absurdly long, else UsersError."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise UsersError(f"a password has at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise UsersError(f"a password has at most {MAX_PASSWORD} characters")
+    return password
+
+
+def read(path: Path) -> dict:
+    """The users file as {name: {"hash", "role", "created"}}; {} when it does not exist."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise UsersError(f"cannot read the users file {path} ({e}); fix or remove it") from None
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("hash"), str) and v.get("role") in ROLES for v in data.values()):
+        raise UsersError(f"the users file {path} is not a users file; fix or remove it")
+    return data
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError as e:
+        raise UsersError(f"cannot write the users file {path} ({e.strerror or e})") from None
+
+
+def stamp_of(password_hash: str) -> str:
+    """A short fingerprint of a password hash, kept in sessions so a new password signs old ones out."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def add(path: Path, name: str, role: str, password: str) -> None:
+    """Add the user ``name`` with ``role``; ``password`` is stored only as a salted scrypt hash."""
+    check_user_name(name)
+    check_role(role)
+    check_password(password)
+    data = read(path)
+    if name in data:
+        raise UsersError(f"a user named {name!r} exists (change the role: python -m metrics users set-role {name} ROLE)")
+    data[name] = {"hash": generate_password_hash(password, method=HASH_METHOD), "role": role,
+                  "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    _write(path, data)
+
+
+def remove(path: Path, name: str) -> None:
+    """Remove the user ``name`` (their sessions end with it)."""
+    data = read(path)
+    if name not in data:
+        raise UsersError(f"no user named {name!r}")
+    del data[name]
+    _write(path, data)
+
+
+def set_role(path: Path, name: str, role: str) -> None:
+    """Give the user ``name`` the role ``role``."""
+    check_role(role)
+    data = read(path)
+    if name not in data:
+        raise UsersError(f"no user named {name!r}")
+    data[name]["role"] = role
+    _write(path, data)
+
+
+def listing(path: Path) -> list[tuple[str, str, str]]:
+    """(name, role, created) of every user."""
+    return sorted((n, v["role"], v.get("created", "")) for n, v in read(path).items())
+
+
+def lookup(path: Path, name: str) -> User | None:
+    """The user ``name`` with their current role and password stamp, or None."""
+    entry = read(path).get(name) if isinstance(name, str) else None
+    return None if entry is None else User(name, entry["role"], stamp_of(entry["hash"]))
+
+
+def authenticate(path: Path, name: str, password: str) -> User | None:
+    """The user when ``password`` is theirs, else None; an unknown name costs as long as a wrong password."""
+    entry = read(path).get(name) if isinstance(name, str) else None
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD:
+        password = ""
+    matches = check_password_hash(entry["hash"] if entry else DECOY_HASH, password)
+    return User(name, entry["role"], stamp_of(entry["hash"])) if entry and matches else None

@@ -1,0 +1,413 @@
+"""Sign-in, roles and the audit trail, through the server as a browser or a script would use it:
+anonymous requests to every route, basic and OpenID sign-in, each role against each write path
+(including hand-made callback requests), sign-out, and the secure default."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import ROOT, run_cli
+from dashboard.app import create_app, main as app_main
+from dashboard.auth import AuthConfigError, AuthSettings, local_path, role_of, settings_from_env
+from fake_oidc import FakeProvider
+from metrics import store, users
+from metrics.cli import main as cli_main
+
+KEY = "k" * 40
+EVENTS_CSV = (ROOT / "tests" / "fixtures" / "hand.csv").read_bytes()
+
+
+def basic_settings(data_dir) -> AuthSettings:
+    return AuthSettings(mode="basic", secret_key=KEY, users_file=users.users_path(data_dir))
+
+
+@pytest.fixture
+def people(data_dir):
+    path = users.users_path(data_dir)
+    users.add(path, "alice", "editor", "alice-password")
+    users.add(path, "victor", "viewer", "victor-password")
+    return path
+
+
+@pytest.fixture
+def seeded(data_dir):
+    """A stored dataset whose name must never reach an anonymous visitor."""
+    from metrics.ingest import load_events
+    frame, _ = load_events([ROOT / "tests" / "fixtures" / "hand.csv"])
+    store.save("secret-payments", frame)
+    return "secret-payments"
+
+
+@pytest.fixture
+def app(data_dir, people, seeded):
+    return create_app(auth_settings=basic_settings(data_dir))
+
+
+def sign_in(client, name, password, next_path="/"):
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r"name='csrf' value='([^']+)'", page).group(1)
+    return client.post("/login", data={"username": name, "password": password, "csrf": csrf, "next": next_path})
+
+
+def upload_body(app, name="uploaded", contents=None):
+    """The upload callback's request, as the renderer sends it."""
+    dependency = next(d for d in app.callback_map if "upload-report.children" in d)
+    contents = contents or "data:text/csv;base64," + base64.b64encode(EVENTS_CSV).decode()
+    by_id = {"upload-payload": {"contents": contents, "filename": "events.csv"}, "upload-name": name,
+             "upload-source": "events", "upload-service": None, "url": ""}
+    spec = app.callback_map[dependency]
+    def entry(item):
+        prop = item["property"]
+        value = by_id[item["id"]] if item["id"] != "url" else "?seed=7"
+        return {"id": item["id"], "property": prop, "value": value}
+    outputs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in dependency.strip(".").split("...")]
+    return {"output": dependency, "outputs": outputs, "inputs": [entry(i) for i in spec["inputs"]],
+            "state": [entry(s) for s in spec["state"]], "changedPropIds": ["upload-payload.data"]}
+
+
+def layout_csrf(tree) -> str:
+    """The sign-out form's token in a layout (the hidden input named csrf)."""
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if props.get("name") == "csrf":
+            return props["value"]
+        return next((v for v in map(layout_csrf, tree.values()) if v), "")
+    if isinstance(tree, list):
+        return next((v for v in map(layout_csrf, tree) if v), "")
+    return ""
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("environ, says", [
+    ({"METRICS_AUTH": "ldap"}, "METRICS_AUTH is none, basic or oidc"),
+    ({"METRICS_AUTH": "basic"}, "needs METRICS_SECRET_KEY"),
+    ({"METRICS_AUTH": "basic", "METRICS_SECRET_KEY": "short"}, "at least 32 characters"),
+    ({"METRICS_AUTH": "basic", "METRICS_SECRET_KEY_FILE": "/nonexistent/key"}, "cannot read METRICS_SECRET_KEY_FILE"),
+    ({"METRICS_AUTH": "oidc", "METRICS_SECRET_KEY": KEY}, "needs METRICS_OIDC_ISSUER"),
+    ({"METRICS_AUTH": "oidc", "METRICS_SECRET_KEY": KEY, "METRICS_OIDC_ISSUER": "x", "METRICS_OIDC_CLIENT_ID": "c",
+      "METRICS_OIDC_CLIENT_SECRET": "s"}, "the provider's https:// address"),
+    ({"METRICS_AUTH": "basic", "METRICS_SECRET_KEY": KEY, "METRICS_SESSION_HOURS": "0"}, "METRICS_SESSION_HOURS"),
+    ({"METRICS_ANONYMOUS_ROLE": "admin"}, "METRICS_ANONYMOUS_ROLE"),
+])
+def test_wrong_settings_are_one_sentence(environ, says):
+    with pytest.raises(AuthConfigError, match=re.escape(says)):
+        settings_from_env(environ)
+
+
+def test_a_secret_key_may_come_from_a_file(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    settings = settings_from_env({"METRICS_AUTH": "basic", "METRICS_SECRET_KEY_FILE": str(key_file)})
+    assert settings.on and settings.secret_key == KEY
+
+
+def test_roles_from_groups():
+    settings = AuthSettings(mode="oidc", groups_claim="groups", editor_groups=frozenset({"platform"}))
+    assert role_of({"groups": ["eng", "platform"]}, settings) == "editor"
+    assert role_of({"groups": ["eng"]}, settings) == "viewer"
+    assert role_of({}, settings) == "viewer"
+    assert role_of({"groups": "eng platform"}, settings) == "editor"
+    strict = AuthSettings(mode="oidc", editor_groups=frozenset({"platform"}), viewer_groups=frozenset({"eng"}))
+    assert role_of({"groups": ["eng"]}, strict) == "viewer"
+    assert role_of({"groups": ["sales"]}, strict) is None
+    assert role_of({"groups": ["platform"]}, strict) == "editor"
+
+
+@pytest.mark.parametrize("target, safe", [("/?seed=7", "/?seed=7"), ("//evil.example/x", "/"),
+                                          ("https://evil.example", "/"), ("/\\evil.example", "/"), ("", "/"),
+                                          (None, "/"), ("javascript:alert(1)", "/")])
+def test_after_sign_in_only_local_paths(target, safe):
+    assert local_path(target) == safe
+
+
+# -- anonymous ------------------------------------------------------------------------------------
+
+ROUTES = ["/", "/?data=secret-payments", "/_dash-layout", "/_dash-dependencies", "/assets/dashboard.js",
+          "/_dash-component-suites/dash/dcc/dash_core_components.js", "/api/v1/summary", "/api/v1/datasets",
+          "/api/v1/teams", "/vendor/../_dash-layout", "/anything"]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_without_credentials_only_health_answers(app, path):
+    client = app.server.test_client()
+    reply = client.get(path, headers={"Accept": "text/html"})
+    assert reply.status_code in (302, 401), (path, reply.status_code)
+    if reply.status_code == 302:
+        assert urlparse(reply.headers["Location"]).path == "/login"
+    if "secret-payments" not in path:      # (a redirect may echo the visitor's own link back)
+        assert b"secret-payments" not in reply.data
+    assert client.get("/health").status_code == 200
+
+
+def test_an_anonymous_callback_is_refused_and_stores_nothing(app):
+    client = app.server.test_client()
+    reply = client.post("/_dash-update-component", json=upload_body(app))
+    assert reply.status_code == 401 and b"secret-payments" not in reply.data
+    assert [d.name for d in store.list_datasets()] == ["secret-payments"]
+
+
+# -- basic sign-in --------------------------------------------------------------------------------
+
+def test_wrong_password_then_right_one(app):
+    client = app.server.test_client()
+    wrong = sign_in(client, "alice", "not-her-password")
+    assert wrong.status_code == 401 and "Wrong user name or password." in wrong.get_data(as_text=True)
+    unknown = sign_in(client, "nobody", "whatever-password")
+    assert unknown.status_code == 401
+    right = sign_in(client, "alice", "alice-password", "/?data=secret-payments")
+    assert right.status_code == 302 and right.headers["Location"].endswith("/?data=secret-payments")
+    cookie = right.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "alice-password" not in cookie
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert "secret-payments" in layout and "alice" in layout and "Sign out" in layout
+
+
+def test_a_form_without_its_token_is_refused(app):
+    client = app.server.test_client()
+    reply = client.post("/login", data={"username": "alice", "password": "alice-password"})
+    assert reply.status_code == 400 and client.get("/_dash-layout").status_code == 401
+
+
+def test_too_many_failures_slow_an_attacker_down(app):
+    client = app.server.test_client()
+    for _ in range(10):
+        assert sign_in(client, "alice", "guess-guess").status_code == 401
+    locked = sign_in(client, "alice", "alice-password")
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.get_data(as_text=True)
+
+
+def test_sign_out_ends_the_session(app):
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    assert client.get("/_dash-layout").status_code == 200
+    forged = client.post("/logout", data={"csrf": "guess"})
+    assert forged.status_code == 400 and client.get("/_dash-layout").status_code == 200
+    token = layout_csrf(client.get("/_dash-layout").get_json())
+    out = client.post("/logout", data={"csrf": token})
+    assert out.status_code == 200 and "You are signed out." in out.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_a_new_password_or_removal_signs_a_session_out(app, people):
+    client = app.server.test_client()
+    sign_in(client, "victor", "victor-password")
+    assert client.get("/_dash-layout").status_code == 200
+    users.remove(people, "victor")
+    assert client.get("/_dash-layout").status_code == 401
+    users.add(people, "victor", "viewer", "another-password")
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_a_role_change_applies_at_the_next_request(app, people):
+    client = app.server.test_client()
+    sign_in(client, "victor", "victor-password")
+    assert client.post("/_dash-update-component", json=upload_body(app)).get_json()["response"]["upload-report"][
+        "children"]["props"]["id"] == "upload-error"
+    users.set_role(people, "victor", "editor")
+    reply = client.post("/_dash-update-component", json=upload_body(app, "victor-upload"))
+    assert "victor-upload" in [d.name for d in store.list_datasets()], reply.get_data(as_text=True)[:500]
+
+
+# -- roles against each write path ----------------------------------------------------------------
+
+def test_a_viewer_sees_no_upload_and_a_crafted_upload_stores_nothing(app, capsys):
+    client = app.server.test_client()
+    sign_in(client, "victor", "victor-password")
+    layout = client.get("/_dash-layout").get_json()
+    text = json.dumps(layout)
+    assert "victor" in text and "Recent writes" not in text
+    upload_column = re.search(r'\{"props": \{"children": \{"props": \{"children": "Upload events\\u2026"[^}]*\}[^}]*\}'
+                              r'[^}]*"style": \{"display": "none"\}', text)
+    assert upload_column, "the upload button is hidden from viewers"
+    before = store.version("secret-payments")
+    reply = client.post("/_dash-update-component", json=upload_body(app, "viewer-upload"))
+    assert reply.status_code == 200
+    report = reply.get_json()["response"]["upload-report"]["children"]
+    assert "Only editors can upload" in json.dumps(report)
+    assert [d.name for d in store.list_datasets()] == ["secret-payments"]
+    assert store.version("secret-payments") == before
+    assert "refused an upload from victor" in capsys.readouterr().err
+    assert all(e.who != "victor" for e in store.audit_log())
+
+
+def test_an_editor_uploads_and_the_audit_trail_names_them(app):
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    reply = client.post("/_dash-update-component", json=upload_body(app, "alice-upload"))
+    assert "Stored in dataset alice-upload" in reply.get_data(as_text=True)
+    newest = store.audit_log(1)[0]
+    assert (newest.who, newest.action, newest.dataset, newest.events, newest.detail) == (
+        "alice", "upload", "alice-upload", 49, "events.csv")
+    layout = json.dumps(client.get("/_dash-layout").get_json())
+    assert "Recent writes" in layout and "alice-upload" in layout
+
+
+def test_the_api_takes_a_session_basic_credentials_or_a_token_never_nothing(app, data_dir):
+    client = app.server.test_client()
+    assert client.get("/api/v1/datasets").status_code == 401
+    basic = "Basic " + base64.b64encode(b"victor:victor-password").decode()
+    reply = client.get("/api/v1/datasets", headers={"Authorization": basic})
+    assert reply.status_code == 200 and reply.get_json()["datasets"][0]["name"] == "secret-payments"
+    wrong = "Basic " + base64.b64encode(b"victor:nope-nope-nope").decode()
+    assert client.get("/api/v1/datasets", headers={"Authorization": wrong}).status_code == 401
+    out = io.StringIO()
+    from metrics.cli import run_tokens
+    run_tokens(["create", "backstage"], out=out)
+    token = out.getvalue().splitlines()[1]
+    assert client.get("/api/v1/datasets", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/datasets", headers={"Authorization": "Bearer mtr_forged"}).status_code == 401
+    # a token reads the API only: the dashboard's pages and callbacks need a person
+    assert client.get("/_dash-layout", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    sign_in(client, "victor", "victor-password")
+    assert client.get("/api/v1/summary?data=secret-payments").status_code == 200
+
+
+# -- no sign-in: only this machine, unless the operator says otherwise ----------------------------
+
+def test_without_sign_in_other_machines_are_refused(data_dir, seeded):
+    client = create_app(auth_settings=AuthSettings()).server.test_client()
+    remote = {"REMOTE_ADDR": "10.0.0.9"}
+    reply = client.get("/_dash-layout", environ_overrides=remote)
+    assert reply.status_code == 403 and b"METRICS_AUTH" in reply.data and b"secret-payments" not in reply.data
+    assert client.get("/health", environ_overrides=remote).status_code == 200
+    assert client.get("/_dash-layout").status_code == 200           # from this machine
+    open_client = create_app(auth_settings=AuthSettings(allow_anonymous=True)).server.test_client()
+    assert open_client.get("/_dash-layout", environ_overrides=remote).status_code == 200
+    read_only = create_app(auth_settings=AuthSettings(allow_anonymous=True, anonymous_role="viewer"))
+    reply = read_only.server.test_client().post("/_dash-update-component", json=upload_body(read_only, "anon"),
+                                                environ_overrides=remote)
+    assert "Only editors can upload" in reply.get_data(as_text=True)
+    assert "anon" not in [d.name for d in store.list_datasets()]
+
+
+def test_listening_on_the_network_without_sign_in_refuses_to_start(capsys, monkeypatch):
+    monkeypatch.delenv("METRICS_AUTH", raising=False)
+    assert app_main(["--host", "0.0.0.0", "--port", "8999"]) == 2
+    err = capsys.readouterr().err
+    assert "would let anyone on the network read and change the data" in err and "--allow-anonymous" in err
+    served = []
+    monkeypatch.setattr("dash.Dash.run", lambda self, **kw: served.append(kw))
+    assert app_main(["--host", "0.0.0.0", "--port", "8999", "--allow-anonymous"]) == 0
+    assert served and served[0]["host"] == "0.0.0.0" and served[0]["debug"] is False
+
+
+def test_gunicorn_with_sign_in_but_no_key_says_so_without_a_traceback(data_dir):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=str(ROOT), METRICS_AUTH="basic")
+    env.pop("METRICS_SECRET_KEY", None)
+    done = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "needs METRICS_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- OpenID Connect -------------------------------------------------------------------------------
+
+def oidc_settings(provider, data_dir, **extra) -> AuthSettings:
+    return AuthSettings(mode="oidc", secret_key=KEY, issuer=provider.issuer, client_id="metrics",
+                        client_secret="client-secret", editor_groups=frozenset({"platform"}),
+                        users_file=users.users_path(data_dir), **extra)
+
+
+def oidc_sign_in(client, provider, user):
+    """Follow the code flow as a browser would: our redirect, the provider's form, its redirect back."""
+    import urllib.request
+    start = client.get("/login/oidc?next=/%3Fseed%3D3")
+    assert start.status_code == 302
+    authorize = start.headers["Location"]
+    query = {k: v[0] for k, v in parse_qs(urlparse(authorize).query).items()}
+    assert query["code_challenge_method"] == "S256" and "nonce" in query and "state" in query
+    form = dict(query, user=user)
+    request = urllib.request.Request(provider.issuer + "/authorize", data=urllib.parse.urlencode(form).encode())
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(request)
+    except urllib.error.HTTPError as e:
+        back = e.headers["Location"]
+    parsed = urlparse(back)
+    return client.get(parsed.path + "?" + parsed.query)
+
+
+@pytest.mark.parametrize("groups_in_id_token", [True, False])
+def test_oidc_code_flow_gives_roles_from_groups(data_dir, seeded, groups_in_id_token):
+    import urllib.parse  # noqa: F401  (used by oidc_sign_in)
+    people = {"erin": ["eng", "platform"], "vic": ["eng"]}
+    with FakeProvider("metrics", "client-secret", people, put_groups_in_id_token=groups_in_id_token) as provider:
+        app = create_app(auth_settings=oidc_settings(provider, data_dir))
+        client = app.server.test_client()
+        assert "Sign in with 127.0.0.1" in client.get("/login").get_data(as_text=True)
+        done = oidc_sign_in(client, provider, "erin")
+        assert done.status_code == 302 and done.headers["Location"].endswith("/?seed=3")
+        layout = json.dumps(client.get("/_dash-layout").get_json())
+        assert "erin" in layout and "(editor)" in layout
+        viewer = app.server.test_client()
+        oidc_sign_in(viewer, provider, "vic")
+        assert "(viewer)" in json.dumps(viewer.get("/_dash-layout").get_json())
+        reply = viewer.post("/_dash-update-component", json=upload_body(app, "vic-upload"))
+        assert "Only editors can upload" in reply.get_data(as_text=True)
+
+
+def test_oidc_refusals(data_dir, seeded):
+    with FakeProvider("metrics", "client-secret", {"sam": ["sales"]}) as provider:
+        app = create_app(auth_settings=oidc_settings(provider, data_dir, viewer_groups=frozenset({"eng"})))
+        client = app.server.test_client()
+        refused = oidc_sign_in(client, provider, "sam")
+        assert refused.status_code == 403 and "not in a group allowed" in refused.get_data(as_text=True)
+        assert client.get("/_dash-layout").status_code == 401
+        forged = client.get("/oidc/callback?code=forged&state=forged")
+        assert forged.status_code == 401 and "did not complete" in forged.get_data(as_text=True)
+        denied = client.get("/oidc/callback?error=access_denied&error_description=User+said+no")
+        assert denied.status_code == 401 and "User said no" in denied.get_data(as_text=True)
+    gone = create_app(auth_settings=AuthSettings(mode="oidc", secret_key=KEY, issuer="http://127.0.0.1:9",
+                                                 client_id="c", client_secret="s"))
+    reply = gone.server.test_client().get("/login/oidc")
+    assert reply.status_code == 502 and "cannot be reached" in reply.get_data(as_text=True)
+    assert "client-secret" not in reply.get_data(as_text=True)
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def test_users_command(data_dir, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    assert cli_main(["users", "add", "dana", "--role", "viewer", "--password-stdin"]) == 0
+    assert cli_main(["users", "set-role", "dana", "editor"]) == 0
+    assert cli_main(["users", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "dana\teditor" in out and "a-long-password" not in out
+    stored = users.users_path(data_dir).read_text()
+    assert "a-long-password" not in stored and "scrypt:" in stored
+    assert oct(users.users_path(data_dir).stat().st_mode & 0o777) == "0o600"
+    for argv, says in ((["users", "add", "dana", "--role", "viewer", "--password-stdin"], "exists"),
+                       (["users", "set-role", "dana", "root"], "a role is viewer or editor"),
+                       (["users", "remove", "nobody"], "no user named 'nobody'"),
+                       (["users", "add", "bad name!", "--role", "viewer", "--password-stdin"], "user names are"),
+                       (["users", "add", "eve", "--password-stdin"], "needs --role")):
+        monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+        assert cli_main(argv) == 2
+        assert says in capsys.readouterr().err
+    assert cli_main(["users", "remove", "dana"]) == 0
+
+
+def test_audit_command_lists_every_kind_of_write(data_dir, fixtures):
+    hand = fixtures / "hand.csv"
+    assert run_cli("import", "--from", "events", hand, "--name", "demo").returncode == 0
+    assert run_cli("datasets", "--delete", "demo").returncode == 0
+    done = run_cli("audit")
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and len(lines) == 2
+    assert "\tdelete\tdemo\t+49 events" in lines[0] and "\timport\tdemo\t+49 events" in lines[1]
+    assert lines[0].split("\t")[1].startswith("cli:")
+    as_json = json.loads(run_cli("audit", "--json", "--dataset", "demo").stdout)
+    assert [e["action"] for e in as_json] == ["delete", "import"]
+    assert run_cli("audit", "--dataset", "bad name").returncode == 2
