@@ -68,6 +68,16 @@ def _date(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+def pair_argument(what: str):
+    """An argparse type: ``NAME=VALUE`` with both sides non-empty, as a (name, value) pair."""
+    def parse(text: str) -> tuple:
+        name, equals, value = text.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise argparse.ArgumentTypeError(f"expected {what} (two names joined by '='), got {text!r}")
+        return name.strip(), value.strip()
+    return parse
+
+
 def add_universe_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments shared by ``python -m metrics`` and ``python app.py``: the universe and the assumptions."""
     p.add_argument("--seed", type=whole_argument("seed", 0, defaults.MAX_SEED), default=defaults.SEED,
@@ -256,6 +266,9 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-column", metavar="NAME",
                    help="survey: the submission time column (default: Typeform's, Microsoft Forms' or Google Forms')")
     p.add_argument("--day-first", action="store_true", help="survey: dates are day first (31/12/2024)")
+    p.add_argument("--repo-service", action="append", type=pair_argument("REPO=SERVICE"), default=[],
+                   metavar="REPO=SERVICE", help="cdevents: the changes of repository REPO are service SERVICE's "
+                   "(repeatable; otherwise linked through the artifacts the deployments name)")
     p.add_argument("--production", default="production",
                    help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
     return p
@@ -294,7 +307,8 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
                                           deploy_workflow=args.deploy_workflow, production=args.production,
                                           urgency=args.urgency, score_column=args.score_column,
                                           time_column=args.time_column, day_first=args.day_first,
-                                          releases=args.releases_as_deployments, incident_label=args.incident_label)
+                                          releases=args.releases_as_deployments, incident_label=args.incident_label,
+                                          repo_service=dict(args.repo_service))
             if args.source == "survey" and not args.score_column:
                 raise UsageError("--from survey needs --score-column NAME (the 1-5 question's column)")
             frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,

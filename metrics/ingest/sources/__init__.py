@@ -25,7 +25,7 @@ SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "opsgenie", "cdeven
 def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
                production: str = s.PRODUCTION, urgency: str | None = None, score_column: str | None = None,
                time_column: str | None = None, day_first: bool = False, releases: bool = False,
-               incident_label: str | None = None):
+               incident_label: str | None = None, repo_service: dict | None = None):
     """The reader of a source named in ``SOURCES``, with its options."""
     return {"events": lambda: read_events_file,
             "git": lambda: git_reader(tag_pattern),
@@ -34,4 +34,4 @@ def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAU
             "pagerduty": lambda: pagerduty_reader(urgency),
             "opsgenie": lambda: opsgenie_reader(),
             "survey": lambda: survey_reader(score_column or "", time_column, day_first),
-            "cdevents": lambda: cdevents_reader(deploy_workflow, production)}[source]()
+            "cdevents": lambda: cdevents_reader(deploy_workflow, production, repo_service)}[source]()
