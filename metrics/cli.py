@@ -69,6 +69,17 @@ def _date(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
+def pair_argument(what: str):
+    """An argparse type: ``NAME=VALUE`` with both sides non-empty, as a (name, value) pair; ``what``
+    says the form in the error."""
+    def parse(text: str) -> tuple:
+        name, equals, value = text.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return name.strip(), value.strip()
+    return parse
+
+
 def add_universe_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments shared by ``python -m metrics`` and ``python app.py``: the universe and the assumptions."""
     p.add_argument("--seed", type=whole_argument("seed", 0, defaults.MAX_SEED), default=defaults.SEED,
@@ -243,7 +254,12 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
     p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
     p.add_argument("--strict", action="store_true", help="stop at the first bad row (exit 2), storing nothing")
-    p.add_argument("--tag-pattern", default="*", help="git: the tags that are deployments (a glob, default all)")
+    p.add_argument("--tag-pattern", action="append", default=[], metavar="GLOB|SERVICE=GLOB",
+                   help="git: the tags that are deployments (a glob, default all); in a monorepo SERVICE=GLOB, "
+                        "repeatable: a tag deploys only its service and tags matching none are ignored")
+    p.add_argument("--service-path", action="append", default=[], metavar="SERVICE=GLOB",
+                   type=pair_argument("SERVICE=GLOB (a service, '=', a non-empty path glob such as services/api/**)"),
+                   help="git: in a monorepo, a PR belongs to every service whose paths it changes (repeatable)")
     p.add_argument("--deploy-workflow", default=importers.DEFAULT_DEPLOY_PATTERN,
                    help="github / cdevents: the workflows or pipelines whose runs are deployments "
                         "(a glob on the name or file, default %(default)s)")
@@ -257,6 +273,9 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-column", metavar="NAME",
                    help="survey: the submission time column (default: Typeform's, Microsoft Forms' or Google Forms')")
     p.add_argument("--day-first", action="store_true", help="survey: dates are day first (31/12/2024)")
+    p.add_argument("--repo-service", action="append", type=pair_argument("REPO=SERVICE (two names joined by '=')"), default=[],
+                   metavar="REPO=SERVICE", help="cdevents: the changes of repository REPO are service SERVICE's "
+                   "(repeatable; otherwise linked through the artifacts the deployments name)")
     p.add_argument("--production", default="production",
                    help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
     return p
@@ -284,6 +303,31 @@ class ProgressBar:
             self.stream.flush()
 
 
+def git_options(args) -> dict:
+    """The git importer's options from ``--tag-pattern`` and ``--service-path``, checked: one
+    sentence (a UsageError) for a glob that is empty, a mix of the two forms, or a service no path gives."""
+    plain = [v for v in args.tag_pattern if "=" not in v]
+    mapped = [v.partition("=")[::2] for v in args.tag_pattern if "=" in v]
+    if (args.service_path or mapped) and args.source != "git":
+        raise UsageError("--service-path and --tag-pattern SERVICE=GLOB are for --from git")
+    if plain and mapped:
+        raise UsageError("--tag-pattern is either one glob or SERVICE=GLOB per service, not both")
+    if len(plain) > 1 or any(not v.strip() for v in plain):
+        raise UsageError(f"--tag-pattern takes one non-empty glob (or SERVICE=GLOB per service), got {plain!r}")
+    if args.service_path and args.service:
+        raise UsageError("--service sets one service for every event, --service-path one per path: give one of them")
+    try:
+        service_paths = importers.service_globs(args.service_path, "--service-path")
+        tag_patterns = importers.service_globs(mapped, "--tag-pattern")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    unknown = sorted(set(tag_patterns) - set(service_paths))
+    if unknown:
+        raise UsageError(f"--tag-pattern names service {unknown[0]!r}, which no --service-path gives "
+                         f"(services: {', '.join(service_paths) or 'none'})")
+    return {"tag_pattern": plain[0] if plain else "*", "service_paths": service_paths, "tag_patterns": tag_patterns}
+
+
 def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
     args = import_parser().parse_args(argv)
@@ -291,11 +335,12 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     try:
         try:
             store.check_name(args.name)
-            reader = importers.reader_for(args.source, tag_pattern=args.tag_pattern,
+            reader = importers.reader_for(args.source, **git_options(args),
                                           deploy_workflow=args.deploy_workflow, production=args.production,
                                           urgency=args.urgency, score_column=args.score_column,
                                           time_column=args.time_column, day_first=args.day_first,
-                                          releases=args.releases_as_deployments, incident_label=args.incident_label)
+                                          releases=args.releases_as_deployments, incident_label=args.incident_label,
+                                          repo_service=dict(args.repo_service))
             if args.source == "survey" and not args.score_column:
                 raise UsageError("--from survey needs --score-column NAME (the 1-5 question's column)")
             frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,

@@ -96,6 +96,7 @@ class FakeGitHub(FakeApi):
         self.deployments: list[dict] = []
         self.statuses: dict[int, list] = {}
         self.runs: list[dict] = []
+        self.files: dict[int, list] = {}
 
     def route(self, path, query):
         base = f"/repos/{self.repo}"
@@ -105,6 +106,9 @@ class FakeGitHub(FakeApi):
         if rest == "/pulls":
             items = sorted(self.pulls, key=lambda p: p["updated_at"], reverse=query.get("direction") == "desc")
             return self.link_page(path, query, items)
+        if rest.startswith("/pulls/") and rest.endswith("/files"):
+            return self.link_page(path, query, [{"filename": f, "status": "modified"}
+                                                for f in self.files.get(int(rest.split("/")[2]), [])])
         if rest.startswith("/pulls/") and rest.endswith("/reviews"):
             return self.link_page(path, query, self.reviews.get(int(rest.split("/")[2]), []))
         if rest == "/deployments":
@@ -143,10 +147,10 @@ class FakeGitHub(FakeApi):
             "pull_request_url": f"{self.url}/repos/{self.repo}/pulls/{number}",
         })
 
-    def add_deployment(self, ident, created, environment="production"):
+    def add_deployment(self, ident, created, environment="production", ref="main"):
         self.deployments.append({
             "url": f"{self.url}/repos/{self.repo}/deployments/{ident}", "id": ident, "sha": "a" * 40,
-            "ref": "main", "environment": environment, "created_at": created, "updated_at": created,
+            "ref": ref, "environment": environment, "created_at": created, "updated_at": created,
             "statuses_url": f"{self.url}/repos/{self.repo}/deployments/{ident}/statuses",
             "repository_url": f"{self.url}/repos/{self.repo}",
         })

@@ -91,3 +91,79 @@ def test_one_broken_event_in_a_pretty_printed_file_rejects_only_itself(tmp_path)
     assert sorted(frame["deploy_id"]) == ["d0", "d1"]
     assert report.rejected_count == 1 and report.rows_read == 3
     assert report.rejected.iloc[0]["reason"].startswith("invalid JSON")
+
+
+def linked_stream():
+    """Three repositories, each deployed as a service of another name, linked three ways:
+
+    storefront-repo: pr-1 created 07-01 09:00, merged 11:00; packaged as pkg:oci/storefront (change.source
+        names the repository); service shop deploys that artifact at 14:00 -> lead time 5 h
+    billing: pr-2 created 07-02 08:00, merged 10:00; service payments upgrades to pkg:github/acme/billing
+        (the purl names the repository) at 18:00 -> 10 h
+    infra-repo: pr-3 created 07-03 09:00, merged 09:30; gateway deploys pkg:oci/gw at 12:00, which no
+        artifact event names: linked only by --repo-service infra-repo=gateway -> 3 h
+    """
+    change = lambda kind, pr, repo, ts: cdevent(f"dev.cdevents.change.{kind}.0.2.0", pr,  # noqa: E731
+                                               {"repository": repo}, ts=ts, event_id=f"{pr}-{kind}")
+    deploy = lambda kind, service, artifact, ts: cdevent(f"dev.cdevents.service.{kind}.0.2.0", service,  # noqa: E731
+                                                        {"environment": {"id": "production"}, "artifactId": artifact},
+                                                        ts=ts, event_id=f"{service}-{ts}")
+    return [
+        change("created", "pr-1", {"id": "acme/storefront-repo", "source": "https://github.com"}, "2024-07-01T09:00:00Z"),
+        change("merged", "pr-1", {"id": "acme/storefront-repo", "source": "https://github.com"}, "2024-07-01T11:00:00Z"),
+        cdevent("dev.cdevents.artifact.packaged.0.2.0", "pkg:oci/storefront@sha256%3Aaaa",
+                {"change": {"id": "1a2b3c", "source": "github.com/acme/storefront-repo"}}, ts="2024-07-01T11:30:00Z"),
+        deploy("deployed", "shop", "pkg:oci/storefront@sha256%3Aaaa?repository_url=mycr.io/storefront", "2024-07-01T14:00:00Z"),
+        change("created", "pr-2", {"id": "acme/billing"}, "2024-07-02T08:00:00Z"),
+        change("merged", "pr-2", {"id": "acme/billing"}, "2024-07-02T10:00:00Z"),
+        deploy("upgraded", "payments", "pkg:github/acme/billing@v2.0.0", "2024-07-02T18:00:00Z"),
+        change("created", "pr-3", {"name": "infra-repo"}, "2024-07-03T09:00:00Z"),
+        change("merged", "pr-3", {"name": "infra-repo"}, "2024-07-03T09:30:00Z"),
+        deploy("deployed", "gateway", "pkg:oci/gw@sha256%3Accc", "2024-07-03T12:00:00Z"),
+    ]
+
+
+def test_changes_take_the_service_that_deploys_their_repository(tmp_path):
+    path = tmp_path / "stream.ndjson"
+    path.write_text("\n".join(json.dumps(e) for e in linked_stream()))
+    frame, report = load_events([path], reader=reader_for("cdevents", repo_service={"infra-repo": "gateway"}))
+    changes = frame[frame["kind"] == "pr_created"]
+    assert dict(zip(changes["pr_id"], changes["service"])) == {"pr-1": "shop", "pr-2": "payments", "pr-3": "gateway"}
+    assert report.skipped == {"artifact packaged events (read to link repositories to services)": 1}
+    frame, _ = load_events([path], reader=reader_for("cdevents"))      # no mapping: infra-repo keeps its name
+    changes = frame[frame["kind"] == "pr_created"]
+    assert dict(zip(changes["pr_id"], changes["service"])) == {"pr-1": "shop", "pr-2": "payments", "pr-3": "infra-repo"}
+
+
+def test_lead_time_over_a_whole_cdevents_stream(tmp_path, data_dir):
+    path = tmp_path / "stream.ndjson"
+    path.write_text("\n".join(json.dumps(e) for e in linked_stream()))
+    p = run_cli("import", "--from", "cdevents", path, "--name", "cd", "--repo-service", "infra-repo=gateway")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(run_cli("--dataset", "cd", "--json").stdout)["dora"]
+    assert d["lead_time_hours_median"] == 5.0                            # 5, 10 and 3 h
+    p = run_cli("import", "--from", "cdevents", path, "--name", "cd2")
+    d = json.loads(run_cli("--dataset", "cd2", "--json").stdout)["dora"]
+    assert d["lead_time_hours_median"] == 7.5                            # 5 and 10 h; pr-3 not deployed
+    assert "merged PRs not yet deployed: 1" in run_cli("--dataset", "cd2").stdout
+
+
+def test_a_repository_deployed_as_two_services_keeps_its_name_and_says_so(tmp_path):
+    events = linked_stream()[:4] + [cdevent("dev.cdevents.service.deployed.0.2.0", "shop-eu",
+                                            {"artifactId": "pkg:oci/storefront@sha256%3Abbb"}, event_id="eu")]
+    path = tmp_path / "two.ndjson"
+    path.write_text("\n".join(json.dumps(e) for e in events))
+    frame, report = load_events([path], reader=reader_for("cdevents"))
+    assert set(frame.loc[frame["kind"] == "pr_created", "service"]) == {"storefront-repo"}
+    assert report.warnings == ["repository storefront-repo is deployed as several services (shop, shop-eu): its changes "
+                               "keep the repository's name (--repo-service storefront-repo=SERVICE picks one)"]
+    frame, report = load_events([path], reader=reader_for("cdevents", repo_service={"acme/storefront-repo": "shop"}))
+    assert set(frame.loc[frame["kind"] == "pr_created", "service"]) == {"shop"} and report.warnings == []
+
+
+@pytest.mark.parametrize("value", ["shop", "=shop", "repo=", " = "])
+def test_a_bad_repo_service_is_one_sentence(value, data_dir):
+    p = run_cli("import", "--from", "cdevents", CDEVENTS, "--name", "cd", "--repo-service", value)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == [
+        f"error: argument --repo-service: expected REPO=SERVICE (two names joined by '='), got {value!r}"]

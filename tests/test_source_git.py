@@ -197,3 +197,120 @@ def test_a_shallow_clone_warns_how_deep_it_is(shop_repo, tmp_path):
     (warning,) = [w for w in report.warnings if "shallow clone" in w]
     assert "cut after 2 commits" in warning and "git fetch --unshallow" in warning
     assert "warning: shallow is a shallow clone" in "\n".join(report.lines())
+
+
+def make_monorepo(repo):
+    """Two services in one repository, every date chosen by hand:
+
+    main:  initial (03-01 09:00, README)
+           <- PR #1 merge (services/api/app.py authored 03-01 10:00; merged 03-02 09:00); annotated api-v1 03-02 12:00
+           <- squash "Web page (#2)" (apps/web/index.html; authored 03-02 13:00, committed 03-03 08:00); lightweight web-v1
+           <- PR #3 merge (services/api/app.py and apps/web/index.html authored 03-03 10:00; merged 03-04 09:00);
+              annotated web-v2 03-04 11:00, annotated api-v2 03-05 09:00
+           <- squash "Docs (#4)" (docs/guide.md only; 03-05 10:00 / 11:00); lightweight nightly-5
+    """
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+
+    def commit(message, files, author, committer=None):
+        for name in files:
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(f"{message}\n", encoding="utf-8")
+            _git(repo, "add", name)
+        _git(repo, "commit", "-q", "-m", message, when=(author, committer or author))
+
+    def merge(branch, message, when):
+        _git(repo, "checkout", "-q", "main")
+        _git(repo, "merge", "-q", "--no-ff", branch, "-m", message, when=(when, when))
+
+    def tag(name, when=None):
+        _git(repo, *(["tag", "-a", name, "-m", name] if when else ["tag", name]), when=(when, when) if when else None)
+
+    commit("initial", ["README.md"], "2024-03-01T09:00:00Z")
+    _git(repo, "checkout", "-q", "-b", "api-login")
+    commit("login endpoint", ["services/api/app.py"], "2024-03-01T10:00:00Z")
+    merge("api-login", "Merge pull request #1 from dev/api-login", "2024-03-02T09:00:00Z")
+    tag("api-v1", "2024-03-02T12:00:00Z")
+    commit("Web page (#2)", ["apps/web/index.html"], "2024-03-02T13:00:00Z", "2024-03-03T08:00:00Z")
+    tag("web-v1")
+    _git(repo, "checkout", "-q", "-b", "both")
+    commit("login page and endpoint", ["services/api/app.py", "apps/web/index.html"], "2024-03-03T10:00:00Z")
+    merge("both", "Merge pull request #3 from dev/both", "2024-03-04T09:00:00Z")
+    tag("web-v2", "2024-03-04T11:00:00Z")
+    tag("api-v2", "2024-03-05T09:00:00Z")
+    commit("Docs (#4)", ["docs/guide.md"], "2024-03-05T10:00:00Z", "2024-03-05T11:00:00Z")
+    tag("nightly-5")
+    return repo
+
+
+MONOREPO_OPTIONS = ["--service-path", "api=services/api/**", "--service-path", "web=apps/web",
+                    "--tag-pattern", "api=api-v*", "--tag-pattern", "web=web-v*"]
+
+
+def test_a_monorepo_gives_each_service_its_prs_and_deployments(tmp_path):
+    repo = make_monorepo(tmp_path / "mono")
+    frame, report = git_events(repo, service_paths={"api": ("services/api/**",), "web": ("apps/web",)},
+                               tag_patterns={"api": ("api-v*",), "web": ("web-v*",)})
+    deploys = frame[frame["kind"] == "deploy"]
+    assert sorted(zip(deploys["service"], deploys["deploy_id"], deploys["ts"].dt.strftime("%m-%d %H:%M"))) == [
+        ("api", "api-v1", "03-02 12:00"), ("api", "api-v2", "03-05 09:00"),
+        ("web", "web-v1", "03-03 08:00"), ("web", "web-v2", "03-04 11:00")]
+    merged = frame[frame["kind"] == "pr_merged"]
+    # PR #3 changes both services: one PR in each, each shipped by its own service's first tag
+    assert dict(zip(merged["pr_id"], zip(merged["service"], merged["deploy_id"]))) == {
+        "api#1": ("api", "api-v1"), "web#2": ("web", "web-v1"), "api#3": ("api", "api-v2"), "web#3": ("web", "web-v2")}
+    assert pr_times(frame) == {"api#1": ("03-01 10:00", "03-02 09:00"), "web#2": ("03-02 13:00", "03-03 08:00"),
+                               "api#3": ("03-03 10:00", "03-04 09:00"), "web#3": ("03-03 10:00", "03-04 09:00")}
+    assert report.skipped == {"tags matching no --tag-pattern SERVICE=GLOB": 1, "PRs changing no --service-path path": 1}
+    assert report.warnings == ["1 tag(s) match no --tag-pattern SERVICE=GLOB and were ignored (not deployments)"]
+    assert report.rejected_count == 0
+
+
+def test_monorepo_lead_time_and_deployments_per_service(tmp_path, data_dir):
+    repo = make_monorepo(tmp_path / "mono")
+    p = run_cli("import", "--from", "git", repo, "--name", "mono", *MONOREPO_OPTIONS)
+    assert p.returncode == 0, p.stderr
+    assert "warning: 1 tag(s) match no --tag-pattern SERVICE=GLOB and were ignored" in p.stderr
+    dora = lambda *only: json.loads(run_cli("--dataset", "mono", "--json", *only).stdout)["dora"]  # noqa: E731
+    # api: #1 03-01 10:00 -> api-v1 03-02 12:00 = 26 h; #3 03-03 10:00 -> api-v2 03-05 09:00 = 47 h; median 36.5
+    api = dora("--only-service", "api")
+    assert (api["lead_time_hours_median"], api["deployments"]) == (36.5, 2)
+    # web: #2 03-02 13:00 -> web-v1 03-03 08:00 = 19 h; #3 03-03 10:00 -> web-v2 03-04 11:00 = 25 h; median 22
+    web = dora("--only-service", "web")
+    assert (web["lead_time_hours_median"], web["deployments"]) == (22.0, 2)
+    both = dora()                                                    # 19, 25, 26, 47 h
+    assert (both["lead_time_hours_median"], both["deployments"]) == (25.5, 4)
+
+
+def test_without_tag_patterns_a_tag_deploys_every_service(tmp_path):
+    repo = make_monorepo(tmp_path / "mono")
+    frame, report = git_events(repo, tag_pattern="*-v*", service_paths={"api": ("services/api",), "web": ("apps/web/*",)})
+    deploys = frame[frame["kind"] == "deploy"]
+    assert len(deploys) == 8 and {"api:web-v1", "web:web-v1", "api:api-v1"} <= set(deploys["deploy_id"])
+    merged = frame[frame["kind"] == "pr_merged"]
+    # every tag deploys both: web#2 is shipped by web-v1, api#1 by api-v1, both halves of #3 by web-v2 (03-04 11:00)
+    assert dict(zip(merged["pr_id"], merged["deploy_id"])) == {
+        "api#1": "api:api-v1", "web#2": "web:web-v1", "api#3": "api:web-v2", "web#3": "web:web-v2"}
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--service-path", "api"], "argument --service-path: expected SERVICE=GLOB"),
+    (["--service-path", "api="], "argument --service-path: expected SERVICE=GLOB"),
+    (["--service-path", "=services/api"], "argument --service-path: expected SERVICE=GLOB"),
+    (["--service-path", "api=x", "--tag-pattern", "api="], "--tag-pattern needs SERVICE=GLOB with a service name and a non-empty glob"),
+    (["--service-path", "api=x", "--tag-pattern", "web=web-v*"], "--tag-pattern names service 'web', which no --service-path gives"),
+    (["--service-path", "api=x", "--tag-pattern", "api=a*", "--tag-pattern", "v*"], "--tag-pattern is either one glob or SERVICE=GLOB"),
+    (["--tag-pattern", ""], "--tag-pattern takes one non-empty glob"),
+    (["--service-path", "api=x", "--service", "api"], "--service sets one service for every event"),
+])
+def test_bad_monorepo_options_are_one_sentence(options, message, shop_repo, data_dir):
+    p = run_cli("import", "--from", "git", shop_repo, "--name", "x", *options)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    (line,) = p.stderr.strip().splitlines()
+    assert line.startswith(f"error: {message}"), line
+
+
+def test_service_paths_are_for_the_git_importer(data_dir):
+    p = run_cli("import", "--from", "events", "x.csv", "--name", "x", "--service-path", "api=services/api/**")
+    assert p.returncode == 2 and p.stderr.strip() == "error: --service-path and --tag-pattern SERVICE=GLOB are for --from git"

@@ -24,3 +24,36 @@ def test_gitlab_merge_requests_and_deployments(data_dir):
     assert (d["lead_time_hours_median"], d["change_failure_rate_pct"]) == (6.0, 50.0)
 
 
+
+
+def api_deployment(deployment_id, finished, status="success"):
+    """A deployment created through the API (``POST /projects/:id/deployments``): no job, ``deployable`` null."""
+    return {"id": deployment_id, "iid": deployment_id, "ref": "main", "sha": "a" * 40, "status": status,
+            "created_at": finished, "updated_at": finished, "finished_at": finished, "deployable": None,
+            "environment": {"id": 9, "name": "production"}}
+
+
+def test_an_api_deployment_takes_the_exports_project(tmp_path, data_dir):
+    merge_requests = json.loads((GITLAB / "merge_requests.json").read_text())
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(merge_requests + [api_deployment(50, "2024-06-03T15:00:00Z")]))
+    frame, report = load_events([path], reader=reader_for("gitlab"))
+    deploys = frame[frame["kind"] == "deploy"]
+    assert list(zip(deploys["deploy_id"], deploys["service"])) == [("50", "shop")]    # the MRs' project
+    assert report.rejected_count == 0 and report.warnings == []
+    p = run_cli("import", "--from", "gitlab", path, "--name", "api")
+    assert p.returncode == 0, p.stderr
+    # !1 created 06-03 08:00, merged 12:00, deployed by 50 at 15:00 -> 7 h
+    assert json.loads(run_cli("--dataset", "api", "--json").stdout)["dora"]["lead_time_hours_median"] == 7.0
+
+
+def test_an_api_deployment_with_no_project_in_the_export_says_give_service(tmp_path, data_dir):
+    path = tmp_path / "deployments.json"
+    path.write_text(json.dumps([api_deployment(50, "2024-06-03T15:00:00Z")]))
+    frame, report = load_events([path], reader=reader_for("gitlab"))
+    assert len(frame) == 0 and report.rejected_count == 1
+    (warning,) = report.warnings
+    assert "1 deployment(s) created through the API (deployable null) name no project" in warning
+    assert "names none: give --service" in warning
+    p = run_cli("import", "--from", "gitlab", path, "--name", "api", "--service", "shop")
+    assert p.returncode == 0 and "Dataset api: 1 events" in p.stdout

@@ -176,3 +176,22 @@ def test_pagerduty_service_ids_filter():
         sync(pd_source(pd_api, service_ids=["PSVC2"]), environ={"PAGERDUTY_TOKEN": pd_api.token}, now=NOW)
     assert set(store.load("ops")["incident_id"]) == {"B"}
     assert set(store.load("ops")["service"]) == {"Search"}
+
+
+def test_monorepo_keys_of_a_github_source():
+    from metrics.ingest.sync.config import ConfigError, source_of
+    base = {"type": "github", "repo": "acme/mono", "dataset": "d"}
+    got = source_of({**base, "service_paths": {"api": "services/api/**", "web": ["apps/web/**", "libs/ui"]},
+                     "tag_patterns": {"api": "api-v*"}}, "sync.toml, source 1")
+    assert got.service_paths == {"api": ("services/api/**",), "web": ("apps/web/**", "libs/ui")}
+    assert got.tag_patterns == {"api": ("api-v*",)}
+    for extra, message in (
+            ({"service_paths": {"api": ""}}, "service_paths needs SERVICE=GLOB with a service name and a non-empty glob"),
+            ({"service_paths": "services/api"}, "service_paths must map service names to globs"),
+            ({"service_paths": {"api": "x"}, "tag_patterns": {"web": "w*"}}, "tag_patterns names service 'web'"),
+            ({"service_paths": {"api": "x"}, "service": "api"}, "service sets one service for every event")):
+        with pytest.raises(ConfigError) as e:
+            source_of({**base, **extra}, "sync.toml, source 1")
+        assert str(e.value).startswith(f"sync.toml, source 1: {message}"), str(e.value)
+    with pytest.raises(ConfigError, match="service_paths is for github sources"):
+        source_of({"type": "gitlab", "project": "a/b", "dataset": "d", "service_paths": {"api": "x"}}, "s")

@@ -253,3 +253,35 @@ def test_datasets_lists_each_sources_last_sync(capsys):
     out = buffer.getvalue()
     assert "shop\t11 events" in out
     assert "last sync from github:acme/shop at 2024-03-20T00:00:00Z: failed: " in out and "answered 401" in out
+
+
+def test_a_monorepo_sync_gives_each_service_its_prs_and_deployments(data_dir):
+    """PR 1 changes services/api (created 03-01 09:00), PR 2 services/api and apps/web (03-03 09:00,
+    merged 03-05 12:00), PR 3 only docs. Deployment 11 of ref api-v1 succeeds 03-02 11:00, 12 of
+    web-v1 03-06 11:00, 13 of main (no pattern: left out); run 301 of tag api-v2 ends 03-07 10:00."""
+    from conftest import run_cli
+    with FakeGitHub() as gh:
+        gh.add_pull(1, "2024-03-01T09:00:00Z", "2024-03-02T10:00:00Z", merged="2024-03-02T10:00:00Z")
+        gh.add_pull(2, "2024-03-03T09:00:00Z", "2024-03-05T12:00:00Z", merged="2024-03-05T12:00:00Z")
+        gh.add_pull(3, "2024-03-10T09:00:00Z", "2024-03-10T09:30:00Z")
+        gh.files = {1: ["services/api/app.py"], 2: ["services/api/app.py", "apps/web/index.html"], 3: ["docs/a.md"]}
+        for ident, ref, when in ((11, "api-v1", "2024-03-02T11:00:00Z"), (12, "web-v1", "2024-03-06T11:00:00Z"),
+                                 (13, "main", "2024-03-06T12:00:00Z")):
+            gh.add_deployment(ident, when, ref=ref)
+            gh.add_status(ident, "success", when)
+        gh.add_run(301, "Deploy", "2024-03-07T09:50:00Z", "2024-03-07T10:00:00Z")
+        gh.runs[-1]["head_branch"] = "api-v2"
+        outcome = sync(source(gh, service_paths={"api": "services/api/**", "web": ["apps/web/**"]},
+                              tag_patterns={"api": "api-v*", "web": "web-v*"}), environ=env(gh), now=NOW)
+    frame = store.load("shop")
+    prs = frame[frame["kind"] == "pr_created"]
+    assert sorted(zip(prs["pr_id"], prs["service"])) == [("api#1", "api"), ("api#2", "api"), ("web#2", "web")]
+    deploys = frame[frame["kind"] == "deploy"]
+    assert sorted(zip(deploys["deploy_id"], deploys["service"])) == [("11", "api"), ("12", "web"), ("run-301", "api")]
+    assert outcome.skipped["deployments whose ref matches no tag_patterns"] == 1
+    assert outcome.skipped["pull request events touching no service_paths path"] == 1
+    dora = lambda svc: json.loads(run_cli("--dataset", "shop", "--json", "--only-service", svc).stdout)["dora"]  # noqa: E731
+    # api: #1 03-01 09:00 -> 11 at 03-02 11:00 = 26 h; #2 03-03 09:00 -> run 301 03-07 10:00 = 97 h; median 61.5
+    assert dora("api")["lead_time_hours_median"] == 61.5
+    # web: #2 03-03 09:00 -> 12 at 03-06 11:00 = 74 h
+    assert dora("web")["lead_time_hours_median"] == 74.0

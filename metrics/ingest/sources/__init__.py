@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ... import schema as s
 from .cdevents import cdevents_reader
-from .common import DEFAULT_DEPLOY_PATTERN
+from .common import DEFAULT_DEPLOY_PATTERN, service_globs
 from .events import read_events_file
 from .git import git_reader
 from .github import github_reader
@@ -25,13 +25,14 @@ SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "opsgenie", "cdeven
 def reader_for(source: str, tag_pattern: str = "*", deploy_workflow: str = DEFAULT_DEPLOY_PATTERN,
                production: str = s.PRODUCTION, urgency: str | None = None, score_column: str | None = None,
                time_column: str | None = None, day_first: bool = False, releases: bool = False,
-               incident_label: str | None = None):
+               incident_label: str | None = None, repo_service: dict | None = None,
+               service_paths: dict | None = None, tag_patterns: dict | None = None):
     """The reader of a source named in ``SOURCES``, with its options."""
     return {"events": lambda: read_events_file,
-            "git": lambda: git_reader(tag_pattern),
+            "git": lambda: git_reader(tag_pattern, service_paths, tag_patterns),
             "github": lambda: github_reader(deploy_workflow, production, releases, incident_label),
             "gitlab": lambda: gitlab_reader(production),
             "pagerduty": lambda: pagerduty_reader(urgency),
             "opsgenie": lambda: opsgenie_reader(),
             "survey": lambda: survey_reader(score_column or "", time_column, day_first),
-            "cdevents": lambda: cdevents_reader(deploy_workflow, production)}[source]()
+            "cdevents": lambda: cdevents_reader(deploy_workflow, production, repo_service)}[source]()

@@ -24,12 +24,67 @@ def _last_segment(ref: dict) -> str:
     return str(ref.get("name") or str(ref.get("id") or "").rstrip("/").rsplit("/", 1)[-1])
 
 
-def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION):
+REPOSITORY_PURLS = ("github", "gitlab", "bitbucket")   # purl types whose namespace/name is a repository
+ARTIFACT_PREDICATES = ("packaged", "published")
+
+
+def repository_key(text) -> str:
+    """A repository's name as the links compare it: the last path segment, lower-cased, less ``.git``."""
+    return str(text or "").strip().rstrip("/").rsplit("/", 1)[-1].lower().removesuffix(".git")
+
+
+def purl_base(purl) -> str:
+    """A package URL without version, qualifiers or subpath (``pkg:oci/myapp``), lower-cased: every
+    version of one artifact."""
+    path = str(purl or "").split("#", 1)[0].split("?", 1)[0].strip()
+    head, slash, last = path.rpartition("/")
+    return (head + slash + last.split("@", 1)[0]).lower() if path.lower().startswith("pkg:") else ""
+
+
+def purl_repository(purl) -> str:
+    """The repository a ``pkg:github/org/repo@...`` (gitlab, bitbucket) purl names, else ""."""
+    base = purl_base(purl)
+    kind = base[4:].split("/", 1)[0]
+    return repository_key(base) if kind in REPOSITORY_PURLS and base.count("/") >= 1 else ""
+
+
+def repository_services(events: list, repo_service: dict) -> tuple[dict, list]:
+    """Repository key -> the service that deploys it, and warnings. ``events`` are (kind, subject)
+    pairs of artifact and service events; an explicit ``repo_service`` wins. A deployment's
+    ``artifactId`` links its service to the repository of that artifact's ``artifact.packaged`` /
+    ``published`` event (``content.change.source``, else the purl's repository), or to the
+    repository its own purl names (``pkg:github/org/repo``)."""
+    built_from: dict = {}                                 # artifact (versionless purl) -> repository
+    for kind, subject in events:
+        if kind == "artifact":
+            change = as_dict(as_dict(subject.get("content")).get("change"))
+            repo = repository_key(change.get("source")) or purl_repository(subject.get("id"))
+            if repo and purl_base(subject.get("id")):
+                built_from.setdefault(purl_base(subject.get("id")), repo)
+    found: dict = {}                                      # repository -> services deploying it
+    for kind, subject in events:
+        if kind == "service":
+            artifact = as_dict(subject.get("content")).get("artifactId")
+            repo = built_from.get(purl_base(artifact)) or purl_repository(artifact)
+            if repo and subject.get("id"):
+                found.setdefault(repo, set()).add(str(subject["id"]))
+    explicit = {repository_key(k): v for k, v in repo_service.items()}
+    links = {r: next(iter(v)) for r, v in found.items() if len(v) == 1 and r not in explicit}
+    warnings = [f"repository {r} is deployed as several services ({', '.join(sorted(v))}): its changes keep the "
+                f"repository's name (--repo-service {r}=SERVICE picks one)"
+                for r, v in sorted(found.items()) if len(v) > 1 and r not in explicit]
+    return {**links, **explicit}, warnings
+
+
+def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION,
+                    repo_service: dict | None = None):
     """A reader of CDEvents v0.4 / v0.5 as JSON (one event, an array, or several documents) or
     NDJSON, each bare (``context`` + ``subject``) or wrapped in a CloudEvent (``data``):
 
     - ``change.created`` / ``reviewed`` / ``merged`` -> ``pr_created`` / ``pr_reviewed`` /
-      ``pr_merged``, ``pr_id`` the subject id, service the repository's name;
+      ``pr_merged``, ``pr_id`` the subject id, service the service that deploys the repository
+      (``repo_service``, else through the artifacts: ``repository_services``), else the
+      repository's name;
     - ``service.deployed`` / ``upgraded`` -> a deploy; ``service.rolledback`` -> a deploy with
       change_type ``rollback``; service the subject id, environment its ``environment.id``
       (``production`` when it equals ``production``);
@@ -46,18 +101,19 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
         except LoadError:
             docs = documents_around_errors(text)   # a broken event: keep the others, reject that one
         events = [e for d in docs for e in (d if isinstance(d, list) else [d])]
+        parsed = [parse(e) for e in events]
+        linking = [(m.group(1), subject) for _, _, subject, m in parsed
+                   if m and (m.group(1), m.group(2)) in LINKING]
+        services, warnings = repository_services(linking, repo_service or {})
         rows, numbers, bad, skipped = [], [], [], {}
-        for number, e in enumerate(events, start=1):
+        for number, (e, context, subject, match) in enumerate(parsed, start=1):
             if isinstance(e, ValueError):
                 bad.append((number, str(e)))
                 continue
             if not isinstance(e, dict):
                 bad.append((number, f"not a JSON object ({type(e).__name__})"))
                 continue
-            body = e.get("data") if isinstance(e.get("data"), dict) and "specversion" in e else e
-            context, subject = as_dict(body.get("context")), as_dict(body.get("subject"))
             event_type = str(context.get("type") or e.get("type") or "")
-            match = CDEVENT_TYPE.match(event_type)
             if not match and CUSTOM_TYPE.match(event_type):
                 count_skip(skipped, f"custom CDEvents ({event_type.split('.')[2] if event_type.count('.') > 2 else event_type})")
                 continue
@@ -65,6 +121,9 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
                 bad.append((number, f"not a CDEvent (type {event_type!r})"))
                 continue
             kind = CDEVENT_KINDS.get((match.group(1), match.group(2)))
+            if match.group(1) == "artifact" and match.group(2) in ARTIFACT_PREDICATES:
+                count_skip(skipped, f"artifact {match.group(2)} events (read to link repositories to services)")
+                continue
             if kind is None:
                 count_skip(skipped, f"CDEvents not used by the metrics ({match.group(1)}.{match.group(2)})")
                 continue
@@ -72,7 +131,9 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
             row = {"ts": context.get("timestamp") or e.get("time") or "", "kind": kind}
             subject_id = str(subject.get("id") or "")
             if match.group(1) == "change":
-                row.update(service=_last_segment(as_dict(content.get("repository"))), pr_id=subject_id)
+                repository = as_dict(content.get("repository"))
+                name = _last_segment(repository)
+                row.update(service=services.get(repository_key(name)) or name, pr_id=subject_id)
             elif match.group(1) == "service":
                 row.update(service=subject_id, deploy_id=str(context.get("id") or ""),
                            environment=environment_of(as_dict(content.get("environment")).get("id"), production),
@@ -99,6 +160,18 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
                 row.update(service=_last_segment(as_dict(content.get("service"))), incident_id=subject_id)
             rows.append(row)
             numbers.append(number)
-        return raw_rows(rows, numbers, bad, "event", skipped)
+        return raw_rows(rows, numbers, bad, "event", skipped, warnings)
 
     return read_cdevents
+
+
+LINKING = {("artifact", p) for p in ARTIFACT_PREDICATES} | {("service", p) for p in ("deployed", "upgraded", "rolledback")}
+
+
+def parse(e) -> tuple:
+    """(the event, its context, its subject, its type's match or None) of one document."""
+    if not isinstance(e, dict):
+        return e, {}, {}, None
+    body = e.get("data") if isinstance(e.get("data"), dict) and "specversion" in e else e
+    context, subject = as_dict(body.get("context")), as_dict(body.get("subject"))
+    return e, context, subject, CDEVENT_TYPE.match(str(context.get("type") or e.get("type") or ""))

@@ -98,3 +98,26 @@ def environment_of(environment: str, production: str) -> str:
     """The environment as stored: ``production`` when it names the production environment."""
     environment = str(environment or "").strip()
     return s.PRODUCTION if environment.lower() == production.lower() else environment
+
+
+GLOB_CHARACTERS = "*?["
+
+
+def service_globs(pairs, what: str) -> dict:
+    """SERVICE -> globs from (service, glob) pairs (a service may come back), or a ValueError of one
+    sentence naming ``what`` (the option or key) when a name or a glob is empty."""
+    out: dict = {}
+    for service, glob in pairs:
+        if not isinstance(service, str) or not service.strip() or not isinstance(glob, str) or not glob.strip():
+            raise ValueError(f"{what} needs SERVICE=GLOB with a service name and a non-empty glob, got {service!r}={glob!r}")
+        out[service.strip()] = out.get(service.strip(), ()) + (glob.strip(),)
+    return out
+
+
+def path_matches(path: str, glob: str) -> bool:
+    """Whether a repository path is under ``glob``: a glob (``*`` crosses ``/``, so ``services/api/**``
+    is everything below), or a plain directory or file (``services/api``: itself and everything below)."""
+    if any(c in glob for c in GLOB_CHARACTERS):
+        return fnmatch.fnmatchcase(path, glob)
+    glob = glob.rstrip("/")
+    return path == glob or path.startswith(glob + "/")

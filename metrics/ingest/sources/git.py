@@ -4,13 +4,14 @@ from __future__ import annotations
 import fnmatch
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
 from ... import schema as s
 from ..report import LoadError, RawRows
-from .common import (count_skip, raw_rows)
+from .common import (count_skip, path_matches, raw_rows)
 
 
 MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
@@ -48,31 +49,46 @@ def _claim(start: str, parents: dict, owner: dict, label: str) -> list[str]:
     return claimed
 
 
-def _git_tags(repo: Path, tag_pattern: str, skipped: dict) -> list[tuple]:
-    """(name, object type, tagger date, commit) of every tag matching ``tag_pattern``."""
+def _git_tags(repo: Path, tag_pattern: str, tag_patterns: dict, skipped: dict) -> list[tuple]:
+    """(name, object type, tagger date, commit) of every tag matching ``tag_pattern`` (or, when
+    ``tag_patterns`` are given, one of theirs)."""
     out = _git(repo, "for-each-ref", "refs/tags",
                "--format=%(refname:strip=2)%1f%(objecttype)%1f%(taggerdate:unix)%1f%(*objectname)%1f%(objectname)")
+    globs = [g for gs in tag_patterns.values() for g in gs] or [tag_pattern]
     tags = []
     for line in out.splitlines():
         name, kind, tagger_date, target, obj = line.split("\x1f")
-        if not fnmatch.fnmatchcase(name, tag_pattern):
-            count_skip(skipped, f"tags not matching --tag-pattern {tag_pattern!r}")
+        if not any(fnmatch.fnmatchcase(name, g) for g in globs):
+            count_skip(skipped, "tags matching no --tag-pattern SERVICE=GLOB" if tag_patterns else
+                       f"tags not matching --tag-pattern {tag_pattern!r}")
             continue
         tags.append((name, kind, tagger_date, target if kind == "tag" else obj))
     return tags
 
 
-def _git_commits(repo: Path, refs: list[str]) -> dict:
-    """sha -> (parents, author time, committer time, author, subject) of every commit reachable from ``refs``."""
+def _git_commits(repo: Path, refs: list[str], names: bool = False) -> tuple[dict, dict]:
+    """sha -> (parents, author time, committer time, author, subject) of every commit reachable from
+    ``refs``, and with ``names`` sha -> the paths it changes (a merge: against its first parent), all
+    from one ``git log``."""
     if not refs:
-        return {}
+        return {}, {}
     # the refs go on stdin: a repository may have more tags than a command line holds
-    log = _git(repo, "log", "--format=%H%x1f%P%x1f%at%x1f%ct%x1f%an%x1f%s", "--stdin", stdin="\n".join(refs) + "\n")
-    commits = {}
-    for line in log.splitlines():
-        sha, parents, at, ct, author, subject = line.split("\x1f", 5)
+    options = ["-c", "core.quotePath=false", "log", "--format=%x1e%H%x1f%P%x1f%at%x1f%ct%x1f%an%x1f%s"]
+    if names:
+        options += ["--name-only", "--diff-merges=first-parent"]
+    log = _git(repo, *options, "--stdin", stdin="\n".join(refs) + "\n")
+    commits, paths = {}, {}
+    for record in log.split("\x1e")[1:]:
+        header, *files = record.split("\n")
+        sha, parents, at, ct, author, subject = header.split("\x1f", 5)
         commits[sha] = (parents.split(), int(at), int(ct), author, subject)
-    return commits
+        paths[sha] = [f for f in files if f]
+    return commits, paths
+
+
+def services_touched(files: list, service_paths: dict) -> list[str]:
+    """The services (of SERVICE -> globs) whose paths any of ``files`` is under, in the mapping's order."""
+    return [svc for svc, globs in service_paths.items() if any(path_matches(f, g) for f in files for g in globs)]
 
 
 def _first_parent_history(head: str, commits: dict) -> list[str]:
@@ -84,7 +100,7 @@ def _first_parent_history(head: str, commits: dict) -> list[str]:
     return chain[::-1]
 
 
-def git_reader(tag_pattern: str = "*"):
+def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_patterns: dict | None = None):
     """A reader of a local git repository (the path is the repository's directory).
 
     Deployments: tags matching ``tag_pattern`` (a glob; all tags by default), each at its tagger
@@ -98,7 +114,14 @@ def git_reader(tag_pattern: str = "*"):
     ``deploy_id`` is the earliest-deployed matching tag that contains the merge, so lead time
     follows the history, not the clock. Service: the repository's directory name (a bare or mirror
     repository's, less ``.git``). A shallow clone is read, with a warning saying how deep it is.
+
+    A monorepo: ``service_paths`` (SERVICE -> globs) puts a PR, as ``SERVICE#N``, in every service
+    whose paths its merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs)
+    makes a tag deploy only the services it matches (others are ignored, with a warning); without
+    them a tag deploys every service. A tag deploying several services is ``SERVICE:TAG`` in each.
     """
+    service_paths, tag_patterns = dict(service_paths or {}), dict(tag_patterns or {})
+
     def read_git(text, path: Path) -> RawRows:
         repo = Path(path)
         if not repo.is_dir():
@@ -110,9 +133,13 @@ def git_reader(tag_pattern: str = "*"):
             service = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).name
         skipped: dict = {}
         warnings = []
-        tags = _git_tags(repo, tag_pattern, skipped)
+        tags = _git_tags(repo, tag_pattern, tag_patterns, skipped)
+        ignored = skipped.get("tags matching no --tag-pattern SERVICE=GLOB", 0)
+        if ignored:
+            warnings.append(f"{ignored} tag(s) match no --tag-pattern SERVICE=GLOB and were ignored (not deployments)")
         head = _git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()   # "" in a repository with no commits
-        commits = _git_commits(repo, ([head] if head else []) + [commit for *_, commit in tags])
+        commits, paths = _git_commits(repo, ([head] if head else []) + [commit for *_, commit in tags],
+                                      names=bool(service_paths))
         parents = {sha: c[0] for sha, c in commits.items()}
 
         deploys = []                                         # (deploy time, tag, commit), earliest first
@@ -122,10 +149,18 @@ def git_reader(tag_pattern: str = "*"):
                 continue
             deploys.append((int(tagger_date) if kind == "tag" and tagger_date else commits[commit][2], name, commit))
         deploys.sort()
-        deployed_by: dict = {}                               # commit -> the first tag that contains it
-        for _, name, commit in deploys:
-            _claim(commit, parents, deployed_by, name)
-        rows = [{"ts": _iso(when), "kind": s.DEPLOY, "service": service, "deploy_id": name} for when, name, _ in deploys]
+        services = list(service_paths) or [service]
+        targets = {svc: [d for d in deploys if not tag_patterns or any(fnmatch.fnmatchcase(d[1], g)
+                                                                       for g in tag_patterns.get(svc, ()))]
+                   for svc in services}
+        shared = {name for name, n in Counter(d[1] for ds in targets.values() for d in ds).items() if n > 1}
+        deploy_id = lambda svc, name: f"{svc}:{name}" if name in shared else name  # noqa: E731
+        deployed_by: dict = {svc: {} for svc in services}    # service -> commit -> the first tag that contains it
+        rows = []
+        for svc, ds in targets.items():
+            for when, name, commit in ds:
+                _claim(commit, parents, deployed_by[svc], deploy_id(svc, name))
+                rows.append({"ts": _iso(when), "kind": s.DEPLOY, "service": svc, "deploy_id": deploy_id(svc, name)})
 
         mainline = _first_parent_history(head, commits)
         if _git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true":
@@ -149,9 +184,14 @@ def git_reader(tag_pattern: str = "*"):
                 continue
             if created > commit_time:                        # an author clock ahead of the committer's
                 created, clamped = commit_time, clamped + 1
-            base = {"service": service, "pr_id": f"#{pr}"}
-            rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
-            rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED, "deploy_id": deployed_by.get(sha, "")})
+            owners = services_touched(paths.get(sha, []), service_paths) if service_paths else [service]
+            if not owners:
+                count_skip(skipped, "PRs changing no --service-path path")
+            for svc in owners:
+                base = {"service": svc, "pr_id": f"{svc}#{pr}" if service_paths else f"#{pr}"}
+                rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
+                rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED,
+                             "deploy_id": deployed_by[svc].get(sha, "")})
         if clamped:
             warnings.append(f"{clamped} PR(s) had a first commit authored after their merge (the clocks differ): "
                             f"created at the merge time instead")

@@ -24,7 +24,8 @@ def gitlab_reader(production: str = s.PRODUCTION):
       ``finished_at`` (else ``updated_at``), environment ``production`` when its name equals
       ``production``; created, running, canceled and blocked ones are skipped.
     Service: the project's name from the MR's ``web_url`` (deployments: their pipeline's or
-    job's ``web_url``). Numbered by record.
+    job's ``web_url``; one created through the API, ``deployable: null``, takes the one project
+    the export's other records name). Numbered by record.
     """
     def read_gitlab(text: str, path: Path) -> RawRows:
         records = items_of(json_documents(text, path.name), "items", path.name, "GitLab")
@@ -33,12 +34,27 @@ def gitlab_reader(production: str = s.PRODUCTION):
     return read_gitlab
 
 
+def _project_of(r: dict) -> str:
+    """The project a record names: its ``project_path`` (the sync's), its URL's or its deployable's."""
+    deployable = as_dict(r.get("deployable"))
+    return (str(r.get("project_path") or "") or _gitlab_project(r.get("web_url"))
+            or _gitlab_project(as_dict(deployable.get("pipeline")).get("web_url")) or _gitlab_project(deployable.get("web_url")))
+
+
+def export_project(records: list) -> tuple[str, list]:
+    """The one project the records name ("" when none or several), and the projects named, sorted."""
+    named = sorted({_project_of(r) for r in records if isinstance(r, dict)} - {""})
+    return (named[0] if len(named) == 1 else ""), named
+
+
 def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows:
     """GitLab REST API objects (merge requests, their notes, deployments; any mix) as raw event
     rows, numbered by record: the mapping ``import --from gitlab``, the live sync and the webhooks
     share. A merge request's note (``/merge_requests/:iid/notes``) is a review: written by a person,
-    or the system note "approved this merge request"; other system notes are skipped."""
-    rows, numbers, bad, skipped = [], [], [], {}
+    or the system note "approved this merge request"; other system notes are skipped. A deployment
+    created through the API (``deployable: null``) takes the one project the other records name."""
+    rows, numbers, bad, skipped, unplaced = [], [], [], {}, 0
+    project, projects = export_project(records)
     for number, r in enumerate(records, start=1):
         if not isinstance(r, dict):
             bad.append((number, f"not a JSON object ({type(r).__name__})"))
@@ -67,13 +83,15 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
             if status not in s.STATUSES:
                 count_skip(skipped, f"deployments that did not finish ({status})")
                 continue
-            deployable = as_dict(r.get("deployable"))
-            service = _gitlab_project(as_dict(deployable.get("pipeline")).get("web_url")) or \
-                _gitlab_project(deployable.get("web_url")) or str(r.get("project_path") or "")
+            service = _project_of(r) or project
+            unplaced += not service
             rows.append({"ts": r.get("finished_at") or r.get("updated_at") or "", "kind": s.DEPLOY,
                          "service": service, "deploy_id": str(r.get("id", "")), "status": status,
                          "environment": environment_of(as_dict(r.get("environment")).get("name"), production)})
             numbers.append(number)
         else:
             bad.append((number, "not a GitLab merge request, note or deployment"))
-    return raw_rows(rows, numbers, bad, "record", skipped)
+    warnings = [f"{unplaced} deployment(s) created through the API (deployable null) name no project, and the export "
+                f"names {'several (' + ', '.join(projects) + ')' if projects else 'none'}: give --service "
+                f"(without it they are rejected)"] if unplaced else []
+    return raw_rows(rows, numbers, bad, "record", skipped, warnings)

@@ -12,6 +12,8 @@ dataset = "acme"
 deploy_workflow = "deploy*" # github: the workflow runs that are deployments (a glob)
 production = "production"   # github / gitlab: the environment that is production
 services = { shop = "checkout" }   # rename services as they arrive (source name -> dataset name)
+service_paths = { api = "services/api/**" }   # github monorepo: a PR belongs to the services whose paths it changes
+tag_patterns = { api = "api-v*" }  # github monorepo: a deployment or run of a matching ref deploys only that service
 
 [[source]]
 type = "pagerduty"
@@ -28,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ..sources.common import service_globs
+
 PROVIDERS = ("github", "gitlab", "pagerduty", "opsgenie")
 TOKENS = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN", "pagerduty": "PAGERDUTY_TOKEN",
           "opsgenie": "OPSGENIE_API_KEY"}
@@ -36,7 +40,7 @@ API_URLS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/ap
 BACKFILL_DAYS = 90
 DEFAULT_DEPLOY_WORKFLOW = "*deploy*"
 SOURCE_KEYS = {"type", "dataset", "repo", "project", "api_url", "region", "service_ids", "deploy_workflow",
-               "production", "services", "bots", "since", "service"}
+               "production", "services", "bots", "since", "service", "service_paths", "tag_patterns"}
 
 
 class ConfigError(Exception):
@@ -58,6 +62,8 @@ class Source:
     service: str = ""                                  # every event's service, when set
     bots: tuple = ()
     since: str = ""
+    service_paths: dict = field(default_factory=dict)  # monorepo: service -> path globs
+    tag_patterns: dict = field(default_factory=dict)   # monorepo: service -> ref globs
 
     @property
     def key(self) -> str:
@@ -90,6 +96,26 @@ def _text_list(value, where: str) -> tuple:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"{where} must be a list of names")
     return tuple(value)
+
+
+def monorepo_of(entry: dict, provider: str, where: str) -> tuple[dict, dict]:
+    """``service_paths`` and ``tag_patterns`` (SERVICE = a glob or a list of globs), checked."""
+    tables = {}
+    for key in ("service_paths", "tag_patterns"):
+        value = entry.get(key, {})
+        if value and provider != "github":
+            raise ConfigError(f"{where}: {key} is for github sources (a monorepo's pull requests and deployments)")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: {key} must map service names to globs ({key} = {{ api = \"...\" }})")
+        pairs = [(k, g) for k, v in value.items() for g in (v if isinstance(v, list) else [v])]
+        try:
+            tables[key] = service_globs(pairs, f"{where}: {key}")
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+    unknown = sorted(set(tables["tag_patterns"]) - set(tables["service_paths"]))
+    if unknown:
+        raise ConfigError(f"{where}: tag_patterns names service {unknown[0]!r}, which service_paths does not")
+    return tables["service_paths"], tables["tag_patterns"]
 
 
 def read_config(path) -> list[Source]:
@@ -151,13 +177,17 @@ def source_of(entry: dict, where: str) -> Source:
     for key in ("deploy_workflow", "production", "service"):
         if key in entry and not isinstance(entry[key], str):
             raise ConfigError(f"{where}: {key} must be text")
+    service_paths, tag_patterns = monorepo_of(entry, provider, where)
+    if service_paths and entry.get("service"):
+        raise ConfigError(f"{where}: service sets one service for every event, service_paths one per path: give one")
     return Source(provider=provider, dataset=dataset, target=str(target or "").strip("/"),
                   api_url=str(api_url or API_URLS[provider]).rstrip("/"),
                   service_ids=_text_list(entry.get("service_ids", []), f"{where}: service_ids"),
                   deploy_workflow=entry.get("deploy_workflow", DEFAULT_DEPLOY_WORKFLOW),
                   production=entry.get("production", "production"), services=dict(services),
                   service=entry.get("service", ""), bots=_text_list(entry.get("bots", []), f"{where}: bots"),
-                  since=since_of(entry["since"]) if entry.get("since") else "")
+                  since=since_of(entry["since"]) if entry.get("since") else "",
+                  service_paths=service_paths, tag_patterns=tag_patterns)
 
 
 def parse_every(text: str) -> float:

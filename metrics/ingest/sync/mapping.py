@@ -11,9 +11,14 @@ a CI bot is still a deployment.
 """
 from __future__ import annotations
 
+import fnmatch
+
+import numpy as np
 import pandas as pd
 
+from ... import schema as s
 from ..report import LoadReport
+from ..sources.git import services_touched
 from ..sources.github import events_from_github
 from ..sources.gitlab import events_from_gitlab
 from ..sources.opsgenie import events_from_opsgenie
@@ -62,6 +67,45 @@ def without_bots(objects: list, bots: tuple = ()) -> tuple[list, int]:
     return kept, len(objects) - len(kept)
 
 
+def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patterns: dict) -> tuple[pd.DataFrame, dict]:
+    """A GitHub monorepo's raw rows, one per service they belong to, and what was left out by reason.
+
+    A PR's rows (created, reviewed, merged) go to every service whose ``service_paths`` its files
+    touch, as ``SERVICE#N``; a deployment or run to every service whose ``tag_patterns`` match its
+    ref (a deployment's ``ref``, a run's ``head_branch``), or to every service without patterns,
+    as ``SERVICE:ID`` when it goes to several. Other rows stay as they are."""
+    paths = {f"#{o.get('number')}": o.get("changed_paths") or [] for o in objects
+             if isinstance(o, dict) and "merged_at" in o and "number" in o}
+    refs = {**{str(o["deployment_url"]).rstrip("/").rsplit("/", 1)[-1]: o.get("deployment_ref") for o in objects
+               if isinstance(o, dict) and "deployment_url" in o},
+            **{f"run-{o.get('id')}": o.get("head_branch") for o in objects if isinstance(o, dict) and "workflow_id" in o}}
+    column = lambda name: rows[name].fillna("").astype(str).to_numpy() if name in rows else np.full(len(rows), "")  # noqa: E731
+    kind, pr_id, deploy_id, service = column("kind"), column("pr_id"), column("deploy_id"), column("service")
+    pr_rows, deploy_rows = np.isin(kind, s.PR_KINDS), kind == s.DEPLOY
+
+    def deployed(ref) -> list:
+        return [svc for svc, globs in tag_patterns.items() if any(fnmatch.fnmatchcase(str(ref or ""), g) for g in globs)] \
+            if tag_patterns else list(service_paths)
+
+    owners = pd.Series([services_touched(paths.get(p, []), service_paths) if is_pr else deployed(refs.get(d)) if is_deploy
+                        else [svc] for p, d, svc, is_pr, is_deploy in zip(pr_id, deploy_id, service, pr_rows, deploy_rows)],
+                       index=rows.index, dtype=object)
+    left = {}
+    for mask, reason in ((pr_rows, "pull request events touching no service_paths path"),
+                         (deploy_rows, "deployments whose ref matches no tag_patterns")):
+        dropped = int((owners[mask].map(len) == 0).sum())
+        if dropped:
+            left[reason] = dropped
+    shared = owners.map(len) > 1
+    out = rows.assign(owner=owners, shared=shared).explode("owner").dropna(subset=["owner"])
+    is_pr, is_deploy = out["kind"].isin(s.PR_KINDS), (out["kind"] == s.DEPLOY) & out["shared"]
+    if is_pr.any():
+        out.loc[is_pr, "pr_id"] = out.loc[is_pr, "owner"] + out.loc[is_pr, "pr_id"].astype(str)
+    if is_deploy.any():
+        out.loc[is_deploy, "deploy_id"] = out.loc[is_deploy, "owner"] + ":" + out.loc[is_deploy, "deploy_id"].astype(str)
+    return out.assign(service=out["owner"]).drop(columns=["owner", "shared"]), left
+
+
 def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
     """The events of ``objects`` fetched from ``source``, validated, with its services renamed."""
     kept, bots = without_bots(objects, source.bots)
@@ -69,11 +113,15 @@ def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
            "gitlab": lambda: events_from_gitlab(kept, source.production),
            "pagerduty": lambda: events_from_pagerduty(kept),
            "opsgenie": lambda: events_from_opsgenie(kept)}[source.provider]()
-    rows = raw.rows
+    rows, numbers, left = raw.rows, raw.numbers, {}
     if source.service and len(rows):
         rows = rows.assign(service=source.service)
-    frame, report = normalize(rows, raw.numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)
-    report.skipped = dict(raw.skipped)
+    if source.service_paths and len(rows):
+        rows, left = by_service(rows.reset_index(drop=True), kept, source.service_paths, source.tag_patterns)
+        numbers = np.asarray(raw.numbers)[rows.index.to_numpy()]
+        rows = rows.reset_index(drop=True)
+    frame, report = normalize(rows, numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)
+    report.skipped = {**raw.skipped, **left}
     if bots:
         report.skipped["pull requests and reviews by bots"] = bots
     if source.services and len(frame):

@@ -173,6 +173,10 @@ def _github_pulls(client, base, state, options, now):
             stamps.append((pr.get("updated_at"), pr.get("number")))
             if verdict == "skip":
                 continue
+            if options.extra.get("pr_files"):              # a monorepo: the paths each PR changes
+                pr = {**pr, "changed_paths": [f.get("filename") for page in
+                                              _pages(client, f"{base}/pulls/{pr.get('number')}/files", {"per_page": PER_PAGE})
+                                              for f in (page.body or []) if isinstance(f, dict)]}
             objects.append(pr)
             for review_page in _pages(client, f"{base}/pulls/{pr.get('number')}/reviews", {"per_page": PER_PAGE}):
                 objects += [r for r in (review_page.body or []) if isinstance(r, dict)]
@@ -189,7 +193,7 @@ def _deployment_batch(client, base, deployment: dict, still_open: set) -> list:
     is final."""
     statuses = []
     for page in _pages(client, f"{base}/deployments/{deployment.get('id')}/statuses", {"per_page": PER_PAGE}):
-        statuses += [s for s in (page.body or []) if isinstance(s, dict)]
+        statuses += [{**s, "deployment_ref": deployment.get("ref")} for s in (page.body or []) if isinstance(s, dict)]
     final = any(str(s.get("state")) in ("success", "failure", "error") for s in statuses)
     key = str(deployment.get("id"))
     if final:

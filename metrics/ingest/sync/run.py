@@ -64,7 +64,7 @@ def client_for(source: Source, token: str, notify=None, sleep=time.sleep) -> Cli
 def batches_of(source: Source, client: Client, state: dict, now: str):
     """The provider's batches for ``source`` from ``state``."""
     options = providers.Options(since=source.since or default_since(), deploy_workflow=source.deploy_workflow,
-                                service_ids=source.service_ids)
+                                service_ids=source.service_ids, extra={"pr_files": bool(source.service_paths)})
     if source.provider == "github":
         return providers.github(client, source.target, state, options, now)
     if source.provider == "gitlab":
