@@ -97,7 +97,9 @@ def git_reader(tag_pattern: str = "*"):
     date). An author date after the merge (clocks differ) is clamped to the merge and counted. Its
     ``deploy_id`` is the earliest-deployed matching tag that contains the merge, so lead time
     follows the history, not the clock. Service: the repository's directory name (a bare or mirror
-    repository's, less ``.git``). A shallow clone is read, with a warning saying how deep it is.
+    repository's, less ``.git``). PR events carry the environment ``git-history`` (``schema.GIT_HISTORY``):
+    their creation is a commit time, not a PR's opening. A shallow clone is read, with a warning
+    saying how deep it is.
     """
     def read_git(text, path: Path) -> RawRows:
         repo = Path(path)
@@ -149,7 +151,7 @@ def git_reader(tag_pattern: str = "*"):
                 continue
             if created > commit_time:                        # an author clock ahead of the committer's
                 created, clamped = commit_time, clamped + 1
-            base = {"service": service, "pr_id": f"#{pr}"}
+            base = {"service": service, "pr_id": f"#{pr}", "environment": s.GIT_HISTORY}
             rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
             rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED, "deploy_id": deployed_by.get(sha, "")})
         if clamped:
