@@ -109,7 +109,7 @@ def dora(c: Computed, theme: str) -> tuple:
     stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
     elite = TIER_TABLES["lead_time"].lines()[0]
     charts = [
-        panel(graph("deployments", fg.deployments_per_day(an.daily, theme))),
+        panel(graph("deployments", fg.deployments_per_day(an.daily, theme, defaults.line_bucket(an.window.days)))),
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
                                                          theme)) if len(resolved)
               else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
@@ -117,7 +117,8 @@ def dora(c: Computed, theme: str) -> tuple:
                                             an.window.end_ns, theme))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
-        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme)) if len(hours)
+        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
+                                                                     pr_start(c))) if len(hours)
               else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
         panel(graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, TIER_TABLES["change_failure_rate"].lines(),
                                                          theme)) if s["deployments"]
@@ -156,13 +157,13 @@ def space(c: Computed, theme: str) -> tuple:
     an = c.current
     weekly = an.weekly
     charts = [
-        panel(graph("activity", fg.activity(an.daily, theme))),
+        panel(graph("activity", fg.activity(an.daily, theme, defaults.line_bucket(an.window.days)))),
         panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
                                                     an.window.start_ns, an.window.end_ns, theme))
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
-        panel(graph("efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
+        panel(graph("efficiency", fg.efficiency(weekly, theme, pr_start(c))) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
         panel(graph("performance", fg.performance(an.weekly_delivery, theme))
               if an.summary["dora"]["deployments"] and an.summary["dora"]["incidents"]
