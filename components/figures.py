@@ -103,11 +103,10 @@ def bucketed(daily: pd.DataFrame, columns: list[str], bucket: str) -> pd.DataFra
         start = days - pd.to_timedelta(days.day - 1, unit="D")
     else:
         raise ValueError(f"unknown bucket {bucket!r}")
-    grouped = daily[columns].reset_index(drop=True).groupby(start.asi8)
-    out = grouped.sum().reset_index(drop=True)
-    out.insert(0, "days", grouped.size().to_numpy())
-    out.insert(0, "start", pd.to_datetime(grouped.size().index.to_numpy(), utc=True, unit="ns"))
-    return out
+    grouped = daily[columns].reset_index(drop=True).groupby(start.rename("start"))
+    out = grouped.sum()
+    out.insert(0, "days", grouped.size())
+    return out.reset_index()
 
 
 def gapped(values) -> np.ndarray:
@@ -125,7 +124,7 @@ def break_long_gaps(x: pd.Series | pd.DatetimeIndex, *ys, gap_ns: int = GAP_NS) 
     t = pd.DatetimeIndex(x)
     if len(t) < 2:
         return (list(t),) + tuple(list(y) for y in ys)
-    cut = set(np.flatnonzero(np.diff(t.asi8) > gap_ns).tolist())
+    cut = set(np.flatnonzero(np.diff(t.as_unit("ns").asi8) > gap_ns).tolist())
     xs, cols = [], [[] for _ in ys]
     for i in range(len(t)):
         xs.append(t[i])
