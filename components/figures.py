@@ -82,6 +82,85 @@ def week_centres(weekly: pd.DataFrame) -> pd.Series:
     return weekly["week"] + pd.Timedelta(hours=84)
 
 
+DATE_AXIS = {"type": "date"}            # every chart over time: Plotly picks readable date ticks at any length
+GAP_NS = 7 * NS_PER_DAY                 # marks further apart than a week are not joined by a line
+
+
+def bucketed(daily: pd.DataFrame, columns: list[str], bucket: str) -> pd.DataFrame:
+    """Daily counts summed per ``bucket`` ("day": as they are; "week": ISO week from Monday;
+    "month": calendar month): ``start`` (the bucket's first day, UTC), ``days`` (how many of its
+    days the window holds) and the summed ``columns``."""
+    dates = pd.DatetimeIndex(daily["date"])
+    if bucket == "day":
+        out = daily[columns].reset_index(drop=True)
+        out.insert(0, "days", 1)
+        out.insert(0, "start", dates)
+        return out
+    days = dates.normalize()
+    if bucket == "week":
+        start = days - pd.to_timedelta(days.day_of_week, unit="D")
+    elif bucket == "month":
+        start = days - pd.to_timedelta(days.day - 1, unit="D")
+    else:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    grouped = daily[columns].reset_index(drop=True).groupby(start.rename("start"))
+    out = grouped.sum()
+    out.insert(0, "days", grouped.size())
+    return out.reset_index()
+
+
+def gapped(values) -> np.ndarray:
+    """Values as an object array with None where a value is missing (NaN): Plotly breaks a line
+    there (``connectgaps`` off) instead of joining the points on either side."""
+    v = np.asarray(values, dtype=float)
+    out = v.astype(object)
+    out[np.isnan(v)] = None
+    return out
+
+
+def break_long_gaps(x: pd.Series | pd.DatetimeIndex, *ys, gap_ns: int = GAP_NS) -> tuple:
+    """Points in time order with a (None, None) point inserted wherever two neighbours are more
+    than ``gap_ns`` apart, so a line over sparse marks breaks at empty weeks: (x, *ys) as lists."""
+    t = pd.DatetimeIndex(x)
+    if len(t) < 2:
+        return (list(t),) + tuple(list(y) for y in ys)
+    cut = set(np.flatnonzero(np.diff(t.as_unit("ns").asi8) > gap_ns).tolist())
+    xs, cols = [], [[] for _ in ys]
+    for i in range(len(t)):
+        xs.append(t[i])
+        for col, y in zip(cols, ys):
+            col.append(y[i])
+        if i in cut:
+            xs.append(None)
+            for col in cols:
+                col.append(None)
+    return (xs,) + tuple(cols)
+
+
+def band_polygons(x, lower, upper) -> tuple[list, list]:
+    """A band between ``lower`` and ``upper`` as one closed shape per run of points where both are
+    known, separated by None (``fill="toself"`` paints each run alone: nothing across a gap)."""
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    known = ~(np.isnan(lo) | np.isnan(hi))
+    xs, ys = [], []
+    t = list(pd.DatetimeIndex(x))
+    i = 0
+    while i < len(known):
+        if not known[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(known) and known[j]:
+            j += 1
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs += t[i:j] + t[i:j][::-1]
+        ys += hi[i:j].tolist() + lo[i:j][::-1].tolist()
+        i = j
+    return xs, ys
+
+
 def week_labels(weekly: pd.DataFrame) -> list[str]:
     """Each week's label: its Monday, and how many of its days the window holds when not all 7."""
     return [f"{w:%b %d}" + ("" if n == 7 else f" ({n} d)") for w, n in zip(weekly["week"], weekly["days"])]
@@ -89,14 +168,35 @@ def week_labels(weekly: pd.DataFrame) -> list[str]:
 
 # ----- DORA ---------------------------------------------------------------------------------
 
-def deployments_per_day(daily: pd.DataFrame, theme: str) -> go.Figure:
-    """Deployment frequency: successful and failed production deployments per calendar day (lines)."""
+def _span_hover(b: pd.DataFrame, bucket: str) -> list[str]:
+    """Each bucket's name for hover: its day, or "week of Jan 01 (3 d)" when the window holds part of it."""
+    if bucket == "day":
+        return [f"{d:%Y-%m-%d}" for d in b["start"]]
+    fmt = "week of %b %d, %Y" if bucket == "week" else "%B %Y"
+    return [f"{d:{fmt}}" + ("" if full else f" ({n} d in the window)")
+            for d, n, full in zip(b["start"], b["days"], _full(b, bucket))]
+
+
+def _full(b: pd.DataFrame, bucket: str) -> np.ndarray:
+    if bucket == "week":
+        return (b["days"] == 7).to_numpy()
+    return (b["days"] == b["start"].dt.days_in_month).to_numpy()
+
+
+def deployments_per_day(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
+    """Deployment frequency: successful and failed production deployments per calendar day (lines),
+    or summed per week or month (``bucket``, see ``bucketed``; the title says which)."""
+    b = bucketed(daily, ["deployments", "successful_deployments"], bucket)
+    when = _span_hover(b, bucket)
     return _figure([
-        go.Scatter(x=daily["date"], y=daily["successful_deployments"], name="successful", mode="lines+markers",
-                   line={"color": COLOURS["dora"]}, marker={"size": 5}),
-        go.Scatter(x=daily["date"], y=daily["deployments"] - daily["successful_deployments"], name="failed status",
-                   mode="lines", line={"color": COLOURS["bad"], "width": 1.5}),
-    ], "Deployments per day", theme, "deployments", yaxis={"rangemode": "tozero"})
+        go.Scatter(x=b["start"], y=b["successful_deployments"], name="successful", mode="lines+markers",
+                   line={"color": COLOURS["dora"]}, marker={"size": 5}, customdata=when,
+                   hovertemplate="%{customdata}: %{y}<extra>successful</extra>"),
+        go.Scatter(x=b["start"], y=b["deployments"] - b["successful_deployments"], name="failed status",
+                   mode="lines", line={"color": COLOURS["bad"], "width": 1.5},
+                   hovertemplate="%{y}<extra>failed status</extra>"),
+    ], f"Deployments per {bucket}", theme, "deployments", "" if bucket == "day" else f"{bucket} starting",
+        xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
 
 
 def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: pd.DataFrame, median: float,
@@ -105,18 +205,20 @@ def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: 
     ``MAX_MARKS`` incidents, the ``daily`` median and 95th percentile (``day``, ``median``, ``p95``)."""
     done = incidents[incidents["recovery_minutes"].notna()].sort_values("start")
     if len(done) <= MAX_MARKS:
-        traces = [go.Scatter(x=_dates(done["start"]), y=done["recovery_minutes"], mode="lines+markers", name="recovery time",
-                             marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]},
-                             customdata=as_text(services[done["service"].to_numpy()]),
+        x, y, names = break_long_gaps(_dates(done["start"]), done["recovery_minutes"].to_numpy(),
+                                      as_text(services[done["service"].to_numpy()]))
+        traces = [go.Scatter(x=x, y=y, mode="lines+markers", name="recovery time",
+                             marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]}, customdata=names,
                              hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>")]
         title = "Recovery time per incident (MTTR)"
     else:
-        traces = [go.Scatter(x=daily["day"], y=daily["median"], name="daily median", mode="lines",
-                             line={"color": COLOURS["bad"]}),
-                  go.Scatter(x=daily["day"], y=daily["p95"], name="daily 95th percentile", mode="lines",
+        x, med, p95 = break_long_gaps(daily["day"], daily["median"].to_numpy(), daily["p95"].to_numpy())
+        traces = [go.Scatter(x=x, y=med, name="daily median", mode="lines", line={"color": COLOURS["bad"]}),
+                  go.Scatter(x=x, y=p95, name="daily 95th percentile", mode="lines",
                              line={"color": COLOURS["warn"], "dash": "dot"})]
         title = f"Recovery time per day ({len(done):,} incidents)"
-    return _figure(traces, title, theme, "minutes", lines=[(median, f"median {median:.0f} min", COLOURS["muted"])])
+    return _figure(traces, title, theme, "minutes", lines=[(median, f"median {median:.0f} min", COLOURS["muted"])],
+                   xaxis=DATE_AXIS)
 
 
 def _timeline_rows(deploys: pd.DataFrame, incidents: pd.DataFrame, n_services: int) -> tuple[np.ndarray, list[int]]:
@@ -170,14 +272,16 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
         traces.append(go.Scatter(x=xs, y=ys, mode="lines", name="incident (start to recovery)",
                                  line={"color": COLOURS["bad"], "width": 9}, hoverinfo="skip"))
         title = "Timeline: deployments (ticks) and incidents (recovery bars)"
-    return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest",
+    return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest", xaxis=DATE_AXIS,
                    yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels)),
                           "automargin": True})
 
 
-def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple, theme: str) -> go.Figure:
-    """Histogram of lead time for changes (hours from PR creation to deployment), binned on the
-    server, with the elite tier's bound (``elite``: (hours, label)) and the median as lines."""
+def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple, theme: str,
+                           since: str = "PR creation") -> go.Figure:
+    """Histogram of lead time for changes (hours from ``since``, a PR's creation or its first
+    commit, to deployment), binned on the server, with the elite tier's bound (``elite``: (hours,
+    label)) and the median as lines."""
     top = max(float(np.quantile(hours, 0.99)), 1.0)
     counts, edges = np.histogram(np.minimum(hours, top), bins=30, range=(0, top))
     vlines = [(elite[0], elite[1], COLOURS["good"])]
@@ -185,7 +289,7 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple
         vlines.append((median, f"median {median:.1f} h", COLOURS["muted"]))
     return _figure([go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name="PRs",
                            marker_color=COLOURS["dora"], hovertemplate="%{y} PRs around %{x:.0f} h<extra></extra>")],
-                   "Lead time for changes", theme, "PRs", "hours from PR creation to deployment", vlines=vlines,
+                   "Lead time for changes", theme, "PRs", f"hours from {since} to deployment", vlines=vlines,
                    hovermode="closest")
 
 
@@ -200,7 +304,7 @@ def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: st
                                          "<extra></extra>")],
                    "Change failure rate per week", theme, "% of deployments", "week",
                    lines=[(value, label, COLOURS["muted"]) for value, label in tier_lines],
-                   xaxis={"type": "date"}, yaxis={"rangemode": "tozero"})
+                   xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
 
 
 def lead_time_stages(stages: list, theme: str) -> go.Figure:
@@ -216,55 +320,62 @@ def lead_time_stages(stages: list, theme: str) -> go.Figure:
 
 # ----- SPACE --------------------------------------------------------------------------------
 
-def activity(daily: pd.DataFrame, theme: str) -> go.Figure:
-    """PRs created, reviews and merges per day (days counted from the window's start)."""
-    x = np.arange(1, len(daily) + 1)
-    dates = daily["date"].dt.strftime("%Y-%m-%d")
+def activity(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
+    """PRs created, reviews and merges per day on a date axis, or summed per week or month
+    (``bucket``, see ``bucketed``; the title says which)."""
+    b = bucketed(daily, ["prs_created", "reviews", "merges"], bucket)
+    x, when = b["start"], _span_hover(b, bucket)
     return _figure([
-        go.Scatter(x=x, y=daily["prs_created"], name="PRs created", mode="lines+markers", line={"color": COLOURS["space"]},
-                   customdata=dates, hovertemplate="%{customdata}: %{y}<extra>PRs created</extra>"),
-        go.Scatter(x=x, y=daily["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
+        go.Scatter(x=x, y=b["prs_created"], name="PRs created", mode="lines+markers", line={"color": COLOURS["space"]},
+                   customdata=when, hovertemplate="%{customdata}: %{y}<extra>PRs created</extra>"),
+        go.Scatter(x=x, y=b["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
                    hovertemplate="%{y}<extra>reviews</extra>"),
-        go.Scatter(x=x, y=daily["merges"], name="merges", mode="lines", line={"color": COLOURS["muted"], "dash": "dot"},
+        go.Scatter(x=x, y=b["merges"], name="merges", mode="lines", line={"color": COLOURS["muted"], "dash": "dot"},
                    hovertemplate="%{y}<extra>merges</extra>"),
-    ], "Activity: PRs and reviews per day", theme, "per day", "day of the window")
+    ], f"Activity: PRs and reviews per {bucket}", theme, f"per {bucket}", "" if bucket == "day" else f"{bucket} starting",
+        xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
 
 
 def collaboration(weekly: pd.DataFrame, theme: str) -> go.Figure:
     """Review turnaround (creation to first review) per creation week: mean and median."""
     return _figure([
-        go.Scatter(x=weekly["week"], y=weekly["review_turnaround_hours_mean"], name="mean", mode="lines+markers",
-                   line={"color": COLOURS["space"]}),
-        go.Scatter(x=weekly["week"], y=weekly["review_turnaround_hours_median"], name="median", mode="lines+markers",
-                   line={"color": COLOURS["muted"], "dash": "dash"}),
-    ], "Collaboration: code review turnaround", theme, "hours", "week starting")
+        go.Scatter(x=weekly["week"], y=gapped(weekly["review_turnaround_hours_mean"]), name="mean", mode="lines+markers",
+                   line={"color": COLOURS["space"]}, connectgaps=False),
+        go.Scatter(x=weekly["week"], y=gapped(weekly["review_turnaround_hours_median"]), name="median",
+                   mode="lines+markers", line={"color": COLOURS["muted"], "dash": "dash"}, connectgaps=False),
+    ], "Collaboration: code review turnaround", theme, "hours", "week starting", xaxis=DATE_AXIS)
 
 
 def satisfaction(weekly: pd.DataFrame, trend_start: float | None, trend_per_30: float | None, start_ns: int,
                  end_ns: int, theme: str) -> go.Figure:
     """Weekly mean survey score on a 1-5 axis, with the least-squares trend line."""
-    traces = [go.Scatter(x=weekly["week"], y=weekly["satisfaction_mean"], name="weekly mean", mode="lines+markers",
-                         line={"color": COLOURS["space"]}, customdata=weekly["responses"],
+    traces = [go.Scatter(x=weekly["week"], y=gapped(weekly["satisfaction_mean"]), name="weekly mean",
+                         mode="lines+markers", connectgaps=False, line={"color": COLOURS["space"]},
+                         customdata=weekly["responses"],
                          hovertemplate="%{y:.2f} (%{customdata} responses)<extra></extra>")]
     if trend_start is not None and trend_per_30 is not None:
         days = (end_ns - start_ns) / NS_PER_DAY
         traces.append(go.Scatter(x=_dates([start_ns, end_ns]), y=[trend_start, trend_start + trend_per_30 * days / 30],
                                  name=f"trend {trend_per_30:+.2f} / 30 days", mode="lines",
                                  line={"color": COLOURS["muted"], "dash": "dash"}))
-    return _figure(traces, "Satisfaction & well-being (1-5)", theme, "score", "week starting",
+    return _figure(traces, "Satisfaction & well-being (1-5)", theme, "score", "week starting", xaxis=DATE_AXIS,
                    yaxis={"range": [1, 5.1], "dtick": 1})
 
 
-def efficiency(weekly: pd.DataFrame, theme: str) -> go.Figure:
-    """Merge time (creation to merge) per creation week: mean with a one-standard-deviation band."""
-    mean = weekly["merge_time_hours_mean"]
-    std = weekly["merge_time_hours_std"].fillna(0)
+def efficiency(weekly: pd.DataFrame, theme: str, since: str = "PR creation") -> go.Figure:
+    """Merge time (``since``, a PR's creation or its first commit, to merge) per creation week:
+    mean with a one-standard-deviation band. Weeks without merged PRs are gaps: the line breaks
+    and the band is one shape per run of weeks with data (none painted across an empty month)."""
+    mean = weekly["merge_time_hours_mean"].to_numpy(dtype=float)
+    std = np.nan_to_num(weekly["merge_time_hours_std"].to_numpy(dtype=float))     # one PR: no spread, a band of 0
+    bx, by = band_polygons(weekly["week"], np.clip(mean - std, 0, None), mean + std)
+    title = "Efficiency & flow: PR merge time" + ("" if since == "PR creation" else f" (from {since})")
     return _figure([
-        go.Scatter(x=weekly["week"], y=mean + std, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"),
-        go.Scatter(x=weekly["week"], y=(mean - std).clip(lower=0), mode="lines", line={"width": 0}, fill="tonexty",
-                   fillcolor="rgba(25,135,84,0.18)", name="± 1 standard deviation", hoverinfo="skip"),
-        go.Scatter(x=weekly["week"], y=mean, name="mean", mode="lines+markers", line={"color": COLOURS["space"]}),
-    ], "Efficiency & flow: PR merge time", theme, "hours", "week starting")
+        go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself", fillcolor="rgba(25,135,84,0.18)",
+                   name="± 1 standard deviation", hoverinfo="skip", connectgaps=False),
+        go.Scatter(x=weekly["week"], y=gapped(mean), name="mean", mode="lines+markers", line={"color": COLOURS["space"]},
+                   connectgaps=False),
+    ], title, theme, "hours", "week starting", xaxis=DATE_AXIS)
 
 
 def performance(weekly: pd.DataFrame, theme: str) -> go.Figure:
@@ -276,7 +387,7 @@ def performance(weekly: pd.DataFrame, theme: str) -> go.Figure:
                            hovertemplate="week of %{customdata[0]}: %{y:.1f} % (%{customdata[1]} incidents, "
                                          "%{customdata[2]} deployments)<extra></extra>")],
                    "Performance: incident rate per deployment", theme, "% of deployments", "week",
-                   xaxis={"type": "date"}, yaxis={"rangemode": "tozero"})
+                   xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
 
 
 # ----- PVM ----------------------------------------------------------------------------------
@@ -316,11 +427,15 @@ def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str) -> go.
     growth = periods["growth_pct"].astype(float).to_numpy()
     colours = [COLOURS["muted"] if b is None else BAND_LINE_COLOURS[b] for b in bands]
     length = int(periods["period_days"].iloc[0]) if len(periods) else 7
-    return _figure([go.Bar(x=periods["period_start"].dt.strftime("%b %d"), y=growth, marker_color=colours,
-                           name="growth", customdata=periods["successful_deployments"],
-                           hovertemplate="%{y:+.1f} % (%{customdata} successful deployments)<extra></extra>")],
-                   f"IAR: adoption growth per {length}-day period", theme, "% vs the period before", "period starting",
-                   lines=_band_lines(band_lines))
+    half = pd.Timedelta(days=length) / 2
+    return _figure([go.Bar(x=periods["period_start"] + half, y=gapped(growth), marker_color=colours, name="growth",
+                           width=length * NS_PER_DAY / 1e6 * 0.8,
+                           customdata=np.stack([periods["period_start"].dt.strftime("%b %d, %Y"),
+                                                periods["successful_deployments"]], axis=1),
+                           hovertemplate="from %{customdata[0]}: %{y:+.1f} % (%{customdata[1]} successful deployments)"
+                                         "<extra></extra>")],
+                   f"IAR: adoption growth per {length}-day period", theme, "% vs the period before", "period",
+                   lines=_band_lines(band_lines), xaxis=DATE_AXIS)
 
 
 def impact(weekly: pd.DataFrame, theme: str) -> go.Figure:
@@ -333,7 +448,7 @@ def impact(weekly: pd.DataFrame, theme: str) -> go.Figure:
         go.Scatter(x=x, y=w["successful_deployments"], name="successful deployments", yaxis="y2",
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
     ], "Impact: platform hours vs deployments per week", theme, "hours", "week",
-        xaxis={"type": "date"}, yaxis={"rangemode": "tozero"},
+        xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"},
         yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",
                 "automargin": True, "tickformat": ",d",
                 "showgrid": False})

@@ -37,7 +37,7 @@ def tier_badge(tier: str | None, threshold: str | None, badge_id: str | None = N
 def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}", unit: str = "",
              previous: float | None = None, previous_label: str = "previous period", reverse_color: bool = False,
              tier: str | None = None, tier_threshold: str | None = None, show_tier: bool = False,
-             band: str | None = None, footnote: str | None = None) -> dbc.Card:
+             band: str | None = None, footnote: str | None = None, caution: str | None = None) -> dbc.Card:
     """One headline number with its change against the previous period.
 
     Args:
@@ -52,6 +52,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
         tier / tier_threshold / show_tier: the DORA tier badge and the threshold shown on hover.
         band: a traffic-light band ("green", "amber", "red") shown as a coloured badge.
         footnote: a small line under the number (for example the p95 or the counts behind a ratio).
+        caution: a visible warning line under it ("low sample: n=6 ..."), id ``{card_id}-caution``.
     """
     text = "n/a" if value is None else fmt.format(value) + unit
     delta_text, delta = change(value, previous, unit)
@@ -74,7 +75,14 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
     ]
     if footnote:
         body.append(html.Div(footnote, className="kpi-footnote text-body-secondary"))
+    if caution:
+        body.append(caution_line(caution, f"{card_id}-caution"))
     return dbc.Card(dbc.CardBody(body), className="kpi-card h-100", id=card_id)
+
+
+def caution_line(text: str, element_id: str) -> html.Div:
+    """A card's warning: the number stands on too little data, or means something else than its title says."""
+    return html.Div(["⚠ ", text], id=element_id, className="kpi-caution")
 
 
 def empty_state(message: str, element_id: str | None = None) -> html.Div:
@@ -83,9 +91,10 @@ def empty_state(message: str, element_id: str | None = None) -> html.Div:
                     **({"id": element_id} if element_id else {}))
 
 
-def overall_card(tier: str | None, previous: str | None, moved: str | None) -> dbc.Card:
+def overall_card(tier: str | None, previous: str | None, moved: str | None, caution: str | None = None) -> dbc.Card:
     """The overall DORA tier (the worst of the four), and how it moved since the previous period
-    (``moved``: "better than", "worse than", "same as" or None when either tier is missing)."""
+    (``moved``: "better than", "worse than", "same as" or None when either tier is missing);
+    ``caution``: a warning line (tiers placed from low samples)."""
     if moved is None:
         delta = "worst of the four tiers"
     elif moved == "same as":
@@ -97,4 +106,4 @@ def overall_card(tier: str | None, previous: str | None, moved: str | None) -> d
         html.Div((tier or "n/a").upper(), id="kpi-overall-value", className="kpi-value"),
         html.Div(tier_badge(tier, "the worst of the four tiers"), className="mb-1"),
         html.Div(delta, id="kpi-overall-delta", className="kpi-delta text-body-secondary"),
-    ]), className="kpi-card h-100", id="kpi-overall")
+    ] + ([caution_line(caution, "kpi-overall-caution")] if caution else [])), className="kpi-card h-100", id="kpi-overall")

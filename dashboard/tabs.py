@@ -13,6 +13,7 @@ from components import figures as fg
 from components.kpi import empty_state, kpi_card, overall_card
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
+from metrics import defaults
 from metrics.analysis import why_missing
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
 
@@ -38,44 +39,77 @@ def because(c: Computed, section: str, key: str, footnote: str) -> str:
     return footnote
 
 
+SAMPLE_OF = {"deploys_per_day": ("dora", "deployments"), "change_failure_rate_pct": ("dora", "deployments"),
+             "lead_time_hours_median": ("dora", "deployed PRs"), "mttr_minutes_median": ("dora", "resolved incidents"),
+             "iar_pct": ("pvm", "successful deploys in the first half")}
+TIER_KEYS = (("deployment frequency", "deploys_per_day"), ("lead time", "lead_time_hours_median"),
+             ("change failure rate", "change_failure_rate_pct"), ("recovery time", "mttr_minutes_median"))
+GIT_CREATED = "from first commit, git history (no PR opening time)"
+
+
+def low_sample(c: Computed, key: str) -> str | None:
+    """The card's warning when its tier or growth stands on fewer than ``defaults.MIN_SAMPLE``
+    events ("low sample: n=6 deployments (minimum 20)"), else None (also when the metric is n/a)."""
+    section, what = SAMPLE_OF[key]
+    n = c.current.samples()[key]
+    if c.current.summary[section].get(key) is None or not defaults.low_sample(n):
+        return None
+    return f"low sample: n={n} {what} (minimum {defaults.MIN_SAMPLE})"
+
+
+def low_sample_tiers(c: Computed) -> str | None:
+    """The overall card's warning: which of its tiers stand on a low sample."""
+    low = [name for name, key in TIER_KEYS if low_sample(c, key)]
+    return f"low sample: {', '.join(low)} tier{'s' if len(low) > 1 else ''} from under {defaults.MIN_SAMPLE} events" \
+        if low else None
+
+
+def pr_start(c: Computed) -> str:
+    """What a PR's start is in this data: its opening, or its first commit (git history)."""
+    return "first commit (git history)" if c.current.pr_times_from_git else "PR creation"
+
+
 def dora(c: Computed, theme: str) -> tuple:
     """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
     s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
+    an = c.current
     why = d["tier_thresholds"]
     tiers = s["tiers"]
     prev = f"previous {c.current.window.days} days"
     cards = [
         kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
                  tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
-                 footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
+                 caution=low_sample(c, "deploys_per_day"), footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
         kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
                  p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
-                 tier_threshold=why["lead_time"], show_tier=True,
+                 tier_threshold=why["lead_time"], show_tier=True, caution=low_sample(c, "lead_time_hours_median"),
                  footnote=because(c, "dora", "lead_time_hours_median",
+                                  ("from first commit (git history) · " if an.pr_times_from_git else "") +
                                   f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
                                   f"{d['undeployed_prs']} merged, not deployed")),
         kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
                  prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
-                 show_tier=True, footnote=because(c, "dora", "change_failure_rate_pct",
+                 show_tier=True, caution=low_sample(c, "change_failure_rate_pct"),
+                 footnote=because(c, "dora", "change_failure_rate_pct",
                                                   f"{d['failed_deployments']} failed of {s['deployments']}")),
         kpi_card("kpi-mttr", "Recovery time (median)", s["mttr_minutes_median"], "{:.1f}", " min", p["mttr_minutes_median"],
                  prev, reverse_color=True, tier=tiers["recovery_time"], tier_threshold=why["recovery_time"], show_tier=True,
-                 footnote=because(c, "dora", "mttr_minutes_median",
+                 caution=low_sample(c, "mttr_minutes_median"), footnote=because(c, "dora", "mttr_minutes_median",
                                   f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
                                   f"{s['incidents']} incidents, {s['open_incidents']} open")),
         kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
                  reverse_color=True, footnote=because(c, "dora", "rework_rate_pct",
                                                       f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
-        overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"])),
+        overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"]),
+                     low_sample_tiers(c)),
     ]
-    an = c.current
     inc = an.incident_marks()
     resolved = inc[inc["recovery_minutes"].notna()]
     hours = an.lead_time_hours()
     stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
     elite = TIER_TABLES["lead_time"].lines()[0]
     charts = [
-        panel(graph("deployments", fg.deployments_per_day(an.daily, theme))),
+        panel(graph("deployments", fg.deployments_per_day(an.daily, theme, defaults.line_bucket(an.window.days)))),
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
                                                          theme)) if len(resolved)
               else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
@@ -83,7 +117,8 @@ def dora(c: Computed, theme: str) -> tuple:
                                             an.window.end_ns, theme))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
-        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme)) if len(hours)
+        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
+                                                                     pr_start(c))) if len(hours)
               else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
         panel(graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, TIER_TABLES["change_failure_rate"].lines(),
                                                          theme)) if s["deployments"]
@@ -100,9 +135,11 @@ def space(c: Computed, theme: str) -> tuple:
     s, p, d = c.current.summary["space"], c.previous.summary["space"], c.current.details
     prev = f"previous {c.current.window.days} days"
     after, other = d["satisfaction_after_incident_mean"], d["satisfaction_other_mean"]
+    git = c.current.pr_times_from_git
     cards = [
         kpi_card("kpi-prs", "PRs created", s["prs_per_day"], "{:.2f}", " /day", p["prs_per_day"], prev,
-                 footnote=because(c, "space", "prs_per_day", f"{d['prs_created']} PRs, {d['merges']} merges")),
+                 footnote=because(c, "space", "prs_per_day", f"{d['prs_created']} PRs, {d['merges']} merges"
+                                  + (" · dated by first commit (git history)" if git else ""))),
         kpi_card("kpi-reviews", "Reviews", s["reviews_per_day"], "{:.2f}", " /day", p["reviews_per_day"], prev,
                  footnote=because(c, "space", "reviews_per_day", f"{d['reviews']} reviews")),
         kpi_card("kpi-turnaround", "Review turnaround", s["review_turnaround_hours_mean"], "{:.1f}", " h",
@@ -112,20 +149,21 @@ def space(c: Computed, theme: str) -> tuple:
                                   f"{s['satisfaction_responses']} responses · after incidents {num(after, '', '{:.2f}')}, "
                                   f"otherwise {num(other, '', '{:.2f}')}")),
         kpi_card("kpi-merge-time", "PR → merge time", s["merge_time_hours_mean"], "{:.1f}", " h", p["merge_time_hours_mean"],
-                 prev, reverse_color=True, footnote="creation to merge, mean"),
+                 prev, reverse_color=True, footnote="first commit to merge, mean" if git else "creation to merge, mean",
+                 caution=f"time {GIT_CREATED}" if git and s["merge_time_hours_mean"] is not None else None),
         kpi_card("kpi-incident-rate", "Incident rate", s["incident_rate_pct"], "{:.2f}", "%", p["incident_rate_pct"], prev,
                  reverse_color=True, footnote=because(c, "space", "incident_rate_pct", "incidents per deployment")),
     ]
     an = c.current
     weekly = an.weekly
     charts = [
-        panel(graph("activity", fg.activity(an.daily, theme))),
+        panel(graph("activity", fg.activity(an.daily, theme, defaults.line_bucket(an.window.days)))),
         panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
                                                     an.window.start_ns, an.window.end_ns, theme))
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
-        panel(graph("efficiency", fg.efficiency(weekly, theme)) if s["merge_time_hours_mean"] is not None
+        panel(graph("efficiency", fg.efficiency(weekly, theme, pr_start(c))) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
         panel(graph("performance", fg.performance(an.weekly_delivery, theme))
               if an.summary["dora"]["deployments"] and an.summary["dora"]["incidents"]
@@ -145,7 +183,7 @@ def pvm(c: Computed, theme: str) -> tuple:
         kpi_card("kpi-vcr", "VCR: value to cost", s["vcr_pct"], "{:,.0f}", "%", p["vcr_pct"], prev, band=d["vcr_band"],
                  footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"),
         kpi_card("kpi-iar", "IAR: adoption growth", s["iar_pct"], "{:+.1f}", "%", p["iar_pct"], prev, band=d["iar_band"],
-                 footnote=because(c, "pvm", "iar_pct", f"{s['first_period_deploys']} → {s['second_period_deploys']} "
+                 caution=low_sample(c, "iar_pct"), footnote=because(c, "pvm", "iar_pct", f"{s['first_period_deploys']} → {s['second_period_deploys']} "
                                                        f"successful deploys ({d['iar_half_days']}-day halves)")),
         kpi_card("kpi-dtr", "DTR: toil ratio", s["dtr_pct"], "{:.1f}", "%", p["dtr_pct"], prev, reverse_color=True,
                  band=d["dtr_band"], footnote=because(c, "pvm", "dtr_pct",

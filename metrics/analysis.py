@@ -36,6 +36,22 @@ class Analysis:
     _rows: dict = field(repr=False, default_factory=dict)
 
     @property
+    def pr_times_from_git(self) -> bool:
+        """Whether the data's PRs (some or all) came from git history: their "created" is the first
+        commit's author time, not when the PR was opened (``schema.GIT_HISTORY``)."""
+        return GIT_PRS in self.present
+
+    def samples(self) -> dict:
+        """How many events each tier and growth stands on (``defaults.MIN_SAMPLE`` marks the low
+        ones): deployments (frequency, CFR), deployed PRs (lead time), resolved incidents
+        (recovery time), and the earlier half's successful deployments (IAR, the base of its growth)."""
+        d, p = self.summary["dora"], self.summary["pvm"]
+        return {"deploys_per_day": d["deployments"], "change_failure_rate_pct": d["deployments"],
+                "lead_time_hours_median": len(self.lead_time_hours()),
+                "mttr_minutes_median": d["incidents"] - d["open_incidents"],
+                "iar_pct": p["first_period_deploys"]}
+
+    @property
     def services(self) -> np.ndarray:
         """Service names; the ``service`` codes of the mark tables index into it."""
         return self._rows["tables"].services
@@ -147,6 +163,7 @@ NEEDS = {
     ("pvm", "iar_pct"): ("deploy",), ("pvm", "dtr_pct"): ("toil|incident_response",),
     ("pvm", "platform_hours"): ("platform_investment_hour",),
 }
+GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
 TIER_OF = {"deploys_per_day": "deployment_frequency", "change_failure_rate_pct": "change_failure_rate",
            "lead_time_hours_median": "lead_time", "mttr_minutes_median": "recovery_time"}
 
@@ -164,6 +181,8 @@ def kinds_present(tables: EventTables) -> frozenset:
         present.add("failed deploy")
     if (tables.deploys["change_type"].to_numpy() > 0).any():
         present.add("rework deploy")
+    if tables.git_prs:
+        present.add(GIT_PRS)
     return frozenset(present)
 
 

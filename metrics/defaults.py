@@ -34,6 +34,27 @@ LATEST_EVENT = "2200-01-01"          # exclusive
 # DORA: how long after a deployment an incident is attributed to it (change failure rate)
 ATTRIBUTION_HOURS = 24.0
 
+# low samples: a tier placed, or a growth measured, from fewer events than this is marked "low
+# sample: n=..." on its card (a median of 4 incidents or "+500 %: 1 -> 6 deploys" is mostly noise)
+MIN_SAMPLE = 20
+
+# charts over time: a daily line longer than this many days is drawn per ISO week, and longer than
+# ``WEEKLY_LINE_MAX_DAYS`` per calendar month (the downloads keep the daily values)
+DAILY_LINE_MAX_DAYS = 120
+WEEKLY_LINE_MAX_DAYS = 730           # two years
+
+
+def line_bucket(days: int) -> str:
+    """How a daily line over ``days`` days is drawn: "day", "week" or "month"."""
+    if days <= DAILY_LINE_MAX_DAYS:
+        return "day"
+    return "week" if days <= WEEKLY_LINE_MAX_DAYS else "month"
+
+
+def low_sample(n: int | None) -> bool:
+    """Whether a figure computed from ``n`` events is below ``MIN_SAMPLE`` (None: nothing to mark)."""
+    return n is not None and n < MIN_SAMPLE
+
 
 class CheckError(ValueError):
     """A value outside what a check allows; the message is one sentence (no final period)."""

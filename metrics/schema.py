@@ -37,6 +37,9 @@ CHANGE_TYPES = ("feature", "hotfix", "rollback")
 DEFAULT_STATUS = "success"
 DEFAULT_CHANGE_TYPE = "feature"
 PRODUCTION = "production"
+# the environment the git importer gives its PR events: their "created" is the first commit's author
+# time (git has no PR opening), which the dashboard says on the cards that use it
+GIT_HISTORY = "git-history"
 
 NS_PER_SECOND = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_SECOND

@@ -68,6 +68,7 @@ class EventTables:
     incident_names: np.ndarray | None = None
     pr_names: np.ndarray | None = None
     key_stride: int | None = None       # synthetic keys: day offset * stride + index, named "<offset>-<index>"
+    git_prs: bool = False               # some PRs came from git history (created = first commit's author time)
 
     def deploy_id(self, keys) -> list[str]:
         return _names(keys, self.deploy_names, "deploy-", self.key_stride)
@@ -175,6 +176,7 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     prs["merged"] = lookup(t[merged], pr_codes[merged], k)
     prs["deploy_key"] = lookup(np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA), pr_codes[merged], k)
     tables.prs = prs
+    tables.git_prs = bool((frame["environment"].astype(str).to_numpy()[created] == s.GIT_HISTORY).any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
     tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
 
@@ -210,7 +212,8 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     done = inc[inc["resolved"] != NA]
     add(s.INCIDENT_RESOLVED, done["resolved"], done["service"], incident_id=tables.incident_id(done["key"]))
     p = tables.prs
-    add(s.PR_CREATED, p["created"], p["service"], pr_id=tables.pr_id(p["key"]))
+    add(s.PR_CREATED, p["created"], p["service"], pr_id=tables.pr_id(p["key"]),
+        environment=np.full(len(p), s.GIT_HISTORY if tables.git_prs else "", dtype=object))
     r = tables.reviews
     add(s.PR_REVIEWED, r["ts"], r["service"], pr_id=tables.pr_id(r["key"]))
     mg = p[p["merged"] != NA]
@@ -260,4 +263,5 @@ def clip(tables: EventTables, start_ns: int, end_ns: int, lookback_ns: int) -> E
         m = inside(t["ts"].to_numpy())
         parts[attr] = t if m.all() else t[m]
     return EventTables(services=tables.services, other=tables.other, deploy_names=tables.deploy_names,
-                       incident_names=tables.incident_names, pr_names=tables.pr_names, key_stride=tables.key_stride, **parts)
+                       incident_names=tables.incident_names, pr_names=tables.pr_names, key_stride=tables.key_stride,
+                       git_prs=tables.git_prs, **parts)

@@ -159,3 +159,57 @@ def test_an_unreadable_upload_gets_its_reason(dash_duo, tmp_path):
     upload(duo, wrong, name="pd", kind="PagerDuty incidents (JSON)")
     duo.wait_for_contains_text("#upload-error", "expected PagerDuty pages with a list under 'incidents'", timeout=15)
     no_console_errors(duo)
+
+
+AXES_JS = """
+return Array.from(document.querySelectorAll('#tab-content .js-plotly-plot')).map(function (plot) {
+    var holder = plot.closest('[class*="chart-"]');
+    var name = holder ? (holder.className.match(/chart-([\\w-]+)/) || [])[1] : null;
+    var ticks = Array.from(plot.querySelectorAll('.xtick text')).map(function (t) { return t.getBoundingClientRect(); })
+        .filter(function (r) { return r.width > 0; })
+        .map(function (r) { return [r.left, r.right, r.top, r.bottom]; });
+    return {name: name, type: plot._fullLayout ? plot._fullLayout.xaxis.type : null, ticks: ticks,
+            title: plot._fullLayout ? plot._fullLayout.title.text : ''};
+});
+"""
+TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
+
+
+def drawn_axes(duo, timeout=15):
+    """Each drawn chart of the tab: name, x axis type, bounding boxes of its x tick labels; once
+    every chart of the tab has been laid out."""
+    deadline = time.time() + timeout
+    while True:
+        graphs = len(duo.find_elements("#tab-content .metric-graph"))
+        axes = duo.driver.execute_script(AXES_JS)
+        if graphs and len(axes) == graphs and all(a["type"] for a in axes):
+            return axes
+        assert time.time() < deadline, f"{graphs} charts, {len(axes)} drawn"
+        time.sleep(0.2)
+
+
+def overlapping(boxes) -> list:
+    """Pairs of tick labels whose boxes overlap (more than a pixel each way)."""
+    boxes = sorted(boxes)
+    return [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] - 1 > b[0] and b[1] - 1 > a[0] and a[3] - 1 > b[2] and b[3] - 1 > a[2]]
+
+
+def test_charts_over_time_have_date_axes_with_readable_ticks_at_any_length(dash_duo):
+    from dashboard.state import View
+    duo = start(dash_duo, defaults=View(days=3650))
+    for days in (7, 90, 365, 3650):
+        for tab in ("dora", "space", "pvm"):
+            duo.driver.get(f"{duo.server_url}/?days={days}&tab={tab}")
+            duo.wait_for_contains_text("#window-line", f"({days} days, UTC)", timeout=20)
+            duo.wait_for_element(f"#content-{tab}", timeout=15)
+            for chart in drawn_axes(duo):
+                where = (days, tab, chart["name"])
+                if chart["name"] not in TIMELESS:
+                    assert chart["type"] == "date", where
+                    assert chart["ticks"], where
+                assert not overlapping(chart["ticks"]), where
+                if chart["name"] in ("deployments", "activity"):
+                    word = "day" if days <= 90 else "week" if days <= 730 else "month"
+                    assert f"per {word}" in chart["title"], where
+    no_console_errors(duo)

@@ -198,3 +198,162 @@ def test_no_incidents_is_a_sentence_not_a_flat_chart():
     c = computed(rows)
     _, charts = TAB_VIEWS["space"](c, "light")
     assert "No incidents in this window: the incident rate is 0 % every week." in " ".join(texts(charts))
+
+
+# ----- charts over time: date axes, gaps, aggregation (hand-worked values) --------------------
+
+def daily_of(start: str, values: list[int]) -> "pd.DataFrame":
+    import pandas as pd
+    dates = pd.date_range(start, periods=len(values), freq="D", tz="UTC")
+    return pd.DataFrame({"date": dates, "deployments": values, "successful_deployments": values,
+                         "prs_created": values, "reviews": [0] * len(values), "merges": values})
+
+
+def day(x) -> str | None:
+    """A figure's x value (numpy or pandas time, or None for a gap) as its date."""
+    import pandas as pd
+    return None if x is None else str(pd.Timestamp(x).date())
+
+
+def test_line_bucket_follows_the_documented_lengths():
+    from metrics import defaults
+    assert [defaults.line_bucket(d) for d in (7, defaults.DAILY_LINE_MAX_DAYS, defaults.DAILY_LINE_MAX_DAYS + 1,
+                                               730, 731, 3650)] == ["day", "day", "week", "week", "month", "month"]
+
+
+def test_daily_lines_sum_to_weeks_with_the_title_saying_so():
+    # Wed 2024-01-03 .. Fri 2024-01-12: the week of Mon Jan 1 holds 5 days (1+2+3+4+5 = 15), the
+    # week of Mon Jan 8 holds 5 days (6+7+8+9+10 = 40)
+    daily = daily_of("2024-01-03", list(range(1, 11)))
+    fig = fg.deployments_per_day(daily, "light", "week")
+    assert fig.layout.title.text == "Deployments per week"
+    assert [day(x) for x in fig.data[0].x] == ["2024-01-01", "2024-01-08"]
+    assert list(fig.data[0].y) == [15, 40] and list(fig.data[1].y) == [0, 0]
+    assert fig.data[0].customdata[0] == "week of Jan 01, 2024 (5 d in the window)"
+    act = fg.activity(daily, "dark", "week")
+    assert act.layout.title.text == "Activity: PRs and reviews per week" and list(act.data[0].y) == [15, 40]
+    assert list(daily["deployments"]) == list(range(1, 11))          # the daily table itself is untouched
+
+
+def test_daily_lines_sum_to_months_beyond_two_years():
+    # 2024-01-30 .. 2024-02-03: January holds 2 days (1+2 = 3), February 3 days (3+4+5 = 12)
+    fig = fg.activity(daily_of("2024-01-30", [1, 2, 3, 4, 5]), "light", "month")
+    assert fig.layout.title.text == "Activity: PRs and reviews per month"
+    assert [day(x) for x in fig.data[0].x] == ["2024-01-01", "2024-02-01"]
+    assert list(fig.data[0].y) == [3, 12] and fig.data[0].customdata[1] == "February 2024 (3 d in the window)"
+
+
+def test_short_windows_keep_daily_points_on_a_date_axis():
+    fig = fg.activity(daily_of("2024-01-01", [1, 0, 2]), "light")
+    assert fig.layout.title.text == "Activity: PRs and reviews per day"
+    assert fig.layout.xaxis.type == "date" and [day(x) for x in fig.data[0].x] == ["2024-01-01", "2024-01-02",
+                                                                                           "2024-01-03"]
+    assert list(fig.data[0].y) == [1, 0, 2]
+
+
+def test_every_chart_over_time_has_a_date_axis_at_every_length():
+    for days in (7, 90, 365, 3650):
+        u = generate(days, 42, end="2026-11-22")
+        c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
+        for tab in ("dora", "space", "pvm"):
+            _, charts = TAB_VIEWS[tab](c, "light")
+            for name, figure in figures(charts).items():
+                if name in TIMELESS:
+                    continue
+                assert figure.layout.xaxis.type == "date", (days, name)
+        _, charts = TAB_VIEWS["space"](c, "light")
+        words = {7: "day", 90: "day", 365: "week", 3650: "month"}[days]
+        assert figures(charts)["activity"].layout.title.text.endswith(f"per {words}")
+
+
+TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
+
+
+def test_merge_time_line_and_band_break_at_empty_weeks():
+    import pandas as pd
+    weeks = pd.date_range("2024-01-01", periods=4, freq="7D", tz="UTC")
+    weekly = pd.DataFrame({"week": weeks, "merge_time_hours_mean": [10.0, np.nan, np.nan, 20.0],
+                           "merge_time_hours_std": [2.0, np.nan, np.nan, np.nan]})
+    fig = fg.efficiency(weekly, "light")
+    band, mean = fig.data
+    assert list(mean.y) == [10.0, None, None, 20.0] and mean.connectgaps is False
+    # one shape per run of weeks with data: week 1 (12 over 8), a gap, week 4 (one PR: no spread)
+    assert band.fill == "toself" and list(band.y) == [12.0, 8.0, None, 20.0, 20.0]
+    assert [day(x) for x in band.x] == ["2024-01-01", "2024-01-01", None,
+                                                                      "2024-01-22", "2024-01-22"]
+    assert fig.layout.xaxis.type == "date"
+    assert "first commit" in fg.efficiency(weekly, "light", "first commit (git history)").layout.title.text
+
+
+def test_weekly_lines_break_where_a_week_has_no_value():
+    import pandas as pd
+    weeks = pd.date_range("2024-01-01", periods=3, freq="7D", tz="UTC")
+    weekly = pd.DataFrame({"week": weeks, "review_turnaround_hours_mean": [1.0, np.nan, 3.0],
+                           "review_turnaround_hours_median": [1.0, np.nan, 2.0],
+                           "satisfaction_mean": [4.0, np.nan, 3.5], "responses": [2, 0, 1]})
+    assert list(fg.collaboration(weekly, "light").data[0].y) == [1.0, None, 3.0]
+    assert list(fg.satisfaction(weekly, None, None, 0, 0, "light").data[0].y) == [4.0, None, 3.5]
+
+
+def test_recovery_line_breaks_between_incidents_weeks_apart():
+    rows = [ev("2024-01-01T10:00:00Z", "incident_start", incident_id="a"), ev("2024-01-01T11:00:00Z", "incident_resolved", incident_id="a"),
+            ev("2024-01-03T10:00:00Z", "incident_start", incident_id="b"), ev("2024-01-03T10:30:00Z", "incident_resolved", incident_id="b"),
+            ev("2024-01-20T10:00:00Z", "incident_start", incident_id="c"), ev("2024-01-20T12:00:00Z", "incident_resolved", incident_id="c")]
+    an = analysis_of(rows, end="2024-01-31")
+    rec = fg.recovery_per_incident(an.incident_marks(), an.services, an.daily_recovery(), 60.0, "light")
+    assert list(rec.data[0].y) == [60.0, 30.0, None, 120.0]       # 17 days between b and c: no line across
+    assert rec.layout.xaxis.type == "date"
+
+
+def test_iar_periods_sit_on_a_date_axis():
+    u = generate(365, 42, end="2026-11-22")
+    an = analyze(u.tables, u.window)
+    fig = fg.iar(an.iar_periods, [None] * len(an.iar_periods), [], "light")
+    assert fig.layout.xaxis.type == "date" and len(fig.data[0].x) == 12          # 30-day periods
+    assert fig.data[0].y[0] is None                                               # the first has no period before
+
+
+# ----- cards: PR times from git history, low samples --------------------------------------------
+
+def test_git_only_data_says_what_its_pr_times_mean_and_marks_low_samples(tmp_path):
+    """A repository read by the git importer: tags are deployments, PRs come from history (their
+    "created" is the first commit's author time); 2 deployments and 3 PRs are far under MIN_SAMPLE."""
+    from metrics import Window, tables_from_frame
+    from metrics.defaults import MIN_SAMPLE
+    from metrics.ingest import load_events
+    from metrics.ingest.sources import reader_for
+    from test_source_git import make_repo
+    frame, _ = load_events([make_repo(tmp_path / "shop")], reader=reader_for("git", tag_pattern="v*"))
+    tables = tables_from_frame(frame)
+    assert tables.git_prs
+    an = analyze(tables, Window.between("2024-03-01", "2024-03-06"))
+    prev = analyze(tables, Window.between("2024-02-25", "2024-03-01"))
+    assert an.pr_times_from_git
+    c = Computed(an, prev, "", "", ())
+    dora_cards, dora_charts = TAB_VIEWS["dora"](c, "light")
+    assert find(dora_cards, "kpi-deploys-caution").children[1] == f"low sample: n=2 deployments (minimum {MIN_SAMPLE})"
+    assert find(dora_cards, "kpi-lead-time-caution").children[1] == f"low sample: n=2 deployed PRs (minimum {MIN_SAMPLE})"
+    assert "from first commit (git history)" in " ".join(texts(find(dora_cards, "kpi-lead-time")))
+    assert find(dora_cards, "kpi-overall-caution").children[1] == \
+        f"low sample: deployment frequency, lead time tiers from under {MIN_SAMPLE} events"
+    assert find(dora_cards, "kpi-mttr-caution") is None                 # n/a (no incidents): nothing to mark
+    assert "hours from first commit (git history) to deployment" == \
+        figures(dora_charts)["lead-time"].layout.xaxis.title.text
+    space_cards, _ = TAB_VIEWS["space"](c, "light")
+    merge = texts(find(space_cards, "kpi-merge-time"))
+    assert "first commit to merge, mean" in merge
+    assert "time from first commit, git history (no PR opening time)" in merge
+    assert "dated by first commit (git history)" in " ".join(texts(find(space_cards, "kpi-prs")))
+    pvm_cards, _ = TAB_VIEWS["pvm"](c, "light")
+    assert find(pvm_cards, "kpi-iar-caution").children[1].startswith("low sample: n=")
+
+
+def test_data_from_pr_sources_keeps_the_creation_wording_and_big_samples_no_mark():
+    u = generate(30, 42, end="2026-11-22")
+    c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
+    assert not c.current.pr_times_from_git
+    cards, _ = TAB_VIEWS["space"](c, "light")
+    assert "creation to merge, mean" in texts(find(cards, "kpi-merge-time"))
+    assert find(cards, "kpi-merge-time-caution") is None
+    dora_cards, _ = TAB_VIEWS["dora"](c, "light")
+    assert c.current.summary["dora"]["deployments"] >= 20 and find(dora_cards, "kpi-deploys-caution") is None

@@ -113,7 +113,9 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
     date). An author date after the merge (clocks differ) is clamped to the merge and counted. Its
     ``deploy_id`` is the earliest-deployed matching tag that contains the merge, so lead time
     follows the history, not the clock. Service: the repository's directory name (a bare or mirror
-    repository's, less ``.git``). A shallow clone is read, with a warning saying how deep it is.
+    repository's, less ``.git``). PR events carry the environment ``git-history`` (``schema.GIT_HISTORY``):
+    their creation is a commit time, not a PR's opening. A shallow clone is read, with a warning
+    saying how deep it is.
 
     A monorepo: ``service_paths`` (SERVICE -> globs) puts a PR, as ``SERVICE#N``, in every service
     whose paths its merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs)
@@ -188,7 +190,8 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
             if not owners:
                 count_skip(skipped, "PRs changing no --service-path path")
             for svc in owners:
-                base = {"service": svc, "pr_id": f"{svc}#{pr}" if service_paths else f"#{pr}"}
+                base = {"service": svc, "pr_id": f"{svc}#{pr}" if service_paths else f"#{pr}",
+                        "environment": s.GIT_HISTORY}
                 rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
                 rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED,
                              "deploy_id": deployed_by[svc].get(sha, "")})
