@@ -56,6 +56,8 @@ def choose(duo, dropdown_id, label):
         # Dash 4 renders the open dropdown's options in a portal at the end of the page
         options = [o for o in duo.find_elements("[role=option]") if o.text.strip() == label]
         if options:
+            # the menu may open above the box, partly off screen: bring the option into view first
+            duo.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", options[0])
             options[0].click()
             return
         time.sleep(0.1)

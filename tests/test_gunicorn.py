@@ -132,3 +132,23 @@ def test_sign_in_holds_on_both_workers_and_sign_out_works(data_dir):
                 assert e.code == 401
     finally:
         next(server, None)
+
+
+def test_fifty_concurrent_webhook_senders_on_two_workers_lose_nothing(data_dir):
+    """Durable before acknowledged: every 2xx delivery is in the store, redeliveries add nothing."""
+    from bench.webhooks import SECRET, delivery, post
+    server = serve(GITHUB_WEBHOOK_SECRET=SECRET)
+    url = next(server)
+    try:
+        jobs = [delivery(i) for i in range(200)]
+        jobs += jobs[::4]                                   # redeliveries
+        with ThreadPoolExecutor(50) as pool:
+            results = list(pool.map(lambda job: post(url + "/webhooks/github/pushed", *job), jobs))
+    finally:
+        next(server, None)
+    assert [status for status, _, _ in results] == [200] * len(jobs)
+    assert sum(body["added"] for _, _, body in results) == 200
+    assert sum(1 for _, _, body in results if body["repeated"]) == 50
+    assert max(seconds for _, seconds, _ in results) < 10          # GitHub gives up after 10 s
+    from metrics import store
+    assert len(store.load("pushed")) == 200
