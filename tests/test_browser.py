@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium: what a person sees, and no browser console errors."""
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -228,3 +229,16 @@ def test_screenshots_for_the_readme(dash_duo):
     dash_duo.find_element("#upload-toggle").click()
     time.sleep(1.5)
     dash_duo.driver.save_screenshot(str(ROOT / "docs" / "screenshot-dataset.png"))
+    # real-looking data: a year of a project's git history (tags, squash merges) and its PagerDuty incidents
+    import tempfile
+    sys.path.insert(0, str(ROOT / "examples"))
+    from realistic_history import build_git_history, pagerduty_incidents
+    with tempfile.TemporaryDirectory() as directory:
+        run_cli("import", "--from", "git", build_git_history(Path(directory)), "--name", "shop", "--tag-pattern", "v*")
+        run_cli("import", "--from", "pagerduty", pagerduty_incidents(Path(directory)), "--name", "shop",
+                "--service", "shop")
+    for tab in ("dora", "space"):
+        dash_duo.driver.get(dash_duo.server_url + f"/?data=shop&tab={tab}")
+        dash_duo.wait_for_element(f"#content-{tab}", timeout=20)
+        time.sleep(2)
+        dash_duo.driver.save_screenshot(str(ROOT / "docs" / f"screenshot-real-{tab}.png"))
