@@ -320,19 +320,21 @@ def lead_time_stages(stages: list, theme: str) -> go.Figure:
 
 # ----- SPACE --------------------------------------------------------------------------------
 
-def activity(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
+def activity(daily: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bool = True) -> go.Figure:
     """PRs created, reviews and merges per day on a date axis, or summed per week or month
-    (``bucket``, see ``bucketed``; the title says which)."""
+    (``bucket``, see ``bucketed``; the title says which). Without review data in the dataset
+    (``reviews_known`` false) no reviews line is drawn: a line at zero would claim none were done."""
     b = bucketed(daily, ["prs_created", "reviews", "merges"], bucket)
     x, when = b["start"], _span_hover(b, bucket)
+    reviews = [go.Scatter(x=x, y=b["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
+                          hovertemplate="%{y}<extra>reviews</extra>")] if reviews_known else []
     return _figure([
         go.Scatter(x=x, y=b["prs_created"], name="PRs created", mode="lines+markers", line={"color": COLOURS["space"]},
                    customdata=when, hovertemplate="%{customdata}: %{y}<extra>PRs created</extra>"),
-        go.Scatter(x=x, y=b["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
-                   hovertemplate="%{y}<extra>reviews</extra>"),
+        *reviews,
         go.Scatter(x=x, y=b["merges"], name="merges", mode="lines", line={"color": COLOURS["muted"], "dash": "dot"},
                    hovertemplate="%{y}<extra>merges</extra>"),
-    ], f"Activity: PRs and reviews per {bucket}", theme, f"per {bucket}", "" if bucket == "day" else f"{bucket} starting",
+    ], f"Activity: PRs{' and reviews' if reviews_known else ''} per {bucket}", theme, f"per {bucket}", "" if bucket == "day" else f"{bucket} starting",
         xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
 
 

@@ -15,6 +15,7 @@ from components.panels import cards_row, graph, panel
 from components.tables import data_table
 from metrics import defaults
 from metrics.analysis import why_missing
+from metrics.schema import PR_REVIEWED
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
 
 from .data import Computed
@@ -157,7 +158,8 @@ def space(c: Computed, theme: str) -> tuple:
     an = c.current
     weekly = an.weekly
     charts = [
-        panel(graph("activity", fg.activity(an.daily, theme, defaults.line_bucket(an.window.days)))),
+        panel(graph("activity", fg.activity(an.daily, theme, defaults.line_bucket(an.window.days),
+                                                        reviews_known=not an.present or PR_REVIEWED in an.present))),
         panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],

@@ -357,3 +357,15 @@ def test_data_from_pr_sources_keeps_the_creation_wording_and_big_samples_no_mark
     assert find(cards, "kpi-merge-time-caution") is None
     dora_cards, _ = TAB_VIEWS["dora"](c, "light")
     assert c.current.summary["dora"]["deployments"] >= 20 and find(dora_cards, "kpi-deploys-caution") is None
+
+
+def test_activity_draws_no_reviews_line_without_review_data():
+    import pandas as pd
+    from components import figures as fg
+    daily = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=14, tz="UTC"), "prs_created": [1] * 14,
+                          "reviews": [0] * 14, "merges": [1] * 14})
+    with_reviews = fg.activity(daily, "light", "day")
+    without = fg.activity(daily, "light", "day", reviews_known=False)
+    assert [t.name for t in with_reviews.data] == ["PRs created", "reviews", "merges"]
+    assert [t.name for t in without.data] == ["PRs created", "merges"]
+    assert "reviews" not in without.layout.title.text
