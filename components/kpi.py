@@ -37,7 +37,8 @@ def tier_badge(tier: str | None, threshold: str | None, badge_id: str | None = N
 def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}", unit: str = "",
              previous: float | None = None, previous_label: str = "previous period", reverse_color: bool = False,
              tier: str | None = None, tier_threshold: str | None = None, show_tier: bool = False,
-             band: str | None = None, footnote: str | None = None, caution: str | None = None) -> dbc.Card:
+             band: str | None = None, footnote: str | None = None, caution: str | None = None,
+             score: str | None = None, score_hint: str | None = None) -> dbc.Card:
     """One headline number with its change against the previous period.
 
     Args:
@@ -53,6 +54,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
         band: a traffic-light band ("green", "amber", "red") shown as a coloured badge.
         footnote: a small line under the number (for example the p95 or the counts behind a ratio).
         caution: a visible warning line under it ("low sample: n=6 ..."), id ``{card_id}-caution``.
+        score / score_hint: a second badge beside the tier ("QC 6.0/10", id ``{card_id}-score``) and its hover text.
     """
     text = "n/a" if value is None else fmt.format(value) + unit
     delta_text, delta = change(value, previous, unit)
@@ -65,11 +67,13 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
     header = [html.Span(title, className="kpi-title")]
     if show_tier:
         header.append(tier_badge(tier, tier_threshold, f"{card_id}-tier"))
+    if score:
+        header.append(html.Span(score, className="badge text-bg-light border", id=f"{card_id}-score", title=score_hint))
     if band:
         header.append(html.Span(band.upper(), className=f"badge text-bg-{BAND_COLOURS[band]}", id=f"{card_id}-band",
                                 title="green: target reached; amber: acceptable; red: below the default"))
     body = [
-        html.Div(header, className="d-flex justify-content-between align-items-start gap-2"),
+        html.Div(header, className="d-flex justify-content-between align-items-start gap-2 flex-wrap"),
         html.Div(text, id=f"{card_id}-value", className="kpi-value"),
         html.Div(f"{arrow}{delta_text} vs {previous_label}", id=f"{card_id}-delta", className=f"kpi-delta {colour}"),
     ]
@@ -107,3 +111,11 @@ def overall_card(tier: str | None, previous: str | None, moved: str | None, caut
         html.Div(tier_badge(tier, "the worst of the four tiers"), className="mb-1"),
         html.Div(delta, id="kpi-overall-delta", className="kpi-delta text-body-secondary"),
     ] + ([caution_line(caution, "kpi-overall-caution")] if caution else [])), className="kpi-card h-100", id="kpi-overall")
+
+
+def card_group(title: str, row, element_id: str, note: str | None = None) -> html.Div:
+    """A titled group of cards (DORA's throughput and instability), with an optional line under the title."""
+    head = [html.H6(title, className="kpi-group-title mb-1")]
+    if note:
+        head.append(html.Div(note, className="small text-body-secondary mb-2", id=f"{element_id}-note"))
+    return html.Div(head + [row], id=element_id, className="kpi-group mb-2")

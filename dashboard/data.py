@@ -22,6 +22,7 @@ import pandas as pd
 
 from metrics import Analysis, Assumptions, analyze, generate, store
 from metrics.analysis import kinds_present
+from metrics.attribution import AttributionError, attribution_path, overrides_token, read_overrides
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
 from metrics.teams import TeamsError, read_teams, tables_of_teams, teams_file_token, teams_path
@@ -83,6 +84,15 @@ def narrow(tables: EventTables, only) -> EventTables:
         raise DataError(str(e)[:1].upper() + str(e)[1:] + ".") from None
 
 
+def overrides():
+    """The attribution overrides of the data directory's file (``metrics.attribution``); a file
+    that cannot be used is a DataError whose message is one sentence."""
+    try:
+        return read_overrides(attribution_path(store.data_dir()))
+    except AttributionError as e:
+        raise DataError(str(e)[:1].upper() + str(e)[1:] + ".") from None
+
+
 class ByteCache:
     """A least-recently-used cache bounded by the bytes its values hold (``nbytes``), thread-safe.
     A value larger than the whole budget is computed and returned but not kept."""
@@ -129,13 +139,15 @@ class Views:
             except store.StoreError as e:
                 raise DataError(str(e)) from None
             only = (view.only, view.teams, teams_file_token(teams_path(store.data_dir())) if view.teams else None)
-            return self.cache.get(("dataset", view.dataset, version, view.days, view.start, view.end, only, a),
+            token = overrides_token(attribution_path(store.data_dir()))
+            return self.cache.get(("dataset", view.dataset, version, view.days, view.start, view.end, only, a, token),
                                   lambda: self._compute_dataset(view.dataset, version, view.days, view.start, view.end,
                                                                 only, a))
         end = today_ns() if end_ns is None else end_ns
         only = (view.only, view.teams, teams_file_token(teams_path(store.data_dir())) if view.teams else None)
         args = (view.seed, view.days, view.scenario, view.services, view.team_size, only, a, end)
-        return self.cache.get(("synthetic",) + args, lambda: self._compute(*args))
+        token = overrides_token(attribution_path(store.data_dir()))
+        return self.cache.get(("synthetic",) + args + (token,), lambda: self._compute(*args))
 
     # -- the synthetic universe ----------------------------------------------------------------
 
@@ -145,7 +157,7 @@ class Views:
 
     def _period(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns, days_back) -> Analysis:
         u = self._universe(seed, days, scenario, services, team_size, end_ns, days_back)
-        return analyze(narrow(u.tables, only), u.window, a, present=kinds_present(u.tables))
+        return analyze(narrow(u.tables, only), u.window, a, present=kinds_present(u.tables), overrides=overrides())
 
     def _compute(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns) -> Computed:
         # changing an assumption recomputes the metrics over the same (cached) events; the previous
@@ -180,7 +192,8 @@ class Views:
             raise DataError(f"Dataset {name}: {e}.") from None
         tables = narrow(everything, only)
         present = kinds_present(everything)       # what the dataset holds at all, before any filter
-        current = analyze(tables, window, a, present=present)
-        previous = analyze(tables, window.previous(), a, present=present)
+        pins = overrides()
+        current = analyze(tables, window, a, present=present, overrides=pins)
+        previous = analyze(tables, window.previous(), a, present=present, overrides=pins)
         first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)
         return Computed(current, previous, "", "", tuple(services_of(everything)), (first, last))

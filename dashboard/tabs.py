@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import figures as fg
-from components.kpi import empty_state, kpi_card, overall_card
+from components.kpi import card_group, empty_state, kpi_card, overall_card
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
 from metrics import defaults
@@ -70,40 +70,79 @@ def pr_start(c: Computed) -> str:
     return "first commit (git history)" if c.current.pr_times_from_git else "PR creation"
 
 
+def quick_check(c: Computed, key: str) -> tuple:
+    """A card's Quick Check badge ("QC 6.0/10") and its hover text (the answer, the industry
+    average); (None, None) when the score is n/a."""
+    q = c.current.details["quick_check"]
+    score = q["scores"].get(key)
+    if score is None:
+        return None, None
+    answer = q["answers"].get(key)
+    average = q["industry_average"].get(key)
+    hint = (f"DORA Quick Check score, 0-10 ({q['edition']} edition)" + (f": \u201c{answer}\u201d" if answer else "")
+            + (f"; industry average {average:.1f}" if average is not None else "; no published industry average used"))
+    return f"QC {score:.1f}/10", hint
+
+
 def dora(c: Computed, theme: str) -> tuple:
-    """DORA: five metric cards with tiers, the overall tier, and the delivery & recovery charts."""
+    """DORA: the throughput and instability groups of cards with tiers and Quick Check scores,
+    the overall tier, and the delivery & recovery charts."""
     s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
     an = c.current
     why = d["tier_thresholds"]
     tiers = s["tiers"]
     prev = f"previous {c.current.window.days} days"
-    cards = [
-        kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
-                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
-                 caution=low_sample(c, "deploys_per_day"), footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
+    f, fp = d["failed_deployment_recovery"], c.previous.details["failed_deployment_recovery"]
+    qc = {k: quick_check(c, k) for k in ("lead_time", "deployment_frequency", "failed_deployment_recovery_time",
+                                         "change_failure_rate", "rework_rate")}
+    q = d["quick_check"]
+    overall = q["scores"]["overall"]
+    throughput = [
         kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
                  p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
                  tier_threshold=why["lead_time"], show_tier=True, caution=low_sample(c, "lead_time_hours_median"),
+                 score=qc["lead_time"][0], score_hint=qc["lead_time"][1],
                  footnote=because(c, "dora", "lead_time_hours_median",
                                   ("from first commit (git history) · " if an.pr_times_from_git else "") +
                                   f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
                                   f"{d['undeployed_prs']} merged, not deployed")),
-        kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
-                 prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
-                 show_tier=True, caution=low_sample(c, "change_failure_rate_pct"),
-                 footnote=because(c, "dora", "change_failure_rate_pct",
-                                                  f"{d['failed_deployments']} failed of {s['deployments']}")),
-        kpi_card("kpi-mttr", "Recovery time (median)", s["mttr_minutes_median"], "{:.1f}", " min", p["mttr_minutes_median"],
-                 prev, reverse_color=True, tier=tiers["recovery_time"], tier_threshold=why["recovery_time"], show_tier=True,
+        kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
+                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
+                 score=qc["deployment_frequency"][0], score_hint=qc["deployment_frequency"][1],
+                 caution=low_sample(c, "deploys_per_day"), footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
+        kpi_card("kpi-fdrt", "Failed deployment recovery (median)", f["recovery_minutes_median"], "{:.1f}", " min",
+                 fp["recovery_minutes_median"], prev, reverse_color=True,
+                 score=qc["failed_deployment_recovery_time"][0], score_hint=qc["failed_deployment_recovery_time"][1],
+                 footnote=because(c, "dora", "mttr_minutes_median",
+                                  f"incidents attributed to a deployment only: {f['recoveries']} resolved of "
+                                  f"{f['incidents']} · avg {num(f['recovery_minutes_mean'], ' min')}")),
+        kpi_card("kpi-mttr", "Recovery time, all incidents (median)", s["mttr_minutes_median"], "{:.1f}", " min",
+                 p["mttr_minutes_median"], prev, reverse_color=True, tier=tiers["recovery_time"],
+                 tier_threshold=why["recovery_time"], show_tier=True,
                  caution=low_sample(c, "mttr_minutes_median"), footnote=because(c, "dora", "mttr_minutes_median",
                                   f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
                                   f"{s['incidents']} incidents, {s['open_incidents']} open")),
+    ]
+    instability = [
+        kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
+                 prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
+                 show_tier=True, caution=low_sample(c, "change_failure_rate_pct"),
+                 score=qc["change_failure_rate"][0], score_hint=qc["change_failure_rate"][1],
+                 footnote=because(c, "dora", "change_failure_rate_pct",
+                                  f"{d['failed_deployments']} failed of {s['deployments']} · "
+                                  f"{s['unattributed_incidents']} incidents unattributed")),
         kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
-                 reverse_color=True, footnote=because(c, "dora", "rework_rate_pct",
-                                                      f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
+                 reverse_color=True, score=qc["rework_rate"][0], score_hint=qc["rework_rate"][1],
+                 footnote=because(c, "dora", "rework_rate_pct",
+                                  f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
         overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"]),
                      low_sample_tiers(c)),
     ]
+    note = (f"DORA Quick Check ({q['edition']} edition): overall {num(overall)}/10, industry average "
+            f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
+            "change failure rate; hover a QC badge for its answer and average)")
+    cards = html.Div([card_group("Throughput", cards_row(throughput), "dora-throughput", note),
+                      card_group("Instability", cards_row(instability), "dora-instability")])
     inc = an.incident_marks()
     resolved = inc[inc["recovery_minutes"].notna()]
     hours = an.lead_time_hours()
@@ -128,7 +167,7 @@ def dora(c: Computed, theme: str) -> tuple:
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
                                "empty-lead-stages")),
     ]
-    return cards_row(cards), dbc.Row(charts)
+    return cards, dbc.Row(charts)
 
 
 def space(c: Computed, theme: str) -> tuple:
@@ -222,11 +261,17 @@ def drilldown_deployments(c: Computed) -> list:
             data_table("drilldown-deployments", c.current.deployment_rows(DRILLDOWN_ROWS), ("ts",))]
 
 
+ATTRIBUTION_NOTE = (" The reason column says why each counts against a deployment: an explicit link (its deploy_id), "
+                    "the same service within {hours:g} hours, an override, or none. To correct one, pin it in "
+                    "attribution.toml in the data directory ([pin] \"INCIDENT\" = \"DEPLOY\", or "
+                    "not_caused = [\"INCIDENT\"]).")
+
+
 def drilldown_incidents(c: Computed) -> list:
-    """The incidents behind the DORA numbers, newest first."""
+    """The incidents behind the DORA numbers, newest first, with why each counts against a deployment."""
     total = c.current.summary["dora"]["incidents"]
-    return [html.Div(drilldown_note(total, "incidents", "Incidents CSV"), className="small mb-2",
-                     id="drilldown-incidents-note"),
+    note = drilldown_note(total, "incidents", "Incidents CSV") + ATTRIBUTION_NOTE.format(hours=c.current.attribution_hours)
+    return [html.Div(note, className="small mb-2", id="drilldown-incidents-note"),
             data_table("drilldown-incidents", c.current.incident_rows(DRILLDOWN_ROWS), ("start", "resolved"),
                        ("recovery_minutes",))]
 

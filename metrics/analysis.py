@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import defaults, dora, pvm, space
-from .benchmarks import overall_tier
+from .attribution import Overrides, apply_overrides
+from .benchmarks import DORA_GROUPS, overall_tier, quick_check
 from .pvm import Assumptions
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
 from .series import clean, daily_counts, rate_pct, weekly_sums
@@ -99,7 +100,16 @@ class Analysis:
             "start": _time(inc["start"]), "resolved": _time(inc["resolved"]),
             "recovery_minutes": inc["recovery_minutes"].to_numpy(), "attribution": inc["attribution"].to_numpy(),
             "deploy_id": t.deploy_id(inc["deploy_key"]),
+            "reason": dora.attribution_reasons(inc["attribution"].to_numpy(), self.attribution_hours),
         })
+
+    def current_dora(self) -> dict:
+        """DORA's current definitions beside the summary (the ``--json`` extras): the metric
+        groups, the failed deployment recovery time and the Quick Check scores."""
+        d = self.details
+        return {"dora_groups": {k: list(v) for k, v in DORA_GROUPS.items()},
+                "failed_deployment_recovery": d["failed_deployment_recovery"],
+                "quick_check": d["quick_check"]}
 
     @cached_property
     def prs(self) -> pd.DataFrame:
@@ -228,15 +238,19 @@ def _apply_missing(summary: dict, present: frozenset) -> None:
 
 
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
-            attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None) -> Analysis:
+            attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
+            overrides: Overrides | None = None) -> Analysis:
     """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
     deployment an incident is attributed to it (change failure rate). ``present``: the event kinds
     the whole data holds (default: those of ``tables``); a metric whose inputs it lacks is n/a
-    and the summary's ``missing`` names the absent kinds."""
+    and the summary's ``missing`` names the absent kinds. ``overrides``: incidents pinned to a
+    deployment or marked not caused by one (``metrics.attribution``)."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
     present = kinds_present(tables) if present is None else present
+    if overrides:
+        tables = apply_overrides(tables, overrides)
     tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
     frequency = dora.deployment_frequency(tables, window)
     lead = dora.lead_time(tables, window)
@@ -307,7 +321,15 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "vcr_band": value_cost["vcr_band"], "iar_band": adoption["iar_band"], "dtr_band": toil_ratio["dtr_band"],
         "iar_half_days": adoption["half_days"], "capacity_minutes": toil_ratio["capacity_minutes"],
         "deploys_per_platform_hour": impact["deploys_per_platform_hour"], "onboardings": impact["onboardings"],
+        "failed_deployment_recovery": {k: recovery["failed_deployment_" + k] for k in (
+            "incidents", "recoveries", "recovery_minutes_mean", "recovery_minutes_median", "recovery_minutes_p95")},
     })
+    s_dora = summary["dora"]
+    fdrt = details["failed_deployment_recovery"]["recovery_minutes_median"]
+    if s_dora["mttr_minutes_median"] is None:          # no incident data at all: n/a, not a perfect score
+        fdrt = details["failed_deployment_recovery"]["recovery_minutes_median"] = None
+    details["quick_check"] = _cleaned(quick_check(s_dora["lead_time_hours_median"], s_dora["deploys_per_day"], fdrt,
+                                                  s_dora["change_failure_rate_pct"], s_dora["rework_rate_pct"]))
     for metric in ("vcr", "iar", "dtr"):                  # a metric n/a for want of its source has no band
         if summary["pvm"][f"{metric}_pct"] is None:
             details[f"{metric}_band"] = None

@@ -9,6 +9,7 @@ import sys
 
 from . import defaults
 from .analysis import analyze, kinds_present
+from .attribution import AttributionError, attribution_path, read_overrides
 from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
@@ -122,8 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", action="append", metavar="NAME", default=[],
                    help="only this team's services, as the teams file names them (repeatable; METRICS_TEAMS, "
                         "default teams.toml in the data directory)")
+    p.add_argument("--attribution", metavar="FILE",
+                   help="incident attribution overrides (TOML: [pin] INCIDENT = DEPLOY, not_caused = [...]); "
+                        "default METRICS_ATTRIBUTION or attribution.toml in the data directory, when present")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
+
+
+def overrides_from(args):
+    """The attribution overrides of ``--attribution`` (which must exist), else of the default file."""
+    try:
+        if args.attribution:
+            return read_overrides(args.attribution, required=True)
+        return read_overrides(attribution_path(store.data_dir()))
+    except AttributionError as e:
+        raise UsageError(str(e)) from None
 
 
 def assumptions_from(args) -> Assumptions:
@@ -188,10 +202,10 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
         except TeamsError as e:
             raise UsageError(str(e)) from None
         header += f" | team {', '.join(args.team)}"
-    analysis = analyze(tables, window, a, args.attribution_hours, present=present)
+    analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=overrides_from(args))
     custom = custom_metrics(tables, window)
     if args.json:
-        summary = dict(analysis.summary)
+        summary = dict(analysis.summary) | analysis.current_dora()
         if custom is not None:
             summary["custom"] = {name: result.to_json() for name, result in custom.items()}
         print(json.dumps(summary, indent=2), file=out)

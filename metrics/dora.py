@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .attribution import NOT_CAUSED, PINNED
 from .benchmarks import tier
 from .defaults import ATTRIBUTION_HOURS
 from .schema import NS_PER_HOUR, NS_PER_MINUTE
@@ -114,37 +115,54 @@ def incidents_in_window(tables: EventTables, window: Window) -> pd.DataFrame:
 
 
 def attribute_incidents(tables: EventTables, window: Window, attribution_hours: float = ATTRIBUTION_HOURS) -> pd.DataFrame:
-    """The incidents of the window with the deployment each is attributed to.
+    """The incidents of the window with the deployment each is attributed to, and how.
 
-    The incident's own ``deploy_id`` when given (``attribution`` = "explicit"; a link to a
-    deployment not in the data leaves it unattributed); otherwise the latest successful
-    production deployment of the same service that started before the incident, at most
-    ``attribution_hours`` earlier ("inferred"); otherwise "unattributed".
+    ``attribution``: "pinned" or "not caused" when an overrides file says so (``metrics.attribution``;
+    "pinned" to a deployment not in the data leaves it unattributed, as "pinned, not found");
+    else "explicit", the incident's own ``deploy_id`` (a link to a deployment not in the data
+    leaves it unattributed); else "inferred", the latest successful production deployment of the
+    same service that started before the incident, at most ``attribution_hours`` earlier; else
+    "unattributed".
     """
     inc = incidents_in_window(tables, window)
     prod = production(tables, window.end_ns)
     link = inc["deploy_key"].to_numpy()
-    explicit = link != NA
+    override = inc["override"].to_numpy() if "override" in inc else np.zeros(len(inc), dtype=np.int8)
+    pinned, not_caused = override == PINNED, override == NOT_CAUSED
+    explicit = (link != NA) | pinned
     deploy_key = np.full(len(inc), NA, dtype=np.int64)
     how = np.full(len(inc), "unattributed", dtype=object)
     if explicit.any():
         known = np.isin(link[explicit], prod["key"].to_numpy())
         deploy_key[explicit] = np.where(known, link[explicit], NA)
         how[np.flatnonzero(explicit)[known]] = "explicit"
-    if (~explicit).any():
+    how[pinned] = np.where(deploy_key[pinned] != NA, "pinned", "pinned, not found")
+    how[not_caused] = "not caused"
+    infer = ~explicit & ~not_caused
+    if infer.any():
         tolerance = int(attribution_hours * NS_PER_HOUR)
         ok, index = _successful_index(prod, window.start_ns - tolerance)
-        start = inc["start"].to_numpy()[~explicit]
-        row = index.last_before(start, inc["service"].to_numpy()[~explicit])
+        start = inc["start"].to_numpy()[infer]
+        row = index.last_before(start, inc["service"].to_numpy()[infer])
         found = row >= 0
         found[found] = start[found] - ok["ts"].to_numpy()[row[found]] <= tolerance
-        deploy_key[np.flatnonzero(~explicit)[found]] = ok["key"].to_numpy()[row[found]]
-        how[np.flatnonzero(~explicit)[found]] = "inferred"
+        deploy_key[np.flatnonzero(infer)[found]] = ok["key"].to_numpy()[row[found]]
+        how[np.flatnonzero(infer)[found]] = "inferred"
     resolved = inc["resolved"].to_numpy()
     is_resolved = resolved != NA
     out = inc.assign(deploy_key=deploy_key, attribution=how)
     out["recovery_minutes"] = np.where(is_resolved, (resolved - inc["start"].to_numpy()) / NS_PER_MINUTE, np.nan)
     return out
+
+
+def attribution_reasons(attribution, attribution_hours: float) -> np.ndarray:
+    """Why each incident counts against a deployment, or does not, in words (the drill-down's
+    "reason" column): "explicit link", "same service within N hours", "pinned by override",
+    or "none" with why."""
+    words = {"explicit": "explicit link (deploy_id)", "inferred": f"same service within {attribution_hours:g} hours",
+             "pinned": "pinned by override", "pinned, not found": "none: the pinned deployment is not in the data",
+             "not caused": "none: override, not caused by a deployment", "unattributed": "none"}
+    return pd.Series(np.asarray(attribution, dtype=object)).map(words).fillna("none").to_numpy(dtype=object)
 
 
 def change_failure_rate(inside: pd.DataFrame, incidents: pd.DataFrame) -> dict:
@@ -162,14 +180,23 @@ def change_failure_rate(inside: pd.DataFrame, incidents: pd.DataFrame) -> dict:
 
 
 def recovery_time(incidents: pd.DataFrame) -> dict:
-    """Failed deployment recovery time: minutes from incident start to resolution, per resolved incident."""
+    """Recovery time: minutes from incident start to resolution, per resolved incident (all
+    incidents); beside it the failed deployment recovery time, over the resolved incidents
+    attributed to a deployment only (DORA's current definition)."""
     minutes = incidents["recovery_minutes"].dropna().to_numpy()
     med = median(minutes)
     t, why = tier("recovery_time", med)
+    attributed = incidents["deploy_key"].to_numpy() != NA
+    failed = incidents["recovery_minutes"].to_numpy()[attributed]
+    failed = failed[~np.isnan(failed)]
     return {"incidents": len(incidents), "open_incidents": int(incidents["recovery_minutes"].isna().sum()),
-            "unattributed_incidents": int((incidents["attribution"] == "unattributed").sum()),
+            "unattributed_incidents": int((~attributed).sum()),
             "mttr_minutes_mean": mean(minutes), "mttr_minutes_median": med, "mttr_minutes_p95": quantile(minutes, 0.95),
-            "tier": t, "tier_threshold": why}
+            "tier": t, "tier_threshold": why,
+            "failed_deployment_incidents": int(attributed.sum()), "failed_deployment_recoveries": len(failed),
+            "failed_deployment_recovery_minutes_mean": mean(failed),
+            "failed_deployment_recovery_minutes_median": median(failed),
+            "failed_deployment_recovery_minutes_p95": quantile(failed, 0.95)}
 
 
 def rework(inside: pd.DataFrame, inc: pd.DataFrame) -> dict:

@@ -34,6 +34,7 @@ def text_lines(an: Analysis, header: str | None = None) -> list[str]:
             ("deployment_frequency", "deployment frequency"), ("lead_time", "lead time"),
             ("change_failure_rate", "change failure rate"), ("recovery_time", "recovery time")))
         + f" | overall {(tiers['overall'] or 'n/a').upper()}",
+        *current_dora_lines(an),
         "",
         "--- SPACE METRICS (Team & Developer Health) ---",
         f"Activity: Avg PRs/day: {fmt(space['prs_per_day'], '.2f')} | Avg reviews/day: {fmt(space['reviews_per_day'], '.2f')}",
@@ -50,6 +51,24 @@ def text_lines(an: Analysis, header: str | None = None) -> list[str]:
         f"Feature: {fmt(pvm['feature_minutes'], '.0f', ' min')}",
     ]
     return lines
+
+
+def current_dora_lines(an: Analysis) -> list[str]:
+    """DORA's current definitions: failed deployment recovery time, the two groups and the Quick Check scores."""
+    f, q = an.details["failed_deployment_recovery"], an.details["quick_check"]
+    sc, avg = q["scores"], q["industry_average"]
+
+    def score(key, label):
+        return f"{label} {fmt(sc[key])}" + (f" (avg {avg[key]:.1f})" if key in avg else "")
+    return [
+        f"Failed deployment recovery time: median {fmt(f['recovery_minutes_median'], '.1f', ' min')} | "
+        f"avg {fmt(f['recovery_minutes_mean'], '.1f', ' min')} | {f['incidents']} incidents attributed to a deployment",
+        f"Quick Check ({q['edition']}, 0-10) throughput: " + " | ".join(score(k, w) for k, w in (
+            ("lead_time", "lead time"), ("deployment_frequency", "deployment frequency"),
+            ("failed_deployment_recovery_time", "recovery"))) + " -- instability: " + " | ".join(
+            score(k, w) for k, w in (("change_failure_rate", "change failure rate"), ("rework_rate", "rework")))
+        + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f})",
+    ]
 
 
 def to_json(an: Analysis) -> str:

@@ -79,6 +79,14 @@ class EventTables:
     def pr_id(self, keys) -> list[str]:
         return _names(keys, self.pr_names, "pr-", self.key_stride)
 
+    def deploy_keys(self, ids) -> np.ndarray:
+        """The keys of deploy ids (``NA`` for an id not in the data): the inverse of ``deploy_id``."""
+        return _keys(ids, self.deploy_names, "deploy-", self.key_stride)
+
+    def incident_keys(self, ids) -> np.ndarray:
+        """The keys of incident ids (``NA`` for an id not in the data): the inverse of ``incident_id``."""
+        return _keys(ids, self.incident_names, "inc-", self.key_stride)
+
     def service_name(self, codes) -> np.ndarray:
         return self.services[np.asarray(codes, dtype=np.int64)]
 
@@ -109,6 +117,24 @@ def _names(keys, names, prefix, stride=None) -> list[str]:
     if names is None:
         return [f"{prefix}{k}" if k != NA else "" for k in keys]
     return [str(names[k]) if 0 <= k < len(names) else "" for k in keys]
+
+
+def _keys(ids, names, prefix, stride=None) -> np.ndarray:
+    """Keys of id texts, the inverse of ``_names`` (``NA`` where an id names nothing)."""
+    ids = pd.Series(np.asarray(ids, dtype=object), dtype=object).astype(str)
+    if names is not None:
+        found = pd.Index(np.asarray(names, dtype=object).astype(str)).get_indexer(ids)
+        return np.where(found >= 0, found, NA).astype(np.int64)
+    pattern = rf"^{prefix}(\d+)-(\d+)$" if stride else rf"^{prefix}(\d+)$"
+    parts = ids.str.extract(pattern).astype(float)
+    ok = parts.notna().all(axis=1).to_numpy()
+    if stride:
+        index = parts[1].to_numpy()
+        ok = ok & (np.nan_to_num(index) < stride)
+        keys = parts[0].to_numpy() * stride + index
+    else:
+        keys = parts[0].to_numpy()
+    return np.where(ok, np.nan_to_num(keys), NA).astype(np.int64)
 
 
 def ts_ns(series: pd.Series) -> np.ndarray:

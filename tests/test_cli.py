@@ -39,8 +39,13 @@ SEED_LINES = [
 ]
 
 
+CURRENT_DORA_KEYS = {"dora_groups", "failed_deployment_recovery", "quick_check"}   # DORA's current definitions
+
+
 def check_keys(data):
-    assert set(data) == set(JSON_KEYS)
+    assert set(data) == set(JSON_KEYS) | CURRENT_DORA_KEYS
+    assert data["dora_groups"] == {"throughput": ["lead_time", "deployment_frequency", "failed_deployment_recovery_time"],
+                                   "instability": ["change_failure_rate", "rework_rate"]}
     for section, keys in JSON_KEYS.items():
         assert set(data[section]) == keys, section
     assert set(data["dora"]["tiers"]) == TIER_KEYS
@@ -148,3 +153,18 @@ def test_all_rows_rejected_without_window_is_a_clear_error(tmp_path):
     path.write_text("ts,kind,service\nnope,deploy,api\n")
     p = run_cli("--events", path)
     assert p.returncode == 2 and "no accepted events" in p.stderr
+
+
+def test_attribution_overrides_file(fixtures, tmp_path):
+    f = tmp_path / "attribution.toml"
+    f.write_text('not_caused = ["i3"]\n')
+    data = json.loads(run_cli("--events", fixtures / "hand.csv", "--start", "2024-01-01", "--attribution", f,
+                              "--json").stdout)
+    # i3 no longer fails d1: failed d3 (status), d2 (i2), d5 (i4) -> 3 of 7
+    assert data["dora"]["change_failure_rate_pct"] == pytest.approx(300 / 7)
+    assert data["failed_deployment_recovery"]["recovery_minutes_median"] == pytest.approx(45.0)
+    f.write_text("pin = [")
+    p = run_cli("--events", fixtures / "hand.csv", "--attribution", f)
+    assert p.returncode == 2 and "is not valid TOML" in p.stderr and len(p.stderr.strip().splitlines()[-1]) < 300
+    p = run_cli("--events", fixtures / "hand.csv", "--attribution", tmp_path / "missing.toml")
+    assert p.returncode == 2 and "does not exist" in p.stderr
