@@ -168,6 +168,7 @@ NEEDS = {
     ("pvm", "iar_pct"): ("deploy",), ("pvm", "dtr_pct"): ("toil|incident_response|on_call_hours",),
     ("pvm", "platform_hours"): ("platform_investment_hour",),
 }
+OPTIONAL_KINDS = ("on_call_hours",)   # extension kinds: they count when present, are never asked for
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
 TIER_OF = {"deploys_per_day": "deployment_frequency", "change_failure_rate_pct": "change_failure_rate",
            "lead_time_hours_median": "lead_time", "mttr_minutes_median": "recovery_time"}
@@ -198,7 +199,7 @@ def missing_sources(present: frozenset) -> list[str]:
     for needs in NEEDS.values():
         for need in needs:
             if not any(k in present for k in need.split("|")):
-                absent.update(k for k in need.split("|") if " " not in k)      # event kinds, not markers
+                absent.update(k for k in need.split("|") if " " not in k and k not in OPTIONAL_KINDS)
     return sorted(absent)
 
 
