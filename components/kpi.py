@@ -107,3 +107,14 @@ def overall_card(tier: str | None, previous: str | None, moved: str | None, caut
         html.Div(tier_badge(tier, "the worst of the four tiers"), className="mb-1"),
         html.Div(delta, id="kpi-overall-delta", className="kpi-delta text-body-secondary"),
     ] + ([caution_line(caution, "kpi-overall-caution")] if caution else [])), className="kpi-card h-100", id="kpi-overall")
+
+
+def problem_line(text: str, element_id: str) -> html.Div:
+    """One sentence saying what could not be shown and why (a plug-in that failed): never a traceback."""
+    return html.Div(["⚠ ", text], id=element_id, className="alert alert-warning py-2 px-3 mb-2 small", role="alert")
+
+
+def how_to(title: str, lines: list[str], code: str, element_id: str) -> html.Div:
+    """A short how-to in place of an empty tab: a title, a few sentences and a code sample."""
+    return html.Div([html.H5(title), *[html.P(line, className="mb-2") for line in lines],
+                     html.Pre(code, className="p-3 border rounded small")], id=element_id, className="mb-3")

@@ -10,12 +10,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import figures as fg
-from components.kpi import empty_state, kpi_card, overall_card
+from components.kpi import empty_state, how_to, kpi_card, overall_card, problem_line
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
 from metrics import defaults
 from metrics.analysis import why_missing
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
+from metrics.plugins import custom_view, window_events
 
 from .data import Computed
 
@@ -256,7 +257,56 @@ def on_call_card(c: Computed, prev: str):
                              f"{num(d['on_call_dtr_points'], ' pp', '{:+.1f}')} DTR")
 
 
-TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm}
+PLUGIN_EXAMPLE = '''# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py python app.py
+import pandas as pd
+from metrics.plugins import metric
+
+@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
+def hotfix_share(events: pd.DataFrame):
+    deploys = events[events["kind"] == "deploy"]
+    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None'''
+
+
+def unit_suffix(unit: str) -> str:
+    """A custom metric's unit as written after its number: "%" tight, anything else after a space."""
+    return unit if unit in ("", "%") else f" {unit}"
+
+
+def custom(c: Computed, theme: str) -> tuple:
+    """Custom metrics from ``METRICS_PLUGINS``: a card per number-valued metric with its change,
+    a chart per frame-valued one, one sentence per plug-in that failed; how to add one when none."""
+    an, before = c.current, c.previous
+    view = custom_view(window_events(an.tables, an.window), window_events(before.tables, before.window))
+    if not view.configured:
+        return how_to("No custom metrics yet", [
+            "A custom metric is a Python function over the window's events, in a file that the METRICS_PLUGINS "
+            "setting names (files or folders, separated by ':'). Each returns a number (a card here, with its "
+            "change against the previous period) or a frame with a 'period' column (a chart).",
+            "examples/plugins/ holds files to copy; docs/metrics.md describes the events they receive.",
+        ], PLUGIN_EXAMPLE, "custom-howto"), dbc.Row([])
+    prev = f"previous {an.window.days} days"
+    problems = [problem_line(defaults.sentence(Exception(p)), f"custom-problem-{i}")
+                for i, p in enumerate(view.problems)]
+    cards, charts = [], []
+    for v in view.values:
+        spec = v.spec
+        if v.current.frame is None:
+            cards.append(kpi_card(f"kpi-custom-{spec.name}", spec.label, v.current.headline, "{:,.2f}",
+                                  unit_suffix(spec.unit), v.previous, prev, reverse_color=spec.lower_is_better,
+                                  footnote=("lower is better" if spec.lower_is_better else "higher is better")
+                                  + f" · {spec.name}"))
+        elif len(v.current.frame):
+            charts.append(panel(graph(f"custom-{spec.name}", fg.custom_series(v.current.frame, spec.label, spec.unit,
+                                                                               theme))))
+        else:
+            charts.append(panel(empty_state(f"{spec.label}: no values in this window.", f"empty-custom-{spec.name}")))
+    if not view.values and not view.problems:
+        problems.append(empty_state("The plug-ins METRICS_PLUGINS names declare no @metric function.",
+                                    "custom-none"))
+    return html.Div(problems + ([cards_row(cards)] if cards else [])), dbc.Row(charts)
+
+
+TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "custom": custom}
 
 
 def drilldown_deployments(c: Computed) -> list:

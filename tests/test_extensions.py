@@ -130,3 +130,17 @@ def test_new_kinds_are_validated(tmp_path, row, reason):
     _, report = load(tmp_path, row + "\n")
     assert report.rejected_count == 1
     assert report.rejected["reason"].iloc[0].startswith(reason)
+
+
+def test_on_call_plugin_matches_the_built_in(tables):
+    from metrics.plugins import evaluate, load_plugins, window_events
+    from test_plugins import EXAMPLES
+    customs = {c.spec.name: c for c in load_plugins(str(EXAMPLES / "on_call_burden.py"))}
+    an = analyze(tables, WINDOW, sla={"*": 60})
+    events = window_events(an.tables, WINDOW)
+    assert evaluate(customs["on_call_share_of_toil"], events).headline == pytest.approx(80.0)
+    assert an.details["on_call_share_of_toil_pct"] == pytest.approx(80.0)
+    weekly = evaluate(customs["on_call_hours_per_week"], events)
+    # 8 h on Tuesday 01-02 and 4 h on Saturday 01-06: one ISO week, Monday 01-01
+    assert weekly.frame["on-call hours"].tolist() == [12.0]
+    assert str(weekly.frame["period"].iloc[0]) == "2024-01-01 00:00:00+00:00"
