@@ -279,9 +279,9 @@ def custom(c: Computed, theme: str) -> tuple:
     view = custom_view(window_events(an.tables, an.window), window_events(before.tables, before.window))
     if not view.configured:
         return how_to("No custom metrics yet", [
-            "A custom metric is a Python function over the window's events, in a file that the METRICS_PLUGINS "
-            "setting names (files or folders, separated by ':'). Each returns a number (a card here, with its "
-            "change against the previous period) or a frame with a 'period' column (a chart).",
+            ("A custom metric is a Python function over the window's events, in a file that the METRICS_PLUGINS "
+             "setting names (files or folders, separated by ':'). Each returns a number (a card here, with its "
+             "change against the previous period) or a frame with a 'period' column (a chart)."),
             "examples/plugins/ holds files to copy; docs/metrics.md describes the events they receive.",
         ], PLUGIN_EXAMPLE, "custom-howto"), dbc.Row([])
     prev = f"previous {an.window.days} days"

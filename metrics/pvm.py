@@ -14,7 +14,6 @@ from .tables import EventTables
 from .window import Window
 
 
-
 @dataclass(frozen=True)
 class Assumptions:
     """The PVM assumptions, each changeable by the user (defaults in ``metrics.defaults``)."""

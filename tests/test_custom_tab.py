@@ -2,15 +2,15 @@
 by dashboard/tabs.py; unit tests, then the tab in headless Chromium."""
 import pandas as pd
 import pytest
+from test_components import find, texts
 
 from components import figures as fg
 from dashboard.data import Computed
-from dashboard.state import from_query, View
+from dashboard.state import View, from_query
 from dashboard.tabs import TAB_VIEWS
 from metrics import analyze, generate
 from metrics.plugins import custom_view, window_events
 from metrics.window import today_ns
-from test_components import find, texts
 
 PLUGIN = """\
 import pandas as pd

@@ -133,8 +133,9 @@ def test_new_kinds_are_validated(tmp_path, row, reason):
 
 
 def test_on_call_plugin_matches_the_built_in(tables):
-    from metrics.plugins import evaluate, load_plugins, window_events
     from test_plugins import EXAMPLES
+
+    from metrics.plugins import evaluate, load_plugins, window_events
     customs = {c.spec.name: c for c in load_plugins(str(EXAMPLES / "on_call_burden.py"))}
     an = analyze(tables, WINDOW, sla={"*": 60})
     events = window_events(an.tables, WINDOW)
