@@ -345,7 +345,6 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "on_call_hours": _daily_sum(tables.on_call, "hours", window),
         "infra_cost_usd": _daily_sum(tables.infra, "usd", window),
     })
-    daily["success_rate_pct"] = extensions.success_rate(daily["deployments"], daily["successful_deployments"])
     # the three weekly tables cover the same weeks, in the same order
     weekly = pd.concat([collab["weekly"], satisfaction["weekly"].drop(columns="week"), efficiency["weekly"].drop(columns="week")], axis=1)
     weekly_delivery = _weekly_delivery(daily)
