@@ -293,6 +293,23 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple
                    hovermode="closest")
 
 
+def deployment_success_rate(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
+    """Deployment success rate: successful / production deployments x 100 per day (or per week or
+    month, from the summed counts); a day without deployments is a gap, not 0 %."""
+    b = bucketed(daily, ["deployments", "successful_deployments"], bucket)
+    deployed = b["deployments"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(deployed > 0, 100.0 * b["successful_deployments"].to_numpy(dtype=float) / deployed, np.nan)
+    return _figure([go.Scatter(x=b["start"], y=gapped(rate), name="success rate", mode="lines+markers",
+                               line={"color": COLOURS["good"]}, marker={"size": 5}, connectgaps=False,
+                               customdata=np.stack([_span_hover(b, bucket), b["successful_deployments"], b["deployments"]],
+                                                   axis=1),
+                               hovertemplate="%{customdata[0]}: %{y:.1f} % (%{customdata[1]} of %{customdata[2]})"
+                                             "<extra></extra>")],
+                   f"Deployment success rate per {bucket}", theme, "% of deployments",
+                   "" if bucket == "day" else f"{bucket} starting", xaxis=DATE_AXIS, yaxis={"range": [0, 105]})
+
+
 def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: str) -> go.Figure:
     """Change failure rate per ISO week (``weekly``: week, days, deployments, failed_deployments,
     change_failure_rate_pct), with the tier bounds (``tier_lines``: (value, label)) as lines."""
@@ -454,3 +471,22 @@ def impact(weekly: pd.DataFrame, theme: str) -> go.Figure:
         yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",
                 "automargin": True, "tickformat": ",d",
                 "showgrid": False})
+
+
+# ----- custom metrics -----------------------------------------------------------------------
+
+SERIES_COLOURS = ("#fd7e14", "#0d6efd", "#198754", "#6f42c1", "#dc3545", "#20c997", "#6c757d")
+
+
+def custom_series(frame: pd.DataFrame, title: str, unit: str, theme: str) -> go.Figure:
+    """A frame-valued custom metric: every numeric column against ``period`` (a line each), on a
+    date axis when the periods are dates, else as categories in their order."""
+    x = frame["period"]
+    dated = pd.api.types.is_datetime64_any_dtype(x)
+    columns = [c for c in frame.columns if c != "period"]
+    traces = [go.Scatter(x=x if dated else as_text(x), y=gapped(frame[c]), name=escape(str(c), quote=False),
+                         mode="lines+markers", line={"color": SERIES_COLOURS[i % len(SERIES_COLOURS)]},
+                         marker={"size": 5}, connectgaps=False)
+              for i, c in enumerate(columns)]
+    return _figure(traces, escape(title, quote=False), theme, escape(unit, quote=False), "period",
+                   xaxis=DATE_AXIS if dated else {"type": "category"}, showlegend=len(columns) > 1)

@@ -119,3 +119,14 @@ def card_group(title: str, row, element_id: str, note: str | None = None) -> htm
     if note:
         head.append(html.Div(note, className="small text-body-secondary mb-2", id=f"{element_id}-note"))
     return html.Div(head + [row], id=element_id, className="kpi-group mb-2")
+
+
+def problem_line(text: str, element_id: str) -> html.Div:
+    """One sentence saying what could not be shown and why (a plug-in that failed): never a traceback."""
+    return html.Div(["⚠ ", text], id=element_id, className="alert alert-warning py-2 px-3 mb-2 small", role="alert")
+
+
+def how_to(title: str, lines: list[str], code: str, element_id: str) -> html.Div:
+    """A short how-to in place of an empty tab: a title, a few sentences and a code sample."""
+    return html.Div([html.H5(title), *[html.P(line, className="mb-2") for line in lines],
+                     html.Pre(code, className="p-3 border rounded small")], id=element_id, className="mb-3")

@@ -10,8 +10,8 @@ from .state import View
 from .upload import human_size
 
 LIVE_POLL_SECONDS = 3          # how often an open dataset's version is checked (a cheap query)
-TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1"}
-TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM"}
+TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14"}
+TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom"}
 
 
 def scenario_options() -> list[dict]:

@@ -10,13 +10,14 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import figures as fg
-from components.kpi import card_group, empty_state, kpi_card, overall_card
+from components.kpi import card_group, empty_state, how_to, kpi_card, overall_card, problem_line
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
 from metrics import defaults
 from metrics.analysis import why_missing
 from metrics.schema import PR_REVIEWED
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
+from metrics.plugins import custom_view, window_events
 
 from .data import Computed
 
@@ -122,6 +123,7 @@ def dora(c: Computed, theme: str) -> tuple:
                  caution=low_sample(c, "mttr_minutes_median"), footnote=because(c, "dora", "mttr_minutes_median",
                                   f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
                                   f"{s['incidents']} incidents, {s['open_incidents']} open")),
+        sla_card(c, prev),
     ]
     instability = [
         kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
@@ -166,8 +168,30 @@ def dora(c: Computed, theme: str) -> tuple:
         panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
                                "empty-lead-stages")),
+        panel(graph("success-rate", fg.deployment_success_rate(an.daily, theme, defaults.line_bucket(an.window.days)))
+              if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
+
+
+def sla_targets_text(targets: dict) -> str:
+    """The SLA targets as a footnote says them: "api 30 min, others 60 min"."""
+    named = [f"{name} {minutes:g} min" for name, minutes in sorted(targets.items()) if name != "*"]
+    rest = f"{targets.get('*', defaults.SLA_MINUTES):g} min"
+    return ", ".join(named + [f"others {rest}"]) if named else f"{rest} every service"
+
+
+def sla_card(c: Computed, prev: str):
+    """SLA compliance: incidents resolved within their service's recovery target (``METRICS_SLA_MINUTES``)."""
+    d, p = c.current.details, c.previous.details
+    if d["sla_problem"]:
+        return kpi_card("kpi-sla", "SLA compliance", None, unit="%", previous_label=prev, caution=d["sla_problem"])
+    footnote = because(c, "dora", "mttr_minutes_median",
+                       f"{d['sla_met']} of {d['sla_judged']} incidents within target"
+                       + (f" ({d['sla_open_breaches']} open past it)" if d["sla_open_breaches"] else "")
+                       + f" · target {sla_targets_text(d['sla_targets'])}")
+    return kpi_card("kpi-sla", "SLA compliance", d["sla_compliance_pct"], "{:.1f}", "%", p["sla_compliance_pct"], prev,
+                    footnote=footnote)
 
 
 def space(c: Computed, theme: str) -> tuple:
@@ -222,7 +246,8 @@ def pvm(c: Computed, theme: str) -> tuple:
     prev = f"previous {c.current.window.days} days"
     cards = [
         kpi_card("kpi-vcr", "VCR: value to cost", s["vcr_pct"], "{:,.0f}", "%", p["vcr_pct"], prev, band=d["vcr_band"],
-                 footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"),
+                 footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"
+                          + (f" (${d['infra_cost_usd']:,.0f} infrastructure)" if d["infra_cost_usd"] else "")),
         kpi_card("kpi-iar", "IAR: adoption growth", s["iar_pct"], "{:+.1f}", "%", p["iar_pct"], prev, band=d["iar_band"],
                  caution=low_sample(c, "iar_pct"), footnote=because(c, "pvm", "iar_pct", f"{s['first_period_deploys']} → {s['second_period_deploys']} "
                                                        f"successful deploys ({d['iar_half_days']}-day halves)")),
@@ -236,6 +261,11 @@ def pvm(c: Computed, theme: str) -> tuple:
                                                       "platform hour")),
         kpi_card("kpi-onboarding", "Weeks to productivity", s["onboarding_weeks_mean"], "{:.1f}", " wk",
                  p["onboarding_weeks_mean"], prev, reverse_color=True, footnote=f"{d['onboardings']} onboardings"),
+        kpi_card("kpi-per-developer", "Deployments per developer", per_developer(c.current), "{:.1f}", "",
+                 per_developer(c.previous), prev, footnote=because(
+                     c, "dora", "deploys_per_day", f"{c.current.summary['dora']['successful_deployments']} successful "
+                     f"deploys / {c.current.assumptions.team_size} developers")),
+        on_call_card(c, prev),
     ]
     an = c.current
     periods = an.iar_periods
@@ -250,7 +280,74 @@ def pvm(c: Computed, theme: str) -> tuple:
     return cards_row(cards), dbc.Row(charts)
 
 
-TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm}
+def per_developer(an) -> float | None:
+    """Deployments per developer, n/a where the data has no deployments at all."""
+    return None if an.summary["dora"]["deploys_per_day"] is None else an.details["deploys_per_developer"]
+
+
+def on_call_card(c: Computed, prev: str):
+    """On-call burden: hours per developer per week, its share of DTR's toil and the DTR points it adds."""
+    d, p = c.current.details, c.previous.details
+    if "on_call_hours" not in c.current.present:
+        return kpi_card("kpi-on-call", "On-call burden", None, unit=" h", previous_label=prev,
+                        footnote="no on-call data in this dataset (on_call_hours events)")
+    return kpi_card("kpi-on-call", "On-call burden", d["on_call_hours_per_developer_week"], "{:.1f}", " h",
+                    p["on_call_hours_per_developer_week"], prev, reverse_color=True,
+                    footnote=f"per developer a week · {d['on_call_hours']:,.0f} h on call, "
+                             f"{num(d['on_call_share_of_toil_pct'], '%', '{:.0f}')} of DTR's toil, "
+                             f"{num(d['on_call_dtr_points'], ' pp', '{:+.1f}')} DTR")
+
+
+PLUGIN_EXAMPLE = '''# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py python app.py
+import pandas as pd
+from metrics.plugins import metric
+
+@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
+def hotfix_share(events: pd.DataFrame):
+    deploys = events[events["kind"] == "deploy"]
+    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None'''
+
+
+def unit_suffix(unit: str) -> str:
+    """A custom metric's unit as written after its number: "%" tight, anything else after a space."""
+    return unit if unit in ("", "%") else f" {unit}"
+
+
+def custom(c: Computed, theme: str) -> tuple:
+    """Custom metrics from ``METRICS_PLUGINS``: a card per number-valued metric with its change,
+    a chart per frame-valued one, one sentence per plug-in that failed; how to add one when none."""
+    an, before = c.current, c.previous
+    view = custom_view(window_events(an.tables, an.window), window_events(before.tables, before.window))
+    if not view.configured:
+        return how_to("No custom metrics yet", [
+            ("A custom metric is a Python function over the window's events, in a file that the METRICS_PLUGINS "
+             "setting names (files or folders, separated by ':'). Each returns a number (a card here, with its "
+             "change against the previous period) or a frame with a 'period' column (a chart)."),
+            "examples/plugins/ holds files to copy; docs/metrics.md describes the events they receive.",
+        ], PLUGIN_EXAMPLE, "custom-howto"), dbc.Row([])
+    prev = f"previous {an.window.days} days"
+    problems = [problem_line(defaults.sentence(Exception(p)), f"custom-problem-{i}")
+                for i, p in enumerate(view.problems)]
+    cards, charts = [], []
+    for v in view.values:
+        spec = v.spec
+        if v.current.frame is None:
+            cards.append(kpi_card(f"kpi-custom-{spec.name}", spec.label, v.current.headline, "{:,.2f}",
+                                  unit_suffix(spec.unit), v.previous, prev, reverse_color=spec.lower_is_better,
+                                  footnote=("lower is better" if spec.lower_is_better else "higher is better")
+                                  + f" · {spec.name}"))
+        elif len(v.current.frame):
+            charts.append(panel(graph(f"custom-{spec.name}", fg.custom_series(v.current.frame, spec.label, spec.unit,
+                                                                               theme))))
+        else:
+            charts.append(panel(empty_state(f"{spec.label}: no values in this window.", f"empty-custom-{spec.name}")))
+    if not view.values and not view.problems:
+        problems.append(empty_state("The plug-ins METRICS_PLUGINS names declare no @metric function.",
+                                    "custom-none"))
+    return html.Div(problems + ([cards_row(cards)] if cards else [])), dbc.Row(charts)
+
+
+TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "custom": custom}
 
 
 def drilldown_deployments(c: Computed) -> list:

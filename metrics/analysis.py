@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import defaults, dora, pvm, space
+from . import defaults, dora, extensions, pvm, space
 from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, overall_tier, quick_check
 from .pvm import Assumptions
@@ -51,6 +51,11 @@ class Analysis:
                 "lead_time_hours_median": len(self.lead_time_hours()),
                 "mttr_minutes_median": d["incidents"] - d["open_incidents"],
                 "iar_pct": p["first_period_deploys"]}
+
+    @property
+    def tables(self) -> EventTables:
+        """The window's tables (clipped as ``tables.clip`` does): what custom metrics are computed from."""
+        return self._rows["tables"]
 
     @property
     def services(self) -> np.ndarray:
@@ -170,9 +175,10 @@ NEEDS = {
     ("dora", "lead_time_hours_median"): ("pr_created", "deploy"), ("dora", "mttr_minutes_median"): ("incident_start",),
     ("space", "satisfaction_mean"): ("satisfaction_survey",),
     ("space", "prs_per_day"): ("pr_created",), ("space", "reviews_per_day"): ("pr_reviewed",),
-    ("pvm", "iar_pct"): ("deploy",), ("pvm", "dtr_pct"): ("toil|incident_response",),
+    ("pvm", "iar_pct"): ("deploy",), ("pvm", "dtr_pct"): ("toil|incident_response|on_call_hours",),
     ("pvm", "platform_hours"): ("platform_investment_hour",),
 }
+OPTIONAL_KINDS = ("on_call_hours",)   # extension kinds: they count when present, are never asked for
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
 TIER_OF = {"deploys_per_day": "deployment_frequency", "change_failure_rate_pct": "change_failure_rate",
            "lead_time_hours_median": "lead_time", "mttr_minutes_median": "recovery_time"}
@@ -184,7 +190,8 @@ def kinds_present(tables: EventTables) -> frozenset:
     for kind, table in (("deploy", tables.deploys), ("incident_start", tables.incidents), ("pr_created", tables.prs),
                         ("pr_reviewed", tables.reviews), ("satisfaction_survey", tables.surveys),
                         ("platform_investment_hour", tables.platform), ("incident_response", tables.response),
-                        ("toil", tables.toil), ("onboarding_complete", tables.onboarding)):
+                        ("toil", tables.toil), ("onboarding_complete", tables.onboarding),
+                        ("on_call_hours", tables.on_call), ("infra_cost", tables.infra)):
         if len(table):
             present.add(kind)
     if (~tables.deploys["success"].to_numpy()).any():
@@ -202,7 +209,7 @@ def missing_sources(present: frozenset) -> list[str]:
     for needs in NEEDS.values():
         for need in needs:
             if not any(k in present for k in need.split("|")):
-                absent.update(k for k in need.split("|") if " " not in k)      # event kinds, not markers
+                absent.update(k for k in need.split("|") if " " not in k and k not in OPTIONAL_KINDS)
     return sorted(absent)
 
 
@@ -239,12 +246,13 @@ def _apply_missing(summary: dict, present: frozenset) -> None:
 
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
             attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
-            overrides: Overrides | None = None) -> Analysis:
+            overrides: Overrides | None = None, sla: dict[str, float] | None = None) -> Analysis:
     """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
     deployment an incident is attributed to it (change failure rate). ``present``: the event kinds
     the whole data holds (default: those of ``tables``); a metric whose inputs it lacks is n/a
     and the summary's ``missing`` names the absent kinds. ``overrides``: incidents pinned to a
-    deployment or marked not caused by one (``metrics.attribution``)."""
+    deployment or marked not caused by one (``metrics.attribution``). ``sla``: service -> recovery
+    target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``)."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
@@ -275,6 +283,8 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     adoption = pvm.iar(successful_ts, window)
     toil_ratio = pvm.dtr(tables, window, a)
     impact = pvm.impact(frequency["successful_deployments"], value_cost["platform_hours"], tables, window)
+    sla, sla_problem = (sla, None) if sla is not None else extensions.sla_setting()
+    compliance = extensions.sla_compliance(incidents, tables.services, window.end_ns, sla) if sla else {}
 
     summary = {
         "window": {"start": window.start.isoformat().replace("+00:00", "Z"),
@@ -323,6 +333,15 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "deploys_per_platform_hour": impact["deploys_per_platform_hour"], "onboardings": impact["onboardings"],
         "failed_deployment_recovery": {k: recovery["failed_deployment_" + k] for k in (
             "incidents", "recoveries", "recovery_minutes_mean", "recovery_minutes_median", "recovery_minutes_p95")},
+        # the extension patterns (docs/metrics.md)
+        "deploys_per_developer": extensions.deploys_per_developer(frequency["successful_deployments"], a.team_size),
+        "sla_compliance_pct": compliance.get("sla_compliance_pct"), "sla_met": compliance.get("sla_met", 0),
+        "sla_judged": compliance.get("sla_judged", 0), "sla_open_breaches": compliance.get("sla_open_breaches", 0),
+        "sla_targets": sla or {}, "sla_problem": sla_problem,
+        "on_call_hours": toil_ratio["on_call_hours"],
+        "on_call_hours_per_developer_week": toil_ratio["on_call_hours_per_developer_week"],
+        "on_call_share_of_toil_pct": toil_ratio["on_call_share_of_toil_pct"],
+        "on_call_dtr_points": toil_ratio["on_call_dtr_points"], "infra_cost_usd": value_cost["infra_cost_usd"],
     })
     s_dora = summary["dora"]
     fdrt = details["failed_deployment_recovery"]["recovery_minutes_median"]
@@ -344,6 +363,8 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "platform_hours": _daily_sum(tables.platform, "hours", window),
         "incident_response_minutes": _daily_sum(tables.response, "minutes", window),
         "toil_minutes": _daily_sum(tables.toil, "minutes", window),
+        "on_call_hours": _daily_sum(tables.on_call, "hours", window),
+        "infra_cost_usd": _daily_sum(tables.infra, "usd", window),
     })
     # the three weekly tables cover the same weeks, in the same order
     weekly = pd.concat([collab["weekly"], satisfaction["weekly"].drop(columns="week"), efficiency["weekly"].drop(columns="week")], axis=1)

@@ -34,6 +34,12 @@ LATEST_EVENT = "2200-01-01"          # exclusive
 # DORA: how long after a deployment an incident is attributed to it (change failure rate)
 ATTRIBUTION_HOURS = 24.0
 
+# SLA compliance: each service's recovery-time target in minutes. ``METRICS_SLA_MINUTES`` sets
+# them ("60", or "api=30,web=240,*=120": ``*`` is every other service); unset, every service has
+# ``SLA_MINUTES`` (DORA's elite recovery band, under an hour)
+SLA_MINUTES = 60.0
+SLA_SETTING = "METRICS_SLA_MINUTES"
+
 # low samples: a tier placed, or a growth measured, from fewer events than this is marked "low
 # sample: n=..." on its card (a median of 4 incidents or "+500 %: 1 -> 6 deploys" is mostly noise)
 MIN_SAMPLE = 20
@@ -134,3 +140,16 @@ def sentence(error: Exception) -> str:
     """A check's message as a sentence for the page: capital first letter, final period."""
     text = str(error)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def sla_targets(text: str | None) -> dict[str, float]:
+    """Rule: ``METRICS_SLA_MINUTES`` is minutes, or ``service=minutes`` pairs separated by commas
+    (``*`` for every other service); returns service -> minutes with ``"*"`` always present."""
+    targets = {"*": SLA_MINUTES}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        service, _, minutes = part.rpartition("=")
+        service = service.strip() or "*"
+        targets[service] = amount(f"{SLA_SETTING} for {service}", minutes, 0.0, 10_000_000.0)
+    return targets

@@ -117,31 +117,57 @@ def _where(error: BaseException, path: Path) -> str:
     return ""
 
 
+def load_file(path: Path, number: int, found: list[CustomMetric]) -> list[CustomMetric]:
+    """Import one plug-in file and return its ``@metric`` functions; PluginError naming the file
+    when it cannot be imported or declares a name one of ``found`` already has."""
+    module_name = f"metrics_plugin_{number}_{path.stem}"
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    except BaseException as e:                       # a plug-in may raise anything, SystemExit included
+        sys.modules.pop(module_name, None)
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        raise PluginError(f"plug-in {path} could not be loaded{_where(e, path)}: {type(e).__name__}: {e}") from None
+    mine: list[CustomMetric] = []
+    for value in vars(module).values():
+        declared = getattr(value, "__metric__", None)
+        if isinstance(declared, MetricSpec) and callable(value):
+            if any(m.spec.name == declared.name for m in found + mine):
+                raise PluginError(f"plug-in {path} declares metric {declared.name!r}, which another plug-in "
+                                  f"already declares; give it another name")
+            mine.append(CustomMetric(declared, value, str(path)))
+    return mine
+
+
 def load_plugins(setting: str | None = None) -> list[CustomMetric]:
     """Import every plug-in file and collect its ``@metric`` functions, in file order; raises
     PluginError naming the file when one cannot be imported or two metrics share a name."""
     setting = os.environ.get("METRICS_PLUGINS", "") if setting is None else setting
     found: list[CustomMetric] = []
     for number, path in enumerate(plugin_files(setting)):
-        module_name = f"metrics_plugin_{number}_{path.stem}"
-        try:
-            spec = importlib.util.spec_from_file_location(module_name, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_name] = module
-            spec.loader.exec_module(module)
-        except BaseException as e:                       # a plug-in may raise anything, SystemExit included
-            sys.modules.pop(module_name, None)
-            if isinstance(e, KeyboardInterrupt):
-                raise
-            raise PluginError(f"plug-in {path} could not be loaded{_where(e, path)}: {type(e).__name__}: {e}") from None
-        for value in vars(module).values():
-            declared = getattr(value, "__metric__", None)
-            if isinstance(declared, MetricSpec) and callable(value):
-                if any(m.spec.name == declared.name for m in found):
-                    raise PluginError(f"plug-in {path} declares metric {declared.name!r}, which another plug-in "
-                                      f"already declares; give it another name")
-                found.append(CustomMetric(declared, value, str(path)))
+        found += load_file(path, number, found)
     return found
+
+
+def load_each(setting: str | None = None) -> tuple[list[CustomMetric], list[str]]:
+    """Like ``load_plugins``, but a file that fails is skipped: (the metrics of every file that
+    loads, one sentence per failure)."""
+    setting = os.environ.get("METRICS_PLUGINS", "") if setting is None else setting
+    found: list[CustomMetric] = []
+    problems: list[str] = []
+    try:
+        files = plugin_files(setting)
+    except PluginError as e:
+        files, problems = [], [str(e)]
+    for number, path in enumerate(files):
+        try:
+            found += load_file(path, number, found)
+        except PluginError as e:
+            problems.append(str(e))
+    return found, problems
 
 
 def _number(value) -> float | None:
@@ -192,6 +218,48 @@ def evaluate_all(customs: list[CustomMetric], events: pd.DataFrame) -> dict[str,
         result.spec = custom.spec
         out[custom.spec.name] = result
     return out
+
+
+@dataclass
+class CustomValue:
+    """A custom metric on the dashboard: this period's result, the previous period's headline."""
+
+    spec: MetricSpec
+    current: Result
+    previous: float | None
+
+
+@dataclass
+class CustomView:
+    """The Custom tab's content: whether ``METRICS_PLUGINS`` names anything, the metrics that
+    computed, and one sentence per plug-in or metric that failed."""
+
+    configured: bool
+    values: list
+    problems: list
+
+
+def custom_view(current: pd.DataFrame, previous: pd.DataFrame, setting: str | None = None) -> CustomView:
+    """Every custom metric over this period's and the previous period's events (each a frame as
+    ``window_events`` gives); failures become sentences, never exceptions."""
+    setting = os.environ.get("METRICS_PLUGINS", "") if setting is None else setting
+    if not setting.strip():
+        return CustomView(False, [], [])
+    customs, problems = load_each(setting)
+    values = []
+    for custom in customs:
+        try:
+            now = evaluate(custom, current)
+        except PluginError as e:
+            problems.append(str(e))
+            continue
+        try:
+            before = evaluate(custom, previous).headline
+        except PluginError as e:
+            problems.append(f"{e} (previous period)")
+            before = None
+        values.append(CustomValue(custom.spec, now, before))
+    return CustomView(True, values, problems)
 
 
 def window_events(tables, window) -> pd.DataFrame:

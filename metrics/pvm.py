@@ -14,7 +14,6 @@ from .tables import EventTables
 from .window import Window
 
 
-
 @dataclass(frozen=True)
 class Assumptions:
     """The PVM assumptions, each changeable by the user (defaults in ``metrics.defaults``)."""
@@ -48,15 +47,18 @@ def _in(table: pd.DataFrame, window: Window) -> pd.DataFrame:
 
 def vcr(successful_deployments: int, tables: EventTables, window: Window, a: Assumptions) -> dict:
     """VCR = value / cost x 100; value = successful deployments x value per deployment;
-    cost = (platform hours + incident response hours + toil hours) x hourly rate."""
+    cost = (platform hours + incident response hours + toil hours + on-call hours) x hourly rate
+    + infrastructure cost (``infra_cost`` events, USD)."""
     platform_hours = float(_in(tables.platform, window)["hours"].sum())
     response_minutes = float(_in(tables.response, window)["minutes"].sum())
     toil_minutes = float(_in(tables.toil, window)["minutes"].sum())
+    on_call_hours = float(_in(tables.on_call, window)["hours"].sum())
+    infra_usd = float(_in(tables.infra, window)["usd"].sum())
     value = successful_deployments * a.value_per_deploy
-    cost = (platform_hours + (response_minutes + toil_minutes) / 60.0) * a.hourly_rate
+    cost = (platform_hours + (response_minutes + toil_minutes) / 60.0 + on_call_hours) * a.hourly_rate + infra_usd
     v = pct(value, cost)
     return {"vcr_pct": v, "vcr_band": band("vcr", v), "total_value_usd": value, "total_cost_usd": cost,
-            "platform_hours": platform_hours}
+            "platform_hours": platform_hours, "infra_cost_usd": infra_usd}
 
 
 def growth(now: float, prev: float) -> float | None:
@@ -89,14 +91,21 @@ def iar(successful_ts: np.ndarray, window: Window) -> dict:
 
 def dtr(tables: EventTables, window: Window, a: Assumptions) -> dict:
     """DTR = toil / feature x 100 (lower is better). Toil = minutes of incident_response + toil
-    events; capacity = team size x working hours x working days x 60; feature = capacity - toil."""
-    toil = float(_in(tables.response, window)["minutes"].sum() + _in(tables.toil, window)["minutes"].sum())
+    events + 60 x on_call_hours; capacity = team size x working hours x working days x 60;
+    feature = capacity - toil. On-call burden: its hours, per developer per week, its share of
+    the toil, and the DTR points it adds (DTR minus DTR without it)."""
+    on_call = float(_in(tables.on_call, window)["hours"].sum()) * 60.0
+    toil = float(_in(tables.response, window)["minutes"].sum() + _in(tables.toil, window)["minutes"].sum()) + on_call
     working_days = window.working_days(a.workweek)
     capacity = a.team_size * a.hours_per_day * working_days * 60.0
     feature = capacity - toil
     v = pct(toil, feature) if feature > 0 else None
+    without = pct(toil - on_call, capacity - toil + on_call) if capacity - toil + on_call > 0 else None
     return {"dtr_pct": v, "dtr_band": band("dtr", v), "toil_minutes": toil, "feature_minutes": feature,
-            "capacity_minutes": capacity}
+            "capacity_minutes": capacity, "on_call_hours": on_call / 60.0,
+            "on_call_hours_per_developer_week": on_call / 60.0 / a.team_size / (window.days / 7.0),
+            "on_call_share_of_toil_pct": pct(on_call, toil),
+            "on_call_dtr_points": None if v is None or without is None else v - without}
 
 
 def impact(successful_deployments: int, platform_hours: float, tables: EventTables, window: Window) -> dict:

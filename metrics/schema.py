@@ -17,10 +17,12 @@ PLATFORM_HOURS = "platform_investment_hour"
 INCIDENT_RESPONSE = "incident_response"
 TOIL = "toil"
 ONBOARDING = "onboarding_complete"
+ON_CALL = "on_call_hours"
+INFRA_COST = "infra_cost"
 
 INCIDENT_KINDS = (INCIDENT_START, INCIDENT_RESOLVED)
 PR_KINDS = (PR_CREATED, PR_REVIEWED, PR_MERGED)
-VALUE_KINDS = (SURVEY, PLATFORM_HOURS, INCIDENT_RESPONSE, TOIL, ONBOARDING)
+VALUE_KINDS = (SURVEY, PLATFORM_HOURS, INCIDENT_RESPONSE, TOIL, ONBOARDING, ON_CALL, INFRA_COST)
 BUILTIN_KINDS = (DEPLOY,) + INCIDENT_KINDS + PR_KINDS + VALUE_KINDS
 
 # kind -> (lowest allowed, highest allowed, lowest is exclusive, message when outside)
@@ -30,6 +32,8 @@ VALUE_RULES = {
     INCIDENT_RESPONSE: (0.0, None, False, "incident response minutes must be >= 0 (negative duration)"),
     TOIL: (0.0, None, False, "toil minutes must be >= 0 (negative duration)"),
     ONBOARDING: (0.0, None, True, "onboarding weeks must be > 0"),
+    ON_CALL: (0.0, None, False, "on-call hours must be >= 0 (negative duration)"),
+    INFRA_COST: (0.0, None, False, "infrastructure cost must be >= 0 (currency, USD)"),
 }
 
 STATUSES = ("success", "failed")

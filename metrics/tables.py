@@ -22,7 +22,8 @@ CHANGE_TYPE_CODES = {name: code for code, name in enumerate(s.CHANGE_TYPES)}
 # the team-level tables: (attribute, event kind, value column)
 VALUE_TABLES = (("surveys", s.SURVEY, "score"), ("platform", s.PLATFORM_HOURS, "hours"),
                 ("response", s.INCIDENT_RESPONSE, "minutes"), ("toil", s.TOIL, "minutes"),
-                ("onboarding", s.ONBOARDING, "weeks"))
+                ("onboarding", s.ONBOARDING, "weeks"), ("on_call", s.ON_CALL, "hours"),
+                ("infra", s.INFRA_COST, "usd"))
 
 
 def lookup(values, index, keys) -> np.ndarray:
@@ -46,7 +47,8 @@ class EventTables:
     prs:        key, service, created, first_review, merged (NA when missing), deploy_key
     reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
     surveys (ts, service, score), platform (ts, service, hours), response (ts, service, minutes),
-    toil (ts, service, minutes), onboarding (ts, service, weeks): team-level events, whose service
+    toil (ts, service, minutes), onboarding (ts, service, weeks), on_call (ts, service, hours),
+    infra (ts, service, usd): team-level events, whose service
     is usually ``team`` or ``platform``; other: rows of kinds the built-in metrics do not use.
     Every table carries its service code, so narrowing to some services is a mask per table.
     """
@@ -62,6 +64,8 @@ class EventTables:
     response: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", minutes="f8"))
     toil: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", minutes="f8"))
     onboarding: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", weeks="f8"))
+    on_call: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", hours="f8"))
+    infra: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", usd="f8"))
     other: pd.DataFrame | None = None
     # key -> original id text, when the ids came from a file (None: synthetic keys, named on demand)
     deploy_names: np.ndarray | None = None

@@ -115,6 +115,7 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
     team not chosen are left out (they count only for their own team). TeamsError for an unknown
     team or one with no services in the data."""
     from .selection import services_of, tables_of_services
+    from .tables import VALUE_TABLES
     wanted = sorted(set(resolve(teams, chosen, services_of(tables))) | set(services))
     narrowed = tables_of_services(tables, wanted)
     others = [name for name in teams if name not in set(chosen)]
@@ -122,7 +123,7 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
     if not len(codes):
         return narrowed
     parts = {}
-    for attr in ("surveys", "platform", "response", "toil", "onboarding"):
+    for attr, _, _ in VALUE_TABLES:
         table = getattr(narrowed, attr)
         keep = ~np.isin(table["service"].to_numpy(), codes)
         parts[attr] = table if keep.all() else table[keep]

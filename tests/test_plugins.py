@@ -35,7 +35,8 @@ def write(tmp_path, name, text):
 
 def test_example_plugins_hand_computed():
     customs = {c.spec.name: c for c in load_plugins(str(EXAMPLES))}
-    assert sorted(customs) == ["deploy_success_rate", "deploy_success_rate_per_day", "survey_scores_per_day"]
+    assert sorted(customs) == ["deploy_success_rate", "deploy_success_rate_per_day", "on_call_hours_per_week",
+                               "on_call_share_of_toil", "survey_scores_per_day"]
     # production deploys: 4 Mar success + failed, 5 Mar success -> 2 of 3; staging left out
     assert evaluate(customs["deploy_success_rate"], WINDOW).headline == pytest.approx(200 / 3)
     daily = evaluate(customs["deploy_success_rate_per_day"], WINDOW)

@@ -19,6 +19,7 @@ from .pagerduty import pagerduty_reader
 from .survey import survey_reader
 
 
+__all__ = ["SOURCES", "reader_for", "service_globs"]
 SOURCES = ("events", "git", "github", "gitlab", "pagerduty", "opsgenie", "cdevents", "survey")
 
 
