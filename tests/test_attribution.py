@@ -1,9 +1,6 @@
 """Incident attribution reasons, overrides, the failed deployment recovery time and the Quick
 Check scores, worked out by hand on tests/fixtures/hand.csv (see test_hand_computed.py for what
 the file holds; the window is 2024-01-01 to 2024-01-08)."""
-import json
-import subprocess
-import sys
 
 import pytest
 

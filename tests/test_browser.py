@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.keys import Keys
 
 from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS, expected_cards
@@ -49,17 +50,22 @@ def set_seed(duo, seed, submit="enter"):
 
 def choose(duo, dropdown_id, label):
     dropdown = duo.find_element(f"#{dropdown_id}")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", dropdown)
-    time.sleep(0.3)                                   # let the page settle where the scroll put it
-    dropdown.click()
+    for attempt in range(4):            # the page may still move (an accordion opening): scroll and try again
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", dropdown)
+        time.sleep(0.3 + 0.5 * attempt)               # let the page settle where the scroll put it
+        try:
+            dropdown.click()
+            break
+        except ElementClickInterceptedException:
+            if attempt == 3:
+                raise
     deadline = time.time() + 10
     while time.time() < deadline:
         # Dash 4 renders the open dropdown's options in a portal at the end of the page
         options = [o for o in duo.find_elements("[role=option]") if o.text.strip() == label]
         if options:
-            # the menu may open above the box, partly off screen: bring the option into view first
-            duo.driver.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", options[0])
-            options[0].click()
+            # the menu may open above the box, partly off screen: a click dispatched on the option itself
+            duo.driver.execute_script("arguments[0].click()", options[0])
             return
         time.sleep(0.1)
     raise AssertionError(f"no option {label!r} in #{dropdown_id}")

@@ -202,7 +202,7 @@ def test_no_incidents_is_a_sentence_not_a_flat_chart():
 
 # ----- charts over time: date axes, gaps, aggregation (hand-worked values) --------------------
 
-def daily_of(start: str, values: list[int]) -> "pd.DataFrame":
+def daily_of(start: str, values: list[int]):
     import pandas as pd
     dates = pd.date_range(start, periods=len(values), freq="D", tz="UTC")
     return pd.DataFrame({"date": dates, "deployments": values, "successful_deployments": values,
