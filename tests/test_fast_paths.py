@@ -79,3 +79,103 @@ def test_tables_from_a_categorical_frame_are_the_tables_of_the_text_frame():
     for c in ("kind", "service", "deploy_id", "incident_id", "pr_id", "status", "change_type", "environment"):
         categorical[c] = categorical[c].astype("category")
     assert_same_tables(tables_from_frame(categorical), tables_from_frame(frame))
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV read by pyarrow against the pandas reader
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from metrics.ingest import load_events  # noqa: E402
+from metrics.ingest.sources import events as event_files  # noqa: E402
+
+HEADER = "ts,kind,service,deploy_id,incident_id,pr_id,metric_value,status,change_type,environment,author\n"
+TRICKY = {
+    "quoted commas and quotes": HEADER + '2024-01-01T00:00:00Z,deploy,"api, eu","d,1",,,,success,,,"say ""hi"""\n'
+                                         '2024-01-01T01:00:00Z,deploy,api,d2,,,,,,,\n',
+    "empty cells and blank lines": HEADER + "\n2024-01-01T00:00:00Z,deploy,api,,,,,,,,\n\n,,,,,,,,,,\n"
+                                            "2024-01-02T00:00:00Z,deploy,,,,,,,,,\n\n",
+    "BOM": "\ufeff" + HEADER + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\n",
+    "bad numbers": HEADER + "2024-01-01T00:00:00Z,satisfaction_survey,team,,,,abc,,,,\n"
+                            "2024-01-01T00:00:00Z,toil,team,,,,1e999,,,,\n2024-01-01T00:00:00Z,toil,team,,,,-1,,,,\n"
+                            "2024-01-02T00:00:00Z,toil,team,,,, 12 ,,,,\n2024-01-02T00:00:00Z,toil,team,,,,0x10,,,,\n",
+    "bad dates": HEADER + "yesterday,deploy,api,d1,,,,,,,\n2024-13-01,deploy,api,d2,,,,,,,\n"
+                          "9999-01-01T00:00:00Z,deploy,api,d3,,,,,,,\n2024-01-01 10:00,deploy,api,d4,,,,,,,\n"
+                          "2024-01-01T10:00:00+02:00,deploy,api,d5,,,,,,,\n",
+    "newline in a quoted cell": HEADER + '2024-01-01T00:00:00Z,deploy,"a\nb",d1,,,,,,,\n2024-01-01T00:00:00Z,deploy,api,d2,,,,,,,\n',
+    "CRLF and a lone CR": HEADER.replace("\n", "\r\n") + "2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,\r\n"
+                                                         "2024-01-01T01:00:00Z,deploy,api,d2,,,,,,,\r2024-01-01T02:00:00Z,deploy,api,d3,,,,,,,",
+    "wrong field counts": HEADER + "2024-01-01T00:00:00Z,deploy,api\n2024-01-01T00:00:00Z,deploy,api,d1,,,,,,,,,\n"
+                                   "2024-01-01T00:00:00Z,deploy,api,d2,,,,,,,\n   \n",
+    "short rows only": HEADER + "2024-01-01T00:00:00Z,deploy,api\n2024-01-01T00:00:00Z,deploy,web,d2,,,,,,,\n",
+    "duplicate and empty header names": "ts,kind,service,service,\n2024-01-01T00:00:00Z,deploy,api,web,x\n",
+    "header only": HEADER,
+    "numeric-looking ids": "ts,kind,service,deploy_id\n2024-01-01T00:00:00Z,deploy,007,0001\n2024-01-01T00:00:00Z,deploy,1.50,NaN\n",
+    "NA-looking cells": "ts,kind,service,deploy_id\n2024-01-01T00:00:00Z,deploy,NA,null\n2024-01-01T00:00:00Z,deploy,None,#N/A\n",
+}
+
+
+def both_readers(text):
+    """``raw_from_csv`` as it is (pyarrow first) and with pandas alone."""
+    fast = event_files.raw_from_csv(text, "f.csv")
+    plain = event_files.pandas_csv(text)
+    return fast, plain
+
+
+def assert_same_raw(fast, plain):
+    pd.testing.assert_frame_equal(fast[0], plain[0])
+    assert np.array_equal(fast[1], plain[1]) and list(fast[2]) == list(plain[2])
+
+
+def load_with(path, monkeypatch, arrow: bool):
+    with monkeypatch.context() as m:
+        if not arrow:
+            m.setattr(event_files, "arrow_csv", lambda text: None)
+        frame, report = load_events([path])
+    return frame, report
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY))
+def test_pyarrow_reads_tricky_csv_as_pandas_did(case, tmp_path, monkeypatch):
+    path = tmp_path / "events.csv"
+    path.write_bytes(TRICKY[case].encode("utf-8"))
+    fast, plain = load_with(path, monkeypatch, True), load_with(path, monkeypatch, False)
+    pd.testing.assert_frame_equal(fast[0], plain[0])
+    assert fast[1].lines() == plain[1].lines()
+    pd.testing.assert_frame_equal(fast[1].rejected, plain[1].rejected)
+    assert (fast[1].skipped, fast[1].warnings) == (plain[1].skipped, plain[1].warnings)
+
+
+def test_pyarrow_reads_the_usual_file_and_pandas_reads_the_rest():
+    assert event_files.arrow_csv(TRICKY["quoted commas and quotes"]) is not None
+    assert event_files.arrow_csv(TRICKY["empty cells and blank lines"]) is not None
+    assert event_files.arrow_csv(TRICKY["wrong field counts"]) is None
+    assert event_files.arrow_csv(TRICKY["duplicate and empty header names"]) is None
+
+
+cells = st.one_of(st.text(max_size=8), st.sampled_from(['"', '""', ",", "\n", "\r\n", "\r", " ", "\ufeff", "\x00",
+                                                        "a\"b", "2024-01-01T00:00:00Z", "deploy", "NaN", "-1"]))
+
+
+@settings(max_examples=int(__import__("os").environ.get("CSV_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(cells, min_size=1, max_size=4, unique=True).filter(lambda h: all(h)),
+       st.lists(st.lists(cells, min_size=0, max_size=5), max_size=6), st.sampled_from(["\n", "\r\n"]),
+       st.booleans())
+def test_pyarrow_and_pandas_read_any_csv_alike(header, rows, newline, written):
+    import csv
+    import io
+    if written:                                     # quoted where needed, as a spreadsheet writes it
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator=newline).writerows([header] + rows)
+        text = buffer.getvalue()
+    else:                                           # raw cells joined by commas: any quoting mistake
+        text = newline.join(",".join(row) for row in [header] + rows)
+    if not text.strip():
+        return
+    try:
+        plain = event_files.pandas_csv(text)
+    except Exception as e:                          # what pandas refuses must fail alike
+        with pytest.raises(type(e)):
+            event_files.raw_from_csv(text, "f.csv")
+        return
+    assert_same_raw(event_files.raw_from_csv(text, "f.csv"), plain)

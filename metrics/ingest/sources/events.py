@@ -4,10 +4,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from ... import schema as s
 from ..report import LoadError, RawRows
@@ -33,9 +36,49 @@ def detect_format(path: Path, text: str) -> str:
     return "csv"
 
 
+# a whole quoted field: from a field's start to its end, quotes inside doubled
+QUOTED_FIELD = re.compile(r'(?<![^,\r\n])"(?:[^"]|"")*"(?![^,\r\n])')
+
+
 def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """A CSV's rows as text cells (blank rows dropped), their line numbers, and its unreadable rows."""
     if not text.strip():
         raise LoadError(f"{name}: the file is empty")
+    raw = arrow_csv(text)
+    if raw is None:
+        return pandas_csv(text)
+    numbers = np.arange(len(raw)) + 2
+    blank = (raw == "").all(axis=1).to_numpy()
+    return raw[~blank].reset_index(drop=True), numbers[~blank], []
+
+
+def arrow_csv(text: str) -> pd.DataFrame | None:
+    """The CSV's cells as text columns, read by pyarrow: what ``pandas_csv`` reads from a file whose
+    header names are distinct and not empty and whose every row has the header's number of fields
+    (a blank line is a row of empty cells); None for any other file."""
+    if '"' in text and '"' in QUOTED_FIELD.sub("", text):        # a stray quote: pandas reads it its own way
+        return None
+    try:
+        header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])   # checked against what pyarrow reads
+    except csv.Error:
+        return None
+    if not header or "" in header or len(set(header)) != len(header):
+        return None
+    try:
+        table = pa_csv.read_csv(io.BytesIO(text.encode("utf-8")),
+                                parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                                convert_options=pa_csv.ConvertOptions(
+                                    column_types={c: pa.large_string() for c in header}, strings_can_be_null=False,
+                                    quoted_strings_can_be_null=False, null_values=[]))
+    except (pa.ArrowInvalid, UnicodeEncodeError):
+        return None
+    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
+        return None
+    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
+
+
+def pandas_csv(text: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """``raw_from_csv`` by pandas, and row by row when a row has the wrong number of fields."""
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
         numbers = np.arange(len(raw)) + 2
