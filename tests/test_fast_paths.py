@@ -1,6 +1,7 @@
 """The fast paths give what the plain ones give: ``store.load_tables`` (tables from the stored codes)
 against ``tables_from_frame(store.load(...))`` and the synthetic universe's own tables."""
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,9 @@ def test_tables_from_a_categorical_frame_are_the_tables_of_the_text_frame():
 # ---------------------------------------------------------------------------------------------
 # CSV read by pyarrow against the pandas reader
 
+import csv  # noqa: E402
+import io  # noqa: E402
+
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 from metrics.ingest import load_events  # noqa: E402
@@ -153,17 +157,23 @@ def test_pyarrow_reads_the_usual_file_and_pandas_reads_the_rest():
     assert event_files.arrow_csv(TRICKY["duplicate and empty header names"]) is None
 
 
-cells = st.one_of(st.text(max_size=8), st.sampled_from(['"', '""', ",", "\n", "\r\n", "\r", " ", "\ufeff", "\x00",
-                                                        "a\"b", "2024-01-01T00:00:00Z", "deploy", "NaN", "-1"]))
+cells = st.one_of(st.sampled_from(["", "x", "api", "1.5", "2024-01-01T00:00:00Z", "deploy", "NaN", "-1", " "]),
+                  st.text(alphabet='ab ,"\n\r', max_size=6), st.text(max_size=8),
+                  st.sampled_from(['"', '""', ",", "\n", "\r\n", "\r", "\ufeff", "\x00", 'a"b', '"a"b']))
 
 
-@settings(max_examples=int(__import__("os").environ.get("CSV_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(cells, min_size=1, max_size=4, unique=True).filter(lambda h: all(h)),
-       st.lists(st.lists(cells, min_size=0, max_size=5), max_size=6), st.sampled_from(["\n", "\r\n"]),
-       st.booleans())
-def test_pyarrow_and_pandas_read_any_csv_alike(header, rows, newline, written):
-    import csv
-    import io
+def csv_shapes(width):
+    """A header of ``width`` names and rows, most of them ``width`` cells wide."""
+    row = st.one_of(st.lists(cells, min_size=width, max_size=width), st.lists(cells, max_size=width + 1))
+    return st.tuples(st.lists(cells.filter(bool), min_size=width, max_size=width, unique=True),
+                     st.lists(row, max_size=6))
+
+
+@settings(max_examples=int(os.environ.get("CSV_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 4).flatmap(csv_shapes), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_pyarrow_and_pandas_read_any_csv_alike(shape, newline, written):
+    header, rows = shape
     if written:                                     # quoted where needed, as a spreadsheet writes it
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator=newline).writerows([header] + rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +35,6 @@ def detect_format(path: Path, text: str) -> str:
     return "csv"
 
 
-# a whole quoted field: from a field's start to its end, quotes inside doubled
-QUOTED_FIELD = re.compile(r'(?<![^,\r\n])"(?:[^"]|"")*"(?![^,\r\n])')
-
-
 def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
     """A CSV's rows as text cells (blank rows dropped), their line numbers, and its unreadable rows."""
     if not text.strip():
@@ -52,25 +47,47 @@ def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
     return raw[~blank].reset_index(drop=True), numbers[~blank], []
 
 
+def plainly_quoted(data: bytes) -> bool:
+    """Whether every quote in the CSV bytes opens a field, closes one or is doubled inside one."""
+    count = data.count(b'"')
+    if count % 2:
+        return False                                            # a field left open
+    if not count:
+        return True
+    b = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(b == ord('"'))
+    first = np.flatnonzero(np.diff(q, prepend=-2) != 1)         # each run of adjacent quotes
+    start, length = q[first], np.diff(np.append(first, len(q)))
+    inside = first % 2 == 1                                     # an odd count of quotes before the run
+    delimiter = np.zeros(256, dtype=bool)
+    delimiter[[ord(","), ord("\r"), ord("\n")]] = True
+    end = start + length                                        # the text's start and end count as delimiters
+    before = (start == 0) | delimiter[b[np.maximum(start - 1, 0)]]
+    after = (end == len(b)) | delimiter[b[np.minimum(end, len(b) - 1)]]
+    # outside a field a run opens one (odd) or is a whole field (even); inside, an odd run closes it
+    ends = inside == (length % 2 == 1)
+    return bool(np.all(inside | before) and np.all(~ends | after))
+
+
 def arrow_csv(text: str) -> pd.DataFrame | None:
     """The CSV's cells as text columns, read by pyarrow: what ``pandas_csv`` reads from a file whose
-    header names are distinct and not empty and whose every row has the header's number of fields
-    (a blank line is a row of empty cells); None for any other file."""
-    if '"' in text and '"' in QUOTED_FIELD.sub("", text):        # a stray quote: pandas reads it its own way
-        return None
+    header names are distinct and not empty, whose quotes are all plain (``plainly_quoted``) and
+    whose every row has the header's number of fields (a blank line is a row of empty cells); None
+    for any other file."""
     try:
         header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])   # checked against what pyarrow reads
-    except csv.Error:
+        data = text.encode("utf-8")
+    except (csv.Error, UnicodeEncodeError):
         return None
-    if not header or "" in header or len(set(header)) != len(header):
+    if not header or "" in header or len(set(header)) != len(header) or not plainly_quoted(data):
         return None
     try:
-        table = pa_csv.read_csv(io.BytesIO(text.encode("utf-8")),
+        table = pa_csv.read_csv(io.BytesIO(data),
                                 parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                                 convert_options=pa_csv.ConvertOptions(
                                     column_types={c: pa.large_string() for c in header}, strings_can_be_null=False,
                                     quoted_strings_can_be_null=False, null_values=[]))
-    except (pa.ArrowInvalid, UnicodeEncodeError):
+    except pa.ArrowInvalid:
         return None
     if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
         return None
