@@ -69,6 +69,12 @@ def test_load_tables_with_other_kinds_missing_ids_and_defaults():
     assert summary_json(fast, u.window) == summary_json(plain, u.window)
 
 
+def test_load_tables_of_an_empty_dataset():
+    store.save("empty", frame_from_tables(generate(5, 1, services=1, end=END).tables).head(0))
+    tables = store.load_tables("empty")
+    assert tables.event_count() == 0 and tables.time_span() is None and tables.other is None
+
+
 def test_load_tables_of_a_missing_dataset_is_a_store_error():
     with pytest.raises(store.StoreError, match="no dataset named 'nothing'"):
         store.load_tables("nothing")
