@@ -33,6 +33,7 @@ text["ts"] = text["ts"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 text["metric_value"] = [("" if v != v else repr(v)) for v in text["metric_value"]]
 text.to_csv("{csv}", index=False)
 con = duckdb.connect("{duckdb}")
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE events AS SELECT * FROM frame")
 """
 MAKE_STORE = MAKE + """
@@ -56,10 +57,11 @@ CELLS = dict(setup="from pathlib import Path\nfrom metrics.ingest.files import r
                    "from metrics.ingest.sources.events import raw_from_csv",
              run="len(raw_from_csv(read_text(Path('{csv}')), 'events.csv')[0])")
 VALIDATED = dict(setup="from metrics.ingest.files import load_file", run="len(load_file('{csv}')[0])")
-DUCK_TABLE = dict(setup="import duckdb\ncon = duckdb.connect('{duckdb}', read_only=True)",
+DUCK_TABLE = dict(setup="import duckdb\ncon = duckdb.connect('{duckdb}', read_only=True)\n"
+                        "con.execute('SET enable_progress_bar = false')",
                   run="len(con.execute('SELECT * FROM events').df())")
-DUCK_CELLS = dict(setup="import duckdb",
-                  run="len(duckdb.sql(\"SELECT * FROM read_csv('{csv}', all_varchar=true)\").df())")
+DUCK_CELLS = dict(setup="import duckdb\ncon = duckdb.connect()\ncon.execute('SET enable_progress_bar = false')",
+                  run="len(con.sql(\"SELECT * FROM read_csv('{csv}', all_varchar=true)\").df())")
 
 
 def run(code: str, tree: Path, data: str) -> dict:
@@ -67,7 +69,7 @@ def run(code: str, tree: Path, data: str) -> dict:
     done = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
     if done.returncode:
         raise SystemExit(f"measurement failed in {tree}:\n{done.stderr[-2000:]}")
-    lines = done.stdout.strip().splitlines()
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     return json.loads(lines[-1]) if lines else {}
 
 
