@@ -195,3 +195,14 @@ def test_pyarrow_and_pandas_read_any_csv_alike(shape, newline, written):
             event_files.raw_from_csv(text, "f.csv")
         return
     assert_same_raw(event_files.raw_from_csv(text, "f.csv"), plain)
+
+
+def test_a_big_file_quoted_all_over_is_read_by_pandas():
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerows([["ts", "kind", "service", "deploy_id"]] +
+                     [["2024-01-01T00:00:00Z", "deploy", "api, eu", f"d{i}"] for i in range(20_000)])
+    text = buffer.getvalue()
+    assert event_files.arrow_csv(text) is None
+    assert event_files.arrow_csv(text.replace('"', "").replace("api, eu", "api")) is not None
+    assert_same_raw(event_files.raw_from_csv(text, "f.csv"), event_files.pandas_csv(text))

@@ -72,14 +72,20 @@ def plainly_quoted(data: bytes) -> bool:
 def arrow_csv(text: str) -> pd.DataFrame | None:
     """The CSV's cells as text columns, read by pyarrow: what ``pandas_csv`` reads from a file whose
     header names are distinct and not empty, whose quotes are all plain (``plainly_quoted``) and
-    whose every row has the header's number of fields (a blank line is a row of empty cells); None
-    for any other file."""
+    not on every cell of a big file, and whose every row has the header's number of fields (a
+    blank line is a row of empty cells); None for any other file."""
     try:
         header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])   # checked against what pyarrow reads
-        data = text.encode("utf-8")
-    except (csv.Error, UnicodeEncodeError):
+    except csv.Error:
         return None
-    if not header or "" in header or len(set(header)) != len(header) or not plainly_quoted(data):
+    quotes = text.count('"')
+    if not header or "" in header or len(set(header)) != len(header) or quotes > max(len(text) // 50, 1 << 16):
+        return None                                             # quoted all over: pandas is as fast
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if quotes and not plainly_quoted(data):
         return None
     try:
         table = pa_csv.read_csv(io.BytesIO(data),
