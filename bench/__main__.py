@@ -1,7 +1,8 @@
 """``python -m bench``: events per second for generating and for computing every metric at
 10k, 100k, 1M and 5M events, with peak memory, and the wall time of the whole 1M command.
 
-Each size runs in a fresh process so that peak RSS belongs to that size alone.
+Each size runs in a fresh process so that peak RSS belongs to that size alone. ``python -m bench load
+...`` runs ``bench.load`` (loading stored datasets and event CSVs, beside a previous version and DuckDB).
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ def whole_command(services: int, days: int, repeat: int) -> dict:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["load"]:
+        from bench.load import main as load
+        return load(sys.argv[2:])
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--sizes", default="10k,100k,1M,5M", help="comma-separated: 10k,100k,1M,5M")
     p.add_argument("--repeat", type=int, default=5, help="runs of the whole 1M command (default 5)")

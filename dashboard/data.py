@@ -26,7 +26,7 @@ from metrics.attribution import AttributionError, attribution_path, overrides_to
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
 from metrics.teams import TeamsError, read_teams, tables_of_teams, teams_file_token, teams_path
-from metrics.tables import EventTables, tables_from_frame
+from metrics.tables import EventTables
 from metrics.window import over_data, to_ns, today_ns
 
 from .state import View
@@ -177,7 +177,7 @@ class Views:
     def _dataset_tables(self, name: str, version) -> EventTables:
         def load():
             try:
-                return tables_from_frame(store.load(name))
+                return store.load_tables(name)
             except store.StoreError as e:
                 raise DataError(str(e)) from None
         return self.cache.get(("dataset-tables", name, version), load)

@@ -174,8 +174,7 @@ def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
     args = build_parser().parse_args(argv)
     a = assumptions_from(args)
     if args.dataset or args.events:
-        frame, source = loaded_events(args, err)
-        tables = tables_from_frame(frame)
+        tables, source = loaded_tables(args, err)
         window = events_window(args, tables)
         header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | {source}"
     else:
@@ -239,11 +238,11 @@ def custom_lines(custom: dict | None) -> list[str]:
     return lines
 
 
-def loaded_events(args, err) -> tuple:
-    """The events of ``--dataset`` or ``--events`` (printing the load report), and where they came from."""
+def loaded_tables(args, err) -> tuple:
+    """The tables of ``--dataset`` or ``--events`` (printing the load report), and where they came from."""
     if args.dataset:
         try:
-            return store.load(args.dataset), f"dataset {args.dataset}"
+            return store.load_tables(args.dataset), f"dataset {args.dataset}"
         except store.StoreError as e:
             raise UsageError(str(e)) from None
     try:
@@ -254,7 +253,7 @@ def loaded_events(args, err) -> tuple:
     except LoadError as e:
         raise UsageError(str(e)) from None
     print("\n".join(report.lines()), file=err)
-    return frame, f"events from {', '.join(report.sources)}"
+    return tables_from_frame(frame), f"events from {', '.join(report.sources)}"
 
 
 def import_parser() -> argparse.ArgumentParser:

@@ -2,11 +2,12 @@
 
 The interface (everything else here is private, so a server database can take SQLite's place):
 ``append`` (add events: imports, uploads, syncs, webhooks), ``save`` (append, or ``replace``),
-``load``, ``version`` (a token that changes with every write), ``list_datasets``, ``delete``,
-``check_name``, ``save_lines``, ``data_dir``; for live sync ``append_with_state``, ``sync_state``,
-``record_sync_run``, ``sync_runs``; for webhooks ``deliver`` (exactly once per delivery id); the audit trail ``audit_log`` (every write records who, when,
-which dataset and how many events, in the write's own transaction); errors are ``StoreError``,
-one sentence each.
+``load`` (the event frame), ``load_tables`` (the per-kind tables), ``version`` (a token that changes
+with every write), ``list_datasets``, ``delete``, ``check_name``, ``save_lines``, ``data_dir``; for
+live sync ``append_with_state``, ``sync_state``, ``record_sync_run``, ``sync_runs``; for webhooks
+``deliver`` (exactly once per delivery id); the audit trail ``audit_log`` (every write records who,
+when, which dataset and how many events, in the write's own transaction); errors are
+``StoreError``, one sentence each.
 
 How it is kept. The directory is ``METRICS_DATA_DIR`` (default ``./data``), the file
 ``datasets.sqlite``. Each write adds one immutable *segment* per dataset: every column one BLOB
@@ -40,7 +41,7 @@ import pandas as pd
 
 from . import schema as s
 from .ingest import LoadReport, check_pairs
-from .tables import ts_ns
+from .tables import EventTables, tables_from_codes, ts_ns
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
@@ -230,15 +231,44 @@ def _encode(frame: pd.DataFrame) -> dict[str, bytes]:
     return out
 
 
-def _decode(blobs: dict[str, bytes], count: int) -> pd.DataFrame:
-    """The event frame from ``_encode``'s bytes."""
-    ts = np.frombuffer(blobs["ts"], dtype="<i8")
-    columns = {"ts": pd.to_datetime(ts, utc=True, unit="ns"),
+def _columns(blobs: dict[str, bytes], count: int) -> dict:
+    """``_encode``'s bytes as arrays: ``ts`` int64 ns, ``metric_value`` float64, and each text
+    column as (int32 codes, its distinct texts as an object array)."""
+    columns = {"ts": np.frombuffer(blobs["ts"], dtype="<i8"),
                "metric_value": np.frombuffer(blobs["metric_value"], dtype="<f8").copy()}
     for c in TEXT_COLUMNS:
         texts = np.asarray(json.loads(blobs[c + ".texts"].decode("utf-8")) or [""], dtype=object)
-        columns[c] = texts[np.frombuffer(blobs[c], dtype="<i4")] if count else np.array([], dtype=object)
-    return pd.DataFrame(columns)[list(s.COLUMNS)]
+        codes = np.frombuffer(blobs[c], dtype="<i4") if count else np.array([], dtype=np.int32)
+        columns[c] = (codes, texts)
+    return columns
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    """The event frame of ``_columns``' arrays."""
+    out = {"ts": pd.to_datetime(columns["ts"], utc=True, unit="ns"), "metric_value": columns["metric_value"]}
+    for c in TEXT_COLUMNS:
+        codes, texts = columns[c]
+        out[c] = texts[codes]
+    return pd.DataFrame(out)[list(s.COLUMNS)]
+
+
+def _decode(blobs: dict[str, bytes], count: int) -> pd.DataFrame:
+    """The event frame from ``_encode``'s bytes."""
+    return _frame(_columns(blobs, count))
+
+
+def _joined(segments: list[dict]) -> dict:
+    """Several segments' ``_columns`` as one: times and values concatenated, each text column's
+    codes renumbered onto the distinct texts of all segments."""
+    if len(segments) == 1:
+        return segments[0]
+    out = {c: np.concatenate([seg[c] for seg in segments]) for c in ("ts", "metric_value")}
+    for c in TEXT_COLUMNS:
+        texts = pd.unique(np.concatenate([seg[c][1] for seg in segments]))
+        index = pd.Index(texts)
+        out[c] = (np.concatenate([index.get_indexer(seg[c][1]).astype(np.int32)[seg[c][0]] for seg in segments]),
+                  np.asarray(texts, dtype=object))
+    return out
 
 
 def _hashes(frame: pd.DataFrame) -> np.ndarray:
@@ -258,20 +288,33 @@ def _write_segment(con: sqlite3.Connection, name: str, frame: pd.DataFrame, segm
         progress(len(blobs), len(blobs), f"stored {name}")
 
 
-def _read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
+def _read_columns(con: sqlite3.Connection, name: str) -> dict | None:
+    """The dataset's events as one ``_columns`` dict (None when there is no such dataset)."""
     row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
     if row is None:
         return None
     sizes = dict(con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = ?", (name,)).fetchall())
-    blobs: dict[int, dict[str, bytearray]] = {}
+    blobs: dict[int, dict[str, list]] = {}
     for segment, column, data in con.execute(
             "SELECT segment, name, data FROM segments WHERE dataset = ? ORDER BY segment, name, part", (name,)):
-        blobs.setdefault(segment, {}).setdefault(column, bytearray()).extend(data)
-    frames = [_decode({k: bytes(v) for k, v in blobs[seg].items()}, sizes.get(seg, 0)) for seg in sorted(blobs)]
-    if not frames:
+        blobs.setdefault(segment, {}).setdefault(column, []).append(data)
+    segments = [_columns({k: v[0] if len(v) == 1 else b"".join(v) for k, v in blobs[seg].items()}, sizes.get(seg, 0))
+                for seg in sorted(blobs)]
+    if not segments:
+        empty = (np.array([], dtype=np.int32), np.array([""], dtype=object))
+        return {"ts": np.array([], dtype=np.int64), "metric_value": np.array([], dtype=float),
+                **{c: empty for c in TEXT_COLUMNS}}
+    return _joined(segments)
+
+
+def _read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
+    columns = _read_columns(con, name)
+    if columns is None:
+        return None
+    if not len(columns["ts"]):
         return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns, UTC]" if c == "ts" else float
                                           if c == "metric_value" else object) for c in s.COLUMNS})
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return _frame(columns)
 
 
 def _clear(con: sqlite3.Connection, name: str) -> None:
@@ -464,6 +507,17 @@ def load(name: str) -> pd.DataFrame:
     if frame is None:
         raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
     return frame
+
+
+def load_tables(name: str) -> EventTables:
+    """The events of a stored dataset as per-kind tables: ``tables_from_frame(load(name))``, built
+    from the stored codes without turning them into strings."""
+    check_name(name)
+    with _reading() as con:
+        columns = _read_columns(con, name)
+    if columns is None:
+        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+    return tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
 
 
 def version(name: str) -> tuple:

@@ -148,11 +148,25 @@ def ts_ns(series: pd.Series) -> np.ndarray:
     return series.astype("datetime64[ns]").to_numpy().view("i8")
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for empty) and the distinct texts of a string column."""
-    values = column.where(column != "", None) if column.dtype != "category" else column
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+TEXT_COLUMNS = tuple(c for c in s.COLUMNS if c not in ("ts", "metric_value"))
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as integer codes (-1 for missing) and its distinct texts; a categorical's own."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(column.astype(str))
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _renumbered(raw: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (int64, -1 for empty or missing) and texts renumbered in order of first appearance."""
+    order = pd.unique(raw)
+    order = order[order >= 0]
+    order = order[texts[order] != ""]
+    renumber = np.full(len(texts) + 1, -1, dtype=np.int64)      # raw code -1 (missing) reads the last: -1
+    renumber[order] = np.arange(len(order))
+    return renumber[raw], texts[order]
 
 
 def tables_from_frame(frame: pd.DataFrame) -> EventTables:
@@ -161,44 +175,78 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     Pairs ``incident_start`` with ``incident_resolved`` and the PR events by their ids; links
     incidents and PRs to deployments by ``deploy_id`` codes. Expects one ``incident_start``,
     ``incident_resolved``, ``pr_created`` and ``pr_merged`` per id at most (``normalize`` rejects
-    the others).
+    the others). Text columns may be strings or categoricals.
     """
-    kind = frame["kind"].astype(str).to_numpy()
-    t = ts_ns(frame["ts"])
-    service_codes, services = _codes(frame["service"].astype(str))
-    deploy_codes, deploy_names = _codes(frame["deploy_id"].astype(str))
-    incident_codes, incident_names = _codes(frame["incident_id"].astype(str))
-    pr_codes, pr_names = _codes(frame["pr_id"].astype(str))
-    value = frame["metric_value"].to_numpy(dtype=float)
+    text = {c: _factorized(frame[c]) for c in TEXT_COLUMNS if c != "author"}
+    tables, other = _split(ts_ns(frame["ts"]), frame["metric_value"].to_numpy(dtype=float), text)
+    tables.other = frame[other].reset_index(drop=True) if other.any() else None
+    if tables.other is not None:
+        for c in tables.other.columns:
+            if isinstance(tables.other[c].dtype, pd.CategoricalDtype):
+                codes, texts = _factorized(tables.other[c])
+                tables.other[c] = np.append(texts, None)[codes]
+    return tables
+
+
+def tables_from_codes(ts: np.ndarray, value: np.ndarray, text: dict) -> EventTables:
+    """``tables_from_frame`` of the frame with int64 ns times ``ts``, float ``value``s and, for each
+    text column, ``text[column]`` = (integer codes, distinct texts): the frame is never built."""
+    tables, other = _split(ts, value, text)
+    if other.any():
+        rows = {"ts": pd.to_datetime(ts[other], utc=True, unit="ns"), "metric_value": value[other]}
+        rows.update({c: text[c][1][text[c][0][other]] for c in TEXT_COLUMNS})
+        tables.other = pd.DataFrame(rows)[list(s.COLUMNS)]
+    return tables
+
+
+def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, np.ndarray]:
+    """The per-kind tables of events given as codes (see ``tables_from_codes``), and which events
+    are of other kinds."""
+    kind_codes, kinds = text["kind"]
+    order = np.argsort(kind_codes, kind="stable")           # each kind's events, in their order, are one run
+    sorted_codes = kind_codes[order]
+
+    def of_kind(name) -> np.ndarray:
+        """The positions of the events of kind ``name``, ascending."""
+        code = np.flatnonzero(kinds == name)[:1]
+        lo, hi = np.searchsorted(sorted_codes, [code[0], code[0] + 1]) if len(code) else (0, 0)
+        return order[lo:hi]
+
+    def text_is(column, rows, *names) -> np.ndarray:
+        """Whether each of ``rows`` has one of ``names`` in ``column`` (a missing text has none)."""
+        codes, texts = text[column]
+        return np.append(np.isin(texts, names), False)[codes[rows]]     # code -1 (missing) reads the last
+
+    service_codes, services = _renumbered(*text["service"])
+    deploy_codes, deploy_names = _renumbered(*text["deploy_id"])
+    incident_codes, incident_names = _renumbered(*text["incident_id"])
+    pr_codes, pr_names = _renumbered(*text["pr_id"])
     tables = EventTables(services=services, deploy_names=deploy_names, incident_names=incident_names, pr_names=pr_names)
 
-    m = kind == s.DEPLOY
-    status = frame["status"].astype(str).to_numpy()[m]
-    env = frame["environment"].astype(str).to_numpy()[m]
-    change = frame["change_type"].astype(str).to_numpy()[m]
-    change_code = np.zeros(m.sum(), dtype=np.int8)
+    m = of_kind(s.DEPLOY)
+    change_code = np.zeros(len(m), dtype=np.int8)
     for name, code in CHANGE_TYPE_CODES.items():
-        change_code[change == name] = code
+        change_code[text_is("change_type", m, name)] = code
     keys = deploy_codes[m]
     # a deploy row without a deploy_id gets a key of its own, past the named ones
     missing = keys < 0
     keys[missing] = len(deploy_names) + np.arange(missing.sum())
     tables.deploys = pd.DataFrame({
         "key": keys, "ts": t[m], "service": service_codes[m].astype(np.int32),
-        "production": (env == "") | (env == s.PRODUCTION),
-        "success": status != "failed", "change_type": change_code,
+        "production": text_is("environment", m, "", s.PRODUCTION),
+        "success": ~text_is("status", m, "failed"), "change_type": change_code,
     })
 
-    starts = kind == s.INCIDENT_START
-    ends = kind == s.INCIDENT_RESOLVED
+    starts = of_kind(s.INCIDENT_START)
+    ends = of_kind(s.INCIDENT_RESOLVED)
     inc = pd.DataFrame({"key": incident_codes[starts], "service": service_codes[starts].astype(np.int32),
                         "start": t[starts], "deploy_key": np.where(deploy_codes[starts] >= 0, deploy_codes[starts], NA)})
     inc["resolved"] = lookup(t[ends], incident_codes[ends], inc["key"])
     tables.incidents = inc[["key", "service", "start", "resolved", "deploy_key"]]
 
-    created = kind == s.PR_CREATED
-    reviewed = kind == s.PR_REVIEWED
-    merged = kind == s.PR_MERGED
+    created = of_kind(s.PR_CREATED)
+    reviewed = of_kind(s.PR_REVIEWED)
+    merged = of_kind(s.PR_MERGED)
     prs = pd.DataFrame({"key": pr_codes[created], "service": service_codes[created].astype(np.int32), "created": t[created]})
     first_review = pd.Series(t[reviewed]).groupby(pr_codes[reviewed]).min()
     k = prs["key"].to_numpy()
@@ -211,11 +259,9 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
 
     for attr, k_name, col in VALUE_TABLES:
-        mk = kind == k_name
+        mk = of_kind(k_name)
         setattr(tables, attr, pd.DataFrame({"ts": t[mk], "service": service_codes[mk].astype(np.int32), col: value[mk]}))
-    other = ~np.isin(kind, s.BUILTIN_KINDS)
-    tables.other = frame[other].reset_index(drop=True) if other.any() else None
-    return tables
+    return tables, ~np.append(np.isin(kinds, s.BUILTIN_KINDS), False)[kind_codes]
 
 
 def frame_from_tables(tables: EventTables) -> pd.DataFrame:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from ... import schema as s
 from ..report import LoadError, RawRows
@@ -34,8 +36,72 @@ def detect_format(path: Path, text: str) -> str:
 
 
 def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """A CSV's rows as text cells (blank rows dropped), their line numbers, and its unreadable rows."""
     if not text.strip():
         raise LoadError(f"{name}: the file is empty")
+    raw = arrow_csv(text)
+    if raw is None:
+        return pandas_csv(text)
+    numbers = np.arange(len(raw)) + 2
+    blank = (raw == "").all(axis=1).to_numpy()
+    return raw[~blank].reset_index(drop=True), numbers[~blank], []
+
+
+def plainly_quoted(data: bytes) -> bool:
+    """Whether every quote in the CSV bytes opens a field, closes one or is doubled inside one."""
+    count = data.count(b'"')
+    if count % 2:
+        return False                                            # a field left open
+    if not count:
+        return True
+    b = np.frombuffer(data, dtype=np.uint8)
+    q = np.flatnonzero(b == ord('"'))
+    first = np.flatnonzero(np.diff(q, prepend=-2) != 1)         # each run of adjacent quotes
+    start, length = q[first], np.diff(np.append(first, len(q)))
+    inside = first % 2 == 1                                     # an odd count of quotes before the run
+    delimiter = np.zeros(256, dtype=bool)
+    delimiter[[ord(","), ord("\r"), ord("\n")]] = True
+    end = start + length                                        # the text's start and end count as delimiters
+    before = (start == 0) | delimiter[b[np.maximum(start - 1, 0)]]
+    after = (end == len(b)) | delimiter[b[np.minimum(end, len(b) - 1)]]
+    # outside a field a run opens one (odd) or is a whole field (even); inside, an odd run closes it
+    ends = inside == (length % 2 == 1)
+    return bool(np.all(inside | before) and np.all(~ends | after))
+
+
+def arrow_csv(text: str) -> pd.DataFrame | None:
+    """The CSV's cells as text columns, read by pyarrow: what ``pandas_csv`` reads from a file whose
+    header names are distinct and not empty, whose quotes are all plain (``plainly_quoted``) and
+    not on every cell of a big file, and whose every row has the header's number of fields (a
+    blank line is a row of empty cells); None for any other file."""
+    try:
+        header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])   # checked against what pyarrow reads
+    except csv.Error:
+        return None
+    quotes = text.count('"')
+    if not header or "" in header or len(set(header)) != len(header) or quotes > max(len(text) // 50, 1 << 16):
+        return None                                             # quoted all over: pandas is as fast
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if quotes and not plainly_quoted(data):
+        return None
+    try:
+        table = pa_csv.read_csv(io.BytesIO(data),
+                                parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                                convert_options=pa_csv.ConvertOptions(
+                                    column_types={c: pa.large_string() for c in header}, strings_can_be_null=False,
+                                    quoted_strings_can_be_null=False, null_values=[]))
+    except pa.ArrowInvalid:
+        return None
+    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
+        return None
+    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
+
+
+def pandas_csv(text: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """``raw_from_csv`` by pandas, and row by row when a row has the wrong number of fields."""
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False)
         numbers = np.arange(len(raw)) + 2
