@@ -34,6 +34,10 @@ LATEST_EVENT = "2200-01-01"          # exclusive
 # DORA: how long after a deployment an incident is attributed to it (change failure rate)
 ATTRIBUTION_HOURS = 24.0
 
+# the Teams tab compares at most this many teams at once (each costs two analyses); the Team
+# selector picks others
+MAX_COMPARED_TEAMS = 50
+
 # low samples: a tier placed, or a growth measured, from fewer events than this is marked "low
 # sample: n=..." on its card (a median of 4 incidents or "+500 %: 1 -> 6 deploys" is mostly noise)
 MIN_SAMPLE = 20
