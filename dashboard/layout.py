@@ -10,8 +10,8 @@ from .state import View
 from .upload import human_size
 
 LIVE_POLL_SECONDS = 3          # how often an open dataset's version is checked (a cheap query)
-TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1"}
-TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM"}
+TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "teams": "#b35900"}
+TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "teams": "Teams"}
 
 
 def scenario_options() -> list[dict]:
@@ -72,6 +72,12 @@ def controls(defaults: View, day_choices, datasets=(), may_write: bool = True) -
             dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
                          placeholder="All services"),
         ], md=5, sm=12),
+        dbc.Col([
+            dbc.Label("Teams", html_for="team-filter"),
+            dcc.Dropdown(id="team-filter", options=[{"label": t, "value": t} for t in defaults.teams],
+                         value=list(defaults.teams), multi=True, placeholder="All teams"),
+            html.Div(id="team-note", className="small text-body-secondary"),
+        ], md=3, sm=12),
         # a viewer has no upload button (and the server refuses a crafted upload anyway)
         dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
                 width="auto", style=None if may_write else {"display": "none"}),
