@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis import TIER_OF
+
 TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -132,9 +134,7 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
 # the five DORA keys of the summary a team comparison shows, and the tier each is placed in (rework: none)
 DORA_KEYS = ("deploys_per_day", "lead_time_hours_median", "change_failure_rate_pct", "mttr_minutes_median",
              "rework_rate_pct")
-TIER_OF_KEY = {"deploys_per_day": "deployment_frequency", "lead_time_hours_median": "lead_time",
-               "change_failure_rate_pct": "change_failure_rate", "mttr_minutes_median": "recovery_time",
-               "rework_rate_pct": None}
+TIER_OF_KEY = {**TIER_OF, "rework_rate_pct": None}
 
 
 @dataclass(frozen=True)
