@@ -490,3 +490,23 @@ def custom_series(frame: pd.DataFrame, title: str, unit: str, theme: str) -> go.
               for i, c in enumerate(columns)]
     return _figure(traces, escape(title, quote=False), theme, escape(unit, quote=False), "period",
                    xaxis=DATE_AXIS if dated else {"type": "category"}, showlegend=len(columns) > 1)
+
+
+# ----- Teams --------------------------------------------------------------------------------
+
+TIER_FILLS = {"elite": COLOURS["good"], "high": COLOURS["dora"], "medium": COLOURS["warn"], "low": COLOURS["bad"]}
+
+
+def team_bars(teams: list, values: list, tiers: list, title: str, unit: str, fmt: str, theme: str) -> go.Figure:
+    """One metric, one bar a team (a small multiple of the Teams view): ``values`` (None: n/a, no
+    bar) in the colour of each team's tier (``tiers``: a tier name or None, grey)."""
+    names = as_text(teams)
+    colours = [TIER_FILLS.get(t, COLOURS["muted"]) for t in tiers]
+    text = ["n/a" if v is None else fmt.format(v) + unit for v in values]
+    shown = [t or "no tier" for t in tiers]
+    return _figure([go.Bar(x=names, y=[np.nan if v is None else v for v in values], marker_color=colours, text=text,
+                           textposition="auto", customdata=np.stack([text, shown], axis=1) if names else None,
+                           hovertemplate="%{x}: %{customdata[0]} (%{customdata[1]})<extra></extra>", name=title)],
+                   title, theme, unit.strip(), height=260, hovermode="closest", showlegend=False,
+                   margin={"l": 50, "r": 10, "t": 45, "b": 40}, yaxis={"rangemode": "tozero"},
+                   xaxis={"type": "category"})

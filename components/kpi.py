@@ -25,6 +25,16 @@ def change(current: float | None, previous: float | None, unit: str) -> tuple[st
     return f"{rel:+.0f} %", rel
 
 
+def delta_line(current: float | None, previous: float | None, unit: str, reverse_color: bool = False) -> tuple[str, str]:
+    """The change from ``previous`` to ``current`` as shown ("▲ +12 %") and its colour class: green
+    when better, red when worse (``reverse_color``: lower is better), grey when none."""
+    text, delta = change(current, previous, unit)
+    if delta is None or delta == 0:
+        return text, "text-body-secondary"
+    good = (delta > 0) != reverse_color
+    return ("▲ " if delta > 0 else "▼ ") + text, "text-success" if good else "text-danger"
+
+
 def tier_badge(tier: str | None, threshold: str | None, badge_id: str | None = None):
     """A badge naming a DORA tier; hovering it shows the threshold that placed the value there."""
     if tier is None:
@@ -57,13 +67,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
         score / score_hint: a second badge beside the tier ("QC 6.0/10", id ``{card_id}-score``) and its hover text.
     """
     text = "n/a" if value is None else fmt.format(value) + unit
-    delta_text, delta = change(value, previous, unit)
-    if delta is None or delta == 0:
-        colour = "text-body-secondary"
-    else:
-        good = (delta > 0) != reverse_color
-        colour = "text-success" if good else "text-danger"
-    arrow = "" if delta in (None, 0) else ("▲ " if delta > 0 else "▼ ")
+    delta_text, colour = delta_line(value, previous, unit, reverse_color)
     header = [html.Span(title, className="kpi-title")]
     if show_tier:
         header.append(tier_badge(tier, tier_threshold, f"{card_id}-tier"))
@@ -75,7 +79,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
     body = [
         html.Div(header, className="d-flex justify-content-between align-items-start gap-2 flex-wrap"),
         html.Div(text, id=f"{card_id}-value", className="kpi-value"),
-        html.Div(f"{arrow}{delta_text} vs {previous_label}", id=f"{card_id}-delta", className=f"kpi-delta {colour}"),
+        html.Div(f"{delta_text} vs {previous_label}", id=f"{card_id}-delta", className=f"kpi-delta {colour}"),
     ]
     if footnote:
         body.append(html.Div(footnote, className="kpi-footnote text-body-secondary"))

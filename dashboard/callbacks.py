@@ -17,7 +17,7 @@ from metrics.ingest.sync.run import last_runs
 
 from . import downloads
 from .auth import may_write, who
-from .data import DataError, Views
+from .data import DataError, Views, team_choices
 from .layout import source_options
 from .render import COMPUTE_FAILED, render
 from .state import ALL_DAYS, View, from_query, to_query
@@ -42,7 +42,9 @@ OUTPUTS = {
     "content": Output("tab-content", "children"), "line": Output("window-line", "children"),
     "panel": Output("assumptions-panel", "style"), "shape": Output("content-shape", "data"),
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
-    "sync": Output("sync-line", "children"),
+    "sync": Output("sync-line", "children"), "teams": Output("team-filter", "value"),
+    "team_options": Output("team-filter", "options"), "team_placeholder": Output("team-filter", "placeholder"),
+    "team_note": Output("team-note", "children"),
     "charts": Output(CHART, "figure"),
 }
 TRIGGERS = {
@@ -54,6 +56,7 @@ TRIGGERS = {
     "theme": Input("theme", "data"), "source": Input("source-dropdown", "value"),
     "only": Input("service-filter", "value"), "start": Input("date-range", "start_date"),
     "end": Input("date-range", "end_date"), "changed": Input("data-changed", "data"),
+    "teams": Input("team-filter", "value"),
 }
 READS = {
     "seed": State("seed-input", "value"), "rate": State("rate-input", "value"), "value": State("value-input", "value"),
@@ -68,10 +71,14 @@ def outputs(values: dict, charts: list) -> dict:
     return {**{name: values.get(name, no_update) for name in OUTPUTS if name != "charts"}, "charts": charts}
 
 
-def computed_or_problem(views: Views, view: View):
-    """(the view's analyses, None), or (None, the sentence the page shows instead)."""
+def computed_or_problem(views: Views, view: View, with_teams: bool = False):
+    """(the view's analyses, None), or (None, the sentence the page shows instead); ``with_teams``
+    adds the Teams tab's comparison when that tab is open."""
     try:
-        return views.compute(view), None
+        computed = views.compute(view)
+        if with_teams and view.tab == "teams":
+            computed = replace(computed, teams=views.teams(view))
+        return computed, None
     except DataError as e:
         return None, str(e)
     except Exception:  # never a crashed page: say so inline and log the cause
@@ -95,20 +102,20 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
 
     @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
     def update(search, refresh, enter, days, scenario, tab, apply, rate_enter, value_enter, devs_enter, theme, source,
-               only, start, end, changed, seed, rate, value, devs, shown, only_options, min_date, max_date):
+               only, start, end, changed, teams, seed, rate, value, devs, shown, only_options, min_date, max_date):
         """One round trip per change: the transition, then the render of the view it leads to."""
         mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
         controls = {"seed": seed, "days": days, "scenario": scenario, "tab": tab, "rate": rate, "value": value,
-                    "devs": devs, "source": source, "only": only, "start": start, "end": end}
+                    "devs": devs, "source": source, "only": only, "teams": teams or [], "start": start, "end": end}
         step = transition(ctx.triggered_id, search, controls, defaults, day_choices)
         if step.view is None:
             message = {} if step.message is None else {"message": step.message}
             return outputs(message, [no_update] * len(mounted))
         on_screen = {} if step.resend_facts else {"only_options": only_options, "min_date": min_date,
                                                   "max_date": max_date}
-        computed, problem = computed_or_problem(views, step.view)
+        computed, problem = computed_or_problem(views, step.view, with_teams=True)
         rendered, charts = render(step.view, computed, problem, theme, shown, mounted, step.message, on_screen,
-                                  sync_runs_of(step.view))
+                                  sync_runs_of(step.view), team_choices())
         values = {**step.controls, **rendered}
         if step.search is not None:
             values["search"] = step.search
@@ -194,7 +201,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
                     "report": dbc.Alert("The upload could not be imported; the error is in the server log.",
                                         color="danger")}
         current, _ = from_query(search, defaults, day_choices)
-        opened = replace(current, dataset=done.dataset, days=ALL_DAYS, only=(), start="", end="")
+        opened = replace(current, dataset=done.dataset, days=ALL_DAYS, only=(), teams=(), start="", end="")
         report = dbc.Alert([html.Div(f"Stored in dataset {done.dataset}; the dashboard now shows it.", className="fw-semibold"),
                             html.Pre("\n".join(done.lines()), className="load-report", id="upload-report-text")],
                            color="success" if not done.report.rejected_count else "warning")

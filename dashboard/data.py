@@ -20,12 +20,12 @@ from dataclasses import dataclass, fields, is_dataclass
 import numpy as np
 import pandas as pd
 
-from metrics import Analysis, Assumptions, analyze, generate, store
+from metrics import Analysis, Assumptions, analyze, defaults, generate, store
 from metrics.analysis import kinds_present
 from metrics.attribution import AttributionError, attribution_path, overrides_token, read_overrides
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
-from metrics.teams import TeamsError, read_teams, tables_of_teams, teams_file_token, teams_path
+from metrics.teams import TeamsError, compare_teams, read_teams, tables_of_teams, teams_file_token, teams_path
 from metrics.tables import EventTables
 from metrics.window import over_data, to_ns, today_ns
 
@@ -43,6 +43,27 @@ class Computed:
     profile: str
     services: tuple                   # every service of the data (the filter's choices)
     span: tuple | None = None         # dataset: first and last day with events (YYYY-MM-DD)
+    teams: TeamsShown | None = None     # the Teams tab's comparison (only when that tab is open)
+
+
+@dataclass(frozen=True)
+class TeamsShown:
+    """What the Teams tab compares: the teams file, one ``metrics.teams.TeamDora`` a team, how many
+    teams the file names, and why the file cannot be used ("" when it can; no rows: no teams)."""
+
+    path: str
+    rows: tuple = ()
+    named: int = 0
+    problem: str = ""
+    chosen: tuple = ()                       # the Team selector's teams, when it narrows the comparison
+
+
+def team_choices() -> tuple[list[str], str]:
+    """The teams file's team names, and why it cannot be read ("" when it can)."""
+    try:
+        return list(read_teams(teams_path(store.data_dir()))), ""
+    except TeamsError as e:
+        return [], str(e)
 
 
 class DataError(Exception):
@@ -149,6 +170,37 @@ class Views:
         token = overrides_token(attribution_path(store.data_dir()))
         return self.cache.get(("synthetic",) + args + (token,), lambda: self._compute(*args))
 
+    def teams(self, view: View, end_ns: int | None = None) -> TeamsShown:
+        """Every team's DORA numbers over the view's window and the period before (the chosen
+        teams only, when the Team selector names some), each as ``--team NAME`` computes them."""
+        path = teams_path(store.data_dir())
+        try:
+            found = read_teams(path)
+        except TeamsError as e:
+            return TeamsShown(str(path), problem=str(e))
+        names = tuple(view.teams) or tuple(found)[:defaults.MAX_COMPARED_TEAMS]
+        if not found:
+            return TeamsShown(str(path))
+        a = Assumptions(hourly_rate=view.hourly_rate, value_per_deploy=view.value_per_deploy, team_size=view.developers)
+        token = teams_file_token(path)
+        if view.dataset:
+            try:
+                version = store.version(view.dataset)
+            except store.StoreError as e:
+                raise DataError(str(e)) from None
+            everything = self._dataset_tables(view.dataset, version)
+            window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
+            key = ("teams", view.dataset, version, view.days, view.start, view.end, names, token, a)
+            periods = ((everything, window), (everything, window.previous()))
+        else:
+            end = today_ns() if end_ns is None else end_ns
+            universe = (view.seed, view.days, view.scenario, view.services, view.team_size, end)
+            key = ("teams",) + universe + (names, token, a)
+            now, before = (self._universe(*universe, back) for back in (0, view.days))
+            periods = ((now.tables, now.window), (before.tables, before.window))
+        rows = self.cache.get(key, lambda: tuple(compare_teams(found, *periods, a, list(names))))
+        return TeamsShown(str(path), rows, len(found), chosen=tuple(view.teams))
+
     # -- the synthetic universe ----------------------------------------------------------------
 
     def _universe(self, seed, days, scenario, services, team_size, end_ns, days_back):
@@ -182,14 +234,19 @@ class Views:
                 raise DataError(str(e)) from None
         return self.cache.get(("dataset-tables", name, version), load)
 
+    @staticmethod
+    def _dataset_window(name: str, everything: EventTables, days: int, start: str, end: str):
+        """The window a dataset view shows: its span, its last ``days`` days, or the date range."""
+        try:
+            return over_data(everything.time_span(), days or None, to_ns(start) if start else None,
+                             to_ns(end) + NS_PER_DAY if end else None)
+        except ValueError as e:
+            raise DataError(f"Dataset {name}: {e}.") from None
+
     def _compute_dataset(self, name: str, version, days: int, start: str, end: str, only, a: Assumptions) -> Computed:
         everything = self._dataset_tables(name, version)
         span = everything.time_span()
-        try:
-            window = over_data(span, days or None, to_ns(start) if start else None,
-                               to_ns(end) + NS_PER_DAY if end else None)
-        except ValueError as e:
-            raise DataError(f"Dataset {name}: {e}.") from None
+        window = self._dataset_window(name, everything, days, start, end)
         tables = narrow(everything, only)
         present = kinds_present(everything)       # what the dataset holds at all, before any filter
         pins = overrides()

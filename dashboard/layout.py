@@ -10,8 +10,8 @@ from .state import View
 from .upload import human_size
 
 LIVE_POLL_SECONDS = 3          # how often an open dataset's version is checked (a cheap query)
-TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14"}
-TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom"}
+TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14", "teams": "#b35900"}
+TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom", "teams": "Teams"}
 
 
 def scenario_options() -> list[dict]:
@@ -67,11 +67,20 @@ def controls(defaults: View, day_choices, datasets=(), may_write: bool = True) -
                                          start_date_placeholder_text="first day", end_date_placeholder_text="last day",
                                          minimum_nights=0)),
         ], md=4, sm=6, id="date-col", style={"display": "none"}),
-        dbc.Col([
-            dbc.Label("Services", html_for="service-filter"),
-            dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
-                         placeholder="All services"),
-        ], md=5, sm=12),
+        # the two filters share a column, so the controls keep their rows
+        dbc.Col(dbc.Row([
+            dbc.Col([
+                dbc.Label("Services", html_for="service-filter"),
+                dcc.Dropdown(id="service-filter", options=[], value=list(defaults.only), multi=True,
+                             placeholder="All services"),
+            ], xs=7),
+            dbc.Col([
+                dbc.Label("Teams", html_for="team-filter"),
+                dcc.Dropdown(id="team-filter", options=[{"label": t, "value": t} for t in defaults.teams],
+                             value=list(defaults.teams), multi=True, placeholder="All teams"),
+                html.Div(id="team-note", className="small text-body-secondary"),
+            ], xs=5),
+        ], className="g-2 align-items-end"), md=5, sm=12),
         # a viewer has no upload button (and the server refuses a crafted upload anyway)
         dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
                 width="auto", style=None if may_write else {"display": "none"}),

@@ -22,6 +22,18 @@ from .transitions import HIDDEN, SHOWN
 COMPUTE_FAILED = "These metrics could not be computed; the error is in the server log."
 
 
+def team_facts(view, choices: tuple) -> dict:
+    """The Team selector's choices (the teams file's, plus any chosen team it lacks, so a link's
+    unknown team stays visible), its placeholder, and the line under it when the file is unusable."""
+    names, problem = choices
+    unknown = [t for t in view.teams if t not in names]
+    options = [{"label": t, "value": t} for t in names] + [{"label": f"{t} (not in the teams file)", "value": t}
+                                                           for t in unknown]
+    placeholder = "All teams" if names else ("Teams file unusable" if problem else "No teams file (see Teams)")
+    return {"team_options": options, "team_placeholder": placeholder,
+            "team_note": "The teams file cannot be used: see the Teams tab." if problem else ""}
+
+
 def window_facts(view, c: Computed) -> dict:
     """The line under the controls saying what is shown, the service filter's choices and the
     date picker's bounds."""
@@ -30,6 +42,11 @@ def window_facts(view, c: Computed) -> dict:
     n = len(c.services)
     services = (", ".join(view.only) + " only (team-level events kept)" if view.only
                 else f"all {n} service{'' if n == 1 else 's'}")
+    if view.teams:
+        services = (f"team{'s' if len(view.teams) > 1 else ''} {', '.join(view.teams)}"
+                    + (f" plus {', '.join(view.only)}" if view.only else "") + " (as --team)")
+    if view.tab == "teams":
+        services = "each team as python -m metrics --team NAME computes it (the service filter does not apply)"
     if view.dataset:
         line = (f"Dataset {view.dataset} · window {w.start.date()} to {last} ({w.days} days, UTC) · data from "
                 f"{c.span[0]} to {c.span[1]} · {services} · changes compare with the previous {w.days} days")
@@ -43,17 +60,18 @@ def window_facts(view, c: Computed) -> dict:
 
 
 def render(view, computed: Computed | None, problem: str | None, theme, shown, mounted: list, message: str,
-           on_screen: dict, sync_runs: list = ()) -> tuple[dict, list]:
+           on_screen: dict, sync_runs: list = (), team_choices: tuple = ((), "")) -> tuple[dict, list]:
     """The named outputs and the figure of each chart in ``mounted`` (no_update where unchanged).
 
     ``computed`` is the view's analyses, or None with ``problem`` saying why it could not be
     computed (a sentence for the page). ``shown`` is the shape of the tab on screen, ``on_screen``
     what the page shows of the data already (filter choices, date bounds), ``sync_runs`` each
-    source's last sync of the dataset (the live-sync line).
+    source's last sync of the dataset (the live-sync line), ``team_choices`` the teams file's team
+    names and why it cannot be read ("" when it can).
     """
     theme = "dark" if theme == "dark" else "light"
     out = {"panel": {"display": "block"} if view.tab == "pvm" else {"display": "none"}, "message": message,
-           "sync": sync_status(list(sync_runs))}
+           "sync": sync_status(list(sync_runs)), **team_facts(view, team_choices)}
     unchanged = [no_update] * len(mounted)
     if computed is None:
         colour = "danger" if problem == COMPUTE_FAILED else "warning"

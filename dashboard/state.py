@@ -18,7 +18,7 @@ from metrics.teams import TEAM_NAME
 DAY_CHOICES = (7, 14, 21, 30, 60, 90, 180, 365)
 ALL_DAYS = 0                      # a dataset's whole span
 MAX_DASHBOARD_DAYS = MAX_DAYS
-TABS = ("dora", "space", "pvm", "custom")
+TABS = ("dora", "space", "pvm", "custom", "teams")
 MAX_FILTER_SERVICES = 500
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # the most events one synthetic view may ask for (one link must not exhaust a worker's memory)

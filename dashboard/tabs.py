@@ -13,11 +13,13 @@ from components import figures as fg
 from components.kpi import card_group, empty_state, how_to, kpi_card, overall_card, problem_line
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
+from components.teams import no_teams_file, teams_table
 from metrics import defaults
 from metrics.analysis import why_missing
 from metrics.schema import PR_REVIEWED
-from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier_change
+from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier, tier_change
 from metrics.plugins import custom_view, window_events
+from metrics.teams import TIER_OF_KEY
 
 from .data import Computed
 
@@ -347,7 +349,66 @@ def custom(c: Computed, theme: str) -> tuple:
     return html.Div(problems + ([cards_row(cards)] if cards else [])), dbc.Row(charts)
 
 
-TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "custom": custom}
+# the Teams view's columns: summary key, title, format, unit, lower is better, element id (as the DORA cards')
+TEAM_METRICS = (("deploys_per_day", "Deployment frequency", "{:.2f}", " /day", False, "deploys"),
+                ("lead_time_hours_median", "Lead time (median)", "{:.1f}", " h", True, "lead-time"),
+                ("change_failure_rate_pct", "Change failure rate", "{:.1f}", "%", True, "cfr"),
+                ("mttr_minutes_median", "Recovery time (median)", "{:.1f}", " min", True, "mttr"),
+                ("rework_rate_pct", "Rework rate", "{:.1f}", "%", True, "rework"))
+
+
+def team_cell(row, key: str) -> tuple:
+    """(value, previous value, tier, the tier's threshold in words) of one team's metric."""
+    value = row.current[key]
+    previous = None if row.previous is None else row.previous[key]
+    metric = TIER_OF_KEY[key]
+    placed = row.current["tiers"][metric] if metric else None
+    return value, previous, placed, tier(metric, value)[1] if placed else None
+
+
+def teams(c: Computed, theme: str) -> tuple:
+    """Teams: every team side by side on the five DORA keys, with tiers and changes against each
+    team's previous period (a table), and one small bar chart a metric."""
+    shown = c.teams
+    if shown is None or shown.problem or not shown.rows:
+        return no_teams_file(shown.path if shown else "teams.toml", shown.problem if shown else ""), dbc.Row([])
+    rows = []
+    for i, row in enumerate(shown.rows):
+        services = ", ".join(row.services) if row.services else ""
+        if row.problem:
+            rows.append({"id": f"team-{i}", "team": row.team, "services": services, "problem": row.problem[:1].upper()
+                         + row.problem[1:] + ".", "cells": {}, "overall": None, "overall_previous": None})
+            continue
+        before = None if row.previous is None else row.previous["tiers"]["overall"]
+        rows.append({"id": f"team-{i}", "team": row.team, "services": services, "problem": "",
+                     "cells": {element: team_cell(row, key) for key, _, _, _, _, element in TEAM_METRICS},
+                     "overall": row.current["tiers"]["overall"], "overall_previous": before,
+                     "overall_moved": tier_change(row.current["tiers"]["overall"], before) not in (None, "same as")})
+    columns = [(element, title, fmt, unit, reverse, TIER_OF_KEY[key] is not None)
+               for key, title, fmt, unit, reverse, element in TEAM_METRICS]
+    notes = []
+    if shown.chosen:
+        notes.append("Only the teams chosen in the Team selector; clear it to compare every team.")
+    elif shown.named > len(shown.rows):
+        notes.append(f"The first {len(shown.rows)} of the {shown.named} teams of the teams file; choose others in "
+                     "the Team selector.")
+    table = html.Div([teams_table(columns, rows, f"the {c.current.window.days} days before"),
+                      *[html.Div(n, className="small text-body-secondary mb-2", id="teams-note") for n in notes]])
+    compared = [r for r in shown.rows if not r.problem]
+    charts = []
+    for key, title, fmt, unit, _, element in TEAM_METRICS:
+        metric = TIER_OF_KEY[key]
+        values = [r.current[key] for r in compared]
+        tiers = [r.current["tiers"][metric] if metric else None for r in compared]
+        charts.append(panel(graph(f"teams-{element}", fg.team_bars([r.team for r in compared], values, tiers, title,
+                                                                   unit, fmt, theme))
+                            if any(v is not None for v in values)
+                            else empty_state(f"{title}: n/a for every team in this window.", f"empty-teams-{element}"),
+                            width=4))
+    return table, dbc.Row(charts)
+
+
+TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "custom": custom, "teams": teams}
 
 
 def drilldown_deployments(c: Computed) -> list:

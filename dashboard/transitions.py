@@ -35,7 +35,7 @@ def controls_of(view: View, day_choices) -> dict:
     return {"seed": str(view.seed), "days": view.days, "day_options": day_options(day_choices, bool(view.dataset)),
             "scenario": view.scenario, "tab": view.tab, "rate": f"{view.hourly_rate:g}",
             "value": f"{view.value_per_deploy:g}", "devs": str(view.developers), "source": view.dataset,
-            "only": list(view.only), "start": view.start or None, "end": view.end or None,
+            "only": list(view.only), "teams": list(view.teams), "start": view.start or None, "end": view.end or None,
             "seed_style": HIDDEN if view.dataset else SHOWN, "scenario_style": HIDDEN if view.dataset else SHOWN,
             "date_style": SHOWN if view.dataset else HIDDEN}
 
@@ -44,7 +44,7 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
     """The view after ``trigger`` (a control's id, "url", "theme" or None for the first load).
 
     ``values`` holds the controls' current values: seed, days, scenario, tab, rate, value, devs,
-    source, only, start, end.
+    source, only, teams (the Team selector; absent: the URL's), start, end.
     """
     if trigger in FROM_URL:
         view, errors = from_query(search, defaults, day_choices)
@@ -54,15 +54,16 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
         return Transition(None, None)                  # the dropdown dropped a dataset it no longer lists
     current, _ = from_query(search, defaults, day_choices)
     days, only, start, end = values.get("days"), values.get("only"), values.get("start"), values.get("end")
+    teams = values["teams"] if "teams" in values else current.teams
     if trigger == "source-dropdown":
         # another data source: its own window, no filters (a dataset opens on all its data)
         days = ALL_DAYS if source else (current.days or defaults.days or View.days)
-        only, start, end = (), "", ""
+        only, teams, start, end = (), (), "", ""
     if trigger == "days-dropdown":
         start, end = "", ""                            # days picks the window: a date range would override it
     view, errors = validate(values.get("seed"), days, values.get("scenario"), values.get("tab"), current.services,
                             current.team_size, values.get("rate"), values.get("value"), values.get("devs"),
-                            dataset=source, only=only, start=start, end=end, teams=current.teams,
+                            dataset=source, only=only, start=start, end=end, teams=teams,
                             day_choices=day_choices)
     if view is None:
         return Transition(None, " ".join(errors) + " The dashboard still shows the last valid input.")

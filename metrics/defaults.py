@@ -40,6 +40,10 @@ ATTRIBUTION_HOURS = 24.0
 SLA_MINUTES = 60.0
 SLA_SETTING = "METRICS_SLA_MINUTES"
 
+# the Teams tab compares at most this many teams at once (each costs two analyses); the Team
+# selector picks others
+MAX_COMPARED_TEAMS = 50
+
 # low samples: a tier placed, or a growth measured, from fewer events than this is marked "low
 # sample: n=..." on its card (a median of 4 incidents or "+500 %: 1 -> 6 deploys" is mostly noise)
 MIN_SAMPLE = 20

@@ -254,7 +254,7 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
     prs["merged"] = lookup(t[merged], pr_codes[merged], k)
     prs["deploy_key"] = lookup(np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA), pr_codes[merged], k)
     tables.prs = prs
-    tables.git_prs = bool((frame["environment"].astype(str).to_numpy()[created] == s.GIT_HISTORY).any())
+    tables.git_prs = bool(text_is("environment", created, s.GIT_HISTORY).any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
     tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
 

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis import TIER_OF
+
 TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -128,3 +130,53 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
         keep = ~np.isin(table["service"].to_numpy(), codes)
         parts[attr] = table if keep.all() else table[keep]
     return replace(narrowed, **parts)
+
+
+# the five DORA keys of the summary a team comparison shows, and the tier each is placed in (rework: none)
+DORA_KEYS = ("deploys_per_day", "lead_time_hours_median", "change_failure_rate_pct", "mttr_minutes_median",
+             "rework_rate_pct")
+TIER_OF_KEY = {**TIER_OF, "rework_rate_pct": None}
+
+
+@dataclass(frozen=True)
+class TeamDora:
+    """One team's DORA numbers in a period and the period before: ``current`` and ``previous`` hold
+    the five ``DORA_KEYS`` and ``tiers`` (the summary's, overall included); both None, and
+    ``problem`` says why, when the team has no services in the data."""
+
+    team: str
+    services: tuple
+    current: dict | None
+    previous: dict | None
+    problem: str = ""
+
+
+def dora_of(summary: dict) -> dict:
+    """The five DORA numbers of a summary and its tiers."""
+    return {**{key: summary["dora"][key] for key in DORA_KEYS}, "tiers": dict(summary["dora"]["tiers"])}
+
+
+def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, names=None) -> list[TeamDora]:
+    """Each team's DORA numbers, as ``--team NAME`` computes them: ``current`` and ``previous`` are
+    (tables, window) of this period and the one before (the same tables for stored data). ``names``:
+    the teams to compare (default every team, in the file's order)."""
+    from .analysis import analyze, kinds_present
+    from .selection import services_of
+    present = {id(tables): kinds_present(tables) for tables, _ in (current, previous)}
+    known = {id(tables): services_of(tables) for tables, _ in (current, previous)}
+    rows = []
+    for name in (list(teams) if names is None else names):
+        try:
+            services = resolve(teams, [name], known[id(current[0])])
+        except TeamsError as e:
+            rows.append(TeamDora(name, (), None, None, str(e)))
+            continue
+        numbers = []
+        for tables, window in (current, previous):
+            if not teams[name].services_in(known[id(tables)]):
+                numbers.append(None)          # the previous period holds none of its services: nothing to compare
+                continue
+            narrowed = tables_of_teams(tables, teams, [name])
+            numbers.append(dora_of(analyze(narrowed, window, assumptions, present=present[id(tables)]).summary))
+        rows.append(TeamDora(name, tuple(services), numbers[0], numbers[1]))
+    return rows

@@ -85,6 +85,30 @@ def test_a_dropdown_that_lost_its_value_changes_nothing():
     assert step.view is None and step.message is None
 
 
+def test_choosing_a_team_writes_team_to_the_url():
+    url = "?data=shop&days=0&tab=dora"
+    view = View(dataset="shop", days=0)
+    step = transition("team-filter", url, controls(view, teams=["core", "web"]), DEFAULTS, DAYS)
+    assert step.view.teams == ("core", "web") and step.search == url + "&team=core&team=web"
+    assert step.controls == {}
+    cleared = transition("team-filter", step.search, controls(view, teams=[]), DEFAULTS, DAYS)
+    assert cleared.view.teams == () and cleared.search == url
+    # another control keeps the team the URL names (the selector shows it)
+    kept = transition("days-dropdown", url + "&team=core", controls(view, days=30, teams=["core"]), DEFAULTS, DAYS)
+    assert kept.view.teams == ("core",) and kept.search == "?data=shop&days=30&tab=dora&team=core"
+
+
+def test_a_link_sets_the_team_selector_and_another_data_source_clears_it():
+    step = transition(None, "?data=shop&tab=teams&team=core", controls(), DEFAULTS, DAYS)
+    assert step.view == View(dataset="shop", days=0, tab="teams", teams=("core",))
+    assert step.controls["teams"] == ["core"] and step.controls["tab"] == "teams"
+    other = transition("source-dropdown", "?data=shop&days=0&tab=dora&team=core",
+                       controls(View(dataset="shop", days=0, teams=("core",)), source="", teams=["core"]), DEFAULTS, DAYS)
+    assert other.view.teams == () and other.controls["teams"] == [] and "team=" not in other.search
+    bad = transition("team-filter", "?data=shop", controls(View(dataset="shop", days=0), teams=["a b"]), DEFAULTS, DAYS)
+    assert bad.view is None and "Team names are" in bad.message
+
+
 # ---------------------------------------------------------------------------------------------
 # each card's change against its own previous value
 
@@ -219,6 +243,92 @@ def test_render_says_why_when_there_is_nothing_to_show():
 def test_render_names_an_unknown_service():
     out, _ = render(View(days=7, only=("nope",)), pair(CURRENT, PREVIOUS), None, "light", None, [], "", {})
     assert "No service named \u201cnope\u201d in this data." in out["message"]
+
+
+def texts(component) -> str:
+    """Every string under ``component``, joined by spaces."""
+    if isinstance(component, str):
+        return component
+    children = getattr(component, "children", None)
+    children = children if isinstance(children, (list, tuple)) else [] if children is None else [children]
+    return " ".join(texts(c) for c in children if c is not None)
+
+
+def teams_computed(tmp_path, monkeypatch, text=None):
+    """The hand-computed teams of test_teams as a dataset (window 01-08 to 01-15), with the Teams tab's comparison."""
+    from dataclasses import replace
+    from dashboard.data import Views
+    from metrics import store
+    from test_teams import HAND_TEAMS, hand_rows
+    monkeypatch.setenv("METRICS_TEAMS", str(tmp_path / "teams.toml"))
+    if text is not False:
+        (tmp_path / "teams.toml").write_text(HAND_TEAMS if text is None else text, encoding="utf-8")
+    from metrics import normalize
+    frame, _ = normalize(pd.DataFrame(hand_rows()))
+    store.save("squads", frame)
+    views = Views()
+    view = View(dataset="squads", days=0, start="2024-01-08", end="2024-01-14", tab="teams")
+    return view, replace(views.compute(view), teams=views.teams(view))
+
+
+def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
+    view, c = teams_computed(tmp_path, monkeypatch)
+    out, _ = render(view, c, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
+    cards = out["cards"]
+    # core: 4/7 a day (high) against 1/7 before: +300 %, better; CFR 60 % against 0 %: +60.0 pp, worse
+    assert find(cards, "team-0-deploys-value").children == "0.57 /day"
+    assert find(cards, "team-0-deploys-tier").children == "HIGH"
+    assert find(cards, "team-0-deploys-delta").children == "▲ +300 %"
+    assert "text-success" in find(cards, "team-0-deploys-delta").className
+    assert find(cards, "team-0-cfr-value").children == "60.0%" and find(cards, "team-0-cfr-tier").children == "LOW"
+    assert find(cards, "team-0-cfr-delta").children == "▲ +60.0 pp"
+    assert "text-danger" in find(cards, "team-0-cfr-delta").className
+    assert find(cards, "team-0-lead-time-value").children == "17.0 h"
+    assert find(cards, "team-0-lead-time-delta").children == "▲ +183 %"             # 6 h -> 17 h, worse
+    assert find(cards, "team-0-mttr-value").children == "45.0 min"
+    assert find(cards, "team-0-mttr-delta").children == "no previous value"
+    assert find(cards, "team-0-rework-value").children == "20.0%" and find(cards, "team-0-rework-tier") is None
+    assert find(cards, "team-0-overall").children == "LOW"
+    # web: 1 a day (elite) against none before: "new"; lead time 24 h is high, not elite
+    assert find(cards, "team-1-deploys-value").children == "1.00 /day"
+    assert find(cards, "team-1-deploys-delta").children == "▲ new"
+    assert find(cards, "team-1-lead-time-tier").children == "HIGH"
+    assert find(cards, "team-1-mttr-value").children == "n/a"
+    assert "Team 'ghost' has no services in this data" in find(cards, "team-2-problem").children
+    # one small bar chart a metric, one bar a team that has numbers
+    assert out["shape"] == ["teams", "teams-deploys", "teams-lead-time", "teams-cfr", "teams-mttr", "teams-rework"]
+    bars = figures(out["content"].children)
+    assert list(bars["teams-deploys"].data[0].x) == ["core", "web"]
+    assert list(bars["teams-cfr"].data[0].y) == [60.0, 0.0]
+    assert bars["teams-mttr"].data[0].y[1] != bars["teams-mttr"].data[0].y[1]        # web: n/a, no bar (NaN)
+    assert bars["teams-deploys"].to_plotly_json()["layout"]["template"] == "none"        # no template embedded
+    import plotly.graph_objects as go
+    for figure in bars.values():
+        go.Figure(figure.to_dict())                 # raises on any invalid property
+    assert out["team_options"] == [{"label": t, "value": t} for t in ("core", "web", "ghost")]
+
+
+def test_teams_tab_without_a_file_says_how_to_write_one(tmp_path, monkeypatch):
+    view, c = teams_computed(tmp_path, monkeypatch, text=False)
+    out, _ = render(view, c, None, "light", None, [], "", {}, [], ([], ""))
+    howto = find(out["cards"], "teams-howto")
+    assert howto is not None and "[teams.payments]" in texts(howto) and str(tmp_path / "teams.toml") in texts(howto)
+    assert out["shape"] == ["teams"] and out["team_placeholder"] == "No teams file (see Teams)"
+
+
+def test_a_broken_teams_file_and_an_unknown_team_are_sentences(tmp_path, monkeypatch):
+    from dashboard.data import team_choices
+    view, c = teams_computed(tmp_path, monkeypatch, text="[teams.core\nservices")
+    choices = team_choices()
+    assert choices[0] == [] and "is not valid TOML" in choices[1]
+    out, _ = render(view, c, None, "light", None, [], "", {}, [], choices)
+    assert "is not valid TOML" in texts(find(out["cards"], "teams-problem"))
+    assert out["team_note"] == "The teams file cannot be used: see the Teams tab."
+    # a link's unknown team stays in the selector (labelled), and the page says why nothing is shown
+    out, _ = render(View(dataset="squads", days=0, teams=("money",)), None, "No team named 'money' (teams: core).",
+                    "light", None, [], "", {}, [], (["core"], ""))
+    assert out["content"].children == "No team named 'money' (teams: core)." and out["content"].color == "warning"
+    assert out["team_options"][-1] == {"label": "money (not in the teams file)", "value": "money"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,3 +59,13 @@ def test_dataset_fields_are_checked():
     assert "before its first day" in errors[0] and view.end == ""
     # the synthetic universe has no date range: it is dropped, not kept in the URL
     assert from_query("?seed=3&from=2024-01-01", d)[0].start == ""
+
+
+def test_the_teams_tab_and_the_team_filter_round_trip_through_the_url():
+    d = View()
+    v = View(dataset="shop", days=0, tab="teams", teams=("core", "web"))
+    query = to_query(v, d)
+    assert query == "?data=shop&days=0&tab=teams&team=core&team=web"
+    assert from_query(query, d) == (v, [])
+    view, errors = from_query("?data=shop&team=a%20b", d)
+    assert view.teams == () and "Team names are" in errors[0]

@@ -89,3 +89,99 @@ def test_argument_abbreviations_are_off():
     from conftest import FIXTURES, run_cli
     p = run_cli("--events", FIXTURES / "hand.csv", "--team-s", "4")
     assert p.returncode == 2 and "unrecognized arguments: --team-s" in p.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the Teams view's numbers, worked out by hand
+#
+# window 2024-01-08 to 01-15 (7 days), previous period 01-01 to 01-08; teams core (api, db), web
+# (web-*) and ghost (mobile-*, none in the data).
+# core now: api a1 01-08 10:00 (ships p1, created 01-08 00:00: 10 h), a2 01-09 failed, a3 01-10
+# hotfix (incident i1 12:00-13:00 is attributed to it: 60 min), a4 01-11; db b1 01-12 10:00 (ships
+# p2, created 01-11 10:00: 24 h; incident i2 11:00-11:30 attributed to it: 30 min).
+#   5 deployments, 4 successful: 4/7 a day (high); lead times 10, 24: median 17 h (elite); failed
+#   a2, a3, b1: 60 % (low); recovery 60, 30: median 45 min (elite); rework a3: 20 %; overall low.
+# core before: a0 01-02 10:00 ships p0 (created 04:00: 6 h): 1/7 a day (high, the bound is
+#   inclusive), lead 6 h, CFR 0 %, no recovery, rework 0 %.
+# web now: one successful deployment a day 01-08..01-14 09:00 (1 a day, elite); p3 created 01-13
+#   09:00, merged 20:00, shipped 01-14 09:00: 24 h (high: elite is < 24); CFR 0 %; no incidents.
+# web before: w0 01-03 failed: 0 a day (low), CFR 100 % (low).
+
+def hand_rows():
+    from helpers import ev
+    day = "2024-01-{:02d}T{}:00Z".format
+    rows = [ev(day(2, "04:00"), "pr_created", pr_id="p0"), ev(day(2, "05:00"), "pr_merged", pr_id="p0"),
+            ev(day(2, "10:00"), "deploy", deploy_id="a0"),
+            ev(day(3, "09:00"), "deploy", "web-app", deploy_id="w0", status="failed"),
+            ev(day(8, "00:00"), "pr_created", pr_id="p1"), ev(day(8, "06:00"), "pr_merged", pr_id="p1"),
+            ev(day(8, "10:00"), "deploy", deploy_id="a1"),
+            ev(day(9, "10:00"), "deploy", deploy_id="a2", status="failed"),
+            ev(day(10, "10:00"), "deploy", deploy_id="a3", change_type="hotfix"),
+            ev(day(10, "12:00"), "incident_start", incident_id="i1"),
+            ev(day(10, "13:00"), "incident_resolved", incident_id="i1"),
+            ev(day(11, "10:00"), "deploy", deploy_id="a4"),
+            ev(day(11, "10:00"), "pr_created", "db", pr_id="p2"), ev(day(12, "08:00"), "pr_merged", "db", pr_id="p2"),
+            ev(day(12, "10:00"), "deploy", "db", deploy_id="b1"),
+            ev(day(12, "11:00"), "incident_start", "db", incident_id="i2"),
+            ev(day(12, "11:30"), "incident_resolved", "db", incident_id="i2"),
+            ev(day(13, "09:00"), "pr_created", "web-app", pr_id="p3"),
+            ev(day(13, "20:00"), "pr_merged", "web-app", pr_id="p3"),
+            ev(day(3, "12:00"), "satisfaction_survey", "web", metric_value=4)]
+    rows += [ev(day(d, "09:00"), "deploy", "web-app", deploy_id=f"w{d}") for d in range(8, 15)]
+    return rows
+
+
+HAND_TEAMS = '[teams.core]\nservices = ["api", "db"]\n[teams.web]\nservices = ["web-*"]\n' \
+             '[teams.ghost]\nservices = ["mobile-*"]\n'
+
+
+def hand_tables():
+    import pandas as pd
+    from metrics import normalize, tables_from_frame
+    frame, report = normalize(pd.DataFrame(hand_rows()))
+    assert report.rejected_count == 0, report.lines()
+    return tables_from_frame(frame)
+
+
+def test_each_teams_dora_numbers_by_hand(tmp_path):
+    from metrics import Window
+    from metrics.teams import compare_teams
+    teams = read_teams(write(tmp_path, HAND_TEAMS))
+    tables, window = hand_tables(), Window.between("2024-01-08", "2024-01-15")
+    core, web, ghost = compare_teams(teams, (tables, window), (tables, window.previous()))
+    assert core.team == "core" and core.services == ("api", "db") and not core.problem
+    assert core.current == {"deploys_per_day": pytest.approx(4 / 7), "lead_time_hours_median": 17.0,
+                            "change_failure_rate_pct": 60.0, "mttr_minutes_median": 45.0, "rework_rate_pct": 20.0,
+                            "tiers": {"deployment_frequency": "high", "lead_time": "elite",
+                                      "change_failure_rate": "low", "recovery_time": "elite", "overall": "low"}}
+    assert core.previous == {"deploys_per_day": pytest.approx(1 / 7), "lead_time_hours_median": 6.0,
+                             "change_failure_rate_pct": 0.0, "mttr_minutes_median": None, "rework_rate_pct": 0.0,
+                             "tiers": {"deployment_frequency": "high", "lead_time": "elite",
+                                       "change_failure_rate": "elite", "recovery_time": None, "overall": "high"}}
+    assert web.services == ("web-app",)
+    assert web.current == {"deploys_per_day": 1.0, "lead_time_hours_median": 24.0, "change_failure_rate_pct": 0.0,
+                           "mttr_minutes_median": None, "rework_rate_pct": 0.0,
+                           "tiers": {"deployment_frequency": "elite", "lead_time": "high",
+                                     "change_failure_rate": "elite", "recovery_time": None, "overall": "high"}}
+    assert web.previous["deploys_per_day"] == 0.0 and web.previous["change_failure_rate_pct"] == 100.0
+    assert web.previous["tiers"]["deployment_frequency"] == "low" and web.previous["lead_time_hours_median"] is None
+    assert ghost.current is None and ghost.previous is None
+    assert ghost.problem.startswith("team 'ghost' has no services in this data")
+    # the chosen teams only, in the order asked; an unknown name is a row that says so
+    only = compare_teams(teams, (tables, window), (tables, window.previous()), names=["web", "money"])
+    assert [r.team for r in only] == ["web", "money"] and only[0] == web
+    assert only[1].problem.startswith("no team named 'money'")
+
+
+def test_team_comparison_is_the_team_filters_numbers(tmp_path):
+    """Each team's row is what narrowing to the team (--team, the Team selector) computes."""
+    from metrics import Window, analyze
+    from metrics.analysis import kinds_present
+    from metrics.teams import DORA_KEYS, compare_teams, tables_of_teams
+    teams = read_teams(write(tmp_path, HAND_TEAMS))
+    tables, window = hand_tables(), Window.between("2024-01-08", "2024-01-15")
+    for row in compare_teams(teams, (tables, window), (tables, window.previous()), names=["core", "web"]):
+        for period, numbers in ((window, row.current), (window.previous(), row.previous)):
+            summary = analyze(tables_of_teams(tables, teams, [row.team]), period,
+                              present=kinds_present(tables)).summary["dora"]
+            assert numbers == {**{k: summary[k] for k in DORA_KEYS}, "tiers": summary["tiers"]}

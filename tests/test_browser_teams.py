@@ -1,0 +1,74 @@
+"""Teams in the dashboard, in headless Chromium: the Teams tab's table against ``python -m metrics
+--team``, the Team selector narrowing the cards, and the sentences for what cannot be shown."""
+import pandas as pd
+import pytest
+
+from browser_helpers import DORA_CARDS, cards_from_summary
+from conftest import run_cli
+from test_browser import cards_match, choose, no_console_errors
+from test_browser_data import cli_summary, start
+from test_teams import HAND_TEAMS, hand_rows
+
+pytestmark = pytest.mark.browser
+TIERS = {"deploys": "deployment_frequency", "lead-time": "lead_time", "cfr": "change_failure_rate",
+         "mttr": "recovery_time"}
+
+
+def store_hand(tmp_path, data_dir, teams=HAND_TEAMS):
+    """The hand-computed events of test_teams as dataset "squads", and the teams file beside it."""
+    events = tmp_path / "squads.csv"
+    pd.DataFrame(hand_rows()).to_csv(events, index=False)
+    p = run_cli("import", "--from", "events", events, "--name", "squads")
+    assert p.returncode == 0, p.stderr
+    if teams is not None:
+        (data_dir / "teams.toml").write_text(teams, encoding="utf-8")
+
+
+def team_cells(summary: dict, row: str) -> dict:
+    """Element id -> the text a team's row must show, from its ``--team --json`` summary."""
+    cards = cards_from_summary(summary)
+    tiers = summary["dora"]["tiers"]
+    texts = {f"{row}-{key}-value": cards[f"kpi-{key}-value"] for key in ("deploys", "lead-time", "cfr", "mttr", "rework")}
+    texts.update({f"{row}-{key}-tier": tiers[tier].upper() if tiers[tier] else "no tier"
+                  for key, tier in TIERS.items()})
+    texts[f"{row}-overall"] = tiers["overall"].upper() if tiers["overall"] else "no tier"
+    return texts
+
+
+def test_teams_tab_matches_the_command_line_and_the_selector_narrows_the_cards(dash_duo, tmp_path, data_dir):
+    store_hand(tmp_path, data_dir)
+    duo = start(dash_duo, "/?data=squads&tab=teams", ready="#teams-table")
+    for row, team in (("team-0", "core"), ("team-1", "web")):
+        for element, text in team_cells(cli_summary("--dataset", "squads", "--team", team), row).items():
+            duo.wait_for_text_to_equal(f"#{element}", text, timeout=15)
+    duo.wait_for_contains_text("#team-2-problem", "Team 'ghost' has no services in this data", timeout=10)
+    for chart in ("deploys", "lead-time", "cfr", "mttr", "rework"):
+        duo.wait_for_element(f".chart-teams-{chart} .js-plotly-plot", timeout=15)
+    # the DORA cards, then the Team selector: the URL names the team, the cards are its numbers
+    duo.find_element("#tab-dora").click()
+    everyone = cards_from_summary(cli_summary("--dataset", "squads"))
+    cards_match(duo, DORA_CARDS, everyone)
+    choose(duo, "team-filter", "core")
+    core = cards_from_summary(cli_summary("--dataset", "squads", "--team", "core"))
+    assert core["kpi-deploys-value"] != everyone["kpi-deploys-value"]
+    cards_match(duo, DORA_CARDS, core)
+    assert "team=core" in duo.driver.current_url
+    duo.wait_for_contains_text("#window-line", "team core (as --team)", timeout=10)
+    no_console_errors(duo)
+
+
+def test_no_file_a_broken_file_and_an_unknown_team_are_sentences(dash_duo, tmp_path, data_dir):
+    store_hand(tmp_path, data_dir, teams=None)
+    duo = start(dash_duo, "/?data=squads&tab=teams", ready="#teams-howto")
+    assert "[teams.payments]" in duo.find_element("#teams-howto").text
+    (data_dir / "teams.toml").write_text("[teams.core\nservices", encoding="utf-8")
+    duo.driver.get(duo.server_url + "/?data=squads&tab=teams")
+    duo.wait_for_contains_text("#teams-problem", "is not valid TOML", timeout=15)
+    duo.wait_for_contains_text("#team-note", "The teams file cannot be used", timeout=10)
+    (data_dir / "teams.toml").write_text(HAND_TEAMS, encoding="utf-8")
+    duo.driver.get(duo.server_url + "/?data=squads&team=money")
+    duo.wait_for_contains_text("#tab-content .alert", "No team named 'money' (teams: core, ghost, web)", timeout=15)
+    assert duo.find_elements("#kpi-deploys-value") == []
+    duo.driver.get(duo.server_url + "/?data=squads&team=ghost")
+    duo.wait_for_contains_text("#tab-content .alert", "Team 'ghost' has no services in this data", timeout=15)
+    no_console_errors(duo)
