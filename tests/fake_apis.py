@@ -173,7 +173,9 @@ class FakeGitHub(FakeApi):
 
 
 class FakeGitLab(FakeApi):
-    """``/projects/:id/...`` with offset pagination (``X-Next-Page``, ``X-Page``, ``X-Total``)."""
+    """``/projects/:id/...`` with offset pagination (``X-Next-Page``, ``X-Page``, ``X-Total``): merge
+    requests, their approvals, notes and diffs (``/merge_requests/:iid/diffs``, 20 files a page unless
+    ``per_page`` says), deployments."""
 
     def __init__(self, project: str = "acme/web", token: str = "glpat-test"):
         super().__init__(token, "PRIVATE-TOKEN", token)
@@ -181,6 +183,7 @@ class FakeGitLab(FakeApi):
         self.merge_requests: list[dict] = []
         self.approvals: dict[int, dict] = {}
         self.notes: dict[int, list] = {}
+        self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename
         self.deployments: list[dict] = []
 
     def offset_page(self, query, items):
@@ -207,6 +210,8 @@ class FakeGitLab(FakeApi):
             return 200, {}, self.approvals.get(int(rest.split("/")[2]), {"approved_by": []})
         if rest.endswith("/notes"):
             return self.offset_page(query, self.notes.get(int(rest.split("/")[2]), []))
+        if rest.startswith("/merge_requests/") and rest.endswith("/diffs"):
+            return self.offset_page(query, [self.diff(f) for f in self.diffs.get(int(rest.split("/")[2]), [])])
         if rest == "/deployments":
             items = sorted([d for d in self.deployments if d["updated_at"] > after], key=lambda d: d["updated_at"])
             return self.offset_page(query, items)
@@ -220,9 +225,17 @@ class FakeGitLab(FakeApi):
             "web_url": f"https://gitlab.example.com/{self.project}/-/merge_requests/{iid}",
         })
 
-    def add_deployment(self, ident, created, finished, status="success", environment="production"):
+    @staticmethod
+    def diff(path) -> dict:
+        """One item of ``/merge_requests/:iid/diffs``: a changed file (or a rename, ``(old, new)``)."""
+        old, new = path if isinstance(path, tuple) else (path, path)
+        return {"old_path": old, "new_path": new, "a_mode": "100644", "b_mode": "100644", "new_file": False,
+                "renamed_file": old != new, "deleted_file": False, "generated_file": False,
+                "diff": "@@ -1 +1 @@\n-a\n+b\n"}
+
+    def add_deployment(self, ident, created, finished, status="success", environment="production", ref="main"):
         self.deployments.append({
-            "id": ident, "iid": ident, "ref": "main", "sha": "b" * 40, "created_at": created, "updated_at": finished,
+            "id": ident, "iid": ident, "ref": ref, "sha": "b" * 40, "created_at": created, "updated_at": finished,
             "finished_at": finished if status in ("success", "failed") else None, "status": status,
             "environment": {"id": 1, "name": environment},
             "deployable": {"id": 77, "status": status, "web_url": f"https://gitlab.example.com/{self.project}/-/jobs/77",
