@@ -302,11 +302,21 @@ def _gitlab_pages(client: Client, path: str, params: dict):
         reply = client.get(path, {**params, "page": page})
 
 
+def gitlab_changed_paths(client: Client, base: str, iid) -> list:
+    """The paths a merge request changes (``/merge_requests/:iid/diffs``, every page): each file's
+    ``new_path`` and ``old_path`` (a rename touches both). No ``per_page``: the API's 20 a page, as
+    some GitLab versions answer 500 to larger pages of this endpoint."""
+    return sorted({p for page in _gitlab_pages(client, f"{base}/merge_requests/{iid}/diffs", {})
+                   for d in (page.body if isinstance(page.body, list) else []) if isinstance(d, dict)
+                   for p in (d.get("new_path"), d.get("old_path")) if isinstance(p, str) and p})
+
+
 def gitlab(client: Client, project: str, state: dict, options: Options, now: str):
     """Batches of GitLab objects for ``project`` (numeric id or ``group/name``): merge requests
     (``order_by=updated_at``, ``updated_after`` the watermark) each with its approvals and notes,
     and deployments (``order_by=updated_at``, ``updated_after``; unfinished ones are caught again
-    when they update)."""
+    when they update). A monorepo (``extra["pr_files"]``): each merged MR also carries
+    ``changed_paths``; an MR not merged carries none (it is placed when it merges)."""
     base = f"projects/{urllib.parse.quote(str(project), safe='')}"
     info = client.get(base).body or {}
     project_name = info.get("path") or str(project).rsplit("/", 1)[-1]
@@ -326,6 +336,8 @@ def gitlab(client: Client, project: str, state: dict, options: Options, now: str
                 objects.append(item)
                 if stream == "merge_requests":
                     iid = item.get("iid")
+                    if options.extra.get("pr_files") and item.get("merged_at"):
+                        item["changed_paths"] = gitlab_changed_paths(client, base, iid)
                     approvals = client.get(f"{base}/merge_requests/{iid}/approvals").body
                     if isinstance(approvals, dict):
                         objects.append({**approvals, "merge_request_iid": iid, "project_path": project_name})
