@@ -64,6 +64,15 @@ region = "eu"
     ('[[source]]\ntype = "opsgenie"\ndataset = "a"\nregion = "apac"\n', "region must be us or eu"),
     ('[[source]]\ntype = "github"\nrepo = "a/b"\ndataset = "a"\napi_url = "ftp://x"\n', "api_url must start with https://"),
     ('[[source]]\ntype = "github"\nrepo = "a/b"\ndataset = "a"\nservices = ["x"]\n', "services must map"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = "" }\n', "service_paths needs SERVICE=GLOB with a service name and a non-empty glob"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = ["services/api", 3] }\n', "service_paths needs SERVICE=GLOB"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = [] }\n', "service_paths gives service 'api' no glob"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = "services/api"\n', "service_paths must map service names to globs"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = "x" }\ntag_patterns = { web = "w*" }\n', "tag_patterns names service 'web'"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = "x" }\ntag_patterns = { api = 1 }\n', "tag_patterns needs SERVICE=GLOB"),
+    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice = "api"\nservice_paths = { api = "x" }\n', "service sets one service for every event"),
+    ('[[source]]\ntype = "pagerduty"\ndataset = "a"\nservice_paths = { api = "x" }\n',
+     "service_paths is for github and gitlab sources"),
     ("type = \n", "is not valid TOML"),
     ("", "names no source"),
 ])
@@ -178,7 +187,7 @@ def test_pagerduty_service_ids_filter():
     assert set(store.load("ops")["service"]) == {"Search"}
 
 
-def test_monorepo_keys_of_a_github_source():
+def test_monorepo_keys_of_a_github_or_gitlab_source():
     from metrics.ingest.sync.config import ConfigError, source_of
     base = {"type": "github", "repo": "acme/mono", "dataset": "d"}
     got = source_of({**base, "service_paths": {"api": "services/api/**", "web": ["apps/web/**", "libs/ui"]},
@@ -193,5 +202,8 @@ def test_monorepo_keys_of_a_github_source():
         with pytest.raises(ConfigError) as e:
             source_of({**base, **extra}, "sync.toml, source 1")
         assert str(e.value).startswith(f"sync.toml, source 1: {message}"), str(e.value)
-    with pytest.raises(ConfigError, match="service_paths is for github sources"):
-        source_of({"type": "gitlab", "project": "a/b", "dataset": "d", "service_paths": {"api": "x"}}, "s")
+    gitlab = source_of({"type": "gitlab", "project": "a/b", "dataset": "d", "service_paths": {"api": "x"},
+                        "tag_patterns": {"api": ["api-v*", "api/*"]}}, "s")
+    assert (gitlab.service_paths, gitlab.tag_patterns) == ({"api": ("x",)}, {"api": ("api-v*", "api/*")})
+    with pytest.raises(ConfigError, match="s: tag_patterns is for github and gitlab sources .*, not opsgenie"):
+        source_of({"type": "opsgenie", "dataset": "d", "tag_patterns": {"api": "x"}}, "s")

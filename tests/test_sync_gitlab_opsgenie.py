@@ -66,6 +66,75 @@ def test_gitlab_second_sync_asks_for_what_was_updated_after_the_last():
     assert asked == ["2024-03-01T12:00:00Z"] and notes == []
 
 
+MONOREPO = {"service_paths": {"api": "services/api/**", "web": ["apps/web/**", "libs/ui"]},
+            "tag_patterns": {"api": "api-v*", "web": "web-v*"}}
+
+
+def platform(gl: FakeGitLab) -> None:
+    """A monorepo: !1 changes services/api (created 03-01 09:00, merged 03-02 10:00); !2 (03-03 09:00,
+    merged 03-05 12:00) services/api on its first page of diffs and libs/ui on its second; !3 only
+    docs; !4 is open; !5 (03-06 08:00, merged 09:00) moves apps/web/legacy.js out of apps/web.
+    Deployments: 11 of api-v1 ends 03-02 11:00, 12 of web-v1 03-06 11:00, 13 of main 03-06 12:00,
+    14 of api-v2 03-06 15:00."""
+    for iid, created, merged in ((1, "2024-03-01T09:00:00Z", "2024-03-02T10:00:00Z"),
+                                 (2, "2024-03-03T09:00:00Z", "2024-03-05T12:00:00Z"),
+                                 (3, "2024-03-04T09:00:00Z", "2024-03-04T15:00:00Z"),
+                                 (4, "2024-03-10T09:00:00Z", None),
+                                 (5, "2024-03-06T08:00:00Z", "2024-03-06T09:00:00Z")):
+        gl.add_merge_request(iid, created, merged or "2024-03-10T09:30:00Z", merged=merged)
+    gl.diffs = {1: ["services/api/app.py"],
+                2: ["services/api/app.py"] + [f"docs/page{n}.md" for n in range(20)] + ["libs/ui/button.js"],
+                3: ["docs/readme.md"], 4: ["apps/web/new.js"], 5: [("apps/web/legacy.js", "archive/legacy.js")]}
+    gl.notes = {2: [note(2, "2024-03-04T10:00:00Z", "dave")], 3: [note(3, "2024-03-04T12:00:00Z", "dave")]}
+    for ident, ref, finished in ((11, "api-v1", "2024-03-02T11:00:00Z"), (12, "web-v1", "2024-03-06T11:00:00Z"),
+                                 (13, "main", "2024-03-06T12:00:00Z"), (14, "api-v2", "2024-03-06T15:00:00Z")):
+        gl.add_deployment(ident, finished, finished, ref=ref)
+
+
+def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(data_dir):
+    from conftest import run_cli
+    with FakeGitLab("acme/platform") as gl:
+        platform(gl)
+        source = source_of({"type": "gitlab", "project": "acme/platform", "dataset": "platform", "api_url": gl.url,
+                            "since": "2024-02-01", **MONOREPO}, "t")
+        outcome = sync(source, environ={"GITLAB_TOKEN": gl.token}, now=NOW)
+        diffs = [(p.split("/")[-2], q.get("page", "1"), q.get("per_page")) for p, q in gl.requests if p.endswith("/diffs")]
+    # merged MRs only, every page (20 files a page: !2's libs/ui is on page 2), no per_page asked
+    assert sorted(diffs) == [("1", "1", None), ("2", "1", None), ("2", "2", None), ("3", "1", None), ("5", "1", None)]
+    frame = store.load("platform")
+    pairs = lambda kind, column: sorted(zip(frame[frame["kind"] == kind][column], frame[frame["kind"] == kind]["service"]))  # noqa: E731
+    assert pairs("pr_created", "pr_id") == [("api!1", "api"), ("api!2", "api"), ("web!2", "web"), ("web!5", "web")]
+    assert pairs("pr_merged", "pr_id") == pairs("pr_created", "pr_id")
+    assert pairs("pr_reviewed", "pr_id") == [("api!2", "api"), ("web!2", "web")]
+    assert pairs("deploy", "deploy_id") == [("11", "api"), ("12", "web"), ("14", "api")]
+    assert {k: n for k, n in outcome.skipped.items() if not k.startswith("approval lists")} == {
+        "merge request events touching no service_paths path": 3,                                # !3: created, merged, note
+        "events of merge requests not merged yet (placed when they merge, by the paths they change)": 1,  # !4 created
+        "deployments whose ref matches no tag_patterns": 1}                                      # 13 (main)
+    assert outcome.rejected == 0
+    dora = lambda svc: json.loads(run_cli("--dataset", "platform", "--json", "--only-service", svc).stdout)["dora"]  # noqa: E731
+    # api: !1 03-01 09:00 -> 11 at 03-02 11:00 = 26 h; !2 03-03 09:00 -> 14 at 03-06 15:00 = 78 h; median 52
+    assert dora("api")["lead_time_hours_median"] == 52.0
+    # web: !2 03-03 09:00 -> 12 at 03-06 11:00 = 74 h; !5 03-06 08:00 -> 12 at 03-06 11:00 = 3 h; median 38.5
+    assert dora("web")["lead_time_hours_median"] == 38.5
+
+
+def test_gitlab_monorepo_mr_is_placed_when_it_merges(data_dir):
+    with FakeGitLab("acme/platform") as gl:
+        platform(gl)
+        source = source_of({"type": "gitlab", "project": "acme/platform", "dataset": "platform", "api_url": gl.url,
+                            "since": "2024-02-01", **MONOREPO}, "t")
+        sync(source, environ={"GITLAB_TOKEN": gl.token}, now=NOW)
+        mr = gl.merge_requests[3]
+        mr.update(state="merged", merged_at="2024-03-11T09:00:00Z", updated_at="2024-03-11T09:00:00Z")
+        gl.requests.clear()
+        outcome = sync(source, environ={"GITLAB_TOKEN": gl.token}, now=NOW)
+        diffs = [p.split("/")[-2] for p, _ in gl.requests if p.endswith("/diffs")]
+    frame = store.load("platform")
+    assert diffs == ["4"] and set(outcome.skipped) == {"approval lists (they carry no time; the approval's system note does)"}
+    assert sorted(frame[frame["pr_id"] == "web!4"]["kind"]) == ["pr_created", "pr_merged"]
+
+
 def incident(ident, created, status="resolved", updated=None):
     return {"id": ident, "tinyId": ident[-2:], "message": "Checkout down", "status": status, "createdAt": created,
             "updatedAt": updated or created, "impactedServices": ["checkout"], "priority": "P2"}

@@ -12,8 +12,8 @@ dataset = "acme"
 deploy_workflow = "deploy*" # github: the workflow runs that are deployments (a glob)
 production = "production"   # github / gitlab: the environment that is production
 services = { shop = "checkout" }   # rename services as they arrive (source name -> dataset name)
-service_paths = { api = "services/api/**" }   # github monorepo: a PR belongs to the services whose paths it changes
-tag_patterns = { api = "api-v*" }  # github monorepo: a deployment or run of a matching ref deploys only that service
+service_paths = { api = "services/api/**" }   # github / gitlab monorepo: a PR or MR belongs to the services whose paths it changes
+tag_patterns = { api = "api-v*" }  # github / gitlab monorepo: a deployment (or run) of a matching ref deploys only that service
 
 [[source]]
 type = "pagerduty"
@@ -33,6 +33,7 @@ from pathlib import Path
 from ..sources.common import service_globs
 
 PROVIDERS = ("github", "gitlab", "pagerduty", "opsgenie")
+MONOREPO_PROVIDERS = ("github", "gitlab")          # take service_paths and tag_patterns
 TOKENS = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN", "pagerduty": "PAGERDUTY_TOKEN",
           "opsgenie": "OPSGENIE_API_KEY"}
 API_URLS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4",
@@ -103,10 +104,14 @@ def monorepo_of(entry: dict, provider: str, where: str) -> tuple[dict, dict]:
     tables = {}
     for key in ("service_paths", "tag_patterns"):
         value = entry.get(key, {})
-        if value and provider != "github":
-            raise ConfigError(f"{where}: {key} is for github sources (a monorepo's pull requests and deployments)")
+        if value and provider not in MONOREPO_PROVIDERS:
+            raise ConfigError(f"{where}: {key} is for github and gitlab sources (a monorepo's pull or merge requests "
+                              f"and deployments), not {provider}")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {key} must map service names to globs ({key} = {{ api = \"...\" }})")
+        bare = [k for k, v in value.items() if v == []]
+        if bare:
+            raise ConfigError(f"{where}: {key} gives service {bare[0]!r} no glob (an empty list)")
         pairs = [(k, g) for k, v in value.items() for g in (v if isinstance(v, list) else [v])]
         try:
             tables[key] = service_globs(pairs, f"{where}: {key}")

@@ -67,31 +67,51 @@ def without_bots(objects: list, bots: tuple = ()) -> tuple[list, int]:
     return kept, len(objects) - len(kept)
 
 
-def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patterns: dict) -> tuple[pd.DataFrame, dict]:
-    """A GitHub monorepo's raw rows, one per service they belong to, and what was left out by reason.
+def changed_paths(objects: list) -> dict:
+    """PR id -> the paths it changes: GitHub PRs as ``#N``, GitLab MRs as ``!IID`` (None for an MR
+    whose paths were not fetched: one not merged)."""
+    return {**{f"#{o['number']}": o.get("changed_paths") or [] for o in objects
+               if isinstance(o, dict) and "merged_at" in o and "number" in o},
+            **{f"!{o['iid']}": o.get("changed_paths") for o in objects
+               if isinstance(o, dict) and "merged_at" in o and "iid" in o and "number" not in o}}
+
+
+def deploy_refs(objects: list) -> dict:
+    """Deploy id -> the ref it deployed: a GitHub deployment status's ``deployment_ref``, a workflow
+    run's ``head_branch`` (``run-ID``), a GitLab deployment's ``ref``."""
+    return {**{str(o["deployment_url"]).rstrip("/").rsplit("/", 1)[-1]: o.get("deployment_ref") for o in objects
+               if isinstance(o, dict) and "deployment_url" in o},
+            **{f"run-{o.get('id')}": o.get("head_branch") for o in objects if isinstance(o, dict) and "workflow_id" in o},
+            **{str(o.get("id", "")): o.get("ref") for o in objects if isinstance(o, dict) and "merged_at" not in o
+               and ("deployable" in o or ("environment" in o and "sha" in o and "status" in o))}}
+
+
+def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patterns: dict,
+               what: str = "pull request") -> tuple[pd.DataFrame, dict]:
+    """A monorepo's raw rows (GitHub or GitLab), one per service they belong to, and what was left
+    out by reason (``what`` names a PR in the reasons: "pull request", "merge request").
 
     A PR's rows (created, reviewed, merged) go to every service whose ``service_paths`` its files
-    touch, as ``SERVICE#N``; a deployment or run to every service whose ``tag_patterns`` match its
-    ref (a deployment's ``ref``, a run's ``head_branch``), or to every service without patterns,
-    as ``SERVICE:ID`` when it goes to several. Other rows stay as they are."""
-    paths = {f"#{o.get('number')}": o.get("changed_paths") or [] for o in objects
-             if isinstance(o, dict) and "merged_at" in o and "number" in o}
-    refs = {**{str(o["deployment_url"]).rstrip("/").rsplit("/", 1)[-1]: o.get("deployment_ref") for o in objects
-               if isinstance(o, dict) and "deployment_url" in o},
-            **{f"run-{o.get('id')}": o.get("head_branch") for o in objects if isinstance(o, dict) and "workflow_id" in o}}
+    touch, as ``SERVICE#N`` (GitLab: ``SERVICE!IID``; an MR not merged goes nowhere yet); a
+    deployment or run to every service whose ``tag_patterns`` match its ref (``ref``, a run's
+    ``head_branch``), or to every service without patterns, as ``SERVICE:ID`` when it goes to
+    several. Other rows stay as they are."""
+    paths, refs = changed_paths(objects), deploy_refs(objects)
     column = lambda name: rows[name].fillna("").astype(str).to_numpy() if name in rows else np.full(len(rows), "")  # noqa: E731
     kind, pr_id, deploy_id, service = column("kind"), column("pr_id"), column("deploy_id"), column("service")
     pr_rows, deploy_rows = np.isin(kind, s.PR_KINDS), kind == s.DEPLOY
+    unmerged = pr_rows & np.isin(pr_id, [p for p, changed in paths.items() if changed is None])
 
     def deployed(ref) -> list:
         return [svc for svc, globs in tag_patterns.items() if any(fnmatch.fnmatchcase(str(ref or ""), g) for g in globs)] \
             if tag_patterns else list(service_paths)
 
-    owners = pd.Series([services_touched(paths.get(p, []), service_paths) if is_pr else deployed(refs.get(d)) if is_deploy
+    owners = pd.Series([services_touched(paths.get(p) or [], service_paths) if is_pr else deployed(refs.get(d)) if is_deploy
                         else [svc] for p, d, svc, is_pr, is_deploy in zip(pr_id, deploy_id, service, pr_rows, deploy_rows)],
                        index=rows.index, dtype=object)
     left = {}
-    for mask, reason in ((pr_rows, "pull request events touching no service_paths path"),
+    for mask, reason in ((pr_rows & ~unmerged, f"{what} events touching no service_paths path"),
+                         (unmerged, f"events of {what}s not merged yet (placed when they merge, by the paths they change)"),
                          (deploy_rows, "deployments whose ref matches no tag_patterns")):
         dropped = int((owners[mask].map(len) == 0).sum())
         if dropped:
@@ -117,7 +137,8 @@ def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
     if source.service and len(rows):
         rows = rows.assign(service=source.service)
     if source.service_paths and len(rows):
-        rows, left = by_service(rows.reset_index(drop=True), kept, source.service_paths, source.tag_patterns)
+        rows, left = by_service(rows.reset_index(drop=True), kept, source.service_paths, source.tag_patterns,
+                                "merge request" if source.provider == "gitlab" else "pull request")
         numbers = np.asarray(raw.numbers)[rows.index.to_numpy()]
         rows = rows.reset_index(drop=True)
     frame, report = normalize(rows, numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)
