@@ -54,6 +54,9 @@ region = "eu"
     assert opsgenie.api_url == "https://api.eu.opsgenie.com"
 
 
+GITLAB = '[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\n'
+
+
 @pytest.mark.parametrize("text, message", [
     ('[[source]]\ntype = "github"\ndataset = "a"\n', "repo must be OWNER/NAME"),
     ('[[source]]\ntype = "jira"\ndataset = "a"\n', "type must be one of github, gitlab, pagerduty, opsgenie"),
@@ -64,13 +67,14 @@ region = "eu"
     ('[[source]]\ntype = "opsgenie"\ndataset = "a"\nregion = "apac"\n', "region must be us or eu"),
     ('[[source]]\ntype = "github"\nrepo = "a/b"\ndataset = "a"\napi_url = "ftp://x"\n', "api_url must start with https://"),
     ('[[source]]\ntype = "github"\nrepo = "a/b"\ndataset = "a"\nservices = ["x"]\n', "services must map"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = "" }\n', "service_paths needs SERVICE=GLOB with a service name and a non-empty glob"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = ["services/api", 3] }\n', "service_paths needs SERVICE=GLOB"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = [] }\n', "service_paths gives service 'api' no glob"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = "services/api"\n', "service_paths must map service names to globs"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = "x" }\ntag_patterns = { web = "w*" }\n', "tag_patterns names service 'web'"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice_paths = { api = "x" }\ntag_patterns = { api = 1 }\n', "tag_patterns needs SERVICE=GLOB"),
-    ('[[source]]\ntype = "gitlab"\nproject = "acme/platform"\ndataset = "a"\nservice = "api"\nservice_paths = { api = "x" }\n', "service sets one service for every event"),
+    (GITLAB + 'service_paths = { api = "" }\n',
+     "service_paths needs SERVICE=GLOB with a service name and a non-empty glob"),
+    (GITLAB + 'service_paths = { api = ["services/api", 3] }\n', "service_paths needs SERVICE=GLOB"),
+    (GITLAB + 'service_paths = { api = [] }\n', "service_paths gives service 'api' no glob"),
+    (GITLAB + 'service_paths = "services/api"\n', "service_paths must map service names to globs"),
+    (GITLAB + 'service_paths = { api = "x" }\ntag_patterns = { web = "w*" }\n', "tag_patterns names service 'web'"),
+    (GITLAB + 'service_paths = { api = "x" }\ntag_patterns = { api = 1 }\n', "tag_patterns needs SERVICE=GLOB"),
+    (GITLAB + 'service = "api"\nservice_paths = { api = "x" }\n', "service sets one service for every event"),
     ('[[source]]\ntype = "pagerduty"\ndataset = "a"\nservice_paths = { api = "x" }\n',
      "service_paths is for github and gitlab sources"),
     ("type = \n", "is not valid TOML"),

@@ -102,7 +102,11 @@ def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(d
     # merged MRs only, every page (20 files a page: !2's libs/ui is on page 2), no per_page asked
     assert sorted(diffs) == [("1", "1", None), ("2", "1", None), ("2", "2", None), ("3", "1", None), ("5", "1", None)]
     frame = store.load("platform")
-    pairs = lambda kind, column: sorted(zip(frame[frame["kind"] == kind][column], frame[frame["kind"] == kind]["service"]))  # noqa: E731
+
+    def pairs(kind, column):
+        rows = frame[frame["kind"] == kind]
+        return sorted(zip(rows[column], rows["service"]))
+
     assert pairs("pr_created", "pr_id") == [("api!1", "api"), ("api!2", "api"), ("web!2", "web"), ("web!5", "web")]
     assert pairs("pr_merged", "pr_id") == pairs("pr_created", "pr_id")
     assert pairs("pr_reviewed", "pr_id") == [("api!2", "api"), ("web!2", "web")]
@@ -112,7 +116,10 @@ def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(d
         "events of merge requests not merged yet (placed when they merge, by the paths they change)": 1,  # !4 created
         "deployments whose ref matches no tag_patterns": 1}                                      # 13 (main)
     assert outcome.rejected == 0
-    dora = lambda svc: json.loads(run_cli("--dataset", "platform", "--json", "--only-service", svc).stdout)["dora"]  # noqa: E731
+
+    def dora(svc):
+        return json.loads(run_cli("--dataset", "platform", "--json", "--only-service", svc).stdout)["dora"]
+
     # api: !1 03-01 09:00 -> 11 at 03-02 11:00 = 26 h; !2 03-03 09:00 -> 14 at 03-06 15:00 = 78 h; median 52
     assert dora("api")["lead_time_hours_median"] == 52.0
     # web: !2 03-03 09:00 -> 12 at 03-06 11:00 = 74 h; !5 03-06 08:00 -> 12 at 03-06 11:00 = 3 h; median 38.5
@@ -131,7 +138,8 @@ def test_gitlab_monorepo_mr_is_placed_when_it_merges(data_dir):
         outcome = sync(source, environ={"GITLAB_TOKEN": gl.token}, now=NOW)
         diffs = [p.split("/")[-2] for p, _ in gl.requests if p.endswith("/diffs")]
     frame = store.load("platform")
-    assert diffs == ["4"] and set(outcome.skipped) == {"approval lists (they carry no time; the approval's system note does)"}
+    assert diffs == ["4"]
+    assert set(outcome.skipped) == {"approval lists (they carry no time; the approval's system note does)"}
     assert sorted(frame[frame["pr_id"] == "web!4"]["kind"]) == ["pr_created", "pr_merged"]
 
 

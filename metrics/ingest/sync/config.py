@@ -12,8 +12,8 @@ dataset = "acme"
 deploy_workflow = "deploy*" # github: the workflow runs that are deployments (a glob)
 production = "production"   # github / gitlab: the environment that is production
 services = { shop = "checkout" }   # rename services as they arrive (source name -> dataset name)
-service_paths = { api = "services/api/**" }   # github / gitlab monorepo: a PR or MR belongs to the services whose paths it changes
-tag_patterns = { api = "api-v*" }  # github / gitlab monorepo: a deployment (or run) of a matching ref deploys only that service
+service_paths = { api = "services/api/**" }   # github / gitlab monorepo: a PR or MR goes to the services it changes
+tag_patterns = { api = "api-v*" }  # github / gitlab monorepo: a deployment (or run) of a matching ref deploys that service
 
 [[source]]
 type = "pagerduty"
