@@ -170,7 +170,10 @@ def events_window(args, tables) -> Window:
         raise UsageError(str(e).replace("a start and an end", "--start and --end")) from None
 
 
-def run(argv=None, out=sys.stdout, err=sys.stderr) -> int:
+def run(argv=None, out=None, err=None) -> int:
+    """The console summary (or ``--json``) of ``python -m metrics``; ``out``/``err`` default to the
+    process's streams at call time."""
+    out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
     a = assumptions_from(args)
     if args.dataset or args.events:
@@ -341,8 +344,9 @@ def git_options(args) -> dict:
     return {"tag_pattern": plain[0] if plain else "*", "service_paths": service_paths, "tag_patterns": tag_patterns}
 
 
-def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
+def run_import(argv, out=None, err=None) -> int:
     """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
+    out, err = out or sys.stdout, err or sys.stderr
     args = import_parser().parse_args(argv)
     bar = ProgressBar(err)
     try:
@@ -377,8 +381,9 @@ def run_import(argv, out=sys.stdout, err=sys.stderr) -> int:
     return 0
 
 
-def run_datasets(argv, out=sys.stdout) -> int:
+def run_datasets(argv, out=None) -> int:
     """``python -m metrics datasets [--delete NAME]``: list stored datasets, or delete one."""
+    out = out or sys.stdout
     p = Parser(prog="python -m metrics datasets", description="List stored datasets, or delete one.")
     p.add_argument("--delete", metavar="NAME")
     args = p.parse_args(argv)
