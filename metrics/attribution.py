@@ -19,12 +19,12 @@ and its drill-down row says so.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from .settings_files import file_token, read_toml
 from .tables import NA, EventTables
 
 FILE_NAME = "attribution.toml"
@@ -62,12 +62,7 @@ def read_overrides(path, required: bool = False) -> Overrides:
         if required:
             raise AttributionError(f"the attribution overrides file {path} does not exist")
         return Overrides()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise AttributionError(f"cannot read the attribution overrides file {path} ({e.strerror or e})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise AttributionError(f"the attribution overrides file {path} is not valid TOML ({e})") from None
+    data = read_toml(path, "the attribution overrides file", AttributionError)
     where = f"the attribution overrides file {path}"
     unknown = sorted(set(data) - {"pin", "not_caused"})
     if unknown:
@@ -87,12 +82,7 @@ def read_overrides(path, required: bool = False) -> Overrides:
 
 def overrides_token(path) -> tuple:
     """A token that changes when the overrides file changes (caches key on it)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-        return str(path), stat.st_mtime_ns, stat.st_size
-    except OSError:
-        return str(path), None, None
+    return file_token(path)
 
 
 def apply_overrides(tables: EventTables, overrides: Overrides) -> EventTables:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import TIER_OF
+from .settings_files import file_token, read_toml
 
 TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
@@ -57,12 +57,7 @@ def read_teams(path) -> dict[str, Team]:
     path = Path(path)
     if not path.exists():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise TeamsError(f"cannot read the teams file {path} ({e.strerror or e})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise TeamsError(f"the teams file {path} is not valid TOML ({e})") from None
+    data = read_toml(path, "the teams file", TeamsError)
     unknown = sorted(set(data) - {"teams"})
     if unknown:
         raise TeamsError(f"the teams file {path} has an unknown table [{unknown[0]}]: write teams as "
@@ -103,12 +98,7 @@ def resolve(teams: dict[str, Team], names, services, where: str = "") -> list[st
 
 def teams_file_token(path) -> tuple:
     """A token that changes when the teams file changes (caches key on it)."""
-    path = Path(path)
-    try:
-        stat = path.stat()
-        return str(path), stat.st_mtime_ns, stat.st_size
-    except OSError:
-        return str(path), None, None
+    return file_token(path)
 
 
 def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):

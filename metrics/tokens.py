@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
+
+from .settings_files import read_private_json, write_private_json
 
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PREFIX = "mtr_"                    # so a leaked token is recognisable in a scan
@@ -34,12 +35,7 @@ def _digest(token: str) -> str:
 
 
 def _read(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise TokenError(f"cannot read the API tokens file {path} ({e}); fix or remove it") from None
+    data = read_private_json(path, "the API tokens file", TokenError)
     if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("sha256"), str)
                                              for v in data.values()):
         raise TokenError(f"the API tokens file {path} is not a tokens file; fix or remove it")
@@ -47,11 +43,7 @@ def _read(path: Path) -> dict:
 
 
 def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-    os.replace(temporary, path)
+    write_private_json(path, data, "the API tokens file", TokenError)
 
 
 def create(path: Path, name: str) -> str:

@@ -10,7 +10,6 @@ imports and deletes datasets.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from .settings_files import read_private_json, write_private_json
 
 ROLES = ("viewer", "editor")
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
@@ -69,12 +70,7 @@ def check_password(password: str) -> str:
 
 def read(path: Path) -> dict:
     """The users file as {name: {"hash", "role", "created"}}; {} when it does not exist."""
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        raise UsersError(f"cannot read the users file {path} ({e}); fix or remove it") from None
+    data = read_private_json(path, "the users file", UsersError)
     if not isinstance(data, dict) or not all(
             isinstance(v, dict) and isinstance(v.get("hash"), str) and v.get("role") in ROLES for v in data.values()):
         raise UsersError(f"the users file {path} is not a users file; fix or remove it")
@@ -82,14 +78,7 @@ def read(path: Path) -> dict:
 
 
 def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    try:
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-        os.replace(temporary, path)
-    except OSError as e:
-        raise UsersError(f"cannot write the users file {path} ({e.strerror or e})") from None
+    write_private_json(path, data, "the users file", UsersError)
 
 
 def stamp_of(password_hash: str) -> str:

@@ -25,11 +25,11 @@ Tokens never go in this file: they come from the environment (``GITHUB_TOKEN``, 
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ...settings_files import read_toml
 from ..sources.common import service_globs
 
 PROVIDERS = ("github", "gitlab", "pagerduty", "opsgenie")
@@ -127,12 +127,7 @@ def read_config(path) -> list[Source]:
     """The sources of a TOML sync configuration, checked: unknown keys, missing datasets, wrong
     types and unknown providers are one sentence each."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"cannot read {path} ({e.strerror or e})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path} is not valid TOML ({e})") from None
+    data = read_toml(path, "the sync configuration", ConfigError)
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: [defaults] must be a table")

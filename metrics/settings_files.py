@@ -1,0 +1,57 @@
+"""The small settings files: TOML (teams, attribution overrides, sync configuration) read with one
+wording for a file that cannot be read or is not TOML, a token that changes with a file, and the
+private JSON files (users, API tokens) written atomically with mode 0600."""
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+
+
+def read_toml(path, what: str, error: type[Exception]) -> dict:
+    """The TOML file ``path`` as a dict; ``error`` (one sentence naming ``what``, e.g. "the teams
+    file") when it cannot be read or is not valid TOML."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise error(f"cannot read {what} {path} ({e.strerror or e})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise error(f"{what} {path} is not valid TOML ({e})") from None
+
+
+def file_token(path) -> tuple:
+    """A token that changes when the file changes (path, modification time, size); caches key on it."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+        return str(path), stat.st_mtime_ns, stat.st_size
+    except OSError:
+        return str(path), None, None
+
+
+def read_private_json(path, what: str, error: type[Exception]):
+    """The JSON of a file holding secrets' digests (users, API tokens; the caller checks its shape);
+    {} when it does not exist; ``error`` naming ``what`` when it cannot be read or is not JSON."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise error(f"cannot read {what} {path} ({e}); fix or remove it") from None
+    return data
+
+
+def write_private_json(path, data: dict, what: str, error: type[Exception]) -> None:
+    """Write ``data`` to ``path`` atomically, readable by its owner only (mode 0600)."""
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError as e:
+        raise error(f"cannot write {what} {path} ({e.strerror or e})") from None
