@@ -466,3 +466,25 @@ def test_a_git_only_dataset_says_what_it_lacks_on_the_cards():
     assert "no toil or incident-response data in this dataset" in str(find(pvm_cards, "kpi-dtr").to_plotly_json())
     assert c.current.summary["missing"] == ["incident_response", "incident_start", "platform_investment_hour",
                                             "pr_reviewed", "satisfaction_survey", "toil"]
+
+
+def test_a_pagerduty_only_dataset_says_what_it_lacks_on_the_cards():
+    """Incidents and nothing else (a PagerDuty export): recovery time is real (30, 60 and 90 min:
+    median 60.0, mean 60.0); every number that needs deployments or PRs is n/a with the reason,
+    never 0 % or a tier."""
+    rows = (incident("2024-01-16T02:00:00Z", 30, "i1") + incident("2024-01-17T02:00:00Z", 60, "i2")
+            + incident("2024-01-18T02:00:00Z", 90, "i3"))
+    c = pair(rows, incident("2024-01-10T02:00:00Z", 120, "p1"))
+    dora_cards, _ = TAB_VIEWS["dora"](c, "light")
+    assert find(dora_cards, "kpi-mttr-value").children == "60.0 min"
+    for card in ("kpi-deploys", "kpi-lead-time", "kpi-cfr", "kpi-rework"):
+        assert find(dora_cards, f"{card}-value").children == "n/a", card
+    assert "no deployments in this dataset" in str(find(dora_cards, "kpi-deploys").to_plotly_json())
+    assert "no pull requests in this dataset" in str(find(dora_cards, "kpi-lead-time").to_plotly_json())
+    assert find(dora_cards, "kpi-cfr-tier").children == "no tier"
+    space_cards, _ = TAB_VIEWS["space"](c, "light")
+    for card in ("kpi-incident-rate", "kpi-satisfaction"):
+        assert find(space_cards, f"{card}-value").children == "n/a", card
+    assert "no deployments in this dataset" in str(find(space_cards, "kpi-incident-rate").to_plotly_json())
+    assert "deploy" in c.current.summary["missing"] and "pr_created" in c.current.summary["missing"]
+    assert c.current.summary["dora"]["mttr_minutes_median"] == 60.0
