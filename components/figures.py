@@ -183,6 +183,14 @@ def _full(b: pd.DataFrame, bucket: str) -> np.ndarray:
     return (b["days"] == b["start"].dt.days_in_month).to_numpy()
 
 
+def count_axis(peak) -> dict:
+    """A y axis for whole counts: from 0, ticks only on whole numbers (no 0.2 deployments)."""
+    axis = {"rangemode": "tozero", "tickformat": ",d"}
+    if peak is None or not np.isfinite(peak) or peak < 6:
+        axis["dtick"] = 1
+    return axis
+
+
 def deployments_per_day(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
     """Deployment frequency: successful and failed production deployments per calendar day (lines),
     or summed per week or month (``bucket``, see ``bucketed``; the title says which)."""
@@ -196,7 +204,7 @@ def deployments_per_day(daily: pd.DataFrame, theme: str, bucket: str = "day") ->
                    mode="lines", line={"color": COLOURS["bad"], "width": 1.5},
                    hovertemplate="%{y}<extra>failed status</extra>"),
     ], f"Deployments per {bucket}", theme, "deployments", "" if bucket == "day" else f"{bucket} starting",
-        xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
+        xaxis=DATE_AXIS, yaxis=count_axis(b["deployments"].max() if len(b) else None))
 
 
 def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: pd.DataFrame, median: float,

@@ -369,3 +369,14 @@ def test_activity_draws_no_reviews_line_without_review_data():
     assert [t.name for t in with_reviews.data] == ["PRs created", "reviews", "merges"]
     assert [t.name for t in without.data] == ["PRs created", "merges"]
     assert "reviews" not in without.layout.title.text
+
+
+def test_count_axes_tick_on_whole_numbers():
+    import pandas as pd
+    from components import figures as fg
+    daily = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=14, tz="UTC"), "deployments": [0, 1] * 7,
+                          "successful_deployments": [0, 1] * 7})
+    axis = fg.deployments_per_day(daily, "light").layout.yaxis
+    assert axis.dtick == 1 and axis.tickformat == ",d" and axis.rangemode == "tozero"
+    busy = daily.assign(deployments=[40] * 14, successful_deployments=[40] * 14)
+    assert fg.deployments_per_day(busy, "light").layout.yaxis.dtick is None
