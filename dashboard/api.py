@@ -88,8 +88,7 @@ def token_check(request):
             return None
     except tokens.TokenError:
         return reply({"error": "the API tokens file cannot be read; the server log and the operator know why"}, 503)
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    token = tokens.bearer_of(request.headers.get("Authorization"))
     if tokens.check(path, token) is None:
         return flask.Response(json.dumps({"error": "this API needs a read-only token: Authorization: Bearer TOKEN "
                                                    "(python -m metrics tokens create NAME)"}) + "\n", status=401,

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import flask
 from dash import Dash
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from metrics import defaults as metrics_defaults
 from metrics import store
 from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
@@ -23,7 +25,6 @@ from .upload import MAX_UPLOAD_BYTES, human_size
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
 log = logging.getLogger(__name__)
-RECENT_WRITES = 10          # audit entries an editor sees under the upload panel
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -68,13 +69,18 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
         recent = []
         if visitor is not None and visitor.may_write and not problem:
             try:
-                recent = store.audit_log(RECENT_WRITES)
+                recent = store.audit_log(metrics_defaults.RECENT_WRITES)
             except store.StoreError:
                 recent = []
         return page(defaults, day_choices, upload_limit, datasets, problem, visitor=visitor,
                     csrf=gate.csrf_token() if settings.on and flask.has_request_context() else "", recent_writes=recent)
 
-    gate = auth.install(app, settings)
+    hops = auth.proxy_hops()
+    if hops:
+        # behind N trusted proxies: the client's address, scheme and host come from their X-Forwarded-* headers
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    webhooks.max_bytes()                       # a bad METRICS_WEBHOOK_MAX_MB stops the start with one sentence
+    gate = auth.install(app, settings, hops)
     app.layout = layout
     app.views = views or Views()
     callbacks.register(app, defaults, day_choices, upload_limit, app.views)
@@ -96,9 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def loopback(host: str) -> bool:
-    """Whether ``host`` is an address only this machine can reach."""
-    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
 
 
 def main(argv=None) -> int:
@@ -113,7 +117,7 @@ def main(argv=None) -> int:
     except auth.AuthConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if not settings.on and not settings.allow_anonymous and not loopback(args.host):
+    if not settings.on and not settings.allow_anonymous and not security.is_loopback(args.host):
         print(f"error: --host {args.host} would let anyone on the network read and change the data without signing "
               "in; turn sign-in on (METRICS_AUTH=basic with python -m metrics users add NAME --role editor, or "
               "METRICS_AUTH=oidc; both need METRICS_SECRET_KEY), or say --allow-anonymous", file=sys.stderr)

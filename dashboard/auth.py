@@ -39,15 +39,13 @@ from urllib.parse import quote, urlparse
 
 import flask
 
-from metrics import store, tokens, users
+from metrics import defaults, store, tokens, users
+
+from .security import is_loopback
 
 log = logging.getLogger(__name__)
 MODES = ("none", "basic", "oidc")
-LOOPBACK_CLIENTS = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
-MIN_SECRET_KEY = 32                  # characters of METRICS_SECRET_KEY
-SESSION_HOURS = 12
-FAILED_SIGN_INS = 10                 # per client address ...
-FAILURE_WINDOW_S = 300               # ... in this many seconds, then 429 until the window passes
+FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 LOGIN, LOGOUT, OIDC_START, OIDC_CALLBACK = "/login", "/logout", "/login/oidc", "/oidc/callback"
 OPEN_PATHS = ("/health", LOGIN, LOGOUT, OIDC_START, OIDC_CALLBACK, "/vendor/bootstrap/bootstrap.min.css")
 OPEN_PREFIXES = ("/webhooks/",)      # webhooks check their own signatures (machines never use a user's session)
@@ -66,15 +64,18 @@ class Visitor:
 
     @property
     def may_write(self) -> bool:
+        """Whether this visitor may change stored data: editors, never a read-only API token."""
         return self.role == "editor" and self.via != "token"
 
     @property
     def signed_in(self) -> bool:
+        """Whether this visitor proved who they are (a session, credentials or a token)."""
         return self.via != "anonymous"
 
 
 @dataclass(frozen=True)
 class AuthSettings:
+    """Who may sign in and how (``settings_from_env`` reads them from the environment)."""
     mode: str = "none"
     secret_key: str = ""
     allow_anonymous: bool = False
@@ -87,11 +88,13 @@ class AuthSettings:
     groups_claim: str = "groups"
     editor_groups: frozenset = field(default_factory=frozenset)
     viewer_groups: frozenset = field(default_factory=frozenset)
-    session_hours: int = SESSION_HOURS
+    session_hours: int = defaults.SESSION_HOURS
     secure_cookies: bool = False
+    redirect_uri: str = ""          # METRICS_OIDC_REDIRECT_URI: the callback address, when the server cannot tell it
 
     @property
     def on(self) -> bool:
+        """Whether sign-in is on (basic or oidc)."""
         return self.mode != "none"
 
 
@@ -123,14 +126,15 @@ def settings_from_env(environ=None, allow_anonymous: bool = False) -> AuthSettin
             key = Path(key_file).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as e:
             raise AuthConfigError(f"cannot read METRICS_SECRET_KEY_FILE {key_file} ({getattr(e, 'strerror', e)})") from None
-    if len(key) < MIN_SECRET_KEY:
+    if len(key) < defaults.MIN_SECRET_KEY:
         raise AuthConfigError(
             f"sign-in (METRICS_AUTH={mode}) needs METRICS_SECRET_KEY (or METRICS_SECRET_KEY_FILE), at least "
-            f"{MIN_SECRET_KEY} characters and the same for every worker, to sign sessions; make one with: "
+            f"{defaults.MIN_SECRET_KEY} characters and the same for every worker, to sign sessions; make one with: "
             "python -c 'import secrets; print(secrets.token_hex(32))'")
-    hours = environ.get("METRICS_SESSION_HOURS", str(SESSION_HOURS)).strip()
-    if not hours.isdigit() or not 1 <= int(hours) <= 24 * 90:
-        raise AuthConfigError(f"METRICS_SESSION_HOURS is a whole number of hours from 1 to 2160; got {hours!r}")
+    hours = environ.get("METRICS_SESSION_HOURS", str(defaults.SESSION_HOURS)).strip()
+    if not hours.isdigit() or not 1 <= int(hours) <= defaults.MAX_SESSION_HOURS:
+        raise AuthConfigError(f"METRICS_SESSION_HOURS is a whole number of hours from 1 to "
+                              f"{defaults.MAX_SESSION_HOURS}; got {hours!r}")
     settings.update(secret_key=key, session_hours=int(hours), users_file=users.users_path(store.data_dir()))
     if mode == "oidc":
         for name in ("METRICS_OIDC_ISSUER", "METRICS_OIDC_CLIENT_ID", "METRICS_OIDC_CLIENT_SECRET"):
@@ -144,8 +148,19 @@ def settings_from_env(environ=None, allow_anonymous: bool = False) -> AuthSettin
                         scopes=environ.get("METRICS_OIDC_SCOPES", "").strip() or AuthSettings.scopes,
                         groups_claim=environ.get("METRICS_OIDC_GROUPS_CLAIM", "").strip() or "groups",
                         editor_groups=_groups(environ.get("METRICS_OIDC_EDITOR_GROUPS", "")),
-                        viewer_groups=_groups(environ.get("METRICS_OIDC_VIEWER_GROUPS", "")))
+                        viewer_groups=_groups(environ.get("METRICS_OIDC_VIEWER_GROUPS", "")),
+                        redirect_uri=environ.get("METRICS_OIDC_REDIRECT_URI", "").strip())
     return AuthSettings(**settings)
+
+
+def proxy_hops(environ=None) -> int:
+    """How many reverse proxies in front of the server to trust for the client's address, scheme
+    and host (``METRICS_PROXY_HOPS``, default 0: none); AuthConfigError when it is not 0 to 5."""
+    environ = os.environ if environ is None else environ
+    text = (environ.get("METRICS_PROXY_HOPS") or "0").strip()
+    if not text.isdigit() or int(text) > 5:
+        raise AuthConfigError(f"METRICS_PROXY_HOPS is how many proxies stand in front of the server, 0 to 5; got {text!r}")
+    return int(text)
 
 
 def current_visitor() -> Visitor | None:
@@ -206,15 +221,22 @@ def page_html(title: str, body: str, status: int = 200) -> flask.Response:
 class Gate:
     """The sign-in gate of one app: its routes, its before-request check and its failure counter."""
 
-    def __init__(self, settings: AuthSettings):
+    def __init__(self, settings: AuthSettings, proxy_hops: int = 0):
         self.settings = settings
+        self.proxy_hops = proxy_hops
         self.failures: dict[str, deque] = defaultdict(deque)
         self.oauth = None
 
     # -- who is asking ------------------------------------------------------------------------
     def from_session(self) -> Visitor | None:
+        """The signed-in user of this request's session, or None (none, expired, or no longer valid)."""
         name = flask.session.get("user")
         if not isinstance(name, str):
+            return None
+        started = flask.session.get("at")
+        # a session lasts METRICS_SESSION_HOURS from sign-in, however busy the page keeps it
+        if not isinstance(started, (int, float)) or time.time() - started > self.settings.session_hours * 3600:
+            flask.session.clear()
             return None
         if self.settings.mode == "basic":
             try:
@@ -231,6 +253,7 @@ class Gate:
         return Visitor(name, role, "session") if role in users.ROLES else None
 
     def from_basic_header(self) -> Visitor | None:
+        """The user of an ``Authorization: Basic`` header (basic mode, the API only), or None."""
         auth = flask.request.authorization
         if self.settings.mode != "basic" or auth is None or auth.type != "basic":
             return None
@@ -248,8 +271,8 @@ class Gate:
 
     @staticmethod
     def from_token() -> Visitor | None:
-        header = flask.request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        """The read-only API token of an ``Authorization: Bearer`` header, or None."""
+        token = tokens.bearer_of(flask.request.headers.get("Authorization"))
         if not token:
             return None
         name = tokens.check(tokens.tokens_path(store.data_dir()), token)
@@ -257,15 +280,24 @@ class Gate:
 
     # -- failed sign-ins ----------------------------------------------------------------------
     def client(self) -> str:
+        """The client's address (the proxy's, unless METRICS_PROXY_HOPS says how many to trust)."""
         return flask.request.remote_addr or "?"
 
     def too_many_failures(self) -> bool:
-        recent = self.failures[self.client()]
-        while recent and recent[0] < time.monotonic() - FAILURE_WINDOW_S:
+        """Whether this client failed to sign in too often lately (``FAILED_SIGN_INS`` in ``FAILURE_WINDOW_S``)."""
+        address = self.client()
+        recent = self.failures.get(address)
+        if recent is None:
+            return False
+        while recent and recent[0] < time.monotonic() - defaults.FAILURE_WINDOW_S:
             recent.popleft()
-        return len(recent) >= FAILED_SIGN_INS
+        if not recent:
+            del self.failures[address]              # forgotten once the window has passed
+            return False
+        return len(recent) >= defaults.FAILED_SIGN_INS
 
     def count_failure(self, name: str | None) -> None:
+        """Remember a failed sign-in from this client (and log it, without the password)."""
         self.failures[self.client()].append(time.monotonic())
         log.warning("failed sign-in for %r from %s", (name or "")[:64], self.client())
 
@@ -276,14 +308,18 @@ class Gate:
         return flask.request.method == "POST" and flask.request.path.startswith(OPEN_PREFIXES)
 
     def check(self):
+        """Before every request: let it in (setting ``g.visitor``), or answer 401/403 or a redirect."""
         path = flask.request.path
         if not self.settings.on:
             remote = flask.request.remote_addr or ""
-            if (not self.settings.allow_anonymous and remote not in LOOPBACK_CLIENTS
+            # behind a proxy on this machine every client looks local: a forwarded request is not
+            forwarded = any(h in flask.request.headers for h in FORWARDED) and not self.proxy_hops
+            if (not self.settings.allow_anonymous and (forwarded or not is_loopback(remote))
                     and path != "/health" and not self.machine_request()):
                 return flask.Response(
-                    "This dashboard has no sign-in, so it answers only on this machine. Its operator can turn "
-                    "sign-in on (METRICS_AUTH=basic or oidc) or allow anonymous access (--allow-anonymous).\n",
+                    "This dashboard has no sign-in, so it answers only on this machine (a request through a proxy "
+                    "is not from this machine). Its operator can turn sign-in on (METRICS_AUTH=basic or oidc) or "
+                    "allow anonymous access (--allow-anonymous, METRICS_ALLOW_ANONYMOUS=1).\n",
                     status=403, mimetype="text/plain")
             flask.g.visitor = Visitor("anonymous", self.settings.anonymous_role, "anonymous")
             return None
@@ -308,11 +344,19 @@ class Gate:
 
     # -- the sign-in pages --------------------------------------------------------------------
     def csrf_token(self) -> str:
+        """This session's token for the sign-in and sign-out forms (made on first use)."""
         if "csrf" not in flask.session:
             flask.session["csrf"] = secrets.token_urlsafe(24)
         return flask.session["csrf"]
 
+    def form_is_ours(self) -> bool:
+        """Whether a posted form carries this session's token (a session without one never matches)."""
+        expected = flask.session.get("csrf")
+        given = flask.request.form.get("csrf")
+        return isinstance(expected, str) and isinstance(given, str) and hmac.compare_digest(expected, given)
+
     def login_form(self, message: str = "", status: int = 200, name: str = "") -> flask.Response:
+        """The sign-in page (a form in basic mode, the provider's button in oidc mode), with ``message``."""
         next_path = local_path(flask.request.values.get("next"))
         alert = f"<div class='alert alert-danger' role='alert' id='login-error'>{html.escape(message)}</div>" if message else ""
         if self.settings.mode == "oidc":
@@ -332,16 +376,17 @@ class Gate:
 </form>""", status)
 
     def login(self):
+        """``/login``: the form, or a posted sign-in checked against the users file."""
         if flask.request.method == "GET":
             return self.login_form()
         if self.settings.mode != "basic":
             return self.login_form("Sign in with the button below.", 400)
         form = flask.request.form
-        if not hmac.compare_digest(str(form.get("csrf", "")), str(flask.session.get("csrf", "-"))):
+        if not self.form_is_ours():
             return self.login_form("The sign-in form expired; please try again.", 400)
         name = str(form.get("username", ""))[:64]
         if self.too_many_failures():
-            return self.login_form(f"Too many failed sign-ins from your address; wait {FAILURE_WINDOW_S // 60} "
+            return self.login_form(f"Too many failed sign-ins from your address; wait {defaults.FAILURE_WINDOW_S // 60} "
                                    "minutes and try again.", 429, name)
         try:
             user = users.authenticate(self.settings.users_file, name, str(form.get("password", "")))
@@ -356,14 +401,16 @@ class Gate:
         return flask.redirect(local_path(form.get("next")))
 
     def start_session(self, name: str, role: str, stamp: str = "") -> None:
+        """A new session for the user who just signed in."""
         flask.session.clear()                       # a new session at sign-in (no fixation)
         flask.session.permanent = True
-        flask.session.update(user=name, role=role, stamp=stamp)
+        flask.session.update(user=name, role=role, stamp=stamp, at=time.time())
         log.info("signed in: %s (%s)", name, role)
 
     def logout(self):
+        """``/logout``: a posted sign-out (with this session's token) ends the session."""
         if flask.request.method == "POST":
-            if not hmac.compare_digest(str(flask.request.form.get("csrf", "")), str(flask.session.get("csrf", "-"))):
+            if not self.form_is_ours():
                 return page_html("Sign out", "<p>This sign-out request did not come from the dashboard.</p>", 400)
             name = flask.session.get("user")
             flask.session.clear()
@@ -376,6 +423,7 @@ class Gate:
  <button class='btn btn-primary' id='sign-out' type='submit'>Sign out</button></form>""")
 
     def oidc_client(self):
+        """authlib's client of the OpenID provider (its metadata is fetched on first use)."""
         if self.oauth is None:
             from authlib.integrations.flask_client import OAuth
             self.oauth = OAuth(flask.current_app)
@@ -386,10 +434,11 @@ class Gate:
         return self.oauth.provider
 
     def oidc_start(self):
+        """``/login/oidc``: off to the provider (authorization code flow with PKCE)."""
         if self.settings.mode != "oidc":
             return flask.Response("Not found\n", status=404, mimetype="text/plain")
         flask.session["next"] = local_path(flask.request.args.get("next"))
-        redirect_uri = os.environ.get("METRICS_OIDC_REDIRECT_URI") or flask.url_for("oidc_callback", _external=True)
+        redirect_uri = self.settings.redirect_uri or flask.url_for("oidc_callback", _external=True)
         try:
             return self.oidc_client().authorize_redirect(redirect_uri)
         except Exception as e:       # the provider is unreachable or its discovery document is wrong
@@ -398,11 +447,15 @@ class Gate:
                                    "try again later (the server log says why).", 502)
 
     def oidc_callback(self):
+        """``/oidc/callback``: the provider's answer; the ID token's claims give the user and role."""
         if self.settings.mode != "oidc":
             return flask.Response("Not found\n", status=404, mimetype="text/plain")
         if flask.request.args.get("error"):
-            reason = str(flask.request.args.get("error_description") or flask.request.args["error"])[:200]
-            return self.login_form(f"The sign-in provider refused: {reason}", 401)
+            # the provider's own words go to the log: a crafted link must not put text on this page
+            log.warning("the OpenID provider refused a sign-in: %s", str(flask.request.args.get("error_description")
+                                                                         or flask.request.args["error"])[:200])
+            return self.login_form("The sign-in provider refused the sign-in; try again, or ask the dashboard's "
+                                   "operator.", 401)
         try:
             client = self.oidc_client()
             token = client.authorize_access_token()
@@ -423,16 +476,17 @@ class Gate:
         return flask.redirect(local_path(next_path))
 
 
-def install(app, settings: AuthSettings) -> Gate:
+def install(app, settings: AuthSettings, proxy_hops: int = 0) -> Gate:
     """Add the sign-in routes to ``app``'s server and return its gate, whose ``check`` the server
     runs before every request (``security.protect`` puts it after the host check)."""
     server = app.server
-    gate = Gate(settings)
+    gate = Gate(settings, proxy_hops)
     if settings.on:
         server.secret_key = settings.secret_key
         server.config.update(SESSION_COOKIE_NAME="metrics_session", SESSION_COOKIE_HTTPONLY=True,
                              SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.secure_cookies,
-                             PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours))
+                             PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+                             SESSION_REFRESH_EACH_REQUEST=False)
         server.add_url_rule(LOGIN, "login", gate.login, methods=["GET", "POST"])
         server.add_url_rule(LOGOUT, "logout", gate.logout, methods=["GET", "POST"])
         server.add_url_rule(OIDC_START, "oidc_start", gate.oidc_start)

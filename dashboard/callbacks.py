@@ -132,7 +132,8 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         if not view.dataset:
             return {"seen": no_update, "changed": no_update}
         try:
-            now = [view.dataset, *map(str, store.version(view.dataset))]
+            # the event count and write generation only: the page never learns the server's paths
+            now = [view.dataset, *map(str, store.version(view.dataset)[1:])]
         except store.StoreError:
             return {"seen": no_update, "changed": no_update}
         if now == seen:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from metrics.defaults import LIVE_POLL_SECONDS
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 
 from .state import View
 from .upload import human_size
 
-LIVE_POLL_SECONDS = 3          # how often an open dataset's version is checked (a cheap query)
 TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14", "teams": "#b35900"}
 TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom", "teams": "Teams"}
 

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 
@@ -21,6 +22,19 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
 CALLBACK_PATH = "/_dash-update-component"
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a client or listening ``address`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    text = (address or "").strip("[]")
+    if text == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def allowed_hosts(bound_host: str | None = None) -> set[str] | None:

@@ -30,15 +30,16 @@ from pathlib import Path
 import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from metrics import store
+from metrics import defaults, store
 from metrics.ingest import webhooks as hooks
+
+from .auth import AuthConfigError
 
 log = logging.getLogger(__name__)
 SECRETS = {"github": "GITHUB_WEBHOOK_SECRET", "gitlab": "GITLAB_WEBHOOK_TOKEN",
            "pagerduty": "PAGERDUTY_WEBHOOK_SECRET", "cdevents": "METRICS_INGEST_TOKEN",
            "events": "METRICS_INGEST_TOKEN"}
 GITLAB_SIGNING = "GITLAB_WEBHOOK_SIGNING_TOKEN"
-DEFAULT_MAX_MB = 25
 OPTIONS = {"service", "production", "deploy_workflow", "releases"}
 
 
@@ -55,17 +56,26 @@ def secret(name: str, environ=None) -> str:
 
 
 def max_bytes(environ=None) -> int:
-    """The largest delivery accepted, in bytes (``METRICS_WEBHOOK_MAX_MB``)."""
+    """The largest delivery accepted, in bytes (``METRICS_WEBHOOK_MAX_MB``, default 25, GitHub's
+    limit); AuthConfigError (a setting the server cannot start with) when it is not 0.01 to 1024."""
     environ = os.environ if environ is None else environ
-    text = environ.get("METRICS_WEBHOOK_MAX_MB", str(DEFAULT_MAX_MB)).strip()
+    text = environ.get("METRICS_WEBHOOK_MAX_MB", str(defaults.WEBHOOK_MAX_MB)).strip()
     try:
         megabytes = float(text)
     except ValueError:
-        megabytes = DEFAULT_MAX_MB
-    return int(max(0.001, min(megabytes, 1024)) * 1024 * 1024)
+        megabytes = -1.0
+    if not 0.01 <= megabytes <= 1024:
+        raise AuthConfigError(f"METRICS_WEBHOOK_MAX_MB is a size in megabytes from 0.01 to 1024; got {text!r}")
+    return int(megabytes * 1024 * 1024)
+
+
+def too_large(limit: int) -> flask.Response:
+    """The 413 of a delivery over ``limit`` bytes."""
+    return reply({"error": f"the delivery is over the limit of {limit / 1048576:g} MB (METRICS_WEBHOOK_MAX_MB)"}, 413)
 
 
 def reply(body: dict, status: int = 200) -> flask.Response:
+    """A JSON answer to a delivery (never cached)."""
     return flask.Response(json.dumps(body) + "\n", status=status, mimetype="application/json",
                           headers={"Cache-Control": "no-store"})
 
@@ -95,7 +105,7 @@ def delivery_id_of(provider: str, headers) -> str:
         return headers.get("X-GitHub-Delivery", "")
     if provider == "gitlab":
         return headers.get("webhook-id") or headers.get("Idempotency-Key") or headers.get("X-Gitlab-Event-UUID", "")
-    return headers.get("Idempotency-Key") or headers.get("webhook-id") or ""
+    return hooks.idempotency_key(headers)
 
 
 def authentic(provider: str, key: str, body: bytes, headers, environ=None) -> str | None:
@@ -128,12 +138,12 @@ def receive(provider: str, dataset: str, environ=None):
         return reply({"error": "no webhook here"}, 404)
     limit = max_bytes(environ)
     if request.content_length is not None and request.content_length > limit:
-        return reply({"error": f"the delivery is over the limit of {limit / 1048576:g} MB (METRICS_WEBHOOK_MAX_MB)"}, 413)
+        return too_large(limit)
     request.max_content_length = limit
     try:
         body = request.get_data(cache=False)
     except RequestEntityTooLarge:
-        return reply({"error": f"the delivery is over the limit of {limit / 1048576:g} MB (METRICS_WEBHOOK_MAX_MB)"}, 413)
+        return too_large(limit)
     delivery_id = delivery_id_of(provider, request.headers)[:200]
     problem = authentic(provider, key, body, request.headers, environ)
     if problem:

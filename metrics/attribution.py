@@ -74,10 +74,12 @@ def read_overrides(path, required: bool = False) -> Overrides:
     not_caused = data.get("not_caused", [])
     if not isinstance(not_caused, list) or not all(isinstance(v, str) and v.strip() for v in not_caused):
         raise AttributionError(f"{where}: not_caused must be a list of incident ids, [\"INCIDENT\", ...]")
-    both = sorted(set(pins) & set(not_caused))
+    pins = {k.strip(): v.strip() for k, v in pins.items()}
+    not_caused = frozenset(v.strip() for v in not_caused)
+    both = sorted(set(pins) & not_caused)
     if both:
         raise AttributionError(f"{where}: incident {both[0]!r} is both pinned and not_caused")
-    return Overrides({k.strip(): v.strip() for k, v in pins.items()}, frozenset(v.strip() for v in not_caused))
+    return Overrides(pins, not_caused)
 
 
 def overrides_token(path) -> tuple:

@@ -442,11 +442,13 @@ def run_tokens(argv, out=None) -> int:
 
 def run_users(argv, out=None, stdin=None) -> int:
     """``python -m metrics users add NAME --role viewer|editor [--password-stdin] | list | remove NAME |
-    set-role NAME ROLE``: the dashboard's users for ``METRICS_AUTH=basic``."""
+    set-role NAME ROLE | set-password NAME [--password-stdin]``: the dashboard's users for
+    ``METRICS_AUTH=basic``; each change is recorded in the audit trail."""
     out = sys.stdout if out is None else out
     stdin = sys.stdin if stdin is None else stdin
-    p = Parser(prog="python -m metrics users", description="Dashboard users and roles (METRICS_AUTH=basic).")
-    p.add_argument("action", choices=("add", "list", "remove", "set-role"))
+    p = Parser(prog="python -m metrics users",
+               description="Dashboard users and roles (METRICS_AUTH=basic): add, list, remove, set-role, set-password.")
+    p.add_argument("action", choices=("add", "list", "remove", "set-role", "set-password"))
     p.add_argument("name", nargs="?")
     p.add_argument("role_value", nargs="?", metavar="ROLE", help="for set-role: viewer or editor")
     p.add_argument("--role", choices=users.ROLES, help="for add: viewer (reads) or editor (also writes)")
@@ -469,17 +471,35 @@ def run_users(argv, out=None, stdin=None) -> int:
             users.check_user_name(args.name)
             users.add(path, args.name, args.role, read_password(args.password_stdin, stdin))
             print(f"Added user {args.name} ({args.role}) to {path}", file=out)
+            audited("user add", f"{args.name} ({args.role})")
         elif args.action == "remove":
             users.remove(path, args.name)
             print(f"Removed user {args.name}; their sessions end at their next request", file=out)
+            audited("user remove", args.name)
+        elif args.action == "set-password":
+            if users.lookup(path, args.name) is None:
+                raise UsageError(f"no user named {args.name!r}")
+            users.set_password(path, args.name, read_password(args.password_stdin, stdin))
+            print(f"New password for {args.name}; their sessions from before end at their next request", file=out)
+            audited("user set-password", args.name)
         else:
             if not args.role_value:
                 raise UsageError("users set-role needs NAME and ROLE (viewer or editor)")
             users.set_role(path, args.name, args.role_value)
             print(f"User {args.name} is now {args.role_value}", file=out)
+            audited("user set-role", f"{args.name} ({args.role_value})")
     except users.UsersError as e:
         raise UsageError(str(e)) from None
     return 0
+
+
+def audited(action: str, detail: str) -> None:
+    """Record a users change in the audit trail; a store that cannot take it is said, not fatal
+    (the change itself is made)."""
+    try:
+        store.record_audit(action, detail)
+    except store.StoreError as e:
+        print(f"warning: the audit trail did not record this ({e})", file=sys.stderr)
 
 
 def read_password(from_stdin: bool, stdin) -> str:
@@ -516,7 +536,8 @@ def run_audit(argv, out=None) -> int:
         print("No writes recorded yet.", file=out)
     for e in entries:
         detail = f"\t{e.detail}" if e.detail else ""
-        print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC\t{e.who}\t{e.action}\t{e.dataset}\t{e.events:+d} events{detail}", file=out)
+        events = f"{e.events:+d} events" if e.dataset else "-"
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC\t{e.who}\t{e.action}\t{e.dataset or '-'}\t{events}{detail}", file=out)
     return 0
 
 

@@ -40,6 +40,25 @@ ATTRIBUTION_HOURS = 24.0
 SLA_MINUTES = 60.0
 SLA_SETTING = "METRICS_SLA_MINUTES"
 
+# sign-in (dashboard/auth.py): a session lasts this many hours from sign-in (METRICS_SESSION_HOURS);
+# the key that signs sessions has at least this many characters; this many failed sign-ins from one
+# address within the window (per server process) make that address wait until the window has passed
+SESSION_HOURS = 12
+MAX_SESSION_HOURS = 24 * 90
+MIN_SECRET_KEY = 32
+FAILED_SIGN_INS = 10
+FAILURE_WINDOW_S = 300
+# passwords of METRICS_AUTH=basic users: at least, and at most (a longer one only costs hashing time)
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+# webhooks: the largest delivery (METRICS_WEBHOOK_MAX_MB; GitHub's own limit) and how far a
+# Standard Webhooks timestamp may be from the server's clock
+WEBHOOK_MAX_MB = 25
+WEBHOOK_TOLERANCE_S = 5 * 60
+# live redraw: how often an open dataset's version is checked; editors see this many recent writes
+LIVE_POLL_SECONDS = 3
+RECENT_WRITES = 10
+
 # the Teams tab compares at most this many teams at once (each costs two analyses); the Team
 # selector picks others
 MAX_COMPARED_TEAMS = 50

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -47,11 +48,15 @@ def read_private_json(path, what: str, error: type[Exception]):
 def write_private_json(path, data: dict, what: str, error: type[Exception]) -> None:
     """Write ``data`` to ``path`` atomically, readable by its owner only (mode 0600)."""
     path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+        # a new file of its own each time (mkstemp: mode 0600, never an old file's mode, no race)
+        handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, sort_keys=True)
         os.replace(temporary, path)
     except OSError as e:
+        if temporary and os.path.exists(temporary):
+            os.unlink(temporary)
         raise error(f"cannot write {what} {path} ({e.strerror or e})") from None

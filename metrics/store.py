@@ -632,6 +632,12 @@ def _audit(con: sqlite3.Connection, who: str | None, action: str, name: str, eve
                 (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))
 
 
+def record_audit(action: str, detail: str = "", who: str | None = None) -> None:
+    """Add an entry to the audit trail that changes no dataset (a user added, a role changed)."""
+    with _writing() as con:
+        _audit(con, who, action, "", 0, detail)
+
+
 def audit_log(limit: int = 100, dataset: str | None = None) -> list[AuditEntry]:
     """The latest ``limit`` writes (newest first), of every dataset or of ``dataset``."""
     query = "SELECT at_ns, who, action, dataset, events, detail FROM audit"

@@ -73,6 +73,12 @@ def names(path: Path) -> list[tuple[str, str]]:
     return sorted((n, v.get("created", "")) for n, v in _read(path).items())
 
 
+def bearer_of(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer TOKEN`` header ("" when there is none)."""
+    value = authorization or ""
+    return value[7:].strip() if value[:7].lower() == "bearer " else ""
+
+
 def check(path: Path, token: str) -> str | None:
     """The name of the token ``token`` is, or None; every stored digest is compared in constant time."""
     if not isinstance(token, str) or not token.startswith(PREFIX):

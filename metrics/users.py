@@ -18,12 +18,12 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import defaults
 from .settings_files import read_private_json, write_private_json
 
 ROLES = ("viewer", "editor")
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 1024                   # a longer "password" is an attack on the hash's time, not a password
+MIN_PASSWORD, MAX_PASSWORD = defaults.MIN_PASSWORD, defaults.MAX_PASSWORD
 HASH_METHOD = "scrypt"
 # checked against when the user does not exist, so an unknown name costs the same time as a known one
 DECOY_HASH = generate_password_hash("not a password of anyone", method=HASH_METHOD)
@@ -115,6 +115,16 @@ def set_role(path: Path, name: str, role: str) -> None:
     if name not in data:
         raise UsersError(f"no user named {name!r}")
     data[name]["role"] = role
+    _write(path, data)
+
+
+def set_password(path: Path, name: str, password: str) -> None:
+    """Give the user ``name`` a new password (their sessions from before end at their next request)."""
+    check_password(password)
+    data = read(path)
+    if name not in data:
+        raise UsersError(f"no user named {name!r}")
+    data[name]["hash"] = generate_password_hash(password, method=HASH_METHOD)
     _write(path, data)
 
 

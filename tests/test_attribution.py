@@ -164,3 +164,11 @@ def test_dashboard_reads_the_overrides_file(data_dir, tmp_path):
     (data_dir / "attribution.toml").write_text(f'not_caused = ["{target}"]\n')
     after = u_inc.compute(View(seed=7, days=14)).current        # the file changed: computed anew
     assert after.summary["dora"]["unattributed_incidents"] == before.summary["dora"]["unattributed_incidents"] + 1
+
+
+def test_an_incident_both_pinned_and_not_caused_is_refused_whatever_its_spaces(tmp_path):
+    from metrics.attribution import AttributionError, read_overrides
+    path = tmp_path / "attribution.toml"
+    path.write_text('not_caused = ["inc-1 "]\n[pin]\n" inc-1" = "d1"\n')
+    with pytest.raises(AttributionError, match="both pinned and not_caused"):
+        read_overrides(path)

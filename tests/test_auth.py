@@ -172,6 +172,30 @@ def test_a_form_without_its_token_is_refused(app):
     client = app.server.test_client()
     reply = client.post("/login", data={"username": "alice", "password": "alice-password"})
     assert reply.status_code == 400 and client.get("/_dash-layout").status_code == 401
+    # a session without a token never matches, whatever the form says (no sign-in from another site)
+    for guess in ("-", "", "None"):
+        fresh = app.server.test_client()
+        forged = fresh.post("/login", data={"username": "alice", "password": "alice-password", "csrf": guess})
+        assert forged.status_code == 400 and fresh.get("/_dash-layout").status_code == 401
+    signed_in = app.server.test_client()
+    sign_in(signed_in, "alice", "alice-password")
+    fresh_csrf_free = app.server.test_client()
+    assert fresh_csrf_free.post("/logout", data={"csrf": "-"}).status_code == 400
+
+
+def test_a_session_ends_its_hours_after_sign_in_however_busy(data_dir, people, seeded, monkeypatch):
+    app = create_app(auth_settings=AuthSettings(mode="basic", secret_key=KEY, users_file=users.users_path(data_dir),
+                                                session_hours=1))
+    client = app.server.test_client()
+    signed = sign_in(client, "alice", "alice-password")
+    assert signed.status_code == 302
+    client.get("/_dash-layout")                              # (the first layout adds the sign-out form's token)
+    reply = client.get("/_dash-layout")
+    assert reply.status_code == 200 and "Set-Cookie" not in reply.headers      # requests do not extend it
+    import dashboard.auth as auth_module
+    later = auth_module.time.time() + 3601
+    monkeypatch.setattr(auth_module.time, "time", lambda: later)
+    assert client.get("/_dash-layout").status_code == 401
 
 
 def test_too_many_failures_slow_an_attacker_down(app):
@@ -198,10 +222,13 @@ def test_a_new_password_or_removal_signs_a_session_out(app, people):
     client = app.server.test_client()
     sign_in(client, "victor", "victor-password")
     assert client.get("/_dash-layout").status_code == 200
+    users.set_password(people, "victor", "a-new-password")         # the session's cookie is kept as it was
+    assert client.get("/_dash-layout").status_code == 401
+    other = app.server.test_client()
+    sign_in(other, "victor", "a-new-password")
+    assert other.get("/_dash-layout").status_code == 200
     users.remove(people, "victor")
-    assert client.get("/_dash-layout").status_code == 401
-    users.add(people, "victor", "viewer", "another-password")
-    assert client.get("/_dash-layout").status_code == 401
+    assert other.get("/_dash-layout").status_code == 401
 
 
 def test_a_role_change_applies_at_the_next_request(app, people):
@@ -270,8 +297,19 @@ def test_the_api_takes_a_session_basic_credentials_or_a_token_never_nothing(app,
 
 # -- no sign-in: only this machine, unless the operator says otherwise ----------------------------
 
-def test_without_sign_in_other_machines_are_refused(data_dir, seeded):
+def test_without_sign_in_other_machines_are_refused(data_dir, seeded, monkeypatch):
     client = create_app(auth_settings=AuthSettings()).server.test_client()
+    # through a proxy on this machine: the address is local, the request is not
+    proxied = client.get("/_dash-layout", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert proxied.status_code == 403 and b"secret-payments" not in proxied.data
+    monkeypatch.setenv("METRICS_PROXY_HOPS", "1")              # one trusted proxy: its header names the client
+    behind = create_app(auth_settings=AuthSettings()).server.test_client()
+    assert behind.get("/_dash-layout", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
+    assert behind.get("/_dash-layout", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+    monkeypatch.setenv("METRICS_PROXY_HOPS", "lots")
+    with pytest.raises(AuthConfigError, match="METRICS_PROXY_HOPS"):
+        create_app(auth_settings=AuthSettings())
+    monkeypatch.delenv("METRICS_PROXY_HOPS")
     remote = {"REMOTE_ADDR": "10.0.0.9"}
     reply = client.get("/_dash-layout", environ_overrides=remote)
     assert reply.status_code == 403 and b"METRICS_AUTH" in reply.data and b"secret-payments" not in reply.data
@@ -367,8 +405,9 @@ def test_oidc_refusals(data_dir, seeded):
         assert client.get("/_dash-layout").status_code == 401
         forged = client.get("/oidc/callback?code=forged&state=forged")
         assert forged.status_code == 401 and "did not complete" in forged.get_data(as_text=True)
-        denied = client.get("/oidc/callback?error=access_denied&error_description=User+said+no")
-        assert denied.status_code == 401 and "User said no" in denied.get_data(as_text=True)
+        denied = client.get("/oidc/callback?error=access_denied&error_description=Call+IT+at+555-0100")
+        assert denied.status_code == 401 and "refused the sign-in" in denied.get_data(as_text=True)
+        assert "555-0100" not in denied.get_data(as_text=True)          # a crafted link puts no text on the page
     gone = create_app(auth_settings=AuthSettings(mode="oidc", secret_key=KEY, issuer="http://127.0.0.1:9",
                                                  client_id="c", client_secret="s"))
     reply = gone.server.test_client().get("/login/oidc")
@@ -388,6 +427,12 @@ def test_users_command(data_dir, capsys, monkeypatch):
     stored = users.users_path(data_dir).read_text()
     assert "a-long-password" not in stored and "scrypt:" in stored
     assert oct(users.users_path(data_dir).stat().st_mode & 0o777) == "0o600"
+    monkeypatch.setattr("sys.stdin", io.StringIO("another-password\n"))
+    assert cli_main(["users", "set-password", "dana", "--password-stdin"]) == 0
+    assert users.authenticate(users.users_path(data_dir), "dana", "another-password") is not None
+    actions = [(e.action, e.detail) for e in store.audit_log(10)]
+    assert ("user add", "dana (viewer)") in actions and ("user set-role", "dana (editor)") in actions
+    assert ("user set-password", "dana") in actions
     for argv, says in ((["users", "add", "dana", "--role", "viewer", "--password-stdin"], "exists"),
                        (["users", "set-role", "dana", "root"], "a role is viewer or editor"),
                        (["users", "remove", "nobody"], "no user named 'nobody'"),

@@ -382,20 +382,52 @@ json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st
                            max_leaves=12)
 
 
+def test_odd_headers_and_payloads_are_4xx_not_500(client, monkeypatch):
+    body = json.dumps(pull_request("opened")).encode()
+    for header in ("X-Hub-Signature-256", "X-PagerDuty-Signature", "X-Gitlab-Token", "Authorization"):
+        for provider in ("github", "pagerduty", "gitlab", "events"):
+            reply = client.post(f"/webhooks/{provider}/live", data=body, headers={header: "sha256=é v1=é Bearer é"})
+            assert reply.status_code == 401, (provider, header, reply.status_code)
+    odd = [("release", {"action": "published", "repository": {"url": 7}, "release": {"tag_name": "v1", "published_at": "x"}}),
+           ("pull_request_review", {"action": "submitted", "pull_request": "not an object",
+                                    "review": {"submitted_at": "2024-03-04T10:00:00Z"}}),
+           ("deployment_status", {"action": "created", "deployment": [], "repository": "x",
+                                  "deployment_status": {"state": "success"}})]
+    for i, (event, payload) in enumerate(odd):
+        reply = github(client, event, payload, f"odd-{i}", query="?releases=true")
+        assert reply.status_code in (200, 400), (event, reply.get_data(as_text=True))
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    signature = "sha256=" + hmac.new(GITHUB_SECRET.encode(), deep, hashlib.sha256).hexdigest()
+    reply = client.post("/webhooks/github/live", data=deep, headers={"X-GitHub-Event": "pull_request",
+                                                                    "X-Hub-Signature-256": signature})
+    assert reply.status_code == 400 and "nested too deeply" in reply.get_json()["error"]
+    monkeypatch.setenv("METRICS_WEBHOOK_MAX_MB", "lots")
+    from dashboard.auth import AuthConfigError
+    with pytest.raises(AuthConfigError, match="METRICS_WEBHOOK_MAX_MB"):
+        create_app()
+
+
+header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=40)
+
+
 @FUZZ
 @given(provider=st.sampled_from(["github", "gitlab", "pagerduty", "cdevents", "events"]),
-       event=st.sampled_from(["pull_request", "deployment_status", "workflow_run", "release", "ping", "push", ""]),
-       payload=json_values, raw=st.binary(max_size=64), use_raw=st.booleans(), sign=st.booleans())
-def test_no_delivery_breaks_the_server(env, data_dir, provider, event, payload, raw, use_raw, sign):
+       event=st.sampled_from(["pull_request", "pull_request_review", "deployment_status", "workflow_run", "release",
+                              "ping", "push", ""]),
+       payload=json_values, raw=st.binary(max_size=64), use_raw=st.booleans(), sign=st.booleans(),
+       extra=st.dictionaries(st.sampled_from(["X-Hub-Signature-256", "X-PagerDuty-Signature", "X-Gitlab-Token",
+                                              "Authorization", "ce-specversion", "Content-Type", "Idempotency-Key",
+                                              "webhook-id", "X-GitHub-Delivery"]), header_text, max_size=3))
+def test_no_delivery_breaks_the_server(env, data_dir, provider, event, payload, raw, use_raw, sign, extra):
     client = create_app().server.test_client()
     body = raw if use_raw else json.dumps(payload).encode()
-    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": "z"}
+    headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": "z", **extra}
     if sign:
         headers.update({"X-Hub-Signature-256": "sha256=" + hmac.new(GITHUB_SECRET.encode(), body, hashlib.sha256).hexdigest(),
                         "X-Gitlab-Token": GITLAB_TOKEN, "Authorization": f"Bearer {INGEST}",
                         "X-PagerDuty-Signature": "v1=" + hmac.new(PD_SECRET.encode(), body, hashlib.sha256).hexdigest()})
     before = {d.name: d.events for d in store.list_datasets()}
-    reply = client.post(f"/webhooks/{provider}/fuzz", data=body, headers=headers, content_type="application/json")
+    reply = client.post(f"/webhooks/{provider}/fuzz", data=body, headers=headers)
     assert reply.status_code in (200, 400, 401), reply.get_data(as_text=True)
     assert reply.is_json and "Traceback" not in reply.get_data(as_text=True)
     if reply.status_code != 200:

@@ -21,12 +21,13 @@ import binascii
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .. import schema as s
+from .. import defaults, schema as s
+from ..tokens import bearer_of
 from .report import LoadError, LoadReport, RawRows
 from .sources import reader_for
 from .sources.common import DEFAULT_DEPLOY_PATTERN, environment_of, matches
@@ -34,8 +35,6 @@ from .sources.github import events_from_github
 from .sources.pagerduty import events_from_pagerduty
 from .validate import normalize
 
-PROVIDERS = ("github", "gitlab", "pagerduty", "cdevents", "events")
-TIMESTAMP_TOLERANCE_S = 5 * 60          # Standard Webhooks: older (or newer) deliveries are refused
 
 
 class WebhookError(Exception):
@@ -67,7 +66,6 @@ class Delivery:
     report: LoadReport
     once: str = ""
     pong: bool = False
-    skipped: dict = field(default_factory=dict)
 
 
 # -- signatures -----------------------------------------------------------------------------------
@@ -76,30 +74,30 @@ def github_signature_valid(secret: str, body: bytes, header: str | None) -> bool
     """Whether ``header`` (``sha256=HEX``) is the HMAC-SHA256 of ``body`` with ``secret``."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256="):].strip().lower())
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, header[len("sha256="):].strip().lower().encode("utf-8", "replace"))
 
 
 def pagerduty_signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     """Whether any ``v1=HEX`` signature in ``header`` is the HMAC-SHA256 of ``body`` with ``secret``."""
     if not header:
         return False
-    expected = "v1=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    expected = ("v1=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()).encode()
     found = False
     for signature in header.split(","):
-        found |= hmac.compare_digest(expected, signature.strip().lower())
+        found |= hmac.compare_digest(expected, signature.strip().lower().encode("utf-8", "replace"))
     return found
 
 
 def token_valid(expected: str, given: str | None) -> bool:
     """Whether ``given`` equals ``expected`` (constant time)."""
-    return given is not None and hmac.compare_digest(expected.encode("utf-8"), given.strip().encode("utf-8"))
+    return given is not None and hmac.compare_digest(expected.encode("utf-8"), given.strip().encode("utf-8", "replace"))
 
 
 def bearer_valid(expected: str, authorization: str | None) -> bool:
     """Whether an ``Authorization: Bearer TOKEN`` header carries ``expected``."""
-    value = authorization or ""
-    return value[:7].lower() == "bearer " and token_valid(expected, value[7:])
+    token = bearer_of(authorization)
+    return bool(token) and token_valid(expected, token)
 
 
 def standard_signature_problem(secret: str, body: bytes, msg_id: str | None, timestamp: str | None,
@@ -112,8 +110,9 @@ def standard_signature_problem(secret: str, body: bytes, msg_id: str | None, tim
         sent = int(timestamp)
     except ValueError:
         return "webhook-timestamp is not a Unix time"
-    if abs(now - sent) > TIMESTAMP_TOLERANCE_S:
-        return "webhook-timestamp is more than 5 minutes away (a replay, or a clock far off)"
+    if abs(now - sent) > defaults.WEBHOOK_TOLERANCE_S:
+        return (f"webhook-timestamp is more than {defaults.WEBHOOK_TOLERANCE_S // 60} minutes away "
+                "(a replay, or a clock far off)")
     try:
         key = base64.b64decode(secret[len("whsec_"):] if secret.startswith("whsec_") else secret, validate=True)
     except (binascii.Error, ValueError):
@@ -122,7 +121,7 @@ def standard_signature_problem(secret: str, body: bytes, msg_id: str | None, tim
     found = False
     for entry in signature.split():
         version, _, value = entry.partition(",")
-        found |= version == "v1" and hmac.compare_digest(expected, value.encode())
+        found |= version == "v1" and hmac.compare_digest(expected, value.encode("utf-8", "replace"))
     return None if found else "no webhook-signature matches"
 
 
@@ -132,6 +131,8 @@ def parse_json(body: bytes):
     """The delivery's JSON, or WebhookError 400."""
     try:
         return json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise WebhookError(400, "the delivery's JSON is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as e:
         raise WebhookError(400, f"the delivery is not JSON ({str(e)[:120]})") from None
 
@@ -193,9 +194,10 @@ def github_delivery(event: str, delivery_id: str, payload, options: Options) -> 
             if str(obj.get("state")) in ("success", "failure", "error"):
                 once = f"github-deployment:{repository.get('full_name', '')}:{deployment.get('id') or obj['deployment_url']}"
         if event == "release":
-            obj.setdefault("url", repository.get("url", "") + "/releases/" + str(obj.get("id", "")))
+            obj.setdefault("url", f"{repository.get('url') or ''}/releases/{obj.get('id', '')}")
         if event == "pull_request_review" and "pull_request_url" not in obj:
-            obj["pull_request_url"] = (payload.get("pull_request") or {}).get("url", "")
+            pr = payload.get("pull_request")
+            obj["pull_request_url"] = str(pr.get("url") or "") if isinstance(pr, dict) else ""
         records.append(obj)
     raw = RawRows(*events_from_github(records, options.deploy_workflow, options.production, options.releases))
     frame, report = _validated("github", delivery_id, raw, options, skipped)
@@ -267,7 +269,7 @@ def gitlab_delivery(delivery_id: str, payload, options: Options) -> Delivery:
     return Delivery("gitlab", delivery_id, frame, report, once=once)
 
 
-PAGERDUTY_TYPES = ("incident.triggered", "incident.acknowledged", "incident.resolved")
+PAGERDUTY_NUMBERED = ("incident.triggered", "incident.resolved")     # the types that change a number
 
 
 def pagerduty_delivery(payload, options: Options) -> Delivery:
@@ -282,7 +284,7 @@ def pagerduty_delivery(payload, options: Options) -> Delivery:
     skipped: dict = {}
     incidents = []
     data = event.get("data") if isinstance(event.get("data"), dict) else {}
-    if event_type not in ("incident.triggered", "incident.resolved"):
+    if event_type not in PAGERDUTY_NUMBERED:
         _skip(skipped, f"PagerDuty {event_type or 'unnamed'} events (no number changes)")
     else:
         resolved = event_type == "incident.resolved"
@@ -326,8 +328,12 @@ def events_delivery(headers, body: bytes, options: Options) -> Delivery:
     payload = parse_json(body)
     if isinstance(payload, dict) and isinstance(payload.get("events"), list):
         payload = payload["events"]
-    delivery_id = str(headers.get("Idempotency-Key") or headers.get("webhook-id") or "")
-    return _read_with("events", delivery_id, json.dumps(payload), options)
+    return _read_with("events", idempotency_key(headers), json.dumps(payload), options)
+
+
+def idempotency_key(headers) -> str:
+    """A delivery's own id when its sender gives one: ``Idempotency-Key``, else ``webhook-id``."""
+    return str(headers.get("Idempotency-Key") or headers.get("webhook-id") or "")
 
 
 def _read_with(source: str, delivery_id: str, text: str, options: Options) -> Delivery:
