@@ -86,8 +86,8 @@ def main(argv=None) -> int:
     ok = sum(1 for status, _, _ in genuine if status == 200)
     repeated = sum(1 for status, _, body in genuine if status == 200 and body.get("repeated"))
     events = next((int(line.split("\t")[1].split()[0]) for line in stored.splitlines() if line.startswith("bench\t")), 0)
-    print(f"| senders | deliveries (+ redeliveries) | 2xx | repeated | forged refused (401) | events stored | "
-          f"lost | p50 | p95 | max | wall |")
+    print("| senders | deliveries (+ redeliveries) | 2xx | repeated | forged refused (401) | events stored | "
+          "lost | p50 | p95 | max | wall |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {args.senders} | {args.deliveries} (+{len(jobs) - args.deliveries}) | {ok} | {repeated} | "
           f"{sum(1 for s, _, _ in fake if s == 401)}/{len(fake)} | {events} | {args.deliveries - events} | "

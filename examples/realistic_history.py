@@ -44,7 +44,7 @@ def build_git_history(directory: Path, days: int = 365, seed: int = 3) -> Path:
             mark += 1
             author = PEOPLE[int(rng.integers(len(PEOPLE)))]
             message = f"Change {number} (#{number})\n"
-            lines += [f"commit refs/heads/main", f"mark :{mark}",
+            lines += ["commit refs/heads/main", f"mark :{mark}",
                       f"author {author} <{author}@example.com> {_stamp(first_commit)}",
                       f"committer GitHub <noreply@github.com> {_stamp(merged)}",
                       f"data {len(message.encode())}", message]
