@@ -102,9 +102,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-
-
-
 def main(argv=None) -> int:
     """Print the console summary for the chosen universe, then serve the dashboard (debug off)."""
     try:

@@ -44,7 +44,7 @@ OUTPUTS = {
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
     "sync": Output("sync-line", "children"), "teams": Output("team-filter", "value"),
     "team_options": Output("team-filter", "options"), "team_placeholder": Output("team-filter", "placeholder"),
-    "team_note": Output("team-note", "children"),
+    "team_note": Output("team-note", "children"), "live": Output("live-poll", "disabled"),
     "charts": Output(CHART, "figure"),
 }
 TRIGGERS = {
@@ -116,7 +116,8 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         computed, problem = computed_or_problem(views, step.view, with_teams=True)
         rendered, charts = render(step.view, computed, problem, theme, shown, mounted, step.message, on_screen,
                                   sync_runs_of(step.view), team_choices())
-        values = {**step.controls, **rendered}
+        # the version is polled only while a stored dataset is open (the synthetic universe never changes)
+        values = {**step.controls, **rendered, "live": not step.view.dataset}
         if step.search is not None:
             values["search"] = step.search
         return outputs(values, charts)
@@ -129,7 +130,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         """Redraw when the open dataset changed since the page last looked (a webhook, a sync, an
         import): nothing at all while it has not, or when the synthetic universe is open."""
         view, _ = from_query(search, defaults, day_choices)
-        if not view.dataset:
+        if not view.dataset:                   # (the poll is off then; a tick already on its way ends here)
             return {"seen": no_update, "changed": no_update}
         try:
             # the event count and write generation only: the page never learns the server's paths

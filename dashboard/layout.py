@@ -208,7 +208,7 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_prob
         dcc.Store(id="theme", storage_type="local"),
         dcc.Store(id="content-shape"),
         # live: the open dataset's version is polled; a change (a webhook, a sync, an import) redraws
-        dcc.Interval(id="live-poll", interval=LIVE_POLL_SECONDS * 1000),
+        dcc.Interval(id="live-poll", interval=LIVE_POLL_SECONDS * 1000, disabled=not defaults.dataset),
         dcc.Store(id="seen-version"),
         dcc.Store(id="data-changed"),
         dcc.Download(id="download"),

@@ -171,19 +171,22 @@ def receive(provider: str, dataset: str, environ=None):
     if got.pong:
         return reply({"ok": True, "pong": True, "delivery": delivery_id})
     if not len(got.frame) and got.report.rejected_count and not got.report.skipped:
-        reasons = [f"{r.row}: {r.reason}" for r in got.report.rejected.head(20).itertuples()]
-        return reply({"error": "no event in the delivery could be stored", "rejected": reasons}, 400)
+        return reply({"error": "no event in the delivery could be stored", "rejected": rejected_lines(got.report)}, 400)
     try:
         done = store.deliver(dataset, got.frame, provider, got.delivery_id, once=got.once,
                              who=f"webhook:{provider}", skipped=got.report.skipped)
     except store.StoreError as e:
         log.error("webhook %s for dataset %s not stored: %s", provider, dataset, e)
         return reply({"error": f"not stored: {e}; the delivery can be sent again"}, 503)
-    rejected = [f"{r.row}: {r.reason}" for r in got.report.rejected.head(20).itertuples()] + \
-        [f"{r.row}: {r.reason}" for r in done.report.rejected.head(20).itertuples()]
+    rejected = rejected_lines(got.report) + rejected_lines(done.report)
     return reply({"dataset": dataset, "delivery": got.delivery_id, "repeated": done.repeated, "added": done.added,
                   "events": done.total, "skipped": done.report.skipped if not done.repeated else {},
                   "rejected": rejected})
+
+
+def rejected_lines(report, most: int = 20) -> list[str]:
+    """The first ``most`` rejected rows of a report, "ROW: REASON" each."""
+    return [f"{r.row}: {r.reason}" for r in report.rejected.head(most).itertuples()]
 
 
 def register(server: flask.Flask) -> None:

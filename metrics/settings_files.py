@@ -23,13 +23,14 @@ def read_toml(path, what: str, error: type[Exception]) -> dict:
 
 
 def file_token(path) -> tuple:
-    """A token that changes when the file changes (path, modification time, size); caches key on it."""
+    """A token that changes when the file changes (path, inode, modification time, size: a file
+    replaced atomically is a new inode); caches key on it."""
     path = Path(path)
     try:
         stat = path.stat()
-        return str(path), stat.st_mtime_ns, stat.st_size
+        return str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size
     except OSError:
-        return str(path), None, None
+        return str(path), None, None, None
 
 
 def read_private_json(path, what: str, error: type[Exception]):

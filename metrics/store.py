@@ -433,6 +433,7 @@ def _prepare(name: str, frame: pd.DataFrame) -> tuple:
     new, report, kept = check_pairs(new, labels, [name] * len(new))
     return new, labels[kept], report, within
 
+
 def _write(con: sqlite3.Connection, name: str, new: pd.DataFrame, labels: np.ndarray, report: LoadReport,
            within: np.ndarray, replace: bool, progress, in_transaction, who, action: str,
            detail: str) -> tuple[int, int, LoadReport]:
@@ -573,13 +574,16 @@ def deliver(name: str, frame: pd.DataFrame, source: str, delivery_id: str, once:
     dataset, shown like a sync's last run; the audit trail records the write as ``who``."""
     new, labels, report, within = _prepare(name, frame)
     skipped = dict(skipped or {})
+
+    def seen(con, key: str) -> bool:
+        return bool(key) and con.execute("SELECT 1 FROM deliveries WHERE dataset = ? AND source = ? AND delivery = ?",
+                                         (name, source, key)).fetchone() is not None
+
     with _writing() as con:
-        if delivery_id and con.execute("SELECT 1 FROM deliveries WHERE dataset = ? AND source = ? AND delivery = ?",
-                                       (name, source, delivery_id)).fetchone():
+        if seen(con, delivery_id):
             row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
             return Delivered(row[0] if row else 0, 0, True, report)
-        if once and con.execute("SELECT 1 FROM deliveries WHERE dataset = ? AND source = ? AND delivery = ?",
-                                (name, source, "once:" + once)).fetchone():
+        if once and seen(con, "once:" + once):
             later = (new["kind"] == s.DEPLOY).to_numpy()
             if later.any():
                 reason = "later final statuses of a deployment (its first one counts)"

@@ -19,7 +19,7 @@ from pathlib import Path
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import defaults
-from .settings_files import read_private_json, write_private_json
+from .settings_files import file_token, read_private_json, write_private_json
 
 ROLES = ("viewer", "editor")
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
@@ -77,6 +77,19 @@ def read(path: Path) -> dict:
     return data
 
 
+_READ: dict[str, tuple] = {}     # path -> (file token, users): read again only when the file changes
+
+
+def current(path: Path) -> dict:
+    """``read``, from memory while the file is unchanged (every signed-in request looks its user
+    up); not to be modified (``read`` gives a copy to change)."""
+    token = file_token(path)
+    seen = _READ.get(str(path))
+    if seen is None or seen[0] != token:
+        seen = _READ[str(path)] = (token, read(path))
+    return seen[1]
+
+
 def _write(path: Path, data: dict) -> None:
     write_private_json(path, data, "the users file", UsersError)
 
@@ -99,33 +112,30 @@ def add(path: Path, name: str, role: str, password: str) -> None:
     _write(path, data)
 
 
-def remove(path: Path, name: str) -> None:
-    """Remove the user ``name`` (their sessions end with it)."""
+def _edit(path: Path, name: str, change) -> None:
+    """Apply ``change(users)`` to the users file, which must hold ``name``, and write it back."""
     data = read(path)
     if name not in data:
         raise UsersError(f"no user named {name!r}")
-    del data[name]
+    change(data)
     _write(path, data)
+
+
+def remove(path: Path, name: str) -> None:
+    """Remove the user ``name`` (their sessions end with it)."""
+    _edit(path, name, lambda data: data.pop(name))
 
 
 def set_role(path: Path, name: str, role: str) -> None:
     """Give the user ``name`` the role ``role``."""
     check_role(role)
-    data = read(path)
-    if name not in data:
-        raise UsersError(f"no user named {name!r}")
-    data[name]["role"] = role
-    _write(path, data)
+    _edit(path, name, lambda data: data[name].update(role=role))
 
 
 def set_password(path: Path, name: str, password: str) -> None:
     """Give the user ``name`` a new password (their sessions from before end at their next request)."""
     check_password(password)
-    data = read(path)
-    if name not in data:
-        raise UsersError(f"no user named {name!r}")
-    data[name]["hash"] = generate_password_hash(password, method=HASH_METHOD)
-    _write(path, data)
+    _edit(path, name, lambda data: data[name].update(hash=generate_password_hash(password, method=HASH_METHOD)))
 
 
 def listing(path: Path) -> list[tuple[str, str, str]]:
@@ -135,13 +145,13 @@ def listing(path: Path) -> list[tuple[str, str, str]]:
 
 def lookup(path: Path, name: str) -> User | None:
     """The user ``name`` with their current role and password stamp, or None."""
-    entry = read(path).get(name) if isinstance(name, str) else None
+    entry = current(path).get(name) if isinstance(name, str) else None
     return None if entry is None else User(name, entry["role"], stamp_of(entry["hash"]))
 
 
 def authenticate(path: Path, name: str, password: str) -> User | None:
     """The user when ``password`` is theirs, else None; an unknown name costs as long as a wrong password."""
-    entry = read(path).get(name) if isinstance(name, str) else None
+    entry = current(path).get(name) if isinstance(name, str) else None
     if not isinstance(password, str) or len(password) > MAX_PASSWORD:
         password = ""
     matches = check_password_hash(entry["hash"] if entry else DECOY_HASH, password)

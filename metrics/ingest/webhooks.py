@@ -31,6 +31,7 @@ from ..tokens import bearer_of
 from .report import LoadError, LoadReport, RawRows
 from .sources import reader_for
 from .sources.common import DEFAULT_DEPLOY_PATTERN, environment_of, matches
+from .sources.events import raw_from_records
 from .sources.github import events_from_github
 from .sources.pagerduty import events_from_pagerduty
 from .validate import normalize
@@ -151,9 +152,8 @@ def _validated(provider: str, delivery_id: str, raw: RawRows, options: Options, 
     except LoadError as e:
         raise WebhookError(400, str(e)) from None
     report.skipped = {**raw.skipped, **skipped}
-    outside = (frame["kind"] == s.DEPLOY) & (frame["environment"] != options.production.lower()) \
-        if len(frame) else pd.Series([], dtype=bool)
-    if len(frame) and outside.any():
+    outside = (frame["kind"] == s.DEPLOY) & (frame["environment"] != options.production.lower())
+    if outside.any():
         for environment, count in frame.loc[outside, "environment"].value_counts().items():
             report.skipped[f"deployments outside production ({environment})"] = int(count)
         frame = frame[~outside].reset_index(drop=True)
@@ -323,12 +323,18 @@ def cdevents_delivery(headers, body: bytes, options: Options) -> Delivery:
 
 
 def events_delivery(headers, body: bytes, options: Options) -> Delivery:
-    """Canonical events (one object, an array, or ``{"events": [...]}``) read by the events importer;
-    the delivery's id is its ``Idempotency-Key`` or ``webhook-id`` header, when it has one."""
+    """Canonical events (an array, or ``{"events": [...]}``) read record by record as the events
+    importer reads a JSON file; the delivery's id is its ``Idempotency-Key`` or ``webhook-id``
+    header, when it has one."""
     payload = parse_json(body)
     if isinstance(payload, dict) and isinstance(payload.get("events"), list):
         payload = payload["events"]
-    return _read_with("events", idempotency_key(headers), json.dumps(payload), options)
+    if not isinstance(payload, list):
+        raise WebhookError(400, 'expected a JSON array of events (or an object with an "events" array)')
+    delivery_id = idempotency_key(headers)
+    raw = RawRows(*raw_from_records(payload, list(range(1, len(payload) + 1)), "delivery"), "record", {})
+    frame, report = _validated("events", delivery_id, raw, options, {})
+    return Delivery("events", delivery_id, frame, report)
 
 
 def idempotency_key(headers) -> str:
