@@ -48,7 +48,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
              previous: float | None = None, previous_label: str = "previous period", reverse_color: bool = False,
              tier: str | None = None, tier_threshold: str | None = None, show_tier: bool = False,
              band: str | None = None, footnote: str | None = None, caution: str | None = None,
-             score: str | None = None, score_hint: str | None = None) -> dbc.Card:
+             score: str | None = None, score_hint: str | None = None, score_band: str | None = None) -> dbc.Card:
     """One headline number with its change against the previous period.
 
     Args:
@@ -65,6 +65,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
         footnote: a small line under the number (for example the p95 or the counts behind a ratio).
         caution: a visible warning line under it ("low sample: n=6 ..."), id ``{card_id}-caution``.
         score / score_hint: a second badge beside the tier ("QC 6.0/10", id ``{card_id}-score``) and its hover text.
+        score_band: that badge's traffic-light colour ("green", "amber", "red"); None: a neutral badge.
     """
     text = "n/a" if value is None else fmt.format(value) + unit
     delta_text, colour = delta_line(value, previous, unit, reverse_color)
@@ -72,7 +73,8 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
     if show_tier:
         header.append(tier_badge(tier, tier_threshold, f"{card_id}-tier"))
     if score:
-        header.append(html.Span(score, className="badge text-bg-light border", id=f"{card_id}-score", title=score_hint))
+        look = f"text-bg-{BAND_COLOURS[score_band]}" if score_band else "text-bg-light border"
+        header.append(html.Span(score, className=f"badge {look}", id=f"{card_id}-score", title=score_hint))
     if band:
         header.append(html.Span(band.upper(), className=f"badge text-bg-{BAND_COLOURS[band]}", id=f"{card_id}-band",
                                 title="green: target reached; amber: acceptable; red: below the default"))

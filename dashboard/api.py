@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import flask
 
 from metrics import store
+from metrics.benchmarks import baseline
 from metrics.teams import TeamsError, read_teams, teams_path
 
 from metrics import tokens
@@ -125,7 +126,7 @@ def register(server: flask.Flask, defaults: View, day_choices, views: Views | No
         except DataError as e:
             parameter = "team" if view.teams and "team" in str(e).lower() else "data" if view.dataset else None
             raise ApiError(str(e), parameter, 404 if "no dataset named" in str(e) else 400) from None
-        body = computed.current.summary | computed.current.current_dora()
+        body = computed.current.summary | computed.current.current_dora(baseline(view.baseline))
         return reply(body)
 
     @api.get("/datasets")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from dash import Dash
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from metrics import defaults as metrics_defaults
-from metrics import store
+from metrics import benchmarks, store
 from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
 
@@ -28,13 +30,31 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+def benchmark_defaults(view: View, environ=None) -> View:
+    """``view`` with the DORA benchmark and Quick Check baseline of ``METRICS_BENCHMARK`` and
+    ``METRICS_BASELINE`` when they are set; AuthConfigError (a setting the server cannot start
+    with) naming the variable when one is not a benchmark or baseline."""
+    environ = os.environ if environ is None else environ
+    chosen = {}
+    for variable, field, check in (("METRICS_BENCHMARK", "benchmark", benchmarks.benchmark),
+                                   ("METRICS_BASELINE", "baseline", benchmarks.baseline)):
+        text = environ.get(variable, "").strip()
+        if text:
+            try:
+                check(text)
+            except benchmarks.BenchmarkError as e:
+                raise auth.AuthConfigError(f"{variable}: {e}") from None
+            chosen[field] = text
+    return replace(view, **chosen)
+
+
 def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES, views: Views | None = None,
                bound_host: str | None = None, auth_settings: auth.AuthSettings | None = None) -> Dash:
     """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
     uploads are limited to ``upload_limit`` bytes. ``views`` computes and caches the views (a new
     one per app by default: two apps share nothing). ``auth_settings`` (default: from the
     environment, ``auth.settings_from_env``) says who may sign in; AuthConfigError when they are wrong."""
-    defaults = defaults or View()
+    defaults = benchmark_defaults(defaults or View())
     settings = auth_settings or auth.settings_from_env()
     day_choices = tuple(sorted(set(DAY_CHOICES) | ({defaults.days} if defaults.days else set())))
     server = flask.Flask(__name__)

@@ -41,6 +41,8 @@ OUTPUTS = {
     "date_style": Output("date-col", "style"), "message": Output("input-message", "children"),
     "content": Output("tab-content", "children"), "line": Output("window-line", "children"),
     "panel": Output("assumptions-panel", "style"), "shape": Output("content-shape", "data"),
+    "benchmark_panel": Output("benchmark-panel", "style"), "benchmark": Output("benchmark-choice", "value"),
+    "baseline": Output("baseline-dropdown", "value"),
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
     "sync": Output("sync-line", "children"), "teams": Output("team-filter", "value"),
     "team_options": Output("team-filter", "options"), "team_placeholder": Output("team-filter", "placeholder"),
@@ -56,7 +58,8 @@ TRIGGERS = {
     "theme": Input("theme", "data"), "source": Input("source-dropdown", "value"),
     "only": Input("service-filter", "value"), "start": Input("date-range", "start_date"),
     "end": Input("date-range", "end_date"), "changed": Input("data-changed", "data"),
-    "teams": Input("team-filter", "value"),
+    "teams": Input("team-filter", "value"), "benchmark": Input("benchmark-choice", "value"),
+    "baseline": Input("baseline-dropdown", "value"),
 }
 READS = {
     "seed": State("seed-input", "value"), "rate": State("rate-input", "value"), "value": State("value-input", "value"),
@@ -75,7 +78,7 @@ def computed_or_problem(views: Views, view: View, with_teams: bool = False):
     """(the view's analyses, None), or (None, the sentence the page shows instead); ``with_teams``
     adds the Teams tab's comparison when that tab is open."""
     try:
-        computed = views.compute(view)
+        computed = replace(views.compute(view), benchmark=view.benchmark, baseline=view.baseline)
         if with_teams and view.tab == "teams":
             computed = replace(computed, teams=views.teams(view))
         return computed, None
@@ -102,11 +105,13 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
 
     @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
     def update(search, refresh, enter, days, scenario, tab, apply, rate_enter, value_enter, devs_enter, theme, source,
-               only, start, end, changed, teams, seed, rate, value, devs, shown, only_options, min_date, max_date):
+               only, start, end, changed, teams, benchmark, baseline, seed, rate, value, devs, shown, only_options,
+               min_date, max_date):
         """One round trip per change: the transition, then the render of the view it leads to."""
         mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
         controls = {"seed": seed, "days": days, "scenario": scenario, "tab": tab, "rate": rate, "value": value,
-                    "devs": devs, "source": source, "only": only, "teams": teams or [], "start": start, "end": end}
+                    "devs": devs, "source": source, "only": only, "teams": teams or [], "start": start, "end": end,
+                    "benchmark": benchmark, "baseline": baseline}
         step = transition(ctx.triggered_id, search, controls, defaults, day_choices)
         if step.view is None:
             message = {} if step.message is None else {"message": step.message}

@@ -44,6 +44,8 @@ class Computed:
     services: tuple                   # every service of the data (the filter's choices)
     span: tuple | None = None         # dataset: first and last day with events (YYYY-MM-DD)
     teams: TeamsShown | None = None     # the Teams tab's comparison (only when that tab is open)
+    benchmark: str = defaults.BENCHMARK     # the view's DORA benchmark and Quick Check baseline (never computed:
+    baseline: str = defaults.BASELINE       # the same numbers judged another way)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from metrics.benchmarks import BASELINES, BENCHMARKS
 from metrics.defaults import LIVE_POLL_SECONDS
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 
@@ -157,6 +158,23 @@ def assumptions_panel(defaults: View) -> dbc.Card:
     ], className="g-2 align-items-end")), id="assumptions-panel", className="mb-3", style={"display": "none"})
 
 
+def benchmark_panel(defaults: View) -> dbc.Card:
+    """The DORA tab's benchmark: the tier tables or the Quick Check scores, and the published
+    Quick Check average the scores are compared with."""
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(html.Div([html.Strong("DORA benchmark"),
+                          html.Div("What the cards are judged by; the numbers never change.",
+                                   className="small text-body-secondary")]), md=3, sm=12),
+        dbc.Col(dbc.RadioItems(id="benchmark-choice", options=[{"label": label, "value": name}
+                                                               for name, label in BENCHMARKS.items()],
+                               value=defaults.benchmark, inline=True), md=5, sm=12),
+        dbc.Col([dbc.Label("Quick Check average to compare with", html_for="baseline-dropdown", className="small mb-0"),
+                 dcc.Dropdown(id="baseline-dropdown", options=[{"label": b.title, "value": key}
+                                                               for key, b in BASELINES.items()],
+                              value=defaults.baseline, clearable=False)], md=4, sm=12),
+    ], className="g-2 align-items-center")), id="benchmark-panel", className="mb-3")
+
+
 def drilldown_section() -> html.Div:
     """The deployments and incidents behind the DORA numbers: filled when an item is opened."""
     return html.Div(dbc.Accordion([
@@ -228,6 +246,7 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_prob
             html.Div(id="sync-line"),
             tabs(),
             assumptions_panel(defaults),
+            benchmark_panel(defaults),
             html.Div(id="kpi-cards"),
             dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
             drilldown_section(),

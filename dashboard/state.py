@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 
-from metrics import defaults
+from metrics import benchmarks, defaults
 from metrics.defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
 from metrics.scenarios import AUTO, SCENARIOS
 from metrics.store import NAME as DATASET_NAME
@@ -43,6 +43,8 @@ class View:
     start: str = ""                  # a dataset's date range, first and last day shown (YYYY-MM-DD)
     end: str = ""
     teams: tuple = ()                # the team filter: these teams' services (the teams file), none: all
+    benchmark: str = defaults.BENCHMARK   # what the DORA cards are judged by: "tiers" or "quick-check"
+    baseline: str = defaults.BASELINE     # the Quick Check average the scores are compared with
 
     @property
     def synthetic(self) -> bool:
@@ -51,7 +53,8 @@ class View:
 
 URL_NAMES = {"seed": "seed", "days": "days", "scenario": "scenario", "tab": "tab", "services": "services",
              "team_size": "size", "hourly_rate": "rate", "value_per_deploy": "value", "developers": "devs",
-             "dataset": "data", "only": "service", "start": "from", "end": "to", "teams": "team"}
+             "dataset": "data", "only": "service", "start": "from", "end": "to", "teams": "team",
+             "benchmark": "benchmark", "baseline": "baseline"}
 
 
 def parse_whole(name: str, text, lo: int, hi: int) -> tuple[int | None, str | None]:
@@ -99,9 +102,18 @@ def view_events(services: int, days: int, team_size: int) -> int:
 
 
 def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_per_deploy, developers,
-             dataset="", only=(), start="", end="", teams=(), day_choices=DAY_CHOICES) -> tuple[View | None, list[str]]:
-    """A View from raw control (or URL) values, or None and the messages that say what is wrong."""
+             dataset="", only=(), start="", end="", teams=(), benchmark=None, baseline=None,
+             day_choices=DAY_CHOICES) -> tuple[View | None, list[str]]:
+    """A View from raw control (or URL) values, or None and the messages that say what is wrong;
+    ``benchmark`` and ``baseline`` default to ``defaults.BENCHMARK`` and ``defaults.BASELINE``."""
     errors = []
+    benchmark = defaults.BENCHMARK if benchmark is None else str(benchmark)
+    baseline = defaults.BASELINE if baseline is None else str(baseline)
+    for check, value in ((benchmarks.benchmark, benchmark), (benchmarks.baseline, baseline)):
+        try:
+            check(value)
+        except benchmarks.BenchmarkError as e:
+            errors.append(str(e))
     dataset = "" if dataset is None else str(dataset).strip()
     if dataset and not DATASET_NAME.fullmatch(dataset):
         errors.append(f"\u201c{dataset[:40]}\u201d is not a dataset name.")
@@ -145,7 +157,7 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     if errors:
         return None, errors
     return View(seed_v, days_v, scenario, tab, services_v, team_v, rate_v, value_v, devs_v, dataset, only,
-                start_v if dataset else "", end_v if dataset else "", teams), []
+                start_v if dataset else "", end_v if dataset else "", teams, benchmark, baseline), []
 
 
 def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> tuple[View, list[str]]:

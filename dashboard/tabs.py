@@ -17,7 +17,7 @@ from components.teams import no_teams_file, teams_table
 from metrics import defaults
 from metrics.analysis import why_missing
 from metrics.schema import PR_REVIEWED
-from metrics.benchmarks import BAND_TABLES, TIER_TABLES, band, tier, tier_change
+from metrics.benchmarks import BAND_TABLES, STANDINGS, TIER_TABLES, band, baseline, tier, tier_change
 from metrics.plugins import custom_view, window_events
 from metrics.teams import TIER_OF_KEY
 
@@ -73,18 +73,43 @@ def pr_start(c: Computed) -> str:
     return "first commit (git history)" if c.current.pr_times_from_git else "PR creation"
 
 
-def quick_check(c: Computed, key: str) -> tuple:
-    """A card's Quick Check badge ("QC 6.0/10") and its hover text (the answer, the industry
-    average); (None, None) when the score is n/a."""
-    q = c.current.details["quick_check"]
+def quick_check(q: dict, key: str, by_tiers: bool) -> dict:
+    """A card's Quick Check badge as ``kpi_card`` takes it: the score ("QC 6.0/10"), its hover text
+    (the answer, the baseline's average and how the score stands against it) and its colour (judged
+    by the Quick Check: the standing's traffic light; by tiers: None, a neutral badge); no badge
+    when the score is n/a."""
     score = q["scores"].get(key)
     if score is None:
-        return None, None
-    answer = q["answers"].get(key)
-    average = q["industry_average"].get(key)
-    hint = (f"DORA Quick Check score, 0-10 ({q['edition']} edition)" + (f": \u201c{answer}\u201d" if answer else "")
-            + (f"; industry average {average:.1f}" if average is not None else "; no published industry average used"))
-    return f"QC {score:.1f}/10", hint
+        return {}
+    answer, average = q["answers"].get(key), q["industry_average"].get(key)
+    standing = q["standing"].get(key)
+    hint = ("DORA Quick Check score, 0-10" + (f": \u201c{answer}\u201d" if answer else "")
+            + (f"; {q['baseline']['name']} average ({q['edition']}) {average:.1f}, {STANDINGS[standing][0]}"
+               if average is not None else "; DORA publishes no average for it"))
+    return {"score": f"QC {score:.1f}/10", "score_hint": hint,
+            "score_band": None if by_tiers or standing is None else STANDINGS[standing][1]}
+
+
+def quick_check_note(q: dict, by_tiers: bool) -> str:
+    """The line under the Throughput title: what the badges mean and the baseline compared with."""
+    base = f"{q['baseline']['name']} ({q['edition']} Quick Check)"
+    if by_tiers:
+        return (f"DORA Quick Check: overall {num(q['scores']['overall'])}/10, {base} average "
+                f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
+                "change failure rate; hover a QC badge for its answer and average)")
+    return (f"Judged by DORA's Quick Check against {base}: a badge is green at or above the average, amber within "
+            "one standard deviation below it, red further below (hover it for the answer and the average)")
+
+
+def quick_check_overall(q: dict, qp: dict, prev: str):
+    """The card that replaces the overall tier when the Quick Check judges: the overall score (the
+    mean of the four), its change, and where it stands against the baseline's average."""
+    score, average, standing = q["scores"]["overall"], q["industry_average"]["overall"], q["standing"]["overall"]
+    words = STANDINGS[standing][0] if standing else "n/a until all four scores are known"
+    return kpi_card("kpi-qc-overall", "Quick Check overall", score, "{:.1f}", "/10", qp["scores"]["overall"], prev,
+                    score=f"avg {average:.1f}", score_band=STANDINGS[standing][1] if standing else None,
+                    score_hint=f"{q['baseline']['name']} average, {q['edition']} Quick Check",
+                    footnote=f"{words} · {q['baseline']['name']} ({q['edition']})")
 
 
 def dora(c: Computed, theme: str) -> tuple:
@@ -96,32 +121,34 @@ def dora(c: Computed, theme: str) -> tuple:
     tiers = s["tiers"]
     prev = f"previous {c.current.window.days} days"
     f, fp = d["failed_deployment_recovery"], c.previous.details["failed_deployment_recovery"]
-    qc = {k: quick_check(c, k) for k in ("lead_time", "deployment_frequency", "failed_deployment_recovery_time",
-                                         "change_failure_rate", "rework_rate")}
-    q = d["quick_check"]
-    overall = q["scores"]["overall"]
+    base = baseline(c.baseline)
+    q, qp = c.current.current_dora(base)["quick_check"], c.previous.current_dora(base)["quick_check"]
+    by_tiers = c.benchmark == "tiers"
+    qc = {k: quick_check(q, k, by_tiers) for k in ("lead_time", "deployment_frequency",
+                                                   "failed_deployment_recovery_time", "change_failure_rate",
+                                                   "rework_rate")}
     throughput = [
         kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
                  p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
-                 tier_threshold=why["lead_time"], show_tier=True, caution=low_sample(c, "lead_time_hours_median"),
-                 score=qc["lead_time"][0], score_hint=qc["lead_time"][1],
+                 tier_threshold=why["lead_time"], show_tier=by_tiers, caution=low_sample(c, "lead_time_hours_median"),
+                 **qc["lead_time"],
                  footnote=because(c, "dora", "lead_time_hours_median",
                                   ("from first commit (git history) · " if an.pr_times_from_git else "") +
                                   f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
                                   f"{d['undeployed_prs']} merged, not deployed")),
         kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
-                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=True,
-                 score=qc["deployment_frequency"][0], score_hint=qc["deployment_frequency"][1],
+                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=by_tiers,
+                 **qc["deployment_frequency"],
                  caution=low_sample(c, "deploys_per_day"), footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
         kpi_card("kpi-fdrt", "Failed deployment recovery (median)", f["recovery_minutes_median"], "{:.1f}", " min",
                  fp["recovery_minutes_median"], prev, reverse_color=True,
-                 score=qc["failed_deployment_recovery_time"][0], score_hint=qc["failed_deployment_recovery_time"][1],
+                 **qc["failed_deployment_recovery_time"],
                  footnote=because(c, "dora", "mttr_minutes_median",
                                   f"incidents attributed to a deployment only: {f['recoveries']} resolved of "
                                   f"{f['incidents']} · avg {num(f['recovery_minutes_mean'], ' min')}")),
         kpi_card("kpi-mttr", "Recovery time, all incidents (median)", s["mttr_minutes_median"], "{:.1f}", " min",
                  p["mttr_minutes_median"], prev, reverse_color=True, tier=tiers["recovery_time"],
-                 tier_threshold=why["recovery_time"], show_tier=True,
+                 tier_threshold=why["recovery_time"], show_tier=by_tiers,
                  caution=low_sample(c, "mttr_minutes_median"), footnote=because(c, "dora", "mttr_minutes_median",
                                   f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
                                   f"{s['incidents']} incidents, {s['open_incidents']} open")),
@@ -130,21 +157,19 @@ def dora(c: Computed, theme: str) -> tuple:
     instability = [
         kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
                  prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
-                 show_tier=True, caution=low_sample(c, "change_failure_rate_pct"),
-                 score=qc["change_failure_rate"][0], score_hint=qc["change_failure_rate"][1],
+                 show_tier=by_tiers, caution=low_sample(c, "change_failure_rate_pct"),
+                 **qc["change_failure_rate"],
                  footnote=because(c, "dora", "change_failure_rate_pct",
                                   f"{d['failed_deployments']} failed of {s['deployments']} · "
                                   f"{s['unattributed_incidents']} incidents unattributed")),
         kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
-                 reverse_color=True, score=qc["rework_rate"][0], score_hint=qc["rework_rate"][1],
+                 reverse_color=True, **qc["rework_rate"],
                  footnote=because(c, "dora", "rework_rate_pct",
                                   f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
         overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"]),
-                     low_sample_tiers(c)),
+                     low_sample_tiers(c)) if by_tiers else quick_check_overall(q, qp, prev),
     ]
-    note = (f"DORA Quick Check ({q['edition']} edition): overall {num(overall)}/10, industry average "
-            f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
-            "change failure rate; hover a QC badge for its answer and average)")
+    note = quick_check_note(q, by_tiers)
     cards = html.Div([card_group("Throughput", cards_row(throughput), "dora-throughput", note),
                       card_group("Instability", cards_row(instability), "dora-instability")])
     inc = an.incident_marks()
@@ -164,8 +189,8 @@ def dora(c: Computed, theme: str) -> tuple:
         panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
                                                                      pr_start(c))) if len(hours)
               else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
-        panel(graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, TIER_TABLES["change_failure_rate"].lines(),
-                                                         theme)) if s["deployments"]
+        panel(graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, cfr_lines(q, by_tiers), theme))
+              if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
         panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
@@ -174,6 +199,15 @@ def dora(c: Computed, theme: str) -> tuple:
               if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
+
+
+def cfr_lines(q: dict, by_tiers: bool) -> list:
+    """The change failure rate chart's lines: the tier bounds, or the Quick Check baseline's average
+    rate (its score on the 0-10 scale is (100 - rate) / 10)."""
+    if by_tiers:
+        return TIER_TABLES["change_failure_rate"].lines()
+    rate = 100 - q["industry_average"]["change_failure_rate"] * 10
+    return [(rate, f"{q['baseline']['name']} average {rate:.0f} %")]
 
 
 def sla_targets_text(targets: dict) -> str:

@@ -36,6 +36,7 @@ def controls_of(view: View, day_choices) -> dict:
             "scenario": view.scenario, "tab": view.tab, "rate": f"{view.hourly_rate:g}",
             "value": f"{view.value_per_deploy:g}", "devs": str(view.developers), "source": view.dataset,
             "only": list(view.only), "teams": list(view.teams), "start": view.start or None, "end": view.end or None,
+            "benchmark": view.benchmark, "baseline": view.baseline,
             "seed_style": HIDDEN if view.dataset else SHOWN, "scenario_style": HIDDEN if view.dataset else SHOWN,
             "date_style": SHOWN if view.dataset else HIDDEN}
 
@@ -44,7 +45,8 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
     """The view after ``trigger`` (a control's id, "url", "theme" or None for the first load).
 
     ``values`` holds the controls' current values: seed, days, scenario, tab, rate, value, devs,
-    source, only, teams (the Team selector; absent: the URL's), start, end.
+    source, only, teams (the Team selector; absent: the URL's), start, end, benchmark and baseline
+    (the DORA benchmark's controls; absent: the URL's).
     """
     if trigger in FROM_URL:
         view, errors = from_query(search, defaults, day_choices)
@@ -64,7 +66,8 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
     view, errors = validate(values.get("seed"), days, values.get("scenario"), values.get("tab"), current.services,
                             current.team_size, values.get("rate"), values.get("value"), values.get("devs"),
                             dataset=source, only=only, start=start, end=end, teams=teams,
-                            day_choices=day_choices)
+                            benchmark=values.get("benchmark", current.benchmark),
+                            baseline=values.get("baseline", current.baseline), day_choices=day_choices)
     if view is None:
         return Transition(None, " ".join(errors) + " The dashboard still shows the last valid input.")
     query = to_query(view, defaults)

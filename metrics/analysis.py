@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import defaults, dora, extensions, pvm, space
 from .attribution import Overrides, apply_overrides
-from .benchmarks import DORA_GROUPS, overall_tier, quick_check
+from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
 from .pvm import Assumptions
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
 from .series import clean, daily_counts, rate_pct, weekly_sums
@@ -108,13 +108,14 @@ class Analysis:
             "reason": dora.attribution_reasons(inc["attribution"].to_numpy(), self.attribution_hours),
         })
 
-    def current_dora(self) -> dict:
+    def current_dora(self, base: Baseline | None = None) -> dict:
         """DORA's current definitions beside the summary (the ``--json`` extras): the metric
-        groups, the failed deployment recovery time and the Quick Check scores."""
+        groups, the failed deployment recovery time and the Quick Check scores against ``base``
+        (default: ``defaults.BASELINE``)."""
         d = self.details
         return {"dora_groups": {k: list(v) for k, v in DORA_GROUPS.items()},
                 "failed_deployment_recovery": d["failed_deployment_recovery"],
-                "quick_check": d["quick_check"]}
+                "quick_check": against(d["quick_check"], base or baseline(defaults.BASELINE))}
 
     @cached_property
     def prs(self) -> pd.DataFrame:

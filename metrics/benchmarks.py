@@ -18,7 +18,9 @@ green from it); DTR is better lower (green up to the first bound, amber up to th
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 TIERS = ("elite", "high", "medium", "low")
 
@@ -134,12 +136,10 @@ def band(metric: str, value: float | None) -> str | None:
 # (answer - 1) / 5 x 10; the percentage questions score (100 - percent) / 10. Source: the Quick
 # Check's own code and data in DORA's repository github.com/dora-team/dora.dev
 # (svelte/quick-check-2024: lib/data/metrics_question_responses.json, lib/YourPerformance.svelte,
-# lib/data/industry_metrics.json; svelte/quick-check: lib/data-service.ts). The answers are words,
-# not numbers: the bounds below are this project's reading of them (a month is 30 days, six months
-# 180; the frequency answers are intervals between deployments, so "on demand" is more often than
-# once an hour).
-QUICK_CHECK_EDITION = "2024"
-QUICK_CHECK_SOURCE = "https://github.com/dora-team/dora.dev/tree/main/svelte/quick-check-2024"
+# lib/data/industry_metrics.json; svelte/quick-check-2023 scores the same way). The answers are
+# words, not numbers: the bounds below are this project's reading of them (a month is 30 days, six
+# months 180; the frequency answers are intervals between deployments, so "on demand" is more often
+# than once an hour).
 DURATION_ANSWERS = ("more than six months", "one to six months", "one week to one month", "one day to one week",
                     "less than one day", "less than one hour")
 DURATION_BOUNDS_HOURS = (4320.0, 720.0, 168.0, 24.0, 1.0)     # below the bound reaches the next answer
@@ -147,12 +147,99 @@ FREQUENCY_ANSWERS = ("fewer than once per six months", "between once per month a
                      "between once per week and once per month", "between once per day and once per week",
                      "between once per hour and once per day", "on demand (multiple deploys per day)")
 FREQUENCY_BOUNDS_PER_DAY = (1 / 180, 1 / 30, 1 / 7, 1.0, 24.0)  # at or above the bound reaches the next answer
-# the published "All industries" averages of the 2024 edition, 0-10, higher is better (the change
-# failure rate's 8.3 is the 2024 file's 1.7 on the inverted scale, as svelte/quick-check shows it);
-# rework rate joined the Quick Check in 2025, whose averages are not taken here (see docs/metrics.md)
-QUICK_CHECK_AVERAGES = {"lead_time": 5.1, "deployment_frequency": 5.3, "failed_deployment_recovery_time": 7.5,
-                        "change_failure_rate": 8.3, "overall": 6.7}
 QUICK_CHECK_OVERALL = ("lead_time", "deployment_frequency", "failed_deployment_recovery_time", "change_failure_rate")
+
+# The benchmarks a DORA card can be judged by: the tier tables above (the State of DevOps clusters,
+# this project's first benchmark, kept selectable) or the Quick Check's score against a published
+# baseline (``BASELINES``).
+BENCHMARKS = {"tiers": "DORA tiers (elite, high, medium, low)",
+              "quick-check": "DORA Quick Check scores (0-10) against a published average"}
+
+# How a score stands against a baseline's mean and standard deviation, best first, with the
+# sentence each standing is shown with and its traffic-light colour.
+STANDINGS = {"above": ("at or above the average", "green"),
+             "near": ("below the average, within one standard deviation", "amber"),
+             "below": ("more than one standard deviation below the average", "red")}
+
+
+def standing(score: float | None, mean: float, std: float) -> str | None:
+    """"above" (score >= mean), "near" (within one standard deviation below) or "below"; None when
+    the score is n/a."""
+    if score is None:
+        return None
+    if score >= mean:
+        return "above"
+    return "near" if score >= mean - std else "below"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One published Quick Check average to compare with: an edition's industry or organisation
+    size group, its means and standard deviations on the 0-10 scale (higher is better)."""
+
+    key: str                   # "2024", "2024/technology", "2024/size/fewer_than_100", "2023" ...
+    edition: str
+    group: str                 # "industry" or "size"
+    name: str                  # DORA's own name: "All industries", "20 to 99 employees"
+    source: str
+    means: dict
+    stds: dict
+
+    @property
+    def title(self) -> str:
+        """How a selector and the console name it: "Technology (2024 Quick Check)"."""
+        return f"{self.name} ({self.edition} Quick Check)"
+
+
+# DORA's keys in its data files -> this project's metric names
+_QUICK_CHECK_KEYS = {"leadtime": "lead_time", "deployfreq": "deployment_frequency",
+                     "failurerecovery": "failed_deployment_recovery_time", "changefailure": "change_failure_rate",
+                     "performance_average": "overall"}
+
+
+def _load_baselines() -> dict:
+    """Every baseline of quick_check_baselines.json (DORA's numbers as published), keyed
+    EDITION[/GROUP-KEY], newest edition first; "all" of the industry group is the edition itself."""
+    data = json.loads((Path(__file__).with_name("quick_check_baselines.json")).read_text(encoding="utf-8"))
+    found = {}
+    for edition, about in sorted(data["editions"].items(), reverse=True):
+        for group, listed in about["groups"].items():
+            for key, row in listed["baselines"].items():
+                if group == "size" and key == "all":
+                    continue                       # the same respondents as the industries' "all"
+                means = {ours: row[theirs]["mean"] for theirs, ours in _QUICK_CHECK_KEYS.items()}
+                if about["changefailure_scale"] == "failure":   # 2024 draws the change failure rate the other way up
+                    means["change_failure_rate"] = round(10 - means["change_failure_rate"], 2)
+                name = edition if key == "all" else f"{edition}/{key}" if group == "industry" else \
+                    f"{edition}/size/{key}"
+                found[name] = Baseline(name, edition, group, row["name"], listed["source"], means,
+                                       {ours: row[theirs]["std"] for theirs, ours in _QUICK_CHECK_KEYS.items()})
+    return found
+
+
+BASELINES = _load_baselines()
+
+
+class BenchmarkError(ValueError):
+    """A benchmark or baseline that does not exist; the message says which do."""
+
+
+def baseline(key: str) -> Baseline:
+    """The baseline named ``key`` (see ``BASELINES``), or BenchmarkError in one sentence."""
+    found = BASELINES.get(str(key).strip())
+    if found is None:
+        editions = sorted({b.edition for b in BASELINES.values()}, reverse=True)
+        raise BenchmarkError(f"\u201c{str(key)[:60]}\u201d is not a Quick Check baseline: give an edition "
+                             f"({', '.join(editions)}), or one with an industry (2024/technology) or an organisation "
+                             f"size (2024/size/fewer_than_100); python -m metrics baselines lists all {len(BASELINES)}.")
+    return found
+
+
+def benchmark(name: str) -> str:
+    """``name`` when it is a benchmark (``BENCHMARKS``), else BenchmarkError in one sentence."""
+    if name not in BENCHMARKS:
+        raise BenchmarkError(f"\u201c{str(name)[:40]}\u201d is not a benchmark: choose {' or '.join(BENCHMARKS)}.")
+    return name
 
 
 def _answer_score(answer: int) -> float:
@@ -180,9 +267,8 @@ def percent_score(pct: float | None) -> float | None:
 
 
 def quick_check(lead_time_hours, deploys_per_day, recovery_minutes, cfr_pct, rework_pct) -> dict:
-    """The Quick Check scores (0-10, None when n/a) of measured values, their answers in words,
-    the overall score (mean of the four the 2024 edition averages; None unless all four are known)
-    and the published industry averages."""
+    """The Quick Check scores (0-10, None when n/a) of measured values, their answers in words and
+    the overall score (mean of the four the Quick Check averages; None unless all four are known)."""
     answers = {"lead_time": duration_answer(lead_time_hours),
                "deployment_frequency": frequency_answer(deploys_per_day),
                "failed_deployment_recovery_time": duration_answer(None if recovery_minutes is None
@@ -194,8 +280,17 @@ def quick_check(lead_time_hours, deploys_per_day, recovery_minutes, cfr_pct, rew
     scores["overall"] = None if None in four else sum(four) / len(four)
     words = {k: None if a is None else (FREQUENCY_ANSWERS if k == "deployment_frequency" else DURATION_ANSWERS)[a - 1]
              for k, a in answers.items()}
-    return {"edition": QUICK_CHECK_EDITION, "source": QUICK_CHECK_SOURCE, "scores": scores, "answers": words,
-            "industry_average": dict(QUICK_CHECK_AVERAGES)}
+    return {"scores": scores, "answers": words}
+
+
+def against(quick: dict, base: Baseline) -> dict:
+    """``quick`` (``quick_check``'s scores) compared with a published baseline: its averages and
+    standard deviations, and each score's standing (``standing``); rework rate has no published
+    average, so no standing."""
+    return {**quick, "edition": base.edition, "source": base.source,
+            "baseline": {"key": base.key, "name": base.name, "group": base.group, "edition": base.edition},
+            "industry_average": dict(base.means), "industry_std": dict(base.stds),
+            "standing": {k: standing(quick["scores"].get(k), base.means[k], base.stds[k]) for k in base.means}}
 
 
 # DORA's current grouping of the software delivery metrics (State of DevOps 2024 on): throughput

@@ -10,6 +10,7 @@ import sys
 from . import defaults
 from .analysis import analyze, kinds_present
 from .attribution import AttributionError, attribution_path, read_overrides
+from .benchmarks import BASELINES, Baseline, BenchmarkError, baseline
 from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
@@ -126,8 +127,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--attribution", metavar="FILE",
                    help="incident attribution overrides (TOML: [pin] INCIDENT = DEPLOY, not_caused = [...]); "
                         "default METRICS_ATTRIBUTION or attribution.toml in the data directory, when present")
+    p.add_argument("--baseline", metavar="KEY",
+                   help="the published DORA Quick Check average the scores are compared with (default "
+                        f"METRICS_BASELINE or {defaults.BASELINE}: the 2024 edition's All industries; "
+                        "python -m metrics baselines lists them)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
+
+
+def baseline_from(key: str | None) -> Baseline:
+    """The Quick Check baseline of ``--baseline``, else ``METRICS_BASELINE``, else the default; a
+    UsageError naming the choices for one that does not exist."""
+    chosen = key if key is not None else os.environ.get("METRICS_BASELINE", "").strip() or defaults.BASELINE
+    try:
+        return baseline(chosen)
+    except BenchmarkError as e:
+        raise UsageError(str(e)) from None
+
+
+def run_baselines(argv, out=None) -> int:
+    """``python -m metrics baselines``: every Quick Check baseline, its key, name and averages."""
+    out = out or sys.stdout
+    Parser(prog="python -m metrics baselines",
+           description="The published DORA Quick Check averages the scores can be compared with (--baseline KEY, "
+                       "METRICS_BASELINE).").parse_args(argv)
+    print("key\tname\toverall\tlead time\tdeployment frequency\trecovery\tchange failure rate", file=out)
+    for base in BASELINES.values():
+        m = base.means
+        print("\t".join([base.key, base.title] + [f"{m[k]:g}" for k in (
+            "overall", "lead_time", "deployment_frequency", "failed_deployment_recovery_time", "change_failure_rate")]),
+            file=out)
+    return 0
 
 
 def overrides_from(args):
@@ -176,6 +206,7 @@ def run(argv=None, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
     a = assumptions_from(args)
+    base = baseline_from(args.baseline)
     if args.dataset or args.events:
         tables, source = loaded_tables(args, err)
         window = events_window(args, tables)
@@ -207,12 +238,12 @@ def run(argv=None, out=None, err=None) -> int:
     analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=overrides_from(args))
     custom = custom_metrics(tables, window)
     if args.json:
-        summary = dict(analysis.summary) | analysis.current_dora()
+        summary = dict(analysis.summary) | analysis.current_dora(base)
         if custom is not None:
             summary["custom"] = {name: result.to_json() for name, result in custom.items()}
         print(json.dumps(summary, indent=2), file=out)
     else:
-        print("\n".join(text_lines(analysis, header) + custom_lines(custom)), file=out)
+        print("\n".join(text_lines(analysis, header, base) + custom_lines(custom)), file=out)
     return 0
 
 
@@ -557,6 +588,8 @@ def main(argv=None) -> int:
             return run_users(argv[1:])
         if argv[:1] == ["audit"]:
             return run_audit(argv[1:])
+        if argv[:1] == ["baselines"]:
+            return run_baselines(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -34,6 +34,12 @@ LATEST_EVENT = "2200-01-01"          # exclusive
 # DORA: how long after a deployment an incident is attributed to it (change failure rate)
 ATTRIBUTION_HOURS = 24.0
 
+# DORA's benchmarks: what the cards judge by ("tiers" or "quick-check", metrics/benchmarks.py:
+# BENCHMARKS) and the Quick Check baseline the scores are compared with (BASELINES: "2024" is the
+# 2024 edition's "All industries"); METRICS_BENCHMARK and METRICS_BASELINE change them
+BENCHMARK = "tiers"
+BASELINE = "2024"
+
 # SLA compliance: each service's recovery-time target in minutes. ``METRICS_SLA_MINUTES`` sets
 # them ("60", or "api=30,web=240,*=120": ``*`` is every other service); unset, every service has
 # ``SLA_MINUTES`` (DORA's elite recovery band, under an hour)

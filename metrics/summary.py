@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .analysis import Analysis
+from .benchmarks import STANDINGS, Baseline
 
 
 def fmt(value, spec: str = ".1f", suffix: str = "") -> str:
@@ -12,8 +13,8 @@ def fmt(value, spec: str = ".1f", suffix: str = "") -> str:
     return "n/a" if value is None else f"{value:{spec}}{suffix}"
 
 
-def text_lines(an: Analysis, header: str | None = None) -> list[str]:
-    """The summary as console lines."""
+def text_lines(an: Analysis, header: str | None = None, base: Baseline | None = None) -> list[str]:
+    """The summary as console lines; the Quick Check scores against ``base`` (default: the default baseline)."""
     s, d = an.summary, an.details
     dora, space, pvm, tiers = s["dora"], s["space"], s["pvm"], s["dora"]["tiers"]
     w = s["window"]
@@ -34,7 +35,7 @@ def text_lines(an: Analysis, header: str | None = None) -> list[str]:
             ("deployment_frequency", "deployment frequency"), ("lead_time", "lead time"),
             ("change_failure_rate", "change failure rate"), ("recovery_time", "recovery time")))
         + f" | overall {(tiers['overall'] or 'n/a').upper()}",
-        *current_dora_lines(an),
+        *current_dora_lines(an, base),
         "",
         "--- SPACE METRICS (Team & Developer Health) ---",
         f"Activity: Avg PRs/day: {fmt(space['prs_per_day'], '.2f')} | Avg reviews/day: {fmt(space['reviews_per_day'], '.2f')}",
@@ -53,10 +54,12 @@ def text_lines(an: Analysis, header: str | None = None) -> list[str]:
     return lines
 
 
-def current_dora_lines(an: Analysis) -> list[str]:
-    """DORA's current definitions: failed deployment recovery time, the two groups and the Quick Check scores."""
-    f, q = an.details["failed_deployment_recovery"], an.details["quick_check"]
+def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
+    """DORA's current definitions: failed deployment recovery time, the two groups and the Quick
+    Check scores with the averages of ``base`` (default: ``defaults.BASELINE``)."""
+    f, q = an.details["failed_deployment_recovery"], an.current_dora(base)["quick_check"]
     sc, avg = q["scores"], q["industry_average"]
+    overall_standing = q["standing"]["overall"]
 
     def score(key, label):
         return f"{label} {fmt(sc[key])}" + (f" (avg {avg[key]:.1f})" if key in avg else "")
@@ -67,7 +70,9 @@ def current_dora_lines(an: Analysis) -> list[str]:
             ("lead_time", "lead time"), ("deployment_frequency", "deployment frequency"),
             ("failed_deployment_recovery_time", "recovery"))) + " -- instability: " + " | ".join(
             score(k, w) for k, w in (("change_failure_rate", "change failure rate"), ("rework_rate", "rework")))
-        + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f})",
+        + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f}"
+        + (f": {STANDINGS[overall_standing][0]}" if overall_standing else "") + ")"
+        + f" -- averages: {q['baseline']['name']}",
     ]
 
 

@@ -31,6 +31,15 @@ def test_summary_equals_cli_json_synthetic(client):
     assert reply.get_json() == cli_json("--seed", 7, "--days", 30)
 
 
+def test_summary_baseline_equals_cli_baseline(client):
+    reply = client.get("/api/v1/summary?seed=7&days=30&baseline=2023/technology").get_json()
+    assert reply == cli_json("--seed", 7, "--days", 30, "--baseline", "2023/technology")
+    assert reply["quick_check"]["baseline"] == {"key": "2023/technology", "name": "Technology", "group": "industry",
+                                                "edition": "2023"}
+    # the benchmark is how the dashboard judges the cards: the JSON is the same either way
+    assert client.get("/api/v1/summary?seed=7&days=30&benchmark=quick-check").get_json() == cli_json("--seed", 7, "--days", 30)
+
+
 def test_summary_equals_cli_json_dataset(client):
     from metrics.cli import main
     assert main(["import", "--from", "events", str(FIXTURES / "hand.csv"), "--name", "hand"]) == 0
@@ -53,6 +62,8 @@ def test_summary_equals_cli_json_dataset(client):
     ("data=bad%20name", "data", "not a dataset name"),
     ("data=nope", "data", "no dataset named"),
     ("data=x&from=2024-13-40", "from", "date must be a day from 1970-01-01"),
+    ("baseline=2025", "baseline", "is not a Quick Check baseline: give an edition (2024, 2023)"),
+    ("benchmark=stars", "benchmark", "is not a benchmark: choose tiers or quick-check"),
 ])
 def test_bad_parameters_are_400_naming_the_parameter(client, query, parameter, words):
     reply = client.get(f"/api/v1/summary?{query}")
@@ -76,8 +87,9 @@ def test_teams_list(client, isolated_data_dir):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from(["seed", "days", "data", "from", "to", "service", "scenario", "rate", "x"]),
-                       st.text(max_size=15), max_size=4))
+@given(st.dictionaries(st.sampled_from(["seed", "days", "data", "from", "to", "service", "scenario", "rate", "baseline",
+                                        "benchmark", "x"]),
+                       st.one_of(st.text(max_size=15), st.sampled_from(["2023/energy", "quick-check"])), max_size=4))
 def test_fuzzed_queries_never_500(params):
     client = create_app().server.test_client()
     from urllib.parse import urlencode

@@ -6,7 +6,7 @@ import pytest
 
 from metrics import Window, analyze, load_events, tables_from_frame
 from metrics.attribution import AttributionError, Overrides, read_overrides
-from metrics.benchmarks import duration_answer, frequency_answer, percent_score, quick_check
+from metrics.benchmarks import against, baseline, duration_answer, frequency_answer, percent_score, quick_check
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
 
@@ -116,7 +116,7 @@ def test_quick_check_buckets_and_scores():
     q = quick_check(30, 2, 45, 20, 10)
     assert q["scores"]["overall"] == pytest.approx((6 + 8 + 10 + 8) / 4)
     assert q["scores"]["rework_rate"] == 9.0
-    assert q["industry_average"]["overall"] == 6.7
+    assert against(q, baseline("2024"))["industry_average"]["overall"] == 6.7
     assert quick_check(None, 2, 45, 20, 10)["scores"]["overall"] is None
 
 
@@ -143,7 +143,7 @@ def test_dora_tab_groups_and_drilldown_reasons(tables):
     # failed deployment recovery 60 min beside all incidents' 45 min; its Quick Check 8.0 (less than a day)
     assert find(cards, "kpi-fdrt-value").children == "60.0 min" and find(cards, "kpi-mttr-value").children == "45.0 min"
     assert find(cards, "kpi-fdrt-score").children == "QC 8.0/10"
-    assert "industry average 7.5" in find(cards, "kpi-fdrt-score").title
+    assert "All industries average (2024) 7.5, at or above the average" in find(cards, "kpi-fdrt-score").title
     table = drilldown_incidents(c)[1]
     reasons = {row["incident_id"]: row["reason"] for row in table.data}
     assert reasons["i3"] == "explicit link (deploy_id)" and reasons["i5"] == "none"

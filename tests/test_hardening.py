@@ -98,8 +98,9 @@ def test_a_body_that_is_not_json_is_400():
 
 @FUZZ
 @given(st.dictionaries(st.sampled_from(["seed", "days", "tab", "data", "from", "to", "service", "scenario", "services",
-                                        "team", "size", "rate", "value", "devs", "x"]),
-                       st.lists(st.text(max_size=25), min_size=1, max_size=3), max_size=6))
+                                        "team", "size", "rate", "value", "devs", "benchmark", "baseline", "x"]),
+                       st.lists(st.one_of(st.text(max_size=25), st.sampled_from(["quick-check", "2023/technology"])),
+                                min_size=1, max_size=3), max_size=6))
 def test_any_link_gives_a_view_and_sentences(query):
     search = "?" + urlencode(query, doseq=True)
     view, errors = from_query(search, View())
