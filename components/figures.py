@@ -285,14 +285,14 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
                           "automargin": True})
 
 
-def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple, theme: str,
+def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple | None, theme: str,
                            since: str = "PR creation") -> go.Figure:
     """Histogram of lead time for changes (hours from ``since``, a PR's creation or its first
     commit, to deployment), binned on the server, with the elite tier's bound (``elite``: (hours,
     label)) and the median as lines."""
     top = max(float(np.quantile(hours, 0.99)), 1.0)
     counts, edges = np.histogram(np.minimum(hours, top), bins=30, range=(0, top))
-    vlines = [(elite[0], elite[1], COLOURS["good"])]
+    vlines = [(elite[0], elite[1], COLOURS["good"])] if elite else []
     if median is not None:
         vlines.append((median, f"median {median:.1f} h", COLOURS["muted"]))
     return _figure([go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name="PRs",

@@ -172,7 +172,7 @@ def benchmark_panel(defaults: View) -> dbc.Card:
                  dcc.Dropdown(id="baseline-dropdown", options=[{"label": b.title, "value": key}
                                                                for key, b in BASELINES.items()],
                               value=defaults.baseline, clearable=False)], md=4, sm=12),
-    ], className="g-2 align-items-center")), id="benchmark-panel", className="mb-3")
+    ], className="g-2 align-items-center")), id="benchmark-panel", className="mb-3", style={"display": "none"})
 
 
 def drilldown_section() -> html.Div:

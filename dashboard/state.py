@@ -107,8 +107,8 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     """A View from raw control (or URL) values, or None and the messages that say what is wrong;
     ``benchmark`` and ``baseline`` default to ``defaults.BENCHMARK`` and ``defaults.BASELINE``."""
     errors = []
-    benchmark = defaults.BENCHMARK if benchmark is None else str(benchmark)
-    baseline = defaults.BASELINE if baseline is None else str(baseline)
+    benchmark = defaults.BENCHMARK if benchmark is None else str(benchmark).strip()
+    baseline = defaults.BASELINE if baseline is None else str(baseline).strip()
     for check, value in ((benchmarks.benchmark, benchmark), (benchmarks.baseline, baseline)):
         try:
             check(value)

@@ -61,10 +61,11 @@ def low_sample(c: Computed, key: str) -> str | None:
     return f"low sample: n={n} {what} (minimum {defaults.MIN_SAMPLE})"
 
 
-def low_sample_tiers(c: Computed) -> str | None:
-    """The overall card's warning: which of its tiers stand on a low sample."""
+def low_sample_tiers(c: Computed, noun: str = "tier") -> str | None:
+    """The overall card's warning: which of its tiers (or Quick Check scores, ``noun``) stand on a
+    low sample."""
     low = [name for name, key in TIER_KEYS if low_sample(c, key)]
-    return f"low sample: {', '.join(low)} tier{'s' if len(low) > 1 else ''} from under {defaults.MIN_SAMPLE} events" \
+    return f"low sample: {', '.join(low)} {noun}{'s' if len(low) > 1 else ''} from under {defaults.MIN_SAMPLE} events" \
         if low else None
 
 
@@ -85,7 +86,7 @@ def quick_check(q: dict, key: str, by_tiers: bool) -> dict:
     standing = q["standing"].get(key)
     hint = ("DORA Quick Check score, 0-10" + (f": \u201c{answer}\u201d" if answer else "")
             + (f"; {q['baseline']['name']} average ({q['edition']}) {average:.1f}, {STANDINGS[standing][0]}"
-               if average is not None else "; DORA publishes no average for it"))
+               if average is not None else "; no published average is used for it (docs/metrics.md)"))
     return {"score": f"QC {score:.1f}/10", "score_hint": hint,
             "score_band": None if by_tiers or standing is None else STANDINGS[standing][1]}
 
@@ -101,15 +102,17 @@ def quick_check_note(q: dict, by_tiers: bool) -> str:
             "one standard deviation below it, red further below (hover it for the answer and the average)")
 
 
-def quick_check_overall(q: dict, qp: dict, prev: str):
+def quick_check_overall(q: dict, qp: dict, prev: str, caution: str | None):
     """The card that replaces the overall tier when the Quick Check judges: the overall score (the
-    mean of the four), its change, and where it stands against the baseline's average."""
+    mean of the four), its change, and where it stands against the baseline's average (the badge:
+    "at or above avg 6.7" in the standing's colour); ``caution``: scores from low samples."""
     score, average, standing = q["scores"]["overall"], q["industry_average"]["overall"], q["standing"]["overall"]
-    words = STANDINGS[standing][0] if standing else "n/a until all four scores are known"
+    words, colour, badge = STANDINGS[standing] if standing else ("n/a until all four scores are known", None, "vs")
     return kpi_card("kpi-qc-overall", "Quick Check overall", score, "{:.1f}", "/10", qp["scores"]["overall"], prev,
-                    score=f"avg {average:.1f}", score_band=STANDINGS[standing][1] if standing else None,
-                    score_hint=f"{q['baseline']['name']} average, {q['edition']} Quick Check",
-                    footnote=f"{words} · {q['baseline']['name']} ({q['edition']})")
+                    score=f"{badge} avg {average:.1f}", score_band=colour,
+                    score_hint=f"your overall score is {words}: {q['baseline']['name']} average {average:.1f}, "
+                               f"{q['edition']} Quick Check",
+                    footnote=f"{words} · {q['baseline']['name']} ({q['edition']})", caution=caution)
 
 
 def dora(c: Computed, theme: str) -> tuple:
@@ -167,7 +170,8 @@ def dora(c: Computed, theme: str) -> tuple:
                  footnote=because(c, "dora", "rework_rate_pct",
                                   f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
         overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"]),
-                     low_sample_tiers(c)) if by_tiers else quick_check_overall(q, qp, prev),
+                     low_sample_tiers(c)) if by_tiers else quick_check_overall(q, qp, prev,
+                                                                               low_sample_tiers(c, "score")),
     ]
     note = quick_check_note(q, by_tiers)
     cards = html.Div([card_group("Throughput", cards_row(throughput), "dora-throughput", note),
@@ -176,7 +180,7 @@ def dora(c: Computed, theme: str) -> tuple:
     resolved = inc[inc["recovery_minutes"].notna()]
     hours = an.lead_time_hours()
     stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
-    elite = TIER_TABLES["lead_time"].lines()[0]
+    elite = TIER_TABLES["lead_time"].lines()[0] if by_tiers else None      # the Quick Check draws no tier
     charts = [
         panel(graph("deployments", fg.deployments_per_day(an.daily, theme, defaults.line_bucket(an.window.days)))),
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],

@@ -155,21 +155,25 @@ QUICK_CHECK_OVERALL = ("lead_time", "deployment_frequency", "failed_deployment_r
 BENCHMARKS = {"tiers": "DORA tiers (elite, high, medium, low)",
               "quick-check": "DORA Quick Check scores (0-10) against a published average"}
 
-# How a score stands against a baseline's mean and standard deviation, best first, with the
-# sentence each standing is shown with and its traffic-light colour.
-STANDINGS = {"above": ("at or above the average", "green"),
-             "near": ("below the average, within one standard deviation", "amber"),
-             "below": ("more than one standard deviation below the average", "red")}
+# How a score stands against a baseline's mean and standard deviation, best first: the sentence
+# each standing is shown with, its traffic-light colour and its badge's words. A score is judged as
+# it is shown, to one decimal (the averages are published to one or two).
+STANDINGS = {"above": ("at or above the average", "green", "at or above"),
+             "near": ("below the average, within one standard deviation", "amber", "just below"),
+             "below": ("more than one standard deviation below the average", "red", "below")}
+NEAR_STDS = 1.0            # how many standard deviations below the mean still count as "near"
+SCORE_DECIMALS = 1
 
 
 def standing(score: float | None, mean: float, std: float) -> str | None:
-    """"above" (score >= mean), "near" (within one standard deviation below) or "below"; None when
-    the score is n/a."""
+    """"above" (the score, to one decimal, >= mean), "near" (within ``NEAR_STDS`` standard
+    deviations below) or "below"; None when the score is n/a."""
     if score is None:
         return None
-    if score >= mean:
+    shown = round(score, SCORE_DECIMALS)
+    if shown >= mean:
         return "above"
-    return "near" if score >= mean - std else "below"
+    return "near" if shown >= round(mean - NEAR_STDS * std, 2) else "below"   # (8.3 - 2.0 is 6.300000000000001)
 
 
 @dataclass(frozen=True)
@@ -187,8 +191,9 @@ class Baseline:
 
     @property
     def title(self) -> str:
-        """How a selector and the console name it: "Technology (2024 Quick Check)"."""
-        return f"{self.name} ({self.edition} Quick Check)"
+        """How a selector and the console name it: "Technology (2024 Quick Check)", "20 to 99
+        employees (2024 Quick Check, organisation size)"."""
+        return f"{self.name} ({self.edition} Quick Check{', organisation size' if self.group == 'size' else ''})"
 
 
 # DORA's keys in its data files -> this project's metric names
@@ -237,6 +242,7 @@ def baseline(key: str) -> Baseline:
 
 def benchmark(name: str) -> str:
     """``name`` when it is a benchmark (``BENCHMARKS``), else BenchmarkError in one sentence."""
+    name = str(name).strip()
     if name not in BENCHMARKS:
         raise BenchmarkError(f"\u201c{str(name)[:40]}\u201d is not a benchmark: choose {' or '.join(BENCHMARKS)}.")
     return name

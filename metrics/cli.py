@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "default METRICS_ATTRIBUTION or attribution.toml in the data directory, when present")
     p.add_argument("--baseline", metavar="KEY",
                    help="the published DORA Quick Check average the scores are compared with (default "
-                        f"METRICS_BASELINE or {defaults.BASELINE}: the 2024 edition's All industries; "
+                        f"METRICS_BASELINE or {defaults.BASELINE}: {baseline(defaults.BASELINE).title}; "
                         "python -m metrics baselines lists them)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return p
@@ -138,11 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
 def baseline_from(key: str | None) -> Baseline:
     """The Quick Check baseline of ``--baseline``, else ``METRICS_BASELINE``, else the default; a
     UsageError naming the choices for one that does not exist."""
-    chosen = key if key is not None else os.environ.get("METRICS_BASELINE", "").strip() or defaults.BASELINE
+    from_env = os.environ.get("METRICS_BASELINE", "").strip()
     try:
-        return baseline(chosen)
+        return baseline(key if key is not None else from_env or defaults.BASELINE)
     except BenchmarkError as e:
-        raise UsageError(str(e)) from None
+        raise UsageError(("" if key is not None else "METRICS_BASELINE: ") + str(e)) from None
 
 
 def run_baselines(argv, out=None) -> int:
@@ -154,7 +154,7 @@ def run_baselines(argv, out=None) -> int:
     print("key\tname\toverall\tlead time\tdeployment frequency\trecovery\tchange failure rate", file=out)
     for base in BASELINES.values():
         m = base.means
-        print("\t".join([base.key, base.title] + [f"{m[k]:g}" for k in (
+        print("\t".join([base.key, base.title] + [f"{m[k]:.2f}" for k in (
             "overall", "lead_time", "deployment_frequency", "failed_deployment_recovery_time", "change_failure_rate")]),
             file=out)
     return 0

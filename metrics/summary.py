@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .analysis import Analysis
-from .benchmarks import STANDINGS, Baseline
+from .benchmarks import STANDINGS, Baseline, baseline
 
 
 def fmt(value, spec: str = ".1f", suffix: str = "") -> str:
@@ -72,7 +72,7 @@ def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
             score(k, w) for k, w in (("change_failure_rate", "change failure rate"), ("rework_rate", "rework")))
         + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f}"
         + (f": {STANDINGS[overall_standing][0]}" if overall_standing else "") + ")"
-        + f" -- averages: {q['baseline']['name']}",
+        + f" -- averages: {baseline(q['baseline']['key']).title}",
     ]
 
 

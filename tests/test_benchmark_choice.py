@@ -70,6 +70,12 @@ def test_standing_against_mean_and_one_standard_deviation():
     # lead time, 2024 All industries: mean 5.1, std 2.6 -> above from 5.1, near down to 2.5, below under it
     assert [standing(s, 5.1, 2.6) for s in (10.0, 5.1, 5.0, 2.5, 2.4, 0.0, None)] == \
         ["above", "above", "near", "near", "below", "below", None]
+    # judged as shown, to one decimal: CFR 17.4 % scores 8.26, shown 8.3 = the 2024 average 8.3 -> above;
+    # 17.6 % scores 8.24, shown 8.2 -> near
+    cfr = baseline("2024")
+    assert standing(quick_check(None, None, None, 17.4, None)["scores"]["change_failure_rate"],
+                    cfr.means["change_failure_rate"], cfr.stds["change_failure_rate"]) == "above"
+    assert standing(8.24, 8.3, 2.0) == "near" and standing(6.26, 8.3, 2.0) == "near" and standing(6.24, 8.3, 2.0) == "below"
 
 
 def test_hand_scores_against_three_baselines(hand):
@@ -105,7 +111,7 @@ def test_cli_baseline_changes_the_averages_and_json():
     text = run_cli("--seed", 7, "--days", 30, "--baseline", "2024/technology").stdout
     line = next(x for x in text.splitlines() if x.startswith("Quick Check ("))
     assert line.startswith("Quick Check (2024, 0-10) throughput: lead time ") and "(avg 5.4)" in line
-    assert line.endswith("-- averages: Technology")
+    assert line.endswith("-- averages: Technology (2024 Quick Check)")
 
 
 def test_cli_bad_baseline_is_exit_2_and_one_line(monkeypatch):
@@ -114,7 +120,7 @@ def test_cli_bad_baseline_is_exit_2_and_one_line(monkeypatch):
     assert done.stderr.startswith("error: “2099/mars” is not a Quick Check baseline") and "Traceback" not in done.stderr
     monkeypatch.setenv("METRICS_BASELINE", "nope")
     done = run_cli("--days", 7)
-    assert done.returncode == 2 and "“nope” is not a Quick Check baseline" in done.stderr
+    assert done.returncode == 2 and done.stderr.startswith("error: METRICS_BASELINE: “nope” is not a Quick Check")
     monkeypatch.setenv("METRICS_BASELINE", "2023")
     assert "avg 6.3" in run_cli("--days", 7).stdout
 
@@ -123,8 +129,8 @@ def test_cli_lists_the_baselines():
     done = run_cli("baselines")
     rows = done.stdout.splitlines()
     assert done.returncode == 0 and len(rows) == 1 + len(BASELINES)
-    assert rows[1].split("\t") == ["2024", "All industries (2024 Quick Check)", "6.7", "5.1", "5.3", "7.5", "8.3"]
-    assert "2024/size/fewer_than_100\t20 to 99 employees (2024 Quick Check)" in done.stdout
+    assert rows[1].split("\t") == ["2024", "All industries (2024 Quick Check)", "6.70", "5.10", "5.30", "7.50", "8.30"]
+    assert "2024/size/fewer_than_100\t20 to 99 employees (2024 Quick Check, organisation size)\t6.90" in done.stdout
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,6 +142,9 @@ def test_link_and_controls_carry_the_benchmark():
     assert errors == [] and (view.benchmark, view.baseline) == ("quick-check", "2023/technology")
     assert "benchmark=quick-check" in to_query(view, View()) and "baseline=2023%2Ftechnology" in to_query(view, View())
     assert "benchmark" not in to_query(View(), View())          # the defaults stay out of the link
+    view, errors = from_query("?baseline=%202023%20&benchmark=%20quick-check", View(), DAYS)
+    assert errors == [] and (view.baseline, view.benchmark) == ("2023", "quick-check")
+    assert "baseline=2023&" in to_query(view, View()) + "&"
     view, errors = from_query("?baseline=2099", View(), DAYS)
     assert view.baseline == "2024" and errors[0].startswith("In the link: “2099” is not a Quick Check baseline")
     step = transition("url", "?benchmark=quick-check&baseline=2023", {}, View(), DAYS)
@@ -180,8 +189,12 @@ def test_judged_by_the_quick_check_the_cards_show_standings(hand):
     assert "below the average" in find(cards, "kpi-cfr-score").title
     # the overall score 6.07 against 6.7 (std 1.8): near -> amber
     assert find(cards, "kpi-qc-overall-value").children == "6.1/10"
-    assert find(cards, "kpi-qc-overall-score").children == "avg 6.7"
+    assert find(cards, "kpi-qc-overall-score").children == "just below avg 6.7"
     assert find(cards, "kpi-qc-overall-score").className == "badge text-bg-warning"
+    # 7 deployments and 5 incidents: the scores stand on low samples, and the card says so
+    assert find(cards, "kpi-qc-overall-caution") is not None
+    assert "scores from under 20 events" in str(find(cards, "kpi-qc-overall-caution").children)
+    assert "no published average is used for it" in find(cards, "kpi-rework-score").title
     assert "Judged by DORA's Quick Check against All industries (2024 Quick Check)" in \
         find(cards, "dora-throughput-note").children
     # another baseline: 2024 "just me" puts the change failure rate within one standard deviation -> amber
@@ -197,7 +210,9 @@ def test_cfr_chart_lines_follow_the_benchmark(hand):
     assert rate == pytest.approx(17.0) and label == "All industries average 17 %"
     _, charts = cards_of(hand, "quick-check")
     text = json.dumps(charts.to_plotly_json(), default=str)
-    assert "All industries average 17 %" in text and "elite <= 5 %" not in text
+    assert "All industries average 17 %" in text and "elite <= 5 %" not in text and "elite < 24 h" not in text
+    _, charts = cards_of(hand)
+    assert "elite < 24 h" in json.dumps(charts.to_plotly_json(), default=str)
 
 
 def test_the_benchmark_panel_shows_on_the_dora_tab_only(hand):

@@ -35,19 +35,19 @@ def test_choose_the_quick_check_and_a_baseline(dash_duo):
     dash_duo.wait_for_text_to_equal("#kpi-qc-overall-value", f"{q['scores']['overall']:.1f}/10", timeout=20)
     assert "benchmark=quick-check" in dash_duo.driver.current_url
     assert not dash_duo.driver.find_elements("css selector", "#kpi-cfr-tier")
-    assert dash_duo.find_element("#kpi-qc-overall-score").text == f"avg {q['industry_average']['overall']:.1f}"
+    assert dash_duo.find_element("#kpi-qc-overall-score").text.endswith(f"avg {q['industry_average']['overall']:.1f}")
     for card, key in (("kpi-cfr", "change_failure_rate"), ("kpi-lead-time", "lead_time")):
         assert colour_of(q, key) in dash_duo.find_element(f"#{card}-score").get_attribute("class"), card
 
     dash_duo.select_dcc_dropdown("#baseline-dropdown", value="Technology (2023 Quick Check)")
     q = quick_check_of("--baseline", "2023/technology")
-    dash_duo.wait_for_text_to_equal("#kpi-qc-overall-score", f"avg {q['industry_average']['overall']:.1f}", timeout=20)
+    dash_duo.wait_for_contains_text("#kpi-qc-overall-score", f"avg {q['industry_average']['overall']:.1f}", timeout=20)
     assert "baseline=2023%2Ftechnology" in dash_duo.driver.current_url
     assert "Technology average (2023)" in dash_duo.find_element("#kpi-cfr-score").get_attribute("title")
 
     # the link opens on the same choice
     dash_duo.driver.get(dash_duo.driver.current_url)
-    dash_duo.wait_for_text_to_equal("#kpi-qc-overall-score", f"avg {q['industry_average']['overall']:.1f}", timeout=20)
+    dash_duo.wait_for_contains_text("#kpi-qc-overall-score", f"avg {q['industry_average']['overall']:.1f}", timeout=20)
     assert dash_duo.find_element("#benchmark-choice input[value='quick-check']").is_selected()
     assert "Technology (2023 Quick Check)" in dash_duo.find_element("#baseline-dropdown").text
 
