@@ -107,13 +107,14 @@ def validate(seed, days, scenario, tab, services, team_size, hourly_rate, value_
     """A View from raw control (or URL) values, or None and the messages that say what is wrong;
     ``benchmark`` and ``baseline`` default to ``defaults.BENCHMARK`` and ``defaults.BASELINE``."""
     errors = []
-    benchmark = defaults.BENCHMARK if benchmark is None else str(benchmark).strip()
-    baseline = defaults.BASELINE if baseline is None else str(baseline).strip()
-    for check, value in ((benchmarks.benchmark, benchmark), (benchmarks.baseline, baseline)):
-        try:
-            check(value)
-        except benchmarks.BenchmarkError as e:
-            errors.append(str(e))
+    try:
+        benchmark = benchmarks.benchmark(defaults.BENCHMARK if benchmark is None else benchmark)
+    except benchmarks.BenchmarkError as e:
+        errors.append(str(e))
+    try:
+        baseline = benchmarks.baseline(defaults.BASELINE if baseline is None else baseline).key
+    except benchmarks.BenchmarkError as e:
+        errors.append(str(e))
     dataset = "" if dataset is None else str(dataset).strip()
     if dataset and not DATASET_NAME.fullmatch(dataset):
         errors.append(f"\u201c{dataset[:40]}\u201d is not a dataset name.")

@@ -17,7 +17,7 @@ from components.teams import no_teams_file, teams_table
 from metrics import defaults
 from metrics.analysis import why_missing
 from metrics.schema import PR_REVIEWED
-from metrics.benchmarks import BAND_TABLES, STANDINGS, TIER_TABLES, band, baseline, tier, tier_change
+from metrics.benchmarks import BAND_TABLES, STANDINGS, TIER_TABLES, Baseline, band, baseline, tier, tier_change
 from metrics.plugins import custom_view, window_events
 from metrics.teams import TIER_OF_KEY
 
@@ -91,14 +91,13 @@ def quick_check(q: dict, key: str, by_tiers: bool) -> dict:
             "score_band": None if by_tiers or standing is None else STANDINGS[standing][1]}
 
 
-def quick_check_note(q: dict, by_tiers: bool) -> str:
+def quick_check_note(q: dict, base: Baseline, by_tiers: bool) -> str:
     """The line under the Throughput title: what the badges mean and the baseline compared with."""
-    base = f"{q['baseline']['name']} ({q['edition']} Quick Check)"
     if by_tiers:
-        return (f"DORA Quick Check: overall {num(q['scores']['overall'])}/10, {base} average "
+        return (f"DORA Quick Check: overall {num(q['scores']['overall'])}/10, {base.title} average "
                 f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
                 "change failure rate; hover a QC badge for its answer and average)")
-    return (f"Judged by DORA's Quick Check against {base}: a badge is green at or above the average, amber within "
+    return (f"Judged by DORA's Quick Check against {base.title}: a badge is green at or above the average, amber within "
             "one standard deviation below it, red further below (hover it for the answer and the average)")
 
 
@@ -173,7 +172,7 @@ def dora(c: Computed, theme: str) -> tuple:
                      low_sample_tiers(c)) if by_tiers else quick_check_overall(q, qp, prev,
                                                                                low_sample_tiers(c, "score")),
     ]
-    note = quick_check_note(q, by_tiers)
+    note = quick_check_note(q, base, by_tiers)
     cards = html.Div([card_group("Throughput", cards_row(throughput), "dora-throughput", note),
                       card_group("Instability", cards_row(instability), "dora-instability")])
     inc = an.incident_marks()

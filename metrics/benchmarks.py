@@ -244,7 +244,7 @@ def benchmark(name: str) -> str:
     """``name`` when it is a benchmark (``BENCHMARKS``), else BenchmarkError in one sentence."""
     name = str(name).strip()
     if name not in BENCHMARKS:
-        raise BenchmarkError(f"\u201c{str(name)[:40]}\u201d is not a benchmark: choose {' or '.join(BENCHMARKS)}.")
+        raise BenchmarkError(f"\u201c{name[:40]}\u201d is not a benchmark: choose {' or '.join(BENCHMARKS)}.")
     return name
 
 

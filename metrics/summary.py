@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from . import defaults
 from .analysis import Analysis
 from .benchmarks import STANDINGS, Baseline, baseline
 
@@ -57,6 +58,7 @@ def text_lines(an: Analysis, header: str | None = None, base: Baseline | None = 
 def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
     """DORA's current definitions: failed deployment recovery time, the two groups and the Quick
     Check scores with the averages of ``base`` (default: ``defaults.BASELINE``)."""
+    base = base or baseline(defaults.BASELINE)
     f, q = an.details["failed_deployment_recovery"], an.current_dora(base)["quick_check"]
     sc, avg = q["scores"], q["industry_average"]
     overall_standing = q["standing"]["overall"]
@@ -72,7 +74,7 @@ def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
             score(k, w) for k, w in (("change_failure_rate", "change failure rate"), ("rework_rate", "rework")))
         + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f}"
         + (f": {STANDINGS[overall_standing][0]}" if overall_standing else "") + ")"
-        + f" -- averages: {baseline(q['baseline']['key']).title}",
+        + f" -- averages: {base.title}",
     ]
 
 
