@@ -114,6 +114,19 @@ def test_cli_baseline_changes_the_averages_and_json():
     assert line.endswith("-- averages: Technology (2024 Quick Check)")
 
 
+def test_console_says_how_the_overall_score_stands():
+    from conftest import FIXTURES
+    # hand.csv: overall 6.07 against 2024 All industries 6.7 (std 1.8) -> within one standard deviation below
+    done = run_cli("--events", FIXTURES / "hand.csv", "--start", "2024-01-01", "--end", "2024-01-08")
+    assert done.returncode == 0, done.stderr
+    assert " -- overall 6.1/10 (avg 6.7: below the average, within one standard deviation) -- averages: All industries " \
+        "(2024 Quick Check)" in done.stdout
+    # against 2023 "Industrials & Manufacturing" (5.7): at or above
+    done = run_cli("--events", FIXTURES / "hand.csv", "--start", "2024-01-01", "--end", "2024-01-08",
+                   "--baseline", "2023/industrials_manufacturing")
+    assert "(avg 5.7: at or above the average) -- averages: Industrials & Manufacturing (2023 Quick Check)" in done.stdout
+
+
 def test_cli_bad_baseline_is_exit_2_and_one_line(monkeypatch):
     done = run_cli("--days", 7, "--baseline", "2099/mars")
     assert done.returncode == 2 and done.stdout == ""
