@@ -9,6 +9,12 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(ROOT))
 
+try:   # dash_duo's servers count up from one port in every process: two test runs at once would collide
+    from dash.testing.application_runners import BaseDashRunner
+    BaseDashRunner._next_port = 20000 + os.getpid() % 20000
+except ImportError:
+    pass
+
 
 def run_cli(*args, module="metrics", timeout=120):
     """Run ``python -m metrics ARGS`` (or another module) and return the completed process."""

@@ -1,0 +1,164 @@
+"""The source registry: every source of events declared once, as a ``SourceSpec``.
+
+A built-in source is one package under ``metrics/ingest/sources/<name>/`` whose ``__init__`` holds
+``SOURCE = SourceSpec(...)``: its file reader and the reader's options, its label in the
+dashboard's upload menu, its line in the docs' importer table, and, when it has them, its live
+sync (``SyncSpec``) and its webhook (``WebhookSpec``). Nothing else names the source: the command
+line (``import --from``, ``sync``), the upload menu, the webhook routes, the fuzz tests and the
+docs iterate over ``sources()``. A plug-in source (``metrics.plugins.source``) joins the same
+registry.
+
+A reader is ``reader(**options)`` -> ``read(text, path) -> RawRows`` (``metrics.ingest.report``):
+``text`` is the file's UTF-8 text, or None for a reader marked ``reads_path`` (a git repository is
+a directory). Options are declared with ``Option``: the keyword the reader takes, the command-line
+flag derived from it (``deploy_workflow`` -> ``--deploy-workflow``), its kind and help line.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable
+
+OPTION_KINDS = ("text", "flag", "choice", "repeat", "pairs")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a source's reader or sync, declared once.
+
+    ``name`` is the reader's keyword and the sync configuration's key; the command line's flag is
+    ``--`` + ``name`` with ``-`` for ``_`` unless ``flag`` says otherwise. Kinds: ``text`` (one
+    value), ``flag`` (on or off), ``choice`` (one of ``choices``), ``repeat`` (a value per use, a
+    tuple), ``pairs`` (``NAME=VALUE`` per use, a dict of name -> tuple of values)."""
+
+    name: str
+    help: str
+    kind: str = "text"
+    default: object = None
+    choices: tuple = ()
+    metavar: str = ""
+    flag: str = ""
+
+    def __post_init__(self):
+        if self.kind not in OPTION_KINDS:
+            raise ValueError(f"option {self.name!r}: kind is one of {', '.join(OPTION_KINDS)}, not {self.kind!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"option {self.name!r}: a choice needs its choices")
+
+    @property
+    def command_flag(self) -> str:
+        """The command-line flag: ``flag``, else ``--`` + the name with dashes."""
+        return self.flag or "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class SyncSpec:
+    """A source's live sync (``python -m metrics sync NAME``, ``[[source]] type = NAME``).
+
+    ``credentials`` are the environment variables it reads (never the command line), ``auth``
+    turns the environment into the request headers (``SyncError`` naming the variable to set when
+    one is missing), ``api_url`` is the default base URL ("" when every installation has its own
+    and ``--api-url`` is required). ``batches(client, source, state, now)`` yields
+    ``metrics.ingest.sync.providers.Batch``es from the stored ``state`` (``source`` is the
+    configured ``metrics.ingest.sync.config.Source``, its ``since`` already filled in);
+    ``events(source, objects)`` maps a batch's objects to ``RawRows`` exactly as the file reader
+    does. ``target`` is the option naming what to sync (a repository, a project, a job), if any."""
+
+    credentials: tuple
+    auth: Callable
+    batches: Callable
+    events: Callable
+    api_url: str = ""
+    target: Option | None = None
+    target_required: bool = False
+    options: tuple = ()                      # more Options the sync takes (the configuration's keys)
+    monorepo: bool = False                   # takes service_paths and tag_patterns
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """A source's push ingestion (``POST /webhooks/NAME/DATASET``): the environment variable holding
+    its secret, ``authentic(secret, body, headers, environ)`` -> why it is not authentic or None,
+    ``delivery_id(headers)`` and ``delivery(headers, body, delivery_id, options)`` ->
+    ``metrics.ingest.webhooks.Delivery``."""
+
+    secret: str
+    authentic: Callable
+    delivery_id: Callable
+    delivery: Callable
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source of events, declared once (see the module's docstring)."""
+
+    name: str                                # ``import --from NAME``; lower-case letters, digits, '-'
+    title: str                               # the upload menu's label: "PagerDuty incidents (JSON)"
+    describe: str                            # the docs' importer table: what becomes which event
+    reader: Callable                         # reader(**options) -> read(text, path) -> RawRows
+    options: tuple = ()                      # the reader's Options
+    upload: bool = True                      # offered in the dashboard's upload menu (a file, not a folder)
+    sync: SyncSpec | None = None
+    webhook: WebhookSpec | None = None
+    order: int = 100                         # place in menus and tables (then by name)
+    plugin: str = ""                         # the plug-in file that declared it; "" for a built-in
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def option(self, name: str) -> Option | None:
+        """The reader's option called ``name``, or None."""
+        return next((o for o in self.options if o.name == name), None)
+
+    def make_reader(self, **options):
+        """The reader with ``options`` (unset ones take their declared defaults)."""
+        given = {o.name: options[o.name] if options.get(o.name) is not None else o.default for o in self.options}
+        unknown = sorted(set(options) - set(given))
+        if unknown:
+            raise ValueError(f"{self.name} takes no option {unknown[0]!r}")
+        return self.reader(**{k: v for k, v in given.items() if v is not None})
+
+
+class SourceError(Exception):
+    """A source that does not exist or cannot be declared: one sentence."""
+
+
+_BUILTIN: dict | None = None
+_PLUGINS: dict = {}
+
+
+def builtin_sources() -> dict:
+    """Every built-in source: each package under ``metrics.ingest.sources`` declaring ``SOURCE``."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        package = importlib.import_module("metrics.ingest.sources")
+        found = {}
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.ispkg:
+                continue
+            spec = getattr(importlib.import_module(f"{package.__name__}.{info.name}"), "SOURCE", None)
+            if isinstance(spec, SourceSpec):
+                found[spec.name] = spec
+        _BUILTIN = found
+    return _BUILTIN
+
+
+def register_plugin(spec: SourceSpec) -> None:
+    """Add a plug-in's source; SourceError when a source of that name exists already."""
+    if spec.name in builtin_sources() or (spec.name in _PLUGINS and _PLUGINS[spec.name].plugin != spec.plugin):
+        raise SourceError(f"{spec.plugin or 'a plug-in'} declares source {spec.name!r}, which exists already; "
+                          f"give it another name")
+    _PLUGINS[spec.name] = spec
+
+
+def sources() -> dict:
+    """Every source, built-in then plug-in, in menu order: name -> SourceSpec."""
+    every = {**builtin_sources(), **_PLUGINS}
+    return {s.name: s for s in sorted(every.values(), key=lambda s: (s.order, s.name))}
+
+
+def source(name: str) -> SourceSpec:
+    """The source called ``name``, or SourceError listing the sources there are."""
+    found = sources().get(str(name))
+    if found is None:
+        raise SourceError(f"no source named {str(name)[:40]!r} (sources: {', '.join(sources())})")
+    return found
