@@ -11,6 +11,8 @@ from . import defaults
 from .analysis import analyze, kinds_present
 from .attribution import AttributionError, attribution_path, read_overrides
 from .benchmarks import BASELINES, Baseline, BenchmarkError, baseline
+from .console import (Parser, ProgressBar, UsageError, amount_argument, date_argument, pair_argument,
+                      whole_argument)
 from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
@@ -25,61 +27,7 @@ from .tables import tables_from_frame
 from .schema import NS_PER_DAY
 from .selection import services_of, tables_of_services
 from .teams import TeamsError, read_teams, tables_of_teams, teams_path
-from .window import Window, over_data, to_ns, today_ns
-
-
-class UsageError(Exception):
-    """Bad command-line input: printed as one line, exit code 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are a UsageError (one line, exit 2) and that never takes an
-    abbreviation of an option for the option (``--team`` is not ``--team-size``)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message):
-        raise UsageError(message)
-
-
-def whole_argument(name: str, lo: int, hi: int):
-    """An argparse type: a whole number in [lo, hi] (``defaults.whole``)."""
-    def parse(text: str) -> int:
-        try:
-            return defaults.whole(name, text, lo, hi)
-        except defaults.CheckError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    return parse
-
-
-def amount_argument(name: str, lo: float = 0.0, hi: float = defaults.MAX_AMOUNT):
-    """An argparse type: a finite number in [lo, hi] (``defaults.amount``)."""
-    def parse(text: str) -> float:
-        try:
-            return defaults.amount(name, text, lo, hi)
-        except defaults.CheckError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    return parse
-
-
-def _date(text: str) -> int:
-    try:
-        return to_ns(text)
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
-
-
-def pair_argument(what: str):
-    """An argparse type: ``NAME=VALUE`` with both sides non-empty, as a (name, value) pair; ``what``
-    says the form in the error."""
-    def parse(text: str) -> tuple:
-        name, equals, value = text.partition("=")
-        if not equals or not name.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return name.strip(), value.strip()
-    return parse
+from .window import Window, over_data, today_ns
 
 
 def add_universe_arguments(p: argparse.ArgumentParser) -> None:
@@ -117,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--events", nargs="+", metavar="FILE", help="summarise these CSV / NDJSON / JSON event files")
     source.add_argument("--dataset", metavar="NAME", help="summarise a stored dataset (see: python -m metrics datasets)")
     p.add_argument("--strict", action="store_true", help="with --events: stop at the first bad row (exit 2)")
-    p.add_argument("--start", type=_date, help="first day of the window (YYYY-MM-DD)")
-    p.add_argument("--end", type=_date, help="day after the window (YYYY-MM-DD); synthetic default: today")
+    p.add_argument("--start", type=date_argument, help="first day of the window (YYYY-MM-DD)")
+    p.add_argument("--end", type=date_argument, help="day after the window (YYYY-MM-DD); synthetic default: today")
     p.add_argument("--only-service", action="append", metavar="NAME", default=[],
                    help="only this service's deployments, incidents and PRs (repeatable); team-level events stay")
     p.add_argument("--team", action="append", metavar="NAME", default=[],
@@ -326,28 +274,6 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--production", default="production",
                    help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
     return p
-
-
-class ProgressBar:
-    """A one-line progress bar on a terminal (nothing when the stream is not one)."""
-
-    WIDTH = 30
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.on = hasattr(stream, "isatty") and stream.isatty()
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        if not self.on:
-            return
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        self.stream.write(f"\r[{'#' * filled}{'-' * (self.WIDTH - filled)}] {done}/{total} {what[:40]:<40}")
-        self.stream.flush()
-
-    def end(self) -> None:
-        if self.on:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def git_options(args) -> dict:
