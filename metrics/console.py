@@ -27,24 +27,25 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def whole_argument(name: str, lo: int, hi: int):
-    """An argparse type: a whole number in [lo, hi] (``defaults.whole``)."""
-    def parse(text: str) -> int:
+def checked_argument(check, name: str, lo, hi):
+    """An argparse type from a check of ``defaults`` (``check(name, text, lo, hi)``), its
+    CheckError as argparse's error."""
+    def parse(text: str):
         try:
-            return defaults.whole(name, text, lo, hi)
+            return check(name, text, lo, hi)
         except defaults.CheckError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
     return parse
+
+
+def whole_argument(name: str, lo: int, hi: int):
+    """An argparse type: a whole number in [lo, hi] (``defaults.whole``)."""
+    return checked_argument(defaults.whole, name, lo, hi)
 
 
 def amount_argument(name: str, lo: float = 0.0, hi: float = defaults.MAX_AMOUNT):
     """An argparse type: a finite number in [lo, hi] (``defaults.amount``)."""
-    def parse(text: str) -> float:
-        try:
-            return defaults.amount(name, text, lo, hi)
-        except defaults.CheckError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    return parse
+    return checked_argument(defaults.amount, name, lo, hi)
 
 
 def date_argument(text: str) -> int:
