@@ -75,11 +75,11 @@ def git_options(args) -> dict:
 
 def run_import(argv, out=None, err=None) -> int:
     """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
-    out, err = out or sys.stdout, err or sys.stderr
-    args = import_parser().parse_args(argv)
     from .. import store
     from ..ingest import LoadError, StrictLoadError, load_events
     from ..ingest import sources as importers
+    out, err = out or sys.stdout, err or sys.stderr
+    args = import_parser().parse_args(argv)
     bar = ProgressBar(err)
     try:
         try:
