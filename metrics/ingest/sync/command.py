@@ -15,25 +15,17 @@ import signal
 import sys
 import time
 
+from ...console import Parser, ProgressBar, UsageError
 from .config import PROVIDERS, TOKENS, ConfigError, Source, parse_every, read_config, source_of
 from .http import SyncError
 from .run import sync
 
 
-class SyncUsageError(Exception):
-    """Bad sync command-line input: one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise SyncUsageError(message)
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m metrics sync", allow_abbrev=False,
-                description="Pull events from GitHub, GitLab, PagerDuty or Opsgenie into a stored dataset. "
-                            "Tokens come from the environment: " +
-                            ", ".join(f"{v} ({k})" for k, v in TOKENS.items()) + ".")
+    p = Parser(prog="python -m metrics sync",
+               description="Pull events from GitHub, GitLab, PagerDuty or Opsgenie into a stored dataset. "
+                           "Tokens come from the environment: " +
+                           ", ".join(f"{v} ({k})" for k, v in TOKENS.items()) + ".")
     p.add_argument("provider", nargs="?", choices=PROVIDERS, help="the source (or --config FILE for several)")
     p.add_argument("--config", metavar="FILE", help="a TOML file naming every source (see docs/sync.md)")
     p.add_argument("--name", metavar="DATASET", help="the dataset the events go to")
@@ -59,10 +51,10 @@ def sources_from(args) -> list[Source]:
     """The sources the command line names: a config file's, or one from the options."""
     if args.config:
         if args.provider:
-            raise SyncUsageError("give either a provider or --config FILE, not both")
+            raise UsageError("give either a provider or --config FILE, not both")
         return read_config(args.config)
     if not args.provider:
-        raise SyncUsageError("name a provider (github, gitlab, pagerduty, opsgenie) or --config FILE")
+        raise UsageError("name a provider (github, gitlab, pagerduty, opsgenie) or --config FILE")
     entry = {"type": args.provider, "dataset": args.name}
     for key, value in (("repo", args.repo), ("project", args.project), ("api_url", args.api_url),
                        ("region", args.region), ("deploy_workflow", args.deploy_workflow),
@@ -74,11 +66,11 @@ def sources_from(args) -> list[Source]:
     if args.bots:
         entry["bots"] = args.bots
     if args.provider == "github" and not args.repo:
-        raise SyncUsageError("sync github needs --repo OWNER/NAME")
+        raise UsageError("sync github needs --repo OWNER/NAME")
     if args.provider == "gitlab" and not args.project:
-        raise SyncUsageError("sync gitlab needs --project ID or PATH")
+        raise UsageError("sync gitlab needs --project ID or PATH")
     if not args.name:
-        raise SyncUsageError("name the dataset the events go to: --name DATASET")
+        raise UsageError("name the dataset the events go to: --name DATASET")
     return [source_of(entry, "the command line")]
 
 
@@ -104,10 +96,9 @@ def run_sync(argv, err=None, sleep=time.sleep, rounds: int | None = None) -> int
         args = parser().parse_args(argv)
         sources = sources_from(args)
         every = parse_every(args.every) if args.every else None
-    except (SyncUsageError, ConfigError) as e:
+    except (UsageError, ConfigError) as e:
         print(f"error: {e}", file=err)
         return 2
-    from ...cli import ProgressBar
     bar = ProgressBar(err)
 
     def progress(done, total, what):
