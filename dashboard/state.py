@@ -118,8 +118,11 @@ def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> t
 
 
 def url_value(value):
-    """A field's value as the URL writes it (numbers short where that reads back the same)."""
-    return number_text(value) if isinstance(value, float) else value
+    """A field's value as the URL writes it: numbers short where that reads back the same, an
+    empty list of names as one blank (``team=``: none, where the defaults name some)."""
+    if isinstance(value, float):
+        return number_text(value)
+    return value if value != () else [""]
 
 
 def to_query(view: View, defaults: View) -> str:
