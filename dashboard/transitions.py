@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .layout import day_options
 from .fields import FIELDS, RESET_BY_SOURCE, style_key
+from .layout import day_options
 from .state import ALL_DAYS, View, from_query, to_query, validate
 
 SHOWN, HIDDEN = {}, {"display": "none"}
