@@ -25,12 +25,13 @@ from metrics import tokens
 
 from .auth import current_visitor
 from .data import DataError, Views
-from .state import URL_NAMES, View, validate
+from .fields import FIELDS
+from .state import View, read_link
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
-FIELDS_BY_PARAMETER = {parameter: name for name, parameter in URL_NAMES.items()}
-REPEATABLE = {"service", "team"}
+FIELDS_BY_PARAMETER = {f.url: name for name, f in FIELDS.items() if f.url}
+REPEATABLE = {f.url for f in FIELDS.values() if f.url and f.repeats}
 
 
 class ApiError(Exception):
@@ -48,31 +49,18 @@ def reply(body, status: int = 200) -> flask.Response:
 
 def view_of(args, defaults: View, day_choices) -> View:
     """The View the query ``args`` (a MultiDict) names, strictly: every parameter known, given once
-    (``service`` may repeat) and valid; ApiError naming the first that is not."""
+    (``service`` and ``team`` may repeat) and valid; ApiError naming the first that is not. The
+    values are read as a dashboard link's are (``state.read_link``)."""
     for parameter in args:
         if parameter not in FIELDS_BY_PARAMETER:
             raise ApiError(f"unknown parameter {parameter!r} (known: {', '.join(sorted(FIELDS_BY_PARAMETER))})",
                            parameter)
         if parameter not in REPEATABLE and len(args.getlist(parameter)) > 1:
             raise ApiError(f"parameter {parameter!r} is given more than once", parameter)
-    values = {name: getattr(defaults, name) for name in URL_NAMES}
-    if "data" in args:
-        values["dataset"] = args["data"]
-        values["days"] = 0 if args["data"] else defaults.days or View.days
-        _check(values, "data", day_choices)
-    for parameter in args:
-        name = FIELDS_BY_PARAMETER[parameter]
-        if name != "dataset":
-            values[name] = tuple(args.getlist(parameter)) if parameter in REPEATABLE else args[parameter]
-            _check(values, parameter, day_choices)
-    return validate(**values, day_choices=day_choices)[0]
-
-
-def _check(values: dict, parameter: str, day_choices) -> None:
-    """ApiError naming ``parameter`` when the values, with it just set, are not a valid view."""
-    view, problems = validate(**values, day_choices=day_choices)
-    if view is None:
-        raise ApiError(problems[0], parameter)
+    view, problems = read_link({parameter: args.getlist(parameter) for parameter in args}, defaults, day_choices)
+    if problems:
+        raise ApiError(problems[0][1], problems[0][0])
+    return view
 
 
 def token_check(request):

@@ -18,6 +18,7 @@ from metrics.ingest.sync.run import last_runs
 from . import downloads
 from .auth import may_write, who
 from .data import DataError, Views, team_choices
+from .fields import CONTROLS, FIELDS, RESET_BY_SOURCE, style_key
 from .layout import source_options
 from .render import COMPUTE_FAILED, render
 from .state import ALL_DAYS, View, from_query, to_query
@@ -28,42 +29,32 @@ from .upload import UploadError, import_upload
 log = logging.getLogger(__name__)
 CHART = {"type": "chart", "name": ALL}       # every chart on screen
 
-# the main callback's outputs, by name
-OUTPUTS = {
-    "search": Output("url", "search"), "seed": Output("seed-input", "value"), "days": Output("days-dropdown", "value"),
-    "day_options": Output("days-dropdown", "options"), "scenario": Output("scenario-dropdown", "value"),
-    "tab": Output("tabs", "active_tab"), "rate": Output("rate-input", "value"), "value": Output("value-input", "value"),
-    "devs": Output("devs-input", "value"), "source": Output("source-dropdown", "value"),
-    "only": Output("service-filter", "value"), "only_options": Output("service-filter", "options"),
-    "start": Output("date-range", "start_date"), "end": Output("date-range", "end_date"),
-    "min_date": Output("date-range", "min_date_allowed"), "max_date": Output("date-range", "max_date_allowed"),
-    "seed_style": Output("seed-col", "style"), "scenario_style": Output("scenario-col", "style"),
-    "date_style": Output("date-col", "style"), "message": Output("input-message", "children"),
-    "content": Output("tab-content", "children"), "line": Output("window-line", "children"),
-    "panel": Output("assumptions-panel", "style"), "shape": Output("content-shape", "data"),
-    "benchmark_panel": Output("benchmark-panel", "style"), "benchmark": Output("benchmark-choice", "value"),
-    "baseline": Output("baseline-dropdown", "value"),
-    "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
-    "sync": Output("sync-line", "children"), "teams": Output("team-filter", "value"),
-    "team_options": Output("team-filter", "options"), "team_placeholder": Output("team-filter", "placeholder"),
-    "team_note": Output("team-note", "children"), "live": Output("live-poll", "disabled"),
-    "charts": Output(CHART, "figure"),
+# the main callback's dependencies, by name: each field's control (``fields.CONTROLS``), then what
+# the page shows of a view (``render``)
+CONTROL_OUTPUTS = {
+    **{c.key: Output(c.id, c.prop) for c in CONTROLS},
+    **{style_key(column): Output(column, "style") for column in dict.fromkeys(c.column for c in CONTROLS if c.column)},
+    "day_options": Output(FIELDS["days"].control.id, "options"),
 }
+PAGE_OUTPUTS = {
+    "search": Output("url", "search"), "message": Output("input-message", "children"),
+    "only_options": Output("service-filter", "options"), "min_date": Output("date-range", "min_date_allowed"),
+    "max_date": Output("date-range", "max_date_allowed"), "content": Output("tab-content", "children"),
+    "line": Output("window-line", "children"), "panel": Output("assumptions-panel", "style"),
+    "shape": Output("content-shape", "data"), "benchmark_panel": Output("benchmark-panel", "style"),
+    "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
+    "sync": Output("sync-line", "children"), "team_options": Output("team-filter", "options"),
+    "team_placeholder": Output("team-filter", "placeholder"), "team_note": Output("team-note", "children"),
+    "live": Output("live-poll", "disabled"), "charts": Output(CHART, "figure"),
+}
+OUTPUTS = {**CONTROL_OUTPUTS, **PAGE_OUTPUTS}
 TRIGGERS = {
-    "search": Input("url", "search"), "refresh": Input("refresh-button", "n_clicks"),
-    "enter": Input("seed-input", "n_submit"), "days": Input("days-dropdown", "value"),
-    "scenario": Input("scenario-dropdown", "value"), "tab": Input("tabs", "active_tab"),
-    "apply": Input("apply-assumptions", "n_clicks"), "rate_enter": Input("rate-input", "n_submit"),
-    "value_enter": Input("value-input", "n_submit"), "devs_enter": Input("devs-input", "n_submit"),
-    "theme": Input("theme", "data"), "source": Input("source-dropdown", "value"),
-    "only": Input("service-filter", "value"), "start": Input("date-range", "start_date"),
-    "end": Input("date-range", "end_date"), "changed": Input("data-changed", "data"),
-    "teams": Input("team-filter", "value"), "benchmark": Input("benchmark-choice", "value"),
-    "baseline": Input("baseline-dropdown", "value"),
+    "search": Input("url", "search"), "theme": Input("theme", "data"), "changed": Input("data-changed", "data"),
+    "controls": {c.key: Input(c.id, c.prop) for c in CONTROLS if c.live},
+    "submits": [Input(*pair) for pair in dict.fromkeys(pair for c in CONTROLS for pair in c.submitted_by)],
 }
 READS = {
-    "seed": State("seed-input", "value"), "rate": State("rate-input", "value"), "value": State("value-input", "value"),
-    "devs": State("devs-input", "value"), "shown": State("content-shape", "data"),
+    "typed": {c.key: State(c.id, c.prop) for c in CONTROLS if not c.live}, "shown": State("content-shape", "data"),
     "only_options": State("service-filter", "options"), "min_date": State("date-range", "min_date_allowed"),
     "max_date": State("date-range", "max_date_allowed"),
 }
@@ -104,15 +95,10 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
     """Wire the page's callbacks on ``app``; ``views`` computes (and caches) this app's views."""
 
     @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
-    def update(search, refresh, enter, days, scenario, tab, apply, rate_enter, value_enter, devs_enter, theme, source,
-               only, start, end, changed, teams, benchmark, baseline, seed, rate, value, devs, shown, only_options,
-               min_date, max_date):
+    def update(search, theme, changed, controls, submits, typed, shown, only_options, min_date, max_date):
         """One round trip per change: the transition, then the render of the view it leads to."""
         mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
-        controls = {"seed": seed, "days": days, "scenario": scenario, "tab": tab, "rate": rate, "value": value,
-                    "devs": devs, "source": source, "only": only, "teams": teams or [], "start": start, "end": end,
-                    "benchmark": benchmark, "baseline": baseline}
-        step = transition(ctx.triggered_id, search, controls, defaults, day_choices)
+        step = transition(ctx.triggered_id, search, {**controls, **typed}, defaults, day_choices)
         if step.view is None:
             message = {} if step.message is None else {"message": step.message}
             return outputs(message, [no_update] * len(mounted))
@@ -208,7 +194,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
                     "report": dbc.Alert("The upload could not be imported; the error is in the server log.",
                                         color="danger")}
         current, _ = from_query(search, defaults, day_choices)
-        opened = replace(current, dataset=done.dataset, days=ALL_DAYS, only=(), teams=(), start="", end="")
+        opened = replace(current, **RESET_BY_SOURCE, dataset=done.dataset, days=ALL_DAYS)
         report = dbc.Alert([html.Div(f"Stored in dataset {done.dataset}; the dashboard now shows it.", className="fw-semibold"),
                             html.Pre("\n".join(done.lines()), className="load-report", id="upload-report-text")],
                            color="success" if not done.report.rejected_count else "warning")

@@ -15,7 +15,7 @@ import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from metrics.teams import TeamsError, compare_teams, read_teams, tables_of_teams
 from metrics.tables import EventTables
 from metrics.window import over_data, to_ns, today_ns
 
-from .state import View
+from .fields import View
 
 PARALLEL_FROM_SERVICE_DAYS = 3_000    # below this size, starting threads costs more than it saves
 CACHE_BYTES = int(float(os.environ.get("METRICS_CACHE_MB", "512")) * 1024 * 1024)
@@ -95,16 +95,28 @@ def nbytes(value, seen=None) -> int:
     return 64
 
 
-def narrow(tables: EventTables, only) -> EventTables:
-    """``tables`` narrowed by the view's filters: ``only`` is (services, teams, teams-file token);
-    teams narrow to their services as the teams file says (``metrics.teams.tables_of_teams``)."""
-    services, teams, _ = only
-    if not teams:
-        return tables_of_services(tables, services)
+def narrow(tables: EventTables, view: View) -> EventTables:
+    """``tables`` narrowed by the view's filters: its services, and its teams' services as the teams
+    file says (``metrics.teams.tables_of_teams``)."""
+    if not view.teams:
+        return tables_of_services(tables, view.only)
     try:
-        return tables_of_teams(tables, read_teams(teams_path(store.data_dir())), teams, services)
+        return tables_of_teams(tables, read_teams(teams_path(store.data_dir())), view.teams, view.only)
     except TeamsError as e:
         raise DataError(str(e)[:1].upper() + str(e)[1:] + ".") from None
+
+
+def assumptions_of(view: View) -> Assumptions:
+    """The PVM assumptions the view's fields set."""
+    return Assumptions(hourly_rate=view.hourly_rate, value_per_deploy=view.value_per_deploy, team_size=view.developers)
+
+
+def version_of(dataset: str):
+    """The stored dataset's version (it changes with every write), or DataError."""
+    try:
+        return store.version(dataset)
+    except store.StoreError as e:
+        raise DataError(str(e)) from None
 
 
 def overrides():
@@ -154,23 +166,18 @@ class Views:
         self.cache = ByteCache(max_bytes)
 
     def compute(self, view: View, end_ns: int | None = None) -> Computed:
-        """The analyses of the view's window and of the period before it."""
-        a = Assumptions(hourly_rate=view.hourly_rate, value_per_deploy=view.value_per_deploy, team_size=view.developers)
+        """The analyses of the view's window and of the period before it. Cached by the view's
+        computation key plus what is not a view field: the data (the dataset's version, or the
+        day the synthetic window ends), the teams file (when the view names teams) and the
+        attribution overrides."""
+        files = (teams_file_token(teams_path(store.data_dir())) if view.teams else None,
+                 overrides_token(attribution_path(store.data_dir())))
         if view.dataset:
-            try:
-                version = store.version(view.dataset)
-            except store.StoreError as e:
-                raise DataError(str(e)) from None
-            only = (view.only, view.teams, teams_file_token(teams_path(store.data_dir())) if view.teams else None)
-            token = overrides_token(attribution_path(store.data_dir()))
-            return self.cache.get(("dataset", view.dataset, version, view.days, view.start, view.end, only, a, token),
-                                  lambda: self._compute_dataset(view.dataset, version, view.days, view.start, view.end,
-                                                                only, a))
+            version = version_of(view.dataset)
+            return self.cache.get(("dataset",) + view.computation_key() + (version,) + files,
+                                  lambda: self._compute_dataset(view, version))
         end = today_ns() if end_ns is None else end_ns
-        only = (view.only, view.teams, teams_file_token(teams_path(store.data_dir())) if view.teams else None)
-        args = (view.seed, view.days, view.scenario, view.services, view.team_size, only, a, end)
-        token = overrides_token(attribution_path(store.data_dir()))
-        return self.cache.get(("synthetic",) + args + (token,), lambda: self._compute(*args))
+        return self.cache.get(("synthetic",) + view.computation_key() + (end,) + files, lambda: self._compute(view, end))
 
     def teams(self, view: View, end_ns: int | None = None) -> TeamsShown:
         """Every team's DORA numbers over the view's window and the period before (the chosen
@@ -183,47 +190,44 @@ class Views:
         names = tuple(view.teams) or tuple(found)[:defaults.MAX_COMPARED_TEAMS]
         if not found:
             return TeamsShown(str(path))
-        a = Assumptions(hourly_rate=view.hourly_rate, value_per_deploy=view.value_per_deploy, team_size=view.developers)
-        token = teams_file_token(path)
+        # the service filter does not apply to the comparison: views that differ only in it share it
+        key = ("teams",) + replace(view, only=()).computation_key() + (teams_file_token(path),)
         if view.dataset:
-            try:
-                version = store.version(view.dataset)
-            except store.StoreError as e:
-                raise DataError(str(e)) from None
+            version = version_of(view.dataset)
             everything = self._dataset_tables(view.dataset, version)
             window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
-            key = ("teams", view.dataset, version, view.days, view.start, view.end, names, token, a)
+            key += (version,)
             periods = ((everything, window), (everything, window.previous()))
         else:
             end = today_ns() if end_ns is None else end_ns
-            universe = (view.seed, view.days, view.scenario, view.services, view.team_size, end)
-            key = ("teams",) + universe + (names, token, a)
-            now, before = (self._universe(*universe, back) for back in (0, view.days))
+            key += (end,)
+            now, before = (self._universe(view, end, back) for back in (0, view.days))
             periods = ((now.tables, now.window), (before.tables, before.window))
-        rows = self.cache.get(key, lambda: tuple(compare_teams(found, *periods, a, list(names))))
+        rows = self.cache.get(key, lambda: tuple(compare_teams(found, *periods, assumptions_of(view), list(names))))
         return TeamsShown(str(path), rows, len(found), chosen=tuple(view.teams))
 
     # -- the synthetic universe ----------------------------------------------------------------
 
-    def _universe(self, seed, days, scenario, services, team_size, end_ns, days_back):
-        return self.cache.get(("universe", seed, days, scenario, services, team_size, end_ns, days_back),
-                              lambda: generate(days, seed, scenario, services, team_size, end=end_ns, days_back=days_back))
+    def _universe(self, view: View, end_ns, days_back):
+        args = (view.days, view.seed, view.scenario, view.services, view.team_size)
+        return self.cache.get(("universe",) + args + (end_ns, days_back),
+                              lambda: generate(*args, end=end_ns, days_back=days_back))
 
-    def _period(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns, days_back) -> Analysis:
-        u = self._universe(seed, days, scenario, services, team_size, end_ns, days_back)
-        return analyze(narrow(u.tables, only), u.window, a, present=kinds_present(u.tables), overrides=overrides())
+    def _period(self, view: View, end_ns, days_back) -> Analysis:
+        u = self._universe(view, end_ns, days_back)
+        return analyze(narrow(u.tables, view), u.window, assumptions_of(view), present=kinds_present(u.tables),
+                       overrides=overrides())
 
-    def _compute(self, seed, days, scenario, services, team_size, only, a: Assumptions, end_ns) -> Computed:
+    def _compute(self, view: View, end_ns) -> Computed:
         # changing an assumption recomputes the metrics over the same (cached) events; the previous
         # period is the next block of the same universe back, as it stood at its end
-        args = (seed, days, scenario, services, team_size, only, a, end_ns)
-        if services * days < PARALLEL_FROM_SERVICE_DAYS:
-            current, previous = self._period(*args, 0), self._period(*args, days)
+        if view.services * view.days < PARALLEL_FROM_SERVICE_DAYS:
+            current, previous = self._period(view, end_ns, 0), self._period(view, end_ns, view.days)
         else:
             # two threads: much of generating and analysing runs in numpy, outside the GIL
             with ThreadPoolExecutor(2) as pool:
-                current, previous = pool.map(lambda back: self._period(*args, back), (0, days))
-        u = self._universe(seed, days, scenario, services, team_size, end_ns, 0)
+                current, previous = pool.map(lambda back: self._period(view, end_ns, back), (0, view.days))
+        u = self._universe(view, end_ns, 0)
         return Computed(current, previous, u.scenario, u.profile.name, tuple(services_of(u.tables)))
 
     # -- a stored dataset ----------------------------------------------------------------------
@@ -245,13 +249,14 @@ class Views:
         except ValueError as e:
             raise DataError(f"Dataset {name}: {e}.") from None
 
-    def _compute_dataset(self, name: str, version, days: int, start: str, end: str, only, a: Assumptions) -> Computed:
-        everything = self._dataset_tables(name, version)
+    def _compute_dataset(self, view: View, version) -> Computed:
+        everything = self._dataset_tables(view.dataset, version)
         span = everything.time_span()
-        window = self._dataset_window(name, everything, days, start, end)
-        tables = narrow(everything, only)
+        window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
+        tables = narrow(everything, view)
         present = kinds_present(everything)       # what the dataset holds at all, before any filter
         pins = overrides()
+        a = assumptions_of(view)
         current = analyze(tables, window, a, present=present, overrides=pins)
         previous = analyze(tables, window.previous(), a, present=present, overrides=pins)
         first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .fields import FIELDS, RESET_BY_SOURCE, style_key
 from .layout import day_options
 from .state import ALL_DAYS, View, from_query, to_query, validate
 
@@ -31,48 +32,41 @@ class Transition:
 
 
 def controls_of(view: View, day_choices) -> dict:
-    """The control values (and which controls show) that display ``view``."""
-    return {"seed": str(view.seed), "days": view.days, "day_options": day_options(day_choices, bool(view.dataset)),
-            "scenario": view.scenario, "tab": view.tab, "rate": f"{view.hourly_rate:g}",
-            "value": f"{view.value_per_deploy:g}", "devs": str(view.developers), "source": view.dataset,
-            "only": list(view.only), "teams": list(view.teams), "start": view.start or None, "end": view.end or None,
-            "benchmark": view.benchmark, "baseline": view.baseline,
-            "seed_style": HIDDEN if view.dataset else SHOWN, "scenario_style": HIDDEN if view.dataset else SHOWN,
-            "date_style": SHOWN if view.dataset else HIDDEN}
+    """The control values (and which controls show) that display ``view``: each field's control
+    (by its key), the days' choices, and each control's container, shown where its field applies."""
+    shown = {f.control.key: f.control.shown(getattr(view, f.name)) for f in FIELDS.values() if f.control}
+    styles = {style_key(f.control.column): SHOWN if f.applies_to(view) else HIDDEN
+              for f in FIELDS.values() if f.control and f.control.column}
+    return {**shown, "day_options": day_options(day_choices, bool(view.dataset)), **styles}
 
 
 def transition(trigger, search: str | None, values: dict, defaults: View, day_choices) -> Transition:
     """The view after ``trigger`` (a control's id, "url", "theme" or None for the first load).
 
-    ``values`` holds the controls' current values: seed, days, scenario, tab, rate, value, devs,
-    source, only, teams (the Team selector; absent: the URL's), start, end, benchmark and baseline
-    (the DORA benchmark's controls; absent: the URL's).
+    ``values`` holds the controls' current values by their keys (``fields.Control.key``: seed,
+    days, scenario, tab, rate, value, devs, source, only, teams, start, end, benchmark, baseline);
+    a control absent from it keeps the URL's value, as do the fields without a control.
     """
     if trigger in FROM_URL:
         view, errors = from_query(search, defaults, day_choices)
         return Transition(view, " ".join(errors), controls_of(view, day_choices), None, resend_facts=True)
-    source = values.get("source")
-    if trigger == "source-dropdown" and source is None:
+    source, days, start, end = (FIELDS[name].control for name in ("dataset", "days", "start", "end"))
+    if trigger == source.id and values.get(source.key) is None:
         return Transition(None, None)                  # the dropdown dropped a dataset it no longer lists
     current, _ = from_query(search, defaults, day_choices)
-    days, only, start, end = values.get("days"), values.get("only"), values.get("start"), values.get("end")
-    teams = values["teams"] if "teams" in values else current.teams
-    if trigger == "source-dropdown":
+    given = {name: values[f.control.key] if f.control and f.control.key in values else getattr(current, name)
+             for name, f in FIELDS.items()}
+    if trigger == source.id:
         # another data source: its own window, no filters (a dataset opens on all its data)
-        days = ALL_DAYS if source else (current.days or defaults.days or View.days)
-        only, teams, start, end = (), (), "", ""
-    if trigger == "days-dropdown":
-        start, end = "", ""                            # days picks the window: a date range would override it
-    view, errors = validate(values.get("seed"), days, values.get("scenario"), values.get("tab"), current.services,
-                            current.team_size, values.get("rate"), values.get("value"), values.get("devs"),
-                            dataset=source, only=only, start=start, end=end, teams=teams,
-                            benchmark=values.get("benchmark", current.benchmark),
-                            baseline=values.get("baseline", current.baseline), day_choices=day_choices)
+        given.update(RESET_BY_SOURCE, days=ALL_DAYS if given["dataset"] else (current.days or defaults.days or View.days))
+    if trigger == days.id:
+        given.update(start="", end="")                 # days picks the window: a date range would override it
+    view, errors = validate(day_choices=day_choices, **given)
     if view is None:
         return Transition(None, " ".join(errors) + " The dashboard still shows the last valid input.")
     query = to_query(view, defaults)
     # the controls already show what was chosen; only a new data source resets some of them
-    controls = controls_of(view, day_choices) if trigger == "source-dropdown" else {}
-    if trigger == "days-dropdown" and current.start + current.end:
-        controls.update(start=None, end=None)
+    controls = controls_of(view, day_choices) if trigger == source.id else {}
+    if trigger == days.id and current.start + current.end:
+        controls.update({start.key: None, end.key: None})
     return Transition(view, "", controls, query if query != (search or "") else None)

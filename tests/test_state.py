@@ -36,7 +36,8 @@ def test_a_bad_link_keeps_the_defaults_for_what_it_gets_wrong():
 
 
 def test_days_must_be_a_choice():
-    view, errors = validate(42, 45, "auto", "dora", 3, 8, 150, 200, 8)
+    view, errors = validate(seed=42, days=45, scenario="auto", tab="dora", services=3, team_size=8, hourly_rate=150,
+                            value_per_deploy=200, developers=8)
     assert view is None and "Days must be one of" in errors[0]
 
 
