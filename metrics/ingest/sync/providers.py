@@ -128,6 +128,29 @@ def _copy(state: dict) -> dict:
     return json.loads(json.dumps(state))
 
 
+def recheck_open(state: dict, stream: str, fetch, settle) -> tuple[list, set]:
+    """Fetch again each id of ``stream`` still open at the last sync (``state["open"][stream]``):
+    ``fetch(id)`` gets the object (an id the API no longer knows, a SyncError, was deleted since
+    and is dropped), ``settle(object)`` gives (the objects to map, whether it is still open).
+    Returns the objects and the set of ids still open, which the state keeps (the walk that
+    follows adds the newly open ones to it)."""
+    opened = state.setdefault("open", {})
+    still_open = set(opened.get(stream, []))
+    objects = []
+    for key in sorted(still_open):
+        try:
+            found = fetch(key)
+        except SyncError:
+            still_open.discard(key)
+            continue
+        found, is_open = settle(found)
+        if not is_open:
+            still_open.discard(key)
+        objects += found
+    opened[stream] = sorted(still_open)
+    return objects, still_open
+
+
 # ---------------------------------------------------------------------------------------------
 # GitHub: pull requests and reviews, deployments and statuses, Actions workflow runs
 
@@ -188,34 +211,20 @@ def _github_pulls(client, base, state, options, now):
         yield Batch(objects, _copy(state), f"pull requests page {page_no}")
 
 
-def _deployment_batch(client, base, deployment: dict, still_open: set) -> list:
-    """A deployment's statuses (the objects mapping reads); the deployment stays open while none
-    is final."""
+def _deployment_statuses(client, base, deployment: dict) -> tuple[list, bool]:
+    """A deployment's statuses (the objects mapping reads), and whether it is still open (no
+    final status yet)."""
     statuses = []
     for page in _pages(client, f"{base}/deployments/{deployment.get('id')}/statuses", {"per_page": PER_PAGE}):
         statuses += [{**s, "deployment_ref": deployment.get("ref")} for s in (page.body or []) if isinstance(s, dict)]
-    final = any(str(s.get("state")) in ("success", "failure", "error") for s in statuses)
-    key = str(deployment.get("id"))
-    if final:
-        still_open.discard(key)
-    else:
-        still_open.add(key)
-    return statuses
+    return statuses, not any(str(s.get("state")) in ("success", "failure", "error") for s in statuses)
 
 
 def _github_deployments(client, base, state, options, now):
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("deployments", []))
     # re-check deployments that had no final status at the last sync
-    objects = []
-    for key in sorted(still_open):
-        try:
-            deployment = client.get(f"{base}/deployments/{key}").body or {}
-        except SyncError:
-            still_open.discard(key)                   # deleted since
-            continue
-        objects += _deployment_batch(client, base, deployment, still_open)
-    opened["deployments"] = sorted(still_open)
+    objects, still_open = recheck_open(state, "deployments", lambda key: client.get(f"{base}/deployments/{key}").body or {},
+                                       lambda deployment: _deployment_statuses(client, base, deployment))
+    opened = state["open"]
     if objects:
         yield Batch(objects, _copy(state), "open deployments")
     walk = NewestFirstWalk(state, "deployments", options.since, now)
@@ -231,7 +240,9 @@ def _github_deployments(client, base, state, options, now):
                 break
             stamps.append((deployment.get("created_at"), deployment.get("id")))
             if verdict == "take":
-                objects += _deployment_batch(client, base, deployment, still_open)
+                statuses, is_open = _deployment_statuses(client, base, deployment)
+                objects += statuses
+                (still_open.add if is_open else still_open.discard)(str(deployment.get("id")))
         opened["deployments"] = sorted(still_open)
         walk.stored(stamps)
         done = stop or not items or not reply.link("next")
@@ -243,19 +254,9 @@ def _github_deployments(client, base, state, options, now):
 
 
 def _github_runs(client, base, state, options, now):
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("runs", []))
-    objects = []
-    for key in sorted(still_open):
-        try:
-            run = client.get(f"{base}/actions/runs/{key}").body or {}
-        except SyncError:
-            still_open.discard(key)
-            continue
-        if run.get("status") == "completed":
-            still_open.discard(key)
-            objects.append(run)
-    opened["runs"] = sorted(still_open)
+    objects, still_open = recheck_open(state, "runs", lambda key: client.get(f"{base}/actions/runs/{key}").body or {},
+                                       lambda run: ([run], False) if run.get("status") == "completed" else ([], True))
+    opened = state["open"]
     if objects:
         yield Batch(objects, _copy(state), "open workflow runs")
     walk = NewestFirstWalk(state, "runs", options.since, now)
@@ -358,19 +359,10 @@ def pagerduty(client: Client, state: dict, options: Options, now: str):
     """Batches of PagerDuty incidents: ``/incidents`` by creation time from the watermark to now
     in ranges of at most 179 days, offset/limit pages while ``more``; incidents not resolved when
     last seen are fetched again (``/incidents/ID``) until they are."""
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("incidents", []))
-    objects = []
-    for key in sorted(still_open):
-        try:
-            incident = (client.get(f"incidents/{key}").body or {}).get("incident") or {}
-        except SyncError:
-            still_open.discard(key)
-            continue
-        if incident.get("status") == "resolved":
-            still_open.discard(key)
-        objects.append(incident)
-    opened["incidents"] = sorted(still_open)
+    objects, still_open = recheck_open(state, "incidents",
+                                       lambda key: (client.get(f"incidents/{key}").body or {}).get("incident") or {},
+                                       lambda incident: ([incident], incident.get("status") != "resolved"))
+    opened = state["open"]
     if objects:
         yield Batch(objects, _copy(state), "open incidents")
     marks = state.setdefault("watermark", {})
@@ -402,19 +394,10 @@ def pagerduty(client: Client, state: dict, options: Options, now: str):
 def opsgenie(client: Client, state: dict, options: Options, now: str):
     """Batches of Opsgenie incidents (``/v1/incidents``, ``createdAt`` after the watermark, oldest
     first, following ``paging.next``); incidents still open are fetched again until closed."""
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("incidents", []))
-    objects = []
-    for key in sorted(still_open):
-        try:
-            incident = (client.get(f"v1/incidents/{key}", {"identifierType": "id"}).body or {}).get("data") or {}
-        except SyncError:
-            still_open.discard(key)
-            continue
-        if str(incident.get("status")) in ("resolved", "closed"):
-            still_open.discard(key)
-        objects.append(incident)
-    opened["incidents"] = sorted(still_open)
+    objects, still_open = recheck_open(
+        state, "incidents", lambda key: (client.get(f"v1/incidents/{key}", {"identifierType": "id"}).body or {}).get("data") or {},
+        lambda incident: ([incident], str(incident.get("status")) not in ("resolved", "closed")))
+    opened = state["open"]
     if objects:
         yield Batch(objects, _copy(state), "open incidents")
     marks = state.setdefault("watermark", {})
