@@ -122,6 +122,31 @@ class NewestFirstWalk:
         marks.setdefault(self.stream, self.walk["started"] if newest is None else newest)
         self.state["walk"].pop(self.stream, None)
 
+    def pages(self, replies, stamp, take):
+        """Each page's objects, walking ``replies`` (pages of a list, newest first) down to the
+        watermark: ``stamp(item)`` is an item's (time, id), ``take(item)`` the objects to store
+        for an item not stored yet. A page is yielded once the walk has recorded it; the last one
+        (older than the watermark, empty, or without a next page) finishes the walk first."""
+        for reply in replies:
+            items = reply.body if isinstance(reply.body, list) else []
+            objects, stamps, stop = [], [], False
+            for item in items:
+                when, ident = stamp(item)
+                verdict = self.keep(when, ident)
+                if verdict == "stop":
+                    stop = True
+                    break
+                stamps.append((when, ident))
+                if verdict == "take":
+                    objects += take(item)
+            self.stored(stamps)
+            done = stop or not items or not reply.link("next")
+            if done:
+                self.finish()
+            yield objects
+            if done:
+                return
+
 
 def _copy(state: dict) -> dict:
     import json
@@ -181,33 +206,20 @@ def _pages(client: Client, path: str, params: dict):
 
 
 def _github_pulls(client, base, state, options, now):
+    def take(pr) -> list:
+        """A pull request (with the paths it changes, in a monorepo) and its reviews."""
+        if options.extra.get("pr_files"):              # a monorepo: the paths each PR changes
+            pr = {**pr, "changed_paths": [f.get("filename") for page in
+                                          _pages(client, f"{base}/pulls/{pr.get('number')}/files", {"per_page": PER_PAGE})
+                                          for f in (page.body or []) if isinstance(f, dict)]}
+        objects = [pr]
+        for review_page in _pages(client, f"{base}/pulls/{pr.get('number')}/reviews", {"per_page": PER_PAGE}):
+            objects += [r for r in (review_page.body or []) if isinstance(r, dict)]
+        return objects
+
     walk = NewestFirstWalk(state, "pulls", options.since, now)
-    page_no = 0
-    for reply in _pages(client, f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc",
-                                                  "per_page": PER_PAGE}):
-        page_no += 1
-        pulls = reply.body if isinstance(reply.body, list) else []
-        objects, stamps, stop = [], [], False
-        for pr in pulls:
-            verdict = walk.keep(pr.get("updated_at"), pr.get("number"))
-            if verdict == "stop":
-                stop = True
-                break
-            stamps.append((pr.get("updated_at"), pr.get("number")))
-            if verdict == "skip":
-                continue
-            if options.extra.get("pr_files"):              # a monorepo: the paths each PR changes
-                pr = {**pr, "changed_paths": [f.get("filename") for page in
-                                              _pages(client, f"{base}/pulls/{pr.get('number')}/files", {"per_page": PER_PAGE})
-                                              for f in (page.body or []) if isinstance(f, dict)]}
-            objects.append(pr)
-            for review_page in _pages(client, f"{base}/pulls/{pr.get('number')}/reviews", {"per_page": PER_PAGE}):
-                objects += [r for r in (review_page.body or []) if isinstance(r, dict)]
-        walk.stored(stamps)
-        if stop or not pulls or not reply.link("next"):
-            walk.finish()
-            yield Batch(objects, _copy(state), f"pull requests page {page_no}")
-            return
+    replies = _pages(client, f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc", "per_page": PER_PAGE})
+    for page_no, objects in enumerate(walk.pages(replies, lambda pr: (pr.get("updated_at"), pr.get("number")), take), 1):
         yield Batch(objects, _copy(state), f"pull requests page {page_no}")
 
 
@@ -227,30 +239,16 @@ def _github_deployments(client, base, state, options, now):
     opened = state["open"]
     if objects:
         yield Batch(objects, _copy(state), "open deployments")
+    def take(deployment) -> list:
+        statuses, is_open = _deployment_statuses(client, base, deployment)
+        (still_open.add if is_open else still_open.discard)(str(deployment.get("id")))
+        return statuses
+
     walk = NewestFirstWalk(state, "deployments", options.since, now)
-    page_no = 0
-    for reply in _pages(client, f"{base}/deployments", {"per_page": PER_PAGE}):
-        page_no += 1
-        items = reply.body if isinstance(reply.body, list) else []
-        objects, stamps, stop = [], [], False
-        for deployment in items:
-            verdict = walk.keep(deployment.get("created_at"), deployment.get("id"))
-            if verdict == "stop":
-                stop = True
-                break
-            stamps.append((deployment.get("created_at"), deployment.get("id")))
-            if verdict == "take":
-                statuses, is_open = _deployment_statuses(client, base, deployment)
-                objects += statuses
-                (still_open.add if is_open else still_open.discard)(str(deployment.get("id")))
+    replies = _pages(client, f"{base}/deployments", {"per_page": PER_PAGE})
+    for page_no, objects in enumerate(walk.pages(replies, lambda d: (d.get("created_at"), d.get("id")), take), 1):
         opened["deployments"] = sorted(still_open)
-        walk.stored(stamps)
-        done = stop or not items or not reply.link("next")
-        if done:
-            walk.finish()
         yield Batch(objects, _copy(state), f"deployments page {page_no}")
-        if done:
-            return
 
 
 def _github_runs(client, base, state, options, now):
