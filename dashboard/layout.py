@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from metrics.benchmarks import BASELINES, BENCHMARKS
 from metrics.defaults import LIVE_POLL_SECONDS
+from metrics.registry.source import sources
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 
 from .state import View
@@ -22,9 +23,12 @@ def scenario_options() -> list[dict]:
 
 
 SYNTHETIC = ""                        # the data-source value of the synthetic universe
-UPLOAD_SOURCES = [("events", "Canonical events (CSV, NDJSON, JSON)"), ("pagerduty", "PagerDuty incidents (JSON)"),
-                  ("github", "GitHub API export (JSON)"), ("gitlab", "GitLab API export (JSON)"),
-                  ("cdevents", "CDEvents (JSON, NDJSON)")]
+
+
+def upload_sources() -> list[tuple[str, str]]:
+    """The upload menu's (source, label) pairs: every registered source the form can read (a file,
+    no option the form does not ask for), in the registry's order."""
+    return [(name, spec.title) for name, spec in sources().items() if spec.offered_for_upload]
 
 
 def source_options(datasets) -> list[dict]:
@@ -120,7 +124,7 @@ def upload_panel(limit_bytes: int, recent_writes=()) -> dbc.Collapse:
         dbc.Row([
             dbc.Col([
                 dbc.Label("What the file is", html_for="upload-source"),
-                dcc.Dropdown(id="upload-source", options=[{"label": l, "value": v} for v, l in UPLOAD_SOURCES],
+                dcc.Dropdown(id="upload-source", options=[{"label": l, "value": v} for v, l in upload_sources()],
                              value="events", clearable=False, searchable=False),
             ], md=3),
             dbc.Col([

@@ -13,10 +13,11 @@ from .attribution import AttributionError, attribution_path, read_overrides
 from .benchmarks import BASELINES, Baseline, BenchmarkError, baseline
 from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
-from .ingest import sources as importers
 from .ingest.sync.command import run_sync
 from .ingest.sync.run import last_runs
 from .pvm import Assumptions
+from .registry.options import add_to as add_options, given_to, merged
+from .registry.source import source, sources
 from .scenarios import AUTO, SCENARIOS
 from .plugins import PluginError, evaluate_all, load_plugins, window_events
 from .summary import text_lines
@@ -69,17 +70,6 @@ def _date(text: str) -> int:
         return to_ns(text)
     except (ValueError, TypeError):
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
-
-
-def pair_argument(what: str):
-    """An argparse type: ``NAME=VALUE`` with both sides non-empty, as a (name, value) pair; ``what``
-    says the form in the error."""
-    def parse(text: str) -> tuple:
-        name, equals, value = text.partition("=")
-        if not equals or not name.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return name.strip(), value.strip()
-    return parse
 
 
 def add_universe_arguments(p: argparse.ArgumentParser) -> None:
@@ -291,41 +281,25 @@ def loaded_tables(args, err) -> tuple:
 
 
 def import_parser() -> argparse.ArgumentParser:
+    """``import``'s parser: ``--from`` any registered source, and every source's options (one flag
+    per option name, its help naming the sources that take it)."""
+    every = sources()
     p = Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
-    p.add_argument("--from", dest="source", choices=importers.SOURCES, required=True,
-                   help="what the paths are: canonical CSV / NDJSON / JSON events, a local git repository, "
-                        "GitHub or GitLab REST API JSON, PagerDuty or Opsgenie incidents JSON, CDEvents, "
-                        "or a survey form export (CSV)")
+    p.add_argument("--from", dest="source", choices=list(every), required=True,
+                   help="what the paths are: " + "; ".join(f"{name}: {spec.title}" for name, spec in every.items()) +
+                        " (python -m metrics sources lists them with their options)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--name", required=True, help="the dataset")
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
     p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
     p.add_argument("--strict", action="store_true", help="stop at the first bad row (exit 2), storing nothing")
-    p.add_argument("--tag-pattern", action="append", default=[], metavar="GLOB|SERVICE=GLOB",
-                   help="git: the tags that are deployments (a glob, default all); in a monorepo SERVICE=GLOB, "
-                        "repeatable: a tag deploys only its service and tags matching none are ignored")
-    p.add_argument("--service-path", action="append", default=[], metavar="SERVICE=GLOB",
-                   type=pair_argument("SERVICE=GLOB (a service, '=', a non-empty path glob such as services/api/**)"),
-                   help="git: in a monorepo, a PR belongs to every service whose paths it changes (repeatable)")
-    p.add_argument("--deploy-workflow", default=importers.DEFAULT_DEPLOY_PATTERN,
-                   help="github / cdevents: the workflows or pipelines whose runs are deployments "
-                        "(a glob on the name or file, default %(default)s)")
-    p.add_argument("--urgency", choices=("high", "low"),
-                   help="pagerduty: only incidents of this urgency (default: every incident)")
-    p.add_argument("--releases-as-deployments", action="store_true",
-                   help="github: published releases are deployments (for teams that release by tag)")
-    p.add_argument("--incident-label", metavar="LABEL", help="github: issues with this label are incidents")
-    p.add_argument("--score-column", metavar="NAME",
-                   help="survey: the column holding the 1-5 satisfaction score (a form service's CSV export)")
-    p.add_argument("--time-column", metavar="NAME",
-                   help="survey: the submission time column (default: Typeform's, Microsoft Forms' or Google Forms')")
-    p.add_argument("--day-first", action="store_true", help="survey: dates are day first (31/12/2024)")
-    p.add_argument("--repo-service", action="append", type=pair_argument("REPO=SERVICE (two names joined by '=')"), default=[],
-                   metavar="REPO=SERVICE", help="cdevents: the changes of repository REPO are service SERVICE's "
-                   "(repeatable; otherwise linked through the artifacts the deployments name)")
-    p.add_argument("--production", default="production",
-                   help="github / gitlab / cdevents: the environment that is production (default %(default)s)")
+    add_options(p, reader_options())
     return p
+
+
+def reader_options() -> list:
+    """Every source's reader options, merged by name (``metrics.registry.options``)."""
+    return merged((name, option) for name, spec in sources().items() for option in spec.options)
 
 
 class ProgressBar:
@@ -350,29 +324,20 @@ class ProgressBar:
             self.stream.flush()
 
 
-def git_options(args) -> dict:
-    """The git importer's options from ``--tag-pattern`` and ``--service-path``, checked: one
-    sentence (a UsageError) for a glob that is empty, a mix of the two forms, or a service no path gives."""
-    plain = [v for v in args.tag_pattern if "=" not in v]
-    mapped = [v.partition("=")[::2] for v in args.tag_pattern if "=" in v]
-    if (args.service_path or mapped) and args.source != "git":
-        raise UsageError("--service-path and --tag-pattern SERVICE=GLOB are for --from git")
-    if plain and mapped:
-        raise UsageError("--tag-pattern is either one glob or SERVICE=GLOB per service, not both")
-    if len(plain) > 1 or any(not v.strip() for v in plain):
-        raise UsageError(f"--tag-pattern takes one non-empty glob (or SERVICE=GLOB per service), got {plain!r}")
-    if args.service_path and args.service:
-        raise UsageError("--service sets one service for every event, --service-path one per path: give one of them")
+def import_reader(args):
+    """The reader of ``--from`` with the options given: a UsageError of one sentence for another
+    source's option, an option given with ``--service`` that replaces it, or what the source
+    itself refuses (``--tag-pattern`` both plain and SERVICE=GLOB, a required option missing)."""
+    spec = source(args.source)
     try:
-        service_paths = importers.service_globs(args.service_path, "--service-path")
-        tag_patterns = importers.service_globs(mapped, "--tag-pattern")
+        options = given_to(args, reader_options(), spec.name)
+        crossing = [o for o in spec.options if o.excludes_service and o.name in options]
+        if crossing and args.service:
+            raise ValueError(f"--service sets one service for every event, {crossing[0].command_flag} "
+                             f"{crossing[0].excludes_service}: give one of them")
+        return spec.make_reader(**options)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    unknown = sorted(set(tag_patterns) - set(service_paths))
-    if unknown:
-        raise UsageError(f"--tag-pattern names service {unknown[0]!r}, which no --service-path gives "
-                         f"(services: {', '.join(service_paths) or 'none'})")
-    return {"tag_pattern": plain[0] if plain else "*", "service_paths": service_paths, "tag_patterns": tag_patterns}
 
 
 def run_import(argv, out=None, err=None) -> int:
@@ -383,14 +348,7 @@ def run_import(argv, out=None, err=None) -> int:
     try:
         try:
             store.check_name(args.name)
-            reader = importers.reader_for(args.source, **git_options(args),
-                                          deploy_workflow=args.deploy_workflow, production=args.production,
-                                          urgency=args.urgency, score_column=args.score_column,
-                                          time_column=args.time_column, day_first=args.day_first,
-                                          releases=args.releases_as_deployments, incident_label=args.incident_label,
-                                          repo_service=dict(args.repo_service))
-            if args.source == "survey" and not args.score_column:
-                raise UsageError("--from survey needs --score-column NAME (the 1-5 question's column)")
+            reader = import_reader(args)
             frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,
                                         service=args.service)
             if not len(frame) and not args.replace:

@@ -29,11 +29,11 @@ import pandas as pd
 from .. import defaults, schema as s
 from ..tokens import bearer_of
 from .report import LoadError, LoadReport, RawRows
-from .sources import reader_for
+from .sources.cdevents.reader import cdevents_reader
 from .sources.common import DEFAULT_DEPLOY_PATTERN, environment_of, matches
-from .sources.events import raw_from_records
-from .sources.github import events_from_github
-from .sources.pagerduty import events_from_pagerduty
+from .sources.events.reader import raw_from_records
+from .sources.github.reader import events_from_github
+from .sources.pagerduty.reader import events_from_pagerduty
 from .validate import normalize
 
 
@@ -344,7 +344,7 @@ def idempotency_key(headers) -> str:
 
 def _read_with(source: str, delivery_id: str, text: str, options: Options) -> Delivery:
     try:
-        raw = RawRows(*reader_for(source)(text, Path("delivery.json")))
+        raw = RawRows(*cdevents_reader()(text, Path("delivery.json")))
     except LoadError as e:
         raise WebhookError(400, str(e).replace("delivery.json: ", "")) from None
     frame, report = _validated(source, delivery_id, raw, options, {})

@@ -9,9 +9,14 @@ import numpy as np
 import pandas as pd
 
 from ... import schema as s
+from ...registry.source import Option
 from ..report import LoadError, RawRows
 
 DEFAULT_DEPLOY_PATTERN = "*deploy*"
+# two options several sources take, declared once here and listed by each of them
+DEPLOY_WORKFLOW_OPTION = Option("deploy_workflow", "the workflows or pipelines whose runs are deployments (a glob on "
+                                "the name or file)", default=DEFAULT_DEPLOY_PATTERN, metavar="GLOB")
+PRODUCTION_OPTION = Option("production", "the environment that is production", default=s.PRODUCTION, metavar="ENV")
 
 
 def json_documents(text: str, name: str, keep_going: bool = False) -> list:

@@ -18,11 +18,11 @@ import pandas as pd
 
 from ... import schema as s
 from ..report import LoadReport
-from ..sources.git import services_touched
-from ..sources.github import events_from_github
-from ..sources.gitlab import events_from_gitlab
-from ..sources.opsgenie import events_from_opsgenie
-from ..sources.pagerduty import events_from_pagerduty
+from ..sources.git.reader import services_touched
+from ..sources.github.reader import events_from_github
+from ..sources.gitlab.reader import events_from_gitlab
+from ..sources.opsgenie.reader import events_from_opsgenie
+from ..sources.pagerduty.reader import events_from_pagerduty
 from ..validate import normalize
 from .config import Source
 

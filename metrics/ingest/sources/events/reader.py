@@ -11,9 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from ... import schema as s
-from ..report import LoadError, RawRows
-from .common import unreadable
+from .... import schema as s
+from ...report import LoadError, RawRows
+from ..common import unreadable
 
 
 def detect_format(path: Path, text: str) -> str:
