@@ -1,6 +1,7 @@
 """GitHub REST API objects -> events (files, the live sync and webhooks)."""
-from ....registry.source import Option, SourceSpec
+from ....registry.source import Option, SourceSpec, SyncSpec
 from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
+from . import sync
 from .reader import github_reader
 
 SOURCE = SourceSpec(
@@ -11,6 +12,9 @@ SOURCE = SourceSpec(
              Option("releases", "published releases are deployments (for teams that release by tag)", kind="flag",
                     default=False, flag="--releases-as-deployments"),
              Option("incident_label", "issues with this label are incidents", metavar="LABEL")),
+    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.github, events=sync.events,
+                  api_url=sync.API_URL, target=Option("repo", "the repository", metavar="OWNER/NAME", check=sync.repository),
+                  target_required=True, options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION), monorepo=True),
     order=30,
     reads=("`gh api --paginate` output: `repos/O/R/pulls?state=all`, `.../pulls/N/reviews`, "
            "`.../deployments/ID/statuses`, `.../actions/runs` (files may mix them)"),

@@ -1,6 +1,7 @@
 """GitLab REST API objects -> events (files, the live sync and webhooks)."""
-from ....registry.source import SourceSpec
+from ....registry.source import Option, SourceSpec, SyncSpec
 from ..common import PRODUCTION_OPTION
+from . import sync
 from .reader import gitlab_reader
 
 SOURCE = SourceSpec(
@@ -8,6 +9,10 @@ SOURCE = SourceSpec(
     title="GitLab API export (JSON)",
     reader=gitlab_reader,
     options=(PRODUCTION_OPTION,),
+    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.gitlab, events=sync.events,
+                  api_url=sync.API_URL, target=Option("project", "the project's id or path (group/name)",
+                                                      metavar="ID|PATH", check=sync.project_of),
+                  target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request"),
     order=40,
     reads=("GitLab API JSON: `projects/:id/merge_requests?state=all`, `.../merge_requests/:iid/notes`, "
            "`projects/:id/deployments`"),

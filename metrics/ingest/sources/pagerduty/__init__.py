@@ -1,5 +1,6 @@
 """PagerDuty incidents -> incident events (files, the live sync and v3 webhooks)."""
-from ....registry.source import Option, SourceSpec
+from ....registry.source import Option, SourceSpec, SyncSpec
+from . import sync
 from .reader import pagerduty_reader
 
 SOURCE = SourceSpec(
@@ -8,6 +9,10 @@ SOURCE = SourceSpec(
     reader=pagerduty_reader,
     options=(Option("urgency", "only incidents of this urgency (default: every incident)", kind="choice",
                     choices=("high", "low")),),
+    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.pagerduty, events=sync.events,
+                  api_url=sync.API_URL,
+                  options=(Option("service_ids", "only incidents of this service (repeatable; default every service)",
+                                  kind="repeat", metavar="ID", flag="--service-id"),)),
     order=50,
     reads="PagerDuty `GET /incidents` pages, one incident, or Analytics raw incidents",
     describe=("an incident from `created_at` to `resolved_at` (or `last_status_change_at` when resolved); `--urgency "
