@@ -1,7 +1,9 @@
 """CDEvents v0.4 / v0.5 -> events (files and CloudEvents webhooks)."""
 from .... import schema as s
-from ....registry.source import Option, SourceSpec
+from ....registry.source import Option, SourceSpec, WebhookSpec
+from ...webhooks import INGEST_TOKEN, bearer_problem, idempotency_key
 from ..common import DEFAULT_DEPLOY_PATTERN, DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
+from . import webhook
 from .reader import cdevents_reader
 
 
@@ -19,6 +21,8 @@ SOURCE = SourceSpec(
     options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION,
              Option("repo_service", "the changes of repository REPO are service SERVICE's (repeatable; otherwise "
                     "linked through the artifacts the deployments name)", kind="pairs", metavar="REPO=SERVICE")),
+    webhook=WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key,
+                        delivery=webhook.delivery),
     order=80,
     reads="CDEvents v0.4 / v0.5 as JSON or NDJSON, bare or wrapped in CloudEvents",
     describe=("change created / reviewed / merged, service deployed / upgraded / rolledback (a rollback), "

@@ -1,5 +1,7 @@
 """Canonical event files (METRICS.md section 1): CSV, NDJSON or JSON with the schema's columns."""
-from ....registry.source import SourceSpec
+from ....registry.source import SourceSpec, WebhookSpec
+from ...webhooks import INGEST_TOKEN, bearer_problem, idempotency_key
+from . import webhook
 from .reader import read_events_file
 
 
@@ -12,6 +14,8 @@ SOURCE = SourceSpec(
     name="events",
     title="Canonical events (CSV, NDJSON, JSON)",
     reader=events_reader,
+    webhook=WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key,
+                        delivery=webhook.delivery),
     order=10,
     reads="canonical CSV, NDJSON or JSON files (the columns above)",
     describe="every row",

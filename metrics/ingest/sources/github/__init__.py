@@ -1,7 +1,7 @@
 """GitHub REST API objects -> events (files, the live sync and webhooks)."""
-from ....registry.source import Option, SourceSpec, SyncSpec
+from ....registry.source import Option, SourceSpec, SyncSpec, WebhookSpec
 from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
-from . import sync
+from . import sync, webhook
 from .reader import github_reader
 
 SOURCE = SourceSpec(
@@ -15,6 +15,8 @@ SOURCE = SourceSpec(
     sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.github, events=sync.events,
                   api_url=sync.API_URL, target=Option("repo", "the repository", metavar="OWNER/NAME", check=sync.repository),
                   target_required=True, options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION), monorepo=True),
+    webhook=WebhookSpec(secret=webhook.SECRET, authentic=webhook.authentic, delivery_id=webhook.delivery_id_of,
+                        delivery=webhook.delivery),
     order=30,
     reads=("`gh api --paginate` output: `repos/O/R/pulls?state=all`, `.../pulls/N/reviews`, "
            "`.../deployments/ID/statuses`, `.../actions/runs` (files may mix them)"),

@@ -1,7 +1,7 @@
 """GitLab REST API objects -> events (files, the live sync and webhooks)."""
-from ....registry.source import Option, SourceSpec, SyncSpec
+from ....registry.source import Option, SourceSpec, SyncSpec, WebhookSpec
 from ..common import PRODUCTION_OPTION
-from . import sync
+from . import sync, webhook
 from .reader import gitlab_reader
 
 SOURCE = SourceSpec(
@@ -13,6 +13,8 @@ SOURCE = SourceSpec(
                   api_url=sync.API_URL, target=Option("project", "the project's id or path (group/name)",
                                                       metavar="ID|PATH", check=sync.project_of),
                   target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request"),
+    webhook=WebhookSpec(secret=webhook.SECRET, authentic=webhook.authentic, delivery_id=webhook.delivery_id_of,
+                        delivery=webhook.delivery),
     order=40,
     reads=("GitLab API JSON: `projects/:id/merge_requests?state=all`, `.../merge_requests/:iid/notes`, "
            "`projects/:id/deployments`"),

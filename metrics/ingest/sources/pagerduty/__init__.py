@@ -1,6 +1,7 @@
 """PagerDuty incidents -> incident events (files, the live sync and v3 webhooks)."""
-from ....registry.source import Option, SourceSpec, SyncSpec
-from . import sync
+from ....registry.source import Option, SourceSpec, SyncSpec, WebhookSpec
+from ...webhooks import idempotency_key
+from . import sync, webhook
 from .reader import pagerduty_reader
 
 SOURCE = SourceSpec(
@@ -13,6 +14,8 @@ SOURCE = SourceSpec(
                   api_url=sync.API_URL,
                   options=(Option("service_ids", "only incidents of this service (repeatable; default every service)",
                                   kind="repeat", metavar="ID", flag="--service-id"),)),
+    webhook=WebhookSpec(secret=webhook.SECRET, authentic=webhook.authentic, delivery_id=idempotency_key,
+                        delivery=webhook.delivery),
     order=50,
     reads="PagerDuty `GET /incidents` pages, one incident, or Analytics raw incidents",
     describe=("an incident from `created_at` to `resolved_at` (or `last_status_change_at` when resolved); `--urgency "
