@@ -125,7 +125,8 @@ def standard_signature_problem(secret: str, body: bytes, msg_id: str | None, tim
 def bearer_problem(secret: str, body: bytes, headers, environ=None) -> str | None:
     """A ``WebhookSpec.authentic`` for a bearer token (CDEvents, canonical events): why the delivery
     is not authentic, or None."""
-    return None if bearer_valid(secret, headers.get("Authorization")) else "wrong or missing Authorization: Bearer token"
+    ok = bearer_valid(secret, headers.get("Authorization"))
+    return None if ok else "wrong or missing Authorization: Bearer token"
 
 
 # -- deliveries -> events ---------------------------------------------------------------------------

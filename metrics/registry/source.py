@@ -34,8 +34,9 @@ class Option:
 
     ``required``: the reader cannot do without it (the upload form, which cannot give it, does not
     offer the source). ``check(value)`` -> the value to use, or ValueError of one sentence (a sync
-    target: ``repo must be OWNER/NAME``); it sees the configuration file's raw value, of any type. ``excludes_service``: what the option does instead of
-    ``--service`` ("one per path"), so giving both is refused."""
+    target: ``repo must be OWNER/NAME``); it sees the configuration file's raw value, of any type.
+    ``excludes_service``: what the option does instead of ``--service`` ("one per path"), so giving
+    both is refused."""
 
     name: str
     help: str

@@ -41,7 +41,8 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m metrics sync", allow_abbrev=False,
                 description=f"Pull events from {', '.join(every)} into a stored dataset. "
                             "Tokens come from the environment: " +
-                            ", ".join(f"{' or '.join(spec.sync.credentials)} ({name})" for name, spec in every.items()) + ".")
+                            ", ".join(f"{' or '.join(spec.sync.credentials)} ({name})"
+                                      for name, spec in every.items()) + ".")
     p.add_argument("provider", nargs="?", choices=list(every), help="the source (or --config FILE for several)")
     p.add_argument("--config", metavar="FILE", help="a TOML file naming every source (see docs/sync.md)")
     p.add_argument("--name", metavar="DATASET", help="the dataset the events go to")

@@ -1,7 +1,6 @@
 """CDEvents v0.4 / v0.5 -> events (files and CloudEvents webhooks)."""
 from .... import schema as s
-from ....registry.source import Option, SourceSpec, WebhookSpec
-from ...webhooks import INGEST_TOKEN, bearer_problem, idempotency_key
+from ....registry.source import Option, SourceSpec
 from ..common import DEFAULT_DEPLOY_PATTERN, DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
 from . import webhook
 from .reader import cdevents_reader
@@ -10,20 +9,17 @@ from .reader import cdevents_reader
 def reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION, repo_service=None):
     """``cdevents_reader`` with the command line's options (``--repo-service`` given twice for a
     repository: the last one counts)."""
-    last = {repo: service if isinstance(service, str) else service[-1] for repo, service in (repo_service or {}).items()}
+    last = {repo: service if isinstance(service, str) else service[-1]
+            for repo, service in (repo_service or {}).items()}
     return cdevents_reader(deploy_workflow, production, last)
 
 
 SOURCE = SourceSpec(
-    name="cdevents",
-    title="CDEvents (JSON, NDJSON)",
-    reader=reader,
+    name="cdevents", title="CDEvents (JSON, NDJSON)", reader=reader, order=80,
     options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION,
              Option("repo_service", "the changes of repository REPO are service SERVICE's (repeatable; otherwise "
                     "linked through the artifacts the deployments name)", kind="pairs", metavar="REPO=SERVICE")),
-    webhook=WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key,
-                        delivery=webhook.delivery),
-    order=80,
+    webhook=webhook.WEBHOOK,
     reads="CDEvents v0.4 / v0.5 as JSON or NDJSON, bare or wrapped in CloudEvents",
     describe=("change created / reviewed / merged, service deployed / upgraded / rolledback (a rollback), "
               "pipelinerun finished of a pipeline matching `--deploy-workflow`, incident detected / resolved. A "

@@ -6,8 +6,10 @@ import hashlib
 import json
 from pathlib import Path
 
+from ....registry.source import WebhookSpec
 from ...report import LoadError, RawRows
-from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
+from ...webhooks import (INGEST_TOKEN, Delivery, Options, WebhookError, bearer_problem, idempotency_key, parse_json,
+                         validated)
 from .reader import cdevents_reader
 
 
@@ -42,3 +44,4 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("cdevents", delivery_id, frame, report)
 
 
+WEBHOOK = WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key, delivery=delivery)

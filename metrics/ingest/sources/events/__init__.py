@@ -1,6 +1,5 @@
 """Canonical event files (METRICS.md section 1): CSV, NDJSON or JSON with the schema's columns."""
-from ....registry.source import SourceSpec, WebhookSpec
-from ...webhooks import INGEST_TOKEN, bearer_problem, idempotency_key
+from ....registry.source import SourceSpec
 from . import webhook
 from .reader import read_events_file
 
@@ -11,12 +10,8 @@ def events_reader():
 
 
 SOURCE = SourceSpec(
-    name="events",
-    title="Canonical events (CSV, NDJSON, JSON)",
-    reader=events_reader,
-    webhook=WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key,
-                        delivery=webhook.delivery),
-    order=10,
+    name="events", title="Canonical events (CSV, NDJSON, JSON)", reader=events_reader, order=10,
+    webhook=webhook.WEBHOOK,
     reads="canonical CSV, NDJSON or JSON files (the columns above)",
     describe="every row",
 )

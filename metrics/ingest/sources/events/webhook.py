@@ -3,8 +3,10 @@ record as the events importer reads a JSON file; a bearer token (``METRICS_INGES
 authenticates them."""
 from __future__ import annotations
 
+from ....registry.source import WebhookSpec
 from ...report import RawRows
-from ...webhooks import Delivery, Options, WebhookError, idempotency_key, parse_json, validated
+from ...webhooks import (INGEST_TOKEN, Delivery, Options, WebhookError, bearer_problem, idempotency_key, parse_json,
+                         validated)
 from .reader import raw_from_records
 
 
@@ -23,3 +25,4 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("events", delivery_id, frame, report)
 
 
+WEBHOOK = WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key, delivery=delivery)

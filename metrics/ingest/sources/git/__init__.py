@@ -3,16 +3,13 @@ from ....registry.source import Option, SourceSpec
 from .reader import git_import_reader
 
 SOURCE = SourceSpec(
-    name="git",
-    title="Git repository (a local folder)",
-    reader=git_import_reader,
+    name="git", title="Git repository (a local folder)", reader=git_import_reader, order=20,
     options=(Option("tag_pattern", "the tags that are deployments (a glob, default all); in a monorepo SERVICE=GLOB, "
                     "repeatable: a tag deploys only its service and tags matching none are ignored", kind="repeat",
                     metavar="GLOB|SERVICE=GLOB"),
              Option("service_path", "in a monorepo, a PR belongs to every service whose paths it changes (repeatable)",
                     kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path")),
     upload=False,
-    order=20,
     reads="a local repository (a directory)",
     describe=("tags matching `--tag-pattern` (a glob, default all) are deployments: an annotated tag at its tagger "
               "date, a lightweight one at its commit's committer date. On HEAD's first-parent history, merge commits "

@@ -1,23 +1,16 @@
 """GitHub REST API objects -> events (files, the live sync and webhooks)."""
-from ....registry.source import Option, SourceSpec, SyncSpec, WebhookSpec
+from ....registry.source import Option, SourceSpec
 from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
 from . import sync, webhook
 from .reader import github_reader
 
 SOURCE = SourceSpec(
-    name="github",
-    title="GitHub API export (JSON)",
-    reader=github_reader,
+    name="github", title="GitHub API export (JSON)", reader=github_reader, order=30,
     options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION,
              Option("releases", "published releases are deployments (for teams that release by tag)", kind="flag",
                     default=False, flag="--releases-as-deployments"),
              Option("incident_label", "issues with this label are incidents", metavar="LABEL")),
-    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.github, events=sync.events,
-                  api_url=sync.API_URL, target=Option("repo", "the repository", metavar="OWNER/NAME", check=sync.repository),
-                  target_required=True, options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION), monorepo=True),
-    webhook=WebhookSpec(secret=webhook.SECRET, authentic=webhook.authentic, delivery_id=webhook.delivery_id_of,
-                        delivery=webhook.delivery),
-    order=30,
+    sync=sync.SYNC, webhook=webhook.WEBHOOK,
     reads=("`gh api --paginate` output: `repos/O/R/pulls?state=all`, `.../pulls/N/reviews`, "
            "`.../deployments/ID/statuses`, `.../actions/runs` (files may mix them)"),
     describe=("PRs (created, merged), submitted reviews, a deployment at its first final status (success, or failed "

@@ -2,8 +2,10 @@
 page by page from the stored state (``metrics.ingest.sync.providers`` walks and keeps it)."""
 from __future__ import annotations
 
+from ....registry.source import Option, SyncSpec
 from ...sync.http import Client, token_from
 from ...sync.providers import PER_PAGE, Batch, NewestFirstWalk, iso, pages, parse_time, recheck_open, snapshot
+from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
 from .reader import events_from_github
 
 API_URL = "https://api.github.com"
@@ -56,8 +58,10 @@ def _github_pulls(client, base, state, source, now):
         return objects
 
     walk = NewestFirstWalk(state, "pulls", source.since, now)
-    replies = pages(client, f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc", "per_page": PER_PAGE})
-    for page_no, objects in enumerate(walk.pages(replies, lambda pr: (pr.get("updated_at"), pr.get("number")), take), 1):
+    replies = pages(client, f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc",
+                                              "per_page": PER_PAGE})
+    stamp = lambda pr: (pr.get("updated_at"), pr.get("number"))  # noqa: E731
+    for page_no, objects in enumerate(walk.pages(replies, stamp, take), 1):
         yield Batch(objects, snapshot(state), f"pull requests page {page_no}")
 
 
@@ -72,11 +76,13 @@ def _deployment_statuses(client, base, deployment: dict) -> tuple[list, bool]:
 
 def _github_deployments(client, base, state, source, now):
     # re-check deployments that had no final status at the last sync
-    objects, still_open = recheck_open(state, "deployments", lambda key: client.get(f"{base}/deployments/{key}").body or {},
+    objects, still_open = recheck_open(state, "deployments",
+                                       lambda key: client.get(f"{base}/deployments/{key}").body or {},
                                        lambda deployment: _deployment_statuses(client, base, deployment))
     opened = state["open"]
     if objects:
         yield Batch(objects, snapshot(state), "open deployments")
+
     def take(deployment) -> list:
         statuses, is_open = _deployment_statuses(client, base, deployment)
         (still_open.add if is_open else still_open.discard)(str(deployment.get("id")))
@@ -119,3 +125,7 @@ def _github_runs(client, base, state, source, now):
         if done:
             return
 
+
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=github, events=events, api_url=API_URL,
+                target=Option("repo", "the repository", metavar="OWNER/NAME", check=repository), target_required=True,
+                options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION), monorepo=True)

@@ -7,6 +7,7 @@ import hmac
 
 import pandas as pd
 
+from ....registry.source import WebhookSpec
 from ...report import LoadReport, RawRows
 from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
 from ..common import count_skip
@@ -78,3 +79,4 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("github", delivery_id, frame, report, once=once)
 
 
+WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery)

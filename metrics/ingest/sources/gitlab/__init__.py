@@ -1,21 +1,13 @@
 """GitLab REST API objects -> events (files, the live sync and webhooks)."""
-from ....registry.source import Option, SourceSpec, SyncSpec, WebhookSpec
+from ....registry.source import SourceSpec
 from ..common import PRODUCTION_OPTION
 from . import sync, webhook
 from .reader import gitlab_reader
 
 SOURCE = SourceSpec(
-    name="gitlab",
-    title="GitLab API export (JSON)",
-    reader=gitlab_reader,
+    name="gitlab", title="GitLab API export (JSON)", reader=gitlab_reader, order=40,
     options=(PRODUCTION_OPTION,),
-    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.gitlab, events=sync.events,
-                  api_url=sync.API_URL, target=Option("project", "the project's id or path (group/name)",
-                                                      metavar="ID|PATH", check=sync.project_of),
-                  target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request"),
-    webhook=WebhookSpec(secret=webhook.SECRET, authentic=webhook.authentic, delivery_id=webhook.delivery_id_of,
-                        delivery=webhook.delivery),
-    order=40,
+    sync=sync.SYNC, webhook=webhook.WEBHOOK,
     reads=("GitLab API JSON: `projects/:id/merge_requests?state=all`, `.../merge_requests/:iid/notes`, "
            "`projects/:id/deployments`"),
     describe=("MRs (created, merged; `pr_id` `!iid`), reviews (notes by people, approval notes), deployments that "

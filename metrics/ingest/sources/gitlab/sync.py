@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import urllib.parse
 
+from ....registry.source import Option, SyncSpec
 from ...sync.http import Client, token_from
 from ...sync.providers import PER_PAGE, Batch, later, snapshot
+from ..common import PRODUCTION_OPTION
 from .reader import events_from_gitlab
 
 API_URL = "https://gitlab.com/api/v4"
@@ -94,3 +96,7 @@ def gitlab(client: Client, source, state: dict, now: str):
             marks[stream] = newest
             yield Batch(objects, snapshot(state), f"{stream.replace('_', ' ')} page {page_no}")
 
+
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=gitlab, events=events, api_url=API_URL,
+                target=Option("project", "the project's id or path (group/name)", metavar="ID|PATH", check=project_of),
+                target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request")

@@ -7,6 +7,7 @@ import time
 import pandas as pd
 
 from .... import schema as s
+from ....registry.source import WebhookSpec
 from ...report import RawRows
 from ...webhooks import (Delivery, Options, WebhookError, parse_json, secret as secret_of, standard_signature_problem,
                          token_valid, validated)
@@ -99,3 +100,4 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("gitlab", delivery_id, frame, report, once=once)
 
 
+WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery)

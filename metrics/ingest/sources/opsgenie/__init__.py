@@ -1,16 +1,11 @@
 """Opsgenie incidents and alerts -> incident events (files and the live sync)."""
-from ....registry.source import Option, SourceSpec, SyncSpec
+from ....registry.source import SourceSpec
 from . import sync
 from .reader import opsgenie_reader
 
 SOURCE = SourceSpec(
-    name="opsgenie",
-    title="Opsgenie incidents or alerts (JSON)",
-    reader=opsgenie_reader,
-    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.opsgenie, events=sync.events,
-                  api_url=sync.OPSGENIE_HOSTS["us"], api_url_for=sync.api_url_for,
-                  options=(Option("region", "the account's region (default us)", kind="choice", choices=("us", "eu")),)),
-    order=60,
+    name="opsgenie", title="Opsgenie incidents or alerts (JSON)", reader=opsgenie_reader, order=60,
+    sync=sync.SYNC,
     reads="Opsgenie `GET /v1/incidents` or `/v2/alerts` pages, or one incident",
     describe="an incident or alert from `createdAt`, resolved at `updatedAt` once closed or resolved",
     records=(

@@ -2,6 +2,7 @@
 fetched again until they are closed."""
 from __future__ import annotations
 
+from ....registry.source import Option, SyncSpec
 from ...sync.http import Client, token_from
 from ...sync.providers import PER_PAGE, Batch, later, parse_time, recheck_open, snapshot
 from .reader import events_from_opsgenie
@@ -29,7 +30,8 @@ def opsgenie(client: Client, source, state: dict, now: str):
     """Batches of Opsgenie incidents (``/v1/incidents``, ``createdAt`` after the watermark, oldest
     first, following ``paging.next``); incidents still open are fetched again until closed."""
     objects, still_open = recheck_open(
-        state, "incidents", lambda key: (client.get(f"v1/incidents/{key}", {"identifierType": "id"}).body or {}).get("data") or {},
+        state, "incidents",
+        lambda key: (client.get(f"v1/incidents/{key}", {"identifierType": "id"}).body or {}).get("data") or {},
         lambda incident: ([incident], str(incident.get("status")) not in ("resolved", "closed")))
     opened = state["open"]
     if objects:
@@ -54,3 +56,8 @@ def opsgenie(client: Client, source, state: dict, now: str):
         if not nxt or not incidents:
             return
         reply = client.get(nxt)
+
+
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=opsgenie, events=events, api_url=OPSGENIE_HOSTS["us"],
+                api_url_for=api_url_for,
+                options=(Option("region", "the account's region (default us)", kind="choice", choices=("us", "eu")),))

@@ -1,22 +1,13 @@
 """PagerDuty incidents -> incident events (files, the live sync and v3 webhooks)."""
-from ....registry.source import Option, SourceSpec, SyncSpec, WebhookSpec
-from ...webhooks import idempotency_key
+from ....registry.source import Option, SourceSpec
 from . import sync, webhook
 from .reader import pagerduty_reader
 
 SOURCE = SourceSpec(
-    name="pagerduty",
-    title="PagerDuty incidents (JSON)",
-    reader=pagerduty_reader,
+    name="pagerduty", title="PagerDuty incidents (JSON)", reader=pagerduty_reader, order=50,
     options=(Option("urgency", "only incidents of this urgency (default: every incident)", kind="choice",
                     choices=("high", "low")),),
-    sync=SyncSpec(credentials=(sync.TOKEN,), auth=sync.auth, batches=sync.pagerduty, events=sync.events,
-                  api_url=sync.API_URL,
-                  options=(Option("service_ids", "only incidents of this service (repeatable; default every service)",
-                                  kind="repeat", metavar="ID", flag="--service-id"),)),
-    webhook=WebhookSpec(secret=webhook.SECRET, authentic=webhook.authentic, delivery_id=idempotency_key,
-                        delivery=webhook.delivery),
-    order=50,
+    sync=sync.SYNC, webhook=webhook.WEBHOOK,
     reads="PagerDuty `GET /incidents` pages, one incident, or Analytics raw incidents",
     describe=("an incident from `created_at` to `resolved_at` (or `last_status_change_at` when resolved); `--urgency "
               "high` keeps only high-urgency incidents"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ....registry.source import Option, SyncSpec
 from ...sync.http import Client, token_from
 from ...sync.providers import PER_PAGE, Batch, iso, parse_time, recheck_open, snapshot
 from .reader import events_from_pagerduty
@@ -59,3 +60,7 @@ def pagerduty(client: Client, source, state: dict, now: str):
             offset += len(incidents)
         start = stop
 
+
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=pagerduty, events=events, api_url=API_URL,
+                options=(Option("service_ids", "only incidents of this service (repeatable; default every service)",
+                                kind="repeat", metavar="ID", flag="--service-id"),))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from ....registry.source import WebhookSpec
 from ...report import RawRows
-from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
+from ...webhooks import Delivery, Options, WebhookError, idempotency_key, parse_json, validated
 from ..common import count_skip
 from .reader import events_from_pagerduty
 
@@ -60,3 +61,4 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("pagerduty", delivery_id, frame, report)
 
 
+WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=idempotency_key, delivery=delivery)
