@@ -17,7 +17,7 @@ from .ingest.sync.command import run_sync
 from .ingest.sync.run import last_runs
 from .pvm import Assumptions
 from .registry.options import add_to as add_options, given_to, merged
-from .registry.source import source, sources
+from .registry.source import listing, source, sources
 from .scenarios import AUTO, SCENARIOS
 from .plugins import PluginError, evaluate_all, load_plugins, window_events
 from .summary import text_lines
@@ -370,6 +370,26 @@ def run_import(argv, out=None, err=None) -> int:
     return 0
 
 
+def run_sources(argv, out=None) -> int:
+    """``python -m metrics sources [--json]``: every source (built-in and plug-in), its title, its
+    options, and whether the upload menu offers it, it syncs and it takes webhooks."""
+    out = out or sys.stdout
+    p = Parser(prog="python -m metrics sources",
+               description="Every source of events: import --from NAME, the upload menu, sync NAME, webhooks.")
+    p.add_argument("--json", action="store_true", help="one JSON array, a source an object")
+    args = p.parse_args(argv)
+    found = [listing(spec) for spec in sources().values()]
+    if args.json:
+        print(json.dumps(found, indent=2), file=out)
+        return 0
+    print("source\ttitle\ttakes\toptions", file=out)
+    for s in found:
+        takes = [what for what in ("upload", "sync", "webhook") if s[what]]
+        print("\t".join([s["name"], s["title"], ", ".join(takes) or "-",
+                         " ".join(o["flag"] for o in s["options"]) or "-"]), file=out)
+    return 0
+
+
 def run_datasets(argv, out=None) -> int:
     """``python -m metrics datasets [--delete NAME]``: list stored datasets, or delete one."""
     out = out or sys.stdout
@@ -548,6 +568,8 @@ def main(argv=None) -> int:
             return run_audit(argv[1:])
         if argv[:1] == ["baselines"]:
             return run_baselines(argv[1:])
+        if argv[:1] == ["sources"]:
+            return run_sources(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -148,6 +148,19 @@ class SourceSpec:
         return self.upload and not any(o.required for o in self.options)
 
 
+def listing(spec: SourceSpec) -> dict:
+    """A source as ``python -m metrics sources --json`` shows it: its name, title, what it reads and
+    makes, its options (flag, kind, help, default, choices, whether required), whether the upload
+    menu offers it, whether it syncs and takes webhooks, and the plug-in file that declared it."""
+    plain = lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)  # noqa: E731
+    return {"name": spec.name, "title": spec.title, "reads": spec.reads, "describe": spec.describe,
+            "options": [{"name": o.name, "flag": o.command_flag, "kind": o.kind, "help": o.help,
+                         "default": plain(o.default), "choices": list(o.choices), "required": o.required}
+                        for o in spec.options],
+            "upload": spec.offered_for_upload, "sync": spec.sync is not None, "webhook": spec.webhook is not None,
+            "plugin": spec.plugin or None}
+
+
 class SourceError(Exception):
     """A source that does not exist or cannot be declared: one sentence."""
 
