@@ -1,17 +1,21 @@
 """The page: navbar, controls, tabs, PVM assumptions, content and downloads."""
 from __future__ import annotations
 
+import logging
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from metrics.benchmarks import BASELINES, BENCHMARKS
 from metrics.defaults import LIVE_POLL_SECONDS
+from metrics.ingest.plugin_sources import load_sources
 from metrics.registry.source import sources
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 
 from .state import View
 from .upload import human_size
 
+log = logging.getLogger(__name__)
 TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14", "teams": "#b35900"}
 TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom", "teams": "Teams"}
 
@@ -27,7 +31,10 @@ SYNTHETIC = ""                        # the data-source value of the synthetic u
 
 def upload_sources() -> list[tuple[str, str]]:
     """The upload menu's (source, label) pairs: every registered source the form can read (a file,
-    no option the form does not ask for), in the registry's order."""
+    no option the form does not ask for), plug-in sources of ``METRICS_PLUGINS`` included (one that
+    cannot be loaded is left out, and said in the log), in the registry's order."""
+    for problem in load_sources():
+        log.warning("upload menu: %s", problem)
     return [(name, spec.title) for name, spec in sources().items() if spec.offered_for_upload]
 
 

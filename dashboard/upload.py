@@ -12,6 +12,7 @@ from pathlib import Path
 
 from metrics import store
 from metrics.ingest import LoadError, LoadReport, load_events
+from metrics.ingest.plugin_sources import load_sources
 from metrics.registry.source import sources
 
 MAX_UPLOAD_BYTES = int(float(os.environ.get("METRICS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
@@ -75,6 +76,7 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
     """Read the uploaded file with the importer of ``source`` and add its events to the dataset;
     ``service``, when given, is every event's service (``import --service``); the audit trail
     records the write as ``who``'s upload."""
+    load_sources()                               # plug-in sources (the menu said why one is missing)
     spec = sources().get(str(source))
     if spec is None:
         raise UploadError(f"Unknown kind of file {str(source)[:40]!r}.")

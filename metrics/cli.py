@@ -13,6 +13,7 @@ from .attribution import AttributionError, attribution_path, read_overrides
 from .benchmarks import BASELINES, Baseline, BenchmarkError, baseline
 from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
+from .ingest.plugin_sources import load_sources
 from .ingest.sync.command import run_sync
 from .ingest.sync.run import last_runs
 from .pvm import Assumptions
@@ -324,6 +325,14 @@ class ProgressBar:
             self.stream.flush()
 
 
+def plugin_sources() -> None:
+    """Register the sources of ``METRICS_PLUGINS`` (when it names any); a plug-in that cannot be
+    loaded or names an existing source is a UsageError of one sentence naming its file and line."""
+    problems = load_sources()
+    if problems:
+        raise UsageError(problems[0])
+
+
 def import_reader(args):
     """The reader of ``--from`` with the options given: a UsageError of one sentence for another
     source's option, an option given with ``--service`` that replaces it, or what the source
@@ -343,6 +352,7 @@ def import_reader(args):
 def run_import(argv, out=None, err=None) -> int:
     """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
     out, err = out or sys.stdout, err or sys.stderr
+    plugin_sources()
     args = import_parser().parse_args(argv)
     bar = ProgressBar(err)
     try:
@@ -378,6 +388,7 @@ def run_sources(argv, out=None) -> int:
                description="Every source of events: import --from NAME, the upload menu, sync NAME, webhooks.")
     p.add_argument("--json", action="store_true", help="one JSON array, a source an object")
     args = p.parse_args(argv)
+    plugin_sources()
     found = [listing(spec) for spec in sources().values()]
     if args.json:
         print(json.dumps(found, indent=2), file=out)

@@ -91,6 +91,13 @@ def metric(name: str, label: str, unit: str = "", lower_is_better: bool = False)
     return declare
 
 
+def source(name: str, title: str = "", describe: str = ""):
+    """Declare a custom source: a function from a file's records (dicts) to canonical rows, offered
+    by ``import --from NAME`` and the upload menu (``metrics.ingest.plugin_sources`` reads them)."""
+    from .ingest.plugin_sources import declare
+    return declare(name, title, describe)
+
+
 def plugin_files(setting: str | None) -> list[Path]:
     """The files ``METRICS_PLUGINS`` names: each file, and every ``*.py`` of each folder, sorted."""
     files = []
