@@ -294,7 +294,7 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
     p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
     p.add_argument("--strict", action="store_true", help="stop at the first bad row (exit 2), storing nothing")
-    add_options(p, reader_options())
+    p.set_defaults(riding=add_options(p, reader_options()))
     return p
 
 
@@ -339,7 +339,7 @@ def import_reader(args):
     itself refuses (``--tag-pattern`` both plain and SERVICE=GLOB, a required option missing)."""
     spec = source(args.source)
     try:
-        options = given_to(args, reader_options(), spec.name)
+        options = given_to(args, reader_options(), spec.name, riding=args.riding)
         crossing = [o for o in spec.options if o.excludes_service and o.name in options]
         if crossing and args.service:
             raise ValueError(f"--service sets one service for every event, {crossing[0].command_flag} "

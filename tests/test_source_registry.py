@@ -348,3 +348,29 @@ def test_a_table_without_its_markers_is_a_sentence(tmp_path):
 def test_every_builtin_source_is_documented():
     for name, spec in registry.builtin_sources().items():
         assert spec.name == name and spec.title and spec.describe and spec.reads, name
+
+
+def test_an_option_named_as_a_commands_own_rides_on_it_and_none_stays_none(monkeypatch, tmp_path):
+    # a source (as Jenkins' is written) may declare --service, which import and sync have already,
+    # and an option without a default (Argo CD's production: every application counts without it)
+    from metrics.ingest.sync.config import source_of
+    from metrics.registry.source import SourceSpec, SyncSpec
+    seen = {}
+
+    def reader(service=None, production=None):
+        seen.update(service=service, production=production)
+        return lambda text, path: sources()["events"].make_reader()(text, path)
+    options = (Option("service", "every deployment's service", metavar="NAME"),
+               Option("production", "the namespace that is production", metavar="NS"))
+    fake = SourceSpec("fake", "Fake", "x", reader, options=options, reads="x",
+                      sync=SyncSpec(("FAKE_TOKEN",), lambda environ: {}, lambda *a: iter(()), lambda *a: None,
+                                    api_url="http://127.0.0.1:9", options=options))
+    monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "fake": fake})
+    hand = str(ROOT / "tests" / "fixtures" / "hand.csv")
+    assert main(["import", "--from", "fake", hand, "--name", "a", "--service", "shop"]) == 0
+    assert seen == {"service": "shop", "production": None}
+    assert main(["import", "--from", "events", hand, "--name", "b", "--service", "shop"]) == 0
+    assert set(store.load("b")["service"]) == {"shop"}
+    synced = source_of({"type": "fake", "dataset": "d", "service": "shop"}, "s")
+    assert (synced.service, synced.production, synced.options) == ("shop", None, {"service": "shop", "production": None})
+    assert source_of({"type": "fake", "dataset": "d", "production": "prod"}, "s").production == "prod"

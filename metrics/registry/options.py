@@ -3,7 +3,10 @@ that declares it (``--production`` for github, gitlab and cdevents), with one he
 sources, and the one sentence for an option given to a source that does not take it.
 
 ``merged`` groups the declared ``Option``s by name, ``add_to`` puts them on an argparse parser
-(every default None, so what was given is known), ``given_to`` picks the values a source takes.
+(every default None, so what was given is known), ``given_to`` picks the values a source takes. An
+option whose flag the command has already (a source's ``service`` and the command's own
+``--service``) rides on that argument: a source declaring it gets its value, and no source is
+refused it.
 """
 from __future__ import annotations
 
@@ -86,11 +89,17 @@ def pair_of(metavar: str):
     return parse
 
 
-def add_to(parser: argparse.ArgumentParser, options: list[MergedOption]) -> None:
-    """Every merged option on ``parser``."""
+def add_to(parser: argparse.ArgumentParser, options: list[MergedOption]) -> set[str]:
+    """Every merged option on ``parser`` (after the command's own arguments); the names of those
+    whose flag the parser has already (they ride on its argument, whose ``dest`` must be the name)."""
+    riding = set()
     for option in options:
         flags, keywords = option.argument()
-        parser.add_argument(*flags, **keywords)
+        try:
+            parser.add_argument(*flags, **keywords)
+        except argparse.ArgumentError:               # the command's own --service, say
+            riding.add(option.name)
+    return riding
 
 
 def value_of(option: MergedOption, value):
@@ -106,13 +115,14 @@ def value_of(option: MergedOption, value):
     return value
 
 
-def given_to(args, options: list[MergedOption], source: str, command: str = "--from") -> dict:
+def given_to(args, options: list[MergedOption], source: str, command: str = "--from", riding=frozenset()) -> dict:
     """The options given on the command line (``args``), for ``source``: name -> value; a
-    ValueError of one sentence when one of them is another source's."""
+    ValueError of one sentence when one of them is another source's (``riding`` options, the
+    command's own arguments, are never refused)."""
     out = {}
     for option in options:
         value = getattr(args, option.name, None)
-        if value is None:
+        if value is None or (option.name in riding and source not in option.sources):
             continue
         if source not in option.sources:
             raise ValueError(f"{option.flag} is for {command} {' / '.join(option.sources)}, not for {command} {source}")

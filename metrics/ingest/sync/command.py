@@ -41,19 +41,19 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m metrics sync", allow_abbrev=False,
                 description=f"Pull events from {', '.join(every)} into a stored dataset. "
                             "Tokens come from the environment: " +
-                            ", ".join(f"{' or '.join(spec.sync.credentials)} ({name})"
+                            ", ".join(f"{' and '.join(spec.sync.credentials)} ({name})"
                                       for name, spec in every.items()) + ".")
     p.add_argument("provider", nargs="?", choices=list(every), help="the source (or --config FILE for several)")
     p.add_argument("--config", metavar="FILE", help="a TOML file naming every source (see docs/sync.md)")
     p.add_argument("--name", metavar="DATASET", help="the dataset the events go to")
     p.add_argument("--api-url", metavar="URL", help="the API's base URL (GitHub Enterprise, self-managed GitLab)")
-    add_to(p, provider_options())
     p.add_argument("--service", metavar="NAME", help="set every synced event's service")
     p.add_argument("--bot", dest="bots", action="append", default=[], metavar="LOGIN",
                    help="a login to leave out besides *[bot] accounts (repeatable)")
     p.add_argument("--since", metavar="DATE", help="first sync: collect from this date (default 90 days back)")
     p.add_argument("--full", action="store_true", help="forget what was synced and re-collect from --since")
     p.add_argument("--every", metavar="INTERVAL", help="keep syncing every INTERVAL (15m, 1h) until stopped")
+    p.set_defaults(riding=add_to(p, provider_options()))
     return p
 
 
@@ -68,7 +68,7 @@ def sources_from(args) -> list[Source]:
     entry = {"type": args.provider, "dataset": args.name}
     try:
         entry.update({key: list(value) if isinstance(value, tuple) else value
-                      for key, value in given_to(args, provider_options(), args.provider, "sync").items()})
+                      for key, value in given_to(args, provider_options(), args.provider, "sync", args.riding).items()})
     except ValueError as e:
         raise SyncUsageError(str(e)) from None
     for key, value in (("api_url", args.api_url), ("service", args.service), ("since", args.since)):

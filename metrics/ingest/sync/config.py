@@ -234,7 +234,7 @@ def source_of(entry: dict, where: str) -> Source:
     service_paths, tag_patterns = monorepo_of(entry, provider, where)
     if service_paths and entry.get("service"):
         raise ConfigError(f"{where}: service sets one service for every event, service_paths one per path: give one")
-    own = {k: v for k, v in options.items() if k in SOURCE_FIELDS and v is not None}
+    own = {k: v for k, v in options.items() if k in SOURCE_FIELDS}     # None: the source has no default
     return Source(provider=provider, dataset=dataset, target=str(target or "").strip("/"),
                   api_url=str(api_url).rstrip("/"), services=dict(services), service=entry.get("service", ""),
                   bots=_text_list(entry.get("bots", []), f"{where}: bots"),

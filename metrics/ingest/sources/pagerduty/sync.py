@@ -63,4 +63,4 @@ def pagerduty(client: Client, source, state: dict, now: str):
 
 SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=pagerduty, events=events, api_url=API_URL,
                 options=(Option("service_ids", "only incidents of this service (repeatable; default every service)",
-                                kind="repeat", metavar="ID", flag="--service-id"),))
+                                kind="repeat", default=(), metavar="ID", flag="--service-id"),))
