@@ -159,7 +159,7 @@ def mine(records)
     (LISTS, "lists", RECORDS, "plug-in source 'lists' in {path} (line 3) made row 1 a list, not a dict"),
     (SHIPIT, "shipit", [1, 2], "data.json: record 1 is not a JSON object (int)"),
     (CLASH, "github", RECORDS, "plug-in {path} (line 4) declares source 'github', which exists already"),
-    (BAD_NAME, "events", RECORDS, "plug-in {path} could not be loaded (line 3): PluginError: source names are"),
+    (BAD_NAME, "events", RECORDS, "plug-in {path} could not be loaded (line 3): SourceError: source names are"),
     (BROKEN, "events", RECORDS, "plug-in {path} could not be loaded (line 3): SyntaxError"),
 ])
 def test_a_failing_plugin_source_is_one_sentence_and_stores_nothing(plugins, tmp_path, capsys, text, source, data,

@@ -24,49 +24,19 @@ traceback, and nothing is stored.
 from __future__ import annotations
 
 import os
-import re
 import runpy
 import threading
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..plugins import PluginError, plugin_files
-from ..registry.source import SourceSpec, register_plugin, reset_plugins, sources
+from ..registry.source import Declared, SourceSpec, register_plugin, reset_plugins, sources
 from .report import LoadError, RawRows
 from .sources.common import json_documents, raw_rows
 from .sources.events.reader import detect_format, raw_from_csv
 
-SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 PLUGIN_ORDER = 1000                          # after every built-in source in menus
 READS = "a JSON array of records (or {\"items\": [...]}), NDJSON lines or CSV rows"
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What ``@metrics.plugins.source`` declares: the source's name, title and description, and
-    the function with the file and line that declare it."""
-
-    name: str
-    title: str
-    describe: str
-    function: object
-    path: str
-    line: int
-
-
-def declare(name: str, title: str = "", describe: str = ""):
-    """``@metrics.plugins.source(name=..., title=...)``: mark a function as a source. ``name`` is
-    ``import --from NAME``: lower-case letters, digits and '-', at most 40."""
-    if not isinstance(name, str) or not SOURCE_NAME.match(name):
-        raise PluginError(f"source names are lower-case letters, digits and '-' (at most 40); got {name!r}")
-
-    def mark(function):
-        code = getattr(function, "__code__", None)
-        function.__source__ = Declared(name, str(title or f"{name} (plug-in)"), str(describe or ""), function,
-                                       code.co_filename if code else "", code.co_firstlineno if code else 0)
-        return function
-    return mark
 
 
 def line_in(error: BaseException, path: Path) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -163,6 +164,37 @@ def listing(spec: SourceSpec) -> dict:
 
 class SourceError(Exception):
     """A source that does not exist or cannot be declared: one sentence."""
+
+
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")      # a plug-in source's name
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What ``@metrics.plugins.source`` declares: the source's name, title and description, and
+    the function with the file and line that declare it."""
+
+    name: str
+    title: str
+    describe: str
+    function: object
+    path: str
+    line: int
+
+
+def declare(name: str, title: str = "", describe: str = ""):
+    """``@metrics.plugins.source(name=..., title=...)``: mark a function as a plug-in source
+    (``metrics.ingest.plugin_sources`` registers it). ``name`` is ``import --from NAME``: lower-case
+    letters, digits and '-', at most 40; SourceError otherwise."""
+    if not isinstance(name, str) or not SOURCE_NAME.match(name):
+        raise SourceError(f"source names are lower-case letters, digits and '-' (at most 40); got {name!r}")
+
+    def mark(function):
+        code = getattr(function, "__code__", None)
+        function.__source__ = Declared(name, str(title or f"{name} (plug-in)"), str(describe or ""), function,
+                                       code.co_filename if code else "", code.co_firstlineno if code else 0)
+        return function
+    return mark
 
 
 _BUILTIN: dict | None = None
