@@ -17,7 +17,7 @@ from .ingest.plugin_sources import load_sources
 from .ingest.sync.command import run_sync
 from .ingest.sync.run import last_runs
 from .pvm import Assumptions
-from .registry.options import add_to as add_options, given_to, merged
+from .registry.options import add_to as add_options, given_to, reader_options
 from .registry.source import listing, source, sources
 from .scenarios import AUTO, SCENARIOS
 from .plugins import PluginError, evaluate_all, load_plugins, window_events
@@ -298,11 +298,6 @@ def import_parser() -> argparse.ArgumentParser:
     return p
 
 
-def reader_options() -> list:
-    """Every source's reader options, merged by name (``metrics.registry.options``)."""
-    return merged((name, option) for name, spec in sources().items() for option in spec.options)
-
-
 class ProgressBar:
     """A one-line progress bar on a terminal (nothing when the stream is not one)."""
 
@@ -325,14 +320,6 @@ class ProgressBar:
             self.stream.flush()
 
 
-def plugin_sources() -> None:
-    """Register the sources of ``METRICS_PLUGINS`` (when it names any); a plug-in that cannot be
-    loaded or names an existing source is a UsageError of one sentence naming its file and line."""
-    problems = load_sources()
-    if problems:
-        raise UsageError(problems[0])
-
-
 def import_reader(args):
     """The reader of ``--from`` with the options given: a UsageError of one sentence for another
     source's option, an option given with ``--service`` that replaces it, or what the source
@@ -352,7 +339,8 @@ def import_reader(args):
 def run_import(argv, out=None, err=None) -> int:
     """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
     out, err = out or sys.stdout, err or sys.stderr
-    plugin_sources()
+    for problem in load_sources():               # METRICS_PLUGINS' sources: one that fails is one sentence
+        raise UsageError(problem)
     args = import_parser().parse_args(argv)
     bar = ProgressBar(err)
     try:
@@ -388,7 +376,8 @@ def run_sources(argv, out=None) -> int:
                description="Every source of events: import --from NAME, the upload menu, sync NAME, webhooks.")
     p.add_argument("--json", action="store_true", help="one JSON array, a source an object")
     args = p.parse_args(argv)
-    plugin_sources()
+    for problem in load_sources():               # METRICS_PLUGINS' sources: one that fails is one sentence
+        raise UsageError(problem)
     found = [listing(spec) for spec in sources().values()]
     if args.json:
         print(json.dumps(found, indent=2), file=out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from .source import Option, SourceError
+from .source import Option, SourceError, sources
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ def merged(owned) -> list[MergedOption]:
             raise SourceError(f"option {name!r} is declared with different kinds or flags by "
                               f"{', '.join(s for s, _ in owners)}: give it one")
     return [MergedOption(name, tuple(owners)) for name, owners in by_name.items()]
+
+
+def reader_options() -> list[MergedOption]:
+    """Every source's reader options (``import``'s), merged by name."""
+    return merged((name, option) for name, spec in sources().items() for option in spec.options)
 
 
 def pair_of(metavar: str):
