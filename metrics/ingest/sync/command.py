@@ -5,7 +5,8 @@
     python -m metrics sync pagerduty --name DATASET [--service-id ID]... [--api-url URL]
     python -m metrics sync opsgenie --name DATASET [--region us|eu] [--api-url URL]
     python -m metrics sync --config FILE
-(every source whose declaration has a ``SyncSpec``; its target and options come from it). Common options: --since DATE (first sync's backfill, default 90 days), --full (re-collect from
+Every source whose declaration has a ``SyncSpec`` is a provider; its target and options come from
+it. Common options: --since DATE (first sync's backfill, default 90 days), --full (re-collect from
 --since), --every 15m (keep syncing until stopped). Tokens come from the environment only.
 """
 from __future__ import annotations
