@@ -54,7 +54,7 @@ TABLES = dict(setup="from metrics import store\nfrom metrics.tables import table
               run="(store.load_tables('big') if hasattr(store, 'load_tables') else "
                   "tables_from_frame(store.load('big'))).event_count()")
 CELLS = dict(setup="from pathlib import Path\nfrom metrics.ingest.files import read_text\n"
-                   "from metrics.ingest.sources.events import raw_from_csv",
+                   "from metrics.ingest.sources.events.reader import raw_from_csv",
              run="len(raw_from_csv(read_text(Path('{csv}')), 'events.csv')[0])")
 VALIDATED = dict(setup="from metrics.ingest.files import load_file", run="len(load_file('{csv}')[0])")
 DUCK_TABLE = dict(setup="import duckdb\ncon = duckdb.connect('{duckdb}', read_only=True)\n"

@@ -1,16 +1,21 @@
 """The page: navbar, controls, tabs, PVM assumptions, content and downloads."""
 from __future__ import annotations
 
+import logging
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from metrics.benchmarks import BASELINES, BENCHMARKS
 from metrics.defaults import LIVE_POLL_SECONDS
+from metrics.ingest.plugin_sources import load_sources
+from metrics.registry.source import sources
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 
 from .state import View
 from .upload import human_size
 
+log = logging.getLogger(__name__)
 TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14", "teams": "#b35900"}
 TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom", "teams": "Teams"}
 
@@ -22,9 +27,15 @@ def scenario_options() -> list[dict]:
 
 
 SYNTHETIC = ""                        # the data-source value of the synthetic universe
-UPLOAD_SOURCES = [("events", "Canonical events (CSV, NDJSON, JSON)"), ("pagerduty", "PagerDuty incidents (JSON)"),
-                  ("github", "GitHub API export (JSON)"), ("gitlab", "GitLab API export (JSON)"),
-                  ("cdevents", "CDEvents (JSON, NDJSON)")]
+
+
+def upload_sources() -> list[tuple[str, str]]:
+    """The upload menu's (source, label) pairs: every registered source the form can read (a file,
+    no option the form does not ask for), plug-in sources of ``METRICS_PLUGINS`` included (one that
+    cannot be loaded is left out, and said in the log), in the registry's order."""
+    for problem in load_sources():
+        log.warning("upload menu: %s", problem)
+    return [(name, spec.title) for name, spec in sources().items() if spec.offered_for_upload]
 
 
 def source_options(datasets) -> list[dict]:
@@ -120,7 +131,7 @@ def upload_panel(limit_bytes: int, recent_writes=()) -> dbc.Collapse:
         dbc.Row([
             dbc.Col([
                 dbc.Label("What the file is", html_for="upload-source"),
-                dcc.Dropdown(id="upload-source", options=[{"label": l, "value": v} for v, l in UPLOAD_SOURCES],
+                dcc.Dropdown(id="upload-source", options=[{"label": l, "value": v} for v, l in upload_sources()],
                              value="events", clearable=False, searchable=False),
             ], md=3),
             dbc.Col([

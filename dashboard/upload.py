@@ -12,7 +12,8 @@ from pathlib import Path
 
 from metrics import store
 from metrics.ingest import LoadError, LoadReport, load_events
-from metrics.ingest.sources import reader_for
+from metrics.ingest.plugin_sources import load_sources
+from metrics.registry.source import sources
 
 MAX_UPLOAD_BYTES = int(float(os.environ.get("METRICS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 
@@ -75,16 +76,20 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
     """Read the uploaded file with the importer of ``source`` and add its events to the dataset;
     ``service``, when given, is every event's service (``import --service``); the audit trail
     records the write as ``who``'s upload."""
-    if source == "git":
-        raise UploadError("A git repository cannot be uploaded: python -m metrics import --from git PATH --name NAME.")
+    load_sources()                               # plug-in sources (the menu said why one is missing)
+    spec = sources().get(str(source))
+    if spec is None:
+        raise UploadError(f"Unknown kind of file {str(source)[:40]!r}.")
+    if not spec.offered_for_upload:
+        raise UploadError(f"{spec.title} cannot be uploaded here: python -m metrics import --from {spec.name} PATH "
+                          f"--name NAME" + "".join(f" {o.command_flag} {o.metavar or 'VALUE'}" for o in spec.options
+                                                   if o.required) + ".")
     dataset = dataset_name(name, filename)
     try:
         store.check_name(dataset)
-        reader = reader_for(source)
     except store.StoreError as e:
         raise UploadError(str(e)[0].upper() + str(e)[1:] + ".") from None
-    except KeyError:
-        raise UploadError(f"Unknown kind of file {source!r}.") from None
+    reader = spec.make_reader()
     raw = decode(contents, limit)
     with tempfile.TemporaryDirectory(prefix="metrics-upload-") as directory:
         path = Path(directory) / safe_filename(filename)

@@ -13,6 +13,8 @@ cdevents    ``METRICS_INGEST_TOKEN``                ``Authorization: Bearer``
 events      ``METRICS_INGEST_TOKEN``                ``Authorization: Bearer``
 ==========  ======================================  =================================================
 
+Every source declaring a ``WebhookSpec`` (``metrics.registry.source``) has a route: its secret's
+variable, its check, its delivery id and its mapping come from the declaration.
 A secret may also come from a file named by the same variable with ``_FILE`` appended. A wrong or
 missing signature is a 401 and a line in the log (provider, dataset, delivery id; never the
 secret); a body over ``METRICS_WEBHOOK_MAX_MB`` (default 25, GitHub's own limit) is a 413; a 2xx
@@ -24,35 +26,25 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
-from pathlib import Path
 
 import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from metrics import defaults, store
 from metrics.ingest import webhooks as hooks
+from metrics.ingest.webhooks import secret
+from metrics.registry.source import WebhookSpec, sources
 
 from .auth import AuthConfigError
 
 log = logging.getLogger(__name__)
-SECRETS = {"github": "GITHUB_WEBHOOK_SECRET", "gitlab": "GITLAB_WEBHOOK_TOKEN",
-           "pagerduty": "PAGERDUTY_WEBHOOK_SECRET", "cdevents": "METRICS_INGEST_TOKEN",
-           "events": "METRICS_INGEST_TOKEN"}
-GITLAB_SIGNING = "GITLAB_WEBHOOK_SIGNING_TOKEN"
 OPTIONS = {"service", "production", "deploy_workflow", "releases"}
 
 
-def secret(name: str, environ=None) -> str:
-    """The secret in ``name``, or in the file ``name``_FILE names; "" when neither is set."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(name, "").strip()
-    if not value and environ.get(name + "_FILE"):
-        try:
-            value = Path(environ[name + "_FILE"]).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as e:
-            log.error("cannot read %s_FILE (%s)", name, getattr(e, "strerror", None) or type(e).__name__)
-    return value
+def hook_of(provider: str) -> WebhookSpec | None:
+    """The webhook a source declares, or None (no such source, or one without a webhook)."""
+    spec = sources().get(provider)
+    return spec.webhook if spec is not None else None
 
 
 def max_bytes(environ=None) -> int:
@@ -101,39 +93,20 @@ def options_of(args) -> hooks.Options:
 
 def delivery_id_of(provider: str, headers) -> str:
     """The id a provider gives a delivery in its headers (PagerDuty's is in the body)."""
-    if provider == "github":
-        return headers.get("X-GitHub-Delivery", "")
-    if provider == "gitlab":
-        return headers.get("webhook-id") or headers.get("Idempotency-Key") or headers.get("X-Gitlab-Event-UUID", "")
-    return hooks.idempotency_key(headers)
+    return hook_of(provider).delivery_id(headers)
 
 
 def authentic(provider: str, key: str, body: bytes, headers, environ=None) -> str | None:
     """Why the delivery is not from the provider, or None when its signature or token checks out."""
-    if provider == "github":
-        ok = hooks.github_signature_valid(key, body, headers.get("X-Hub-Signature-256"))
-        return None if ok else "wrong or missing X-Hub-Signature-256"
-    if provider == "pagerduty":
-        ok = hooks.pagerduty_signature_valid(key, body, headers.get("X-PagerDuty-Signature"))
-        return None if ok else "wrong or missing X-PagerDuty-Signature"
-    if provider == "gitlab":
-        if not hooks.token_valid(key, headers.get("X-Gitlab-Token")):
-            return "wrong or missing X-Gitlab-Token"
-        signing = secret(GITLAB_SIGNING, environ)
-        if signing:
-            return hooks.standard_signature_problem(signing, body, headers.get("webhook-id"),
-                                                    headers.get("webhook-timestamp"), headers.get("webhook-signature"),
-                                                    time.time())
-        return None
-    ok = hooks.bearer_valid(key, headers.get("Authorization"))
-    return None if ok else "wrong or missing Authorization: Bearer token"
+    return hook_of(provider).authentic(key, body, headers, environ)
 
 
 def receive(provider: str, dataset: str, environ=None):
     """One delivery: verified, mapped, stored exactly once; the reply says what was done."""
     environ = os.environ if environ is None else environ
     request = flask.request
-    key = secret(SECRETS[provider], environ) if provider in SECRETS else ""
+    hook = hook_of(provider)
+    key = secret(hook.secret, environ) if hook is not None else ""
     if not key:
         return reply({"error": "no webhook here"}, 404)
     limit = max_bytes(environ)
@@ -151,17 +124,7 @@ def receive(provider: str, dataset: str, environ=None):
     try:
         store.check_name(dataset)
         options = options_of(request.args)
-        if provider == "github":
-            got = hooks.github_delivery(request.headers.get("X-GitHub-Event", ""), delivery_id,
-                                        hooks.parse_json(body), options)
-        elif provider == "gitlab":
-            got = hooks.gitlab_delivery(delivery_id, hooks.parse_json(body), options)
-        elif provider == "pagerduty":
-            got = hooks.pagerduty_delivery(hooks.parse_json(body), options)
-        elif provider == "cdevents":
-            got = hooks.cdevents_delivery(request.headers, body, options)
-        else:
-            got = hooks.events_delivery(request.headers, body, options)
+        got = hook.delivery(request.headers, body, delivery_id, options)
     except hooks.WebhookError as e:
         return reply({"error": str(e)}, e.status)
     except store.StoreError as e:

@@ -57,17 +57,6 @@ def date_argument(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def pair_argument(what: str):
-    """An argparse type: ``NAME=VALUE`` with both sides non-empty, as a (name, value) pair; ``what``
-    says the form in the error."""
-    def parse(text: str) -> tuple:
-        name, equals, value = text.partition("=")
-        if not equals or not name.strip() or not value.strip():
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return name.strip(), value.strip()
-    return parse
-
-
 class ProgressBar:
     """A one-line progress bar on a terminal (nothing when the stream is not one)."""
 

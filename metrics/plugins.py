@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .registry.source import declare
 from .tables import frame_from_tables
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -89,6 +90,12 @@ def metric(name: str, label: str, unit: str = "", lower_is_better: bool = False)
         function.__metric__ = MetricSpec(name, str(label), str(unit), bool(lower_is_better))
         return function
     return declare
+
+
+def source(name: str, title: str = "", describe: str = ""):
+    """Declare a custom source: a function from a file's records (dicts) to canonical rows, offered
+    by ``import --from NAME`` and the upload menu (``metrics.ingest.plugin_sources`` reads them)."""
+    return declare(name, title, describe)
 
 
 def plugin_files(setting: str | None) -> list[Path]:

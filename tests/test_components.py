@@ -321,9 +321,9 @@ def test_git_only_data_says_what_its_pr_times_mean_and_marks_low_samples(tmp_pat
     from metrics import Window, tables_from_frame
     from metrics.defaults import MIN_SAMPLE
     from metrics.ingest import load_events
-    from metrics.ingest.sources import reader_for
+    from metrics.registry.source import source
     from test_source_git import make_repo
-    frame, _ = load_events([make_repo(tmp_path / "shop")], reader=reader_for("git", tag_pattern="v*"))
+    frame, _ = load_events([make_repo(tmp_path / "shop")], reader=source("git").make_reader(tag_pattern="v*"))
     tables = tables_from_frame(frame)
     assert tables.git_prs
     an = analyze(tables, Window.between("2024-03-01", "2024-03-06"))

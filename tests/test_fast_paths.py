@@ -97,7 +97,7 @@ import io  # noqa: E402
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 from metrics.ingest import load_events  # noqa: E402
-from metrics.ingest.sources import events as event_files  # noqa: E402
+from metrics.ingest.sources.events import reader as event_files  # noqa: E402
 
 HEADER = "ts,kind,service,deploy_id,incident_id,pr_id,metric_value,status,change_type,environment,author\n"
 TRICKY = {

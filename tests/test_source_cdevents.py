@@ -5,7 +5,7 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 from metrics.ingest import load_events
-from metrics.ingest.sources import reader_for
+from metrics.registry.source import source
 
 
 CDEVENTS = FIXTURES / "cdevents.ndjson"
@@ -13,7 +13,7 @@ CDEVENTS = FIXTURES / "cdevents.ndjson"
 
 
 def test_cdevents_bare_and_cloudevents_wrapped(data_dir):
-    frame, report = load_events([CDEVENTS], reader=reader_for("cdevents"))
+    frame, report = load_events([CDEVENTS], reader=source("cdevents").make_reader())
     assert list(zip(frame["kind"], frame["service"], frame["change_type"], frame["status"])) == [
         ("pr_created", "shop", "", ""), ("pr_reviewed", "shop", "", ""), ("pr_merged", "shop", "", ""),
         ("deploy", "shop", "feature", "success"), ("incident_start", "shop", "", ""),
@@ -37,7 +37,7 @@ def test_cdevents_json_array_and_unknown_documents(tmp_path):
     events = [json.loads(line) for line in CDEVENTS.read_text().splitlines()[:3]]
     path = tmp_path / "changes.json"
     path.write_text(json.dumps(events + [{"hello": "world"}]))
-    frame, report = load_events([path], reader=reader_for("cdevents"))
+    frame, report = load_events([path], reader=source("cdevents").make_reader())
     assert list(frame["kind"]) == ["pr_created", "pr_reviewed", "pr_merged"]
     assert report.rejected.to_dict("records") == [{"source": "changes.json", "row": "event 4", "reason": "not a CDEvent (type '')"}]
 
@@ -49,7 +49,7 @@ def test_cdevents_service_upgraded_is_a_deploy(tmp_path):
                          "content": {"environment": {"id": "prod"}, "artifactId": "pkg:oci/shop@sha256%3Aabc"}}}
     path = tmp_path / "one.json"
     path.write_text(json.dumps(event))                          # a single bare event
-    frame, _ = load_events([path], reader=reader_for("cdevents", production="prod"))
+    frame, _ = load_events([path], reader=source("cdevents").make_reader(production="prod"))
     assert list(zip(frame["kind"], frame["deploy_id"], frame["environment"])) == [("deploy", "u1", "production")]
 
 
@@ -71,7 +71,7 @@ def test_custom_cancelled_unknown_outcome_and_staging_incidents_are_skipped(tmp_
     ]
     path = tmp_path / "events.ndjson"
     path.write_text("\n".join(json.dumps(e) for e in events))
-    frame, report = load_events([path], reader=reader_for("cdevents"))
+    frame, report = load_events([path], reader=source("cdevents").make_reader())
     assert report.rejected_count == 0
     assert sorted(zip(frame["kind"], frame["deploy_id"].where(frame["deploy_id"] != "", frame["incident_id"]))) == \
         [("deploy", "r3"), ("incident_start", "i2")]
@@ -87,7 +87,7 @@ def test_one_broken_event_in_a_pretty_printed_file_rejects_only_itself(tmp_path)
         + "  oops\n}\n" + json.dumps(good[1], indent=2) + "\n"
     path = tmp_path / "pretty.json"
     path.write_text(text)
-    frame, report = load_events([path], reader=reader_for("cdevents"))
+    frame, report = load_events([path], reader=source("cdevents").make_reader())
     assert sorted(frame["deploy_id"]) == ["d0", "d1"]
     assert report.rejected_count == 1 and report.rows_read == 3
     assert report.rejected.iloc[0]["reason"].startswith("invalid JSON")
@@ -126,11 +126,11 @@ def linked_stream():
 def test_changes_take_the_service_that_deploys_their_repository(tmp_path):
     path = tmp_path / "stream.ndjson"
     path.write_text("\n".join(json.dumps(e) for e in linked_stream()))
-    frame, report = load_events([path], reader=reader_for("cdevents", repo_service={"infra-repo": "gateway"}))
+    frame, report = load_events([path], reader=source("cdevents").make_reader(repo_service={"infra-repo": "gateway"}))
     changes = frame[frame["kind"] == "pr_created"]
     assert dict(zip(changes["pr_id"], changes["service"])) == {"pr-1": "shop", "pr-2": "payments", "pr-3": "gateway"}
     assert report.skipped == {"artifact packaged events (read to link repositories to services)": 1}
-    frame, _ = load_events([path], reader=reader_for("cdevents"))      # no mapping: infra-repo keeps its name
+    frame, _ = load_events([path], reader=source("cdevents").make_reader())      # no mapping: infra-repo keeps its name
     changes = frame[frame["kind"] == "pr_created"]
     assert dict(zip(changes["pr_id"], changes["service"])) == {"pr-1": "shop", "pr-2": "payments", "pr-3": "infra-repo"}
 
@@ -153,11 +153,11 @@ def test_a_repository_deployed_as_two_services_keeps_its_name_and_says_so(tmp_pa
                                             {"artifactId": "pkg:oci/storefront@sha256%3Abbb"}, event_id="eu")]
     path = tmp_path / "two.ndjson"
     path.write_text("\n".join(json.dumps(e) for e in events))
-    frame, report = load_events([path], reader=reader_for("cdevents"))
+    frame, report = load_events([path], reader=source("cdevents").make_reader())
     assert set(frame.loc[frame["kind"] == "pr_created", "service"]) == {"storefront-repo"}
     assert report.warnings == ["repository storefront-repo is deployed as several services (shop, shop-eu): its changes "
                                "keep the repository's name (--repo-service storefront-repo=SERVICE picks one)"]
-    frame, report = load_events([path], reader=reader_for("cdevents", repo_service={"acme/storefront-repo": "shop"}))
+    frame, report = load_events([path], reader=source("cdevents").make_reader(repo_service={"acme/storefront-repo": "shop"}))
     assert set(frame.loc[frame["kind"] == "pr_created", "service"]) == {"shop"} and report.warnings == []
 
 

@@ -9,7 +9,8 @@ import pytest
 from conftest import run_cli
 from metrics.cli import run_import
 from metrics.ingest import load_events
-from metrics.ingest.sources import reader_for
+from metrics.ingest.sources.git.reader import git_reader
+from metrics.registry.source import source
 
 
 
@@ -62,7 +63,7 @@ def shop_repo(tmp_path):
 
 
 def test_git_tags_are_deploys_and_pull_requests_come_from_history(shop_repo):
-    frame, report = load_events([shop_repo], reader=reader_for("git", tag_pattern="v*"))
+    frame, report = load_events([shop_repo], reader=source("git").make_reader(tag_pattern="v*"))
     rows = {(r.kind, r.pr_id or r.deploy_id): (str(r.ts), r.deploy_id, r.author) for r in frame.itertuples()}
     assert rows == {
         # annotated tag: its tagger date; lightweight tag: its commit's committer date
@@ -109,7 +110,7 @@ def test_git_import_errors_are_one_line(tmp_path, data_dir):
 def test_git_repository_without_commits_gives_no_events(tmp_path):
     (tmp_path / "empty").mkdir()
     _git(tmp_path / "empty", "init", "-q")
-    frame, report = load_events([tmp_path / "empty"], reader=reader_for("git"))
+    frame, report = load_events([tmp_path / "empty"], reader=source("git").make_reader())
     assert len(frame) == 0 and report.rows_read == 0
 
 
@@ -130,7 +131,7 @@ def test_progress_bar_on_a_terminal(shop_repo, data_dir):
 
 
 def git_events(repo, **options):
-    frame, report = load_events([repo], reader=reader_for("git", **options))
+    frame, report = load_events([repo], reader=git_reader(**options))
     return frame, report
 
 
@@ -312,5 +313,9 @@ def test_bad_monorepo_options_are_one_sentence(options, message, shop_repo, data
 
 
 def test_service_paths_are_for_the_git_importer(data_dir):
+    # the registry's sentence for another source's option (it was "--service-path and --tag-pattern
+    # SERVICE=GLOB are for --from git", written for these two alone)
     p = run_cli("import", "--from", "events", "x.csv", "--name", "x", "--service-path", "api=services/api/**")
-    assert p.returncode == 2 and p.stderr.strip() == "error: --service-path and --tag-pattern SERVICE=GLOB are for --from git"
+    assert p.returncode == 2 and p.stderr.strip() == "error: --service-path is for --from git, not for --from events"
+    p = run_cli("import", "--from", "events", "x.csv", "--name", "x", "--tag-pattern", "api=api-v*")
+    assert p.returncode == 2 and p.stderr.strip() == "error: --tag-pattern is for --from git, not for --from events"

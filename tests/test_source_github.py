@@ -5,7 +5,7 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 from metrics.ingest import load_events
-from metrics.ingest.sources import reader_for
+from metrics.registry.source import source
 
 
 GITHUB = FIXTURES / "github"
@@ -14,7 +14,7 @@ GITHUB = FIXTURES / "github"
 
 def test_github_pulls_reviews_and_deployment_statuses():
     frame, report = load_events([GITHUB / "pulls.json", GITHUB / "reviews.json", GITHUB / "deployments.json"],
-                                reader=reader_for("github"))
+                                reader=source("github").make_reader())
     got = sorted((r.kind, r.pr_id or r.deploy_id, str(r.ts)[5:16], r.status, r.environment) for r in frame.itertuples())
     assert got == [
         ("deploy", "501", "05-01 16:00", "success", "production"),     # first final status; in_progress/inactive skipped
@@ -46,13 +46,13 @@ def test_github_import_gives_dora_numbers(data_dir):
 
 
 def test_github_workflow_runs_by_name_or_file():
-    frame, report = load_events([GITHUB / "workflow_runs.json"], reader=reader_for("github"))
+    frame, report = load_events([GITHUB / "workflow_runs.json"], reader=source("github").make_reader())
     assert sorted(zip(frame["deploy_id"], frame["status"], frame["ts"].astype(str))) == [
         ("run-30433650", "success", "2024-05-01 15:40:00+00:00"),    # "Release" from deploy-production.yml
         ("run-30433670", "failed", "2024-05-03 21:00:00+00:00")]
     assert report.skipped == {"workflow runs not matching --deploy-workflow '*deploy*'": 1,
                               "deployment workflow runs with no outcome (cancelled)": 1}
-    frame, report = load_events([GITHUB / "workflow_runs.json"], reader=reader_for("github", deploy_workflow="ci"))
+    frame, report = load_events([GITHUB / "workflow_runs.json"], reader=source("github").make_reader(deploy_workflow="ci"))
     assert list(frame["deploy_id"]) == ["run-30433642"]
 
 
@@ -62,9 +62,9 @@ def test_service_option_fills_records_without_one(tmp_path, data_dir):
         del run["repository"]                          # an export trimmed by jq: no repository
     path = tmp_path / "runs.json"
     path.write_text(json.dumps(runs))
-    frame, report = load_events([path], reader=reader_for("github"))
+    frame, report = load_events([path], reader=source("github").make_reader())
     assert report.rejected["reason"].tolist() == ["missing required field service"]
-    frame, report = load_events([path], reader=reader_for("github"), service="shop")
+    frame, report = load_events([path], reader=source("github").make_reader(), service="shop")
     assert report.rejected_count == 0 and list(frame["service"]) == ["shop"]
 
 
@@ -88,7 +88,7 @@ def test_deployments_alone_releases_and_incident_issues(tmp_path):
                "created_at": "2024-04-02T15:00:00Z"}]
     path = tmp_path / "github.json"
     path.write_text(json.dumps(deployments + releases + issues))
-    frame, report = load_events([path], reader=reader_for("github", releases=True, incident_label="incident"))
+    frame, report = load_events([path], reader=source("github").make_reader(releases=True, incident_label="incident"))
     got = sorted((r.kind, r.deploy_id or r.incident_id, f"{r.ts:%m-%d %H:%M}", r.environment) for r in frame.itertuples())
     assert got == [("deploy", "7", "04-01 10:00", "production"), ("deploy", "v2.0", "04-02 12:00", "production"),
                    ("deploy", "v2.1-rc1", "04-03 12:00", "prerelease"),
@@ -98,6 +98,6 @@ def test_deployments_alone_releases_and_incident_issues(tmp_path):
     assert report.skipped == {"draft releases (not published)": 1,
                               "issues without the incident label (--incident-label)": 1,
                               "issues that are pull requests (their PR objects count)": 1}
-    plain, report = load_events([path], reader=reader_for("github"))
+    plain, report = load_events([path], reader=source("github").make_reader())
     assert list(plain["deploy_id"]) == ["7"]
     assert report.skipped["releases (--releases-as-deployments counts them as deployments)"] == 3

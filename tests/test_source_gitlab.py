@@ -4,7 +4,7 @@ import json
 
 from conftest import FIXTURES, run_cli
 from metrics.ingest import load_events
-from metrics.ingest.sources import reader_for
+from metrics.registry.source import source
 
 
 GITLAB = FIXTURES / "gitlab"
@@ -12,7 +12,7 @@ GITLAB = FIXTURES / "gitlab"
 
 
 def test_gitlab_merge_requests_and_deployments(data_dir):
-    frame, report = load_events([GITLAB / "merge_requests.json", GITLAB / "deployments.json"], reader=reader_for("gitlab"))
+    frame, report = load_events([GITLAB / "merge_requests.json", GITLAB / "deployments.json"], reader=source("gitlab").make_reader())
     got = sorted((r.kind, r.pr_id or r.deploy_id, str(r.ts)[5:16], r.status) for r in frame.itertuples())
     assert got == [("deploy", "41", "06-03 14:00", "success"), ("deploy", "42", "06-04 10:00", "failed"),
                    ("pr_created", "!1", "06-03 08:00", ""), ("pr_created", "!2", "06-04 09:00", ""),
@@ -37,7 +37,7 @@ def test_an_api_deployment_takes_the_exports_project(tmp_path, data_dir):
     merge_requests = json.loads((GITLAB / "merge_requests.json").read_text())
     path = tmp_path / "export.json"
     path.write_text(json.dumps(merge_requests + [api_deployment(50, "2024-06-03T15:00:00Z")]))
-    frame, report = load_events([path], reader=reader_for("gitlab"))
+    frame, report = load_events([path], reader=source("gitlab").make_reader())
     deploys = frame[frame["kind"] == "deploy"]
     assert list(zip(deploys["deploy_id"], deploys["service"])) == [("50", "shop")]    # the MRs' project
     assert report.rejected_count == 0 and report.warnings == []
@@ -50,7 +50,7 @@ def test_an_api_deployment_takes_the_exports_project(tmp_path, data_dir):
 def test_an_api_deployment_with_no_project_in_the_export_says_give_service(tmp_path, data_dir):
     path = tmp_path / "deployments.json"
     path.write_text(json.dumps([api_deployment(50, "2024-06-03T15:00:00Z")]))
-    frame, report = load_events([path], reader=reader_for("gitlab"))
+    frame, report = load_events([path], reader=source("gitlab").make_reader())
     assert len(frame) == 0 and report.rejected_count == 1
     (warning,) = report.warnings
     assert "1 deployment(s) created through the API (deployable null) name no project" in warning

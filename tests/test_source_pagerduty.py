@@ -5,9 +5,9 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 from metrics.ingest import LoadError, load_events
-from metrics.ingest.sources import reader_for
+from metrics.registry.source import source
 from metrics.ingest.sources.common import json_documents
-from metrics.ingest.sources.pagerduty import read_pagerduty
+from metrics.ingest.sources.pagerduty.reader import read_pagerduty
 
 PAGERDUTY = FIXTURES / "pagerduty_incidents.json"
 
@@ -50,7 +50,7 @@ def test_concatenated_pages_and_bad_exports(tmp_path):
 
 
 def test_pagerduty_urgency_filter(data_dir):
-    frame, report = load_events([PAGERDUTY], reader=reader_for("pagerduty", urgency="high"))
+    frame, report = load_events([PAGERDUTY], reader=source("pagerduty").make_reader(urgency="high"))
     # PT4KHLL is low urgency; PT4KHLO has none: both skipped and counted
     assert sorted(set(frame["incident_id"])) == ["PT4KHLK", "PT4KHLM", "PT4KHLN"]
     assert report.skipped == {"incidents not of --urgency high (low)": 1, "incidents not of --urgency high (none)": 1}
@@ -73,7 +73,7 @@ def test_a_single_incident_and_analytics_raw_incidents(tmp_path):
                  "ending": "2024-03-31T00:00:00Z", "starting": "2024-03-01T00:00:00Z"}
     (tmp_path / "one.json").write_text(json.dumps(single))
     (tmp_path / "raw.json").write_text(json.dumps(analytics))
-    frame, report = load_events([tmp_path / "one.json", tmp_path / "raw.json"], reader=reader_for("pagerduty"))
+    frame, report = load_events([tmp_path / "one.json", tmp_path / "raw.json"], reader=source("pagerduty").make_reader())
     assert report.rejected_count == 0
     kinds = sorted(zip(frame["incident_id"], frame["kind"]))
     assert kinds == [("Q1", "incident_resolved"), ("Q1", "incident_start"), ("Q2", "incident_resolved"),

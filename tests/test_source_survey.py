@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from metrics.ingest import LoadError, load_events
-from metrics.ingest.sources.survey import survey_reader
+from metrics.ingest.sources.survey.reader import survey_reader
 
 GOOGLE = '''Timestamp,Email Address,How satisfied are you with our developer tools?,Anything else?
 2024/03/05 10:15:22 AM GMT+1,a@example.com,4,

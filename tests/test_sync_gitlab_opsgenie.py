@@ -9,7 +9,7 @@ import pytest
 
 from metrics import store
 from metrics.ingest import load_events
-from metrics.ingest.sources import reader_for
+from metrics.registry.source import source as registered
 from metrics.ingest.sync import http
 from metrics.ingest.sync.config import source_of
 from metrics.ingest.sync.run import sync
@@ -176,7 +176,7 @@ def test_opsgenie_import_of_list_and_single_exports(tmp_path):
     single = {"data": incident("a3", "2024-03-03T10:00:00Z", status="closed", updated="2024-03-03T10:05:00Z")}
     (tmp_path / "list.json").write_text(json.dumps(page))
     (tmp_path / "one.json").write_text(json.dumps(single))
-    frame, report = load_events([tmp_path / "list.json", tmp_path / "one.json"], reader=reader_for("opsgenie"))
+    frame, report = load_events([tmp_path / "list.json", tmp_path / "one.json"], reader=registered("opsgenie").make_reader())
     resolved = frame[frame["kind"] == "incident_resolved"].set_index("incident_id")["ts"]
     assert sorted(resolved.index) == ["a1", "a3"]
     # recovery = updatedAt - createdAt: 75 and 5 minutes

@@ -17,6 +17,8 @@ from dashboard.app import create_app
 from dashboard.auth import AuthSettings
 from metrics import store
 from metrics.ingest import webhooks as hooks
+from metrics.ingest.sources.github.webhook import github_signature_valid
+from metrics.ingest.sources.pagerduty.webhook import pagerduty_signature_valid
 
 GITHUB_SECRET = "gh-secret-for-tests"
 GITLAB_TOKEN = "gl-token-for-tests"
@@ -47,11 +49,11 @@ def events_of(name: str):
 def test_github_documentation_vector():
     # GitHub's "Validating webhook deliveries": secret "It's a Secret to Everybody", payload "Hello, World!"
     header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
-    assert hooks.github_signature_valid("It's a Secret to Everybody", b"Hello, World!", header)
-    assert not hooks.github_signature_valid("It's a Secret to Everybody", b"Hello, World?", header)
-    assert not hooks.github_signature_valid("another secret", b"Hello, World!", header)
-    assert not hooks.github_signature_valid("It's a Secret to Everybody", b"Hello, World!", None)
-    assert not hooks.github_signature_valid("It's a Secret to Everybody", b"Hello, World!", header[7:])
+    assert github_signature_valid("It's a Secret to Everybody", b"Hello, World!", header)
+    assert not github_signature_valid("It's a Secret to Everybody", b"Hello, World?", header)
+    assert not github_signature_valid("another secret", b"Hello, World!", header)
+    assert not github_signature_valid("It's a Secret to Everybody", b"Hello, World!", None)
+    assert not github_signature_valid("It's a Secret to Everybody", b"Hello, World!", header[7:])
 
 
 def test_standard_webhooks_vector():
@@ -71,10 +73,10 @@ def test_standard_webhooks_vector():
 def test_pagerduty_accepts_any_matching_signature():
     body = b'{"event": {}}'
     good = "v1=" + hmac.new(PD_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert hooks.pagerduty_signature_valid(PD_SECRET, body, good)
-    assert hooks.pagerduty_signature_valid(PD_SECRET, body, f"v1={'0' * 64},{good}")
-    assert not hooks.pagerduty_signature_valid(PD_SECRET, body, f"v1={'0' * 64}")
-    assert not hooks.pagerduty_signature_valid(PD_SECRET, body, good.replace("v1=", "v0="))
+    assert pagerduty_signature_valid(PD_SECRET, body, good)
+    assert pagerduty_signature_valid(PD_SECRET, body, f"v1={'0' * 64},{good}")
+    assert not pagerduty_signature_valid(PD_SECRET, body, f"v1={'0' * 64}")
+    assert not pagerduty_signature_valid(PD_SECRET, body, good.replace("v1=", "v0="))
 
 
 # -- GitHub ---------------------------------------------------------------------------------------

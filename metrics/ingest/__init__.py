@@ -5,8 +5,9 @@
 - ``validate``: ``normalize`` (raw rows -> the canonical frame, each rejected row with its reason)
   and ``check_pairs`` (incidents and PR events paired by id);
 - ``files``: ``load_events`` / ``load_file`` (read files with a source's reader, validate, merge);
-- ``sources``: one module per source (``events``, ``git``, ``github``, ``gitlab``, ``pagerduty``,
-  ``cdevents``) and ``reader_for``; ``sync``: live connectors that pull from the APIs.
+- ``sources``: one package per source, each declaring ``SOURCE`` (``metrics.registry.source``:
+  ``sources()``, ``source(name).make_reader(**options)``); ``sync``: the live connectors' shared
+  machinery (client, walks, state, configuration); ``webhooks``: what every webhook shares.
 """
 from .files import MAX_FILE_BYTES, load_events, load_file
 from .report import LoadError, LoadReport, RawRows, StrictLoadError

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .report import LoadError, LoadReport, RawRows, StrictLoadError
-from .sources.events import read_events_file
+from .sources.events.reader import read_events_file
 from .validate import check_pairs, normalize
 
 MAX_FILE_BYTES = int(float(os.environ.get("METRICS_MAX_FILE_MB", "2048")) * 1024 * 1024)
@@ -62,7 +62,8 @@ def load_events(paths, strict: bool = False, reader=read_events_file, progress=N
 
     Duplicates across files are dropped too; ids are shared across files (an incident may start
     in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
-    canonical formats by default; ``metrics.importers`` has readers for other sources).
+    canonical formats by default; ``metrics.registry.source.source(name).make_reader()`` gives
+    any source's).
     ``progress(done, total, name)``, when given, is called before each file and at the end.
     ``service``, when given, is every event's service (before validation, so it fills missing ones).
     """

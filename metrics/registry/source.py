@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -30,7 +31,13 @@ class Option:
     ``name`` is the reader's keyword and the sync configuration's key; the command line's flag is
     ``--`` + ``name`` with ``-`` for ``_`` unless ``flag`` says otherwise. Kinds: ``text`` (one
     value), ``flag`` (on or off), ``choice`` (one of ``choices``), ``repeat`` (a value per use, a
-    tuple), ``pairs`` (``NAME=VALUE`` per use, a dict of name -> tuple of values)."""
+    tuple), ``pairs`` (``NAME=VALUE`` per use, a dict of name -> tuple of values).
+
+    ``required``: the reader cannot do without it (the upload form, which cannot give it, does not
+    offer the source). ``check(value)`` -> the value to use, or ValueError of one sentence (a sync
+    target: ``repo must be OWNER/NAME``); it sees the configuration file's raw value, of any type.
+    ``excludes_service``: what the option does instead of ``--service`` ("one per path"), so giving
+    both is refused."""
 
     name: str
     help: str
@@ -39,6 +46,9 @@ class Option:
     choices: tuple = ()
     metavar: str = ""
     flag: str = ""
+    required: bool = False
+    check: Callable | None = None
+    excludes_service: str = ""
 
     def __post_init__(self):
         if self.kind not in OPTION_KINDS:
@@ -63,7 +73,10 @@ class SyncSpec:
     ``metrics.ingest.sync.providers.Batch``es from the stored ``state`` (``source`` is the
     configured ``metrics.ingest.sync.config.Source``, its ``since`` already filled in);
     ``events(source, objects)`` maps a batch's objects to ``RawRows`` exactly as the file reader
-    does. ``target`` is the option naming what to sync (a repository, a project, a job), if any."""
+    does. ``target`` is the option naming what to sync (a repository, a project, a job), if any;
+    its ``check`` cleans the value. ``api_url_for(options)``, when given, is the default base URL
+    for the configured options (Opsgenie's region). ``change_name`` is what a pull request is
+    called in the sync's skip reasons ("merge request")."""
 
     credentials: tuple
     auth: Callable
@@ -74,6 +87,8 @@ class SyncSpec:
     target_required: bool = False
     options: tuple = ()                      # more Options the sync takes (the configuration's keys)
     monorepo: bool = False                   # takes service_paths and tag_patterns
+    api_url_for: Callable | None = None
+    change_name: str = "pull request"
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,10 @@ class WebhookSpec:
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """A source of events, declared once (see the module's docstring)."""
+    """A source of events, declared once (see the module's docstring). ``reads`` says what the file
+    (or folder) is and ``describe`` what becomes an event: the README's source table; ``records``,
+    (record, event) pairs, are the rows of docs/metrics.md's importer table (without them, one row
+    of ``reads`` and ``describe``)."""
 
     name: str                                # ``import --from NAME``; lower-case letters, digits, '-'
     title: str                               # the upload menu's label: "PagerDuty incidents (JSON)"
@@ -102,6 +120,8 @@ class SourceSpec:
     sync: SyncSpec | None = None
     webhook: WebhookSpec | None = None
     order: int = 100                         # place in menus and tables (then by name)
+    reads: str = ""                          # what PATH is: "PagerDuty `GET /incidents` pages"
+    records: tuple = ()                      # (record, event) rows for docs/metrics.md
     plugin: str = ""                         # the plug-in file that declared it; "" for a built-in
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -110,16 +130,71 @@ class SourceSpec:
         return next((o for o in self.options if o.name == name), None)
 
     def make_reader(self, **options):
-        """The reader with ``options`` (unset ones take their declared defaults)."""
+        """The reader with ``options`` (unset ones take their declared defaults); ValueError of one
+        sentence for an option it does not take or a required one missing."""
         given = {o.name: options[o.name] if options.get(o.name) is not None else o.default for o in self.options}
         unknown = sorted(set(options) - set(given))
         if unknown:
             raise ValueError(f"{self.name} takes no option {unknown[0]!r}")
+        missing = [o for o in self.options if o.required and given[o.name] is None]
+        if missing:
+            raise ValueError(f"--from {self.name} needs {missing[0].command_flag} {missing[0].metavar or 'VALUE'}: "
+                             f"{missing[0].help}")
         return self.reader(**{k: v for k, v in given.items() if v is not None})
+
+    @property
+    def offered_for_upload(self) -> bool:
+        """Whether the dashboard's upload form can read this source: a file (``upload``) whose reader
+        needs no option the form cannot give."""
+        return self.upload and not any(o.required for o in self.options)
+
+
+def listing(spec: SourceSpec) -> dict:
+    """A source as ``python -m metrics sources --json`` shows it: its name, title, what it reads and
+    makes, its options (flag, kind, help, default, choices, whether required), whether the upload
+    menu offers it, whether it syncs and takes webhooks, and the plug-in file that declared it."""
+    plain = lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)  # noqa: E731
+    return {"name": spec.name, "title": spec.title, "reads": spec.reads, "describe": spec.describe,
+            "options": [{"name": o.name, "flag": o.command_flag, "kind": o.kind, "help": o.help,
+                         "default": plain(o.default), "choices": list(o.choices), "required": o.required}
+                        for o in spec.options],
+            "upload": spec.offered_for_upload, "sync": spec.sync is not None, "webhook": spec.webhook is not None,
+            "plugin": spec.plugin or None}
 
 
 class SourceError(Exception):
     """A source that does not exist or cannot be declared: one sentence."""
+
+
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")      # a plug-in source's name
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What ``@metrics.plugins.source`` declares: the source's name, title and description, and
+    the function with the file and line that declare it."""
+
+    name: str
+    title: str
+    describe: str
+    function: object
+    path: str
+    line: int
+
+
+def declare(name: str, title: str = "", describe: str = ""):
+    """``@metrics.plugins.source(name=..., title=...)``: mark a function as a plug-in source
+    (``metrics.ingest.plugin_sources`` registers it). ``name`` is ``import --from NAME``: lower-case
+    letters, digits and '-', at most 40; SourceError otherwise."""
+    if not isinstance(name, str) or not SOURCE_NAME.match(name):
+        raise SourceError(f"source names are lower-case letters, digits and '-' (at most 40); got {name!r}")
+
+    def mark(function):
+        code = getattr(function, "__code__", None)
+        function.__source__ = Declared(name, str(title or f"{name} (plug-in)"), str(describe or ""), function,
+                                       code.co_filename if code else "", code.co_firstlineno if code else 0)
+        return function
+    return mark
 
 
 _BUILTIN: dict | None = None
@@ -140,6 +215,11 @@ def builtin_sources() -> dict:
                 found[spec.name] = spec
         _BUILTIN = found
     return _BUILTIN
+
+
+def reset_plugins() -> None:
+    """Forget every plug-in source (before the plug-in files are read again)."""
+    _PLUGINS.clear()
 
 
 def register_plugin(spec: SourceSpec) -> None:

@@ -9,35 +9,21 @@ import numpy as np
 import pandas as pd
 
 from ... import schema as s
+from ...registry.source import Option
 from ..report import LoadError, RawRows
 
 DEFAULT_DEPLOY_PATTERN = "*deploy*"
+# two options several sources take, declared once here and listed by each of them
+DEPLOY_WORKFLOW_OPTION = Option("deploy_workflow", "the workflows or pipelines whose runs are deployments (a glob on "
+                                "the name or file)", default=DEFAULT_DEPLOY_PATTERN, metavar="GLOB")
+PRODUCTION_OPTION = Option("production", "the environment that is production", default=s.PRODUCTION, metavar="ENV")
 
 
-def json_documents(text: str, name: str) -> list:
+def json_documents(text: str, name: str, keep_going: bool = False) -> list:
     """Every JSON document in the text: one, or several written one after another (as paginating
-    exports save them)."""
-    decoder, docs, at = json.JSONDecoder(), [], 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at >= len(text):
-            return docs
-        try:
-            doc, at = decoder.raw_decode(text, at)
-        except json.JSONDecodeError as e:
-            raise LoadError(f"{name}: invalid JSON at line {e.lineno} ({e.msg})") from None
-        except RecursionError:
-            raise LoadError(f"{name}: JSON nested too deeply to read") from None
-        except ValueError as e:                        # a 5,000-digit number
-            raise LoadError(f"{name}: JSON this reader refuses ({str(e)[:120]})") from None
-        docs.append(doc)
-
-
-def documents_around_errors(text: str) -> list:
-    """Every JSON document in ``text`` (NDJSON, or pretty-printed documents one after another); a
-    document that cannot be read becomes a ValueError saying why, and reading goes on at the next
-    line that starts a document (``{`` or ``[`` in the first column)."""
+    exports save them; NDJSON too). A document that cannot be read is a LoadError naming ``name``;
+    with ``keep_going`` it becomes a ValueError in the list saying why, and reading goes on at the
+    next line that starts a document (``{`` or ``[`` in the first column)."""
     decoder, docs, at = json.JSONDecoder(), [], 0
     while True:
         while at < len(text) and text[at].isspace():
@@ -48,10 +34,22 @@ def documents_around_errors(text: str) -> list:
             doc, at = decoder.raw_decode(text, at)
             docs.append(doc)
         except (ValueError, RecursionError) as e:
+            if not keep_going:
+                raise LoadError(f"{name}: {unreadable(e)}") from None
             message = e.msg if isinstance(e, json.JSONDecodeError) else type(e).__name__
             docs.append(ValueError(f"invalid JSON ({message})"))
             starts = [i for i in (text.find("\n{", at + 1), text.find("\n[", at + 1)) if i >= 0]
             at = min(starts) + 1 if starts else len(text)
+
+
+def unreadable(error: Exception) -> str:
+    """Why a JSON document cannot be read, in words: where its syntax breaks, nesting too deep for
+    Python, or a value the decoder refuses (a 5,000-digit number)."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON at line {error.lineno} ({error.msg})"
+    if isinstance(error, RecursionError):
+        return "JSON nested too deeply to read"
+    return f"JSON this reader refuses ({str(error)[:120]})"
 
 
 def items_of(docs: list, key: str, name: str, what: str) -> list:

@@ -1,8 +1,9 @@
-"""Live connectors: ``python -m metrics sync`` keeps stored datasets current from GitHub, GitLab,
-PagerDuty and Opsgenie.
+"""Live connectors: ``python -m metrics sync`` keeps stored datasets current from every source that
+declares a ``SyncSpec`` (GitHub, GitLab, PagerDuty, Opsgenie, ...: ``python -m metrics sources``).
 
 - ``http``: one JSON client for every API (token header, rate limits, retries, clear failures);
-- ``providers``: what each API is asked, page by page, and the resumable sync state;
+- ``providers``: what every provider shares: batches, resumable newest-first walks, re-checking
+  what was open, the sync state (what each API is asked lives in ``sources/<name>/sync.py``);
 - ``mapping``: fetched objects -> canonical events (the sources' own mapping, less bots);
 - ``run``: one source's sync, each page stored with its state in one transaction;
 - ``config``: the TOML file naming a team's sources; ``command``: the command line.

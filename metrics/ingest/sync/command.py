@@ -5,7 +5,8 @@
     python -m metrics sync pagerduty --name DATASET [--service-id ID]... [--api-url URL]
     python -m metrics sync opsgenie --name DATASET [--region us|eu] [--api-url URL]
     python -m metrics sync --config FILE
-Common options: --since DATE (first sync's backfill, default 90 days), --full (re-collect from
+Every source whose declaration has a ``SyncSpec`` is a provider; its target and options come from
+it. Common options: --since DATE (first sync's backfill, default 90 days), --full (re-collect from
 --since), --every 15m (keep syncing until stopped). Tokens come from the environment only.
 """
 from __future__ import annotations
@@ -16,34 +17,36 @@ import sys
 import time
 
 from ...console import Parser, ProgressBar, UsageError
-from .config import PROVIDERS, TOKENS, ConfigError, Source, parse_every, read_config, source_of
+from ...registry.options import add_to, given_to, merged
+from .config import ConfigError, Source, parse_every, read_config, source_of, syncing
 from .http import SyncError
 from .run import sync
 
 
+def provider_options() -> list:
+    """Every syncing source's target and options, merged by name (``metrics.registry.options``)."""
+    return merged((name, option) for name, spec in syncing().items()
+                  for option in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options))
+
+
 def parser() -> argparse.ArgumentParser:
+    every = syncing()
     p = Parser(prog="python -m metrics sync",
-               description="Pull events from GitHub, GitLab, PagerDuty or Opsgenie into a stored dataset. "
+               description=f"Pull events from {', '.join(every)} into a stored dataset. "
                            "Tokens come from the environment: " +
-                           ", ".join(f"{v} ({k})" for k, v in TOKENS.items()) + ".")
-    p.add_argument("provider", nargs="?", choices=PROVIDERS, help="the source (or --config FILE for several)")
+                           ", ".join(f"{' and '.join(spec.sync.credentials)} ({name})"
+                                     for name, spec in every.items()) + ".")
+    p.add_argument("provider", nargs="?", choices=list(every), help="the source (or --config FILE for several)")
     p.add_argument("--config", metavar="FILE", help="a TOML file naming every source (see docs/sync.md)")
     p.add_argument("--name", metavar="DATASET", help="the dataset the events go to")
-    p.add_argument("--repo", metavar="OWNER/NAME", help="github: the repository")
-    p.add_argument("--project", metavar="ID|PATH", help="gitlab: the project's id or path (group/name)")
-    p.add_argument("--service-id", dest="service_ids", action="append", default=[], metavar="ID",
-                   help="pagerduty: only incidents of this service (repeatable; default every service)")
-    p.add_argument("--region", choices=("us", "eu"), help="opsgenie: the account's region (default us)")
     p.add_argument("--api-url", metavar="URL", help="the API's base URL (GitHub Enterprise, self-managed GitLab)")
-    p.add_argument("--deploy-workflow", metavar="GLOB", help="github: workflow runs that are deployments "
-                                                              "(default *deploy*)")
-    p.add_argument("--production", metavar="ENV", help="github / gitlab: the production environment's name")
     p.add_argument("--service", metavar="NAME", help="set every synced event's service")
     p.add_argument("--bot", dest="bots", action="append", default=[], metavar="LOGIN",
                    help="a login to leave out besides *[bot] accounts (repeatable)")
     p.add_argument("--since", metavar="DATE", help="first sync: collect from this date (default 90 days back)")
     p.add_argument("--full", action="store_true", help="forget what was synced and re-collect from --since")
     p.add_argument("--every", metavar="INTERVAL", help="keep syncing every INTERVAL (15m, 1h) until stopped")
+    p.set_defaults(riding=add_to(p, provider_options()))
     return p
 
 
@@ -54,21 +57,21 @@ def sources_from(args) -> list[Source]:
             raise UsageError("give either a provider or --config FILE, not both")
         return read_config(args.config)
     if not args.provider:
-        raise UsageError("name a provider (github, gitlab, pagerduty, opsgenie) or --config FILE")
+        raise UsageError(f"name a provider ({', '.join(syncing())}) or --config FILE")
     entry = {"type": args.provider, "dataset": args.name}
-    for key, value in (("repo", args.repo), ("project", args.project), ("api_url", args.api_url),
-                       ("region", args.region), ("deploy_workflow", args.deploy_workflow),
-                       ("production", args.production), ("service", args.service), ("since", args.since)):
+    try:
+        entry.update({key: list(value) if isinstance(value, tuple) else value
+                      for key, value in given_to(args, provider_options(), args.provider, "sync", args.riding).items()})
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    for key, value in (("api_url", args.api_url), ("service", args.service), ("since", args.since)):
         if value is not None:
             entry[key] = value
-    if args.service_ids:
-        entry["service_ids"] = args.service_ids
     if args.bots:
         entry["bots"] = args.bots
-    if args.provider == "github" and not args.repo:
-        raise UsageError("sync github needs --repo OWNER/NAME")
-    if args.provider == "gitlab" and not args.project:
-        raise UsageError("sync gitlab needs --project ID or PATH")
+    target = syncing()[args.provider].sync.target
+    if target is not None and syncing()[args.provider].sync.target_required and target.name not in entry:
+        raise UsageError(f"sync {args.provider} needs {target.command_flag} {target.metavar or 'VALUE'}")
     if not args.name:
         raise UsageError("name the dataset the events go to: --name DATASET")
     return [source_of(entry, "the command line")]

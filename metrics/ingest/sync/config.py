@@ -6,7 +6,7 @@ since = "2024-01-01"        # first sync's backfill (default: 90 days back)
 bots = ["deploy-robot"]     # logins left out besides those ending "[bot]" and accounts of type Bot
 
 [[source]]
-type = "github"             # github | gitlab | pagerduty | opsgenie
+type = "github"             # any source that syncs: python -m metrics sources lists them
 repo = "acme/shop"          # github: OWNER/NAME; gitlab: project = "group/name" or its id
 dataset = "acme"
 deploy_workflow = "deploy*" # github: the workflow runs that are deployments (a glob)
@@ -21,7 +21,9 @@ dataset = "acme"
 service_ids = ["PABC123"]
 ```
 Tokens never go in this file: they come from the environment (``GITHUB_TOKEN``, ``GITLAB_TOKEN``,
-``PAGERDUTY_TOKEN``, ``OPSGENIE_API_KEY``).
+``PAGERDUTY_TOKEN``, ``OPSGENIE_API_KEY``: each source's ``SyncSpec.credentials``). Which types
+there are, their target key (``repo``, ``project``), their own keys and default API URLs come from
+the source registry (``metrics.registry.source``).
 """
 from __future__ import annotations
 
@@ -29,19 +31,40 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ...registry.source import sources
 from ...settings_files import read_toml
-from ..sources.common import service_globs
+from ..sources.common import DEFAULT_DEPLOY_PATTERN, service_globs
 
-PROVIDERS = ("github", "gitlab", "pagerduty", "opsgenie")
-MONOREPO_PROVIDERS = ("github", "gitlab")          # take service_paths and tag_patterns
-TOKENS = {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN", "pagerduty": "PAGERDUTY_TOKEN",
-          "opsgenie": "OPSGENIE_API_KEY"}
-API_URLS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4",
-            "pagerduty": "https://api.pagerduty.com", "opsgenie": "https://api.opsgenie.com"}
 BACKFILL_DAYS = 90
-DEFAULT_DEPLOY_WORKFLOW = "*deploy*"
-SOURCE_KEYS = {"type", "dataset", "repo", "project", "api_url", "region", "service_ids", "deploy_workflow",
-               "production", "services", "bots", "since", "service", "service_paths", "tag_patterns"}
+DEFAULT_DEPLOY_WORKFLOW = DEFAULT_DEPLOY_PATTERN
+COMMON_KEYS = ("type", "dataset", "api_url", "services", "bots", "since", "service")   # every source's
+MONOREPO_KEYS = ("service_paths", "tag_patterns")                                     # a monorepo source's
+
+
+def syncing() -> dict:
+    """The sources that sync (name -> SourceSpec), in the registry's order."""
+    return {name: spec for name, spec in sources().items() if spec.sync is not None}
+
+
+def sync_options() -> dict:
+    """Every key a syncing source declares beyond the common ones (its target and its options):
+    name -> (the Option, as the first source declaring it has it)."""
+    found: dict = {}
+    for spec in syncing().values():
+        for option in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options):
+            found.setdefault(option.name, option)
+    return found
+
+
+def source_keys() -> set:
+    """The keys a ``[[source]]`` table may hold: the common ones and every syncing source's."""
+    return set(COMMON_KEYS) | set(MONOREPO_KEYS) | set(sync_options())
+
+
+def spoken(names) -> str:
+    """Names as a sentence says them: "a", "a and b", "a, b and c"."""
+    names = list(names)
+    return " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class ConfigError(Exception):
@@ -54,7 +77,7 @@ class Source:
 
     provider: str
     dataset: str
-    target: str = ""                         # github repo OWNER/NAME, gitlab project; "" for incidents
+    target: str = ""                         # what to sync (SyncSpec.target): a repo, a project; "" for none
     api_url: str = ""
     service_ids: tuple = ()
     deploy_workflow: str = DEFAULT_DEPLOY_WORKFLOW
@@ -65,12 +88,16 @@ class Source:
     since: str = ""
     service_paths: dict = field(default_factory=dict)  # monorepo: service -> path globs
     tag_patterns: dict = field(default_factory=dict)   # monorepo: service -> ref globs
+    options: dict = field(default_factory=dict)        # the source's own keys (SyncSpec.options), checked
 
     @property
     def key(self) -> str:
         """The source's name in the sync state: provider and target ("github:acme/shop")."""
         extra = self.target or ",".join(self.service_ids) or "all"
         return f"{self.provider}:{extra}"
+
+
+SOURCE_FIELDS = ("service_ids", "deploy_workflow", "production")   # source options a Source holds as attributes
 
 
 def default_since(now: datetime | None = None) -> str:
@@ -104,8 +131,9 @@ def monorepo_of(entry: dict, provider: str, where: str) -> tuple[dict, dict]:
     tables = {}
     for key in ("service_paths", "tag_patterns"):
         value = entry.get(key, {})
-        if value and provider not in MONOREPO_PROVIDERS:
-            raise ConfigError(f"{where}: {key} is for github and gitlab sources (a monorepo's pull or merge requests "
+        if value and not syncing()[provider].sync.monorepo:
+            monorepos = spoken(name for name, spec in syncing().items() if spec.sync.monorepo)
+            raise ConfigError(f"{where}: {key} is for {monorepos} sources (a monorepo's pull or merge requests "
                               f"and deployments), not {provider}")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: {key} must map service names to globs ({key} = {{ api = \"...\" }})")
@@ -143,51 +171,75 @@ def read_config(path) -> list[Source]:
     return sources
 
 
+def option_value(option, value, where: str, check: bool = True):
+    """A configuration value of ``option``: by its own ``check`` when it has one (and ``check`` is
+    on), else by its kind (``text``: text; ``repeat``: a name or a list of names; ``choice``: one of
+    its choices; ``flag``: true or false; ``pairs``: a table of names); ConfigError naming the key."""
+    name = option.name
+    if option.check and check:
+        try:
+            return option.check(value)
+        except ValueError as e:
+            raise ConfigError(f"{where}: {e}") from None
+    if option.kind == "text" and not isinstance(value, str):
+        raise ConfigError(f"{where}: {name} must be text")
+    if option.kind == "repeat":
+        value = _text_list(value, f"{where}: {name}")
+    if option.kind == "choice" and value not in option.choices:
+        raise ConfigError(f"{where}: {name} must be {spoken(option.choices).replace(' and ', ' or ')}, got {value!r}")
+    if option.kind == "flag" and not isinstance(value, bool):
+        raise ConfigError(f"{where}: {name} must be true or false")
+    if option.kind == "pairs":
+        if not isinstance(value, dict) or not all(isinstance(v, (str, list)) for v in value.values()):
+            raise ConfigError(f"{where}: {name} must map names to values ({name} = {{ a = \"b\" }})")
+        value = {k: tuple(v) if isinstance(v, list) else (v,) for k, v in value.items()}
+    return value
+
+
 def source_of(entry: dict, where: str) -> Source:
-    """One checked ``Source`` from a configuration table (or the command line's options)."""
-    unknown = sorted(set(entry) - SOURCE_KEYS)
+    """One checked ``Source`` from a configuration table (or the command line's options): its type
+    one of the syncing sources, its target and its own keys as that source declares them."""
+    known = source_keys()
+    unknown = sorted(set(entry) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(SOURCE_KEYS))})")
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
     provider = entry.get("type")
-    if provider not in PROVIDERS:
-        raise ConfigError(f"{where}: type must be one of {', '.join(PROVIDERS)}, got {provider!r}")
+    if provider not in syncing():
+        raise ConfigError(f"{where}: type must be one of {', '.join(syncing())}, got {provider!r}")
+    spec = syncing()[provider].sync
     dataset = entry.get("dataset")
     if not isinstance(dataset, str) or not dataset:
         raise ConfigError(f"{where}: dataset is required (the stored dataset the events go to)")
-    target = entry.get("repo") if provider == "github" else entry.get("project") if provider == "gitlab" else ""
-    if provider == "github" and (not isinstance(target, str) or target.count("/") != 1 or not all(target.split("/"))):
-        raise ConfigError(f"{where}: repo must be OWNER/NAME, got {target!r}")
-    if provider == "gitlab":
-        if isinstance(target, int):
-            target = str(target)
-        if not isinstance(target, str) or not target.strip("/"):
-            raise ConfigError(f"{where}: project must be the project's id or its path (group/name)")
+    target = ""
+    if spec.target is not None and (spec.target_required or spec.target.name in entry):
+        if spec.target.name not in entry and not spec.target.check:
+            raise ConfigError(f"{where}: {spec.target.name} is required ({spec.target.help})")
+        target = option_value(spec.target, entry.get(spec.target.name), where)
     services = entry.get("services", {})
     if not isinstance(services, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
                                                  for k, v in services.items()):
         raise ConfigError(f"{where}: services must map source service names to dataset service names")
-    api_url = entry.get("api_url") or ""
-    region = entry.get("region")
-    if provider == "opsgenie" and region is not None:
-        if region not in ("us", "eu"):
-            raise ConfigError(f"{where}: region must be us or eu, got {region!r}")
-        api_url = api_url or ("https://api.eu.opsgenie.com" if region == "eu" else API_URLS["opsgenie"])
-    if api_url and not str(api_url).startswith(("http://", "https://")):
+    declared = sync_options()                # a key of another source is checked as its kind, and not used
+    mine = {o.name: o for o in spec.options}
+    checked = {key: option_value(mine.get(key, declared[key]), value, where, check=key in mine)
+               for key, value in entry.items() if key in declared and (spec.target is None or key != spec.target.name)}
+    options = {o.name: checked[o.name] if o.name in checked else o.default for o in spec.options}
+    api_url = entry.get("api_url") or (spec.api_url_for(options) if spec.api_url_for else "") or spec.api_url
+    if not api_url:
+        raise ConfigError(f"{where}: api_url is required for {provider} (every installation has its own)")
+    if not str(api_url).startswith(("http://", "https://")):
         raise ConfigError(f"{where}: api_url must start with https:// (or http:// for a local server)")
-    for key in ("deploy_workflow", "production", "service"):
-        if key in entry and not isinstance(entry[key], str):
-            raise ConfigError(f"{where}: {key} must be text")
+    if "service" in entry and not isinstance(entry["service"], str):
+        raise ConfigError(f"{where}: service must be text")
     service_paths, tag_patterns = monorepo_of(entry, provider, where)
     if service_paths and entry.get("service"):
         raise ConfigError(f"{where}: service sets one service for every event, service_paths one per path: give one")
+    own = {k: v for k, v in options.items() if k in SOURCE_FIELDS}     # None: the source has no default
     return Source(provider=provider, dataset=dataset, target=str(target or "").strip("/"),
-                  api_url=str(api_url or API_URLS[provider]).rstrip("/"),
-                  service_ids=_text_list(entry.get("service_ids", []), f"{where}: service_ids"),
-                  deploy_workflow=entry.get("deploy_workflow", DEFAULT_DEPLOY_WORKFLOW),
-                  production=entry.get("production", "production"), services=dict(services),
-                  service=entry.get("service", ""), bots=_text_list(entry.get("bots", []), f"{where}: bots"),
+                  api_url=str(api_url).rstrip("/"), services=dict(services), service=entry.get("service", ""),
+                  bots=_text_list(entry.get("bots", []), f"{where}: bots"),
                   since=since_of(entry["since"]) if entry.get("since") else "",
-                  service_paths=service_paths, tag_patterns=tag_patterns)
+                  service_paths=service_paths, tag_patterns=tag_patterns, options=options, **own)
 
 
 def parse_every(text: str) -> float:

@@ -182,3 +182,12 @@ class Client:
 
 def _lower(headers) -> dict:
     return {k.lower(): v for k, v in (headers.items() if headers else [])}
+
+
+def token_from(environ, name: str, source: str) -> str:
+    """The token in the environment variable ``name``, or SyncError saying to set it to sync from
+    ``source`` (tokens are never taken on the command line)."""
+    token = str(environ.get(name, "")).strip()
+    if not token:
+        raise SyncError(f"set {name} in the environment to sync from {source} (tokens are never taken on the command line)")
+    return token

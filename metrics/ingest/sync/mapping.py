@@ -18,11 +18,8 @@ import pandas as pd
 
 from ... import schema as s
 from ..report import LoadReport
-from ..sources.git import services_touched
-from ..sources.github import events_from_github
-from ..sources.gitlab import events_from_gitlab
-from ..sources.opsgenie import events_from_opsgenie
-from ..sources.pagerduty import events_from_pagerduty
+from ...registry.source import source as registered
+from ..sources.git.reader import services_touched
 from ..validate import normalize
 from .config import Source
 
@@ -129,16 +126,14 @@ def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patte
 def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
     """The events of ``objects`` fetched from ``source``, validated, with its services renamed."""
     kept, bots = without_bots(objects, source.bots)
-    raw = {"github": lambda: events_from_github(kept, source.deploy_workflow, source.production),
-           "gitlab": lambda: events_from_gitlab(kept, source.production),
-           "pagerduty": lambda: events_from_pagerduty(kept),
-           "opsgenie": lambda: events_from_opsgenie(kept)}[source.provider]()
+    spec = registered(source.provider).sync
+    raw = spec.events(source, kept)
     rows, numbers, left = raw.rows, raw.numbers, {}
     if source.service and len(rows):
         rows = rows.assign(service=source.service)
     if source.service_paths and len(rows):
         rows, left = by_service(rows.reset_index(drop=True), kept, source.service_paths, source.tag_patterns,
-                                "merge request" if source.provider == "gitlab" else "pull request")
+                                spec.change_name)
         numbers = np.asarray(raw.numbers)[rows.index.to_numpy()]
         rows = rows.reset_index(drop=True)
     frame, report = normalize(rows, numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)

@@ -1,6 +1,7 @@
-"""What each live connector fetches, page by page, and how it picks up where the last sync stopped.
+"""What every live connector shares: batches, resumable walks, the sync state and its pages.
 
-Every provider is a generator of ``Batch``es: the provider objects of one page (pull requests and
+What each API is asked lives with its source (``metrics/ingest/sources/<name>/sync.py``, declared
+by its ``SyncSpec``). Every provider is a generator of ``Batch``es: the provider objects of one page (pull requests and
 their reviews, deployments and their statuses, incidents...) and the sync state that holds once
 those objects are stored. The caller stores each batch's events and its state in one transaction,
 so a sync killed at any point resumes from the last stored batch and loses nothing.
@@ -15,15 +16,13 @@ The state of a source is a small JSON object:
 """
 from __future__ import annotations
 
-import urllib.parse
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from .http import Client, SyncError
 
 PER_PAGE = 100
-PAGERDUTY_MAX_RANGE_DAYS = 179          # PagerDuty's incidents list spans at most 6 months per query
-OPSGENIE_HOSTS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
 
 
 @dataclass
@@ -33,17 +32,6 @@ class Batch:
     objects: list
     state: dict
     what: str = ""                                  # for the progress line: "pull requests page 3"
-
-
-@dataclass
-class Options:
-    """Where and what to fetch; ``since`` bounds the first sync's backfill (ISO date-time, UTC)."""
-
-    since: str
-    full: bool = False
-    deploy_workflow: str = "*deploy*"
-    service_ids: tuple = ()
-    extra: dict = field(default_factory=dict)
 
 
 def iso(moment: datetime) -> str:
@@ -58,7 +46,7 @@ def parse_time(text) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _later(a: str | None, b: str | None) -> str | None:
+def later(a: str | None, b: str | None) -> str | None:
     """The later of two ISO times (either may be missing)."""
     ta, tb = parse_time(a), parse_time(b)
     if ta is None:
@@ -122,318 +110,66 @@ class NewestFirstWalk:
         marks.setdefault(self.stream, self.walk["started"] if newest is None else newest)
         self.state["walk"].pop(self.stream, None)
 
+    def pages(self, replies, stamp, take):
+        """Each page's objects, walking ``replies`` (pages of a list, newest first) down to the
+        watermark: ``stamp(item)`` is an item's (time, id), ``take(item)`` the objects to store
+        for an item not stored yet. A page is yielded once the walk has recorded it; the last one
+        (older than the watermark, empty, or without a next page) finishes the walk first."""
+        for reply in replies:
+            items = reply.body if isinstance(reply.body, list) else []
+            objects, stamps, stop = [], [], False
+            for item in items:
+                when, ident = stamp(item)
+                verdict = self.keep(when, ident)
+                if verdict == "stop":
+                    stop = True
+                    break
+                stamps.append((when, ident))
+                if verdict == "take":
+                    objects += take(item)
+            self.stored(stamps)
+            done = stop or not items or not reply.link("next")
+            if done:
+                self.finish()
+            yield objects
+            if done:
+                return
 
-def _copy(state: dict) -> dict:
-    import json
+
+def snapshot(state: dict) -> dict:
+    """A deep copy of the sync state (a batch keeps the state as it was when its objects were fetched)."""
     return json.loads(json.dumps(state))
 
 
-# ---------------------------------------------------------------------------------------------
-# GitHub: pull requests and reviews, deployments and statuses, Actions workflow runs
+def recheck_open(state: dict, stream: str, fetch, settle) -> tuple[list, set]:
+    """Fetch again each id of ``stream`` still open at the last sync (``state["open"][stream]``):
+    ``fetch(id)`` gets the object (an id the API no longer knows, a SyncError, was deleted since
+    and is dropped), ``settle(object)`` gives (the objects to map, whether it is still open).
+    Returns the objects and the set of ids still open, which the state keeps (the walk that
+    follows adds the newly open ones to it)."""
+    opened = state.setdefault("open", {})
+    still_open = set(opened.get(stream, []))
+    objects = []
+    for key in sorted(still_open):
+        try:
+            found = fetch(key)
+        except SyncError:
+            still_open.discard(key)
+            continue
+        found, is_open = settle(found)
+        if not is_open:
+            still_open.discard(key)
+        objects += found
+    opened[stream] = sorted(still_open)
+    return objects, still_open
 
 
-def github(client: Client, repo: str, state: dict, options: Options, now: str):
-    """Batches of GitHub objects for ``repo`` (OWNER/NAME), as ``import --from github`` reads them.
-
-    Pull requests: ``/pulls?state=all&sort=updated&direction=desc``, newest update first, down to
-    the watermark; each with its submitted reviews. Deployments: ``/deployments`` (newest first)
-    down to the watermark, each with its statuses; a deployment with no final status yet is kept
-    open and its statuses fetched again next time. Workflow runs: ``/actions/runs?created>=``
-    (completed ones; unfinished runs are kept open)."""
-    base = f"repos/{repo}"
-    yield from _github_pulls(client, base, state, options, now)
-    yield from _github_deployments(client, base, state, options, now)
-    yield from _github_runs(client, base, state, options, now)
-
-
-def _pages(client: Client, path: str, params: dict):
+def pages(client: Client, path: str, params: dict):
     """Replies following ``Link: rel="next"`` (GitHub, GitLab keyset)."""
     reply = client.get(path, params)
     while True:
         yield reply
         nxt = reply.link("next")
         if not nxt:
-            return
-        reply = client.get(nxt)
-
-
-def _github_pulls(client, base, state, options, now):
-    walk = NewestFirstWalk(state, "pulls", options.since, now)
-    page_no = 0
-    for reply in _pages(client, f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc",
-                                                  "per_page": PER_PAGE}):
-        page_no += 1
-        pulls = reply.body if isinstance(reply.body, list) else []
-        objects, stamps, stop = [], [], False
-        for pr in pulls:
-            verdict = walk.keep(pr.get("updated_at"), pr.get("number"))
-            if verdict == "stop":
-                stop = True
-                break
-            stamps.append((pr.get("updated_at"), pr.get("number")))
-            if verdict == "skip":
-                continue
-            if options.extra.get("pr_files"):              # a monorepo: the paths each PR changes
-                pr = {**pr, "changed_paths": [f.get("filename") for page in
-                                              _pages(client, f"{base}/pulls/{pr.get('number')}/files", {"per_page": PER_PAGE})
-                                              for f in (page.body or []) if isinstance(f, dict)]}
-            objects.append(pr)
-            for review_page in _pages(client, f"{base}/pulls/{pr.get('number')}/reviews", {"per_page": PER_PAGE}):
-                objects += [r for r in (review_page.body or []) if isinstance(r, dict)]
-        walk.stored(stamps)
-        if stop or not pulls or not reply.link("next"):
-            walk.finish()
-            yield Batch(objects, _copy(state), f"pull requests page {page_no}")
-            return
-        yield Batch(objects, _copy(state), f"pull requests page {page_no}")
-
-
-def _deployment_batch(client, base, deployment: dict, still_open: set) -> list:
-    """A deployment's statuses (the objects mapping reads); the deployment stays open while none
-    is final."""
-    statuses = []
-    for page in _pages(client, f"{base}/deployments/{deployment.get('id')}/statuses", {"per_page": PER_PAGE}):
-        statuses += [{**s, "deployment_ref": deployment.get("ref")} for s in (page.body or []) if isinstance(s, dict)]
-    final = any(str(s.get("state")) in ("success", "failure", "error") for s in statuses)
-    key = str(deployment.get("id"))
-    if final:
-        still_open.discard(key)
-    else:
-        still_open.add(key)
-    return statuses
-
-
-def _github_deployments(client, base, state, options, now):
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("deployments", []))
-    # re-check deployments that had no final status at the last sync
-    objects = []
-    for key in sorted(still_open):
-        try:
-            deployment = client.get(f"{base}/deployments/{key}").body or {}
-        except SyncError:
-            still_open.discard(key)                   # deleted since
-            continue
-        objects += _deployment_batch(client, base, deployment, still_open)
-    opened["deployments"] = sorted(still_open)
-    if objects:
-        yield Batch(objects, _copy(state), "open deployments")
-    walk = NewestFirstWalk(state, "deployments", options.since, now)
-    page_no = 0
-    for reply in _pages(client, f"{base}/deployments", {"per_page": PER_PAGE}):
-        page_no += 1
-        items = reply.body if isinstance(reply.body, list) else []
-        objects, stamps, stop = [], [], False
-        for deployment in items:
-            verdict = walk.keep(deployment.get("created_at"), deployment.get("id"))
-            if verdict == "stop":
-                stop = True
-                break
-            stamps.append((deployment.get("created_at"), deployment.get("id")))
-            if verdict == "take":
-                objects += _deployment_batch(client, base, deployment, still_open)
-        opened["deployments"] = sorted(still_open)
-        walk.stored(stamps)
-        done = stop or not items or not reply.link("next")
-        if done:
-            walk.finish()
-        yield Batch(objects, _copy(state), f"deployments page {page_no}")
-        if done:
-            return
-
-
-def _github_runs(client, base, state, options, now):
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("runs", []))
-    objects = []
-    for key in sorted(still_open):
-        try:
-            run = client.get(f"{base}/actions/runs/{key}").body or {}
-        except SyncError:
-            still_open.discard(key)
-            continue
-        if run.get("status") == "completed":
-            still_open.discard(key)
-            objects.append(run)
-    opened["runs"] = sorted(still_open)
-    if objects:
-        yield Batch(objects, _copy(state), "open workflow runs")
-    walk = NewestFirstWalk(state, "runs", options.since, now)
-    floor = (parse_time(state.get("watermark", {}).get("runs")) or parse_time(options.since))
-    page_no = 0
-    for reply in _pages(client, f"{base}/actions/runs", {"per_page": PER_PAGE, "created": f">={iso(floor)}"}):
-        page_no += 1
-        runs = (reply.body or {}).get("workflow_runs", []) if isinstance(reply.body, dict) else []
-        objects, stamps = [], []
-        for run in runs:
-            if not isinstance(run, dict) or walk.keep(run.get("created_at"), run.get("id")) != "take":
-                continue
-            stamps.append((run.get("created_at"), run.get("id")))
-            if run.get("status") == "completed":
-                objects.append(run)
-            else:
-                still_open.add(str(run.get("id")))
-        opened["runs"] = sorted(still_open)
-        walk.stored(stamps)
-        done = not runs or not reply.link("next")
-        if done:
-            walk.finish()
-        yield Batch(objects, _copy(state), f"workflow runs page {page_no}")
-        if done:
-            return
-
-
-# ---------------------------------------------------------------------------------------------
-# GitLab: merge requests with approvals and notes, deployments
-
-
-def _gitlab_pages(client: Client, path: str, params: dict):
-    """Replies following GitLab's ``X-Next-Page`` (offset) or ``Link`` (keyset) pagination."""
-    reply = client.get(path, params)
-    while True:
-        yield reply
-        nxt = reply.link("next")
-        if nxt:
-            reply = client.get(nxt)
-            continue
-        page = reply.headers.get("x-next-page", "").strip()
-        if not page:
-            return
-        reply = client.get(path, {**params, "page": page})
-
-
-def gitlab_changed_paths(client: Client, base: str, iid) -> list:
-    """The paths a merge request changes (``/merge_requests/:iid/diffs``, every page): each file's
-    ``new_path`` and ``old_path`` (a rename touches both). No ``per_page``: the API's 20 a page, as
-    some GitLab versions answer 500 to larger pages of this endpoint."""
-    return sorted({p for page in _gitlab_pages(client, f"{base}/merge_requests/{iid}/diffs", {})
-                   for d in (page.body if isinstance(page.body, list) else []) if isinstance(d, dict)
-                   for p in (d.get("new_path"), d.get("old_path")) if isinstance(p, str) and p})
-
-
-def gitlab(client: Client, project: str, state: dict, options: Options, now: str):
-    """Batches of GitLab objects for ``project`` (numeric id or ``group/name``): merge requests
-    (``order_by=updated_at``, ``updated_after`` the watermark) each with its approvals and notes,
-    and deployments (``order_by=updated_at``, ``updated_after``; unfinished ones are caught again
-    when they update). A monorepo (``extra["pr_files"]``): each merged MR also carries
-    ``changed_paths``; an MR not merged carries none (it is placed when it merges)."""
-    base = f"projects/{urllib.parse.quote(str(project), safe='')}"
-    info = client.get(base).body or {}
-    project_name = info.get("path") or str(project).rsplit("/", 1)[-1]
-    for stream, path, extra in (("merge_requests", "merge_requests", {"state": "all"}),
-                                ("deployments", "deployments", {})):
-        marks = state.setdefault("watermark", {})
-        after = marks.get(stream) or options.since
-        newest = after
-        page_no = 0
-        for reply in _gitlab_pages(client, f"{base}/{path}", {**extra, "order_by": "updated_at", "sort": "asc",
-                                                             "updated_after": after, "per_page": PER_PAGE}):
-            page_no += 1
-            items = [i for i in (reply.body or []) if isinstance(i, dict)] if isinstance(reply.body, list) else []
-            objects = []
-            for item in items:
-                item.setdefault("project_path", project_name)
-                objects.append(item)
-                if stream == "merge_requests":
-                    iid = item.get("iid")
-                    if options.extra.get("pr_files") and item.get("merged_at"):
-                        item["changed_paths"] = gitlab_changed_paths(client, base, iid)
-                    approvals = client.get(f"{base}/merge_requests/{iid}/approvals").body
-                    if isinstance(approvals, dict):
-                        objects.append({**approvals, "merge_request_iid": iid, "project_path": project_name})
-                    for notes in _gitlab_pages(client, f"{base}/merge_requests/{iid}/notes", {"per_page": PER_PAGE}):
-                        objects += [{**n, "noteable_iid": n.get("noteable_iid", iid), "project_path": project_name}
-                                    for n in (notes.body or []) if isinstance(n, dict)]
-                newest = _later(newest, item.get("updated_at"))
-            # ascending by update: everything up to this page's newest is stored with this batch
-            marks[stream] = newest
-            yield Batch(objects, _copy(state), f"{stream.replace('_', ' ')} page {page_no}")
-
-
-# ---------------------------------------------------------------------------------------------
-# PagerDuty and Opsgenie: incidents
-
-
-def pagerduty(client: Client, state: dict, options: Options, now: str):
-    """Batches of PagerDuty incidents: ``/incidents`` by creation time from the watermark to now
-    in ranges of at most 179 days, offset/limit pages while ``more``; incidents not resolved when
-    last seen are fetched again (``/incidents/ID``) until they are."""
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("incidents", []))
-    objects = []
-    for key in sorted(still_open):
-        try:
-            incident = (client.get(f"incidents/{key}").body or {}).get("incident") or {}
-        except SyncError:
-            still_open.discard(key)
-            continue
-        if incident.get("status") == "resolved":
-            still_open.discard(key)
-        objects.append(incident)
-    opened["incidents"] = sorted(still_open)
-    if objects:
-        yield Batch(objects, _copy(state), "open incidents")
-    marks = state.setdefault("watermark", {})
-    start = parse_time(marks.get("incidents") or options.since)
-    end = parse_time(now)
-    while start < end:
-        stop = min(start + timedelta(days=PAGERDUTY_MAX_RANGE_DAYS), end)
-        offset, page_no = 0, 0
-        while True:
-            page_no += 1
-            params = {"since": iso(start), "until": iso(stop), "limit": PER_PAGE, "offset": offset,
-                      "time_zone": "UTC", "sort_by": "created_at:asc", "service_ids[]": list(options.service_ids) or None}
-            body = client.get("incidents", params).body or {}
-            incidents = [i for i in body.get("incidents", []) if isinstance(i, dict)]
-            for incident in incidents:
-                if incident.get("status") != "resolved":
-                    still_open.add(str(incident.get("id")))
-            opened["incidents"] = sorted(still_open)
-            more = bool(body.get("more")) and incidents
-            if not more:
-                marks["incidents"] = iso(stop)
-            yield Batch(incidents, _copy(state), f"incidents {iso(start)[:10]} page {page_no}")
-            if not more:
-                break
-            offset += len(incidents)
-        start = stop
-
-
-def opsgenie(client: Client, state: dict, options: Options, now: str):
-    """Batches of Opsgenie incidents (``/v1/incidents``, ``createdAt`` after the watermark, oldest
-    first, following ``paging.next``); incidents still open are fetched again until closed."""
-    opened = state.setdefault("open", {})
-    still_open = set(opened.get("incidents", []))
-    objects = []
-    for key in sorted(still_open):
-        try:
-            incident = (client.get(f"v1/incidents/{key}", {"identifierType": "id"}).body or {}).get("data") or {}
-        except SyncError:
-            still_open.discard(key)
-            continue
-        if str(incident.get("status")) in ("resolved", "closed"):
-            still_open.discard(key)
-        objects.append(incident)
-    opened["incidents"] = sorted(still_open)
-    if objects:
-        yield Batch(objects, _copy(state), "open incidents")
-    marks = state.setdefault("watermark", {})
-    after = parse_time(marks.get("incidents") or options.since)
-    query = f"createdAt>{int(after.timestamp() * 1000)}"
-    reply = client.get("v1/incidents", {"query": query, "sort": "createdAt", "order": "asc", "limit": PER_PAGE,
-                                        "offset": 0})
-    page_no = 0
-    while True:
-        page_no += 1
-        body = reply.body if isinstance(reply.body, dict) else {}
-        incidents = [i for i in body.get("data", []) if isinstance(i, dict)]
-        for incident in incidents:
-            if str(incident.get("status")) not in ("resolved", "closed"):
-                still_open.add(str(incident.get("id")))
-            marks["incidents"] = _later(marks.get("incidents"), incident.get("createdAt"))
-        opened["incidents"] = sorted(still_open)
-        yield Batch(incidents, _copy(state), f"incidents page {page_no}")
-        nxt = (body.get("paging") or {}).get("next")
-        if not nxt or not incidents:
             return
         reply = client.get(nxt)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from ... import store
-from . import mapping, providers
-from .config import TOKENS, Source, default_since
+from ...registry.source import source as registered
+from . import mapping
+from .config import Source, default_since
 from .http import Client, SyncError
 
 
@@ -39,39 +40,17 @@ class Outcome:
         return head + f"+{self.added} events from {self.requests} requests in {self.seconds:.1f} s{extra}"
 
 
-def token_for(provider: str, environ=None) -> str:
-    """The provider's token from its environment variable, or SyncError saying which to set."""
+def client_for(source: Source, environ=None, notify=None, sleep=time.sleep) -> Client:
+    """An API client for ``source`` with its authentication headers (``SyncSpec.auth`` reads the
+    token from the environment: SyncError naming the variable to set when it is missing)."""
     environ = os.environ if environ is None else environ
-    name = TOKENS[provider]
-    token = environ.get(name, "").strip()
-    if not token:
-        raise SyncError(f"set {name} in the environment to sync from {provider} (tokens are never taken on the command line)")
-    return token
-
-
-def client_for(source: Source, token: str, notify=None, sleep=time.sleep) -> Client:
-    """An API client for ``source`` with the provider's authentication header."""
-    headers = {
-        "github": {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-                   "X-GitHub-Api-Version": "2022-11-28"},
-        "gitlab": {"PRIVATE-TOKEN": token},
-        "pagerduty": {"Authorization": f"Token token={token}", "Accept": "application/vnd.pagerduty+json;version=2"},
-        "opsgenie": {"Authorization": f"GenieKey {token}"},
-    }[source.provider]
-    return Client(source.api_url, headers, notify=notify, sleep=sleep)
+    return Client(source.api_url, registered(source.provider).sync.auth(environ), notify=notify, sleep=sleep)
 
 
 def batches_of(source: Source, client: Client, state: dict, now: str):
-    """The provider's batches for ``source`` from ``state``."""
-    options = providers.Options(since=source.since or default_since(), deploy_workflow=source.deploy_workflow,
-                                service_ids=source.service_ids, extra={"pr_files": bool(source.service_paths)})
-    if source.provider == "github":
-        return providers.github(client, source.target, state, options, now)
-    if source.provider == "gitlab":
-        return providers.gitlab(client, source.target, state, options, now)
-    if source.provider == "pagerduty":
-        return providers.pagerduty(client, state, options, now)
-    return providers.opsgenie(client, state, options, now)
+    """The source's batches from ``state`` (``SyncSpec.batches``), ``since`` filled in."""
+    return registered(source.provider).sync.batches(client, replace(source, since=source.since or default_since()),
+                                                    state, now)
 
 
 def sync(source: Source, *, full: bool = False, progress=None, environ=None, sleep=time.sleep,
@@ -88,10 +67,9 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
             progress(outcome.batches, 0, message)
 
     try:
-        token = token_for(source.provider, environ)
+        client = client_for(source, environ, notify=notify, sleep=sleep)
         store.check_name(source.dataset)
         state = {} if full else store.sync_state(source.dataset, source.key)
-        client = client_for(source, token, notify=notify, sleep=sleep)
         for batch in batches_of(source, client, state, now_text):
             frame, report = mapping.events_of(source, batch.objects)
             for reason, count in report.skipped.items():

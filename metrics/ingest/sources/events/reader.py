@@ -11,8 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from ... import schema as s
-from ..report import LoadError, RawRows
+from .... import schema as s
+from ...report import LoadError, RawRows
+from ..common import unreadable
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -155,12 +156,8 @@ def raw_from_ndjson(text: str, name: str):
 def raw_from_json(text: str, name: str):
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise LoadError(f"{name}: invalid JSON at line {e.lineno} ({e.msg})") from None
-    except RecursionError:
-        raise LoadError(f"{name}: JSON nested too deeply to read") from None
-    except ValueError as e:
-        raise LoadError(f"{name}: JSON this reader refuses ({str(e)[:120]})") from None
+    except (ValueError, RecursionError) as e:
+        raise LoadError(f"{name}: {unreadable(e)}") from None
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         data = data["events"]
     if not isinstance(data, list):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ... import schema as s
-from ..report import RawRows
-from .common import (as_dict, count_skip, items_of, json_documents, raw_rows)
+from .... import schema as s
+from ...report import RawRows
+from ..common import (as_dict, count_skip, items_of, json_documents, raw_rows)
 
 
 def pagerduty_reader(urgency: str | None = None):

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ... import schema as s
-from ..report import LoadError, RawRows
+from .... import schema as s
+from ...report import LoadError, RawRows
 
 TIME_COLUMNS = ("Submit Date (UTC)", "Completion time", "Timestamp", "Submitted at", "Submission time")
 TEAM_SERVICE = "team"

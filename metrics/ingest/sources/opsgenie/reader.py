@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ... import schema as s
-from ..report import LoadError, RawRows
-from .common import count_skip, items_of, json_documents, raw_rows
+from .... import schema as s
+from ...report import LoadError, RawRows
+from ..common import count_skip, items_of, json_documents, raw_rows
 
 CLOSED = ("resolved", "closed")
 

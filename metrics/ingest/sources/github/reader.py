@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ... import schema as s
-from ..report import RawRows
-from .common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, items_of, json_documents, matches,
+from .... import schema as s
+from ...report import RawRows
+from ..common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, items_of, json_documents, matches,
                      outcome_of, raw_rows)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ... import schema as s
-from ..report import LoadError, RawRows
-from .common import (count_skip, path_matches, raw_rows)
+from .... import schema as s
+from ...report import LoadError, RawRows
+from ..common import count_skip, path_matches, raw_rows, service_globs
 
 
 MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
@@ -202,3 +202,24 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
 
     read_git.reads_path = True
     return read_git
+
+
+def git_import_reader(tag_pattern=(), service_path: dict | None = None):
+    """``git_reader`` from the command line's options: ``--tag-pattern`` (one glob, or SERVICE=GLOB
+    per service; a text is one use) and ``--service-path`` (SERVICE -> globs); a ValueError of one
+    sentence for a glob that is empty, a mix of the two forms, or a service no path gives."""
+    values = (tag_pattern,) if isinstance(tag_pattern, str) else tuple(tag_pattern)
+    plain = [v for v in values if "=" not in v]
+    mapped = [v.partition("=")[::2] for v in values if "=" in v]
+    if plain and mapped:
+        raise ValueError("--tag-pattern is either one glob or SERVICE=GLOB per service, not both")
+    if len(plain) > 1 or any(not v.strip() for v in plain):
+        raise ValueError(f"--tag-pattern takes one non-empty glob (or SERVICE=GLOB per service), got {plain!r}")
+    service_paths = service_globs([(name, glob) for name, globs in (service_path or {}).items()
+                                   for glob in ((globs,) if isinstance(globs, str) else globs)], "--service-path")
+    tag_patterns = service_globs(mapped, "--tag-pattern")
+    unknown = sorted(set(tag_patterns) - set(service_paths))
+    if unknown:
+        raise ValueError(f"--tag-pattern names service {unknown[0]!r}, which no --service-path gives "
+                         f"(services: {', '.join(service_paths) or 'none'})")
+    return git_reader(plain[0] if plain else "*", service_paths, tag_patterns)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ... import schema as s
-from ..report import LoadError, RawRows
-from .common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, documents_around_errors, environment_of, json_documents, matches,
+from .... import schema as s
+from ...report import RawRows
+from ..common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, json_documents, matches,
                      outcome_of, raw_rows)
 
 
@@ -96,10 +96,7 @@ def cdevents_reader(deploy_pipeline: str = DEFAULT_DEPLOY_PATTERN, production: s
     are skipped. Numbered by event.
     """
     def read_cdevents(text: str, path: Path) -> RawRows:
-        try:
-            docs = json_documents(text, path.name)
-        except LoadError:
-            docs = documents_around_errors(text)   # a broken event: keep the others, reject that one
+        docs = json_documents(text, path.name, keep_going=True)   # a broken event: keep the others, reject that one
         events = [e for d in docs for e in (d if isinstance(d, list) else [d])]
         parsed = [parse(e) for e in events]
         linking = [(m.group(1), subject) for _, _, subject, m in parsed

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ... import schema as s
-from ..report import RawRows
-from .common import (as_dict, count_skip, environment_of, items_of, json_documents, raw_rows)
+from .... import schema as s
+from ...report import RawRows
+from ..common import (as_dict, count_skip, environment_of, items_of, json_documents, raw_rows)
 
 
 def _gitlab_project(url) -> str:

@@ -1,0 +1,131 @@
+"""GitHub's live sync: pull requests and reviews, deployments and statuses, Actions workflow runs,
+page by page from the stored state (``metrics.ingest.sync.providers`` walks and keeps it)."""
+from __future__ import annotations
+
+from ....registry.source import Option, SyncSpec
+from ...sync.http import Client, token_from
+from ...sync.providers import PER_PAGE, Batch, NewestFirstWalk, iso, pages, parse_time, recheck_open, snapshot
+from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
+from .reader import events_from_github
+
+API_URL = "https://api.github.com"
+TOKEN = "GITHUB_TOKEN"
+
+
+def auth(environ) -> dict:
+    """The request headers: the token of ``GITHUB_TOKEN`` and the API version."""
+    return {"Authorization": f"Bearer {token_from(environ, TOKEN, 'github')}", "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28"}
+
+
+def repository(value) -> str:
+    """The ``repo`` to sync, OWNER/NAME, or a ValueError saying so."""
+    if not isinstance(value, str) or value.count("/") != 1 or not all(value.split("/")):
+        raise ValueError(f"repo must be OWNER/NAME, got {value!r}")
+    return value
+
+
+def events(source, objects: list):
+    """The synced objects as raw rows, mapped as ``import --from github`` maps them."""
+    return events_from_github(objects, source.deploy_workflow, source.production)
+
+
+def github(client: Client, source, state: dict, now: str):
+    """Batches of GitHub objects for the source's repository (``target``, OWNER/NAME), as ``import --from
+    github`` reads them.
+
+    Pull requests: ``/pulls?state=all&sort=updated&direction=desc``, newest update first, down to
+    the watermark; each with its submitted reviews. Deployments: ``/deployments`` (newest first)
+    down to the watermark, each with its statuses; a deployment with no final status yet is kept
+    open and its statuses fetched again next time. Workflow runs: ``/actions/runs?created>=``
+    (completed ones; unfinished runs are kept open)."""
+    base = f"repos/{source.target}"
+    yield from _github_pulls(client, base, state, source, now)
+    yield from _github_deployments(client, base, state, source, now)
+    yield from _github_runs(client, base, state, source, now)
+
+
+def _github_pulls(client, base, state, source, now):
+    def take(pr) -> list:
+        """A pull request (with the paths it changes, in a monorepo) and its reviews."""
+        if source.service_paths:              # a monorepo: the paths each PR changes
+            pr = {**pr, "changed_paths": [f.get("filename") for page in
+                                          pages(client, f"{base}/pulls/{pr.get('number')}/files", {"per_page": PER_PAGE})
+                                          for f in (page.body or []) if isinstance(f, dict)]}
+        objects = [pr]
+        for review_page in pages(client, f"{base}/pulls/{pr.get('number')}/reviews", {"per_page": PER_PAGE}):
+            objects += [r for r in (review_page.body or []) if isinstance(r, dict)]
+        return objects
+
+    walk = NewestFirstWalk(state, "pulls", source.since, now)
+    replies = pages(client, f"{base}/pulls", {"state": "all", "sort": "updated", "direction": "desc",
+                                              "per_page": PER_PAGE})
+    stamp = lambda pr: (pr.get("updated_at"), pr.get("number"))  # noqa: E731
+    for page_no, objects in enumerate(walk.pages(replies, stamp, take), 1):
+        yield Batch(objects, snapshot(state), f"pull requests page {page_no}")
+
+
+def _deployment_statuses(client, base, deployment: dict) -> tuple[list, bool]:
+    """A deployment's statuses (the objects mapping reads), and whether it is still open (no
+    final status yet)."""
+    statuses = []
+    for page in pages(client, f"{base}/deployments/{deployment.get('id')}/statuses", {"per_page": PER_PAGE}):
+        statuses += [{**s, "deployment_ref": deployment.get("ref")} for s in (page.body or []) if isinstance(s, dict)]
+    return statuses, not any(str(s.get("state")) in ("success", "failure", "error") for s in statuses)
+
+
+def _github_deployments(client, base, state, source, now):
+    # re-check deployments that had no final status at the last sync
+    objects, still_open = recheck_open(state, "deployments",
+                                       lambda key: client.get(f"{base}/deployments/{key}").body or {},
+                                       lambda deployment: _deployment_statuses(client, base, deployment))
+    opened = state["open"]
+    if objects:
+        yield Batch(objects, snapshot(state), "open deployments")
+
+    def take(deployment) -> list:
+        statuses, is_open = _deployment_statuses(client, base, deployment)
+        (still_open.add if is_open else still_open.discard)(str(deployment.get("id")))
+        return statuses
+
+    walk = NewestFirstWalk(state, "deployments", source.since, now)
+    replies = pages(client, f"{base}/deployments", {"per_page": PER_PAGE})
+    for page_no, objects in enumerate(walk.pages(replies, lambda d: (d.get("created_at"), d.get("id")), take), 1):
+        opened["deployments"] = sorted(still_open)
+        yield Batch(objects, snapshot(state), f"deployments page {page_no}")
+
+
+def _github_runs(client, base, state, source, now):
+    objects, still_open = recheck_open(state, "runs", lambda key: client.get(f"{base}/actions/runs/{key}").body or {},
+                                       lambda run: ([run], False) if run.get("status") == "completed" else ([], True))
+    opened = state["open"]
+    if objects:
+        yield Batch(objects, snapshot(state), "open workflow runs")
+    walk = NewestFirstWalk(state, "runs", source.since, now)
+    floor = (parse_time(state.get("watermark", {}).get("runs")) or parse_time(source.since))
+    page_no = 0
+    for reply in pages(client, f"{base}/actions/runs", {"per_page": PER_PAGE, "created": f">={iso(floor)}"}):
+        page_no += 1
+        runs = (reply.body or {}).get("workflow_runs", []) if isinstance(reply.body, dict) else []
+        objects, stamps = [], []
+        for run in runs:
+            if not isinstance(run, dict) or walk.keep(run.get("created_at"), run.get("id")) != "take":
+                continue
+            stamps.append((run.get("created_at"), run.get("id")))
+            if run.get("status") == "completed":
+                objects.append(run)
+            else:
+                still_open.add(str(run.get("id")))
+        opened["runs"] = sorted(still_open)
+        walk.stored(stamps)
+        done = not runs or not reply.link("next")
+        if done:
+            walk.finish()
+        yield Batch(objects, snapshot(state), f"workflow runs page {page_no}")
+        if done:
+            return
+
+
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=github, events=events, api_url=API_URL,
+                target=Option("repo", "the repository", metavar="OWNER/NAME", check=repository), target_required=True,
+                options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION), monorepo=True)

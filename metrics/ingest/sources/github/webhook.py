@@ -1,0 +1,82 @@
+"""GitHub webhooks: the signature check and a delivery's objects as events (mapped as ``import
+--from github`` maps them)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pandas as pd
+
+from ....registry.source import WebhookSpec
+from ...report import LoadReport, RawRows
+from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
+from ..common import count_skip
+from .reader import events_from_github
+
+SECRET = "GITHUB_WEBHOOK_SECRET"
+
+
+def github_signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether ``header`` (``sha256=HEX``) is the HMAC-SHA256 of ``body`` with ``secret``."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, header[len("sha256="):].strip().lower().encode("utf-8", "replace"))
+
+
+def authentic(secret: str, body: bytes, headers, environ=None) -> str | None:
+    """Why the delivery is not from GitHub (``X-Hub-Signature-256``), or None."""
+    return None if github_signature_valid(secret, body, headers.get("X-Hub-Signature-256")) else \
+        "wrong or missing X-Hub-Signature-256"
+
+
+def delivery_id_of(headers) -> str:
+    """GitHub's id of a delivery: ``X-GitHub-Delivery``."""
+    return headers.get("X-GitHub-Delivery", "")
+
+
+GITHUB_ACTIONS = {"pull_request": ("opened", "closed", "reopened"), "pull_request_review": ("submitted",),
+                  "deployment_status": ("created",), "workflow_run": ("completed",), "release": ("published",)}
+GITHUB_OBJECT = {"pull_request": "pull_request", "pull_request_review": "review",
+                 "deployment_status": "deployment_status", "workflow_run": "workflow_run", "release": "release"}
+
+
+def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delivery:
+    """A GitHub delivery (its ``X-GitHub-Event``) as events, mapped as ``import --from github``."""
+    event, payload = headers.get("X-GitHub-Event", ""), parse_json(body)
+    skipped: dict = {}
+    if event == "ping":
+        return Delivery("github", delivery_id, pd.DataFrame(), LoadReport(), pong=True)
+    if not isinstance(payload, dict):
+        raise WebhookError(400, "a GitHub delivery is a JSON object")
+    records, once = [], ""
+    action = str(payload.get("action") or "")
+    if event not in GITHUB_ACTIONS:
+        count_skip(skipped, f"GitHub {event or 'unnamed'} deliveries (not used by the metrics)")
+    elif action not in GITHUB_ACTIONS[event]:
+        count_skip(skipped, f"GitHub {event} deliveries with action {action or 'none'} (not used by the metrics)")
+    else:
+        obj = payload.get(GITHUB_OBJECT[event])
+        if not isinstance(obj, dict):
+            raise WebhookError(400, f"a GitHub {event} delivery without its {GITHUB_OBJECT[event]} object")
+        obj = dict(obj)
+        repository = payload.get("repository") if isinstance(payload.get("repository"), dict) else {}
+        if event == "deployment_status":
+            deployment = payload.get("deployment") if isinstance(payload.get("deployment"), dict) else {}
+            obj.setdefault("deployment_url", deployment.get("url") or "")
+            obj.setdefault("repository_url", repository.get("url") or "")
+            obj.setdefault("environment", deployment.get("environment"))
+            if str(obj.get("state")) in ("success", "failure", "error"):
+                once = f"github-deployment:{repository.get('full_name', '')}:{deployment.get('id') or obj['deployment_url']}"
+        if event == "release":
+            obj.setdefault("url", f"{repository.get('url') or ''}/releases/{obj.get('id', '')}")
+        if event == "pull_request_review" and "pull_request_url" not in obj:
+            pr = payload.get("pull_request")
+            obj["pull_request_url"] = str(pr.get("url") or "") if isinstance(pr, dict) else ""
+        records.append(obj)
+    raw = RawRows(*events_from_github(records, options.deploy_workflow, options.production, options.releases))
+    frame, report = validated("github", delivery_id, raw, options, skipped)
+    return Delivery("github", delivery_id, frame, report, once=once)
+
+
+WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery)

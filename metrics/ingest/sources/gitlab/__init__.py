@@ -1,0 +1,28 @@
+"""GitLab REST API objects -> events (files, the live sync and webhooks)."""
+from ....registry.source import SourceSpec
+from ..common import PRODUCTION_OPTION
+from . import sync, webhook
+from .reader import gitlab_reader
+
+SOURCE = SourceSpec(
+    name="gitlab", title="GitLab API export (JSON)", reader=gitlab_reader, order=40,
+    options=(PRODUCTION_OPTION,),
+    sync=sync.SYNC, webhook=webhook.WEBHOOK,
+    reads=("GitLab API JSON: `projects/:id/merge_requests?state=all`, `.../merge_requests/:iid/notes`, "
+           "`projects/:id/deployments`"),
+    describe=("MRs (created, merged; `pr_id` `!iid`), reviews (notes by people, approval notes), deployments that "
+              "finished (success or failed) at `finished_at`"),
+    records=(
+        ("merge request",
+         "`pr_created` at `created_at`, `pr_merged` at `merged_at`; `pr_id` `!iid`"),
+        ("merge request note",
+         ("`pr_reviewed` at `created_at` for a note written by a person, or the system note \"approved this merge "
+          "request\"; other system notes are skipped; an MR's approval list is skipped (it carries no time)")),
+        ("deployment",
+         ("`success` or `failed`: `deploy` at `finished_at` (else `updated_at`); others skipped; the service is the "
+          "project's (the synced project, else its pipeline's or job's URL); a deployment created through the API "
+          "(`deployable: null`) in a file takes the one project the file's other records name (merge requests' URLs, "
+          "other deployments' jobs); when they name none or several, a warning says to give `--service`, without "
+          "which it is rejected")),
+    ),
+)

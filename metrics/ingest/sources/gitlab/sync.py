@@ -1,0 +1,102 @@
+"""GitLab's live sync: merge requests with their approvals and notes, and deployments, from the
+stored watermark (``updated_after``)."""
+from __future__ import annotations
+
+import urllib.parse
+
+from ....registry.source import Option, SyncSpec
+from ...sync.http import Client, token_from
+from ...sync.providers import PER_PAGE, Batch, later, snapshot
+from ..common import PRODUCTION_OPTION
+from .reader import events_from_gitlab
+
+API_URL = "https://gitlab.com/api/v4"
+TOKEN = "GITLAB_TOKEN"
+
+
+def auth(environ) -> dict:
+    """The request headers: the token of ``GITLAB_TOKEN``."""
+    return {"PRIVATE-TOKEN": token_from(environ, TOKEN, "gitlab")}
+
+
+def project_of(value) -> str:
+    """The ``project`` to sync (its id or its path), or a ValueError saying so."""
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip("/"):
+        raise ValueError("project must be the project's id or its path (group/name)")
+    return value
+
+
+def events(source, objects: list):
+    """The synced objects as raw rows, mapped as ``import --from gitlab`` maps them."""
+    return events_from_gitlab(objects, source.production)
+
+
+def gitlab_pages(client: Client, path: str, params: dict):
+    """Replies following GitLab's ``X-Next-Page`` (offset) or ``Link`` (keyset) pagination."""
+    reply = client.get(path, params)
+    while True:
+        yield reply
+        nxt = reply.link("next")
+        if nxt:
+            reply = client.get(nxt)
+            continue
+        page = reply.headers.get("x-next-page", "").strip()
+        if not page:
+            return
+        reply = client.get(path, {**params, "page": page})
+
+
+def gitlab_changed_paths(client: Client, base: str, iid) -> list:
+    """The paths a merge request changes (``/merge_requests/:iid/diffs``, every page): each file's
+    ``new_path`` and ``old_path`` (a rename touches both). No ``per_page``: the API's 20 a page, as
+    some GitLab versions answer 500 to larger pages of this endpoint."""
+    return sorted({p for page in gitlab_pages(client, f"{base}/merge_requests/{iid}/diffs", {})
+                   for d in (page.body if isinstance(page.body, list) else []) if isinstance(d, dict)
+                   for p in (d.get("new_path"), d.get("old_path")) if isinstance(p, str) and p})
+
+
+def gitlab(client: Client, source, state: dict, now: str):
+    """Batches of GitLab objects for the source's project (``target``: numeric id or ``group/name``):
+    merge requests (``order_by=updated_at``, ``updated_after`` the watermark) each with its
+    approvals and notes, and deployments (``order_by=updated_at``, ``updated_after``; unfinished
+    ones are caught again when they update). A monorepo (``service_paths``): each merged MR also carries
+    ``changed_paths``; an MR not merged carries none (it is placed when it merges)."""
+    project = source.target
+    base = f"projects/{urllib.parse.quote(str(project), safe='')}"
+    info = client.get(base).body or {}
+    project_name = info.get("path") or str(project).rsplit("/", 1)[-1]
+    for stream, path, extra in (("merge_requests", "merge_requests", {"state": "all"}),
+                                ("deployments", "deployments", {})):
+        marks = state.setdefault("watermark", {})
+        after = marks.get(stream) or source.since
+        newest = after
+        page_no = 0
+        for reply in gitlab_pages(client, f"{base}/{path}", {**extra, "order_by": "updated_at", "sort": "asc",
+                                                             "updated_after": after, "per_page": PER_PAGE}):
+            page_no += 1
+            items = [i for i in (reply.body or []) if isinstance(i, dict)] if isinstance(reply.body, list) else []
+            objects = []
+            for item in items:
+                item.setdefault("project_path", project_name)
+                objects.append(item)
+                if stream == "merge_requests":
+                    iid = item.get("iid")
+                    if source.service_paths and item.get("merged_at"):
+                        item["changed_paths"] = gitlab_changed_paths(client, base, iid)
+                    approvals = client.get(f"{base}/merge_requests/{iid}/approvals").body
+                    if isinstance(approvals, dict):
+                        objects.append({**approvals, "merge_request_iid": iid, "project_path": project_name})
+                    for notes in gitlab_pages(client, f"{base}/merge_requests/{iid}/notes", {"per_page": PER_PAGE}):
+                        objects += [{**n, "noteable_iid": n.get("noteable_iid", iid), "project_path": project_name}
+                                    for n in (notes.body or []) if isinstance(n, dict)]
+                newest = later(newest, item.get("updated_at"))
+            # ascending by update: everything up to this page's newest is stored with this batch
+            marks[stream] = newest
+            yield Batch(objects, snapshot(state), f"{stream.replace('_', ' ')} page {page_no}")
+
+
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=gitlab, events=events, api_url=API_URL,
+                target=Option("project", "the project's id or path (group/name)", metavar="ID|PATH", check=project_of),
+                target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request")
