@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from metrics import store
-from metrics.cli import import_parser, main
+from metrics.cli import main
+from metrics.cli.import_ import import_parser
 from metrics.ingest import LoadError, load_events
 from metrics.ingest.plugin_sources import load_sources
 from metrics.ingest.sync.command import run_sync
