@@ -39,9 +39,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import schema as s
-from .ingest import LoadReport, check_pairs
-from .tables import EventTables, tables_from_codes, ts_ns
+from .. import schema as s
+from ..ingest import LoadReport, check_pairs
+from ..tables import EventTables, tables_from_codes, ts_ns
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
