@@ -174,6 +174,21 @@ def test_a_full_disk_says_so_and_stores_nothing(data_dir, monkeypatch):
     assert len(store.load("full")) == 3
 
 
+def test_forget_open_files_checks_a_replaced_file_again(data_dir):
+    """A process checks its datasets file once; after ``forget_open_files`` it checks it again, as a
+    new process would (here: the file was swapped for another program's database)."""
+    store.append("x", deploys(1, "x"))
+    for path in data_dir.glob("datasets.sqlite*"):
+        path.unlink()
+    con = sqlite3.connect(data_dir / "datasets.sqlite")
+    con.execute("CREATE TABLE invoices (id INTEGER)")
+    con.commit()
+    con.close()
+    store.forget_open_files()
+    with pytest.raises(StoreError, match="is another program's SQLite database"):
+        store.list_datasets()
+
+
 def test_the_dashboard_serves_the_synthetic_universe_with_a_notice(data_dir):
     broken(data_dir, b"not a database at all" * 100)
     from dashboard.app import create_app

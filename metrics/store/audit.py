@@ -14,6 +14,7 @@ from .errors import check_name
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One write in the audit trail (``events`` is how many it added; a delete counts those it removed)."""
     at: pd.Timestamp
     who: str
     action: str
@@ -31,6 +32,7 @@ def local_user() -> str:
 
 
 def record(con: sqlite3.Connection, who: str | None, action: str, name: str, events: int, detail: str = "") -> None:
+    """Add an entry inside the caller's write transaction, so the entry and the write are both kept or neither."""
     con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
                 (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))
 

@@ -17,28 +17,28 @@ from .segments import BUMP_GENERATION, clear, read, read_columns
 
 @dataclass
 class DatasetInfo:
+    """A stored dataset: its name, how many events it holds and the time of its first and last."""
     name: str
     events: int
     first: pd.Timestamp | None
     last: pd.Timestamp | None
 
 
-def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None,
-           in_transaction=None, who: str | None = None, action: str = "import",
-           detail: str = "") -> tuple[int, int, LoadReport]:
+def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None, who: str | None = None,
+           action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
     """Add validated events to a dataset (creating it), in one transaction; with ``replace``, the
     dataset's events are replaced by these.
 
     Exact duplicates of stored events (and within ``frame``) are dropped and counted; events that
     conflict with stored ones are reported and not stored (stored events always win). Costs in
-    proportion to ``frame``, not to the dataset. ``in_transaction(connection)``, when given, runs
-    inside the same transaction (a sync stores its watermark with the page it covers). The audit
-    trail records ``who`` (default: this machine's user, for the command line), ``action`` and the
-    events added, in the same transaction. Returns (events stored, events added, report of the merge).
+    proportion to ``frame``, not to the dataset. The audit trail records ``who`` (default: this
+    machine's user, for the command line), ``action`` and the events added, in the same transaction.
+    Returns (events stored, events added, report of the merge).
     """
-    new, labels, report, within = merge.prepare(name, frame)
+    incoming = merge.prepare(name, frame)
     with writing() as con:
-        return merge.write(con, name, new, labels, report, within, replace, progress, in_transaction, who, action, detail)
+        return merge.write(con, name, incoming, replace=replace, progress=progress, who=who, action=action,
+                           detail=detail)
 
 
 def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None, who: str | None = None,

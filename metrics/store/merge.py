@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,24 +56,40 @@ def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndar
     return reason
 
 
-def prepare(name: str, frame: pd.DataFrame) -> tuple:
-    """What ``append`` can check before its transaction: duplicates and pairing within ``frame``."""
+@dataclass
+class Incoming:
+    """New events as checked before the write transaction (``prepare``)."""
+    events: pd.DataFrame        # without exact duplicates among themselves, pairing checked
+    labels: np.ndarray          # each event's label in reports ("imported event 3")
+    report: LoadReport          # the events the pairing check rejected
+    duplicates: int             # exact duplicates within the new events, dropped
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the events (and their labels) where ``mask`` is true."""
+        self.events, self.labels = self.events[mask].reset_index(drop=True), self.labels[mask]
+
+
+def prepare(name: str, frame: pd.DataFrame) -> Incoming:
+    """What a write can check before its transaction: the name, duplicates and pairing within ``frame``."""
     check_name(name)
     new = frame[list(s.COLUMNS)].reset_index(drop=True)
     within = new.duplicated(keep="first").to_numpy()
     labels = np.char.add("imported event ", (np.arange(len(new)) + 1).astype(str)).astype(object)
     new, labels = new[~within].reset_index(drop=True), labels[~within]
     new, report, kept = check_pairs(new, labels, [name] * len(new))
-    return new, labels[kept], report, within
+    return Incoming(new, labels[kept], report, int(within.sum()))
 
 
-def write(con: sqlite3.Connection, name: str, new: pd.DataFrame, labels: np.ndarray, report: LoadReport,
-          within: np.ndarray, replace: bool, progress, in_transaction, who, action: str,
-          detail: str) -> tuple[int, int, LoadReport]:
-    """``append``'s work inside its write transaction (``con``)."""
+def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
+          who: str | None = None, action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
+    """Merge ``incoming`` into dataset ``name`` inside the caller's write transaction (``con``):
+    drop events already stored, report and drop those in conflict with stored ones, add the rest as
+    one segment (compacting past ``MAX_SEGMENTS``), or with ``replace`` make them the dataset;
+    record the write in the audit trail. Returns (events stored, events added, report of the merge)."""
+    new, labels, report = incoming.events, incoming.labels, incoming.report
     row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
                                             (name,)).fetchone()
-    duplicates = int(within.sum())
+    duplicates = incoming.duplicates
     if row is not None and len(new):
         hashes = row_hashes(new)
         con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (hash INTEGER)")
@@ -113,8 +130,6 @@ def write(con: sqlite3.Connection, name: str, new: pd.DataFrame, labels: np.ndar
             con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
                         "WHERE name = ?", (total, first, last, name))
             con.execute(BUMP_GENERATION, (name,))
-    if in_transaction:
-        in_transaction(con)
     audit.record(con, who, "replace" if replace else action, name, total - before, detail)
     return total, total - before, report
 

@@ -19,6 +19,7 @@ BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) D
 
 
 def write_segment(con: sqlite3.Connection, name: str, frame: pd.DataFrame, segment: int, progress=None) -> None:
+    """Store ``frame`` as segment number ``segment`` of the dataset: each column's BLOB, in parts."""
     blobs = encode(frame)
     for i, (column, data) in enumerate(blobs.items()):
         if progress:
@@ -50,6 +51,7 @@ def read_columns(con: sqlite3.Connection, name: str) -> dict | None:
 
 
 def read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
+    """The dataset's events as the event frame (None when there is no such dataset)."""
     columns = read_columns(con, name)
     if columns is None:
         return None
@@ -60,6 +62,8 @@ def read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
 
 
 def clear(con: sqlite3.Connection, name: str) -> None:
+    """Remove the dataset: its segments, indexes, sync state and last runs (its audit entries, its write
+    generation and its webhook deliveries stay)."""
     for table in ("segments", "segment_sizes", "event_hashes", "pair_events", "sync_state", "sync_runs"):
         con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
     con.execute("DELETE FROM datasets WHERE name = ?", (name,))

@@ -12,12 +12,12 @@ from .. import schema as s
 from ..ingest import LoadReport
 from . import merge
 from .connection import reading, writing
-from .datasets import append
 from .errors import check_name
 
 
 @dataclass(frozen=True)
 class Delivered:
+    """What ``deliver`` did with one webhook delivery."""
     total: int              # events in the dataset after the delivery
     added: int
     repeated: bool          # the delivery id was stored before: nothing was added
@@ -30,7 +30,7 @@ def deliver(name: str, frame: pd.DataFrame, source: str, delivery_id: str, once:
     before adds nothing; ``once`` (a deployment's key) lets only its first delivery's deployments
     count. The source's totals (deliveries, events added, skipped by reason) are kept with the
     dataset, shown like a sync's last run; the audit trail records the write as ``who``."""
-    new, labels, report, within = merge.prepare(name, frame)
+    incoming = merge.prepare(name, frame)
     skipped = dict(skipped or {})
 
     def seen(con, key: str) -> bool:
@@ -40,15 +40,15 @@ def deliver(name: str, frame: pd.DataFrame, source: str, delivery_id: str, once:
     with writing() as con:
         if seen(con, delivery_id):
             row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
-            return Delivered(row[0] if row else 0, 0, True, report)
+            return Delivered(row[0] if row else 0, 0, True, incoming.report)
         if once and seen(con, "once:" + once):
-            later = (new["kind"] == s.DEPLOY).to_numpy()
+            later = (incoming.events["kind"] == s.DEPLOY).to_numpy()
             if later.any():
                 reason = "later final statuses of a deployment (its first one counts)"
                 skipped[reason] = skipped.get(reason, 0) + int(later.sum())
-                new, labels = new[~later].reset_index(drop=True), labels[~later]
-        total, added, report = merge.write(con, name, new, labels, report, within, False, None, None, who, "webhook",
-                                           f"{source} delivery {delivery_id}".strip())
+                incoming.keep(~later)
+        total, added, report = merge.write(con, name, incoming, who=who, action="webhook",
+                                           detail=f"{source} delivery {delivery_id}".strip())
         now = time.time_ns()
         for key in (delivery_id, "once:" + once if once else ""):
             if key:
@@ -78,9 +78,10 @@ def sync_state(name: str, source: str) -> dict:
 def append_with_state(name: str, frame: pd.DataFrame, source: str, state: dict, who: str | None = None) -> int:
     """Add ``frame``'s events to dataset ``name`` and store ``source``'s sync ``state`` in the same
     transaction (both or neither); returns the events added."""
-    def write_state(con):
+    incoming = merge.prepare(name, frame)
+    with writing() as con:
+        _, added, _ = merge.write(con, name, incoming, who=who, action="sync", detail=source)
         con.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?)", (name, source, json.dumps(state)))
-    _, added, _ = append(name, frame, in_transaction=write_state, who=who, action="sync", detail=source)
     return added
 
 
