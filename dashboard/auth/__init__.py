@@ -41,7 +41,7 @@ import flask
 
 from metrics import defaults, store, tokens, users
 
-from .security import is_loopback
+from ..security import is_loopback
 
 log = logging.getLogger(__name__)
 MODES = ("none", "basic", "oidc")
