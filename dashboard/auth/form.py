@@ -40,6 +40,13 @@ def page_html(title: str, body: str, status: int = 200) -> flask.Response:
         status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
+def error_alert(message: str) -> str:
+    """The sign-in page's alert saying what went wrong ("" without a message)."""
+    if not message:
+        return ""
+    return f"<div class='alert alert-danger' role='alert' id='login-error'>{html.escape(message)}</div>"
+
+
 def csrf_token() -> str:
     """This session's token for the sign-in and sign-out forms (made on first use)."""
     if "csrf" not in flask.session:
@@ -73,8 +80,7 @@ class FormSignIn:
     def page(self, message: str = "", status: int = 200, name: str = "") -> flask.Response:
         """The sign-in form, with ``message``."""
         next_path = local_path(flask.request.values.get("next"))
-        alert = f"<div class='alert alert-danger' role='alert' id='login-error'>{html.escape(message)}</div>" if message else ""
-        return page_html("Sign in", f"""{alert}
+        return page_html("Sign in", f"""{error_alert(message)}
 <form method='post' action='{LOGIN}' class='card card-body'>
  <input type='hidden' name='csrf' value='{html.escape(csrf_token())}'>
  <input type='hidden' name='next' value='{html.escape(next_path)}'>

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlparse
 
 import flask
 
-from .form import local_path, page_html, start_session
+from .form import error_alert, local_path, page_html, start_session
 from .settings import AuthSettings
 
 log = logging.getLogger(__name__)
@@ -42,9 +42,8 @@ class OidcSignIn:
     def page(self, message: str = "", status: int = 200) -> flask.Response:
         """The sign-in page in oidc mode: the provider's button, with ``message``."""
         next_path = local_path(flask.request.values.get("next"))
-        alert = f"<div class='alert alert-danger' role='alert' id='login-error'>{html.escape(message)}</div>" if message else ""
         host = urlparse(self.settings.issuer).netloc
-        return page_html("Sign in", f"{alert}<p>Sign in with your organisation's account.</p>"
+        return page_html("Sign in", f"{error_alert(message)}<p>Sign in with your organisation's account.</p>"
                          f"<a class='btn btn-primary' id='oidc-sign-in' href='{OIDC_START}?next="
                          f"{html.escape(quote(next_path, safe='/'))}'>Sign in with {html.escape(host)}</a>", status)
 
