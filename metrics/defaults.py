@@ -46,7 +46,7 @@ BASELINE = "2024"
 SLA_MINUTES = 60.0
 SLA_SETTING = "METRICS_SLA_MINUTES"
 
-# sign-in (dashboard/auth.py): a session lasts this many hours from sign-in (METRICS_SESSION_HOURS);
+# sign-in (dashboard/auth/): a session lasts this many hours from sign-in (METRICS_SESSION_HOURS);
 # the key that signs sessions has at least this many characters; this many failed sign-ins from one
 # address within the window (per server process) make that address wait until the window has passed
 SESSION_HOURS = 12

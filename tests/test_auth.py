@@ -416,6 +416,23 @@ def test_oidc_refusals(data_dir, seeded):
     assert "client-secret" not in reply.get_data(as_text=True)
 
 
+def test_each_mode_answers_only_its_own_sign_in(data_dir, people, seeded):
+    """In oidc mode /login is the provider's button and takes no password; in basic mode the
+    OpenID routes do not exist."""
+    oidc = create_app(auth_settings=AuthSettings(mode="oidc", secret_key=KEY, issuer="http://127.0.0.1:9",
+                                                 client_id="c", client_secret="s")).server.test_client()
+    page = oidc.get("/login?next=/teams").get_data(as_text=True)
+    assert "id='oidc-sign-in' href='/login/oidc?next=/teams'" in page and "password" not in page
+    posted = oidc.post("/login", data={"username": "alice", "password": "alice-password"})
+    assert posted.status_code == 400 and "Sign in with the button below." in posted.get_data(as_text=True)
+    assert "password" not in posted.get_data(as_text=True) and oidc.get("/_dash-layout").status_code == 401
+    basic = create_app(auth_settings=basic_settings(data_dir)).server.test_client()
+    for path in ("/login/oidc", "/oidc/callback?code=x&state=y"):
+        reply = basic.get(path)
+        assert (reply.status_code, reply.get_data(as_text=True)) == (404, "Not found\n")
+    assert "type='password'" in basic.get("/login").get_data(as_text=True)
+
+
 # -- the command line ------------------------------------------------------------------------------
 
 def test_users_command(data_dir, capsys, monkeypatch):

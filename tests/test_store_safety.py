@@ -62,7 +62,8 @@ def test_an_append_writes_one_segment_and_compacts_past_the_limit(data_dir, monk
     con = sqlite3.connect(data_dir / "datasets.sqlite")
     sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg' ORDER BY segment").fetchall()
     assert sizes == [(0, 1000), (1, 10)]                   # the 10 new events, not the 1,010
-    monkeypatch.setattr(store, "MAX_SEGMENTS", 3)
+    from metrics.store import merge                         # the compaction limit is the store's own, inside it
+    monkeypatch.setattr(merge, "MAX_SEGMENTS", 3)
     for i in range(3):
         store.append("seg", deploys(5, f"z{i}-", start=f"2024-04-0{i + 1}"))
     sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg'").fetchall()
@@ -148,9 +149,9 @@ def test_a_read_only_store_says_so(data_dir, monkeypatch):
     """Tests run as root, whom file modes do not stop: the database is opened read-only instead."""
     store.append("ro", deploys(3, "x"))
     real = sqlite3.connect
-    monkeypatch.setattr(store.sqlite3, "connect",
+    monkeypatch.setattr(sqlite3, "connect",
                         lambda path, **kw: real(f"file:{path}?mode=ro", uri=True, **kw))
-    store._READY.clear()
+    store.forget_open_files()
     with pytest.raises(StoreError, match="is read-only: nothing can be stored"):
         store.append("ro", deploys(3, "y"))
     assert len(store.load("ro")) == 3
@@ -165,12 +166,27 @@ def test_a_full_disk_says_so_and_stores_nothing(data_dir, monkeypatch):
         pages = con.execute("PRAGMA page_count").fetchone()[0]
         con.execute(f"PRAGMA max_page_count = {pages + 2}")       # SQLite itself reports SQLITE_FULL
         return con
-    monkeypatch.setattr(store.sqlite3, "connect", tiny)
-    store._READY.clear()
+    monkeypatch.setattr(sqlite3, "connect", tiny)
+    store.forget_open_files()
     with pytest.raises(StoreError, match="the disk holding .*datasets.sqlite is full: nothing was stored"):
         store.append("full", deploys(20000, "big"))
-    monkeypatch.setattr(store.sqlite3, "connect", real)
+    monkeypatch.setattr(sqlite3, "connect", real)
     assert len(store.load("full")) == 3
+
+
+def test_forget_open_files_checks_a_replaced_file_again(data_dir):
+    """A process checks its datasets file once; after ``forget_open_files`` it checks it again, as a
+    new process would (here: the file was swapped for another program's database)."""
+    store.append("x", deploys(1, "x"))
+    for path in data_dir.glob("datasets.sqlite*"):
+        path.unlink()
+    con = sqlite3.connect(data_dir / "datasets.sqlite")
+    con.execute("CREATE TABLE invoices (id INTEGER)")
+    con.commit()
+    con.close()
+    store.forget_open_files()
+    with pytest.raises(StoreError, match="is another program's SQLite database"):
+        store.list_datasets()
 
 
 def test_the_dashboard_serves_the_synthetic_universe_with_a_notice(data_dir):

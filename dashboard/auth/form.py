@@ -1,0 +1,131 @@
+"""Sign-in with a user name and password (``METRICS_AUTH=basic``): the sign-in form, its CSRF
+token, ``/login`` and ``/logout``; and what every sign-in page shares (the plain page, the
+``next`` target, the start of a session)."""
+from __future__ import annotations
+
+import hmac
+import html
+import logging
+import secrets
+import time
+from urllib.parse import urlparse
+
+import flask
+
+from metrics import defaults, users
+
+from .settings import AuthSettings
+
+log = logging.getLogger(__name__)
+LOGIN, LOGOUT = "/login", "/logout"
+
+
+def local_path(target: str | None) -> str:
+    """``target`` when it is a path on this site (no scheme, no host, no ``//``), else ``/``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parsed = urlparse(target)
+    return "/" if parsed.scheme or parsed.netloc else target
+
+
+def page_html(title: str, body: str, status: int = 200) -> flask.Response:
+    """A small plain page (the sign-in form and its messages), styled by the local Bootstrap CSS."""
+    return flask.Response(
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+        "content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)} · Engineering metrics</title>"
+        "<link rel='icon' href='data:,'><link rel='stylesheet' href='/vendor/bootstrap/bootstrap.min.css'></head>"
+        "<body class='bg-body-tertiary'><main class='container' style='max-width:26rem;margin-top:10vh'>"
+        f"<h1 class='h4 mb-3'>Engineering metrics</h1>{body}</main></body></html>",
+        status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+def error_alert(message: str) -> str:
+    """The sign-in page's alert saying what went wrong ("" without a message)."""
+    if not message:
+        return ""
+    return f"<div class='alert alert-danger' role='alert' id='login-error'>{html.escape(message)}</div>"
+
+
+def csrf_token() -> str:
+    """This session's token for the sign-in and sign-out forms (made on first use)."""
+    if "csrf" not in flask.session:
+        flask.session["csrf"] = secrets.token_urlsafe(24)
+    return flask.session["csrf"]
+
+
+def form_is_ours() -> bool:
+    """Whether a posted form carries this session's token (a session without one never matches)."""
+    expected = flask.session.get("csrf")
+    given = flask.request.form.get("csrf")
+    return isinstance(expected, str) and isinstance(given, str) and hmac.compare_digest(expected, given)
+
+
+def start_session(name: str, role: str, stamp: str = "") -> None:
+    """A new session for the user who just signed in."""
+    flask.session.clear()                       # a new session at sign-in (no fixation)
+    flask.session.permanent = True
+    flask.session.update(user=name, role=role, stamp=stamp, at=time.time())
+    log.info("signed in: %s (%s)", name, role)
+
+
+class FormSignIn:
+    """The sign-in form of one app (basic mode) and the sign-out form (every mode with sign-in);
+    ``lockout`` is the gate's count of failed sign-ins, which the form adds to and obeys."""
+
+    def __init__(self, settings: AuthSettings, lockout):
+        self.settings = settings
+        self.lockout = lockout
+
+    def page(self, message: str = "", status: int = 200, name: str = "") -> flask.Response:
+        """The sign-in form, with ``message``."""
+        next_path = local_path(flask.request.values.get("next"))
+        return page_html("Sign in", f"""{error_alert(message)}
+<form method='post' action='{LOGIN}' class='card card-body'>
+ <input type='hidden' name='csrf' value='{html.escape(csrf_token())}'>
+ <input type='hidden' name='next' value='{html.escape(next_path)}'>
+ <label class='form-label' for='username'>User name</label>
+ <input class='form-control mb-2' id='username' name='username' autocomplete='username' required value='{html.escape(name)}'>
+ <label class='form-label' for='password'>Password</label>
+ <input class='form-control mb-3' id='password' name='password' type='password' autocomplete='current-password' required>
+ <button class='btn btn-primary' id='sign-in' type='submit'>Sign in</button>
+</form>""", status)
+
+    def login(self):
+        """``/login``: the form, or a posted sign-in checked against the users file."""
+        if flask.request.method == "GET":
+            return self.page()
+        form = flask.request.form
+        if not form_is_ours():
+            return self.page("The sign-in form expired; please try again.", 400)
+        name = str(form.get("username", ""))[:64]
+        if self.lockout.too_many_failures():
+            return self.page(f"Too many failed sign-ins from your address; wait {defaults.FAILURE_WINDOW_S // 60} "
+                             "minutes and try again.", 429, name)
+        try:
+            user = users.authenticate(self.settings.users_file, name, str(form.get("password", "")))
+        except users.UsersError as e:
+            log.error("%s", e)
+            return self.page("Sign-in is unavailable: the users file cannot be read (the server log says why).",
+                             503, name)
+        if user is None:
+            self.lockout.count_failure(name)
+            return self.page("Wrong user name or password.", 401, name)
+        start_session(user.name, user.role, stamp=user.stamp)
+        return flask.redirect(local_path(form.get("next")))
+
+    @staticmethod
+    def logout():
+        """``/logout``: a posted sign-out (with this session's token) ends the session."""
+        if flask.request.method == "POST":
+            if not form_is_ours():
+                return page_html("Sign out", "<p>This sign-out request did not come from the dashboard.</p>", 400)
+            name = flask.session.get("user")
+            flask.session.clear()
+            if name:
+                log.info("signed out: %s", name)
+            return page_html("Signed out", "<p id='signed-out'>You are signed out.</p>"
+                             f"<a class='btn btn-primary' href='{LOGIN}'>Sign in again</a>")
+        return page_html("Sign out", f"""<form method='post' action='{LOGOUT}'>
+ <input type='hidden' name='csrf' value='{html.escape(csrf_token())}'>
+ <button class='btn btn-primary' id='sign-out' type='submit'>Sign out</button></form>""")

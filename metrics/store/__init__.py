@@ -1,0 +1,53 @@
+"""Stored datasets: imported events kept under a data directory, behind one small interface.
+
+The interface (the names below; the modules of this package are its private parts, so a server
+database can take SQLite's place behind the same calls):
+
+- datasets: ``append`` (add events: imports, uploads, syncs, webhooks), ``save`` (append, or
+  ``replace``), ``save_lines`` (what a save did, as text), ``load`` (the event frame),
+  ``load_tables`` (the per-kind tables), ``version`` (a token that changes with every write),
+  ``list_datasets`` (``DatasetInfo`` each), ``delete``, ``check_name`` and ``NAME`` (dataset
+  names), ``MAX_EVENTS`` (the size limit), ``TEXT_COLUMNS`` (the event columns kept as text);
+- live sync: ``append_with_state`` (events and the source's state, both or neither),
+  ``sync_state``, ``record_sync_run``, ``sync_runs``;
+- webhooks: ``deliver`` (exactly once per delivery id), answering ``Delivered``;
+- the audit trail: ``audit_log`` (``AuditEntry`` each; every write records who, when, which
+  dataset and how many events, in the write's own transaction), ``record_audit`` (an entry that
+  changes no dataset), ``local_user`` (who the command line is);
+- where: ``data_dir`` (``METRICS_DATA_DIR``, default ``./data``), ``store_path`` (its file);
+  ``forget_open_files`` (check the file again, as a new process would);
+- errors: ``StoreError``, one sentence each.
+
+How it is kept (the modules). ``connection``: the file ``datasets.sqlite`` in the data directory,
+every SQLite failure as one sentence, the write transaction that takes the write lock before it
+reads anything (``BEGIN IMMEDIATE``: concurrent imports into one dataset each add all of theirs, a
+killed import leaves the previous state, every process sees the same datasets). ``migrations``:
+the tables, the marks that make the file this product's, the two earlier layouts moved.
+``codec``: each column one BLOB (times int64 ns, values float64, each text column int32 codes
+plus its distinct texts) and a 64-bit hash per event. ``segments``: each write adds one immutable
+segment per dataset, so a write costs in proportion to what it adds. ``merge``: duplicates found
+through the stored row hashes, conflicts (a second ``incident_start`` for an id...) through the
+stored pairing events, neither reading the stored events; stored events always win; past
+``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
+``audit``: the operations above. A damaged, foreign, read-only or full database is a
+``StoreError`` naming the file, what is wrong and what to do.
+"""
+from __future__ import annotations
+
+from .audit import AuditEntry, audit_log, local_user, record_audit
+from .codec import TEXT_COLUMNS
+from .connection import data_dir, forget_open_files, store_path
+from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
+from .errors import NAME, StoreError, check_name
+from .merge import MAX_EVENTS, save_lines
+from .state import Delivered, append_with_state, deliver, record_sync_run, sync_runs, sync_state
+
+__all__ = [
+    "append", "save", "save_lines", "load", "load_tables", "version", "list_datasets", "delete", "check_name",
+    "NAME", "MAX_EVENTS", "TEXT_COLUMNS", "DatasetInfo",
+    "append_with_state", "sync_state", "record_sync_run", "sync_runs",
+    "deliver", "Delivered",
+    "audit_log", "AuditEntry", "record_audit", "local_user",
+    "data_dir", "store_path", "forget_open_files",
+    "StoreError",
+]

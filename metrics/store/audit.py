@@ -1,0 +1,56 @@
+"""The audit trail: every write, with who did it, when, to which dataset and how many events."""
+from __future__ import annotations
+
+import getpass
+import sqlite3
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .connection import reading, writing
+from .errors import check_name
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One write in the audit trail (``events`` is how many it added; a delete counts those it removed)."""
+    at: pd.Timestamp
+    who: str
+    action: str
+    dataset: str
+    events: int
+    detail: str
+
+
+def local_user() -> str:
+    """Who a write from this machine's command line is: ``cli:`` and the operating-system user."""
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def record(con: sqlite3.Connection, who: str | None, action: str, name: str, events: int, detail: str = "") -> None:
+    """Add an entry inside the caller's write transaction, so the entry and the write are both kept or neither."""
+    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))
+
+
+def record_audit(action: str, detail: str = "", who: str | None = None) -> None:
+    """Add an entry to the audit trail that changes no dataset (a user added, a role changed)."""
+    with writing() as con:
+        record(con, who, action, "", 0, detail)
+
+
+def audit_log(limit: int = 100, dataset: str | None = None) -> list[AuditEntry]:
+    """The latest ``limit`` writes (newest first), of every dataset or of ``dataset``."""
+    query = "SELECT at_ns, who, action, dataset, events, detail FROM audit"
+    params: tuple = ()
+    if dataset is not None:
+        check_name(dataset)
+        query, params = query + " WHERE dataset = ?", (dataset,)
+    with reading() as con:
+        rows = con.execute(query + " ORDER BY at_ns DESC, rowid DESC LIMIT ?", (*params, int(limit))).fetchall()
+    return [AuditEntry(pd.Timestamp(at, unit="ns", tz="UTC"), who, action, name, events, detail)
+            for at, who, action, name, events, detail in rows]

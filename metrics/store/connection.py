@@ -1,0 +1,105 @@
+"""The connection to the datasets file: where it is, its set-up on first use in a process, every
+SQLite failure as one ``StoreError`` sentence, and the write and read transactions."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from .errors import StoreError
+from .migrations import set_up
+
+FILE_NAME = "datasets.sqlite"
+
+_READY: set = set()                     # database files whose tables this process has set up
+
+
+def data_dir() -> Path:
+    """The data directory: ``METRICS_DATA_DIR``, default ``./data``."""
+    return Path(os.environ.get("METRICS_DATA_DIR", "data"))
+
+
+def store_path() -> Path:
+    """The datasets file: ``datasets.sqlite`` in the data directory."""
+    return data_dir() / FILE_NAME
+
+
+def forget_open_files() -> None:
+    """Forget which datasets files this process has already opened and set up, so the next
+    operation checks its file again (its marks, its tables, an earlier layout to move), as a new
+    process would: for a file replaced or made read-only while the process runs (tests do both)."""
+    _READY.clear()
+
+
+def _explain(error: sqlite3.Error, path: Path) -> StoreError:
+    """A sqlite3 error as one sentence: which file, what is wrong, what to do."""
+    text = str(error).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreError(f"the disk holding {path} is full: nothing was stored; free some space and try again")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path} is read-only: nothing can be stored; make it (and its directory) writable, "
+                          f"or set METRICS_DATA_DIR to a writable directory")
+    if "unable to open" in text or "cannot open" in text:
+        return StoreError(f"cannot open {path}: check that its directory exists and is readable and writable, "
+                          f"or set METRICS_DATA_DIR to another directory")
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return StoreError(f"{path} is damaged or is not a datasets file: move it away (the datasets in it are lost "
+                          f"unless you have a copy) or set METRICS_DATA_DIR to another directory")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path} stayed locked by another writer for too long; try again")
+    return StoreError(f"{path} cannot be used ({error}); move it away or set METRICS_DATA_DIR to another directory")
+
+
+@contextmanager
+def _guarded(path: Path):
+    """Turn every SQLite failure inside the block into a StoreError sentence."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        raise _explain(e, path) from None
+
+
+def _connect() -> sqlite3.Connection:
+    directory = data_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"cannot create the data directory {directory} ({e.strerror}); "
+                         f"set METRICS_DATA_DIR to a writable directory") from None
+    path = directory / FILE_NAME
+    with _guarded(path):
+        con = sqlite3.connect(path, timeout=60, isolation_level=None)     # transactions are explicit
+        if path.exists() and path.resolve() in _READY:
+            return con
+        try:
+            set_up(con, path)
+        except BaseException:
+            con.close()
+            raise
+    _READY.add(path.resolve())
+    return con
+
+
+@contextmanager
+def writing():
+    """A connection in a write transaction taken before anything is read (``BEGIN IMMEDIATE``):
+    committed when the block ends, rolled back if it raises."""
+    path = store_path()
+    with closing(_connect()) as con, _guarded(path):
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:          # SQLite has already rolled back after some errors (a full disk)
+                con.execute("ROLLBACK")
+            raise
+
+
+@contextmanager
+def reading():
+    """A connection for reading (each statement sees one consistent state of the file)."""
+    path = store_path()
+    with closing(_connect()) as con, _guarded(path):
+        yield con

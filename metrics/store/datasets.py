@@ -1,0 +1,101 @@
+"""The dataset operations: add events (``append``, ``save``), read them (``load``, ``load_tables``),
+a version token for caches, list and delete datasets."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..ingest import LoadReport
+from ..tables import EventTables, tables_from_codes
+from . import audit, merge
+from .codec import TEXT_COLUMNS
+from .connection import data_dir, reading, writing
+from .errors import StoreError, check_name
+from .segments import BUMP_GENERATION, clear, read, read_columns
+
+
+@dataclass
+class DatasetInfo:
+    """A stored dataset: its name, how many events it holds and the time of its first and last."""
+    name: str
+    events: int
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+
+
+def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None, who: str | None = None,
+           action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
+    """Add validated events to a dataset (creating it), in one transaction; with ``replace``, the
+    dataset's events are replaced by these.
+
+    Exact duplicates of stored events (and within ``frame``) are dropped and counted; events that
+    conflict with stored ones are reported and not stored (stored events always win). Costs in
+    proportion to ``frame``, not to the dataset. The audit trail records ``who`` (default: this
+    machine's user, for the command line), ``action`` and the events added, in the same transaction.
+    Returns (events stored, events added, report of the merge).
+    """
+    incoming = merge.prepare(name, frame)
+    with writing() as con:
+        return merge.write(con, name, incoming, replace=replace, progress=progress, who=who, action=action,
+                           detail=detail)
+
+
+def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None, who: str | None = None,
+         action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
+    """``append`` (the command line's and the upload's name for it)."""
+    return append(name, frame, replace=replace, progress=progress, who=who, action=action, detail=detail)
+
+
+def load(name: str) -> pd.DataFrame:
+    """The events of a stored dataset, as the validated event frame (``ingest.normalize``'s form)."""
+    check_name(name)
+    with reading() as con:
+        frame = read(con, name)
+    if frame is None:
+        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+    return frame
+
+
+def load_tables(name: str) -> EventTables:
+    """The events of a stored dataset as per-kind tables: ``tables_from_frame(load(name))``, built
+    from the stored codes without turning them into strings."""
+    check_name(name)
+    with reading() as con:
+        columns = read_columns(con, name)
+    if columns is None:
+        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+    return tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
+
+
+def version(name: str) -> tuple:
+    """A cheap token that changes whenever the dataset's events change (caches key on it): the
+    data directory, the event count and the dataset's write generation."""
+    check_name(name)
+    with reading() as con:
+        row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
+        generation = con.execute("SELECT generation FROM generations WHERE dataset = ?", (name,)).fetchone()
+    if row is None:
+        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+    return str(data_dir().resolve()), row[0], generation[0] if generation else 0
+
+
+def list_datasets() -> list[DatasetInfo]:
+    """Every stored dataset with its event count and time span."""
+    with reading() as con:
+        rows = con.execute("SELECT name, events, first_ns, last_ns FROM datasets ORDER BY name").fetchall()
+    return [DatasetInfo(n, c, pd.Timestamp(lo, tz="UTC") if lo is not None else None,
+                        pd.Timestamp(hi, tz="UTC") if hi is not None else None) for n, c, lo, hi in rows]
+
+
+def delete(name: str, who: str | None = None) -> int:
+    """Delete a dataset (recorded in the audit trail as ``who``); returns how many events it held."""
+    check_name(name)
+    with writing() as con:
+        row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise StoreError(f"no dataset named {name!r}")
+        clear(con, name)
+        con.execute(BUMP_GENERATION, (name,))
+        audit.record(con, who, "delete", name, row[0])
+    return row[0]

@@ -1,0 +1,141 @@
+"""Merging new events into a stored dataset: exact duplicates (within the new events and against
+the stored row hashes) are dropped and counted, events that conflict with stored pairing events
+are reported and not stored, the rest become one new segment, or the dataset is compacted into one
+past ``MAX_SEGMENTS``."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from ..ingest import LoadReport, check_pairs
+from ..tables import ts_ns
+from . import audit
+from .codec import row_hashes
+from .errors import StoreError, check_name
+from .segments import BUMP_GENERATION, index, read, replace_all, write_segment
+
+MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
+MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
+
+
+def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndarray:
+    """The reason each new event conflicts with a stored one ("" when it does not): a second
+    incident_start / incident_resolved / pr_created / pr_merged for a stored id, an
+    incident_resolved before its stored start, a PR event before its stored creation."""
+    reason = np.full(len(new), "", dtype=object)
+    kind = new["kind"].to_numpy()
+    ident = np.where(np.isin(kind, s.INCIDENT_KINDS), new["incident_id"].to_numpy(), new["pr_id"].to_numpy())
+    wanted = sorted(set(ident[np.isin(kind, s.INCIDENT_KINDS + s.PR_KINDS)]) - {""})
+    if not wanted:
+        return reason
+    stored = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for k, i, t in con.execute(f"SELECT kind, id, ts FROM pair_events WHERE dataset = ? AND id IN ({marks})",
+                                   (name, *chunk)):
+            stored[(k, i)] = t
+    if not stored:
+        return reason
+    t = ts_ns(new["ts"])
+    id_column = {s.INCIDENT_START: "incident_id", s.INCIDENT_RESOLVED: "incident_id", s.PR_CREATED: "pr_id",
+                 s.PR_MERGED: "pr_id"}
+    for row in range(len(new)):
+        k, i = kind[row], ident[row]
+        if k in id_column and (k, i) in stored:
+            reason[row] = f"second {k} for the same {id_column[k]} (one is already stored)"
+        elif k == s.INCIDENT_RESOLVED and t[row] < stored.get((s.INCIDENT_START, i), t[row]):
+            reason[row] = "incident_resolved before its incident_start (already stored)"
+        elif k in (s.PR_REVIEWED, s.PR_MERGED) and t[row] < stored.get((s.PR_CREATED, i), t[row]):
+            reason[row] = "PR event before its pr_created (already stored)"
+    return reason
+
+
+@dataclass
+class Incoming:
+    """New events as checked before the write transaction (``prepare``)."""
+    events: pd.DataFrame        # without exact duplicates among themselves, pairing checked
+    labels: np.ndarray          # each event's label in reports ("imported event 3")
+    report: LoadReport          # the events the pairing check rejected
+    duplicates: int             # exact duplicates within the new events, dropped
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the events (and their labels) where ``mask`` is true."""
+        self.events, self.labels = self.events[mask].reset_index(drop=True), self.labels[mask]
+
+
+def prepare(name: str, frame: pd.DataFrame) -> Incoming:
+    """What a write can check before its transaction: the name, duplicates and pairing within ``frame``."""
+    check_name(name)
+    new = frame[list(s.COLUMNS)].reset_index(drop=True)
+    within = new.duplicated(keep="first").to_numpy()
+    labels = np.char.add("imported event ", (np.arange(len(new)) + 1).astype(str)).astype(object)
+    new, labels = new[~within].reset_index(drop=True), labels[~within]
+    new, report, kept = check_pairs(new, labels, [name] * len(new))
+    return Incoming(new, labels[kept], report, int(within.sum()))
+
+
+def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
+          who: str | None = None, action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
+    """Merge ``incoming`` into dataset ``name`` inside the caller's write transaction (``con``):
+    drop events already stored, report and drop those in conflict with stored ones, add the rest as
+    one segment (compacting past ``MAX_SEGMENTS``), or with ``replace`` make them the dataset;
+    record the write in the audit trail. Returns (events stored, events added, report of the merge)."""
+    new, labels, report = incoming.events, incoming.labels, incoming.report
+    row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
+                                            (name,)).fetchone()
+    duplicates = incoming.duplicates
+    if row is not None and len(new):
+        hashes = row_hashes(new)
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (hash INTEGER)")
+        con.execute("DELETE FROM incoming")
+        con.executemany("INSERT INTO incoming VALUES (?)", ((int(h),) for h in hashes))
+        seen = {h for (h,) in con.execute("SELECT hash FROM incoming JOIN event_hashes USING (hash) "
+                                          "WHERE dataset = ?", (name,))}
+        stored_already = np.isin(hashes, np.fromiter(seen, dtype=np.int64, count=len(seen)))
+        duplicates += int(stored_already.sum())
+        new, labels = new[~stored_already].reset_index(drop=True), labels[~stored_already]
+        reason = _conflicts(con, name, new)
+        clash = reason != ""
+        if clash.any():
+            report.rejected = pd.concat([report.rejected, pd.DataFrame(
+                {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
+            new = new[~clash].reset_index(drop=True)
+    report.duplicates = duplicates
+    before = 0 if row is None else row[0]
+    total = before + len(new)
+    if total > MAX_EVENTS:
+        raise StoreError(f"dataset {name!r} would hold {total:,} events, over the limit of {MAX_EVENTS:,} "
+                         f"(METRICS_MAX_DATASET_EVENTS)")
+    if row is None:
+        replace_all(con, name, new, progress)
+    elif len(new):
+        segments = row[3]
+        if segments + 1 > MAX_SEGMENTS:
+            everything = pd.concat([read(con, name), new], ignore_index=True)
+            replace_all(con, name, everything, progress)
+        else:
+            next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
+                                        (name,)).fetchone()[0]) + 1
+            write_segment(con, name, new, next_segment, progress)
+            index(con, name, new)
+            t = ts_ns(new["ts"])
+            first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
+            last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
+            con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
+                        "WHERE name = ?", (total, first, last, name))
+            con.execute(BUMP_GENERATION, (name,))
+    audit.record(con, who, "replace" if replace else action, name, total - before, detail)
+    return total, total - before, report
+
+
+def save_lines(name: str, total: int, added: int, merge: LoadReport) -> list[str]:
+    """What ``append`` did, as text lines: events not stored (conflicts), then the dataset's count."""
+    lines = [f"  not stored ({row.row}): {row.reason}" for row in merge.rejected.itertuples()]
+    return lines + [f"Dataset {name}: {total} events ({added:+d}; {merge.duplicates} already stored, "
+                    f"{merge.rejected_count} in conflict with stored events)"]

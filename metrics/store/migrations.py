@@ -1,0 +1,92 @@
+"""The SQLite file's set-up and versioning: its tables, the marks that say it is this product's
+(``application_id``, ``user_version``), and the move of the two earlier layouts to segments."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import schema as s
+from .codec import decode
+from .errors import StoreError
+from .segments import replace_all
+
+APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product's
+FORMAT = 3                              # PRAGMA user_version of the segment layout
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, first_ns INTEGER, "
+    "last_ns INTEGER, segments INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS segments (dataset TEXT NOT NULL, segment INTEGER NOT NULL, name TEXT NOT NULL, "
+    "part INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (dataset, segment, name, part))",
+    "CREATE TABLE IF NOT EXISTS segment_sizes (dataset TEXT NOT NULL, segment INTEGER NOT NULL, events INTEGER NOT NULL, "
+    "PRIMARY KEY (dataset, segment))",
+    "CREATE TABLE IF NOT EXISTS event_hashes (dataset TEXT NOT NULL, hash INTEGER NOT NULL, "
+    "PRIMARY KEY (dataset, hash)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS pair_events (dataset TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, "
+    "ts INTEGER NOT NULL, PRIMARY KEY (dataset, kind, id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sync_state (dataset TEXT NOT NULL, source TEXT NOT NULL, state TEXT NOT NULL, "
+    "PRIMARY KEY (dataset, source))",
+    "CREATE TABLE IF NOT EXISTS sync_runs (dataset TEXT NOT NULL, source TEXT NOT NULL, run TEXT NOT NULL, "
+    "PRIMARY KEY (dataset, source))",
+    "CREATE TABLE IF NOT EXISTS deliveries (dataset TEXT NOT NULL, source TEXT NOT NULL, delivery TEXT NOT NULL, "
+    "at_ns INTEGER NOT NULL, PRIMARY KEY (dataset, source, delivery)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS audit (at_ns INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, "
+    "dataset TEXT NOT NULL, events INTEGER NOT NULL, detail TEXT NOT NULL DEFAULT '')",
+)
+
+
+def set_up(con: sqlite3.Connection, path: Path) -> None:
+    """Create the tables in a new file; refuse another program's database; move older layouts."""
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    application = con.execute("PRAGMA application_id").fetchone()[0]
+    first_layout = "events" in names and {"dataset", "kind", "ts"} <= {r[1] for r in con.execute("PRAGMA table_info(events)")}
+    ours = application == APPLICATION_ID or "datasets" in names or first_layout
+    if names and not ours:
+        raise StoreError(f"{path} is another program's SQLite database (tables: {', '.join(sorted(names)[:5])}): "
+                         f"move it away or set METRICS_DATA_DIR to another directory")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        old_columns = "columns" in names
+        old_rows = first_layout
+        for statement in TABLES:
+            con.execute(statement)
+        if "datasets" in names and "segments" not in {r[1] for r in con.execute("PRAGMA table_info(datasets)")}:
+            con.execute("ALTER TABLE datasets ADD COLUMN segments INTEGER NOT NULL DEFAULT 0")
+        if old_rows:
+            _migrate_rows(con)
+        if old_columns:
+            _migrate_columns(con)
+        if version != FORMAT:
+            con.execute(f"PRAGMA user_version = {FORMAT}")
+            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
+
+
+def _migrate_rows(con: sqlite3.Connection) -> None:
+    """Datasets written one row per event (the first store) move to segments, once."""
+    for (name,) in con.execute("SELECT DISTINCT dataset FROM events").fetchall():
+        frame = pd.read_sql_query("SELECT * FROM events WHERE dataset = ? ORDER BY rowid", con, params=(name,))
+        frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True, unit="ns")
+        frame["metric_value"] = frame["metric_value"].astype(float)
+        replace_all(con, name, frame[list(s.COLUMNS)])
+    con.execute("DROP TABLE events")
+
+
+def _migrate_columns(con: sqlite3.Connection) -> None:
+    """Datasets written as one set of column BLOBs (the second store) move to segments, once."""
+    for name, count in con.execute("SELECT name, events FROM datasets").fetchall():
+        blobs: dict[str, bytearray] = {}
+        for column, data in con.execute("SELECT name, data FROM columns WHERE dataset = ? ORDER BY name, part", (name,)):
+            blobs.setdefault(column, bytearray()).extend(data)
+        if blobs:
+            replace_all(con, name, decode({k: bytes(v) for k, v in blobs.items()}, count))
+    con.execute("DROP TABLE columns")
