@@ -19,7 +19,7 @@ from .ingest.sync.run import last_runs
 from .pvm import Assumptions
 from .scenarios import AUTO, SCENARIOS
 from .plugins import PluginError, evaluate_all, load_plugins, window_events
-from .summary import text_lines
+from .summary import text_lines, to_json
 from .synthetic import check_params, generate
 from .tables import tables_from_frame
 from .schema import NS_PER_DAY
@@ -238,10 +238,7 @@ def run(argv=None, out=None, err=None) -> int:
     analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=overrides_from(args))
     custom = custom_metrics(tables, window)
     if args.json:
-        summary = dict(analysis.summary) | analysis.current_dora(base)
-        if custom is not None:
-            summary["custom"] = {name: result.to_json() for name, result in custom.items()}
-        print(json.dumps(summary, indent=2), file=out)
+        print(json.dumps(to_json(analysis, base, custom), indent=2), file=out)
     else:
         print("\n".join(text_lines(analysis, header, base) + custom_lines(custom)), file=out)
     return 0

@@ -44,3 +44,8 @@ def amount(value: float, unit: str, short: bool = False, counts: str = "") -> st
     if unit == "%":
         return f"{value:g} %"
     return f"{value:g}{suffix(unit)}"
+
+
+def say(value, fmt: str = "{:.1f}", after: str = "") -> str:
+    """A number as a footnote or a console line writes it (``fmt``, then ``after``), or "n/a"."""
+    return "n/a" if value is None else fmt.format(value) + after
