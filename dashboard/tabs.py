@@ -63,8 +63,10 @@ def dora(c: Computed, theme: str) -> tuple:
     hours = an.lead_time_hours()
     stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
     elite = TIER_TABLES["lead_time"].lines()[0] if by_tiers else None      # the Quick Check draws no tier
+    bucket = defaults.line_bucket(an.window.days)
+    b = series.bucketed(an.daily, bucket)
     charts = [
-        panel(graph("deployments", fg.deployments_per_day(an.daily, theme, defaults.line_bucket(an.window.days)))),
+        panel(graph("deployments", fg.deployments_per_day(b, theme, bucket))),
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
                                                          theme)) if len(resolved)
               else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
@@ -81,7 +83,8 @@ def dora(c: Computed, theme: str) -> tuple:
         panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
                                "empty-lead-stages")),
-        panel(graph("success-rate", fg.deployment_success_rate(an.daily, theme, defaults.line_bucket(an.window.days)))
+        panel(graph("success-rate", fg.deployment_success_rate(
+            b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket))
               if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
@@ -101,10 +104,11 @@ def space(c: Computed, theme: str) -> tuple:
     s, d = c.current.summary["space"], c.current.details
     cards_of_tab = tab_cards(c, "space")
     an = c.current
+    bucket = defaults.line_bucket(an.window.days)
     weekly = an.weekly
     charts = [
-        panel(graph("activity", fg.activity(an.daily, theme, defaults.line_bucket(an.window.days),
-                                                        reviews_known=not an.present or PR_REVIEWED in an.present))),
+        panel(graph("activity", fg.activity(series.bucketed(an.daily, bucket), theme, bucket,
+                                            reviews_known=not an.present or PR_REVIEWED in an.present))),
         panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
