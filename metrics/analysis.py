@@ -238,7 +238,7 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
                           "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
                "dora": {}, "space": {}, "pvm": {}}
     details = {}
-    computed = [spec for spec in METRICS if spec.read is None]
+    computed = [spec for spec in METRICS if spec.compute is not None]
     for spec in computed:
         if spec.details is not None:
             details.update(spec.details(c))
@@ -267,7 +267,8 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
 
 
 def _put(summary: dict, details: dict, spec, value) -> None:
-    """Store a metric's value where the analysis holds it (``MetricSpec.where``)."""
+    """Store a metric's value where the analysis holds it (``MetricSpec.where``: the summary's
+    section, or the details, at a path)."""
     root, *path = spec.where
     place = summary if root == "summary" else details
     for part in path[:-1]:

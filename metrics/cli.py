@@ -11,6 +11,7 @@ from . import defaults
 from .analysis import analyze, kinds_present
 from .attribution import AttributionError, attribution_path, read_overrides
 from .benchmarks import BASELINES, Baseline, BenchmarkError, baseline
+from .catalog import run_metrics
 from . import store, tokens, users
 from .ingest import LoadError, StrictLoadError, load_events
 from .ingest import sources as importers
@@ -587,6 +588,8 @@ def main(argv=None) -> int:
             return run_audit(argv[1:])
         if argv[:1] == ["baselines"]:
             return run_baselines(argv[1:])
+        if argv[:1] == ["metrics"]:
+            return run_metrics(argv[1:])
         return run(argv)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)

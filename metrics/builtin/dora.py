@@ -89,7 +89,7 @@ def change_failure_rate_pct(c):
     return c.cfr["change_failure_rate_pct"]
 
 
-@declare("incidents", label="Incidents", fmt="{:,}", definition="Incidents started in the window.",
+@declare("incidents", label="Incidents", fmt="{:,}", lower_is_better=True, definition="Incidents started in the window.",
          console=Console(2, lambda an: f"Incidents: {_s(an)['incidents']} | Avg MTTR: "
                                        f"{say(_s(an)['mttr_minutes_mean'], after=' min')} | P95 MTTR: "
                                        f"{say(_s(an)['mttr_minutes_p95'], after=' min')}"))
@@ -97,13 +97,13 @@ def incidents(c):
     return c.recovery["incidents"]
 
 
-@declare("open_incidents", label="Open incidents", fmt="{:,}",
+@declare("open_incidents", label="Open incidents", fmt="{:,}", lower_is_better=True,
          definition="Incidents of the window not resolved (counted and listed, not timed).")
 def open_incidents(c):
     return c.recovery["open_incidents"]
 
 
-@declare("unattributed_incidents", label="Unattributed incidents", fmt="{:,}",
+@declare("unattributed_incidents", label="Unattributed incidents", fmt="{:,}", lower_is_better=True,
          definition="Incidents of the window attributed to no deployment (they still count in the incident rate).")
 def unattributed_incidents(c):
     return c.recovery["unattributed_incidents"]
@@ -171,7 +171,7 @@ def _fdrt_footnote(an) -> str:
 
 # DORA's current definition of recovery (State of DevOps 2024 on): beside the summary, not one of its keys
 @declare("failed_deployment_recovery_minutes_median", label="Failed deployment recovery (median)", unit="min",
-         lower_is_better=True, summary=False, at=("failed_deployment_recovery", "recovery_minutes_median"),
+         lower_is_better=True, summary=False, at=("details", "failed_deployment_recovery", "recovery_minutes_median"),
          needs=("incident_start",), details=_recovery_block, quick_check="failed_deployment_recovery_time",
          definition="The median recovery minutes of the window's resolved incidents attributed to a deployment "
                     "(explicitly, inferred or pinned). `--json`: `failed_deployment_recovery`.",
@@ -180,14 +180,14 @@ def failed_deployment_recovery_minutes_median(c):
     return c.recovery["failed_deployment_recovery_minutes_median"]
 
 
-# derived by ``analyze`` (``read``), not computed: the overall tier and the Quick Check's overall score
+# derived by ``analyze`` from the others, not computed: the overall tier and the Quick Check's overall score
 METRICS.append(MetricSpec(
     "overall_tier", "dora", "Overall DORA tier", "The worst of the four tiers; n/a unless all four could be placed.",
-    summary=False, fmt="{}", read=lambda an: _s(an)["tiers"]["overall"],
+    summary=False, fmt="{}", at=("summary", "dora", "tiers", "overall"),
     card=Card("kpi-overall", "dora", 3, "instability", benchmark="tiers")))
 METRICS.append(MetricSpec(
     "quick_check_overall", "dora", "Quick Check overall",
     "The mean of the four DORA Quick Check scores (lead time, deployment frequency, failed deployment recovery time, "
     "change failure rate), 0-10; n/a unless all four are known.",
-    summary=False, unit="/10", read=lambda an: an.details["quick_check"]["scores"]["overall"],
+    summary=False, unit="/10", at=("details", "quick_check", "scores", "overall"),
     card=Card("kpi-qc-overall", "dora", 3, "instability", benchmark="quick-check")))

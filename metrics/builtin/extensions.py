@@ -36,9 +36,9 @@ def _sla_footnote(an) -> str:
 
 @declare_dora("sla_compliance_pct", label="SLA compliance", unit="%", summary=False, needs=("incident_start",),
               details=_sla_details,
-              definition="Incidents resolved within their service's recovery target (`METRICS_SLA_MINUTES`, 60 min "
-                         "by default) / incidents judged x 100; an open incident past its target is a breach.",
-              caution=lambda an: an.details["sla_problem"], card=Card("kpi-sla", "dora", 5, "throughput"),
+              definition="Incidents resolved within their service's recovery target (`METRICS_SLA_MINUTES`) / "
+                         "incidents judged x 100; an open incident past its target is a breach.",
+              card=Card("kpi-sla", "dora", 5, "throughput"),
               footnote=_sla_footnote)
 def sla_compliance_pct(c):
     return c.compliance.get("sla_compliance_pct")

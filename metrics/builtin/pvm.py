@@ -33,7 +33,7 @@ def vcr_pct(c):
 
 
 @declare("total_value_usd", label="Value", unit="USD", fmt="{:,.0f}",
-         definition="VCR's value: successful deployments x value per deployment (an assumption, 200 USD by default).")
+         definition="VCR's value: successful deployments x value per deployment (an assumption).")
 def total_value_usd(c):
     return c.value_cost["total_value_usd"]
 

@@ -68,11 +68,12 @@ class MetricSpec:
     """One metric, declared once (see the module's docstring).
 
     ``compute(context)`` returns the value (for a built-in, from ``metrics.builtin.Context``; for a
-    plug-in, from the window's events); ``summary``: the value is one of the summary's keys
-    (``--json``, METRICS.md section 7) under ``section``, otherwise it is among the analysis's
-    details at ``at`` (default: its key). ``details(context)`` adds the figures its card and line
-    quote beside it (a p75, a count). ``read(analysis)`` reads a value the analysis derives instead
-    of computing (the overall tier). ``needs``: the event kinds it needs ("a|b": either). ``unit``
+    plug-in, from the window's events); without it the value is one ``analyze`` derives from the
+    others (the overall tier). ``summary``: the value is one of the summary's keys (``--json``,
+    METRICS.md section 7) under ``section``, otherwise it is among the analysis's details under its
+    key; ``at`` overrides that place with a path from the analysis ("details", "quick_check",
+    "scores", "overall"). ``details(context)`` adds the figures its card and line quote beside it (a
+    p75, a count). ``needs``: the event kinds it needs ("a|b": either). ``unit``
     as written after the number ("%", "h", "/day"); ``fmt`` the card's format. ``teams``: compared
     per team on the Teams tab. ``quick_check``: the DORA Quick Check question that scores it.
     ``footnote(analysis)`` and ``caution(analysis)``: the card's small line and warning line."""
@@ -85,7 +86,6 @@ class MetricSpec:
     summary: bool = True
     at: tuple = ()
     details: Callable | None = None
-    read: Callable | None = None
     needs: tuple = ()
     unit: str = ""
     fmt: str = "{:.1f}"
@@ -124,13 +124,11 @@ class MetricSpec:
 
     @property
     def where(self) -> tuple:
-        """Where the analysis holds the value: ("summary", section, key) or ("details", *at)."""
-        return ("summary", self.section, self.key) if self.summary else ("details", *(self.at or (self.key,)))
+        """Where the analysis holds the value: ``at``, else ("summary", section, key) or ("details", key)."""
+        return self.at or (("summary", self.section, self.key) if self.summary else ("details", self.key))
 
     def value(self, analysis):
         """This metric's value in ``analysis`` (None: n/a)."""
-        if self.read is not None:
-            return self.read(analysis)
         root, *path = self.where
         value = getattr(analysis, root)
         for part in path:
