@@ -34,24 +34,21 @@ def _sla_footnote(an) -> str:
             + f" · target {sla_targets_text(d['sla_targets'])}")
 
 
-@declare_dora("sla_compliance_pct", label="SLA compliance", unit="%", summary=False, needs=("incident_start",),
-              details=_sla_details,
-              definition="Incidents resolved within their service's recovery target (`METRICS_SLA_MINUTES`) / "
-                         "incidents judged x 100; an open incident past its target is a breach.",
-              card=Card("kpi-sla", "dora", 5, "throughput"),
-              footnote=_sla_footnote)
-def sla_compliance_pct(c):
-    return c.compliance.get("sla_compliance_pct")
+declare_dora("sla_compliance_pct", compute=lambda c: c.compliance.get("sla_compliance_pct"), label="SLA compliance",
+             unit="%", summary=False, needs=("incident_start",), details=_sla_details,
+             definition="Incidents resolved within their service's recovery target (`METRICS_SLA_MINUTES`) / "
+                        "incidents judged x 100; an open incident past its target is a breach.",
+             card=Card("kpi-sla", "dora", 5, "throughput"), footnote=_sla_footnote)
 
 
-@declare_pvm("deploys_per_developer", label="Deployments per developer", summary=False, needs=("deploy",),
-             definition="Team size tracking: successful production deployments in the window / team size (the PVM "
-                        "assumption).",
-             card=Card("kpi-per-developer", "pvm", 6),
-             footnote=lambda an: f"{an.summary['dora']['successful_deployments']} successful deploys / "
-                                 f"{an.assumptions.team_size} developers")
-def deploys_per_developer(c):
-    return extensions.deploys_per_developer(c.frequency["successful_deployments"], c.assumptions.team_size)
+declare_pvm("deploys_per_developer", label="Deployments per developer", summary=False, needs=("deploy",),
+            compute=lambda c: extensions.deploys_per_developer(c.frequency["successful_deployments"],
+                                                               c.assumptions.team_size),
+            definition="Team size tracking: successful production deployments in the window / team size (the PVM "
+                       "assumption).",
+            card=Card("kpi-per-developer", "pvm", 6),
+            footnote=lambda an: f"{an.summary['dora']['successful_deployments']} successful deploys / "
+                                f"{an.assumptions.team_size} developers")
 
 
 def _on_call_footnote(an) -> str:
@@ -61,10 +58,8 @@ def _on_call_footnote(an) -> str:
             f"{say(d['on_call_dtr_points'], '{:+.1f}', ' pp')} DTR")
 
 
-@declare_pvm("on_call_hours_per_developer_week", label="On-call burden", unit="h", lower_is_better=True, summary=False,
-             needs=("on_call_hours",),
-             definition="On-call hours (`on_call_hours` events) / team size / (days / 7): hours per developer a week; "
-                        "they count as toil in DTR and as cost in VCR.",
-             card=Card("kpi-on-call", "pvm", 7), footnote=_on_call_footnote)
-def on_call_hours_per_developer_week(c):
-    return c.toil_ratio["on_call_hours_per_developer_week"]
+declare_pvm("on_call_hours_per_developer_week", reads="toil_ratio", label="On-call burden", unit="h",
+            lower_is_better=True, summary=False, needs=("on_call_hours",),
+            definition="On-call hours (`on_call_hours` events) / team size / (days / 7): hours per developer a week; "
+                       "they count as toil in DTR and as cost in VCR.",
+            card=Card("kpi-on-call", "pvm", 7), footnote=_on_call_footnote)

@@ -145,14 +145,26 @@ class MetricSpec:
         return None
 
 
+@dataclass(frozen=True)
+class Reads:
+    """A built-in metric's compute when it is one value of a shared result: ``context.<result>[key]``
+    (``metrics.builtin.Context``: ``Reads("lead", "lead_time_hours_p90")``)."""
+
+    result: str
+    key: str
+
+    def __call__(self, context):
+        return getattr(context, self.result)[self.key]
+
+
 def declarer(into: list, section: str) -> Callable:
-    """A decorator that declares a section's metrics into the list ``into``:
-    ``@declare("deploys_per_day", label=..., unit="/day", ...)`` over its compute function."""
-    def declare(key: str, **fields):
-        def add(compute):
-            into.append(MetricSpec(key, section, compute=compute, **fields))
-            return compute
-        return add
+    """``declare(key, reads=RESULT | compute=FUNCTION, label=..., ...)``: declares one metric of
+    ``section`` into the list ``into``; ``reads`` names the shared result whose value under the
+    metric's key it is (``Reads``), ``compute`` computes it otherwise."""
+    def declare(key: str, reads: str = "", compute: Callable | None = None, **fields) -> MetricSpec:
+        spec = MetricSpec(key, section, compute=compute or Reads(reads, key), **fields)
+        into.append(spec)
+        return spec
     return declare
 
 
