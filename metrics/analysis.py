@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -247,10 +248,10 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
     for spec in computed:                       # n/a, not a perfect score, where the data lacks a source
         if spec.missing(present):
             _put(summary, details, spec, None)
+    held = SimpleNamespace(summary=summary, details=details)       # what ``MetricSpec.value`` reads
     tiers, details["tier_thresholds"] = {}, {}
     for spec in tiered(METRICS):
-        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = \
-            spec.tiers.tier(_get(summary, details, spec))
+        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = spec.tiers.tier(spec.value(held))
     tiers["overall"] = overall_tier(tiers)
     summary["dora"]["tiers"] = tiers
     missing = missing_sources(present)
@@ -258,8 +259,8 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
         summary["missing"] = missing
     for spec in computed:
         if spec.bands is not None:
-            details[f"{spec.bands.metric}_band"] = spec.bands.band(_get(summary, details, spec))
-    scored = {spec.quick_check: _get(summary, details, spec) for spec in computed if spec.quick_check}
+            details[f"{spec.bands.metric}_band"] = spec.bands.band(spec.value(held))
+    scored = {spec.quick_check: spec.value(held) for spec in computed if spec.quick_check}
     details["quick_check"] = _cleaned(quick_check(scored["lead_time"], scored["deployment_frequency"],
                                                   scored["failed_deployment_recovery_time"],
                                                   scored["change_failure_rate"], scored["rework_rate"]))
@@ -274,14 +275,6 @@ def _put(summary: dict, details: dict, spec, value) -> None:
     for part in path[:-1]:
         place = place.setdefault(part, {})
     place[path[-1]] = value
-
-
-def _get(summary: dict, details: dict, spec):
-    root, *path = spec.where
-    place = summary if root == "summary" else details
-    for part in path:
-        place = place[part]
-    return place
 
 
 def _weekly_delivery(daily: pd.DataFrame) -> pd.DataFrame:
