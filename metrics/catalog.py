@@ -165,13 +165,13 @@ def run_metrics(argv, out=None, err=None) -> int:
                 new = updated_docs(text)
                 if new != text:
                     path.write_text(new, encoding="utf-8")
-            except OSError as e:
-                raise CatalogError(f"cannot update {path}: {e.strerror or e}") from None
+            except (OSError, ValueError) as e:         # ValueError: a path with a NUL in it
+                raise CatalogError(f"cannot update {path}: {getattr(e, 'strerror', None) or e}") from None
             print(f"{path}: {'updated' if new != text else 'already matches the registry'}", file=out)
             return 0
         specs = [(spec, "") for spec in METRICS] + plugin_metrics()
-    except CatalogError as e:
-        print(f"error: {e}", file=err)
+    except CatalogError as e:                   # one line: a control character in an argument is shown escaped
+        print("error: " + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(e)), file=err)
         return 2
     if args.json:
         print(json.dumps({"metrics": [entry(spec, plugin) for spec, plugin in specs]}, indent=2), file=out)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import FIXTURES, ROOT, run_cli
 from metrics import Window, analyze, load_events, tables_from_frame
@@ -294,6 +295,27 @@ def test_metrics_command_refuses_bad_input_in_one_line(tmp_path, monkeypatch):
     assert p.returncode == 2 and "broken.py could not be loaded" in p.stderr and "Traceback" not in p.stderr
     p = run_cli("metrics", "--update-docs", tmp_path / "none.md")
     assert p.returncode == 2 and "cannot update" in p.stderr
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(["--json", "--markdown", "--update-docs", "-h", "--help", "x.md", "--"]),
+                          st.text(max_size=12)), max_size=4))
+def test_metrics_command_never_raises(tmp_path, monkeypatch, argv):
+    """Any arguments: a listing (0) or one line on stderr (2), never a traceback; nothing written
+    outside the files named (none exist here)."""
+    import io
+    from metrics.catalog import run_metrics
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("METRICS_PLUGINS", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = run_metrics(argv, out, err)
+    except SystemExit as e:                     # -h / --help: argparse prints the usage and exits 0
+        code = e.code
+    assert code in (0, 2)
+    if code == 2:
+        assert err.getvalue().startswith("error: ") and err.getvalue().count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_docs_tables_are_the_registrys():
