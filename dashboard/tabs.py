@@ -1,8 +1,9 @@
 """What each tab shows: its KPI cards and its charts, from the computed analyses of a view.
 
 Each builder takes a ``Computed`` (this period and the previous one) and the theme, and returns
-(row of cards, row of chart panels). The thresholds drawn on the charts come from
-``metrics.benchmarks``, the same tables that place the badges.
+(row of cards, row of chart panels). The cards are the registry's (``dashboard.cards``: one per
+metric declared with a card); the thresholds drawn on the charts come from ``metrics.benchmarks``,
+the same tables that place the badges.
 """
 from __future__ import annotations
 
