@@ -86,29 +86,6 @@ DATE_AXIS = {"type": "date"}            # every chart over time: Plotly picks re
 GAP_NS = 7 * NS_PER_DAY                 # marks further apart than a week are not joined by a line
 
 
-def bucketed(daily: pd.DataFrame, columns: list[str], bucket: str) -> pd.DataFrame:
-    """Daily counts summed per ``bucket`` ("day": as they are; "week": ISO week from Monday;
-    "month": calendar month): ``start`` (the bucket's first day, UTC), ``days`` (how many of its
-    days the window holds) and the summed ``columns``."""
-    dates = pd.DatetimeIndex(daily["date"])
-    if bucket == "day":
-        out = daily[columns].reset_index(drop=True)
-        out.insert(0, "days", 1)
-        out.insert(0, "start", dates)
-        return out
-    days = dates.normalize()
-    if bucket == "week":
-        start = days - pd.to_timedelta(days.day_of_week, unit="D")
-    elif bucket == "month":
-        start = days - pd.to_timedelta(days.day - 1, unit="D")
-    else:
-        raise ValueError(f"unknown bucket {bucket!r}")
-    grouped = daily[columns].reset_index(drop=True).groupby(start.rename("start"))
-    out = grouped.sum()
-    out.insert(0, "days", grouped.size())
-    return out.reset_index()
-
-
 def gapped(values) -> np.ndarray:
     """Values as an object array with None where a value is missing (NaN): Plotly breaks a line
     there (``connectgaps`` off) instead of joining the points on either side."""
@@ -191,10 +168,10 @@ def count_axis(peak) -> dict:
     return axis
 
 
-def deployments_per_day(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
+def deployments_per_day(b: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
     """Deployment frequency: successful and failed production deployments per calendar day (lines),
-    or summed per week or month (``bucket``, see ``bucketed``; the title says which)."""
-    b = bucketed(daily, ["deployments", "successful_deployments"], bucket)
+    or summed per week or month (``b``: the daily series summed per ``bucket``, with its ``start``
+    and ``days``, as ``metrics.series.bucketed`` gives it; the title says which)."""
     when = _span_hover(b, bucket)
     return _figure([
         go.Scatter(x=b["start"], y=b["successful_deployments"], name="successful", mode="lines+markers",
@@ -301,13 +278,11 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple
                    hovermode="closest")
 
 
-def deployment_success_rate(daily: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
-    """Deployment success rate: successful / production deployments x 100 per day (or per week or
-    month, from the summed counts); a day without deployments is a gap, not 0 %."""
-    b = bucketed(daily, ["deployments", "successful_deployments"], bucket)
-    deployed = b["deployments"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(deployed > 0, 100.0 * b["successful_deployments"].to_numpy(dtype=float) / deployed, np.nan)
+def deployment_success_rate(b: pd.DataFrame, rate, theme: str, bucket: str = "day") -> go.Figure:
+    """Deployment success rate per day (or per week or month): ``rate`` (% of deployments, NaN
+    where there were none: a gap, not 0 %) beside ``b``'s ``start``, ``days``, ``deployments`` and
+    ``successful_deployments`` per ``bucket`` (``metrics.series.bucketed``); computed by the core
+    (``metrics.extensions.success_rate``), drawn here."""
     return _figure([go.Scatter(x=b["start"], y=gapped(rate), name="success rate", mode="lines+markers",
                                line={"color": COLOURS["good"]}, marker={"size": 5}, connectgaps=False,
                                customdata=np.stack([_span_hover(b, bucket), b["successful_deployments"], b["deployments"]],
@@ -345,11 +320,11 @@ def lead_time_stages(stages: list, theme: str) -> go.Figure:
 
 # ----- SPACE --------------------------------------------------------------------------------
 
-def activity(daily: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bool = True) -> go.Figure:
-    """PRs created, reviews and merges per day on a date axis, or summed per week or month
-    (``bucket``, see ``bucketed``; the title says which). Without review data in the dataset
-    (``reviews_known`` false) no reviews line is drawn: a line at zero would claim none were done."""
-    b = bucketed(daily, ["prs_created", "reviews", "merges"], bucket)
+def activity(b: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bool = True) -> go.Figure:
+    """PRs created, reviews and merges per day on a date axis, or summed per week or month (``b``:
+    the daily series summed per ``bucket``, ``metrics.series.bucketed``; the title says which).
+    Without review data in the dataset (``reviews_known`` false) no reviews line is drawn: a line
+    at zero would claim none were done."""
     x, when = b["start"], _span_hover(b, bucket)
     reviews = [go.Scatter(x=x, y=b["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
                           hovertemplate="%{y}<extra>reviews</extra>")] if reviews_known else []

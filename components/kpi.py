@@ -101,10 +101,11 @@ def empty_state(message: str, element_id: str | None = None) -> html.Div:
                     **({"id": element_id} if element_id else {}))
 
 
-def overall_card(tier: str | None, previous: str | None, moved: str | None, caution: str | None = None) -> dbc.Card:
+def overall_card(card_id: str, title: str, tier: str | None, previous: str | None, moved: str | None,
+                 caution: str | None = None) -> dbc.Card:
     """The overall DORA tier (the worst of the four), and how it moved since the previous period
     (``moved``: "better than", "worse than", "same as" or None when either tier is missing);
-    ``caution``: a warning line (tiers placed from low samples)."""
+    ``caution``: a warning line (tiers placed from low samples). Element ids as ``kpi_card``'s."""
     if moved is None:
         delta = "worst of the four tiers"
     elif moved == "same as":
@@ -112,11 +113,11 @@ def overall_card(tier: str | None, previous: str | None, moved: str | None, caut
     else:
         delta = f"{moved} the previous period ({previous})"
     return dbc.Card(dbc.CardBody([
-        html.Div(html.Span("Overall DORA tier", className="kpi-title")),
-        html.Div((tier or "n/a").upper(), id="kpi-overall-value", className="kpi-value"),
+        html.Div(html.Span(title, className="kpi-title")),
+        html.Div((tier or "n/a").upper(), id=f"{card_id}-value", className="kpi-value"),
         html.Div(tier_badge(tier, "the worst of the four tiers"), className="mb-1"),
-        html.Div(delta, id="kpi-overall-delta", className="kpi-delta text-body-secondary"),
-    ] + ([caution_line(caution, "kpi-overall-caution")] if caution else [])), className="kpi-card h-100", id="kpi-overall")
+        html.Div(delta, id=f"{card_id}-delta", className="kpi-delta text-body-secondary"),
+    ] + ([caution_line(caution, f"{card_id}-caution")] if caution else [])), className="kpi-card h-100", id=card_id)
 
 
 def card_group(title: str, row, element_id: str, note: str | None = None) -> html.Div:

@@ -19,6 +19,8 @@ import flask
 
 from metrics import store
 from metrics.benchmarks import baseline
+from metrics.plugins import PluginError, configured_results
+from metrics.summary import to_json
 from metrics.teams import TeamsError, read_teams, teams_path
 
 from metrics import tokens
@@ -114,8 +116,12 @@ def register(server: flask.Flask, defaults: View, day_choices, views: Views | No
         except DataError as e:
             parameter = "team" if view.teams and "team" in str(e).lower() else "data" if view.dataset else None
             raise ApiError(str(e), parameter, 404 if "no dataset named" in str(e) else 400) from None
-        body = computed.current.summary | computed.current.current_dora(baseline(view.baseline))
-        return reply(body)
+        an = computed.current
+        try:
+            custom = configured_results(an.tables, an.window)
+        except PluginError as e:
+            raise ApiError(str(e), status=503) from None
+        return reply(to_json(an, baseline(view.baseline), custom))
 
     @api.get("/datasets")
     def datasets():

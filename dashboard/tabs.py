@@ -1,8 +1,9 @@
 """What each tab shows: its KPI cards and its charts, from the computed analyses of a view.
 
 Each builder takes a ``Computed`` (this period and the previous one) and the theme, and returns
-(row of cards, row of chart panels). The thresholds drawn on the charts come from
-``metrics.benchmarks``, the same tables that place the badges.
+(row of cards, row of chart panels). The cards are the registry's (``dashboard.cards``: one per
+metric declared with a card); the thresholds drawn on the charts come from ``metrics.benchmarks``,
+the same tables that place the badges.
 """
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import figures as fg
-from components.kpi import card_group, empty_state, how_to, kpi_card, overall_card, problem_line
+from components.kpi import card_group, empty_state, how_to, kpi_card, problem_line
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
 from components.teams import no_teams_file, teams_table
-from metrics import defaults
-from metrics.analysis import why_missing
+from metrics import defaults, series
+from metrics.extensions import success_rate
 from metrics.schema import PR_REVIEWED
-from metrics.benchmarks import BAND_TABLES, STANDINGS, TIER_TABLES, Baseline, band, baseline, tier, tier_change
+from metrics.benchmarks import BAND_TABLES, TIER_TABLES, Baseline, band, baseline, tier_change
 from metrics.plugins import custom_view, window_events
-from metrics.teams import TIER_OF_KEY
+from metrics.teams import TEAM_METRICS
+from metrics.units import say
 
+from .cards import Judged, tab_cards
 from .data import Computed
 
 DRILLDOWN_ROWS = 500
@@ -28,150 +31,31 @@ LEAD_TIME_STAGES = (("review wait", "review_wait_hours_median"), ("review to mer
                     ("merge to deploy", "merge_to_deploy_hours_median"))
 
 
-def num(value, unit: str = "", fmt: str = "{:.1f}") -> str:
-    """A number for a footnote, or "n/a"."""
-    return "n/a" if value is None else fmt.format(value) + unit
-
-
-def because(c: Computed, section: str, key: str, footnote: str) -> str:
-    """The card's footnote: why the metric is n/a when the data lacks its source ("no incident
-    data in this dataset"), else ``footnote``."""
-    if c.current.summary[section].get(key) is None:
-        reason = why_missing(section, key, c.current.present)
-        if reason:
-            return reason
-    return footnote
-
-
-SAMPLE_OF = {"deploys_per_day": ("dora", "deployments"), "change_failure_rate_pct": ("dora", "deployments"),
-             "lead_time_hours_median": ("dora", "deployed PRs"), "mttr_minutes_median": ("dora", "resolved incidents"),
-             "iar_pct": ("pvm", "successful deploys in the first half")}
-TIER_KEYS = (("deployment frequency", "deploys_per_day"), ("lead time", "lead_time_hours_median"),
-             ("change failure rate", "change_failure_rate_pct"), ("recovery time", "mttr_minutes_median"))
-GIT_CREATED = "from first commit, git history (no PR opening time)"
-
-
-def low_sample(c: Computed, key: str) -> str | None:
-    """The card's warning when its tier or growth stands on fewer than ``defaults.MIN_SAMPLE``
-    events ("low sample: n=6 deployments (minimum 20)"), else None (also when the metric is n/a)."""
-    section, what = SAMPLE_OF[key]
-    n = c.current.samples()[key]
-    if c.current.summary[section].get(key) is None or not defaults.low_sample(n):
-        return None
-    return f"low sample: n={n} {what} (minimum {defaults.MIN_SAMPLE})"
-
-
-def low_sample_tiers(c: Computed, noun: str = "tier") -> str | None:
-    """The overall card's warning: which of its tiers (or Quick Check scores, ``noun``) stand on a
-    low sample."""
-    low = [name for name, key in TIER_KEYS if low_sample(c, key)]
-    return f"low sample: {', '.join(low)} {noun}{'s' if len(low) > 1 else ''} from under {defaults.MIN_SAMPLE} events" \
-        if low else None
-
-
 def pr_start(c: Computed) -> str:
     """What a PR's start is in this data: its opening, or its first commit (git history)."""
     return "first commit (git history)" if c.current.pr_times_from_git else "PR creation"
 
 
-def quick_check(q: dict, key: str, by_tiers: bool) -> dict:
-    """A card's Quick Check badge as ``kpi_card`` takes it: the score ("QC 6.0/10"), its hover text
-    (the answer, the baseline's average and how the score stands against it) and its colour (judged
-    by the Quick Check: the standing's traffic light; by tiers: None, a neutral badge); no badge
-    when the score is n/a."""
-    score = q["scores"].get(key)
-    if score is None:
-        return {}
-    answer, average = q["answers"].get(key), q["industry_average"].get(key)
-    standing = q["standing"].get(key)
-    hint = ("DORA Quick Check score, 0-10" + (f": \u201c{answer}\u201d" if answer else "")
-            + (f"; {q['baseline']['name']} average ({q['edition']}) {average:.1f}, {STANDINGS[standing][0]}"
-               if average is not None else "; no published average is used for it (docs/metrics.md)"))
-    return {"score": f"QC {score:.1f}/10", "score_hint": hint,
-            "score_band": None if by_tiers or standing is None else STANDINGS[standing][1]}
-
-
 def quick_check_note(q: dict, base: Baseline, by_tiers: bool) -> str:
     """The line under the Throughput title: what the badges mean and the baseline compared with."""
     if by_tiers:
-        return (f"DORA Quick Check: overall {num(q['scores']['overall'])}/10, {base.title} average "
+        return (f"DORA Quick Check: overall {say(q['scores']['overall'])}/10, {base.title} average "
                 f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
                 "change failure rate; hover a QC badge for its answer and average)")
     return (f"Judged by DORA's Quick Check against {base.title}: a badge is green at or above the average, amber within "
             "one standard deviation below it, red further below (hover it for the answer and the average)")
 
 
-def quick_check_overall(q: dict, qp: dict, prev: str, caution: str | None):
-    """The card that replaces the overall tier when the Quick Check judges: the overall score (the
-    mean of the four), its change, and where it stands against the baseline's average (the badge:
-    "at or above avg 6.7" in the standing's colour); ``caution``: scores from low samples."""
-    score, average, standing = q["scores"]["overall"], q["industry_average"]["overall"], q["standing"]["overall"]
-    words, colour, badge = STANDINGS[standing] if standing else ("n/a until all four scores are known", None, "vs")
-    return kpi_card("kpi-qc-overall", "Quick Check overall", score, "{:.1f}", "/10", qp["scores"]["overall"], prev,
-                    score=f"{badge} avg {average:.1f}", score_band=colour,
-                    score_hint=f"your overall score is {words}: {q['baseline']['name']} average {average:.1f}, "
-                               f"{q['edition']} Quick Check",
-                    footnote=f"{words} · {q['baseline']['name']} ({q['edition']})", caution=caution)
-
-
 def dora(c: Computed, theme: str) -> tuple:
     """DORA: the throughput and instability groups of cards with tiers and Quick Check scores,
     the overall tier, and the delivery & recovery charts."""
-    s, p, d = c.current.summary["dora"], c.previous.summary["dora"], c.current.details
-    an = c.current
-    why = d["tier_thresholds"]
-    tiers = s["tiers"]
-    prev = f"previous {c.current.window.days} days"
-    f, fp = d["failed_deployment_recovery"], c.previous.details["failed_deployment_recovery"]
+    s, d, an = c.current.summary["dora"], c.current.details, c.current
     base = baseline(c.baseline)
-    q, qp = c.current.current_dora(base)["quick_check"], c.previous.current_dora(base)["quick_check"]
+    q = an.current_dora(base)["quick_check"]
     by_tiers = c.benchmark == "tiers"
-    qc = {k: quick_check(q, k, by_tiers) for k in ("lead_time", "deployment_frequency",
-                                                   "failed_deployment_recovery_time", "change_failure_rate",
-                                                   "rework_rate")}
-    throughput = [
-        kpi_card("kpi-lead-time", "Lead time (median)", s["lead_time_hours_median"], "{:.1f}", " h",
-                 p["lead_time_hours_median"], prev, reverse_color=True, tier=tiers["lead_time"],
-                 tier_threshold=why["lead_time"], show_tier=by_tiers, caution=low_sample(c, "lead_time_hours_median"),
-                 **qc["lead_time"],
-                 footnote=because(c, "dora", "lead_time_hours_median",
-                                  ("from first commit (git history) · " if an.pr_times_from_git else "") +
-                                  f"p75 {num(d['lead_time_hours_p75'], ' h')} · p90 {num(s['lead_time_hours_p90'], ' h')} · "
-                                  f"{d['undeployed_prs']} merged, not deployed")),
-        kpi_card("kpi-deploys", "Deployment frequency", s["deploys_per_day"], "{:.2f}", " /day", p["deploys_per_day"], prev,
-                 tier=tiers["deployment_frequency"], tier_threshold=why["deployment_frequency"], show_tier=by_tiers,
-                 **qc["deployment_frequency"],
-                 caution=low_sample(c, "deploys_per_day"), footnote=because(c, "dora", "deploys_per_day", f"{s['successful_deployments']} successful of {s['deployments']}")),
-        kpi_card("kpi-fdrt", "Failed deployment recovery (median)", f["recovery_minutes_median"], "{:.1f}", " min",
-                 fp["recovery_minutes_median"], prev, reverse_color=True,
-                 **qc["failed_deployment_recovery_time"],
-                 footnote=because(c, "dora", "mttr_minutes_median",
-                                  f"incidents attributed to a deployment only: {f['recoveries']} resolved of "
-                                  f"{f['incidents']} · avg {num(f['recovery_minutes_mean'], ' min')}")),
-        kpi_card("kpi-mttr", "Recovery time, all incidents (median)", s["mttr_minutes_median"], "{:.1f}", " min",
-                 p["mttr_minutes_median"], prev, reverse_color=True, tier=tiers["recovery_time"],
-                 tier_threshold=why["recovery_time"], show_tier=by_tiers,
-                 caution=low_sample(c, "mttr_minutes_median"), footnote=because(c, "dora", "mttr_minutes_median",
-                                  f"avg {num(s['mttr_minutes_mean'], ' min')} · p95 {num(s['mttr_minutes_p95'], ' min')} · "
-                                  f"{s['incidents']} incidents, {s['open_incidents']} open")),
-        sla_card(c, prev),
-    ]
-    instability = [
-        kpi_card("kpi-cfr", "Change failure rate", s["change_failure_rate_pct"], "{:.1f}", "%", p["change_failure_rate_pct"],
-                 prev, reverse_color=True, tier=tiers["change_failure_rate"], tier_threshold=why["change_failure_rate"],
-                 show_tier=by_tiers, caution=low_sample(c, "change_failure_rate_pct"),
-                 **qc["change_failure_rate"],
-                 footnote=because(c, "dora", "change_failure_rate_pct",
-                                  f"{d['failed_deployments']} failed of {s['deployments']} · "
-                                  f"{s['unattributed_incidents']} incidents unattributed")),
-        kpi_card("kpi-rework", "Rework rate", s["rework_rate_pct"], "{:.1f}", "%", p["rework_rate_pct"], prev,
-                 reverse_color=True, **qc["rework_rate"],
-                 footnote=because(c, "dora", "rework_rate_pct",
-                                  f"{d['rework_deployments']} hotfixes, rollbacks or deploys during incidents")),
-        overall_card(tiers["overall"], p["tiers"]["overall"], tier_change(tiers["overall"], p["tiers"]["overall"]),
-                     low_sample_tiers(c)) if by_tiers else quick_check_overall(q, qp, prev,
-                                                                               low_sample_tiers(c, "score")),
-    ]
+    judged = Judged(by_tiers, q)
+    throughput = tab_cards(c, "dora", "throughput", judged, c.benchmark)
+    instability = tab_cards(c, "dora", "instability", judged, c.benchmark)
     note = quick_check_note(q, base, by_tiers)
     cards = html.Div([card_group("Throughput", cards_row(throughput), "dora-throughput", note),
                       card_group("Instability", cards_row(instability), "dora-instability")])
@@ -180,8 +64,10 @@ def dora(c: Computed, theme: str) -> tuple:
     hours = an.lead_time_hours()
     stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
     elite = TIER_TABLES["lead_time"].lines()[0] if by_tiers else None      # the Quick Check draws no tier
+    bucket = defaults.line_bucket(an.window.days)
+    b = series.bucketed(an.daily, bucket)
     charts = [
-        panel(graph("deployments", fg.deployments_per_day(an.daily, theme, defaults.line_bucket(an.window.days)))),
+        panel(graph("deployments", fg.deployments_per_day(b, theme, bucket))),
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
                                                          theme)) if len(resolved)
               else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
@@ -198,7 +84,8 @@ def dora(c: Computed, theme: str) -> tuple:
         panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
                                "empty-lead-stages")),
-        panel(graph("success-rate", fg.deployment_success_rate(an.daily, theme, defaults.line_bucket(an.window.days)))
+        panel(graph("success-rate", fg.deployment_success_rate(
+            b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket))
               if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
@@ -213,55 +100,16 @@ def cfr_lines(q: dict, by_tiers: bool) -> list:
     return [(rate, f"{q['baseline']['name']} average {rate:.0f} %")]
 
 
-def sla_targets_text(targets: dict) -> str:
-    """The SLA targets as a footnote says them: "api 30 min, others 60 min"."""
-    named = [f"{name} {minutes:g} min" for name, minutes in sorted(targets.items()) if name != "*"]
-    rest = f"{targets.get('*', defaults.SLA_MINUTES):g} min"
-    return ", ".join(named + [f"others {rest}"]) if named else f"{rest} every service"
-
-
-def sla_card(c: Computed, prev: str):
-    """SLA compliance: incidents resolved within their service's recovery target (``METRICS_SLA_MINUTES``)."""
-    d, p = c.current.details, c.previous.details
-    if d["sla_problem"]:
-        return kpi_card("kpi-sla", "SLA compliance", None, unit="%", previous_label=prev, caution=d["sla_problem"])
-    footnote = because(c, "dora", "mttr_minutes_median",
-                       f"{d['sla_met']} of {d['sla_judged']} incidents within target"
-                       + (f" ({d['sla_open_breaches']} open past it)" if d["sla_open_breaches"] else "")
-                       + f" · target {sla_targets_text(d['sla_targets'])}")
-    return kpi_card("kpi-sla", "SLA compliance", d["sla_compliance_pct"], "{:.1f}", "%", p["sla_compliance_pct"], prev,
-                    footnote=footnote)
-
-
 def space(c: Computed, theme: str) -> tuple:
     """SPACE: activity, collaboration, satisfaction, efficiency and performance."""
-    s, p, d = c.current.summary["space"], c.previous.summary["space"], c.current.details
-    prev = f"previous {c.current.window.days} days"
-    after, other = d["satisfaction_after_incident_mean"], d["satisfaction_other_mean"]
-    git = c.current.pr_times_from_git
-    cards = [
-        kpi_card("kpi-prs", "PRs created", s["prs_per_day"], "{:.2f}", " /day", p["prs_per_day"], prev,
-                 footnote=because(c, "space", "prs_per_day", f"{d['prs_created']} PRs, {d['merges']} merges"
-                                  + (" · dated by first commit (git history)" if git else ""))),
-        kpi_card("kpi-reviews", "Reviews", s["reviews_per_day"], "{:.2f}", " /day", p["reviews_per_day"], prev,
-                 footnote=because(c, "space", "reviews_per_day", f"{d['reviews']} reviews")),
-        kpi_card("kpi-turnaround", "Review turnaround", s["review_turnaround_hours_mean"], "{:.1f}", " h",
-                 p["review_turnaround_hours_mean"], prev, reverse_color=True, footnote="creation to first review, mean"),
-        kpi_card("kpi-satisfaction", "Satisfaction", s["satisfaction_mean"], "{:.2f}", " /5", p["satisfaction_mean"], prev,
-                 footnote=because(c, "space", "satisfaction_mean",
-                                  f"{s['satisfaction_responses']} responses · after incidents {num(after, '', '{:.2f}')}, "
-                                  f"otherwise {num(other, '', '{:.2f}')}")),
-        kpi_card("kpi-merge-time", "PR → merge time", s["merge_time_hours_mean"], "{:.1f}", " h", p["merge_time_hours_mean"],
-                 prev, reverse_color=True, footnote="first commit to merge, mean" if git else "creation to merge, mean",
-                 caution=f"time {GIT_CREATED}" if git and s["merge_time_hours_mean"] is not None else None),
-        kpi_card("kpi-incident-rate", "Incident rate", s["incident_rate_pct"], "{:.2f}", "%", p["incident_rate_pct"], prev,
-                 reverse_color=True, footnote=because(c, "space", "incident_rate_pct", "incidents per deployment")),
-    ]
+    s, d = c.current.summary["space"], c.current.details
+    cards_of_tab = tab_cards(c, "space")
     an = c.current
+    bucket = defaults.line_bucket(an.window.days)
     weekly = an.weekly
     charts = [
-        panel(graph("activity", fg.activity(an.daily, theme, defaults.line_bucket(an.window.days),
-                                                        reviews_known=not an.present or PR_REVIEWED in an.present))),
+        panel(graph("activity", fg.activity(series.bucketed(an.daily, bucket), theme, bucket,
+                                            reviews_known=not an.present or PR_REVIEWED in an.present))),
         panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
@@ -276,36 +124,13 @@ def space(c: Computed, theme: str) -> tuple:
                                else "No deployments or no incident data in this window: no incident rate.",
                                "empty-performance"), width=12),
     ]
-    return cards_row(cards), dbc.Row(charts)
+    return cards_row(cards_of_tab), dbc.Row(charts)
 
 
 def pvm(c: Computed, theme: str) -> tuple:
     """Platform value: VCR, IAR, DTR and the impact summary."""
-    s, p, d = c.current.summary["pvm"], c.previous.summary["pvm"], c.current.details
-    prev = f"previous {c.current.window.days} days"
-    cards = [
-        kpi_card("kpi-vcr", "VCR: value to cost", s["vcr_pct"], "{:,.0f}", "%", p["vcr_pct"], prev, band=d["vcr_band"],
-                 footnote=f"${s['total_value_usd']:,.0f} value / ${s['total_cost_usd']:,.0f} cost"
-                          + (f" (${d['infra_cost_usd']:,.0f} infrastructure)" if d["infra_cost_usd"] else "")),
-        kpi_card("kpi-iar", "IAR: adoption growth", s["iar_pct"], "{:+.1f}", "%", p["iar_pct"], prev, band=d["iar_band"],
-                 caution=low_sample(c, "iar_pct"), footnote=because(c, "pvm", "iar_pct", f"{s['first_period_deploys']} → {s['second_period_deploys']} "
-                                                       f"successful deploys ({d['iar_half_days']}-day halves)")),
-        kpi_card("kpi-dtr", "DTR: toil ratio", s["dtr_pct"], "{:.1f}", "%", p["dtr_pct"], prev, reverse_color=True,
-                 band=d["dtr_band"], footnote=because(c, "pvm", "dtr_pct",
-                                                      f"{s['toil_minutes']:,.0f} toil min / {s['feature_minutes']:,.0f} "
-                                                      f"feature min (capacity {d['capacity_minutes']:,.0f} min)")),
-        kpi_card("kpi-platform-hours", "Platform hours", s["platform_hours"], "{:,.0f}", " h", p["platform_hours"], prev,
-                 reverse_color=True, footnote=because(c, "pvm", "platform_hours",
-                                                      f"{num(d['deploys_per_platform_hour'], '', '{:.2f}')} deploys per "
-                                                      "platform hour")),
-        kpi_card("kpi-onboarding", "Weeks to productivity", s["onboarding_weeks_mean"], "{:.1f}", " wk",
-                 p["onboarding_weeks_mean"], prev, reverse_color=True, footnote=f"{d['onboardings']} onboardings"),
-        kpi_card("kpi-per-developer", "Deployments per developer", per_developer(c.current), "{:.1f}", "",
-                 per_developer(c.previous), prev, footnote=because(
-                     c, "dora", "deploys_per_day", f"{c.current.summary['dora']['successful_deployments']} successful "
-                     f"deploys / {c.current.assumptions.team_size} developers")),
-        on_call_card(c, prev),
-    ]
+    s, p = c.current.summary["pvm"], c.previous.summary["pvm"]
+    cards_of_tab = tab_cards(c, "pvm")
     an = c.current
     periods = an.iar_periods
     period_bands = [band("iar", None if g != g else g) for g in periods["growth_pct"].astype(float)]
@@ -316,25 +141,7 @@ def pvm(c: Computed, theme: str) -> tuple:
         panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme))),
         panel(graph("impact", fg.impact(an.weekly_delivery, theme))),
     ]
-    return cards_row(cards), dbc.Row(charts)
-
-
-def per_developer(an) -> float | None:
-    """Deployments per developer, n/a where the data has no deployments at all."""
-    return None if an.summary["dora"]["deploys_per_day"] is None else an.details["deploys_per_developer"]
-
-
-def on_call_card(c: Computed, prev: str):
-    """On-call burden: hours per developer per week, its share of DTR's toil and the DTR points it adds."""
-    d, p = c.current.details, c.previous.details
-    if "on_call_hours" not in c.current.present:
-        return kpi_card("kpi-on-call", "On-call burden", None, unit=" h", previous_label=prev,
-                        footnote="no on-call data in this dataset (on_call_hours events)")
-    return kpi_card("kpi-on-call", "On-call burden", d["on_call_hours_per_developer_week"], "{:.1f}", " h",
-                    p["on_call_hours_per_developer_week"], prev, reverse_color=True,
-                    footnote=f"per developer a week · {d['on_call_hours']:,.0f} h on call, "
-                             f"{num(d['on_call_share_of_toil_pct'], '%', '{:.0f}')} of DTR's toil, "
-                             f"{num(d['on_call_dtr_points'], ' pp', '{:+.1f}')} DTR")
+    return cards_row(cards_of_tab), dbc.Row(charts)
 
 
 PLUGIN_EXAMPLE = '''# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py python app.py
@@ -345,11 +152,6 @@ from metrics.plugins import metric
 def hotfix_share(events: pd.DataFrame):
     deploys = events[events["kind"] == "deploy"]
     return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None'''
-
-
-def unit_suffix(unit: str) -> str:
-    """A custom metric's unit as written after its number: "%" tight, anything else after a space."""
-    return unit if unit in ("", "%") else f" {unit}"
 
 
 def custom(c: Computed, theme: str) -> tuple:
@@ -371,8 +173,8 @@ def custom(c: Computed, theme: str) -> tuple:
     for v in view.values:
         spec = v.spec
         if v.current.frame is None:
-            cards.append(kpi_card(f"kpi-custom-{spec.name}", spec.label, v.current.headline, "{:,.2f}",
-                                  unit_suffix(spec.unit), v.previous, prev, reverse_color=spec.lower_is_better,
+            cards.append(kpi_card(spec.card.element, spec.title, v.current.headline, spec.fmt,
+                                  spec.suffix, v.previous, prev, reverse_color=spec.lower_is_better,
                                   footnote=("lower is better" if spec.lower_is_better else "higher is better")
                                   + f" · {spec.name}"))
         elif len(v.current.frame):
@@ -386,25 +188,21 @@ def custom(c: Computed, theme: str) -> tuple:
     return html.Div(problems + ([cards_row(cards)] if cards else [])), dbc.Row(charts)
 
 
-# the Teams view's columns: summary key, title, format, unit, lower is better, element id (as the DORA cards')
-TEAM_METRICS = (("deploys_per_day", "Deployment frequency", "{:.2f}", " /day", False, "deploys"),
-                ("lead_time_hours_median", "Lead time (median)", "{:.1f}", " h", True, "lead-time"),
-                ("change_failure_rate_pct", "Change failure rate", "{:.1f}", "%", True, "cfr"),
-                ("mttr_minutes_median", "Recovery time (median)", "{:.1f}", " min", True, "mttr"),
-                ("rework_rate_pct", "Rework rate", "{:.1f}", "%", True, "rework"))
+def team_element(spec) -> str:
+    """A team comparison column's element id part: the metric's card id without "kpi-" ("lead-time")."""
+    return spec.card.element.removeprefix("kpi-")
 
 
-def team_cell(row, key: str) -> tuple:
+def team_cell(row, spec) -> tuple:
     """(value, previous value, tier, the tier's threshold in words) of one team's metric."""
-    value = row.current[key]
-    previous = None if row.previous is None else row.previous[key]
-    metric = TIER_OF_KEY[key]
-    placed = row.current["tiers"][metric] if metric else None
-    return value, previous, placed, tier(metric, value)[1] if placed else None
+    value = row.current[spec.key]
+    previous = None if row.previous is None else row.previous[spec.key]
+    placed = row.current["tiers"][spec.tiers.metric] if spec.tiers else None
+    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None
 
 
 def teams(c: Computed, theme: str) -> tuple:
-    """Teams: every team side by side on the five DORA keys, with tiers and changes against each
+    """Teams: every team side by side on the DORA keys (``metrics.teams.TEAM_METRICS``), with tiers and changes against each
     team's previous period (a table), and one small bar chart a metric."""
     shown = c.teams
     if shown is None or shown.problem or not shown.rows:
@@ -418,11 +216,11 @@ def teams(c: Computed, theme: str) -> tuple:
             continue
         before = None if row.previous is None else row.previous["tiers"]["overall"]
         rows.append({"id": f"team-{i}", "team": row.team, "services": services, "problem": "",
-                     "cells": {element: team_cell(row, key) for key, _, _, _, _, element in TEAM_METRICS},
+                     "cells": {team_element(spec): team_cell(row, spec) for spec in TEAM_METRICS},
                      "overall": row.current["tiers"]["overall"], "overall_previous": before,
                      "overall_moved": tier_change(row.current["tiers"]["overall"], before) not in (None, "same as")})
-    columns = [(element, title, fmt, unit, reverse, TIER_OF_KEY[key] is not None)
-               for key, title, fmt, unit, reverse, element in TEAM_METRICS]
+    columns = [(team_element(spec), spec.label, spec.fmt, spec.suffix, spec.lower_is_better, spec.tiers is not None)
+               for spec in TEAM_METRICS]
     notes = []
     if shown.chosen:
         notes.append("Only the teams chosen in the Team selector; clear it to compare every team.")
@@ -433,14 +231,15 @@ def teams(c: Computed, theme: str) -> tuple:
                       *[html.Div(n, className="small text-body-secondary mb-2", id="teams-note") for n in notes]])
     compared = [r for r in shown.rows if not r.problem]
     charts = []
-    for key, title, fmt, unit, _, element in TEAM_METRICS:
-        metric = TIER_OF_KEY[key]
-        values = [r.current[key] for r in compared]
-        tiers = [r.current["tiers"][metric] if metric else None for r in compared]
-        charts.append(panel(graph(f"teams-{element}", fg.team_bars([r.team for r in compared], values, tiers, title,
-                                                                   unit, fmt, theme))
+    for spec in TEAM_METRICS:
+        element = team_element(spec)
+        values = [r.current[spec.key] for r in compared]
+        tiers = [r.current["tiers"][spec.tiers.metric] if spec.tiers else None for r in compared]
+        charts.append(panel(graph(f"teams-{element}", fg.team_bars([r.team for r in compared], values, tiers,
+                                                                   spec.label, spec.suffix, spec.fmt, theme))
                             if any(v is not None for v in values)
-                            else empty_state(f"{title}: n/a for every team in this window.", f"empty-teams-{element}"),
+                            else empty_state(f"{spec.label}: n/a for every team in this window.",
+                                             f"empty-teams-{element}"),
                             width=4))
     return table, dbc.Row(charts)
 

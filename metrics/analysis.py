@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from . import defaults, dora, extensions, pvm, space
+from . import defaults, dora
 from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
+from .builtin import METRICS, Context
 from .pvm import Assumptions
+from .registry.metric import missing_kinds, tiered
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
 from .series import clean, daily_counts, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
@@ -33,7 +36,7 @@ class Analysis:
     weekly_delivery: pd.DataFrame   # one row per ISO week with days in the window: deployments, CFR, incident rate
     iar_periods: pd.DataFrame
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
-    present: frozenset = frozenset()       # the event kinds the whole data holds (see ``NEEDS``)
+    present: frozenset = frozenset()       # the event kinds the whole data holds (see ``MetricSpec.needs``)
     _rows: dict = field(repr=False, default_factory=dict)
 
     @property
@@ -41,16 +44,6 @@ class Analysis:
         """Whether the data's PRs (some or all) came from git history: their "created" is the first
         commit's author time, not when the PR was opened (``schema.GIT_HISTORY``)."""
         return GIT_PRS in self.present
-
-    def samples(self) -> dict:
-        """How many events each tier and growth stands on (``defaults.MIN_SAMPLE`` marks the low
-        ones): deployments (frequency, CFR), deployed PRs (lead time), resolved incidents
-        (recovery time), and the earlier half's successful deployments (IAR, the base of its growth)."""
-        d, p = self.summary["dora"], self.summary["pvm"]
-        return {"deploys_per_day": d["deployments"], "change_failure_rate_pct": d["deployments"],
-                "lead_time_hours_median": len(self.lead_time_hours()),
-                "mttr_minutes_median": d["incidents"] - d["open_incidents"],
-                "iar_pct": p["first_period_deploys"]}
 
     @property
     def tables(self) -> EventTables:
@@ -163,26 +156,8 @@ def _time(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
 
 
-# metric (section, key) -> the event kinds it needs; with none of them anywhere in the data the
-# metric is n/a (absence of a source is not a perfect score). A window without them, in data that
-# has them elsewhere, still counts zero.
-# "a|b": either will do; "failed deploy" and "rework deploy" are deployments the data marks failed,
-# or as a hotfix or rollback (a source that reports failures needs no incidents for CFR to mean something)
-NEEDS = {
-    ("dora", "deploys_per_day"): ("deploy",),
-    ("dora", "change_failure_rate_pct"): ("deploy", "incident_start|failed deploy"),
-    ("dora", "rework_rate_pct"): ("deploy", "incident_start|rework deploy"),
-    ("space", "incident_rate_pct"): ("deploy", "incident_start"),
-    ("dora", "lead_time_hours_median"): ("pr_created", "deploy"), ("dora", "mttr_minutes_median"): ("incident_start",),
-    ("space", "satisfaction_mean"): ("satisfaction_survey",),
-    ("space", "prs_per_day"): ("pr_created",), ("space", "reviews_per_day"): ("pr_reviewed",),
-    ("pvm", "iar_pct"): ("deploy",), ("pvm", "dtr_pct"): ("toil|incident_response|on_call_hours",),
-    ("pvm", "platform_hours"): ("platform_investment_hour",),
-}
 OPTIONAL_KINDS = ("on_call_hours",)   # extension kinds: they count when present, are never asked for
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
-TIER_OF = {"deploys_per_day": "deployment_frequency", "change_failure_rate_pct": "change_failure_rate",
-           "lead_time_hours_median": "lead_time", "mttr_minutes_median": "recovery_time"}
 
 
 def kinds_present(tables: EventTables) -> frozenset:
@@ -205,44 +180,8 @@ def kinds_present(tables: EventTables) -> frozenset:
 
 
 def missing_sources(present: frozenset) -> list[str]:
-    """The event kinds some metric needs and the data has never contained, sorted."""
-    absent = set()
-    for needs in NEEDS.values():
-        for need in needs:
-            if not any(k in present for k in need.split("|")):
-                absent.update(k for k in need.split("|") if " " not in k and k not in OPTIONAL_KINDS)
-    return sorted(absent)
-
-
-REASONS = {"deploy": "no deployments in this dataset", "incident_start": "no incident data in this dataset",
-           "pr_created": "no pull requests in this dataset", "pr_reviewed": "no reviews in this dataset",
-           "toil": "no toil or incident-response data in this dataset",
-           "platform_investment_hour": "no platform hours in this dataset",
-           "satisfaction_survey": "no survey answers in this dataset"}
-
-
-def why_missing(section: str, key: str, present: frozenset) -> str | None:
-    """Why a metric is n/a for lack of a source ("no incident data in this dataset"), or None."""
-    for need in NEEDS.get((section, key), ()):
-        options = need.split("|")
-        if not any(k in present for k in options):
-            return REASONS.get(options[0], f"no {options[0]} events in this dataset")
-    return None
-
-
-def _apply_missing(summary: dict, present: frozenset) -> None:
-    """Set to n/a (None) every metric whose inputs the data has never contained, with its tier."""
-    for (section, key), needs in NEEDS.items():
-        if all(any(k in present for k in need.split("|")) for need in needs):
-            continue
-        summary[section][key] = None
-        if section == "dora" and key in TIER_OF:
-            summary["dora"]["tiers"][TIER_OF[key]] = None
-    tiers = summary["dora"]["tiers"]
-    tiers["overall"] = overall_tier({k: v for k, v in tiers.items() if k != "overall"})
-    missing = missing_sources(present)
-    if missing:
-        summary["missing"] = missing
+    """The event kinds some built-in metric needs and the data has never contained, sorted."""
+    return missing_kinds(METRICS, present, OPTIONAL_KINDS)
 
 
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
@@ -261,99 +200,10 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     if overrides:
         tables = apply_overrides(tables, overrides)
     tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
-    frequency = dora.deployment_frequency(tables, window)
-    lead = dora.lead_time(tables, window)
-    incidents = dora.attribute_incidents(tables, window, attribution_hours)
-    inside = dora.in_window(tables, window)
-    cfr = dora.change_failure_rate(inside, incidents)
-    recovery = dora.recovery_time(incidents)
-    rework = dora.rework(inside, incidents)
-    tiers = {"deployment_frequency": frequency["tier"], "lead_time": lead["tier"],
-             "change_failure_rate": cfr["tier"], "recovery_time": recovery["tier"]}
-    tiers["overall"] = overall_tier(tiers)
+    c = Context(tables, window, a, attribution_hours, sla)
+    summary, details = metric_values(c, present)
 
-    activity = space.activity(tables, window)
-    collab = space.collaboration(lead["prs"], window)
-    satisfaction = space.satisfaction(tables, window, incidents["start"].to_numpy())
-    efficiency = space.efficiency(lead["prs"], window)
-    performance = space.performance(recovery["incidents"], frequency["deployments"])
-
-    prod = dora.production(tables)
-    successful_ts = prod["ts"].to_numpy()[prod["success"].to_numpy()]
-    value_cost = pvm.vcr(frequency["successful_deployments"], tables, window, a)
-    adoption = pvm.iar(successful_ts, window)
-    toil_ratio = pvm.dtr(tables, window, a)
-    impact = pvm.impact(frequency["successful_deployments"], value_cost["platform_hours"], tables, window)
-    sla, sla_problem = (sla, None) if sla is not None else extensions.sla_setting()
-    compliance = extensions.sla_compliance(incidents, tables.services, window.end_ns, sla) if sla else {}
-
-    summary = {
-        "window": {"start": window.start.isoformat().replace("+00:00", "Z"),
-                   "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
-        "dora": {
-            "deployments": frequency["deployments"], "successful_deployments": frequency["successful_deployments"],
-            "deploys_per_day": frequency["deploys_per_day"], "lead_time_hours_median": lead["lead_time_hours_median"],
-            "lead_time_hours_p90": lead["lead_time_hours_p90"], "change_failure_rate_pct": cfr["change_failure_rate_pct"],
-            "incidents": recovery["incidents"], "open_incidents": recovery["open_incidents"],
-            "unattributed_incidents": recovery["unattributed_incidents"], "mttr_minutes_mean": recovery["mttr_minutes_mean"],
-            "mttr_minutes_median": recovery["mttr_minutes_median"], "mttr_minutes_p95": recovery["mttr_minutes_p95"],
-            "rework_rate_pct": rework["rework_rate_pct"], "tiers": tiers,
-        },
-        "space": {
-            "prs_per_day": activity["prs_per_day"], "reviews_per_day": activity["reviews_per_day"],
-            "review_turnaround_hours_mean": collab["review_turnaround_hours_mean"],
-            "satisfaction_mean": satisfaction["satisfaction_mean"], "satisfaction_responses": satisfaction["satisfaction_responses"],
-            "merge_time_hours_mean": efficiency["merge_time_hours_mean"], "incident_rate_pct": performance["incident_rate_pct"],
-        },
-        "pvm": {
-            "vcr_pct": value_cost["vcr_pct"], "total_value_usd": value_cost["total_value_usd"], "total_cost_usd": value_cost["total_cost_usd"],
-            "platform_hours": value_cost["platform_hours"], "iar_pct": adoption["iar_pct"],
-            "first_period_deploys": adoption["first_period_deploys"], "second_period_deploys": adoption["second_period_deploys"],
-            "dtr_pct": toil_ratio["dtr_pct"], "toil_minutes": toil_ratio["toil_minutes"], "feature_minutes": toil_ratio["feature_minutes"],
-            "onboarding_weeks_mean": impact["onboarding_weeks_mean"],
-        },
-    }
-    summary = _cleaned(summary)
-    _apply_missing(summary, present)
-    details = _cleaned({
-        "tier_thresholds": {"deployment_frequency": frequency["tier_threshold"], "lead_time": lead["tier_threshold"],
-                            "change_failure_rate": cfr["tier_threshold"], "recovery_time": recovery["tier_threshold"]},
-        "failed_deployments": cfr["failed_deployments"], "rework_deployments": rework["rework_deployments"],
-        "lead_time_hours_p75": lead["lead_time_hours_p75"], "merged_prs": lead["merged_prs"],
-        "undeployed_prs": lead["undeployed_prs"],
-        "review_wait_hours_median": lead["review_wait_hours_median"],
-        "review_to_merge_hours_median": lead["review_to_merge_hours_median"],
-        "merge_to_deploy_hours_median": lead["merge_to_deploy_hours_median"],
-        "prs_created": activity["prs_created"], "reviews": activity["reviews"], "merges": activity["merges"],
-        "satisfaction_trend_per_30_days": satisfaction["trend_per_30_days"],
-        "satisfaction_trend_start": satisfaction["trend_start"],
-        "satisfaction_after_incident_mean": satisfaction["after_incident_mean"],
-        "satisfaction_other_mean": satisfaction["other_mean"],
-        "vcr_band": value_cost["vcr_band"], "iar_band": adoption["iar_band"], "dtr_band": toil_ratio["dtr_band"],
-        "iar_half_days": adoption["half_days"], "capacity_minutes": toil_ratio["capacity_minutes"],
-        "deploys_per_platform_hour": impact["deploys_per_platform_hour"], "onboardings": impact["onboardings"],
-        "failed_deployment_recovery": {k: recovery["failed_deployment_" + k] for k in (
-            "incidents", "recoveries", "recovery_minutes_mean", "recovery_minutes_median", "recovery_minutes_p95")},
-        # the extension patterns (docs/metrics.md)
-        "deploys_per_developer": extensions.deploys_per_developer(frequency["successful_deployments"], a.team_size),
-        "sla_compliance_pct": compliance.get("sla_compliance_pct"), "sla_met": compliance.get("sla_met", 0),
-        "sla_judged": compliance.get("sla_judged", 0), "sla_open_breaches": compliance.get("sla_open_breaches", 0),
-        "sla_targets": sla or {}, "sla_problem": sla_problem,
-        "on_call_hours": toil_ratio["on_call_hours"],
-        "on_call_hours_per_developer_week": toil_ratio["on_call_hours_per_developer_week"],
-        "on_call_share_of_toil_pct": toil_ratio["on_call_share_of_toil_pct"],
-        "on_call_dtr_points": toil_ratio["on_call_dtr_points"], "infra_cost_usd": value_cost["infra_cost_usd"],
-    })
-    s_dora = summary["dora"]
-    fdrt = details["failed_deployment_recovery"]["recovery_minutes_median"]
-    if s_dora["mttr_minutes_median"] is None:          # no incident data at all: n/a, not a perfect score
-        fdrt = details["failed_deployment_recovery"]["recovery_minutes_median"] = None
-    details["quick_check"] = _cleaned(quick_check(s_dora["lead_time_hours_median"], s_dora["deploys_per_day"], fdrt,
-                                                  s_dora["change_failure_rate_pct"], s_dora["rework_rate_pct"]))
-    for metric in ("vcr", "iar", "dtr"):                  # a metric n/a for want of its source has no band
-        if summary["pvm"][f"{metric}_pct"] is None:
-            details[f"{metric}_band"] = None
-
+    frequency, cfr, rework, activity, incidents, inside = c.frequency, c.cfr, c.rework, c.activity, c.incidents, c.inside
     inside_ts = inside["ts"].to_numpy()
     daily = pd.DataFrame({
         "date": window.dates(), "deployments": frequency["daily_deployments"], "successful_deployments": frequency["daily_successful"],
@@ -368,14 +218,63 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         "infra_cost_usd": _daily_sum(tables.infra, "usd", window),
     })
     # the three weekly tables cover the same weeks, in the same order
-    weekly = pd.concat([collab["weekly"], satisfaction["weekly"].drop(columns="week"), efficiency["weekly"].drop(columns="week")], axis=1)
+    weekly = pd.concat([c.collaboration["weekly"], c.satisfaction["weekly"].drop(columns="week"),
+                        c.efficiency["weekly"].drop(columns="week")], axis=1)
     weekly_delivery = _weekly_delivery(daily)
 
-    rows = {"tables": tables, "incidents": incidents, "prs": lead["prs"],
+    rows = {"tables": tables, "incidents": incidents, "prs": c.lead["prs"],
             "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rework["rework"]}
-    return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, adoption["periods"], attribution_hours,
+    return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, c.adoption["periods"], attribution_hours,
                     present, rows)
+
+
+def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
+    """(summary, details) of a window from the registry (``metrics.builtin.METRICS``): each metric's
+    value where it is held (``MetricSpec.where``) and the figures its card quotes; n/a where the data
+    (``present``) lacks a metric's source; then what derives from the values: the tiers and their
+    thresholds, the overall tier, the bands, the Quick Check scores."""
+    window = c.window
+    summary = {"window": {"start": window.start.isoformat().replace("+00:00", "Z"),
+                          "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
+               "dora": {}, "space": {}, "pvm": {}}
+    details = {}
+    computed = [spec for spec in METRICS if spec.compute is not None]
+    for spec in computed:
+        if spec.details is not None:
+            details.update(spec.details(c))
+        _put(summary, details, spec, spec.compute(c))
+    summary, details = _cleaned(summary), _cleaned(details)
+    for spec in computed:                       # n/a, not a perfect score, where the data lacks a source
+        if spec.missing(present):
+            _put(summary, details, spec, None)
+    held = SimpleNamespace(summary=summary, details=details)       # what ``MetricSpec.value`` reads
+    tiers, details["tier_thresholds"] = {}, {}
+    for spec in tiered(METRICS):
+        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = spec.tiers.tier(spec.value(held))
+    tiers["overall"] = overall_tier(tiers)
+    summary["dora"]["tiers"] = tiers
+    missing = missing_sources(present)
+    if missing:
+        summary["missing"] = missing
+    for spec in computed:
+        if spec.bands is not None:
+            details[f"{spec.bands.metric}_band"] = spec.bands.band(spec.value(held))
+    scored = {spec.quick_check: spec.value(held) for spec in computed if spec.quick_check}
+    details["quick_check"] = _cleaned(quick_check(scored["lead_time"], scored["deployment_frequency"],
+                                                  scored["failed_deployment_recovery_time"],
+                                                  scored["change_failure_rate"], scored["rework_rate"]))
+    return summary, details
+
+
+def _put(summary: dict, details: dict, spec, value) -> None:
+    """Store a metric's value where the analysis holds it (``MetricSpec.where``: the summary's
+    section, or the details, at a path)."""
+    root, *path = spec.where
+    place = summary if root == "summary" else details
+    for part in path[:-1]:
+        place = place.setdefault(part, {})
+    place[path[-1]] = value
 
 
 def _weekly_delivery(daily: pd.DataFrame) -> pd.DataFrame:

@@ -1,20 +1,14 @@
 """The tier tables of the DORA metrics and the traffic-light bands of the PVM metrics, as data.
 
-One place for every threshold: the tier badges and colour bands on the cards, the threshold lines
-on the charts, the console summary and docs/metrics.md all read these tables.
+One place for every threshold: the bounds below. The tier badges and their hover texts, the colour
+bands on the cards, the threshold lines and their labels on the charts, the console summary and
+docs/metrics.md's tier and band tables (``python -m metrics metrics --markdown``) all derive from
+them; the words are said from the bounds and their unit (``metrics.units``).
 
 DORA tiers (after the State of DevOps 2023/2024 performance clusters; change failure rate bands
-made monotonic): a value reaches the best tier whose bound it meets.
-
-| metric | unit | elite | high | medium | else |
-|---|---|---|---|---|---|
-| deployment frequency | successful deployments a day | >= 1 | >= 1/7 | >= 1/30 | low |
-| lead time (median) | hours | < 24 | < 168 | < 720 | low |
-| change failure rate | % | <= 5 | <= 10 | <= 15 | low |
-| recovery time (median) | minutes | < 60 | < 1440 | < 10080 | low |
-
-PVM bands: VCR and IAR are better higher (red below the first bound, amber below the second,
-green from it); DTR is better lower (green up to the first bound, amber up to the second, red above).
+made monotonic): a value reaches the best tier whose bound it meets. PVM bands: VCR and IAR are
+better higher (red below the first bound, amber below the second, green from it); DTR is better
+lower (green up to the first bound, amber up to the second, red above).
 """
 from __future__ import annotations
 
@@ -22,33 +16,60 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import units
+
 TIERS = ("elite", "high", "medium", "low")
 
 
 @dataclass(frozen=True)
 class TierTable:
-    """One DORA metric's bounds for elite, high and medium; what meets none is low."""
+    """One DORA metric's bounds for elite, high and medium; what meets none is low. ``unit`` is the
+    bounds' unit (``metrics.units``), ``statistic`` what the tier is placed by ("median"),
+    ``counts`` what a rate counts ("deployment"): the hover texts and chart labels derive from them."""
 
     metric: str
     higher_is_better: bool
     bounds: tuple              # elite, high, medium
     inclusive: bool            # whether a value equal to a bound meets it
-    words: tuple               # each tier's threshold in words (the badge's hover text)
-    short: tuple               # each bound as a chart label ("<= 5 %")
+    unit: str
+    statistic: str = ""
+    counts: str = ""
 
     def meets(self, value: float, bound: float) -> bool:
         if self.higher_is_better:
             return value >= bound if self.inclusive else value > bound
         return value <= bound if self.inclusive else value < bound
 
+    def operators(self) -> tuple[str, str]:
+        """(meets a bound, misses the last one): ">=" and "<", or "<" and ">=" ..."""
+        if self.higher_is_better:
+            return (">=", "<") if self.inclusive else (">", "<=")
+        return ("<=", ">") if self.inclusive else ("<", ">=")
+
+    @property
+    def words(self) -> tuple:
+        """Each tier's threshold in words, the badge's hover text: "median < 7 days", ">= 1
+        deployment a week", "<= 5 %", and the low tier's "> 15 %"."""
+        meet, miss = self.operators()
+        lead = f"{self.statistic} " if self.statistic else ""
+        said = [units.amount(b, self.unit, counts=self.counts) for b in self.bounds]
+        return tuple(f"{lead}{meet} {s}" for s in said) + (f"{lead}{miss} {said[-1]}",)
+
+    @property
+    def short(self) -> tuple:
+        """Each bound as a chart label: "<= 5 %", "< 7 d", ">= 1 a week"."""
+        meet = self.operators()[0]
+        return tuple(f"{meet} {units.amount(b, self.unit, short=True)}" for b in self.bounds)
+
     def tier(self, value: float | None) -> tuple[str | None, str | None]:
         """(tier, its threshold in words) of ``value``; (None, None) when it is n/a."""
         if value is None:
             return None, None
-        for name, bound, words in zip(TIERS, self.bounds, self.words):
+        words = self.words
+        for name, bound, said in zip(TIERS, self.bounds, words):
             if self.meets(value, bound):
-                return name, words
-        return TIERS[-1], self.words[-1]
+                return name, said
+        return TIERS[-1], words[-1]
 
     def lines(self) -> list[tuple[float, str]]:
         """(bound, label) of each tier's bound, elite first: the dashed lines a chart draws."""
@@ -56,22 +77,11 @@ class TierTable:
 
 
 TIER_TABLES = {
-    "deployment_frequency": TierTable(
-        "deployment_frequency", True, (1.0, 1 / 7, 1 / 30), True,
-        (">= 1 deployment a day", ">= 1 deployment a week", ">= 1 deployment a month (30 days)", "< 1 deployment a month"),
-        (">= 1 a day", ">= 1 a week", ">= 1 a month")),
-    "lead_time": TierTable(
-        "lead_time", False, (24.0, 7 * 24.0, 30 * 24.0), False,
-        ("median < 24 hours", "median < 7 days", "median < 30 days", "median >= 30 days"),
-        ("< 24 h", "< 7 d", "< 30 d")),
-    "change_failure_rate": TierTable(
-        "change_failure_rate", False, (5.0, 10.0, 15.0), True,
-        ("<= 5 %", "<= 10 %", "<= 15 %", "> 15 %"),
-        ("<= 5 %", "<= 10 %", "<= 15 %")),
-    "recovery_time": TierTable(
-        "recovery_time", False, (60.0, 24 * 60.0, 7 * 24 * 60.0), False,
-        ("median < 1 hour", "median < 1 day", "median < 7 days", "median >= 7 days"),
-        ("< 1 h", "< 1 d", "< 7 d")),
+    "deployment_frequency": TierTable("deployment_frequency", True, (1.0, 1 / 7, 1 / 30), True, "/day",
+                                      counts="deployment"),
+    "lead_time": TierTable("lead_time", False, (24.0, 7 * 24.0, 30 * 24.0), False, "h", "median"),
+    "change_failure_rate": TierTable("change_failure_rate", False, (5.0, 10.0, 15.0), True, "%"),
+    "recovery_time": TierTable("recovery_time", False, (60.0, 24 * 60.0, 7 * 24 * 60.0), False, "min", "median"),
 }
 
 
@@ -97,13 +107,14 @@ def tier_change(tier_now: str | None, tier_before: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class BandTable:
-    """A PVM metric's traffic-light bands: two bounds, and labels for the chart's lines."""
+    """A PVM metric's traffic-light bands: two bounds (in ``unit``), and the band each bound's line
+    on the chart is drawn in; a line's label says its bound and what the band makes it (``LINE_WORDS``)."""
 
     metric: str
     higher_is_better: bool
     bounds: tuple              # (first, second)
-    labels: tuple              # the lines' labels on the chart
     line_bands: tuple          # the colour (band) each line is drawn in
+    unit: str = "%"
 
     def band(self, value: float | None) -> str | None:
         """"green", "amber" or "red" for ``value``; None when it is n/a."""
@@ -114,15 +125,29 @@ class BandTable:
             return "red" if value < low else "amber" if value < high else "green"
         return "green" if value <= low else "amber" if value <= high else "red"
 
+    @property
+    def labels(self) -> tuple:
+        """The lines' labels on the chart: "200 % default", "1000 % target", "30 % limit"."""
+        return tuple(f"{units.amount(b, self.unit)} {LINE_WORDS[colour]}" for b, colour in zip(self.bounds, self.line_bands))
+
+    def ranges(self) -> list[tuple[str, str]]:
+        """(band, its range in words), worst first for a metric better higher, best first otherwise:
+        [("red", "< 200 %"), ("amber", ">= 200 % and < 1000 %"), ("green", ">= 1000 %")]."""
+        low, high = (units.amount(b, self.unit) for b in self.bounds)
+        if self.higher_is_better:
+            return [("red", f"< {low}"), ("amber", f">= {low} and < {high}"), ("green", f">= {high}")]
+        return [("green", f"<= {low}"), ("amber", f"> {low} and <= {high}"), ("red", f"> {high}")]
+
     def lines(self) -> list[tuple[float, str, str]]:
         """(bound, label, band colour) of each bound, for the chart's dashed lines."""
         return list(zip(self.bounds, self.labels, self.line_bands))
 
 
+LINE_WORDS = {"green": "target", "amber": "default", "red": "limit"}   # what a line in that colour marks (seed docs)
 BAND_TABLES = {
-    "vcr": BandTable("vcr", True, (200.0, 1000.0), ("200 % default", "1000 % target"), ("amber", "green")),
-    "iar": BandTable("iar", True, (10.0, 30.0), ("10 %", "30 % target"), ("amber", "green")),
-    "dtr": BandTable("dtr", False, (10.0, 30.0), ("10 % target", "30 % limit"), ("green", "red")),
+    "vcr": BandTable("vcr", True, (200.0, 1000.0), ("amber", "green")),
+    "iar": BandTable("iar", True, (10.0, 30.0), ("amber", "green")),
+    "dtr": BandTable("dtr", False, (10.0, 30.0), ("green", "red")),
 }
 
 

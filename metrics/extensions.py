@@ -20,7 +20,8 @@ def deploys_per_developer(successful_deployments: int, team_size: int) -> float 
 
 
 def success_rate(deployments, successful) -> np.ndarray:
-    """Per day: successful / production deployments x 100 (NaN on a day without deployments)."""
+    """Per day (or per week or month of ``series.bucketed`` counts): successful / production
+    deployments x 100 (NaN where there were none). The DORA tab's success-rate chart draws it."""
     deployments = np.asarray(deployments, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(deployments > 0, 100.0 * np.asarray(successful, dtype=float) / deployments, np.nan)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .registry.metric import Card, MetricSpec
 from .registry.source import declare
 from .tables import frame_from_tables
 
@@ -40,16 +41,6 @@ NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 class PluginError(Exception):
     """A plug-in that cannot be loaded or a metric that failed: one sentence with its file."""
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """What ``@metric`` declares: the JSON key, the label, the unit, and which way is better."""
-
-    name: str
-    label: str
-    unit: str = ""
-    lower_is_better: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,14 +71,19 @@ class Result:
                 for r in rows.to_dict(orient="records")]
 
 
-def metric(name: str, label: str, unit: str = "", lower_is_better: bool = False):
-    """Declare a custom metric (see the module's docstring). ``name`` is its key in ``--json``:
-    lower-case letters, digits and ``_``."""
+def metric(name: str, label: str, unit: str = "", lower_is_better: bool = False, definition: str = ""):
+    """Declare a custom metric (see the module's docstring): the same kind of declaration as a
+    built-in metric's (``metrics.registry.metric.MetricSpec``, section ``custom``, a card on the
+    Custom tab). ``name`` is its key in ``--json``: lower-case letters, digits and ``_``;
+    ``definition``: what it measures (default: the function's docstring), for ``python -m metrics metrics``."""
     if not isinstance(name, str) or not name or set(name) - NAME_CHARS:
         raise PluginError(f"metric names are lower-case letters, digits and '_'; got {name!r}")
 
     def declare(function):
-        function.__metric__ = MetricSpec(name, str(label), str(unit), bool(lower_is_better))
+        said = str(definition) or " ".join((function.__doc__ or "").split("\n\n")[0].split())
+        function.__metric__ = MetricSpec(name, "custom", str(label), said, compute=function, unit=str(unit),
+                                         fmt="{:,.2f}", lower_is_better=bool(lower_is_better),
+                                         card=Card(f"kpi-custom-{name}", "custom", 0))
         return function
     return declare
 
@@ -215,6 +211,15 @@ def evaluate(custom: CustomMetric, events: pd.DataFrame) -> Result:
     except Exception as e:
         raise PluginError(f"custom metric {custom.spec.name!r} in {path} failed{_where(e, path)}: "
                           f"{type(e).__name__}: {e}") from None
+
+
+def configured_results(tables, window, setting: str | None = None) -> dict[str, Result] | None:
+    """Every custom metric of ``METRICS_PLUGINS`` over the window's events (``window_events``), by
+    name; None when no plug-in is named; PluginError naming the file of the first that fails."""
+    setting = os.environ.get("METRICS_PLUGINS", "") if setting is None else setting
+    if not setting.strip():
+        return None
+    return evaluate_all(load_plugins(setting), window_events(tables, window))
 
 
 def evaluate_all(customs: list[CustomMetric], events: pd.DataFrame) -> dict[str, Result]:

@@ -78,6 +78,30 @@ def weekly_sums(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def bucketed(daily: pd.DataFrame, bucket: str) -> pd.DataFrame:
+    """A daily series (``date`` and counts) summed per ``bucket`` ("day": as it is; "week": ISO
+    week from Monday; "month": calendar month; ``defaults.line_bucket`` chooses by the window's
+    length): ``start`` (the bucket's first day, UTC), ``days`` (how many of its days the window
+    holds) and every other column summed."""
+    dates = pd.DatetimeIndex(daily["date"])
+    counts = daily.drop(columns="date").reset_index(drop=True)
+    if bucket == "day":
+        counts.insert(0, "days", 1)
+        counts.insert(0, "start", dates)
+        return counts
+    days = dates.normalize()
+    if bucket == "week":
+        start = days - pd.to_timedelta(days.day_of_week, unit="D")
+    elif bucket == "month":
+        start = days - pd.to_timedelta(days.day - 1, unit="D")
+    else:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    grouped = counts.groupby(start.rename("start"))
+    out = grouped.sum()
+    out.insert(0, "days", grouped.size())
+    return out.reset_index()
+
+
 def rate_pct(numerator, denominator) -> np.ndarray:
     """``numerator / denominator x 100`` element-wise; NaN where the denominator is 0."""
     n, d = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)

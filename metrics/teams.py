@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import TIER_OF
+from .builtin import METRICS
 from .settings_files import file_token, read_toml
 
 TEAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -122,16 +122,15 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
     return replace(narrowed, **parts)
 
 
-# the five DORA keys of the summary a team comparison shows, and the tier each is placed in (rework: none)
-DORA_KEYS = ("deploys_per_day", "lead_time_hours_median", "change_failure_rate_pct", "mttr_minutes_median",
-             "rework_rate_pct")
-TIER_OF_KEY = {**TIER_OF, "rework_rate_pct": None}
+# the summary's keys a team comparison shows: the metrics declared ``teams=True`` (the five DORA keys)
+TEAM_METRICS = tuple(spec for spec in METRICS if spec.teams)
+DORA_KEYS = tuple(spec.key for spec in TEAM_METRICS)
 
 
 @dataclass(frozen=True)
 class TeamDora:
     """One team's DORA numbers in a period and the period before: ``current`` and ``previous`` hold
-    the five ``DORA_KEYS`` and ``tiers`` (the summary's, overall included); both None, and
+    ``DORA_KEYS`` and ``tiers`` (the summary's, overall included); both None, and
     ``problem`` says why, when the team has no services in the data."""
 
     team: str
@@ -142,8 +141,8 @@ class TeamDora:
 
 
 def dora_of(summary: dict) -> dict:
-    """The five DORA numbers of a summary and its tiers."""
-    return {**{key: summary["dora"][key] for key in DORA_KEYS}, "tiers": dict(summary["dora"]["tiers"])}
+    """The team comparison's numbers (``DORA_KEYS``) of a summary and its tiers."""
+    return {**{spec.key: summary[spec.section][spec.key] for spec in TEAM_METRICS}, "tiers": dict(summary["dora"]["tiers"])}
 
 
 def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, names=None) -> list[TeamDora]:

@@ -53,6 +53,25 @@ def test_summary_equals_cli_json_dataset(client):
         cli_json("--dataset", "hand", "--only-service", one)
 
 
+def test_summary_carries_the_custom_metrics_as_the_command_line_does(client, monkeypatch):
+    from metrics.cli import main
+    assert main(["import", "--from", "events", str(FIXTURES / "hand.csv"), "--name", "hand"]) == 0
+    monkeypatch.setenv("METRICS_PLUGINS", str(FIXTURES.parent.parent / "examples" / "plugins"))
+    got = client.get("/api/v1/summary?data=hand").get_json()
+    assert got == cli_json("--dataset", "hand") and list(got)[-1] == "custom"
+    # hand.csv's whole span: 8 production deployments d0-d7 (s1 is staging), d3 failed: 7 of 8 succeed
+    assert got["custom"]["deploy_success_rate"] == pytest.approx(87.5)
+
+
+def test_a_failing_plug_in_is_a_sentence_not_a_500(client, monkeypatch, tmp_path):
+    (tmp_path / "broken.py").write_text("from metrics.plugins import metric\n\n"
+                                        "@metric(name='boom', label='Boom')\ndef boom(events):\n    return 1 / 0\n")
+    monkeypatch.setenv("METRICS_PLUGINS", str(tmp_path / "broken.py"))
+    reply = client.get("/api/v1/summary?seed=7&days=7")
+    assert reply.status_code == 503 and "custom metric 'boom'" in reply.get_json()["error"]
+    assert "ZeroDivisionError" in reply.get_json()["error"] and "Traceback" not in reply.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query, parameter, words", [
     ("days=abc", "days", "whole number"),
     ("seed=-1", "seed", "Seed must be a whole number between 0"),

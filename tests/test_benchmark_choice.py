@@ -223,9 +223,9 @@ def test_cfr_chart_lines_follow_the_benchmark(hand):
     assert rate == pytest.approx(17.0) and label == "All industries average 17 %"
     _, charts = cards_of(hand, "quick-check")
     text = json.dumps(charts.to_plotly_json(), default=str)
-    assert "All industries average 17 %" in text and "elite <= 5 %" not in text and "elite < 24 h" not in text
+    assert "All industries average 17 %" in text and "elite <= 5 %" not in text and "elite < 1 d" not in text
     _, charts = cards_of(hand)
-    assert "elite < 24 h" in json.dumps(charts.to_plotly_json(), default=str)
+    assert "elite < 1 d" in json.dumps(charts.to_plotly_json(), default=str)
 
 
 def test_the_benchmark_panel_shows_on_the_dora_tab_only(hand):

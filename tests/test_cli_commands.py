@@ -15,7 +15,7 @@ from metrics.cli import main
 from metrics.cli import commands
 
 # Written out by hand: the subcommands python -m metrics has.
-SUBCOMMANDS = ["import", "datasets", "sync", "tokens", "users", "audit", "sources", "baselines"]
+SUBCOMMANDS = ["import", "datasets", "sync", "tokens", "users", "audit", "metrics", "sources", "baselines"]
 
 
 def words(text: str) -> str:

@@ -14,6 +14,7 @@ from dashboard.data import Computed
 from dashboard.tabs import TAB_VIEWS
 from helpers import analysis_of, ev
 from metrics import analyze, generate
+from metrics.series import bucketed
 
 
 def texts(component) -> list[str]:
@@ -126,7 +127,7 @@ def test_figures_carry_the_numbers():
     rows = [ev("2024-01-01T10:00:00Z", "deploy", deploy_id="a"), ev("2024-01-02T10:00:00Z", "deploy", deploy_id="b", status="failed"),
             ev("2024-01-02T11:00:00Z", "incident_start", incident_id="i"), ev("2024-01-02T11:45:00Z", "incident_resolved", incident_id="i")]
     an = analysis_of(rows)
-    fig = fg.deployments_per_day(an.daily, "light")
+    fig = fg.deployments_per_day(bucketed(an.daily, "day"), "light")
     assert list(fig.data[0].y[:3]) == [1, 0, 0] and list(fig.data[1].y[:3]) == [0, 1, 0]
     rec = fg.recovery_per_incident(an.incident_marks(), an.services, an.daily_recovery(), 45.0, "light")
     assert list(rec.data[0].customdata) == ["api"]
@@ -225,26 +226,26 @@ def test_daily_lines_sum_to_weeks_with_the_title_saying_so():
     # Wed 2024-01-03 .. Fri 2024-01-12: the week of Mon Jan 1 holds 5 days (1+2+3+4+5 = 15), the
     # week of Mon Jan 8 holds 5 days (6+7+8+9+10 = 40)
     daily = daily_of("2024-01-03", list(range(1, 11)))
-    fig = fg.deployments_per_day(daily, "light", "week")
+    fig = fg.deployments_per_day(bucketed(daily, "week"), "light", "week")
     assert fig.layout.title.text == "Deployments per week"
     assert [day(x) for x in fig.data[0].x] == ["2024-01-01", "2024-01-08"]
     assert list(fig.data[0].y) == [15, 40] and list(fig.data[1].y) == [0, 0]
     assert fig.data[0].customdata[0] == "week of Jan 01, 2024 (5 d in the window)"
-    act = fg.activity(daily, "dark", "week")
+    act = fg.activity(bucketed(daily, "week"), "dark", "week")
     assert act.layout.title.text == "Activity: PRs and reviews per week" and list(act.data[0].y) == [15, 40]
     assert list(daily["deployments"]) == list(range(1, 11))          # the daily table itself is untouched
 
 
 def test_daily_lines_sum_to_months_beyond_two_years():
     # 2024-01-30 .. 2024-02-03: January holds 2 days (1+2 = 3), February 3 days (3+4+5 = 12)
-    fig = fg.activity(daily_of("2024-01-30", [1, 2, 3, 4, 5]), "light", "month")
+    fig = fg.activity(bucketed(daily_of("2024-01-30", [1, 2, 3, 4, 5]), "month"), "light", "month")
     assert fig.layout.title.text == "Activity: PRs and reviews per month"
     assert [day(x) for x in fig.data[0].x] == ["2024-01-01", "2024-02-01"]
     assert list(fig.data[0].y) == [3, 12] and fig.data[0].customdata[1] == "February 2024 (3 d in the window)"
 
 
 def test_short_windows_keep_daily_points_on_a_date_axis():
-    fig = fg.activity(daily_of("2024-01-01", [1, 0, 2]), "light")
+    fig = fg.activity(bucketed(daily_of("2024-01-01", [1, 0, 2]), "day"), "light")
     assert fig.layout.title.text == "Activity: PRs and reviews per day"
     assert fig.layout.xaxis.type == "date" and [day(x) for x in fig.data[0].x] == ["2024-01-01", "2024-01-02",
                                                                                            "2024-01-03"]
@@ -364,8 +365,8 @@ def test_activity_draws_no_reviews_line_without_review_data():
     from components import figures as fg
     daily = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=14, tz="UTC"), "prs_created": [1] * 14,
                           "reviews": [0] * 14, "merges": [1] * 14})
-    with_reviews = fg.activity(daily, "light", "day")
-    without = fg.activity(daily, "light", "day", reviews_known=False)
+    with_reviews = fg.activity(bucketed(daily, "day"), "light", "day")
+    without = fg.activity(bucketed(daily, "day"), "light", "day", reviews_known=False)
     assert [t.name for t in with_reviews.data] == ["PRs created", "reviews", "merges"]
     assert [t.name for t in without.data] == ["PRs created", "merges"]
     assert "reviews" not in without.layout.title.text
@@ -376,7 +377,7 @@ def test_count_axes_tick_on_whole_numbers():
     from components import figures as fg
     daily = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=14, tz="UTC"), "deployments": [0, 1] * 7,
                           "successful_deployments": [0, 1] * 7})
-    axis = fg.deployments_per_day(daily, "light").layout.yaxis
+    axis = fg.deployments_per_day(bucketed(daily, "day"), "light").layout.yaxis
     assert axis.dtick == 1 and axis.tickformat == ",d" and axis.rangemode == "tozero"
     busy = daily.assign(deployments=[40] * 14, successful_deployments=[40] * 14)
-    assert fg.deployments_per_day(busy, "light").layout.yaxis.dtick is None
+    assert fg.deployments_per_day(bucketed(busy, "day"), "light").layout.yaxis.dtick is None

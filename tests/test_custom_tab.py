@@ -10,6 +10,8 @@ from dashboard.state import View, from_query
 from dashboard.tabs import TAB_VIEWS
 from metrics import analyze, generate
 from metrics.plugins import custom_view, window_events
+from metrics.extensions import success_rate
+from metrics.series import bucketed
 from metrics.window import today_ns
 
 PLUGIN = """\
@@ -118,7 +120,8 @@ def test_custom_state_and_figures():
     assert list(fig.data[0].y) == [3.0, None] and "&lt;b&gt;" in fig.layout.title.text
     daily = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=3, freq="D", tz="UTC"),
                           "deployments": [2, 0, 4], "successful_deployments": [1, 0, 4]})
-    rate = fg.deployment_success_rate(daily, "light")
+    b = bucketed(daily, "day")
+    rate = fg.deployment_success_rate(b, success_rate(b["deployments"], b["successful_deployments"]), "light")
     assert list(rate.data[0].y) == [50.0, None, 100.0] and rate.layout.title.text == "Deployment success rate per day"
 
 

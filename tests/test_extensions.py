@@ -15,6 +15,7 @@ import pytest
 from components.figures import deployment_success_rate
 from metrics import Window, analyze, load_events, tables_from_frame
 from metrics.extensions import sla_compliance, success_rate
+from metrics.series import bucketed
 from metrics.pvm import Assumptions
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
@@ -68,7 +69,41 @@ def test_deployment_success_rate_per_day(tables):
     expected = [50.0, 100.0, 100.0, np.nan, np.nan, np.nan, np.nan]
     np.testing.assert_array_equal(success_rate(daily["deployments"], daily["successful_deployments"]), expected)
     # the chart draws the same numbers, a gap where there were no deployments
-    assert list(deployment_success_rate(daily, "light").data[0].y) == [50.0, 100.0, 100.0, None, None, None, None]
+    b = bucketed(daily, "day")
+    rate = success_rate(b["deployments"], b["successful_deployments"])
+    assert list(deployment_success_rate(b, rate, "light").data[0].y) == [50.0, 100.0, 100.0, None, None, None, None]
+
+
+def test_the_dora_tabs_success_rate_chart_is_the_metrics_function(tables):
+    """The DORA tab's chart draws ``metrics.extensions.success_rate``: 1 of 2, 1 of 1, 1 of 1, then gaps."""
+    from components.panels import figures
+    from dashboard.data import Computed
+    from dashboard.tabs import TAB_VIEWS
+    an = analyze(tables, WINDOW, sla={"*": 60})
+    _, charts = TAB_VIEWS["dora"](Computed(an, an, "", "", ("api", "web")), "light")
+    chart = figures(charts)["success-rate"]
+    assert list(chart.data[0].y) == [50.0, 100.0, 100.0, None, None, None, None]
+    assert [list(c) for c in chart.data[0].customdata[:2]] == [["2024-01-01", "1", "2"], ["2024-01-02", "1", "1"]]
+
+
+def test_success_rate_per_week_from_the_summed_counts():
+    """Over 120 days the chart draws weeks from the summed counts, not the mean of daily rates.
+    Wed 2024-01-03 .. Tue 2024-01-16, deployments 2, 0, 4, 1, 1 | 3, 0, 0, 0, 2, 0, 0 | 1, 1 and
+    successful 1, 0, 4, 1, 0 | 3, 0, 0, 0, 1, 0, 0 | 0, 1:
+    week of Jan 01 (5 days): 6 of 8 = 75 %; week of Jan 08: 4 of 5 = 80 %; week of Jan 15 (2 days): 1 of 2 = 50 %
+    (the mean of the first week's daily rates would be (50 + 100 + 100 + 0) / 4 = 62.5 %)."""
+    import pandas as pd
+    daily = pd.DataFrame({"date": pd.date_range("2024-01-03", periods=14, freq="D", tz="UTC"),
+                          "deployments": [2, 0, 4, 1, 1, 3, 0, 0, 0, 2, 0, 0, 1, 1],
+                          "successful_deployments": [1, 0, 4, 1, 0, 3, 0, 0, 0, 1, 0, 0, 0, 1]})
+    b = bucketed(daily, "week")
+    assert [f"{d:%Y-%m-%d}" for d in b["start"]] == ["2024-01-01", "2024-01-08", "2024-01-15"]
+    assert list(b["days"]) == [5, 7, 2]
+    rate = success_rate(b["deployments"], b["successful_deployments"])
+    assert list(rate) == [75.0, 80.0, 50.0]
+    figure = deployment_success_rate(b, rate, "light", "week")
+    assert list(figure.data[0].y) == [75.0, 80.0, 50.0] and figure.layout.title.text == "Deployment success rate per week"
+    assert figure.data[0].customdata[0][0] == "week of Jan 01, 2024 (5 d in the window)"
 
 
 def test_sla_compliance_per_service_targets(tables):

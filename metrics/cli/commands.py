@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..console import Parser, UsageError
-from . import audit, baselines, datasets, import_, sources, summary, sync, tokens, users
+from . import audit, baselines, catalog, datasets, import_, sources, summary, sync, tokens, users
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ COMMANDS = (
     Command("tokens", "create, list or revoke the read-only tokens of the JSON API", tokens.run_tokens),
     Command("users", "add, list or remove the dashboard's users and set their roles and passwords", users.run_users),
     Command("audit", "every write to the stored datasets, newest first", audit.run_audit),
+    Command("metrics", "every metric, built-in and plug-in: definition, unit, direction, tiers or bands",
+            catalog.run_metrics),
     Command("sources", "every source of events (import --from, the upload menu, sync, webhooks) and its options",
             sources.run_sources),
     Command("baselines", "the published DORA Quick Check averages the scores can be compared with",

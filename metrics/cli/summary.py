@@ -134,7 +134,7 @@ def run(argv=None, out=None, err=None) -> int:
     from .. import store
     from ..analysis import analyze, kinds_present
     from ..selection import services_of, tables_of_services
-    from ..summary import text_lines
+    from ..summary import text_lines, to_json
     from ..synthetic import check_params, generate
     from ..teams import TeamsError, read_teams, tables_of_teams, teams_path
     out, err = out or sys.stdout, err or sys.stderr
@@ -172,10 +172,7 @@ def run(argv=None, out=None, err=None) -> int:
     analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=overrides_from(args))
     custom = custom_metrics(tables, window)
     if args.json:
-        summary = dict(analysis.summary) | analysis.current_dora(base)
-        if custom is not None:
-            summary["custom"] = {name: result.to_json() for name, result in custom.items()}
-        print(json.dumps(summary, indent=2), file=out)
+        print(json.dumps(to_json(analysis, base, custom), indent=2), file=out)
     else:
         print("\n".join(text_lines(analysis, header, base) + custom_lines(custom)), file=out)
     return 0

@@ -1,0 +1,166 @@
+"""The DORA metrics (METRICS.md section 3), declared once each, in the order of the summary's keys;
+their computations are ``metrics.dora``'s, read through the shared ``Context``."""
+from __future__ import annotations
+
+from ..benchmarks import TIER_TABLES
+from ..registry.metric import Card, Console, MetricSpec, Sample, declarer
+from ..units import say
+
+METRICS: list = []
+declare = declarer(METRICS, "dora")
+
+
+def _s(an) -> dict:
+    return an.summary["dora"]
+
+
+DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"])
+
+
+declare("deployments", reads="frequency", label="Deployments",
+        definition="Production deployments (`deploy` events with environment `production`) started in the window.",
+        fmt="{:,}")
+
+
+declare("successful_deployments", reads="frequency", label="Successful deployments",
+        definition="Production deployments of the window with status `success`.", fmt="{:,}")
+
+
+declare("deploys_per_day", reads="frequency", label="Deployment frequency", unit="/day", fmt="{:.2f}", needs=("deploy",),
+        definition="Successful production deployments / days of the window (a daily series beside it).",
+        tiers=TIER_TABLES["deployment_frequency"], sample=DEPLOYMENTS, teams=True, quick_check="deployment_frequency",
+        card=Card("kpi-deploys", "dora", 2, "throughput"),
+        footnote=lambda an: f"{_s(an)['successful_deployments']} successful of {_s(an)['deployments']}",
+        console=Console(1, lambda an: f"Avg deployments/day: {say(_s(an)['deploys_per_day'], '{:.2f}')}"))
+
+
+def _lead_footnote(an) -> str:
+    d = an.details
+    return (("from first commit (git history) · " if an.pr_times_from_git else "")
+            + f"p75 {say(d['lead_time_hours_p75'], after=' h')} · p90 {say(_s(an)['lead_time_hours_p90'], after=' h')} · "
+              f"{d['undeployed_prs']} merged, not deployed")
+
+
+def _lead_details(c) -> dict:
+    lead = c.lead
+    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "undeployed_prs", "review_wait_hours_median",
+                                 "review_to_merge_hours_median", "merge_to_deploy_hours_median")}
+
+
+declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit="h", lower_is_better=True,
+        needs=("pr_created", "deploy"), details=_lead_details,
+        definition="Per merged PR created in the window: hours from `pr_created` to the deployment that shipped it "
+                   "(its `deploy_id`, else the first successful deployment of its service at or after the merge); "
+                   "the median. Merged PRs without one are counted, not timed.",
+        tiers=TIER_TABLES["lead_time"], sample=Sample("deployed PRs", lambda an: len(an.lead_time_hours())),
+        teams=True, quick_check="lead_time", card=Card("kpi-lead-time", "dora", 1, "throughput"),
+        footnote=_lead_footnote,
+        console=Console(4, lambda an: f"Lead time for changes: median {say(_s(an)['lead_time_hours_median'], after=' h')} | "
+                                      f"p90 {say(_s(an)['lead_time_hours_p90'], after=' h')} | merged PRs not yet "
+                                      f"deployed: {an.details['undeployed_prs']}"))
+
+
+declare("lead_time_hours_p90", reads="lead", label="Lead time (p90)", unit="h", lower_is_better=True,
+        definition="The 90th percentile (linear interpolation) of the lead times of the window's deployed PRs.")
+
+
+declare("change_failure_rate_pct", reads="cfr", label="Change failure rate", unit="%", lower_is_better=True,
+        needs=("deploy", "incident_start|failed deploy"), details=lambda c: {"failed_deployments": c.cfr["failed_deployments"]},
+        definition="Failed deployments / deployments x 100. A deployment failed if its status is `failed` or an "
+                   "incident is attributed to it (its `deploy_id`, else the latest successful deployment of its "
+                   "service within the attribution window before it); counted once.",
+        tiers=TIER_TABLES["change_failure_rate"], sample=DEPLOYMENTS, teams=True, quick_check="change_failure_rate",
+        card=Card("kpi-cfr", "dora", 1, "instability"),
+        footnote=lambda an: f"{an.details['failed_deployments']} failed of {_s(an)['deployments']} · "
+                            f"{_s(an)['unattributed_incidents']} incidents unattributed",
+        console=Console(5, lambda an: f"Change failure rate: {say(_s(an)['change_failure_rate_pct'], after='%')} "
+                                      f"({an.details['failed_deployments']} of {_s(an)['deployments']} deployments)"))
+
+
+declare("incidents", reads="recovery", label="Incidents", fmt="{:,}", lower_is_better=True,
+        definition="Incidents started in the window.",
+        console=Console(2, lambda an: f"Incidents: {_s(an)['incidents']} | Avg MTTR: "
+                                      f"{say(_s(an)['mttr_minutes_mean'], after=' min')} | P95 MTTR: "
+                                      f"{say(_s(an)['mttr_minutes_p95'], after=' min')}"))
+
+
+declare("open_incidents", reads="recovery", label="Open incidents", fmt="{:,}", lower_is_better=True,
+        definition="Incidents of the window not resolved (counted and listed, not timed).")
+
+
+declare("unattributed_incidents", reads="recovery", label="Unattributed incidents", fmt="{:,}", lower_is_better=True,
+        definition="Incidents of the window attributed to no deployment (they still count in the incident rate).")
+
+
+declare("mttr_minutes_mean", reads="recovery", label="Recovery time (mean)", unit="min", lower_is_better=True,
+        definition="Avg MTTR: the mean of the minutes from `incident_start` to `incident_resolved` per resolved "
+                   "incident of the window.")
+
+
+def _mttr_footnote(an) -> str:
+    s = _s(an)
+    return (f"avg {say(s['mttr_minutes_mean'], after=' min')} · p95 {say(s['mttr_minutes_p95'], after=' min')} · "
+            f"{s['incidents']} incidents, {s['open_incidents']} open")
+
+
+declare("mttr_minutes_median", reads="recovery", label="Recovery time (median)", unit="min", lower_is_better=True,
+        needs=("incident_start",),
+        definition="The median of the minutes from `incident_start` to `incident_resolved` per resolved incident of "
+                   "the window (all incidents, attributed or not).",
+        tiers=TIER_TABLES["recovery_time"], teams=True,
+        sample=Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"]),
+        card=Card("kpi-mttr", "dora", 4, "throughput", title="Recovery time, all incidents (median)"),
+        footnote=_mttr_footnote,
+        console=Console(3, lambda an: f"Median MTTR: {say(_s(an)['mttr_minutes_median'], after=' min')} | Open "
+                                      f"incidents: {_s(an)['open_incidents']} | Unattributed incidents: "
+                                      f"{_s(an)['unattributed_incidents']}"))
+
+
+declare("mttr_minutes_p95", reads="recovery", label="Recovery time (p95)", unit="min", lower_is_better=True,
+        definition="The 95th percentile (linear interpolation, as `pandas.Series.quantile(0.95)`) of the recovery "
+                   "minutes of the window's resolved incidents.")
+
+
+declare("rework_rate_pct", reads="rework", label="Rework rate", unit="%", lower_is_better=True,
+        needs=("deploy", "incident_start|rework deploy"),
+        details=lambda c: {"rework_deployments": c.rework["rework_deployments"]},
+        definition="Rework deployments / deployments x 100: a deployment is rework if its `change_type` is `hotfix` "
+                   "or `rollback`, or it deployed a service while an incident of the window on it was open.",
+        teams=True, quick_check="rework_rate", card=Card("kpi-rework", "dora", 2, "instability"),
+        footnote=lambda an: f"{an.details['rework_deployments']} hotfixes, rollbacks or deploys during incidents",
+        console=Console(6, lambda an: f"Rework rate: {say(_s(an)['rework_rate_pct'], after='%')} "
+                                      f"({an.details['rework_deployments']} of {_s(an)['deployments']} deployments)"))
+
+
+def _recovery_block(c) -> dict:
+    r = c.recovery
+    return {"failed_deployment_recovery": {k: r["failed_deployment_" + k] for k in (
+        "incidents", "recoveries", "recovery_minutes_mean", "recovery_minutes_median", "recovery_minutes_p95")}}
+
+
+def _fdrt_footnote(an) -> str:
+    f = an.details["failed_deployment_recovery"]
+    return (f"incidents attributed to a deployment only: {f['recoveries']} resolved of {f['incidents']} · "
+            f"avg {say(f['recovery_minutes_mean'], after=' min')}")
+
+
+# DORA's current definition of recovery (State of DevOps 2024 on): beside the summary, not one of its keys
+declare("failed_deployment_recovery_minutes_median", reads="recovery", label="Failed deployment recovery (median)", unit="min",
+        lower_is_better=True, summary=False, at=("details", "failed_deployment_recovery", "recovery_minutes_median"),
+        needs=("incident_start",), details=_recovery_block, quick_check="failed_deployment_recovery_time",
+        definition="The median recovery minutes of the window's resolved incidents attributed to a deployment "
+                   "(explicitly, inferred or pinned). `--json`: `failed_deployment_recovery`.",
+        card=Card("kpi-fdrt", "dora", 3, "throughput"), footnote=_fdrt_footnote)
+
+
+# derived by ``analyze`` from the others, not computed: the overall tier and the Quick Check's overall score
+METRICS.append(MetricSpec(
+    "overall_tier", "dora", "Overall DORA tier", "The worst of the four tiers; n/a unless all four could be placed.",
+    summary=False, fmt="{}", at=("summary", "dora", "tiers", "overall"),
+    card=Card("kpi-overall", "dora", 3, "instability", benchmark="tiers")))
+METRICS.append(MetricSpec(
+    "quick_check_overall", "dora", "Quick Check overall",
+    "The mean of the four DORA Quick Check scores (lead time, deployment frequency, failed deployment recovery time, "
+    "change failure rate), 0-10; n/a unless all four are known.",
+    summary=False, unit="/10", at=("details", "quick_check", "scores", "overall"),
+    card=Card("kpi-qc-overall", "dora", 3, "instability", benchmark="quick-check")))
