@@ -109,7 +109,8 @@ def events_from_argocd(apps: list, production: str | None = None) -> RawRows:
             if not isinstance(entry, dict):
                 bad.append((number, f"{where} is not a JSON object"))
             elif ident is None:
-                bad.append((number, f"{where} has no id"))
+                bad.append((number, f"{where} has no id" if entry.get("id") is None else
+                            f"{where} has an id that is not a whole number ({str(entry['id'])[:20]})"))
             elif not isinstance(entry.get("deployedAt"), str) or not entry["deployedAt"].strip():
                 bad.append((number, f"{where} has no deployedAt"))
             else:
