@@ -43,8 +43,9 @@ def read(paths, **options):
 
 
 def events(frame) -> list[tuple]:
-    rows = frame.sort_values(["ts", "deploy_id"])[COLUMNS].astype(str)
-    return [tuple(r) for r in rows.itertuples(index=False)]
+    """(time, service, deploy_id, status, environment) of every event, by time; times in ISO 8601."""
+    rows = frame.sort_values(["ts", "deploy_id"])[COLUMNS]
+    return [(ts.isoformat(), *rest) for ts, *rest in rows.itertuples(index=False)]
 
 
 def write(tmp_path, name, value) -> object:
@@ -58,13 +59,13 @@ def test_every_history_entry_is_a_successful_deploy_at_deployed_at():
     assert set(frame["kind"]) == {"deploy"} and set(frame["change_type"]) == {"feature"}
     # without --production every application counts
     assert events(frame) == [
-        ("2024-03-04 09:00:30+00:00", "checkout-staging", "checkout-staging@0", "success", "production"),
-        ("2024-03-04 10:02:11+00:00", "checkout", "checkout@0", "success", "production"),
-        ("2024-03-05 14:30:45+00:00", "checkout", "checkout@1", "success", "production"),
-        ("2024-03-06 11:20:00+00:00", "search", "search@4", "success", "production"),
-        ("2024-03-06 16:45:10+00:00", "checkout-staging", "checkout-staging@1", "success", "production"),
-        ("2024-03-07 09:15:00+00:00", "checkout", "checkout@2", "success", "production"),
-        ("2024-03-08 08:00:00+00:00", "search", "search@5", "success", "production"),
+        ("2024-03-04T09:00:30+00:00", "checkout-staging", "checkout-staging@0", "success", "production"),
+        ("2024-03-04T10:02:11+00:00", "checkout", "checkout@0", "success", "production"),
+        ("2024-03-05T14:30:45+00:00", "checkout", "checkout@1", "success", "production"),
+        ("2024-03-06T11:20:00+00:00", "search", "search@4", "success", "production"),
+        ("2024-03-06T16:45:10+00:00", "checkout-staging", "checkout-staging@1", "success", "production"),
+        ("2024-03-07T09:15:00+00:00", "checkout", "checkout@2", "success", "production"),
+        ("2024-03-08T08:00:00+00:00", "search", "search@5", "success", "production"),
     ]
     assert (report.rows_read, report.accepted, report.rejected_count) == (7, 7, 0)
     assert report.skipped == NEVER_SYNCED and report.warnings == []
@@ -102,9 +103,9 @@ def test_an_application_not_production_is_never_called_production(tmp_path):
 def test_one_application_and_an_array_and_pages_one_after_another(tmp_path):
     frame, report = read([ONE])
     assert events(frame) == [
-        ("2024-03-04 10:02:11+00:00", "checkout", "checkout@0", "success", "production"),
-        ("2024-03-05 14:30:45+00:00", "checkout", "checkout@1", "success", "production"),
-        ("2024-03-07 09:15:00+00:00", "checkout", "checkout@2", "success", "production"),
+        ("2024-03-04T10:02:11+00:00", "checkout", "checkout@0", "success", "production"),
+        ("2024-03-05T14:30:45+00:00", "checkout", "checkout@1", "success", "production"),
+        ("2024-03-07T09:15:00+00:00", "checkout", "checkout@2", "success", "production"),
     ]
     items = json.loads(LIST.read_text())["items"]
     array = write(tmp_path, "array.json", items)                       # `jq .items`
