@@ -112,8 +112,8 @@ def job_batches(client: Client, full: str, state: dict, floor: int | None, named
         page = as_dict(body).get("allBuilds")
         if not isinstance(page, list):
             if named:
-                raise SyncError(f"{client.url(path)} has no builds: is {full!r} a folder? name a job, or leave the "
-                                f"job out to sync every job matching deploy_workflow")
+                raise SyncError(f"{client.url(path + 'api/json')} lists no builds (is {full!r} a folder?): name a job, "
+                                f"or name none to sync every job matching deploy_workflow")
             page = []
         taken, stored, stop = [], [], False
         for build in page:
