@@ -28,6 +28,7 @@ import pandas as pd
 from fake_apis import FakeApi
 from metrics import store
 from metrics.ingest import normalize
+from metrics.ingest.sync.config import Source
 from metrics.ingest.sync.http import Client
 from metrics.registry.source import source
 from metrics.schema import COLUMNS
@@ -42,6 +43,7 @@ class FakeArgoCD(FakeApi):
         super().__init__(token, "Authorization", f"Bearer {token}")
         self.apps: list[dict] = []
         self.version = 4810000
+        self.environ = {"ARGOCD_TOKEN": token}            # what the sync reads its token from
 
     def route(self, path, query):
         if path == "/api/v1/applications":
@@ -121,6 +123,7 @@ class FakeJenkins(FakeApi):
         super().__init__(token, "Authorization", f"Basic {pair}")
         self.user, self.context = user, context
         self.items: dict[str, dict] = {}
+        self.environ = {"JENKINS_USER": user, "JENKINS_TOKEN": token}
 
     @property
     def root(self) -> str:
@@ -218,6 +221,12 @@ class Synced:
     added: int
 
 
+def configured(provider: str, api_url: str, dataset: str, **fields) -> Source:
+    """A configured source for the sync tests: no target unless given, since 2024-01-01."""
+    return Source(**{"provider": provider, "dataset": dataset, "target": "", "api_url": api_url,
+                     "since": "2024-01-01T00:00:00Z", **fields})
+
+
 def sync_once(name: str, src, state: dict, environ: dict, now: str = "2024-03-20T00:00:00Z",
               dataset: str | None = None, batches_at_most: int | None = None) -> Synced:
     """Run source ``name``'s sync of ``src`` from ``state``: each batch's objects mapped by its
@@ -241,3 +250,10 @@ def sync_once(name: str, src, state: dict, environ: dict, now: str = "2024-03-20
             break
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMNS))
     return Synced(frame, skipped, rejected, last, client.requests, waits, count, added)
+
+
+def event_tuples(frame: pd.DataFrame, columns: list) -> list[tuple]:
+    """The events of ``frame`` by time (then deploy_id) as tuples: the time in ISO 8601 (whatever the
+    column's resolution), then ``columns``."""
+    rows = frame.sort_values(["ts", "deploy_id"])[["ts", *columns]]
+    return [(ts.isoformat(), *rest) for ts, *rest in rows.itertuples(index=False)]

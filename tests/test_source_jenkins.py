@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import FIXTURES
+from fake_cd_apis import event_tuples
 from metrics import Window, analyze, tables_from_frame
 from metrics.ingest import LoadError, load_events
 from metrics.pvm import Assumptions
@@ -37,7 +38,6 @@ from metrics.registry.source import source
 JOB = FIXTURES / "jenkins" / "job_deploy-checkout.json"
 ROOT = FIXTURES / "jenkins" / "root_jobs.json"
 FOLDER = FIXTURES / "jenkins" / "folder_payments.json"
-COLUMNS = ["ts", "service", "deploy_id", "status", "environment"]
 NOT_DEPLOY_JOBS = "builds of jobs not matching --deploy-workflow '*deploy*'"
 
 
@@ -46,9 +46,7 @@ def read(paths, **options):
 
 
 def events(frame) -> list[tuple]:
-    """(time, service, deploy_id, status, environment) of every event, by time; times in ISO 8601."""
-    rows = frame.sort_values(["ts", "deploy_id"])[COLUMNS]
-    return [(ts.isoformat(), *rest) for ts, *rest in rows.itertuples(index=False)]
+    return event_tuples(frame, ["service", "deploy_id", "status", "environment"])
 
 
 def write(tmp_path, name, value):

@@ -6,15 +6,15 @@ same second as the last one collected too); rate limits and a 5xx are waited out
 one sentence without the token."""
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
-from fake_cd_apis import FakeArgoCD, sync_once
+from fake_cd_apis import FakeArgoCD, configured, event_tuples, sync_once
 from metrics import store
 from metrics.ingest import load_events
 from metrics.ingest.sync import http
-from metrics.ingest.sync.config import Source
 from metrics.ingest.sync.http import SyncError
 from metrics.registry.source import source
 
@@ -41,19 +41,11 @@ def shop(argo: FakeArgoCD) -> None:
     argo.synced("legacy", "2024-01-31T23:59:00Z", "2024-02-01T00:00:00Z")
 
 
-def source_of(argo, **extra) -> Source:
-    fields = {"provider": "argocd", "dataset": "shop", "target": "", "api_url": argo.url,
-              "since": "2024-01-01T00:00:00Z", "production": "prod", **extra}
-    return Source(**fields)
+def source_of(argo, **extra):
+    return configured("argocd", argo.url, "shop", **{"production": "prod", **extra})
 
 
-def env(argo) -> dict:
-    return {"ARGOCD_TOKEN": argo.token}
-
-
-def events(frame) -> list[tuple]:
-    rows = frame.sort_values(["ts", "deploy_id"])[["ts", "deploy_id", "environment", "status"]]
-    return [(ts.isoformat(), *rest) for ts, *rest in rows.itertuples(index=False)]
+events = functools.partial(event_tuples, columns=["deploy_id", "environment", "status"])
 
 
 FIRST = [("2024-02-01T00:00:00+00:00", "legacy@1", "production", "success"),
@@ -67,7 +59,7 @@ FIRST = [("2024-02-01T00:00:00+00:00", "legacy@1", "production", "success"),
 def test_first_sync_collects_every_sync_since_since_as_the_import_reads_them(tmp_path):
     with FakeArgoCD() as argo:
         shop(argo)
-        run = sync_once("argocd", source_of(argo), {}, env(argo), dataset="shop")
+        run = sync_once("argocd", source_of(argo), {}, argo.environ, dataset="shop")
         paths = argo.paths()
         export = tmp_path / "applications.json"                 # the same list, saved as a file
         export.write_text(json.dumps({"metadata": {"resourceVersion": "1"}, "items": argo.apps}))
@@ -82,14 +74,14 @@ def test_first_sync_collects_every_sync_since_since_as_the_import_reads_them(tmp
 def test_a_second_sync_adds_nothing_and_later_ones_only_what_is_new():
     with FakeArgoCD() as argo:
         shop(argo)
-        first = sync_once("argocd", source_of(argo), {}, env(argo), dataset="shop")
-        second = sync_once("argocd", source_of(argo), first.state, env(argo), dataset="shop")
+        first = sync_once("argocd", source_of(argo), {}, argo.environ, dataset="shop")
+        second = sync_once("argocd", source_of(argo), first.state, argo.environ, dataset="shop")
         assert (len(second.frame), second.added, second.requests) == (0, 0, 1)
         # checkout syncs again; checkout-staging syncs in the very second of its last collected entry
         argo.synced("checkout", "2024-03-21T07:59:30Z", "2024-03-21T08:00:00Z")
         argo.synced("checkout-staging", "2024-03-06T16:45:01Z", "2024-03-06T16:45:10Z")
-        third = sync_once("argocd", source_of(argo), second.state, env(argo), dataset="shop")
-        fourth = sync_once("argocd", source_of(argo), third.state, env(argo), dataset="shop")
+        third = sync_once("argocd", source_of(argo), second.state, argo.environ, dataset="shop")
+        fourth = sync_once("argocd", source_of(argo), third.state, argo.environ, dataset="shop")
     assert events(third.frame) == [("2024-03-06T16:45:10+00:00", "checkout-staging@2", "staging", "success"),
                                    ("2024-03-21T08:00:00+00:00", "checkout@3", "production", "success")]
     assert third.state["deployed"]["checkout-staging"] == {"at": "2024-03-06T16:45:10+00:00", "ids": ["1", "2"]}
@@ -100,10 +92,10 @@ def test_a_second_sync_adds_nothing_and_later_ones_only_what_is_new():
 def test_one_application_named_by_the_target():
     with FakeArgoCD() as argo:
         shop(argo)
-        run = sync_once("argocd", source_of(argo, target="checkout"), {}, env(argo))
+        run = sync_once("argocd", source_of(argo, target="checkout"), {}, argo.environ)
         paths = argo.paths()
         with pytest.raises(SyncError, match=r"/api/v1/applications/nope answered 404"):
-            sync_once("argocd", source_of(argo, target="nope"), {}, env(argo))
+            sync_once("argocd", source_of(argo, target="nope"), {}, argo.environ)
     assert paths == ["/api/v1/applications/checkout"]
     assert [e[1] for e in events(run.frame)] == ["checkout@0", "checkout@1", "checkout@2"]
 
@@ -111,7 +103,7 @@ def test_one_application_named_by_the_target():
 def test_without_production_every_application_counts():
     with FakeArgoCD() as argo:
         shop(argo)
-        run = sync_once("argocd", source_of(argo, production=""), {}, env(argo))
+        run = sync_once("argocd", source_of(argo, production=""), {}, argo.environ)
     assert set(run.frame["environment"]) == {"production"} and len(run.frame) == 6
 
 
@@ -120,7 +112,7 @@ def test_rate_limit_and_a_server_error_are_waited_out():
         shop(argo)
         argo.fail_next = [(429, {"Retry-After": "7"}, {"error": "too many requests", "code": 8}),
                           (503, {}, {"error": "upstream connect error", "code": 14})]
-        run = sync_once("argocd", source_of(argo), {}, env(argo))
+        run = sync_once("argocd", source_of(argo), {}, argo.environ)
         asked = len(argo.requests)
     # 7 s as Retry-After says, then the first backoff (1 s) after the 503; three requests in all
     assert run.waits == [7.0, 1.0] and asked == 3 and events(run.frame) == FIRST
@@ -142,7 +134,7 @@ def test_an_answer_that_is_not_argo_cd_is_one_sentence():
     with FakeArgoCD() as argo:
         argo.route = lambda path, query: (200, {}, {"items": "nope"})
         with pytest.raises(SyncError, match=r"/api/v1/applications did not answer with Argo CD applications$"):
-            sync_once("argocd", source_of(argo), {}, env(argo))
+            sync_once("argocd", source_of(argo), {}, argo.environ)
 
 
 def test_entries_the_mapping_rejects_are_said_and_the_rest_collected():
@@ -150,6 +142,6 @@ def test_entries_the_mapping_rejects_are_said_and_the_rest_collected():
         shop(argo)
         broken = argo.add_app("broken", "prod")
         broken["status"]["history"] = [{"id": 0, "revision": "x"}, {"id": 1, "deployedAt": "2024-03-02T00:00:00Z"}]
-        run = sync_once("argocd", source_of(argo), {}, env(argo))
+        run = sync_once("argocd", source_of(argo), {}, argo.environ)
     assert run.rejected == ["application 'broken' history entry 1 has no deployedAt"]
     assert "broken@1" in set(run.frame["deploy_id"]) and len(run.frame) == 7

@@ -7,15 +7,15 @@ asking again for what it stored; rate limits and a 5xx are waited out; a wrong t
 sentence without the token."""
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
 
-from fake_cd_apis import FakeJenkins, sync_once
+from fake_cd_apis import FakeJenkins, configured, event_tuples, sync_once
 from metrics import store
 from metrics.ingest import load_events
 from metrics.ingest.sync import http
-from metrics.ingest.sync.config import Source
 from metrics.ingest.sync.http import Client, SyncError
 from metrics.registry.source import source
 
@@ -53,19 +53,11 @@ def ci(jenkins: FakeJenkins) -> None:
     jenkins.add_build("payments/build", 1, "SUCCESS", "2024-03-06T09:00:00Z", 300)
 
 
-def source_of(jenkins, **extra) -> Source:
-    fields = {"provider": "jenkins", "dataset": "ci", "target": "", "api_url": jenkins.root,
-              "since": "2024-01-01T00:00:00Z", "deploy_workflow": "*deploy*", **extra}
-    return Source(**fields)
+def source_of(jenkins, **extra):
+    return configured("jenkins", jenkins.root, "ci", **{"deploy_workflow": "*deploy*", **extra})
 
 
-def env(jenkins) -> dict:
-    return {"JENKINS_USER": jenkins.user, "JENKINS_TOKEN": jenkins.token}
-
-
-def events(frame) -> list[tuple]:
-    rows = frame.sort_values(["ts", "deploy_id"])[["ts", "service", "deploy_id", "status"]]
-    return [(ts.isoformat(), *rest) for ts, *rest in rows.itertuples(index=False)]
+events = functools.partial(event_tuples, columns=["service", "deploy_id", "status"])
 
 
 FIRST = [("2024-02-01T00:01:00+00:00", "deploy-old", "deploy-old#2", "success"),
@@ -78,11 +70,11 @@ FIRST = [("2024-02-01T00:01:00+00:00", "deploy-old", "deploy-old#2", "success"),
 def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_path):
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        run = sync_once("jenkins", source_of(jenkins), {}, env(jenkins), dataset="ci")
+        run = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ, dataset="ci")
         asked = list(jenkins.requests)
         # the same jobs saved as a file: the root's listing with the folder's jobs and every build
         tree = f"jobs[name,fullName,url,builds[{BUILDS}],jobs[name,fullName,url,builds[{BUILDS}]]]"
-        listing = Client(jenkins.root, source("jenkins").sync.auth(env(jenkins))).get("api/json", {"tree": tree})
+        listing = Client(jenkins.root, source("jenkins").sync.auth(jenkins.environ)).get("api/json", {"tree": tree})
         export = tmp_path / "jobs.json"
         export.write_text(json.dumps(listing.body))
     assert events(run.frame) == FIRST and run.rejected == []
@@ -104,17 +96,17 @@ def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_pa
 def test_a_second_sync_adds_nothing_and_a_running_build_comes_once_it_finishes():
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        first = sync_once("jenkins", source_of(jenkins), {}, env(jenkins), dataset="ci")
+        first = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ, dataset="ci")
         jenkins.requests.clear()
-        second = sync_once("jenkins", source_of(jenkins), first.state, env(jenkins), dataset="ci")
+        second = sync_once("jenkins", source_of(jenkins), first.state, jenkins.environ, dataset="ci")
         # listings (2), one page per job (3), and #3 asked again: still running
         assert (len(second.frame), second.added, second.requests) == (0, 0, 6)
         assert ("/jenkins/job/payments/job/deploy/3/api/json",
                 {"tree": "number,result,timestamp,duration,url,building"}) in jenkins.requests
         jenkins.finish("payments/deploy", 3, "SUCCESS", 300)
         jenkins.add_build("deploy-api", 9, "UNSTABLE", "2024-03-21T08:00:00Z", 61.5)
-        third = sync_once("jenkins", source_of(jenkins), second.state, env(jenkins), dataset="ci")
-        fourth = sync_once("jenkins", source_of(jenkins), third.state, env(jenkins), dataset="ci")
+        third = sync_once("jenkins", source_of(jenkins), second.state, jenkins.environ, dataset="ci")
+        fourth = sync_once("jenkins", source_of(jenkins), third.state, jenkins.environ, dataset="ci")
     # #3: 03-06 10:00:00 + 300 s; deploy-api #9: 08:00:00 + 61.5 s, UNSTABLE is a failure
     assert events(third.frame) == [("2024-03-06T10:05:00+00:00", "deploy", "payments/deploy#3", "success"),
                                    ("2024-03-21T08:01:01.500000+00:00", "deploy-api", "deploy-api#9", "failed")]
@@ -133,9 +125,9 @@ def big(jenkins, count: int = 250) -> None:
 def test_pages_of_all_builds_are_followed():
     with FakeJenkins() as jenkins:
         big(jenkins)
-        run = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, env(jenkins))
+        run = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ)
         pages = [q["tree"] for p, q in jenkins.requests]
-        again = sync_once("jenkins", source_of(jenkins, target="deploy-big"), run.state, env(jenkins))
+        again = sync_once("jenkins", source_of(jenkins, target="deploy-big"), run.state, jenkins.environ)
     fields = "allBuilds[number,result,timestamp,duration,url,building]"
     assert pages == [fields + "{0,100}", fields + "{100,200}", fields + "{200,300}"]
     assert sorted(run.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in range(1, 251))
@@ -147,13 +139,13 @@ def test_pages_of_all_builds_are_followed():
 def test_a_sync_killed_half_way_resumes_without_taking_anything_twice():
     with FakeJenkins() as jenkins:
         big(jenkins)
-        killed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, env(jenkins), dataset="ci",
+        killed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ, dataset="ci",
                            batches_at_most=1)
         assert killed.added == 100 and killed.state["walk"] == {"deploy-big": {"top": 250, "down_to": 151,
                                                                                "newest": 250}}
         jenkins.add_build("deploy-big", 251, "SUCCESS", "2024-02-11T11:00:00Z", 60)
         jenkins.add_build("deploy-big", 252, "FAILURE", "2024-02-11T12:00:00Z", 60)
-        resumed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), killed.state, env(jenkins),
+        resumed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), killed.state, jenkins.environ,
                             dataset="ci")
     # 252 and 251 are new; 250..151 were stored before the kill; 150..1 are the rest
     assert sorted(resumed.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in [252, 251, *range(1, 151)])
@@ -165,7 +157,7 @@ def test_a_sync_killed_half_way_resumes_without_taking_anything_twice():
 def test_the_target_job_gives_every_build_whatever_its_name(target):
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        run = sync_once("jenkins", source_of(jenkins, target=target), {}, env(jenkins))
+        run = sync_once("jenkins", source_of(jenkins, target=target), {}, jenkins.environ)
         paths = jenkins.paths()
     assert paths == ["/jenkins/job/payments/job/build/api/json"]
     # 03-06 09:00:00 + 300 s
@@ -176,16 +168,16 @@ def test_a_target_that_is_a_folder_or_missing_is_one_sentence():
     with FakeJenkins() as jenkins:
         ci(jenkins)
         with pytest.raises(SyncError, match=r"/jenkins/job/payments/api/json lists no builds \(is 'payments' a folder\?\)"):
-            sync_once("jenkins", source_of(jenkins, target="payments"), {}, env(jenkins))
+            sync_once("jenkins", source_of(jenkins, target="payments"), {}, jenkins.environ)
         with pytest.raises(SyncError, match=r"/jenkins/job/nope/api/json answered 404"):
-            sync_once("jenkins", source_of(jenkins, target="nope"), {}, env(jenkins))
+            sync_once("jenkins", source_of(jenkins, target="nope"), {}, jenkins.environ)
 
 
 def test_service_given_and_another_glob():
     with FakeJenkins() as jenkins:
         ci(jenkins)
         run = sync_once("jenkins", source_of(jenkins, service="payments", deploy_workflow="payments/*"), {},
-                        env(jenkins))
+                        jenkins.environ)
     assert sorted(run.frame["deploy_id"]) == ["payments/build#1", "payments/deploy#1", "payments/deploy#2"]
     assert set(run.frame["service"]) == {"payments"}
 
@@ -193,9 +185,9 @@ def test_service_given_and_another_glob():
 def test_a_running_build_deleted_before_it_finished_is_let_go():
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        first = sync_once("jenkins", source_of(jenkins), {}, env(jenkins))
+        first = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ)
         jenkins.items["payments/deploy"]["builds"].pop()          # #3 discarded by Jenkins
-        second = sync_once("jenkins", source_of(jenkins), first.state, env(jenkins))
+        second = sync_once("jenkins", source_of(jenkins), first.state, jenkins.environ)
     assert second.state["jobs"]["payments/deploy"] == {"highest": 3, "open": []} and len(second.frame) == 0
 
 
@@ -204,7 +196,7 @@ def test_rate_limit_and_a_server_error_are_waited_out():
         ci(jenkins)
         jenkins.fail_next = [(429, {"Retry-After": "5"}, {"message": "Too Many Requests"}),
                              (502, {}, {"message": "Bad Gateway"})]
-        run = sync_once("jenkins", source_of(jenkins), {}, env(jenkins))
+        run = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ)
     assert run.waits == [5.0, 1.0] and events(run.frame) == FIRST and run.requests == 7
 
 
@@ -229,4 +221,4 @@ def test_an_answer_that_is_not_jenkins_is_one_sentence():
     with FakeJenkins() as jenkins:
         jenkins.route = lambda path, query: (200, {}, {"items": []})
         with pytest.raises(SyncError, match=r"/jenkins/api/json did not answer with Jenkins jobs$"):
-            sync_once("jenkins", source_of(jenkins), {}, env(jenkins))
+            sync_once("jenkins", source_of(jenkins), {}, jenkins.environ)

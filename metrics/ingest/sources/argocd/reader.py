@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .... import schema as s
-from ...report import LoadError, RawRows
+from ...report import RawRows
+from ..api_documents import recognised
 from ..common import as_dict, count_skip, json_documents, raw_rows
 
 NOT_ARGOCD = ("not Argo CD applications (expected the JSON of GET /api/v1/applications, an object with 'items', "
@@ -33,20 +34,16 @@ def is_application(value) -> bool:
     return isinstance(value, dict) and isinstance(value.get("metadata"), dict) and ("status" in value or "spec" in value)
 
 
+def is_application_list(value) -> bool:
+    """Whether ``value`` looks like an ``ApplicationList`` (``items`` a list, or null when empty)."""
+    return isinstance(value, dict) and "items" in value and (value["items"] is None or isinstance(value["items"], list))
+
+
 def applications_of(docs: list, name: str) -> list:
     """The applications of every document (a list's other values come along, to be rejected one
     by one); LoadError naming the file when a document is not Argo CD's."""
-    apps = []
-    for doc in docs:
-        if isinstance(doc, dict) and "items" in doc and (doc["items"] is None or isinstance(doc["items"], list)):
-            apps.extend(doc["items"] or [])
-        elif is_application(doc):
-            apps.append(doc)
-        elif isinstance(doc, list) and (not doc or any(is_application(a) for a in doc)):
-            apps.extend(doc)
-        else:
-            raise LoadError(f"{name}: {NOT_ARGOCD}")
-    return apps
+    found = recognised(docs, lambda d: is_application(d) or is_application_list(d), name, NOT_ARGOCD)
+    return [app for doc in found for app in ((doc["items"] or []) if is_application_list(doc) else [doc])]
 
 
 def counts_as_production(app: dict, production: str | None) -> bool:

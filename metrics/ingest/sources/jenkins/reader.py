@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .... import schema as s
-from ...report import LoadError, RawRows
+from ...report import RawRows
+from ..api_documents import recognised
 from ..common import DEFAULT_DEPLOY_PATTERN, count_skip, json_documents, matches, raw_rows
 
 OUTCOMES = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed"}
@@ -51,15 +52,7 @@ def is_jenkins(value) -> bool:
 def jenkins_documents(docs: list, name: str) -> list:
     """The Jenkins documents of a file (a JSON array's values each count as one, the others to be
     rejected one by one); LoadError naming the file when a document is not Jenkins'."""
-    out = []
-    for doc in docs:
-        if is_jenkins(doc):
-            out.append(doc)
-        elif isinstance(doc, list) and (not doc or any(is_jenkins(d) for d in doc)):
-            out.extend(doc)
-        else:
-            raise LoadError(f"{name}: {NOT_JENKINS}")
-    return out
+    return recognised(docs, is_jenkins, name, NOT_JENKINS)
 
 
 def whole(value) -> int | None:
