@@ -77,6 +77,7 @@ def test_a_second_sync_adds_nothing_and_later_ones_only_what_is_new():
         first = sync_once("argocd", source_of(argo), {}, argo.environ, dataset="shop")
         second = sync_once("argocd", source_of(argo), first.state, argo.environ, dataset="shop")
         assert (len(second.frame), second.added, second.requests) == (0, 0, 1)
+        assert second.skipped == {} and second.batches == 1     # guestbook, never synced, is not news
         # checkout syncs again; checkout-staging syncs in the very second of its last collected entry
         argo.synced("checkout", "2024-03-21T07:59:30Z", "2024-03-21T08:00:00Z")
         argo.synced("checkout-staging", "2024-03-06T16:45:01Z", "2024-03-06T16:45:10Z")

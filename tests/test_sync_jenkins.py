@@ -136,20 +136,30 @@ def test_pages_of_all_builds_are_followed():
     assert (len(again.frame), again.requests) == (0, 1)
 
 
-def test_a_sync_killed_half_way_resumes_without_taking_anything_twice():
+@pytest.mark.parametrize("count, pages", [(0, 1), (99, 1), (100, 2), (199, 2), (200, 3)])
+def test_the_walk_ends_at_the_first_page_short_of_a_hundred(count, pages):
+    with FakeJenkins() as jenkins:
+        big(jenkins, count)
+        run = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ)
+    assert (run.requests, len(run.frame), run.state["jobs"]["deploy-big"]["highest"]) == (pages, count, count)
+
+
+@pytest.mark.parametrize("killed_after, stored, walk", [(1, range(151, 251), {"top": 250, "down_to": 151}),
+                                                        (2, range(51, 251), {"top": 250, "down_to": 51})])
+def test_a_sync_killed_half_way_resumes_without_taking_anything_twice(killed_after, stored, walk):
     with FakeJenkins() as jenkins:
         big(jenkins)
         killed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ, dataset="ci",
-                           batches_at_most=1)
-        assert killed.added == 100 and killed.state["walk"] == {"deploy-big": {"top": 250, "down_to": 151,
-                                                                               "newest": 250}}
+                           batches_at_most=killed_after)
+        assert killed.added == len(stored) and killed.state["walk"] == {"deploy-big": {**walk, "newest": 250}}
         jenkins.add_build("deploy-big", 251, "SUCCESS", "2024-02-11T11:00:00Z", 60)
         jenkins.add_build("deploy-big", 252, "FAILURE", "2024-02-11T12:00:00Z", 60)
         resumed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), killed.state, jenkins.environ,
                             dataset="ci")
-    # 252 and 251 are new; 250..151 were stored before the kill; 150..1 are the rest
-    assert sorted(resumed.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in [252, 251, *range(1, 151)])
-    assert resumed.added == 152 and len(store.load("ci")) == 252
+    # 252 and 251 are new; what was stored before the kill is skipped; the rest is taken
+    rest = [252, 251, *range(1, stored.start)]
+    assert sorted(resumed.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in rest)
+    assert resumed.added == len(rest) and len(store.load("ci")) == 252
     assert resumed.state["jobs"]["deploy-big"] == {"highest": 252, "open": []} and resumed.state["walk"] == {}
 
 

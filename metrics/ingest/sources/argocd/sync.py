@@ -66,7 +66,8 @@ def is_new(entry, mark: dict | None, floor) -> bool:
 
 
 def newest_mark(history: list, mark: dict | None) -> dict | None:
-    """The newest ``deployedAt`` of ``history`` and the ids deployed then, or the old mark when it is newer."""
+    """The newest ``deployedAt`` of ``history`` and the ids deployed then (an entry of that time no
+    longer in the history cannot come back), or the old mark when it is newer."""
     stamped = [(parse_time(h.get("deployedAt")), history_id(h)) for h in history if isinstance(h, dict)]
     stamped = [(t, i) for t, i in stamped if t is not None and i is not None]
     if not stamped:
@@ -75,8 +76,7 @@ def newest_mark(history: list, mark: dict | None) -> dict | None:
     at = parse_time(mark["at"]) if mark else None
     if at is not None and at > newest:
         return mark
-    ids = {i for t, i in stamped if t == newest} | (set(mark["ids"]) if at == newest else set())
-    return {"at": newest.isoformat(), "ids": sorted(ids)}
+    return {"at": newest.isoformat(), "ids": sorted({i for t, i in stamped if t == newest})}
 
 
 def argocd_events(source, objects: list) -> RawRows:
