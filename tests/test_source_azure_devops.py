@@ -13,25 +13,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from hypothesis import given, strategies as st
-
-from api_exports import FUZZ, events, json_values, loader, pages, report_or_sentence, with_one_value_changed
+from api_exports import events, loader, pages
 from conftest import FIXTURES
-from metrics import Window, analyze, tables_from_frame
-from metrics.ingest import LoadError
-from metrics.registry.source import source
 
 ADO = FIXTURES / "azure_devops"
 load = loader("azure-devops")
-
-
-def test_the_declaration():
-    spec = source("azure-devops")
-    assert (spec.name, spec.title, spec.upload) == ("azure-devops", "Azure DevOps pull requests and deployments (JSON)", True)
-    assert [(o.name, o.kind, o.default, o.command_flag) for o in spec.options] == \
-        [("deploy_workflow", "text", "*deploy*", "--deploy-workflow")]
-    assert "REPO#ID" in spec.describe and "closedDate" in spec.describe and "publishedDate" in spec.describe
 
 
 def test_pull_requests_with_reviews_from_threads_or_at_the_close(tmp_path):
@@ -129,26 +115,6 @@ def test_a_failed_last_attempt_fails_the_deployment_and_several_environments_are
     assert warning.startswith("records of 2 environments (3, 4) are in one file and each counts as a production")
 
 
-def test_lead_time_end_to_end():
-    """lead_time.json: PRs 301-303 of shop and the runs of shop-deploy, worked out by hand with
-    `--service shop` (the pipeline's name is not the repository's):
-    301 created 07-01 08:00, merged 10:00 -> run 601 at 07-01 11:00: 3 h;
-    302 created 09:00, merged 11:00 -> run 601 at 11:00 exactly (at or after the merge): 2 h;
-    303 created 07-02 12:00, merged 14:00 -> run 602 failed at 15:00, run 603 at 07-03 09:00: 21 h.
-    Median of 2, 3, 21: 3 h."""
-    frame, report = load(ADO / "lead_time.json", service="shop")
-    assert report.rejected_count == 0
-    window = Window.between("2024-07-01", "2024-07-04")
-    analysis = analyze(tables_from_frame(frame), window)
-    assert analysis.summary["dora"]["lead_time_hours_median"] == pytest.approx(3.0)
-    assert sorted(analysis.lead_time_hours()) == pytest.approx([2.0, 3.0, 21.0])
-    assert (analysis.summary["dora"]["deployments"], analysis.summary["dora"]["successful_deployments"]) == (3, 2)
-    # without --service the deployments are shop-deploy's and no PR of shop is deployed
-    frame, _ = load(ADO / "lead_time.json")
-    analysis = analyze(tables_from_frame(frame), window)
-    assert analysis.summary["dora"]["lead_time_hours_median"] is None and len(analysis.lead_time_hours()) == 0
-
-
 def test_records_missing_a_field_are_rejected_with_the_reason(tmp_path):
     pr = pages(ADO / "pullrequests.json")
     good, thread = pr[0]["value"][0], pr[2]["value"][0]
@@ -190,59 +156,3 @@ def test_a_bad_time_is_rejected_by_validation(tmp_path):
     frame, report = load(path)
     assert list(report.rejected["reason"]) == ["bad timestamp 'yesterday'", "bad timestamp 'yesterday'"]
     assert list(frame["kind"]) == ["pr_created"]
-
-
-@pytest.mark.parametrize("content, message", [
-    ("ts,kind,service\n2024-01-01,deploy,api\n", "not-ado.json: invalid JSON at line 1"),
-    ('[{"number": 1, "merged_at": null, "created_at": "2024-01-01T00:00:00Z"}]',
-     "not-ado.json: not Azure DevOps REST API JSON (no pull request, comment thread, pipeline run or environment "
-     "deployment record in it)"),
-    ('{"count": 2, "value": 3}', "not-ado.json: expected Azure DevOps pages with a list under 'value', or a list of value"),
-])
-def test_a_file_that_is_not_azure_devops_json_is_one_sentence(tmp_path, content, message):
-    path = tmp_path / "not-ado.json"
-    path.write_text(content)
-    with pytest.raises(LoadError) as error:
-        load(path)
-    assert str(error.value).startswith(message) and "\n" not in str(error.value)
-
-
-def test_an_empty_page_is_no_events(tmp_path):
-    path = tmp_path / "empty.json"
-    path.write_text('{"count": 0, "value": []}')
-    frame, report = load(path)
-    assert len(frame) == 0 and report.rows_read == 0
-
-
-scalars, values = json_values(
-    ["value", "count", "pullRequestId", "repository", "name", "id", "creationDate", "closedDate", "status", "createdBy",
-     "reviewers", "vote", "isContainer", "comments", "publishedDate", "properties", "identities", "_links", "self",
-     "href", "CodeReviewThreadType", "CodeReviewVoteResult", "$value", "pipeline", "state", "result", "finishedDate",
-     "environmentId", "owner", "definition", "finishTime", "jobName", "jobAttempt"],
-    ["completed", "abandoned", "VoteUpdate", "succeeded", "failed", "10", "-5", "0"])
-
-
-@FUZZ
-@given(values)
-def test_any_json_gives_a_report_or_one_sentence(tmp_path_factory, value):
-    path = tmp_path_factory.mktemp("ado") / "fuzz.json"
-    path.write_text(json.dumps(value, allow_nan=True))
-    report_or_sentence(load, path)
-
-
-@FUZZ
-@given(st.binary(max_size=400))
-def test_any_bytes_give_a_report_or_one_sentence(tmp_path_factory, content):
-    path = tmp_path_factory.mktemp("ado") / "fuzz.json"
-    path.write_bytes(content)
-    report_or_sentence(load, path)
-
-
-@FUZZ
-@given(st.sampled_from(["pullrequests.json", "pipeline_runs.json", "environment_deployments.json"]),
-       st.integers(0, 10_000), st.one_of(scalars, st.lists(scalars, max_size=2)))
-def test_a_documented_file_with_one_value_changed_gives_a_report(tmp_path_factory, name, pick, replacement):
-    """Any field of a documented-shape file replaced by a random value: a report, never a traceback."""
-    path = tmp_path_factory.mktemp("ado") / name
-    path.write_text(json.dumps(with_one_value_changed(ADO / name, pick, replacement), allow_nan=True))
-    report_or_sentence(load, path)

@@ -15,26 +15,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from hypothesis import given, strategies as st
-
-from api_exports import FUZZ, events, json_values, loader, pages, report_or_sentence, with_one_value_changed
+from api_exports import events, loader, pages
 from conftest import FIXTURES
-from metrics import Window, analyze, tables_from_frame
-from metrics.ingest import LoadError
-from metrics.registry.source import source
 
 BB = FIXTURES / "bitbucket"
 load = loader("bitbucket")
 D1, D2, D5, D6 = ("{d%d000000-0000-4000-8000-00000000000%d}" % (n, n) for n in (1, 2, 5, 6))
-
-
-def test_the_declaration():
-    spec = source("bitbucket")
-    assert (spec.name, spec.title, spec.upload) == ("bitbucket", "Bitbucket Cloud pull requests and deployments (JSON)", True)
-    assert [(o.name, o.kind, o.default, o.command_flag) for o in spec.options] == \
-        [("production", "text", "production", "--production")]
-    assert "SLUG#ID" in spec.describe and "updated_on" in spec.describe and "completion_date" in spec.describe
 
 
 def test_pull_requests_and_their_activity():
@@ -116,22 +102,6 @@ def test_a_deployment_names_its_environment_or_the_file_does(tmp_path):
                      "(save the environments, environments/, in the same file as the deployments)")]
 
 
-def test_lead_time_end_to_end():
-    """lead_time.json: PRs 21-23 of acme/shop, 22's activity, the environments and the deployments:
-    21 created 07-01 08:00, merged (updated_on) 10:00 -> first production success at or after: 11:00: 3 h;
-    22 created 09:00, merged at its activity's update 11:00 (updated_on 18:00 is a later comment)
-       -> the 11:00 deployment, exactly at the merge: 2 h;
-    23 created 07-02 12:00, merged 14:00 -> 15:00 failed, 16:00 staging, 07-03 09:00 production: 21 h.
-    Median of 2, 3, 21: 3 h."""
-    frame, report = load(BB / "lead_time.json")
-    assert report.rejected_count == 0
-    analysis = analyze(tables_from_frame(frame), Window.between("2024-07-01", "2024-07-04"))
-    assert analysis.summary["dora"]["lead_time_hours_median"] == pytest.approx(3.0)
-    assert sorted(analysis.lead_time_hours()) == pytest.approx([2.0, 3.0, 21.0])
-    assert (analysis.summary["dora"]["deployments"], analysis.summary["dora"]["successful_deployments"]) == (3, 2)
-    assert analysis.summary["space"]["reviews_per_day"] == pytest.approx(1 / 3)     # Ana's approval of 22, in 3 days
-
-
 def test_the_service_option_sets_every_events_service():
     frame, _ = load(BB / "lead_time.json", service="storefront")
     assert set(frame["service"]) == {"storefront"} and "shop#22" in set(frame["pr_id"])
@@ -179,61 +149,3 @@ def test_a_bad_time_is_rejected_by_validation(tmp_path):
     path.write_text(json.dumps({"values": [dict(approval, approval=dict(approval["approval"], date="soon"))]}))
     frame, report = load(path)
     assert len(frame) == 0 and list(report.rejected["reason"]) == ["bad timestamp 'soon'"]
-
-
-@pytest.mark.parametrize("content, message", [
-    ("id,title\n1,x\n", "not-bitbucket.json: invalid JSON at line 1"),
-    ('{"count": 1, "value": [{"pullRequestId": 1, "creationDate": "2024-01-01T00:00:00Z"}]}',
-     "not-bitbucket.json: not Bitbucket Cloud REST API JSON (no pull request, pull request activity, deployment or "
-     "environment in it)"),
-    ('{"pagelen": 10, "values": {"id": 1}}',
-     "not-bitbucket.json: expected Bitbucket Cloud pages with a list under 'values', or a list of values"),
-])
-def test_a_file_that_is_not_bitbucket_json_is_one_sentence(tmp_path, content, message):
-    path = tmp_path / "not-bitbucket.json"
-    path.write_text(content)
-    with pytest.raises(LoadError) as error:
-        load(path)
-    assert str(error.value).startswith(message) and "\n" not in str(error.value)
-
-
-def test_an_empty_page_is_no_events(tmp_path):
-    path = tmp_path / "empty.json"
-    path.write_text('{"size": 0, "page": 1, "pagelen": 10, "values": []}')
-    frame, report = load(path)
-    assert len(frame) == 0 and report.rows_read == 0
-
-
-scalars, values = json_values(
-    ["values", "next", "page", "pagelen", "type", "id", "state", "created_on", "updated_on", "author", "nickname",
-     "destination", "repository", "full_name", "name", "links", "self", "href", "pull_request", "approval",
-     "changes_requested", "update", "comment", "date", "user", "uuid", "status", "completion_date", "environment",
-     "release", "url", "environment_type"],
-    ["pullrequest", "MERGED", "DECLINED", "OPEN", "COMPLETED", "SUCCESSFUL", "FAILED", "deployment",
-     "deployment_environment", "Production", "https://api.bitbucket.org/2.0/repositories/acme/shop/pullrequests/1"])
-
-
-@FUZZ
-@given(values)
-def test_any_json_gives_a_report_or_one_sentence(tmp_path_factory, value):
-    path = tmp_path_factory.mktemp("bb") / "fuzz.json"
-    path.write_text(json.dumps(value, allow_nan=True))
-    report_or_sentence(load, path)
-
-
-@FUZZ
-@given(st.binary(max_size=400))
-def test_any_bytes_give_a_report_or_one_sentence(tmp_path_factory, content):
-    path = tmp_path_factory.mktemp("bb") / "fuzz.json"
-    path.write_bytes(content)
-    report_or_sentence(load, path)
-
-
-@FUZZ
-@given(st.sampled_from(["pullrequests.json", "deployments.json", "lead_time.json"]),
-       st.integers(0, 10_000), st.one_of(scalars, st.lists(scalars, max_size=2)))
-def test_a_documented_file_with_one_value_changed_gives_a_report(tmp_path_factory, name, pick, replacement):
-    """Any field of a documented-shape file replaced by a random value: a report, never a traceback."""
-    path = tmp_path_factory.mktemp("bb") / name
-    path.write_text(json.dumps(with_one_value_changed(BB / name, pick, replacement), allow_nan=True))
-    report_or_sentence(load, path)

@@ -1,10 +1,23 @@
-"""What the Azure DevOps and Bitbucket Cloud readers share: a field of an API record by its dotted
-path, a pull request's id qualified by its repository, a reader's growing result, and the one
-sentence for a file that holds none of a tool's records."""
+"""What the Azure DevOps and Bitbucket Cloud readers share: a reader of paginated API JSON, a field
+of an API record by its dotted path, a pull request's id qualified by its repository, a reader's
+growing result, and the one sentence for a file that holds none of a tool's records."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable
+
 from ..report import LoadError, RawRows
-from .common import count_skip, raw_rows
+from .common import count_skip, items_of, json_documents, raw_rows
+
+
+def pages_reader(key: str, tool: str, mapping: Callable, **options):
+    """A reader of a tool's REST API JSON saved page after page (one or several documents, each a
+    page with its records in a list under ``key``, or a list of records): the records of every
+    page, in order, mapped by ``mapping(records, name=FILE_NAME, **options)``."""
+    def read(text: str, path: Path) -> RawRows:
+        return mapping(items_of(json_documents(text, path.name), key, path.name, tool), name=path.name, **options)
+
+    return read
 
 
 def text_at(record, path: str) -> str:

@@ -11,14 +11,13 @@ wait is not made shorter than it was.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 
 from .... import schema as s
 from ...report import RawRows
-from ..common import DEFAULT_DEPLOY_PATTERN, as_dict, items_of, json_documents, matches
-from ..records import Events, first_missing, not_this_tool, pr_key, text_at
+from ..common import DEFAULT_DEPLOY_PATTERN, as_dict, matches
+from ..records import Events, first_missing, not_this_tool, pages_reader, pr_key, text_at
 
 KINDS = "pull request, comment thread, pipeline run or environment deployment record"
 THREAD_OF = re.compile(r"/repositories/([^/?#]+)/pullrequests/(\d+)/threads", re.IGNORECASE)
@@ -31,11 +30,7 @@ def azure_devops_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN):
     """A reader of Azure DevOps REST API JSON, pages one after another as saved (``{"count": N,
     "value": [...]}`` each); one file may mix pull requests, their comment threads, pipeline runs
     and environment deployment records (see ``events_from_azure_devops``)."""
-    def read_azure_devops(text: str, path: Path) -> RawRows:
-        records = items_of(json_documents(text, path.name), "value", path.name, "Azure DevOps")
-        return events_from_azure_devops(records, deploy_workflow, path.name)
-
-    return read_azure_devops
+    return pages_reader("value", "Azure DevOps", events_from_azure_devops, deploy_workflow=deploy_workflow)
 
 
 def kind_of(record) -> str:

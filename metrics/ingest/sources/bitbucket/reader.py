@@ -11,12 +11,11 @@ merges were dated so).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from .... import schema as s
 from ...report import RawRows
-from ..common import as_dict, environment_of, items_of, json_documents
-from ..records import Events, first_missing, not_this_tool, pr_key, text_at
+from ..common import as_dict, environment_of
+from ..records import Events, first_missing, not_this_tool, pages_reader, pr_key, text_at
 
 KINDS = "pull request, pull request activity, deployment or environment"
 REVIEWS = ("approval", "changes_requested")               # activity entries that are reviews
@@ -30,11 +29,7 @@ REPOSITORY_IN = re.compile(r"/2\.0/repositories/[^/?#]+/([^/?#]+)|//bitbucket\.o
 def bitbucket_reader(production: str = s.PRODUCTION):
     """A reader of Bitbucket Cloud REST API JSON, pages one after another as saved; one file may mix
     pull requests, their activity, deployments and environments (see ``events_from_bitbucket``)."""
-    def read_bitbucket(text: str, path: Path) -> RawRows:
-        records = items_of(json_documents(text, path.name), "values", path.name, "Bitbucket Cloud")
-        return events_from_bitbucket(records, production, path.name)
-
-    return read_bitbucket
+    return pages_reader("values", "Bitbucket Cloud", events_from_bitbucket, production=production)
 
 
 def kind_of(record) -> str:
