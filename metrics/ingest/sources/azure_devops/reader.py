@@ -17,7 +17,7 @@ import pandas as pd
 from .... import schema as s
 from ...report import RawRows
 from ..common import DEFAULT_DEPLOY_PATTERN, as_dict, matches
-from ..records import Events, first_missing, not_this_tool, pages_reader, pr_key, text_at
+from ..api_records import Events, first_missing, not_this_tool, pages_reader, pr_key, text_at
 
 KINDS = "pull request, comment thread, pipeline run or environment deployment record"
 THREAD_OF = re.compile(r"/repositories/([^/?#]+)/pullrequests/(\d+)/threads", re.IGNORECASE)

@@ -15,7 +15,7 @@ import re
 from .... import schema as s
 from ...report import RawRows
 from ..common import as_dict, environment_of
-from ..records import Events, first_missing, not_this_tool, pages_reader, pr_key, text_at
+from ..api_records import Events, first_missing, not_this_tool, pages_reader, pr_key, text_at
 
 KINDS = "pull request, pull request activity, deployment or environment"
 REVIEWS = ("approval", "changes_requested")               # activity entries that are reviews
