@@ -166,6 +166,7 @@ def test_records_missing_what_they_need_are_rejected_with_their_reason(tmp_path)
     ('{"errorMessages": ["Field \'projet\' does not exist or you do not have permission to view it."], "errors": {}}',
      "a Jira error response, not search results (Field 'projet' does not exist"),
     ('"issues"', "not Jira issue search results"),
+    ('{"issues": [1, {"id": "10001"}], "isLast": true}', "not Jira issue search results"),     # holds no issue at all
     ('{"issues": [] } {oops', "invalid JSON at line 1"),
 ])
 def test_a_file_that_is_not_issue_search_results_is_one_sentence(tmp_path, content, said):
@@ -216,7 +217,7 @@ def load_or_sentence(tmp_path, content: bytes, chosen: dict):
 @given(json_values, options)
 def test_any_json_gives_a_report_or_a_sentence(tmp_path_factory, value, chosen):
     page = {"issues": value if isinstance(value, list) else [value]}
-    for doc in (value, page):
+    for doc in (value, page, {"issues": [issue("OPS-1"), value], "names": value}):
         load_or_sentence(tmp_path_factory.mktemp("j"), json.dumps(doc, allow_nan=True).encode(), chosen)
 
 

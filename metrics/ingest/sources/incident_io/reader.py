@@ -50,15 +50,14 @@ def is_incident(value) -> bool:
 
 def incidents_of(docs: list, name: str) -> list:
     """The incidents of every saved page (or single incident, or list of incidents); LoadError when a
-    document is none of these."""
+    document is none of these (a page or list holding no incident at all is another tool's)."""
     incidents = []
     for doc in docs:
-        if isinstance(doc, dict) and isinstance(doc.get("incidents"), list):
-            incidents.extend(doc["incidents"])
-        elif isinstance(doc, dict) and isinstance(doc.get("incident"), dict):
+        listed = doc.get("incidents") if isinstance(doc, dict) else doc
+        if isinstance(doc, dict) and is_incident(doc.get("incident")):
             incidents.append(doc["incident"])
-        elif isinstance(doc, list) and (not doc or any(is_incident(d) for d in doc)):
-            incidents.extend(doc)
+        elif isinstance(listed, list) and (not listed or any(is_incident(i) for i in listed)):
+            incidents.extend(listed)
         else:
             raise LoadError(f"{name}: not incident.io incidents (expected GET /v2/incidents pages with a list "
                             f"under 'incidents', an object under 'incident', or a list of incidents)")

@@ -52,16 +52,16 @@ def is_issue(value) -> bool:
 
 def issues_of(docs: list, name: str) -> tuple[list, dict]:
     """The issues of every saved page (or single issue, or list of issues) and the field names the
-    pages carry (``expand=names``: field id -> name); LoadError when a document is none of these."""
+    pages carry (``expand=names``: field id -> name); LoadError when a document is none of these (a
+    page or list holding no issue at all is another tool's)."""
     issues, names = [], {}
     for doc in docs:
-        if isinstance(doc, dict) and isinstance(doc.get("issues"), list):
-            issues.extend(doc["issues"])
-            names.update({k: v for k, v in as_dict(doc.get("names")).items() if isinstance(v, str)})
-        elif is_issue(doc):
+        listed = doc.get("issues") if isinstance(doc, dict) else doc
+        if is_issue(doc):
             issues.append(doc)
-        elif isinstance(doc, list) and (not doc or any(is_issue(d) for d in doc)):
-            issues.extend(doc)
+        elif isinstance(listed, list) and (not listed or any(is_issue(i) for i in listed)):
+            issues.extend(listed)
+            names.update({k: v for k, v in as_dict(as_dict(doc).get("names")).items() if isinstance(v, str)})
         elif isinstance(doc, dict) and isinstance(doc.get("errorMessages"), list):
             said = "; ".join(str(m) for m in doc["errorMessages"][:2])[:200]
             raise LoadError(f"{name}: a Jira error response, not search results ({said or 'no message'})")
