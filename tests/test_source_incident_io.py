@@ -16,14 +16,13 @@ Fixtures written by hand from the incident.io API documentation:
 """
 import json
 
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from conftest import FIXTURES
-from metrics import analyze, tables_from_frame
-from metrics.ingest import LoadError, load_events
+from incident_source_checks import FUZZ, json_values, load_or_sentence, rejections, write
+from incident_source_checks import events as sorted_events
+from metrics.ingest import load_events
 from metrics.registry.source import source
-from metrics.window import Window
 
 PAGES = FIXTURES / "incident_io" / "incidents_pages.json"
 NAME = "incident-io"
@@ -34,17 +33,7 @@ def reader(**options):
 
 
 def events(frame) -> list:
-    return [(r.incident_id, r.kind, str(r.ts), r.service) for r in frame.sort_values(["incident_id", "ts"]).itertuples()]
-
-
-def rejections(report) -> list:
-    return [(r["row"], r["reason"]) for r in report.rejected.to_dict("records")]
-
-
-def write(tmp_path, name: str, value):
-    path = tmp_path / name
-    path.write_text(value if isinstance(value, str) else json.dumps(value))
-    return path
+    return sorted_events(frame, ("incident_id", "ts"))
 
 
 def incident(reference: str, category: str = "closed", created: str = "2025-06-02T10:00:00Z", mode: str = "standard",
@@ -71,7 +60,8 @@ def test_the_declaration():
 
 def test_incident_pages_become_incident_events():
     frame, report = load_events([PAGES], reader=reader())
-    # three pages of GET /v2/incidents (pagination_meta.after on the first two)
+    # three pages of GET /v2/incidents (pagination_meta.after on the first two); the recovery time of this file
+    # end to end is in test_incident_sources.py
     assert events(frame) == [
         ("INC-41", "incident_start", "2025-05-05 09:00:00+00:00", "checkout"),      # "Reported at", not created_at
         ("INC-41", "incident_resolved", "2025-05-05 09:40:00+00:00", "checkout"),   # closed: "Resolved at", 40 min
@@ -165,71 +155,26 @@ def test_records_missing_what_they_need_are_rejected_with_their_reason(tmp_path)
     assert report.skipped == {"tutorial incidents (mode tutorial: practice, not incidents)": 1}
 
 
-@pytest.mark.parametrize("content, said", [
-    ('{"incidents": [{"id": "PT4KHLK", "status": "resolved", "created_at": "2015-10-06T21:30:42Z"}], "limit": 25}',
-     "not incident.io incidents"),                                                   # a PagerDuty page
-    ('{"data": [], "paging": {}}', "not incident.io incidents"),                     # Opsgenie
-    ('[{"ts": "2025-01-01T00:00:00Z", "kind": "incident_start", "service": "api"}]', "not incident.io incidents"),
-    ('{"incident": "INC-1"}', "not incident.io incidents"),
-    ('3', "not incident.io incidents"),
-    ('{"incidents": []}\n{"incidents": [', "invalid JSON at line 2"),
-])
-def test_a_file_that_is_not_incident_io_json_is_one_sentence(tmp_path, content, said):
-    path = write(tmp_path, "export.json", content)
-    with pytest.raises(LoadError) as e:
-        load_events([path], reader=reader())
-    assert str(e.value).startswith("export.json: ") and said in str(e.value) and "\n" not in str(e.value)
-
-
-def test_recovery_time_end_to_end():
-    frame, report = load_events([PAGES], reader=reader())
-    summary = analyze(tables_from_frame(frame), Window.between("2025-05-05", "2025-05-14")).summary["dora"]
-    # resolved: INC-41 40 min, INC-42 90 min, INC-46 120 min (22:00 -> 00:00); INC-45, INC-49, INC-50 open
-    assert (summary["incidents"], summary["open_incidents"]) == (6, 3)
-    assert summary["mttr_minutes_median"] == pytest.approx(90.0)
-    assert summary["mttr_minutes_mean"] == pytest.approx((40 + 90 + 120) / 3)
-    assert summary["mttr_minutes_p95"] == pytest.approx(90 + 0.9 * (120 - 90))      # sorted 40, 90, 120: index 1.9
-
-
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
-                    st.text(max_size=12), st.sampled_from(["2025-05-05T09:00:00Z", "9999-12-31", "closed", "live",
-                                                           "learning", "triage", "test", "Reported at", "Resolved at",
-                                                           "Affected services", ""]))
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(["incidents", "incident", "pagination_meta", "id", "reference", "created_at",
-                                     "mode", "incident_status", "category", "incident_timestamp_values",
-                                     "incident_timestamp", "name", "value", "custom_field_entries", "custom_field",
-                                     "values", "value_catalog_entry", "value_option", "value_text"]), inner, max_size=6)),
-    max_leaves=25)
 options = st.fixed_dictionaries({"service_field": st.sampled_from(["Affected services", "", "01F"]),
                                  "default_service": st.sampled_from([None, "platform"]),
                                  "start_timestamp": st.sampled_from(["Reported at", ""]),
                                  "resolved_timestamp": st.sampled_from(["Resolved at", "Closed at"])})
 
 
-def load_or_sentence(tmp_path, content: bytes, chosen: dict):
-    path = tmp_path / "fuzz.json"
-    path.write_bytes(content)
-    try:
-        frame, report = load_events([path], reader=reader(**chosen))
-    except LoadError as e:
-        assert "fuzz.json: " in str(e) and "\n" not in str(e)
-        return
-    assert report.accepted == len(frame)
-
-
 @FUZZ
-@given(json_values, options)
+@given(json_values(["incidents", "incident", "pagination_meta", "id", "reference", "created_at", "mode",
+                    "incident_status", "category", "incident_timestamp_values", "incident_timestamp", "name", "value",
+                    "custom_field_entries", "custom_field", "values", "value_catalog_entry", "value_option",
+                    "value_text"],
+                   ["2025-05-05T09:00:00Z", "closed", "live", "learning", "triage", "test", "Reported at", "Resolved at",
+                    "Affected services"]), options)
 def test_any_json_gives_a_report_or_a_sentence(tmp_path_factory, value, chosen):
     page = {"incidents": value if isinstance(value, list) else [value]}
     for doc in (value, page, {"incidents": [incident("INC-1"), value]}):
-        load_or_sentence(tmp_path_factory.mktemp("j"), json.dumps(doc, allow_nan=True).encode(), chosen)
+        load_or_sentence(tmp_path_factory.mktemp("j"), json.dumps(doc, allow_nan=True).encode(), reader(**chosen))
 
 
 @FUZZ
 @given(st.binary(max_size=300), options)
 def test_any_bytes_give_a_report_or_a_sentence(tmp_path_factory, content, chosen):
-    load_or_sentence(tmp_path_factory.mktemp("b"), content, chosen)
+    load_or_sentence(tmp_path_factory.mktemp("b"), content, reader(**chosen))

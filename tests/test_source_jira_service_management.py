@@ -8,20 +8,20 @@ Fixtures written by hand from the Jira Cloud platform REST API documentation:
   (``GET /rest/api/3/issue/{issueIdOrKey}``: id, self, key, fields);
 - the issue fields read: created, resolutiondate, statuscategorychangedate, status.statusCategory.key
   (new / indeterminate / done), issuetype.name, components[].name, a select custom field's value.
-Not read, and why: the JSM Incident REST API (beta),
+The recovery time of search_jql_pages.json end to end, and files that are not issue search results:
+test_incident_sources.py. Not read, and why: the JSM Incident REST API (beta),
 https://developer.atlassian.com/cloud/incidents/rest/api-group-incident/ (``GET
 /jsm/incidents/cloudId/{cloudId}/v1/incident/{issueID}``: one incident, no creation or resolution time).
 """
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from conftest import FIXTURES
-from metrics import analyze, tables_from_frame
-from metrics.ingest import LoadError, load_events
+from incident_source_checks import FUZZ, events, json_values, load_or_sentence, rejections, write
+from metrics.ingest import load_events
 from metrics.registry.source import source
-from metrics.window import Window
 
 JSQL = FIXTURES / "jira_service_management" / "search_jql_pages.json"
 V2 = FIXTURES / "jira_service_management" / "search_pages_v2.json"
@@ -30,20 +30,6 @@ NAME = "jira-service-management"
 
 def reader(**options):
     return source(NAME).make_reader(**options)
-
-
-def events(frame) -> list:
-    return [(r.incident_id, r.kind, str(r.ts), r.service) for r in frame.sort_values(["ts", "kind"]).itertuples()]
-
-
-def rejections(report) -> list:
-    return [(r["row"], r["reason"]) for r in report.rejected.to_dict("records")]
-
-
-def write(tmp_path, name: str, value) -> object:
-    path = tmp_path / name
-    path.write_text(value if isinstance(value, str) else json.dumps(value))
-    return path
 
 
 def issue(key: str, created="2025-06-02T10:00:00.000+0000", resolved=None, category="new", kind="Incident",
@@ -158,70 +144,23 @@ def test_records_missing_what_they_need_are_rejected_with_their_reason(tmp_path)
     assert report.open_incidents == 1
 
 
-@pytest.mark.parametrize("content, said", [
-    ('{"incidents": [], "limit": 25}', "not Jira issue search results"),                      # a PagerDuty page
-    ('[{"ts": "2025-01-01T00:00:00Z", "kind": "deploy", "service": "api"}]', "not Jira issue search results"),
-    ('{"summary": "Mia create this incident", "status": {"id": "1", "name": "Open"}, '
-     '"affectedServices": {"fieldId": "customfield_10003", "value": []}}', "not Jira issue search results"),  # JSM Incident API
-    ('{"errorMessages": ["Field \'projet\' does not exist or you do not have permission to view it."], "errors": {}}',
-     "a Jira error response, not search results (Field 'projet' does not exist"),
-    ('"issues"', "not Jira issue search results"),
-    ('{"issues": [1, {"id": "10001"}], "isLast": true}', "not Jira issue search results"),     # holds no issue at all
-    ('{"issues": [] } {oops', "invalid JSON at line 1"),
-])
-def test_a_file_that_is_not_issue_search_results_is_one_sentence(tmp_path, content, said):
-    path = write(tmp_path, "export.json", content)
-    with pytest.raises(LoadError) as e:
-        load_events([path], reader=reader())
-    assert str(e.value).startswith("export.json: ") and said in str(e.value) and "\n" not in str(e.value)
-
-
-def test_recovery_time_end_to_end():
-    frame, report = load_events([JSQL], reader=reader())
-    summary = analyze(tables_from_frame(frame), Window.between("2025-03-03", "2025-03-10")).summary["dora"]
-    # resolved: ITSM-101 45 min, ITSM-102 100 min (21:30 -> 23:10), ITSM-105 30 min; ITSM-104 and ITSM-106 open
-    assert (summary["incidents"], summary["open_incidents"]) == (5, 2)
-    assert summary["mttr_minutes_median"] == pytest.approx(45.0)
-    assert summary["mttr_minutes_mean"] == pytest.approx((45 + 100 + 30) / 3)
-    assert summary["mttr_minutes_p95"] == pytest.approx(45 + 0.9 * (100 - 45))    # sorted 30, 45, 100: index 1.9
-
-
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True),
-                    st.text(max_size=12), st.sampled_from(["2025-03-03T09:15:00.000+0000", "9999-12-31", "done",
-                                                           "Incident", "components", ""]))
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(["issues", "key", "fields", "created", "resolutiondate", "statuscategorychangedate",
-                                     "status", "statusCategory", "issuetype", "name", "value", "components", "names",
-                                     "errorMessages", "nextPageToken", "customfield_10050"]), inner, max_size=6)),
-    max_leaves=25)
 options = st.fixed_dictionaries({"issue_type": st.sampled_from(["Incident", "*", "inc*", "["]),
                                  "service_field": st.sampled_from(["components", "customfield_10050", "Components", ""]),
                                  "default_service": st.sampled_from([None, "platform"])})
 
 
-def load_or_sentence(tmp_path, content: bytes, chosen: dict):
-    path = tmp_path / "fuzz.json"
-    path.write_bytes(content)
-    try:
-        frame, report = load_events([path], reader=reader(**chosen))
-    except LoadError as e:
-        assert "fuzz.json: " in str(e) and "\n" not in str(e)
-        return
-    assert report.accepted == len(frame)
-
-
 @FUZZ
-@given(json_values, options)
+@given(json_values(["issues", "key", "fields", "created", "resolutiondate", "statuscategorychangedate", "status",
+                    "statusCategory", "issuetype", "name", "value", "components", "names", "errorMessages",
+                    "nextPageToken", "customfield_10050"],
+                   ["2025-03-03T09:15:00.000+0000", "done", "Incident", "components"]), options)
 def test_any_json_gives_a_report_or_a_sentence(tmp_path_factory, value, chosen):
     page = {"issues": value if isinstance(value, list) else [value]}
     for doc in (value, page, {"issues": [issue("OPS-1"), value], "names": value}):
-        load_or_sentence(tmp_path_factory.mktemp("j"), json.dumps(doc, allow_nan=True).encode(), chosen)
+        load_or_sentence(tmp_path_factory.mktemp("j"), json.dumps(doc, allow_nan=True).encode(), reader(**chosen))
 
 
 @FUZZ
 @given(st.binary(max_size=300), options)
 def test_any_bytes_give_a_report_or_a_sentence(tmp_path_factory, content, chosen):
-    load_or_sentence(tmp_path_factory.mktemp("b"), content, chosen)
+    load_or_sentence(tmp_path_factory.mktemp("b"), content, reader(**chosen))
