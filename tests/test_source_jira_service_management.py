@@ -72,6 +72,7 @@ def test_search_jql_pages_become_incident_events():
         ("issue 7", "missing required field service"), ("issue 7", "missing required field service"),  # no component
         ("issue 8", "no fields.created (search with fields=created,resolutiondate,status,issuetype and the service field)")]
     assert (report.rows_read, report.accepted, report.open_incidents) == (12, 8, 2)      # ITSM-104 and ITSM-106 open
+    assert report.naive_timestamps == 0                                                   # Jira's +0000 is an offset
 
 
 def test_the_service_field_by_id_or_by_name_and_the_default_service():
