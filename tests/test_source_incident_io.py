@@ -148,8 +148,8 @@ def test_records_missing_what_they_need_are_rejected_with_their_reason(tmp_path)
         ("incident 2", "no incident_status.category (not an incident.io incident)"),
         ("incident 3", "unknown incident_status.category 'resolved' (known: live, paused, learning, closed, triage, "
                        "declined, merged, canceled)"),
-        ("incident 4", "no reference (or id) or no created_at"),
-        ("incident 5", "no reference (or id) or no created_at")]
+        ("incident 4", "no reference or id"),
+        ("incident 5", "no created_at (and no 'Reported at' timestamp)")]
     # timestamps and custom fields of another shape are none: created_at, and the default service
     assert events(frame) == [("INC-9", "incident_start", "2025-06-02 10:00:00+00:00", "platform")]
     assert report.skipped == {"tutorial incidents (mode tutorial: practice, not incidents)": 1}

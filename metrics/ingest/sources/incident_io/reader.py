@@ -125,8 +125,11 @@ def events_from_incidents(incidents: list, service_field: str = DEFAULT_SERVICE_
         reference = inc.get("reference") or inc.get("id")
         stamps = timestamps(inc)
         start = stamps.get(start_timestamp.strip().lower(), inc.get("created_at"))
-        if not isinstance(reference, str) or not reference.strip() or start in (None, ""):
-            bad.append((number, "no reference (or id) or no created_at"))
+        if not isinstance(reference, str) or not reference.strip():
+            bad.append((number, "no reference or id"))
+            continue
+        if start in (None, ""):
+            bad.append((number, f"no created_at (and no {start_timestamp.strip()!r} timestamp)"))
             continue
         base = {"service": service_of(inc, service_field) or default_service or "", "incident_id": reference.strip()}
         rows.append({**base, "ts": start, "kind": s.INCIDENT_START})

@@ -108,7 +108,7 @@ def events_from_issues(issues: list, issue_type: str = DEFAULT_ISSUE_TYPE, servi
                                     f"(add issuetype to the search's fields, or count every issue with '{EVERY_TYPE}')"))
                 continue
             if not matches(issue_type, type_name):
-                count_skip(skipped, f"issues not of type {issue_type} ({type_name})")
+                count_skip(skipped, f"issues not of type {issue_type} ({type_name[:40]})")
                 continue
         if fields.get("created") in (None, ""):
             bad.append((number, "no fields.created (search with fields=created,resolutiondate,status,issuetype "
