@@ -22,6 +22,12 @@ def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFram
     return d if keep.all() else d[keep]
 
 
+def successful_production_times(tables: EventTables) -> np.ndarray:
+    """The times of the successful production deployments of all of the tables (IAR's input)."""
+    prod = production(tables)
+    return prod["ts"].to_numpy()[prod["success"].to_numpy()]
+
+
 def in_window(tables: EventTables, window: Window) -> pd.DataFrame:
     """The production deployments of the window (the denominator of CFR, rework and incident rate)."""
     prod = production(tables)

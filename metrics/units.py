@@ -8,6 +8,8 @@ shortest of a day, a week and a 30-day month that makes it a whole number (1/7 a
 """
 from __future__ import annotations
 
+from string import Formatter
+
 MINUTES_IN = {"min": 1, "h": 60}                                     # the duration units
 DURATION_WORDS = (("day", "d", 24 * 60), ("hour", "h", 60), ("minute", "min", 1))   # (word, short, minutes)
 RATE_PERIODS = (("a day", "a day", 1), ("a week", "a week", 7), ("a month", "a month (30 days)", 30))   # (short, words, days)
@@ -49,3 +51,17 @@ def amount(value: float, unit: str, short: bool = False, counts: str = "") -> st
 def say(value, fmt: str = "{:.1f}", after: str = "") -> str:
     """A number as a footnote or a console line writes it (``fmt``, then ``after``), or "n/a"."""
     return "n/a" if value is None else fmt.format(value) + after
+
+
+class _Saying(Formatter):
+    def format_field(self, value, spec: str) -> str:
+        fmt, _, after = spec.partition("|")
+        return say(value, "{:" + fmt + "}", after)
+
+
+def say_in(template: str, values) -> str:
+    """``template`` with each field ``{name:FORMAT|AFTER}`` written as ``say`` writes ``values[name]``
+    (FORMAT as ``format`` takes it, none: as it is; AFTER after the number, not after "n/a"):
+    ``say_in("Rework rate: {rework:.1f|%}", {"rework": 23.75})`` is "Rework rate: 23.8%", with
+    ``{"rework": None}`` "Rework rate: n/a"."""
+    return _Saying().vformat(template, (), values)

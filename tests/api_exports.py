@@ -1,4 +1,5 @@
-"""Reading API exports saved page after page (the Azure DevOps and Bitbucket Cloud tests)."""
+"""Reading API exports saved page after page: what the tests of the sources that read a tool's API
+JSON from a file share (Azure DevOps, Bitbucket Cloud, Jira Service Management, incident.io)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,18 @@ def loader(name: str):
 def events(frame) -> list:
     """(kind, id, time as MM-DD HH:MM, status, author) of every event, sorted."""
     return sorted((r.kind, r.pr_id or r.deploy_id, str(r.ts)[5:16], r.status, r.author) for r in frame.itertuples())
+
+
+def write(tmp_path, name: str, value):
+    """A file ``name`` holding ``value`` (text as is, anything else as JSON)."""
+    path = tmp_path / name
+    path.write_text(value if isinstance(value, str) else json.dumps(value))
+    return path
+
+
+def rejections(report) -> list:
+    """(row, reason) of every rejected record, in the report's order."""
+    return [(r["row"], r["reason"]) for r in report.rejected.to_dict("records")]
 
 
 def pages(path) -> list:

@@ -227,12 +227,13 @@ def configured(provider: str, api_url: str, dataset: str, **fields) -> Source:
                      "since": "2024-01-01T00:00:00Z", **fields})
 
 
-def sync_once(name: str, src, state: dict, environ: dict, now: str = "2024-03-20T00:00:00Z",
-              dataset: str | None = None, batches_at_most: int | None = None) -> Synced:
-    """Run source ``name``'s sync of ``src`` from ``state``: each batch's objects mapped by its
-    ``events``, validated, and (with ``dataset``) stored with the batch's state; waits are recorded,
-    not slept. ``batches_at_most`` stops early, as a sync killed after that many batches."""
-    spec = source(name).sync
+def sync_once(src: Source, state: dict, environ: dict, now: str = "2024-03-20T00:00:00Z", save: bool = False,
+              batches_at_most: int | None = None) -> Synced:
+    """Run the sync of ``src`` (its provider's ``SyncSpec``) from ``state``: each batch's objects
+    mapped by its ``events``, validated, and (``save``) stored in the source's dataset with the
+    batch's state; waits are recorded, not slept. ``batches_at_most`` stops early, as a sync killed
+    after that many batches."""
+    spec = source(src.provider).sync
     waits: list = []
     client = Client(src.api_url, spec.auth(environ), sleep=waits.append)
     frames, skipped, rejected, last, count, added = [], {}, [], state, 0, 0
@@ -243,8 +244,8 @@ def sync_once(name: str, src, state: dict, environ: dict, now: str = "2024-03-20
         for reason, n in raw.skipped.items():
             skipped[reason] = skipped.get(reason, 0) + n
         rejected += report.rejected["reason"].tolist()
-        if dataset:
-            added += store.append_with_state(dataset, frame, src.key, batch.state)
+        if save:
+            added += store.append_with_state(src.dataset, frame, src.key, batch.state)
         last, count = batch.state, count + 1
         if batches_at_most and count >= batches_at_most:
             break

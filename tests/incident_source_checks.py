@@ -1,7 +1,5 @@
 """What the tests of the incident sources read from files (jira-service-management, incident-io)
-share: events as tuples, rejections, files written for a test, and fuzzing."""
-import json
-
+share: events as tuples and fuzzing (files written for a test and rejections: ``api_exports``)."""
 from hypothesis import HealthCheck, settings, strategies as st
 
 from metrics.ingest import LoadError, load_events
@@ -13,17 +11,6 @@ FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthChe
 def events(frame, order=("ts", "kind")) -> list:
     """The incident events as (incident_id, kind, ts as text, service), sorted by ``order``."""
     return [(r.incident_id, r.kind, str(r.ts), r.service) for r in frame.sort_values(list(order)).itertuples()]
-
-
-def rejections(report) -> list:
-    return [(r["row"], r["reason"]) for r in report.rejected.to_dict("records")]
-
-
-def write(tmp_path, name: str, value):
-    """A file ``name`` holding ``value`` (text as is, anything else as JSON)."""
-    path = tmp_path / name
-    path.write_text(value if isinstance(value, str) else json.dumps(value))
-    return path
 
 
 def json_values(keys: list, texts: list):

@@ -5,8 +5,8 @@ naming the file, and its hand-made fixture gives the recovery time worked out by
 test_source_jira_service_management.py and test_source_incident_io.py."""
 import pytest
 
+from api_exports import write
 from conftest import FIXTURES
-from incident_source_checks import write
 from metrics import analyze, tables_from_frame
 from metrics.ingest import LoadError, load_events
 from metrics.registry.source import source

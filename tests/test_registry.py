@@ -18,7 +18,7 @@ from metrics.builtin import BY_KEY, METRICS
 from metrics.catalog import generated, updated_docs
 from metrics.registry.metric import REASONS, TABS, MetricSpec, on_tab
 from metrics.summary import text_lines, to_json
-from metrics.units import amount
+from metrics.units import amount, say_in
 
 # METRICS.md section 7, transcribed by hand: the summary's keys, in order
 SECTION_7 = {
@@ -249,6 +249,19 @@ def test_the_console_lines_come_from_the_declarations():
     assert "Change failure rate: 57.1% (4 of 7 deployments)" in lines
     assert lines.index("Avg deployments/day: 0.86") + 1 == lines.index(
         "Incidents: 5 | Avg MTTR: 55.0 min | P95 MTTR: 111.0 min")
+
+
+def test_a_line_says_each_field_in_its_format_and_n_a_without_its_unit():
+    values = {"rate": 23.75, "count": 1234, "late": None, "nested": {"p95": 2.0}}
+    assert say_in("{rate:.1f|%} of {count:,} · {late:.1f| min} · {nested[p95]:+.1f| pp} · {count}", values) == \
+        "23.8% of 1,234 · n/a · +2.0 pp · 1234"
+
+
+def test_the_names_a_line_says_are_in_one_place_each():
+    # a footnote's or console line's field is a key of one of the summary's sections or of the details
+    an = hand_analysis()
+    names = [k for section in ("dora", "space", "pvm") for k in an.summary[section]] + list(an.details)
+    assert len(names) == len(set(names))
 
 
 PLUGIN = '''from metrics.plugins import metric

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from api_exports import events, loader, pages
+from api_exports import events, loader, pages, rejections, write
 from conftest import FIXTURES
 
 ADO = FIXTURES / "azure_devops"
@@ -50,10 +50,8 @@ def test_pull_requests_with_reviews_from_threads_or_at_the_close(tmp_path):
 
 
 def test_without_its_threads_a_pull_requests_votes_are_reviews_at_its_close(tmp_path):
-    docs = pages(ADO / "pullrequests.json")
-    path = tmp_path / "pulls.json"
-    path.write_text(json.dumps(docs[0]))                # page 1 alone: no threads of 102
-    frame, report = load(path)
+    page_1 = pages(ADO / "pullrequests.json")[0]             # page 1 alone: no threads of 102
+    frame, report = load(write(tmp_path, "pulls.json", page_1))
     reviews = frame[frame["kind"] == "pr_reviewed"]
     # 102's final votes: Ana 5 and Dee 10, both at its closedDate 10:30
     assert sorted(zip(reviews["pr_id"], reviews["ts"].astype(str).str[5:16], reviews["author"])) == [
@@ -94,9 +92,8 @@ def test_a_run_with_its_environment_records_counts_once(tmp_path):
     records = pages(ADO / "environment_deployments.json")
     run_506 = dict(runs["value"][-1], id=506, name="20240605.3", result="succeeded",
                    createdDate="2024-06-05T09:55:00Z", finishedDate="2024-06-05T10:30:00Z")
-    path = tmp_path / "both.json"
-    path.write_text(json.dumps({"count": 1, "value": [run_506]}) + json.dumps(records[0]))
-    frame, report = load(path)
+    frame, report = load(write(tmp_path, "both.json", json.dumps({"count": 1, "value": [run_506]})
+                               + json.dumps(records[0])))
     # the records' time (the last job's finish, 10:25), not the run's (10:30)
     assert events(frame) == [("deploy", "run-506", "06-05 10:25", "success", "")]
     assert report.skipped["pipeline runs whose environment deployment records are in the file (the records count)"] == 1
@@ -106,9 +103,8 @@ def test_a_failed_last_attempt_fails_the_deployment_and_several_environments_are
     records = pages(ADO / "environment_deployments.json")[0]["value"]
     smoke_failed = dict(records[2], result="failed")
     other_env = dict(records[0], id=40, environmentId=4, owner=dict(records[0]["owner"], id=600))
-    path = tmp_path / "records.json"
-    path.write_text(json.dumps({"count": 4, "value": [records[0], records[1], smoke_failed, other_env]}))
-    frame, report = load(path)
+    values = [records[0], records[1], smoke_failed, other_env]
+    frame, report = load(write(tmp_path, "records.json", {"count": 4, "value": values}))
     assert events(frame) == [("deploy", "run-506", "06-05 10:25", "failed", ""),
                              ("deploy", "run-600", "06-05 10:05", "failed", "")]
     (warning,) = report.warnings
@@ -127,12 +123,10 @@ def test_records_missing_a_field_are_rejected_with_the_reason(tmp_path):
                     _links={"self": {"href": thread["_links"]["self"]["href"].replace("/102/", "/101/")}})
     run = pages(ADO / "pipeline_runs.json")[0]["value"][-1]
     record = pages(ADO / "environment_deployments.json")[0]["value"][0]
-    path = tmp_path / "mixed.json"
     values = [good, no_created, no_closed, no_link, elsewhere, bad_vote, {k: v for k, v in run.items() if k != "id"},
               {k: v for k, v in record.items() if k != "owner"}, {"name": "not a record of Azure DevOps"}, 7]
-    path.write_text(json.dumps({"count": len(values), "value": values}))
-    frame, report = load(path)
-    assert sorted(zip(report.rejected["row"], report.rejected["reason"])) == [
+    frame, report = load(write(tmp_path, "mixed.json", {"count": len(values), "value": values}))
+    assert sorted(rejections(report)) == [
         ("record 10", "not a JSON object (int)"),
         ("record 2", "pull request without creationDate"),
         ("record 3", "pull request without closedDate"),
@@ -151,8 +145,6 @@ def test_records_missing_a_field_are_rejected_with_the_reason(tmp_path):
 
 def test_a_bad_time_is_rejected_by_validation(tmp_path):
     good = pages(ADO / "pullrequests.json")[0]["value"][0]
-    path = tmp_path / "pulls.json"
-    path.write_text(json.dumps({"count": 1, "value": [dict(good, closedDate="yesterday")]}))
-    frame, report = load(path)
+    frame, report = load(write(tmp_path, "pulls.json", {"count": 1, "value": [dict(good, closedDate="yesterday")]}))
     assert list(report.rejected["reason"]) == ["bad timestamp 'yesterday'", "bad timestamp 'yesterday'"]
     assert list(frame["kind"]) == ["pr_created"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from api_exports import events, loader, pages
+from api_exports import events, loader, pages, rejections, write
 from conftest import FIXTURES
 
 BB = FIXTURES / "bitbucket"
@@ -52,9 +52,7 @@ def test_pull_requests_and_their_activity():
 
 def test_activity_without_its_pull_requests(tmp_path):
     docs = pages(BB / "pullrequests.json")
-    path = tmp_path / "activity.json"
-    path.write_text(json.dumps(docs[2]) + "\n" + json.dumps(docs[3]))
-    frame, report = load(path)
+    frame, report = load(write(tmp_path, "activity.json", json.dumps(docs[2]) + "\n" + json.dumps(docs[3])))
     # the reviews stand on their own (their pull request is in their links); the merge's update does not
     assert events(frame) == [("pr_reviewed", "shop#12", "06-03 09:30", "", "dee"),
                              ("pr_reviewed", "shop#12", "06-03 10:00", "", "ben"),
@@ -62,8 +60,7 @@ def test_activity_without_its_pull_requests(tmp_path):
     assert report.skipped["merge updates of pull requests not merged in this file (a pull request's own file "
                           "dates its merge)"] == 1
     # and the pull requests alone are merged at updated_on: 12 at 16:00
-    path.write_text(json.dumps(docs[0]))
-    frame, report = load(path)
+    frame, report = load(write(tmp_path, "activity.json", docs[0]))
     merged = frame[frame["kind"] == "pr_merged"]
     assert sorted(zip(merged["pr_id"], merged["ts"].astype(str).str[5:16])) == [("shop#12", "06-03 16:00"),
                                                                                ("shop#13", "06-04 10:30")]
@@ -92,12 +89,11 @@ def test_a_deployment_names_its_environment_or_the_file_does(tmp_path):
     docs = pages(BB / "deployments.json")
     d1, d5 = docs[2]["values"][2], docs[1]["values"][1]
     named = dict(d1, environment=dict(d1["environment"], name="Production"))       # the schema's optional name
-    path = tmp_path / "deployments.json"
-    path.write_text(json.dumps({"page": 1, "pagelen": 10, "values": [named, d5]}))   # no environments list
-    frame, report = load(path)
+    # no environments list
+    frame, report = load(write(tmp_path, "deployments.json", {"page": 1, "pagelen": 10, "values": [named, d5]}))
     assert events(frame) == [("deploy", D1, "06-03 14:00", "success", "")]
     assert set(frame["environment"]) == {"production"}
-    assert list(zip(report.rejected["row"], report.rejected["reason"])) == [
+    assert rejections(report) == [
         ("record 2", "deployment to environment {e2000000-0000-4000-8000-000000000002}, which this file does not name "
                      "(save the environments, environments/, in the same file as the deployments)")]
 
@@ -117,10 +113,8 @@ def test_records_missing_a_field_are_rejected_with_the_reason(tmp_path):
               dict(pr, id=16, state="WIP"), dict(approval, pull_request={"type": "pullrequest", "id": 12}),
               {"pull_request": approval["pull_request"], "approval": "yes"},
               {k: v for k, v in deployment.items() if k != "uuid"}, {"type": "repository", "full_name": "acme/shop"}, "x"]
-    path = tmp_path / "mixed.json"
-    path.write_text(json.dumps({"pagelen": 10, "values": values}))
-    frame, report = load(path)
-    assert sorted(zip(report.rejected["row"], report.rejected["reason"])) == [
+    frame, report = load(write(tmp_path, "mixed.json", {"pagelen": 10, "values": values}))
+    assert sorted(rejections(report)) == [
         ("record 10", "not a JSON object (str)"),
         ("record 2", "pull request without created_on"),
         ("record 3", "pull request without destination.repository.full_name"),
@@ -137,15 +131,13 @@ def test_records_missing_a_field_are_rejected_with_the_reason(tmp_path):
 
 def test_other_activity_is_skipped(tmp_path):
     about = pages(BB / "pullrequests.json")[3]["values"][0]["pull_request"]
-    path = tmp_path / "activity.json"
-    path.write_text(json.dumps({"values": [{"pull_request": about, "task": {"id": 1, "state": "RESOLVED"}}]}))
-    frame, report = load(path)
+    frame, report = load(write(tmp_path, "activity.json", {"values": [{"pull_request": about,
+                                                                        "task": {"id": 1, "state": "RESOLVED"}}]}))
     assert len(frame) == 0 and report.skipped == {"other activity (tasks, attachments)": 1}
 
 
 def test_a_bad_time_is_rejected_by_validation(tmp_path):
     approval = pages(BB / "pullrequests.json")[3]["values"][0]
-    path = tmp_path / "activity.json"
-    path.write_text(json.dumps({"values": [dict(approval, approval=dict(approval["approval"], date="soon"))]}))
-    frame, report = load(path)
+    frame, report = load(write(tmp_path, "activity.json",
+                               {"values": [dict(approval, approval=dict(approval["approval"], date="soon"))]}))
     assert len(frame) == 0 and list(report.rejected["reason"]) == ["bad timestamp 'soon'"]

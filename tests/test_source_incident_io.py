@@ -18,8 +18,9 @@ import json
 
 from hypothesis import given, strategies as st
 
+from api_exports import rejections, write
 from conftest import FIXTURES
-from incident_source_checks import FUZZ, json_values, load_or_sentence, rejections, write
+from incident_source_checks import FUZZ, json_values, load_or_sentence
 from incident_source_checks import events as sorted_events
 from metrics.ingest import load_events
 from metrics.registry.source import source

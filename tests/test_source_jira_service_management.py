@@ -18,8 +18,9 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
+from api_exports import rejections, write
 from conftest import FIXTURES
-from incident_source_checks import FUZZ, events, json_values, load_or_sentence, rejections, write
+from incident_source_checks import FUZZ, events, json_values, load_or_sentence
 from metrics.ingest import load_events
 from metrics.registry.source import source
 

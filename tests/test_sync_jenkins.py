@@ -12,9 +12,9 @@ import json
 
 import pytest
 
+from api_exports import loader
 from fake_cd_apis import FakeJenkins, configured, event_tuples, sync_once
 from metrics import store
-from metrics.ingest import load_events
 from metrics.ingest.sync import http
 from metrics.ingest.sync.http import Client, SyncError
 from metrics.registry.source import source
@@ -70,7 +70,7 @@ FIRST = [("2024-02-01T00:01:00+00:00", "deploy-old", "deploy-old#2", "success"),
 def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_path):
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        run = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ, dataset="ci")
+        run = sync_once(source_of(jenkins), {}, jenkins.environ, save=True)
         asked = list(jenkins.requests)
         # the same jobs saved as a file: the root's listing with the folder's jobs and every build
         tree = f"jobs[name,fullName,url,builds[{BUILDS}],jobs[name,fullName,url,builds[{BUILDS}]]]"
@@ -86,7 +86,7 @@ def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_pa
     assert asked[2][1] == {"tree": "allBuilds[number,result,timestamp,duration,url,building]{0,100}"}
     assert run.state["jobs"] == {"deploy-api": {"highest": 8, "open": []}, "deploy-old": {"highest": 2, "open": []},
                                  "payments/deploy": {"highest": 3, "open": [3]}}
-    imported, report = load_events([export], reader=source("jenkins").make_reader())
+    imported, report = loader("jenkins")(export)
     # the file has no since: deploy-old #1 (2023-12-01 00:00:00 + 60 s) as well; #3 is running
     assert events(imported) == [("2023-12-01T00:01:00+00:00", "deploy-old", "deploy-old#1", "success")] + FIRST
     assert report.skipped["builds still running (no result yet)"] == 1
@@ -96,17 +96,17 @@ def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_pa
 def test_a_second_sync_adds_nothing_and_a_running_build_comes_once_it_finishes():
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        first = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ, dataset="ci")
+        first = sync_once(source_of(jenkins), {}, jenkins.environ, save=True)
         jenkins.requests.clear()
-        second = sync_once("jenkins", source_of(jenkins), first.state, jenkins.environ, dataset="ci")
+        second = sync_once(source_of(jenkins), first.state, jenkins.environ, save=True)
         # listings (2), one page per job (3), and #3 asked again: still running
         assert (len(second.frame), second.added, second.requests) == (0, 0, 6)
         assert ("/jenkins/job/payments/job/deploy/3/api/json",
                 {"tree": "number,result,timestamp,duration,url,building"}) in jenkins.requests
         jenkins.finish("payments/deploy", 3, "SUCCESS", 300)
         jenkins.add_build("deploy-api", 9, "UNSTABLE", "2024-03-21T08:00:00Z", 61.5)
-        third = sync_once("jenkins", source_of(jenkins), second.state, jenkins.environ, dataset="ci")
-        fourth = sync_once("jenkins", source_of(jenkins), third.state, jenkins.environ, dataset="ci")
+        third = sync_once(source_of(jenkins), second.state, jenkins.environ, save=True)
+        fourth = sync_once(source_of(jenkins), third.state, jenkins.environ, save=True)
     # #3: 03-06 10:00:00 + 300 s; deploy-api #9: 08:00:00 + 61.5 s, UNSTABLE is a failure
     assert events(third.frame) == [("2024-03-06T10:05:00+00:00", "deploy", "payments/deploy#3", "success"),
                                    ("2024-03-21T08:01:01.500000+00:00", "deploy-api", "deploy-api#9", "failed")]
@@ -125,9 +125,9 @@ def big(jenkins, count: int = 250) -> None:
 def test_pages_of_all_builds_are_followed():
     with FakeJenkins() as jenkins:
         big(jenkins)
-        run = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ)
+        run = sync_once(source_of(jenkins, target="deploy-big"), {}, jenkins.environ)
         pages = [q["tree"] for p, q in jenkins.requests]
-        again = sync_once("jenkins", source_of(jenkins, target="deploy-big"), run.state, jenkins.environ)
+        again = sync_once(source_of(jenkins, target="deploy-big"), run.state, jenkins.environ)
     fields = "allBuilds[number,result,timestamp,duration,url,building]"
     assert pages == [fields + "{0,100}", fields + "{100,200}", fields + "{200,300}"]
     assert sorted(run.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in range(1, 251))
@@ -140,7 +140,7 @@ def test_pages_of_all_builds_are_followed():
 def test_the_walk_ends_at_the_first_page_short_of_a_hundred(count, pages):
     with FakeJenkins() as jenkins:
         big(jenkins, count)
-        run = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ)
+        run = sync_once(source_of(jenkins, target="deploy-big"), {}, jenkins.environ)
     assert (run.requests, len(run.frame), run.state["jobs"]["deploy-big"]["highest"]) == (pages, count, count)
 
 
@@ -149,13 +149,12 @@ def test_the_walk_ends_at_the_first_page_short_of_a_hundred(count, pages):
 def test_a_sync_killed_half_way_resumes_without_taking_anything_twice(killed_after, stored, walk):
     with FakeJenkins() as jenkins:
         big(jenkins)
-        killed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), {}, jenkins.environ, dataset="ci",
+        killed = sync_once(source_of(jenkins, target="deploy-big"), {}, jenkins.environ, save=True,
                            batches_at_most=killed_after)
         assert killed.added == len(stored) and killed.state["walk"] == {"deploy-big": {**walk, "newest": 250}}
         jenkins.add_build("deploy-big", 251, "SUCCESS", "2024-02-11T11:00:00Z", 60)
         jenkins.add_build("deploy-big", 252, "FAILURE", "2024-02-11T12:00:00Z", 60)
-        resumed = sync_once("jenkins", source_of(jenkins, target="deploy-big"), killed.state, jenkins.environ,
-                            dataset="ci")
+        resumed = sync_once(source_of(jenkins, target="deploy-big"), killed.state, jenkins.environ, save=True)
     # 252 and 251 are new; what was stored before the kill is skipped; the rest is taken
     rest = [252, 251, *range(1, stored.start)]
     assert sorted(resumed.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in rest)
@@ -167,7 +166,7 @@ def test_a_sync_killed_half_way_resumes_without_taking_anything_twice(killed_aft
 def test_the_target_job_gives_every_build_whatever_its_name(target):
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        run = sync_once("jenkins", source_of(jenkins, target=target), {}, jenkins.environ)
+        run = sync_once(source_of(jenkins, target=target), {}, jenkins.environ)
         paths = jenkins.paths()
     assert paths == ["/jenkins/job/payments/job/build/api/json"]
     # 03-06 09:00:00 + 300 s
@@ -178,15 +177,15 @@ def test_a_target_that_is_a_folder_or_missing_is_one_sentence():
     with FakeJenkins() as jenkins:
         ci(jenkins)
         with pytest.raises(SyncError, match=r"/jenkins/job/payments/api/json lists no builds \(is 'payments' a folder\?\)"):
-            sync_once("jenkins", source_of(jenkins, target="payments"), {}, jenkins.environ)
+            sync_once(source_of(jenkins, target="payments"), {}, jenkins.environ)
         with pytest.raises(SyncError, match=r"/jenkins/job/nope/api/json answered 404"):
-            sync_once("jenkins", source_of(jenkins, target="nope"), {}, jenkins.environ)
+            sync_once(source_of(jenkins, target="nope"), {}, jenkins.environ)
 
 
 def test_service_given_and_another_glob():
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        run = sync_once("jenkins", source_of(jenkins, service="payments", deploy_workflow="payments/*"), {},
+        run = sync_once(source_of(jenkins, service="payments", deploy_workflow="payments/*"), {},
                         jenkins.environ)
     assert sorted(run.frame["deploy_id"]) == ["payments/build#1", "payments/deploy#1", "payments/deploy#2"]
     assert set(run.frame["service"]) == {"payments"}
@@ -195,9 +194,9 @@ def test_service_given_and_another_glob():
 def test_a_running_build_deleted_before_it_finished_is_let_go():
     with FakeJenkins() as jenkins:
         ci(jenkins)
-        first = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ)
+        first = sync_once(source_of(jenkins), {}, jenkins.environ)
         jenkins.items["payments/deploy"]["builds"].pop()          # #3 discarded by Jenkins
-        second = sync_once("jenkins", source_of(jenkins), first.state, jenkins.environ)
+        second = sync_once(source_of(jenkins), first.state, jenkins.environ)
     assert second.state["jobs"]["payments/deploy"] == {"highest": 3, "open": []} and len(second.frame) == 0
 
 
@@ -206,7 +205,7 @@ def test_rate_limit_and_a_server_error_are_waited_out():
         ci(jenkins)
         jenkins.fail_next = [(429, {"Retry-After": "5"}, {"message": "Too Many Requests"}),
                              (502, {}, {"message": "Bad Gateway"})]
-        run = sync_once("jenkins", source_of(jenkins), {}, jenkins.environ)
+        run = sync_once(source_of(jenkins), {}, jenkins.environ)
     assert run.waits == [5.0, 1.0] and events(run.frame) == FIRST and run.requests == 7
 
 
@@ -214,7 +213,7 @@ def test_a_wrong_token_is_one_sentence_without_the_token():
     with FakeJenkins() as jenkins:
         ci(jenkins)
         with pytest.raises(SyncError) as e:
-            sync_once("jenkins", source_of(jenkins), {}, {"JENKINS_USER": jenkins.user,
+            sync_once(source_of(jenkins), {}, {"JENKINS_USER": jenkins.user,
                                                           "JENKINS_TOKEN": "11ffffffffffffffffffffffffffffffff"})
     message = str(e.value)
     assert "/jenkins/api/json answered 401" in message and "11ffffff" not in message and "\n" not in message
@@ -231,4 +230,4 @@ def test_an_answer_that_is_not_jenkins_is_one_sentence():
     with FakeJenkins() as jenkins:
         jenkins.route = lambda path, query: (200, {}, {"items": []})
         with pytest.raises(SyncError, match=r"/jenkins/api/json did not answer with Jenkins jobs$"):
-            sync_once("jenkins", source_of(jenkins), {}, jenkins.environ)
+            sync_once(source_of(jenkins), {}, jenkins.environ)

@@ -3,7 +3,7 @@ their computations are ``metrics.dora``'s, read through the shared ``Context``."
 from __future__ import annotations
 
 from ..benchmarks import TIER_TABLES
-from ..registry.metric import Card, Console, MetricSpec, Sample, declarer
+from ..registry.metric import Card, Console, MetricSpec, Sample, Says, declarer
 from ..units import say
 
 METRICS: list = []
@@ -15,6 +15,16 @@ def _s(an) -> dict:
 
 
 DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"])
+DEPLOYED_PRS = Sample("deployed PRs", lambda an: len(an.lead_time_hours()))
+RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"])
+
+
+def tiered(table: str, sample: Sample, quick_check: bool = True) -> dict:
+    """The fields of a DORA key placed in a tier: its tier table (``benchmarks.TIER_TABLES[table]``) and
+    the sample the tier stands on; it is compared per team on the Teams tab and scored by the Quick
+    Check question of the same name (none for recovery time: the Quick Check scores the failed
+    deployment recovery time instead)."""
+    return {"tiers": TIER_TABLES[table], "sample": sample, "teams": True, "quick_check": table if quick_check else ""}
 
 
 declare("deployments", reads="frequency", label="Deployments",
@@ -28,17 +38,15 @@ declare("successful_deployments", reads="frequency", label="Successful deploymen
 
 declare("deploys_per_day", reads="frequency", label="Deployment frequency", unit="/day", fmt="{:.2f}", needs=("deploy",),
         definition="Successful production deployments / days of the window (a daily series beside it).",
-        tiers=TIER_TABLES["deployment_frequency"], sample=DEPLOYMENTS, teams=True, quick_check="deployment_frequency",
-        card=Card("kpi-deploys", "dora", 2, "throughput"),
-        footnote=lambda an: f"{_s(an)['successful_deployments']} successful of {_s(an)['deployments']}",
-        console=Console(1, lambda an: f"Avg deployments/day: {say(_s(an)['deploys_per_day'], '{:.2f}')}"))
+        **tiered("deployment_frequency", DEPLOYMENTS), card=Card("kpi-deploys", "dora", 2, "throughput"),
+        footnote=Says("{successful_deployments} successful of {deployments}"),
+        console=Console(1, "Avg deployments/day: {deploys_per_day:.2f}"))
 
 
 def _lead_footnote(an) -> str:
-    d = an.details
     return (("from first commit (git history) · " if an.pr_times_from_git else "")
-            + f"p75 {say(d['lead_time_hours_p75'], after=' h')} · p90 {say(_s(an)['lead_time_hours_p90'], after=' h')} · "
-              f"{d['undeployed_prs']} merged, not deployed")
+            + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {undeployed_prs} merged, "
+                   "not deployed")(an))
 
 
 def _lead_details(c) -> dict:
@@ -52,12 +60,10 @@ declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit
         definition="Per merged PR created in the window: hours from `pr_created` to the deployment that shipped it "
                    "(its `deploy_id`, else the first successful deployment of its service at or after the merge); "
                    "the median. Merged PRs without one are counted, not timed.",
-        tiers=TIER_TABLES["lead_time"], sample=Sample("deployed PRs", lambda an: len(an.lead_time_hours())),
-        teams=True, quick_check="lead_time", card=Card("kpi-lead-time", "dora", 1, "throughput"),
+        **tiered("lead_time", DEPLOYED_PRS), card=Card("kpi-lead-time", "dora", 1, "throughput"),
         footnote=_lead_footnote,
-        console=Console(4, lambda an: f"Lead time for changes: median {say(_s(an)['lead_time_hours_median'], after=' h')} | "
-                                      f"p90 {say(_s(an)['lead_time_hours_p90'], after=' h')} | merged PRs not yet "
-                                      f"deployed: {an.details['undeployed_prs']}"))
+        console=Console(4, "Lead time for changes: median {lead_time_hours_median:.1f| h} | "
+                           "p90 {lead_time_hours_p90:.1f| h} | merged PRs not yet deployed: {undeployed_prs}"))
 
 
 declare("lead_time_hours_p90", reads="lead", label="Lead time (p90)", unit="h", lower_is_better=True,
@@ -69,19 +75,17 @@ declare("change_failure_rate_pct", reads="cfr", label="Change failure rate", uni
         definition="Failed deployments / deployments x 100. A deployment failed if its status is `failed` or an "
                    "incident is attributed to it (its `deploy_id`, else the latest successful deployment of its "
                    "service within the attribution window before it); counted once.",
-        tiers=TIER_TABLES["change_failure_rate"], sample=DEPLOYMENTS, teams=True, quick_check="change_failure_rate",
-        card=Card("kpi-cfr", "dora", 1, "instability"),
-        footnote=lambda an: f"{an.details['failed_deployments']} failed of {_s(an)['deployments']} · "
-                            f"{_s(an)['unattributed_incidents']} incidents unattributed",
-        console=Console(5, lambda an: f"Change failure rate: {say(_s(an)['change_failure_rate_pct'], after='%')} "
-                                      f"({an.details['failed_deployments']} of {_s(an)['deployments']} deployments)"))
+        **tiered("change_failure_rate", DEPLOYMENTS), card=Card("kpi-cfr", "dora", 1, "instability"),
+        footnote=Says("{failed_deployments} failed of {deployments} · {unattributed_incidents} incidents "
+                      "unattributed"),
+        console=Console(5, "Change failure rate: {change_failure_rate_pct:.1f|%} ({failed_deployments} of "
+                           "{deployments} deployments)"))
 
 
 declare("incidents", reads="recovery", label="Incidents", fmt="{:,}", lower_is_better=True,
         definition="Incidents started in the window.",
-        console=Console(2, lambda an: f"Incidents: {_s(an)['incidents']} | Avg MTTR: "
-                                      f"{say(_s(an)['mttr_minutes_mean'], after=' min')} | P95 MTTR: "
-                                      f"{say(_s(an)['mttr_minutes_p95'], after=' min')}"))
+        console=Console(2, "Incidents: {incidents} | Avg MTTR: {mttr_minutes_mean:.1f| min} | P95 MTTR: "
+                           "{mttr_minutes_p95:.1f| min}"))
 
 
 declare("open_incidents", reads="recovery", label="Open incidents", fmt="{:,}", lower_is_better=True,
@@ -97,23 +101,16 @@ declare("mttr_minutes_mean", reads="recovery", label="Recovery time (mean)", uni
                    "incident of the window.")
 
 
-def _mttr_footnote(an) -> str:
-    s = _s(an)
-    return (f"avg {say(s['mttr_minutes_mean'], after=' min')} · p95 {say(s['mttr_minutes_p95'], after=' min')} · "
-            f"{s['incidents']} incidents, {s['open_incidents']} open")
-
-
 declare("mttr_minutes_median", reads="recovery", label="Recovery time (median)", unit="min", lower_is_better=True,
         needs=("incident_start",),
         definition="The median of the minutes from `incident_start` to `incident_resolved` per resolved incident of "
                    "the window (all incidents, attributed or not).",
-        tiers=TIER_TABLES["recovery_time"], teams=True,
-        sample=Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"]),
+        **tiered("recovery_time", RESOLVED_INCIDENTS, quick_check=False),
         card=Card("kpi-mttr", "dora", 4, "throughput", title="Recovery time, all incidents (median)"),
-        footnote=_mttr_footnote,
-        console=Console(3, lambda an: f"Median MTTR: {say(_s(an)['mttr_minutes_median'], after=' min')} | Open "
-                                      f"incidents: {_s(an)['open_incidents']} | Unattributed incidents: "
-                                      f"{_s(an)['unattributed_incidents']}"))
+        footnote=Says("avg {mttr_minutes_mean:.1f| min} · p95 {mttr_minutes_p95:.1f| min} · {incidents} incidents, "
+                      "{open_incidents} open"),
+        console=Console(3, "Median MTTR: {mttr_minutes_median:.1f| min} | Open incidents: {open_incidents} | "
+                           "Unattributed incidents: {unattributed_incidents}"))
 
 
 declare("mttr_minutes_p95", reads="recovery", label="Recovery time (p95)", unit="min", lower_is_better=True,
@@ -127,9 +124,8 @@ declare("rework_rate_pct", reads="rework", label="Rework rate", unit="%", lower_
         definition="Rework deployments / deployments x 100: a deployment is rework if its `change_type` is `hotfix` "
                    "or `rollback`, or it deployed a service while an incident of the window on it was open.",
         teams=True, quick_check="rework_rate", card=Card("kpi-rework", "dora", 2, "instability"),
-        footnote=lambda an: f"{an.details['rework_deployments']} hotfixes, rollbacks or deploys during incidents",
-        console=Console(6, lambda an: f"Rework rate: {say(_s(an)['rework_rate_pct'], after='%')} "
-                                      f"({an.details['rework_deployments']} of {_s(an)['deployments']} deployments)"))
+        footnote=Says("{rework_deployments} hotfixes, rollbacks or deploys during incidents"),
+        console=Console(6, "Rework rate: {rework_rate_pct:.1f|%} ({rework_deployments} of {deployments} deployments)"))
 
 
 def _recovery_block(c) -> dict:

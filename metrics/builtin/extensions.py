@@ -5,8 +5,7 @@ details, not among the summary's keys; their computations are ``metrics.extensio
 from __future__ import annotations
 
 from .. import defaults, extensions
-from ..registry.metric import Card, declarer
-from ..units import say
+from ..registry.metric import Card, Says, declarer
 
 METRICS: list = []
 declare_dora = declarer(METRICS, "dora")
@@ -51,15 +50,10 @@ declare_pvm("deploys_per_developer", label="Deployments per developer", summary=
                                 f"{an.assumptions.team_size} developers")
 
 
-def _on_call_footnote(an) -> str:
-    d = an.details
-    return (f"per developer a week · {d['on_call_hours']:,.0f} h on call, "
-            f"{say(d['on_call_share_of_toil_pct'], '{:.0f}', '%')} of DTR's toil, "
-            f"{say(d['on_call_dtr_points'], '{:+.1f}', ' pp')} DTR")
-
-
 declare_pvm("on_call_hours_per_developer_week", reads="toil_ratio", label="On-call burden", unit="h",
             lower_is_better=True, summary=False, needs=("on_call_hours",),
             definition="On-call hours (`on_call_hours` events) / team size / (days / 7): hours per developer a week; "
                        "they count as toil in DTR and as cost in VCR.",
-            card=Card("kpi-on-call", "pvm", 7), footnote=_on_call_footnote)
+            card=Card("kpi-on-call", "pvm", 7),
+            footnote=Says("per developer a week · {on_call_hours:,.0f} h on call, {on_call_share_of_toil_pct:.0f|%} of "
+                          "DTR's toil, {on_call_dtr_points:+.1f| pp} DTR"))

@@ -3,8 +3,7 @@ summary's keys; their computations are ``metrics.pvm``'s, read through the share
 from __future__ import annotations
 
 from ..benchmarks import BAND_TABLES
-from ..registry.metric import Card, Console, Sample, declarer
-from ..units import say
+from ..registry.metric import Card, Console, Sample, Says, declarer
 
 METRICS: list = []
 declare = declarer(METRICS, "pvm")
@@ -26,8 +25,7 @@ declare("vcr_pct", reads="value_cost", label="VCR: value to cost", unit="%", fmt
                    "cost = (platform hours + incident response hours + toil hours + on-call hours) x hourly rate "
                    "+ infrastructure cost.",
         card=Card("kpi-vcr", "pvm", 1), footnote=_vcr_footnote,
-        console=Console(1, lambda an: f"VCR: {say(_s(an)['vcr_pct'], '{:.0f}', '%')} | Platform hours invested: "
-                                      f"{say(_s(an)['platform_hours'], '{:.0f}')}"))
+        console=Console(1, "VCR: {vcr_pct:.0f|%} | Platform hours invested: {platform_hours:.0f}"))
 
 
 declare("total_value_usd", reads="value_cost", label="Value", unit="USD", fmt="{:,.0f}",
@@ -44,7 +42,7 @@ declare("platform_hours", reads="value_cost", label="Platform hours", unit="h", 
         definition="Impact: hours of platform investment (`platform_investment_hour` events) in the window; "
                    "successful deployments per platform hour beside it.",
         card=Card("kpi-platform-hours", "pvm", 4),
-        footnote=lambda an: f"{say(an.details['deploys_per_platform_hour'], '{:.2f}')} deploys per platform hour")
+        footnote=Says("{deploys_per_platform_hour:.2f} deploys per platform hour"))
 
 
 declare("iar_pct", reads="adoption", label="IAR: adoption growth", unit="%", fmt="{:+.1f}", needs=("deploy",),
@@ -55,11 +53,9 @@ declare("iar_pct", reads="adoption", label="IAR: adoption growth", unit="%", fmt
                    "n/a when there were none before.",
         sample=Sample("successful deploys in the first half", lambda an: _s(an)["first_period_deploys"]),
         card=Card("kpi-iar", "pvm", 2),
-        footnote=lambda an: f"{_s(an)['first_period_deploys']} → {_s(an)['second_period_deploys']} successful deploys "
-                            f"({an.details['iar_half_days']}-day halves)",
-        console=Console(2, lambda an: f"IAR: {say(_s(an)['iar_pct'], after='%')} | First period: "
-                                      f"{_s(an)['first_period_deploys']} deploys | Second period: "
-                                      f"{_s(an)['second_period_deploys']} deploys"))
+        footnote=Says("{first_period_deploys} → {second_period_deploys} successful deploys ({iar_half_days}-day halves)"),
+        console=Console(2, "IAR: {iar_pct:.1f|%} | First period: {first_period_deploys} deploys | Second period: "
+                           "{second_period_deploys} deploys"))
 
 
 declare("first_period_deploys", reads="adoption", label="IAR: first half's deployments", fmt="{:,}",
@@ -81,11 +77,9 @@ declare("dtr_pct", reads="toil_ratio", label="DTR: toil ratio", unit="%", lower_
                    "events + 60 x on-call hours; feature = team size x working hours x working days x 60 - toil; "
                    "n/a when toil reaches capacity.",
         card=Card("kpi-dtr", "pvm", 3),
-        footnote=lambda an: f"{_s(an)['toil_minutes']:,.0f} toil min / {_s(an)['feature_minutes']:,.0f} feature min "
-                            f"(capacity {an.details['capacity_minutes']:,.0f} min)",
-        console=Console(3, lambda an: f"DTR: {say(_s(an)['dtr_pct'], after='%')} | Toil: "
-                                      f"{say(_s(an)['toil_minutes'], '{:.0f}', ' min')} | Feature: "
-                                      f"{say(_s(an)['feature_minutes'], '{:.0f}', ' min')}"))
+        footnote=Says("{toil_minutes:,.0f} toil min / {feature_minutes:,.0f} feature min (capacity "
+                      "{capacity_minutes:,.0f} min)"),
+        console=Console(3, "DTR: {dtr_pct:.1f|%} | Toil: {toil_minutes:.0f| min} | Feature: {feature_minutes:.0f| min}"))
 
 
 declare("toil_minutes", reads="toil_ratio", label="Toil", unit="min", fmt="{:,.0f}", lower_is_better=True,
@@ -99,4 +93,4 @@ declare("feature_minutes", reads="toil_ratio", label="Feature time", unit="min",
 declare("onboarding_weeks_mean", reads="impact", label="Weeks to productivity", unit="wk", lower_is_better=True,
         details=lambda c: {"onboardings": c.impact["onboardings"]},
         definition="Impact: mean weeks to productivity of the window's `onboarding_complete` events.",
-        card=Card("kpi-onboarding", "pvm", 5), footnote=lambda an: f"{an.details['onboardings']} onboardings")
+        card=Card("kpi-onboarding", "pvm", 5), footnote=Says("{onboardings} onboardings"))

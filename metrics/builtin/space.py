@@ -2,8 +2,7 @@
 their computations are ``metrics.space``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
-from ..registry.metric import Card, Console, declarer
-from ..units import say
+from ..registry.metric import Card, Console, Says, declarer
 
 METRICS: list = []
 declare = declarer(METRICS, "space")
@@ -20,22 +19,20 @@ declare("prs_per_day", reads="activity", label="PRs created", unit="/day", fmt="
         card=Card("kpi-prs", "space", 1),
         footnote=lambda an: f"{an.details['prs_created']} PRs, {an.details['merges']} merges"
                             + (" · dated by first commit (git history)" if an.pr_times_from_git else ""),
-        console=Console(1, lambda an: f"Activity: Avg PRs/day: {say(_s(an)['prs_per_day'], '{:.2f}')} | "
-                                      f"Avg reviews/day: {say(_s(an)['reviews_per_day'], '{:.2f}')}"))
+        console=Console(1, "Activity: Avg PRs/day: {prs_per_day:.2f} | Avg reviews/day: {reviews_per_day:.2f}"))
 
 
 declare("reviews_per_day", reads="activity", label="Reviews", unit="/day", fmt="{:.2f}", needs=("pr_reviewed",),
         details=lambda c: {"reviews": c.activity["reviews"]},
         definition="Activity: reviews (`pr_reviewed` events, every one) / days of the window.",
-        card=Card("kpi-reviews", "space", 2), footnote=lambda an: f"{an.details['reviews']} reviews")
+        card=Card("kpi-reviews", "space", 2), footnote=Says("{reviews} reviews"))
 
 
 declare("review_turnaround_hours_mean", reads="collaboration", label="Review turnaround", unit="h", lower_is_better=True,
         definition="Collaboration: hours from `pr_created` to the PR's first `pr_reviewed`, mean over the window's "
                    "reviewed PRs (weekly mean and median by creation week beside it).",
-        card=Card("kpi-turnaround", "space", 3), footnote=lambda an: "creation to first review, mean",
-        console=Console(2, lambda an: "Collaboration: Avg code review turnaround: "
-                                      f"{say(_s(an)['review_turnaround_hours_mean'], after=' hours')}"))
+        card=Card("kpi-turnaround", "space", 3), footnote=Says("creation to first review, mean"),
+        console=Console(2, "Collaboration: Avg code review turnaround: {review_turnaround_hours_mean:.1f| hours}"))
 
 
 def _satisfaction_details(c) -> dict:
@@ -49,11 +46,9 @@ declare("satisfaction_mean", reads="satisfaction", label="Satisfaction", unit="/
         definition="Satisfaction & well-being: mean of the window's survey scores (1-5); trend in points per 30 days, "
                    "and the mean within 7 days after an incident start beside the others'.",
         card=Card("kpi-satisfaction", "space", 4),
-        footnote=lambda an: f"{_s(an)['satisfaction_responses']} responses · after incidents "
-                            f"{say(an.details['satisfaction_after_incident_mean'], '{:.2f}')}, "
-                            f"otherwise {say(an.details['satisfaction_other_mean'], '{:.2f}')}",
-        console=Console(3, lambda an: "Satisfaction: Avg satisfaction score: "
-                                      f"{say(_s(an)['satisfaction_mean'], after='/5.0')}"))
+        footnote=Says("{satisfaction_responses} responses · after incidents {satisfaction_after_incident_mean:.2f}, "
+                      "otherwise {satisfaction_other_mean:.2f}"),
+        console=Console(3, "Satisfaction: Avg satisfaction score: {satisfaction_mean:.1f|/5.0}"))
 
 
 declare("satisfaction_responses", reads="satisfaction", label="Survey responses", fmt="{:,}",
@@ -67,13 +62,11 @@ declare("merge_time_hours_mean", reads="efficiency", label="PR → merge time", 
         footnote=lambda an: "first commit to merge, mean" if an.pr_times_from_git else "creation to merge, mean",
         caution=lambda an: f"time {GIT_CREATED}" if an.pr_times_from_git and _s(an)["merge_time_hours_mean"] is not None
         else None,
-        console=Console(4, lambda an: "Efficiency: Avg PR→merge time: "
-                                      f"{say(_s(an)['merge_time_hours_mean'], after=' hours')}"))
+        console=Console(4, "Efficiency: Avg PR→merge time: {merge_time_hours_mean:.1f| hours}"))
 
 
 declare("incident_rate_pct", reads="performance", label="Incident rate", unit="%", fmt="{:.2f}", lower_is_better=True,
         needs=("deploy", "incident_start"),
         definition="Performance: incidents started in the window / deployments x 100 (attributed or not).",
-        card=Card("kpi-incident-rate", "space", 6), footnote=lambda an: "incidents per deployment",
-        console=Console(5, lambda an: f"Performance: Incident rate: {say(_s(an)['incident_rate_pct'], '{:.2f}', '%')} "
-                                      "per deployment"))
+        card=Card("kpi-incident-rate", "space", 6), footnote=Says("incidents per deployment"),
+        console=Console(5, "Performance: Incident rate: {incident_rate_pct:.2f|%} per deployment"))

@@ -12,11 +12,12 @@ the docs tables iterate over them.
 """
 from __future__ import annotations
 
+from collections import ChainMap
 from dataclasses import dataclass
 from typing import Callable
 
 from ..benchmarks import BandTable, TierTable
-from ..units import suffix
+from ..units import say_in, suffix
 
 SECTIONS = {"dora": "DORA METRICS (Delivery & Reliability)", "space": "SPACE METRICS (Team & Developer Health)",
             "pvm": "PLATFORM VALUE METRICS (PVM)", "custom": "CUSTOM METRICS"}
@@ -56,11 +57,29 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Says:
+    """A line said from an analysis's figures (a ``footnote``, a console line): ``template``'s fields
+    name keys of the summary's sections or of the details (no key is in two of them), each written as
+    ``metrics.units.say_in`` writes it: ``{rework_rate_pct:.1f|%}`` is "23.8%", or "n/a"."""
+
+    template: str
+
+    def __call__(self, analysis) -> str:
+        sections = (analysis.summary[s] for s in SECTIONS if s in analysis.summary)
+        return say_in(self.template, ChainMap(*sections, analysis.details))
+
+
+@dataclass(frozen=True)
 class Console:
-    """A metric's line in the console summary: ``text(analysis)``, placed ``order``-th in its section."""
+    """A metric's line in the console summary, placed ``order``-th in its section: ``template`` said
+    from the analysis (``Says``)."""
 
     order: int
-    text: Callable
+    template: str
+
+    def text(self, analysis) -> str:
+        """The line for ``analysis``."""
+        return Says(self.template)(analysis)
 
 
 @dataclass(frozen=True)

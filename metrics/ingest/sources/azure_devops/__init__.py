@@ -2,9 +2,7 @@
 deployment records, read from REST API JSON (api-version 7.1) saved page after page."""
 from ....registry.source import Option, SourceSpec
 from ..common import DEFAULT_DEPLOY_PATTERN
-from .reader import azure_devops_reader, events_from_azure_devops
-
-__all__ = ["SOURCE", "azure_devops_reader", "events_from_azure_devops"]
+from .reader import azure_devops_reader
 
 SOURCE = SourceSpec(
     name="azure-devops",

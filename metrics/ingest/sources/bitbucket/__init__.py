@@ -2,9 +2,7 @@
 deployments, read from REST API JSON (``/2.0``) saved page after page."""
 from .... import schema as s
 from ....registry.source import Option, SourceSpec
-from .reader import bitbucket_reader, events_from_bitbucket
-
-__all__ = ["SOURCE", "bitbucket_reader", "events_from_bitbucket"]
+from .reader import bitbucket_reader
 
 SOURCE = SourceSpec(
     name="bitbucket",
