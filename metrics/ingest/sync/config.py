@@ -46,6 +46,11 @@ def syncing() -> dict:
     return {name: spec for name, spec in sources().items() if spec.sync is not None}
 
 
+def api_url_required(spec) -> bool:
+    """Whether a ``SyncSpec`` has no default API URL (every installation has its own: Argo CD, Jenkins)."""
+    return not spec.api_url and spec.api_url_for is None
+
+
 def sync_options() -> dict:
     """Every key a syncing source declares beyond the common ones (its target and its options):
     name -> (the Option, as the first source declaring it has it)."""

@@ -1,0 +1,439 @@
+"""Argo CD's and Jenkins' live sync end to end, as a user runs it: ``python -m metrics sync argocd``
+and ``sync jenkins`` (in process through ``metrics.cli.main``, and once as a subprocess), and both as
+``[[source]]`` entries of ``sync --config FILE``, against the loopback fakes of tests/fake_cd_apis.py.
+
+The numbers are read back as the user reads them (``python -m metrics --dataset D --json`` and
+``datasets``) and were worked out by hand from the fixtures below: a first sync stores them, a
+second adds nothing, a missing or wrong credential and a missing ``--api-url`` are one sentence
+with exit 2 (the token never printed, nothing stored)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import run_cli
+from fake_cd_apis import FakeArgoCD, FakeJenkins
+from metrics import store
+from metrics.cli import main
+from metrics.ingest.sync import http
+from metrics.ingest.sync.run import last_runs
+
+ARGO_TOKEN = "argocd-e2e-token-5c1d"
+JENKINS_TOKEN = "11e2e0c2b7a4e5f6071829jenkins"
+
+
+@pytest.fixture(autouse=True)
+def known_backoff(monkeypatch):
+    monkeypatch.setattr(http, "BACKOFF_SECONDS", 0.01)
+
+
+def apps(argo: FakeArgoCD) -> None:
+    """checkout (namespace prod, tier=production) synced 03-04 10:02:11, 03-05 14:30:45 and 03-07
+    09:15:00 (ids 0-2); legacy (namespace prod, no tier label) 03-06 08:00:00 (id 0); checkout-staging
+    (namespace staging, tier=staging) 03-06 16:45:10 (id 0); guestbook never synced.
+
+    By hand, with ``--production prod``: 5 deploy events, all successful; production: checkout's 3
+    and legacy's 1 = 4 deployments (checkout-staging keeps its namespace, staging, as environment).
+    Window: the day of the first event to the day after the last, 03-04 to 03-08, 4 days: 4
+    successful deployments, 1.0 a day.
+    Change failure rate: none (null): Argo CD's history holds completed syncs only, never a failed
+    one, and without incident data a rate of 0 % would be a perfect value the data cannot show."""
+    argo.add_app("checkout", "prod", {"team": "payments", "tier": "production"})
+    argo.add_app("legacy", "prod")
+    argo.add_app("checkout-staging", "staging", {"team": "payments", "tier": "staging"})
+    argo.add_app("guestbook", "default")
+    argo.synced("checkout", "2024-03-04T10:01:58Z", "2024-03-04T10:02:11Z")
+    argo.synced("checkout", "2024-03-05T14:30:20Z", "2024-03-05T14:30:45Z")
+    argo.synced("checkout", "2024-03-07T09:14:41Z", "2024-03-07T09:15:00Z")
+    argo.synced("legacy", "2024-03-06T07:59:00Z", "2024-03-06T08:00:00Z")
+    argo.synced("checkout-staging", "2024-03-06T16:44:59Z", "2024-03-06T16:45:10Z")
+
+
+ARGO_EVENTS = [("2024-03-04 10:02:11", "checkout", "checkout@0", "production", "success"),
+               ("2024-03-05 14:30:45", "checkout", "checkout@1", "production", "success"),
+               ("2024-03-06 08:00:00", "legacy", "legacy@0", "production", "success"),
+               ("2024-03-06 16:45:10", "checkout-staging", "checkout-staging@0", "staging", "success"),
+               ("2024-03-07 09:15:00", "checkout", "checkout@2", "production", "success")]
+
+
+def builds(jenkins: FakeJenkins) -> None:
+    """The folder team: team/deploy-api #1 SUCCESS 03-04 10:00:00 + 60 s, #2 FAILURE 03-05 10:00:00
+    + 90 s, #3 UNSTABLE 03-06 10:00:00 + 120 s, #4 ABORTED 03-06 11:00:00, #5 running since 03-07
+    10:00:00; team/build (not a deployment job) #1 SUCCESS. At the root: deploy-web #1 SUCCESS 03-07
+    12:00:00 + 30 s, #2 SUCCESS 03-07 15:00:00 + 30 s.
+
+    By hand, with the default ``--deploy-workflow *deploy*``: a deploy at each finished build's end
+    (start + duration): 5 deployments (api #1, #2, #3, web #1, #2), 2 failed (FAILURE, UNSTABLE);
+    ABORTED skipped (1), the running build left for a later sync. Window 03-04 to 03-08, 4 days:
+    3 successful deployments, 0.75 a day; change failure rate 2 / 5 = 40 %."""
+    jenkins.add_folder("team")
+    jenkins.add_job("team/deploy-api")
+    jenkins.add_build("team/deploy-api", 1, "SUCCESS", "2024-03-04T10:00:00Z", 60)
+    jenkins.add_build("team/deploy-api", 2, "FAILURE", "2024-03-05T10:00:00Z", 90)
+    jenkins.add_build("team/deploy-api", 3, "UNSTABLE", "2024-03-06T10:00:00Z", 120)
+    jenkins.add_build("team/deploy-api", 4, "ABORTED", "2024-03-06T11:00:00Z", 5)
+    jenkins.add_build("team/deploy-api", 5, None, "2024-03-07T10:00:00Z")
+    jenkins.add_job("team/build")
+    jenkins.add_build("team/build", 1, "SUCCESS", "2024-03-05T09:00:00Z", 300)
+    jenkins.add_job("deploy-web")
+    jenkins.add_build("deploy-web", 1, "SUCCESS", "2024-03-07T12:00:00Z", 30)
+    jenkins.add_build("deploy-web", 2, "SUCCESS", "2024-03-07T15:00:00Z", 30)
+
+
+JENKINS_EVENTS = [("2024-03-04 10:01:00", "deploy-api", "team/deploy-api#1", "production", "success"),
+                  ("2024-03-05 10:01:30", "deploy-api", "team/deploy-api#2", "production", "failed"),
+                  ("2024-03-06 10:02:00", "deploy-api", "team/deploy-api#3", "production", "failed"),
+                  ("2024-03-07 12:00:30", "deploy-web", "deploy-web#1", "production", "success"),
+                  ("2024-03-07 15:00:30", "deploy-web", "deploy-web#2", "production", "success")]
+
+
+def stored(dataset: str) -> list[tuple]:
+    """The dataset's events as (time, service, deploy_id, environment, status), by time."""
+    frame = store.load(dataset).sort_values(["ts", "deploy_id"])
+    return [(f"{ts:%Y-%m-%d %H:%M:%S}", *rest) for ts, *rest in
+            frame[["ts", "service", "deploy_id", "environment", "status"]].itertuples(index=False)]
+
+
+def summary(dataset: str, capsys) -> dict:
+    """``python -m metrics --dataset DATASET --json``, read."""
+    capsys.readouterr()
+    assert main(["--dataset", dataset, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def sync(capsys, *argv) -> tuple[int, list[str]]:
+    """``python -m metrics sync ARGV``: the exit code and the lines on stderr."""
+    capsys.readouterr()
+    code = main(["sync", *argv])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    return code, captured.err.splitlines()
+
+
+def dora(numbers: dict) -> tuple:
+    d = numbers["dora"]
+    return (numbers["window"]["start"], numbers["window"]["end"], d["deployments"], d["successful_deployments"],
+            d["deploys_per_day"], d["change_failure_rate_pct"])
+
+
+# -- Argo CD ------------------------------------------------------------------------------------
+
+
+def test_argocd_first_sync_stores_the_deployments_and_a_second_adds_nothing(capsys, monkeypatch):
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        command = ["argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod", "--since", "2024-01-01"]
+        first = sync(capsys, *command)
+        second = sync(capsys, *command)
+        argo.synced("checkout", "2024-03-08T09:59:00Z", "2024-03-08T10:00:00Z")
+        third = sync(capsys, *command)
+    assert first[0] == 0 and re.fullmatch(r"argocd:all -> argo: \+5 events from 1 requests in [\d.]+ s", first[1][-1])
+    assert second[0] == 0 and re.fullmatch(r"argocd:all -> argo: \+0 events from 1 requests in [\d.]+ s", second[1][-1])
+    assert third[0] == 0 and "argocd:all -> argo: +1 events" in third[1][-1]
+    assert not any("warning" in line for line in first[1] + second[1] + third[1])
+    assert stored("argo") == ARGO_EVENTS + [("2024-03-08 10:00:00", "checkout", "checkout@3", "production", "success")]
+
+
+def test_argocd_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypatch):
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        assert sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod",
+                    "--since", "2024-01-01")[0] == 0
+    assert stored("argo") == ARGO_EVENTS
+    assert dora(summary("argo", capsys)) == ("2024-03-04T00:00:00Z", "2024-03-08T00:00:00Z", 4, 4, 1.0, None)
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "argo\t5 events\t2024-03-04 10:02 to 2024-03-07 09:15 UTC" in out
+    assert re.search(r"^  last sync from argocd:all at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: \+5 events$", out, re.M)
+
+
+def test_argocd_one_application_and_production_by_label(capsys, monkeypatch):
+    # --application checkout: its 3 syncs only, under its own key; --production tier=production:
+    # legacy (namespace prod, no label) is no longer production, its environment its namespace
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        one = sync(capsys, "argocd", "--name", "one", "--api-url", argo.url, "--application", "checkout",
+                   "--since", "2024-01-01")
+        label = sync(capsys, "argocd", "--name", "label", "--api-url", argo.url, "--production", "tier=production",
+                     "--since", "2024-01-01")
+        asked = argo.paths()
+    assert one[0] == 0 and "argocd:checkout -> one: +3 events" in one[1][-1]
+    assert asked[0] == "/api/v1/applications/checkout"
+    assert stored("one") == [e for e in ARGO_EVENTS if e[1] == "checkout"]
+    assert label[0] == 0 and "+5 events" in label[1][-1]
+    assert [(e[2], e[3]) for e in stored("label")] == [("checkout@0", "production"), ("checkout@1", "production"),
+                                                       ("legacy@0", "prod"), ("checkout-staging@0", "staging"),
+                                                       ("checkout@2", "production")]
+    assert dora(summary("label", capsys))[2:4] == (3, 3)
+
+
+def test_argocd_a_production_no_application_matches_is_a_warning_every_sync(capsys, monkeypatch):
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        command = ["argocd", "--name", "typo", "--api-url", argo.url, "--production", "prd", "--since", "2024-01-01"]
+        first = sync(capsys, *command)
+        second = sync(capsys, *command)                 # nothing new: still said
+    warning = ("  warning: no application matches --production 'prd' (a destination namespace, or a label "
+               "KEY=VALUE): none of their deployments count as production")
+    assert first[0] == 0 and first[1][-1] == warning and "+5 events" in first[1][-2]
+    assert second[0] == 0 and second[1][-1] == warning and "+0 events" in second[1][-2]
+    assert dora(summary("typo", capsys))[2] == 0
+
+
+def test_argocd_new_syncs_of_an_application_that_is_not_production_alone_warn_of_nothing(capsys, monkeypatch):
+    # the batch holds only checkout-staging (the one application with a new sync): --production prod
+    # still matches checkout and legacy, so nothing is said
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        command = ["argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod", "--since", "2024-01-01"]
+        sync(capsys, *command)
+        argo.synced("checkout-staging", "2024-03-08T09:00:00Z", "2024-03-08T09:00:20Z")
+        code, lines = sync(capsys, *command)
+    assert code == 0 and "+1 events" in lines[-1] and not any("warning" in line for line in lines)
+
+
+def test_argocd_syncs_dropped_from_the_history_between_two_syncs_are_said(capsys, monkeypatch):
+    # after the first sync (checkout's ids 0-2), checkout syncs 12 times (ids 3-14, hourly from 03-08
+    # 00:00:30); Argo CD keeps the newest 10 (5-14): those are collected, 3 and 4 are gone and said
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        command = ["argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod", "--since", "2024-01-01"]
+        sync(capsys, *command)
+        for hour in range(12):
+            argo.synced("checkout", f"2024-03-08T{hour:02d}:00:00Z", f"2024-03-08T{hour:02d}:00:30Z")
+        code, lines = sync(capsys, *command)
+        again = sync(capsys, *command)
+    assert code == 0 and "+10 events" in lines[-2]
+    assert lines[-1] == ("  warning: application 'checkout': 2 syncs (history ids 3 to 4) were dropped from Argo CD's "
+                         "history before this sync (it keeps the last revisionHistoryLimit syncs, 10 by default) and "
+                         "cannot be collected: sync more often")
+    assert [e[2] for e in stored("argo")][-10:] == [f"checkout@{i}" for i in range(5, 15)]
+    assert again[0] == 0 and "+0 events" in again[1][-1] and not any("warning" in line for line in again[1])
+
+
+def test_argocd_a_missing_token_is_one_sentence_and_stores_nothing(capsys, monkeypatch):
+    monkeypatch.delenv("ARGOCD_TOKEN", raising=False)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url)
+        asked = argo.paths()
+    assert code == 2 and asked == []
+    assert lines == ["error: argocd:all -> argo: set ARGOCD_TOKEN in the environment to sync from argocd (tokens are "
+                     "never taken on the command line)"]
+    assert "argo" not in [d.name for d in store.list_datasets()]
+
+
+def test_argocd_a_wrong_token_is_one_sentence_without_the_token(capsys, monkeypatch):
+    monkeypatch.setenv("ARGOCD_TOKEN", "wrong-argocd-token-93ab")
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url)
+    assert code == 2 and len(lines) == 1 and "wrong-argocd-token-93ab" not in lines[0]
+    assert lines[0] == (f"error: argocd:all -> argo: {argo.url}/api/v1/applications answered 401: the token is "
+                        f"missing, wrong, expired or lacks access; check ARGOCD_TOKEN and what the token may read")
+    assert "argo" not in [d.name for d in store.list_datasets()]
+    assert last_runs("argo")[0]["error"].startswith(f"{argo.url}/api/v1/applications answered 401")
+
+
+def test_argocd_an_unknown_application_is_one_sentence(capsys, monkeypatch):
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as argo:
+        apps(argo)
+        code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url, "--application", "nope")
+    assert code == 2 and lines == [f"error: argocd:nope -> argo: {argo.url}/api/v1/applications/nope answered 404: no "
+                                   f"such repository, project, service, job or application, or the token cannot "
+                                   f"see it; check the name and the API URL"]
+
+
+@pytest.mark.parametrize("provider", ["argocd", "jenkins"])
+def test_a_missing_api_url_is_one_sentence(capsys, monkeypatch, provider):
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    code, lines = sync(capsys, provider, "--name", "d")
+    assert (code, lines) == (2, [f"error: sync {provider} needs --api-url URL (every installation has its own)"])
+
+
+def test_another_sources_option_is_refused(capsys):
+    assert sync(capsys, "argocd", "--name", "d", "--api-url", "https://argocd.example.com", "--job", "x") == \
+        (2, ["error: --job is for sync jenkins, not for sync argocd"])
+    assert sync(capsys, "jenkins", "--name", "d", "--api-url", "https://ci.example.com", "--application", "x") == \
+        (2, ["error: --application is for sync argocd, not for sync jenkins"])
+
+
+# -- Jenkins ------------------------------------------------------------------------------------
+
+
+def jenkins_env(monkeypatch, jenkins: FakeJenkins) -> None:
+    monkeypatch.setenv("JENKINS_USER", jenkins.user)
+    monkeypatch.setenv("JENKINS_TOKEN", JENKINS_TOKEN)
+
+
+def test_jenkins_first_sync_stores_the_deployments_a_second_adds_nothing_a_finished_build_comes(capsys, monkeypatch):
+    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        builds(jenkins)
+        jenkins_env(monkeypatch, jenkins)
+        command = ["jenkins", "--name", "ci", "--api-url", jenkins.root, "--since", "2024-01-01"]
+        first = sync(capsys, *command)
+        second = sync(capsys, *command)
+        jenkins.finish("team/deploy-api", 5, "SUCCESS", 300)         # ends 03-07 10:05:00
+        third = sync(capsys, *command)
+        asked = [path for path, _ in jenkins.requests]
+    assert first[0] == 0 and re.fullmatch(r"jenkins:all -> ci: \+5 events from \d+ requests in [\d.]+ s, 1 skipped",
+                                          first[1][-1])
+    assert second[0] == 0 and "jenkins:all -> ci: +0 events" in second[1][-1]
+    assert third[0] == 0 and "jenkins:all -> ci: +1 events" in third[1][-1]
+    assert "/jenkins/job/team/job/build/api/json" not in asked                # not a deployment job: never asked
+    assert stored("ci") == JENKINS_EVENTS[:3] + [
+        ("2024-03-07 10:05:00", "deploy-api", "team/deploy-api#5", "production", "success")] + JENKINS_EVENTS[3:]
+
+
+def test_jenkins_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypatch):
+    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        builds(jenkins)
+        jenkins_env(monkeypatch, jenkins)
+        assert sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root, "--since", "2024-01-01")[0] == 0
+    assert stored("ci") == JENKINS_EVENTS
+    assert dora(summary("ci", capsys)) == ("2024-03-04T00:00:00Z", "2024-03-08T00:00:00Z", 5, 3, 0.75, 40.0)
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "ci\t5 events\t2024-03-04 10:01 to 2024-03-07 15:00 UTC" in out
+    assert re.search(r"^  last sync from jenkins:all at \S+Z: \+5 events$", out, re.M)
+
+
+def test_jenkins_one_job_and_a_deploy_workflow(capsys, monkeypatch):
+    # --job team/deploy-api: that job's builds, under its own key; --deploy-workflow build: the one
+    # job named "build" (team/build #1, 03-05 09:00:00 + 300 s), as a deployment
+    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        builds(jenkins)
+        jenkins_env(monkeypatch, jenkins)
+        one = sync(capsys, "jenkins", "--name", "one", "--api-url", jenkins.root, "--job", "team/deploy-api",
+                   "--since", "2024-01-01")
+        other = sync(capsys, "jenkins", "--name", "other", "--api-url", jenkins.root, "--deploy-workflow", "build",
+                     "--service", "builder", "--since", "2024-01-01")
+    assert one[0] == 0 and "jenkins:team/deploy-api -> one: +3 events" in one[1][-1]
+    assert stored("one") == JENKINS_EVENTS[:3]
+    assert other[0] == 0 and "+1 events" in other[1][-1]
+    assert stored("other") == [("2024-03-05 09:05:00", "builder", "team/build#1", "production", "success")]
+
+
+@pytest.mark.parametrize("unset, named", [(("JENKINS_TOKEN",), "JENKINS_TOKEN"),
+                                          (("JENKINS_USER", "JENKINS_TOKEN"), "JENKINS_USER and JENKINS_TOKEN")])
+def test_jenkins_a_missing_credential_is_one_sentence_naming_it(capsys, monkeypatch, unset, named):
+    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        builds(jenkins)
+        jenkins_env(monkeypatch, jenkins)
+        for name in unset:
+            monkeypatch.delenv(name)
+        code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root)
+        asked = jenkins.paths()
+    assert code == 2 and asked == []
+    assert lines == [f"error: jenkins:all -> ci: set {named} in the environment to sync from jenkins (tokens are "
+                     f"never taken on the command line)"]
+    assert JENKINS_TOKEN not in "\n".join(lines) and "ci" not in [d.name for d in store.list_datasets()]
+
+
+def test_jenkins_a_wrong_token_is_one_sentence_without_the_token(capsys, monkeypatch):
+    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        builds(jenkins)
+        monkeypatch.setenv("JENKINS_USER", jenkins.user)
+        monkeypatch.setenv("JENKINS_TOKEN", "wrong-jenkins-token-7e21")
+        code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root)
+    assert code == 2 and len(lines) == 1 and "wrong-jenkins-token-7e21" not in lines[0]
+    assert lines[0] == (f"error: jenkins:all -> ci: {jenkins.root}/api/json answered 401: the token is missing, "
+                        f"wrong, expired or lacks access; check JENKINS_USER and JENKINS_TOKEN and what the token "
+                        f"may read")
+    assert "ci" not in [d.name for d in store.list_datasets()]
+
+
+# -- both in one configuration file, and as a user's shell runs it ----------------------------------
+
+
+def config(tmp_path, argo: FakeArgoCD, jenkins: FakeJenkins, argocd_keys: str = "", jenkins_keys: str = "") -> str:
+    path = tmp_path / "sync.toml"
+    path.write_text(f'''
+[defaults]
+since = "2024-01-01"
+
+[[source]]
+type = "argocd"
+dataset = "delivery"
+api_url = "{argo.url}"
+production = "prod"
+{argocd_keys}
+
+[[source]]
+type = "jenkins"
+dataset = "delivery"
+api_url = "{jenkins.root}"
+deploy_workflow = "*deploy*"
+{jenkins_keys}
+''')
+    return str(path)
+
+
+def test_both_from_a_configuration_file_in_a_subprocess(tmp_path, monkeypatch):
+    """By hand: Argo CD's 5 events (4 production deployments, none failed) and Jenkins' 5 deployments
+    (2 failed) in one dataset: 9 deployments, 7 successful, 2 failed: change failure rate 2 / 9 =
+    22.2 %; window 03-04 to 03-08 (4 days): 7 successful, 1.75 a day."""
+    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        apps(argo)
+        builds(jenkins)
+        monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+        jenkins_env(monkeypatch, jenkins)
+        path = config(tmp_path, argo, jenkins)
+        first = run_cli("sync", "--config", path)
+        second = run_cli("sync", "--config", path)
+    assert (first.returncode, first.stdout) == (0, "")
+    lines = first.stderr.splitlines()
+    assert "argocd:all -> delivery: +5 events" in lines[-2] and "jenkins:all -> delivery: +5 events" in lines[-1]
+    assert second.returncode == 0 and [line.split(" from ")[0] for line in second.stderr.splitlines()[-2:]] == \
+        ["argocd:all -> delivery: +0 events", "jenkins:all -> delivery: +0 events"]
+    listed = run_cli("datasets").stdout
+    assert "delivery\t10 events\t2024-03-04 10:01 to 2024-03-07 15:00 UTC" in listed
+    assert re.search(r"^  last sync from argocd:all at \S+Z: \+0 events$", listed, re.M)
+    assert re.search(r"^  last sync from jenkins:all at \S+Z: \+0 events$", listed, re.M)
+    numbers = json.loads(run_cli("--dataset", "delivery", "--json").stdout)
+    window, d = numbers["window"], numbers["dora"]
+    assert (window["start"], window["end"]) == ("2024-03-04T00:00:00Z", "2024-03-08T00:00:00Z")
+    assert (d["deployments"], d["successful_deployments"], d["deploys_per_day"]) == (9, 7, 1.75)
+    assert d["change_failure_rate_pct"] == pytest.approx(200 / 9, abs=0.05)
+    for run in (first, second):
+        assert ARGO_TOKEN not in run.stderr + run.stdout and JENKINS_TOKEN not in run.stderr + run.stdout
+
+
+def test_a_configuration_file_takes_the_application_the_job_and_a_label(tmp_path, capsys, monkeypatch):
+    # application checkout with production by label (3 deployments), job team/deploy-api (3 builds,
+    # 2 failed): 6 deployments, 4 successful (1.0 a day over 03-04 to 03-08), 2 failed: 33.3 %
+    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        apps(argo)
+        builds(jenkins)
+        monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+        jenkins_env(monkeypatch, jenkins)
+        path = config(tmp_path, argo, jenkins, argocd_keys='application = "checkout"',
+                      jenkins_keys='job = "team/deploy-api"')
+        with open(path, encoding="utf-8") as f:
+            text = f.read().replace('production = "prod"', 'production = "tier=production"')
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        code, lines = sync(capsys, "--config", path)
+    assert code == 0 and "argocd:checkout -> delivery: +3 events" in lines[-2]
+    assert "jenkins:team/deploy-api -> delivery: +3 events" in lines[-1]
+    assert dora(summary("delivery", capsys))[2:] == (6, 4, 1.0, pytest.approx(100 * 2 / 6, abs=0.05))
+
+
+def test_a_configuration_file_without_api_url_or_with_a_token_is_one_sentence(tmp_path, capsys):
+    path = tmp_path / "sync.toml"
+    path.write_text('[[source]]\ntype = "jenkins"\ndataset = "ci"\n')
+    assert sync(capsys, "--config", str(path)) == \
+        (2, [f"error: {path}, source 1: api_url is required for jenkins (every installation has its own)"])
+    path.write_text('[[source]]\ntype = "argocd"\ndataset = "ci"\napi_url = "https://a.example.com"\ntoken = "x1"\n')
+    code, lines = sync(capsys, "--config", str(path))
+    assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {path}, source 1: unknown key 'token'")
+    assert "x1" not in lines[0]
