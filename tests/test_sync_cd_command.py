@@ -89,6 +89,12 @@ JENKINS_EVENTS = [("2024-03-04 10:01:00", "deploy-api", "team/deploy-api#1", "pr
                   ("2024-03-07 15:00:30", "deploy-web", "deploy-web#2", "production", "success")]
 
 
+def key(provider: str, api_url: str, target: str = "all") -> str:
+    """A source's name in the sync's lines and state: provider, target and the installation (the API
+    URL without its scheme: Argo CD and Jenkins have no default one)."""
+    return f"{provider}:{target}@{api_url.split('://', 1)[1]}"
+
+
 def stored(dataset: str) -> list[tuple]:
     """The dataset's events as (time, service, deploy_id, environment, status), by time."""
     frame = store.load(dataset).sort_values(["ts", "deploy_id"])
@@ -130,9 +136,10 @@ def test_argocd_first_sync_stores_the_deployments_and_a_second_adds_nothing(caps
         second = sync(capsys, *command)
         argo.synced("checkout", "2024-03-08T09:59:00Z", "2024-03-08T10:00:00Z")
         third = sync(capsys, *command)
-    assert first[0] == 0 and re.fullmatch(r"argocd:all -> argo: \+5 events from 1 requests in [\d.]+ s", first[1][-1])
-    assert second[0] == 0 and re.fullmatch(r"argocd:all -> argo: \+0 events from 1 requests in [\d.]+ s", second[1][-1])
-    assert third[0] == 0 and "argocd:all -> argo: +1 events" in third[1][-1]
+    name = re.escape(key("argocd", argo.url))
+    assert first[0] == 0 and re.fullmatch(name + r" -> argo: \+5 events from 1 requests in [\d.]+ s", first[1][-1])
+    assert second[0] == 0 and re.fullmatch(name + r" -> argo: \+0 events from 1 requests in [\d.]+ s", second[1][-1])
+    assert third[0] == 0 and f"{key('argocd', argo.url)} -> argo: +1 events" in third[1][-1]
     assert not any("warning" in line for line in first[1] + second[1] + third[1])
     assert stored("argo") == ARGO_EVENTS + [("2024-03-08 10:00:00", "checkout", "checkout@3", "production", "success")]
 
@@ -148,7 +155,8 @@ def test_argocd_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypatc
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
     assert "argo\t5 events\t2024-03-04 10:02 to 2024-03-07 09:15 UTC" in out
-    assert re.search(r"^  last sync from argocd:all at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: \+5 events$", out, re.M)
+    assert re.search(rf"^  last sync from {re.escape(key('argocd', argo.url))} at \d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ: "
+                     rf"\+5 events$", out, re.M)
 
 
 def test_argocd_one_application_and_production_by_label(capsys, monkeypatch):
@@ -162,7 +170,7 @@ def test_argocd_one_application_and_production_by_label(capsys, monkeypatch):
         label = sync(capsys, "argocd", "--name", "label", "--api-url", argo.url, "--production", "tier=production",
                      "--since", "2024-01-01")
         asked = argo.paths()
-    assert one[0] == 0 and "argocd:checkout -> one: +3 events" in one[1][-1]
+    assert one[0] == 0 and f"{key('argocd', argo.url, 'checkout')} -> one: +3 events" in one[1][-1]
     assert asked[0] == "/api/v1/applications/checkout"
     assert stored("one") == [e for e in ARGO_EVENTS if e[1] == "checkout"]
     assert label[0] == 0 and "+5 events" in label[1][-1]
@@ -226,7 +234,7 @@ def test_argocd_a_missing_token_is_one_sentence_and_stores_nothing(capsys, monke
         code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url)
         asked = argo.paths()
     assert code == 2 and asked == []
-    assert lines == ["error: argocd:all -> argo: set ARGOCD_TOKEN in the environment to sync from argocd (tokens are "
+    assert lines == [f"error: {key('argocd', argo.url)} -> argo: set ARGOCD_TOKEN in the environment to sync from argocd (tokens are "
                      "never taken on the command line)"]
     assert "argo" not in [d.name for d in store.list_datasets()]
 
@@ -237,7 +245,7 @@ def test_argocd_a_wrong_token_is_one_sentence_without_the_token(capsys, monkeypa
         apps(argo)
         code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url)
     assert code == 2 and len(lines) == 1 and "wrong-argocd-token-93ab" not in lines[0]
-    assert lines[0] == (f"error: argocd:all -> argo: {argo.url}/api/v1/applications answered 401: the token is "
+    assert lines[0] == (f"error: {key('argocd', argo.url)} -> argo: {argo.url}/api/v1/applications answered 401: the token is "
                         f"missing, wrong, expired or lacks access; check ARGOCD_TOKEN and what the token may read")
     assert "argo" not in [d.name for d in store.list_datasets()]
     assert last_runs("argo")[0]["error"].startswith(f"{argo.url}/api/v1/applications answered 401")
@@ -248,7 +256,7 @@ def test_argocd_an_unknown_application_is_one_sentence(capsys, monkeypatch):
     with FakeArgoCD(ARGO_TOKEN) as argo:
         apps(argo)
         code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url, "--application", "nope")
-    assert code == 2 and lines == [f"error: argocd:nope -> argo: {argo.url}/api/v1/applications/nope answered 404: no "
+    assert code == 2 and lines == [f"error: {key('argocd', argo.url, 'nope')} -> argo: {argo.url}/api/v1/applications/nope answered 404: no "
                                    f"such repository, project, service, job or application, or the token cannot "
                                    f"see it; check the name and the API URL"]
 
@@ -285,10 +293,11 @@ def test_jenkins_first_sync_stores_the_deployments_a_second_adds_nothing_a_finis
         jenkins.finish("team/deploy-api", 5, "SUCCESS", 300)         # ends 03-07 10:05:00
         third = sync(capsys, *command)
         asked = [path for path, _ in jenkins.requests]
-    assert first[0] == 0 and re.fullmatch(r"jenkins:all -> ci: \+5 events from \d+ requests in [\d.]+ s, 1 skipped",
+    name = key("jenkins", jenkins.root)
+    assert first[0] == 0 and re.fullmatch(re.escape(name) + r" -> ci: \+5 events from \d+ requests in [\d.]+ s, 1 skipped",
                                           first[1][-1])
-    assert second[0] == 0 and "jenkins:all -> ci: +0 events" in second[1][-1]
-    assert third[0] == 0 and "jenkins:all -> ci: +1 events" in third[1][-1]
+    assert second[0] == 0 and f"{name} -> ci: +0 events" in second[1][-1]
+    assert third[0] == 0 and f"{name} -> ci: +1 events" in third[1][-1]
     assert "/jenkins/job/team/job/build/api/json" not in asked                # not a deployment job: never asked
     assert stored("ci") == JENKINS_EVENTS[:3] + [
         ("2024-03-07 10:05:00", "deploy-api", "team/deploy-api#5", "production", "success")] + JENKINS_EVENTS[3:]
@@ -304,7 +313,7 @@ def test_jenkins_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypat
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
     assert "ci\t5 events\t2024-03-04 10:01 to 2024-03-07 15:00 UTC" in out
-    assert re.search(r"^  last sync from jenkins:all at \S+Z: \+5 events$", out, re.M)
+    assert re.search(rf"^  last sync from {re.escape(key('jenkins', jenkins.root))} at \S+Z: \+5 events$", out, re.M)
 
 
 def test_jenkins_one_job_and_a_deploy_workflow(capsys, monkeypatch):
@@ -317,7 +326,7 @@ def test_jenkins_one_job_and_a_deploy_workflow(capsys, monkeypatch):
                    "--since", "2024-01-01")
         other = sync(capsys, "jenkins", "--name", "other", "--api-url", jenkins.root, "--deploy-workflow", "build",
                      "--service", "builder", "--since", "2024-01-01")
-    assert one[0] == 0 and "jenkins:team/deploy-api -> one: +3 events" in one[1][-1]
+    assert one[0] == 0 and f"{key('jenkins', jenkins.root, 'team/deploy-api')} -> one: +3 events" in one[1][-1]
     assert stored("one") == JENKINS_EVENTS[:3]
     assert other[0] == 0 and "+1 events" in other[1][-1]
     assert stored("other") == [("2024-03-05 09:05:00", "builder", "team/build#1", "production", "success")]
@@ -334,7 +343,7 @@ def test_jenkins_a_missing_credential_is_one_sentence_naming_it(capsys, monkeypa
         code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root)
         asked = jenkins.paths()
     assert code == 2 and asked == []
-    assert lines == [f"error: jenkins:all -> ci: set {named} in the environment to sync from jenkins (tokens are "
+    assert lines == [f"error: {key('jenkins', jenkins.root)} -> ci: set {named} in the environment to sync from jenkins (tokens are "
                      f"never taken on the command line)"]
     assert JENKINS_TOKEN not in "\n".join(lines) and "ci" not in [d.name for d in store.list_datasets()]
 
@@ -346,7 +355,7 @@ def test_jenkins_a_wrong_token_is_one_sentence_without_the_token(capsys, monkeyp
         monkeypatch.setenv("JENKINS_TOKEN", "wrong-jenkins-token-7e21")
         code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root)
     assert code == 2 and len(lines) == 1 and "wrong-jenkins-token-7e21" not in lines[0]
-    assert lines[0] == (f"error: jenkins:all -> ci: {jenkins.root}/api/json answered 401: the token is missing, "
+    assert lines[0] == (f"error: {key('jenkins', jenkins.root)} -> ci: {jenkins.root}/api/json answered 401: the token is missing, "
                         f"wrong, expired or lacks access; check JENKINS_USER and JENKINS_TOKEN and what the token "
                         f"may read")
     assert "ci" not in [d.name for d in store.list_datasets()]
@@ -392,13 +401,14 @@ def test_both_from_a_configuration_file_in_a_subprocess(tmp_path, monkeypatch):
         second = run_cli("sync", "--config", path)
     assert (first.returncode, first.stdout) == (0, "")
     lines = first.stderr.splitlines()
-    assert "argocd:all -> delivery: +5 events" in lines[-2] and "jenkins:all -> delivery: +5 events" in lines[-1]
+    argocd, jenkins_key = key("argocd", argo.url), key("jenkins", jenkins.root)
+    assert f"{argocd} -> delivery: +5 events" in lines[-2] and f"{jenkins_key} -> delivery: +5 events" in lines[-1]
     assert second.returncode == 0 and [line.split(" from ")[0] for line in second.stderr.splitlines()[-2:]] == \
-        ["argocd:all -> delivery: +0 events", "jenkins:all -> delivery: +0 events"]
+        [f"{argocd} -> delivery: +0 events", f"{jenkins_key} -> delivery: +0 events"]
     listed = run_cli("datasets").stdout
     assert "delivery\t10 events\t2024-03-04 10:01 to 2024-03-07 15:00 UTC" in listed
-    assert re.search(r"^  last sync from argocd:all at \S+Z: \+0 events$", listed, re.M)
-    assert re.search(r"^  last sync from jenkins:all at \S+Z: \+0 events$", listed, re.M)
+    assert re.search(rf"^  last sync from {re.escape(argocd)} at \S+Z: \+0 events$", listed, re.M)
+    assert re.search(rf"^  last sync from {re.escape(jenkins_key)} at \S+Z: \+0 events$", listed, re.M)
     numbers = json.loads(run_cli("--dataset", "delivery", "--json").stdout)
     window, d = numbers["window"], numbers["dora"]
     assert (window["start"], window["end"]) == ("2024-03-04T00:00:00Z", "2024-03-08T00:00:00Z")
@@ -423,8 +433,8 @@ def test_a_configuration_file_takes_the_application_the_job_and_a_label(tmp_path
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         code, lines = sync(capsys, "--config", path)
-    assert code == 0 and "argocd:checkout -> delivery: +3 events" in lines[-2]
-    assert "jenkins:team/deploy-api -> delivery: +3 events" in lines[-1]
+    assert code == 0 and f"{key('argocd', argo.url, 'checkout')} -> delivery: +3 events" in lines[-2]
+    assert f"{key('jenkins', jenkins.root, 'team/deploy-api')} -> delivery: +3 events" in lines[-1]
     assert dora(summary("delivery", capsys))[2:] == (6, 4, 1.0, pytest.approx(100 * 2 / 6, abs=0.05))
 
 
@@ -437,3 +447,45 @@ def test_a_configuration_file_without_api_url_or_with_a_token_is_one_sentence(tm
     code, lines = sync(capsys, "--config", str(path))
     assert code == 2 and len(lines) == 1 and lines[0].startswith(f"error: {path}, source 1: unknown key 'token'")
     assert "x1" not in lines[0]
+
+
+def test_two_argo_cds_into_one_dataset_keep_a_state_each(tmp_path, capsys, monkeypatch):
+    # one Argo CD per cluster, the same application name in both: staging's checkout synced 03-04 and
+    # 03-06 (ids 0, 1), production's 03-05 and 03-07 (ids 0, 1). Sharing one state, the second
+    # would take the first's newest sync (03-07) as its own and skip both of its; apart: 4 events
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as production, FakeArgoCD(ARGO_TOKEN) as staging:
+        production.add_app("checkout", "prod")
+        staging.add_app("checkout", "prod")
+        production.synced("checkout", "2024-03-05T09:59:00Z", "2024-03-05T10:00:00Z")
+        production.synced("checkout", "2024-03-07T09:59:00Z", "2024-03-07T10:00:00Z")
+        staging.synced("checkout", "2024-03-04T09:59:00Z", "2024-03-04T10:00:00Z")
+        staging.synced("checkout", "2024-03-06T09:59:00Z", "2024-03-06T10:00:00Z")
+        path = tmp_path / "sync.toml"
+        path.write_text(f'[defaults]\nsince = "2024-01-01"\ndataset = "both"\n\n'
+                        f'[[source]]\ntype = "argocd"\napi_url = "{production.url}"\n\n'
+                        f'[[source]]\ntype = "argocd"\napi_url = "{staging.url}"\nservices = {{ checkout = "checkout-staging" }}\n')
+        code, lines = sync(capsys, "--config", str(path))
+    assert code == 0 and f"{key('argocd', production.url)} -> both: +2 events" in lines[-2]
+    assert f"{key('argocd', staging.url)} -> both: +2 events" in lines[-1]
+    assert [e[:3] for e in stored("both")] == [("2024-03-04 10:00:00", "checkout-staging", "checkout@0"),
+                                               ("2024-03-05 10:00:00", "checkout", "checkout@0"),
+                                               ("2024-03-06 10:00:00", "checkout-staging", "checkout@1"),
+                                               ("2024-03-07 10:00:00", "checkout", "checkout@1")]
+
+
+def test_two_sources_sharing_one_state_in_a_configuration_file_are_one_sentence(tmp_path, capsys):
+    path = tmp_path / "sync.toml"
+    path.write_text('[[source]]\ntype = "jenkins"\ndataset = "ci"\napi_url = "https://ci.example.com/"\n'
+                    'deploy_workflow = "deploy*"\n\n'
+                    '[[source]]\ntype = "jenkins"\ndataset = "ci"\napi_url = "https://ci.example.com"\n'
+                    'deploy_workflow = "release*"\n')
+    assert sync(capsys, "--config", str(path)) == \
+        (2, [f"error: {path}: sources 1 and 2 both sync jenkins:all@ci.example.com into ci, which keeps one sync "
+             f"state for them: merge them, or give each its own dataset"])
+
+
+def test_an_api_url_holding_a_password_is_refused_without_saying_it(tmp_path, capsys):
+    code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", "https://me:s3cret-tok@ci.example.com")
+    assert (code, lines) == (2, ["error: the command line: api_url must not hold a user or password; credentials "
+                                 "come from the environment (JENKINS_USER and JENKINS_TOKEN)"])
