@@ -239,6 +239,36 @@ def test_options_that_differ_are_said_per_source_and_kinds_must_agree():
         merged([("github", a), ("x", Option("production", "on or off", kind="flag"))])
 
 
+def declared_options():
+    """(source, Option) of every built-in source's reader, sync target and sync options."""
+    for name, spec in registry.builtin_sources().items():
+        yield from ((name, o) for o in spec.options)
+        if spec.sync:
+            yield from ((name, o) for o in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options))
+
+
+def test_a_default_is_said_once_by_the_merged_help_never_by_a_sources_own(monkeypatch):
+    from metrics.ingest.sync.command import parser as sync_parser, provider_options
+    from metrics.registry.options import reader_options
+    for name, option in declared_options():
+        assert "default" not in option.help.lower(), f"{name} --{option.name}: say it with default or default_help"
+    monkeypatch.setenv("COLUMNS", "100000")                  # one line an option: no word broken at a hyphen
+    import_help, sync_help = (" ".join(p.format_help().split()) for p in (import_parser(), sync_parser()))
+    for options, shown in ((reader_options(), import_help), (provider_options(), sync_help)):
+        for option in options:
+            said = {(o.help, o.default_said) for _, o in option.owners if o.default_said}
+            assert option.help.count("default") == len(said), option.help           # once a part that has one
+            assert option.flag == "--service" or option.help in shown, option.flag  # rides on the command's own
+    # the wart: "... case ignored (default *deploy*); a file of one job's builds takes every build (default *deploy*)"
+    assert ("jenkins: the jobs whose builds are deployments, a glob matched against a job's name or full name, case "
+            "ignored (where one job is given, every build of it counts) (default *deploy*)") in sync_help
+    assert sync_help.count("*deploy*") == 2 and import_help.count("*deploy*") == 3   # github, (azure-devops), jenkins
+    assert "argocd: sync this application only (default: every application)" in sync_help
+    assert "the field naming an incident's service: a custom field's name (any case) or id (default \"Affected " \
+           "services\")" in import_help
+    assert "--region {us,eu} opsgenie: the account's region (default us)" in sync_help
+
+
 def test_every_declared_option_merges():
     merged((n, o) for n, s in sources().items() for o in s.options)      # no two kinds under one name
     merged((n, o) for n, s in sources().items() if s.sync for o in ((s.sync.target,) if s.sync.target else ())
