@@ -112,12 +112,21 @@ class WebhookSpec:
     """A source's push ingestion (``POST /webhooks/NAME/DATASET``): the environment variable holding
     its secret, ``authentic(secret, body, headers, environ)`` -> why it is not authentic or None,
     ``delivery_id(headers)`` and ``delivery(headers, body, delivery_id, options)`` ->
-    ``metrics.ingest.webhooks.Delivery``."""
+    ``metrics.ingest.webhooks.Delivery``.
+
+    For the docs (the README's webhook table, docs/metrics.md's delivery table): ``verified_by``,
+    how a delivery is checked; ``deliveries``, which deliveries it uses; ``also_secrets``, more
+    variables it reads when they are set (GitLab's signing token); ``records``, (delivery, events)
+    pairs."""
 
     secret: str
     authentic: Callable
     delivery_id: Callable
     delivery: Callable
+    verified_by: str = ""
+    deliveries: str = ""
+    also_secrets: tuple = ()
+    records: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -61,4 +61,13 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("pagerduty", delivery_id, frame, report)
 
 
-WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=idempotency_key, delivery=delivery)
+WEBHOOK = WebhookSpec(
+    secret=SECRET, authentic=authentic, delivery_id=idempotency_key, delivery=delivery,
+    verified_by="`X-PagerDuty-Signature` (any `v1=` signature matching)",
+    deliveries=("v3 `incident.triggered`, `incident.resolved`; `incident.acknowledged` is acknowledged and counted as "
+                "skipped (it changes no number)"),
+    records=(
+        ("v3 `incident.triggered` / `incident.resolved`",
+         ("`incident_start` at the incident's `created_at`; resolved also `incident_resolved` at the event's "
+          "`occurred_at`; `incident.acknowledged` and other types change no number (skipped, counted)")),
+    ))
