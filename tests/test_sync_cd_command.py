@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from pathlib import Path
 
 import pytest
 
@@ -489,3 +491,57 @@ def test_an_api_url_holding_a_password_is_refused_without_saying_it(tmp_path, ca
     code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", "https://me:s3cret-tok@ci.example.com")
     assert (code, lines) == (2, ["error: the command line: api_url must not hold a user or password; credentials "
                                  "come from the environment (JENKINS_USER and JENKINS_TOKEN)"])
+
+
+# -- the documented commands run as written --------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def documented_commands(text: str) -> list[list[str]]:
+    """The ``python -m metrics sync argocd|jenkins ...`` lines of a Markdown text, as arguments."""
+    return [shlex.split(line.split("python -m metrics ", 1)[1].split(" #")[0])
+            for line in text.splitlines() if re.match(r"\s*python -m metrics sync (argocd|jenkins) ", line)]
+
+
+def with_value(args: list[str], flag: str, value: str) -> list[str]:
+    """``args`` with the value of ``flag`` replaced by ``value``."""
+    at = args.index(flag) + 1
+    return args[:at] + [value] + args[at + 1:]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/sync.md"])
+def test_the_documented_commands_run_as_written(doc, capsys, monkeypatch):
+    commands = documented_commands((ROOT / doc).read_text(encoding="utf-8"))
+    assert {args[1] for args in commands} == {"argocd", "jenkins"}
+    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        apps(argo)
+        builds(jenkins)
+        monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+        jenkins_env(monkeypatch, jenkins)
+        for number, args in enumerate(commands):       # the example URL ours, a dataset each
+            url = argo.url if args[1] == "argocd" else jenkins.root
+            args = with_value(with_value(args[1:], "--api-url", url), "--name", f"doc{number}")
+            code, lines = sync(capsys, *args, "--since", "2024-01-01")
+            assert code == 0 and re.search(r": \+[1-9]\d* events from", lines[-1]), (args, lines)
+
+
+def test_the_documented_configuration_reads_and_its_argocd_and_jenkins_sources_sync(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from metrics.ingest.sync.config import read_config
+    from metrics.ingest.sync.run import sync as sync_source
+    text = (ROOT / "docs" / "sync.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```toml\n")[1:] if 'type = "argocd"' in b.split("```", 1)[0]]
+    assert len(blocks) == 1
+    path = tmp_path / "sync.toml"
+    path.write_text(blocks[0], encoding="utf-8")
+    configured = [s for s in read_config(path) if s.provider in ("argocd", "jenkins")]
+    assert [s.provider for s in configured] == ["argocd", "jenkins"]
+    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
+        apps(argo)
+        builds(jenkins)
+        environ = {"ARGOCD_TOKEN": ARGO_TOKEN, "JENKINS_USER": jenkins.user, "JENKINS_TOKEN": JENKINS_TOKEN}
+        added = [sync_source(replace(s, api_url=argo.url if s.provider == "argocd" else jenkins.root), environ=environ).added
+                 for s in configured]
+    assert added == [5, 5]                  # as the command line's first syncs above
