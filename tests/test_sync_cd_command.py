@@ -14,13 +14,17 @@ import shlex
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import run_cli
-from fake_cd_apis import FakeArgoCD, FakeJenkins
+from fake_cd_apis import FakeArgoCD, FakeJenkins, configured
 from metrics import store
 from metrics.cli import main
 from metrics.ingest.sync import http
+from metrics.ingest.sync.http import SyncError
 from metrics.ingest.sync.run import last_runs
+from metrics.registry.source import source
+from test_sync_cd_fuzz import DrawnApi
 
 ARGO_TOKEN = "argocd-e2e-token-5c1d"
 JENKINS_TOKEN = "11e2e0c2b7a4e5f6071829jenkins"
@@ -545,3 +549,51 @@ def test_the_documented_configuration_reads_and_its_argocd_and_jenkins_sources_s
         added = [sync_source(replace(s, api_url=argo.url if s.provider == "argocd" else jenkins.root), environ=environ).added
                  for s in configured]
     assert added == [5, 5]                  # as the command line's first syncs above
+
+
+# -- fuzzed: a state carried from one sync to the next, and any api_url --------------------------
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["", "prod", "team=payments"]), st.data())
+def test_argocd_a_second_sync_from_any_answers_gives_events_or_a_sentence_and_warnings_of_one_line(production, data):
+    # the first sync's state (marks of whatever it read) is the second's: the check for syncs dropped
+    # from the history reads marks and histories of any shape
+    src = configured("argocd", "https://tool.example.com", "fuzz", production=production)
+    spec, state = source("argocd").sync, {}
+    try:
+        for _ in range(2):
+            for batch in spec.batches(DrawnApi(data), src, state, "2024-03-20T00:00:00Z"):
+                raw = spec.events(src, batch.objects)
+                assert raw.warnings == ()
+                assert all(isinstance(w, str) and w and "\n" not in w for w in batch.warnings)
+                state = batch.state
+                json.dumps(state)
+    except SyncError as e:
+        assert str(e) and "\n" not in str(e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["argocd", "jenkins"]),
+       st.one_of(st.text(max_size=40), st.builds(lambda user, host, rest: f"https://{user}{host}{rest}",
+                                                 st.sampled_from(["", "me:s3cr3t@", "me@", ":pw@"]),
+                                                 st.sampled_from(["ci.example.com", "[::1]", "h:99999", "h:80", ""]),
+                                                 st.text(max_size=12))))
+def test_any_api_url_is_a_source_named_without_a_secret_or_one_sentence(provider, api_url):
+    from metrics.ingest.sync.config import ConfigError, source_of
+    try:
+        synced = source_of({"type": provider, "dataset": "d", "api_url": api_url}, "sync.toml, source 1")
+    except ConfigError as e:
+        assert str(e).startswith("sync.toml, source 1: ") and "\n" not in str(e) and "s3cr3t" not in str(e)
+        return
+    assert "s3cr3t" not in synced.key and "@" not in synced.key.split("@", 1)[1]
+
+
+@pytest.mark.parametrize("api_url, sentence", [
+    ("https://", "api_url names no host (https://HOST[:PORT][/PATH])"),
+    ("https://ci.example.com:99999", "api_url is not a URL (https://HOST[:PORT][/PATH])"),
+    ("https://[::1/jenkins", "api_url is not a URL (https://HOST[:PORT][/PATH])"),
+    ("https://me:tok3n@ci.example.com", "api_url must not hold a user or password; credentials come from the "
+                                        "environment (JENKINS_USER and JENKINS_TOKEN)")])
+def test_an_api_url_that_names_no_installation_is_one_sentence(api_url, sentence, capsys):
+    assert sync(capsys, "jenkins", "--name", "ci", "--api-url", api_url) == (2, [f"error: the command line: {sentence}"])

@@ -256,9 +256,16 @@ def source_of(entry: dict, where: str) -> Source:
         raise ConfigError(f"{where}: api_url is required for {provider} (every installation has its own)")
     if not str(api_url).startswith(("http://", "https://")):
         raise ConfigError(f"{where}: api_url must start with https:// (or http:// for a local server)")
-    if "@" in urllib.parse.urlsplit(str(api_url)).netloc:
+    try:
+        parts = urllib.parse.urlsplit(str(api_url))
+        parts.port                                          # a port that is not a number 0-65535 raises
+    except ValueError:
+        raise ConfigError(f"{where}: api_url is not a URL (https://HOST[:PORT][/PATH])") from None
+    if "@" in parts.netloc:
         raise ConfigError(f"{where}: api_url must not hold a user or password; credentials come from the "
                           f"environment ({' and '.join(spec.credentials)})")
+    if not parts.hostname:
+        raise ConfigError(f"{where}: api_url names no host (https://HOST[:PORT][/PATH])")
     if "service" in entry and not isinstance(entry["service"], str):
         raise ConfigError(f"{where}: service must be text")
     service_paths, tag_patterns = monorepo_of(entry, provider, where)
