@@ -20,8 +20,9 @@ type = "pagerduty"
 dataset = "acme"
 service_ids = ["PABC123"]
 ```
-Tokens never go in this file: they come from the environment (``GITHUB_TOKEN``, ``GITLAB_TOKEN``,
-``PAGERDUTY_TOKEN``, ``OPSGENIE_API_KEY``: each source's ``SyncSpec.credentials``). Which types
+Tokens never go in this file, nor in ``api_url``: they come from the environment (each source's
+``SyncSpec.credentials``: ``GITHUB_TOKEN``, ``JENKINS_USER`` and ``JENKINS_TOKEN``, ...;
+``python -m metrics sync --help`` lists them). Which types
 there are, their target key (``repo``, ``project``), their own keys and default API URLs come from
 the source registry (``metrics.registry.source``).
 """
