@@ -20,19 +20,14 @@ from conftest import run_cli
 from fake_cd_apis import FakeArgoCD, FakeJenkins, configured
 from metrics import store
 from metrics.cli import main
-from metrics.ingest.sync import http
 from metrics.ingest.sync.http import SyncError
 from metrics.ingest.sync.run import last_runs
 from metrics.registry.source import source
 from test_sync_cd_fuzz import DrawnApi
 
 ARGO_TOKEN = "argocd-e2e-token-5c1d"
+PROD = ("--production", "prod")
 JENKINS_TOKEN = "11e2e0c2b7a4e5f6071829jenkins"
-
-
-@pytest.fixture(autouse=True)
-def known_backoff(monkeypatch):
-    monkeypatch.setattr(http, "BACKOFF_SECONDS", 0.01)
 
 
 def apps(argo: FakeArgoCD) -> None:
@@ -46,15 +41,17 @@ def apps(argo: FakeArgoCD) -> None:
     successful deployments, 1.0 a day.
     Change failure rate: none (null): Argo CD's history holds completed syncs only, never a failed
     one, and without incident data a rate of 0 % would be a perfect value the data cannot show."""
-    argo.add_app("checkout", "prod", {"team": "payments", "tier": "production"})
-    argo.add_app("legacy", "prod")
-    argo.add_app("checkout-staging", "staging", {"team": "payments", "tier": "staging"})
-    argo.add_app("guestbook", "default")
-    argo.synced("checkout", "2024-03-04T10:01:58Z", "2024-03-04T10:02:11Z")
-    argo.synced("checkout", "2024-03-05T14:30:20Z", "2024-03-05T14:30:45Z")
-    argo.synced("checkout", "2024-03-07T09:14:41Z", "2024-03-07T09:15:00Z")
-    argo.synced("legacy", "2024-03-06T07:59:00Z", "2024-03-06T08:00:00Z")
-    argo.synced("checkout-staging", "2024-03-06T16:44:59Z", "2024-03-06T16:45:10Z")
+    for name, namespace, labels in (("checkout", "prod", {"team": "payments", "tier": "production"}),
+                                    ("legacy", "prod", None),
+                                    ("checkout-staging", "staging", {"team": "payments", "tier": "staging"}),
+                                    ("guestbook", "default", None)):
+        argo.add_app(name, namespace, labels)
+    for name, started, deployed in (("checkout", "03-04T10:01:58", "03-04T10:02:11"),
+                                    ("checkout", "03-05T14:30:20", "03-05T14:30:45"),
+                                    ("checkout", "03-07T09:14:41", "03-07T09:15:00"),
+                                    ("legacy", "03-06T07:59:00", "03-06T08:00:00"),
+                                    ("checkout-staging", "03-06T16:44:59", "03-06T16:45:10")):
+        argo.synced(name, f"2024-{started}Z", f"2024-{deployed}Z")
 
 
 ARGO_EVENTS = [("2024-03-04 10:02:11", "checkout", "checkout@0", "production", "success"),
@@ -75,17 +72,46 @@ def builds(jenkins: FakeJenkins) -> None:
     ABORTED skipped (1), the running build left for a later sync. Window 03-04 to 03-08, 4 days:
     3 successful deployments, 0.75 a day; change failure rate 2 / 5 = 40 %."""
     jenkins.add_folder("team")
-    jenkins.add_job("team/deploy-api")
-    jenkins.add_build("team/deploy-api", 1, "SUCCESS", "2024-03-04T10:00:00Z", 60)
-    jenkins.add_build("team/deploy-api", 2, "FAILURE", "2024-03-05T10:00:00Z", 90)
-    jenkins.add_build("team/deploy-api", 3, "UNSTABLE", "2024-03-06T10:00:00Z", 120)
-    jenkins.add_build("team/deploy-api", 4, "ABORTED", "2024-03-06T11:00:00Z", 5)
-    jenkins.add_build("team/deploy-api", 5, None, "2024-03-07T10:00:00Z")
-    jenkins.add_job("team/build")
-    jenkins.add_build("team/build", 1, "SUCCESS", "2024-03-05T09:00:00Z", 300)
-    jenkins.add_job("deploy-web")
-    jenkins.add_build("deploy-web", 1, "SUCCESS", "2024-03-07T12:00:00Z", 30)
-    jenkins.add_build("deploy-web", 2, "SUCCESS", "2024-03-07T15:00:00Z", 30)
+    for job in ("team/deploy-api", "team/build", "deploy-web"):
+        jenkins.add_job(job)
+    for job, number, result, start, seconds in (("team/deploy-api", 1, "SUCCESS", "03-04T10:00:00", 60),
+                                                ("team/deploy-api", 2, "FAILURE", "03-05T10:00:00", 90),
+                                                ("team/deploy-api", 3, "UNSTABLE", "03-06T10:00:00", 120),
+                                                ("team/deploy-api", 4, "ABORTED", "03-06T11:00:00", 5),
+                                                ("team/deploy-api", 5, None, "03-07T10:00:00", 0),
+                                                ("team/build", 1, "SUCCESS", "03-05T09:00:00", 300),
+                                                ("deploy-web", 1, "SUCCESS", "03-07T12:00:00", 30),
+                                                ("deploy-web", 2, "SUCCESS", "03-07T15:00:00", 30)):
+        jenkins.add_build(job, number, result, f"2024-{start}Z", seconds)
+
+
+@pytest.fixture
+def argo(monkeypatch):
+    """Argo CD on 127.0.0.1 with ``apps``, its token in ``ARGOCD_TOKEN``."""
+    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+    with FakeArgoCD(ARGO_TOKEN) as fake:
+        apps(fake)
+        yield fake
+
+
+@pytest.fixture
+def jenkins(monkeypatch):
+    """Jenkins on 127.0.0.1 with ``builds``, its user and token in ``JENKINS_USER`` and ``JENKINS_TOKEN``."""
+    with FakeJenkins(token=JENKINS_TOKEN) as fake:
+        builds(fake)
+        monkeypatch.setenv("JENKINS_USER", fake.user)
+        monkeypatch.setenv("JENKINS_TOKEN", JENKINS_TOKEN)
+        yield fake
+
+
+def argocd(argo: FakeArgoCD, *extra: str, name: str = "argo") -> list[str]:
+    """``sync argocd`` into ``name`` since 2024-01-01, with ``extra`` options."""
+    return ["argocd", "--name", name, "--api-url", argo.url, "--since", "2024-01-01", *extra]
+
+
+def jenkins_sync(jenkins: FakeJenkins, *extra: str, name: str = "ci") -> list[str]:
+    """``sync jenkins`` into ``name`` since 2024-01-01, with ``extra`` options."""
+    return ["jenkins", "--name", name, "--api-url", jenkins.root, "--since", "2024-01-01", *extra]
 
 
 JENKINS_EVENTS = [("2024-03-04 10:01:00", "deploy-api", "team/deploy-api#1", "production", "success"),
@@ -133,15 +159,11 @@ def dora(numbers: dict) -> tuple:
 # -- Argo CD ------------------------------------------------------------------------------------
 
 
-def test_argocd_first_sync_stores_the_deployments_and_a_second_adds_nothing(capsys, monkeypatch):
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        command = ["argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod", "--since", "2024-01-01"]
-        first = sync(capsys, *command)
-        second = sync(capsys, *command)
-        argo.synced("checkout", "2024-03-08T09:59:00Z", "2024-03-08T10:00:00Z")
-        third = sync(capsys, *command)
+def test_argocd_first_sync_stores_the_deployments_and_a_second_adds_nothing(argo, capsys):
+    first = sync(capsys, *argocd(argo, *PROD))
+    second = sync(capsys, *argocd(argo, *PROD))
+    argo.synced("checkout", "2024-03-08T09:59:00Z", "2024-03-08T10:00:00Z")
+    third = sync(capsys, *argocd(argo, *PROD))
     name = re.escape(key("argocd", argo.url))
     assert first[0] == 0 and re.fullmatch(name + r" -> argo: \+5 events from 1 requests in [\d.]+ s", first[1][-1])
     assert second[0] == 0 and re.fullmatch(name + r" -> argo: \+0 events from 1 requests in [\d.]+ s", second[1][-1])
@@ -150,12 +172,8 @@ def test_argocd_first_sync_stores_the_deployments_and_a_second_adds_nothing(caps
     assert stored("argo") == ARGO_EVENTS + [("2024-03-08 10:00:00", "checkout", "checkout@3", "production", "success")]
 
 
-def test_argocd_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypatch):
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        assert sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod",
-                    "--since", "2024-01-01")[0] == 0
+def test_argocd_numbers_as_json_and_the_last_sync_in_datasets(argo, capsys):
+    assert sync(capsys, *argocd(argo, *PROD))[0] == 0
     assert stored("argo") == ARGO_EVENTS
     assert dora(summary("argo", capsys)) == ("2024-03-04T00:00:00Z", "2024-03-08T00:00:00Z", 4, 4, 1.0, None)
     assert main(["datasets"]) == 0
@@ -165,19 +183,13 @@ def test_argocd_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypatc
                      rf"\+5 events$", out, re.M)
 
 
-def test_argocd_one_application_and_production_by_label(capsys, monkeypatch):
+def test_argocd_one_application_and_production_by_label(argo, capsys):
     # --application checkout: its 3 syncs only, under its own key; --production tier=production:
     # legacy (namespace prod, no label) is no longer production, its environment its namespace
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        one = sync(capsys, "argocd", "--name", "one", "--api-url", argo.url, "--application", "checkout",
-                   "--since", "2024-01-01")
-        label = sync(capsys, "argocd", "--name", "label", "--api-url", argo.url, "--production", "tier=production",
-                     "--since", "2024-01-01")
-        asked = argo.paths()
+    one = sync(capsys, *argocd(argo, "--application", "checkout", name="one"))
+    label = sync(capsys, *argocd(argo, "--production", "tier=production", name="label"))
     assert one[0] == 0 and f"{key('argocd', argo.url, 'checkout')} -> one: +3 events" in one[1][-1]
-    assert asked[0] == "/api/v1/applications/checkout"
+    assert argo.paths()[0] == "/api/v1/applications/checkout"
     assert stored("one") == [e for e in ARGO_EVENTS if e[1] == "checkout"]
     assert label[0] == 0 and "+5 events" in label[1][-1]
     assert [(e[2], e[3]) for e in stored("label")] == [("checkout@0", "production"), ("checkout@1", "production"),
@@ -186,13 +198,9 @@ def test_argocd_one_application_and_production_by_label(capsys, monkeypatch):
     assert dora(summary("label", capsys))[2:4] == (3, 3)
 
 
-def test_argocd_a_production_no_application_matches_is_a_warning_every_sync(capsys, monkeypatch):
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        command = ["argocd", "--name", "typo", "--api-url", argo.url, "--production", "prd", "--since", "2024-01-01"]
-        first = sync(capsys, *command)
-        second = sync(capsys, *command)                 # nothing new: still said
+def test_argocd_a_production_no_application_matches_is_a_warning_every_sync(argo, capsys):
+    first = sync(capsys, *argocd(argo, "--production", "prd", name="typo"))
+    second = sync(capsys, *argocd(argo, "--production", "prd", name="typo"))      # nothing new: still said
     warning = ("  warning: no application matches --production 'prd' (a destination namespace, or a label "
                "KEY=VALUE): none of their deployments count as production")
     assert first[0] == 0 and first[1][-1] == warning and "+5 events" in first[1][-2]
@@ -200,31 +208,23 @@ def test_argocd_a_production_no_application_matches_is_a_warning_every_sync(caps
     assert dora(summary("typo", capsys))[2] == 0
 
 
-def test_argocd_new_syncs_of_an_application_that_is_not_production_alone_warn_of_nothing(capsys, monkeypatch):
+def test_argocd_new_syncs_of_an_application_that_is_not_production_alone_warn_of_nothing(argo, capsys):
     # the batch holds only checkout-staging (the one application with a new sync): --production prod
     # still matches checkout and legacy, so nothing is said
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        command = ["argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod", "--since", "2024-01-01"]
-        sync(capsys, *command)
-        argo.synced("checkout-staging", "2024-03-08T09:00:00Z", "2024-03-08T09:00:20Z")
-        code, lines = sync(capsys, *command)
+    sync(capsys, *argocd(argo, *PROD))
+    argo.synced("checkout-staging", "2024-03-08T09:00:00Z", "2024-03-08T09:00:20Z")
+    code, lines = sync(capsys, *argocd(argo, *PROD))
     assert code == 0 and "+1 events" in lines[-1] and not any("warning" in line for line in lines)
 
 
-def test_argocd_syncs_dropped_from_the_history_between_two_syncs_are_said(capsys, monkeypatch):
+def test_argocd_syncs_dropped_from_the_history_between_two_syncs_are_said(argo, capsys):
     # after the first sync (checkout's ids 0-2), checkout syncs 12 times (ids 3-14, hourly from 03-08
     # 00:00:30); Argo CD keeps the newest 10 (5-14): those are collected, 3 and 4 are gone and said
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        command = ["argocd", "--name", "argo", "--api-url", argo.url, "--production", "prod", "--since", "2024-01-01"]
-        sync(capsys, *command)
-        for hour in range(12):
-            argo.synced("checkout", f"2024-03-08T{hour:02d}:00:00Z", f"2024-03-08T{hour:02d}:00:30Z")
-        code, lines = sync(capsys, *command)
-        again = sync(capsys, *command)
+    sync(capsys, *argocd(argo, *PROD))
+    for hour in range(12):
+        argo.synced("checkout", f"2024-03-08T{hour:02d}:00:00Z", f"2024-03-08T{hour:02d}:00:30Z")
+    code, lines = sync(capsys, *argocd(argo, *PROD))
+    again = sync(capsys, *argocd(argo, *PROD))
     assert code == 0 and "+10 events" in lines[-2]
     assert lines[-1] == ("  warning: application 'checkout': 2 syncs (history ids 3 to 4) were dropped from Argo CD's "
                          "history before this sync (it keeps the last revisionHistoryLimit syncs, 10 by default) and "
@@ -233,43 +233,15 @@ def test_argocd_syncs_dropped_from_the_history_between_two_syncs_are_said(capsys
     assert again[0] == 0 and "+0 events" in again[1][-1] and not any("warning" in line for line in again[1])
 
 
-def test_argocd_a_missing_token_is_one_sentence_and_stores_nothing(capsys, monkeypatch):
-    monkeypatch.delenv("ARGOCD_TOKEN", raising=False)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url)
-        asked = argo.paths()
-    assert code == 2 and asked == []
-    assert lines == [f"error: {key('argocd', argo.url)} -> argo: set ARGOCD_TOKEN in the environment to sync from argocd (tokens are "
-                     "never taken on the command line)"]
-    assert "argo" not in [d.name for d in store.list_datasets()]
-
-
-def test_argocd_a_wrong_token_is_one_sentence_without_the_token(capsys, monkeypatch):
-    monkeypatch.setenv("ARGOCD_TOKEN", "wrong-argocd-token-93ab")
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url)
-    assert code == 2 and len(lines) == 1 and "wrong-argocd-token-93ab" not in lines[0]
-    assert lines[0] == (f"error: {key('argocd', argo.url)} -> argo: {argo.url}/api/v1/applications answered 401: the token is "
-                        f"missing, wrong, expired or lacks access; check ARGOCD_TOKEN and what the token may read")
-    assert "argo" not in [d.name for d in store.list_datasets()]
-    assert last_runs("argo")[0]["error"].startswith(f"{argo.url}/api/v1/applications answered 401")
-
-
-def test_argocd_an_unknown_application_is_one_sentence(capsys, monkeypatch):
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-    with FakeArgoCD(ARGO_TOKEN) as argo:
-        apps(argo)
-        code, lines = sync(capsys, "argocd", "--name", "argo", "--api-url", argo.url, "--application", "nope")
-    assert code == 2 and lines == [f"error: {key('argocd', argo.url, 'nope')} -> argo: {argo.url}/api/v1/applications/nope answered 404: no "
-                                   f"such repository, project, service, job or application, or the token cannot "
-                                   f"see it; check the name and the API URL"]
+def test_argocd_an_unknown_application_is_one_sentence(argo, capsys):
+    code, lines = sync(capsys, *argocd(argo, "--application", "nope"))
+    assert code == 2 and lines == [f"error: {key('argocd', argo.url, 'nope')} -> argo: {argo.url}/api/v1/applications/"
+                                   f"nope answered 404: no such repository, project, service, job or application, or "
+                                   f"the token cannot see it; check the name and the API URL"]
 
 
 @pytest.mark.parametrize("provider", ["argocd", "jenkins"])
-def test_a_missing_api_url_is_one_sentence(capsys, monkeypatch, provider):
-    monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
+def test_a_missing_api_url_is_one_sentence(capsys, provider):
     code, lines = sync(capsys, provider, "--name", "d")
     assert (code, lines) == (2, [f"error: sync {provider} needs --api-url URL (every installation has its own)"])
 
@@ -284,36 +256,23 @@ def test_another_sources_option_is_refused(capsys):
 # -- Jenkins ------------------------------------------------------------------------------------
 
 
-def jenkins_env(monkeypatch, jenkins: FakeJenkins) -> None:
-    monkeypatch.setenv("JENKINS_USER", jenkins.user)
-    monkeypatch.setenv("JENKINS_TOKEN", JENKINS_TOKEN)
-
-
-def test_jenkins_first_sync_stores_the_deployments_a_second_adds_nothing_a_finished_build_comes(capsys, monkeypatch):
-    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        builds(jenkins)
-        jenkins_env(monkeypatch, jenkins)
-        command = ["jenkins", "--name", "ci", "--api-url", jenkins.root, "--since", "2024-01-01"]
-        first = sync(capsys, *command)
-        second = sync(capsys, *command)
-        jenkins.finish("team/deploy-api", 5, "SUCCESS", 300)         # ends 03-07 10:05:00
-        third = sync(capsys, *command)
-        asked = [path for path, _ in jenkins.requests]
+def test_jenkins_first_sync_stores_the_deployments_a_second_adds_nothing_a_finished_build_comes(jenkins, capsys):
+    first = sync(capsys, *jenkins_sync(jenkins))
+    second = sync(capsys, *jenkins_sync(jenkins))
+    jenkins.finish("team/deploy-api", 5, "SUCCESS", 300)         # ends 03-07 10:05:00
+    third = sync(capsys, *jenkins_sync(jenkins))
     name = key("jenkins", jenkins.root)
-    assert first[0] == 0 and re.fullmatch(re.escape(name) + r" -> ci: \+5 events from \d+ requests in [\d.]+ s, 1 skipped",
-                                          first[1][-1])
+    assert first[0] == 0 and re.fullmatch(re.escape(name) + r" -> ci: \+5 events from \d+ requests in [\d.]+ s, "
+                                                            r"1 skipped", first[1][-1])
     assert second[0] == 0 and f"{name} -> ci: +0 events" in second[1][-1]
     assert third[0] == 0 and f"{name} -> ci: +1 events" in third[1][-1]
-    assert "/jenkins/job/team/job/build/api/json" not in asked                # not a deployment job: never asked
+    assert "/jenkins/job/team/job/build/api/json" not in jenkins.paths()     # not a deployment job: never asked
     assert stored("ci") == JENKINS_EVENTS[:3] + [
         ("2024-03-07 10:05:00", "deploy-api", "team/deploy-api#5", "production", "success")] + JENKINS_EVENTS[3:]
 
 
-def test_jenkins_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypatch):
-    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        builds(jenkins)
-        jenkins_env(monkeypatch, jenkins)
-        assert sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root, "--since", "2024-01-01")[0] == 0
+def test_jenkins_numbers_as_json_and_the_last_sync_in_datasets(jenkins, capsys):
+    assert sync(capsys, *jenkins_sync(jenkins))[0] == 0
     assert stored("ci") == JENKINS_EVENTS
     assert dora(summary("ci", capsys)) == ("2024-03-04T00:00:00Z", "2024-03-08T00:00:00Z", 5, 3, 0.75, 40.0)
     assert main(["datasets"]) == 0
@@ -322,98 +281,87 @@ def test_jenkins_numbers_as_json_and_the_last_sync_in_datasets(capsys, monkeypat
     assert re.search(rf"^  last sync from {re.escape(key('jenkins', jenkins.root))} at \S+Z: \+5 events$", out, re.M)
 
 
-def test_jenkins_one_job_and_a_deploy_workflow(capsys, monkeypatch):
+def test_jenkins_one_job_and_a_deploy_workflow(jenkins, capsys):
     # --job team/deploy-api: that job's builds, under its own key; --deploy-workflow build: the one
     # job named "build" (team/build #1, 03-05 09:00:00 + 300 s), as a deployment
-    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        builds(jenkins)
-        jenkins_env(monkeypatch, jenkins)
-        one = sync(capsys, "jenkins", "--name", "one", "--api-url", jenkins.root, "--job", "team/deploy-api",
-                   "--since", "2024-01-01")
-        other = sync(capsys, "jenkins", "--name", "other", "--api-url", jenkins.root, "--deploy-workflow", "build",
-                     "--service", "builder", "--since", "2024-01-01")
+    one = sync(capsys, *jenkins_sync(jenkins, "--job", "team/deploy-api", name="one"))
+    other = sync(capsys, *jenkins_sync(jenkins, "--deploy-workflow", "build", "--service", "builder", name="other"))
     assert one[0] == 0 and f"{key('jenkins', jenkins.root, 'team/deploy-api')} -> one: +3 events" in one[1][-1]
     assert stored("one") == JENKINS_EVENTS[:3]
     assert other[0] == 0 and "+1 events" in other[1][-1]
     assert stored("other") == [("2024-03-05 09:05:00", "builder", "team/build#1", "production", "success")]
 
 
-@pytest.mark.parametrize("unset, named", [(("JENKINS_TOKEN",), "JENKINS_TOKEN"),
-                                          (("JENKINS_USER", "JENKINS_TOKEN"), "JENKINS_USER and JENKINS_TOKEN")])
-def test_jenkins_a_missing_credential_is_one_sentence_naming_it(capsys, monkeypatch, unset, named):
-    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        builds(jenkins)
-        jenkins_env(monkeypatch, jenkins)
-        for name in unset:
-            monkeypatch.delenv(name)
-        code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root)
-        asked = jenkins.paths()
-    assert code == 2 and asked == []
-    assert lines == [f"error: {key('jenkins', jenkins.root)} -> ci: set {named} in the environment to sync from jenkins (tokens are "
-                     f"never taken on the command line)"]
-    assert JENKINS_TOKEN not in "\n".join(lines) and "ci" not in [d.name for d in store.list_datasets()]
+# -- credentials ------------------------------------------------------------------------------
 
 
-def test_jenkins_a_wrong_token_is_one_sentence_without_the_token(capsys, monkeypatch):
-    with FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        builds(jenkins)
-        monkeypatch.setenv("JENKINS_USER", jenkins.user)
-        monkeypatch.setenv("JENKINS_TOKEN", "wrong-jenkins-token-7e21")
-        code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", jenkins.root)
-    assert code == 2 and len(lines) == 1 and "wrong-jenkins-token-7e21" not in lines[0]
-    assert lines[0] == (f"error: {key('jenkins', jenkins.root)} -> ci: {jenkins.root}/api/json answered 401: the token is missing, "
-                        f"wrong, expired or lacks access; check JENKINS_USER and JENKINS_TOKEN and what the token "
-                        f"may read")
-    assert "ci" not in [d.name for d in store.list_datasets()]
+def served(request, provider: str) -> tuple:
+    """The fake of ``provider`` (its fixture), its API URL, and ``sync PROVIDER`` into the dataset ``provider``."""
+    fake = request.getfixturevalue("argo" if provider == "argocd" else "jenkins")
+    url = fake.url if provider == "argocd" else fake.root
+    return fake, url, [provider, "--name", provider, "--api-url", url]
+
+
+@pytest.mark.parametrize("provider, unset, named", [
+    ("argocd", ("ARGOCD_TOKEN",), "ARGOCD_TOKEN"),
+    ("jenkins", ("JENKINS_TOKEN",), "JENKINS_TOKEN"),
+    ("jenkins", ("JENKINS_USER", "JENKINS_TOKEN"), "JENKINS_USER and JENKINS_TOKEN")])
+def test_a_missing_credential_is_one_sentence_naming_it_and_nothing_is_asked_or_stored(
+        provider, unset, named, request, capsys, monkeypatch):
+    fake, url, command = served(request, provider)
+    for variable in unset:
+        monkeypatch.delenv(variable)
+    code, lines = sync(capsys, *command)
+    assert code == 2 and fake.paths() == []
+    assert lines == [f"error: {key(provider, url)} -> {provider}: set {named} in the environment to sync from "
+                     f"{provider} (tokens are never taken on the command line)"]
+    assert provider not in [d.name for d in store.list_datasets()]
+
+
+@pytest.mark.parametrize("provider, variable, path, named", [
+    ("argocd", "ARGOCD_TOKEN", "/api/v1/applications", "ARGOCD_TOKEN"),
+    ("jenkins", "JENKINS_TOKEN", "/api/json", "JENKINS_USER and JENKINS_TOKEN")])
+def test_a_wrong_token_is_one_sentence_without_the_token_and_nothing_stored(
+        provider, variable, path, named, request, capsys, monkeypatch):
+    fake, url, command = served(request, provider)
+    monkeypatch.setenv(variable, "wrong-token-93ab")
+    code, lines = sync(capsys, *command)
+    assert code == 2 and len(lines) == 1 and "wrong-token-93ab" not in lines[0]
+    assert lines[0] == (f"error: {key(provider, url)} -> {provider}: {url}{path} answered 401: the token is missing, "
+                        f"wrong, expired or lacks access; check {named} and what the token may read")
+    assert provider not in [d.name for d in store.list_datasets()]
+    assert last_runs(provider)[0]["error"].startswith(f"{url}{path} answered 401")
 
 
 # -- both in one configuration file, and as a user's shell runs it ----------------------------------
 
 
-def config(tmp_path, argo: FakeArgoCD, jenkins: FakeJenkins, argocd_keys: str = "", jenkins_keys: str = "") -> str:
+def config(tmp_path, argo: FakeArgoCD, jenkins: FakeJenkins, argocd_keys: str = 'production = "prod"',
+           jenkins_keys: str = "") -> str:
     path = tmp_path / "sync.toml"
-    path.write_text(f'''
-[defaults]
-since = "2024-01-01"
-
-[[source]]
-type = "argocd"
-dataset = "delivery"
-api_url = "{argo.url}"
-production = "prod"
-{argocd_keys}
-
-[[source]]
-type = "jenkins"
-dataset = "delivery"
-api_url = "{jenkins.root}"
-deploy_workflow = "*deploy*"
-{jenkins_keys}
-''')
+    path.write_text(f'[defaults]\nsince = "2024-01-01"\ndataset = "delivery"\n\n'
+                    f'[[source]]\ntype = "argocd"\napi_url = "{argo.url}"\n{argocd_keys}\n\n'
+                    f'[[source]]\ntype = "jenkins"\napi_url = "{jenkins.root}"\ndeploy_workflow = "*deploy*"\n'
+                    f'{jenkins_keys}\n', encoding="utf-8")
     return str(path)
 
 
-def test_both_from_a_configuration_file_in_a_subprocess(tmp_path, monkeypatch):
+def test_both_from_a_configuration_file_in_a_subprocess(argo, jenkins, tmp_path):
     """By hand: Argo CD's 5 events (4 production deployments, none failed) and Jenkins' 5 deployments
     (2 failed) in one dataset: 9 deployments, 7 successful, 2 failed: change failure rate 2 / 9 =
     22.2 %; window 03-04 to 03-08 (4 days): 7 successful, 1.75 a day."""
-    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        apps(argo)
-        builds(jenkins)
-        monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-        jenkins_env(monkeypatch, jenkins)
-        path = config(tmp_path, argo, jenkins)
-        first = run_cli("sync", "--config", path)
-        second = run_cli("sync", "--config", path)
+    path = config(tmp_path, argo, jenkins)
+    first = run_cli("sync", "--config", path)
+    second = run_cli("sync", "--config", path)
     assert (first.returncode, first.stdout) == (0, "")
     lines = first.stderr.splitlines()
-    argocd, jenkins_key = key("argocd", argo.url), key("jenkins", jenkins.root)
-    assert f"{argocd} -> delivery: +5 events" in lines[-2] and f"{jenkins_key} -> delivery: +5 events" in lines[-1]
+    argocd_key, jenkins_key = key("argocd", argo.url), key("jenkins", jenkins.root)
+    assert f"{argocd_key} -> delivery: +5 events" in lines[-2] and f"{jenkins_key} -> delivery: +5 events" in lines[-1]
     assert second.returncode == 0 and [line.split(" from ")[0] for line in second.stderr.splitlines()[-2:]] == \
-        [f"{argocd} -> delivery: +0 events", f"{jenkins_key} -> delivery: +0 events"]
+        [f"{argocd_key} -> delivery: +0 events", f"{jenkins_key} -> delivery: +0 events"]
     listed = run_cli("datasets").stdout
     assert "delivery\t10 events\t2024-03-04 10:01 to 2024-03-07 15:00 UTC" in listed
-    assert re.search(rf"^  last sync from {re.escape(argocd)} at \S+Z: \+0 events$", listed, re.M)
+    assert re.search(rf"^  last sync from {re.escape(argocd_key)} at \S+Z: \+0 events$", listed, re.M)
     assert re.search(rf"^  last sync from {re.escape(jenkins_key)} at \S+Z: \+0 events$", listed, re.M)
     numbers = json.loads(run_cli("--dataset", "delivery", "--json").stdout)
     window, d = numbers["window"], numbers["dora"]
@@ -424,21 +372,12 @@ def test_both_from_a_configuration_file_in_a_subprocess(tmp_path, monkeypatch):
         assert ARGO_TOKEN not in run.stderr + run.stdout and JENKINS_TOKEN not in run.stderr + run.stdout
 
 
-def test_a_configuration_file_takes_the_application_the_job_and_a_label(tmp_path, capsys, monkeypatch):
+def test_a_configuration_file_takes_the_application_the_job_and_a_label(argo, jenkins, tmp_path, capsys):
     # application checkout with production by label (3 deployments), job team/deploy-api (3 builds,
     # 2 failed): 6 deployments, 4 successful (1.0 a day over 03-04 to 03-08), 2 failed: 33.3 %
-    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        apps(argo)
-        builds(jenkins)
-        monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-        jenkins_env(monkeypatch, jenkins)
-        path = config(tmp_path, argo, jenkins, argocd_keys='application = "checkout"',
-                      jenkins_keys='job = "team/deploy-api"')
-        with open(path, encoding="utf-8") as f:
-            text = f.read().replace('production = "prod"', 'production = "tier=production"')
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        code, lines = sync(capsys, "--config", path)
+    path = config(tmp_path, argo, jenkins, argocd_keys='application = "checkout"\nproduction = "tier=production"',
+                  jenkins_keys='job = "team/deploy-api"')
+    code, lines = sync(capsys, "--config", path)
     assert code == 0 and f"{key('argocd', argo.url, 'checkout')} -> delivery: +3 events" in lines[-2]
     assert f"{key('jenkins', jenkins.root, 'team/deploy-api')} -> delivery: +3 events" in lines[-1]
     assert dora(summary("delivery", capsys))[2:] == (6, 4, 1.0, pytest.approx(100 * 2 / 6, abs=0.05))
@@ -461,16 +400,15 @@ def test_two_argo_cds_into_one_dataset_keep_a_state_each(tmp_path, capsys, monke
     # would take the first's newest sync (03-07) as its own and skip both of its; apart: 4 events
     monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
     with FakeArgoCD(ARGO_TOKEN) as production, FakeArgoCD(ARGO_TOKEN) as staging:
-        production.add_app("checkout", "prod")
-        staging.add_app("checkout", "prod")
-        production.synced("checkout", "2024-03-05T09:59:00Z", "2024-03-05T10:00:00Z")
-        production.synced("checkout", "2024-03-07T09:59:00Z", "2024-03-07T10:00:00Z")
-        staging.synced("checkout", "2024-03-04T09:59:00Z", "2024-03-04T10:00:00Z")
-        staging.synced("checkout", "2024-03-06T09:59:00Z", "2024-03-06T10:00:00Z")
+        for fake, days in ((production, ("05", "07")), (staging, ("04", "06"))):
+            fake.add_app("checkout", "prod")
+            for day in days:
+                fake.synced("checkout", f"2024-03-{day}T09:59:00Z", f"2024-03-{day}T10:00:00Z")
         path = tmp_path / "sync.toml"
         path.write_text(f'[defaults]\nsince = "2024-01-01"\ndataset = "both"\n\n'
                         f'[[source]]\ntype = "argocd"\napi_url = "{production.url}"\n\n'
-                        f'[[source]]\ntype = "argocd"\napi_url = "{staging.url}"\nservices = {{ checkout = "checkout-staging" }}\n')
+                        f'[[source]]\ntype = "argocd"\napi_url = "{staging.url}"\n'
+                        f'services = {{ checkout = "checkout-staging" }}\n')
         code, lines = sync(capsys, "--config", str(path))
     assert code == 0 and f"{key('argocd', production.url)} -> both: +2 events" in lines[-2]
     assert f"{key('argocd', staging.url)} -> both: +2 events" in lines[-1]
@@ -491,12 +429,6 @@ def test_two_sources_sharing_one_state_in_a_configuration_file_are_one_sentence(
              f"state for them: merge them, or give each its own dataset"])
 
 
-def test_an_api_url_holding_a_password_is_refused_without_saying_it(tmp_path, capsys):
-    code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", "https://me:s3cret-tok@ci.example.com")
-    assert (code, lines) == (2, ["error: the command line: api_url must not hold a user or password; credentials "
-                                 "come from the environment (JENKINS_USER and JENKINS_TOKEN)"])
-
-
 # -- the documented commands run as written --------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -515,22 +447,17 @@ def with_value(args: list[str], flag: str, value: str) -> list[str]:
 
 
 @pytest.mark.parametrize("doc", ["README.md", "docs/sync.md"])
-def test_the_documented_commands_run_as_written(doc, capsys, monkeypatch):
+def test_the_documented_commands_run_as_written(doc, argo, jenkins, capsys):
     commands = documented_commands((ROOT / doc).read_text(encoding="utf-8"))
     assert {args[1] for args in commands} == {"argocd", "jenkins"}
-    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        apps(argo)
-        builds(jenkins)
-        monkeypatch.setenv("ARGOCD_TOKEN", ARGO_TOKEN)
-        jenkins_env(monkeypatch, jenkins)
-        for number, args in enumerate(commands):       # the example URL ours, a dataset each
-            url = argo.url if args[1] == "argocd" else jenkins.root
-            args = with_value(with_value(args[1:], "--api-url", url), "--name", f"doc{number}")
-            code, lines = sync(capsys, *args, "--since", "2024-01-01")
-            assert code == 0 and re.search(r": \+[1-9]\d* events from", lines[-1]), (args, lines)
+    for number, args in enumerate(commands):       # the example URL ours, a dataset each
+        url = argo.url if args[1] == "argocd" else jenkins.root
+        args = with_value(with_value(args[1:], "--api-url", url), "--name", f"doc{number}")
+        code, lines = sync(capsys, *args, "--since", "2024-01-01")
+        assert code == 0 and re.search(r": \+[1-9]\d* events from", lines[-1]), (args, lines)
 
 
-def test_the_documented_configuration_reads_and_its_argocd_and_jenkins_sources_sync(tmp_path, monkeypatch):
+def test_the_documented_configuration_reads_and_its_argocd_and_jenkins_sources_sync(argo, jenkins, tmp_path):
     from dataclasses import replace
 
     from metrics.ingest.sync.config import read_config
@@ -542,12 +469,8 @@ def test_the_documented_configuration_reads_and_its_argocd_and_jenkins_sources_s
     path.write_text(blocks[0], encoding="utf-8")
     configured = [s for s in read_config(path) if s.provider in ("argocd", "jenkins")]
     assert [s.provider for s in configured] == ["argocd", "jenkins"]
-    with FakeArgoCD(ARGO_TOKEN) as argo, FakeJenkins(token=JENKINS_TOKEN) as jenkins:
-        apps(argo)
-        builds(jenkins)
-        environ = {"ARGOCD_TOKEN": ARGO_TOKEN, "JENKINS_USER": jenkins.user, "JENKINS_TOKEN": JENKINS_TOKEN}
-        added = [sync_source(replace(s, api_url=argo.url if s.provider == "argocd" else jenkins.root), environ=environ).added
-                 for s in configured]
+    added = [sync_source(replace(s, api_url=argo.url if s.provider == "argocd" else jenkins.root)).added
+             for s in configured]
     assert added == [5, 5]                  # as the command line's first syncs above
 
 
@@ -596,4 +519,5 @@ def test_any_api_url_is_a_source_named_without_a_secret_or_one_sentence(provider
     ("https://me:tok3n@ci.example.com", "api_url must not hold a user or password; credentials come from the "
                                         "environment (JENKINS_USER and JENKINS_TOKEN)")])
 def test_an_api_url_that_names_no_installation_is_one_sentence(api_url, sentence, capsys):
-    assert sync(capsys, "jenkins", "--name", "ci", "--api-url", api_url) == (2, [f"error: the command line: {sentence}"])
+    code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", api_url)
+    assert (code, lines) == (2, [f"error: the command line: {sentence}"])
