@@ -1,17 +1,9 @@
 """Webhook routes on the dashboard's server: ``POST /webhooks/PROVIDER/DATASET``.
 
-Each provider answers only when its secret is configured (else 404):
-
-==========  ======================================  =================================================
-provider    secret (environment)                    verified by
-==========  ======================================  =================================================
-github      ``GITHUB_WEBHOOK_SECRET``               ``X-Hub-Signature-256``
-gitlab      ``GITLAB_WEBHOOK_TOKEN``                ``X-Gitlab-Token``; with ``GITLAB_WEBHOOK_SIGNING_TOKEN``
-                                                    also ``webhook-signature`` (Standard Webhooks)
-pagerduty   ``PAGERDUTY_WEBHOOK_SECRET``            ``X-PagerDuty-Signature``
-cdevents    ``METRICS_INGEST_TOKEN``                ``Authorization: Bearer``
-events      ``METRICS_INGEST_TOKEN``                ``Authorization: Bearer``
-==========  ======================================  =================================================
+Each provider answers only when its secret is configured (else 404). Which providers there are,
+their secrets, how each verifies a delivery and which deliveries it uses: the README's "Webhooks"
+table and docs/metrics.md's delivery table, both written from the sources' ``WebhookSpec``s by
+``python -m metrics.registry.source_docs``.
 
 Every source declaring a ``WebhookSpec`` (``metrics.registry.source``) has a route: its secret's
 variable, its check, its delivery id and its mapping come from the declaration.

@@ -239,6 +239,36 @@ def test_options_that_differ_are_said_per_source_and_kinds_must_agree():
         merged([("github", a), ("x", Option("production", "on or off", kind="flag"))])
 
 
+def declared_options():
+    """(source, Option) of every built-in source's reader, sync target and sync options."""
+    for name, spec in registry.builtin_sources().items():
+        yield from ((name, o) for o in spec.options)
+        if spec.sync:
+            yield from ((name, o) for o in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options))
+
+
+def test_a_default_is_said_once_by_the_merged_help_never_by_a_sources_own(monkeypatch):
+    from metrics.ingest.sync.command import parser as sync_parser, provider_options
+    from metrics.registry.options import reader_options
+    for name, option in declared_options():
+        assert "default" not in option.help.lower(), f"{name} --{option.name}: say it with default or default_help"
+    monkeypatch.setenv("COLUMNS", "100000")                  # one line an option: no word broken at a hyphen
+    import_help, sync_help = (" ".join(p.format_help().split()) for p in (import_parser(), sync_parser()))
+    for options, shown in ((reader_options(), import_help), (provider_options(), sync_help)):
+        for option in options:
+            said = {(o.help, o.default_said) for _, o in option.owners if o.default_said}
+            assert option.help.count("default") == len(said), option.help           # once a part that has one
+            assert option.flag == "--service" or option.help in shown, option.flag  # rides on the command's own
+    # the wart: "... case ignored (default *deploy*); a file of one job's builds takes every build (default *deploy*)"
+    assert ("jenkins: the jobs whose builds are deployments, a glob matched against a job's name or full name, case "
+            "ignored (where one job is given, every build of it counts) (default *deploy*)") in sync_help
+    assert sync_help.count("*deploy*") == 2 and import_help.count("*deploy*") == 3   # github, (azure-devops), jenkins
+    assert "argocd: sync this application only (default: every application)" in sync_help
+    assert "the field naming an incident's service: a custom field's name (any case) or id (default \"Affected " \
+           "services\")" in import_help
+    assert "--region {us,eu} opsgenie: the account's region (default us)" in sync_help
+
+
 def test_every_declared_option_merges():
     merged((n, o) for n, s in sources().items() for o in s.options)      # no two kinds under one name
     merged((n, o) for n, s in sources().items() if s.sync for o in ((s.sync.target,) if s.sync.target else ())
@@ -338,6 +368,50 @@ def test_the_docs_tables_are_the_declarations(monkeypatch):
     monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "pagerduty": dataclasses.replace(
         pagerduty, records=pagerduty.records[:1])})
     assert stale() == ["docs/metrics.md"]                   # a row of the importer table
+
+
+def test_the_webhook_tables_are_the_webhook_declarations(monkeypatch):
+    github = registry.builtin_sources()["github"]
+
+    def with_hook(**changes):
+        hook = dataclasses.replace(github.webhook, **changes) if changes else None
+        monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "github": dataclasses.replace(
+            github, webhook=hook)})
+    with_hook(verified_by="a shared secret")
+    assert stale() == ["README.md"]                         # its row of the webhook table
+    with_hook(records=github.webhook.records[1:])
+    assert stale() == ["docs/metrics.md"]                   # a row of the delivery table
+    with_hook()
+    assert stale() == ["README.md", "docs/metrics.md"]      # no webhook: no row in either
+
+
+def test_every_webhook_says_how_it_verifies_and_what_it_uses_and_the_module_points_to_the_docs():
+    import dashboard.webhooks
+    hooks = {name: spec.webhook for name, spec in registry.builtin_sources().items() if spec.webhook}
+    assert sorted(hooks) == ["cdevents", "events", "github", "gitlab", "pagerduty"]
+    for name, hook in hooks.items():
+        assert hook.verified_by and hook.deliveries and hook.records, name
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ("| `gitlab` | `GITLAB_WEBHOOK_TOKEN` (+ `GITLAB_WEBHOOK_SIGNING_TOKEN`) | `X-Gitlab-Token`; with a signing "
+            "token also `webhook-signature` (Standard Webhooks, 5 minutes' tolerance) | merge request (open, merge, "
+            "approved), deployment, pipeline (a name or ref matching `?deploy_workflow=`, default `*deploy*`) |") in readme
+    assert "| github | `pull_request_review` submitted | `pr_reviewed` |" in \
+        (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert "X-Hub-Signature-256" not in dashboard.webhooks.__doc__ and "README" in dashboard.webhooks.__doc__
+
+
+def test_writing_fills_every_table_of_a_file(tmp_path):
+    from metrics.registry.source_docs import TABLES, begin, end, write
+    for name in ("README.md", "docs/metrics.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for file, table, _ in TABLES:
+            if file == name:                                # each table emptied between its markers
+                text = text.split(begin(table))[0] + begin(table) + "\n" + end(table) + text.split(end(table))[1]
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert stale(tmp_path) == ["README.md", "docs/metrics.md"]
+    assert write(tmp_path) == ["README.md", "docs/metrics.md"] and stale(tmp_path) == []
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_a_table_without_its_markers_is_a_sentence(tmp_path):

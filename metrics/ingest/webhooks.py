@@ -2,15 +2,12 @@
 constant-time token checks, the Standard Webhooks signature, reading a secret, and validation.
 
 Each source's own deliveries and signature checks live in its package (``sources/<name>/webhook.py``)
-and are declared by its ``WebhookSpec``; ``dashboard/webhooks.py`` routes ``POST
-/webhooks/NAME/DATASET`` to them. Secrets and signatures are compared in constant time:
-
-- GitHub: ``X-Hub-Signature-256: sha256=HEX``, HMAC-SHA256 of the raw body with the secret.
-- GitLab: ``X-Gitlab-Token`` equal to the token; when a signing token is set too, the Standard
-  Webhooks scheme (``webhook-id``, ``webhook-timestamp``, ``webhook-signature: v1,BASE64 ...``,
-  HMAC-SHA256 of ``ID.TIMESTAMP.BODY`` with the base64 key after ``whsec_``; 5 minutes' tolerance).
-- PagerDuty: ``X-PagerDuty-Signature: v1=HEX[,v1=HEX...]``; any one matching is enough.
-- CDEvents and canonical events: ``Authorization: Bearer TOKEN``.
+and are declared by its ``WebhookSpec`` (its ``verified_by`` says how it checks; the README's
+"Webhooks" table lists them); ``dashboard/webhooks.py`` routes ``POST /webhooks/NAME/DATASET`` to
+them. Secrets and signatures are compared in constant time. Here: the bearer token of CDEvents and
+canonical events, and the Standard Webhooks scheme GitLab's signing token uses (``webhook-id``,
+``webhook-timestamp``, ``webhook-signature: v1,BASE64 ...``, HMAC-SHA256 of ``ID.TIMESTAMP.BODY``
+with the base64 key after ``whsec_``; ``defaults.WEBHOOK_TOLERANCE_S`` of tolerance).
 
 The objects inside a delivery are mapped by the same functions as ``import --from SOURCE``
 (``events_from_github``, ``events_from_pagerduty``, the CDEvents and events readers), then validated

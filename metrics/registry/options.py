@@ -39,12 +39,12 @@ class MergedOption:
     @property
     def help(self) -> str:
         """"github / gitlab / cdevents: the environment that is production (default production)";
-        sources whose option says something else get their own part, after a semicolon."""
+        sources whose option says something else get their own part, after a semicolon. The default
+        is said here, once a part (``Option.default_said``): a source's help never says it."""
         parts: dict = {}
         for source, option in self.owners:
-            default = option.default if option.default not in (None, False, (), {}) else None
-            parts.setdefault((option.help, default), []).append(source)
-        return "; ".join(f"{' / '.join(names)}: {text}" + (f" (default {default})" if default is not None else "")
+            parts.setdefault((option.help, option.default_said), []).append(source)
+        return "; ".join(f"{' / '.join(names)}: {text}" + (f" ({default})" if default else "")
                          for (text, default), names in parts.items())
 
     def argument(self) -> tuple[tuple, dict]:

@@ -37,7 +37,11 @@ class Option:
     offer the source). ``check(value)`` -> the value to use, or ValueError of one sentence (a sync
     target: ``repo must be OWNER/NAME``); it sees the configuration file's raw value, of any type.
     ``excludes_service``: what the option does instead of ``--service`` ("one per path"), so giving
-    both is refused."""
+    both is refused.
+
+    ``help`` never says the default: ``default_said`` does, once, from ``default`` (``production``
+    -> "default production") or, when no value says it, from ``default_help`` (the option of Argo
+    CD's production: "every application" -> "default: every application")."""
 
     name: str
     help: str
@@ -49,12 +53,24 @@ class Option:
     required: bool = False
     check: Callable | None = None
     excludes_service: str = ""
+    default_help: str = ""                   # what leaving it out means, when no value says it
 
     def __post_init__(self):
         if self.kind not in OPTION_KINDS:
             raise ValueError(f"option {self.name!r}: kind is one of {', '.join(OPTION_KINDS)}, not {self.kind!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"option {self.name!r}: a choice needs its choices")
+
+    @property
+    def default_said(self) -> str:
+        """The default as the help says it: "default *deploy*", 'default "Affected services"',
+        "default: every application", or "" (off, empty, or nothing to say)."""
+        if self.default_help:
+            return f"default: {self.default_help}"
+        if self.default in (None, False, (), {}):
+            return ""
+        value = str(self.default)
+        return f'default "{value}"' if " " in value else f"default {value}"
 
     @property
     def command_flag(self) -> str:
@@ -96,12 +112,21 @@ class WebhookSpec:
     """A source's push ingestion (``POST /webhooks/NAME/DATASET``): the environment variable holding
     its secret, ``authentic(secret, body, headers, environ)`` -> why it is not authentic or None,
     ``delivery_id(headers)`` and ``delivery(headers, body, delivery_id, options)`` ->
-    ``metrics.ingest.webhooks.Delivery``."""
+    ``metrics.ingest.webhooks.Delivery``.
+
+    For the docs (the README's webhook table, docs/metrics.md's delivery table): ``verified_by``,
+    how a delivery is checked; ``deliveries``, which deliveries it uses; ``also_secrets``, more
+    variables it reads when they are set (GitLab's signing token); ``records``, (delivery, events)
+    pairs."""
 
     secret: str
     authentic: Callable
     delivery_id: Callable
     delivery: Callable
+    verified_by: str = ""
+    deliveries: str = ""
+    also_secrets: tuple = ()
+    records: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -156,7 +181,8 @@ def listing(spec: SourceSpec) -> dict:
     plain = lambda v: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)  # noqa: E731
     return {"name": spec.name, "title": spec.title, "reads": spec.reads, "describe": spec.describe,
             "options": [{"name": o.name, "flag": o.command_flag, "kind": o.kind, "help": o.help,
-                         "default": plain(o.default), "choices": list(o.choices), "required": o.required}
+                         "default": plain(o.default), "default_help": o.default_help or None,
+                         "choices": list(o.choices), "required": o.required}
                         for o in spec.options],
             "upload": spec.offered_for_upload, "sync": spec.sync is not None, "webhook": spec.webhook is not None,
             "plugin": spec.plugin or None}

@@ -1,11 +1,13 @@
-"""The docs' source tables, written from the built-in sources' declarations (never by hand).
+"""The docs' source and webhook tables, written from the built-in sources' declarations (never by hand).
 
     python -m metrics.registry.source_docs          # rewrite the tables in README.md and docs/metrics.md
-    python -m metrics.registry.source_docs --check  # exit 1 naming each file whose table is stale
+    python -m metrics.registry.source_docs --check  # exit 1 naming each file with a stale table
 
-README.md's source table has a row per source (``--from``, ``reads``, ``describe``);
-docs/metrics.md's importer table a row per ``records`` pair (or one of ``reads`` and ``describe``).
-Each table stands between two marker lines; a test fails when a table differs from what this writes.
+README.md's source table has a row per source (``--from``, ``reads``, ``describe``), its webhook
+table a row per source with a ``WebhookSpec`` (its secret, ``verified_by``, ``deliveries``);
+docs/metrics.md's importer table a row per ``records`` pair (or one of ``reads`` and ``describe``),
+its webhook delivery table a row per ``WebhookSpec.records`` pair. Each table stands between two
+marker lines; a test fails when a table differs from what this writes.
 """
 from __future__ import annotations
 
@@ -48,7 +50,23 @@ def importer_table(specs: list[SourceSpec]) -> str:
     return "\n".join(["| source | record | event |", "|---|---|---|"] + rows)
 
 
-TABLES = (("README.md", "source table", readme_table), ("docs/metrics.md", "importer table", importer_table))
+def webhook_table(specs: list[SourceSpec]) -> str:
+    """The README's table: each webhook's secret, how a delivery is verified, which deliveries it uses."""
+    rows = [f"| `{s.name}` | `{s.webhook.secret}`{''.join(f' (+ `{v}`)' for v in s.webhook.also_secrets)} | "
+            f"{cell(s.webhook.verified_by)} | {cell(s.webhook.deliveries)} |" for s in specs if s.webhook]
+    return "\n".join(["| provider | secret | verified by | deliveries used |", "|---|---|---|---|"] + rows)
+
+
+def delivery_table(specs: list[SourceSpec]) -> str:
+    """docs/metrics.md's table: each webhook's deliveries and the events they become."""
+    rows = [f"| {s.name} | {cell(delivery)} | {cell(events)} |"
+            for s in specs if s.webhook for delivery, events in s.webhook.records]
+    return "\n".join(["| webhook | delivery | events |", "|---|---|---|"] + rows)
+
+
+TABLES = (("README.md", "source table", readme_table), ("README.md", "webhook table", webhook_table),
+          ("docs/metrics.md", "importer table", importer_table),
+          ("docs/metrics.md", "webhook delivery table", delivery_table))
 
 
 def with_table(text: str, table: str, body: str, name: str) -> str:
@@ -61,12 +79,19 @@ def with_table(text: str, table: str, body: str, name: str) -> str:
     return before + head + "\n" + body + "\n" + tail + rest.split(tail, 1)[1]
 
 
+def rewritten(name: str, text: str, specs: list[SourceSpec]) -> str:
+    """``text``, the file ``name``, with each of its tables written from ``specs``."""
+    for file, table, make in TABLES:
+        if file == name:
+            text = with_table(text, table, make(specs), name)
+    return text
+
+
 def stale(root: Path = ROOT) -> list[str]:
-    """The files whose tables differ from the declarations."""
+    """The files with a table that differs from the declarations."""
     specs = builtins()
-    return [name for name, table, make in TABLES
-            if (root / name).read_text(encoding="utf-8") !=
-            with_table((root / name).read_text(encoding="utf-8"), table, make(specs), name)]
+    return [name for name in dict.fromkeys(file for file, _, _ in TABLES)
+            if (text := (root / name).read_text(encoding="utf-8")) != rewritten(name, text, specs)]
 
 
 def write(root: Path = ROOT) -> list[str]:
@@ -74,8 +99,7 @@ def write(root: Path = ROOT) -> list[str]:
     changed = []
     for name in stale(root):
         path = root / name
-        _, table, make = next(t for t in TABLES if t[0] == name)
-        path.write_text(with_table(path.read_text(encoding="utf-8"), table, make(builtins()), name), encoding="utf-8")
+        path.write_text(rewritten(name, path.read_text(encoding="utf-8"), builtins()), encoding="utf-8")
         changed.append(name)
     return changed
 
@@ -85,7 +109,7 @@ def main(argv=None) -> int:
     if argv == ["--check"]:
         found = stale()
         for name in found:
-            print(f"{name}: its source table differs from the declarations (python -m metrics.registry.source_docs)")
+            print(f"{name}: a table differs from the declarations (python -m metrics.registry.source_docs)")
         return 1 if found else 0
     if argv:
         print("usage: python -m metrics.registry.source_docs [--check]", file=sys.stderr)

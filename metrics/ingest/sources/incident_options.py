@@ -10,5 +10,5 @@ DEFAULT_SERVICE = Option("default_service", "the service of an incident whose se
 
 def service_field(default: str, how: str) -> Option:
     """The option naming the field an incident's service comes from; ``how`` says how it is named."""
-    return Option("service_field", f"the field naming an incident's service: {how} (default \"{default}\")",
+    return Option("service_field", f"the field naming an incident's service: {how}",
                   default=default, metavar="FIELD")

@@ -4,6 +4,8 @@
     python -m metrics sync gitlab --project ID|PATH --name DATASET [--api-url URL]
     python -m metrics sync pagerduty --name DATASET [--service-id ID]... [--api-url URL]
     python -m metrics sync opsgenie --name DATASET [--region us|eu] [--api-url URL]
+    python -m metrics sync argocd --name DATASET --api-url URL [--application NAME] [--production NS|KEY=VALUE]
+    python -m metrics sync jenkins --name DATASET --api-url URL [--job FOLDER/NAME] [--deploy-workflow GLOB]
     python -m metrics sync --config FILE
 Every source whose declaration has a ``SyncSpec`` is a provider; its target and options come from
 it. Common options: --since DATE (first sync's backfill, default 90 days), --full (re-collect from
@@ -18,7 +20,7 @@ import time
 
 from ...console import Parser, ProgressBar, UsageError
 from ...registry.options import add_to, given_to, merged
-from .config import ConfigError, Source, parse_every, read_config, source_of, syncing
+from .config import ConfigError, Source, api_url_required, parse_every, read_config, source_of, spoken, syncing
 from .http import SyncError
 from .run import sync
 
@@ -39,7 +41,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("provider", nargs="?", choices=list(every), help="the source (or --config FILE for several)")
     p.add_argument("--config", metavar="FILE", help="a TOML file naming every source (see docs/sync.md)")
     p.add_argument("--name", metavar="DATASET", help="the dataset the events go to")
-    p.add_argument("--api-url", metavar="URL", help="the API's base URL (GitHub Enterprise, self-managed GitLab)")
+    own = spoken(name for name, spec in every.items() if api_url_required(spec.sync))
+    p.add_argument("--api-url", metavar="URL",
+                   help=f"the API's base URL (GitHub Enterprise, self-managed GitLab; required for {own})")
     p.add_argument("--service", metavar="NAME", help="set every synced event's service")
     p.add_argument("--bot", dest="bots", action="append", default=[], metavar="LOGIN",
                    help="a login to leave out besides *[bot] accounts (repeatable)")
@@ -69,9 +73,11 @@ def sources_from(args) -> list[Source]:
             entry[key] = value
     if args.bots:
         entry["bots"] = args.bots
-    target = syncing()[args.provider].sync.target
-    if target is not None and syncing()[args.provider].sync.target_required and target.name not in entry:
-        raise UsageError(f"sync {args.provider} needs {target.command_flag} {target.metavar or 'VALUE'}")
+    spec = syncing()[args.provider].sync
+    if spec.target is not None and spec.target_required and spec.target.name not in entry:
+        raise UsageError(f"sync {args.provider} needs {spec.target.command_flag} {spec.target.metavar or 'VALUE'}")
+    if args.api_url is None and api_url_required(spec):
+        raise UsageError(f"sync {args.provider} needs --api-url URL (every installation has its own)")
     if not args.name:
         raise UsageError("name the dataset the events go to: --name DATASET")
     return [source_of(entry, "the command line")]
@@ -88,6 +94,8 @@ def run_once(sources, full: bool, err, progress=None) -> int:
             failed += 1
             continue
         print(outcome.line(), file=err)
+        for warning in outcome.warnings:
+            print(f"  warning: {warning}", file=err)
     return 2 if failed else 0
 
 

@@ -20,13 +20,15 @@ type = "pagerduty"
 dataset = "acme"
 service_ids = ["PABC123"]
 ```
-Tokens never go in this file: they come from the environment (``GITHUB_TOKEN``, ``GITLAB_TOKEN``,
-``PAGERDUTY_TOKEN``, ``OPSGENIE_API_KEY``: each source's ``SyncSpec.credentials``). Which types
+Tokens never go in this file, nor in ``api_url``: they come from the environment (each source's
+``SyncSpec.credentials``: ``GITHUB_TOKEN``, ``JENKINS_USER`` and ``JENKINS_TOKEN``, ...;
+``python -m metrics sync --help`` lists them). Which types
 there are, their target key (``repo``, ``project``), their own keys and default API URLs come from
 the source registry (``metrics.registry.source``).
 """
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -44,6 +46,11 @@ MONOREPO_KEYS = ("service_paths", "tag_patterns")                               
 def syncing() -> dict:
     """The sources that sync (name -> SourceSpec), in the registry's order."""
     return {name: spec for name, spec in sources().items() if spec.sync is not None}
+
+
+def api_url_required(spec) -> bool:
+    """Whether a ``SyncSpec`` has no default API URL (every installation has its own: Argo CD, Jenkins)."""
+    return not spec.api_url and spec.api_url_for is None
 
 
 def sync_options() -> dict:
@@ -92,9 +99,24 @@ class Source:
 
     @property
     def key(self) -> str:
-        """The source's name in the sync state: provider and target ("github:acme/shop")."""
+        """The source's name in the sync state: provider and target ("github:acme/shop"). A source
+        with no default API URL adds its installation ("argocd:all@argocd.example.com"): two Argo CDs
+        (or Jenkinses) syncing into one dataset keep a state each."""
         extra = self.target or ",".join(self.service_ids) or "all"
-        return f"{self.provider}:{extra}"
+        spec = syncing().get(self.provider)
+        if spec is None or not api_url_required(spec.sync) or not self.api_url:
+            return f"{self.provider}:{extra}"
+        return f"{self.provider}:{extra}@{installation(self.api_url)}"
+
+
+def installation(api_url: str) -> str:
+    """An API URL's host, port and path: what names an installation (never a user or password)."""
+    parts = urllib.parse.urlsplit(api_url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.hostname or ''}{port}{parts.path.rstrip('/')}"
 
 
 SOURCE_FIELDS = ("service_ids", "deploy_workflow", "production")   # source options a Source holds as attributes
@@ -168,6 +190,12 @@ def read_config(path) -> list[Source]:
         if not isinstance(entry, dict):
             raise ConfigError(f"{where} must be a table")
         sources.append(source_of({**defaults, **entry}, where))
+    seen: dict = {}
+    for number, source in enumerate(sources, start=1):
+        first = seen.setdefault((source.dataset, source.key), number)
+        if first != number:
+            raise ConfigError(f"{path}: sources {first} and {number} both sync {source.key} into {source.dataset}, "
+                              f"which keeps one sync state for them: merge them, or give each its own dataset")
     return sources
 
 
@@ -229,6 +257,16 @@ def source_of(entry: dict, where: str) -> Source:
         raise ConfigError(f"{where}: api_url is required for {provider} (every installation has its own)")
     if not str(api_url).startswith(("http://", "https://")):
         raise ConfigError(f"{where}: api_url must start with https:// (or http:// for a local server)")
+    try:
+        parts = urllib.parse.urlsplit(str(api_url))
+        parts.port                                          # a port that is not a number 0-65535 raises
+    except ValueError:
+        raise ConfigError(f"{where}: api_url is not a URL (https://HOST[:PORT][/PATH])") from None
+    if "@" in parts.netloc:
+        raise ConfigError(f"{where}: api_url must not hold a user or password; credentials come from the "
+                          f"environment ({' and '.join(spec.credentials)})")
+    if not parts.hostname:
+        raise ConfigError(f"{where}: api_url names no host (https://HOST[:PORT][/PATH])")
     if "service" in entry and not isinstance(entry["service"], str):
         raise ConfigError(f"{where}: service must be text")
     service_paths, tag_patterns = monorepo_of(entry, provider, where)

@@ -60,6 +60,7 @@ class Client:
     notify: object = None                      # notify(message): rate-limit waits and retries
     sleep: object = time.sleep
     clock: object = time.time
+    credentials: tuple = ()                     # the environment variables the headers came from, for 401s
     requests: int = 0                           # requests sent (retries included)
     waited: float = 0.0                         # seconds spent waiting on rate limits and backoff
     _pause_until: float = field(default=0.0, repr=False)
@@ -94,11 +95,13 @@ class Client:
                 self._backoff(failures, url, f"server error {status}")
                 continue
             if status in (401, 403):
+                check = (f"check {' and '.join(self.credentials)} and what the token may read" if self.credentials
+                         else "check the token's environment variable and its scopes")
                 raise SyncError(f"{self._where(url)} answered {status}: the token is missing, wrong, expired "
-                                f"or lacks access; check the token's environment variable and its scopes")
+                                f"or lacks access; {check}")
             if status == 404:
-                raise SyncError(f"{self._where(url)} answered 404: no such repository, project or service, "
-                                f"or the token cannot see it")
+                raise SyncError(f"{self._where(url)} answered 404: no such repository, project, service, job or "
+                                f"application, or the token cannot see it; check the name and the API URL")
             if status >= 400:
                 raise SyncError(f"{self._where(url)} answered {status}: {self._message(raw)}")
             try:

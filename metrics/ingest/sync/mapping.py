@@ -138,6 +138,7 @@ def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
         rows = rows.reset_index(drop=True)
     frame, report = normalize(rows, numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)
     report.skipped = {**raw.skipped, **left}
+    report.warnings = list(raw.warnings)
     if bots:
         report.skipped["pull requests and reviews by bots"] = bots
     if source.services and len(frame):

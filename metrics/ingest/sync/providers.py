@@ -32,6 +32,7 @@ class Batch:
     objects: list
     state: dict
     what: str = ""                                  # for the progress line: "pull requests page 3"
+    warnings: tuple = ()                            # about the source as a whole, said after the sync's line
 
 
 def iso(moment: datetime) -> str:

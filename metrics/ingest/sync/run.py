@@ -28,6 +28,11 @@ class Outcome:
     waited: float = 0.0
     seconds: float = 0.0
     error: str = ""
+    warnings: list = field(default_factory=list)    # about the source as a whole, each said once
+
+    def warn(self, warnings) -> None:
+        """Keep ``warnings`` not kept yet (a batch's, its events'), in order."""
+        self.warnings += [w for w in dict.fromkeys(warnings) if w not in self.warnings]
 
     def line(self) -> str:
         """One line for the terminal: the source, what it added, how it went."""
@@ -44,7 +49,8 @@ def client_for(source: Source, environ=None, notify=None, sleep=time.sleep) -> C
     """An API client for ``source`` with its authentication headers (``SyncSpec.auth`` reads the
     token from the environment: SyncError naming the variable to set when it is missing)."""
     environ = os.environ if environ is None else environ
-    return Client(source.api_url, registered(source.provider).sync.auth(environ), notify=notify, sleep=sleep)
+    spec = registered(source.provider).sync
+    return Client(source.api_url, spec.auth(environ), notify=notify, sleep=sleep, credentials=spec.credentials)
 
 
 def batches_of(source: Source, client: Client, state: dict, now: str):
@@ -75,6 +81,7 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
             for reason, count in report.skipped.items():
                 outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
             outcome.rejected += report.rejected_count
+            outcome.warn([*batch.warnings, *report.warnings])
             outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state,
                                                        who=f"sync ({store.local_user()})")
             outcome.batches += 1

@@ -8,8 +8,8 @@ from .sync import TOKEN, argocd_auth, argocd_batches, argocd_events
 
 PRODUCTION = Option(
     "production", metavar="NAMESPACE|KEY=VALUE",
-    help="the destination namespace, or the application label KEY=VALUE, whose applications are "
-         "production (default: every application)")
+    help="the destination namespace, or the application label KEY=VALUE, whose applications are production",
+    default_help="every application")
 
 SOURCE = SourceSpec(
     name="argocd",
@@ -23,6 +23,7 @@ SOURCE = SourceSpec(
     options=(PRODUCTION,),
     sync=SyncSpec(
         credentials=(TOKEN,), auth=argocd_auth, batches=argocd_batches, events=argocd_events, api_url="",
-        target=Option("application", metavar="NAME", help="sync this application only (default: every one)"),
+        target=Option("application", metavar="NAME", help="sync this application only",
+                      default_help="every application"),
         options=(PRODUCTION,)),
 )

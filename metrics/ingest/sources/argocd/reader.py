@@ -115,6 +115,11 @@ def events_from_argocd(apps: list, production: str | None = None) -> RawRows:
                              "deploy_id": f"{name}@{ident}", "environment": environment})
                 numbers.append(number)
     if production and rows and not production_apps:
-        warnings.append(f"no application matches --production {production!r} (a destination namespace, or a label "
-                        f"KEY=VALUE): none of their deployments count as production")
+        warnings.append(unmatched_production(production))
     return raw_rows(rows, numbers, bad, "application", skipped, warnings)
+
+
+def unmatched_production(production: str) -> str:
+    """The warning when no application is production by ``production``."""
+    return (f"no application matches --production {production!r} (a destination namespace, or a label KEY=VALUE): "
+            f"none of their deployments count as production")

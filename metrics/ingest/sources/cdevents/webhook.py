@@ -44,4 +44,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("cdevents", delivery_id, frame, report)
 
 
-WEBHOOK = WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key, delivery=delivery)
+WEBHOOK = WebhookSpec(
+    secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key, delivery=delivery,
+    verified_by="`Authorization: Bearer`", deliveries="CloudEvents binary, structured or batch mode",
+    records=(("CDEvents as CloudEvents (binary, structured, batch)", "read by the CDEvents importer"),))

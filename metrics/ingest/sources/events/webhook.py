@@ -25,4 +25,8 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("events", delivery_id, frame, report)
 
 
-WEBHOOK = WebhookSpec(secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key, delivery=delivery)
+WEBHOOK = WebhookSpec(
+    secret=INGEST_TOKEN, authentic=bearer_problem, delivery_id=idempotency_key, delivery=delivery,
+    verified_by="`Authorization: Bearer`",
+    deliveries="canonical events as JSON (`Idempotency-Key` makes a batch exactly-once)",
+    records=(("canonical events as JSON (an array, or `{\"events\": [...]}`)", "read by the events importer"),))

@@ -4,9 +4,9 @@ from .reader import git_import_reader
 
 SOURCE = SourceSpec(
     name="git", title="Git repository (a local folder)", reader=git_import_reader, order=20,
-    options=(Option("tag_pattern", "the tags that are deployments (a glob, default all); in a monorepo SERVICE=GLOB, "
-                    "repeatable: a tag deploys only its service and tags matching none are ignored", kind="repeat",
-                    metavar="GLOB|SERVICE=GLOB"),
+    options=(Option("tag_pattern", "the tags that are deployments, a glob; in a monorepo SERVICE=GLOB, repeatable: a tag "
+                    "deploys only its service and tags matching none are ignored", kind="repeat",
+                    metavar="GLOB|SERVICE=GLOB", default_help="every tag"),
              Option("service_path", "in a monorepo, a PR belongs to every service whose paths it changes (repeatable)",
                     kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path")),
     upload=False,

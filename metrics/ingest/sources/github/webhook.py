@@ -79,4 +79,17 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("github", delivery_id, frame, report, once=once)
 
 
-WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery)
+WEBHOOK = WebhookSpec(
+    secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery,
+    verified_by="`X-Hub-Signature-256` (HMAC-SHA256 of the raw body)",
+    deliveries=("`pull_request` (opened, closed, reopened), `pull_request_review` (submitted), `deployment_status`, "
+                "`workflow_run` (completed), `release` (published, with `?releases=true`), `ping`"),
+    records=(
+        ("`pull_request` opened / closed / reopened",
+         "the PR object as imported: `pr_created`, and `pr_merged` when merged (a creation already stored is a duplicate)"),
+        ("`pull_request_review` submitted", "`pr_reviewed`"),
+        ("`deployment_status`",
+         ("a final status (success, failure, error) is a `deploy`; only the first final status of a deployment counts, "
+          "across deliveries (later ones are skipped, counted); a status that is not final is skipped")),
+        ("`workflow_run` completed, `release` published (`?releases=true`)", "as imported"),
+    ))

@@ -6,12 +6,12 @@ import time
 
 import pandas as pd
 
-from .... import schema as s
+from .... import defaults, schema as s
 from ....registry.source import WebhookSpec
 from ...report import RawRows
 from ...webhooks import (Delivery, Options, WebhookError, parse_json, secret as secret_of, standard_signature_problem,
                          token_valid, validated)
-from ..common import count_skip, environment_of, matches
+from ..common import DEFAULT_DEPLOY_PATTERN, count_skip, environment_of, matches
 
 SECRET = "GITLAB_WEBHOOK_TOKEN"
 SIGNING = "GITLAB_WEBHOOK_SIGNING_TOKEN"
@@ -100,4 +100,21 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("gitlab", delivery_id, frame, report, once=once)
 
 
-WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery)
+WEBHOOK = WebhookSpec(
+    secret=SECRET, authentic=authentic, delivery_id=delivery_id_of, delivery=delivery, also_secrets=(SIGNING,),
+    verified_by=(f"`X-Gitlab-Token`; with a signing token also `webhook-signature` (Standard Webhooks, "
+                 f"{defaults.WEBHOOK_TOLERANCE_S // 60} minutes' tolerance)"),
+    deliveries=(f"merge request (open, merge, approved), deployment, pipeline (a name or ref matching "
+                f"`?deploy_workflow=`, default `{DEFAULT_DEPLOY_PATTERN}`)"),
+    records=(
+        ("merge request hook",
+         ("action `open`: `pr_created` at `created_at` (author the hook's user); `merge`: `pr_merged` at `updated_at`; "
+          "`approved`: `pr_reviewed` by the hook's user at `updated_at`; other actions skipped; `pr_id` `!IID`, "
+          "service the project's path name")),
+        ("deployment hook",
+         ("`success` / `failed`: `deploy` at `status_changed_at`, `deploy_id` the deployment id, first final status "
+          "only; others skipped")),
+        ("pipeline hook",
+         (f"a pipeline whose name or ref matches `?deploy_workflow=` (default `{DEFAULT_DEPLOY_PATTERN}`) and that "
+          f"finished `success` / `failed`: `deploy` at `finished_at`")),
+    ))

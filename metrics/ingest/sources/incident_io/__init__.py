@@ -16,11 +16,10 @@ SOURCE = SourceSpec(
     options=(
         service_field(DEFAULT_SERVICE_FIELD, "a custom field's name (any case) or id"),
         DEFAULT_SERVICE,
-        Option("start_timestamp", f"the incident timestamp an incident starts at, by name (any case; default "
-                                  f"\"{DEFAULT_START_TIMESTAMP}\", else created_at)",
+        Option("start_timestamp", "when an incident starts: the incident timestamp of this name (any case), or "
+                                  "created_at for an incident without it",
                default=DEFAULT_START_TIMESTAMP, metavar="NAME"),
-        Option("resolved_timestamp", f"the incident timestamp a resolved incident ends at, by name (any case; "
-                                     f"default \"{DEFAULT_RESOLVED_TIMESTAMP}\")",
+        Option("resolved_timestamp", "the incident timestamp a resolved incident ends at, by name in any case",
                default=DEFAULT_RESOLVED_TIMESTAMP, metavar="NAME"),
     ),
 )

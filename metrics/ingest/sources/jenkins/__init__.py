@@ -9,9 +9,9 @@ from .sync import TOKEN, USER, jenkins_auth, jenkins_batches, jenkins_events
 
 DEPLOY_WORKFLOW = Option(
     "deploy_workflow", default=DEFAULT_DEPLOY_PATTERN, metavar="GLOB",
-    help="the jobs whose builds are deployments: a glob matched against a job's name or full name, case "
-         "ignored (default *deploy*); a file of one job's builds takes every build")
-SERVICE = Option("service", metavar="NAME", help="every deployment's service (default: the job's name)")
+    help="the jobs whose builds are deployments, a glob matched against a job's name or full name, case ignored "
+         "(where one job is given, every build of it counts)")
+SERVICE = Option("service", metavar="NAME", help="every deployment's service", default_help="the job's name")
 
 SOURCE = SourceSpec(
     name="jenkins",
@@ -27,6 +27,7 @@ SOURCE = SourceSpec(
     sync=SyncSpec(
         credentials=(USER, TOKEN), auth=jenkins_auth, batches=jenkins_batches, events=jenkins_events, api_url="",
         target=Option("job", metavar="FOLDER/NAME",
-                      help="sync this job only, every build of it (default: every job matching deploy_workflow)"),
+                      help="sync this job only, every build of it",
+                      default_help="every job matching deploy_workflow"),
         options=(DEPLOY_WORKFLOW, SERVICE)),
 )

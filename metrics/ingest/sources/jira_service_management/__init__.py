@@ -13,8 +13,8 @@ SOURCE = SourceSpec(
              f"({DEFAULT_SERVICE_FIELD}); other issue types skipped",
     reader=jsm_reader,
     options=(
-        Option("issue_type", f"the issue type that is an incident, a glob in any case (default {DEFAULT_ISSUE_TYPE}; "
-                             f"'{EVERY_TYPE}' counts every issue)",
+        Option("issue_type", f"the issue type that is an incident, a glob in any case: '{EVERY_TYPE}' counts every "
+                             f"issue",
                default=DEFAULT_ISSUE_TYPE, metavar="TYPE"),
         service_field(DEFAULT_SERVICE_FIELD, "an issue field's id (components, customfield_10050) or, in pages "
                                              "saved with expand=names, its name"),

@@ -8,6 +8,7 @@ from ...sync.providers import PER_PAGE, Batch, later, parse_time, recheck_open, 
 from .reader import events_from_opsgenie
 
 OPSGENIE_HOSTS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
+DEFAULT_REGION = "us"
 TOKEN = "OPSGENIE_API_KEY"
 
 
@@ -18,7 +19,7 @@ def auth(environ) -> dict:
 
 def api_url_for(options: dict) -> str:
     """The API of the account's ``region`` (us unless it says eu)."""
-    return OPSGENIE_HOSTS[options.get("region") or "us"]
+    return OPSGENIE_HOSTS[options.get("region") or DEFAULT_REGION]
 
 
 def events(source, objects: list):
@@ -58,6 +59,7 @@ def opsgenie(client: Client, source, state: dict, now: str):
         reply = client.get(nxt)
 
 
-SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=opsgenie, events=events, api_url=OPSGENIE_HOSTS["us"],
+SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=opsgenie, events=events, api_url=OPSGENIE_HOSTS[DEFAULT_REGION],
                 api_url_for=api_url_for,
-                options=(Option("region", "the account's region (default us)", kind="choice", choices=("us", "eu")),))
+                options=(Option("region", "the account's region", kind="choice", choices=tuple(OPSGENIE_HOSTS),
+                                default=DEFAULT_REGION),))

@@ -5,7 +5,7 @@ from .reader import pagerduty_reader
 
 SOURCE = SourceSpec(
     name="pagerduty", title="PagerDuty incidents (JSON)", reader=pagerduty_reader, order=50,
-    options=(Option("urgency", "only incidents of this urgency (default: every incident)", kind="choice",
+    options=(Option("urgency", "only incidents of this urgency", default_help="every incident", kind="choice",
                     choices=("high", "low")),),
     sync=sync.SYNC, webhook=webhook.WEBHOOK,
     reads="PagerDuty `GET /incidents` pages, one incident, or Analytics raw incidents",

@@ -62,5 +62,5 @@ def pagerduty(client: Client, source, state: dict, now: str):
 
 
 SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=pagerduty, events=events, api_url=API_URL,
-                options=(Option("service_ids", "only incidents of this service (repeatable; default every service)",
+                options=(Option("service_ids", "only incidents of this service, repeatable", default_help="every service",
                                 kind="repeat", default=(), metavar="ID", flag="--service-id"),))

@@ -61,4 +61,12 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     return Delivery("pagerduty", delivery_id, frame, report)
 
 
-WEBHOOK = WebhookSpec(secret=SECRET, authentic=authentic, delivery_id=idempotency_key, delivery=delivery)
+NUMBERED = [f"`{kind}`" for kind in PAGERDUTY_NUMBERED]
+WEBHOOK = WebhookSpec(
+    secret=SECRET, authentic=authentic, delivery_id=idempotency_key, delivery=delivery,
+    verified_by="`X-PagerDuty-Signature` (any `v1=` signature matching)",
+    deliveries=f"v3 {', '.join(NUMBERED)}; `incident.acknowledged` is acknowledged and counted as skipped (it changes "
+               f"no number)",
+    records=((f"v3 {' / '.join(NUMBERED)}", "`incident_start` at the incident's `created_at`; resolved also "
+              "`incident_resolved` at the event's `occurred_at`; `incident.acknowledged` and other types change no "
+              "number (skipped, counted)"),))

@@ -5,8 +5,8 @@ from .reader import survey_reader
 SOURCE = SourceSpec(
     name="survey", title="Survey form export (CSV)", reader=survey_reader, order=70,
     options=(Option("score_column", "the column holding the 1-5 satisfaction score", metavar="NAME", required=True),
-             Option("time_column", "the submission time column (default: Typeform's, Microsoft Forms' or Google "
-                    "Forms')", metavar="NAME"),
+             Option("time_column", "the submission time column", metavar="NAME",
+                    default_help="Typeform's, Microsoft Forms' or Google Forms'"),
              Option("day_first", "dates are day first (31/12/2024)", kind="flag", default=False)),
     reads="a form service's CSV export (Google Forms, Typeform, Microsoft Forms) with `--score-column NAME`",
     describe="each answer a `satisfaction_survey` event",
