@@ -1,6 +1,7 @@
-"""What the Azure DevOps and Bitbucket Cloud readers share: a reader of paginated API JSON, a field
-of an API record by its dotted path, a pull request's id qualified by its repository, a reader's
-growing result, and the one sentence for a file that holds none of a tool's records."""
+"""What the readers of tools' REST API JSON share (Argo CD, Jenkins, Azure DevOps, Bitbucket Cloud): a
+reader of paginated API JSON, the documents of a file that a reader recognises, a field of an API
+record by its dotted path, a pull request's id qualified by its repository, a reader's growing
+result, and the one sentence for a file that holds none of a tool's records."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,6 +19,21 @@ def pages_reader(key: str, tool: str, mapping: Callable, **options):
         return mapping(items_of(json_documents(text, path.name), key, path.name, tool), name=path.name, **options)
 
     return read
+
+
+def recognised(docs: list, is_document: Callable, name: str, expected: str) -> list:
+    """The documents ``is_document`` recognises, a JSON array's values each counted as one when any
+    of them is one (the others stay, for the mapping to reject one by one; an empty array is empty);
+    LoadError naming the file ``name`` and saying what was ``expected`` when a document is none."""
+    out = []
+    for doc in docs:
+        if is_document(doc):
+            out.append(doc)
+        elif isinstance(doc, list) and (not doc or any(is_document(d) for d in doc)):
+            out.extend(doc)
+        else:
+            raise LoadError(f"{name}: {expected}")
+    return out
 
 
 def text_at(record, path: str) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .... import schema as s
 from ...report import RawRows
-from ..api_documents import recognised
+from ..api_records import recognised
 from ..common import as_dict, count_skip, json_documents, raw_rows
 
 NOT_ARGOCD = ("not Argo CD applications (expected the JSON of GET /api/v1/applications, an object with 'items', "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .... import schema as s
 from ...report import RawRows
-from ..api_documents import recognised
+from ..api_records import recognised
 from ..common import DEFAULT_DEPLOY_PATTERN, count_skip, json_documents, matches, raw_rows
 
 OUTCOMES = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed"}
