@@ -11,6 +11,7 @@ import textwrap
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from conftest import ROOT
 from metrics import store
 from metrics.cli import main
 from metrics.cli.import_ import import_parser
@@ -20,7 +21,6 @@ from metrics.ingest.sync.command import run_sync
 from metrics.registry import source as registry
 from metrics.registry.options import merged
 from metrics.registry.source import Option, SourceError, sources
-from metrics.registry.source_docs import ROOT, stale
 
 SHIPIT = '''\
 from metrics.plugins import source
@@ -359,32 +359,6 @@ def test_the_sources_command_lists_every_source(capsys):
 
 # -- the docs tables ------------------------------------------------------------------------------------
 
-def test_the_docs_tables_are_the_declarations(monkeypatch):
-    assert stale() == [], "run python -m metrics.registry.source_docs"
-    pagerduty = registry.builtin_sources()["pagerduty"]
-    changed = {**registry.builtin_sources(), "pagerduty": dataclasses.replace(pagerduty, describe="something else")}
-    monkeypatch.setattr(registry, "_BUILTIN", changed)
-    assert stale() == ["README.md"]                         # its README row
-    monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "pagerduty": dataclasses.replace(
-        pagerduty, records=pagerduty.records[:1])})
-    assert stale() == ["docs/metrics.md"]                   # a row of the importer table
-
-
-def test_the_webhook_tables_are_the_webhook_declarations(monkeypatch):
-    github = registry.builtin_sources()["github"]
-
-    def with_hook(**changes):
-        hook = dataclasses.replace(github.webhook, **changes) if changes else None
-        monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "github": dataclasses.replace(
-            github, webhook=hook)})
-    with_hook(verified_by="a shared secret")
-    assert stale() == ["README.md"]                         # its row of the webhook table
-    with_hook(records=github.webhook.records[1:])
-    assert stale() == ["docs/metrics.md"]                   # a row of the delivery table
-    with_hook()
-    assert stale() == ["README.md", "docs/metrics.md"]      # no webhook: no row in either
-
-
 def test_every_webhook_says_how_it_verifies_and_what_it_uses_and_the_module_points_to_the_docs():
     import dashboard.webhooks
     hooks = {name: spec.webhook for name, spec in registry.builtin_sources().items() if spec.webhook}
@@ -398,26 +372,6 @@ def test_every_webhook_says_how_it_verifies_and_what_it_uses_and_the_module_poin
     assert "| github | `pull_request_review` submitted | `pr_reviewed` |" in \
         (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert "X-Hub-Signature-256" not in dashboard.webhooks.__doc__ and "README" in dashboard.webhooks.__doc__
-
-
-def test_writing_fills_every_table_of_a_file(tmp_path):
-    from metrics.registry.source_docs import TABLES, begin, end, write
-    for name in ("README.md", "docs/metrics.md"):
-        text = (ROOT / name).read_text(encoding="utf-8")
-        for file, table, _ in TABLES:
-            if file == name:                                # each table emptied between its markers
-                text = text.split(begin(table))[0] + begin(table) + "\n" + end(table) + text.split(end(table))[1]
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    assert stale(tmp_path) == ["README.md", "docs/metrics.md"]
-    assert write(tmp_path) == ["README.md", "docs/metrics.md"] and stale(tmp_path) == []
-    assert (tmp_path / "README.md").read_text(encoding="utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def test_a_table_without_its_markers_is_a_sentence(tmp_path):
-    from metrics.registry.source_docs import with_table
-    with pytest.raises(ValueError, match="README.md needs the lines"):
-        with_table("no markers here", "source table", "| x |", "README.md")
 
 
 def test_every_builtin_source_is_documented():
