@@ -17,7 +17,7 @@ from metrics.cli import main
 from metrics.cli.import_ import import_parser
 from metrics.ingest import LoadError, load_events
 from metrics.ingest.plugin_sources import load_sources
-from metrics.ingest.sync.command import run_sync
+from metrics.cli.sync import run_sync
 from metrics.registry import source as registry
 from metrics.registry.options import merged
 from metrics.registry.source import Option, SourceError, sources
@@ -248,7 +248,7 @@ def declared_options():
 
 
 def test_a_default_is_said_once_by_the_merged_help_never_by_a_sources_own(monkeypatch):
-    from metrics.ingest.sync.command import parser as sync_parser, provider_options
+    from metrics.cli.sync import parser as sync_parser, provider_options
     from metrics.registry.options import reader_options
     for name, option in declared_options():
         assert "default" not in option.help.lower(), f"{name} --{option.name}: say it with default or default_help"

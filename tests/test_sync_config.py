@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from metrics import store
 from metrics.ingest.sync import http
-from metrics.ingest.sync.command import run_sync
+from metrics.cli.sync import run_sync
 from metrics.ingest.sync.config import ConfigError, parse_every, read_config, source_of
 from metrics.ingest.sync.run import sync
 
