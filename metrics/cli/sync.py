@@ -24,12 +24,14 @@ import time
 from ..console import Parser, ProgressBar, UsageError
 
 
+# what the command line calls the keys every source takes (the configuration file's names)
+FLAGS = {"dataset": "--name", "api_url": "--api-url", "service": "--service", "bots": "--bot", "since": "--since"}
+
+
 def provider_options() -> list:
-    """Every syncing source's target and options, merged by name (``metrics.registry.options``)."""
-    from ..ingest.sync.config import syncing
-    from ..registry.options import merged
-    return merged((name, option) for name, spec in syncing().items()
-                  for option in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options))
+    """Every syncing source's target and options, one flag per name (``config.sync_options``)."""
+    from ..ingest.sync.config import sync_options
+    return list(sync_options().values())
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,14 +47,15 @@ def parser() -> argparse.ArgumentParser:
                                      for name, spec in every.items()) + ".")
     p.add_argument("provider", nargs="?", choices=list(every), help="the source (or --config FILE for several)")
     p.add_argument("--config", metavar="FILE", help="a TOML file naming every source (see docs/sync.md)")
-    p.add_argument("--name", metavar="DATASET", help="the dataset the events go to")
+    p.add_argument(FLAGS["dataset"], dest="name", metavar="DATASET", help="the dataset the events go to")
     own = spoken(name for name, spec in every.items() if api_url_required(spec.sync))
-    p.add_argument("--api-url", metavar="URL",
+    p.add_argument(FLAGS["api_url"], dest="api_url", metavar="URL",
                    help=f"the API's base URL (GitHub Enterprise, self-managed GitLab; required for {own})")
-    p.add_argument("--service", metavar="NAME", help="set every synced event's service")
-    p.add_argument("--bot", dest="bots", action="append", default=[], metavar="LOGIN",
+    p.add_argument(FLAGS["service"], dest="service", metavar="NAME", help="set every synced event's service")
+    p.add_argument(FLAGS["bots"], dest="bots", action="append", default=[], metavar="LOGIN",
                    help="a login to leave out besides *[bot] accounts (repeatable)")
-    p.add_argument("--since", metavar="DATE", help="first sync: collect from this date (default 90 days back)")
+    p.add_argument(FLAGS["since"], dest="since", metavar="DATE",
+                   help="first sync: collect from this date (default 90 days back)")
     p.add_argument("--full", action="store_true", help="forget what was synced and re-collect from --since")
     p.add_argument("--every", metavar="INTERVAL", help="keep syncing every INTERVAL (15m, 1h) until stopped")
     p.set_defaults(riding=add_to(p, provider_options()))
@@ -87,7 +90,8 @@ def sources_from(args) -> list:
         raise UsageError(f"sync {args.provider} needs --api-url URL (every installation has its own)")
     if not args.name:
         raise UsageError("name the dataset the events go to: --name DATASET")
-    return [source_of(entry, "the command line")]
+    called = {**FLAGS, **{option.name: option.flag for option in provider_options()}}
+    return [source_of(entry, "the command line", called=called)]
 
 
 def run_once(sources, full: bool, err, progress=None) -> int:
