@@ -401,5 +401,6 @@ def test_an_option_named_as_a_commands_own_rides_on_it_and_none_stays_none(monke
     assert main(["import", "--from", "events", hand, "--name", "b", "--service", "shop"]) == 0
     assert set(store.load("b")["service"]) == {"shop"}
     synced = source_of({"type": "fake", "dataset": "d", "service": "shop"}, "s")
-    assert (synced.service, synced.production, synced.options) == ("shop", None, {"service": "shop", "production": None})
-    assert source_of({"type": "fake", "dataset": "d", "production": "prod"}, "s").production == "prod"
+    assert (synced.service, synced.option("production"), synced.options) == \
+        ("shop", None, {"service": "shop", "production": None})
+    assert source_of({"type": "fake", "dataset": "d", "production": "prod"}, "s").option("production") == "prod"

@@ -47,10 +47,12 @@ dataset = "acme"
 region = "eu"
 ''')
     github, pagerduty, opsgenie = read_config(path)
-    assert (github.provider, github.target, github.dataset, github.deploy_workflow) == ("github", "acme/shop", "acme", "release*")
+    assert (github.provider, github.target, github.dataset, github.option("deploy_workflow")) == \
+        ("github", "acme/shop", "acme", "release*")
+    assert github.option("production") == "production"                     # not configured: the declared default
     assert github.services == {"shop": "checkout"} and github.bots == ("deploy-robot",)
     assert github.since == "2024-01-01T00:00:00Z" and github.api_url == "https://api.github.com"
-    assert pagerduty.service_ids == ("PSVC1", "PSVC2") and pagerduty.key == "pagerduty:PSVC1,PSVC2"
+    assert pagerduty.option("service_ids") == ("PSVC1", "PSVC2") and pagerduty.key == "pagerduty:PSVC1,PSVC2"
     assert opsgenie.api_url == "https://api.eu.opsgenie.com"
 
 

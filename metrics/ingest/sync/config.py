@@ -36,10 +36,9 @@ from pathlib import Path
 from ...registry.options import merged, not_for
 from ...registry.source import sources
 from ...settings_files import read_toml
-from ..sources.common import DEFAULT_DEPLOY_PATTERN, service_globs
+from ..sources.common import service_globs
 
 BACKFILL_DAYS = 90
-DEFAULT_DEPLOY_WORKFLOW = DEFAULT_DEPLOY_PATTERN
 COMMON_KEYS = ("type", "dataset", "api_url", "services", "bots", "since", "service")   # every source's
 MONOREPO_KEYS = ("service_paths", "tag_patterns")                                     # a monorepo source's
 
@@ -84,15 +83,13 @@ class ConfigError(Exception):
 
 @dataclass
 class Source:
-    """One thing to sync into one dataset."""
+    """One thing to sync into one dataset. ``options`` holds the source's own options
+    (``SyncSpec.options``) as configured; a provider reads each through ``option``."""
 
     provider: str
     dataset: str
     target: str = ""                         # what to sync (SyncSpec.target): a repo, a project; "" for none
     api_url: str = ""
-    service_ids: tuple = ()
-    deploy_workflow: str = DEFAULT_DEPLOY_WORKFLOW
-    production: str = "production"
     services: dict = field(default_factory=dict)      # source service name -> dataset service name
     service: str = ""                                  # every event's service, when set
     bots: tuple = ()
@@ -101,13 +98,23 @@ class Source:
     tag_patterns: dict = field(default_factory=dict)   # monorepo: service -> ref globs
     options: dict = field(default_factory=dict)        # the source's own keys (SyncSpec.options), checked
 
+    def option(self, name: str):
+        """The value of the source's option ``name`` (one of its ``SyncSpec.options``): as configured,
+        else the default its declaration gives. KeyError for an option the source does not declare."""
+        if name in self.options:
+            return self.options[name]
+        declared = {o.name: o for o in syncing()[self.provider].sync.options}
+        return declared[name].default
+
     @property
     def key(self) -> str:
-        """The source's name in the sync state: provider and target ("github:acme/shop"). A source
+        """The source's name in the sync state: provider and target ("github:acme/shop"), or with no
+        target the values of its ``SyncSpec.key_option`` ("pagerduty:PABC,PDEF"), else "all". A source
         with no default API URL adds its installation ("argocd:all@argocd.example.com"): two Argo CDs
         (or Jenkinses) syncing into one dataset keep a state each."""
-        extra = self.target or ",".join(self.service_ids) or "all"
         spec = syncing().get(self.provider)
+        chosen = self.option(spec.sync.key_option) if spec is not None and spec.sync.key_option else ()
+        extra = self.target or ",".join(chosen or ()) or "all"
         if spec is None or not api_url_required(spec.sync) or not self.api_url:
             return f"{self.provider}:{extra}"
         return f"{self.provider}:{extra}@{installation(self.api_url)}"
@@ -121,9 +128,6 @@ def installation(api_url: str) -> str:
     except ValueError:
         port = ""
     return f"{parts.hostname or ''}{port}{parts.path.rstrip('/')}"
-
-
-SOURCE_FIELDS = ("service_ids", "deploy_workflow", "production")   # source options a Source holds as attributes
 
 
 def default_since(now: datetime | None = None) -> str:
@@ -293,12 +297,11 @@ def source_of(entry: dict, where: str, defaults: dict | None = None, called: dic
     service_paths, tag_patterns = monorepo_of(entry, provider, where)
     if service_paths and entry.get("service"):
         raise ConfigError(f"{where}: service sets one service for every event, service_paths one per path: give one")
-    own = {k: v for k, v in options.items() if k in SOURCE_FIELDS}     # None: the source has no default
     return Source(provider=provider, dataset=dataset, target=str(target or "").strip("/"),
                   api_url=str(api_url).rstrip("/"), services=dict(services), service=entry.get("service", ""),
                   bots=_text_list(entry.get("bots", []), f"{where}: {said('bots')}"),
                   since=since_of(entry["since"], f"{where}: {said('since')}") if entry.get("since") else "",
-                  service_paths=service_paths, tag_patterns=tag_patterns, options=options, **own)
+                  service_paths=service_paths, tag_patterns=tag_patterns, options=options)
 
 
 def parse_every(text: str) -> float:
