@@ -201,3 +201,31 @@ def test_help_does_not_import_what_only_commands_need():
             " 'metrics.catalog', 'metrics.registry.docs') if m in sys.modules))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0 and p.stdout.strip().splitlines()[-1] == "[]", p.stderr
+
+
+def arguments_said(text: str) -> dict:
+    """Each argument of a --help text (its first word: a flag or a positional's name) -> the text
+    that says what it is ("" when nothing does)."""
+    found, last = {}, None
+    for line in text.split("\n\n", 2)[-1].splitlines():
+        if line.startswith("  ") and not line.startswith("   "):     # an argument, its help after two spaces
+            word, _, said = line.strip().partition("  ")
+            last = word.split(",")[0].split()[0]
+            found[last] = said.strip()
+        elif line.startswith("   ") and last is not None:           # its help continued (or begun) below
+            found[last] = (found[last] + " " + line.strip()).strip()
+        else:
+            last = None
+    return found
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_argument_of_every_subcommand_says_what_it_is(name, capsys):
+    said = arguments_said(help_of([name, "--help"], capsys))
+    assert "-h" in said
+    assert [argument for argument, text in said.items() if not text] == []
+
+
+def test_datasets_delete_says_what_it_deletes(capsys):
+    said = arguments_said(help_of(["datasets", "--help"], capsys))
+    assert said["--delete"].startswith("delete the dataset NAME")

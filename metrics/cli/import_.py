@@ -17,7 +17,8 @@ def import_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", choices=list(every), required=True,
                    help="what the paths are: " + "; ".join(f"{name}: {spec.title}" for name, spec in every.items()) +
                         " (python -m metrics sources lists them with their options)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="the files to read (a folder for --from git), one or several")
     p.add_argument("--name", required=True, help="the dataset")
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
     p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
