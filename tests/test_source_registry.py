@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import logging
 import textwrap
 
 import pytest
@@ -160,8 +161,10 @@ def mine(records)
     (LISTS, "lists", RECORDS, "plug-in source 'lists' in {path} (line 3) made row 1 a list, not a dict"),
     (SHIPIT, "shipit", [1, 2], "data.json: record 1 is not a JSON object (int)"),
     (CLASH, "github", RECORDS, "plug-in {path} (line 4) declares source 'github', which exists already"),
-    (BAD_NAME, "events", RECORDS, "plug-in {path} could not be loaded (line 3): SourceError: source names are"),
-    (BROKEN, "events", RECORDS, "plug-in {path} could not be loaded (line 3): SyntaxError"),
+    # a plug-in that cannot be loaded refuses only its own source (test_a_broken_plugin_... below:
+    # a built-in source is read, with a warning)
+    (BAD_NAME, "My Tool", RECORDS, "plug-in {path} could not be loaded (line 3): SourceError: source names are"),
+    (BROKEN, "mine", RECORDS, "plug-in {path} could not be loaded (line 3): SyntaxError"),
 ])
 def test_a_failing_plugin_source_is_one_sentence_and_stores_nothing(plugins, tmp_path, capsys, text, source, data,
                                                                     message):
@@ -174,12 +177,64 @@ def test_a_failing_plugin_source_is_one_sentence_and_stores_nothing(plugins, tmp
     assert "Traceback" not in err and store.list_datasets() == []
 
 
-def test_a_failing_plugin_source_upload_is_a_sentence(plugins):
+@pytest.mark.parametrize("text", [BAD_NAME, BROKEN, CLASH])
+def test_a_broken_plugin_does_not_block_a_builtin_source_it_warns_in_one_line(plugins, capsys, text):
+    path = plugins(tool=text)["tool"]
+    hand = str(ROOT / "tests" / "fixtures" / "hand.csv")
+    assert main(["import", "--from", "events", hand, "--name", "x"]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and f"plug-in {path} " in warnings[0] and "Traceback" not in err
+    assert [d.name for d in store.list_datasets()] == ["x"]
+
+
+@pytest.mark.parametrize("text, own", [(BAD_NAME, "My Tool"), (BROKEN, "mine"), (CLASH, "github")])
+def test_import_help_works_with_a_broken_plugin(plugins, capsys, text, own):
+    path = plugins(tool=text)["tool"]
+    with pytest.raises(SystemExit) as done:
+        main(["import", "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("usage: python -m metrics import")
+    assert "".join(f"warning: plug-in {path} ".split()) in "".join(out.split())    # said under the help
+    assert main(["import", "--from", own, str(path), "--name", "x"]) == 2       # its own source: refused
+    assert capsys.readouterr().err.startswith(f"error: plug-in {path} ")
+    assert store.list_datasets() == []
+
+
+def test_a_source_there_is_not_is_one_sentence_naming_the_sources(capsys, monkeypatch):
+    monkeypatch.delenv("METRICS_PLUGINS", raising=False)
+    assert main(["import", "--from", "jira", str(ROOT / "tests" / "fixtures" / "hand.csv"), "--name", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: argument --from: invalid choice: 'jira' (sources: events, git, github,")
+    assert err.count("\n") == 1
+
+
+class Kept(logging.Handler):
+    """A log handler keeping the messages (pytest's logging plugin is off here)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def test_a_failing_plugin_source_upload_is_a_sentence_naming_the_plugin_by_its_file_name(plugins):
     from dashboard.upload import UploadError, import_upload
     path = plugins(tool=BOOM)["tool"]
     contents = "data:application/json;base64," + base64.b64encode(json.dumps(RECORDS).encode()).decode()
-    with pytest.raises(UploadError, match=f"plug-in source 'boom' in {path} failed \\(line 5\\)"):
-        import_upload(contents, "releases.json", "x", "boom")
+    kept, logger = Kept(), logging.getLogger("dashboard.upload")
+    logger.addHandler(kept)
+    try:
+        with pytest.raises(UploadError) as refused:
+            import_upload(contents, "releases.json", "x", "boom")
+    finally:
+        logger.removeHandler(kept)
+    shown = str(refused.value)                         # what the page shows
+    assert shown == "releases.json: plug-in source 'boom' in tool.py failed (line 5): ValueError: no field 'done'"
+    assert str(path.parent) not in shown
+    assert any(f"plug-in source 'boom' in {path} failed (line 5)" in line for line in kept.lines)   # the log: the path
     assert store.list_datasets() == []
 
 
