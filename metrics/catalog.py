@@ -10,6 +10,7 @@ from .benchmarks import TIERS
 from .builtin import METRICS
 from .plugins import load_plugins
 from .registry.metric import SECTIONS, MetricSpec, tiered
+from .registry.source_docs import cell
 
 
 def direction(spec: MetricSpec) -> str:
@@ -69,14 +70,10 @@ def text_lines(specs: list[tuple[MetricSpec, str]]) -> list[str]:
     return lines
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
-
-
 def tier_table() -> str:
     """docs/metrics.md's table of every tier and band, from the registry's bounds."""
     rows = ["| metric | elite | high | medium | low |", "|---|---|---|---|---|"]
-    rows += [f"| {spec.label} (`{where(spec)}`) | " + " | ".join(_cell(w) for w in spec.tiers.words) + " |"
+    rows += [f"| {spec.label} (`{where(spec)}`) | " + " | ".join(cell(w) for w in spec.tiers.words) + " |"
              for spec in tiered(METRICS)]
     rows += ["", "| metric | red | amber | green | chart lines |", "|---|---|---|---|---|"]
     for spec in (s for s in METRICS if s.bands is not None):
@@ -92,9 +89,9 @@ def metric_table() -> str:
     rows = ["| metric | key | unit | better | needs | card | definition |", "|---|---|---|---|---|---|---|"]
     for spec in METRICS:
         needs = ", ".join(" or ".join(f"`{k}`" for k in need.split("|")) for need in spec.needs)
-        rows.append(f"| {spec.label} | `{where(spec)}` | {_cell(spec.unit) or '–'} | "
+        rows.append(f"| {spec.label} | `{where(spec)}` | {cell(spec.unit) or '–'} | "
                     f"{'lower' if spec.lower_is_better else 'higher'} | {needs or '–'} | "
-                    f"{f'`{spec.card.element}` ({spec.card.tab})' if spec.card else '–'} | {_cell(spec.definition)} |")
+                    f"{f'`{spec.card.element}` ({spec.card.tab})' if spec.card else '–'} | {cell(spec.definition)} |")
     return "\n".join(rows)
 
 

@@ -167,14 +167,13 @@ def test_argocd_with_production():
         key = f"argocd:all@{argo.url.split('://', 1)[1]}"
         state = {"deployed": {"checkout": {"at": "2024-03-04T10:02:11+00:00", "ids": ["0"]},
                               "checkout-staging": {"at": "2024-03-04T11:00:10+00:00", "ids": ["0"]}}}
-        # first half: checkout (namespace prod) and checkout-staging (staging) synced once on 03-04
-        argo.add_app("checkout", "prod")
-        argo.add_app("checkout-staging", "staging")
-        argo.synced("checkout", "2024-03-04T10:01:58Z", "2024-03-04T10:02:11Z")
-        argo.synced("checkout-staging", "2024-03-04T11:00:00Z", "2024-03-04T11:00:10Z")
+        # first half: checkout (namespace prod) and checkout-staging (staging) synced once on 03-04;
         # second half: each synced again on 03-12
-        argo.synced("checkout", "2024-03-12T10:00:00Z", "2024-03-12T10:00:20Z")
-        argo.synced("checkout-staging", "2024-03-12T11:00:00Z", "2024-03-12T11:00:20Z")
+        for app, namespace, first_sync, second_sync_at in (("checkout", "prod", "10:02:11", "10:00:20"),
+                                                           ("checkout-staging", "staging", "11:00:10", "11:00:20")):
+            argo.add_app(app, namespace)
+            argo.synced(app, f"2024-03-04T{first_sync[:6]}00Z", f"2024-03-04T{first_sync}Z")
+            argo.synced(app, f"2024-03-12T{second_sync_at[:6]}00Z", f"2024-03-12T{second_sync_at}Z")
         first = [{"ts": "2024-03-04T10:02:11Z", "kind": "deploy", "service": "checkout", "deploy_id": "checkout@0"},
                  {"ts": "2024-03-04T11:00:10Z", "kind": "deploy", "service": "checkout-staging",
                   "deploy_id": "checkout-staging@0", "environment": "staging"}]
