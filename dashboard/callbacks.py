@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 CHART = {"type": "chart", "name": ALL}       # every chart on screen
 
 # the main callback's dependencies, by name: each field's control (``fields.CONTROLS``), then what
-# the page shows of a view (``render``)
+# the page shows of a view (``render``); a control's id is always its field's declaration's
+SOURCE, SERVICE_FILTER, DATE_RANGE, TEAM_FILTER = (FIELDS[name].control.id
+                                                   for name in ("dataset", "only", "start", "teams"))
 CONTROL_OUTPUTS = {
     **{c.key: Output(c.id, c.prop) for c in CONTROLS},
     **{style_key(column): Output(column, "style") for column in dict.fromkeys(c.column for c in CONTROLS if c.column)},
@@ -38,13 +40,13 @@ CONTROL_OUTPUTS = {
 }
 PAGE_OUTPUTS = {
     "search": Output("url", "search"), "message": Output("input-message", "children"),
-    "only_options": Output("service-filter", "options"), "min_date": Output("date-range", "min_date_allowed"),
-    "max_date": Output("date-range", "max_date_allowed"), "content": Output("tab-content", "children"),
+    "only_options": Output(SERVICE_FILTER, "options"), "min_date": Output(DATE_RANGE, "min_date_allowed"),
+    "max_date": Output(DATE_RANGE, "max_date_allowed"), "content": Output("tab-content", "children"),
     "line": Output("window-line", "children"), "panel": Output("assumptions-panel", "style"),
     "shape": Output("content-shape", "data"), "benchmark_panel": Output("benchmark-panel", "style"),
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
-    "sync": Output("sync-line", "children"), "team_options": Output("team-filter", "options"),
-    "team_placeholder": Output("team-filter", "placeholder"), "team_note": Output("team-note", "children"),
+    "sync": Output("sync-line", "children"), "team_options": Output(TEAM_FILTER, "options"),
+    "team_placeholder": Output(TEAM_FILTER, "placeholder"), "team_note": Output("team-note", "children"),
     "live": Output("live-poll", "disabled"), "charts": Output(CHART, "figure"),
 }
 OUTPUTS = {**CONTROL_OUTPUTS, **PAGE_OUTPUTS}
@@ -55,8 +57,8 @@ TRIGGERS = {
 }
 READS = {
     "typed": {c.key: State(c.id, c.prop) for c in CONTROLS if not c.live}, "shown": State("content-shape", "data"),
-    "only_options": State("service-filter", "options"), "min_date": State("date-range", "min_date_allowed"),
-    "max_date": State("date-range", "max_date_allowed"),
+    "only_options": State(SERVICE_FILTER, "options"), "min_date": State(DATE_RANGE, "min_date_allowed"),
+    "max_date": State(DATE_RANGE, "max_date_allowed"),
 }
 
 
@@ -165,7 +167,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
 
     @app.callback(
         output={"report": Output("upload-report", "children"), "search": Output("url", "search", allow_duplicate=True),
-                "sources": Output("source-dropdown", "options"), "contents": Output("upload", "contents")},
+                "sources": Output(SOURCE, "options"), "contents": Output("upload", "contents")},
         inputs={"payload": Input("upload-payload", "data")},
         state={"name": State("upload-name", "value"), "source": State("upload-source", "value"),
                "service": State("upload-service", "value"), "search": State("url", "search")},

@@ -43,9 +43,9 @@ def controls_of(view: View, day_choices) -> dict:
 def transition(trigger, search: str | None, values: dict, defaults: View, day_choices) -> Transition:
     """The view after ``trigger`` (a control's id, "url", "theme" or None for the first load).
 
-    ``values`` holds the controls' current values by their keys (``fields.Control.key``: seed,
-    days, scenario, tab, rate, value, devs, source, only, teams, start, end, benchmark, baseline);
-    a control absent from it keeps the URL's value, as do the fields without a control.
+    ``values`` holds the controls' current values by their keys (each field's ``Control.key``, its
+    name unless the declaration says otherwise: ``fields.CONTROLS``); a control absent from it keeps
+    the URL's value, as do the fields without a control.
     """
     if trigger in FROM_URL:
         view, errors = from_query(search, defaults, day_choices)

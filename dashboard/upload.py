@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 import re
 import tempfile
@@ -15,6 +16,7 @@ from metrics.ingest import LoadError, LoadReport, load_events
 from metrics.ingest.plugin_sources import load_sources
 from metrics.registry.source import sources
 
+log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = int(float(os.environ.get("METRICS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
 
 
@@ -97,8 +99,13 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
         try:
             frame, report = load_events([path], reader=reader, service=(service or "").strip() or None)
         except LoadError as e:
-            # the message names the file, never the server's temporary directory
-            raise UploadError(str(e).replace(str(Path(directory)) + os.sep, "")) from None
+            # the message names the file, never the server's temporary directory, and a plug-in by its
+            # file's name only (its path is for the server's log)
+            message = str(e).replace(str(Path(directory)) + os.sep, "")
+            if spec.plugin:
+                log.warning("upload through plug-in source %r failed: %s", spec.name, message)
+                message = message.replace(spec.plugin, Path(spec.plugin).name)
+            raise UploadError(message) from None
     if not len(frame):
         raise UploadError("\n".join(report.lines() + ["No events were accepted, so nothing was stored."]))
     try:

@@ -3,7 +3,7 @@
 Each provider answers only when its secret is configured (else 404). Which providers there are,
 their secrets, how each verifies a delivery and which deliveries it uses: the README's "Webhooks"
 table and docs/metrics.md's delivery table, both written from the sources' ``WebhookSpec``s by
-``python -m metrics.registry.source_docs``.
+``python -m metrics docs``.
 
 Every source declaring a ``WebhookSpec`` (``metrics.registry.source``) has a route: its secret's
 variable, its check, its delivery id and its mapping come from the declaration.

@@ -1,29 +1,16 @@
-"""``python -m metrics metrics [--json | --markdown | --update-docs FILE]``: every metric, built-in
-and plug-in (``METRICS_PLUGINS``), with its definition, unit, direction and tiers or bands, read
-from the registry (``metrics.builtin.METRICS``, ``metrics.plugins.metric``).
-
-``--markdown`` prints docs/metrics.md's generated tables (the tier and band table, the metric
-table; built-in metrics only), ``--update-docs FILE`` writes them into FILE between their marker
-comments; ``tests/test_registry.py`` fails when docs/metrics.md differs from the registry.
+"""The catalog of metrics, read from the registry (``metrics.builtin.METRICS``, the plug-ins'
+``metrics.plugins.metric``): each metric's listing (``python -m metrics metrics [--json]``, in
+``metrics.cli.catalog``) with its definition, unit, direction and tiers or bands, and
+docs/metrics.md's tier and metric tables (built-in metrics only; ``python -m metrics docs`` writes
+them, ``python -m metrics metrics --markdown`` prints them).
 """
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
 from .benchmarks import TIERS
-from .console import Parser, UsageError
 from .builtin import METRICS
-from .plugins import PluginError, load_plugins
+from .plugins import load_plugins
 from .registry.metric import SECTIONS, MetricSpec, tiered
-
-MARKERS = {name: (f"<!-- generated: {name} (python -m metrics metrics --update-docs docs/metrics.md) -->",
-                  f"<!-- end of generated: {name} -->") for name in ("tiers", "metrics")}
-
-
-class CatalogError(UsageError):
-    """Bad input to ``python -m metrics metrics``: one sentence, exit code 2."""
+from .registry.source_docs import cell
 
 
 def direction(spec: MetricSpec) -> str:
@@ -83,14 +70,10 @@ def text_lines(specs: list[tuple[MetricSpec, str]]) -> list[str]:
     return lines
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|")
-
-
 def tier_table() -> str:
     """docs/metrics.md's table of every tier and band, from the registry's bounds."""
     rows = ["| metric | elite | high | medium | low |", "|---|---|---|---|---|"]
-    rows += [f"| {spec.label} (`{where(spec)}`) | " + " | ".join(_cell(w) for w in spec.tiers.words) + " |"
+    rows += [f"| {spec.label} (`{where(spec)}`) | " + " | ".join(cell(w) for w in spec.tiers.words) + " |"
              for spec in tiered(METRICS)]
     rows += ["", "| metric | red | amber | green | chart lines |", "|---|---|---|---|---|"]
     for spec in (s for s in METRICS if s.bands is not None):
@@ -106,70 +89,17 @@ def metric_table() -> str:
     rows = ["| metric | key | unit | better | needs | card | definition |", "|---|---|---|---|---|---|---|"]
     for spec in METRICS:
         needs = ", ".join(" or ".join(f"`{k}`" for k in need.split("|")) for need in spec.needs)
-        rows.append(f"| {spec.label} | `{where(spec)}` | {_cell(spec.unit) or '–'} | "
+        rows.append(f"| {spec.label} | `{where(spec)}` | {cell(spec.unit) or '–'} | "
                     f"{'lower' if spec.lower_is_better else 'higher'} | {needs or '–'} | "
-                    f"{f'`{spec.card.element}` ({spec.card.tab})' if spec.card else '–'} | {_cell(spec.definition)} |")
+                    f"{f'`{spec.card.element}` ({spec.card.tab})' if spec.card else '–'} | {cell(spec.definition)} |")
     return "\n".join(rows)
 
 
-def generated() -> dict[str, str]:
-    """The generated blocks of docs/metrics.md, by marker name."""
-    return {"tiers": tier_table(), "metrics": metric_table()}
-
-
-def updated_docs(text: str) -> str:
-    """``text`` (docs/metrics.md) with each generated block rewritten from the registry; CatalogError
-    when a block's markers are missing."""
-    for name, block in generated().items():
-        begin, end = MARKERS[name]
-        start, stop = text.find(begin), text.find(end)
-        if start < 0 or stop < start:
-            raise CatalogError(f"the docs have no generated block {name!r}: put {begin} and {end} where it goes")
-        text = text[:start + len(begin)] + "\n\n" + block + "\n\n" + text[stop:]
-    return text
+def markdown() -> str:
+    """docs/metrics.md's generated tables, one after the other (``--markdown``)."""
+    return tier_table() + "\n\n" + metric_table()
 
 
 def plugin_metrics() -> list[tuple[MetricSpec, str]]:
-    """The metrics of ``METRICS_PLUGINS`` with their files; CatalogError naming a file that fails."""
-    try:
-        return [(custom.spec, custom.path) for custom in load_plugins()]
-    except PluginError as e:
-        raise CatalogError(str(e)) from None
-
-
-def run_metrics(argv, out=None, err=None) -> int:
-    """``python -m metrics metrics``: the listing (``--json``), the docs tables (``--markdown``), or
-    the docs rewritten (``--update-docs FILE``); a bad argument or plug-in is one line, exit 2."""
-    out, err = out or sys.stdout, err or sys.stderr
-    p = Parser(prog="python -m metrics metrics",
-               description="Every metric, built-in and plug-in (METRICS_PLUGINS): definition, unit, direction, "
-                           "tiers or bands.")
-    shown = p.add_mutually_exclusive_group()
-    shown.add_argument("--json", action="store_true", help="one JSON object: {\"metrics\": [...]}")
-    shown.add_argument("--markdown", action="store_true", help="docs/metrics.md's generated tables (built-in metrics)")
-    shown.add_argument("--update-docs", metavar="FILE", help="rewrite FILE's generated tables (docs/metrics.md)")
-    try:
-        args = p.parse_args(argv)
-        if args.markdown:
-            print("\n\n".join(generated().values()), file=out)
-            return 0
-        if args.update_docs:
-            path = Path(args.update_docs)
-            try:
-                text = path.read_text(encoding="utf-8")
-                new = updated_docs(text)
-                if new != text:
-                    path.write_text(new, encoding="utf-8")
-            except (OSError, ValueError) as e:         # ValueError: a path with a NUL in it
-                raise CatalogError(f"cannot update {path}: {getattr(e, 'strerror', None) or e}") from None
-            print(f"{path}: {'updated' if new != text else 'already matches the registry'}", file=out)
-            return 0
-        specs = [(spec, "") for spec in METRICS] + plugin_metrics()
-    except UsageError as e:                     # one line: a control character in an argument is shown escaped
-        print("error: " + "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(e)), file=err)
-        return 2
-    if args.json:
-        print(json.dumps({"metrics": [entry(spec, plugin) for spec, plugin in specs]}, indent=2), file=out)
-    else:
-        print("\n".join(text_lines(specs)), file=out)
-    return 0
+    """The metrics of ``METRICS_PLUGINS`` with their files (PluginError naming a file that fails)."""
+    return [(custom.spec, custom.path) for custom in load_plugins()]

@@ -1,8 +1,8 @@
 """What every command of ``python -m metrics`` shares: the usage error (one line, exit 2), the
 argument parser that raises it, the argparse value types, and the progress bar.
 
-It imports nothing from ``metrics.cli`` or ``metrics.ingest``, so both the command-line package and
-the sync command (``metrics.ingest.sync.command``) can import it without a cycle.
+It imports nothing from ``metrics.cli`` or ``metrics.ingest``: it sits below every command (the
+command-line parts of each, the sync's included, are in ``metrics.cli``), so no import cycle.
 """
 from __future__ import annotations
 

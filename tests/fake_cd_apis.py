@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields as dataclass_fields
 from datetime import datetime, timezone
 from urllib.parse import quote, unquote
 
@@ -222,9 +222,15 @@ class Synced:
 
 
 def configured(provider: str, api_url: str, dataset: str, **fields) -> Source:
-    """A configured source for the sync tests: no target unless given, since 2024-01-01."""
+    """A configured source for the sync tests: no target unless given, since 2024-01-01. ``fields``
+    are the ``Source``'s own (target, service, since...) and the provider's options (production,
+    deploy_workflow...); an option the provider does not declare is left out, as a ``[defaults]``
+    key is."""
+    own = {f.name for f in dataclass_fields(Source)}
+    declared = {o.name for o in source(provider).sync.options}
     return Source(**{"provider": provider, "dataset": dataset, "target": "", "api_url": api_url,
-                     "since": "2024-01-01T00:00:00Z", **fields})
+                     "since": "2024-01-01T00:00:00Z", **{k: v for k, v in fields.items() if k in own}},
+                  options={k: v for k, v in fields.items() if k in declared})
 
 
 def sync_once(src: Source, state: dict, environ: dict, now: str = "2024-03-20T00:00:00Z", save: bool = False,

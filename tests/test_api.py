@@ -2,7 +2,9 @@
 dataset and team lists, and a 400 naming the parameter for every bad one."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -125,6 +127,80 @@ def test_openapi_file_names_every_route_and_parameter():
         assert route in text
     for parameter in set(FIELDS_BY_PARAMETER) - {"tab"}:
         assert f"{{name: {parameter}, in: query" in text, parameter
+
+
+def summary_parameters(text: str) -> dict:
+    """docs/openapi.yaml's parameters of /api/v1/summary (one flow mapping a line): name -> what its
+    line says: type, format, items' type, minimum, maximum, enum, style and explode, description."""
+    block = text.split("  /api/v1/summary:", 1)[1].split("      responses:", 1)[0]
+    found = {}
+    for line in block.splitlines():
+        match = re.match(r"\s+- \{name: ([\w-]+), in: query, (.*)\}$", line)
+        if not match:
+            continue
+        name, rest = match.groups()
+        said = lambda pattern: (re.search(pattern, rest) or [None, None])[1]  # noqa: E731
+        assert name not in found, f"docs/openapi.yaml lists parameter {name!r} twice"
+        found[name] = {"type": said(r"^schema: \{type: (\w+)"), "format": said(r"format: (\w+)"),
+                       "items": said(r"items: \{type: (\w+)\}"), "minimum": said(r"minimum: (-?[\d.]+)"),
+                       "maximum": said(r"maximum: (-?[\d.]+)"), "enum": said(r"enum: \[([^\]]*)\]"),
+                       "style": said(r"style: (\w+)"), "explode": said(r"explode: (\w+)"),
+                       "description": said(r"description: (.+)")}
+    return found
+
+
+def openapi_problems(documented: dict, fields: dict) -> list[str]:
+    """What docs/openapi.yaml's summary parameters (``documented``) get wrong about the view fields
+    (``dashboard.fields.FIELDS``): a sentence each, naming the parameter."""
+    from dashboard.parsers import Amount, Checked, Day, Days, OneOf, Whole
+    by_url = {f.url: f for f in fields.values() if f.url}
+    problems = [f"{url}: a field's parameter missing from docs/openapi.yaml" for url in by_url if url not in documented]
+    problems += [f"{url}: in docs/openapi.yaml, but no field declares it" for url in documented if url not in by_url]
+    for url, f in ((u, f) for u, f in by_url.items() if u in documented):
+        said, parse = documented[url], f.parse
+        if not said["description"]:
+            problems.append(f"{url}: no description")
+        if f.repeats:
+            if (said["type"], said["items"], said["style"], said["explode"]) != ("array", "string", "form", "true"):
+                problems.append(f"{url}: repeats, so an array of strings, style form, explode true")
+            continue
+        kind = "integer" if isinstance(parse, (Whole, Days)) else "number" if isinstance(parse, Amount) else "string"
+        if said["type"] != kind or said["format"] != ("date" if isinstance(parse, Day) else None):
+            problems.append(f"{url}: its type is {kind}" + (", format date" if isinstance(parse, Day) else ""))
+        if isinstance(parse, (Whole, Amount)):
+            bounds = tuple(None if v is None else float(v) for v in (said["minimum"], said["maximum"]))
+            if bounds != (parse.lo, parse.hi):
+                problems.append(f"{url}: minimum {parse.lo:g}, maximum {parse.hi:g}")
+        if isinstance(parse, OneOf) or (isinstance(parse, Checked) and said["enum"] is not None):
+            if [c.strip() for c in (said["enum"] or "").split(",")] != list(parse.choices):
+                problems.append(f"{url}: enum [{', '.join(parse.choices)}]")
+    return problems
+
+
+OPENAPI = FIXTURES.parent.parent / "docs" / "openapi.yaml"
+
+
+def test_openapi_parameters_are_the_view_fields():
+    """Each field with a URL parameter (``dashboard.fields``) is a parameter of /api/v1/summary in
+    docs/openapi.yaml, described, with its type, range and choices as the field's parser reads it;
+    none other is."""
+    from dashboard.fields import FIELDS
+    assert openapi_problems(summary_parameters(OPENAPI.read_text()), FIELDS) == []
+
+
+def test_a_new_field_missing_from_openapi_fails_naming_it():
+    from dashboard.fields import FIELDS, ViewField
+    from dashboard.parsers import Matching, OneOf, Whole
+    documented = summary_parameters(OPENAPI.read_text())
+    branch = ViewField(url="branch", parse=Matching(re.compile(".+"), "a branch"), computes=True, name="branch")
+    assert openapi_problems(documented, {**FIELDS, "branch": branch}) == [
+        "branch: a field's parameter missing from docs/openapi.yaml"]
+    # and a changed bound, a new choice, a parameter no field declares
+    changed = {**FIELDS, "services": dataclasses.replace(FIELDS["services"], parse=Whole("services", 1, 9000)),
+               "tab": dataclasses.replace(FIELDS["tab"], parse=OneOf("tab", ("dora", "flow")))}
+    del changed["team_size"]
+    assert openapi_problems(documented, changed) == ["size: in docs/openapi.yaml, but no field declares it",
+                                                     "tab: enum [dora, flow]", "services: minimum 1, maximum 9000"]
 
 
 def test_once_a_token_exists_the_api_needs_it(client):

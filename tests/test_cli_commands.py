@@ -1,6 +1,7 @@
 """The command table of ``python -m metrics``: --help lists it, each subcommand's --help is its own,
-a command line that does not start with a subcommand is the summary's as before, and the console
-module sits below both the CLI and the sync command (no import cycle)."""
+a command line that does not start with a subcommand is the summary's as before, the console module
+sits below the CLI, and the core (the sync machinery, the catalog, the docs writer) never imports the
+CLI (no import cycle): every command line's parser is in metrics/cli/."""
 import ast
 import io
 import json
@@ -15,7 +16,7 @@ from metrics.cli import main
 from metrics.cli import commands
 
 # Written out by hand: the subcommands python -m metrics has.
-SUBCOMMANDS = ["import", "datasets", "sync", "tokens", "users", "audit", "metrics", "sources", "baselines"]
+SUBCOMMANDS = ["import", "datasets", "sync", "tokens", "users", "audit", "metrics", "sources", "baselines", "docs"]
 
 
 def words(text: str) -> str:
@@ -116,7 +117,7 @@ def test_a_closed_pipe_ends_quietly(monkeypatch):
     assert main(["baselines"]) == 0
 
 
-# --- the import graph: metrics.console sits below both metrics.cli and the sync command ---
+# --- the import graph: metrics.console sits below metrics.cli, and nothing below the CLI imports it ---
 
 def module_files() -> dict:
     """Every module of the metrics package -> its file."""
@@ -162,33 +163,69 @@ def reachable(start: str) -> set:
 
 
 def test_the_import_graph_reader_sees_imports_inside_functions():
-    assert "metrics.ingest.sync.command" in reachable("metrics.cli.sync")      # imported inside run_sync
-    assert "metrics.console" in reachable("metrics.ingest.sync.command")
+    assert "metrics.ingest.sync.run" in reachable("metrics.cli.sync")          # imported inside run_once
+    assert "metrics.registry.docs" in reachable("metrics.cli.docs")            # imported inside run_docs
+    assert "metrics.console" in reachable("metrics.cli.sync")
 
 
-@pytest.mark.parametrize("start", ["metrics.console", "metrics.ingest.sync.command"])
+# the core modules the commands drive
+CORE = ["metrics.console", "metrics.ingest.sync.run", "metrics.ingest.sync.config", "metrics.catalog",
+        "metrics.registry.docs"]
+
+
+@pytest.mark.parametrize("start", CORE)
 def test_nothing_below_the_cli_imports_it(start):
     assert not {m for m in reachable(start) if m == "metrics.cli" or m.startswith("metrics.cli.")}
 
 
-@pytest.mark.parametrize("first, second", [("metrics.cli", "metrics.ingest.sync.command"),
-                                           ("metrics.ingest.sync.command", "metrics.cli")])
-def test_cli_and_sync_command_import_in_either_order(first, second):
+@pytest.mark.parametrize("first, second", [("metrics.cli", "metrics.ingest.sync.run"),
+                                           ("metrics.ingest.sync.run", "metrics.cli")])
+def test_cli_and_sync_machinery_import_in_either_order(first, second):
     code = (f"import {first}, {second}; from metrics.console import ProgressBar; "
-            "from metrics.ingest.sync import command; assert command.ProgressBar is ProgressBar")
+            "from metrics.cli import sync; assert sync.ProgressBar is ProgressBar")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
 
 
-def test_the_sync_command_does_not_import_the_cli():
-    code = "import sys, metrics.ingest.sync.command; print(sorted(m for m in sys.modules if m.startswith('metrics.cli')))"
+@pytest.mark.parametrize("core", CORE)
+def test_the_core_does_not_import_the_cli(core):
+    code = f"import sys, {core}; print(sorted(m for m in sys.modules if m.startswith('metrics.cli')))"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0 and p.stdout.strip() == "[]", p.stderr
 
 
 def test_help_does_not_import_what_only_commands_need():
     code = ("import sys\nfrom metrics.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('werkzeug', 'metrics.users', 'metrics.store', 'metrics.ingest.sync.command',"
-            " 'metrics.plugins', 'metrics.teams') if m in sys.modules))")
+            "print(sorted(m for m in ('werkzeug', 'metrics.users', 'metrics.store', 'metrics.ingest.sync.run',"
+            " 'metrics.ingest.sync.config', 'metrics.plugins', 'metrics.teams',"
+            " 'metrics.catalog', 'metrics.registry.docs') if m in sys.modules))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0 and p.stdout.strip().splitlines()[-1] == "[]", p.stderr
+
+
+def arguments_said(text: str) -> dict:
+    """Each argument of a --help text (its first word: a flag or a positional's name) -> the text
+    that says what it is ("" when nothing does)."""
+    found, last = {}, None
+    for line in text.split("\n\n", 2)[-1].splitlines():
+        if line.startswith("  ") and not line.startswith("   "):     # an argument, its help after two spaces
+            word, _, said = line.strip().partition("  ")
+            last = word.split(",")[0].split()[0]
+            found[last] = said.strip()
+        elif line.startswith("   ") and last is not None:           # its help continued (or begun) below
+            found[last] = (found[last] + " " + line.strip()).strip()
+        else:
+            last = None
+    return found
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_argument_of_every_subcommand_says_what_it_is(name, capsys):
+    said = arguments_said(help_of([name, "--help"], capsys))
+    assert "-h" in said
+    assert [argument for argument, text in said.items() if not text] == []
+
+
+def test_datasets_delete_says_what_it_deletes(capsys):
+    said = arguments_said(help_of(["datasets", "--help"], capsys))
+    assert said["--delete"].startswith("delete the dataset NAME")

@@ -230,3 +230,19 @@ def test_every_control_is_a_widget_on_the_page():
         if c.column:
             assert c.column in found and style_key(c.column).endswith("_style")
 
+
+
+def test_the_callbacks_take_every_control_id_from_the_fields():
+    """No declared control's id is written out in dashboard/callbacks.py: its inputs, outputs and
+    states reach each control through its field's declaration, so a renamed widget is one edit."""
+    import ast
+    import dashboard.callbacks as callbacks
+    with open(callbacks.__file__, encoding="utf-8") as f:
+        texts = {node.value for node in ast.walk(ast.parse(f.read()))
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    ids = {c.id for c in CONTROLS} | {i for c in CONTROLS for i, _ in c.submitted_by} | {c.column for c in CONTROLS}
+    assert sorted((ids - {""}) & texts) == []
+    # and they are wired: each control a dependency of the main callback, by its declared id
+    wired = {d.component_id for d in (*callbacks.OUTPUTS.values(), *callbacks.TRIGGERS["controls"].values(),
+                                      *callbacks.READS["typed"].values()) if isinstance(d.component_id, str)}
+    assert {c.id for c in CONTROLS} <= wired

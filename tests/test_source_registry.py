@@ -6,21 +6,22 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import logging
 import textwrap
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from conftest import ROOT
 from metrics import store
 from metrics.cli import main
 from metrics.cli.import_ import import_parser
 from metrics.ingest import LoadError, load_events
 from metrics.ingest.plugin_sources import load_sources
-from metrics.ingest.sync.command import run_sync
+from metrics.cli.sync import run_sync
 from metrics.registry import source as registry
 from metrics.registry.options import merged
 from metrics.registry.source import Option, SourceError, sources
-from metrics.registry.source_docs import ROOT, stale
 
 SHIPIT = '''\
 from metrics.plugins import source
@@ -160,8 +161,10 @@ def mine(records)
     (LISTS, "lists", RECORDS, "plug-in source 'lists' in {path} (line 3) made row 1 a list, not a dict"),
     (SHIPIT, "shipit", [1, 2], "data.json: record 1 is not a JSON object (int)"),
     (CLASH, "github", RECORDS, "plug-in {path} (line 4) declares source 'github', which exists already"),
-    (BAD_NAME, "events", RECORDS, "plug-in {path} could not be loaded (line 3): SourceError: source names are"),
-    (BROKEN, "events", RECORDS, "plug-in {path} could not be loaded (line 3): SyntaxError"),
+    # a plug-in that cannot be loaded refuses only its own source (test_a_broken_plugin_... below:
+    # a built-in source is read, with a warning)
+    (BAD_NAME, "My Tool", RECORDS, "plug-in {path} could not be loaded (line 3): SourceError: source names are"),
+    (BROKEN, "mine", RECORDS, "plug-in {path} could not be loaded (line 3): SyntaxError"),
 ])
 def test_a_failing_plugin_source_is_one_sentence_and_stores_nothing(plugins, tmp_path, capsys, text, source, data,
                                                                     message):
@@ -174,12 +177,64 @@ def test_a_failing_plugin_source_is_one_sentence_and_stores_nothing(plugins, tmp
     assert "Traceback" not in err and store.list_datasets() == []
 
 
-def test_a_failing_plugin_source_upload_is_a_sentence(plugins):
+@pytest.mark.parametrize("text", [BAD_NAME, BROKEN, CLASH])
+def test_a_broken_plugin_does_not_block_a_builtin_source_it_warns_in_one_line(plugins, capsys, text):
+    path = plugins(tool=text)["tool"]
+    hand = str(ROOT / "tests" / "fixtures" / "hand.csv")
+    assert main(["import", "--from", "events", hand, "--name", "x"]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and f"plug-in {path} " in warnings[0] and "Traceback" not in err
+    assert [d.name for d in store.list_datasets()] == ["x"]
+
+
+@pytest.mark.parametrize("text, own", [(BAD_NAME, "My Tool"), (BROKEN, "mine"), (CLASH, "github")])
+def test_import_help_works_with_a_broken_plugin(plugins, capsys, text, own):
+    path = plugins(tool=text)["tool"]
+    with pytest.raises(SystemExit) as done:
+        main(["import", "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and out.startswith("usage: python -m metrics import")
+    assert "".join(f"warning: plug-in {path} ".split()) in "".join(out.split())    # said under the help
+    assert main(["import", "--from", own, str(path), "--name", "x"]) == 2       # its own source: refused
+    assert capsys.readouterr().err.startswith(f"error: plug-in {path} ")
+    assert store.list_datasets() == []
+
+
+def test_a_source_there_is_not_is_one_sentence_naming_the_sources(capsys, monkeypatch):
+    monkeypatch.delenv("METRICS_PLUGINS", raising=False)
+    assert main(["import", "--from", "jira", str(ROOT / "tests" / "fixtures" / "hand.csv"), "--name", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: argument --from: invalid choice: 'jira' (sources: events, git, github,")
+    assert err.count("\n") == 1
+
+
+class Kept(logging.Handler):
+    """A log handler keeping the messages (pytest's logging plugin is off here)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def test_a_failing_plugin_source_upload_is_a_sentence_naming_the_plugin_by_its_file_name(plugins):
     from dashboard.upload import UploadError, import_upload
     path = plugins(tool=BOOM)["tool"]
     contents = "data:application/json;base64," + base64.b64encode(json.dumps(RECORDS).encode()).decode()
-    with pytest.raises(UploadError, match=f"plug-in source 'boom' in {path} failed \\(line 5\\)"):
-        import_upload(contents, "releases.json", "x", "boom")
+    kept, logger = Kept(), logging.getLogger("dashboard.upload")
+    logger.addHandler(kept)
+    try:
+        with pytest.raises(UploadError) as refused:
+            import_upload(contents, "releases.json", "x", "boom")
+    finally:
+        logger.removeHandler(kept)
+    shown = str(refused.value)                         # what the page shows
+    assert shown == "releases.json: plug-in source 'boom' in tool.py failed (line 5): ValueError: no field 'done'"
+    assert str(path.parent) not in shown
+    assert any(f"plug-in source 'boom' in {path} failed (line 5)" in line for line in kept.lines)   # the log: the path
     assert store.list_datasets() == []
 
 
@@ -248,7 +303,7 @@ def declared_options():
 
 
 def test_a_default_is_said_once_by_the_merged_help_never_by_a_sources_own(monkeypatch):
-    from metrics.ingest.sync.command import parser as sync_parser, provider_options
+    from metrics.cli.sync import parser as sync_parser, provider_options
     from metrics.registry.options import reader_options
     for name, option in declared_options():
         assert "default" not in option.help.lower(), f"{name} --{option.name}: say it with default or default_help"
@@ -359,32 +414,6 @@ def test_the_sources_command_lists_every_source(capsys):
 
 # -- the docs tables ------------------------------------------------------------------------------------
 
-def test_the_docs_tables_are_the_declarations(monkeypatch):
-    assert stale() == [], "run python -m metrics.registry.source_docs"
-    pagerduty = registry.builtin_sources()["pagerduty"]
-    changed = {**registry.builtin_sources(), "pagerduty": dataclasses.replace(pagerduty, describe="something else")}
-    monkeypatch.setattr(registry, "_BUILTIN", changed)
-    assert stale() == ["README.md"]                         # its README row
-    monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "pagerduty": dataclasses.replace(
-        pagerduty, records=pagerduty.records[:1])})
-    assert stale() == ["docs/metrics.md"]                   # a row of the importer table
-
-
-def test_the_webhook_tables_are_the_webhook_declarations(monkeypatch):
-    github = registry.builtin_sources()["github"]
-
-    def with_hook(**changes):
-        hook = dataclasses.replace(github.webhook, **changes) if changes else None
-        monkeypatch.setattr(registry, "_BUILTIN", {**registry.builtin_sources(), "github": dataclasses.replace(
-            github, webhook=hook)})
-    with_hook(verified_by="a shared secret")
-    assert stale() == ["README.md"]                         # its row of the webhook table
-    with_hook(records=github.webhook.records[1:])
-    assert stale() == ["docs/metrics.md"]                   # a row of the delivery table
-    with_hook()
-    assert stale() == ["README.md", "docs/metrics.md"]      # no webhook: no row in either
-
-
 def test_every_webhook_says_how_it_verifies_and_what_it_uses_and_the_module_points_to_the_docs():
     import dashboard.webhooks
     hooks = {name: spec.webhook for name, spec in registry.builtin_sources().items() if spec.webhook}
@@ -398,26 +427,6 @@ def test_every_webhook_says_how_it_verifies_and_what_it_uses_and_the_module_poin
     assert "| github | `pull_request_review` submitted | `pr_reviewed` |" in \
         (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert "X-Hub-Signature-256" not in dashboard.webhooks.__doc__ and "README" in dashboard.webhooks.__doc__
-
-
-def test_writing_fills_every_table_of_a_file(tmp_path):
-    from metrics.registry.source_docs import TABLES, begin, end, write
-    for name in ("README.md", "docs/metrics.md"):
-        text = (ROOT / name).read_text(encoding="utf-8")
-        for file, table, _ in TABLES:
-            if file == name:                                # each table emptied between its markers
-                text = text.split(begin(table))[0] + begin(table) + "\n" + end(table) + text.split(end(table))[1]
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    assert stale(tmp_path) == ["README.md", "docs/metrics.md"]
-    assert write(tmp_path) == ["README.md", "docs/metrics.md"] and stale(tmp_path) == []
-    assert (tmp_path / "README.md").read_text(encoding="utf-8") == (ROOT / "README.md").read_text(encoding="utf-8")
-
-
-def test_a_table_without_its_markers_is_a_sentence(tmp_path):
-    from metrics.registry.source_docs import with_table
-    with pytest.raises(ValueError, match="README.md needs the lines"):
-        with_table("no markers here", "source table", "| x |", "README.md")
 
 
 def test_every_builtin_source_is_documented():
@@ -447,5 +456,6 @@ def test_an_option_named_as_a_commands_own_rides_on_it_and_none_stays_none(monke
     assert main(["import", "--from", "events", hand, "--name", "b", "--service", "shop"]) == 0
     assert set(store.load("b")["service"]) == {"shop"}
     synced = source_of({"type": "fake", "dataset": "d", "service": "shop"}, "s")
-    assert (synced.service, synced.production, synced.options) == ("shop", None, {"service": "shop", "production": None})
-    assert source_of({"type": "fake", "dataset": "d", "production": "prod"}, "s").production == "prod"
+    assert (synced.service, synced.option("production"), synced.options) == \
+        ("shop", None, {"service": "shop", "production": None})
+    assert source_of({"type": "fake", "dataset": "d", "production": "prod"}, "s").option("production") == "prod"

@@ -512,12 +512,14 @@ def test_any_api_url_is_a_source_named_without_a_secret_or_one_sentence(provider
     assert "s3cr3t" not in synced.key and "@" not in synced.key.split("@", 1)[1]
 
 
-@pytest.mark.parametrize("api_url, sentence", [
-    ("https://", "api_url names no host (https://HOST[:PORT][/PATH])"),
-    ("https://ci.example.com:99999", "api_url is not a URL (https://HOST[:PORT][/PATH])"),
-    ("https://[::1/jenkins", "api_url is not a URL (https://HOST[:PORT][/PATH])"),
-    ("https://me:tok3n@ci.example.com", "api_url must not hold a user or password; credentials come from the "
-                                        "environment (JENKINS_USER and JENKINS_TOKEN)")])
+@pytest.mark.parametrize("api_url, sentence", [         # the command line names its flag, never the file's key
+    ("https://", "--api-url names no host (https://HOST[:PORT][/PATH])"),
+    ("https://ci.example.com:99999", "--api-url is not a URL (https://HOST[:PORT][/PATH])"),
+    ("https://[::1/jenkins", "--api-url is not a URL (https://HOST[:PORT][/PATH])"),
+    ("https://me:tok3n@ci.example.com", "--api-url must not hold a user or password; credentials come from the "
+                                        "environment (JENKINS_USER and JENKINS_TOKEN)"),
+    ("", "--api-url is required for jenkins (every installation has its own)"),
+    ("ftp://ci.example.com", "--api-url must start with https:// (or http:// for a local server)")])
 def test_an_api_url_that_names_no_installation_is_one_sentence(api_url, sentence, capsys):
     code, lines = sync(capsys, "jenkins", "--name", "ci", "--api-url", api_url)
     assert (code, lines) == (2, [f"error: the command line: {sentence}"])

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from metrics import store
 from metrics.ingest.sync import http
-from metrics.ingest.sync.command import run_sync
+from metrics.cli.sync import run_sync
 from metrics.ingest.sync.config import ConfigError, parse_every, read_config, source_of
 from metrics.ingest.sync.run import sync
 
@@ -47,10 +47,12 @@ dataset = "acme"
 region = "eu"
 ''')
     github, pagerduty, opsgenie = read_config(path)
-    assert (github.provider, github.target, github.dataset, github.deploy_workflow) == ("github", "acme/shop", "acme", "release*")
+    assert (github.provider, github.target, github.dataset, github.option("deploy_workflow")) == \
+        ("github", "acme/shop", "acme", "release*")
+    assert github.option("production") == "production"                     # not configured: the declared default
     assert github.services == {"shop": "checkout"} and github.bots == ("deploy-robot",)
     assert github.since == "2024-01-01T00:00:00Z" and github.api_url == "https://api.github.com"
-    assert pagerduty.service_ids == ("PSVC1", "PSVC2") and pagerduty.key == "pagerduty:PSVC1,PSVC2"
+    assert pagerduty.option("service_ids") == ("PSVC1", "PSVC2") and pagerduty.key == "pagerduty:PSVC1,PSVC2"
     assert opsgenie.api_url == "https://api.eu.opsgenie.com"
 
 
@@ -88,6 +90,72 @@ def test_bad_config_is_one_sentence(tmp_path, capsys, text, message):
     assert run_sync(["--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert message.split(" ")[0] in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("keys, sentence, argv", [
+    ('type = "jenkins"\napi_url = "https://ci.example.com"\nrepo = "a/b"\n', "repo is for sync github, not for sync jenkins",
+     ["jenkins", "--api-url", "https://ci.example.com", "--repo", "a/b"]),
+    ('type = "pagerduty"\ndeploy_workflow = "deploy*"\n', "deploy_workflow is for sync github / jenkins, not for sync "
+     "pagerduty", ["pagerduty", "--deploy-workflow", "deploy*"]),
+    ('type = "github"\nrepo = "a/b"\nregion = "eu"\n', "region is for sync opsgenie, not for sync github",
+     ["github", "--repo", "a/b", "--region", "eu"]),
+    ('type = "gitlab"\nproject = "a/b"\nservice_ids = ["P1"]\n', "service_ids is for sync pagerduty, not for sync gitlab",
+     ["gitlab", "--project", "a/b", "--service-id", "P1"]),
+    ('type = "argocd"\napi_url = "https://argo.example.com"\njob = "deploy"\n', "job is for sync jenkins, not for sync "
+     "argocd", ["argocd", "--api-url", "https://argo.example.com", "--job", "deploy"]),
+])
+def test_another_sources_key_is_refused_as_the_command_line_refuses_its_flag(tmp_path, capsys, keys, sentence, argv):
+    path = tmp_path / "sync.toml"
+    path.write_text('[[source]]\ndataset = "a"\n' + keys)
+    with pytest.raises(ConfigError) as refused:
+        read_config(path)
+    assert str(refused.value) == f"{path}, source 1: {sentence}"     # the file, the source and the key
+    assert run_sync(["--config", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: {path}, source 1: {sentence}\n"
+    key, rest = sentence.split(" is for ")
+    assert run_sync([*argv, "--name", "a"]) == 2                      # the same sentence for the same option's flag
+    assert capsys.readouterr().err == f"error: {argv[-2]} is for {rest}\n"
+
+
+def test_a_default_applies_to_the_sources_that_take_it(tmp_path):
+    path = tmp_path / "sync.toml"
+    path.write_text('[defaults]\nproduction = "live"\nservice = "shop"\n\n'
+                    '[[source]]\ntype = "github"\nrepo = "a/b"\ndataset = "a"\n\n'
+                    '[[source]]\ntype = "pagerduty"\ndataset = "a"\n')
+    github, pagerduty = read_config(path)
+    assert github.options["production"] == "live" and "production" not in pagerduty.options
+    assert github.service == pagerduty.service == "shop"            # a key every source takes
+    path.write_text('[defaults]\nregion = "eu"\n\n[[source]]\ntype = "github"\nrepo = "a/b"\ndataset = "a"\n')
+    with pytest.raises(ConfigError, match=r"\[defaults\] region is for sync opsgenie, and no source here is one"):
+        read_config(path)
+
+
+@pytest.mark.parametrize("argv, sentence", [
+    (["--since", "last week"], "the command line: --since must be a date (YYYY-MM-DD), got 'last week'"),
+    (["--repo", "a"], "the command line: --repo must be OWNER/NAME, got 'a'"),
+    (["--api-url", "https://[::1"], "the command line: --api-url is not a URL (https://HOST[:PORT][/PATH])"),
+])
+def test_the_command_line_names_its_flags_not_the_files_keys(argv, sentence, capsys):
+    assert run_sync(["github", "--repo", "a/b", "--name", "a", *argv]) == 2
+    assert capsys.readouterr().err == f"error: {sentence}\n"
+
+
+def test_an_empty_api_url_on_the_command_line_is_the_default_or_names_the_flag(capsys, monkeypatch):
+    from metrics.cli import sync as command
+    monkeypatch.setattr(command, "run_once", lambda sources, *a, **k: print(sources[0].api_url) or 0)
+    assert run_sync(["github", "--repo", "a/b", "--name", "a", "--api-url", ""]) == 0
+    assert capsys.readouterr().out == "https://api.github.com\n"                # github has its default API
+    assert run_sync(["argocd", "--name", "a", "--api-url", ""]) == 2
+    assert capsys.readouterr().err == ("error: the command line: --api-url is required for argocd (every installation "
+                                       "has its own)\n")
+
+
+def test_the_file_names_itself_the_source_and_the_key(tmp_path):
+    path = tmp_path / "sync.toml"
+    path.write_text('[[source]]\ntype = "pagerduty"\ndataset = "a"\nsince = "last week"\n')
+    with pytest.raises(ConfigError) as refused:
+        read_config(path)
+    assert str(refused.value) == f"{path}, source 1: since must be a date (YYYY-MM-DD), got 'last week'"
 
 
 @settings(max_examples=150, deadline=None)

@@ -11,7 +11,7 @@ import pytest
 from metrics import store
 from metrics.ingest.sync import http
 from metrics.ingest.sync.config import source_of
-from metrics.ingest.sync.command import run_sync
+from metrics.cli.sync import run_sync
 from metrics.ingest.sync.http import SyncError
 from metrics.ingest.sync.run import last_runs, sync
 

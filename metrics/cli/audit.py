@@ -13,9 +13,10 @@ def run_audit(argv, out=None) -> int:
     out = sys.stdout if out is None else out
     p = Parser(prog="python -m metrics audit",
                description="Every write to the stored datasets: who, when, which dataset, how many events.")
-    p.add_argument("--dataset", metavar="NAME")
-    p.add_argument("--limit", type=whole_argument("--limit", 1, 100_000), default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--dataset", metavar="NAME", help="only the writes to this dataset")
+    p.add_argument("--limit", metavar="N", type=whole_argument("--limit", 1, 100_000), default=50,
+                   help="the newest N writes (default 50)")
+    p.add_argument("--json", action="store_true", help="one JSON array, a write an object")
     args = p.parse_args(argv)
     try:
         entries = store.audit_log(args.limit, args.dataset)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..console import Parser, UsageError
-from . import audit, baselines, catalog, datasets, import_, sources, summary, sync, tokens, users
+from . import audit, baselines, catalog, datasets, docs, import_, sources, summary, sync, tokens, users
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ COMMANDS = (
             sources.run_sources),
     Command("baselines", "the published DORA Quick Check averages the scores can be compared with",
             baselines.run_baselines),
+    Command("docs", "rewrite the generated tables of README.md and docs/metrics.md (--check: name the stale ones)",
+            docs.run_docs),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -13,7 +13,9 @@ def run_datasets(argv, out=None) -> int:
     from ..ingest.sync.run import last_runs
     out = out or sys.stdout
     p = Parser(prog="python -m metrics datasets", description="List stored datasets, or delete one.")
-    p.add_argument("--delete", metavar="NAME")
+    p.add_argument("--delete", metavar="NAME",
+                   help="delete the dataset NAME: its events, sync state and last syncs (the audit trail keeps the "
+                        "deletion)")
     args = p.parse_args(argv)
     try:
         if args.delete:

@@ -7,17 +7,20 @@ import sys
 from ..console import Parser, ProgressBar, UsageError
 
 
-def import_parser() -> argparse.ArgumentParser:
+def import_parser(problems=()) -> argparse.ArgumentParser:
     """``import``'s parser: ``--from`` any registered source, and every source's options (one flag
-    per option name, its help naming the sources that take it)."""
+    per option name, its help naming the sources that take it). ``problems``: the plug-ins that
+    could not be loaded, said under the help."""
     from ..registry.options import add_to, reader_options
     from ..registry.source import sources
     every = sources()
-    p = Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).")
-    p.add_argument("--from", dest="source", choices=list(every), required=True,
+    p = Parser(prog="python -m metrics import", description="Add events to a stored dataset (creating it).",
+               epilog=" ".join(f"warning: {one_line(p.sentence)}" for p in problems) or None)
+    p.add_argument("--from", dest="source", metavar="SOURCE", required=True,
                    help="what the paths are: " + "; ".join(f"{name}: {spec.title}" for name, spec in every.items()) +
                         " (python -m metrics sources lists them with their options)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="the files to read (a folder for --from git), one or several")
     p.add_argument("--name", required=True, help="the dataset")
     p.add_argument("--service", help="set the service of every imported event (so sources line up)")
     p.add_argument("--replace", action="store_true", help="replace the dataset's events instead of adding to them")
@@ -26,13 +29,21 @@ def import_parser() -> argparse.ArgumentParser:
     return p
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line (a plug-in's error may span several)."""
+    return " ".join(str(text).split())
+
+
 def import_reader(args):
-    """The reader of ``--from`` with the options given: a UsageError of one sentence for another
-    source's option, an option given with ``--service`` that replaces it, or what the source
-    itself refuses (``--tag-pattern`` both plain and SERVICE=GLOB, a required option missing)."""
+    """The reader of ``--from`` with the options given: a UsageError of one sentence for a source
+    there is not, another source's option, an option given with ``--service`` that replaces it, or
+    what the source itself refuses (``--tag-pattern`` both plain and SERVICE=GLOB, a required option
+    missing)."""
     from ..registry.options import given_to, reader_options
-    from ..registry.source import source
-    spec = source(args.source)
+    from ..registry.source import sources
+    spec = sources().get(args.source)
+    if spec is None:
+        raise UsageError(f"argument --from: invalid choice: {args.source!r} (sources: {', '.join(sources())})")
     try:
         options = given_to(args, reader_options(), spec.name, riding=args.riding)
         crossing = [o for o in spec.options if o.excludes_service and o.name in options]
@@ -48,11 +59,15 @@ def run_import(argv, out=None, err=None) -> int:
     """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
     from .. import store
     from ..ingest import LoadError, StrictLoadError, load_events
-    from ..ingest.plugin_sources import load_sources
+    from ..ingest.plugin_sources import plugin_problems, refusal
     out, err = out or sys.stdout, err or sys.stderr
-    for problem in load_sources():               # METRICS_PLUGINS' sources: one that fails is one sentence
-        raise UsageError(problem)
-    args = import_parser().parse_args(argv)
+    problems = plugin_problems()                 # METRICS_PLUGINS' sources: one that fails is one sentence
+    args = import_parser(problems).parse_args(argv)
+    refused = refusal(args.source, problems)    # only --from a failed plug-in's own source
+    if refused:
+        raise UsageError(one_line(refused))
+    for problem in problems:
+        print(f"warning: {one_line(problem.sentence)}", file=err)
     bar = ProgressBar(err)
     try:
         try:

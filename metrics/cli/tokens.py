@@ -11,8 +11,9 @@ def run_tokens(argv, out=None) -> int:
     from .. import store, tokens
     out = sys.stdout if out is None else out
     p = Parser(prog="python -m metrics tokens", description="Read-only tokens for the JSON API (/api/v1).")
-    p.add_argument("action", choices=("create", "list", "revoke"))
-    p.add_argument("name", nargs="?")
+    p.add_argument("action", choices=("create", "list", "revoke"),
+                   help="create a token (shown once), list the tokens, or revoke one")
+    p.add_argument("name", nargs="?", help="the token's name (create, revoke)")
     args = p.parse_args(argv)
     path = tokens.tokens_path(store.data_dir())
     try:

@@ -16,8 +16,9 @@ def run_users(argv, out=None, stdin=None) -> int:
     stdin = sys.stdin if stdin is None else stdin
     p = Parser(prog="python -m metrics users",
                description="Dashboard users and roles (METRICS_AUTH=basic): add, list, remove, set-role, set-password.")
-    p.add_argument("action", choices=("add", "list", "remove", "set-role", "set-password"))
-    p.add_argument("name", nargs="?")
+    p.add_argument("action", choices=("add", "list", "remove", "set-role", "set-password"),
+                   help="what to do: add a user, list them, remove one, set one's role or password")
+    p.add_argument("name", nargs="?", help="the user's name (every action but list)")
     p.add_argument("role_value", nargs="?", metavar="ROLE", help="for set-role: viewer or editor")
     p.add_argument("--role", choices=users.ROLES, help="for add: viewer (reads) or editor (also writes)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")

@@ -23,10 +23,12 @@ traceback, and nothing is stored.
 """
 from __future__ import annotations
 
+import ast
 import os
 import runpy
 import threading
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..plugins import PluginError, plugin_files
@@ -108,6 +110,48 @@ def reader_of(declared: Declared):
 
 # -- loading METRICS_PLUGINS ---------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Problem:
+    """A plug-in file that failed: the sentence that says why, and the names of the sources it
+    declares (None when that cannot be told: a file that does not parse, ``METRICS_PLUGINS``
+    naming nothing)."""
+
+    sentence: str
+    sources: frozenset | None
+
+
+def declared_names(path: Path) -> frozenset | None:
+    """The source names a plug-in file declares (``@source(name="...")``), read from its text without
+    running it; None when that cannot be told (it does not parse, a name is not written out)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):         # unreadable, not Python, a NUL byte
+        return None
+    names = set()
+    for node in ast.walk(tree):
+        for decorator in getattr(node, "decorator_list", ()):
+            function = getattr(decorator, "func", None)
+            if getattr(function, "id", None) != "source" and getattr(function, "attr", None) != "source":
+                continue
+            given = [k.value for k in decorator.keywords if k.arg == "name"] + decorator.args[:1]
+            if not given or not isinstance(given[0], ast.Constant) or not isinstance(given[0].value, str):
+                return None
+            names.add(given[0].value)
+    return frozenset(names)
+
+
+def refusal(name: str, problems: list[Problem]) -> str | None:
+    """Why ``--from name`` cannot be read when plug-ins failed: the sentence of a failed plug-in that
+    declares the source, or (for a source no plug-in registered) of one whose sources cannot be told;
+    None when ``name`` is not a failed plug-in's (a built-in source, say)."""
+    for problem in problems:
+        if problem.sources is not None and name in problem.sources:
+            return problem.sentence
+    if name not in sources():
+        return next((p.sentence for p in problems if p.sources is None), None)
+    return None
+
+
 _lock = threading.Lock()
 _loaded: list = [None, []]                   # what was read: (setting, files and their times), problems
 
@@ -128,6 +172,11 @@ def load_sources(setting: str | None = None) -> list[str]:
     """Register the sources of ``METRICS_PLUGINS``' files (in place of those registered before);
     one sentence per file that cannot be loaded or source named as one that exists already (that
     source is left out). Files unchanged since the last call are not read again."""
+    return [problem.sentence for problem in plugin_problems(setting)]
+
+
+def plugin_problems(setting: str | None = None) -> list[Problem]:
+    """``load_sources``, each failure a ``Problem`` (its sentence and the sources it concerns)."""
     setting = os.environ.get("METRICS_PLUGINS", "") if setting is None else setting
     with _lock:
         try:
@@ -136,7 +185,7 @@ def load_sources(setting: str | None = None) -> list[str]:
         except (PluginError, OSError) as e:
             reset_plugins()
             _loaded[:] = [None, []]
-            return [str(e)]
+            return [Problem(str(e), None)]
         if stamp == _loaded[0]:
             return list(_loaded[1])
         reset_plugins()
@@ -145,12 +194,12 @@ def load_sources(setting: str | None = None) -> list[str]:
             try:
                 declared = declared_in(path, number)
             except PluginError as e:
-                problems.append(str(e))
+                problems.append(Problem(str(e), declared_names(path)))
                 continue
             for d in declared:
                 if d.name in sources():
-                    problems.append(f"plug-in {path} (line {d.line}) declares source {d.name!r}, which exists "
-                                    f"already; give it another name")
+                    problems.append(Problem(f"plug-in {path} (line {d.line}) declares source {d.name!r}, which "
+                                            f"exists already; give it another name", frozenset({d.name})))
                     continue
                 register_plugin(SourceSpec(name=d.name, title=d.title, describe=d.describe or f"rows made by {path.name}",
                                            reader=reader_of(d), reads=READS, plugin=str(path), order=PLUGIN_ORDER))

@@ -120,6 +120,12 @@ def value_of(option: MergedOption, value):
     return value
 
 
+def not_for(what: str, owners, source: str, command: str) -> str:
+    """The sentence that refuses another source's option ``what`` (a flag, or a configuration file's
+    key) to ``source``: "--repo is for sync github, not for sync jenkins"."""
+    return f"{what} is for {command} {' / '.join(owners)}, not for {command} {source}"
+
+
 def given_to(args, options: list[MergedOption], source: str, command: str = "--from", riding=frozenset()) -> dict:
     """The options given on the command line (``args``), for ``source``: name -> value; a
     ValueError of one sentence when one of them is another source's (``riding`` options, the
@@ -130,6 +136,6 @@ def given_to(args, options: list[MergedOption], source: str, command: str = "--f
         if value is None or (option.name in riding and source not in option.sources):
             continue
         if source not in option.sources:
-            raise ValueError(f"{option.flag} is for {command} {' / '.join(option.sources)}, not for {command} {source}")
+            raise ValueError(not_for(option.flag, option.sources, source, command))
         out[option.name] = value_of(option, value)
     return out

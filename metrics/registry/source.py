@@ -92,7 +92,10 @@ class SyncSpec:
     does. ``target`` is the option naming what to sync (a repository, a project, a job), if any;
     its ``check`` cleans the value. ``api_url_for(options)``, when given, is the default base URL
     for the configured options (Opsgenie's region). ``change_name`` is what a pull request is
-    called in the sync's skip reasons ("merge request")."""
+    called in the sync's skip reasons ("merge request"). ``key_option``: a source with no target whose
+    option says what is synced (PagerDuty's ``service_ids``) names its sync state by that option's
+    values ("pagerduty:PABC,PDEF"). Every option's value reaches the provider through
+    ``source.option(NAME)``: as configured, else the declared default."""
 
     credentials: tuple
     auth: Callable
@@ -105,6 +108,7 @@ class SyncSpec:
     monorepo: bool = False                   # takes service_paths and tag_patterns
     api_url_for: Callable | None = None
     change_name: str = "pull request"
+    key_option: str = ""                     # with no target, the option naming what is synced in the state's key
 
 
 @dataclass(frozen=True)

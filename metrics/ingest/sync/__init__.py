@@ -6,5 +6,5 @@ declares a ``SyncSpec`` (GitHub, GitLab, PagerDuty, Opsgenie, ...: ``python -m m
   what was open, the sync state (what each API is asked lives in ``sources/<name>/sync.py``);
 - ``mapping``: fetched objects -> canonical events (the sources' own mapping, less bots);
 - ``run``: one source's sync, each page stored with its state in one transaction;
-- ``config``: the TOML file naming a team's sources; ``command``: the command line.
+- ``config``: the TOML file naming a team's sources; the command line is ``metrics.cli.sync``.
 """

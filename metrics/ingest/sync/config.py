@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ...registry.options import merged, not_for
 from ...registry.source import sources
 from ...settings_files import read_toml
-from ..sources.common import DEFAULT_DEPLOY_PATTERN, service_globs
+from ..sources.common import service_globs
 
 BACKFILL_DAYS = 90
-DEFAULT_DEPLOY_WORKFLOW = DEFAULT_DEPLOY_PATTERN
 COMMON_KEYS = ("type", "dataset", "api_url", "services", "bots", "since", "service")   # every source's
 MONOREPO_KEYS = ("service_paths", "tag_patterns")                                     # a monorepo source's
 
@@ -54,13 +54,16 @@ def api_url_required(spec) -> bool:
 
 
 def sync_options() -> dict:
-    """Every key a syncing source declares beyond the common ones (its target and its options):
-    name -> (the Option, as the first source declaring it has it)."""
-    found: dict = {}
-    for spec in syncing().values():
-        for option in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options):
-            found.setdefault(option.name, option)
-    return found
+    """Every key a syncing source declares beyond the common ones (its target and its options),
+    merged by name: name -> ``MergedOption`` (its first ``Option`` and the sources declaring it)."""
+    return {option.name: option for option in merged(
+        (name, option) for name, spec in syncing().items()
+        for option in ((spec.sync.target,) if spec.sync.target else ()) + tuple(spec.sync.options))}
+
+
+def own_keys(spec) -> set:
+    """The keys a ``SyncSpec`` takes of its own: its target's and its options' names."""
+    return {option.name for option in ((spec.target,) if spec.target else ()) + tuple(spec.options)}
 
 
 def source_keys() -> set:
@@ -80,15 +83,13 @@ class ConfigError(Exception):
 
 @dataclass
 class Source:
-    """One thing to sync into one dataset."""
+    """One thing to sync into one dataset. ``options`` holds the source's own options
+    (``SyncSpec.options``) as configured; a provider reads each through ``option``."""
 
     provider: str
     dataset: str
     target: str = ""                         # what to sync (SyncSpec.target): a repo, a project; "" for none
     api_url: str = ""
-    service_ids: tuple = ()
-    deploy_workflow: str = DEFAULT_DEPLOY_WORKFLOW
-    production: str = "production"
     services: dict = field(default_factory=dict)      # source service name -> dataset service name
     service: str = ""                                  # every event's service, when set
     bots: tuple = ()
@@ -97,13 +98,23 @@ class Source:
     tag_patterns: dict = field(default_factory=dict)   # monorepo: service -> ref globs
     options: dict = field(default_factory=dict)        # the source's own keys (SyncSpec.options), checked
 
+    def option(self, name: str):
+        """The value of the source's option ``name`` (one of its ``SyncSpec.options``): as configured,
+        else the default its declaration gives. KeyError for an option the source does not declare."""
+        if name in self.options:
+            return self.options[name]
+        declared = {o.name: o for o in syncing()[self.provider].sync.options}
+        return declared[name].default
+
     @property
     def key(self) -> str:
-        """The source's name in the sync state: provider and target ("github:acme/shop"). A source
+        """The source's name in the sync state: provider and target ("github:acme/shop"), or with no
+        target the values of its ``SyncSpec.key_option`` ("pagerduty:PABC,PDEF"), else "all". A source
         with no default API URL adds its installation ("argocd:all@argocd.example.com"): two Argo CDs
         (or Jenkinses) syncing into one dataset keep a state each."""
-        extra = self.target or ",".join(self.service_ids) or "all"
         spec = syncing().get(self.provider)
+        chosen = self.option(spec.sync.key_option) if spec is not None and spec.sync.key_option else ()
+        extra = self.target or ",".join(chosen or ()) or "all"
         if spec is None or not api_url_required(spec.sync) or not self.api_url:
             return f"{self.provider}:{extra}"
         return f"{self.provider}:{extra}@{installation(self.api_url)}"
@@ -119,9 +130,6 @@ def installation(api_url: str) -> str:
     return f"{parts.hostname or ''}{port}{parts.path.rstrip('/')}"
 
 
-SOURCE_FIELDS = ("service_ids", "deploy_workflow", "production")   # source options a Source holds as attributes
-
-
 def default_since(now: datetime | None = None) -> str:
     """The first sync's backfill start: ``BACKFILL_DAYS`` before now, at midnight UTC."""
     now = now or datetime.now(timezone.utc)
@@ -129,12 +137,13 @@ def default_since(now: datetime | None = None) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def since_of(text) -> str:
-    """``text`` (YYYY-MM-DD or an ISO date-time) as an ISO UTC time, or ConfigError."""
+def since_of(text, where: str = "since") -> str:
+    """``text`` (YYYY-MM-DD or an ISO date-time) as an ISO UTC time, or ConfigError naming ``where``
+    (the file, the source and the key)."""
     try:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"since must be a date (YYYY-MM-DD), got {text!r}") from None
+        raise ConfigError(f"{where} must be a date (YYYY-MM-DD), got {text!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -174,8 +183,9 @@ def monorepo_of(entry: dict, provider: str, where: str) -> tuple[dict, dict]:
 
 
 def read_config(path) -> list[Source]:
-    """The sources of a TOML sync configuration, checked: unknown keys, missing datasets, wrong
-    types and unknown providers are one sentence each."""
+    """The sources of a TOML sync configuration, checked: unknown keys, another source's key,
+    missing datasets, wrong types and unknown providers are one sentence each. A ``[defaults]`` key
+    applies to the sources that take it (one no source of the file takes is refused)."""
     path = Path(path)
     data = read_toml(path, "the sync configuration", ConfigError)
     defaults = data.get("defaults", {})
@@ -189,7 +199,12 @@ def read_config(path) -> list[Source]:
         where = f"{path}, source {number}"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where} must be a table")
-        sources.append(source_of({**defaults, **entry}, where))
+        sources.append(source_of(entry, where, defaults))
+    declared = sync_options()
+    for key in (k for k in defaults if k in declared and k not in COMMON_KEYS):
+        if not any(key in own_keys(syncing()[source.provider].sync) for source in sources):
+            raise ConfigError(f"{path}: [defaults] {key} is for sync {' / '.join(declared[key].sources)}, "
+                              f"and no source here is one")
     seen: dict = {}
     for number, source in enumerate(sources, start=1):
         first = seen.setdefault((source.dataset, source.key), number)
@@ -199,85 +214,94 @@ def read_config(path) -> list[Source]:
     return sources
 
 
-def option_value(option, value, where: str, check: bool = True):
-    """A configuration value of ``option``: by its own ``check`` when it has one (and ``check`` is
-    on), else by its kind (``text``: text; ``repeat``: a name or a list of names; ``choice``: one of
-    its choices; ``flag``: true or false; ``pairs``: a table of names); ConfigError naming the key."""
-    name = option.name
-    if option.check and check:
+def option_value(option, value, where: str, said: str = ""):
+    """A configuration value of ``option``: by its own ``check`` when it has one, else by its kind
+    (``text``: text; ``repeat``: a name or a list of names; ``choice``: one of its choices; ``flag``:
+    true or false; ``pairs``: a table of names); ConfigError naming the key as ``where`` says it
+    (``said``: a command line's flag; default the key)."""
+    name, said = option.name, said or option.name
+    if option.check:
         try:
             return option.check(value)
         except ValueError as e:
-            raise ConfigError(f"{where}: {e}") from None
+            text = str(e)
+            raise ConfigError(f"{where}: {said + text[len(name):] if text.startswith(name + ' ') else text}") from None
     if option.kind == "text" and not isinstance(value, str):
-        raise ConfigError(f"{where}: {name} must be text")
+        raise ConfigError(f"{where}: {said} must be text")
     if option.kind == "repeat":
-        value = _text_list(value, f"{where}: {name}")
+        value = _text_list(value, f"{where}: {said}")
     if option.kind == "choice" and value not in option.choices:
-        raise ConfigError(f"{where}: {name} must be {spoken(option.choices).replace(' and ', ' or ')}, got {value!r}")
+        raise ConfigError(f"{where}: {said} must be {spoken(option.choices).replace(' and ', ' or ')}, got {value!r}")
     if option.kind == "flag" and not isinstance(value, bool):
-        raise ConfigError(f"{where}: {name} must be true or false")
+        raise ConfigError(f"{where}: {said} must be true or false")
     if option.kind == "pairs":
         if not isinstance(value, dict) or not all(isinstance(v, (str, list)) for v in value.values()):
-            raise ConfigError(f"{where}: {name} must map names to values ({name} = {{ a = \"b\" }})")
+            raise ConfigError(f"{where}: {said} must map names to values ({said} = {{ a = \"b\" }})")
         value = {k: tuple(v) if isinstance(v, list) else (v,) for k, v in value.items()}
     return value
 
 
-def source_of(entry: dict, where: str) -> Source:
+def source_of(entry: dict, where: str, defaults: dict | None = None, called: dict | None = None) -> Source:
     """One checked ``Source`` from a configuration table (or the command line's options): its type
-    one of the syncing sources, its target and its own keys as that source declares them."""
+    one of the syncing sources, its target and its own keys as that source declares them; another
+    source's key is refused (as the command line refuses its flag), a ``defaults`` key the source
+    does not take is left out. ``called``: what ``where`` calls a key, when not by its name (the
+    command line's flags: ``api_url`` -> ``--api-url``)."""
+    defaults = defaults or {}
+    said = lambda key: (called or {}).get(key, key)  # noqa: E731
     known = source_keys()
-    unknown = sorted(set(entry) - known)
+    unknown = sorted((set(defaults) | set(entry)) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
-    provider = entry.get("type")
+    provider = {**defaults, **entry}.get("type")
     if provider not in syncing():
         raise ConfigError(f"{where}: type must be one of {', '.join(syncing())}, got {provider!r}")
     spec = syncing()[provider].sync
+    declared, mine = sync_options(), own_keys(spec) | set(COMMON_KEYS)
+    others = [key for key in entry if key in declared and key not in mine]
+    if others:
+        raise ConfigError(f"{where}: {not_for(said(others[0]), declared[others[0]].sources, provider, 'sync')}")
+    entry = {**{k: v for k, v in defaults.items() if k not in declared or k in mine}, **entry}
     dataset = entry.get("dataset")
     if not isinstance(dataset, str) or not dataset:
-        raise ConfigError(f"{where}: dataset is required (the stored dataset the events go to)")
+        raise ConfigError(f"{where}: {said('dataset')} is required (the stored dataset the events go to)")
     target = ""
     if spec.target is not None and (spec.target_required or spec.target.name in entry):
         if spec.target.name not in entry and not spec.target.check:
-            raise ConfigError(f"{where}: {spec.target.name} is required ({spec.target.help})")
-        target = option_value(spec.target, entry.get(spec.target.name), where)
+            raise ConfigError(f"{where}: {said(spec.target.name)} is required ({spec.target.help})")
+        target = option_value(spec.target, entry.get(spec.target.name), where, said(spec.target.name))
     services = entry.get("services", {})
     if not isinstance(services, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
                                                  for k, v in services.items()):
         raise ConfigError(f"{where}: services must map source service names to dataset service names")
-    declared = sync_options()                # a key of another source is checked as its kind, and not used
-    mine = {o.name: o for o in spec.options}
-    checked = {key: option_value(mine.get(key, declared[key]), value, where, check=key in mine)
-               for key, value in entry.items() if key in declared and (spec.target is None or key != spec.target.name)}
-    options = {o.name: checked[o.name] if o.name in checked else o.default for o in spec.options}
+    options = {o.name: option_value(o, entry[o.name], where, said(o.name)) if o.name in entry else o.default
+               for o in spec.options}
     api_url = entry.get("api_url") or (spec.api_url_for(options) if spec.api_url_for else "") or spec.api_url
+    url = said("api_url")
     if not api_url:
-        raise ConfigError(f"{where}: api_url is required for {provider} (every installation has its own)")
+        raise ConfigError(f"{where}: {url} is required for {provider} (every installation has its own)")
     if not str(api_url).startswith(("http://", "https://")):
-        raise ConfigError(f"{where}: api_url must start with https:// (or http:// for a local server)")
+        raise ConfigError(f"{where}: {url} must start with https:// (or http:// for a local server)")
     try:
         parts = urllib.parse.urlsplit(str(api_url))
         parts.port                                          # a port that is not a number 0-65535 raises
     except ValueError:
-        raise ConfigError(f"{where}: api_url is not a URL (https://HOST[:PORT][/PATH])") from None
+        raise ConfigError(f"{where}: {url} is not a URL (https://HOST[:PORT][/PATH])") from None
     if "@" in parts.netloc:
-        raise ConfigError(f"{where}: api_url must not hold a user or password; credentials come from the "
+        raise ConfigError(f"{where}: {url} must not hold a user or password; credentials come from the "
                           f"environment ({' and '.join(spec.credentials)})")
     if not parts.hostname:
-        raise ConfigError(f"{where}: api_url names no host (https://HOST[:PORT][/PATH])")
+        raise ConfigError(f"{where}: {url} names no host (https://HOST[:PORT][/PATH])")
     if "service" in entry and not isinstance(entry["service"], str):
-        raise ConfigError(f"{where}: service must be text")
+        raise ConfigError(f"{where}: {said('service')} must be text")
     service_paths, tag_patterns = monorepo_of(entry, provider, where)
     if service_paths and entry.get("service"):
         raise ConfigError(f"{where}: service sets one service for every event, service_paths one per path: give one")
-    own = {k: v for k, v in options.items() if k in SOURCE_FIELDS}     # None: the source has no default
     return Source(provider=provider, dataset=dataset, target=str(target or "").strip("/"),
                   api_url=str(api_url).rstrip("/"), services=dict(services), service=entry.get("service", ""),
-                  bots=_text_list(entry.get("bots", []), f"{where}: bots"),
-                  since=since_of(entry["since"]) if entry.get("since") else "",
-                  service_paths=service_paths, tag_patterns=tag_patterns, options=options, **own)
+                  bots=_text_list(entry.get("bots", []), f"{where}: {said('bots')}"),
+                  since=since_of(entry["since"], f"{where}: {said('since')}") if entry.get("since") else "",
+                  service_paths=service_paths, tag_patterns=tag_patterns, options=options)
 
 
 def parse_every(text: str) -> float:

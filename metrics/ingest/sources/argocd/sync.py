@@ -57,8 +57,9 @@ def argocd_batches(client: Client, source, state: dict, now: str):
         if new:
             objects.append({**app, "status": {**app["status"], "history": new}})
     synced = [app for app in apps if isinstance(app, dict) and as_dict(app.get("status")).get("history")]
-    if source.production and synced and not any(counts_as_production(app, source.production) for app in synced):
-        warnings.append(unmatched_production(source.production))
+    production = source.option("production")
+    if production and synced and not any(counts_as_production(app, production) for app in synced):
+        warnings.append(unmatched_production(production))
     yield Batch(objects, copy.deepcopy(state), f"{len(objects)} applications with new syncs", tuple(warnings))
 
 
@@ -112,4 +113,4 @@ def argocd_events(source, objects: list) -> RawRows:
     """The events of fetched applications, as ``import --from argocd --production`` maps them. The
     mapping's warning about ``--production`` is left to the batch: these are only the applications
     with new syncs."""
-    return events_from_argocd(objects, source.production or None)._replace(warnings=())
+    return events_from_argocd(objects, source.option("production") or None)._replace(warnings=())

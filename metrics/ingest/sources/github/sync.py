@@ -27,7 +27,7 @@ def repository(value) -> str:
 
 def events(source, objects: list):
     """The synced objects as raw rows, mapped as ``import --from github`` maps them."""
-    return events_from_github(objects, source.deploy_workflow, source.production)
+    return events_from_github(objects, source.option("deploy_workflow"), source.option("production"))
 
 
 def github(client: Client, source, state: dict, now: str):

@@ -30,7 +30,7 @@ def project_of(value) -> str:
 
 def events(source, objects: list):
     """The synced objects as raw rows, mapped as ``import --from gitlab`` maps them."""
-    return events_from_gitlab(objects, source.production)
+    return events_from_gitlab(objects, source.option("production"))
 
 
 def gitlab_pages(client: Client, path: str, params: dict):

@@ -73,13 +73,13 @@ def deploy_jobs(client: Client, pattern: str) -> list[str]:
 
 
 def jenkins_batches(client: Client, source, state: dict, now: str):
-    """Batches of builds, job by job: the deployment jobs (``source.deploy_workflow``) or the one
+    """Batches of builds, job by job: the deployment jobs (its option ``deploy_workflow``) or the one
     job ``source.target`` names; each job's builds as a job document (``name``, ``fullName``,
     ``builds``), as ``import --from jenkins`` reads a job's file. The first sync starts at
     ``source.since`` (by the build's start)."""
     since = parse_time(source.since)
     floor = int(since.timestamp() * 1000) if since else None
-    jobs = [target_full_name(source.target)] if source.target else deploy_jobs(client, source.deploy_workflow)
+    jobs = [target_full_name(source.target)] if source.target else deploy_jobs(client, source.option("deploy_workflow"))
     for full in jobs:
         yield from job_batches(client, full, state, floor, named=bool(source.target))
 
@@ -158,4 +158,4 @@ def job_document(full: str, builds: list) -> dict:
 
 def jenkins_events(source, objects: list) -> RawRows:
     """The events of fetched builds, as ``import --from jenkins`` maps a job's file."""
-    return events_from_jenkins(objects, source.deploy_workflow, source.service or None)
+    return events_from_jenkins(objects, source.option("deploy_workflow"), source.option("service") or None)

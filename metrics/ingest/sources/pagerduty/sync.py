@@ -44,7 +44,7 @@ def pagerduty(client: Client, source, state: dict, now: str):
         while True:
             page_no += 1
             params = {"since": iso(start), "until": iso(stop), "limit": PER_PAGE, "offset": offset,
-                      "time_zone": "UTC", "sort_by": "created_at:asc", "service_ids[]": list(source.service_ids) or None}
+                      "time_zone": "UTC", "sort_by": "created_at:asc", "service_ids[]": list(source.option("service_ids")) or None}
             body = client.get("incidents", params).body or {}
             incidents = [i for i in body.get("incidents", []) if isinstance(i, dict)]
             for incident in incidents:
@@ -63,4 +63,5 @@ def pagerduty(client: Client, source, state: dict, now: str):
 
 SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=pagerduty, events=events, api_url=API_URL,
                 options=(Option("service_ids", "only incidents of this service, repeatable", default_help="every service",
-                                kind="repeat", default=(), metavar="ID", flag="--service-id"),))
+                                kind="repeat", default=(), metavar="ID", flag="--service-id"),),
+                key_option="service_ids")
