@@ -2,7 +2,7 @@
 import pandas as pd
 
 from metrics import Window, analyze, normalize, tables_from_frame
-from metrics.pvm import Assumptions
+from metrics.compute.pvm import Assumptions
 
 
 def ev(ts, kind, service="api", **fields):

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import defaults
-from .benchmarks import band
-from .schema import NS_PER_DAY
-from .series import mean, pct, ratio
-from .tables import EventTables
-from .window import Window
+from .. import defaults
+from ..benchmarks import band
+from ..schema import NS_PER_DAY
+from ..series import mean, pct, ratio
+from ..tables import EventTables
+from ..window import Window
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .attribution import NOT_CAUSED, PINNED
-from .benchmarks import tier
-from .defaults import ATTRIBUTION_HOURS
-from .schema import NS_PER_HOUR, NS_PER_MINUTE
-from .series import TimeIndex, daily_counts, mean, median, pct, quantile
-from .tables import NA, EventTables, lookup
-from .window import Window
+from ..attribution import NOT_CAUSED, PINNED
+from ..benchmarks import tier
+from ..defaults import ATTRIBUTION_HOURS
+from ..schema import NS_PER_HOUR, NS_PER_MINUTE
+from ..series import TimeIndex, daily_counts, mean, median, pct, quantile
+from ..tables import NA, EventTables, lookup
+from ..window import Window
 
 def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFrame:
     """Deployments: deploy events with environment production (started before ``before_ns``)."""
