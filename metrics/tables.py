@@ -148,9 +148,6 @@ def ts_ns(series: pd.Series) -> np.ndarray:
     return series.astype("datetime64[ns]").to_numpy().view("i8")
 
 
-TEXT_COLUMNS = tuple(c for c in s.COLUMNS if c not in ("ts", "metric_value"))
-
-
 def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A text column as integer codes (-1 for missing) and its distinct texts; a categorical's own."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -177,7 +174,7 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     ``incident_resolved``, ``pr_created`` and ``pr_merged`` per id at most (``normalize`` rejects
     the others). Text columns may be strings or categoricals.
     """
-    text = {c: _factorized(frame[c]) for c in TEXT_COLUMNS if c != "author"}
+    text = {c: _factorized(frame[c]) for c in s.TEXT_COLUMNS if c != "author"}
     tables, other = _split(ts_ns(frame["ts"]), frame["metric_value"].to_numpy(dtype=float), text)
     tables.other = frame[other].reset_index(drop=True) if other.any() else None
     if tables.other is not None:
@@ -194,7 +191,7 @@ def tables_from_codes(ts: np.ndarray, value: np.ndarray, text: dict) -> EventTab
     tables, other = _split(ts, value, text)
     if other.any():
         rows = {"ts": pd.to_datetime(ts[other], utc=True, unit="ns"), "metric_value": value[other]}
-        rows.update({c: text[c][1][text[c][0][other]] for c in TEXT_COLUMNS})
+        rows.update({c: text[c][1][text[c][0][other]] for c in s.TEXT_COLUMNS})
         tables.other = pd.DataFrame(rows)[list(s.COLUMNS)]
     return tables
 
@@ -302,9 +299,8 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
         if col not in frame:
             frame[col] = np.nan if col == "metric_value" else ""
     frame = frame[list(s.COLUMNS)]
-    for col in s.COLUMNS:
-        if col not in ("ts", "metric_value"):
-            frame[col] = frame[col].fillna("").astype(str)
+    for col in s.TEXT_COLUMNS:
+        frame[col] = frame[col].fillna("").astype(str)
     frame["metric_value"] = frame["metric_value"].astype(float)
     frame = frame.sort_values("ts", kind="stable").reset_index(drop=True)
     frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True, unit="ns")
