@@ -73,7 +73,8 @@ def developer_names(team_size: int) -> np.ndarray:
 def pr_authors(key: list, pr_keys: np.ndarray, team_size: int) -> np.ndarray:
     """Each PR's author, an index into ``developer_names(team_size)``: a 64-bit mix (splitmix64's
     finaliser) of the PR's key with a salt from the universe's seed key, modulo the team size."""
-    x = np.asarray(pr_keys, dtype=np.int64).view(np.uint64) ^ np.random.SeedSequence(key).generate_state(1, np.uint64)[0]
+    salt = np.random.SeedSequence(key).generate_state(1, np.uint64)[0]
+    x = np.asarray(pr_keys, dtype=np.int64).view(np.uint64) ^ salt
     x ^= x >> np.uint64(30)                    # in place: the PRs of a large universe are many
     x *= np.uint64(0xBF58476D1CE4E5B9)
     x ^= x >> np.uint64(27)

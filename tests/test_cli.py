@@ -9,7 +9,8 @@ from helpers import SECTION_7, SECTION_7_TIERS, summary_keys
 
 # the --json summary's keys: METRICS.md section 7's (``helpers.SECTION_7``), and the DORA tiers
 JSON_KEYS = {"window": {"start", "end", "days"},
-             **{section: set(summary_keys(section)) | ({"tiers"} if section == "dora" else set()) for section in SECTION_7}}
+             **{section: set(summary_keys(section)) | ({"tiers"} if section == "dora" else set())
+                for section in SECTION_7}}
 TIER_KEYS = set(SECTION_7_TIERS)
 
 SEED_LINES = [
