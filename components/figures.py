@@ -282,7 +282,7 @@ def deployment_success_rate(b: pd.DataFrame, rate, theme: str, bucket: str = "da
     """Deployment success rate per day (or per week or month): ``rate`` (% of deployments, NaN
     where there were none: a gap, not 0 %) beside ``b``'s ``start``, ``days``, ``deployments`` and
     ``successful_deployments`` per ``bucket`` (``metrics.series.bucketed``); computed by the core
-    (``metrics.extensions.success_rate``), drawn here."""
+    (``metrics.compute.extensions.success_rate``), drawn here."""
     return _figure([go.Scatter(x=b["start"], y=gapped(rate), name="success rate", mode="lines+markers",
                                line={"color": COLOURS["good"]}, marker={"size": 5}, connectgaps=False,
                                customdata=np.stack([_span_hover(b, bucket), b["successful_deployments"], b["deployments"]],

@@ -16,7 +16,7 @@ from components.panels import cards_row, graph, panel
 from components.tables import data_table
 from components.teams import no_teams_file, teams_table
 from metrics import defaults, series
-from metrics.extensions import success_rate
+from metrics.compute.extensions import success_rate
 from metrics.schema import PR_REVIEWED
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, Baseline, band, baseline, tier_change
 from metrics.plugins import custom_view, window_events

@@ -9,7 +9,7 @@ from .ingest import LoadError, LoadReport, load_events, normalize
 from .legacy import (compute_activity_metrics, compute_collaboration_metrics, compute_deployments_per_day,
                      compute_efficiency_metrics, compute_mttr, compute_performance_metrics, compute_pvm_dtr,
                      compute_pvm_iar, compute_pvm_vcr, compute_satisfaction_metrics, generate_events, to_dataframe)
-from .pvm import Assumptions
+from .compute.pvm import Assumptions
 from .synthetic import generate
 from .tables import EventTables, frame_from_tables, tables_from_frame
 from .window import Window

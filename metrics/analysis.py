@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from . import defaults, dora
+from . import defaults
 from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
 from .builtin import METRICS, Context
-from .pvm import Assumptions
+from .compute import dora
+from .compute.pvm import Assumptions
 from .registry.metric import missing_kinds, tiered
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
 from .series import clean, daily_counts, rate_pct, weekly_sums

@@ -12,7 +12,7 @@ not_caused = ["inc-17", "inc-18"]     # incidents no deployment caused
 ```
 
 The change failure rate, the failed deployment recovery time and the unattributed count follow
-(``metrics.dora.attribute_incidents``). An id the data does not hold is ignored (a filtered view
+(``metrics.compute.dora.attribute_incidents``). An id the data does not hold is ignored (a filtered view
 may not show it); a pin to a deployment the data does not hold leaves the incident unattributed,
 and its drill-down row says so.
 """

@@ -85,11 +85,6 @@ TIER_TABLES = {
 }
 
 
-def tier(metric: str, value: float | None) -> tuple[str | None, str | None]:
-    """(tier, threshold in words) of a DORA metric's value (see ``TIER_TABLES``)."""
-    return TIER_TABLES[metric].tier(value)
-
-
 def overall_tier(tiers: dict[str, str | None]) -> str | None:
     """The worst of the tiers that could be computed (None when none could)."""
     known = [t for t in tiers.values() if t is not None]

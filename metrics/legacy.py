@@ -15,7 +15,7 @@ import pandas as pd
 from . import defaults
 from .analysis import Analysis, analyze
 from .ingest import normalize
-from .pvm import Assumptions
+from .compute.pvm import Assumptions
 from .schema import NS_PER_DAY
 from .synthetic import generate
 from .tables import frame_from_tables, tables_from_frame

@@ -5,6 +5,7 @@ COLUMNS = (
     "metric_value", "status", "change_type", "environment", "author",
 )
 REQUIRED_COLUMNS = ("ts", "kind", "service")
+TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in ("ts", "metric_value"))    # the rest: a time and a number
 
 DEPLOY = "deploy"
 INCIDENT_START = "incident_start"

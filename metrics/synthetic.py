@@ -10,6 +10,10 @@ resolves after midnight), never by more than ``CONTEXT_DAYS`` days; the generato
 draws ``CONTEXT_DAYS`` days before the window, so that every day of the window holds all of its
 events and incidents early in the window can be attributed to deployments just before it.
 Events after the end have not happened yet and are left out.
+
+Each PR's author is one of the team's developers (``developer_names``), picked by a hash of the
+universe's seed key and the PR's key rather than drawn from a day's stream: adding authors changed
+no other number, and a PR keeps its author whatever the window.
 """
 from __future__ import annotations
 
@@ -58,6 +62,26 @@ def check_params(days: int, seed: int, scenario: str, services: int, team_size: 
         raise ValueError(f"unknown scenario {scenario!r}; choose one of: {AUTO}, {', '.join(SCENARIOS)}")
     defaults.services(services, text_ok=False)
     defaults.team_size(team_size, text_ok=False)
+
+
+def developer_names(team_size: int) -> np.ndarray:
+    """The team's developers, the synthetic PRs' authors: "dev-01", "dev-02", ..."""
+    width = max(2, len(str(team_size)))
+    return np.asarray([f"dev-{i + 1:0{width}d}" for i in range(team_size)], dtype=object)
+
+
+def pr_authors(key: list, pr_keys: np.ndarray, team_size: int) -> np.ndarray:
+    """Each PR's author, an index into ``developer_names(team_size)``: a 64-bit mix (splitmix64's
+    finaliser) of the PR's key with a salt from the universe's seed key, modulo the team size."""
+    salt = np.random.SeedSequence(key).generate_state(1, np.uint64)[0]
+    x = np.asarray(pr_keys, dtype=np.int64).view(np.uint64) ^ salt
+    x ^= x >> np.uint64(30)                    # in place: the PRs of a large universe are many
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    x %= np.uint64(team_size)
+    return x.astype(np.int32)
 
 
 def service_names(services: int) -> np.ndarray:
@@ -202,7 +226,7 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
     s_noise = np.concatenate(blocks["z"]) * SURVEY_NOISE
 
     end = window.end_ns
-    t = EventTables(services=service_names(services), key_stride=KEY_STRIDE)
+    t = EventTables(services=service_names(services), key_stride=KEY_STRIDE, authors=developer_names(team_size))
     keep = d_ts < end
     t.deploys = pd.DataFrame({"key": (d_k * KEY_STRIDE + d_index)[keep], "ts": d_ts[keep], "service": d_service[keep],
                               "production": np.ones(keep.sum(), bool), "success": D[keep, 1] >= p.failed_share,
@@ -220,7 +244,8 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
     t.prs = pd.DataFrame({"key": pr_key[keep], "service": pr_service[keep], "created": created[keep],
                           "first_review": np.where(first_review < end, first_review, NA)[keep],
                           "merged": np.where(merged < end, merged, NA)[keep],
-                          "deploy_key": np.full(keep.sum(), NA, dtype=np.int64)})
+                          "deploy_key": np.full(keep.sum(), NA, dtype=np.int64),
+                          "author": pr_authors(key, pr_key[keep], team_size)})
     r_key = np.concatenate([pr_key[reviewed], pr_key[second]])
     r_service = np.concatenate([pr_service[reviewed], pr_service[second]])
     r_ts = np.concatenate([first_review[reviewed], first_review[second] + _hours(delays[second, 2])])

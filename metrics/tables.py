@@ -10,7 +10,7 @@ summaries and details (``null`` in JSON, "n/a" on screen).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -44,19 +44,22 @@ class EventTables:
 
     deploys:    key, ts, service, production (bool), success (bool), change_type (0 feature, 1 hotfix, 2 rollback)
     incidents:  key, service, start, resolved (NA while open), deploy_key (NA when not linked)
-    prs:        key, service, created, first_review, merged (NA when missing), deploy_key
+    prs:        key, service, created, first_review, merged (NA when missing), deploy_key, author (the
+                ``pr_created`` event's author: a code into ``authors``, -1 when it names none)
     reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
     surveys (ts, service, score), platform (ts, service, hours), response (ts, service, minutes),
     toil (ts, service, minutes), onboarding (ts, service, weeks), on_call (ts, service, hours),
     infra (ts, service, usd): team-level events, whose service
     is usually ``team`` or ``platform``; other: rows of kinds the built-in metrics do not use.
     Every table carries its service code, so narrowing to some services is a mask per table.
+    A copy with some tables changed is ``dataclasses.replace(tables, prs=...)``: every other
+    attribute comes along.
     """
 
     services: np.ndarray
     deploys: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", ts="i8", service="i4", production="?", success="?", change_type="i1"))
     incidents: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", start="i8", resolved="i8", deploy_key="i8"))
-    prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8"))
+    prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8", author="i4"))
     reviews: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     merges: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     surveys: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", score="f8"))
@@ -71,6 +74,7 @@ class EventTables:
     deploy_names: np.ndarray | None = None
     incident_names: np.ndarray | None = None
     pr_names: np.ndarray | None = None
+    authors: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))    # the PRs' author names
     key_stride: int | None = None       # synthetic keys: day offset * stride + index, named "<offset>-<index>"
     git_prs: bool = False               # some PRs came from git history (created = first commit's author time)
 
@@ -93,6 +97,10 @@ class EventTables:
 
     def service_name(self, codes) -> np.ndarray:
         return self.services[np.asarray(codes, dtype=np.int64)]
+
+    def author_name(self, codes) -> np.ndarray:
+        """The author names of ``codes`` ("" for -1, no author)."""
+        return np.append(np.asarray(self.authors, dtype=object), "")[np.asarray(codes, dtype=np.int64)]
 
     def event_count(self) -> int:
         n = len(self.deploys) + len(self.reviews) + len(self.merges) + len(self.prs)
@@ -148,9 +156,6 @@ def ts_ns(series: pd.Series) -> np.ndarray:
     return series.astype("datetime64[ns]").to_numpy().view("i8")
 
 
-TEXT_COLUMNS = tuple(c for c in s.COLUMNS if c not in ("ts", "metric_value"))
-
-
 def _factorized(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A text column as integer codes (-1 for missing) and its distinct texts; a categorical's own."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -177,7 +182,7 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     ``incident_resolved``, ``pr_created`` and ``pr_merged`` per id at most (``normalize`` rejects
     the others). Text columns may be strings or categoricals.
     """
-    text = {c: _factorized(frame[c]) for c in TEXT_COLUMNS if c != "author"}
+    text = {c: _factorized(frame[c]) for c in s.TEXT_COLUMNS}
     tables, other = _split(ts_ns(frame["ts"]), frame["metric_value"].to_numpy(dtype=float), text)
     tables.other = frame[other].reset_index(drop=True) if other.any() else None
     if tables.other is not None:
@@ -194,7 +199,7 @@ def tables_from_codes(ts: np.ndarray, value: np.ndarray, text: dict) -> EventTab
     tables, other = _split(ts, value, text)
     if other.any():
         rows = {"ts": pd.to_datetime(ts[other], utc=True, unit="ns"), "metric_value": value[other]}
-        rows.update({c: text[c][1][text[c][0][other]] for c in TEXT_COLUMNS})
+        rows.update({c: text[c][1][text[c][0][other]] for c in s.TEXT_COLUMNS})
         tables.other = pd.DataFrame(rows)[list(s.COLUMNS)]
     return tables
 
@@ -253,6 +258,9 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
     prs["first_review"] = lookup(first_review.to_numpy(), first_review.index, k)
     prs["merged"] = lookup(t[merged], pr_codes[merged], k)
     prs["deploy_key"] = lookup(np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA), pr_codes[merged], k)
+    author_codes, author_texts = text["author"]
+    author, tables.authors = _renumbered(author_codes[created], author_texts)
+    prs["author"] = author.astype(np.int32)
     tables.prs = prs
     tables.git_prs = bool(text_is("environment", created, s.GIT_HISTORY).any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
@@ -289,7 +297,8 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     add(s.INCIDENT_RESOLVED, done["resolved"], done["service"], incident_id=tables.incident_id(done["key"]))
     p = tables.prs
     add(s.PR_CREATED, p["created"], p["service"], pr_id=tables.pr_id(p["key"]),
-        environment=np.full(len(p), s.GIT_HISTORY if tables.git_prs else "", dtype=object))
+        environment=np.full(len(p), s.GIT_HISTORY if tables.git_prs else "", dtype=object),
+        author=tables.author_name(p["author"]))
     r = tables.reviews
     add(s.PR_REVIEWED, r["ts"], r["service"], pr_id=tables.pr_id(r["key"]))
     mg = p[p["merged"] != NA]
@@ -302,9 +311,8 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
         if col not in frame:
             frame[col] = np.nan if col == "metric_value" else ""
     frame = frame[list(s.COLUMNS)]
-    for col in s.COLUMNS:
-        if col not in ("ts", "metric_value"):
-            frame[col] = frame[col].fillna("").astype(str)
+    for col in s.TEXT_COLUMNS:
+        frame[col] = frame[col].fillna("").astype(str)
     frame["metric_value"] = frame["metric_value"].astype(float)
     frame = frame.sort_values("ts", kind="stable").reset_index(drop=True)
     frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True, unit="ns")
@@ -338,6 +346,4 @@ def clip(tables: EventTables, start_ns: int, end_ns: int, lookback_ns: int) -> E
         t = getattr(tables, attr)
         m = inside(t["ts"].to_numpy())
         parts[attr] = t if m.all() else t[m]
-    return EventTables(services=tables.services, other=tables.other, deploy_names=tables.deploy_names,
-                       incident_names=tables.incident_names, pr_names=tables.pr_names, key_stride=tables.key_stride,
-                       git_prs=tables.git_prs, **parts)
+    return replace(tables, **parts)

@@ -1,8 +1,32 @@
-"""Building small event sets in tests."""
+"""What several tests share: METRICS.md section 7's keys, transcribed once, and building small event sets."""
 import pandas as pd
 
 from metrics import Window, analyze, normalize, tables_from_frame
-from metrics.pvm import Assumptions
+from metrics.compute.pvm import Assumptions
+
+
+# METRICS.md section 7, transcribed by hand (once: test_registry checks it against METRICS.md, test_cli
+# the command line's --json against it): the summary's keys, in order, and the tiers' keys
+SECTION_7 = {
+    "dora": ["deployments", "successful_deployments", "deploys_per_day", "lead_time_hours_median",
+             "lead_time_hours_p90", "merged_prs_not_deployed", "change_failure_rate_pct", "incidents", "open_incidents",
+             "unattributed_incidents", "mttr_minutes_mean", "mttr_minutes_median", "mttr_minutes_p95",
+             "rework_rate_pct"],
+    "space": ["prs_per_day", "reviews_per_day", "review_turnaround_hours_mean", "satisfaction_mean",
+              "satisfaction_responses", "merge_time_hours_mean", "incident_rate_pct"],
+    "pvm": ["vcr_pct", "total_value_usd", "total_cost_usd", "platform_hours", "iar_pct", "first_period_deploys",
+            "second_period_deploys", "dtr_pct", "toil_minutes", "feature_minutes", "onboarding_weeks_mean"],
+}
+SECTION_7_TIERS = ["deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"]
+# METRICS.md lists it; the product's --json has never carried it (the count is details.undeployed_prs,
+# on the console's lead time line and the lead time card): a decision for the lead, pinned here
+NOT_IN_THE_SUMMARY = {("dora", "merged_prs_not_deployed")}
+BEYOND_SECTION_7: dict = {}          # section -> summary keys a metric adds that METRICS.md does not list (yet)
+
+
+def summary_keys(section: str) -> list[str]:
+    """The keys the summary's ``section`` must have, in order (without ``tiers``)."""
+    return [k for k in SECTION_7[section] if (section, k) not in NOT_IN_THE_SUMMARY] + BEYOND_SECTION_7.get(section, [])
 
 
 def ev(ts, kind, service="api", **fields):

@@ -5,18 +5,13 @@ import re
 import pytest
 
 from conftest import run_cli
+from helpers import SECTION_7, SECTION_7_TIERS, summary_keys
 
-JSON_KEYS = {
-    "window": {"start", "end", "days"},
-    "dora": {"deployments", "successful_deployments", "deploys_per_day", "lead_time_hours_median", "lead_time_hours_p90",
-             "change_failure_rate_pct", "incidents", "open_incidents", "unattributed_incidents", "mttr_minutes_mean",
-             "mttr_minutes_median", "mttr_minutes_p95", "rework_rate_pct", "tiers"},
-    "space": {"prs_per_day", "reviews_per_day", "review_turnaround_hours_mean", "satisfaction_mean",
-              "satisfaction_responses", "merge_time_hours_mean", "incident_rate_pct"},
-    "pvm": {"vcr_pct", "total_value_usd", "total_cost_usd", "platform_hours", "iar_pct", "first_period_deploys",
-            "second_period_deploys", "dtr_pct", "toil_minutes", "feature_minutes", "onboarding_weeks_mean"},
-}
-TIER_KEYS = {"deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"}
+# the --json summary's keys: METRICS.md section 7's (``helpers.SECTION_7``), and the DORA tiers
+JSON_KEYS = {"window": {"start", "end", "days"},
+             **{section: set(summary_keys(section)) | ({"tiers"} if section == "dora" else set())
+                for section in SECTION_7}}
+TIER_KEYS = set(SECTION_7_TIERS)
 
 SEED_LINES = [
     r"^--- DORA METRICS \(Delivery & Reliability\) ---$",

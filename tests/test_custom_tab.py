@@ -10,7 +10,7 @@ from dashboard.state import View, from_query
 from dashboard.tabs import TAB_VIEWS
 from metrics import analyze, generate
 from metrics.plugins import custom_view, window_events
-from metrics.extensions import success_rate
+from metrics.compute.extensions import success_rate
 from metrics.series import bucketed
 from metrics.window import today_ns
 

@@ -14,9 +14,9 @@ import pytest
 
 from components.figures import deployment_success_rate
 from metrics import Window, analyze, load_events, tables_from_frame
-from metrics.extensions import sla_compliance, success_rate
+from metrics.compute.extensions import sla_compliance, success_rate
 from metrics.series import bucketed
-from metrics.pvm import Assumptions
+from metrics.compute.pvm import Assumptions
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
 HEADER = "ts,kind,service,deploy_id,incident_id,pr_id,metric_value,status,change_type,environment,author\n"
@@ -75,7 +75,7 @@ def test_deployment_success_rate_per_day(tables):
 
 
 def test_the_dora_tabs_success_rate_chart_is_the_metrics_function(tables):
-    """The DORA tab's chart draws ``metrics.extensions.success_rate``: 1 of 2, 1 of 1, 1 of 1, then gaps."""
+    """The DORA tab's chart draws ``metrics.compute.extensions.success_rate``: 1 of 2, 1 of 1, 1 of 1, then gaps."""
     from components.panels import figures
     from dashboard.data import Computed
     from dashboard.tabs import TAB_VIEWS

@@ -20,7 +20,7 @@ def summary_json(tables, window) -> str:
 def assert_same_tables(a, b):
     for attr in TABLES:
         pd.testing.assert_frame_equal(getattr(a, attr), getattr(b, attr), obj=attr)
-    for attr in ("services", "deploy_names", "incident_names", "pr_names"):
+    for attr in ("services", "deploy_names", "incident_names", "pr_names", "authors"):
         assert np.array_equal(getattr(a, attr), getattr(b, attr)), attr
     if a.other is None or b.other is None:
         assert a.other is None and b.other is None
@@ -83,7 +83,7 @@ def test_load_tables_of_a_missing_dataset_is_a_store_error():
 def test_tables_from_a_categorical_frame_are_the_tables_of_the_text_frame():
     frame = frame_from_tables(generate(20, 99, services=3, end=END).tables)
     categorical = frame.copy()
-    for c in ("kind", "service", "deploy_id", "incident_id", "pr_id", "status", "change_type", "environment"):
+    for c in ("kind", "service", "deploy_id", "incident_id", "pr_id", "status", "change_type", "environment", "author"):
         categorical[c] = categorical[c].astype("category")
     assert_same_tables(tables_from_frame(categorical), tables_from_frame(frame))
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from metrics import Window, analyze, load_events, tables_from_frame
-from metrics.pvm import Assumptions
+from metrics.compute.pvm import Assumptions
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import FIXTURES, ROOT, run_cli
+from helpers import SECTION_7, SECTION_7_TIERS, summary_keys
 from metrics import Window, analyze, load_events, tables_from_frame
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, BandTable, TierTable
 from metrics.builtin import BY_KEY, METRICS
@@ -19,27 +20,6 @@ from metrics.catalog import markdown, metric_table, tier_table
 from metrics.registry.metric import REASONS, TABS, MetricSpec, on_tab
 from metrics.summary import text_lines, to_json
 from metrics.units import amount, say_in
-
-# METRICS.md section 7, transcribed by hand: the summary's keys, in order
-SECTION_7 = {
-    "dora": ["deployments", "successful_deployments", "deploys_per_day", "lead_time_hours_median",
-             "lead_time_hours_p90", "merged_prs_not_deployed", "change_failure_rate_pct", "incidents", "open_incidents",
-             "unattributed_incidents", "mttr_minutes_mean", "mttr_minutes_median", "mttr_minutes_p95",
-             "rework_rate_pct"],
-    "space": ["prs_per_day", "reviews_per_day", "review_turnaround_hours_mean", "satisfaction_mean",
-              "satisfaction_responses", "merge_time_hours_mean", "incident_rate_pct"],
-    "pvm": ["vcr_pct", "total_value_usd", "total_cost_usd", "platform_hours", "iar_pct", "first_period_deploys",
-            "second_period_deploys", "dtr_pct", "toil_minutes", "feature_minutes", "onboarding_weeks_mean"],
-}
-# METRICS.md lists it; the product's --json has never carried it (the count is details.undeployed_prs,
-# on the console's lead time line and the lead time card): a decision for the lead, pinned here
-NOT_IN_THE_SUMMARY = {("dora", "merged_prs_not_deployed")}
-BEYOND_SECTION_7: dict = {}          # section -> summary keys a metric adds that METRICS.md does not list (yet)
-
-
-def summary_keys(section: str) -> list[str]:
-    """The keys the summary's ``section`` must have, in order (without ``tiers``)."""
-    return [k for k in SECTION_7[section] if (section, k) not in NOT_IN_THE_SUMMARY] + BEYOND_SECTION_7.get(section, [])
 
 
 def hand_analysis():
@@ -57,10 +37,17 @@ def metrics_md_keys(text: str) -> dict:
             for section, words in zip(parts[::2], parts[1::2]) if section != "window"}
 
 
+def metrics_md_tiers(text: str) -> list[str]:
+    """The keys of METRICS.md section 7's ``tiers:`` line, in order."""
+    start = text.index("tiers:", text.index("window: start, end")) + len("tiers:")
+    return [w.strip() for w in text[start:text.index("\n", start)].split(",")]
+
+
 def test_section_7_transcription_matches_metrics_md_when_it_is_there():
     for candidate in (ROOT.parent / "shared" / "METRICS.md", ROOT.parent.parent / "shared" / "METRICS.md"):
         if candidate.exists():
-            assert metrics_md_keys(candidate.read_text(encoding="utf-8")) == SECTION_7
+            text = candidate.read_text(encoding="utf-8")
+            assert metrics_md_keys(text) == SECTION_7 and metrics_md_tiers(text) == SECTION_7_TIERS
             return
     pytest.skip("METRICS.md is not beside this checkout")
 
@@ -75,8 +62,7 @@ def test_every_summary_key_has_exactly_one_declaration_in_order():
     an = hand_analysis()
     for section in SECTION_7:
         assert list(an.summary[section]) == summary_keys(section) + (["tiers"] if section == "dora" else []), section
-    assert list(an.summary["dora"]["tiers"]) == ["deployment_frequency", "lead_time", "change_failure_rate",
-                                                 "recovery_time", "overall"]
+    assert list(an.summary["dora"]["tiers"]) == SECTION_7_TIERS
 
 
 def test_every_card_has_a_unique_element_id_on_a_known_tab():

@@ -32,7 +32,7 @@ from conftest import FIXTURES
 from fake_cd_apis import event_tuples
 from metrics import Window, analyze, tables_from_frame
 from metrics.ingest import LoadError, load_events
-from metrics.pvm import Assumptions
+from metrics.compute.pvm import Assumptions
 from metrics.registry.source import source
 
 JOB = FIXTURES / "jenkins" / "job_deploy-checkout.json"

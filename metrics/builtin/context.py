@@ -1,13 +1,13 @@
 """What the built-in metrics of one window are computed from: the window's tables and, computed once
-on first use and shared by every metric that reads them, the intermediate results of
-``metrics.dora``, ``metrics.space``, ``metrics.pvm`` and ``metrics.extensions`` (the lead-time
+on first use and shared by every metric that reads them, the intermediate results of the
+computations in ``metrics/compute/`` (``dora``, ``space``, ``pvm`` and ``extensions``: the lead-time
 table, the attributed incidents, the deployments inside the window ...)."""
 from __future__ import annotations
 
 from functools import cached_property
 
-from .. import dora, extensions, pvm, space
-from ..pvm import Assumptions
+from ..compute import dora, extensions, pvm, space
+from ..compute.pvm import Assumptions
 from ..tables import EventTables
 from ..window import Window
 

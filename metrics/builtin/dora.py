@@ -1,5 +1,5 @@
 """The DORA metrics (METRICS.md section 3), declared once each, in the order of the summary's keys;
-their computations are ``metrics.dora``'s, read through the shared ``Context``."""
+their computations are ``metrics.compute.dora``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
 from ..benchmarks import TIER_TABLES

@@ -1,10 +1,11 @@
 """The seed documents' extension patterns (docs/metrics.md, "Extension patterns"): SLA compliance,
 deployments per developer and on-call burden. They are on the dashboard and in the analysis's
-details, not among the summary's keys; their computations are ``metrics.extensions``' and
-``metrics.pvm``'s, read through the shared ``Context``."""
+details, not among the summary's keys; their computations are ``metrics.compute.extensions``'
+and ``metrics.compute.pvm``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
-from .. import defaults, extensions
+from .. import defaults
+from ..compute import extensions
 from ..registry.metric import Card, Says, declarer
 
 METRICS: list = []

@@ -1,5 +1,5 @@
 """The platform value metrics (METRICS.md section 5), declared once each, in the order of the
-summary's keys; their computations are ``metrics.pvm``'s, read through the shared ``Context``."""
+summary's keys; their computations are ``metrics.compute.pvm``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
 from ..benchmarks import BAND_TABLES

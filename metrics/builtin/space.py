@@ -1,5 +1,5 @@
 """The SPACE metrics (METRICS.md section 4), declared once each, in the order of the summary's keys;
-their computations are ``metrics.space``'s, read through the shared ``Context``."""
+their computations are ``metrics.compute.space``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
 from ..registry.metric import Card, Console, Says, declarer

@@ -15,7 +15,7 @@ from ..console import Parser, UsageError, amount_argument, date_argument, whole_
 from ..scenarios import AUTO, SCENARIOS
 
 if TYPE_CHECKING:
-    from ..pvm import Assumptions
+    from ..compute.pvm import Assumptions
     from ..window import Window
 
 
@@ -95,7 +95,7 @@ def overrides_from(args):
 
 
 def assumptions_from(args) -> Assumptions:
-    from ..pvm import Assumptions
+    from ..compute.pvm import Assumptions
     a = Assumptions(hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy, team_size=args.team_size,
                     hours_per_day=args.hours_per_day, workweek=args.workweek)
     try:

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..schema import TEXT_COLUMNS
 from ..tables import ts_ns
-
-TEXT_COLUMNS = [c for c in s.COLUMNS if c not in ("ts", "metric_value")]
 
 
 def encode(frame: pd.DataFrame) -> dict[str, bytes]:

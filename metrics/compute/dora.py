@@ -1,17 +1,17 @@
 """DORA metrics (METRICS.md section 3): deployment frequency, lead time for changes, change
-failure rate, failed deployment recovery time, rework rate, and their tiers."""
+failure rate, failed deployment recovery time and rework rate (their tiers are placed by the
+registry: ``metrics.analysis.metric_values``)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .attribution import NOT_CAUSED, PINNED
-from .benchmarks import tier
-from .defaults import ATTRIBUTION_HOURS
-from .schema import NS_PER_HOUR, NS_PER_MINUTE
-from .series import TimeIndex, daily_counts, mean, median, pct, quantile
-from .tables import NA, EventTables, lookup
-from .window import Window
+from ..attribution import NOT_CAUSED, PINNED
+from ..defaults import ATTRIBUTION_HOURS
+from ..schema import NS_PER_HOUR, NS_PER_MINUTE
+from ..series import TimeIndex, daily_counts, mean, median, pct, quantile
+from ..tables import NA, EventTables, lookup
+from ..window import Window
 
 def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFrame:
     """Deployments: deploy events with environment production (started before ``before_ns``)."""
@@ -42,9 +42,8 @@ def deployment_frequency(tables: EventTables, window: Window) -> dict:
     successful = daily_counts(ts[ok], window).astype(int)
     all_deploys = daily_counts(ts, window).astype(int)
     rate = successful.sum() / window.days
-    t, why = tier("deployment_frequency", rate)
     return {"deployments": int(all_deploys.sum()), "successful_deployments": int(successful.sum()),
-            "deploys_per_day": float(rate), "tier": t, "tier_threshold": why,
+            "deploys_per_day": float(rate),
             "daily_deployments": all_deploys, "daily_successful": successful}
 
 
@@ -101,17 +100,14 @@ def lead_time(tables: EventTables, window: Window) -> dict:
         "merge_time_hours": span(created, merged_ts, merged),
     })
     timed = hours[deployed]
-    med = median(timed)
-    t, why = tier("lead_time", med)
     return {
         "prs": table, "merged_prs": int(merged.sum()),
         "undeployed_prs": int((merged & ~deployed).sum()),
-        "lead_time_hours_median": med, "lead_time_hours_p75": quantile(timed, 0.75),
+        "lead_time_hours_median": median(timed), "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),
         "review_wait_hours_median": median(table["review_wait_hours"].dropna()),
         "review_to_merge_hours_median": median(table["review_to_merge_hours"].dropna()),
         "merge_to_deploy_hours_median": median(table["merge_to_deploy_hours"].dropna()),
-        "tier": t, "tier_threshold": why,
     }
 
 
@@ -179,10 +175,8 @@ def change_failure_rate(inside: pd.DataFrame, incidents: pd.DataFrame) -> dict:
     """
     caused = np.isin(inside["key"].to_numpy(), incidents["deploy_key"].to_numpy())
     failed = ~inside["success"].to_numpy() | caused
-    rate = pct(failed.sum(), len(inside))
-    t, why = tier("change_failure_rate", rate)
     return {"failed": failed, "caused_incident": caused, "failed_deployments": int(failed.sum()),
-            "change_failure_rate_pct": rate, "tier": t, "tier_threshold": why}
+            "change_failure_rate_pct": pct(failed.sum(), len(inside))}
 
 
 def recovery_time(incidents: pd.DataFrame) -> dict:
@@ -190,15 +184,13 @@ def recovery_time(incidents: pd.DataFrame) -> dict:
     incidents); beside it the failed deployment recovery time, over the resolved incidents
     attributed to a deployment only (DORA's current definition)."""
     minutes = incidents["recovery_minutes"].dropna().to_numpy()
-    med = median(minutes)
-    t, why = tier("recovery_time", med)
     attributed = incidents["deploy_key"].to_numpy() != NA
     failed = incidents["recovery_minutes"].to_numpy()[attributed]
     failed = failed[~np.isnan(failed)]
     return {"incidents": len(incidents), "open_incidents": int(incidents["recovery_minutes"].isna().sum()),
             "unattributed_incidents": int((~attributed).sum()),
-            "mttr_minutes_mean": mean(minutes), "mttr_minutes_median": med, "mttr_minutes_p95": quantile(minutes, 0.95),
-            "tier": t, "tier_threshold": why,
+            "mttr_minutes_mean": mean(minutes), "mttr_minutes_median": median(minutes),
+            "mttr_minutes_p95": quantile(minutes, 0.95),
             "failed_deployment_incidents": int(attributed.sum()), "failed_deployment_recoveries": len(failed),
             "failed_deployment_recovery_minutes_mean": mean(failed),
             "failed_deployment_recovery_minutes_median": median(failed),

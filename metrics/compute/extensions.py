@@ -1,6 +1,6 @@
 """The seed documents' "Common Extension Patterns", built in (docs/metrics.md, "Extension
 patterns"): deployments per developer, the daily deployment success rate and SLA compliance.
-On-call burden and infrastructure cost are part of DTR and VCR (``metrics.pvm``)."""
+On-call burden and infrastructure cost are part of DTR and VCR (``metrics.compute.pvm``)."""
 from __future__ import annotations
 
 import os
@@ -8,10 +8,10 @@ import os
 import numpy as np
 import pandas as pd
 
-from . import defaults
-from .schema import NS_PER_MINUTE
-from .series import pct, ratio
-from .tables import NA
+from .. import defaults
+from ..schema import NS_PER_MINUTE
+from ..series import pct, ratio
+from ..tables import NA
 
 
 def deploys_per_developer(successful_deployments: int, team_size: int) -> float | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .schema import NS_PER_DAY
-from .series import daily_counts, mean, pct, soon_after, weekly
-from .tables import EventTables
-from .window import Window
+from ..schema import NS_PER_DAY
+from ..series import daily_counts, mean, pct, soon_after, weekly
+from ..tables import EventTables
+from ..window import Window
 
 
 def activity(tables: EventTables, window: Window) -> dict:

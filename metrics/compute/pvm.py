@@ -6,12 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import defaults
-from .benchmarks import band
-from .schema import NS_PER_DAY
-from .series import mean, pct, ratio
-from .tables import EventTables
-from .window import Window
+from .. import defaults
+from ..schema import NS_PER_DAY
+from ..series import mean, pct, ratio
+from ..tables import EventTables
+from ..window import Window
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def vcr(successful_deployments: int, tables: EventTables, window: Window, a: Ass
     value = successful_deployments * a.value_per_deploy
     cost = (platform_hours + (response_minutes + toil_minutes) / 60.0 + on_call_hours) * a.hourly_rate + infra_usd
     v = pct(value, cost)
-    return {"vcr_pct": v, "vcr_band": band("vcr", v), "total_value_usd": value, "total_cost_usd": cost,
+    return {"vcr_pct": v, "total_value_usd": value, "total_cost_usd": cost,
             "platform_hours": platform_hours, "infra_cost_usd": infra_usd}
 
 
@@ -85,7 +84,7 @@ def iar(successful_ts: np.ndarray, window: Window) -> dict:
     periods = pd.DataFrame({"period_start": pd.to_datetime(starts, utc=True, unit="ns"),
                             "period_days": length, "successful_deployments": counts, "growth_pct": rates})
     v = growth(second, first)
-    return {"iar_pct": v, "iar_band": band("iar", v), "first_period_deploys": first,
+    return {"iar_pct": v, "first_period_deploys": first,
             "second_period_deploys": second, "half_days": half, "periods": periods}
 
 
@@ -101,7 +100,7 @@ def dtr(tables: EventTables, window: Window, a: Assumptions) -> dict:
     feature = capacity - toil
     v = pct(toil, feature) if feature > 0 else None
     without = pct(toil - on_call, capacity - toil + on_call) if capacity - toil + on_call > 0 else None
-    return {"dtr_pct": v, "dtr_band": band("dtr", v), "toil_minutes": toil, "feature_minutes": feature,
+    return {"dtr_pct": v, "toil_minutes": toil, "feature_minutes": feature,
             "capacity_minutes": capacity, "on_call_hours": on_call / 60.0,
             "on_call_hours_per_developer_week": on_call / 60.0 / a.team_size / (window.days / 7.0),
             "on_call_share_of_toil_pct": pct(on_call, toil),
