@@ -4,12 +4,28 @@ computations in ``metrics/compute/`` (``dora``, ``space``, ``pvm`` and ``extensi
 table, the attributed incidents, the deployments inside the window ...)."""
 from __future__ import annotations
 
-from functools import cached_property
-
 from ..compute import dora, extensions, pvm, space
 from ..compute.pvm import Assumptions
 from ..tables import EventTables
 from ..window import Window
+
+
+class cached_property:                  # noqa: N801 (read as the decorator it replaces)
+    """A value computed by ``function(instance)`` on first use and kept in the instance. Not
+    ``functools.cached_property``: before Python 3.12 that one holds one lock per attribute for every
+    instance, so the two periods a view analyses on two threads would wait for each other."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.function(instance)   # later reads find it there
+        return value
 
 
 class Context:
