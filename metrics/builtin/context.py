@@ -38,11 +38,14 @@ class Context:
         self.tables, self.window, self.assumptions = tables, window, assumptions
         self.attribution_hours, self.sla_given = attribution_hours, sla
 
-    # DORA: counts, daily series and rate; the per-PR lead-time table; the window's incidents with their
-    # attribution and recovery; the production deployments of the window; CFR, recovery and rework over them
+    # DORA: counts, daily series and rate; the successful deployments the searches reach, indexed once; the
+    # per-PR lead-time table; the window's incidents with their attribution and recovery; the production
+    # deployments of the window; CFR, recovery and rework over them
     frequency = cached_property(lambda c: dora.deployment_frequency(c.tables, c.window))
-    lead = cached_property(lambda c: dora.lead_time(c.tables, c.window))
-    incidents = cached_property(lambda c: dora.attribute_incidents(c.tables, c.window, c.attribution_hours))
+    successful = cached_property(lambda c: dora.successful_index(c.tables, c.window, c.attribution_hours))
+    lead = cached_property(lambda c: dora.lead_time(c.tables, c.window, c.successful))
+    incidents = cached_property(lambda c: dora.attribute_incidents(c.tables, c.window, c.attribution_hours,
+                                                                   c.successful))
     inside = cached_property(lambda c: dora.in_window(c.tables, c.window))
     cfr = cached_property(lambda c: dora.change_failure_rate(c.inside, c.incidents))
     recovery = cached_property(lambda c: dora.recovery_time(c.incidents))

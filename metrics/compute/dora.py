@@ -54,7 +54,14 @@ def _successful_index(prod: pd.DataFrame, from_ns: int) -> tuple[pd.DataFrame, T
     return ok, TimeIndex(ok["ts"].to_numpy(), ok["service"].to_numpy())
 
 
-def lead_time(tables: EventTables, window: Window) -> dict:
+def successful_index(tables: EventTables, window: Window, attribution_hours: float = ATTRIBUTION_HOURS) -> tuple:
+    """The successful production deployments a window's searches can reach (from ``attribution_hours``
+    before its start to its end), indexed by service: what ``lead_time`` (the first at or after a
+    merge) and ``attribute_incidents`` (the last before an incident) share, sorted once."""
+    return _successful_index(production(tables, window.end_ns), window.start_ns - int(attribution_hours * NS_PER_HOUR))
+
+
+def lead_time(tables: EventTables, window: Window, successful: tuple | None = None) -> dict:
     """Lead time for changes: hours from ``pr_created`` to the deployment that shipped the PR.
 
     PRs of the window (by creation). The shipping deployment is the PR's explicit ``deploy_id``
@@ -74,7 +81,8 @@ def lead_time(tables: EventTables, window: Window) -> dict:
         deploy_key[explicit] = np.where(deploy_ts[explicit] != NA, links, NA)
     implicit = merged & ~explicit
     if implicit.any():
-        ok, index = _successful_index(prod, window.start_ns)      # a PR of the window merges after its start
+        # a PR of the window merges after its start: the deployments before it (``successful`` holds some) never match
+        ok, index = successful or _successful_index(prod, window.start_ns)
         row = index.first_at_or_after(prs["merged"].to_numpy()[implicit], prs["service"].to_numpy()[implicit])
         found = row >= 0
         deploy_ts[np.flatnonzero(implicit)[found]] = ok["ts"].to_numpy()[row[found]]
@@ -116,7 +124,8 @@ def incidents_in_window(tables: EventTables, window: Window) -> pd.DataFrame:
     return inc[window.contains(inc["start"].to_numpy())].reset_index(drop=True)
 
 
-def attribute_incidents(tables: EventTables, window: Window, attribution_hours: float = ATTRIBUTION_HOURS) -> pd.DataFrame:
+def attribute_incidents(tables: EventTables, window: Window, attribution_hours: float = ATTRIBUTION_HOURS,
+                        successful: tuple | None = None) -> pd.DataFrame:
     """The incidents of the window with the deployment each is attributed to, and how.
 
     ``attribution``: "pinned" or "not caused" when an overrides file says so (``metrics.attribution``;
@@ -143,7 +152,7 @@ def attribute_incidents(tables: EventTables, window: Window, attribution_hours: 
     infer = ~explicit & ~not_caused
     if infer.any():
         tolerance = int(attribution_hours * NS_PER_HOUR)
-        ok, index = _successful_index(prod, window.start_ns - tolerance)
+        ok, index = successful or _successful_index(prod, window.start_ns - tolerance)
         start = inc["start"].to_numpy()[infer]
         row = index.last_before(start, inc["service"].to_numpy()[infer])
         found = row >= 0
