@@ -28,6 +28,15 @@ class cached_property:                  # noqa: N801 (read as the decorator it r
         return value
 
 
+def lead_and_incidents(tables: EventTables, window: Window, attribution_hours: float) -> tuple:
+    """(``dora.lead_time``, ``dora.attribute_incidents``) of the window: both search one index of its
+    successful deployments (``dora.successful_index``), built for the two and dropped after them, so
+    it is sorted once and never held while the other metrics are computed."""
+    shared = dora.successful_index(tables, window, attribution_hours)
+    return (dora.lead_time(tables, window, shared),
+            dora.attribute_incidents(tables, window, attribution_hours, shared))
+
+
 class Context:
     """One window's tables (already clipped, ``tables.clip``), its assumptions, attribution window
     and SLA targets (None: ``METRICS_SLA_MINUTES``), and the shared intermediate results, one a line,
@@ -38,14 +47,13 @@ class Context:
         self.tables, self.window, self.assumptions = tables, window, assumptions
         self.attribution_hours, self.sla_given = attribution_hours, sla
 
-    # DORA: counts, daily series and rate; the successful deployments the searches reach, indexed once; the
-    # per-PR lead-time table; the window's incidents with their attribution and recovery; the production
-    # deployments of the window; CFR, recovery and rework over them
+    # DORA: counts, daily series and rate; the per-PR lead-time table and the window's incidents with their
+    # attribution and recovery (computed together: ``lead_and_incidents``); the production deployments of the
+    # window; CFR, recovery and rework over them
     frequency = cached_property(lambda c: dora.deployment_frequency(c.tables, c.window))
-    successful = cached_property(lambda c: dora.successful_index(c.tables, c.window, c.attribution_hours))
-    lead = cached_property(lambda c: dora.lead_time(c.tables, c.window, c.successful))
-    incidents = cached_property(lambda c: dora.attribute_incidents(c.tables, c.window, c.attribution_hours,
-                                                                   c.successful))
+    linked = cached_property(lambda c: lead_and_incidents(c.tables, c.window, c.attribution_hours))
+    lead = cached_property(lambda c: c.linked[0])
+    incidents = cached_property(lambda c: c.linked[1])
     inside = cached_property(lambda c: dora.in_window(c.tables, c.window))
     cfr = cached_property(lambda c: dora.change_failure_rate(c.inside, c.incidents))
     recovery = cached_property(lambda c: dora.recovery_time(c.incidents))
