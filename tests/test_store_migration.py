@@ -214,6 +214,17 @@ def test_undo_is_putting_the_copy_back(previous):
         assert con.execute("SELECT name, events FROM datasets ORDER BY name").fetchall() == [("hand", 49), ("org", 18)]
 
 
+def test_a_file_the_previous_version_opened_again_is_copied_again_without_losing_the_first_copy(previous):
+    run_cli("datasets")
+    first = (previous / BACKUP).read_bytes()
+    with sqlite3.connect(previous / "datasets.sqlite") as con:
+        con.execute("PRAGMA user_version = 3")                # what the previous version writes on opening it
+    store.forget_open_files()
+    assert [d.name for d in store.list_datasets()] == ["hand", "org"]
+    assert (previous / BACKUP).read_bytes() == first and user_version(previous / (BACKUP + ".2")) == 3
+    assert user_version(previous / "datasets.sqlite") == FORMAT
+
+
 def test_a_copy_that_cannot_be_written_is_one_sentence_and_nothing_changes(previous):
     (previous / (BACKUP + ".partial")).mkdir()                # in the way: the copy cannot be written
     p = run_cli("datasets")

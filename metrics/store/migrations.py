@@ -7,6 +7,7 @@ import os
 import sqlite3
 import sys
 from contextlib import closing
+from itertools import chain, count
 from pathlib import Path
 
 import numpy as np
@@ -111,8 +112,11 @@ def _migrate_columns(con: sqlite3.Connection) -> None:
 
 
 def backup_path(path: Path) -> Path:
-    """Where the copy of a datasets file is kept before its ids are qualified."""
-    return path.with_name(path.name + BACKUP_SUFFIX)
+    """Where the copy of a datasets file is kept before its ids are qualified: ``BACKUP_SUFFIX``
+    beside it, or, when an earlier copy is there (the previous version opened the file again), the
+    same name numbered from 2: a copy is never overwritten."""
+    first = path.with_name(path.name + BACKUP_SUFFIX)
+    return next(p for p in chain([first], (first.with_name(f"{first.name}.{n}") for n in count(2))) if not p.exists())
 
 
 def _copy(path: Path, backup: Path) -> None:
