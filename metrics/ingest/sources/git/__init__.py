@@ -8,7 +8,12 @@ SOURCE = SourceSpec(
                     "deploys only its service and tags matching none are ignored", kind="repeat",
                     metavar="GLOB|SERVICE=GLOB", default_help="every tag"),
              Option("service_path", "in a monorepo, a PR belongs to every service whose paths it changes (repeatable)",
-                    kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path")),
+                    kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path"),
+             Option("scan", "the PATHs are folders: every git repository under them (working trees and bare "
+                    "repositories, each once; symbolic links not followed) is imported, each its own service",
+                    kind="flag"),
+             Option("service_map", "the service of the repository DIR, instead of its directory's name (repeatable)",
+                    kind="pairs", metavar="NAME=DIR", excludes_service="names each repository's")),
     upload=False,
     reads="a local repository (a directory)",
     describe=("tags matching `--tag-pattern` (a glob, default all) are deployments: an annotated tag at its tagger "

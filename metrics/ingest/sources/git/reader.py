@@ -12,6 +12,7 @@ import pandas as pd
 from .... import schema as s
 from ...report import LoadError, RawRows
 from ..common import count_skip, path_matches, raw_rows, service_globs
+from .repositories import found_line, mapped_names, repositories, repository_name, repository_top
 
 
 MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
@@ -100,7 +101,8 @@ def _first_parent_history(head: str, commits: dict) -> list[str]:
     return chain[::-1]
 
 
-def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_patterns: dict | None = None):
+def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_patterns: dict | None = None,
+               scan_folders: bool = False, names: dict | None = None):
     """A reader of a local git repository (the path is the repository's directory).
 
     Deployments: tags matching ``tag_pattern`` (a glob; all tags by default), each at its tagger
@@ -121,18 +123,21 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
     whose paths its merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs)
     makes a tag deploy only the services it matches (others are ignored, with a warning); without
     them a tag deploys every service. A tag deploying several services is ``SERVICE:TAG`` in each.
+
+    Several repositories: ``read_git.targets(paths, service)`` is what an import reads for its
+    paths and what to say of them (``repositories.repositories``: with ``scan_folders`` every
+    repository under them, said as "found 3 repositories under org"; two that would be one service
+    refused), ``names`` (repository -> service) the services ``--service-map`` gives instead of the
+    directories' names; ``read_git.item`` what one is called.
     """
-    service_paths, tag_patterns = dict(service_paths or {}), dict(tag_patterns or {})
+    service_paths, tag_patterns, names = dict(service_paths or {}), dict(tag_patterns or {}), dict(names or {})
 
     def read_git(text, path: Path) -> RawRows:
         repo = Path(path)
         if not repo.is_dir():
             raise LoadError(f"{repo}: not a directory (the git importer reads a repository's directory)")
-        bare = _git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
-        if bare:
-            service = repo.resolve().name.removesuffix(".git")
-        else:
-            service = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).name
+        _git(repo, "rev-parse", "--git-dir")                  # git's own sentence for a folder that is not one
+        service = names.get(repository_top(repo)) or repository_name(repo)
         skipped: dict = {}
         warnings = []
         tags = _git_tags(repo, tag_pattern, tag_patterns, skipped)
@@ -201,13 +206,23 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
         return raw_rows(rows, range(1, len(rows) + 1), [], "event", skipped, warnings)
 
     read_git.reads_path = True
+    read_git.item = ("repository", "repositories")
+
+    def targets(paths, service=None) -> tuple[list, str | None]:
+        found = repositories(paths, scan_folders, names, service, monorepo=bool(service_paths))
+        return found, found_line(paths, found) if scan_folders else None
+
+    read_git.targets = targets
     return read_git
 
 
-def git_import_reader(tag_pattern=(), service_path: dict | None = None):
+def git_import_reader(tag_pattern=(), service_path: dict | None = None, scan: bool = False,
+                      service_map: dict | None = None):
     """``git_reader`` from the command line's options: ``--tag-pattern`` (one glob, or SERVICE=GLOB
-    per service; a text is one use) and ``--service-path`` (SERVICE -> globs); a ValueError of one
-    sentence for a glob that is empty, a mix of the two forms, or a service no path gives."""
+    per service; a text is one use), ``--service-path`` (SERVICE -> globs), ``--scan`` (the paths
+    are folders holding repositories) and ``--service-map`` (NAME -> repositories); a ValueError of
+    one sentence for a glob that is empty, a mix of the two forms, a service no path gives, a
+    repository mapped twice, or ``--service-map`` with ``--service-path``."""
     values = (tag_pattern,) if isinstance(tag_pattern, str) else tuple(tag_pattern)
     plain = [v for v in values if "=" not in v]
     mapped = [v.partition("=")[::2] for v in values if "=" in v]
@@ -222,4 +237,9 @@ def git_import_reader(tag_pattern=(), service_path: dict | None = None):
     if unknown:
         raise ValueError(f"--tag-pattern names service {unknown[0]!r}, which no --service-path gives "
                          f"(services: {', '.join(service_paths) or 'none'})")
-    return git_reader(plain[0] if plain else "*", service_paths, tag_patterns)
+    if service_map and service_paths:
+        raise ValueError("--service-map names whole repositories, --service-path splits one into services: "
+                         "give one of them")
+    names = mapped_names({name: (folders,) if isinstance(folders, str) else tuple(folders)
+                          for name, folders in (service_map or {}).items()})
+    return git_reader(plain[0] if plain else "*", service_paths, tag_patterns, bool(scan), names)
