@@ -129,7 +129,7 @@ class EventTables:
         local = np.strings.slice(_text(names), np.where(qualified, np.strings.str_len(prefix), 0), None).astype(object)
         single = ~pd.Index(local).duplicated(keep=False)
         by_local = pd.Index(local[single]).get_indexer(link)
-        found = np.where(found >= 0, found, np.where(by_local >= 0, np.flatnonzero(single)[by_local], -1))
+        found = np.where(found >= 0, found, np.append(np.flatnonzero(single), -1)[by_local])   # -1: none or several
         keys[todo] = np.where(found >= 0, deploy_keys[found], NA)[codes]
         return keys
 
