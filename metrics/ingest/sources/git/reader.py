@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import re
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -119,10 +118,13 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
     their creation is a commit time, not a PR's opening. A shallow clone is read, with a warning
     saying how deep it is.
 
-    A monorepo: ``service_paths`` (SERVICE -> globs) puts a PR, as ``SERVICE#N``, in every service
-    whose paths its merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs)
-    makes a tag deploy only the services it matches (others are ignored, with a warning); without
-    them a tag deploys every service. A tag deploying several services is ``SERVICE:TAG`` in each.
+    Ids are the repository's own (``#N``, the tag's name): ``normalize``'s id rule qualifies them
+    with the service (``shop#12``, ``shop@v1.0``), so two repositories' PR #12 are two PRs.
+
+    A monorepo: ``service_paths`` (SERVICE -> globs) puts a PR in every service whose paths its
+    merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs) makes a tag deploy
+    only the services it matches (others are ignored, with a warning); without them a tag deploys
+    every service (one deployment in each, ``api@v1`` and ``web@v1`` once qualified).
 
     Several repositories: ``read_git.targets(paths, service)`` is what an import reads for its
     paths and what to say of them (``repositories.repositories``: with ``scan_folders`` every
@@ -160,14 +162,12 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
         targets = {svc: [d for d in deploys if not tag_patterns or any(fnmatch.fnmatchcase(d[1], g)
                                                                        for g in tag_patterns.get(svc, ()))]
                    for svc in services}
-        shared = {name for name, n in Counter(d[1] for ds in targets.values() for d in ds).items() if n > 1}
-        deploy_id = lambda svc, name: f"{svc}:{name}" if name in shared else name  # noqa: E731
         deployed_by: dict = {svc: {} for svc in services}    # service -> commit -> the first tag that contains it
         rows = []
         for svc, ds in targets.items():
             for when, name, commit in ds:
-                _claim(commit, parents, deployed_by[svc], deploy_id(svc, name))
-                rows.append({"ts": _iso(when), "kind": s.DEPLOY, "service": svc, "deploy_id": deploy_id(svc, name)})
+                _claim(commit, parents, deployed_by[svc], name)
+                rows.append({"ts": _iso(when), "kind": s.DEPLOY, "service": svc, "deploy_id": name})
 
         mainline = _first_parent_history(head, commits)
         if _git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true":
@@ -195,8 +195,7 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
             if not owners:
                 count_skip(skipped, "PRs changing no --service-path path")
             for svc in owners:
-                base = {"service": svc, "pr_id": f"{svc}#{pr}" if service_paths else f"#{pr}",
-                        "environment": s.GIT_HISTORY}
+                base = {"service": svc, "pr_id": f"#{pr}", "environment": s.GIT_HISTORY}
                 rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
                 rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED,
                              "deploy_id": deployed_by[svc].get(sha, "")})
