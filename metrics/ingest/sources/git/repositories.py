@@ -70,10 +70,13 @@ def mapped_names(service_map: dict) -> dict:
     for a DIR that is not a directory, a repository given two names, or a name given to two."""
     names: dict = {}
     for name, folders in service_map.items():
+        if not name.isprintable():
+            raise ValueError(f"--service-map {name!r}: a service's name is printable text, on one line")
         tops = []
         for folder in folders:
             if not Path(folder).is_dir():
-                raise ValueError(f"--service-map {name}={folder}: {folder} is not a directory")
+                raise ValueError(f"--service-map {name}={folder}: {folder} is not a directory"
+                                 if str(folder).isprintable() else f"--service-map {name}={folder!r}: not a directory")
             top = repository_top(folder)
             if names.get(top, name) != name:
                 raise ValueError(f"--service-map names {folder} twice: {names[top]!r} and {name!r}")
