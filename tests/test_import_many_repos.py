@@ -220,11 +220,12 @@ def test_service_map_names_the_repositories(in_org):
 ])
 def test_bad_repositories_and_maps_are_one_sentence_and_store_nothing(in_org, argv, sentence):
     where = {k: in_org[k] for k in ("shop", "cart", "root")}
-    status, out, err = import_("--from", "git", *(a.format(**where) for a in argv), "--name", "bad")
+    name = f"bad{abs(hash(sentence)) % 10**9}"                          # one dataset per case
+    status, out, err = import_("--from", "git", *(a.format(**where) for a in argv), "--name", name)
     assert status == 2
     (line,) = err.strip().splitlines()
     assert line.startswith(f"error: {sentence.format(**where)}"), line
-    assert not stored("bad")
+    assert not stored(name)
 
 
 NAMES = st.sampled_from(["shop", "cart", "web", "", " ", "a=b", "#1", "x@y"]) | st.text(max_size=6)
