@@ -30,6 +30,13 @@ def pull_request(repo, number, branch, authored, merged):
          when=(merged, merged))
 
 
+def start(repo):
+    """A new repository whose first commit ("initial") is dated 03-01 09:00."""
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+    commit(repo, "initial", "2024-03-01T09:00:00Z", "2024-03-01T09:00:00Z")
+
+
 def annotated_tag(repo, name, when):
     _git(repo, "tag", "-a", name, "-m", f"release {name}", when=(when, when))
 
@@ -38,9 +45,7 @@ def make_shop(repo):
     """shop: PR #1 (its commit authored 03-01 10:00, merged 03-02 09:00), annotated v1.0 tagged
     03-02 15:00; squash "Add search (#2)" authored 03-03 08:00, committed 03-04 10:00, lightweight
     v1.1 on it (so deployed at 03-04 10:00)."""
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main", ".")
-    commit(repo, "initial", "2024-03-01T09:00:00Z", "2024-03-01T09:00:00Z")
+    start(repo)
     pull_request(repo, 1, "search", "2024-03-01T10:00:00Z", "2024-03-02T09:00:00Z")
     annotated_tag(repo, "v1.0", "2024-03-02T15:00:00Z")
     commit(repo, "Add search (#2)", "2024-03-03T08:00:00Z", "2024-03-04T10:00:00Z")
@@ -54,9 +59,7 @@ def make_cart(repo):
     committed 03-03 12:00, lightweight v1.1 on it; squash "Coupons (#3)" authored 03-04 09:00,
     committed 03-04 10:00, annotated v1.2 tagged 03-05 09:00. A repository of its own nested in its
     tree (vendor/lib) is not another repository of the organisation."""
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main", ".")
-    commit(repo, "initial", "2024-03-01T09:00:00Z", "2024-03-01T09:00:00Z")
+    start(repo)
     pull_request(repo, 1, "basket", "2024-03-01T11:00:00Z", "2024-03-01T20:00:00Z")
     annotated_tag(repo, "v1.0", "2024-03-02T11:00:00Z")
     commit(repo, "Fix basket (#2)", "2024-03-02T14:00:00Z", "2024-03-03T12:00:00Z")
