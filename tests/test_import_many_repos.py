@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from conftest import run_cli
 from metrics import store
 from metrics.cli import UsageError, run, run_import
+from metrics.ingest.report import LoadReport
 from test_source_git import _git
 
 
@@ -253,3 +254,11 @@ def test_fuzzed_service_maps_never_crash_nor_store_on_error(in_org, maps):
         assert status == 0, err
         counts = store.load(name).groupby("service").size()
         assert sorted(counts) == sorted(EVENTS.values())
+
+
+def test_the_load_report_names_five_repositories_then_counts_the_rest():
+    report = LoadReport()
+    report.sources = ["a", "b", "c", "d", "e"]
+    assert report.lines()[0].startswith("Loaded a, b, c, d, e: ")
+    report.sources = [f"repo{i}" for i in range(1, 43)]          # 4 named, 42 - 4 = 38 counted
+    assert report.lines()[0].startswith("Loaded repo1, repo2, repo3, repo4 and 38 more: 0 rows read")
