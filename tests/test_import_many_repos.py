@@ -262,3 +262,25 @@ def test_the_load_report_names_five_repositories_then_counts_the_rest():
     assert report.lines()[0].startswith("Loaded a, b, c, d, e: ")
     report.sources = [f"repo{i}" for i in range(1, 43)]          # 4 named, 42 - 4 = 38 counted
     assert report.lines()[0].startswith("Loaded repo1, repo2, repo3, repo4 and 38 more: 0 rows read")
+
+
+FOLDERS = ["{shop}", "{cart}", "{shop}/.git", "{root}/broken", "{root}/plain", "{root}/missing", "{root}/notes.txt",
+           "{root}/org", "{root}/org/cart/vendor"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(folders=st.lists(st.sampled_from(FOLDERS), min_size=1, max_size=4), scan=st.booleans())
+def test_fuzzed_repository_lists_never_crash_and_say_what_was_imported(in_org, folders, scan):
+    where = {k: in_org[k] for k in ("shop", "cart", "root")}
+    name = f"many{abs(hash((tuple(folders), scan))) % 10**9}"
+    argv = ["--from", "git", *(["--scan"] if scan else []), *(f.format(**where) for f in folders)]
+    status, out, err = import_(*argv, "--name", name, "--replace")
+    assert "Traceback" not in err
+    if status == 2:
+        assert not stored(name), err
+    else:
+        counts = store.load(name).groupby("service").size().to_dict()
+        assert set(counts.items()) <= set(EVENTS.items()) | {("lib", 2)}     # whole repositories only
+        assert status == (1 if "error: " in err else 0), err
+        if status == 1:
+            assert f"{len(counts)} of " in out.splitlines()[-1], out
