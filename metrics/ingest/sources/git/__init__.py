@@ -10,7 +10,8 @@ SOURCE = SourceSpec(
              Option("service_path", "in a monorepo, a PR belongs to every service whose paths it changes (repeatable)",
                     kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path"),
              Option("scan", "the PATHs are folders: every git repository under them (working trees and bare "
-                    "repositories, each once; symbolic links not followed) is imported, each its own service",
+                    "repositories, not looked inside; symbolic links not followed) is imported, each its own "
+                    "service, and how many were found is said",
                     kind="flag"),
              Option("service_map", "the service of the repository DIR, instead of its directory's name (repeatable)",
                     kind="pairs", metavar="NAME=DIR", excludes_service="names each repository's")),
