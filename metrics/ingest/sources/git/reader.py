@@ -27,7 +27,7 @@ def _git(repo: Path, *args: str, stdin: str | None = None, check: bool = True) -
     except FileNotFoundError:
         raise LoadError("git is not installed (the git importer runs it to read the repository)") from None
     if done.returncode and check:
-        message = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+        message = (done.stderr.strip().splitlines() or ["git failed"])[-1].removeprefix("fatal: ")
         raise LoadError(f"{repo}: {message}")
     return done.stdout if not done.returncode else ""
 
