@@ -283,16 +283,25 @@ def test_monorepo_lead_time_and_deployments_per_service(tmp_path, data_dir):
     assert (both["lead_time_hours_median"], both["deployments"]) == (25.5, 4)
 
 
-def test_without_tag_patterns_a_tag_deploys_every_service(tmp_path):
+def test_without_tag_patterns_a_tag_deploys_every_service(tmp_path, data_dir):
     repo = make_monorepo(tmp_path / "mono")
     frame, report = git_events(repo, tag_pattern="*-v*", service_paths={"api": ("services/api",), "web": ("apps/web/*",)})
     deploys = frame[frame["kind"] == "deploy"]
-    assert len(deploys) == 8 and {"api@api:web-v1", "web@web:web-v1", "api@api:api-v1"} <= set(deploys["deploy_id"])
+    # the reader gives the tag's own name in each service; the id rule makes them two deployments
+    assert len(deploys) == 8 and {"api@web-v1", "web@web-v1", "api@api-v1", "web@api-v1"} <= set(deploys["deploy_id"])
     merged = frame[frame["kind"] == "pr_merged"]
     # every tag deploys both: web#2 is shipped by web-v1, api#1 by api-v1, both halves of #3 by web-v2 (03-04 11:00)
     assert dict(zip(merged["pr_id"], merged["deploy_id"])) == {
-        "api#1": "api:api-v1", "web#2": "web:web-v1", "api#3": "api:web-v2", "web#3": "web:web-v2"}
+        "api#1": "api-v1", "web#2": "web-v1", "api#3": "web-v2", "web#3": "web-v2"}
     assert report.warnings == []
+    out = io.StringIO()
+    assert run_import(["--from", "git", str(repo), "--name", "mono", "--tag-pattern", "*-v*", "--service-path",
+                       "api=services/api", "--service-path", "web=apps/web/*"], out=out, err=io.StringIO()) == 0
+    dora = lambda service: json.loads(run_cli("--dataset", "mono", "--json", "--only-service", service).stdout)["dora"]  # noqa: E731
+    # each half is timed to its own service's deployment: api #1 03-01 10:00 -> api-v1 03-02 12:00 = 26 h,
+    # #3 03-03 10:00 -> web-v2 03-04 11:00 = 25 h (median 25.5); web #2 03-02 13:00 -> web-v1 03-03 08:00
+    # = 19 h, #3 25 h (median 22); each service deployed by all four tags
+    assert [(d["lead_time_hours_median"], d["deployments"]) for d in map(dora, ("api", "web"))] == [(25.5, 4), (22.0, 4)]
 
 
 @pytest.mark.parametrize("options, message", [

@@ -403,7 +403,7 @@ def test_the_sources_command_lists_every_source(capsys):
     assert list(by_name) == list(sources())
     assert by_name["github"][2:] == ["upload, sync, webhook",
                                      "--deploy-workflow --production --releases-as-deployments --incident-label"]
-    assert by_name["git"][2:] == ["-", "--tag-pattern --service-path"]
+    assert by_name["git"][2:] == ["-", "--tag-pattern --service-path --scan --service-map"]
     assert by_name["opsgenie"][2:] == ["upload, sync", "-"]
     assert main(["sources", "--json"]) == 0
     listed = {s["name"]: s for s in json.loads(capsys.readouterr().out)}
