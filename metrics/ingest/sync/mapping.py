@@ -124,7 +124,7 @@ def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patte
 
 
 def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
-    """The events of ``objects`` fetched from ``source``, validated, with its services renamed."""
+    """The events of ``objects`` fetched from ``source``, its services renamed, validated."""
     kept, bots = without_bots(objects, source.bots)
     spec = registered(source.provider).sync
     raw = spec.events(source, kept)
@@ -136,11 +136,11 @@ def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
                                 spec.change_name)
         numbers = np.asarray(raw.numbers)[rows.index.to_numpy()]
         rows = rows.reset_index(drop=True)
+    if source.services and len(rows) and "service" in rows:   # before validation: ids are qualified with the final service
+        rows = rows.assign(service=rows["service"].replace(source.services))
     frame, report = normalize(rows, numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)
     report.skipped = {**raw.skipped, **left}
     report.warnings = list(raw.warnings)
     if bots:
         report.skipped["pull requests and reviews by bots"] = bots
-    if source.services and len(frame):
-        frame["service"] = frame["service"].replace(source.services)
     return frame, report

@@ -60,20 +60,23 @@ def batches_of(source: Source, client: Client, state: dict, now: str):
 
 
 def sync(source: Source, *, full: bool = False, progress=None, environ=None, sleep=time.sleep,
-         now: datetime | None = None) -> Outcome:
+         now: datetime | None = None, client: Client | None = None) -> Outcome:
     """Bring ``source``'s dataset up to date: every page stored with its state, the run recorded.
-    ``full`` forgets the stored state (re-collects from ``since``). Raises SyncError after
-    recording it when the source cannot be synced."""
+    ``full`` forgets the stored state (re-collects from ``since``). ``client``: the API client to
+    share (an organisation's repositories share one, and so its rate limits); by default its own.
+    Raises SyncError (with the HTTP status that ended it) after recording it when the source cannot
+    be synced."""
     outcome = Outcome(source)
     started = time.monotonic()
     now_text = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status, before = None, (client.requests, client.waited) if client else (0, 0.0)
 
     def notify(message: str) -> None:
         if progress:
             progress(outcome.batches, 0, message)
 
     try:
-        client = client_for(source, environ, notify=notify, sleep=sleep)
+        client = client or client_for(source, environ, notify=notify, sleep=sleep)
         store.check_name(source.dataset)
         state = {} if full else store.sync_state(source.dataset, source.key)
         for batch in batches_of(source, client, state, now_text):
@@ -87,13 +90,14 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
             outcome.batches += 1
             if progress:
                 progress(outcome.batches, 0, f"{source.key}: {batch.what}")
-        outcome.requests, outcome.waited = client.requests, client.waited
     except (SyncError, store.StoreError) as e:
-        outcome.error = str(e)
+        outcome.error, status = str(e), getattr(e, "status", None)
+    if client is not None:
+        outcome.requests, outcome.waited = client.requests - before[0], client.waited - before[1]
     outcome.seconds = time.monotonic() - started
     record(outcome, now_text)
     if outcome.error:
-        raise SyncError(outcome.error)
+        raise SyncError(outcome.error, status)
     return outcome
 
 

@@ -6,7 +6,8 @@ import urllib.parse
 
 from ....registry.source import Option, SyncSpec
 from ...sync.http import Client, token_from
-from ...sync.providers import PER_PAGE, Batch, later, snapshot
+from ...sync.providers import (PER_PAGE, Batch, Members, archived_option, chosen_members, forks_option, later, listed,
+                               pattern_option, snapshot, teams_options, text_field)
 from ..common import PRODUCTION_OPTION
 from .reader import events_from_gitlab
 
@@ -26,6 +27,60 @@ def project_of(value) -> str:
     if not isinstance(value, str) or not value.strip("/"):
         raise ValueError("project must be the project's id or its path (group/name)")
     return value
+
+
+def group_of(value) -> str:
+    """The ``group`` to sync (its id or full path), or a ValueError saying so."""
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip("/"):
+        raise ValueError("group must be the group's id or its full path (acme or acme/platform)")
+    return value.strip("/")
+
+
+def group_projects(client: Client, source) -> list:
+    """Every project of the source's group and its subgroups (``GET /groups/:id/projects`` with
+    ``include_subgroups=true``, every page), or SyncError of one sentence."""
+    group = source.option("group")
+    return listed(client, gitlab_pages(client, f"groups/{urllib.parse.quote(group, safe='')}/projects",
+                                       {"include_subgroups": "true", "order_by": "path", "sort": "asc",
+                                        "per_page": PER_PAGE}),
+                  f"group {group!r}", "projects")
+
+
+def relative_path(project: dict, group: str) -> str:
+    """A project's path under the group (``sub/api`` for ``acme/sub/api`` in ``acme``)."""
+    full = text_field(project, "path_with_namespace", f"group {group!r}", "projects")
+    return full[len(group) + 1:] if full.lower().startswith(group.lower() + "/") else full
+
+
+def members(client: Client, source) -> Members:
+    """The projects of the source's group and its subgroups: archived ones and forks
+    (``forked_from_project``) left out unless ``include_archived`` / ``include_forks``, the others
+    whose path under the group matches ``repo_pattern``; each project's service is its path (as its
+    events say), or its path under the group when two share one."""
+    group = source.option("group")
+    candidates = []
+    for project in group_projects(client, source):
+        why = ("archived" if project.get("archived") is True and not source.option("include_archived") else
+               "forks" if isinstance(project.get("forked_from_project"), dict) and not source.option("include_forks")
+               else "")
+        path = text_field(project, "path", f"group {group!r}", "projects")
+        candidates.append((text_field(project, "path_with_namespace", f"group {group!r}", "projects"), path,
+                           relative_path(project, group), why))
+    return chosen_members(f"group {group!r}", "projects", candidates, source.option("repo_pattern"))
+
+
+def teams(client: Client, source, chosen: Members) -> dict:
+    """A team per subgroup of the group (its path under the group, ``/`` as ``-``): the synced
+    projects under it, its own subgroups' included."""
+    group = source.option("group")
+    found: dict = {}
+    for target in chosen.services:
+        parts = relative_path({"path_with_namespace": target}, group).split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            found.setdefault("-".join(parts[:depth]), []).append(target)
+    return {name: sorted(targets) for name, targets in sorted(found.items())}
 
 
 def events(source, objects: list):
@@ -99,4 +154,10 @@ def gitlab(client: Client, source, state: dict, now: str):
 
 SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=gitlab, events=events, api_url=API_URL,
                 target=Option("project", "the project's id or path (group/name)", metavar="ID|PATH", check=project_of),
-                target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request")
+                target_required=True, monorepo=True, change_name="merge request",
+                options=(PRODUCTION_OPTION,
+                         Option("group", "every project of the group and its subgroups, each its own service (instead "
+                                "of --project)", metavar="ID|PATH", check=group_of),
+                         pattern_option("group", "projects"), archived_option("group", "projects"),
+                         forks_option("group", "projects"), *teams_options("group", "its subgroups")),
+                group_option="group", members=members, teams=teams)
