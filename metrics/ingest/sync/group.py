@@ -66,7 +66,8 @@ def sync_group(source: Source, *, full: bool = False, progress=None, environ=Non
                now: datetime | None = None, out=None) -> GroupOutcome:
     """Sync every member of ``source``'s organisation or group into its dataset, and with the
     ``teams`` option write the teams file (``out`` gets the diff of a file that differs). Raises
-    SyncError of one sentence when the organisation cannot be listed (nothing is stored then)."""
+    SyncError of one sentence when the organisation or its teams cannot be listed (both are listed
+    before anything is stored, so nothing is stored then)."""
     spec = registered(source.provider).sync
     started = time.monotonic()
     state = {"done": 0, "total": 0, "what": ""}
@@ -79,6 +80,7 @@ def sync_group(source: Source, *, full: bool = False, progress=None, environ=Non
     store.check_name(source.dataset)
     members = spec.members(client, source)
     result = GroupOutcome(source, members, warnings=list(members.warnings))
+    found = spec.teams(client, source, members) if source.option("teams") else None   # before anything is stored
     state["total"] = len(members.services)
     for number, (target, service) in enumerate(members.services.items(), start=1):
         state["done"] = number - 1
@@ -98,18 +100,18 @@ def sync_group(source: Source, *, full: bool = False, progress=None, environ=Non
             continue
         result.outcomes.append(outcome)
         result.warnings += [f"{target}: {w}" for w in outcome.warnings]
-    if source.option("teams"):
-        result.teams = teams_of(client, source, members, out)
+    if found is not None:
+        result.teams = write_teams_of(source, members, found, out)
     result.requests, result.waited = client.requests, client.waited
     result.seconds = time.monotonic() - started
     return result
 
 
-def teams_of(client, source: Source, members: Members, out) -> str:
-    """Write the teams file from the provider's teams (``SyncSpec.teams``): one sentence saying
-    what became of it. A file that exists and differs is kept (its diff written to ``out``) unless
-    the ``replace_teams`` option is on."""
-    found = registered(source.provider).sync.teams(client, source, members)
+def write_teams_of(source: Source, members: Members, found: dict, out) -> str:
+    """Write the teams file from the provider's teams (``found``: team -> member targets, from
+    ``SyncSpec.teams``) as teams of the members' services: one sentence saying what became of it.
+    A file that exists and differs is kept (its diff written to ``out``) unless the
+    ``replace_teams`` option is on."""
     services = {team: sorted({members.services[t] for t in targets}) for team, targets in found.items()}
     flag = registered(source.provider).sync.group_option.replace("_", "-")
     text = teams_text(services, f"python -m metrics sync {source.provider} --{flag} {source.group} --teams")

@@ -87,19 +87,21 @@ def teams_options(group: str, teams_are: str) -> tuple:
 
 def listed(client: Client, replies, title: str, noun: str) -> list:
     """Every item of a listing's pages (``replies``), or SyncError of one sentence naming ``title``:
-    the token cannot see it (401, 403, 404), or a page is not a list of objects."""
+    the token cannot see it (401, 403, 404), a reply is not JSON, or a page is not a list of objects."""
     items = []
     try:
         for reply in replies:
             if not isinstance(reply.body, list) or not all(isinstance(i, dict) for i in reply.body):
-                raise SyncError(f"{title}: the API's list of {noun} is not a list of objects ({client.requests} "
-                                f"requests in); check the API URL")
+                items = None
+                break
             items += reply.body
     except SyncError as e:
         if e.status in (401, 403, 404):
             raise SyncError(f"{title} is not visible to the token (the API answered {e.status}): check the name, "
                             f"the API URL and that the token may read it", e.status) from None
-        raise
+        raise SyncError(f"{title}: {e}", e.status) from None
+    if items is None:
+        raise SyncError(f"{title}: the API's list of {noun} is not a list of objects; check the API URL")
     return items
 
 

@@ -47,7 +47,7 @@ def members(client: Client, source) -> Members:
         full_name, name = text_field(repo, "full_name", title, "repositories"), text_field(repo, "name", title,
                                                                                               "repositories")
         why = ("archived" if repo.get("archived") is True and not source.option("include_archived") else
-               "forks" if repo.get("fork") is True and not source.option("include_forks") else "")
+               "forked" if repo.get("fork") is True and not source.option("include_forks") else "")
         candidates.append((full_name, name, name, why))
     return chosen_members(title, "repositories", candidates, source.option("repo_pattern"))
 

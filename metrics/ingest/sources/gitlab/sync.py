@@ -63,7 +63,7 @@ def members(client: Client, source) -> Members:
     candidates = []
     for project in group_projects(client, source):
         why = ("archived" if project.get("archived") is True and not source.option("include_archived") else
-               "forks" if isinstance(project.get("forked_from_project"), dict) and not source.option("include_forks")
+               "forked" if isinstance(project.get("forked_from_project"), dict) and not source.option("include_forks")
                else "")
         path = text_field(project, "path", f"group {group!r}", "projects")
         candidates.append((text_field(project, "path_with_namespace", f"group {group!r}", "projects"), path,
