@@ -20,6 +20,8 @@ from metrics.cli.sync import run_sync
 from metrics.ingest.sync import http
 from metrics.ingest.sync.config import read_config, source_of
 from metrics.ingest.sync.group import sync_group
+from metrics.ingest.sync.mapping import events_of
+from metrics.store import merge
 from metrics.teams import read_teams
 
 from fake_apis import FakeGitHubOrg, FakeGitLabGroup
@@ -353,3 +355,21 @@ def test_fuzzed_listings_are_a_sentence_and_store_nothing(org, body, where):
     assert "Traceback" not in said
     assert store.list_datasets() == []
     os.environ["METRICS_DATA_DIR"] = before
+
+
+def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch):
+    """An organisation's many repositories write many segments: the compaction past MAX_SEGMENTS
+    rewrites the events and must keep every repository's sync state (it once dropped all but the
+    one being written, so the next sync walked every other repository again)."""
+    monkeypatch.setattr(merge, "MAX_SEGMENTS", 2)
+    for n, repo in enumerate(["acme/a", "acme/b", "acme/c", "acme/d"], start=1):
+        member = source_of({"type": "github", "repo": repo, "dataset": "acme", "api_url": "http://127.0.0.1:1"}, "t")
+        pr = {"number": n, "merged_at": None, "created_at": f"2024-03-0{n}T09:00:00Z", "updated_at": f"2024-03-0{n}T09:00:00Z",
+              "user": {"login": "alice"}, "base": {"repo": {"name": repo.split("/")[1]}}, "url": f"x/repos/{repo}/pulls/{n}"}
+        frame, _ = events_of(member, [pr])
+        store.append_with_state("acme", frame, member.key, {"watermark": {"pulls": f"2024-03-0{n}T09:00:00Z"}})
+        store.record_sync_run("acme", member.key, {"added": 1})
+    assert [store.sync_state("acme", f"github:acme/{r}")["watermark"]["pulls"][:10] for r in "abcd"] == \
+        ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
+    assert [key for key, _ in store.sync_runs("acme")] == [f"github:acme/{r}" for r in "abcd"]
+    assert len(store.load("acme")) == 4
