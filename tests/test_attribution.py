@@ -50,8 +50,8 @@ def test_pin_override(tables):
     # i5 (db, no deployment) pinned to d3; i2 pinned to d4 instead of d2
     an = analyze(tables, WINDOW, overrides=Overrides({"i5": "d3", "i2": "d4"}))
     inc = by_incident(an)
-    assert inc.loc["i5", "deploy_id"] == "d3" and inc.loc["i5", "reason"] == "pinned by override"
-    assert inc.loc["i2", "deploy_id"] == "d4"
+    assert inc.loc["i5", "deploy_id"] == "api@d3" and inc.loc["i5", "reason"] == "pinned by override"
+    assert inc.loc["i2", "deploy_id"] == "api@d4"
     # failed: d3 (status), d1 (i3), d5 (i4), d4 (i2); d2 no longer -> 4 of 7, d0 outside
     assert an.details["failed_deployments"] == 4
     assert an.summary["dora"]["unattributed_incidents"] == 0

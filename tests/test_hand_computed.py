@@ -74,15 +74,15 @@ def test_lead_time(an):
     assert an.details["review_to_merge_hours_median"] == pytest.approx(13.0)
     assert an.details["merge_to_deploy_hours_median"] == pytest.approx(12.75)
     assert d["tiers"]["lead_time"] == "high"
-    p4 = an.prs.set_index("pr_id").loc["p4"]
-    assert p4["deploy_id"] == "d6" and p4["lead_time_hours"] == pytest.approx(60.0)
+    p4 = an.prs.set_index("pr_id").loc["api#p4"]
+    assert p4["deploy_id"] == "web@d6" and p4["lead_time_hours"] == pytest.approx(60.0)
 
 
 def test_incident_attribution_and_cfr(an):
     inc = an.incidents.set_index("incident_id")
     # i1: d0 (6 h before, same service, before the window); i2: d2 (1 h before);
     # i3: its explicit d1 (not d4, 30 min before); i4: d5 (1 h before); i5: no db deployment
-    assert dict(inc["deploy_id"]) == {"i1": "d0", "i2": "d2", "i3": "d1", "i4": "d5", "i5": ""}
+    assert dict(inc["deploy_id"]) == {"i1": "api@d0", "i2": "api@d2", "i3": "api@d1", "i4": "api@d5", "i5": ""}
     assert dict(inc["attribution"]) == {"i1": "inferred", "i2": "inferred", "i3": "explicit", "i4": "inferred",
                                         "i5": "unattributed"}
     d = an.summary["dora"]

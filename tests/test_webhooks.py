@@ -139,7 +139,7 @@ def test_github_deliveries_become_events_once(client):
     assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy"]
     assert set(stored["service"]) == {"checkout"}
     deploy = stored[stored["kind"] == "deploy"].iloc[0]
-    assert (deploy["deploy_id"], deploy["status"], str(deploy["ts"])) == ("42", "success", "2024-03-04 11:00:00+00:00")
+    assert (deploy["deploy_id"], deploy["status"], str(deploy["ts"])) == ("checkout@42", "success", "2024-03-04 11:00:00+00:00")
     assert stored[stored["kind"] == "pr_reviewed"].iloc[0]["author"] == "grace"
     # the same numbers as python -m metrics: lead time 10:00 PR created 09:00 -> deployed 11:00 = 2 h
     summary = json.loads(run_cli("--dataset", "live", "--json").stdout)
@@ -173,7 +173,7 @@ def test_releases_and_workflow_runs(client):
     ci = {**run, "workflow_run": {**run["workflow_run"], "id": 100, "name": "CI", "path": ".github/workflows/ci.yml"}}
     assert github(client, "workflow_run", ci, "w2").get_json()["added"] == 0
     deploys = events_of("live")
-    assert list(deploys["deploy_id"]) == ["v1.2.0", "run-99"] and list(deploys["status"]) == ["success", "failed"]
+    assert list(deploys["deploy_id"]) == ["checkout@v1.2.0", "checkout@run-99"] and list(deploys["status"]) == ["success", "failed"]
     assert github(client, "release", release, "r3", query="?releases=maybe").status_code == 400
     assert github(client, "release", release, "r4", query="?colour=red").status_code == 400
 
@@ -269,7 +269,7 @@ def test_gitlab_hooks(client):
     assert gitlab(client, pipeline, {"Idempotency-Key": "g7"}).get_json()["added"] == 1
     stored = events_of("live")
     assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy", "deploy"]
-    assert set(stored["service"]) == {"web-shop"} and list(stored["pr_id"][:3]) == ["!3"] * 3
+    assert set(stored["service"]) == {"web-shop"} and list(stored["pr_id"][:3]) == ["web-shop!3"] * 3
     assert str(stored["ts"].iloc[0]) == "2024-03-04 08:00:00+00:00"
     assert gitlab(client, merge_request("open", "x"), {"X-Gitlab-Token": "wrong"}).status_code == 401
 
