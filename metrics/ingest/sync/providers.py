@@ -128,6 +128,7 @@ def chosen_members(title: str, noun: str, candidates, pattern: str | None) -> Me
             left_out[why] = left_out.get(why, 0) + 1
         else:
             kept.append((target, service, name))
+    left_out = dict(sorted(left_out.items()))
     if not kept:
         detail = ", ".join(f"{count} {why}" for why, count in left_out.items())
         raise SyncError(f"{title} has no {noun[:-3] + 'y' if noun.endswith('ies') else noun[:-1]} to sync "
