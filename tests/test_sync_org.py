@@ -362,3 +362,26 @@ def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch):
         ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
     assert [key for key, _ in store.sync_runs("acme")] == [f"github:acme/{r}" for r in "abcd"]
     assert len(store.load("acme")) == 4
+
+
+def test_services_renamed_before_the_ids_are_qualified(org, tmp_path):
+    config = tmp_path / "sync.toml"
+    config.write_text(f'[[source]]\ntype = "github"\norg = "acme"\ndataset = "acme"\napi_url = "{org.url}"\n'
+                      f'since = "2024-02-01"\nservices = {{ shop = "checkout" }}\n')
+    code, said = cli("--config", str(config))
+    assert code == 0, said
+    shop = [row for row in events() if row[0] == "checkout"]
+    assert [row[2] for row in shop] == ["checkout@11", "checkout#1", "checkout#2", "checkout#1", "checkout#2",
+                                        "checkout#1"]
+    assert not any(row[0] == "shop" for row in events())
+
+
+def test_two_projects_of_one_name_take_their_path_under_the_group():
+    from metrics.ingest.sync.providers import chosen_members
+    chosen = chosen_members("group 'acme'", "projects", [
+        ("acme/a/api", "api", "a/api", ""), ("acme/b/api", "api", "b/api", ""), ("acme/web", "web", "web", ""),
+        ("acme/old", "old", "old", "archived")], None)
+    assert chosen.services == {"acme/a/api": "a/api", "acme/b/api": "b/api", "acme/web": "web"}
+    assert chosen.left_out == {"archived": 1} and chosen.listed == 4
+    assert chosen.warnings == ("group 'acme': acme/a/api and acme/b/api share the name 'api'; each is the service of "
+                               "its path under the group (a/api, b/api)",)
