@@ -103,8 +103,10 @@ def test_org_sync_stores_each_repository_apart_and_leaves_out_archived_and_forks
 def test_second_sync_asks_only_the_incremental_questions_and_adds_nothing(org):
     assert org_sync(org)[0] == 0
     org.requests.clear()
+    writes = len(store.audit_log(1000, "acme"))
     code, said = org_sync(org)
     assert code == 0 and "+0 events from 7 requests" in said
+    assert len(store.audit_log(1000, "acme")) == writes             # nothing new: nothing written
     assert org.paths() == ["/orgs/acme/repos", *[p.format("shop") for p in INCREMENTAL],
                            *[p.format("web") for p in INCREMENTAL]]
     assert len(store.load("acme")) == 9

@@ -79,14 +79,18 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
         client = client or client_for(source, environ, notify=notify, sleep=sleep)
         store.check_name(source.dataset)
         state = {} if full else store.sync_state(source.dataset, source.key)
+        stored = json.loads(json.dumps(state))
         for batch in batches_of(source, client, state, now_text):
-            frame, report = mapping.events_of(source, batch.objects)
-            for reason, count in report.skipped.items():
-                outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
-            outcome.rejected += report.rejected_count
-            outcome.warn([*batch.warnings, *report.warnings])
-            outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state,
-                                                       who=f"sync ({store.local_user()})")
+            outcome.warn(batch.warnings)
+            if batch.objects or batch.state != stored:      # else nothing new to write (an unchanged repository)
+                frame, report = mapping.events_of(source, batch.objects)
+                for reason, count in report.skipped.items():
+                    outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
+                outcome.rejected += report.rejected_count
+                outcome.warn(report.warnings)
+                outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state,
+                                                           who=f"sync ({store.local_user()})")
+                stored = batch.state
             outcome.batches += 1
             if progress:
                 progress(outcome.batches, 0, f"{source.key}: {batch.what}")
