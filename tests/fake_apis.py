@@ -100,6 +100,7 @@ class FakeGitHub(FakeApi):
         self.statuses: dict[int, list] = {}
         self.runs: list[dict] = []
         self.files: dict[int, list] = {}
+        self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS), served base64
 
     def route(self, path, query):
         base = f"/repos/{self.repo}"
@@ -126,6 +127,14 @@ class FakeGitHub(FakeApi):
             runs = sorted([r for r in self.runs if r["created_at"] >= since], key=lambda r: r["created_at"], reverse=True)
             status, headers, chunk = self.link_page(path, query, runs)
             return status, headers, {"total_count": len(runs), "workflow_runs": chunk}
+        if rest.startswith("/contents/"):
+            import base64
+            name = rest[len("/contents/"):]
+            if name not in self.contents:
+                return 404, {}, {"message": "Not Found"}
+            return 200, {}, {"type": "file", "encoding": "base64", "name": name.rsplit("/", 1)[-1], "path": name,
+                             "size": len(self.contents[name]), "sha": "c" * 40,
+                             "content": base64.encodebytes(self.contents[name].encode()).decode()}
         if rest.startswith("/actions/runs/"):
             match = [r for r in self.runs if str(r["id"]) == rest.split("/")[3]]
             return (200, {}, match[0]) if match else (404, {}, {"message": "Not Found"})

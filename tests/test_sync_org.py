@@ -18,6 +18,7 @@ from metrics import store
 from metrics.cli.sync import run_sync
 from metrics.ingest.sync import http
 from metrics.ingest.sync.config import read_config, source_of
+from metrics.ingest.sync import codeowners
 from metrics.ingest.sync.group import sync_group
 from metrics.ingest.sync.mapping import events_of
 from metrics.store import merge
@@ -387,3 +388,67 @@ def test_two_projects_of_one_name_take_their_path_under_the_group():
     assert chosen.left_out == {"archived": 1} and chosen.listed == 4
     assert chosen.warnings == ("group 'acme': acme/a/api and acme/b/api share the name 'api'; each is the service of "
                                "its path under the group (a/api, b/api)",)
+
+
+# -- teams from CODEOWNERS -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pattern, path, owned", [
+    ("*", "any-file", True), ("*", "services/api/app.py", True),
+    ("/services/api/", "services/api/any-file", True), ("/services/api/", "services/api", False),
+    ("/services/api/", "x/services/api/any-file", False), ("services/", "x/services/any-file", True),
+    ("docs/*", "docs/a.md", True), ("docs/*", "docs/build/a.md", False),
+    ("*.js", "apps/web/index.js", True), ("*.js", "apps/web/any-file", False),
+    ("apps/**/web", "apps/a/b/web/any-file", True), ("/apps/web", "apps/web/any-file", True),
+])
+def test_codeowners_patterns_by_hand(pattern, path, owned):
+    assert codeowners.matches(pattern, path) is owned
+
+
+def test_the_last_matching_codeowners_line_owns_a_path():
+    found = codeowners.rules("# owners\n*  @acme/platform\n\n/services/api/ @acme/payments @bob  # api\n"
+                             "[Docs]\ndocs/ docs@example.com\n")
+    assert found == [("*", ("@acme/platform",)), ("/services/api/", ("@acme/payments", "@bob")),
+                     ("docs/", ("docs@example.com",))]
+    assert codeowners.owners_of(found, "services/api/any-file") == ("@acme/payments", "@bob")
+    assert codeowners.owners_of(found, "services/web/any-file") == ("@acme/platform",)
+    assert [codeowners.team_of(o) for o in ("@acme/payments", "@bob", "docs@example.com")] == ["payments", "bob", ""]
+    assert codeowners.probe("services/api/**") == "services/api/any-file"
+    assert codeowners.probe("apps/web/*.js") == "apps/web/any-file" and codeowners.probe("*.md") == "any-file"
+
+
+def test_teams_from_codeowners(org, data_dir):
+    org.repos["acme/shop"].contents = {".github/CODEOWNERS": "* @acme/payments\n/docs/ docs@example.com\n"}
+    org.repos["acme/web"].contents = {"CODEOWNERS": "*.md @acme/writers\n* @acme/frontend @alice\n"}
+    try:
+        code, said = org_sync(org, "--teams", "--teams-from", "codeowners")
+    finally:
+        org.repos["acme/shop"].contents = org.repos["acme/web"].contents = {}
+    assert code == 0, said
+    assert (data_dir / "teams.toml").read_text() == (
+        "# written by python -m metrics sync github --org acme --teams --teams-from codeowners; edit freely: the "
+        "command shows a diff instead of overwriting\n\n"
+        '[teams."alice"]\nservices = ["web"]\n\n[teams."frontend"]\nservices = ["web"]\n\n'
+        '[teams."payments"]\nservices = ["shop"]\n')
+    # GitHub's order: .github/ first, then the root, then docs/; the first found counts
+    assert [p for p in org.paths() if "/contents/" in p] == [
+        "/repos/acme/shop/contents/.github/CODEOWNERS",
+        "/repos/acme/web/contents/.github/CODEOWNERS", "/repos/acme/web/contents/CODEOWNERS"]
+    assert not any(p.startswith("/orgs/acme/teams") for p in org.paths())
+
+
+def test_teams_from_a_monorepos_codeowners_by_service_path(org, data_dir, tmp_path):
+    org.repos["acme/shop"].contents = {"docs/CODEOWNERS": "*  @acme/platform\n/services/api/ @acme/payments\n"
+                                                           "apps/web/ @acme/frontend\n"}
+    config = tmp_path / "sync.toml"
+    config.write_text(f'[[source]]\ntype = "github"\norg = "acme"\ndataset = "acme"\napi_url = "{org.url}"\n'
+                      f'repo_pattern = "shop"\nteams = true\nteams_from = "codeowners"\n'
+                      f'service_paths = {{ api = "services/api/**", web = "apps/web/**" }}\n')
+    try:
+        code, said = cli("--config", str(config))
+    finally:
+        org.repos["acme/shop"].contents = {}
+    assert code == 0, said
+    assert {name: team.patterns for name, team in read_teams(data_dir / "teams.toml").items()} == {
+        "frontend": ("web",), "payments": ("api",)}
+    code, said = org_sync(org, "--teams-from", "codeowners")
+    assert code == 2 and "--teams-from needs --teams" in said

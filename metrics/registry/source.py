@@ -103,8 +103,8 @@ class SyncSpec:
     given instead of ``target`` (``org``); ``members(client, source)`` lists what it holds, a
     ``metrics.ingest.sync.providers.Members`` (each target synced as its own source, with its own
     state), or raises ``SyncError`` of one sentence (a group the token cannot see, none to sync);
-    ``teams(client, source, members)``, when given, is the group's teams: team name -> the member
-    targets it owns (``sync --teams`` writes them to the teams file)."""
+    ``teams(client, source, members)``, when given, is the group's teams: team name -> the services
+    of the members it owns (``sync --teams`` writes them to the teams file)."""
 
     credentials: tuple
     auth: Callable
@@ -120,7 +120,7 @@ class SyncSpec:
     key_option: str = ""                     # with no target, the option naming what is synced in the state's key
     group_option: str = ""                   # the option naming many targets (an organisation), instead of target
     members: Callable | None = None          # members(client, source) -> providers.Members
-    teams: Callable | None = None            # teams(client, source, members) -> {team: [member target, ...]}
+    teams: Callable | None = None            # teams(client, source, members) -> {team: [service, ...]}
 
 
 @dataclass(frozen=True)

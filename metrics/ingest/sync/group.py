@@ -101,18 +101,17 @@ def sync_group(source: Source, *, full: bool = False, progress=None, environ=Non
         result.outcomes.append(outcome)
         result.warnings += [f"{target}: {w}" for w in outcome.warnings]
     if found is not None:
-        result.teams = write_teams_of(source, members, found, out)
+        result.teams = write_teams_of(source, found, out)
     result.requests, result.waited = client.requests, client.waited
     result.seconds = time.monotonic() - started
     return result
 
 
-def write_teams_of(source: Source, members: Members, found: dict, out) -> str:
-    """Write the teams file from the provider's teams (``found``: team -> member targets, from
-    ``SyncSpec.teams``) as teams of the members' services: one sentence saying what became of it.
-    A file that exists and differs is kept (its diff written to ``out``) unless the
-    ``replace_teams`` option is on."""
-    services = {team: sorted({members.services[t] for t in targets}) for team, targets in found.items()}
+def write_teams_of(source: Source, found: dict, out) -> str:
+    """Write the teams file from the provider's teams (``found``: team -> services, from
+    ``SyncSpec.teams``): one sentence saying what became of it. A file that exists and differs is
+    kept (its diff written to ``out``) unless the ``replace_teams`` option is on."""
     flag = registered(source.provider).sync.group_option.replace("_", "-")
-    text = teams_text(services, f"python -m metrics sync {source.provider} --{flag} {source.group} --teams")
+    how = " --teams-from codeowners" if source.options.get("teams_from") == "codeowners" else ""
+    text = teams_text(found, f"python -m metrics sync {source.provider} --{flag} {source.group} --teams{how}")
     return write_teams(teams_path(store.data_dir()), text, bool(source.option("replace_teams")), out)

@@ -2,8 +2,12 @@
 page by page from the stored state (``metrics.ingest.sync.providers`` walks and keeps it)."""
 from __future__ import annotations
 
+import base64
+import binascii
+
 from ....registry.source import Option, SyncSpec
-from ...sync.http import Client, token_from
+from ...sync import codeowners
+from ...sync.http import Client, SyncError, token_from
 from ...sync.providers import (PER_PAGE, Batch, Members, NewestFirstWalk, archived_option, chosen_members, forks_option,
                                iso, listed, pages, parse_time, pattern_option, recheck_open, snapshot, teams_options,
                                text_field)
@@ -52,20 +56,46 @@ def members(client: Client, source) -> Members:
     return chosen_members(title, "repositories", candidates, source.option("repo_pattern"))
 
 
+CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")   # GitHub's order: the first found counts
+
+
 def teams(client: Client, source, chosen: Members) -> dict:
-    """The organisation's teams (``GET /orgs/ORG/teams``, by slug) -> the synced repositories each
-    may access (``GET /orgs/ORG/teams/SLUG/repos``); a team with none of them is left out."""
+    """The organisation's teams -> the services of the synced repositories each may access
+    (``GET /orgs/ORG/teams``, by slug, then ``GET /orgs/ORG/teams/SLUG/repos``; a team with none of
+    them is left out); with ``teams_from = "codeowners"``, the owners in each repository's
+    CODEOWNERS instead (``metrics.ingest.sync.codeowners``)."""
     org = source.option("org")
     title = f"organisation {org!r}"
+    if source.option("teams_from") == "codeowners":
+        return codeowners.teams_of({target: codeowners_file(client, target) for target in chosen.services},
+                                   chosen.services, source.service_paths)
     found = {}
     for team in listed(client, pages(client, f"orgs/{org}/teams", {"per_page": PER_PAGE}), title, "teams"):
         slug = text_field(team, "slug", title, "teams")
         repos = listed(client, pages(client, f"orgs/{org}/teams/{slug}/repos", {"per_page": PER_PAGE}),
                        f"{title}'s team {slug!r}", "repositories")
-        owned = sorted({text_field(r, "full_name", title, "team repositories") for r in repos} & set(chosen.services))
+        owned = {text_field(r, "full_name", title, "team repositories") for r in repos} & set(chosen.services)
         if owned:
-            found[slug] = owned
+            found[slug] = sorted({chosen.services[target] for target in owned})
     return found
+
+
+def codeowners_file(client: Client, target: str) -> str | None:
+    """The repository's CODEOWNERS text (``GET /repos/O/R/contents/PATH``, base64), the first of
+    ``CODEOWNERS_PATHS`` it has; None when it has none. SyncError of one sentence for a reply that
+    is not a file's content."""
+    for path in CODEOWNERS_PATHS:
+        try:
+            body = client.get(f"repos/{target}/contents/{path}").body
+        except SyncError as e:
+            if e.status == 404:
+                continue
+            raise
+        try:
+            return base64.b64decode(str(body["content"])).decode("utf-8")
+        except (TypeError, KeyError, ValueError, binascii.Error):
+            raise SyncError(f"{target}'s {path} is not a file's content (base64 text); check the API URL") from None
+    return None
 
 
 def events(source, objects: list):
@@ -175,5 +205,8 @@ SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=github, events=events, 
                          Option("org", "every repository of the organisation, each its own service (instead of --repo)",
                                 metavar="ORG", check=organisation),
                          pattern_option("org", "repositories"), archived_option("org", "repositories"),
-                         forks_option("org", "repositories"), *teams_options("org", "its teams and their repositories")),
+                         forks_option("org", "repositories"), *teams_options("org", "its teams and their repositories"),
+                         Option("teams_from", "with --teams: where the teams come from: the organisation's teams, or "
+                                "the owners in each repository's CODEOWNERS (a monorepo's: by --service-path)",
+                                kind="choice", choices=("teams", "codeowners"), default="teams", needs="teams")),
                 monorepo=True, group_option="org", members=members, teams=teams)

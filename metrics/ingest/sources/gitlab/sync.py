@@ -72,15 +72,15 @@ def members(client: Client, source) -> Members:
 
 
 def teams(client: Client, source, chosen: Members) -> dict:
-    """A team per subgroup of the group (its path under the group, ``/`` as ``-``): the synced
-    projects under it, its own subgroups' included."""
+    """A team per subgroup of the group (its path under the group, ``/`` as ``-``): the services of
+    the synced projects under it, its own subgroups' included."""
     group = source.option("group")
     found: dict = {}
-    for target in chosen.services:
+    for target, service in chosen.services.items():
         parts = relative_path({"path_with_namespace": target}, group).split("/")[:-1]
         for depth in range(1, len(parts) + 1):
-            found.setdefault("-".join(parts[:depth]), []).append(target)
-    return {name: sorted(targets) for name, targets in sorted(found.items())}
+            found.setdefault("-".join(parts[:depth]), set()).add(service)
+    return {name: sorted(services) for name, services in sorted(found.items())}
 
 
 def events(source, objects: list):
