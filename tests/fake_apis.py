@@ -200,6 +200,7 @@ class FakeGitLab(FakeApi):
         self.notes: dict[int, list] = {}
         self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename
         self.deployments: list[dict] = []
+        self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS) on main, served base64
 
     def offset_page(self, query, items):
         per_page, page = int(query.get("per_page", 20)), int(query.get("page", 1))
@@ -213,7 +214,8 @@ class FakeGitLab(FakeApi):
         base = f"/projects/{quote(self.project, safe='')}"
         raw_base = f"/projects/{self.project}"
         if path in (base, raw_base):
-            return 200, {}, {"id": 42, "path": self.project.rsplit("/", 1)[-1], "path_with_namespace": self.project}
+            return 200, {}, {"id": 42, "path": self.project.rsplit("/", 1)[-1], "path_with_namespace": self.project,
+                             "default_branch": "main"}
         rest = path[len(base):] if path.startswith(base) else path[len(raw_base):] if path.startswith(raw_base) else None
         if rest is None:
             return 404, {}, {"message": "404 Project Not Found"}
@@ -227,6 +229,15 @@ class FakeGitLab(FakeApi):
             return self.offset_page(query, self.notes.get(int(rest.split("/")[2]), []))
         if rest.startswith("/merge_requests/") and rest.endswith("/diffs"):
             return self.offset_page(query, [self.diff(f) for f in self.diffs.get(int(rest.split("/")[2]), [])])
+        if rest.startswith("/repository/files/"):
+            import base64
+            from urllib.parse import unquote
+            name = unquote(rest[len("/repository/files/"):])
+            if query.get("ref") != "main" or name not in self.contents:
+                return 404, {}, {"message": "404 File Not Found"}
+            return 200, {}, {"file_name": name.rsplit("/", 1)[-1], "file_path": name, "size": len(self.contents[name]),
+                             "encoding": "base64", "ref": "main", "blob_id": "d" * 40,
+                             "content": base64.b64encode(self.contents[name].encode()).decode()}
         if rest == "/deployments":
             items = sorted([d for d in self.deployments if d["updated_at"] > after], key=lambda d: d["updated_at"])
             return self.offset_page(query, items)

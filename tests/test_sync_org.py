@@ -452,3 +452,25 @@ def test_teams_from_a_monorepos_codeowners_by_service_path(org, data_dir, tmp_pa
         "frontend": ("web",), "payments": ("api",)}
     code, said = org_sync(org, "--teams-from", "codeowners")
     assert code == 2 and "--teams-from needs --teams" in said
+
+
+def test_gitlab_teams_from_codeowners(group, monkeypatch, data_dir):
+    monkeypatch.setenv("GITLAB_TOKEN", group.token)
+    group.projects["acme/web"].contents = {".gitlab/CODEOWNERS": "[Web]\n* @acme/frontend\n"}
+    group.projects["acme/platform/api"].contents = {"docs/CODEOWNERS": "* @acme/platform/payments carol@example.com\n"}
+    try:
+        code, said = group_sync(group, "--teams", "--teams-from", "codeowners")
+    finally:
+        group.projects["acme/web"].contents = group.projects["acme/platform/api"].contents = {}
+    assert code == 0, said
+    assert {name: team.patterns for name, team in read_teams(data_dir / "teams.toml").items()} == {
+        "frontend": ("web",), "payments": ("api",)}
+    # GitLab's order: the root, docs/, then .gitlab/; on the default branch
+    assert [(p, q.get("ref")) for p, q in group.requests if "/repository/files/" in p] == [
+        ("/projects/acme%2Fplatform%2Fapi/repository/files/CODEOWNERS", "main"),
+        ("/projects/acme%2Fplatform%2Fapi/repository/files/docs%2FCODEOWNERS", "main"),
+        ("/projects/acme%2Fweb/repository/files/CODEOWNERS", "main"),
+        ("/projects/acme%2Fweb/repository/files/docs%2FCODEOWNERS", "main"),
+        ("/projects/acme%2Fweb/repository/files/.gitlab%2FCODEOWNERS", "main")]
+    code, said = group_sync(group, "--teams", "--teams-from", "teams")
+    assert code == 2 and said.strip() == "error: the command line: --teams-from must be subgroups or codeowners, got 'teams'"

@@ -12,9 +12,31 @@ directory each glob names: ``services/api/**`` -> ``services/api/``).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
+from .http import SyncError
+
 ROOT_FILE = "any-file"               # a file at the root: what the default owners (``*``) own
+
+
+def first_file(fetch, paths: tuple, target: str) -> str | None:
+    """The text of the first of ``paths`` that ``target`` has (``fetch(path)`` -> the API's reply body
+    for a file, its ``content`` base64; a 404 means it has not that one); None when it has none.
+    SyncError of one sentence for a reply that is not a file's content."""
+    for path in paths:
+        try:
+            body = fetch(path)
+        except SyncError as e:
+            if e.status == 404:
+                continue
+            raise
+        try:
+            return base64.b64decode(str(body["content"])).decode("utf-8")
+        except (TypeError, KeyError, ValueError, binascii.Error):
+            raise SyncError(f"{target}'s {path} is not a file's content (base64 text); check the API URL") from None
+    return None
 
 
 def rules(text: str) -> list[tuple[str, tuple]]:

@@ -2,12 +2,10 @@
 page by page from the stored state (``metrics.ingest.sync.providers`` walks and keeps it)."""
 from __future__ import annotations
 
-import base64
-import binascii
 
 from ....registry.source import Option, SyncSpec
 from ...sync import codeowners
-from ...sync.http import Client, SyncError, token_from
+from ...sync.http import Client, token_from
 from ...sync.providers import (PER_PAGE, Batch, Members, NewestFirstWalk, archived_option, chosen_members, forks_option,
                                iso, listed, pages, parse_time, pattern_option, recheck_open, snapshot, teams_options,
                                text_field)
@@ -82,20 +80,9 @@ def teams(client: Client, source, chosen: Members) -> dict:
 
 def codeowners_file(client: Client, target: str) -> str | None:
     """The repository's CODEOWNERS text (``GET /repos/O/R/contents/PATH``, base64), the first of
-    ``CODEOWNERS_PATHS`` it has; None when it has none. SyncError of one sentence for a reply that
-    is not a file's content."""
-    for path in CODEOWNERS_PATHS:
-        try:
-            body = client.get(f"repos/{target}/contents/{path}").body
-        except SyncError as e:
-            if e.status == 404:
-                continue
-            raise
-        try:
-            return base64.b64decode(str(body["content"])).decode("utf-8")
-        except (TypeError, KeyError, ValueError, binascii.Error):
-            raise SyncError(f"{target}'s {path} is not a file's content (base64 text); check the API URL") from None
-    return None
+    ``CODEOWNERS_PATHS`` it has; None when it has none."""
+    return codeowners.first_file(lambda path: client.get(f"repos/{target}/contents/{path}").body, CODEOWNERS_PATHS,
+                                 target)
 
 
 def events(source, objects: list):

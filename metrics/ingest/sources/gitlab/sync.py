@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.parse
 
 from ....registry.source import Option, SyncSpec
+from ...sync import codeowners
 from ...sync.http import Client, token_from
 from ...sync.providers import (PER_PAGE, Batch, Members, archived_option, chosen_members, forks_option, later, listed,
                                pattern_option, snapshot, teams_options, text_field)
@@ -71,16 +72,36 @@ def members(client: Client, source) -> Members:
     return chosen_members(f"group {group!r}", "projects", candidates, source.option("repo_pattern"))
 
 
+CODEOWNERS_PATHS = ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")     # GitLab's order: the first found counts
+
+
 def teams(client: Client, source, chosen: Members) -> dict:
     """A team per subgroup of the group (its path under the group, ``/`` as ``-``): the services of
-    the synced projects under it, its own subgroups' included."""
+    the synced projects under it, its own subgroups' included; with ``teams_from = "codeowners"``,
+    the owners in each project's CODEOWNERS instead (``metrics.ingest.sync.codeowners``)."""
     group = source.option("group")
+    if source.option("teams_from") == "codeowners":
+        return codeowners.teams_of({target: codeowners_file(client, target) for target in chosen.services},
+                                   chosen.services, source.service_paths)
     found: dict = {}
     for target, service in chosen.services.items():
         parts = relative_path({"path_with_namespace": target}, group).split("/")[:-1]
         for depth in range(1, len(parts) + 1):
             found.setdefault("-".join(parts[:depth]), set()).add(service)
     return {name: sorted(services) for name, services in sorted(found.items())}
+
+
+def codeowners_file(client: Client, target: str) -> str | None:
+    """The project's CODEOWNERS text on its default branch (``GET /projects/:id`` for the branch, then
+    ``GET /projects/:id/repository/files/:path?ref=BRANCH``, base64), the first of
+    ``CODEOWNERS_PATHS`` it has; None when it has none (or no branch)."""
+    base = f"projects/{urllib.parse.quote(target, safe='')}"
+    info = client.get(base).body
+    branch = info.get("default_branch") if isinstance(info, dict) else None
+    if not isinstance(branch, str) or not branch:
+        return None
+    return codeowners.first_file(lambda path: client.get(f"{base}/repository/files/{urllib.parse.quote(path, safe='')}",
+                                                         {"ref": branch}).body, CODEOWNERS_PATHS, target)
 
 
 def events(source, objects: list):
@@ -159,5 +180,9 @@ SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=gitlab, events=events, 
                          Option("group", "every project of the group and its subgroups, each its own service (instead "
                                 "of --project)", metavar="ID|PATH", check=group_of),
                          pattern_option("group", "projects"), archived_option("group", "projects"),
-                         forks_option("group", "projects"), *teams_options("group", "its subgroups")),
+                         forks_option("group", "projects"), *teams_options("group", "its subgroups"),
+                         Option("teams_from", "with --teams: where the teams come from: a team per subgroup, or the "
+                                "owners in each project's CODEOWNERS (a monorepo's: by its service paths)",
+                                kind="choice", choices=("subgroups", "codeowners"), default="subgroups",
+                                needs="teams")),
                 group_option="group", members=members, teams=teams)
