@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -392,6 +393,18 @@ def test_two_projects_of_one_name_take_their_path_under_the_group():
 
 # -- teams from CODEOWNERS -------------------------------------------------------------------------
 
+@contextmanager
+def serving(files: dict):
+    """Each fake repository (or project) serves its files ({fake: {path: text}}) for the block only."""
+    for fake, contents in files.items():
+        fake.contents = contents
+    try:
+        yield
+    finally:
+        for fake in files:
+            fake.contents = {}
+
+
 @pytest.mark.parametrize("pattern, path, owned", [
     ("*", "any-file", True), ("*", "services/api/app.py", True),
     ("/services/api/", "services/api/any-file", True), ("/services/api/", "services/api", False),
@@ -417,12 +430,9 @@ def test_the_last_matching_codeowners_line_owns_a_path():
 
 
 def test_teams_from_codeowners(org, data_dir):
-    org.repos["acme/shop"].contents = {".github/CODEOWNERS": "* @acme/payments\n/docs/ docs@example.com\n"}
-    org.repos["acme/web"].contents = {"CODEOWNERS": "*.md @acme/writers\n* @acme/frontend @alice\n"}
-    try:
+    with serving({org.repos["acme/shop"]: {".github/CODEOWNERS": "* @acme/payments\n/docs/ docs@example.com\n"},
+                  org.repos["acme/web"]: {"CODEOWNERS": "*.md @acme/writers\n* @acme/frontend @alice\n"}}):
         code, said = org_sync(org, "--teams", "--teams-from", "codeowners")
-    finally:
-        org.repos["acme/shop"].contents = org.repos["acme/web"].contents = {}
     assert code == 0, said
     assert (data_dir / "teams.toml").read_text() == (
         "# written by python -m metrics sync github --org acme --teams --teams-from codeowners; edit freely: the "
@@ -437,16 +447,13 @@ def test_teams_from_codeowners(org, data_dir):
 
 
 def test_teams_from_a_monorepos_codeowners_by_service_path(org, data_dir, tmp_path):
-    org.repos["acme/shop"].contents = {"docs/CODEOWNERS": "*  @acme/platform\n/services/api/ @acme/payments\n"
-                                                           "apps/web/ @acme/frontend\n"}
     config = tmp_path / "sync.toml"
     config.write_text(f'[[source]]\ntype = "github"\norg = "acme"\ndataset = "acme"\napi_url = "{org.url}"\n'
                       f'repo_pattern = "shop"\nteams = true\nteams_from = "codeowners"\n'
                       f'service_paths = {{ api = "services/api/**", web = "apps/web/**" }}\n')
-    try:
+    with serving({org.repos["acme/shop"]: {"docs/CODEOWNERS": "*  @acme/platform\n/services/api/ @acme/payments\n"
+                                                              "apps/web/ @acme/frontend\n"}}):
         code, said = cli("--config", str(config))
-    finally:
-        org.repos["acme/shop"].contents = {}
     assert code == 0, said
     assert {name: team.patterns for name, team in read_teams(data_dir / "teams.toml").items()} == {
         "frontend": ("web",), "payments": ("api",)}
@@ -456,12 +463,9 @@ def test_teams_from_a_monorepos_codeowners_by_service_path(org, data_dir, tmp_pa
 
 def test_gitlab_teams_from_codeowners(group, monkeypatch, data_dir):
     monkeypatch.setenv("GITLAB_TOKEN", group.token)
-    group.projects["acme/web"].contents = {".gitlab/CODEOWNERS": "[Web]\n* @acme/frontend\n"}
-    group.projects["acme/platform/api"].contents = {"docs/CODEOWNERS": "* @acme/platform/payments carol@example.com\n"}
-    try:
+    with serving({group.projects["acme/web"]: {".gitlab/CODEOWNERS": "[Web]\n* @acme/frontend\n"},
+                  group.projects["acme/platform/api"]: {"docs/CODEOWNERS": "* @acme/platform/payments carol@example.com\n"}}):
         code, said = group_sync(group, "--teams", "--teams-from", "codeowners")
-    finally:
-        group.projects["acme/web"].contents = group.projects["acme/platform/api"].contents = {}
     assert code == 0, said
     assert {name: team.patterns for name, team in read_teams(data_dir / "teams.toml").items()} == {
         "frontend": ("web",), "payments": ("api",)}
@@ -474,3 +478,27 @@ def test_gitlab_teams_from_codeowners(group, monkeypatch, data_dir):
         ("/projects/acme%2Fweb/repository/files/.gitlab%2FCODEOWNERS", "main")]
     code, said = group_sync(group, "--teams", "--teams-from", "teams")
     assert code == 2 and said.strip() == "error: the command line: --teams-from must be subgroups or codeowners, got 'teams'"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(body=listing.filter(lambda b: b not in (b"", [], None, b"null", b"[]")), where=st.sampled_from(["pulls", "deployments"]))
+def test_a_fuzzed_page_of_one_repository_is_a_sentence_naming_it_and_the_others_are_stored(org, body, where):
+    original = org.repos["acme/web"].route
+    org.repos["acme/web"].route = lambda path, query: (200, {}, body) if path == f"/repos/acme/web/{where}" \
+        else original(path, query)
+    before = os.environ["METRICS_DATA_DIR"]
+    os.environ["METRICS_DATA_DIR"] = tempfile.mkdtemp(dir=os.path.dirname(before))      # each example its own store
+    try:
+        code, said = org_sync(org)
+    finally:
+        org.repos["acme/web"].route = original
+    assert code == 1, said
+    lines = said.strip().splitlines()
+    assert lines[0].startswith("error: acme/web: ") and "Traceback" not in said, said
+    assert lines[1].startswith("github:acme/* -> acme: 1 of 2 repositories synced")
+    # web: nothing of the page that failed; its pages stored before it stay (the next sync resumes after them)
+    stored = events()
+    assert len([row for row in stored if row[0] == "shop"]) == 6
+    assert len([row for row in stored if row[0] == "web"]) == (0 if where == "pulls" else 3)
+    os.environ["METRICS_DATA_DIR"] = before

@@ -20,7 +20,7 @@ from ...teams import teams_path, teams_text, write_teams
 from .config import Source, spoken
 from .http import SyncError
 from .providers import Members
-from .run import Outcome, client_for, sync
+from .run import client_for, sync
 
 UNAUTHORISED = 401                # a member failing so stops the whole sync (the token itself is wrong)
 

@@ -221,9 +221,13 @@ class NewestFirstWalk:
         """Each page's objects, walking ``replies`` (pages of a list, newest first) down to the
         watermark: ``stamp(item)`` is an item's (time, id), ``take(item)`` the objects to store
         for an item not stored yet. A page is yielded once the walk has recorded it; the last one
-        (older than the watermark, empty, or without a next page) finishes the walk first."""
+        (older than the watermark, empty, or without a next page) finishes the walk first. A page
+        that is not a list of objects is SyncError of one sentence (nothing of it stored)."""
         for reply in replies:
-            items = reply.body if isinstance(reply.body, list) else []
+            items = reply.body if reply.body is not None else []
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise SyncError(f"{Client._where(reply.url)} answered a page that is not a list of objects; "
+                                f"check the API URL")
             objects, stamps, stop = [], [], False
             for item in items:
                 when, ident = stamp(item)
