@@ -128,9 +128,9 @@ class EventTables:
         qualified = np.strings.startswith(_text(names), prefix)
         local = np.strings.slice(_text(names), np.where(qualified, np.strings.str_len(prefix), 0), None).astype(object)
         single = ~pd.Index(local).duplicated(keep=False)
-        by_local = pd.Index(local[single]).get_indexer(link)
-        found = np.where(found >= 0, found, np.where(by_local >= 0, np.flatnonzero(single)[by_local], -1))
-        keys[todo] = np.where(found >= 0, deploy_keys[found], NA)[codes]
+        by_local = pd.Index(local[single]).get_indexer(link)              # -1: none, or several
+        found = np.where(found >= 0, found, np.append(np.flatnonzero(single), -1)[by_local])
+        keys[todo] = np.append(deploy_keys, NA)[found][codes]                # found -1: NA
         return keys
 
     def service_name(self, codes) -> np.ndarray:

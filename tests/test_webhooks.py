@@ -434,3 +434,39 @@ def test_no_delivery_breaks_the_server(env, data_dir, provider, event, payload, 
     assert reply.is_json and "Traceback" not in reply.get_data(as_text=True)
     if reply.status_code != 200:
         assert {d.name: d.events for d in store.list_datasets()} == before
+
+
+# -- ids unique per repository (issue 22) ---------------------------------------------------------
+
+def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one_pr_per_repository(client, tmp_path):
+    """acme/shop and acme/checkout both have PR #7 (different times): imported from a `gh api`
+    export, then delivered again by webhooks from both repositories, it is one PR per repository."""
+    def repo(name):
+        return {"id": len(name), "name": name, "full_name": f"acme/{name}", "url": f"https://api.github.com/repos/acme/{name}"}
+
+    def pull(name, created, merged):
+        return {"url": f"https://api.github.com/repos/acme/{name}/pulls/7", "number": 7, "state": "closed",
+                "created_at": created, "merged_at": merged, "user": {"login": "ada"},
+                "base": {"ref": "main", "repo": repo(name)}}
+
+    pulls = [pull("shop", "2024-03-04T09:00:00Z", "2024-03-04T10:00:00Z"),
+             pull("checkout", "2024-03-05T09:00:00Z", "2024-03-05T12:00:00Z")]
+    export = tmp_path / "pulls.json"
+    export.write_text(json.dumps(pulls))
+    p = run_cli("import", "--from", "github", export, "--name", "live")
+    assert p.returncode == 0, p.stderr
+    assert "+4;" in p.stdout                                     # two PRs, created and merged, one per repository
+    for name, body in (("shop", pulls[0]), ("checkout", pulls[1])):
+        for action in ("opened", "closed"):
+            payload = {"action": action, "number": 7, "repository": repo(name),
+                       "pull_request": dict(body, merged_at=body["merged_at"] if action == "closed" else None)}
+            answer = github(client, "pull_request", payload, f"{name}-{action}").get_json()
+            assert answer["added"] == 0 and answer["repeated"] is False, answer
+    stored = events_of("live")
+    assert sorted(zip(stored["kind"], stored["pr_id"], stored["service"])) == [
+        ("pr_created", "checkout#7", "checkout"), ("pr_created", "shop#7", "shop"),
+        ("pr_merged", "checkout#7", "checkout"), ("pr_merged", "shop#7", "shop")]
+    # each repository's PR keeps its own times: shop 1 h from creation to merge, checkout 3 h
+    merged = stored[stored["kind"] == "pr_merged"].set_index("pr_id")["ts"]
+    created = stored[stored["kind"] == "pr_created"].set_index("pr_id")["ts"]
+    assert ((merged - created).dt.total_seconds() / 3600).to_dict() == {"checkout#7": 3.0, "shop#7": 1.0}
