@@ -502,3 +502,24 @@ def test_a_fuzzed_page_of_one_repository_is_a_sentence_naming_it_and_the_others_
     assert len([row for row in stored if row[0] == "shop"]) == 6
     assert len([row for row in stored if row[0] == "web"]) == (0 if where == "pulls" else 3)
     os.environ["METRICS_DATA_DIR"] = before
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(body=listing)
+def test_a_fuzzed_group_listing_is_a_sentence_and_stores_nothing(group, monkeypatch, body):
+    monkeypatch.setenv("GITLAB_TOKEN", group.token)
+    original = group.route
+    group.route = lambda path, query: (200, {"X-Next-Page": ""}, body) if path.startswith("/groups/") \
+        else original(path, query)
+    before = os.environ["METRICS_DATA_DIR"]
+    os.environ["METRICS_DATA_DIR"] = tempfile.mkdtemp(dir=os.path.dirname(before))      # each example its own store
+    try:
+        code, said = group_sync(group)
+    finally:
+        group.route = original
+    assert code == 2, said
+    lines = said.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: gitlab:acme/* -> acme: group 'acme'"), said
+    assert store.list_datasets() == []
+    os.environ["METRICS_DATA_DIR"] = before
