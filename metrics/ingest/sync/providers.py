@@ -58,28 +58,29 @@ class Members:
     warnings: tuple = ()
 
 
-def pattern_option(group: str, noun: str) -> Option:
-    """The ``repo_pattern`` option of a source whose ``group`` option names many targets."""
-    return Option("repo_pattern", f"with {group.replace('_', '-')}: only the {noun} whose name matches this glob "
-                  "(case ignored)", metavar="GLOB", needs=group)
+def pattern_option(group: str, noun: str, named: str = "name") -> Option:
+    """The ``repo_pattern`` option of a source whose ``group`` option names many targets (``named``:
+    what the glob is matched against)."""
+    return Option("repo_pattern", f"with --{group.replace('_', '-')}: only the {noun} whose {named} matches this "
+                  "glob (case ignored)", metavar="GLOB", needs=group)
 
 
 def archived_option(group: str, noun: str) -> Option:
     """The ``include_archived`` option of a source whose ``group`` option names many targets."""
-    return Option("include_archived", f"with {group.replace('_', '-')}: archived {noun} too", kind="flag",
+    return Option("include_archived", f"with --{group.replace('_', '-')}: archived {noun} too", kind="flag",
                   default=False, needs=group)
 
 
 def forks_option(group: str, noun: str) -> Option:
     """The ``include_forks`` option of a source whose ``group`` option names many targets."""
-    return Option("include_forks", f"with {group.replace('_', '-')}: forks among the {noun} too", kind="flag",
+    return Option("include_forks", f"with --{group.replace('_', '-')}: forks among the {noun} too", kind="flag",
                   default=False, needs=group)
 
 
 def teams_options(group: str, teams_are: str) -> tuple:
     """The ``teams`` and ``replace_teams`` options of a source whose ``group`` option names many
     targets (``teams_are`` says where its teams come from)."""
-    return (Option("teams", f"with {group.replace('_', '-')}: write the teams file from {teams_are} (a file "
+    return (Option("teams", f"with --{group.replace('_', '-')}: write the teams file from {teams_are} (a file "
                    "with other teams is shown as a diff and kept)", kind="flag", default=False, needs=group),
             Option("replace_teams", "with --teams: replace a teams file that differs (hand edits are lost)",
                    kind="flag", default=False, needs="teams"))

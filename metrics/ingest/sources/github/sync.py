@@ -194,6 +194,6 @@ SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=github, events=events, 
                          pattern_option("org", "repositories"), archived_option("org", "repositories"),
                          forks_option("org", "repositories"), *teams_options("org", "its teams and their repositories"),
                          Option("teams_from", "with --teams: where the teams come from: the organisation's teams, or "
-                                "the owners in each repository's CODEOWNERS (a monorepo's: by --service-path)",
+                                "the owners in each repository's CODEOWNERS (a monorepo's: by its service_paths)",
                                 kind="choice", choices=("teams", "codeowners"), default="teams", needs="teams")),
                 monorepo=True, group_option="org", members=members, teams=teams)

@@ -179,7 +179,7 @@ SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=gitlab, events=events, 
                 options=(PRODUCTION_OPTION,
                          Option("group", "every project of the group and its subgroups, each its own service (instead "
                                 "of --project)", metavar="ID|PATH", check=group_of),
-                         pattern_option("group", "projects"), archived_option("group", "projects"),
+                         pattern_option("group", "projects", "path under the group"), archived_option("group", "projects"),
                          forks_option("group", "projects"), *teams_options("group", "its subgroups"),
                          Option("teams_from", "with --teams: where the teams come from: a team per subgroup, or the "
                                 "owners in each project's CODEOWNERS (a monorepo's: by its service paths)",
