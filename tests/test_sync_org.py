@@ -523,3 +523,26 @@ def test_a_fuzzed_group_listing_is_a_sentence_and_stores_nothing(group, monkeypa
     assert len(lines) == 1 and lines[0].startswith("error: gitlab:acme/* -> acme: group 'acme'"), said
     assert store.list_datasets() == []
     os.environ["METRICS_DATA_DIR"] = before
+
+
+def test_a_token_refused_by_one_repository_stops_the_organisations_sync(org):
+    original = org.repos["acme/shop"].route
+    org.repos["acme/shop"].route = lambda path, query: (401, {}, {"message": "Bad credentials"})
+    try:
+        code, said = org_sync(org)
+    finally:
+        org.repos["acme/shop"].route = original
+    assert code == 1
+    assert said.splitlines()[0].startswith("error: acme/shop: ") and "answered 401" in said
+    assert "0 of 2 repositories synced" in said and not any("/repos/acme/web/" in p for p in org.paths())
+
+
+def test_the_configuration_file_takes_a_group(group, monkeypatch, tmp_path):
+    monkeypatch.setenv("GITLAB_TOKEN", group.token)
+    config = tmp_path / "sync.toml"
+    config.write_text(f'[[source]]\ntype = "gitlab"\ngroup = "acme"\ndataset = "acme"\napi_url = "{group.url}"\n'
+                      f'since = "2024-02-01"\nrepo_pattern = "platform/*"\ninclude_archived = true\n')
+    code, said = cli("--config", str(config))
+    assert code == 0, said
+    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +3 events" in said and "left out 1 not matching" in said
+    assert {row[0] for row in events()} == {"api", "old"}
