@@ -24,37 +24,35 @@ from .. import schema as s
 TEXT = np.dtypes.StringDType()
 
 
-def qualified(services, ids, marks: tuple, local_marks: tuple = ()) -> np.ndarray:
-    """Each of ``ids`` qualified with its service (both text arrays of one length; "" stays ""):
+def qualified(services: pd.Series, ids: pd.Series, marks: tuple, local_marks: tuple = ()) -> pd.Series:
+    """Each of ``ids`` qualified with its service (two text Series of one index; "" stays ""):
     unchanged when it starts with its service and one of ``marks``; ``SERVICE`` + the id when it
     starts with one of ``local_marks``; else ``SERVICE`` + ``marks[0]`` + the id. The string work
     runs once per distinct (service, id) pair."""
-    ids = np.asarray(ids, dtype=object)
-    out = ids.copy()
-    todo = np.flatnonzero(ids != "")
-    if not len(todo):
-        return out
-    codes, pairs = pd.MultiIndex.from_arrays([np.asarray(services, dtype=object)[todo], ids[todo]]).factorize()
-    service = np.asarray(pairs.get_level_values(0), dtype=TEXT)
-    ident = np.asarray(pairs.get_level_values(1), dtype=TEXT)
-    already = np.zeros(len(ident), dtype=bool)
+    service_codes, service_names = pd.factorize(services)
+    id_codes, id_names = pd.factorize(ids)
+    width = max(len(id_names), 1)
+    pairs, codes = np.unique(service_codes.astype(np.int64) * width + id_codes, return_inverse=True)
+    service = np.asarray(service_names, dtype=object)[pairs // width].astype(TEXT)
+    ident = np.asarray(id_names, dtype=object)[pairs % width].astype(TEXT)
+    already = ident == ""
     for mark in marks:
         already |= np.strings.startswith(ident, np.strings.add(service, mark))
     local = np.zeros(len(ident), dtype=bool)
     for mark in local_marks:
         local |= np.strings.startswith(ident, mark)
     joiner = np.where(local, "", marks[0]).astype(TEXT)
-    done = np.where(already, ident, np.strings.add(np.strings.add(service, joiner), ident))
-    out[todo] = done.astype(object)[codes]
-    return out
+    done = np.where(already, ident, np.strings.add(np.strings.add(service, joiner), ident)).astype(object)
+    return pd.Series(pd.array(done, dtype=ids.dtype).take(codes.ravel()), index=ids.index, name=ids.name)
 
 
 def qualify_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (the event columns as stripped text) with its PR and deployment ids qualified by
     the rule above: every non-empty ``pr_id``, and the ``deploy_id`` of every ``deploy``."""
-    service = frame["service"].to_numpy(dtype=object)
-    pr_id = qualified(service, frame["pr_id"].to_numpy(dtype=object), s.PR_MARKS, s.PR_MARKS)
-    deploy_id = frame["deploy_id"].to_numpy(dtype=object).copy()
-    deploys = np.flatnonzero(frame["kind"].to_numpy(dtype=object) == s.DEPLOY)
-    deploy_id[deploys] = qualified(service[deploys], deploy_id[deploys], (s.DEPLOY_MARK,))
-    return frame.assign(pr_id=pr_id, deploy_id=deploy_id)
+    if not len(frame):
+        return frame
+    deploys = (frame["kind"] == s.DEPLOY).to_numpy()
+    deploy_id = frame["deploy_id"].copy()
+    if deploys.any():
+        deploy_id[deploys] = qualified(frame["service"][deploys], frame["deploy_id"][deploys], (s.DEPLOY_MARK,))
+    return frame.assign(pr_id=qualified(frame["service"], frame["pr_id"], s.PR_MARKS, s.PR_MARKS), deploy_id=deploy_id)
