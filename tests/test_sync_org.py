@@ -70,6 +70,29 @@ def data_dir(tmp_path, monkeypatch, org):
     return tmp_path / "data"
 
 
+@contextmanager
+def answering(fake, reply, when=lambda path: True):
+    """The fake (a server, or one repository of it) answers ``reply`` (status, headers, body) to the
+    paths ``when`` takes, for the block only."""
+    original = fake.route
+    fake.route = lambda path, query: reply if when(path) else original(path, query)
+    try:
+        yield
+    finally:
+        fake.route = original
+
+
+@contextmanager
+def own_store():
+    """A store of its own for the block (each hypothesis example starts from nothing stored)."""
+    before = os.environ["METRICS_DATA_DIR"]
+    os.environ["METRICS_DATA_DIR"] = tempfile.mkdtemp(dir=os.path.dirname(before))
+    try:
+        yield
+    finally:
+        os.environ["METRICS_DATA_DIR"] = before
+
+
 def cli(*argv) -> tuple[int, str]:
     err = io.StringIO()
     return run_sync(list(argv), err=err), err.getvalue()
@@ -129,12 +152,8 @@ def test_a_repository_that_fails_leaves_the_others_synced_and_the_next_sync_resu
     # every request of web's answers 503: after the retries, web fails, shop is stored
     src = source_of({"type": "github", "org": "acme", "dataset": "acme", "api_url": org.url, "since": "2024-02-01"},
                     "test")
-    original = org.repos["acme/web"].route
-    org.repos["acme/web"].route = lambda path, query: (503, {}, {"message": "unavailable"})
-    try:
+    with answering(org.repos["acme/web"], (503, {}, {"message": "unavailable"})):
         result = sync_group(src, environ={"GITHUB_TOKEN": org.token}, now=NOW, sleep=lambda s: None)
-    finally:
-        org.repos["acme/web"].route = original
     assert [o.source.target for o in result.outcomes] == ["acme/shop"]
     assert list(result.failed) == ["acme/web"] and "kept failing (server error 503)" in result.failed["acme/web"]
     assert result.line().startswith("github:acme/* -> acme: 1 of 2 repositories synced, +6 events")
@@ -146,12 +165,8 @@ def test_a_repository_that_fails_leaves_the_others_synced_and_the_next_sync_resu
 
 
 def test_a_failing_repository_is_one_line_and_exit_1(org):
-    original = org.repos["acme/web"].route
-    org.repos["acme/web"].route = lambda path, query: (404, {}, {"message": "Not Found"})
-    try:
+    with answering(org.repos["acme/web"], (404, {}, {"message": "Not Found"})):
         code, said = org_sync(org)
-    finally:
-        org.repos["acme/web"].route = original
     assert code == 1
     lines = said.strip().splitlines()
     assert lines[0].startswith("error: acme/web: ") and "answered 404" in lines[0]
@@ -239,15 +254,8 @@ def test_teams_file_written_from_the_organisations_teams_and_hand_edits_kept(org
 
 
 def test_teams_not_visible_stores_nothing(org):
-    original = org.route
-
-    def no_teams(path, query):
-        return (403, {}, {"message": "Must have admin rights"}) if "/teams" in path else original(path, query)
-    org.route = no_teams
-    try:
+    with answering(org, (403, {}, {"message": "Must have admin rights"}), lambda path: "/teams" in path):
         code, said = org_sync(org, "--teams")
-    finally:
-        org.route = original
     assert code == 2 and "organisation 'acme' is not visible to the token (the API answered 403)" in said
     assert store.list_datasets() == []
 
@@ -331,23 +339,16 @@ listing = st.one_of(
                                                                   HealthCheck.too_slow])
 @given(body=listing, where=st.sampled_from(["repos", "teams"]))
 def test_fuzzed_listings_are_a_sentence_and_store_nothing(org, body, where):
-    original = org.route
     if where == "teams" and body == []:
         body = [[]]                                    # an organisation without teams is fine: a list of a list is not
-    reply = (200, {}, body)                            # bytes are sent as they are, anything else as JSON
-    org.route = lambda path, query: reply if path == f"/orgs/acme/{where}" else original(path, query)
-    before = os.environ["METRICS_DATA_DIR"]
-    os.environ["METRICS_DATA_DIR"] = tempfile.mkdtemp(dir=os.path.dirname(before))      # each example its own store
-    try:
+    # bytes are sent as they are, anything else as JSON
+    with own_store(), answering(org, (200, {}, body), lambda path: path == f"/orgs/acme/{where}"):
         code, said = org_sync(org, "--teams")
-    finally:
-        org.route = original
-    assert code == 2, said
-    lines = said.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: github:acme/* -> acme: organisation 'acme'"), said
-    assert "Traceback" not in said
-    assert store.list_datasets() == []
-    os.environ["METRICS_DATA_DIR"] = before
+        assert code == 2, said
+        lines = said.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: github:acme/* -> acme: organisation 'acme'"), said
+        assert "Traceback" not in said
+        assert store.list_datasets() == []
 
 
 def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch):
@@ -484,24 +485,16 @@ def test_gitlab_teams_from_codeowners(group, monkeypatch, data_dir):
                                                                   HealthCheck.too_slow])
 @given(body=listing.filter(lambda b: b not in (b"", [], None, b"null", b"[]")), where=st.sampled_from(["pulls", "deployments"]))
 def test_a_fuzzed_page_of_one_repository_is_a_sentence_naming_it_and_the_others_are_stored(org, body, where):
-    original = org.repos["acme/web"].route
-    org.repos["acme/web"].route = lambda path, query: (200, {}, body) if path == f"/repos/acme/web/{where}" \
-        else original(path, query)
-    before = os.environ["METRICS_DATA_DIR"]
-    os.environ["METRICS_DATA_DIR"] = tempfile.mkdtemp(dir=os.path.dirname(before))      # each example its own store
-    try:
+    with own_store(), answering(org.repos["acme/web"], (200, {}, body), lambda path: path == f"/repos/acme/web/{where}"):
         code, said = org_sync(org)
-    finally:
-        org.repos["acme/web"].route = original
-    assert code == 1, said
-    lines = said.strip().splitlines()
-    assert lines[0].startswith("error: acme/web: ") and "Traceback" not in said, said
-    assert lines[1].startswith("github:acme/* -> acme: 1 of 2 repositories synced")
-    # web: nothing of the page that failed; its pages stored before it stay (the next sync resumes after them)
-    stored = events()
-    assert len([row for row in stored if row[0] == "shop"]) == 6
-    assert len([row for row in stored if row[0] == "web"]) == (0 if where == "pulls" else 3)
-    os.environ["METRICS_DATA_DIR"] = before
+        assert code == 1, said
+        lines = said.strip().splitlines()
+        assert lines[0].startswith("error: acme/web: ") and "Traceback" not in said, said
+        assert lines[1].startswith("github:acme/* -> acme: 1 of 2 repositories synced")
+        # web: nothing of the page that failed; its pages stored before it stay (the next sync resumes after them)
+        stored = events()
+        assert len([row for row in stored if row[0] == "shop"]) == 6
+        assert len([row for row in stored if row[0] == "web"]) == (0 if where == "pulls" else 3)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -509,29 +502,17 @@ def test_a_fuzzed_page_of_one_repository_is_a_sentence_naming_it_and_the_others_
 @given(body=listing)
 def test_a_fuzzed_group_listing_is_a_sentence_and_stores_nothing(group, monkeypatch, body):
     monkeypatch.setenv("GITLAB_TOKEN", group.token)
-    original = group.route
-    group.route = lambda path, query: (200, {"X-Next-Page": ""}, body) if path.startswith("/groups/") \
-        else original(path, query)
-    before = os.environ["METRICS_DATA_DIR"]
-    os.environ["METRICS_DATA_DIR"] = tempfile.mkdtemp(dir=os.path.dirname(before))      # each example its own store
-    try:
+    with own_store(), answering(group, (200, {"X-Next-Page": ""}, body), lambda path: path.startswith("/groups/")):
         code, said = group_sync(group)
-    finally:
-        group.route = original
-    assert code == 2, said
-    lines = said.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: gitlab:acme/* -> acme: group 'acme'"), said
-    assert store.list_datasets() == []
-    os.environ["METRICS_DATA_DIR"] = before
+        assert code == 2, said
+        lines = said.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: gitlab:acme/* -> acme: group 'acme'"), said
+        assert store.list_datasets() == []
 
 
 def test_a_token_refused_by_one_repository_stops_the_organisations_sync(org):
-    original = org.repos["acme/shop"].route
-    org.repos["acme/shop"].route = lambda path, query: (401, {}, {"message": "Bad credentials"})
-    try:
+    with answering(org.repos["acme/shop"], (401, {}, {"message": "Bad credentials"})):
         code, said = org_sync(org)
-    finally:
-        org.repos["acme/shop"].route = original
     assert code == 1
     assert said.splitlines()[0].startswith("error: acme/shop: ") and "answered 401" in said
     assert "0 of 2 repositories synced" in said and not any("/repos/acme/web/" in p for p in org.paths())
