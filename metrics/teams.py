@@ -80,6 +80,47 @@ def read_teams(path) -> dict[str, Team]:
     return teams
 
 
+def team_name(text: str) -> str:
+    """``text`` as a team name: characters a name may not hold become '-', at most 64."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", str(text)).lstrip("_.-")[:64]
+    return name or "team"
+
+
+def teams_text(teams: dict, written_by: str) -> str:
+    """A teams file naming ``teams`` (name -> its services), sorted, with a first comment saying
+    which command wrote it."""
+    lines = [f"# written by {written_by}; edit freely: the command shows a diff instead of overwriting"]
+    for name in sorted(teams):
+        services = ", ".join(f'"{s}"' for s in sorted(teams[name]))
+        lines += ["", f'[teams."{team_name(name)}"]', f"services = [{services}]"]
+    return "\n".join(lines) + "\n"
+
+
+def write_teams(path, text: str, replace: bool, out=None) -> str:
+    """Write the teams file ``text`` at ``path``: one sentence saying what was done. A file that
+    exists and differs (hand edits, other teams) is kept, its diff against ``text`` written to
+    ``out``, unless ``replace``. The file is replaced atomically."""
+    import difflib
+    path = Path(path)
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as e:
+        return f"the teams file {path} cannot be read ({e}); it was left as it is"
+    if old == text:
+        return f"the teams file {path} is up to date"
+    if old is not None and not replace:
+        if out is not None:
+            out.writelines(difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
+                                                f"{path} (as it is)", f"{path} (from the teams synced)"))
+        return (f"the teams file {path} differs from the teams synced (the diff above); it was left as it is: "
+                f"give --replace-teams to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return f"the teams file {path} {'replaced' if old is not None else 'written'} ({text.count('[teams.')} teams)"
+
+
 def resolve(teams: dict[str, Team], names, services, where: str = "") -> list[str]:
     """The services of the teams ``names`` among the data's ``services`` (union, sorted); an
     unknown team, or a team none of whose services is in the data, is a TeamsError."""

@@ -412,9 +412,10 @@ def test_two_argo_cds_into_one_dataset_keep_a_state_each(tmp_path, capsys, monke
         code, lines = sync(capsys, "--config", str(path))
     assert code == 0 and f"{key('argocd', production.url)} -> both: +2 events" in lines[-2]
     assert f"{key('argocd', staging.url)} -> both: +2 events" in lines[-1]
-    assert [e[:3] for e in stored("both")] == [("2024-03-04 10:00:00", "checkout-staging", "checkout@0"),
+    # staging's events are renamed before their ids are qualified (the ids rule): checkout@0 under checkout-staging
+    assert [e[:3] for e in stored("both")] == [("2024-03-04 10:00:00", "checkout-staging", "checkout-staging@checkout@0"),
                                                ("2024-03-05 10:00:00", "checkout", "checkout@0"),
-                                               ("2024-03-06 10:00:00", "checkout-staging", "checkout@1"),
+                                               ("2024-03-06 10:00:00", "checkout-staging", "checkout-staging@checkout@1"),
                                                ("2024-03-07 10:00:00", "checkout", "checkout@1")]
 
 
