@@ -169,3 +169,35 @@ def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, n
             numbers.append(dora_of(analyze(narrowed, window, assumptions, present=present[id(tables)]).summary))
         rows.append(TeamDora(name, tuple(services), numbers[0], numbers[1]))
     return rows
+
+
+# the orders the Teams comparison can be sorted in (value -> what the control says): the overall
+# tier worst first (the default: the teams that need help come first), the name, and each compared
+# metric worst first; a team without the number (n/a, or no services in the data) comes last
+TEAM_ORDERS = {"worst": "Overall tier, worst first", "name": "Name, A to Z",
+               **{spec.key: f"{spec.label}, worst first" for spec in TEAM_METRICS}}
+DEFAULT_TEAM_ORDER = "worst"
+
+
+def sort_teams(rows, order: str = DEFAULT_TEAM_ORDER) -> list[TeamDora]:
+    """``rows`` (``TeamDora``) in the ``order`` ``TEAM_ORDERS`` names: by name; by the overall
+    tier, worst (low) first; or by one of ``DORA_KEYS``, worst first (the highest value of a metric
+    where lower is better, the lowest otherwise). Teams without the value come last; ties keep the
+    name order."""
+    from .benchmarks import TIERS
+    if order not in TEAM_ORDERS:
+        raise ValueError(f"unknown team order {order!r} (orders: {', '.join(TEAM_ORDERS)})")
+    by_name = sorted(rows, key=lambda r: r.team)
+    if order == "name":
+        return by_name
+    if order == "worst":
+        def rank(row):
+            tier = row.current and row.current["tiers"]["overall"]
+            return (0, -TIERS.index(tier)) if tier else (1, 0)
+    else:
+        sign = -1 if next(s for s in TEAM_METRICS if s.key == order).lower_is_better else 1
+
+        def rank(row):
+            value = row.current and row.current[order]
+            return (0, sign * value) if value is not None else (1, 0)
+    return sorted(by_name, key=rank)
