@@ -111,3 +111,20 @@ def test_the_team_order_is_in_the_link():
     assert from_query(to_query(v, d), d) == (v, [])
     view, errors = from_query("?tab=teams&order=best", d)
     assert view.team_order == "worst" and "Unknown team order" in errors[0]
+
+
+def test_the_team_fast_path_gives_the_numbers_of_the_full_analysis():
+    """``summary_of`` (the Teams comparison's path) against ``analyze`` (what ``--team`` prints),
+    on a universe with every kind of event, for the whole of it and one service."""
+    from metrics import analyze, generate
+    from metrics.analysis import summary_of
+    from metrics.selection import tables_of_services
+    from metrics.teams import DORA_KEYS, TEAM_METRICS
+    u = generate(30, 11, services=12, end="2026-11-22")
+    for tables in (u.tables, tables_of_services(u.tables, ["payments"])):
+        full, fast = analyze(tables, u.window).summary, summary_of(tables, u.window, TEAM_METRICS)
+        assert {k: fast["dora"][k] for k in DORA_KEYS} == {k: full["dora"][k] for k in DORA_KEYS}
+        assert fast["dora"]["tiers"] == full["dora"]["tiers"]
+        assert full["dora"]["deployments"] > 0 and full["dora"]["tiers"]["overall"]
+    with pytest.raises(ValueError, match="lead_time_hours_median is not among the specs"):
+        summary_of(u.tables, u.window, [s for s in TEAM_METRICS if s.key != "lead_time_hours_median"])
