@@ -128,3 +128,27 @@ def test_the_team_fast_path_gives_the_numbers_of_the_full_analysis():
         assert full["dora"]["deployments"] > 0 and full["dora"]["tiers"]["overall"]
     with pytest.raises(ValueError, match="lead_time_hours_median is not among the specs"):
         summary_of(u.tables, u.window, [s for s in TEAM_METRICS if s.key != "lead_time_hours_median"])
+
+
+def longest_list(value) -> int:
+    """The length of the longest list anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return max((longest_list(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max([len(value)] + [longest_list(v) for v in value])
+    return 0
+
+
+def test_the_api_lists_nothing_per_service(isolated_data_dir):
+    """``/api/v1/summary`` of 300 services is as long as that of 3: no list in it grows with the
+    services; ``/api/v1/teams`` lists the teams file's teams and patterns as written (a glob is not
+    expanded into the services it matches)."""
+    from dashboard.app import create_app
+    client = create_app().server.test_client()
+    small, large = (client.get(f"/api/v1/summary?services={n}&days=7").get_json() for n in (3, 300))
+    assert large["dora"]["deployments"] > 50 * small["dora"]["deployments"]
+    assert longest_list(large) == longest_list(small) < 20
+    assert abs(len(str(large)) - len(str(small))) < 200
+    isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    (isolated_data_dir / "teams.toml").write_text('[teams.all]\nservices = ["service-*"]\n', encoding="utf-8")
+    assert client.get("/api/v1/teams").get_json() == {"teams": [{"name": "all", "services": ["service-*"]}]}
