@@ -30,8 +30,9 @@ THEMES = {
 
 
 def _figure(traces, title: str, theme: str, y_title: str = "", x_title: str = "", height: int = 320,
-            lines=(), vlines=(), hovermode: str = "x unified", **layout) -> go.Figure:
-    """One figure: traces, a titled layout in the theme's colours, dashed threshold lines.
+            lines=(), vlines=(), hovermode: str = "x unified", subtitle: str = "", **layout) -> go.Figure:
+    """One figure: traces, a titled layout in the theme's colours, dashed threshold lines; a
+    ``subtitle`` is a sentence under the title (what the figure left out or grouped).
 
     ``lines`` are (y, label, colour) horizontal lines; ``vlines`` (x, label, colour) vertical ones.
     """
@@ -49,9 +50,10 @@ def _figure(traces, title: str, theme: str, y_title: str = "", x_title: str = ""
         notes.append({"yref": "paper", "y": 1 - 0.09 * i, "x": x, "text": text, "showarrow": False, "xanchor": "left",
                       "yanchor": "top", "font": {"color": colour, "size": 11}, "bgcolor": "rgba(0,0,0,0)"})
     base = {
-        "template": "none", "title": {"text": title, "x": 0.01, "font": {"size": 15}}, "height": height,
+        "template": "none", "title": {"text": title, "x": 0.01, "font": {"size": 15},
+                                      **({"subtitle": {"text": subtitle}} if subtitle else {})}, "height": height,
         "font": {"color": c["font"], "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
-        "margin": {"l": 55, "r": 20, "t": 60, "b": 45}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 55, "r": 20, "t": 78 if subtitle else 60, "b": 45}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         "hovermode": hovermode, "xaxis": {**axis, "title": {"text": x_title}}, "yaxis": {**axis, "title": {"text": y_title}},
         "shapes": shapes, "annotations": notes,
@@ -206,28 +208,38 @@ def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: 
                    xaxis=DATE_AXIS)
 
 
-def _timeline_rows(deploys: pd.DataFrame, incidents: pd.DataFrame, n_services: int) -> tuple[np.ndarray, list[int]]:
-    """Row of each service code (the busiest ``TIMELINE_ROWS`` get their own; the rest share the
-    last row) and the service codes that have a row of their own, busiest first."""
-    activity = np.bincount(deploys["service"].to_numpy(), minlength=n_services) + \
-        np.bincount(incidents["service"].to_numpy(), minlength=n_services)
-    busiest = [int(s) for s in np.argsort(-activity, kind="stable")[:TIMELINE_ROWS] if activity[s] > 0]
-    row = np.full(n_services, len(busiest), dtype=np.int64)
-    row[busiest] = np.arange(len(busiest))
-    return row, busiest
+def timeline_rows(activity: np.ndarray, limit: int = TIMELINE_ROWS) -> tuple[np.ndarray, list[int], int]:
+    """The timeline's rows from each service code's ``activity`` (its deployments plus incidents):
+    (row of each code, the codes with a row of their own, busiest first (ties: the lower code), how
+    many active services share the last row). Up to ``limit`` + 1 active services each get a row;
+    beyond that the busiest ``limit`` do and the others share one ("other (K services)"). Services
+    without activity get no row (their row number is one past the last)."""
+    active = np.flatnonzero(activity > 0)
+    order = active[np.argsort(-activity[active], kind="stable")]
+    own = order if len(order) <= limit + 1 else order[:limit]
+    others = len(order) - len(own)
+    row = np.full(len(activity), len(own) + (others > 0), dtype=np.int64)
+    row[own] = np.arange(len(own))
+    row[order[len(own):]] = len(own)
+    return row, [int(s) for s in own], others
 
 
 def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarray, start_ns: int, end_ns: int,
              theme: str) -> go.Figure:
     """Deployments as ticks and incidents as recovery bars (start to resolution) on one time axis,
-    one row per service (the busiest ones; the rest share a row). Beyond ``MAX_MARKS`` marks of each
-    kind on average, deployments and incidents are counted per row and day and drawn as two heatmaps
-    (blue, and red on top)."""
-    row_of, busiest = _timeline_rows(deploys, incidents, len(services))
+    one row per service (``timeline_rows``: the busiest ones; beyond ``TIMELINE_ROWS`` + 1 services
+    the rest share an "other (K services)" row, and the subtitle says so). Beyond ``MAX_MARKS`` marks
+    of each kind on average, deployments and incidents are counted per row and day and drawn as two
+    heatmaps (blue, and red on top)."""
+    activity = np.bincount(deploys["service"].to_numpy(), minlength=len(services)) + \
+        np.bincount(incidents["service"].to_numpy(), minlength=len(services))
+    row_of, busiest, others = timeline_rows(activity)
     labels = as_text(services[s] for s in busiest)
-    if len(busiest) < np.count_nonzero(np.bincount(np.concatenate([deploys["service"].to_numpy(), incidents["service"].to_numpy()]),
-                                                   minlength=len(services))):
-        labels.append("other services")
+    said = ""
+    if others:
+        labels.append(f"other ({others:,} service{'' if others == 1 else 's'})")
+        said = (f"The {len(busiest)} busiest of {len(busiest) + others:,} services (deployments and incidents) have a "
+                f"row each; the other {others:,} share the last row.")
     label_of = np.array(labels + [""], dtype=object)
     traces = []
     if len(deploys) + len(incidents) > 2 * MAX_MARKS:
@@ -259,7 +271,8 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
         title = "Timeline: deployments (ticks) and incidents (recovery bars)"
     return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest", xaxis=DATE_AXIS,
                    yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels)),
-                          "automargin": True})
+                          "automargin": True},
+                   subtitle=said)
 
 
 def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple | None, theme: str,

@@ -44,6 +44,7 @@ PAGE_OUTPUTS = {
     "max_date": Output(DATE_RANGE, "max_date_allowed"), "content": Output("tab-content", "children"),
     "line": Output("window-line", "children"), "panel": Output("assumptions-panel", "style"),
     "shape": Output("content-shape", "data"), "benchmark_panel": Output("benchmark-panel", "style"),
+    "teams_panel": Output("teams-panel", "style"),
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
     "sync": Output("sync-line", "children"), "team_options": Output(TEAM_FILTER, "options"),
     "team_placeholder": Output(TEAM_FILTER, "placeholder"), "team_note": Output("team-note", "children"),

@@ -25,7 +25,8 @@ from metrics.analysis import kinds_present
 from metrics.attribution import AttributionError, attribution_path, overrides_token, read_overrides
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
-from metrics.teams import TeamsError, compare_teams, read_teams, tables_of_teams, teams_file_token, teams_path
+from metrics.teams import (DEFAULT_TEAM_ORDER, TeamsError, compare_teams, read_teams, sort_teams, tables_of_teams,
+                           teams_file_token, teams_path)
 from metrics.tables import EventTables
 from metrics.window import over_data, to_ns, today_ns
 
@@ -58,6 +59,7 @@ class TeamsShown:
     named: int = 0
     problem: str = ""
     chosen: tuple = ()                       # the Team selector's teams, when it narrows the comparison
+    order: str = DEFAULT_TEAM_ORDER          # the order of ``rows`` (``metrics.teams.TEAM_ORDERS``)
 
 
 def team_choices() -> tuple[list[str], str]:
@@ -204,7 +206,8 @@ class Views:
             now, before = (self._universe(view, end, back) for back in (0, view.days))
             periods = ((now.tables, now.window), (before.tables, before.window))
         rows = self.cache.get(key, lambda: tuple(compare_teams(found, *periods, assumptions_of(view), list(names))))
-        return TeamsShown(str(path), rows, len(found), chosen=tuple(view.teams))
+        return TeamsShown(str(path), tuple(sort_teams(rows, view.team_order)), len(found), chosen=tuple(view.teams),
+                          order=view.team_order)
 
     # -- the synthetic universe ----------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from metrics import benchmarks, defaults
 from metrics.defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
 from metrics.scenarios import AUTO, SCENARIOS
 from metrics.store import NAME as DATASET_NAME
-from metrics.teams import TEAM_NAME
+from metrics.teams import DEFAULT_TEAM_ORDER, TEAM_NAME, TEAM_ORDERS
 
 from .parsers import Amount, Checked, Day, Days, Matching, Names, OneOf, Whole, number_text
 
@@ -140,6 +140,9 @@ class View:
                            parse=Names(TEAM_NAME, MAX_FILTER_SERVICES, "Team names are 1-64 letters, digits, '.', '_' "
                                        "or '-'.", strip=True),
                            control=Control("team-filter", shown=list))
+    # the order of the Teams tab's comparison (``metrics.teams.TEAM_ORDERS``): the same numbers in another order
+    team_order: str = declare(DEFAULT_TEAM_ORDER, url="order", computes=False,
+                              parse=OneOf("team order", tuple(TEAM_ORDERS)), control=Control("teams-order"))
     # what the DORA cards are judged by, and the Quick Check average the scores are compared with:
     # the same numbers judged another way
     benchmark: str = declare(defaults.BENCHMARK, url="benchmark", computes=False,

@@ -11,6 +11,7 @@ from metrics.defaults import LIVE_POLL_SECONDS
 from metrics.ingest.plugin_sources import load_sources
 from metrics.registry.source import sources
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
+from metrics.teams import TEAM_ORDERS
 
 from .state import View
 from .upload import human_size
@@ -186,6 +187,16 @@ def benchmark_panel(defaults: View) -> dbc.Card:
     ], className="g-2 align-items-center")), id="benchmark-panel", className="mb-3", style={"display": "none"})
 
 
+def teams_panel(defaults: View) -> dbc.Card:
+    """The Teams tab's order: by the overall tier or one metric, worst first, or by name."""
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(dbc.Label("Sort teams by", html_for="teams-order", className="mb-0"), width="auto"),
+        dbc.Col(dcc.Dropdown(id="teams-order", options=[{"label": label, "value": value}
+                                                        for value, label in TEAM_ORDERS.items()],
+                             value=defaults.team_order, clearable=False, searchable=False), md=4, sm=12),
+    ], className="g-2 align-items-center")), id="teams-panel", className="mb-3", style={"display": "none"})
+
+
 def drilldown_section() -> html.Div:
     """The deployments and incidents behind the DORA numbers: filled when an item is opened."""
     return html.Div(dbc.Accordion([
@@ -258,6 +269,7 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_prob
             tabs(),
             assumptions_panel(defaults),
             benchmark_panel(defaults),
+            teams_panel(defaults),
             html.Div(id="kpi-cards"),
             dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
             drilldown_section(),

@@ -71,7 +71,8 @@ def render(view, computed: Computed | None, problem: str | None, theme, shown, m
     """
     theme = "dark" if theme == "dark" else "light"
     out = {"panel": {"display": "block"} if view.tab == "pvm" else {"display": "none"},
-           "benchmark_panel": {"display": "block"} if view.tab == "dora" else {"display": "none"}, "message": message,
+           "benchmark_panel": {"display": "block"} if view.tab == "dora" else {"display": "none"},
+           "teams_panel": {"display": "block"} if view.tab == "teams" else {"display": "none"}, "message": message,
            "sync": sync_status(list(sync_runs)), **team_facts(view, team_choices)}
     unchanged = [no_update] * len(mounted)
     if computed is None:
@@ -87,7 +88,7 @@ def render(view, computed: Computed | None, problem: str | None, theme, shown, m
     out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"),
                drilldown=SHOWN if view.tab == "dora" else HIDDEN)
     if shown and shown[0] == view.tab:
-        del out["panel"], out["drilldown"], out["benchmark_panel"]   # the same tab: its panels stay as they are
+        del out["panel"], out["drilldown"], out["benchmark_panel"], out["teams_panel"]   # the same tab: its panels stay as they are
     if now == shown:
         new = figures(charts)
         return out, [new.get(name, no_update) for name in mounted]

@@ -235,26 +235,9 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
     value where it is held (``MetricSpec.where``) and the figures its card quotes; n/a where the data
     (``present``) lacks a metric's source; then what derives from the values: the tiers and their
     thresholds, the overall tier, the bands, the Quick Check scores."""
-    window = c.window
-    summary = {"window": {"start": window.start.isoformat().replace("+00:00", "Z"),
-                          "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
-               "dora": {}, "space": {}, "pvm": {}}
-    details = {}
+    summary, details = spec_values(c, present, METRICS)
     computed = [spec for spec in METRICS if spec.compute is not None]
-    for spec in computed:
-        if spec.details is not None:
-            details.update(spec.details(c))
-        _put(summary, details, spec, spec.compute(c))
-    summary, details = _cleaned(summary), _cleaned(details)
-    for spec in computed:                       # n/a, not a perfect score, where the data lacks a source
-        if spec.missing(present):
-            _put(summary, details, spec, None)
-    held = SimpleNamespace(summary=summary, details=details)       # what ``MetricSpec.value`` reads
-    tiers, details["tier_thresholds"] = {}, {}
-    for spec in tiered(METRICS):
-        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = spec.tiers.tier(spec.value(held))
-    tiers["overall"] = overall_tier(tiers)
-    summary["dora"]["tiers"] = tiers
+    held = place_tiers(summary, details)
     missing = missing_sources(present)
     if missing:
         summary["missing"] = missing
@@ -266,6 +249,57 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
                                                   scored["failed_deployment_recovery_time"],
                                                   scored["change_failure_rate"], scored["rework_rate"]))
     return summary, details
+
+
+def spec_values(c: Context, present: frozenset, specs) -> tuple[dict, dict]:
+    """(summary, details) holding the values of ``specs`` only (and the figures their cards quote),
+    each where it is held (``MetricSpec.where``); n/a where the data (``present``) lacks a source."""
+    window = c.window
+    summary = {"window": {"start": window.start.isoformat().replace("+00:00", "Z"),
+                          "end": window.end.isoformat().replace("+00:00", "Z"), "days": window.days},
+               "dora": {}, "space": {}, "pvm": {}}
+    details = {}
+    computed = [spec for spec in specs if spec.compute is not None]
+    for spec in computed:
+        if spec.details is not None:
+            details.update(spec.details(c))
+        _put(summary, details, spec, spec.compute(c))
+    summary, details = _cleaned(summary), _cleaned(details)
+    for spec in computed:                       # n/a, not a perfect score, where the data lacks a source
+        if spec.missing(present):
+            _put(summary, details, spec, None)
+    return summary, details
+
+
+def place_tiers(summary: dict, details: dict) -> SimpleNamespace:
+    """Each tiered metric's tier (``summary["dora"]["tiers"]``, the overall tier included) and its
+    threshold in words (``details["tier_thresholds"]``), from the values ``summary`` and ``details``
+    hold; returns the two as the holder ``MetricSpec.value`` reads."""
+    held = SimpleNamespace(summary=summary, details=details)       # what ``MetricSpec.value`` reads
+    tiers, details["tier_thresholds"] = {}, {}
+    for spec in tiered(METRICS):
+        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = spec.tiers.tier(spec.value(held))
+    tiers["overall"] = overall_tier(tiers)
+    summary["dora"]["tiers"] = tiers
+    return held
+
+
+def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumptions | None = None,
+               present: frozenset | None = None) -> dict:
+    """The summary ``analyze`` computes, holding only the values of ``specs`` (which must include
+    every tiered metric) and the tiers: the same numbers for those metrics, without computing the
+    others, the daily and weekly tables (the Teams comparison's fast path)."""
+    missing = [spec.key for spec in tiered(METRICS) if spec not in specs]
+    if missing:
+        raise ValueError(f"summary_of needs every tiered metric; {', '.join(missing)} is not among the specs")
+    a = assumptions or Assumptions()
+    a.check()
+    hours = defaults.ATTRIBUTION_HOURS
+    present = kinds_present(tables) if present is None else present
+    tables = clip(tables, window.start_ns, window.end_ns, int(hours * NS_PER_HOUR))
+    summary, details = spec_values(Context(tables, window, a, hours), present, specs)
+    place_tiers(summary, details)
+    return summary
 
 
 def _put(summary: dict, details: dict, spec, value) -> None:

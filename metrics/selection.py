@@ -39,11 +39,11 @@ def tables_of_services(tables: EventTables, services) -> EventTables:
     services are given."""
     if not services:
         return tables
-    wanted = np.flatnonzero(np.isin(tables.services, list(services)))
+    wanted = np.isin(tables.services, list(services))       # by service code: a lookup, not a search a row
     parts = {}
     for attr in SERVICE_TABLES:
         table = getattr(tables, attr)
-        keep = np.isin(table["service"].to_numpy(), wanted)
+        keep = wanted[table["service"].to_numpy()]
         parts[attr] = table if keep.all() else table[keep]
     other = tables.other
     if other is not None and len(other):

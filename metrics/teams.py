@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -142,14 +143,16 @@ def teams_file_token(path) -> tuple:
     return file_token(path)
 
 
-def tables_of_teams(tables, teams: dict[str, Team], chosen, services=()):
+def tables_of_teams(tables, teams: dict[str, Team], chosen, services=(), known=None):
     """``tables`` narrowed to the services of the ``chosen`` teams (and any ``services`` given),
     exactly as the service filter narrows them; team-level events whose service is the name of a
-    team not chosen are left out (they count only for their own team). TeamsError for an unknown
-    team or one with no services in the data."""
+    team not chosen are left out (they count only for their own team). ``known``: the tables'
+    services (``selection.services_of``) when the caller has them. TeamsError for an unknown team
+    or one with no services in the data."""
     from .selection import services_of, tables_of_services
     from .tables import VALUE_TABLES
-    wanted = sorted(set(resolve(teams, chosen, services_of(tables))) | set(services))
+    known = services_of(tables) if known is None else known
+    wanted = sorted(set(resolve(teams, chosen, known)) | set(services))
     narrowed = tables_of_services(tables, wanted)
     others = [name for name in teams if name not in set(chosen)]
     codes = np.flatnonzero(np.isin(narrowed.services, others))
@@ -190,23 +193,64 @@ def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, n
     """Each team's DORA numbers, as ``--team NAME`` computes them: ``current`` and ``previous`` are
     (tables, window) of this period and the one before (the same tables for stored data). ``names``:
     the teams to compare (default every team, in the file's order)."""
-    from .analysis import analyze, kinds_present
+    from .analysis import kinds_present, summary_of
     from .selection import services_of
     present = {id(tables): kinds_present(tables) for tables, _ in (current, previous)}
     known = {id(tables): services_of(tables) for tables, _ in (current, previous)}
-    rows = []
+
+    def numbers(name, tables, window):
+        if not teams[name].services_in(known[id(tables)]):
+            return None                       # the period holds none of its services: nothing to compare
+        narrowed = tables_of_teams(tables, teams, [name], known=known[id(tables)])
+        return dora_of(summary_of(narrowed, window, TEAM_METRICS, assumptions, present[id(tables)]))
+
+    rows, work = [], []
     for name in (list(teams) if names is None else names):
         try:
-            services = resolve(teams, [name], known[id(current[0])])
+            rows.append((name, tuple(resolve(teams, [name], known[id(current[0])])), ""))
         except TeamsError as e:
-            rows.append(TeamDora(name, (), None, None, str(e)))
+            rows.append((name, (), str(e)))
             continue
-        numbers = []
-        for tables, window in (current, previous):
-            if not teams[name].services_in(known[id(tables)]):
-                numbers.append(None)          # the previous period holds none of its services: nothing to compare
-                continue
-            narrowed = tables_of_teams(tables, teams, [name])
-            numbers.append(dora_of(analyze(narrowed, window, assumptions, present=present[id(tables)]).summary))
-        rows.append(TeamDora(name, tuple(services), numbers[0], numbers[1]))
-    return rows
+        work += [(name, *current), (name, *previous)]
+    # two threads: much of narrowing and summarising runs in numpy, outside the GIL
+    with ThreadPoolExecutor(2) as pool:
+        done = iter(pool.map(lambda job: numbers(*job), work))
+    result = []
+    for name, services, problem in rows:
+        if problem:
+            result.append(TeamDora(name, (), None, None, problem))
+        else:
+            result.append(TeamDora(name, services, next(done), next(done)))
+    return result
+
+
+# the orders the Teams comparison can be sorted in (value -> what the control says): the overall
+# tier worst first (the default: the teams that need help come first), the name, and each compared
+# metric worst first; a team without the number (n/a, or no services in the data) comes last
+TEAM_ORDERS = {"worst": "Overall tier, worst first", "name": "Name, A to Z",
+               **{spec.key: f"{spec.label}, worst first" for spec in TEAM_METRICS}}
+DEFAULT_TEAM_ORDER = "worst"
+
+
+def sort_teams(rows, order: str = DEFAULT_TEAM_ORDER) -> list[TeamDora]:
+    """``rows`` (``TeamDora``) in the ``order`` ``TEAM_ORDERS`` names: by name; by the overall
+    tier, worst (low) first; or by one of ``DORA_KEYS``, worst first (the highest value of a metric
+    where lower is better, the lowest otherwise). Teams without the value come last; ties keep the
+    name order."""
+    from .benchmarks import TIERS
+    if order not in TEAM_ORDERS:
+        raise ValueError(f"unknown team order {order!r} (orders: {', '.join(TEAM_ORDERS)})")
+    by_name = sorted(rows, key=lambda r: r.team)
+    if order == "name":
+        return by_name
+    if order == "worst":
+        def rank(row):
+            tier = row.current and row.current["tiers"]["overall"]
+            return (0, -TIERS.index(tier)) if tier else (1, 0)
+    else:
+        sign = -1 if next(s for s in TEAM_METRICS if s.key == order).lower_is_better else 1
+
+        def rank(row):
+            value = row.current and row.current[order]
+            return (0, sign * value) if value is not None else (1, 0)
+    return sorted(by_name, key=rank)
