@@ -272,3 +272,45 @@ def test_vcr_with_data_in_one_period_is_still_drawn():
     rows = deploys_with_failures(0) + [ev("2024-01-02T10:00:00Z", "platform_investment_hour", metric_value=4)]
     _, charts = TAB_VIEWS["pvm"](computed(rows), "light")
     assert "vcr" in figures(charts) and "empty-vcr" not in " ".join(str(t) for t in texts(charts))
+
+
+def test_quick_check_cfr_bars_are_the_colour_of_the_score_badge():
+    """Judged by the Quick Check, the CFR card's badge is its score's standing: the bars wear it."""
+    c = computed(deploys_with_failures(10), benchmark="quick-check")      # 50 % failed: a poor score
+    cards, charts = TAB_VIEWS["dora"](c, "light")
+    badge = find(cards, "kpi-cfr-score").className
+    by_class = {"text-bg-success": GREEN, "text-bg-warning": YELLOW, "text-bg-danger": RED}
+    (shown,) = [hex_ for cls, hex_ in by_class.items() if cls in badge]
+    assert figures(charts)["cfr"].data[0].marker.color == shown
+
+
+# ----- in the browser ---------------------------------------------------------------------------
+
+TIMELINE_RANGE_JS = """
+var plot = document.querySelector('.chart-timeline .js-plotly-plot');
+if (!plot || !plot._fullLayout) { return null; }
+var ax = plot._fullLayout.xaxis;
+return [ax.r2l(ax.range[0]), ax.r2l(ax.range[1])];
+"""
+
+
+@pytest.mark.browser
+def test_a_seven_day_link_shows_seven_days_on_the_timeline(dash_duo):
+    """What the page shows: the timeline's axis runs from the window line's first day to its end."""
+    import time
+    from dashboard.app import create_app
+    from test_browser import no_console_errors
+    dash_duo.driver.set_window_size(1366, 900)
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/?days=7&tab=dora")
+    dash_duo.wait_for_contains_text("#window-line", "(7 days, UTC)", timeout=20)
+    first, end = re.search(r"Window (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)",
+                           dash_duo.find_element("#window-line").text).groups()
+    deadline, shown = time.time() + 15, None
+    while shown is None and time.time() < deadline:
+        shown = dash_duo.driver.execute_script(TIMELINE_RANGE_JS)
+        time.sleep(0.2)
+    ms = [pd.Timestamp(first).value // 1_000_000, pd.Timestamp(end).value // 1_000_000]
+    assert shown == ms and ms[1] - ms[0] == 7 * 86_400_000
+    no_console_errors(dash_duo)
