@@ -224,10 +224,12 @@ def _full(b: pd.DataFrame, bucket: str) -> np.ndarray:
 
 
 def count_axis(peak) -> dict:
-    """A y axis for whole counts: from 0, ticks only on whole numbers (no 0.2 deployments)."""
-    axis = {"rangemode": "tozero", "tickformat": ",d"}
+    """A y axis for whole counts: from 0, ticks only on whole numbers (no 0.2 deployments). The
+    tick mode is explicit: an axis overlaying another defaults to "sync", whose ticks (12.75 ...)
+    a whole-number format prints as 13, 26, 38."""
+    axis = {"rangemode": "tozero", "tickformat": ",d", "tickmode": "auto"}
     if peak is None or not np.isfinite(peak) or peak < 6:
-        axis["dtick"] = 1
+        axis.update(tickmode="linear", tick0=0, dtick=1)
     return axis
 
 
@@ -487,16 +489,19 @@ def _band_lines(band_lines: list) -> list:
     return [(value, label, band_hex(band)) for value, label, band in band_lines]
 
 
-def vcr(current: float | None, previous: float | None, band_lines: list, theme: str) -> go.Figure:
-    """Value to cost ratio, this period and the previous, against its bands' bounds (``band_lines``:
-    (value, label, band))."""
-    return _pair("VCR: value to cost ratio", " %", current, previous, _band_lines(band_lines), theme, COLOURS["pvm"])
+def vcr(current: float | None, previous: float | None, band_lines: list, theme: str,
+        band: str | None = None) -> go.Figure:
+    """Value to cost ratio, this period (in the colour of its card's ``band`` badge; grey: none) and
+    the previous (grey), against its bands' bounds (``band_lines``: (value, label, band))."""
+    return _pair("VCR: value to cost ratio", " %", current, previous, _band_lines(band_lines), theme, band_hex(band))
 
 
-def dtr(current: float | None, previous: float | None, band_lines: list, theme: str) -> go.Figure:
-    """Developer toil ratio, this period and the previous, against its bands' bounds (lower is better)."""
+def dtr(current: float | None, previous: float | None, band_lines: list, theme: str,
+        band: str | None = None) -> go.Figure:
+    """Developer toil ratio, this period and the previous, against its bands' bounds (lower is
+    better); this period in the colour of its card's ``band`` badge, as ``vcr``."""
     return _pair("DTR: developer toil ratio (lower is better)", " %", current, previous, _band_lines(band_lines),
-                 theme, COLOURS["pvm"])
+                 theme, band_hex(band))
 
 
 def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str, span: tuple | None = None) -> go.Figure:

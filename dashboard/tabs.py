@@ -171,12 +171,12 @@ def pvm(c: Computed, theme: str) -> tuple:
     period_bands = [band("iar", None if g != g else g) for g in periods["growth_pct"].astype(float)]
     span = window_span(c)
     charts = [
-        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme))
+        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme, an.details["vcr_band"]))
               if s["vcr_pct"] is not None or p["vcr_pct"] is not None
               else empty_state(neither(c, "vcr_pct", "platform_hours"), "empty-vcr")),
         panel(graph("iar", fg.iar(periods, period_bands, BAND_TABLES["iar"].lines(), theme, span)) if len(periods) >= 2
               else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
-        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme))
+        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme, an.details["dtr_band"]))
               if s["dtr_pct"] is not None or p["dtr_pct"] is not None
               else empty_state(neither(c, "dtr_pct"), "empty-dtr")),
         panel(graph("impact", fg.impact(an.weekly_delivery, theme, span))),

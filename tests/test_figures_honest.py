@@ -155,6 +155,20 @@ def test_team_bars_are_each_teams_badge_colour():
     assert list(fig.data[0].marker.color) == [GREEN, BLUE, YELLOW, RED, GREY]
 
 
+def test_vcr_bar_is_the_colour_of_the_vcr_badge():
+    # 20 successful deployments x $200 = $4,000 of value; 40 platform hours x $150 = $6,000 of cost:
+    # VCR 66.7 %, under 200 %: red
+    rows = deploys_with_failures(0) + [ev("2024-01-02T10:00:00Z", "platform_investment_hour", metric_value=40)]
+    cards, charts = TAB_VIEWS["pvm"](computed(rows), "light")
+    assert find(cards, "kpi-vcr-value").children == "67%" and "text-bg-danger" in find(cards, "kpi-vcr-band").className
+    assert list(figures(charts)["vcr"].data[0].marker.color) == [GREY, RED]       # the previous period, this one
+
+
+def test_dtr_bar_is_its_bands_colour_and_grey_without_one():
+    assert list(fg.dtr(5.0, 12.0, [], "light", "green").data[0].marker.color) == [GREY, GREEN]
+    assert list(fg.dtr(None, 12.0, [], "light", None).data[0].marker.color) == [GREY, GREY]
+
+
 def test_band_lines_and_bars_are_their_band_badges_colour():
     fig = fg.vcr(500.0, 100.0, [(200.0, "default", "amber"), (1000.0, "target", "green")], "light")
     assert [s["line"]["color"] for s in fig.layout.shapes] == [YELLOW, GREEN]
@@ -239,14 +253,25 @@ def ticks(axis, peak) -> list:
     return list(np.arange(axis.tick0 or 0, peak + axis.dtick, axis.dtick))
 
 
+def impact_weekly(deploys) -> pd.DataFrame:
+    return pd.DataFrame({"week": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"], utc=True), "days": 7,
+                         "platform_hours": [1.5, 0.5, 2.0], "successful_deployments": deploys})
+
+
 @pytest.mark.parametrize("deploys", [[0, 1, 1], [0, 0, 0], [2, 5, 3]])
 def test_impact_deployment_ticks_are_distinct_whole_numbers(deploys):
-    weekly = pd.DataFrame({"week": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"], utc=True), "days": 7,
-                           "platform_hours": [1.5, 0.5, 2.0], "successful_deployments": deploys})
-    axis = fg.impact(weekly, "light").layout.yaxis2
-    assert axis.tickformat == ",d" and axis.dtick == 1       # with a ",d" format, no dtick printed 0 0 0 1 1 1
+    axis = fg.impact(impact_weekly(deploys), "light").layout.yaxis2
+    # a ",d" format over Plotly's own ticks (0, 0.2, 0.4 ...) printed 0 0 0 1 1 1: one tick a whole number
+    assert axis.tickformat == ",d" and axis.tickmode == "linear" and axis.dtick == 1
     values = ticks(axis, max(deploys))
     assert values == list(range(0, max(deploys) + 1)) and len(set(values)) == len(values)
+
+
+def test_impact_deployment_ticks_are_not_synced_to_the_hours_axis():
+    """An overlaying axis defaults to tick mode "sync" (Plotly.js 3): ticks at the hours axis's
+    grid (12.75, 25.5 ...), printed by ",d" as 13, 26: the mode is set to Plotly's own round ticks."""
+    axis = fg.impact(impact_weekly([20, 51, 30]), "light").layout.yaxis2
+    assert axis.tickmode == "auto" and axis.tickformat == ",d"
 
 
 # ----- 4. empty charts say why ------------------------------------------------------------------
