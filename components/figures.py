@@ -525,20 +525,26 @@ def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str, span: 
                    lines=lines, xaxis=window_axis(span), y_range=(min(known) - pad, max(known) + pad))
 
 
-def impact(weekly: pd.DataFrame, theme: str, span: tuple | None = None) -> go.Figure:
+def impact(weekly: pd.DataFrame, theme: str, span: tuple | None = None, no_hours: str | None = None) -> go.Figure:
     """Platform hours invested against successful deployments, per week (``weekly``: week, days,
-    platform_hours, successful_deployments); the deployments' axis ticks whole numbers only."""
+    platform_hours, successful_deployments); the deployments' axis ticks whole numbers only. With
+    ``no_hours`` (why the data has no platform hours: "No platform hours in this dataset") no hours
+    bars are drawn (bars at 0 would claim none were invested) and the sentence is written on the chart."""
     w = weekly
     x, width = week_bars(w, span)
     peak = w["successful_deployments"].max() if len(w) else None
+    hours = [] if no_hours else [go.Bar(x=x, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"],
+                                        width=width)]
+    notes = [{"xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "text": no_hours, "showarrow": False,
+              "font": {"size": 13}, "bgcolor": "rgba(128,128,128,0.15)", "borderpad": 6}] if no_hours else []
     return _figure([
-        go.Bar(x=x, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"], width=width),
+        *hours,
         go.Scatter(x=x, y=w["successful_deployments"], name="successful deployments", yaxis="y2",
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
     ], "Impact: platform hours vs deployments per week", theme, "hours", "week",
-        xaxis=window_axis(span), yaxis={"rangemode": "tozero"},
+        xaxis=window_axis(span), yaxis={"rangemode": "tozero", **({"showticklabels": False} if no_hours else {})},
         yaxis2={**count_axis(peak), "overlaying": "y", "side": "right", "title": {"text": "deployments"},
-                "automargin": True, "showgrid": False})
+                "automargin": True, "showgrid": False}, annotations=notes)
 
 
 # ----- custom metrics -----------------------------------------------------------------------

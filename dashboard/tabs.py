@@ -179,7 +179,7 @@ def pvm(c: Computed, theme: str) -> tuple:
         panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme, an.details["dtr_band"]))
               if s["dtr_pct"] is not None or p["dtr_pct"] is not None
               else empty_state(neither(c, "dtr_pct"), "empty-dtr")),
-        panel(graph("impact", fg.impact(an.weekly_delivery, theme, span))),
+        panel(graph("impact", fg.impact(an.weekly_delivery, theme, span, why_empty(c, "platform_hours")))),
     ]
     return cards_row(cards_of_tab), dbc.Row(charts)
 

@@ -339,3 +339,13 @@ def test_a_seven_day_link_shows_seven_days_on_the_timeline(dash_duo):
     ms = [pd.Timestamp(first).value // 1_000_000, pd.Timestamp(end).value // 1_000_000]
     assert shown == ms and ms[1] - ms[0] == 7 * 86_400_000
     no_console_errors(dash_duo)
+
+
+def test_impact_without_platform_hours_says_so_instead_of_bars_at_zero():
+    _, charts = TAB_VIEWS["pvm"](computed(deploys_with_failures(0)), "light")
+    impact = figures(charts)["impact"]
+    assert [t.name for t in impact.data] == ["successful deployments"]          # the deployments are still drawn
+    assert [a["text"] for a in impact.layout.annotations] == ["No platform hours in this dataset"]
+    rows = deploys_with_failures(0) + [ev("2024-01-02T10:00:00Z", "platform_investment_hour", metric_value=4)]
+    impact = figures(TAB_VIEWS["pvm"](computed(rows), "light")[1])["impact"]
+    assert [t.name for t in impact.data] == ["platform hours", "successful deployments"] and not impact.layout.annotations
