@@ -102,14 +102,16 @@ def dora(c: Computed, theme: str) -> tuple:
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
                                                          theme, badge_colour(c, "mttr_minutes_median", judged), span))
               if len(resolved)
-              else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
+              else empty_state(f"{why_empty(c, 'mttr_minutes_median') or 'No resolved incidents in this window'}: "
+                               "no recovery time to show.", "empty-recovery")),
         panel(graph("timeline", fg.timeline(an.deployment_marks(), inc, an.services, an.window.start_ns,
                                             an.window.end_ns, theme))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
         panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
                                                                      pr_start(c))) if len(hours)
-              else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
+              else empty_state(f"{why_empty(c, 'lead_time_hours_median') or 'No deployed PRs in this window'}: "
+                               "no lead time to show.", "empty-lead-time")),
         panel(empty_state(f"{no_cfr}: no change failure rate to chart.", "empty-cfr") if no_cfr
               else graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, cfr_lines(q, by_tiers), theme,
                                                               badge_colour(c, "change_failure_rate_pct", judged), span))

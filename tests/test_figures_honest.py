@@ -349,3 +349,9 @@ def test_impact_without_platform_hours_says_so_instead_of_bars_at_zero():
     rows = deploys_with_failures(0) + [ev("2024-01-02T10:00:00Z", "platform_investment_hour", metric_value=4)]
     impact = figures(TAB_VIEWS["pvm"](computed(rows), "light")[1])["impact"]
     assert [t.name for t in impact.data] == ["platform hours", "successful deployments"] and not impact.layout.annotations
+
+
+def test_recovery_and_lead_time_without_their_source_say_which_is_missing():
+    _, charts = TAB_VIEWS["dora"](computed(deploys_with_failures(0)), "light")
+    assert find(charts, "empty-recovery").children == "No incident data in this dataset: no recovery time to show."
+    assert find(charts, "empty-lead-time").children == "No pull requests in this dataset: no lead time to show."
