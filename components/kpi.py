@@ -4,8 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-TIER_COLOURS = {"elite": "success", "high": "primary", "medium": "warning", "low": "danger"}
-BAND_COLOURS = {"green": "success", "amber": "warning", "red": "danger"}
+from .colours import BAND_COLOURS, NO_TIER, TIER_COLOURS
 
 
 def change(current: float | None, previous: float | None, unit: str) -> tuple[str, float | None]:
@@ -38,7 +37,7 @@ def delta_line(current: float | None, previous: float | None, unit: str, reverse
 def tier_badge(tier: str | None, threshold: str | None, badge_id: str | None = None):
     """A badge naming a DORA tier; hovering it shows the threshold that placed the value there."""
     if tier is None:
-        return html.Span("no tier", className="badge text-bg-secondary", title="not enough data for a tier",
+        return html.Span("no tier", className=f"badge text-bg-{NO_TIER}", title="not enough data for a tier",
                          **({"id": badge_id} if badge_id else {}))
     return html.Span(tier.upper(), className=f"badge text-bg-{TIER_COLOURS[tier]}", title=f"{tier}: {threshold}",
                      **({"id": badge_id} if badge_id else {}))

@@ -99,7 +99,11 @@ def test_empty_window_shows_sentences_not_empty_axes():
     space = TAB_VIEWS["space"](c, "light")
     assert "No survey responses in this window." in " ".join(texts(space))
     cards, charts = TAB_VIEWS["pvm"](c, "light")
-    assert find(cards, "kpi-vcr-value").children == "n/a" and graphs([charts]) == ["vcr", "iar", "dtr", "impact"]
+    # VCR and DTR, n/a in both periods, say so in words: two empty bars would read as 0 %
+    assert find(cards, "kpi-vcr-value").children == "n/a" and graphs([charts]) == ["iar", "impact"]
+    words = " ".join(texts(charts))
+    assert "VCR: value to cost: n/a in this window and the previous 14 days" in words
+    assert "DTR: toil ratio: n/a in this window and the previous 14 days" in words
 
 
 def test_full_window_draws_every_chart():
