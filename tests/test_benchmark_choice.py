@@ -18,7 +18,6 @@ from metrics.benchmarks import BASELINES, BenchmarkError, against, baseline, ben
 from test_components import find
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
-DAYS = (7, 14, 30)
 CFR = (100 - 400 / 7) / 10
 OVERALL = (6 + 6 + 8 + CFR) / 4
 
@@ -151,30 +150,29 @@ def test_cli_lists_the_baselines():
 
 
 def test_link_and_controls_carry_the_benchmark():
-    view, errors = from_query("?seed=42&days=14&benchmark=quick-check&baseline=2023/technology", View(), DAYS)
+    view, errors = from_query("?seed=42&days=14&benchmark=quick-check&baseline=2023/technology", View())
     assert errors == [] and (view.benchmark, view.baseline) == ("quick-check", "2023/technology")
     assert "benchmark=quick-check" in to_query(view, View()) and "baseline=2023%2Ftechnology" in to_query(view, View())
     assert "benchmark" not in to_query(View(), View())          # the defaults stay out of the link
-    view, errors = from_query("?baseline=%202023%20&benchmark=%20quick-check", View(), DAYS)
+    view, errors = from_query("?baseline=%202023%20&benchmark=%20quick-check", View())
     assert errors == [] and (view.baseline, view.benchmark) == ("2023", "quick-check")
     assert "baseline=2023&" in to_query(view, View()) + "&"
-    view, errors = from_query("?baseline=2099", View(), DAYS)
+    view, errors = from_query("?baseline=2099", View())
     assert view.baseline == "2024" and errors[0].startswith("In the link: “2099” is not a Quick Check baseline")
-    step = transition("url", "?benchmark=quick-check&baseline=2023", {}, View(), DAYS)
+    step = transition("url", "?benchmark=quick-check&baseline=2023", {}, View())
     assert (step.controls["benchmark"], step.controls["baseline"]) == ("quick-check", "2023")
 
 
 def test_choosing_a_benchmark_writes_the_link():
     values = {"seed": "42", "days": 14, "scenario": "auto", "tab": "dora", "rate": "150", "value": "200", "devs": "8",
               "source": "", "only": [], "start": None, "end": None}
-    step = transition("benchmark-choice", "?seed=42&days=14&tab=dora", {**values, "benchmark": "quick-check"}, View(),
-                      DAYS)
+    step = transition("benchmark-choice", "?seed=42&days=14&tab=dora", {**values, "benchmark": "quick-check"}, View())
     assert step.view.benchmark == "quick-check" and "benchmark=quick-check" in step.search
     step = transition("baseline-dropdown", step.search, {**values, "benchmark": "quick-check",
-                                                        "baseline": "2024/size/fewer_than_100"}, View(), DAYS)
+                                                        "baseline": "2024/size/fewer_than_100"}, View())
     assert step.view.baseline == "2024/size/fewer_than_100" and "baseline=2024%2Fsize%2Ffewer_than_100" in step.search
     # a forged choice changes nothing but the message
-    step = transition("baseline-dropdown", "?seed=42", {**values, "baseline": "<b>"}, View(), DAYS)
+    step = transition("baseline-dropdown", "?seed=42", {**values, "baseline": "<b>"}, View())
     assert step.view is None and "is not a Quick Check baseline" in step.message
 
 

@@ -59,6 +59,11 @@ def choose(duo, dropdown_id, label):
         except ElementClickInterceptedException:
             if attempt == 3:
                 raise
+    choose_open(duo, label, dropdown_id)
+
+
+def choose_open(duo, label, dropdown_id="the open dropdown"):
+    """Click the option ``label`` of the dropdown that is open."""
     deadline = time.time() + 10
     while time.time() < deadline:
         # Dash 4 renders the open dropdown's options in a portal at the end of the page
@@ -96,6 +101,19 @@ def test_days_change_re_renders(duo):
     cards_match(duo, DORA_CARDS, expected_cards(42, 30))
     duo.wait_for_contains_text("#window-line", "(30 days, UTC)", timeout=10)
     assert "days=30" in duo.driver.current_url
+    no_console_errors(duo)
+
+
+def test_any_number_of_days_can_be_typed_into_the_days_list(duo):
+    # the command line takes any window from 1 to 3650 days; so does the dashboard (issue 23, item 7)
+    duo.find_element("#days-dropdown").click()
+    search = duo.wait_for_element("input[type=search], .dash-dropdown-search", timeout=10)
+    search.send_keys("45")
+    choose_open(duo, "45 days")
+    duo.wait_for_contains_text("#window-line", "(45 days, UTC)", timeout=15)
+    cards_match(duo, DORA_CARDS, expected_cards(42, 45))
+    assert "days=45" in duo.driver.current_url
+    assert duo.find_element("#days-dropdown").text.strip().startswith("45 days")
     no_console_errors(duo)
 
 
@@ -151,7 +169,7 @@ def test_invalid_seed_shows_a_message_and_keeps_the_dashboard(duo, bad):
 def test_invalid_link_shows_defaults_and_says_why(dash_duo):
     dash_duo.start_server(create_app())
     dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
-    dash_duo.driver.get(dash_duo.server_url + "/?seed=banana&days=999")
+    dash_duo.driver.get(dash_duo.server_url + "/?seed=banana&days=3651")
     dash_duo.wait_for_contains_text("#input-message", "Showing the default instead", timeout=15)
     cards_match(dash_duo, DORA_CARDS, expected_cards(42))
     no_console_errors(dash_duo)
