@@ -20,7 +20,7 @@ from dashboard.data import Views
 from dashboard.fields import BOTH, CONTROLS, DATASET, FIELDS, SYNTHETIC, View, style_key
 from dashboard.layout import page
 from dashboard.parsers import Amount, Checked, Day, Days, Matching, Names, OneOf, Whole, number_text
-from dashboard.state import DAY_CHOICES, from_query, read_link, to_query, validate
+from dashboard.state import from_query, read_link, to_query, validate
 
 from conftest import FIXTURES
 
