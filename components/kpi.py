@@ -137,3 +137,13 @@ def how_to(title: str, lines: list[str], code: str, element_id: str) -> html.Div
     """A short how-to in place of an empty tab: a title, a few sentences and a code sample."""
     return html.Div([html.H5(title), *[html.P(line, className="mb-2") for line in lines],
                      html.Pre(code, className="p-3 border rounded small")], id=element_id, className="mb-3")
+
+
+def headline_box(sentences: list[str], element_id: str = "headline") -> html.Div:
+    """The page's headline: one sentence per framework, its name in bold (what changed most, what
+    is good, what needs attention)."""
+    lines = []
+    for i, text in enumerate(sentences):
+        name, _, rest = text.partition(": ")
+        lines.append(html.Div([html.Strong(name + ": "), rest], id=f"{element_id}-{i}", className="headline-line"))
+    return html.Div(lines, className="headline")

@@ -47,7 +47,8 @@ PAGE_OUTPUTS = {
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
     "sync": Output("sync-line", "children"), "team_options": Output(TEAM_FILTER, "options"),
     "team_placeholder": Output(TEAM_FILTER, "placeholder"), "team_note": Output("team-note", "children"),
-    "live": Output("live-poll", "disabled"), "charts": Output(CHART, "figure"),
+    "live": Output("live-poll", "disabled"), "headline": Output("headline", "children"),
+    "charts": Output(CHART, "figure"),
 }
 OUTPUTS = {**CONTROL_OUTPUTS, **PAGE_OUTPUTS}
 TRIGGERS = {
@@ -159,6 +160,11 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
             return {"deployments": problem, "incidents": problem}
         return {"deployments": drilldown_deployments(computed) if "deployments" in opened else no_update,
                 "incidents": drilldown_incidents(computed) if "incidents" in opened else no_update}
+
+    @app.callback(output=Output("benchmark-collapse", "is_open"), inputs={"clicks": Input("benchmark-toggle", "n_clicks")},
+                  state={"is_open": State("benchmark-collapse", "is_open")}, prevent_initial_call=True)
+    def toggle_benchmark(clicks, is_open):
+        return not is_open
 
     @app.callback(output=Output("upload-panel", "is_open"), inputs={"clicks": Input("upload-toggle", "n_clicks")},
                   state={"is_open": State("upload-panel", "is_open")}, prevent_initial_call=True)

@@ -175,8 +175,11 @@ def assumptions_panel(defaults: View) -> dbc.Card:
 
 def benchmark_panel(defaults: View) -> dbc.Card:
     """The DORA tab's benchmark: the tier tables or the Quick Check scores, and the published
-    Quick Check average the scores are compared with."""
-    return dbc.Card(dbc.CardBody(dbc.Row([
+    Quick Check average the scores are compared with; folded away until asked for (the cards say
+    which benchmark judges them)."""
+    return dbc.Card([dbc.Button("DORA benchmark: how the cards are judged ▾", id="benchmark-toggle", color="link",
+                                size="sm", n_clicks=0, className="text-start"),
+                     dbc.Collapse(dbc.CardBody(dbc.Row([
         dbc.Col(html.Div([html.Strong("DORA benchmark"),
                           html.Div("What the cards are judged by; the numbers never change.",
                                    className="small text-body-secondary")]), md=3, sm=12),
@@ -187,7 +190,8 @@ def benchmark_panel(defaults: View) -> dbc.Card:
                  dcc.Dropdown(id="baseline-dropdown", options=[{"label": b.title, "value": key}
                                                                for key, b in BASELINES.items()],
                               value=defaults.baseline, clearable=False)], md=4, sm=12),
-    ], className="g-2 align-items-center")), id="benchmark-panel", className="mb-3", style={"display": "none"})
+    ], className="g-2 align-items-center")), id="benchmark-collapse", is_open=False)],
+        id="benchmark-panel", className="mb-3", style={"display": "none"})
 
 
 def drilldown_section() -> html.Div:
@@ -255,6 +259,7 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
         ], fluid=True), className="mb-3 border-bottom"),
         dbc.Container([
             store_notice(store_problem),
+            html.Div(id="headline", className="mb-3"),
             controls(defaults, datasets, may_write),
             upload_panel(upload_limit, recent_writes if may_write else ()),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
