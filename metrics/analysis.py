@@ -16,7 +16,7 @@ from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, 
 from .builtin import METRICS, Context
 from .compute import dora
 from .compute.pvm import Assumptions
-from .registry.metric import missing_kinds, tiered
+from .registry.metric import judged, missing_kinds, tiered
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
 from .series import clean, daily_counts, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
@@ -250,18 +250,26 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
         if spec.missing(present):
             _put(summary, details, spec, None)
     held = SimpleNamespace(summary=summary, details=details)       # what ``MetricSpec.value`` reads
+    # too little evidence (METRICS.md section 3): no tier, no Quick Check score, the reason said
+    short = {spec.key: spec.sample.shortfall(held, window.days, "a tier" if spec.tiers else "a Quick Check score")
+             for spec in judged(METRICS)
+             if spec.sample is not None and spec.value(held) is not None}
+    short = {key: reason for key, reason in short.items() if reason}
     tiers, details["tier_thresholds"] = {}, {}
     for spec in tiered(METRICS):
-        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = spec.tiers.tier(spec.value(held))
+        placed = spec.tiers.tier(spec.value(held)) if spec.key not in short else (None, None)
+        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = placed
     tiers["overall"] = overall_tier(tiers)
     summary["dora"]["tiers"] = tiers
+    if short:
+        summary["evidence"] = short
     missing = missing_sources(present)
     if missing:
         summary["missing"] = missing
     for spec in computed:
         if spec.bands is not None:
             details[f"{spec.bands.metric}_band"] = spec.bands.band(spec.value(held))
-    scored = {spec.quick_check: spec.value(held) for spec in computed if spec.quick_check}
+    scored = {spec.quick_check: None if spec.key in short else spec.value(held) for spec in computed if spec.quick_check}
     details["quick_check"] = _cleaned(quick_check(scored["lead_time"], scored["deployment_frequency"],
                                                   scored["failed_deployment_recovery_time"],
                                                   scored["change_failure_rate"], scored["rework_rate"]))

@@ -2,6 +2,7 @@
 their computations are ``metrics.compute.dora``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
+from .. import defaults
 from ..benchmarks import TIER_TABLES
 from ..registry.metric import Card, Console, MetricSpec, Sample, Says, declarer
 from ..units import say
@@ -15,8 +16,11 @@ def _s(an) -> dict:
 
 
 DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"])
-DEPLOYED_PRS = Sample("deployed PRs", lambda an: len(an.lead_time_hours()))
+FREQUENCY = Sample("deployments", lambda an: _s(an)["deployments"], or_days=defaults.FREQUENCY_TIER_DAYS)
+DEPLOYED_PRS = Sample("deployed PRs", lambda an: an.details["merged_prs"] - an.details["undeployed_prs"])
 RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"])
+ATTRIBUTED_RECOVERIES = Sample("resolved incidents attributed to a deployment",
+                               lambda an: an.details["failed_deployment_recovery"]["recoveries"])
 
 
 def tiered(table: str, sample: Sample, quick_check: bool = True) -> dict:
@@ -38,7 +42,7 @@ declare("successful_deployments", reads="frequency", label="Successful deploymen
 
 declare("deploys_per_day", reads="frequency", label="Deployment frequency", unit="/day", fmt="{:.2f}", needs=("deploy",),
         definition="Successful production deployments / days of the window (a daily series beside it).",
-        **tiered("deployment_frequency", DEPLOYMENTS), card=Card("kpi-deploys", "dora", 2, "throughput"),
+        **tiered("deployment_frequency", FREQUENCY), card=Card("kpi-deploys", "dora", 2, "throughput"),
         footnote=Says("{successful_deployments} successful of {deployments}"),
         console=Console(1, "Avg deployments/day: {deploys_per_day:.2f}"))
 
@@ -123,7 +127,7 @@ declare("rework_rate_pct", reads="rework", label="Rework rate", unit="%", lower_
         details=lambda c: {"rework_deployments": c.rework["rework_deployments"]},
         definition="Rework deployments / deployments x 100: a deployment is rework if its `change_type` is `hotfix` "
                    "or `rollback`, or it deployed a service while an incident of the window on it was open.",
-        teams=True, quick_check="rework_rate", card=Card("kpi-rework", "dora", 2, "instability"),
+        teams=True, quick_check="rework_rate", sample=DEPLOYMENTS, card=Card("kpi-rework", "dora", 2, "instability"),
         footnote=Says("{rework_deployments} hotfixes, rollbacks or deploys during incidents"),
         console=Console(6, "Rework rate: {rework_rate_pct:.1f|%} ({rework_deployments} of {deployments} deployments)"))
 
@@ -144,6 +148,7 @@ def _fdrt_footnote(an) -> str:
 declare("failed_deployment_recovery_minutes_median", reads="recovery", label="Failed deployment recovery (median)", unit="min",
         lower_is_better=True, summary=False, at=("details", "failed_deployment_recovery", "recovery_minutes_median"),
         needs=("incident_start",), details=_recovery_block, quick_check="failed_deployment_recovery_time",
+        sample=ATTRIBUTED_RECOVERIES,
         definition="The median recovery minutes of the window's resolved incidents attributed to a deployment "
                    "(explicitly, inferred or pinned). `--json`: `failed_deployment_recovery`.",
         card=Card("kpi-fdrt", "dora", 3, "throughput"), footnote=_fdrt_footnote)

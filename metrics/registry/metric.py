@@ -16,6 +16,7 @@ from collections import ChainMap
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import defaults
 from ..benchmarks import BandTable, TierTable
 from ..units import say_in, suffix
 
@@ -49,11 +50,25 @@ class Card:
 
 @dataclass(frozen=True)
 class Sample:
-    """What a metric's tier (or growth) stands on: the noun ("deployments") and how many the
-    analysis has (``count(analysis)``); fewer than ``defaults.MIN_SAMPLE`` is a low sample."""
+    """What a metric's tier, Quick Check score (or growth) stands on: the noun ("deployments") and
+    how many the analysis has (``count(analysis)``, from its summary and details); fewer than
+    ``defaults.MIN_SAMPLE`` is a low sample. ``or_days``: a window of this many days is evidence
+    enough on its own (deployment frequency)."""
 
     noun: str
     count: Callable
+    or_days: int | None = None
+
+    def shortfall(self, analysis, days: int, what: str = "a tier") -> str | None:
+        """Why ``analysis`` (a window of ``days`` days) holds too little evidence for ``what`` (a
+        tier; with it go the Quick Check score and the coloured change; METRICS.md section 3: fewer
+        than ``defaults.MIN_TIER_EVIDENCE`` events): "3 deployments: a tier needs at least 5, or a
+        window of 30 days or more"; None when it holds enough."""
+        n = self.count(analysis)
+        if n >= defaults.MIN_TIER_EVIDENCE or self.or_days and days >= self.or_days:
+            return None
+        return (f"{n} {self.noun}: {what} needs at least {defaults.MIN_TIER_EVIDENCE}"
+                + (f", or a window of {self.or_days} days or more" if self.or_days else ""))
 
 
 @dataclass(frozen=True)
@@ -197,6 +212,12 @@ def missing_kinds(specs, present: frozenset, optional: tuple = ()) -> list[str]:
             if not any(k in present for k in options):
                 absent.update(k for k in options if " " not in k and k not in optional)
     return sorted(absent)
+
+
+def judged(specs) -> list[MetricSpec]:
+    """The metrics judged against a benchmark (a tier or a Quick Check score): what the evidence
+    rule (``Sample.shortfall``) applies to."""
+    return [s for s in specs if s.tiers is not None or s.quick_check]
 
 
 def tiered(specs) -> list[MetricSpec]:
