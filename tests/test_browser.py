@@ -117,6 +117,22 @@ def test_any_number_of_days_can_be_typed_into_the_days_list(duo):
     no_console_errors(duo)
 
 
+def test_the_headline_comes_first_and_agrees_with_the_cards(duo):
+    # issue 23, item 6: at 1600x1000 a manager reads the headline before any control
+    duo.driver.set_window_size(1600, 1000)
+    duo.wait_for_contains_text("#headline-0", "Delivery (DORA):", timeout=15)
+    head, controls = duo.find_element("#headline"), duo.find_element("#seed-input")
+    assert head.location["y"] < controls.location["y"] and head.location["y"] < 200
+    lines = [duo.find_element(f"#headline-{i}").text for i in range(3)]
+    assert [line.split(":")[0] for line in lines] == ["Delivery (DORA)", "Developers (SPACE)", "Platform value"]
+    overall = duo.find_element("#kpi-overall-value").text
+    assert (f"Overall {overall};" in lines[0]) == (overall in ("ELITE", "HIGH", "MEDIUM", "LOW"))
+    # the benchmark panel is folded away until asked for
+    assert duo.find_element("#benchmark-toggle").is_displayed()
+    assert not duo.find_element("#benchmark-choice").is_displayed()
+    no_console_errors(duo)
+
+
 def test_each_tab_shows_its_charts_and_the_tab_stays_on_seed_change(duo):
     duo.find_element("#tab-space").click()
     duo.wait_for_element("#content-space", timeout=15)
