@@ -48,15 +48,30 @@ declare("deploys_per_day", reads="frequency", label="Deployment frequency", unit
 
 
 def _lead_footnote(an) -> str:
-    return (("from first commit (git history) · " if an.pr_times_from_git else "")
-            + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {undeployed_prs} merged, "
-                   "not deployed")(an))
+    d = an.details
+    timed, from_merge = d["merged_prs"] - d["undeployed_prs"], d["timed_from_merge"]
+    measures = ("from first commit (git history) · " if an.pr_times_from_git else "")
+    if from_merge and from_merge < timed:
+        measures += f"{from_merge} of {timed} from the merge (squash merges) · "
+    return measures + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {undeployed_prs} "
+                           "merged, not deployed")(an)
+
+
+def _lead_caution(an) -> str | None:
+    """Lead time measured from the merge only: every deployed PR is a squash merge read from git
+    history (created at its merge), so the median is merge-to-deploy, and says so."""
+    d = an.details
+    timed = d["merged_prs"] - d["undeployed_prs"]
+    if timed and d["timed_from_merge"] == timed:
+        return "measures merge to deploy: every deployed PR is a squash merge (no time before its merge)"
+    return None
 
 
 def _lead_details(c) -> dict:
     lead = c.lead
-    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "undeployed_prs", "review_wait_hours_median",
-                                 "review_to_merge_hours_median", "merge_to_deploy_hours_median")}
+    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "undeployed_prs", "timed_from_merge",
+                                 "review_wait_hours_median", "review_to_merge_hours_median",
+                                 "merge_to_deploy_hours_median")}
 
 
 declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit="h", lower_is_better=True,
@@ -65,7 +80,7 @@ declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit
                    "(its `deploy_id`, else the first successful deployment of its service at or after the merge); "
                    "the median. Merged PRs without one are counted, not timed.",
         **tiered("lead_time", DEPLOYED_PRS), card=Card("kpi-lead-time", "dora", 1, "throughput"),
-        footnote=_lead_footnote,
+        footnote=_lead_footnote, caution=_lead_caution,
         console=Console(4, "Lead time for changes: median {lead_time_hours_median:.1f| h} | "
                            "p90 {lead_time_hours_p90:.1f| h} | merged PRs not yet deployed: {undeployed_prs}"))
 

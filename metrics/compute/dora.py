@@ -110,6 +110,8 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     timed = hours[deployed]
     return {
         "prs": table, "merged_prs": int(merged.sum()),
+        # squash merges read from git history: created at the merge, so timed from the merge
+        "timed_from_merge": int((deployed & merged & (created == merged_ts)).sum()),
         "undeployed_prs": int((merged & ~deployed).sum()),
         "lead_time_hours_median": median(timed), "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),

@@ -1,0 +1,55 @@
+"""Squash merges read from git history have no PR life (issue 23, item 2): the squash commit's author
+date is its merge, so "PR to merge" is not measurable (n/a, with the reason, never 0 h) and lead time
+says it measures from the merge. Events shaped as the git reader writes them; values by hand."""
+import pytest
+
+from helpers import analysis_of, ev
+from metrics.builtin import METRICS
+
+SPEC = {spec.key: spec for spec in METRICS}
+GIT = {"environment": "git-history"}
+
+
+def squash(pr, at, deploy_id=""):
+    """A squash merge as the git reader reads it: created and merged at the squash commit's time."""
+    return [ev(at, "pr_created", pr_id=pr, **GIT), ev(at, "pr_merged", pr_id=pr, deploy_id=deploy_id, **GIT)]
+
+
+# two squash merges, shipped by tags 2 h and 6 h after them
+SQUASHED = (squash("#1", "2024-01-02T10:00:00Z") + squash("#2", "2024-01-03T10:00:00Z")
+            + [ev("2024-01-02T12:00:00Z", "deploy", deploy_id="v1"), ev("2024-01-03T16:00:00Z", "deploy", deploy_id="v2")])
+
+
+def test_squash_merges_alone_make_merge_time_na_with_the_reason():
+    an = analysis_of(SQUASHED)
+    assert an.summary["space"]["merge_time_hours_mean"] is None          # not 0.0 h
+    assert an.details["unmeasured_prs"] == 2
+    assert SPEC["merge_time_hours_mean"].caution(an) == "not measurable from squash merges: 2 merged PRs created at their merge"
+    # lead time: 2 h and 6 h from the merge, median 4 h, and the card says what it measures
+    assert an.summary["dora"]["lead_time_hours_median"] == pytest.approx(4.0)
+    assert an.details["timed_from_merge"] == 2
+    assert SPEC["lead_time_hours_median"].caution(an) == ("measures merge to deploy: every deployed PR is a squash "
+                                                          "merge (no time before its merge)")
+
+
+def test_a_merge_commit_among_squashes_is_timed_and_the_rest_counted():
+    # p3: a merge commit's PR, first commit 01-04 08:00, merged 10:00, shipped by v3 at 12:00: 2 h to merge, 4 h lead
+    rows = SQUASHED + [ev("2024-01-04T08:00:00Z", "pr_created", pr_id="#3", **GIT),
+                       ev("2024-01-04T10:00:00Z", "pr_merged", pr_id="#3", **GIT),
+                       ev("2024-01-04T12:00:00Z", "deploy", deploy_id="v3")]
+    an = analysis_of(rows)
+    assert an.summary["space"]["merge_time_hours_mean"] == pytest.approx(2.0)
+    assert an.details["unmeasured_prs"] == 2                   # p1 and p2
+    assert SPEC["merge_time_hours_mean"].caution(an).endswith("; 2 squash merges not timed")
+    # lead times 2, 6 (from the merge) and 4: median 4; not every PR is a squash: no caution, the footnote says how many
+    assert an.summary["dora"]["lead_time_hours_median"] == pytest.approx(4.0)
+    assert SPEC["lead_time_hours_median"].caution(an) is None
+    assert "2 of 3 from the merge (squash merges)" in SPEC["lead_time_hours_median"].footnote(an)
+
+
+def test_a_pr_with_a_second_of_life_is_timed():
+    # the edge: created one second before its merge is a life (1/3600 h), not a squash
+    rows = [ev("2024-01-02T09:59:59Z", "pr_created", pr_id="#1"), ev("2024-01-02T10:00:00Z", "pr_merged", pr_id="#1")]
+    an = analysis_of(rows)
+    assert an.summary["space"]["merge_time_hours_mean"] == pytest.approx(1 / 3600)
+    assert an.details["unmeasured_prs"] == 0
