@@ -19,7 +19,7 @@ from metrics import defaults, series
 from metrics.compute.extensions import success_rate
 from metrics.schema import PR_REVIEWED
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, Baseline, band, baseline, tier_change
-from metrics.plugins import custom_view, window_events
+from metrics.plugins import EXAMPLE, custom_view, window_events
 from metrics.teams import TEAM_METRICS
 from metrics.units import say
 
@@ -86,7 +86,11 @@ def dora(c: Computed, theme: str) -> tuple:
                                "empty-lead-stages")),
         panel(graph("success-rate", fg.deployment_success_rate(
             b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket))
-              if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
+              if s["deployments"] and "failed deploy" in an.present
+              else empty_state("No deployments in this window: no success rate." if not s["deployments"] else
+                               "No deployment in this dataset is marked failed (git tags carry no status; a CI/CD "
+                               "source such as GitHub Actions, Jenkins or Argo CD gives one): no success rate to show, "
+                               "not 100 %.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
 
@@ -144,14 +148,7 @@ def pvm(c: Computed, theme: str) -> tuple:
     return cards_row(cards_of_tab), dbc.Row(charts)
 
 
-PLUGIN_EXAMPLE = '''# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py python app.py
-import pandas as pd
-from metrics.plugins import metric
-
-@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
-def hotfix_share(events: pd.DataFrame):
-    deploys = events[events["kind"] == "deploy"]
-    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None'''
+PLUGIN_EXAMPLE = "# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py .venv/bin/python app.py\n" + EXAMPLE
 
 
 def custom(c: Computed, theme: str) -> tuple:

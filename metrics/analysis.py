@@ -255,6 +255,8 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
              for spec in judged(METRICS)
              if spec.sample is not None and spec.value(held) is not None}
     short = {key: reason for key, reason in short.items() if reason}
+    short.update({spec.key: spec.measures_part(present) for spec in computed
+                  if spec.measures_part(present) and spec.value(held) is not None and spec.key not in short})
     tiers, details["tier_thresholds"] = {}, {}
     for spec in tiered(METRICS):
         placed = spec.tiers.tier(spec.value(held)) if spec.key not in short else (None, None)

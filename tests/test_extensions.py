@@ -109,6 +109,19 @@ def test_the_dora_tabs_success_rate_chart_is_the_metrics_function(tables):
     assert [list(c) for c in chart.data[0].customdata[:2]] == [["2024-01-01", "1", "2"], ["2024-01-02", "1", "1"]]
 
 
+def test_no_success_rate_from_deployments_that_carry_no_status(tmp_path):
+    """Git tags carry no status: every deployment reads as a success. With no deployment marked
+    failed anywhere in the data the chart says why it is not drawn, never 100 % (issue 23, item 1)."""
+    from dashboard.data import Computed
+    from dashboard.tabs import TAB_VIEWS
+    from test_components import find
+    frame, _ = load(tmp_path, ROWS.replace(",failed,", ",success,"))
+    an = analyze(tables_from_frame(frame), WINDOW, sla={"*": 60})
+    _, charts = TAB_VIEWS["dora"](Computed(an, an, "", "", ("api", "web")), "light")
+    empty = find(charts, "empty-success-rate")
+    assert empty is not None and "No deployment in this dataset is marked failed" in str(empty.children)
+
+
 def test_success_rate_per_week_from_the_summed_counts():
     """Over 120 days the chart draws weeks from the summed counts, not the mean of daily rates.
     Wed 2024-01-03 .. Tue 2024-01-16, deployments 2, 0, 4, 1, 1 | 3, 0, 0, 0, 2, 0, 0 | 1, 1 and
@@ -145,7 +158,14 @@ def test_sla_from_the_setting(tables, monkeypatch):
     assert d["sla_targets"] == {"*": 200.0, "api": 60.0}
     monkeypatch.delenv("METRICS_SLA_MINUTES")
     # the default, 60 min for every service: i1 met; i2, i3, i5 breaches; i4 (30 min open) not judged
-    assert analyze(tables, WINDOW).details["sla_compliance_pct"] == 25.0
+    an = analyze(tables, WINDOW)
+    assert an.details["sla_compliance_pct"] == 25.0
+    # nobody set it: the card says the target is the default and where to set it (issue 23, item 1)
+    sla = next(spec for spec in METRICS if spec.key == "sla_compliance_pct")
+    assert sla.footnote(an) == ("1 of 4 incidents within target (1 open past it) · target 60 min every service, "
+                                "the default: set METRICS_SLA_MINUTES")
+    monkeypatch.setenv("METRICS_SLA_MINUTES", "60")           # the same target, chosen: no longer "the default"
+    assert sla.footnote(analyze(tables, WINDOW)).endswith("· target 60 min every service")
 
 
 def test_sla_boundary_and_bad_setting(tables, monkeypatch):

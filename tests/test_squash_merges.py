@@ -53,3 +53,21 @@ def test_a_pr_with_a_second_of_life_is_timed():
     an = analysis_of(rows)
     assert an.summary["space"]["merge_time_hours_mean"] == pytest.approx(1 / 3600)
     assert an.details["unmeasured_prs"] == 0
+
+
+def test_rework_from_git_tags_and_incidents_counts_only_deployments_during_incidents():
+    """Git tags carry no change type: rework is the deployments during an incident (a part of it),
+    said so, with no Quick Check score (issue 23, item 1). By hand: v1..v5 of api daily at 12:00,
+    incident i1 on api 01-03 11:00-13:00 (open while v3 deploys) -> 1 of 5 = 20 %."""
+    rows = [ev(f"2024-01-0{d}T12:00:00Z", "deploy", deploy_id=f"v{d}") for d in range(1, 6)]
+    rows += [ev("2024-01-03T11:00:00Z", "incident_start", incident_id="i1"),
+             ev("2024-01-03T13:00:00Z", "incident_resolved", incident_id="i1")]
+    an = analysis_of(rows)
+    assert an.summary["dora"]["rework_rate_pct"] == pytest.approx(20.0)
+    assert an.summary["evidence"]["rework_rate_pct"].startswith("counts only deployments during incidents: the data "
+                                                                 "marks no hotfix or rollback")
+    assert an.details["quick_check"]["scores"]["rework_rate"] is None
+    # one hotfix anywhere in the data: change types are known, rework is whole and scored
+    an = analysis_of(rows + [ev("2023-12-01T12:00:00Z", "deploy", deploy_id="old", change_type="hotfix")])
+    assert "rework_rate_pct" not in an.summary.get("evidence", {})
+    assert an.details["quick_check"]["scores"]["rework_rate"] is not None

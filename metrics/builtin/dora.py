@@ -142,7 +142,10 @@ declare("rework_rate_pct", reads="rework", label="Rework rate", unit="%", lower_
         details=lambda c: {"rework_deployments": c.rework["rework_deployments"]},
         definition="Rework deployments / deployments x 100: a deployment is rework if its `change_type` is `hotfix` "
                    "or `rollback`, or it deployed a service while an incident of the window on it was open.",
-        teams=True, quick_check="rework_rate", sample=DEPLOYMENTS, card=Card("kpi-rework", "dora", 2, "instability"),
+        teams=True, quick_check="rework_rate", sample=DEPLOYMENTS,
+        partial=("rework deploy", "counts only deployments during incidents: the data marks no hotfix or rollback "
+                                  "(a CI/CD source's change types, or the change_type column, give them)"),
+        card=Card("kpi-rework", "dora", 2, "instability"),
         footnote=Says("{rework_deployments} hotfixes, rollbacks or deploys during incidents"),
         console=Console(6, "Rework rate: {rework_rate_pct:.1f|%} ({rework_deployments} of {deployments} deployments)"))
 

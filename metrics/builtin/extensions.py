@@ -24,14 +24,17 @@ def _sla_details(c) -> dict:
     targets, problem = c.sla
     found = c.compliance
     return {"sla_met": found.get("sla_met", 0), "sla_judged": found.get("sla_judged", 0),
-            "sla_open_breaches": found.get("sla_open_breaches", 0), "sla_targets": targets or {}, "sla_problem": problem}
+            "sla_open_breaches": found.get("sla_open_breaches", 0), "sla_targets": targets or {}, "sla_problem": problem,
+            # nobody chose the target: the card says it is the default, and where to set it
+            "sla_default": c.sla_given is None and not extensions.sla_is_set()}
 
 
 def _sla_footnote(an) -> str:
     d = an.details
     return (f"{d['sla_met']} of {d['sla_judged']} incidents within target"
             + (f" ({d['sla_open_breaches']} open past it)" if d["sla_open_breaches"] else "")
-            + f" · target {sla_targets_text(d['sla_targets'])}")
+            + f" · target {sla_targets_text(d['sla_targets'])}"
+            + (f", the default: set {defaults.SLA_SETTING}" if d["sla_default"] else ""))
 
 
 declare_dora("sla_compliance_pct", compute=lambda c: c.compliance.get("sla_compliance_pct"), label="SLA compliance",

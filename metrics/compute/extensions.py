@@ -40,6 +40,11 @@ def success_rate(deployments, successful) -> np.ndarray:
         return np.where(deployments > 0, 100.0 * np.asarray(successful, dtype=float) / deployments, np.nan)
 
 
+def sla_is_set() -> bool:
+    """Whether ``METRICS_SLA_MINUTES`` sets the targets (otherwise every service has the default)."""
+    return bool(os.environ.get(defaults.SLA_SETTING, "").strip())
+
+
 def sla_setting() -> tuple[dict[str, float] | None, str | None]:
     """(service -> target minutes, None) from ``METRICS_SLA_MINUTES``, or (None, the sentence
     saying why the setting cannot be used)."""

@@ -110,7 +110,9 @@ class MetricSpec:
     p75, a count). ``needs``: the event kinds it needs ("a|b": either). ``unit``
     as written after the number ("%", "h", "/day"); ``fmt`` the card's format. ``teams``: compared
     per team on the Teams tab. ``quick_check``: the DORA Quick Check question that scores it.
-    ``footnote(analysis)`` and ``caution(analysis)``: the card's small line and warning line."""
+    ``footnote(analysis)`` and ``caution(analysis)``: the card's small line and warning line.
+    ``partial``: (a kind, the reason): without that kind in the data the metric measures only part
+    of what it names (``measures_part``)."""
 
     key: str
     section: str
@@ -133,6 +135,13 @@ class MetricSpec:
     console: Console | None = None
     teams: bool = False
     quick_check: str = ""
+    partial: tuple = ()
+
+    def measures_part(self, present: frozenset) -> str | None:
+        """Why the metric measures only part of what it names, when the data (``present``) lacks the
+        kind ``partial`` names (``partial``: (kind, the reason)): then it gets no tier and no Quick
+        Check score (METRICS.md section 3: never a perfect value for a missing source); else None."""
+        return self.partial[1] if self.partial and self.partial[0] not in present else None
 
     def __post_init__(self):
         if self.section not in SECTIONS:
