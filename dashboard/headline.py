@@ -107,7 +107,7 @@ def sentence(c: Computed, tab: str) -> str:
         parts.append("good: " + ", ".join(good))
     if bad:
         parts.append("needs attention: " + ", ".join(bad))
-    waiting = c.current.details.get("undeployed_prs") if tab == "dora" else None
+    waiting = c.current.summary["dora"]["merged_prs_not_deployed"] if tab == "dora" else None
     if waiting:
         parts.append(f"{waiting} merged PR{'s' if waiting != 1 else ''} wait{'s' if waiting == 1 else ''} for a release")
     if not parts:

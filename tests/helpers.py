@@ -18,9 +18,7 @@ SECTION_7 = {
             "second_period_deploys", "dtr_pct", "toil_minutes", "feature_minutes", "onboarding_weeks_mean"],
 }
 SECTION_7_TIERS = ["deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"]
-# METRICS.md lists it; the product's --json has never carried it (the count is details.undeployed_prs,
-# on the console's lead time line and the lead time card): a decision for the lead, pinned here
-NOT_IN_THE_SUMMARY = {("dora", "merged_prs_not_deployed")}
+NOT_IN_THE_SUMMARY: set = set()     # (section, key) METRICS.md lists and --json leaves out: none since issue 23
 BEYOND_SECTION_7: dict = {}          # section -> summary keys a metric adds that METRICS.md does not list (yet)
 
 

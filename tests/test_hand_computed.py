@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from metrics import Window, analyze, load_events, tables_from_frame
+from metrics.builtin import METRICS
 from metrics.compute.pvm import Assumptions
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
@@ -67,7 +68,12 @@ def test_lead_time(an):
     # p90: position 0.9 * 3 = 2.7 -> 46 + 0.7 * 14 = 55.8; p75: 2.25 -> 46 + 0.25 * 14 = 49.5
     assert d["lead_time_hours_p90"] == pytest.approx(55.8)
     assert an.details["lead_time_hours_p75"] == pytest.approx(49.5)
-    assert an.details["merged_prs"] == 5 and an.details["undeployed_prs"] == 1
+    assert an.details["merged_prs"] == 5 and d["merged_prs_not_deployed"] == 1
+    # p5 merged 01-07 12:00 waits: 12 h to the window's end (01-08 00:00)
+    assert an.details["waiting_hours_median"] == an.details["waiting_hours_max"] == pytest.approx(12.0)
+    # the lead time card says it as prominently as the median (its warning line)
+    lead = next(spec for spec in METRICS if spec.key == "lead_time_hours_median")
+    assert lead.caution(an) == "1 merged PR waits for a release: median 12.0 h since the merge, oldest 12.0 h"
     # review wait p1 1, p2 6, p4 2, p5 1 -> median 1.5; review->merge 0.5, 4, 22, 35 -> 13;
     # merge->deploy 0.5, 0, 25, 36 -> (0.5 + 25) / 2 = 12.75
     assert an.details["review_wait_hours_median"] == pytest.approx(1.5)

@@ -71,3 +71,16 @@ def test_rework_from_git_tags_and_incidents_counts_only_deployments_during_incid
     an = analysis_of(rows + [ev("2023-12-01T12:00:00Z", "deploy", deploy_id="old", change_type="hotfix")])
     assert "rework_rate_pct" not in an.summary.get("evidence", {})
     assert an.details["quick_check"]["scores"]["rework_rate"] is not None
+
+
+def test_waiting_prs_are_said_in_hours_then_days():
+    # merged 2024-01-06 00:00:01 (47.99 h before the window's end) and 01-05 00:00 (72 h): median 60.0 h = 2.5 d
+    rows = [ev("2024-01-05T00:00:00Z", "pr_created", pr_id="#1"), ev("2024-01-06T00:00:01Z", "pr_merged", pr_id="#1"),
+            ev("2024-01-04T00:00:00Z", "pr_created", pr_id="#2"), ev("2024-01-05T00:00:00Z", "pr_merged", pr_id="#2")]
+    an = analysis_of(rows)
+    assert an.summary["dora"]["merged_prs_not_deployed"] == 2
+    assert SPEC["lead_time_hours_median"].caution(an) == ("2 merged PRs wait for a release: median 2.5 d since the "
+                                                          "merge, oldest 3.0 d")
+    one = analysis_of(rows[:2])
+    assert SPEC["lead_time_hours_median"].caution(one) == ("1 merged PR waits for a release: median 48.0 h since the "
+                                                           "merge, oldest 48.0 h")

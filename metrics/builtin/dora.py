@@ -17,7 +17,7 @@ def _s(an) -> dict:
 
 DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"])
 FREQUENCY = Sample("deployments", lambda an: _s(an)["deployments"], or_days=defaults.FREQUENCY_TIER_DAYS)
-DEPLOYED_PRS = Sample("deployed PRs", lambda an: an.details["merged_prs"] - an.details["undeployed_prs"])
+DEPLOYED_PRS = Sample("deployed PRs", lambda an: an.details["merged_prs"] - _s(an)["merged_prs_not_deployed"])
 RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"])
 ATTRIBUTED_RECOVERIES = Sample("resolved incidents attributed to a deployment",
                                lambda an: an.details["failed_deployment_recovery"]["recoveries"])
@@ -49,27 +49,38 @@ declare("deploys_per_day", reads="frequency", label="Deployment frequency", unit
 
 def _lead_footnote(an) -> str:
     d = an.details
-    timed, from_merge = d["merged_prs"] - d["undeployed_prs"], d["timed_from_merge"]
+    timed, from_merge = d["merged_prs"] - _s(an)["merged_prs_not_deployed"], d["timed_from_merge"]
     measures = ("from first commit (git history) · " if an.pr_times_from_git else "")
     if from_merge and from_merge < timed:
         measures += f"{from_merge} of {timed} from the merge (squash merges) · "
-    return measures + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {undeployed_prs} "
+    return measures + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {merged_prs_not_deployed} "
                            "merged, not deployed")(an)
 
 
+def _waited(hours: float) -> str:
+    """A wait as a card says it: "30.5 h" under two days, else "9.2 d"."""
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
 def _lead_caution(an) -> str | None:
-    """Lead time measured from the merge only: every deployed PR is a squash merge read from git
-    history (created at its merge), so the median is merge-to-deploy, and says so."""
-    d = an.details
-    timed = d["merged_prs"] - d["undeployed_prs"]
+    """What the lead time card says as prominently as its median: the merged PRs still waiting for
+    a release and for how long (DORA's lead time times only the deployed ones), and when every
+    deployed PR is a squash merge read from git history (created at its merge), that the median is
+    merge-to-deploy."""
+    d, waiting = an.details, _s(an)["merged_prs_not_deployed"]
+    said = []
+    if waiting:
+        said.append(f"{waiting} merged PR{'s' * (waiting != 1)} wait{'s' * (waiting == 1)} for a release: median "
+                    f"{_waited(d['waiting_hours_median'])} since the merge, oldest {_waited(d['waiting_hours_max'])}")
+    timed = d["merged_prs"] - waiting
     if timed and d["timed_from_merge"] == timed:
-        return "measures merge to deploy: every deployed PR is a squash merge (no time before its merge)"
-    return None
+        said.append("measures merge to deploy: every deployed PR is a squash merge (no time before its merge)")
+    return " · ".join(said) or None
 
 
 def _lead_details(c) -> dict:
     lead = c.lead
-    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "undeployed_prs", "timed_from_merge",
+    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "waiting_hours_median", "waiting_hours_max", "timed_from_merge",
                                  "review_wait_hours_median", "review_to_merge_hours_median",
                                  "merge_to_deploy_hours_median")}
 
@@ -82,11 +93,16 @@ declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit
         **tiered("lead_time", DEPLOYED_PRS), card=Card("kpi-lead-time", "dora", 1, "throughput"),
         footnote=_lead_footnote, caution=_lead_caution,
         console=Console(4, "Lead time for changes: median {lead_time_hours_median:.1f| h} | "
-                           "p90 {lead_time_hours_p90:.1f| h} | merged PRs not yet deployed: {undeployed_prs}"))
+                           "p90 {lead_time_hours_p90:.1f| h} | merged PRs not yet deployed: {merged_prs_not_deployed}"))
 
 
 declare("lead_time_hours_p90", reads="lead", label="Lead time (p90)", unit="h", lower_is_better=True,
         definition="The 90th percentile (linear interpolation) of the lead times of the window's deployed PRs.")
+
+
+declare("merged_prs_not_deployed", reads="lead", label="Merged PRs not deployed", fmt="{:,}", lower_is_better=True,
+        definition="Merged PRs created in the window that no deployment has shipped by its end (counted, not timed "
+                   "by lead time); the median and longest hours since their merge beside it.")
 
 
 declare("change_failure_rate_pct", reads="cfr", label="Change failure rate", unit="%", lower_is_better=True,
