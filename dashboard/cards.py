@@ -42,11 +42,16 @@ def too_little(an, spec: MetricSpec) -> str | None:
     return an.summary.get("evidence", {}).get(spec.key)
 
 
-def no_judgement(c: Computed, spec: MetricSpec) -> str | None:
-    """The card's warning when the window holds too little evidence for a tier or a Quick Check score
-    ("no tier: 3 deployments: a tier needs at least 5, ..."), else None."""
-    why = too_little(c.current, spec)
-    return f"{'no tier' if spec.tiers is not None else 'no Quick Check score'}: {why}" if why else None
+def no_judgement(c: Computed, spec: MetricSpec, judged: Judged | None = None) -> str | None:
+    """The card's warning when the window holds too little evidence to judge the metric as the view
+    judges it (by a tier, or by the Quick Check score: ``judged``): "no tier: 3 deployments: a tier
+    needs at least 5, ...", "no Quick Check score: 4 deployed PRs: a Quick Check score needs at least
+    5"; else None."""
+    if not too_little(c.current, spec):
+        return None
+    by_score = spec.quick_check and (spec.tiers is None or (judged is not None and not judged.by_tiers))
+    what = "a Quick Check score" if by_score else "a tier"
+    return f"no {what.removeprefix('a ')}: {spec.sample.shortfall(c.current, c.current.window.days, what)}"
 
 
 def low_sample(c: Computed, spec: MetricSpec) -> str | None:
@@ -101,7 +106,7 @@ def metric_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None 
     (``no_judgement``) the number is greyed, without tier or Quick Check badge, the warning says
     why; the change is coloured only when both periods hold enough evidence."""
     an = c.current
-    short = no_judgement(c, spec)
+    short = no_judgement(c, spec, judged)
     extra = {}
     if spec.tiers is not None:
         name = spec.tiers.metric
