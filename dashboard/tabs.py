@@ -39,7 +39,7 @@ def pr_start(c: Computed) -> str:
 def quick_check_note(q: dict, base: Baseline, by_tiers: bool) -> str:
     """The line under the Throughput title: what the badges mean and the baseline compared with."""
     if by_tiers:
-        return (f"DORA Quick Check: overall {say(q['scores']['overall'])}/10, {base.title} average "
+        return (f"DORA Quick Check: overall {say(q['scores']['overall'], after='/10')}, {base.title} average "
                 f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
                 "change failure rate; hover a QC badge for its answer and average)")
     return (f"Judged by DORA's Quick Check against {base.title}: a badge is green at or above the average, amber within "
@@ -191,11 +191,15 @@ def team_element(spec) -> str:
 
 
 def team_cell(row, spec) -> tuple:
-    """(value, previous value, tier, the tier's threshold in words) of one team's metric."""
+    """(value, previous value, tier, the tier's threshold in words, why it has too little evidence to
+    be judged ("" when it has enough), whether its change is coloured) of one team's metric: the
+    change is coloured only when both periods hold enough evidence (METRICS.md section 3)."""
     value = row.current[spec.key]
     previous = None if row.previous is None else row.previous[spec.key]
     placed = row.current["tiers"][spec.tiers.metric] if spec.tiers else None
-    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None
+    short = row.current["evidence"].get(spec.key, "")
+    judged_before = row.previous is None or spec.key not in row.previous["evidence"]
+    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None, short, not short and judged_before
 
 
 def teams(c: Computed, theme: str) -> tuple:

@@ -63,7 +63,7 @@ def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
             ("lead_time", "lead time"), ("deployment_frequency", "deployment frequency"),
             ("failed_deployment_recovery_time", "recovery"))) + " -- instability: " + " | ".join(
             score(k, w) for k, w in (("change_failure_rate", "change failure rate"), ("rework_rate", "rework")))
-        + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f}"
+        + f" -- overall {fmt(sc['overall'], suffix='/10')} (avg {avg['overall']:.1f}"
         + (f": {STANDINGS[overall_standing][0]}" if overall_standing else "") + ")"
         + f" -- averages: {base.title}",
     ]

@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium: what a person sees, and no browser console errors."""
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -92,8 +93,34 @@ def test_seed_with_enter_and_with_refresh_updates_every_card(duo):
     assert "seed=7" in duo.driver.current_url
     set_seed(duo, 100, "refresh")
     cards_match(duo, DORA_CARDS, expected_cards(100))
-    assert duo.find_element("#kpi-overall-value").text == "ELITE"
+    # METRICS.md section 6: every tier seed 100 has is elite; at 14 days recovery rests on 2 incidents: no
+    # tier, so no overall tier
+    for card in ("kpi-deploys", "kpi-lead-time", "kpi-cfr"):
+        assert duo.find_element(f"#{card}-tier").text == "ELITE", card
+    assert not duo.find_elements("#kpi-mttr-tier")
+    assert duo.find_element("#kpi-mttr-caution").text.startswith("⚠ no tier: ")
+    assert duo.find_element("#kpi-overall-value").text == "N/A"
     no_console_errors(duo)
+
+
+def test_a_card_without_the_evidence_for_a_tier_says_why(dash_duo):
+    """A link to 7 days of seed 42: recovery rests on under 5 resolved incidents (METRICS.md section 3),
+    so its card has no tier badge, its number is greyed and it says why; the others keep their tiers."""
+    import json
+    from conftest import run_cli
+    done = run_cli("--seed", 42, "--days", 7, "--json")
+    assert done.returncode == 0, done.stderr
+    reason = json.loads(done.stdout)["evidence"]["mttr_minutes_median"]
+    assert re.fullmatch(r"[1-4] resolved incidents?: a tier needs at least 5", reason), reason
+    dash_duo.driver.set_window_size(1366, 900)
+    dash_duo.start_server(create_app(), navigate=False)
+    dash_duo.driver.get(dash_duo.server.url + "/?seed=42&days=7")
+    dash_duo.wait_for_text_to_equal("#kpi-mttr-caution", "⚠ no tier: " + reason, timeout=20)
+    assert not dash_duo.driver.find_elements("css selector", "#kpi-mttr-tier")
+    assert "text-body-secondary" in dash_duo.find_element("#kpi-mttr-value").get_attribute("class")
+    assert dash_duo.find_element("#kpi-deploys-tier").text in ("ELITE", "HIGH", "MEDIUM", "LOW")
+    assert dash_duo.find_element("#kpi-overall-value").text == "N/A"
+    no_console_errors(dash_duo)
 
 
 def test_days_change_re_renders(duo):

@@ -135,12 +135,19 @@ def pr(created: str, hours_to_merge: float, ident: str) -> list:
     return [ev(created, "pr_created", pr_id=ident), ev(merged.isoformat(), "pr_merged", pr_id=ident)]
 
 
-# previous week: 7 successful deployments (1.00 a day), 1 failed (CFR 1/8 = 12.5 %), recovery 120 min, lead time ~ 26 h
-PREVIOUS = (deploys("2024-01-09", 4) + deploys("2024-01-10", 4, failed=1) + incident("2024-01-12T02:00:00Z", 120, "p1")
-            + pr("2024-01-08T08:00:00Z", 2.0, "pp1"))
-# this week: 14 successful (2.00 a day), none failed (CFR 0 %), recovery 30 min, lead time 10 h
-CURRENT = (deploys("2024-01-16", 7) + deploys("2024-01-17", 7) + incident("2024-01-20T02:00:00Z", 30, "c1")
-           + pr("2024-01-16T00:00:00Z", 1.0, "cp1"))
+# Both weeks hold enough evidence for every tier (METRICS.md section 3: at least 5 deployments, deployed PRs
+# and resolved incidents), so every change is coloured. The incidents come over 24 h after the last
+# deployment: unattributed, they leave the CFR alone.
+# previous week: 7 successful deployments (1.00 a day), 1 failed (CFR 1/8 = 12.5 %), 5 incidents of 120 min
+# each (recovery 120 min), 5 PRs with lead time 26 h each
+PREVIOUS = (deploys("2024-01-09", 4) + deploys("2024-01-10", 4, failed=1)
+            + [e for i in range(5) for e in incident(f"2024-01-12T{2 + 3 * i:02d}:00:00Z", 120, f"p{i}")]
+            + [e for i in range(5) for e in pr("2024-01-08T08:00:00Z", 2.0, f"pp{i}")])
+# this week: 14 successful (2.00 a day), none failed (CFR 0 %), 5 incidents of 30 min each (recovery 30 min),
+# 5 PRs with lead time 10 h each
+CURRENT = (deploys("2024-01-16", 7) + deploys("2024-01-17", 7)
+           + [e for i in range(5) for e in incident(f"2024-01-20T{2 + 2 * i:02d}:00:00Z", 30, f"c{i}")]
+           + [e for i in range(5) for e in pr("2024-01-16T00:00:00Z", 1.0, f"cp{i}")])
 
 
 def test_each_dora_card_compares_with_its_own_previous_value_sign_and_colour():
@@ -157,7 +164,7 @@ def test_each_dora_card_compares_with_its_own_previous_value_sign_and_colour():
     assert delta("kpi-cfr") == ("▼ -12.5 pp vs previous 7 days", "kpi-delta text-success")
     # recovery: 30 vs 120 minutes -> down 75 %, green (lower is better)
     assert delta("kpi-mttr") == ("▼ -75 % vs previous 7 days", "kpi-delta text-success")
-    # lead time: PR cp1 created 00:00, merged 01:00, shipped by the 10:00 deploy -> 10 h; pp1: 08:00 -> 09 Jan
+    # lead time: PRs cp* created 00:00, merged 01:00, shipped by the 10:00 deploy -> 10 h; pp*: 08:00 -> 09 Jan
     # 10:00 = 26 h; 10 vs 26 -> -62 %, green
     assert find(cards, "kpi-lead-time-value").children == "10.0 h"
     assert delta("kpi-lead-time") == ("▼ -62 % vs previous 7 days", "kpi-delta text-success")
@@ -275,24 +282,39 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     view, c = teams_computed(tmp_path, monkeypatch)
     out, _ = render(view, c, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
     cards = out["cards"]
-    # core: 4/7 a day (high) against 1/7 before: +300 %, better; CFR 60 % against 0 %: +60.0 pp, worse
+    # core (test_teams.py): 4/7 a day from 5 deployments (high) against 1/7 before: +300 %; CFR 60 % against
+    # 0 %: +60.0 pp. The previous period holds 1 deployment: too little evidence (METRICS.md section 3) to call
+    # a change better or worse, so every change is grey
     assert find(cards, "team-0-deploys-value").children == "0.57 /day"
     assert find(cards, "team-0-deploys-tier").children == "HIGH"
     assert find(cards, "team-0-deploys-delta").children == "▲ +300 %"
-    assert "text-success" in find(cards, "team-0-deploys-delta").className
+    assert "text-body-secondary" in find(cards, "team-0-deploys-delta").className
     assert find(cards, "team-0-cfr-value").children == "60.0%" and find(cards, "team-0-cfr-tier").children == "LOW"
     assert find(cards, "team-0-cfr-delta").children == "▲ +60.0 pp"
-    assert "text-danger" in find(cards, "team-0-cfr-delta").className
+    assert "text-body-secondary" in find(cards, "team-0-cfr-delta").className
+    assert find(cards, "team-0-deploys-caution") is None and "text-body-secondary" not in \
+        find(cards, "team-0-deploys-value").className
+    # lead time from 2 deployed PRs, recovery from 2 resolved incidents: greyed, no tier, the reason said
     assert find(cards, "team-0-lead-time-value").children == "17.0 h"
-    assert find(cards, "team-0-lead-time-delta").children == "▲ +183 %"             # 6 h -> 17 h, worse
-    assert find(cards, "team-0-mttr-value").children == "45.0 min"
+    assert "text-body-secondary" in find(cards, "team-0-lead-time-value").className
+    assert find(cards, "team-0-lead-time-tier") is None
+    assert find(cards, "team-0-lead-time-caution").children == "no tier: 2 deployed PRs: a tier needs at least 5"
+    assert find(cards, "team-0-lead-time-delta").children == "▲ +183 %"             # 6 h -> 17 h
+    assert "text-body-secondary" in find(cards, "team-0-lead-time-delta").className
+    assert find(cards, "team-0-mttr-value").children == "45.0 min" and find(cards, "team-0-mttr-tier") is None
+    assert find(cards, "team-0-mttr-caution").children == "no tier: 2 resolved incidents: a tier needs at least 5"
     assert find(cards, "team-0-mttr-delta").children == "no previous value"
     assert find(cards, "team-0-rework-value").children == "20.0%" and find(cards, "team-0-rework-tier") is None
-    assert find(cards, "team-0-overall").children == "LOW"
-    # web: 1 a day (elite) against none before: "new"; lead time 24 h is high, not elite
+    # no overall tier without all four
+    assert find(cards, "team-0-overall").children == "no tier"
+    # web: 1 a day (elite, 7 deployments) against none before: "new", grey (1 failed deployment before); lead
+    # time 24 h from 1 deployed PR: no tier
     assert find(cards, "team-1-deploys-value").children == "1.00 /day"
+    assert find(cards, "team-1-deploys-tier").children == "ELITE"
     assert find(cards, "team-1-deploys-delta").children == "▲ new"
-    assert find(cards, "team-1-lead-time-tier").children == "HIGH"
+    assert "text-body-secondary" in find(cards, "team-1-deploys-delta").className
+    assert find(cards, "team-1-lead-time-tier") is None
+    assert find(cards, "team-1-lead-time-caution").children == "no tier: 1 deployed PR: a tier needs at least 5"
     assert find(cards, "team-1-mttr-value").children == "n/a"
     assert "Team 'ghost' has no services in this data" in find(cards, "team-2-problem").children
     # one small bar chart a metric, one bar a team that has numbers

@@ -84,3 +84,17 @@ def test_waiting_prs_are_said_in_hours_then_days():
     one = analysis_of(rows[:2])
     assert SPEC["lead_time_hours_median"].caution(one) == ("1 merged PR waits for a release: median 48.0 h since the "
                                                            "merge, oldest 48.0 h")
+
+
+def test_the_rework_card_says_it_measures_a_part_and_shows_no_score():
+    from dashboard.data import Computed
+    from dashboard.tabs import TAB_VIEWS
+    from test_components import find
+    rows = [ev(f"2024-01-0{d}T12:00:00Z", "deploy", deploy_id=f"v{d}") for d in range(1, 6)]
+    rows += [ev("2024-01-03T11:00:00Z", "incident_start", incident_id="i1"),
+             ev("2024-01-03T13:00:00Z", "incident_resolved", incident_id="i1")]
+    an = analysis_of(rows)
+    cards, _ = TAB_VIEWS["dora"](Computed(an, an, "", "", ("api",)), "light")
+    caution = str(find(cards, "kpi-rework-caution").children)
+    assert "no Quick Check score: counts only deployments during incidents" in caution
+    assert find(cards, "kpi-rework-score") is None

@@ -15,12 +15,15 @@ def _s(an) -> dict:
     return an.summary["dora"]
 
 
-DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"])
-FREQUENCY = Sample("deployments", lambda an: _s(an)["deployments"], or_days=defaults.FREQUENCY_TIER_DAYS)
-DEPLOYED_PRS = Sample("deployed PRs", lambda an: an.details["merged_prs"] - _s(an)["merged_prs_not_deployed"])
-RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"])
+DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"], one="deployment")
+FREQUENCY = Sample("deployments", lambda an: _s(an)["deployments"], or_days=defaults.FREQUENCY_TIER_DAYS, one="deployment")
+DEPLOYED_PRS = Sample("deployed PRs", lambda an: an.details["merged_prs"] - _s(an)["merged_prs_not_deployed"],
+                      one="deployed PR")
+RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"],
+                            one="resolved incident")
 ATTRIBUTED_RECOVERIES = Sample("resolved incidents attributed to a deployment",
-                               lambda an: an.details["failed_deployment_recovery"]["recoveries"])
+                               lambda an: an.details["failed_deployment_recovery"]["recoveries"],
+                               one="resolved incident attributed to a deployment")
 
 
 def tiered(table: str, sample: Sample, quick_check: bool = True) -> dict:

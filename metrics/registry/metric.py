@@ -53,11 +53,13 @@ class Sample:
     """What a metric's tier, Quick Check score (or growth) stands on: the noun ("deployments") and
     how many the analysis has (``count(analysis)``, from its summary and details); fewer than
     ``defaults.MIN_SAMPLE`` is a low sample. ``or_days``: a window of this many days is evidence
-    enough on its own (deployment frequency)."""
+    enough on its own (deployment frequency). ``one``: the noun for a single event ("deployment";
+    default ``noun``)."""
 
     noun: str
     count: Callable
     or_days: int | None = None
+    one: str = ""
 
     def shortfall(self, analysis, days: int, what: str = "a tier") -> str | None:
         """Why ``analysis`` (a window of ``days`` days) holds too little evidence for ``what`` (a
@@ -67,7 +69,7 @@ class Sample:
         n = self.count(analysis)
         if n >= defaults.MIN_TIER_EVIDENCE or self.or_days and days >= self.or_days:
             return None
-        return (f"{n} {self.noun}: {what} needs at least {defaults.MIN_TIER_EVIDENCE}"
+        return (f"{n} {self.one if n == 1 and self.one else self.noun}: {what} needs at least {defaults.MIN_TIER_EVIDENCE}"
                 + (f", or a window of {self.or_days} days or more" if self.or_days else ""))
 
 
