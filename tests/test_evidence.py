@@ -148,7 +148,9 @@ def test_a_card_without_the_evidence_is_grey_without_badges_and_says_why(hand, a
     assert find(cards, "kpi-mttr-delta").className == "kpi-delta text-body-secondary"
     # lead time (4 deployed PRs): no tier badge, no Quick Check badge
     assert find(cards, "kpi-lead-time-tier") is None and find(cards, "kpi-lead-time-score") is None
-    assert find(cards, "kpi-lead-time-caution").children[1] == "no tier: 4 deployed PRs: a tier needs at least 5"
+    # then what the median leaves out: hand.csv's p5, merged 01-07 12:00, waits 12 h to the window's end
+    assert find(cards, "kpi-lead-time-caution").children[1] == ("no tier: 4 deployed PRs: a tier needs at least 5"
+                                                                "; 1 merged PR waits for a release: median 12.0 h since the merge, oldest 12.0 h")
     # failed deployment recovery (3 attributed): no Quick Check badge, the reason
     assert find(cards, "kpi-fdrt-score") is None and "text-body-secondary" in find(cards, "kpi-fdrt-value").className
     assert find(cards, "kpi-fdrt-caution").children[1] == \
@@ -167,8 +169,9 @@ def test_a_card_without_the_evidence_is_grey_without_badges_and_says_why(hand, a
 def test_judged_by_the_quick_check_a_card_without_the_evidence_has_no_score(hand, ample):
     cards = dora_cards(hand, ample, "quick-check")
     assert find(cards, "kpi-lead-time-score") is None
-    assert find(cards, "kpi-lead-time-caution").children[1] == \
+    assert find(cards, "kpi-lead-time-caution").children[1] == (
         "no Quick Check score: 4 deployed PRs: a Quick Check score needs at least 5"
+        "; 1 merged PR waits for a release: median 12.0 h since the merge, oldest 12.0 h")
     assert find(cards, "kpi-deploys-score").children == "QC 6.0/10"
     assert find(cards, "kpi-qc-overall-value").children == "n/a"
     assert find(cards, "kpi-qc-overall-caution").children[1].startswith(
