@@ -336,7 +336,10 @@ def test_git_only_data_says_what_its_pr_times_mean_and_marks_low_samples(tmp_pat
     dora_cards, dora_charts = TAB_VIEWS["dora"](c, "light")
     assert find(dora_cards, "kpi-deploys-caution").children[1] == \
         "no tier: 2 deployments: a tier needs at least 5, or a window of 30 days or more"
-    assert find(dora_cards, "kpi-lead-time-caution").children[1] == "no tier: 2 deployed PRs: a tier needs at least 5"
+    # and what the median leaves out: #3, merged (committed) 03-05 11:00, waits 13 h to the window's end
+    assert find(dora_cards, "kpi-lead-time-caution").children[1] == (
+        "no tier: 2 deployed PRs: a tier needs at least 5; 1 merged PR waits for a release: median 13.0 h since the "
+        "merge, oldest 13.0 h")
     assert "from first commit (git history)" in " ".join(texts(find(dora_cards, "kpi-lead-time")))
     assert find(dora_cards, "kpi-overall-caution").children[1] == \
         "no overall tier: too little evidence for the deployment frequency, lead time tiers"
