@@ -21,7 +21,7 @@ from metrics.compute.extensions import success_rate
 from metrics.schema import PR_REVIEWED
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, TIERS, Baseline, band, baseline, tier_change
 from metrics.builtin import BY_KEY
-from metrics.plugins import custom_view, window_events
+from metrics.plugins import EXAMPLE, custom_view, window_events
 from metrics.teams import TEAM_METRICS
 from metrics.units import say
 
@@ -68,7 +68,7 @@ def window_span(c: Computed) -> tuple:
 def quick_check_note(q: dict, base: Baseline, by_tiers: bool) -> str:
     """The line under the Throughput title: what the badges mean and the baseline compared with."""
     if by_tiers:
-        return (f"DORA Quick Check: overall {say(q['scores']['overall'])}/10, {base.title} average "
+        return (f"DORA Quick Check: overall {say(q['scores']['overall'], after='/10')}, {base.title} average "
                 f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
                 "change failure rate; hover a QC badge for its answer and average)")
     return (f"Judged by DORA's Quick Check against {base.title}: a badge is green at or above the average, amber within "
@@ -122,7 +122,11 @@ def dora(c: Computed, theme: str) -> tuple:
                                "empty-lead-stages")),
         panel(graph("success-rate", fg.deployment_success_rate(
             b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket, span))
-              if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
+              if s["deployments"] and "failed deploy" in an.present
+              else empty_state("No deployments in this window: no success rate." if not s["deployments"] else
+                               "No deployment in this dataset is marked failed (git tags carry no status; a CI/CD "
+                               "source such as GitHub Actions, Jenkins or Argo CD gives one): no success rate to show, "
+                               "not 100 %.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
 
@@ -195,14 +199,7 @@ def neither(c: Computed, *keys: str) -> str:
     return f"{head} ({reason[:1].lower() + reason[1:]})." if reason else f"{head}: nothing to compare."
 
 
-PLUGIN_EXAMPLE = '''# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py python app.py
-import pandas as pd
-from metrics.plugins import metric
-
-@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
-def hotfix_share(events: pd.DataFrame):
-    deploys = events[events["kind"] == "deploy"]
-    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None'''
+PLUGIN_EXAMPLE = "# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py .venv/bin/python app.py\n" + EXAMPLE
 
 
 def custom(c: Computed, theme: str) -> tuple:
@@ -245,11 +242,15 @@ def team_element(spec) -> str:
 
 
 def team_cell(row, spec) -> tuple:
-    """(value, previous value, tier, the tier's threshold in words) of one team's metric."""
+    """(value, previous value, tier, the tier's threshold in words, why it has too little evidence to
+    be judged ("" when it has enough), whether its change is coloured) of one team's metric: the
+    change is coloured only when both periods hold enough evidence (METRICS.md section 3)."""
     value = row.current[spec.key]
     previous = None if row.previous is None else row.previous[spec.key]
     placed = row.current["tiers"][spec.tiers.metric] if spec.tiers else None
-    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None
+    short = row.current["evidence"].get(spec.key, "")
+    judged_before = row.previous is None or spec.key not in row.previous["evidence"]
+    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None, short, not short and judged_before
 
 
 def teams(c: Computed, theme: str) -> tuple:

@@ -174,8 +174,9 @@ DORA_KEYS = tuple(spec.key for spec in TEAM_METRICS)
 @dataclass(frozen=True)
 class TeamDora:
     """One team's DORA numbers in a period and the period before: ``current`` and ``previous`` hold
-    ``DORA_KEYS`` and ``tiers`` (the summary's, overall included); both None, and
-    ``problem`` says why, when the team has no services in the data."""
+    ``DORA_KEYS``, ``tiers`` (the summary's, overall included) and ``evidence`` (the summary's: the
+    keys with too little evidence for a tier or a score, and why); both None, and ``problem`` says
+    why, when the team has no services in the data."""
 
     team: str
     services: tuple
@@ -185,8 +186,10 @@ class TeamDora:
 
 
 def dora_of(summary: dict) -> dict:
-    """The team comparison's numbers (``DORA_KEYS``) of a summary and its tiers."""
-    return {**{spec.key: summary[spec.section][spec.key] for spec in TEAM_METRICS}, "tiers": dict(summary["dora"]["tiers"])}
+    """The team comparison's numbers (``DORA_KEYS``) of a summary, its tiers and the reasons some of
+    them have too little evidence to be judged (``evidence``, METRICS.md section 3)."""
+    return {**{spec.key: summary[spec.section][spec.key] for spec in TEAM_METRICS}, "tiers": dict(summary["dora"]["tiers"]),
+            "evidence": {k: why for k, why in summary.get("evidence", {}).items() if k in DORA_KEYS}}
 
 
 def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, names=None) -> list[TeamDora]:
