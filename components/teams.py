@@ -74,6 +74,6 @@ def no_teams_file(path: str, problem: str = "") -> dbc.Alert:
         html.Div([html.Strong("No teams yet. "), "Name each team's services in a TOML file, ",
                   html.Code(path), ", then reload the page:"]),
         dcc.Markdown(f"```toml\n{TEAMS_EXAMPLE}```", className="mt-2 mb-1"),
-        html.Div("The Team selector and python -m metrics --team NAME then narrow every number to a team.",
+        html.Div("The Team selector and .venv/bin/python -m metrics --team NAME then narrow every number to a team.",
                  className="small"),
     ], color="info", id="teams-howto")

@@ -82,7 +82,7 @@ def token_check(request):
     token = tokens.bearer_of(request.headers.get("Authorization"))
     if tokens.check(path, token) is None:
         return flask.Response(json.dumps({"error": "this API needs a read-only token: Authorization: Bearer TOKEN "
-                                                   "(python -m metrics tokens create NAME)"}) + "\n", status=401,
+                                                   "(.venv/bin/python -m metrics tokens create NAME)"}) + "\n", status=401,
                               mimetype="application/json", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return None
 

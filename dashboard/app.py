@@ -64,7 +64,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     def too_large(_error):
         return flask.Response(f"The request is too large: uploads are limited to {human_size(upload_limit)} "
                               "(METRICS_MAX_UPLOAD_MB). "
-                              "Import bigger files with: python -m metrics import --from SOURCE FILE --name DATASET\n",
+                              "Import bigger files with: .venv/bin/python -m metrics import --from SOURCE FILE --name DATASET\n",
                               status=413, mimetype="text/plain")
 
     @server.route(CSS_ROUTE)
@@ -112,7 +112,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="python app.py", description="The metrics dashboard (prints the console summary, then serves).")
     add_universe_arguments(p)
-    p.add_argument("--dataset", metavar="NAME", help="open on a stored dataset (see: python -m metrics datasets)")
+    p.add_argument("--dataset", metavar="NAME", help="open on a stored dataset (see: .venv/bin/python -m metrics datasets)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=whole_argument("port", 1, 65535), default=8050)
     p.add_argument("--allow-anonymous", action="store_true",
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         return 2
     if not settings.on and not settings.allow_anonymous and not security.is_loopback(args.host):
         print(f"error: --host {args.host} would let anyone on the network read and change the data without signing "
-              "in; turn sign-in on (METRICS_AUTH=basic with python -m metrics users add NAME --role editor, or "
+              "in; turn sign-in on (METRICS_AUTH=basic with .venv/bin/python -m metrics users add NAME --role editor, or "
               "METRICS_AUTH=oidc; both need METRICS_SECRET_KEY), or say --allow-anonymous", file=sys.stderr)
         return 2
     summary_args = ["--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]

@@ -123,7 +123,7 @@ def recent_writes_list(entries) -> html.Div | None:
     rows = [html.Tr([html.Td(f"{e.at:%Y-%m-%d %H:%M} UTC"), html.Td(e.who), html.Td(e.action), html.Td(e.dataset),
                      html.Td(f"{e.events:+,d}", className="text-end")]) for e in entries]
     return html.Div([
-        html.Div("Recent writes (python -m metrics audit shows them all)", className="small fw-semibold mt-3 mb-1"),
+        html.Div("Recent writes (.venv/bin/python -m metrics audit shows them all)", className="small fw-semibold mt-3 mb-1"),
         dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("When", "Who", "What", "Dataset", "Events")])),
                    html.Tbody(rows)], size="sm", className="small mb-0", id="recent-writes"),
     ])
@@ -148,7 +148,7 @@ def upload_panel(limit_bytes: int, recent_writes=()) -> dbc.Collapse:
                 dbc.Input(id="upload-service", type="text", placeholder="as in the file", maxLength=200),
             ], md=3),
             dbc.Col(html.Div([f"Up to {human_size(limit_bytes)}. Git history: ",
-                              html.Code("python -m metrics import --from git PATH --name NAME")],
+                              html.Code(".venv/bin/python -m metrics import --from git PATH --name NAME")],
                              className="small text-body-secondary"), md=3),
         ], className="g-2 mb-2"),
         dcc.Upload(id="upload", children=html.Div(["Drag and drop a file here, or ", html.A("choose one")]),

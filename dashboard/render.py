@@ -49,7 +49,7 @@ def window_facts(view, c: Computed) -> dict:
         services = (f"team{'s' if len(view.teams) > 1 else ''} {', '.join(view.teams)}"
                     + (f" plus {', '.join(view.only)}" if view.only else "") + " (as --team)")
     if view.tab == "teams":
-        services = "each team as python -m metrics --team NAME computes it (the service filter does not apply)"
+        services = "each team as .venv/bin/python -m metrics --team NAME computes it (the service filter does not apply)"
     if view.dataset:
         line = (f"Dataset {view.dataset} · window {w.start.date()} to {last} ({w.days} days, UTC) · data from "
                 f"{c.span[0]} to {c.span[1]} · {services} · changes compare with the previous {w.days} days")

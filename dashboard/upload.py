@@ -69,7 +69,7 @@ def decode(contents: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     if len(raw) > limit:
         raise UploadError(f"The file is {human_size(len(raw))}, over the upload limit of {human_size(limit)} "
                           f"(METRICS_MAX_UPLOAD_MB). "
-                          "Import it with python -m metrics import instead.")
+                          "Import it with .venv/bin/python -m metrics import instead.")
     return raw
 
 
@@ -83,7 +83,7 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
     if spec is None:
         raise UploadError(f"Unknown kind of file {str(source)[:40]!r}.")
     if not spec.offered_for_upload:
-        raise UploadError(f"{spec.title} cannot be uploaded here: python -m metrics import --from {spec.name} PATH "
+        raise UploadError(f"{spec.title} cannot be uploaded here: .venv/bin/python -m metrics import --from {spec.name} PATH "
                           f"--name NAME" + "".join(f" {o.command_flag} {o.metavar or 'VALUE'}" for o in spec.options
                                                    if o.required) + ".")
     dataset = dataset_name(name, filename)

@@ -79,3 +79,37 @@ def test_the_check_finds_a_moved_name_a_gone_member_and_a_missing_file(tmp_path)
     text = "see `m.py: A.x, y, f` and `m.py: LIMIT, g` but `m.py: z, A.samples, h` and `gone.py: g`"
     assert [unresolved(p, n, tmp_path) for _, p, n in references(text)] == [
         [], [], ["m.py: z", "m.py: A.samples", "m.py: h"], ["gone.py (no such file)"]]
+
+
+# a command as the README writes it: after `make run` only .venv/bin/python has the packages, and some
+# systems have no bare `python` at all (issue 23, item 8)
+BARE_PYTHON = re.compile(r"(?<![\w./-])python\s+(?=-m\s|-c\s|app\.py)")
+
+
+def commands(text: str) -> list[tuple[int, str]]:
+    """(line, text) of every line of the README's code: the fenced blocks' lines (not Python
+    source) and each inline code span (one may run over two lines); comment lines are left out."""
+    found, fence, prose = [], None, []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("```"):
+            fence = None if fence is not None else line[3:].strip()
+            continue
+        if fence is not None:
+            found += [(number, line)] if fence != "python" else []
+        elif not line.startswith("<!--"):
+            prose.append((number, line))
+    joined = "\n".join(line for _, line in prose)
+    for m in re.finditer(r"`([^`]+)`", joined):
+        found.append((prose[joined.count("\n", 0, m.start())][0], m.group(1)))
+    return found
+
+
+def test_every_readme_command_runs_verbatim_after_make_run():
+    bare = [(n, c) for n, c in commands((ROOT / "README.md").read_text(encoding="utf-8")) if BARE_PYTHON.search(c)]
+    assert bare == [], "write .venv/bin/python, not python: " + "; ".join(f"line {n}: {c}" for n, c in bare[:5])
+
+
+def test_the_command_finder_sees_blocks_and_spans():
+    text = ("run `python -m metrics` now\n```bash\npython app.py\n```\n```python\nimport x; python -m y\n```\n"
+            "then `python\n-m metrics docs` and `.venv/bin/python -m metrics`\n<!-- python -m metrics docs -->\n")
+    assert sorted(n for n, c in commands(text) if BARE_PYTHON.search(c)) == [1, 3, 8]

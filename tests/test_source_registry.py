@@ -388,7 +388,7 @@ def test_opsgenie_can_be_uploaded_and_survey_says_why_not():
     frame = store.load("ops").sort_values("ts")
     assert done.total == 2 and list(frame["kind"]) == ["incident_start", "incident_resolved"]
     assert list(frame["ts"].dt.strftime("%H:%M")) == ["10:00", "12:00"]
-    with pytest.raises(UploadError, match="Survey form export \\(CSV\\) cannot be uploaded here: python -m metrics import "
+    with pytest.raises(UploadError, match="Survey form export \\(CSV\\) cannot be uploaded here: \\.venv/bin/python -m metrics import "
                                           "--from survey PATH --name NAME --score-column NAME"):
         import_upload(contents, "answers.csv", "s", "survey")
 

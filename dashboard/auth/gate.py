@@ -183,7 +183,7 @@ class Gate:
             visitor = self.from_basic_header() or self.from_token()
             if visitor is None:
                 return flask.Response('{"error": "sign-in required: Authorization: Bearer TOKEN '
-                                      '(python -m metrics tokens create NAME)"}\n', status=401,
+                                      '(.venv/bin/python -m metrics tokens create NAME)"}\n', status=401,
                                       mimetype="application/json",
                                       headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
         if visitor is not None:
