@@ -255,7 +255,9 @@ def test_judged_by_the_quick_check_the_cards_show_standings(ample):
 
 def test_cfr_chart_lines_follow_the_benchmark(hand):
     q = hand[0].current_dora(baseline("2024"))["quick_check"]
-    assert cfr_lines(q, True) == [(5.0, "elite <= 5 %"), (10.0, "high <= 10 %"), (15.0, "medium <= 15 %")]
+    # each bound drawn in the colour of the tier it bounds
+    assert cfr_lines(q, True) == [(5.0, "elite <= 5 %", "elite"), (10.0, "high <= 10 %", "high"),
+                                  (15.0, "medium <= 15 %", "medium")]
     # 2024 All industries: score 8.3 -> 100 - 83 = 17 % of changes fail
     (rate, label), = cfr_lines(q, False)
     assert rate == pytest.approx(17.0) and label == "All industries average 17 %"

@@ -43,7 +43,10 @@ def cli_summary(*args) -> dict:
 
 def all_tabs_match(duo, expected):
     for tab, cards in (("dora", DORA_CARDS), ("space", SPACE_CARDS), ("pvm", PVM_CARDS)):
-        duo.find_element(f"#tab-{tab}").click()
+        # the page is long (the headline, the upload's report): bring the tab into view before clicking it
+        element = duo.find_element(f"#tab-{tab}")
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        element.click()
         duo.wait_for_element(f"#content-{tab}", timeout=15)
         cards_match(duo, cards, expected)
 

@@ -307,16 +307,17 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     assert find(cards, "team-0-rework-value").children == "20.0%" and find(cards, "team-0-rework-tier") is None
     # no overall tier without all four
     assert find(cards, "team-0-overall").children == "no tier"
+    # the rows in the default order, worst overall tier first, those without one by name: core, ghost, web
     # web: 1 a day (elite, 7 deployments) against none before: "new", grey (1 failed deployment before); lead
     # time 24 h from 1 deployed PR: no tier
-    assert find(cards, "team-1-deploys-value").children == "1.00 /day"
-    assert find(cards, "team-1-deploys-tier").children == "ELITE"
-    assert find(cards, "team-1-deploys-delta").children == "▲ new"
-    assert "text-body-secondary" in find(cards, "team-1-deploys-delta").className
-    assert find(cards, "team-1-lead-time-tier") is None
-    assert find(cards, "team-1-lead-time-caution").children == "no tier: 1 deployed PR: a tier needs at least 5"
-    assert find(cards, "team-1-mttr-value").children == "n/a"
-    assert "Team 'ghost' has no services in this data" in find(cards, "team-2-problem").children
+    assert find(cards, "team-2-deploys-value").children == "1.00 /day"
+    assert find(cards, "team-2-deploys-tier").children == "ELITE"
+    assert find(cards, "team-2-deploys-delta").children == "▲ new"
+    assert "text-body-secondary" in find(cards, "team-2-deploys-delta").className
+    assert find(cards, "team-2-lead-time-tier") is None
+    assert find(cards, "team-2-lead-time-caution").children == "no tier: 1 deployed PR: a tier needs at least 5"
+    assert find(cards, "team-2-mttr-value").children == "n/a"
+    assert "Team 'ghost' has no services in this data" in find(cards, "team-1-problem").children
     # one small bar chart a metric, one bar a team that has numbers
     assert out["shape"] == ["teams", "teams-deploys", "teams-lead-time", "teams-cfr", "teams-mttr", "teams-rework"]
     bars = figures(out["content"].children)

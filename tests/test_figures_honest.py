@@ -128,10 +128,14 @@ def test_cfr_bars_are_the_colour_of_the_cfr_badge(failed, tier):
 
 @pytest.mark.parametrize("minutes, tier", [(30, "elite"), (120, "high"), (2 * 1440, "medium"), (8 * 1440, "low")])
 def test_recovery_line_is_the_colour_of_the_recovery_badge(minutes, tier):
-    # the median of one incident is its recovery: < 1 h elite, < 1 day high, < 7 days medium, else low
-    end = pd.Timestamp("2024-01-01T10:00:00Z") + pd.Timedelta(minutes=minutes)
-    rows = [ev("2024-01-01T09:00:00Z", "deploy", deploy_id="a"), ev("2024-01-01T10:00:00Z", "incident_start", incident_id="i"),
-            ev(end.strftime("%Y-%m-%dT%H:%M:%SZ"), "incident_resolved", incident_id="i")]
+    # five incidents (the evidence a tier needs) on days 1-5, each recovered in ``minutes``: the median;
+    # < 1 h elite, < 1 day high, < 7 days medium, else low
+    rows = [ev("2024-01-01T09:00:00Z", "deploy", deploy_id="a")]
+    for day in range(1, 6):
+        start = pd.Timestamp(f"2024-01-0{day}T10:00:00Z")
+        rows += [ev(start.strftime("%Y-%m-%dT%H:%M:%SZ"), "incident_start", incident_id=f"i{day}"),
+                 ev((start + pd.Timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"), "incident_resolved",
+                    incident_id=f"i{day}")]
     c = computed(rows, end="2024-01-15")
     cards, charts = TAB_VIEWS["dora"](c, "light")
     badge, colour = TIER_BADGE[tier]

@@ -105,7 +105,7 @@ def test_any_link_gives_a_view_and_sentences(query):
     search = "?" + urlencode(query, doseq=True)
     view, errors = from_query(search, View())
     assert isinstance(view, View) and all(isinstance(e, str) for e in errors)
-    step = transition("url", search, {}, View(), (7, 14, 30))
+    step = transition("url", search, {}, View())
     assert step.view == view
 
 
