@@ -8,7 +8,7 @@ The names below are imported on first use (``from metrics import analyze`` impor
 ``metrics.analysis`` then), so ``python -m metrics --help`` and the other commands load only the
 modules they need: importing this package imports neither pandas nor numpy.
 """
-from importlib import import_module
+from .lazy import names_from
 
 _WHERE = {
     "analysis": ("Analysis", "analyze"),
@@ -22,7 +22,6 @@ _WHERE = {
     "tables": ("EventTables", "frame_from_tables", "tables_from_frame"),
     "window": ("Window",),
 }
-MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "generate_events", "to_dataframe", "compute_deployments_per_day", "compute_mttr", "compute_activity_metrics",
@@ -32,15 +31,7 @@ __all__ = [
     "generate", "load_events", "normalize", "tables_from_frame",
 ]
 
-
-def __getattr__(name):
-    """One of the names above, imported from its module on first use (PEP 562)."""
-    module = MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_from(__name__, _WHERE)
 
 
 def __dir__():
