@@ -18,13 +18,13 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .registry.metric import Card, MetricSpec
 from .registry.source import declare
-from .tables import frame_from_tables
+
+if TYPE_CHECKING:
+    import pandas as pd                 # imported where a frame is made: reading plug-ins needs no pandas
 
 
 # a custom metric, as the README and the Custom tab show it: a share of deployments that is n/a,
@@ -178,6 +178,7 @@ def load_each(setting: str | None = None) -> tuple[list[CustomMetric], list[str]
 
 
 def _number(value) -> float | None:
+    import numpy as np
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -197,6 +198,7 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 def evaluate(custom: CustomMetric, events: pd.DataFrame) -> Result:
     """``custom``'s value over ``events`` (one window's events), or PluginError naming its file."""
+    import pandas as pd
     path = Path(custom.path)
     try:
         value = custom.function(events.copy())
@@ -281,6 +283,9 @@ def custom_view(current: pd.DataFrame, previous: pd.DataFrame, setting: str | No
 def window_events(tables, window) -> pd.DataFrame:
     """The events a custom metric sees: every event of ``tables`` inside the window (canonical
     columns, ``ts`` as UTC datetimes), oldest first."""
+    import pandas as pd
+
+    from .tables import frame_from_tables
     frame = frame_from_tables(tables)
     start, end = pd.Timestamp(window.start_ns, tz="UTC"), pd.Timestamp(window.end_ns, tz="UTC")
     return frame[(frame["ts"] >= start) & (frame["ts"] < end)].reset_index(drop=True)

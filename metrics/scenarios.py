@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-import numpy as np
-
 SCENARIOS = ("balanced", "high-incidents", "efficient", "early-stage", "mature")
 SEED_SCENARIOS = {42: "balanced", 7: "high-incidents", 99: "efficient", 1: "early-stage", 100: "mature"}
 AUTO = "auto"
@@ -92,6 +90,7 @@ def profile_for(seed: int, scenario: str = AUTO) -> Profile:
     name = resolve_scenario(seed, scenario)
     if name != AUTO:
         return PROFILES[name]
+    import numpy as np                  # imported here: the command line's --help needs no numpy
     rng = np.random.default_rng([seed, 0xC0FFEE])
     values = {}
     for f in fields(Profile):

@@ -9,7 +9,6 @@ from ..console import Parser, UsageError, whole_argument
 
 def run_audit(argv, out=None) -> int:
     """``python -m metrics audit [--dataset NAME] [--limit N] [--json]``: the latest writes, newest first."""
-    from .. import store
     out = sys.stdout if out is None else out
     p = Parser(prog="python -m metrics audit",
                description="Every write to the stored datasets: who, when, which dataset, how many events.")
@@ -18,6 +17,7 @@ def run_audit(argv, out=None) -> int:
                    help="the newest N writes (default 50)")
     p.add_argument("--json", action="store_true", help="one JSON array, a write an object")
     args = p.parse_args(argv)
+    from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
     try:
         entries = store.audit_log(args.limit, args.dataset)
     except store.StoreError as e:

@@ -9,36 +9,46 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Callable
 
 from ..console import Parser, UsageError
-from . import audit, baselines, catalog, datasets, docs, import_, sources, summary, sync, tokens, users
+from . import summary
 
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand: its name, its line in ``python -m metrics --help``, and its function."""
+    """A subcommand: its name, its line in ``python -m metrics --help``, and where its function is,
+    ``"MODULE:FUNCTION"`` in this package: the module is imported only when the command runs (or its
+    ``run`` is asked for), so ``--help`` and every other command load none of it."""
     name: str
     help: str
-    run: Callable[[list], int]
+    where: str
+
+    @property
+    def run(self) -> Callable[[list], int]:
+        """The function that runs the subcommand on the words after its name (its module imported now)."""
+        module, _, function = self.where.partition(":")
+        return getattr(import_module(f"{__package__}.{module}"), function)
 
 
 COMMANDS = (
-    Command("import", "add the events of files or of a git repository to a stored dataset", import_.run_import),
-    Command("datasets", "list the stored datasets and their last syncs, or delete one", datasets.run_datasets),
+    Command("import", "add the events of files or of a git repository to a stored dataset", "import_:run_import"),
+    Command("datasets", "list the stored datasets and their last syncs, or delete one", "datasets:run_datasets"),
     Command("sync", "pull events from a team's services into a stored dataset, once or every few minutes",
-            sync.run_sync),
-    Command("tokens", "create, list or revoke the read-only tokens of the JSON API", tokens.run_tokens),
-    Command("users", "add, list or remove the dashboard's users and set their roles and passwords", users.run_users),
-    Command("audit", "every write to the stored datasets, newest first", audit.run_audit),
+            "sync:run_sync"),
+    Command("tokens", "create, list or revoke the read-only tokens of the JSON API", "tokens:run_tokens"),
+    Command("users", "add, list or remove the dashboard's users and set their roles and passwords",
+            "users:run_users"),
+    Command("audit", "every write to the stored datasets, newest first", "audit:run_audit"),
     Command("metrics", "every metric, built-in and plug-in: definition, unit, direction, tiers or bands",
-            catalog.run_metrics),
+            "catalog:run_metrics"),
     Command("sources", "every source of events (import --from, the upload menu, sync, webhooks) and its options",
-            sources.run_sources),
+            "sources:run_sources"),
     Command("baselines", "the published DORA Quick Check averages the scores can be compared with",
-            baselines.run_baselines),
+            "baselines:run_baselines"),
     Command("docs", "rewrite the generated tables of README.md and docs/metrics.md (--check: name the stale ones)",
-            docs.run_docs),
+            "docs:run_docs"),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

@@ -9,14 +9,14 @@ from ..console import Parser, UsageError
 
 def run_datasets(argv, out=None) -> int:
     """``python -m metrics datasets [--delete NAME]``: list stored datasets, or delete one."""
-    from .. import store
-    from ..ingest.sync.run import last_runs
     out = out or sys.stdout
     p = Parser(prog="python -m metrics datasets", description="List stored datasets, or delete one.")
     p.add_argument("--delete", metavar="NAME",
                    help="delete the dataset NAME: its events, sync state and last syncs (the audit trail keeps the "
                         "deletion)")
     args = p.parse_args(argv)
+    from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
+    from ..ingest.sync.run import last_runs
     try:
         if args.delete:
             print(f"Deleted dataset {args.delete} ({store.delete(args.delete)} events)", file=out)

@@ -63,12 +63,12 @@ def run_import(argv, out=None, err=None) -> int:
     repositories imported"; none read is exit 2 with nothing stored, and so is one not read with
     ``--replace`` (which would drop its events) or ``--strict``. Several files are one import: one
     that cannot be read stores nothing (exit 2)."""
-    from .. import store
-    from ..ingest import LoadError, StrictLoadError, load_events
     from ..ingest.plugin_sources import plugin_problems, refusal
     out, err = out or sys.stdout, err or sys.stderr
     problems = plugin_problems()                 # METRICS_PLUGINS' sources: one that fails is one sentence
     args = import_parser(problems).parse_args(argv)
+    from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
+    from ..ingest import LoadError, StrictLoadError, load_events
     refused = refusal(args.source, problems)    # only --from a failed plug-in's own source
     if refused:
         raise UsageError(one_line(refused))

@@ -8,13 +8,14 @@ from ..console import Parser, UsageError
 
 def run_tokens(argv, out=None) -> int:
     """``python -m metrics tokens create NAME | list | revoke NAME``: read-only API tokens."""
-    from .. import store, tokens
+    from .. import tokens
     out = sys.stdout if out is None else out
     p = Parser(prog="python -m metrics tokens", description="Read-only tokens for the JSON API (/api/v1).")
     p.add_argument("action", choices=("create", "list", "revoke"),
                    help="create a token (shown once), list the tokens, or revoke one")
     p.add_argument("name", nargs="?", help="the token's name (create, revoke)")
     args = p.parse_args(argv)
+    from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
     path = tokens.tokens_path(store.data_dir())
     try:
         if args.action == "list":

@@ -11,7 +11,7 @@ def run_users(argv, out=None, stdin=None) -> int:
     """``python -m metrics users add NAME --role viewer|editor [--password-stdin] | list | remove NAME |
     set-role NAME ROLE | set-password NAME [--password-stdin]``: the dashboard's users for
     ``METRICS_AUTH=basic``; each change is recorded in the audit trail."""
-    from .. import store, users
+    from .. import users
     out = sys.stdout if out is None else out
     stdin = sys.stdin if stdin is None else stdin
     p = Parser(prog="python -m metrics users",
@@ -23,6 +23,7 @@ def run_users(argv, out=None, stdin=None) -> int:
     p.add_argument("--role", choices=users.ROLES, help="for add: viewer (reads) or editor (also writes)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     args = p.parse_args(argv)
+    from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
     path = users.users_path(store.data_dir())
     try:
         if args.action == "list":

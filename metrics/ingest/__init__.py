@@ -9,11 +9,17 @@
 - ``sources``: one package per source, each declaring ``SOURCE`` (``metrics.registry.source``:
   ``sources()``, ``source(name).make_reader(**options)``); ``sync``: the live connectors' shared
   machinery (client, walks, state, configuration); ``webhooks``: what every webhook shares.
+
+The names below are imported from their modules on first use (``metrics.lazy``): a source's
+declaration (``metrics.ingest.sources.NAME``) is read without loading the readers' pandas.
 """
-from .files import MAX_FILE_BYTES, load_events, load_file
-from .ids import qualify_ids
-from .report import LoadError, LoadReport, RawRows, StrictLoadError
-from .validate import check_pairs, normalize
+from ..lazy import names_from
+
+_WHERE = {"files": ("MAX_FILE_BYTES", "load_events", "load_file"), "ids": ("qualify_ids",),
+          "report": ("LoadError", "LoadReport", "RawRows", "StrictLoadError"),
+          "validate": ("check_pairs", "normalize")}
 
 __all__ = ["MAX_FILE_BYTES", "LoadError", "LoadReport", "RawRows", "StrictLoadError", "check_pairs", "load_events",
            "load_file", "normalize", "qualify_ids"]
+
+__getattr__ = names_from(__name__, _WHERE)

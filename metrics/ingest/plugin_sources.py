@@ -35,7 +35,6 @@ from ..plugins import PluginError, plugin_files
 from ..registry.source import Declared, SourceSpec, register_plugin, reset_plugins, sources
 from .report import LoadError, RawRows
 from .sources.common import json_documents, raw_rows
-from .sources.events.reader import detect_format, raw_from_csv
 
 PLUGIN_ORDER = 1000                          # after every built-in source in menus
 READS = "a JSON array of records (or {\"items\": [...]}), NDJSON lines or CSV rows"
@@ -56,6 +55,7 @@ def records_of(text: str, path: Path) -> list[dict]:
     """The records of a file, each a dict: CSV rows (cells as text), or the objects of JSON / NDJSON
     documents (an array's items, ``{"items": [...]}``'s, or the object itself); LoadError of one
     sentence for a file that cannot be read or a record that is not an object."""
+    from .sources.events.reader import detect_format, raw_from_csv      # pandas: when a file is read
     name = Path(path).name
     if detect_format(Path(path), text) == "csv":
         frame, numbers, bad = raw_from_csv(text, name)

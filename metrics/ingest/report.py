@@ -6,10 +6,11 @@ NDJSON) or record (JSON) number and the reason, and exact duplicates are counted
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd                 # imported where a frame is made: a source's declaration needs no pandas
 
 SHOWN_REJECTIONS = 20
 SHOWN_SOURCES = 5            # the files or repositories the report's first line names (then "and N more")
@@ -41,6 +42,12 @@ class StrictLoadError(LoadError):
         self.report = report
 
 
+def no_rejections() -> pd.DataFrame:
+    """The rejections of a load that rejected nothing: an empty frame of source, row and reason."""
+    import pandas as pd
+    return pd.DataFrame({"source": [], "row": [], "reason": []})
+
+
 @dataclass
 class LoadReport:
     """What a load did: rows read, accepted, rejected with reasons, and what the metrics will meet."""
@@ -50,7 +57,7 @@ class LoadReport:
     accepted: int = 0
     duplicates: int = 0
     naive_timestamps: int = 0
-    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"source": [], "row": [], "reason": []}))
+    rejected: pd.DataFrame = field(default_factory=no_rejections)
     unknown_kinds: dict = field(default_factory=dict)
     open_incidents: int = 0                 # incident_start without incident_resolved
     resolved_without_start: int = 0         # incident_resolved without incident_start
@@ -64,6 +71,7 @@ class LoadReport:
 
     def merge(self, other: "LoadReport") -> "LoadReport":
         """The report of two loads together (counts add up; rejections are listed by source)."""
+        import pandas as pd
         kinds = dict(self.unknown_kinds)
         for k, v in other.unknown_kinds.items():
             kinds[k] = kinds.get(k, 0) + v

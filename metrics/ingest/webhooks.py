@@ -25,14 +25,15 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .. import defaults, schema as s
 from ..tokens import bearer_of
 from .report import LoadError, LoadReport, RawRows
 from .sources.common import DEFAULT_DEPLOY_PATTERN
-from .validate import normalize
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 INGEST_TOKEN = "METRICS_INGEST_TOKEN"          # the bearer token of pushed canonical events and CDEvents
@@ -142,6 +143,7 @@ def validated(provider: str, delivery_id: str, raw: RawRows, options: Options, s
     """A delivery's raw rows validated as an import's are (``?service=`` applied first), with what the
     mapping skipped; deployments outside ``?production=`` are skipped and counted; WebhookError 400
     for a delivery that cannot be read at all."""
+    from .validate import normalize
     rows = raw.rows
     if options.service and len(rows):
         rows = rows.assign(service=options.service)

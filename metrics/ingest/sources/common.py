@@ -5,9 +5,6 @@ from __future__ import annotations
 import fnmatch
 import json
 
-import numpy as np
-import pandas as pd
-
 from ... import schema as s
 from ...registry.source import Option
 from ..report import LoadError, RawRows
@@ -69,6 +66,8 @@ def items_of(docs: list, key: str, name: str, what: str) -> list:
 def raw_rows(rows: list, numbers: list, bad: list, unit: str, skipped: dict | None = None,
              warnings=()) -> RawRows:
     """A reader's result (see ``RawRows``) from plain lists."""
+    import numpy as np
+    import pandas as pd                 # here: reading the sources' declarations needs no pandas
     raw = pd.DataFrame(rows) if rows else pd.DataFrame({c: [] for c in s.COLUMNS})
     return RawRows(raw, np.asarray(numbers, dtype=np.int64), bad, unit, skipped or {}, tuple(warnings))
 

@@ -19,7 +19,6 @@ import socket
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 RETRIES = 5                  # transient failures retried before giving up
@@ -120,6 +119,7 @@ class Client:
     # -- internals ------------------------------------------------------------------------------
 
     def _send(self, url: str) -> tuple[int, dict, bytes]:
+        import urllib.request               # here: declaring the sources (every command line) sends nothing
         request = urllib.request.Request(url, headers={"Accept": "application/json", **self.headers})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:

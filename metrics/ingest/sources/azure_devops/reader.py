@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from .... import schema as s
 from ...report import RawRows
 from ..common import DEFAULT_DEPLOY_PATTERN, as_dict, matches
@@ -219,6 +217,7 @@ def _whole(text: str) -> int:
 
 def _latest(times: list) -> str:
     """The latest of ISO 8601 times as given ("" when none is readable)."""
+    import pandas as pd
     parsed = pd.to_datetime(pd.Series(times, dtype=object), utc=True, format="ISO8601", errors="coerce")
     return times[int(parsed.idxmax())] if parsed.notna().any() else next((t for t in times if t), "")
 

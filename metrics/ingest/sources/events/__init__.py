@@ -1,11 +1,12 @@
 """Canonical event files (METRICS.md section 1): CSV, NDJSON or JSON with the schema's columns."""
 from ....registry.source import SourceSpec
 from . import webhook
-from .reader import read_events_file
 
 
 def events_reader():
-    """The canonical files' reader (it takes no option)."""
+    """The canonical files' reader (it takes no option); its module (pandas, pyarrow) is imported
+    when a file is read, not when the source is declared."""
+    from .reader import read_events_file
     return read_events_file
 
 

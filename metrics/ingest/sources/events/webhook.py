@@ -7,13 +7,13 @@ from ....registry.source import WebhookSpec
 from ...report import RawRows
 from ...webhooks import (INGEST_TOKEN, Delivery, Options, WebhookError, bearer_problem, idempotency_key, parse_json,
                          validated)
-from .reader import raw_from_records
 
 
 def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delivery:
     """Canonical events (an array, or ``{"events": [...]}``) read record by record as the events
     importer reads a JSON file; the delivery's id is its ``Idempotency-Key`` or ``webhook-id``
     header, when it has one."""
+    from .reader import raw_from_records        # pandas: when a delivery comes, not when the source is declared
     payload = parse_json(body)
     if isinstance(payload, dict) and isinstance(payload.get("events"), list):
         payload = payload["events"]

@@ -6,8 +6,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pandas as pd
-
 from .... import schema as s
 from ...report import LoadError, RawRows
 from ..common import count_skip, path_matches, raw_rows, service_globs
@@ -33,6 +31,7 @@ def _git(repo: Path, *args: str, stdin: str | None = None, check: bool = True) -
 
 
 def _iso(unix_seconds) -> str:
+    import pandas as pd
     return pd.Timestamp(int(unix_seconds), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

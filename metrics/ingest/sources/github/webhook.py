@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import pandas as pd
-
 from ....registry.source import WebhookSpec
 from ...report import LoadReport, RawRows
 from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
@@ -43,6 +41,7 @@ GITHUB_OBJECT = {"pull_request": "pull_request", "pull_request_review": "review"
 
 def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delivery:
     """A GitHub delivery (its ``X-GitHub-Event``) as events, mapped as ``import --from github``."""
+    import pandas as pd
     event, payload = headers.get("X-GitHub-Event", ""), parse_json(body)
     skipped: dict = {}
     if event == "ping":

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
-
 from .... import defaults, schema as s
 from ....registry.source import WebhookSpec
 from ...report import RawRows
@@ -51,6 +49,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     creation, ``merge`` its merge, ``approved`` a review; a deployment counts at its first final
     status (``status_changed_at``); a pipeline whose name or ref matches the deploy pattern is a
     deployment at ``finished_at``. The service is the project's path name."""
+    import pandas as pd
     payload = parse_json(body)
     if not isinstance(payload, dict):
         raise WebhookError(400, "a GitLab delivery is a JSON object")

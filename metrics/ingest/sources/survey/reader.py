@@ -19,9 +19,6 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from .... import schema as s
 from ...report import LoadError, RawRows
 
@@ -40,6 +37,7 @@ def _score(text: str) -> str:
 def _time(text: str, day_first: bool) -> str:
     """An ISO time from a form's timestamp text, or the text unchanged when it cannot be read (the
     row is then rejected as a bad timestamp with its line number)."""
+    import pandas as pd
     text = text.strip()
     offset = ""
     match = GMT_OFFSET.search(text)
@@ -64,6 +62,8 @@ def survey_reader(score_column: str, time_column: str | None = None, day_first: 
                   service: str = TEAM_SERVICE):
     """A reader of a form service's CSV export (see the module's docstring)."""
     def read_survey(text: str, path: Path) -> RawRows:
+        import numpy as np
+        import pandas as pd
         try:
             rows = list(csv.reader(io.StringIO(text)))
         except csv.Error as e:
