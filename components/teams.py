@@ -17,13 +17,15 @@ services = ["search-api", "indexer"]
 
 def metric_cell(cell_id: str, value, fmt: str, unit: str, previous, reverse_color: bool = False,
                 tier: str | None = None, threshold: str | None = None, show_tier: bool = True) -> html.Td:
-    """One team's metric: the number (``{cell_id}-value``), its tier badge and its change (``{cell_id}-delta``)."""
+    """One team's metric: the number (``{cell_id}-value``), its tier badge (``{cell_id}-tier``) and
+    its change (``{cell_id}-delta``, on a line of its own). Plain spans in one cell: a table of
+    31 teams is ~1,000 of them, and each component costs the browser time to build."""
     text = "n/a" if value is None else fmt.format(value) + unit
     delta, colour = delta_line(value, previous, unit, reverse_color)
-    top = [html.Span(text, id=f"{cell_id}-value", className="fw-semibold me-1")]
+    parts = [html.Span(text, id=f"{cell_id}-value", className="fw-semibold me-1")]
     if show_tier:
-        top.append(tier_badge(tier, threshold, f"{cell_id}-tier"))
-    return html.Td([html.Div(top), html.Div(delta, id=f"{cell_id}-delta", className=f"small {colour}")])
+        parts.append(tier_badge(tier, threshold, f"{cell_id}-tier"))
+    return html.Td([*parts, html.Span(delta, id=f"{cell_id}-delta", className=f"d-block small {colour}")])
 
 
 def teams_table(columns: list, rows: list, previous_label: str) -> html.Div:
@@ -35,8 +37,8 @@ def teams_table(columns: list, rows: list, previous_label: str) -> html.Div:
                                html.Th("Overall tier")]))
     body = []
     for row in rows:
-        name = html.Td([html.Div(row["team"], className="fw-semibold"),
-                        html.Div(row["services"], className="small text-body-secondary")])
+        name = html.Td([html.Span(row["team"], className="d-block fw-semibold"),
+                        html.Span(row["services"], className="d-block small text-body-secondary")])
         if row["problem"]:
             body.append(html.Tr([name, html.Td(row["problem"], colSpan=len(columns) + 1, id=f"{row['id']}-problem",
                                                className="text-body-secondary")], id=row["id"]))
@@ -47,12 +49,12 @@ def teams_table(columns: list, rows: list, previous_label: str) -> html.Div:
             cells.append(metric_cell(f"{row['id']}-{key}", value, fmt, unit, previous, reverse, tier, threshold, show))
         moved = row.get("overall_moved")
         overall = html.Td([tier_badge(row["overall"], "the worst of the four tiers", f"{row['id']}-overall"),
-                           html.Div(f"was {row['overall_previous'] or 'n/a'}" if moved else "",
-                                    className="small text-body-secondary")])
+                           *([html.Span(f"was {row['overall_previous'] or 'n/a'}",
+                                        className="d-block small text-body-secondary")] if moved else [])])
         body.append(html.Tr([name, *cells, overall], id=row["id"]))
     return html.Div([
-        dbc.Table([head, html.Tbody(body)], bordered=False, hover=True, responsive=True, size="sm",
-                  className="align-middle mb-1", id="teams-table"),
+        html.Div(html.Table([head, html.Tbody(body)], className="table table-sm table-hover align-middle mb-1",
+                            id="teams-table"), className="table-responsive"),
         html.Div(f"Changes compare each team with its own previous period ({previous_label}).",
                  className="small text-body-secondary"),
     ], className="mb-3")

@@ -185,6 +185,14 @@ def missing_sources(present: frozenset) -> list[str]:
     return missing_kinds(METRICS, present, OPTIONAL_KINDS)
 
 
+def window_tables(tables: EventTables, window: Window,
+                  attribution_hours: float = defaults.ATTRIBUTION_HOURS) -> EventTables:
+    """The part of ``tables`` the window's numbers use (``tables.clip``, deployments from
+    ``attribution_hours`` before the window on); clipping it again changes nothing, and narrowing
+    it to some services then clipping gives what clipping the narrowed tables gives."""
+    return clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
+
+
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
             attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
             overrides: Overrides | None = None, sla: dict[str, float] | None = None) -> Analysis:
@@ -200,7 +208,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     present = kinds_present(tables) if present is None else present
     if overrides:
         tables = apply_overrides(tables, overrides)
-    tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
+    tables = window_tables(tables, window, attribution_hours)
     c = Context(tables, window, a, attribution_hours, sla)
     summary, details = metric_values(c, present)
 
@@ -296,7 +304,7 @@ def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumpti
     a.check()
     hours = defaults.ATTRIBUTION_HOURS
     present = kinds_present(tables) if present is None else present
-    tables = clip(tables, window.start_ns, window.end_ns, int(hours * NS_PER_HOUR))
+    tables = window_tables(tables, window, hours)
     summary, details = spec_values(Context(tables, window, a, hours), present, specs)
     place_tiers(summary, details)
     return summary
