@@ -37,7 +37,7 @@ def team_facts(view, choices: tuple) -> dict:
 def window_facts(view, c: Computed) -> dict:
     """The line under the controls saying what is shown, the service filter's choices and the
     date picker's bounds."""
-    w = c.current.window
+    w = c.window
     last = (w.end - pd.Timedelta(days=1)).date()
     n = len(c.services)
     services = (", ".join(view.only) + " only (team-level events kept)" if view.only

@@ -293,10 +293,11 @@ def place_tiers(summary: dict, details: dict) -> SimpleNamespace:
 
 
 def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumptions | None = None,
-               present: frozenset | None = None) -> dict:
+               present: frozenset | None = None, clipped: bool = False) -> dict:
     """The summary ``analyze`` computes, holding only the values of ``specs`` (which must include
     every tiered metric) and the tiers: the same numbers for those metrics, without computing the
-    others, the daily and weekly tables (the Teams comparison's fast path)."""
+    others, the daily and weekly tables (the Teams comparison's fast path). ``clipped``: the
+    tables are already the window's part (``window_tables``, then perhaps narrowed)."""
     missing = [spec.key for spec in tiered(METRICS) if spec not in specs]
     if missing:
         raise ValueError(f"summary_of needs every tiered metric; {', '.join(missing)} is not among the specs")
@@ -304,7 +305,8 @@ def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumpti
     a.check()
     hours = defaults.ATTRIBUTION_HOURS
     present = kinds_present(tables) if present is None else present
-    tables = window_tables(tables, window, hours)
+    if not clipped:
+        tables = window_tables(tables, window, hours)
     summary, details = spec_values(Context(tables, window, a, hours), present, specs)
     place_tiers(summary, details)
     return summary

@@ -165,7 +165,7 @@ def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, n
             return None                       # the period holds none of its services: nothing to compare
         rows = grouped[id(tables), window]
         narrowed = tables_of_teams(rows.tables, teams, [name], known=known[id(tables)], rows=rows)
-        return dora_of(summary_of(narrowed, window, TEAM_METRICS, assumptions, present[id(tables)]))
+        return dora_of(summary_of(narrowed, window, TEAM_METRICS, assumptions, present[id(tables)], clipped=True))
 
     rows, work = [], []
     for name in (list(teams) if names is None else names):

@@ -308,6 +308,33 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     assert out["team_options"] == [{"label": t, "value": t} for t in ("core", "web", "ghost")]
 
 
+def test_the_teams_tab_analyses_no_period_and_shows_what_the_full_computation_shows(tmp_path, monkeypatch):
+    """The Teams tab's outline (``Views.outline``): the same window, services, span and page as the
+    view's full analyses give, without analysing a period; an unknown team is the same sentence."""
+    from dataclasses import replace
+    import pytest
+    from dashboard.callbacks import computed_or_problem
+    from dashboard.data import DataError
+    view, full = teams_computed(tmp_path, monkeypatch)
+    views = Views()
+    outline = views.outline(view)
+    assert outline.current is None and outline.previous is None and len(views.cache) < 3   # no analysis cached
+    assert (outline.window, outline.services, outline.span) == (full.window, full.services, full.span)
+    assert str(outline.window.start.date()) == "2024-01-08" and outline.window.days == 7
+    shown, problem = computed_or_problem(views, view, with_teams=True)
+    assert problem is None and shown.current is None and shown.teams == full.teams
+    a, _ = render(view, shown, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
+    b, _ = render(view, full, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
+    assert a["line"] == b["line"] and a["shape"] == b["shape"]
+    from plotly.utils import PlotlyJSONEncoder
+    assert json.dumps(a["cards"], cls=PlotlyJSONEncoder) == json.dumps(b["cards"], cls=PlotlyJSONEncoder)
+    unknown = replace(view, teams=("money",))
+    with pytest.raises(DataError, match="No team named 'money'"):
+        views.compute(unknown)
+    with pytest.raises(DataError, match="No team named 'money'"):
+        views.outline(unknown)
+
+
 def test_teams_tab_without_a_file_says_how_to_write_one(tmp_path, monkeypatch):
     view, c = teams_computed(tmp_path, monkeypatch, text=False)
     out, _ = render(view, c, None, "light", None, [], "", {}, [], ([], ""))
