@@ -229,10 +229,12 @@ class Views:
             version = version_of(view.dataset)
             everything = self._dataset_tables(view.dataset, version)
             window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
-            narrow(everything, view)
+            if view.teams:
+                narrow(everything, view)           # the Team selector's teams must exist, as for ``compute``
             return Computed(None, None, "", "", tuple(services_of(everything)), days_of(everything), window=window)
         u = self._universe(view, today_ns() if end_ns is None else end_ns, 0)
-        narrow(u.tables, view)
+        if view.teams:
+            narrow(u.tables, view)
         return Computed(None, None, u.scenario, u.profile.name, tuple(services_of(u.tables)), window=u.window)
 
     # -- the synthetic universe ----------------------------------------------------------------
