@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "bad": "#dc3545", "warn": "#fd7e14",
-           "muted": "#6c757d", "good": "#198754"}
-BAND_LINE_COLOURS = {"green": COLOURS["good"], "amber": COLOURS["warn"], "red": COLOURS["bad"]}
+from .colours import BADGE_HEX, band_hex, text_on, tier_hex
+
+COLOURS = {"dora": BADGE_HEX["primary"], "space": BADGE_HEX["success"], "pvm": "#6f42c1", "bad": BADGE_HEX["danger"],
+           "warn": "#fd7e14", "muted": BADGE_HEX["secondary"], "good": BADGE_HEX["success"]}
 NS_PER_DAY = pd.Timedelta(days=1).value
 NOT_YET = np.iinfo(np.int64).min        # the core's missing time (an open incident's resolution)
 MAX_MARKS = 1500          # beyond this many deployments (or incidents), the timeline draws daily bins
@@ -29,26 +30,61 @@ THEMES = {
 }
 
 
+LABEL_GAP = 0.1          # paper height between two threshold labels' middles (a label is ~15 px of ~210)
+
+
+def spread(ys, gap: float = LABEL_GAP, lo: float = 0.0, hi: float = 1.0) -> list[float]:
+    """Positions (paper fractions) as near ``ys`` as they can be with at least ``gap`` between any
+    two, all within [lo + gap / 2, hi - gap / 2]: where threshold labels go so none covers another.
+    Returned in the order of ``ys``."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [0.0] * len(ys)
+    floor = lo + gap / 2
+    for i in order:                              # upwards: each at its place or just above the one below
+        placed[i] = floor = max(ys[i], floor)
+        floor += gap
+    ceiling = hi - gap / 2
+    for i in reversed(order):                    # then down from the top, when the pile went above it
+        placed[i] = ceiling = min(placed[i], ceiling)
+        ceiling -= gap
+    return placed
+
+
+def threshold_label(text: str, colour: str, **where) -> dict:
+    """A threshold line's label as a small badge in the line's colour (readable over bars)."""
+    return {"text": text, "showarrow": False, "font": {"color": text_on(colour), "size": 11}, "bgcolor": colour,
+            "borderpad": 2, "opacity": 0.95, **where}
+
+
 def _figure(traces, title: str, theme: str, y_title: str = "", x_title: str = "", height: int = 320,
-            lines=(), vlines=(), hovermode: str = "x unified", subtitle: str = "", **layout) -> go.Figure:
+            lines=(), vlines=(), hovermode: str = "x unified", subtitle: str = "", y_range=None, **layout) -> go.Figure:
     """One figure: traces, a titled layout in the theme's colours, dashed threshold lines; a
     ``subtitle`` is a sentence under the title (what the figure left out or grouped).
 
     ``lines`` are (y, label, colour) horizontal lines; ``vlines`` (x, label, colour) vertical ones.
+    With ``y_range`` (the y axis's fixed [low, high]) the lines' labels are spread apart so that
+    none covers another (``spread``); the vertical lines' labels are stacked down from the top.
     """
     c = THEMES.get(theme, THEMES["light"])
     axis = {"gridcolor": c["grid"], "zerolinecolor": c["zero"], "linecolor": c["zero"]}
     shapes, notes = [], []
-    for y, text, colour in lines:
+    if y_range is not None:
+        lo, hi = y_range
+        at = spread([(y - lo) / (hi - lo) for y, _, _ in lines])
+        where = [{"yref": "paper", "y": p, "yanchor": "middle"} for p in at]
+    else:
+        where = [{"y": y, "yanchor": "bottom"} for y, _, _ in lines]
+    for (y, text, colour), place in zip(lines, where):
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
                        "line": {"dash": "dash", "color": colour, "width": 1.5}})
-        notes.append({"xref": "paper", "x": 0, "y": y, "text": text, "showarrow": False, "xanchor": "left",
-                      "yanchor": "bottom", "font": {"color": colour, "size": 11}})
+        notes.append(threshold_label(text, colour, xref="paper", x=1, xanchor="right", **place))
     for i, (x, text, colour) in enumerate(vlines):
         shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": x, "x1": x,
                        "line": {"dash": "dash", "color": colour, "width": 1.5}})
-        notes.append({"yref": "paper", "y": 1 - 0.09 * i, "x": x, "text": text, "showarrow": False, "xanchor": "left",
-                      "yanchor": "top", "font": {"color": colour, "size": 11}, "bgcolor": "rgba(0,0,0,0)"})
+        notes.append(threshold_label(text, colour, yref="paper", y=1 - LABEL_GAP * i, x=x, xanchor="left",
+                                     yanchor="top"))
+    if y_range is not None:
+        layout["yaxis"] = {**layout.get("yaxis", {}), "range": list(y_range)}
     base = {
         "template": "none", "title": {"text": title, "x": 0.01, "font": {"size": 15},
                                       **({"subtitle": {"text": subtitle}} if subtitle else {})}, "height": height,
@@ -86,6 +122,33 @@ def week_centres(weekly: pd.DataFrame) -> pd.Series:
 
 DATE_AXIS = {"type": "date"}            # every chart over time: Plotly picks readable date ticks at any length
 GAP_NS = 7 * NS_PER_DAY                 # marks further apart than a week are not joined by a line
+
+
+def window_axis(span: tuple | None) -> dict:
+    """The date axis of a chart over the window ``span`` ((start_ns, end_ns)): its range is the
+    window [start, end), never the events' span (one deployment in 7 days reads as 7 days)."""
+    if span is None:
+        return DATE_AXIS
+    return {**DATE_AXIS, "range": list(_dates(span))}
+
+
+def from_start(x, span: tuple | None):
+    """Times before the window's start (the Monday of a first, partial week) moved to the start, so
+    that the first period's point is drawn inside the window's axis."""
+    if span is None:
+        return x
+    return pd.Series(x).clip(lower=_dates([span[0]])[0])
+
+
+def week_bars(weekly: pd.DataFrame, span: tuple | None) -> tuple:
+    """(middles, widths in ms) of weekly bars: over the window ``span``, each bar covers the part of
+    its week inside the window (``days`` of it), so that a partial first or last week stays on the
+    axis; without a window, a week-wide bar at each week's middle."""
+    if span is None:
+        return week_centres(weekly), WEEK_MS * 0.8
+    days = weekly["days"].to_numpy()
+    start = from_start(weekly["week"], span)
+    return start + pd.to_timedelta(days * 12, unit="h"), days * (NS_PER_DAY // 1_000_000) * 0.8
 
 
 def gapped(values) -> np.ndarray:
@@ -163,49 +226,52 @@ def _full(b: pd.DataFrame, bucket: str) -> np.ndarray:
 
 
 def count_axis(peak) -> dict:
-    """A y axis for whole counts: from 0, ticks only on whole numbers (no 0.2 deployments)."""
-    axis = {"rangemode": "tozero", "tickformat": ",d"}
+    """A y axis for whole counts: from 0, ticks only on whole numbers (no 0.2 deployments). The
+    tick mode is explicit: an axis overlaying another defaults to "sync", whose ticks (12.75 ...)
+    a whole-number format prints as 13, 26, 38."""
+    axis = {"rangemode": "tozero", "tickformat": ",d", "tickmode": "auto"}
     if peak is None or not np.isfinite(peak) or peak < 6:
-        axis["dtick"] = 1
+        axis.update(tickmode="linear", tick0=0, dtick=1)
     return axis
 
 
-def deployments_per_day(b: pd.DataFrame, theme: str, bucket: str = "day") -> go.Figure:
+def deployments_per_day(b: pd.DataFrame, theme: str, bucket: str = "day", span: tuple | None = None) -> go.Figure:
     """Deployment frequency: successful and failed production deployments per calendar day (lines),
     or summed per week or month (``b``: the daily series summed per ``bucket``, with its ``start``
     and ``days``, as ``metrics.series.bucketed`` gives it; the title says which)."""
-    when = _span_hover(b, bucket)
+    when, x = _span_hover(b, bucket), from_start(b["start"], span)
     return _figure([
-        go.Scatter(x=b["start"], y=b["successful_deployments"], name="successful", mode="lines+markers",
+        go.Scatter(x=x, y=b["successful_deployments"], name="successful", mode="lines+markers",
                    line={"color": COLOURS["dora"]}, marker={"size": 5}, customdata=when,
                    hovertemplate="%{customdata}: %{y}<extra>successful</extra>"),
-        go.Scatter(x=b["start"], y=b["deployments"] - b["successful_deployments"], name="failed status",
+        go.Scatter(x=x, y=b["deployments"] - b["successful_deployments"], name="failed status",
                    mode="lines", line={"color": COLOURS["bad"], "width": 1.5},
                    hovertemplate="%{y}<extra>failed status</extra>"),
     ], f"Deployments per {bucket}", theme, "deployments", "" if bucket == "day" else f"{bucket} starting",
-        xaxis=DATE_AXIS, yaxis=count_axis(b["deployments"].max() if len(b) else None))
+        xaxis=window_axis(span), yaxis=count_axis(b["deployments"].max() if len(b) else None))
 
 
 def recovery_per_incident(incidents: pd.DataFrame, services: np.ndarray, daily: pd.DataFrame, median: float,
-                          theme: str) -> go.Figure:
+                          theme: str, colour: str = COLOURS["muted"], span: tuple | None = None) -> go.Figure:
     """Recovery time of every resolved incident (by start), with the median as a line; beyond
-    ``MAX_MARKS`` incidents, the ``daily`` median and 95th percentile (``day``, ``median``, ``p95``)."""
+    ``MAX_MARKS`` incidents, the ``daily`` median and 95th percentile (``day``, ``median``, ``p95``).
+    Drawn in ``colour``: the recovery tier's badge colour (``colours.tier_hex``)."""
     done = incidents[incidents["recovery_minutes"].notna()].sort_values("start")
     if len(done) <= MAX_MARKS:
         x, y, names = break_long_gaps(_dates(done["start"]), done["recovery_minutes"].to_numpy(),
                                       as_text(services[done["service"].to_numpy()]))
         traces = [go.Scatter(x=x, y=y, mode="lines+markers", name="recovery time",
-                             marker={"color": COLOURS["bad"]}, line={"color": COLOURS["bad"]}, customdata=names,
+                             marker={"color": colour}, line={"color": colour}, customdata=names,
                              hovertemplate="%{y:.0f} min (%{customdata})<extra></extra>")]
         title = "Recovery time per incident (MTTR)"
     else:
         x, med, p95 = break_long_gaps(daily["day"], daily["median"].to_numpy(), daily["p95"].to_numpy())
-        traces = [go.Scatter(x=x, y=med, name="daily median", mode="lines", line={"color": COLOURS["bad"]}),
+        traces = [go.Scatter(x=x, y=med, name="daily median", mode="lines", line={"color": colour}),
                   go.Scatter(x=x, y=p95, name="daily 95th percentile", mode="lines",
-                             line={"color": COLOURS["warn"], "dash": "dot"})]
+                             line={"color": colour, "dash": "dot"})]
         title = f"Recovery time per day ({len(done):,} incidents)"
     return _figure(traces, title, theme, "minutes", lines=[(median, f"median {median:.0f} min", COLOURS["muted"])],
-                   xaxis=DATE_AXIS)
+                   xaxis=window_axis(span))
 
 
 def timeline_rows(activity: np.ndarray, limit: int = TIMELINE_ROWS) -> tuple[np.ndarray, list[int], int]:
@@ -269,7 +335,8 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
         traces.append(go.Scatter(x=xs, y=ys, mode="lines", name="incident (start to recovery)",
                                  line={"color": COLOURS["bad"], "width": 9}, hoverinfo="skip"))
         title = "Timeline: deployments (ticks) and incidents (recovery bars)"
-    return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest", xaxis=DATE_AXIS,
+    return _figure(traces, title, theme, height=max(260, 90 + 34 * len(labels)), hovermode="closest",
+                   xaxis=window_axis((start_ns, end_ns)),
                    yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(reversed(labels)),
                           "automargin": True},
                    subtitle=said)
@@ -282,7 +349,7 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple
     label)) and the median as lines."""
     top = max(float(np.quantile(hours, 0.99)), 1.0)
     counts, edges = np.histogram(np.minimum(hours, top), bins=30, range=(0, top))
-    vlines = [(elite[0], elite[1], COLOURS["good"])] if elite else []
+    vlines = [(elite[0], elite[1], tier_hex("elite"))] if elite else []
     if median is not None:
         vlines.append((median, f"median {median:.1f} h", COLOURS["muted"]))
     return _figure([go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name="PRs",
@@ -291,33 +358,39 @@ def lead_time_distribution(hours: np.ndarray, median: float | None, elite: tuple
                    hovermode="closest")
 
 
-def deployment_success_rate(b: pd.DataFrame, rate, theme: str, bucket: str = "day") -> go.Figure:
+def deployment_success_rate(b: pd.DataFrame, rate, theme: str, bucket: str = "day", span: tuple | None = None) -> go.Figure:
     """Deployment success rate per day (or per week or month): ``rate`` (% of deployments, NaN
     where there were none: a gap, not 0 %) beside ``b``'s ``start``, ``days``, ``deployments`` and
     ``successful_deployments`` per ``bucket`` (``metrics.series.bucketed``); computed by the core
     (``metrics.compute.extensions.success_rate``), drawn here."""
-    return _figure([go.Scatter(x=b["start"], y=gapped(rate), name="success rate", mode="lines+markers",
+    return _figure([go.Scatter(x=from_start(b["start"], span), y=gapped(rate), name="success rate", mode="lines+markers",
                                line={"color": COLOURS["good"]}, marker={"size": 5}, connectgaps=False,
                                customdata=np.stack([_span_hover(b, bucket), b["successful_deployments"], b["deployments"]],
                                                    axis=1),
                                hovertemplate="%{customdata[0]}: %{y:.1f} % (%{customdata[1]} of %{customdata[2]})"
                                              "<extra></extra>")],
                    f"Deployment success rate per {bucket}", theme, "% of deployments",
-                   "" if bucket == "day" else f"{bucket} starting", xaxis=DATE_AXIS, yaxis={"range": [0, 105]})
+                   "" if bucket == "day" else f"{bucket} starting", xaxis=window_axis(span), yaxis={"range": [0, 105]})
 
 
-def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: str) -> go.Figure:
+def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: str, colour: str = COLOURS["muted"],
+                               span: tuple | None = None) -> go.Figure:
     """Change failure rate per ISO week (``weekly``: week, days, deployments, failed_deployments,
-    change_failure_rate_pct), with the tier bounds (``tier_lines``: (value, label)) as lines."""
-    return _figure([go.Bar(x=week_centres(weekly), y=weekly["change_failure_rate_pct"], name="CFR", width=WEEK_MS * 0.8,
-                           marker_color=COLOURS["warn"],
+    change_failure_rate_pct), with the tier bounds (``tier_lines``: (value, label), or (value,
+    label, tier) drawn in that tier's colour) as lines; the bars in ``colour``, the colour of the
+    CFR card's badge (``colours.tier_hex``). The y axis is fixed to hold every bar and line, so
+    that the lines' labels are spread apart."""
+    x, width = week_bars(weekly, span)
+    rates = weekly["change_failure_rate_pct"].astype(float)
+    lines = [(value, label, tier_hex(rest[0]) if rest else COLOURS["muted"]) for value, label, *rest in tier_lines]
+    top = max([float(np.nanmax(rates)) if rates.notna().any() else 0.0] + [v for v, _, _ in lines] + [1.0]) * 1.15
+    return _figure([go.Bar(x=x, y=rates, name="CFR", width=width, marker_color=colour,
                            customdata=np.stack([week_labels(weekly), weekly["failed_deployments"], weekly["deployments"]],
                                                axis=1),
                            hovertemplate="week of %{customdata[0]}: %{y:.1f} % (%{customdata[1]} of %{customdata[2]})"
                                          "<extra></extra>")],
-                   "Change failure rate per week", theme, "% of deployments", "week",
-                   lines=[(value, label, COLOURS["muted"]) for value, label in tier_lines],
-                   xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
+                   "Change failure rate per week", theme, "% of deployments", "week", lines=lines,
+                   xaxis=window_axis(span), yaxis={"rangemode": "tozero"}, y_range=(0.0, top))
 
 
 def lead_time_stages(stages: list, theme: str) -> go.Figure:
@@ -333,12 +406,13 @@ def lead_time_stages(stages: list, theme: str) -> go.Figure:
 
 # ----- SPACE --------------------------------------------------------------------------------
 
-def activity(b: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bool = True) -> go.Figure:
+def activity(b: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bool = True,
+             span: tuple | None = None) -> go.Figure:
     """PRs created, reviews and merges per day on a date axis, or summed per week or month (``b``:
     the daily series summed per ``bucket``, ``metrics.series.bucketed``; the title says which).
     Without review data in the dataset (``reviews_known`` false) no reviews line is drawn: a line
     at zero would claim none were done."""
-    x, when = b["start"], _span_hover(b, bucket)
+    x, when = from_start(b["start"], span), _span_hover(b, bucket)
     reviews = [go.Scatter(x=x, y=b["reviews"], name="reviews", mode="lines+markers", line={"color": COLOURS["dora"]},
                           hovertemplate="%{y}<extra>reviews</extra>")] if reviews_known else []
     return _figure([
@@ -348,23 +422,25 @@ def activity(b: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bo
         go.Scatter(x=x, y=b["merges"], name="merges", mode="lines", line={"color": COLOURS["muted"], "dash": "dot"},
                    hovertemplate="%{y}<extra>merges</extra>"),
     ], f"Activity: PRs{' and reviews' if reviews_known else ''} per {bucket}", theme, f"per {bucket}", "" if bucket == "day" else f"{bucket} starting",
-        xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
+        xaxis=window_axis(span), yaxis={"rangemode": "tozero"})
 
 
-def collaboration(weekly: pd.DataFrame, theme: str) -> go.Figure:
+def collaboration(weekly: pd.DataFrame, theme: str, span: tuple | None = None) -> go.Figure:
     """Review turnaround (creation to first review) per creation week: mean and median."""
+    x = from_start(weekly["week"], span)
     return _figure([
-        go.Scatter(x=weekly["week"], y=gapped(weekly["review_turnaround_hours_mean"]), name="mean", mode="lines+markers",
+        go.Scatter(x=x, y=gapped(weekly["review_turnaround_hours_mean"]), name="mean", mode="lines+markers",
                    line={"color": COLOURS["space"]}, connectgaps=False),
-        go.Scatter(x=weekly["week"], y=gapped(weekly["review_turnaround_hours_median"]), name="median",
+        go.Scatter(x=x, y=gapped(weekly["review_turnaround_hours_median"]), name="median",
                    mode="lines+markers", line={"color": COLOURS["muted"], "dash": "dash"}, connectgaps=False),
-    ], "Collaboration: code review turnaround", theme, "hours", "week starting", xaxis=DATE_AXIS)
+    ], "Collaboration: code review turnaround", theme, "hours", "week starting", xaxis=window_axis(span))
 
 
 def satisfaction(weekly: pd.DataFrame, trend_start: float | None, trend_per_30: float | None, start_ns: int,
                  end_ns: int, theme: str) -> go.Figure:
     """Weekly mean survey score on a 1-5 axis, with the least-squares trend line."""
-    traces = [go.Scatter(x=weekly["week"], y=gapped(weekly["satisfaction_mean"]), name="weekly mean",
+    span = (start_ns, end_ns) if end_ns > start_ns else None
+    traces = [go.Scatter(x=from_start(weekly["week"], span), y=gapped(weekly["satisfaction_mean"]), name="weekly mean",
                          mode="lines+markers", connectgaps=False, line={"color": COLOURS["space"]},
                          customdata=weekly["responses"],
                          hovertemplate="%{y:.2f} (%{customdata} responses)<extra></extra>")]
@@ -373,36 +449,38 @@ def satisfaction(weekly: pd.DataFrame, trend_start: float | None, trend_per_30: 
         traces.append(go.Scatter(x=_dates([start_ns, end_ns]), y=[trend_start, trend_start + trend_per_30 * days / 30],
                                  name=f"trend {trend_per_30:+.2f} / 30 days", mode="lines",
                                  line={"color": COLOURS["muted"], "dash": "dash"}))
-    return _figure(traces, "Satisfaction & well-being (1-5)", theme, "score", "week starting", xaxis=DATE_AXIS,
+    return _figure(traces, "Satisfaction & well-being (1-5)", theme, "score", "week starting", xaxis=window_axis(span),
                    yaxis={"range": [1, 5.1], "dtick": 1})
 
 
-def efficiency(weekly: pd.DataFrame, theme: str, since: str = "PR creation") -> go.Figure:
+def efficiency(weekly: pd.DataFrame, theme: str, since: str = "PR creation", span: tuple | None = None) -> go.Figure:
     """Merge time (``since``, a PR's creation or its first commit, to merge) per creation week:
     mean with a one-standard-deviation band. Weeks without merged PRs are gaps: the line breaks
     and the band is one shape per run of weeks with data (none painted across an empty month)."""
     mean = weekly["merge_time_hours_mean"].to_numpy(dtype=float)
     std = np.nan_to_num(weekly["merge_time_hours_std"].to_numpy(dtype=float))     # one PR: no spread, a band of 0
-    bx, by = band_polygons(weekly["week"], np.clip(mean - std, 0, None), mean + std)
+    x = from_start(weekly["week"], span)
+    bx, by = band_polygons(x, np.clip(mean - std, 0, None), mean + std)
     title = "Efficiency & flow: PR merge time" + ("" if since == "PR creation" else f" (from {since})")
     return _figure([
         go.Scatter(x=bx, y=by, mode="lines", line={"width": 0}, fill="toself", fillcolor="rgba(25,135,84,0.18)",
                    name="± 1 standard deviation", hoverinfo="skip", connectgaps=False),
-        go.Scatter(x=weekly["week"], y=gapped(mean), name="mean", mode="lines+markers", line={"color": COLOURS["space"]},
+        go.Scatter(x=x, y=gapped(mean), name="mean", mode="lines+markers", line={"color": COLOURS["space"]},
                    connectgaps=False),
-    ], title, theme, "hours", "week starting", xaxis=DATE_AXIS)
+    ], title, theme, "hours", "week starting", xaxis=window_axis(span))
 
 
-def performance(weekly: pd.DataFrame, theme: str) -> go.Figure:
+def performance(weekly: pd.DataFrame, theme: str, span: tuple | None = None) -> go.Figure:
     """Incident rate per week (``weekly``: week, days, incidents, deployments, incident_rate_pct)."""
     w = weekly
-    return _figure([go.Bar(x=week_centres(w), y=w["incident_rate_pct"], name="incident rate", width=WEEK_MS * 0.8,
+    x, width = week_bars(w, span)
+    return _figure([go.Bar(x=x, y=w["incident_rate_pct"], name="incident rate", width=width,
                            marker_color=COLOURS["bad"],
                            customdata=np.stack([week_labels(w), w["incidents"], w["deployments"]], axis=1),
                            hovertemplate="week of %{customdata[0]}: %{y:.1f} % (%{customdata[1]} incidents, "
                                          "%{customdata[2]} deployments)<extra></extra>")],
                    "Performance: incident rate per deployment", theme, "% of deployments", "week",
-                   xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"})
+                   xaxis=window_axis(span), yaxis={"rangemode": "tozero"})
 
 
 # ----- PVM ----------------------------------------------------------------------------------
@@ -416,31 +494,38 @@ def _pair(title: str, unit: str, current: float | None, previous: float | None, 
                            text=["n/a" if v is None else f"{v:,.1f}{unit}" for v in values], textposition="outside",
                            hovertemplate="%{x}: %{y:,.1f}" + unit + "<extra></extra>")],
                    title, theme, unit.strip(), lines=lines, hovermode="closest", showlegend=False,
-                   yaxis={"range": [min([0] + known) * 1.2, top * 1.2]})
+                   y_range=(min([0] + known) * 1.2, top * 1.2))
 
 
 def _band_lines(band_lines: list) -> list:
-    """(value, label, band) lines as (value, label, colour)."""
-    return [(value, label, BAND_LINE_COLOURS[band]) for value, label, band in band_lines]
+    """(value, label, band) lines as (value, label, colour): the colour of the band's badge."""
+    return [(value, label, band_hex(band)) for value, label, band in band_lines]
 
 
-def vcr(current: float | None, previous: float | None, band_lines: list, theme: str) -> go.Figure:
-    """Value to cost ratio, this period and the previous, against its bands' bounds (``band_lines``:
-    (value, label, band))."""
-    return _pair("VCR: value to cost ratio", " %", current, previous, _band_lines(band_lines), theme, COLOURS["pvm"])
+def vcr(current: float | None, previous: float | None, band_lines: list, theme: str,
+        band: str | None = None) -> go.Figure:
+    """Value to cost ratio, this period (in the colour of its card's ``band`` badge; grey: none) and
+    the previous (grey), against its bands' bounds (``band_lines``: (value, label, band))."""
+    return _pair("VCR: value to cost ratio", " %", current, previous, _band_lines(band_lines), theme, band_hex(band))
 
 
-def dtr(current: float | None, previous: float | None, band_lines: list, theme: str) -> go.Figure:
-    """Developer toil ratio, this period and the previous, against its bands' bounds (lower is better)."""
+def dtr(current: float | None, previous: float | None, band_lines: list, theme: str,
+        band: str | None = None) -> go.Figure:
+    """Developer toil ratio, this period and the previous, against its bands' bounds (lower is
+    better); this period in the colour of its card's ``band`` badge, as ``vcr``."""
     return _pair("DTR: developer toil ratio (lower is better)", " %", current, previous, _band_lines(band_lines),
-                 theme, COLOURS["pvm"])
+                 theme, band_hex(band))
 
 
-def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str) -> go.Figure:
+def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str, span: tuple | None = None) -> go.Figure:
     """Growth of successful deployments per period (weeks, or 30-day months beyond 90 days), each bar
-    in its band's colour (``bands``: one band name or None per period)."""
+    in its band's badge colour (``bands``: one band name or None per period, grey). The y axis is
+    fixed to hold every bar and line, so that the lines' labels are spread apart."""
     growth = periods["growth_pct"].astype(float).to_numpy()
-    colours = [COLOURS["muted"] if b is None else BAND_LINE_COLOURS[b] for b in bands]
+    colours = [band_hex(b) for b in bands]
+    lines = _band_lines(band_lines)
+    known = [float(g) for g in growth if np.isfinite(g)] + [v for v, _, _ in lines] + [0.0, 1.0]
+    pad = (max(known) - min(known)) * 0.1
     length = int(periods["period_days"].iloc[0]) if len(periods) else 7
     half = pd.Timedelta(days=length) / 2
     return _figure([go.Bar(x=periods["period_start"] + half, y=gapped(growth), marker_color=colours, name="growth",
@@ -450,23 +535,29 @@ def iar(periods: pd.DataFrame, bands: list, band_lines: list, theme: str) -> go.
                            hovertemplate="from %{customdata[0]}: %{y:+.1f} % (%{customdata[1]} successful deployments)"
                                          "<extra></extra>")],
                    f"IAR: adoption growth per {length}-day period", theme, "% vs the period before", "period",
-                   lines=_band_lines(band_lines), xaxis=DATE_AXIS)
+                   lines=lines, xaxis=window_axis(span), y_range=(min(known) - pad, max(known) + pad))
 
 
-def impact(weekly: pd.DataFrame, theme: str) -> go.Figure:
+def impact(weekly: pd.DataFrame, theme: str, span: tuple | None = None, no_hours: str | None = None) -> go.Figure:
     """Platform hours invested against successful deployments, per week (``weekly``: week, days,
-    platform_hours, successful_deployments)."""
+    platform_hours, successful_deployments); the deployments' axis ticks whole numbers only. With
+    ``no_hours`` (why the data has no platform hours: "No platform hours in this dataset") no hours
+    bars are drawn (bars at 0 would claim none were invested) and the sentence is written on the chart."""
     w = weekly
-    x = week_centres(w)
+    x, width = week_bars(w, span)
+    peak = w["successful_deployments"].max() if len(w) else None
+    hours = [] if no_hours else [go.Bar(x=x, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"],
+                                        width=width)]
+    notes = [{"xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "text": no_hours, "showarrow": False,
+              "font": {"size": 13}, "bgcolor": "rgba(128,128,128,0.15)", "borderpad": 6}] if no_hours else []
     return _figure([
-        go.Bar(x=x, y=w["platform_hours"], name="platform hours", marker_color=COLOURS["pvm"], width=WEEK_MS * 0.8),
+        *hours,
         go.Scatter(x=x, y=w["successful_deployments"], name="successful deployments", yaxis="y2",
                    mode="lines+markers", line={"color": COLOURS["dora"]}),
     ], "Impact: platform hours vs deployments per week", theme, "hours", "week",
-        xaxis=DATE_AXIS, yaxis={"rangemode": "tozero"},
-        yaxis2={"overlaying": "y", "side": "right", "title": {"text": "deployments"}, "rangemode": "tozero",
-                "automargin": True, "tickformat": ",d",
-                "showgrid": False})
+        xaxis=window_axis(span), yaxis={"rangemode": "tozero", **({"showticklabels": False} if no_hours else {})},
+        yaxis2={**count_axis(peak), "overlaying": "y", "side": "right", "title": {"text": "deployments"},
+                "automargin": True, "showgrid": False}, annotations=notes)
 
 
 # ----- custom metrics -----------------------------------------------------------------------
@@ -490,14 +581,11 @@ def custom_series(frame: pd.DataFrame, title: str, unit: str, theme: str) -> go.
 
 # ----- Teams --------------------------------------------------------------------------------
 
-TIER_FILLS = {"elite": COLOURS["good"], "high": COLOURS["dora"], "medium": COLOURS["warn"], "low": COLOURS["bad"]}
-
-
 def team_bars(teams: list, values: list, tiers: list, title: str, unit: str, fmt: str, theme: str) -> go.Figure:
     """One metric, one bar a team (a small multiple of the Teams view): ``values`` (None: n/a, no
-    bar) in the colour of each team's tier (``tiers``: a tier name or None, grey)."""
+    bar) in the colour of each team's tier badge (``tiers``: a tier name or None, grey)."""
     names = as_text(teams)
-    colours = [TIER_FILLS.get(t, COLOURS["muted"]) for t in tiers]
+    colours = [tier_hex(t) for t in tiers]
     text = ["n/a" if v is None else fmt.format(v) + unit for v in values]
     shown = [t or "no tier" for t in tiers]
     return _figure([go.Bar(x=names, y=[np.nan if v is None else v for v in values], marker_color=colours, text=text,

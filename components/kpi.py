@@ -4,8 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-TIER_COLOURS = {"elite": "success", "high": "primary", "medium": "warning", "low": "danger"}
-BAND_COLOURS = {"green": "success", "amber": "warning", "red": "danger"}
+from .colours import BAND_COLOURS, NO_TIER, TIER_COLOURS
 
 
 def change(current: float | None, previous: float | None, unit: str) -> tuple[str, float | None]:
@@ -25,20 +24,25 @@ def change(current: float | None, previous: float | None, unit: str) -> tuple[st
     return f"{rel:+.0f} %", rel
 
 
-def delta_line(current: float | None, previous: float | None, unit: str, reverse_color: bool = False) -> tuple[str, str]:
+def delta_line(current: float | None, previous: float | None, unit: str, reverse_color: bool = False,
+               coloured: bool = True) -> tuple[str, str]:
     """The change from ``previous`` to ``current`` as shown ("▲ +12 %") and its colour class: green
-    when better, red when worse (``reverse_color``: lower is better), grey when none."""
+    when better, red when worse (``reverse_color``: lower is better), grey when none or when not
+    ``coloured`` (a period holds too little evidence to call the change better or worse)."""
     text, delta = change(current, previous, unit)
     if delta is None or delta == 0:
         return text, "text-body-secondary"
+    shown = ("▲ " if delta > 0 else "▼ ") + text
+    if not coloured:
+        return shown, "text-body-secondary"
     good = (delta > 0) != reverse_color
-    return ("▲ " if delta > 0 else "▼ ") + text, "text-success" if good else "text-danger"
+    return shown, "text-success" if good else "text-danger"
 
 
 def tier_badge(tier: str | None, threshold: str | None, badge_id: str | None = None):
     """A badge naming a DORA tier; hovering it shows the threshold that placed the value there."""
     if tier is None:
-        return html.Span("no tier", className="badge text-bg-secondary", title="not enough data for a tier",
+        return html.Span("no tier", className=f"badge text-bg-{NO_TIER}", title="not enough data for a tier",
                          **({"id": badge_id} if badge_id else {}))
     return html.Span(tier.upper(), className=f"badge text-bg-{TIER_COLOURS[tier]}", title=f"{tier}: {threshold}",
                      **({"id": badge_id} if badge_id else {}))
@@ -48,7 +52,8 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
              previous: float | None = None, previous_label: str = "previous period", reverse_color: bool = False,
              tier: str | None = None, tier_threshold: str | None = None, show_tier: bool = False,
              band: str | None = None, footnote: str | None = None, caution: str | None = None,
-             score: str | None = None, score_hint: str | None = None, score_band: str | None = None) -> dbc.Card:
+             score: str | None = None, score_hint: str | None = None, score_band: str | None = None,
+             muted: bool = False, coloured_change: bool = True) -> dbc.Card:
     """One headline number with its change against the previous period.
 
     Args:
@@ -66,9 +71,13 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
         caution: a visible warning line under it ("low sample: n=6 ..."), id ``{card_id}-caution``.
         score / score_hint: a second badge beside the tier ("QC 6.0/10", id ``{card_id}-score``) and its hover text.
         score_band: that badge's traffic-light colour ("green", "amber", "red"); None: a neutral badge.
+        muted: the number greyed (``text-body-secondary``): too little evidence to judge it (no tier,
+            no score; the caution says why).
+        coloured_change: False shows the change grey, neither better nor worse (a period holds too
+            little evidence to judge).
     """
     text = "n/a" if value is None else fmt.format(value) + unit
-    delta_text, colour = delta_line(value, previous, unit, reverse_color)
+    delta_text, colour = delta_line(value, previous, unit, reverse_color, coloured_change)
     header = [html.Span(title, className="kpi-title")]
     if show_tier:
         header.append(tier_badge(tier, tier_threshold, f"{card_id}-tier"))
@@ -80,7 +89,7 @@ def kpi_card(card_id: str, title: str, value: float | None, fmt: str = "{:.1f}",
                                 title="green: target reached; amber: acceptable; red: below the default"))
     body = [
         html.Div(header, className="d-flex justify-content-between align-items-start gap-2 flex-wrap"),
-        html.Div(text, id=f"{card_id}-value", className="kpi-value"),
+        html.Div(text, id=f"{card_id}-value", className="kpi-value text-body-secondary" if muted else "kpi-value"),
         html.Div(f"{delta_text} vs {previous_label}", id=f"{card_id}-delta", className=f"kpi-delta {colour}"),
     ]
     if footnote:
@@ -137,3 +146,13 @@ def how_to(title: str, lines: list[str], code: str, element_id: str) -> html.Div
     """A short how-to in place of an empty tab: a title, a few sentences and a code sample."""
     return html.Div([html.H5(title), *[html.P(line, className="mb-2") for line in lines],
                      html.Pre(code, className="p-3 border rounded small")], id=element_id, className="mb-3")
+
+
+def headline_box(sentences: list[str], element_id: str = "headline") -> html.Div:
+    """The page's headline: one sentence per framework, its name in bold (what changed most, what
+    is good, what needs attention)."""
+    lines = []
+    for i, text in enumerate(sentences):
+        name, _, rest = text.partition(": ")
+        lines.append(html.Div([html.Strong(name + ": "), rest], id=f"{element_id}-{i}", className="headline-line"))
+    return html.Div(lines, className="headline")

@@ -49,7 +49,7 @@ def reply(body, status: int = 200) -> flask.Response:
                           headers={"Cache-Control": "no-store"})
 
 
-def view_of(args, defaults: View, day_choices) -> View:
+def view_of(args, defaults: View) -> View:
     """The View the query ``args`` (a MultiDict) names, strictly: every parameter known, given once
     (``service`` and ``team`` may repeat) and valid; ApiError naming the first that is not. The
     values are read as a dashboard link's are (``state.read_link``)."""
@@ -59,7 +59,7 @@ def view_of(args, defaults: View, day_choices) -> View:
                            parameter)
         if parameter not in REPEATABLE and len(args.getlist(parameter)) > 1:
             raise ApiError(f"parameter {parameter!r} is given more than once", parameter)
-    view, problems = read_link({parameter: args.getlist(parameter) for parameter in args}, defaults, day_choices)
+    view, problems = read_link({parameter: args.getlist(parameter) for parameter in args}, defaults)
     if problems:
         raise ApiError(problems[0][1], problems[0][0])
     return view
@@ -87,7 +87,7 @@ def token_check(request):
     return None
 
 
-def register(server: flask.Flask, defaults: View, day_choices, views: Views | None = None, authorize=None) -> None:
+def register(server: flask.Flask, defaults: View, views: Views | None = None, authorize=None) -> None:
     """Add the API's routes to ``server``; ``views`` computes (and caches) the summaries.
     ``authorize(request)`` returns None to let a request in, or a response to send instead (401)."""
     views = views or Views()
@@ -110,7 +110,7 @@ def register(server: flask.Flask, defaults: View, day_choices, views: Views | No
 
     @api.get("/summary")
     def summary():
-        view = view_of(flask.request.args, defaults, day_choices)
+        view = view_of(flask.request.args, defaults)
         try:
             computed = views.compute(view)
         except DataError as e:

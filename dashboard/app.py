@@ -21,7 +21,7 @@ from metrics.cli import run as print_summary
 from . import api, auth, callbacks, security, webhooks
 from .data import Views
 from .layout import page
-from .state import ALL_DAYS, DAY_CHOICES, View
+from .state import ALL_DAYS, View
 from .upload import MAX_UPLOAD_BYTES, human_size
 
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
@@ -56,7 +56,6 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     environment, ``auth.settings_from_env``) says who may sign in; AuthConfigError when they are wrong."""
     defaults = benchmark_defaults(defaults or View())
     settings = auth_settings or auth.settings_from_env()
-    day_choices = tuple(sorted(set(DAY_CHOICES) | ({defaults.days} if defaults.days else set())))
     server = flask.Flask(__name__)
     # uploads arrive base64-encoded inside a JSON callback request: 4/3 of the file plus room for the rest
     server.config["MAX_CONTENT_LENGTH"] = upload_limit * 4 // 3 + 1024 * 1024
@@ -92,7 +91,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
                 recent = store.audit_log(metrics_defaults.RECENT_WRITES)
             except store.StoreError:
                 recent = []
-        return page(defaults, day_choices, upload_limit, datasets, problem, visitor=visitor,
+        return page(defaults, upload_limit, datasets, problem, visitor=visitor,
                     csrf=gate.csrf_token() if settings.on and flask.has_request_context() else "", recent_writes=recent)
 
     hops = auth.proxy_hops()
@@ -103,9 +102,9 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
     gate = auth.install(app, settings, hops)
     app.layout = layout
     app.views = views or Views()
-    callbacks.register(app, defaults, day_choices, upload_limit, app.views)
+    callbacks.register(app, defaults, upload_limit, app.views)
     security.protect(app, bound_host, after_host_check=gate.check)
-    api.register(server, defaults, day_choices, views=app.views, authorize=api.token_check)
+    api.register(server, defaults, views=app.views, authorize=api.token_check)
     webhooks.register(server)
     return app
 
@@ -142,7 +141,7 @@ def main(argv=None) -> int:
     summary_args = ["--hourly-rate", args.hourly_rate, "--value-per-deploy", args.value_per_deploy]
     if args.dataset:
         # a dataset opens on all its data unless --days says otherwise
-        days = args.days if args.days in DAY_CHOICES else ALL_DAYS
+        days = args.days or ALL_DAYS
         summary_args += ["--dataset", args.dataset] + (["--days", days] if days else [])
     else:
         days = args.days or View.days

@@ -23,7 +23,7 @@ from .layout import source_options
 from .render import COMPUTE_FAILED, render
 from .state import ALL_DAYS, View, from_query, to_query
 from .tabs import drilldown_deployments, drilldown_incidents
-from .transitions import transition
+from .transitions import transition, typed_day_options
 from .upload import UploadError, import_upload
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,12 @@ CHART = {"type": "chart", "name": ALL}       # every chart on screen
 
 # the main callback's dependencies, by name: each field's control (``fields.CONTROLS``), then what
 # the page shows of a view (``render``); a control's id is always its field's declaration's
-SOURCE, SERVICE_FILTER, DATE_RANGE, TEAM_FILTER = (FIELDS[name].control.id
-                                                   for name in ("dataset", "only", "start", "teams"))
+SOURCE, SERVICE_FILTER, DATE_RANGE, TEAM_FILTER, DAYS = (FIELDS[name].control.id
+                                                         for name in ("dataset", "only", "start", "teams", "days"))
 CONTROL_OUTPUTS = {
     **{c.key: Output(c.id, c.prop) for c in CONTROLS},
     **{style_key(column): Output(column, "style") for column in dict.fromkeys(c.column for c in CONTROLS if c.column)},
-    "day_options": Output(FIELDS["days"].control.id, "options"),
+    "day_options": Output(DAYS, "options"),
 }
 PAGE_OUTPUTS = {
     "search": Output("url", "search"), "message": Output("input-message", "children"),
@@ -48,7 +48,8 @@ PAGE_OUTPUTS = {
     "cards": Output("kpi-cards", "children"), "drilldown": Output("drilldown", "style"),
     "sync": Output("sync-line", "children"), "team_options": Output(TEAM_FILTER, "options"),
     "team_placeholder": Output(TEAM_FILTER, "placeholder"), "team_note": Output("team-note", "children"),
-    "live": Output("live-poll", "disabled"), "charts": Output(CHART, "figure"),
+    "live": Output("live-poll", "disabled"), "headline": Output("headline", "children"),
+    "charts": Output(CHART, "figure"),
 }
 OUTPUTS = {**CONTROL_OUTPUTS, **PAGE_OUTPUTS}
 TRIGGERS = {
@@ -97,14 +98,14 @@ def sync_runs_of(view: View) -> list:
         return []
 
 
-def register(app, defaults: View, day_choices, upload_limit: int, views: Views) -> None:
+def register(app, defaults: View, upload_limit: int, views: Views) -> None:
     """Wire the page's callbacks on ``app``; ``views`` computes (and caches) this app's views."""
 
     @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
     def update(search, theme, changed, controls, submits, typed, shown, only_options, min_date, max_date):
         """One round trip per change: the transition, then the render of the view it leads to."""
         mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
-        step = transition(ctx.triggered_id, search, {**controls, **typed}, defaults, day_choices)
+        step = transition(ctx.triggered_id, search, {**controls, **typed}, defaults)
         if step.view is None:
             message = {} if step.message is None else {"message": step.message}
             return outputs(message, [no_update] * len(mounted))
@@ -119,6 +120,12 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
             values["search"] = step.search
         return outputs(values, charts)
 
+    @app.callback(Output(DAYS, "options", allow_duplicate=True), Input(DAYS, "search_value"),
+                  State(DAYS, "options"), prevent_initial_call=True)
+    def offer_typed_days(typed, options):
+        """Typing a number of days into the days list offers that window ("45" -> "45 days")."""
+        return typed_day_options(typed, options) or no_update
+
     @app.callback(output={"seen": Output("seen-version", "data"), "changed": Output("data-changed", "data")},
                   inputs={"tick": Input("live-poll", "n_intervals")},
                   state={"search": State("url", "search"), "seen": State("seen-version", "data")},
@@ -126,7 +133,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
     def poll(tick, search, seen):
         """Redraw when the open dataset changed since the page last looked (a webhook, a sync, an
         import): nothing at all while it has not, or when the synthetic universe is open."""
-        view, _ = from_query(search, defaults, day_choices)
+        view, _ = from_query(search, defaults)
         if not view.dataset:                   # (the poll is off then; a tick already on its way ends here)
             return {"seen": no_update, "changed": no_update}
         try:
@@ -149,7 +156,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
         """The drill-down tables of the view, built only for the items that are open. It follows the
         window line, so it runs after the main callback has computed (and cached) the view."""
         opened = opened or []
-        view, _ = from_query(search, defaults, day_choices)
+        view, _ = from_query(search, defaults)
         if not opened or view.tab != "dora":      # shown on the DORA tab only (its line changes on the way back)
             return {"deployments": no_update, "incidents": no_update}
         computed, problem = computed_or_problem(views, view)
@@ -157,6 +164,11 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
             return {"deployments": problem, "incidents": problem}
         return {"deployments": drilldown_deployments(computed) if "deployments" in opened else no_update,
                 "incidents": drilldown_incidents(computed) if "incidents" in opened else no_update}
+
+    @app.callback(output=Output("benchmark-collapse", "is_open"), inputs={"clicks": Input("benchmark-toggle", "n_clicks")},
+                  state={"is_open": State("benchmark-collapse", "is_open")}, prevent_initial_call=True)
+    def toggle_benchmark(clicks, is_open):
+        return not is_open
 
     @app.callback(output=Output("upload-panel", "is_open"), inputs={"clicks": Input("upload-toggle", "n_clicks")},
                   state={"is_open": State("upload-panel", "is_open")}, prevent_initial_call=True)
@@ -199,7 +211,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
             return {**nothing, "contents": None,
                     "report": dbc.Alert("The upload could not be imported; the error is in the server log.",
                                         color="danger")}
-        current, _ = from_query(search, defaults, day_choices)
+        current, _ = from_query(search, defaults)
         opened = replace(current, **RESET_BY_SOURCE, dataset=done.dataset, days=ALL_DAYS)
         report = dbc.Alert([html.Div(f"Stored in dataset {done.dataset}; the dashboard now shows it.", className="fw-semibold"),
                             html.Pre("\n".join(done.lines()), className="load-report", id="upload-report-text")],
@@ -220,7 +232,7 @@ def register(app, defaults: View, day_choices, upload_limit: int, views: Views) 
     )
     def download(buttons, search):
         """What is on screen: the summary as JSON, the daily, weekly, deployment and incident tables as CSV."""
-        view, _ = from_query(search, defaults, day_choices)
+        view, _ = from_query(search, defaults)
         computed, _ = computed_or_problem(views, view)
         if computed is None:
             return no_update

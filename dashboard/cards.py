@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from components.kpi import kpi_card, overall_card
 from metrics import defaults
-from metrics.benchmarks import STANDINGS, tier_change
+from metrics.benchmarks import QUICK_CHECK_OVERALL, STANDINGS, tier_change
 from metrics.builtin import METRICS
 from metrics.registry.metric import MetricSpec, on_tab, tier_label, tiered
 
@@ -35,10 +35,31 @@ def because(c: Computed, spec: MetricSpec, footnote: str | None) -> str | None:
     return footnote
 
 
+def too_little(an, spec: MetricSpec) -> str | None:
+    """Why the analysis ``an`` holds too little evidence to judge the metric ("3 deployments: a tier
+    needs at least 5, or a window of 30 days or more"; ``summary["evidence"]``, METRICS.md section
+    3), or None when it can be judged."""
+    return an.summary.get("evidence", {}).get(spec.key)
+
+
+def no_judgement(c: Computed, spec: MetricSpec, judged: Judged | None = None) -> str | None:
+    """The card's warning when the window holds too little evidence to judge the metric as the view
+    judges it (by a tier, or by the Quick Check score: ``judged``): "no tier: 3 deployments: a tier
+    needs at least 5, ...", "no Quick Check score: 4 deployed PRs: a Quick Check score needs at least
+    5"; else None."""
+    if not too_little(c.current, spec):
+        return None
+    by_score = spec.quick_check and (spec.tiers is None or (judged is not None and not judged.by_tiers))
+    what = "a Quick Check score" if by_score else "a tier"
+    why = spec.measures_part(c.current.present) or spec.sample.shortfall(c.current, c.current.window.days, what)
+    return f"no {what.removeprefix('a ')}: {why}"
+
+
 def low_sample(c: Computed, spec: MetricSpec) -> str | None:
     """The card's warning when its tier or growth stands on fewer than ``defaults.MIN_SAMPLE``
-    events ("low sample: n=6 deployments (minimum 20)"), else None (also when the metric is n/a)."""
-    if spec.sample is None:
+    events ("low sample: n=6 deployments (minimum 20)"), else None (also when the metric is n/a, or
+    has too little evidence for a tier at all: ``no_judgement``)."""
+    if spec.sample is None or too_little(c.current, spec):
         return None
     n = spec.sample.count(c.current)
     if spec.value(c.current) is None or not defaults.low_sample(n):
@@ -52,6 +73,15 @@ def low_sample_tiers(c: Computed, noun: str = "tier") -> str | None:
     low = [tier_label(spec) for spec in tiered(METRICS) if low_sample(c, spec)]
     return f"low sample: {', '.join(low)} {noun}{'s' if len(low) > 1 else ''} from under {defaults.MIN_SAMPLE} events" \
         if low else None
+
+
+def unplaced(c: Computed, specs, noun: str = "tier") -> str | None:
+    """The overall card's warning when some of ``specs`` (its tiers, or its Quick Check scores:
+    ``noun``) have too little evidence, so there is no overall: "no overall tier: too little evidence
+    for the lead time, recovery time tiers"."""
+    short = [spec.label.lower() if noun != "tier" else tier_label(spec) for spec in specs if too_little(c.current, spec)]
+    return f"no overall {noun}: too little evidence for the {', '.join(short)} {noun}{'s' if len(short) > 1 else ''}" \
+        if short else None
 
 
 def quick_check(q: dict, key: str, by_tiers: bool) -> dict:
@@ -73,21 +103,27 @@ def quick_check(q: dict, key: str, by_tiers: bool) -> dict:
 
 def metric_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None = None):
     """A metric's card: its value and change against the previous period, its tier badge (shown
-    when the tiers judge), Quick Check badge, band, footnote and warning."""
+    when the tiers judge), Quick Check badge, band, footnote and warning. With too little evidence
+    (``no_judgement``) the number is greyed, without tier or Quick Check badge, the warning says
+    why; the change is coloured only when both periods hold enough evidence."""
     an = c.current
+    short = no_judgement(c, spec, judged)
     extra = {}
     if spec.tiers is not None:
         name = spec.tiers.metric
         extra.update(tier=an.summary["dora"]["tiers"][name], tier_threshold=an.details["tier_thresholds"][name],
-                     show_tier=judged is not None and judged.by_tiers)
+                     show_tier=judged is not None and judged.by_tiers and not short)
     if spec.bands is not None:
         extra["band"] = an.details[f"{spec.bands.metric}_band"]
-    if spec.quick_check and judged is not None:
+    if spec.quick_check and judged is not None and not short:
         extra.update(quick_check(judged.q, spec.quick_check, judged.by_tiers))
-    caution = low_sample(c, spec) or (spec.caution(an) if spec.caution else None)
+    # what the card must say, most important first: why it is not judged, what its number leaves out
+    # (merged PRs waiting, squash merges), then a low sample
+    caution = "; ".join(filter(None, (short, spec.caution(an) if spec.caution else None, low_sample(c, spec)))) or None
     footnote = because(c, spec, spec.footnote(an) if spec.footnote else None)
     return kpi_card(spec.card.element, spec.title, spec.value(an), spec.fmt, spec.suffix, spec.value(c.previous),
-                    prev, reverse_color=spec.lower_is_better, footnote=footnote, caution=caution, **extra)
+                    prev, reverse_color=spec.lower_is_better, footnote=footnote, caution=caution, muted=bool(short),
+                    coloured_change=not (short or too_little(c.previous, spec)), **extra)
 
 
 def sla_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None = None):
@@ -101,7 +137,8 @@ def sla_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None = N
 def overall_tier_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None = None):
     """The overall DORA tier, how it moved since the previous period, and its tiers' low samples."""
     now, before = spec.value(c.current), spec.value(c.previous)
-    return overall_card(spec.card.element, spec.title, now, before, tier_change(now, before), low_sample_tiers(c))
+    caution = "; ".join(filter(None, (unplaced(c, tiered(METRICS)), low_sample_tiers(c))))
+    return overall_card(spec.card.element, spec.title, now, before, tier_change(now, before), caution or None)
 
 
 def quick_check_overall_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged):
@@ -115,7 +152,14 @@ def quick_check_overall_card(c: Computed, spec: MetricSpec, prev: str, judged: J
                     spec.value(c.previous), prev, score=f"{badge} avg {average:.1f}", score_band=colour,
                     score_hint=f"your overall score is {words}: {q['baseline']['name']} average {average:.1f}, "
                                f"{q['edition']} Quick Check",
-                    footnote=f"{words} · {q['baseline']['name']} ({q['edition']})", caution=low_sample_tiers(c, "score"))
+                    footnote=f"{words} · {q['baseline']['name']} ({q['edition']})",
+                    caution="; ".join(filter(None, (unplaced(c, scored_overall(), "score"), low_sample_tiers(c, "score"))))
+                    or None)
+
+
+def scored_overall() -> list[MetricSpec]:
+    """The metrics whose Quick Check scores make the overall score (``QUICK_CHECK_OVERALL``)."""
+    return [spec for spec in METRICS if spec.quick_check in QUICK_CHECK_OVERALL]
 
 
 SPECIAL = {"kpi-sla": sla_card, "kpi-overall": overall_tier_card, "kpi-qc-overall": quick_check_overall_card}

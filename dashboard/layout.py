@@ -13,7 +13,7 @@ from metrics.registry.source import sources
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
 from metrics.teams import TEAM_ORDERS
 
-from .state import View
+from .state import ALL_DAYS, DAY_CHOICES, View
 from .upload import human_size
 
 log = logging.getLogger(__name__)
@@ -45,11 +45,14 @@ def source_options(datasets) -> list[dict]:
         {"label": f"{d.name} ({d.events:,} events)", "value": d.name} for d in datasets]
 
 
-def day_options(day_choices, dataset: bool) -> list[dict]:
-    return ([{"label": "All data", "value": 0}] if dataset else []) + [{"label": f"{d} days", "value": d} for d in day_choices]
+def day_options(days, dataset: bool) -> list[dict]:
+    """The days list: "All data" for a dataset, the usual windows, and ``days`` (the window shown,
+    any whole number the command line takes, or several) in their places among them."""
+    windows = sorted((set(DAY_CHOICES) | set(days if isinstance(days, list) else [days])) - {ALL_DAYS})
+    return ([{"label": "All data", "value": 0}] if dataset else []) + [{"label": f"{d} day{'s' * (d != 1)}", "value": d} for d in windows]
 
 
-def controls(defaults: View, day_choices, datasets=(), may_write: bool = True) -> dbc.Card:
+def controls(defaults: View, datasets=(), may_write: bool = True) -> dbc.Card:
     return dbc.Card(dbc.CardBody(dbc.Row([
         dbc.Col([
             dbc.Label("Data", html_for="source-dropdown"),
@@ -66,8 +69,9 @@ def controls(defaults: View, day_choices, datasets=(), may_write: bool = True) -
         ], md=3, sm=6, id="seed-col"),
         dbc.Col([
             dbc.Label("Days", html_for="days-dropdown"),
-            dcc.Dropdown(id="days-dropdown", options=day_options(day_choices, bool(defaults.dataset)),
-                         value=defaults.days, clearable=False, searchable=False),
+            dcc.Dropdown(id="days-dropdown", options=day_options(defaults.days, bool(defaults.dataset)),
+                         value=defaults.days, clearable=False, searchable=True,
+                         placeholder="type any number of days"),
         ], md=2, sm=6),
         dbc.Col([
             dbc.Label("Scenario", html_for="scenario-dropdown"),
@@ -172,8 +176,11 @@ def assumptions_panel(defaults: View) -> dbc.Card:
 
 def benchmark_panel(defaults: View) -> dbc.Card:
     """The DORA tab's benchmark: the tier tables or the Quick Check scores, and the published
-    Quick Check average the scores are compared with."""
-    return dbc.Card(dbc.CardBody(dbc.Row([
+    Quick Check average the scores are compared with; folded away until asked for (the cards say
+    which benchmark judges them)."""
+    return dbc.Card([dbc.Button("DORA benchmark: how the cards are judged ▾", id="benchmark-toggle", color="link",
+                                size="sm", n_clicks=0, className="text-start"),
+                     dbc.Collapse(dbc.CardBody(dbc.Row([
         dbc.Col(html.Div([html.Strong("DORA benchmark"),
                           html.Div("What the cards are judged by; the numbers never change.",
                                    className="small text-body-secondary")]), md=3, sm=12),
@@ -184,7 +191,8 @@ def benchmark_panel(defaults: View) -> dbc.Card:
                  dcc.Dropdown(id="baseline-dropdown", options=[{"label": b.title, "value": key}
                                                                for key, b in BASELINES.items()],
                               value=defaults.baseline, clearable=False)], md=4, sm=12),
-    ], className="g-2 align-items-center")), id="benchmark-panel", className="mb-3", style={"display": "none"})
+    ], className="g-2 align-items-center")), id="benchmark-collapse", is_open=False)],
+        id="benchmark-panel", className="mb-3", style={"display": "none"})
 
 
 def teams_panel(defaults: View) -> dbc.Card:
@@ -237,7 +245,7 @@ def signed_in_as(visitor, csrf: str):
     ], className="d-flex align-items-center ms-auto me-3")
 
 
-def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_problem: str | None = None,
+def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | None = None,
          visitor=None, csrf: str = "", recent_writes=()) -> html.Div:
     """The whole page; ``datasets`` are the stored datasets the data-source menu lists;
     ``store_problem`` says why they cannot be read, when they cannot; ``visitor`` is who is signed
@@ -262,7 +270,8 @@ def page(defaults: View, day_choices, upload_limit: int, datasets=(), store_prob
         ], fluid=True), className="mb-3 border-bottom"),
         dbc.Container([
             store_notice(store_problem),
-            controls(defaults, day_choices, datasets, may_write),
+            html.Div(id="headline", className="mb-3"),
+            controls(defaults, datasets, may_write),
             upload_panel(upload_limit, recent_writes if may_write else ()),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
             html.Div(id="sync-line"),

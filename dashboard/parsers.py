@@ -2,7 +2,7 @@
 
 Each parser is called as ``parser(raw, context)`` and returns ``(value, None)`` or ``(None, the
 sentence that says what is wrong)``; it never raises. ``context`` says what a field's rule may
-depend on: the data source the view asks for and the app's day choices (only ``Days`` looks).
+depend on: the data source the view asks for.
 """
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 @dataclass(frozen=True)
 class Context:
     """What a field's rule may depend on: the view's data source as given (stripped; "" is the
-    synthetic universe) and the app's day choices."""
+    synthetic universe)."""
 
     dataset: str
-    day_choices: tuple
 
 
 def parse_whole(name: str, text, lo: int, hi: int) -> tuple[int | None, str | None]:
@@ -113,18 +112,14 @@ class Day:
 
 @dataclass(frozen=True)
 class Days:
-    """The window's days: a whole number from 1 to ``hi`` that is one of the app's day choices, or
-    0 (all data) for a stored dataset."""
+    """The window's days: any whole number from 1 to ``hi`` (the command line's range), or 0 (all
+    data) for a stored dataset."""
 
     hi: int
 
     def __call__(self, raw, context: Context):
-        value, error = parse_whole("days", raw, 0 if context.dataset else 1, self.hi)
-        allowed = context.day_choices + ((ALL_DAYS,) if context.dataset else ())
-        if error or value not in allowed:
-            return None, error or (f"Days must be one of {', '.join(map(str, context.day_choices))}"
-                                   + (" or 0 (all data)." if context.dataset else "."))
-        return value, None
+        value, error = parse_whole("days", raw, ALL_DAYS if context.dataset else 1, self.hi)
+        return (None, error) if error else (value, None)
 
 
 @dataclass(frozen=True)

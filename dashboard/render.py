@@ -15,7 +15,10 @@ from dash import html, no_update
 from components.panels import content, figures, shape
 from components.sync_status import sync_status
 
+from components.kpi import headline_box
+
 from .data import Computed
+from .headline import headline
 from .tabs import TAB_VIEWS
 from .transitions import HIDDEN, SHOWN
 
@@ -78,14 +81,14 @@ def render(view, computed: Computed | None, problem: str | None, theme, shown, m
     if computed is None:
         colour = "danger" if problem == COMPUTE_FAILED else "warning"
         return {**out, "content": dbc.Alert(problem, color=colour), "line": "", "shape": None, "cards": "",
-                "drilldown": HIDDEN}, unchanged
+                "drilldown": HIDDEN, "headline": ""}, unchanged
     cards, charts = TAB_VIEWS[view.tab](computed, theme)
     unknown = [s for s in view.only if s not in computed.services]
     if unknown:
         out["message"] = (message + f" No service named \u201c{unknown[0][:60]}\u201d in this data.").strip()
     out.update({k: v for k, v in window_facts(view, computed).items() if k not in on_screen or on_screen[k] != v})
     now = shape(view.tab, charts)
-    out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"),
+    out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"), headline=headline_box(headline(computed)),
                drilldown=SHOWN if view.tab == "dora" else HIDDEN)
     if shown and shown[0] == view.tab:
         del out["panel"], out["drilldown"], out["benchmark_panel"], out["teams_panel"]   # the same tab: its panels stay as they are

@@ -45,7 +45,7 @@ def view_size_problem(services: int, days: int, team_size: int) -> list[str]:
             "days, services or people."]
 
 
-def validate(*, day_choices=DAY_CHOICES, **given) -> tuple[View | None, list[str]]:
+def validate(**given) -> tuple[View | None, list[str]]:
     """A View from raw control (or URL) values, by field name (a field not given takes its
     default), or None and the messages that say what is wrong: each field's own check (the data
     source first), then the checks across fields. A synthetic view has no date range (the fields
@@ -54,7 +54,7 @@ def validate(*, day_choices=DAY_CHOICES, **given) -> tuple[View | None, list[str
     if unknown:
         raise TypeError(f"validate() got fields View does not have: {', '.join(sorted(unknown))}")
     raw = {name: given.get(name, f.default) for name, f in FIELDS.items()}
-    context = Context(stripped(raw["dataset"]), tuple(day_choices))
+    context = Context(stripped(raw["dataset"]))
     values, errors = {}, []
     for f in SOURCE_FIRST:
         values[f.name], error = f.parse(raw[f.name], context)
@@ -88,7 +88,7 @@ def with_link(view: View, given: list[tuple[ViewField, list]], days_given: bool)
     return values
 
 
-def read_link(query: dict, defaults: View, day_choices=DAY_CHOICES) -> tuple[View, list[tuple[str, str]]]:
+def read_link(query: dict, defaults: View) -> tuple[View, list[tuple[str, str]]]:
     """The view a link's parameters (URL name -> its values) name over ``defaults``, and each
     parameter it gets wrong with the first sentence that says why; a wrong parameter keeps the
     value it had (the data source first, then in the View's order). Parameters no field has are
@@ -97,12 +97,12 @@ def read_link(query: dict, defaults: View, day_choices=DAY_CHOICES) -> tuple[Vie
     if not given:
         return defaults, []
     days_given = bool(query.get(FIELDS["days"].url))
-    view, _ = validate(day_choices=day_choices, **with_link(defaults, given, days_given))
+    view, _ = validate(**with_link(defaults, given, days_given))
     if view is not None:
         return view, []
     view, problems = defaults, []
     for one in given:       # one parameter at a time: the wrong ones are named, the others kept
-        candidate, found = validate(day_choices=day_choices, **with_link(view, [one], days_given))
+        candidate, found = validate(**with_link(view, [one], days_given))
         if candidate is None:
             problems.append((one[0].url, found[0]))
         else:
@@ -110,10 +110,10 @@ def read_link(query: dict, defaults: View, day_choices=DAY_CHOICES) -> tuple[Vie
     return view, problems
 
 
-def from_query(search: str | None, defaults: View, day_choices=DAY_CHOICES) -> tuple[View, list[str]]:
+def from_query(search: str | None, defaults: View) -> tuple[View, list[str]]:
     """The view a URL asks for; fields the URL gets wrong keep their defaults and are reported."""
     query = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
-    view, problems = read_link(query, defaults, day_choices)
+    view, problems = read_link(query, defaults)
     return view, ["In the link: " + problem + " Showing the default instead." for _, problem in problems]
 
 

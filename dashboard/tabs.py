@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import figures as fg
+from components.colours import band_hex, tier_hex
 from components.kpi import card_group, empty_state, how_to, kpi_card, problem_line
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
@@ -18,12 +19,13 @@ from components.teams import no_teams_file, teams_table
 from metrics import defaults, series
 from metrics.compute.extensions import success_rate
 from metrics.schema import PR_REVIEWED
-from metrics.benchmarks import BAND_TABLES, TIER_TABLES, Baseline, band, baseline, tier_change
-from metrics.plugins import custom_view, window_events
+from metrics.benchmarks import BAND_TABLES, TIER_TABLES, TIERS, Baseline, band, baseline, tier_change
+from metrics.builtin import BY_KEY
+from metrics.plugins import EXAMPLE, custom_view, window_events
 from metrics.teams import TEAM_METRICS
 from metrics.units import say
 
-from .cards import Judged, tab_cards
+from .cards import Judged, quick_check, tab_cards
 from .data import Computed
 
 DRILLDOWN_ROWS = 500
@@ -36,10 +38,37 @@ def pr_start(c: Computed) -> str:
     return "first commit (git history)" if c.current.pr_times_from_git else "PR creation"
 
 
+def badge_colour(c: Computed, key: str, judged: Judged) -> str:
+    """The colour of the badge the card of metric ``key`` shows: its tier's when the tiers judge, its
+    Quick Check standing's when the Quick Check does (grey when it shows none, or no tier)."""
+    spec = BY_KEY[key]
+    if judged.by_tiers:
+        return tier_hex(c.current.summary["dora"]["tiers"][spec.tiers.metric] if spec.tiers else None)
+    return band_hex(quick_check(judged.q, spec.quick_check, False).get("score_band") if spec.quick_check else None)
+
+
+def why_empty(c: Computed, *keys: str) -> str | None:
+    """Why the first of the metrics ``keys`` is n/a for lack of a source in the data ("No incident
+    data in this dataset"), capitalised; None when the data has what they need (or is not known)."""
+    an = c.current
+    if not an.present or BY_KEY[keys[0]].value(an) is not None:
+        return None
+    for key in keys:
+        reason = BY_KEY[key].missing(an.present)
+        if reason:
+            return reason[:1].upper() + reason[1:]
+    return None
+
+
+def window_span(c: Computed) -> tuple:
+    """The view's window as (start_ns, end_ns): every chart over time spans exactly this."""
+    return c.current.window.start_ns, c.current.window.end_ns
+
+
 def quick_check_note(q: dict, base: Baseline, by_tiers: bool) -> str:
     """The line under the Throughput title: what the badges mean and the baseline compared with."""
     if by_tiers:
-        return (f"DORA Quick Check: overall {say(q['scores']['overall'])}/10, {base.title} average "
+        return (f"DORA Quick Check: overall {say(q['scores']['overall'], after='/10')}, {base.title} average "
                 f"{q['industry_average']['overall']:.1f} (lead time, deployment frequency, failed deployment recovery, "
                 "change failure rate; hover a QC badge for its answer and average)")
     return (f"Judged by DORA's Quick Check against {base.title}: a badge is green at or above the average, amber within "
@@ -66,36 +95,47 @@ def dora(c: Computed, theme: str) -> tuple:
     elite = TIER_TABLES["lead_time"].lines()[0] if by_tiers else None      # the Quick Check draws no tier
     bucket = defaults.line_bucket(an.window.days)
     b = series.bucketed(an.daily, bucket)
+    span = window_span(c)
+    no_cfr = why_empty(c, "change_failure_rate_pct")
     charts = [
-        panel(graph("deployments", fg.deployments_per_day(b, theme, bucket))),
+        panel(graph("deployments", fg.deployments_per_day(b, theme, bucket, span))),
         panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
-                                                         theme)) if len(resolved)
-              else empty_state("No resolved incidents in this window: no recovery time to show.", "empty-recovery")),
+                                                         theme, badge_colour(c, "mttr_minutes_median", judged), span))
+              if len(resolved)
+              else empty_state(f"{why_empty(c, 'mttr_minutes_median') or 'No resolved incidents in this window'}: "
+                               "no recovery time to show.", "empty-recovery")),
         panel(graph("timeline", fg.timeline(an.deployment_marks(), inc, an.services, an.window.start_ns,
                                             an.window.end_ns, theme))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
         panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
                                                                      pr_start(c))) if len(hours)
-              else empty_state("No deployed PRs in this window: no lead time to show.", "empty-lead-time")),
-        panel(graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, cfr_lines(q, by_tiers), theme))
+              else empty_state(f"{why_empty(c, 'lead_time_hours_median') or 'No deployed PRs in this window'}: "
+                               "no lead time to show.", "empty-lead-time")),
+        panel(empty_state(f"{no_cfr}: no change failure rate to chart.", "empty-cfr") if no_cfr
+              else graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, cfr_lines(q, by_tiers), theme,
+                                                              badge_colour(c, "change_failure_rate_pct", judged), span))
               if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
         panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
                                "empty-lead-stages")),
         panel(graph("success-rate", fg.deployment_success_rate(
-            b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket))
-              if s["deployments"] else empty_state("No deployments in this window: no success rate.", "empty-success-rate")),
+            b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket, span))
+              if s["deployments"] and "failed deploy" in an.present
+              else empty_state("No deployments in this window: no success rate." if not s["deployments"] else
+                               "No deployment in this dataset is marked failed (git tags carry no status; a CI/CD "
+                               "source such as GitHub Actions, Jenkins or Argo CD gives one): no success rate to show, "
+                               "not 100 %.", "empty-success-rate")),
     ]
     return cards, dbc.Row(charts)
 
 
 def cfr_lines(q: dict, by_tiers: bool) -> list:
-    """The change failure rate chart's lines: the tier bounds, or the Quick Check baseline's average
-    rate (its score on the 0-10 scale is (100 - rate) / 10)."""
+    """The change failure rate chart's lines: the tier bounds (value, label, tier), or the Quick Check
+    baseline's average rate (its score on the 0-10 scale is (100 - rate) / 10)."""
     if by_tiers:
-        return TIER_TABLES["change_failure_rate"].lines()
+        return [(value, label, tier) for (value, label), tier in zip(TIER_TABLES["change_failure_rate"].lines(), TIERS)]
     rate = 100 - q["industry_average"]["change_failure_rate"] * 10
     return [(rate, f"{q['baseline']['name']} average {rate:.0f} %")]
 
@@ -107,17 +147,18 @@ def space(c: Computed, theme: str) -> tuple:
     an = c.current
     bucket = defaults.line_bucket(an.window.days)
     weekly = an.weekly
+    span = window_span(c)
     charts = [
         panel(graph("activity", fg.activity(series.bucketed(an.daily, bucket), theme, bucket,
-                                            reviews_known=not an.present or PR_REVIEWED in an.present))),
-        panel(graph("collaboration", fg.collaboration(weekly, theme)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
+                                            reviews_known=not an.present or PR_REVIEWED in an.present, span=span))),
+        panel(graph("collaboration", fg.collaboration(weekly, theme, span)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
         panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
                                                     an.window.start_ns, an.window.end_ns, theme))
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
-        panel(graph("efficiency", fg.efficiency(weekly, theme, pr_start(c))) if s["merge_time_hours_mean"] is not None
+        panel(graph("efficiency", fg.efficiency(weekly, theme, pr_start(c), span)) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
-        panel(graph("performance", fg.performance(an.weekly_delivery, theme))
+        panel(graph("performance", fg.performance(an.weekly_delivery, theme, span))
               if an.summary["dora"]["deployments"] and an.summary["dora"]["incidents"]
               else empty_state("No incidents in this window: the incident rate is 0 % every week."
                                if an.summary["dora"]["deployments"] and s["incident_rate_pct"] is not None
@@ -134,24 +175,31 @@ def pvm(c: Computed, theme: str) -> tuple:
     an = c.current
     periods = an.iar_periods
     period_bands = [band("iar", None if g != g else g) for g in periods["growth_pct"].astype(float)]
+    span = window_span(c)
     charts = [
-        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme))),
-        panel(graph("iar", fg.iar(periods, period_bands, BAND_TABLES["iar"].lines(), theme)) if len(periods) >= 2
+        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme, an.details["vcr_band"]))
+              if s["vcr_pct"] is not None or p["vcr_pct"] is not None
+              else empty_state(neither(c, "vcr_pct", "platform_hours"), "empty-vcr")),
+        panel(graph("iar", fg.iar(periods, period_bands, BAND_TABLES["iar"].lines(), theme, span)) if len(periods) >= 2
               else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
-        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme))),
-        panel(graph("impact", fg.impact(an.weekly_delivery, theme))),
+        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme, an.details["dtr_band"]))
+              if s["dtr_pct"] is not None or p["dtr_pct"] is not None
+              else empty_state(neither(c, "dtr_pct"), "empty-dtr")),
+        panel(graph("impact", fg.impact(an.weekly_delivery, theme, span, why_empty(c, "platform_hours")))),
     ]
     return cards_row(cards_of_tab), dbc.Row(charts)
 
 
-PLUGIN_EXAMPLE = '''# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py python app.py
-import pandas as pd
-from metrics.plugins import metric
+def neither(c: Computed, *keys: str) -> str:
+    """What a chart of this period against the previous one says when the metric (``keys[0]``) is
+    n/a in both: why, from the data's missing source when that is the reason (``why_empty``)."""
+    spec = BY_KEY[keys[0]]
+    head = f"{spec.label}: n/a in this window and the previous {c.current.window.days} days"
+    reason = why_empty(c, *keys)
+    return f"{head} ({reason[:1].lower() + reason[1:]})." if reason else f"{head}: nothing to compare."
 
-@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
-def hotfix_share(events: pd.DataFrame):
-    deploys = events[events["kind"] == "deploy"]
-    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None'''
+
+PLUGIN_EXAMPLE = "# my_metrics.py, then: METRICS_PLUGINS=my_metrics.py .venv/bin/python app.py\n" + EXAMPLE
 
 
 def custom(c: Computed, theme: str) -> tuple:
@@ -194,11 +242,15 @@ def team_element(spec) -> str:
 
 
 def team_cell(row, spec) -> tuple:
-    """(value, previous value, tier, the tier's threshold in words) of one team's metric."""
+    """(value, previous value, tier, the tier's threshold in words, why it has too little evidence to
+    be judged ("" when it has enough), whether its change is coloured) of one team's metric: the
+    change is coloured only when both periods hold enough evidence (METRICS.md section 3)."""
     value = row.current[spec.key]
     previous = None if row.previous is None else row.previous[spec.key]
     placed = row.current["tiers"][spec.tiers.metric] if spec.tiers else None
-    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None
+    short = row.current["evidence"].get(spec.key, "")
+    judged_before = row.previous is None or spec.key not in row.previous["evidence"]
+    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None, short, not short and judged_before
 
 
 def teams(c: Computed, theme: str) -> tuple:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from .fields import FIELDS, RESET_BY_SOURCE, style_key
 from .layout import day_options
-from .state import ALL_DAYS, View, from_query, to_query, validate
+from .parsers import parse_whole
+from .state import ALL_DAYS, MAX_DASHBOARD_DAYS, View, from_query, to_query, validate
 
 SHOWN, HIDDEN = {}, {"display": "none"}
 # triggers whose view comes from the URL (the theme loads with the page; new data redraws the same view)
@@ -31,16 +32,27 @@ class Transition:
     resend_facts: bool = False
 
 
-def controls_of(view: View, day_choices) -> dict:
+def controls_of(view: View) -> dict:
     """The control values (and which controls show) that display ``view``: each field's control
     (by its key), the days' choices, and each control's container, shown where its field applies."""
     shown = {f.control.key: f.control.shown(getattr(view, f.name)) for f in FIELDS.values() if f.control}
     styles = {style_key(f.control.column): SHOWN if f.applies_to(view) else HIDDEN
               for f in FIELDS.values() if f.control and f.control.column}
-    return {**shown, "day_options": day_options(day_choices, bool(view.dataset)), **styles}
+    return {**shown, "day_options": day_options(view.days, bool(view.dataset)), **styles}
 
 
-def transition(trigger, search: str | None, values: dict, defaults: View, day_choices) -> Transition:
+def typed_day_options(typed, options: list[dict]) -> list[dict] | None:
+    """The days list with the window a person is typing into it (any whole number of days the
+    command line takes, e.g. "45") added in its place among those it lists, or None when the text
+    is not such a number or the list already has it."""
+    days, error = parse_whole("days", typed, 1, MAX_DASHBOARD_DAYS)
+    values = [o["value"] for o in options or []]
+    if error or days in values:
+        return None
+    return day_options(values + [days], ALL_DAYS in values)
+
+
+def transition(trigger, search: str | None, values: dict, defaults: View) -> Transition:
     """The view after ``trigger`` (a control's id, "url", "theme" or None for the first load).
 
     ``values`` holds the controls' current values by their keys (each field's ``Control.key``, its
@@ -48,12 +60,12 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
     the URL's value, as do the fields without a control.
     """
     if trigger in FROM_URL:
-        view, errors = from_query(search, defaults, day_choices)
-        return Transition(view, " ".join(errors), controls_of(view, day_choices), None, resend_facts=True)
+        view, errors = from_query(search, defaults)
+        return Transition(view, " ".join(errors), controls_of(view), None, resend_facts=True)
     source, days, start, end = (FIELDS[name].control for name in ("dataset", "days", "start", "end"))
     if trigger == source.id and values.get(source.key) is None:
         return Transition(None, None)                  # the dropdown dropped a dataset it no longer lists
-    current, _ = from_query(search, defaults, day_choices)
+    current, _ = from_query(search, defaults)
     given = {name: values[f.control.key] if f.control and f.control.key in values else getattr(current, name)
              for name, f in FIELDS.items()}
     if trigger == source.id:
@@ -61,12 +73,12 @@ def transition(trigger, search: str | None, values: dict, defaults: View, day_ch
         given.update(RESET_BY_SOURCE, days=ALL_DAYS if given["dataset"] else (current.days or defaults.days or View.days))
     if trigger == days.id:
         given.update(start="", end="")                 # days picks the window: a date range would override it
-    view, errors = validate(day_choices=day_choices, **given)
+    view, errors = validate(**given)
     if view is None:
         return Transition(None, " ".join(errors) + " The dashboard still shows the last valid input.")
     query = to_query(view, defaults)
     # the controls already show what was chosen; only a new data source resets some of them
-    controls = controls_of(view, day_choices) if trigger == source.id else {}
+    controls = controls_of(view) if trigger == source.id else {}
     if trigger == days.id and current.start + current.end:
         controls.update({start.key: None, end.key: None})
     return Transition(view, "", controls, query if query != (search or "") else None)

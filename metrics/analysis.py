@@ -16,7 +16,7 @@ from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, 
 from .builtin import METRICS, Context
 from .compute import dora
 from .compute.pvm import Assumptions
-from .registry.metric import missing_kinds, tiered
+from .registry.metric import judged, missing_kinds, tiered
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
 from .series import clean, daily_counts, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
@@ -245,14 +245,15 @@ def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
     thresholds, the overall tier, the bands, the Quick Check scores."""
     summary, details = spec_values(c, present, METRICS)
     computed = [spec for spec in METRICS if spec.compute is not None]
-    held = place_tiers(summary, details)
+    held = place_tiers(summary, details, present, c.window.days)
+    short = summary.get("evidence", {})
     missing = missing_sources(present)
     if missing:
         summary["missing"] = missing
     for spec in computed:
         if spec.bands is not None:
             details[f"{spec.bands.metric}_band"] = spec.bands.band(spec.value(held))
-    scored = {spec.quick_check: spec.value(held) for spec in computed if spec.quick_check}
+    scored = {spec.quick_check: None if spec.key in short else spec.value(held) for spec in computed if spec.quick_check}
     details["quick_check"] = _cleaned(quick_check(scored["lead_time"], scored["deployment_frequency"],
                                                   scored["failed_deployment_recovery_time"],
                                                   scored["change_failure_rate"], scored["rework_rate"]))
@@ -279,16 +280,37 @@ def spec_values(c: Context, present: frozenset, specs) -> tuple[dict, dict]:
     return summary, details
 
 
-def place_tiers(summary: dict, details: dict) -> SimpleNamespace:
+def too_little(held, present: frozenset, days: int, specs) -> dict:
+    """The metrics of ``specs`` judged by a tier or a Quick Check score that cannot be judged here,
+    each with why (METRICS.md section 3): too few events in a window of ``days`` days
+    (``Sample.shortfall``), or a measure of only part of what it names (``MetricSpec.measures_part``,
+    from the kinds the data holds, ``present``). Only metrics with a value are listed."""
+    short = {}
+    for spec in judged(specs):
+        if spec.compute is None or spec.value(held) is None:
+            continue
+        why = (spec.sample.shortfall(held, days, "a tier" if spec.tiers else "a Quick Check score")
+               if spec.sample is not None else None) or spec.measures_part(present)
+        if why:
+            short[spec.key] = why
+    return short
+
+
+def place_tiers(summary: dict, details: dict, present: frozenset, days: int, specs=METRICS) -> SimpleNamespace:
     """Each tiered metric's tier (``summary["dora"]["tiers"]``, the overall tier included) and its
     threshold in words (``details["tier_thresholds"]``), from the values ``summary`` and ``details``
-    hold; returns the two as the holder ``MetricSpec.value`` reads."""
+    hold; none where ``specs``' metric cannot be judged (``too_little``: ``summary["evidence"]``
+    says why). Returns the two as the holder ``MetricSpec.value`` reads."""
     held = SimpleNamespace(summary=summary, details=details)       # what ``MetricSpec.value`` reads
+    short = too_little(held, present, days, specs)
     tiers, details["tier_thresholds"] = {}, {}
     for spec in tiered(METRICS):
-        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = spec.tiers.tier(spec.value(held))
+        placed = spec.tiers.tier(spec.value(held)) if spec.key not in short else (None, None)
+        tiers[spec.tiers.metric], details["tier_thresholds"][spec.tiers.metric] = placed
     tiers["overall"] = overall_tier(tiers)
     summary["dora"]["tiers"] = tiers
+    if short:
+        summary["evidence"] = short
     return held
 
 
@@ -307,8 +329,10 @@ def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumpti
     present = kinds_present(tables) if present is None else present
     if not clipped:
         tables = window_tables(tables, window, hours)
-    summary, details = spec_values(Context(tables, window, a, hours), present, specs)
-    place_tiers(summary, details)
+    counted = {key for spec in specs if spec.sample is not None for key in spec.sample.reads}
+    needed = list(specs) + [spec for spec in METRICS if spec.key in counted and spec not in specs]
+    summary, details = spec_values(Context(tables, window, a, hours), present, needed)
+    place_tiers(summary, details, present, window.days, specs)
     return summary
 
 

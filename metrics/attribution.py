@@ -12,8 +12,11 @@ not_caused = ["inc-17", "inc-18"]     # incidents no deployment caused
 ```
 
 The change failure rate, the failed deployment recovery time and the unattributed count follow
-(``metrics.compute.dora.attribute_incidents``). An id the data does not hold is ignored (a filtered view
-may not show it); a pin to a deployment the data does not hold leaves the incident unattributed,
+(``metrics.compute.dora.attribute_incidents``). A pin names a deployment as an incident's own
+``deploy_id`` does (``metrics.tables.EventTables.link_keys``): its id (``shop@v1.0``), or its id
+in the incident's service (``v1.0``), or the one deployment of any service with that local id.
+An id the data does not hold is ignored (a filtered view may not show it); a pin to a deployment
+the data does not hold (or to a local id several services have) leaves the incident unattributed,
 and its drill-down row says so.
 """
 from __future__ import annotations
@@ -89,7 +92,7 @@ def overrides_token(path) -> tuple:
 
 def apply_overrides(tables: EventTables, overrides: Overrides) -> EventTables:
     """``tables`` with the overrides written into the incidents table: ``deploy_key`` replaced
-    (a pin; ``NA`` for a deployment not in the data, or for not caused) and an ``override`` code
+    (a pin, resolved as an incident's link is; ``NA`` for a deployment not in the data, or for not caused) and an ``override`` code
     column (``NO_OVERRIDE``, ``PINNED``, ``NOT_CAUSED``)."""
     inc = tables.incidents
     code = np.full(len(inc), NO_OVERRIDE, dtype=np.int8)
@@ -97,11 +100,10 @@ def apply_overrides(tables: EventTables, overrides: Overrides) -> EventTables:
     if overrides and len(inc):
         keys = inc["key"].to_numpy()
         pinned_ids = list(overrides.pins)
-        pinned_keys = tables.incident_keys(pinned_ids)
-        to_deploy = tables.deploy_keys([overrides.pins[i] for i in pinned_ids])
-        row = _rows_of(keys, pinned_keys)
+        row = _rows_of(keys, tables.incident_keys(pinned_ids))
         found = row >= 0
-        deploy_key[row[found]] = to_deploy[found]
+        pins = np.asarray([overrides.pins[i] for i in pinned_ids], dtype=object)[found]
+        deploy_key[row[found]] = tables.link_keys(pins, inc["service"].to_numpy()[row[found]])
         code[row[found]] = PINNED
         row = _rows_of(keys, tables.incident_keys(sorted(overrides.not_caused)))
         deploy_key[row[row >= 0]] = NA

@@ -86,9 +86,10 @@ TIER_TABLES = {
 
 
 def overall_tier(tiers: dict[str, str | None]) -> str | None:
-    """The worst of the tiers that could be computed (None when none could)."""
+    """The worst of the tiers; None unless every one of them could be placed (METRICS.md section 3:
+    the overall tier needs all four)."""
     known = [t for t in tiers.values() if t is not None]
-    return max(known, key=TIERS.index) if known else None
+    return max(known, key=TIERS.index) if known and len(known) == len(tiers) else None
 
 
 def tier_change(tier_now: str | None, tier_before: str | None) -> str | None:

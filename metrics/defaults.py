@@ -72,6 +72,11 @@ MAX_COMPARED_TEAMS = 50
 # low samples: a tier placed, or a growth measured, from fewer events than this is marked "low
 # sample: n=..." on its card (a median of 4 incidents or "+500 %: 1 -> 6 deploys" is mostly noise)
 MIN_SAMPLE = 20
+# enough evidence for a tier (METRICS.md section 3): below this many events a DORA key gets no tier,
+# no Quick Check score and no coloured change; deployment frequency also gets one from a window of
+# ``FREQUENCY_TIER_DAYS`` days or more (0 deployments in 30 days is low; in 7 days it says nothing)
+MIN_TIER_EVIDENCE = 5
+FREQUENCY_TIER_DAYS = 30
 
 # charts over time: a daily line longer than this many days is drawn per ISO week, and longer than
 # ``WEEKLY_LINE_MAX_DAYS`` per calendar month (the downloads keep the daily values)

@@ -1,15 +1,5 @@
-"""Custom metrics: plain Python files with functions over a window's events.
-
-```python
-# my_metrics.py  (METRICS_PLUGINS=my_metrics.py python -m metrics ...)
-import pandas as pd
-from metrics.plugins import metric
-
-@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
-def hotfix_share(events: pd.DataFrame) -> float:
-    deploys = events[events["kind"] == "deploy"]
-    return 100.0 * (deploys["change_type"] == "hotfix").mean() if len(deploys) else None
-```
+"""Custom metrics: plain Python files with functions over a window's events (``EXAMPLE`` is one,
+the README's and the Custom tab's).
 
 A metric function receives the window's events (a DataFrame with the canonical columns of
 METRICS.md section 1, ``ts`` as UTC datetimes, previous-period events never mixed in) and returns a
@@ -35,6 +25,20 @@ import pandas as pd
 from .registry.metric import Card, MetricSpec
 from .registry.source import declare
 from .tables import frame_from_tables
+
+
+# a custom metric, as the README and the Custom tab show it: a share of deployments that is n/a,
+# never 0 %, when the data marks no change types at all (git tags carry none)
+EXAMPLE = '''import pandas as pd
+from metrics.plugins import metric
+
+@metric(name="hotfix_share", label="Hotfix share", unit="%", lower_is_better=True)
+def hotfix_share(events: pd.DataFrame):
+    deploys = events[events["kind"] == "deploy"]
+    # no deployment marked hotfix or rollback: the source may carry no change types (git tags)
+    if not deploys["change_type"].isin(["hotfix", "rollback"]).any():
+        return None
+    return 100.0 * (deploys["change_type"] == "hotfix").mean()'''
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 

@@ -46,6 +46,11 @@ PRODUCTION = "production"
 # time (git has no PR opening), which the dashboard says on the cards that use it
 GIT_HISTORY = "git-history"
 
+# ids are unique per service (= per repository): a PR's ``SERVICE#N`` (GitLab's ``SERVICE!IID``), a
+# deployment's ``SERVICE@ID`` (``metrics.ingest.ids``)
+PR_MARKS = ("#", "!")
+DEPLOY_MARK = "@"
+
 NS_PER_SECOND = 1_000_000_000
 NS_PER_MINUTE = 60 * NS_PER_SECOND
 NS_PER_HOUR = 60 * NS_PER_MINUTE

@@ -26,7 +26,7 @@ def text_lines(an: Analysis, header: str | None = None, base: Baseline | None = 
         declared = sorted((s for s in METRICS if s.section == section and s.console), key=lambda s: s.console.order)
         lines += [spec.console.text(an) for spec in declared]
         if section == "dora":
-            lines += [tiers_line(an), *current_dora_lines(an, base)]
+            lines += [tiers_line(an), *evidence_lines(an), *current_dora_lines(an, base)]
     return lines
 
 
@@ -35,6 +35,15 @@ def tiers_line(an: Analysis) -> str:
     tiers = an.summary["dora"]["tiers"]
     return ("Tiers: " + " | ".join(f"{tier_label(s)} {tiers[s.tiers.metric] or 'n/a'}" for s in tiered(METRICS))
             + f" | overall {(tiers['overall'] or 'n/a').upper()}")
+
+
+def evidence_lines(an: Analysis) -> list[str]:
+    """"Too little evidence: lead time (median): 4 deployed PRs: a tier needs at least 5 | ...": the
+    metrics given no tier or score for want of events (METRICS.md section 3), or nothing."""
+    short = an.summary.get("evidence", {})
+    labels = {spec.key: spec.label for spec in METRICS}
+    return ["Too little evidence: " + " | ".join(f"{labels[key].lower()}: {why}" for key, why in short.items())] \
+        if short else []
 
 
 def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
@@ -54,7 +63,7 @@ def current_dora_lines(an: Analysis, base: Baseline | None = None) -> list[str]:
             ("lead_time", "lead time"), ("deployment_frequency", "deployment frequency"),
             ("failed_deployment_recovery_time", "recovery"))) + " -- instability: " + " | ".join(
             score(k, w) for k, w in (("change_failure_rate", "change failure rate"), ("rework_rate", "rework")))
-        + f" -- overall {fmt(sc['overall'])}/10 (avg {avg['overall']:.1f}"
+        + f" -- overall {fmt(sc['overall'], suffix='/10')} (avg {avg['overall']:.1f}"
         + (f": {STANDINGS[overall_standing][0]}" if overall_standing else "") + ")"
         + f" -- averages: {base.title}",
     ]

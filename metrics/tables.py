@@ -43,7 +43,8 @@ class EventTables:
     """All events, split by kind.
 
     deploys:    key, ts, service, production (bool), success (bool), change_type (0 feature, 1 hotfix, 2 rollback)
-    incidents:  key, service, start, resolved (NA while open), deploy_key (NA when not linked)
+    incidents:  key, service, start, resolved (NA while open), deploy_key (NA when not linked; a key
+                no deployment has when the link names none: ``link_keys``)
     prs:        key, service, created, first_review, merged (NA when missing), deploy_key, author (the
                 ``pr_created`` event's author: a code into ``authors``, -1 when it names none)
     reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
@@ -95,6 +96,43 @@ class EventTables:
         """The keys of incident ids (``NA`` for an id not in the data): the inverse of ``incident_id``."""
         return _keys(ids, self.incident_names, "inc-", self.key_stride)
 
+    def link_keys(self, ids, service_codes) -> np.ndarray:
+        """The deployment each link names, as a key (``NA`` when it names none, or several): a link is
+        an incident's or a merged PR's ``deploy_id``, or an attribution pin, written by an event of
+        the service ``service_codes`` gives, and may name a deployment of another service. It names
+        the deployment whose id it is exactly (``shop@v1.0``); else ``SERVICE@LINK`` with its own
+        service; else the one deployment, of any service, whose local id (its id less its own
+        ``SERVICE@``) it is."""
+        ids = np.asarray(ids, dtype=object)
+        keys = np.full(len(ids), NA, dtype=np.int64)
+        todo = np.flatnonzero(ids != "")
+        deployed = self.deploys["key"].to_numpy()
+        if not len(todo) or not len(deployed):
+            return keys
+        if self.deploy_names is None:                           # synthetic keys: exact ids only
+            found = self.deploy_keys(ids[todo])
+            keys[todo] = np.where(np.isin(found, deployed), found, NA)
+            return keys
+        codes, pairs = pd.MultiIndex.from_arrays([ids[todo], np.asarray(service_codes)[todo]]).factorize()
+        link = np.asarray(pairs.get_level_values(0), dtype=object)
+        named = deployed < len(self.deploy_names)
+        deploy_keys, first = np.unique(deployed[named], return_index=True)
+        names = np.asarray(self.deploy_names, dtype=object)[deploy_keys]
+        exact = pd.Index(names)
+        found = exact.get_indexer(link)
+        own = np.strings.add(np.strings.add(_text(self.service_name(pairs.get_level_values(1))), s.DEPLOY_MARK),
+                             _text(link))
+        found = np.where(found >= 0, found, exact.get_indexer(own.astype(object)))
+        prefix = np.strings.add(_text(self.service_name(self.deploys["service"].to_numpy()[named][first])),
+                                s.DEPLOY_MARK)
+        qualified = np.strings.startswith(_text(names), prefix)
+        local = np.strings.slice(_text(names), np.where(qualified, np.strings.str_len(prefix), 0), None).astype(object)
+        single = ~pd.Index(local).duplicated(keep=False)
+        by_local = pd.Index(local[single]).get_indexer(link)              # -1: none, or several
+        found = np.where(found >= 0, found, np.append(np.flatnonzero(single), -1)[by_local])
+        keys[todo] = np.append(deploy_keys, NA)[found][codes]                # found -1: NA
+        return keys
+
     def service_name(self, codes) -> np.ndarray:
         return self.services[np.asarray(codes, dtype=np.int64)]
 
@@ -120,6 +158,11 @@ class EventTables:
         if not parts:
             return None
         return int(min(p.min() for p in parts)), int(max(p.max() for p in parts))
+
+
+def _text(values) -> np.ndarray:
+    """Texts as numpy's variable-width strings (``np.strings`` works on them column-wise)."""
+    return np.asarray(values, dtype=np.dtypes.StringDType())
 
 
 def _names(keys, names, prefix, stride=None) -> list[str]:
@@ -178,7 +221,7 @@ def tables_from_frame(frame: pd.DataFrame) -> EventTables:
     """Split a validated event frame (see ``events.normalize``) into per-kind tables.
 
     Pairs ``incident_start`` with ``incident_resolved`` and the PR events by their ids; links
-    incidents and PRs to deployments by ``deploy_id`` codes. Expects one ``incident_start``,
+    incidents and PRs to deployments by their ``deploy_id`` (``EventTables.link_keys``). Expects one ``incident_start``,
     ``incident_resolved``, ``pr_created`` and ``pr_merged`` per id at most (``normalize`` rejects
     the others). Text columns may be strings or categoricals.
     """
@@ -244,20 +287,26 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
 
     starts = of_kind(s.INCIDENT_START)
     ends = of_kind(s.INCIDENT_RESOLVED)
+    merged = of_kind(s.PR_MERGED)
+    # incidents' and merged PRs' deploy_ids are links, resolved to a deployment here; one that names
+    # none (or several) keeps its own code, which no deployment has: an unknown link
+    links = np.concatenate([starts, merged])
+    codes = deploy_codes[links]
+    resolved = tables.link_keys(np.append(deploy_names, "")[codes], service_codes[links])
+    linked = np.where(resolved != NA, resolved, np.where(codes >= 0, codes, NA))
     inc = pd.DataFrame({"key": incident_codes[starts], "service": service_codes[starts].astype(np.int32),
-                        "start": t[starts], "deploy_key": np.where(deploy_codes[starts] >= 0, deploy_codes[starts], NA)})
+                        "start": t[starts], "deploy_key": linked[:len(starts)]})
     inc["resolved"] = lookup(t[ends], incident_codes[ends], inc["key"])
     tables.incidents = inc[["key", "service", "start", "resolved", "deploy_key"]]
 
     created = of_kind(s.PR_CREATED)
     reviewed = of_kind(s.PR_REVIEWED)
-    merged = of_kind(s.PR_MERGED)
     prs = pd.DataFrame({"key": pr_codes[created], "service": service_codes[created].astype(np.int32), "created": t[created]})
     first_review = pd.Series(t[reviewed]).groupby(pr_codes[reviewed]).min()
     k = prs["key"].to_numpy()
     prs["first_review"] = lookup(first_review.to_numpy(), first_review.index, k)
     prs["merged"] = lookup(t[merged], pr_codes[merged], k)
-    prs["deploy_key"] = lookup(np.where(deploy_codes[merged] >= 0, deploy_codes[merged], NA), pr_codes[merged], k)
+    prs["deploy_key"] = lookup(linked[len(starts):], pr_codes[merged], k)
     author_codes, author_texts = text["author"]
     author, tables.authors = _renumbered(author_codes[created], author_texts)
     prs["author"] = author.astype(np.int32)

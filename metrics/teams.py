@@ -81,6 +81,47 @@ def read_teams(path) -> dict[str, Team]:
     return teams
 
 
+def team_name(text: str) -> str:
+    """``text`` as a team name: characters a name may not hold become '-', at most 64."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", str(text)).lstrip("_.-")[:64]
+    return name or "team"
+
+
+def teams_text(teams: dict, written_by: str) -> str:
+    """A teams file naming ``teams`` (name -> its services), sorted, with a first comment saying
+    which command wrote it."""
+    lines = [f"# written by {written_by}; edit freely: the command shows a diff instead of overwriting"]
+    for name in sorted(teams):
+        services = ", ".join(f'"{s}"' for s in sorted(teams[name]))
+        lines += ["", f'[teams."{team_name(name)}"]', f"services = [{services}]"]
+    return "\n".join(lines) + "\n"
+
+
+def write_teams(path, text: str, replace: bool, out=None) -> str:
+    """Write the teams file ``text`` at ``path``: one sentence saying what was done. A file that
+    exists and differs (hand edits, other teams) is kept, its diff against ``text`` written to
+    ``out``, unless ``replace``. The file is replaced atomically."""
+    import difflib
+    path = Path(path)
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError) as e:
+        return f"the teams file {path} cannot be read ({e}); it was left as it is"
+    if old == text:
+        return f"the teams file {path} is up to date"
+    if old is not None and not replace:
+        if out is not None:
+            out.writelines(difflib.unified_diff(old.splitlines(keepends=True), text.splitlines(keepends=True),
+                                                f"{path} (as it is)", f"{path} (from the teams synced)"))
+        return (f"the teams file {path} differs from the teams synced (the diff above); it was left as it is: "
+                f"give --replace-teams to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return f"the teams file {path} {'replaced' if old is not None else 'written'} ({text.count('[teams.')} teams)"
+
+
 def resolve(teams: dict[str, Team], names, services, where: str = "") -> list[str]:
     """The services of the teams ``names`` among the data's ``services`` (union, sorted); an
     unknown team, or a team none of whose services is in the data, is a TeamsError."""
@@ -134,8 +175,9 @@ DORA_KEYS = tuple(spec.key for spec in TEAM_METRICS)
 @dataclass(frozen=True)
 class TeamDora:
     """One team's DORA numbers in a period and the period before: ``current`` and ``previous`` hold
-    ``DORA_KEYS`` and ``tiers`` (the summary's, overall included); both None, and
-    ``problem`` says why, when the team has no services in the data."""
+    ``DORA_KEYS``, ``tiers`` (the summary's, overall included) and ``evidence`` (the summary's: the
+    keys with too little evidence for a tier or a score, and why); both None, and ``problem`` says
+    why, when the team has no services in the data."""
 
     team: str
     services: tuple
@@ -145,8 +187,10 @@ class TeamDora:
 
 
 def dora_of(summary: dict) -> dict:
-    """The team comparison's numbers (``DORA_KEYS``) of a summary and its tiers."""
-    return {**{spec.key: summary[spec.section][spec.key] for spec in TEAM_METRICS}, "tiers": dict(summary["dora"]["tiers"])}
+    """The team comparison's numbers (``DORA_KEYS``) of a summary, its tiers and the reasons some of
+    them have too little evidence to be judged (``evidence``, METRICS.md section 3)."""
+    return {**{spec.key: summary[spec.section][spec.key] for spec in TEAM_METRICS}, "tiers": dict(summary["dora"]["tiers"]),
+            "evidence": {k: why for k, why in summary.get("evidence", {}).items() if k in DORA_KEYS}}
 
 
 def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, names=None) -> list[TeamDora]:

@@ -36,7 +36,7 @@ class FakeApi:
                     status, headers, body = 401, {}, {"message": "Bad credentials"}
                 else:
                     status, headers, body = api.route(parts.path, query)
-                raw = json.dumps(body).encode()
+                raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
@@ -88,8 +88,11 @@ class FakeGitHub(FakeApi):
     """``/repos/OWNER/NAME/...``: pulls (sorted by ``updated_at`` desc when asked), reviews,
     deployments (newest first), statuses, Actions runs (``created=>=DATE``)."""
 
-    def __init__(self, repo: str = "acme/shop", token: str = "ghp_test"):
-        super().__init__(token, "Authorization", f"Bearer {token}")
+    def __init__(self, repo: str = "acme/shop", token: str = "ghp_test", url: str = ""):
+        if url:                                   # one repository of a FakeGitHubOrg, served by it
+            self.url, self.token = url, token
+        else:
+            super().__init__(token, "Authorization", f"Bearer {token}")
         self.repo = repo
         self.pulls: list[dict] = []
         self.reviews: dict[int, list] = {}
@@ -97,6 +100,7 @@ class FakeGitHub(FakeApi):
         self.statuses: dict[int, list] = {}
         self.runs: list[dict] = []
         self.files: dict[int, list] = {}
+        self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS), served base64
 
     def route(self, path, query):
         base = f"/repos/{self.repo}"
@@ -123,6 +127,14 @@ class FakeGitHub(FakeApi):
             runs = sorted([r for r in self.runs if r["created_at"] >= since], key=lambda r: r["created_at"], reverse=True)
             status, headers, chunk = self.link_page(path, query, runs)
             return status, headers, {"total_count": len(runs), "workflow_runs": chunk}
+        if rest.startswith("/contents/"):
+            import base64
+            name = rest[len("/contents/"):]
+            if name not in self.contents:
+                return 404, {}, {"message": "Not Found"}
+            return 200, {}, {"type": "file", "encoding": "base64", "name": name.rsplit("/", 1)[-1], "path": name,
+                             "size": len(self.contents[name]), "sha": "c" * 40,
+                             "content": base64.encodebytes(self.contents[name].encode()).decode()}
         if rest.startswith("/actions/runs/"):
             match = [r for r in self.runs if str(r["id"]) == rest.split("/")[3]]
             return (200, {}, match[0]) if match else (404, {}, {"message": "Not Found"})
@@ -177,14 +189,18 @@ class FakeGitLab(FakeApi):
     requests, their approvals, notes and diffs (``/merge_requests/:iid/diffs``, 20 files a page unless
     ``per_page`` says), deployments."""
 
-    def __init__(self, project: str = "acme/web", token: str = "glpat-test"):
-        super().__init__(token, "PRIVATE-TOKEN", token)
+    def __init__(self, project: str = "acme/web", token: str = "glpat-test", url: str = ""):
+        if url:                                   # one project of a FakeGitLabGroup, served by it
+            self.url, self.token = url, token
+        else:
+            super().__init__(token, "PRIVATE-TOKEN", token)
         self.project = project
         self.merge_requests: list[dict] = []
         self.approvals: dict[int, dict] = {}
         self.notes: dict[int, list] = {}
         self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename
         self.deployments: list[dict] = []
+        self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS) on main, served base64
 
     def offset_page(self, query, items):
         per_page, page = int(query.get("per_page", 20)), int(query.get("page", 1))
@@ -198,7 +214,8 @@ class FakeGitLab(FakeApi):
         base = f"/projects/{quote(self.project, safe='')}"
         raw_base = f"/projects/{self.project}"
         if path in (base, raw_base):
-            return 200, {}, {"id": 42, "path": self.project.rsplit("/", 1)[-1], "path_with_namespace": self.project}
+            return 200, {}, {"id": 42, "path": self.project.rsplit("/", 1)[-1], "path_with_namespace": self.project,
+                             "default_branch": "main"}
         rest = path[len(base):] if path.startswith(base) else path[len(raw_base):] if path.startswith(raw_base) else None
         if rest is None:
             return 404, {}, {"message": "404 Project Not Found"}
@@ -212,6 +229,15 @@ class FakeGitLab(FakeApi):
             return self.offset_page(query, self.notes.get(int(rest.split("/")[2]), []))
         if rest.startswith("/merge_requests/") and rest.endswith("/diffs"):
             return self.offset_page(query, [self.diff(f) for f in self.diffs.get(int(rest.split("/")[2]), [])])
+        if rest.startswith("/repository/files/"):
+            import base64
+            from urllib.parse import unquote
+            name = unquote(rest[len("/repository/files/"):])
+            if query.get("ref") != "main" or name not in self.contents:
+                return 404, {}, {"message": "404 File Not Found"}
+            return 200, {}, {"file_name": name.rsplit("/", 1)[-1], "file_path": name, "size": len(self.contents[name]),
+                             "encoding": "base64", "ref": "main", "blob_id": "d" * 40,
+                             "content": base64.b64encode(self.contents[name].encode()).decode()}
         if rest == "/deployments":
             items = sorted([d for d in self.deployments if d["updated_at"] > after], key=lambda d: d["updated_at"])
             return self.offset_page(query, items)
@@ -241,6 +267,94 @@ class FakeGitLab(FakeApi):
             "deployable": {"id": 77, "status": status, "web_url": f"https://gitlab.example.com/{self.project}/-/jobs/77",
                            "pipeline": {"id": 8, "web_url": f"https://gitlab.example.com/{self.project}/-/pipelines/8"}},
         })
+
+
+class FakeGitHubOrg(FakeApi):
+    """An organisation: ``/orgs/ORG/repos`` (``type``, ``per_page``/``page`` with ``Link``), its
+    teams (``/orgs/ORG/teams``, ``/orgs/ORG/teams/SLUG/repos``), and each repository's
+    ``/repos/ORG/NAME/...`` answered by a ``FakeGitHub`` of its own (``add_repo``). Another
+    organisation is 404, as GitHub answers one the token cannot see."""
+
+    def __init__(self, org: str = "acme", token: str = "ghp_test"):
+        super().__init__(token, "Authorization", f"Bearer {token}")
+        self.org = org
+        self.repos: dict[str, FakeGitHub] = {}
+        self.listing: list[dict] = []
+        self.teams: dict[str, list] = {}           # slug -> the repositories' full names
+
+    def add_repo(self, name: str, archived: bool = False, fork: bool = False) -> FakeGitHub:
+        full_name = f"{self.org}/{name}"
+        self.repos[full_name] = FakeGitHub(full_name, self.token, url=self.url)
+        self.listing.append({
+            "id": 100 + len(self.listing), "node_id": f"R_{name}", "name": name, "full_name": full_name,
+            "owner": {"login": self.org, "type": "Organization"}, "private": False, "fork": fork,
+            "archived": archived, "disabled": False, "default_branch": "main",
+            "url": f"{self.url}/repos/{full_name}", "created_at": "2023-01-01T00:00:00Z",
+            "updated_at": "2024-03-01T00:00:00Z", "pushed_at": "2024-03-01T00:00:00Z",
+        })
+        return self.repos[full_name]
+
+    def route(self, path, query):
+        org = f"/orgs/{self.org}"
+        if path.lower() == f"{org}/repos".lower():
+            return self.link_page(path, query, self.listing)
+        if path == f"{org}/teams":
+            return self.link_page(path, query, [{"id": n, "name": slug.title(), "slug": slug, "privacy": "closed",
+                                                 "permission": "pull"} for n, slug in enumerate(self.teams, 1)])
+        if path.startswith(f"{org}/teams/") and path.endswith("/repos"):
+            slug = path.split("/")[4]
+            if slug not in self.teams:
+                return 404, {}, {"message": "Not Found"}
+            return self.link_page(path, query, [r for r in self.listing if r["full_name"] in self.teams[slug]])
+        for full_name, repo in self.repos.items():
+            if path == f"/repos/{full_name}" or path.startswith(f"/repos/{full_name}/"):
+                return repo.route(path, query)
+        return 404, {}, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+
+    def requests_of(self, full_name: str) -> list:
+        """The paths asked of one repository."""
+        return [p for p in self.paths() if p.startswith(f"/repos/{full_name}/")]
+
+
+class FakeGitLabGroup(FakeApi):
+    """A group and its subgroups: ``/groups/:id/projects`` (the id its URL-encoded full path;
+    ``include_subgroups=true`` adds the subgroups' projects; offset pagination with ``X-Next-Page``),
+    and each project's ``/projects/:id/...`` answered by a ``FakeGitLab`` of its own."""
+
+    def __init__(self, group: str = "acme", token: str = "glpat-test"):
+        super().__init__(token, "PRIVATE-TOKEN", token)
+        self.group = group
+        self.projects: dict[str, FakeGitLab] = {}
+        self.listing: list[dict] = []
+
+    def add_project(self, path_with_namespace: str, archived: bool = False, fork: bool = False) -> FakeGitLab:
+        namespace, path = path_with_namespace.rsplit("/", 1)
+        self.projects[path_with_namespace] = FakeGitLab(path_with_namespace, self.token, url=self.url)
+        self.listing.append({
+            "id": 40 + len(self.listing), "name": path.title(), "path": path, "path_with_namespace": path_with_namespace,
+            "name_with_namespace": path_with_namespace.replace("/", " / "), "archived": archived,
+            "default_branch": "main", "web_url": f"https://gitlab.example.com/{path_with_namespace}",
+            "namespace": {"id": 7, "name": namespace.rsplit("/", 1)[-1], "path": namespace.rsplit("/", 1)[-1],
+                          "kind": "group", "full_path": namespace},
+            **({"forked_from_project": {"id": 1, "path_with_namespace": "someone/" + path}} if fork else {}),
+        })
+        return self.projects[path_with_namespace]
+
+    def route(self, path, query):
+        from urllib.parse import quote, unquote
+        if path == f"/groups/{quote(self.group, safe='')}/projects" or path == f"/groups/{self.group}/projects":
+            deep = str(query.get("include_subgroups", "false")).lower() == "true"
+            items = [p for p in self.listing if p["namespace"]["full_path"] == self.group or
+                     (deep and p["namespace"]["full_path"].startswith(self.group + "/"))]
+            return FakeGitLab.offset_page(self, query, items)
+        if path.startswith("/projects/"):
+            wanted = unquote(path.split("/")[2])
+            for full, project in self.projects.items():
+                if wanted == full:
+                    return project.route(path, query)
+        if path.startswith("/groups/"):
+            return 404, {}, {"message": "404 Group Not Found"}
+        return 404, {}, {"message": "404 Project Not Found"}
 
 
 class FakePagerDuty(FakeApi):

@@ -18,9 +18,7 @@ SECTION_7 = {
             "second_period_deploys", "dtr_pct", "toil_minutes", "feature_minutes", "onboarding_weeks_mean"],
 }
 SECTION_7_TIERS = ["deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"]
-# METRICS.md lists it; the product's --json has never carried it (the count is details.undeployed_prs,
-# on the console's lead time line and the lead time card): a decision for the lead, pinned here
-NOT_IN_THE_SUMMARY = {("dora", "merged_prs_not_deployed")}
+NOT_IN_THE_SUMMARY: set = set()     # (section, key) METRICS.md lists and --json leaves out: none since issue 23
 BEYOND_SECTION_7: dict = {}          # section -> summary keys a metric adds that METRICS.md does not list (yet)
 
 
@@ -51,3 +49,32 @@ def assert_close(a, b, path="summary"):
         assert a == pytest.approx(b, rel=1e-9), path
     else:
         assert a == b, path
+
+
+# A week (2024-01-01 to 01-08) with enough evidence for every DORA tier and Quick Check score
+# (METRICS.md section 3: at least 5 events each), whose scores are hand.csv's (tests/test_attribution.py):
+# deployments (api, 10:00): d1 01-01, d2 01-02, d3 01-03 failed, d4 01-04 hotfix, d5 01-05 rollback,
+#   d6 01-06, d7 01-07: 7 deployments, 6 successful: 6/7 a day (high; Quick Check 6); rework d4, d5: 2/7.
+# incidents, each linked to its deployment (deploy_id), resolved the same day: i1 d1 12:00-12:30 (30 min),
+#   i2 d1 14:00-15:00 (60), i3 d2 12:00-13:30 (90), i4 d6 12:00-14:00 (120), i5 d6 15:00-18:00 (180):
+#   5 resolved, median 90 min (recovery tier high: < 1 day; failed deployment recovery 90 min: less than
+#   a day, Quick Check 8); failed: d3 and d1, d2, d6: 4 of 7 = 57.1 % (low; Quick Check (100 - 400/7) / 10).
+# PRs (api), created -> merged -> shipped by the next successful deployment: p1 01-01 06:00 -> 08:00 -> d1
+#   (4 h); p2 01-01 06:00 -> 01-02 09:00 -> d2 (28 h); p3 01-02 12:00 -> 01-03 09:00 -> d4 (d3 failed;
+#   46 h); p4 01-04 08:00 -> 09:00 -> d4 (2 h); p5 01-04 12:00 -> 01-06 09:00 -> d6 (46 h): 5 timed, median
+#   28 h (high: < 7 days; Quick Check 6). Overall tier low (CFR); Quick Check overall (6 + 6 + 8 + 4.29) / 4.
+def ample_rows() -> list[dict]:
+    day = "2024-01-{:02d}T{}:00Z".format
+    rows = [ev(day(d, "10:00"), "deploy", deploy_id=f"d{d}", status="failed" if d == 3 else "success",
+               change_type={4: "hotfix", 5: "rollback"}.get(d, "feature"), environment="production")
+            for d in range(1, 8)]
+    for i, (d, deploy, start, end) in enumerate(((1, "d1", "12:00", "12:30"), (1, "d1", "14:00", "15:00"),
+                                                 (2, "d2", "12:00", "13:30"), (6, "d6", "12:00", "14:00"),
+                                                 (6, "d6", "15:00", "18:00")), start=1):
+        rows += [ev(day(d, start), "incident_start", incident_id=f"i{i}", deploy_id=deploy),
+                 ev(day(d, end), "incident_resolved", incident_id=f"i{i}")]
+    for i, (created, merged) in enumerate((((1, "06:00"), (1, "08:00")), ((1, "06:00"), (2, "09:00")),
+                                           ((2, "12:00"), (3, "09:00")), ((4, "08:00"), (4, "09:00")),
+                                           ((4, "12:00"), (6, "09:00"))), start=1):
+        rows += [ev(day(*created), "pr_created", pr_id=f"p{i}"), ev(day(*merged), "pr_merged", pr_id=f"p{i}")]
+    return rows

@@ -33,6 +33,15 @@ def test_summary_equals_cli_json_synthetic(client):
     assert reply.get_json() == cli_json("--seed", 7, "--days", 30)
 
 
+def test_summary_takes_any_window_the_command_line_takes(client):
+    # 31 days is not in the dashboard's usual list; the API refused it before (issue 23, item 7)
+    reply = client.get("/api/v1/summary?seed=7&days=31")
+    assert reply.status_code == 200 and reply.get_json() == cli_json("--seed", 7, "--days", 31)
+    assert reply.get_json()["window"]["days"] == 31
+    refused = client.get("/api/v1/summary?seed=7&days=3651")
+    assert refused.status_code == 400 and "between 1 and 3650" in refused.get_json()["error"]
+
+
 def test_summary_baseline_equals_cli_baseline(client):
     reply = client.get("/api/v1/summary?seed=7&days=30&baseline=2023/technology").get_json()
     assert reply == cli_json("--seed", 7, "--days", 30, "--baseline", "2023/technology")

@@ -50,8 +50,8 @@ def test_pin_override(tables):
     # i5 (db, no deployment) pinned to d3; i2 pinned to d4 instead of d2
     an = analyze(tables, WINDOW, overrides=Overrides({"i5": "d3", "i2": "d4"}))
     inc = by_incident(an)
-    assert inc.loc["i5", "deploy_id"] == "d3" and inc.loc["i5", "reason"] == "pinned by override"
-    assert inc.loc["i2", "deploy_id"] == "d4"
+    assert inc.loc["i5", "deploy_id"] == "api@d3" and inc.loc["i5", "reason"] == "pinned by override"
+    assert inc.loc["i2", "deploy_id"] == "api@d4"
     # failed: d3 (status), d1 (i3), d5 (i4), d4 (i2); d2 no longer -> 4 of 7, d0 outside
     assert an.details["failed_deployments"] == 4
     assert an.summary["dora"]["unattributed_incidents"] == 0
@@ -121,11 +121,21 @@ def test_quick_check_buckets_and_scores():
 
 
 def test_quick_check_on_the_hand_data(tables):
-    q = analyze(tables, WINDOW).details["quick_check"]["scores"]
-    # lead time median 28 h -> 1 day to 1 week (6); 6 / 7 deploys a day -> once a day to once a week (6);
-    # failed deployment recovery 60 min -> less than a day (8); CFR 400/7 % -> (100 - 57.14) / 10
-    assert (q["lead_time"], q["deployment_frequency"], q["failed_deployment_recovery_time"]) == (6.0, 6.0, 8.0)
-    assert q["change_failure_rate"] == pytest.approx((100 - 400 / 7) / 10)
+    an = analyze(tables, WINDOW)
+    q = an.details["quick_check"]["scores"]
+    # 6 / 7 deploys a day -> once a day to once a week (6); CFR 400/7 % -> (100 - 57.14) / 10: 7 deployments
+    # are evidence enough (METRICS.md section 3)
+    assert q["deployment_frequency"] == 6.0 and q["change_failure_rate"] == pytest.approx((100 - 400 / 7) / 10)
+    # lead time (4 deployed PRs) and failed deployment recovery (3 attributed incidents): too little evidence,
+    # no score, so no overall
+    assert (q["lead_time"], q["failed_deployment_recovery_time"], q["overall"]) == (None, None, None)
+    # what they would score: lead time median 28 h -> 1 day to 1 week (6); failed deployment recovery 60 min
+    # -> less than a day (8)
+    assert an.summary["dora"]["lead_time_hours_median"] == 28.0
+    assert an.details["failed_deployment_recovery"]["recovery_minutes_median"] == 60.0
+    scores = quick_check(28.0, 6 / 7, 60.0, 400 / 7, 200 / 7)["scores"]
+    assert (scores["lead_time"], scores["deployment_frequency"], scores["failed_deployment_recovery_time"]) == \
+        (6.0, 6.0, 8.0)
 
 
 def test_dora_tab_groups_and_drilldown_reasons(tables):
@@ -140,9 +150,17 @@ def test_dora_tab_groups_and_drilldown_reasons(tables):
         assert find(throughput, card) is not None and find(instability, card) is None, card
     for card in ("kpi-cfr", "kpi-rework"):
         assert find(instability, card) is not None, card
-    # failed deployment recovery 60 min beside all incidents' 45 min; its Quick Check 8.0 (less than a day)
+    # failed deployment recovery 60 min beside all incidents' 45 min; from 3 attributed incidents no Quick Check
+    # score (METRICS.md section 3), and the card says why
     assert find(cards, "kpi-fdrt-value").children == "60.0 min" and find(cards, "kpi-mttr-value").children == "45.0 min"
-    assert find(cards, "kpi-fdrt-score").children == "QC 8.0/10"
+    assert find(cards, "kpi-fdrt-score") is None
+    assert find(cards, "kpi-fdrt-caution").children[1] == ("no Quick Check score: 3 resolved incidents attributed to a "
+                                                           "deployment: a Quick Check score needs at least 5")
+    # tests/helpers.py's ample_rows: 5 attributed, median 90 min -> less than a day: 8.0
+    from helpers import ample_rows, analysis_of
+    ample = analysis_of(ample_rows())
+    cards, _ = TAB_VIEWS["dora"](Computed(ample, ample, "", "", ("api",)), "light")
+    assert find(cards, "kpi-fdrt-value").children == "90.0 min" and find(cards, "kpi-fdrt-score").children == "QC 8.0/10"
     assert "All industries average (2024) 7.5, at or above the average" in find(cards, "kpi-fdrt-score").title
     table = drilldown_incidents(c)[1]
     reasons = {row["incident_id"]: row["reason"] for row in table.data}

@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium: what a person sees, and no browser console errors."""
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -59,6 +60,11 @@ def choose(duo, dropdown_id, label):
         except ElementClickInterceptedException:
             if attempt == 3:
                 raise
+    choose_open(duo, label, dropdown_id)
+
+
+def choose_open(duo, label, dropdown_id="the open dropdown"):
+    """Click the option ``label`` of the dropdown that is open."""
     deadline = time.time() + 10
     while time.time() < deadline:
         # Dash 4 renders the open dropdown's options in a portal at the end of the page
@@ -87,8 +93,34 @@ def test_seed_with_enter_and_with_refresh_updates_every_card(duo):
     assert "seed=7" in duo.driver.current_url
     set_seed(duo, 100, "refresh")
     cards_match(duo, DORA_CARDS, expected_cards(100))
-    assert duo.find_element("#kpi-overall-value").text == "ELITE"
+    # METRICS.md section 6: every tier seed 100 has is elite; at 14 days recovery rests on 2 incidents: no
+    # tier, so no overall tier
+    for card in ("kpi-deploys", "kpi-lead-time", "kpi-cfr"):
+        assert duo.find_element(f"#{card}-tier").text == "ELITE", card
+    assert not duo.find_elements("#kpi-mttr-tier")
+    assert duo.find_element("#kpi-mttr-caution").text.startswith("⚠ no tier: ")
+    assert duo.find_element("#kpi-overall-value").text == "N/A"
     no_console_errors(duo)
+
+
+def test_a_card_without_the_evidence_for_a_tier_says_why(dash_duo):
+    """A link to 7 days of seed 42: recovery rests on under 5 resolved incidents (METRICS.md section 3),
+    so its card has no tier badge, its number is greyed and it says why; the others keep their tiers."""
+    import json
+    from conftest import run_cli
+    done = run_cli("--seed", 42, "--days", 7, "--json")
+    assert done.returncode == 0, done.stderr
+    reason = json.loads(done.stdout)["evidence"]["mttr_minutes_median"]
+    assert re.fullmatch(r"[1-4] resolved incidents?: a tier needs at least 5", reason), reason
+    dash_duo.driver.set_window_size(1366, 900)
+    dash_duo.start_server(create_app(), navigate=False)
+    dash_duo.driver.get(dash_duo.server.url + "/?seed=42&days=7")
+    dash_duo.wait_for_text_to_equal("#kpi-mttr-caution", "⚠ no tier: " + reason, timeout=20)
+    assert not dash_duo.driver.find_elements("css selector", "#kpi-mttr-tier")
+    assert "text-body-secondary" in dash_duo.find_element("#kpi-mttr-value").get_attribute("class")
+    assert dash_duo.find_element("#kpi-deploys-tier").text in ("ELITE", "HIGH", "MEDIUM", "LOW")
+    assert dash_duo.find_element("#kpi-overall-value").text == "N/A"
+    no_console_errors(dash_duo)
 
 
 def test_days_change_re_renders(duo):
@@ -96,6 +128,35 @@ def test_days_change_re_renders(duo):
     cards_match(duo, DORA_CARDS, expected_cards(42, 30))
     duo.wait_for_contains_text("#window-line", "(30 days, UTC)", timeout=10)
     assert "days=30" in duo.driver.current_url
+    no_console_errors(duo)
+
+
+def test_any_number_of_days_can_be_typed_into_the_days_list(duo):
+    # the command line takes any window from 1 to 3650 days; so does the dashboard (issue 23, item 7)
+    duo.find_element("#days-dropdown").click()
+    search = duo.wait_for_element("input[type=search], .dash-dropdown-search", timeout=10)
+    search.send_keys("45")
+    choose_open(duo, "45 days")
+    duo.wait_for_contains_text("#window-line", "(45 days, UTC)", timeout=15)
+    cards_match(duo, DORA_CARDS, expected_cards(42, 45))
+    assert "days=45" in duo.driver.current_url
+    assert duo.find_element("#days-dropdown").text.strip().startswith("45 days")
+    no_console_errors(duo)
+
+
+def test_the_headline_comes_first_and_agrees_with_the_cards(duo):
+    # issue 23, item 6: at 1600x1000 a manager reads the headline before any control
+    duo.driver.set_window_size(1600, 1000)
+    duo.wait_for_contains_text("#headline-0", "Delivery (DORA):", timeout=15)
+    head, controls = duo.find_element("#headline"), duo.find_element("#seed-input")
+    assert head.location["y"] < controls.location["y"] and head.location["y"] < 200
+    lines = [duo.find_element(f"#headline-{i}").text for i in range(3)]
+    assert [line.split(":")[0] for line in lines] == ["Delivery (DORA)", "Developers (SPACE)", "Platform value"]
+    overall = duo.find_element("#kpi-overall-value").text
+    assert (f"Overall {overall};" in lines[0]) == (overall in ("ELITE", "HIGH", "MEDIUM", "LOW"))
+    # the benchmark panel is folded away until asked for
+    assert duo.find_element("#benchmark-toggle").is_displayed()
+    assert not duo.find_element("#benchmark-choice").is_displayed()
     no_console_errors(duo)
 
 
@@ -151,7 +212,7 @@ def test_invalid_seed_shows_a_message_and_keeps_the_dashboard(duo, bad):
 def test_invalid_link_shows_defaults_and_says_why(dash_duo):
     dash_duo.start_server(create_app())
     dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
-    dash_duo.driver.get(dash_duo.server_url + "/?seed=banana&days=999")
+    dash_duo.driver.get(dash_duo.server_url + "/?seed=banana&days=3651")
     dash_duo.wait_for_contains_text("#input-message", "Showing the default instead", timeout=15)
     cards_match(dash_duo, DORA_CARDS, expected_cards(42))
     no_console_errors(dash_duo)

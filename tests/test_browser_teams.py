@@ -24,13 +24,24 @@ def store_hand(tmp_path, data_dir, teams=HAND_TEAMS):
         (data_dir / "teams.toml").write_text(teams, encoding="utf-8")
 
 
+KEYS = {"deploys": "deploys_per_day", "lead-time": "lead_time_hours_median", "cfr": "change_failure_rate_pct",
+        "mttr": "mttr_minutes_median", "rework": "rework_rate_pct"}
+
+
 def team_cells(summary: dict, row: str) -> dict:
-    """Element id -> the text a team's row must show, from its ``--team --json`` summary."""
+    """Element id -> the text a team's row must show, from its ``--team --json`` summary: a metric with
+    too little evidence (``evidence``, METRICS.md section 3) has no tier badge but says why; one that is
+    n/a has the "no tier" badge."""
     cards = cards_from_summary(summary)
-    tiers = summary["dora"]["tiers"]
-    texts = {f"{row}-{key}-value": cards[f"kpi-{key}-value"] for key in ("deploys", "lead-time", "cfr", "mttr", "rework")}
-    texts.update({f"{row}-{key}-tier": tiers[tier].upper() if tiers[tier] else "no tier"
-                  for key, tier in TIERS.items()})
+    tiers, short = summary["dora"]["tiers"], summary.get("evidence", {})
+    texts = {f"{row}-{key}-value": cards[f"kpi-{key}-value"] for key in KEYS}
+    for key, tier in TIERS.items():
+        if KEYS[key] in short:
+            texts[f"{row}-{key}-caution"] = "no tier: " + short[KEYS[key]]
+        else:
+            texts[f"{row}-{key}-tier"] = tiers[tier].upper() if tiers[tier] else "no tier"
+    if "rework_rate_pct" in short:
+        texts[f"{row}-rework-caution"] = "too little evidence: " + short["rework_rate_pct"]
     texts[f"{row}-overall"] = tiers["overall"].upper() if tiers["overall"] else "no tier"
     return texts
 
@@ -39,8 +50,11 @@ def test_teams_tab_matches_the_command_line_and_the_selector_narrows_the_cards(d
     store_hand(tmp_path, data_dir)
     duo = start(dash_duo, "/?data=squads&tab=teams", ready="#teams-table")
     for row, team in (("team-0", "core"), ("team-1", "web")):
-        for element, text in team_cells(cli_summary("--dataset", "squads", "--team", team), row).items():
+        cells = team_cells(cli_summary("--dataset", "squads", "--team", team), row)
+        for element, text in cells.items():
             duo.wait_for_text_to_equal(f"#{element}", text, timeout=15)
+        # a metric with too little evidence: no tier badge (test_teams.py: lead time from 1 or 2 deployed PRs)
+        assert f"{row}-lead-time-caution" in cells and not duo.find_elements(f"#{row}-lead-time-tier")
     duo.wait_for_contains_text("#team-2-problem", "Team 'ghost' has no services in this data", timeout=10)
     for chart in ("deploys", "lead-time", "cfr", "mttr", "rework"):
         duo.wait_for_element(f".chart-teams-{chart} .js-plotly-plot", timeout=15)

@@ -99,7 +99,11 @@ def test_empty_window_shows_sentences_not_empty_axes():
     space = TAB_VIEWS["space"](c, "light")
     assert "No survey responses in this window." in " ".join(texts(space))
     cards, charts = TAB_VIEWS["pvm"](c, "light")
-    assert find(cards, "kpi-vcr-value").children == "n/a" and graphs([charts]) == ["vcr", "iar", "dtr", "impact"]
+    # VCR and DTR, n/a in both periods, say so in words: two empty bars would read as 0 %
+    assert find(cards, "kpi-vcr-value").children == "n/a" and graphs([charts]) == ["iar", "impact"]
+    words = " ".join(texts(charts))
+    assert "VCR: value to cost: n/a in this window and the previous 14 days" in words
+    assert "DTR: toil ratio: n/a in this window and the previous 14 days" in words
 
 
 def test_full_window_draws_every_chart():
@@ -318,7 +322,9 @@ def test_iar_periods_sit_on_a_date_axis():
 
 def test_git_only_data_says_what_its_pr_times_mean_and_marks_low_samples(tmp_path):
     """A repository read by the git importer: tags are deployments, PRs come from history (their
-    "created" is the first commit's author time); 2 deployments and 3 PRs are far under MIN_SAMPLE."""
+    "created" is the first commit's author time); 2 deployments and 2 deployed PRs in 5 days are under
+    the minimum for a tier (METRICS.md section 3: 5 events, or 30 days for the frequency): no tiers, the
+    reasons said (tiers from 5 to MIN_SAMPLE events are marked low samples: tests/test_evidence.py)."""
     from metrics import Window, tables_from_frame
     from metrics.defaults import MIN_SAMPLE
     from metrics.ingest import load_events
@@ -332,11 +338,18 @@ def test_git_only_data_says_what_its_pr_times_mean_and_marks_low_samples(tmp_pat
     assert an.pr_times_from_git
     c = Computed(an, prev, "", "", ())
     dora_cards, dora_charts = TAB_VIEWS["dora"](c, "light")
-    assert find(dora_cards, "kpi-deploys-caution").children[1] == f"low sample: n=2 deployments (minimum {MIN_SAMPLE})"
-    assert find(dora_cards, "kpi-lead-time-caution").children[1] == f"low sample: n=2 deployed PRs (minimum {MIN_SAMPLE})"
+    assert find(dora_cards, "kpi-deploys-caution").children[1] == \
+        "no tier: 2 deployments: a tier needs at least 5, or a window of 30 days or more"
+    # and what the median leaves out: #3, merged (committed) 03-05 11:00, waits 13 h to the window's end
+    assert find(dora_cards, "kpi-lead-time-caution").children[1] == (
+        "no tier: 2 deployed PRs: a tier needs at least 5; 1 merged PR waits for a release: median 13.0 h since the "
+        "merge, oldest 13.0 h")
     assert "from first commit (git history)" in " ".join(texts(find(dora_cards, "kpi-lead-time")))
     assert find(dora_cards, "kpi-overall-caution").children[1] == \
-        f"low sample: deployment frequency, lead time tiers from under {MIN_SAMPLE} events"
+        "no overall tier: too little evidence for the deployment frequency, lead time tiers"
+    # the CFR and recovery time are n/a (git history has neither failures nor incidents): no reason to give
+    assert find(dora_cards, "kpi-cfr-value").children == "n/a" and find(dora_cards, "kpi-cfr-caution") is None
+    assert f"minimum {MIN_SAMPLE}" not in " ".join(texts(dora_cards))         # no tier, so no low-sample mark
     assert find(dora_cards, "kpi-mttr-caution") is None                 # n/a (no incidents): nothing to mark
     assert "hours from first commit (git history) to deployment" == \
         figures(dora_charts)["lead-time"].layout.xaxis.title.text

@@ -112,7 +112,7 @@ def test_custom_tab_cards_charts_and_sentences(plugins):
 
 
 def test_custom_state_and_figures():
-    view, errors = from_query("?tab=custom", View(), (14,))
+    view, errors = from_query("?tab=custom", View())
     assert view.tab == "custom" and not errors
     frame = pd.DataFrame({"period": ["sprint 1", "sprint 2"], "points": [3.0, float("nan")], "bugs": [1, 2]})
     fig = fg.custom_series(frame, "Velocity <b>", "pts", "dark")

@@ -28,7 +28,8 @@ def test_the_docs_are_current():
 def test_the_blocks_and_their_markers():
     # written out by hand: the generated blocks there are
     assert [(b.file, b.name) for b in BLOCKS] == [
-        ("README.md", "source table"), ("README.md", "webhook table"), ("docs/metrics.md", "importer table"),
+        ("README.md", "source table"), ("README.md", "webhook table"), ("README.md", "plugin example"),
+        ("docs/metrics.md", "importer table"),
         ("docs/metrics.md", "webhook delivery table"), ("docs/metrics.md", "tier table"),
         ("docs/metrics.md", "metric table")]
     for name in FILES:

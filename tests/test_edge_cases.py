@@ -24,23 +24,27 @@ def test_empty_window_gives_zero_counts_and_na_ratios():
     assert p["dtr_pct"] is None and p["feature_minutes"] == 8 * 8 * 5 * 60
     assert an.summary["missing"] == ["incident_response", "incident_start", "platform_investment_hour", "pr_created",
                                      "pr_reviewed", "satisfaction_survey", "toil"]
-    # deployment frequency 0 is computable (low); the rest are n/a; overall is the worst known
-    assert d["tiers"] == {"deployment_frequency": "low", "lead_time": None, "change_failure_rate": None,
-                          "recovery_time": None, "overall": "low"}
+    # 0 deployments in 7 days cannot tell "monthly" from "never": no frequency tier (METRICS.md
+    # section 3 needs 5 deployments or 30 days); the rest are n/a; no overall without all four
+    assert d["tiers"] == {"deployment_frequency": None, "lead_time": None, "change_failure_rate": None,
+                          "recovery_time": None, "overall": None}
+    assert an.summary["evidence"] == {"deploys_per_day": "0 deployments: a tier needs at least 5, or a window of "
+                                                         "30 days or more"}
     assert len(an.daily) == 7 and an.daily["deployments"].sum() == 0
     assert an.incidents.empty and an.prs.empty and an.deployments.empty
 
 
 def test_no_incident_source_is_not_a_perfect_score():
     """Deployments only (a git history): CFR, rework and incident rate are n/a, with no tier, and
-    the overall tier is deployment frequency's alone."""
+    there is no overall tier (it needs all four)."""
     rows = [ev(f"2024-01-0{d}T10:00:00Z", "deploy", deploy_id=f"d{d}") for d in range(1, 8)]
     an = analysis_of(rows)
     d = an.summary["dora"]
     assert d["change_failure_rate_pct"] is None and d["tiers"]["change_failure_rate"] is None
     assert d["rework_rate_pct"] is None and an.summary["space"]["incident_rate_pct"] is None
     assert d["mttr_minutes_median"] is None and d["tiers"]["recovery_time"] is None
-    assert d["tiers"]["overall"] == "elite"          # DF elite (1 a day) is the only known tier
+    assert d["tiers"]["deployment_frequency"] == "elite"      # 7 deployments, 1 a day
+    assert d["tiers"]["overall"] is None
     assert "incident_start" in an.summary["missing"]
     assert an.summary["space"]["satisfaction_mean"] is None
 
@@ -61,10 +65,11 @@ def test_incidents_only_pagerduty_style():
             ev("2024-01-02T10:45:00Z", "incident_resolved", incident_id="i1")]
     an = analysis_of(rows)
     d, p = an.summary["dora"], an.summary["pvm"]
-    assert d["mttr_minutes_median"] == 45.0 and d["tiers"]["recovery_time"] == "elite"
+    # 45 minutes from 1 resolved incident: the number, but no tier (5 needed)
+    assert d["mttr_minutes_median"] == 45.0 and d["tiers"]["recovery_time"] is None
     assert d["deploys_per_day"] is None and d["tiers"]["deployment_frequency"] is None
     assert d["change_failure_rate_pct"] is None and p["iar_pct"] is None
-    assert d["tiers"]["overall"] == "elite" and "deploy" in an.summary["missing"]
+    assert d["tiers"]["overall"] is None and "deploy" in an.summary["missing"]
     assert an.details["satisfaction_trend_per_30_days"] is None
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from components.figures import deployment_success_rate
 from metrics import Window, analyze, load_events, tables_from_frame
+from metrics.builtin import METRICS
 from metrics.compute.extensions import sla_compliance, success_rate
 from metrics.series import bucketed
 from metrics.compute.pvm import Assumptions
@@ -57,10 +58,32 @@ def tables(tmp_path):
     return tables_from_frame(frame)
 
 
-def test_deployments_per_developer(tables):
-    # 3 successful production deployments / 8 developers; / 3 developers
-    assert analyze(tables, WINDOW, sla={"*": 60}).details["deploys_per_developer"] == pytest.approx(3 / 8)
+def test_deployments_per_developer(tables, tmp_path):
+    # no PR names an author: 3 successful production deployments / the 8 developers assumed; / 3 assumed
+    an = analyze(tables, WINDOW, sla={"*": 60})
+    assert an.details["deploys_per_developer"] == pytest.approx(3 / 8)
+    assert (an.details["developers"], an.details["developers_from"]) == (8, "assumption")
     assert analyze(tables, WINDOW, Assumptions(team_size=3), sla={"*": 60}).details["deploys_per_developer"] == 1.0
+    # PRs with authors: ann (twice) and bob created in the window, cy on 12-31 (before it), one without an
+    # author, dan at the window's end (outside) -> 2 distinct authors in the window, whatever the team size assumed: 3 / 2
+    authored = ROWS + """\
+2024-01-01T08:00:00Z,pr_created,api,,,#1,,,,,ann
+2024-01-02T08:00:00Z,pr_created,api,,,#2,,,,,ann
+2024-01-08T00:00:00Z,pr_created,web,,,#6,,,,,dan
+2024-01-07T23:59:59Z,pr_created,web,,,#3,,,,,bob
+2023-12-31T23:59:59Z,pr_created,web,,,#4,,,,,cy
+2024-01-03T08:00:00Z,pr_created,web,,,#5,,,,,
+"""
+    frame, report = load(tmp_path, authored)
+    assert report.rejected_count == 0
+    an = analyze(tables_from_frame(frame), WINDOW, Assumptions(team_size=3), sla={"*": 60})
+    assert (an.details["developers"], an.details["developers_from"]) == (2, "authors")
+    assert an.details["deploys_per_developer"] == pytest.approx(3 / 2)
+    # the card says what it divided by (issue 23, item 5: never a synthetic default team unsaid)
+    card = next(spec for spec in METRICS if spec.key == "deploys_per_developer")
+    assert card.footnote(an) == "3 successful deploys / 2 PR authors in the window"
+    assumed = card.footnote(analyze(tables, WINDOW, sla={"*": 60}))
+    assert assumed.startswith("3 successful deploys / 8 developers, an assumption: the data names no PR authors")
 
 
 def test_deployment_success_rate_per_day(tables):
@@ -84,6 +107,19 @@ def test_the_dora_tabs_success_rate_chart_is_the_metrics_function(tables):
     chart = figures(charts)["success-rate"]
     assert list(chart.data[0].y) == [50.0, 100.0, 100.0, None, None, None, None]
     assert [list(c) for c in chart.data[0].customdata[:2]] == [["2024-01-01", "1", "2"], ["2024-01-02", "1", "1"]]
+
+
+def test_no_success_rate_from_deployments_that_carry_no_status(tmp_path):
+    """Git tags carry no status: every deployment reads as a success. With no deployment marked
+    failed anywhere in the data the chart says why it is not drawn, never 100 % (issue 23, item 1)."""
+    from dashboard.data import Computed
+    from dashboard.tabs import TAB_VIEWS
+    from test_components import find
+    frame, _ = load(tmp_path, ROWS.replace(",failed,", ",success,"))
+    an = analyze(tables_from_frame(frame), WINDOW, sla={"*": 60})
+    _, charts = TAB_VIEWS["dora"](Computed(an, an, "", "", ("api", "web")), "light")
+    empty = find(charts, "empty-success-rate")
+    assert empty is not None and "No deployment in this dataset is marked failed" in str(empty.children)
 
 
 def test_success_rate_per_week_from_the_summed_counts():
@@ -122,7 +158,14 @@ def test_sla_from_the_setting(tables, monkeypatch):
     assert d["sla_targets"] == {"*": 200.0, "api": 60.0}
     monkeypatch.delenv("METRICS_SLA_MINUTES")
     # the default, 60 min for every service: i1 met; i2, i3, i5 breaches; i4 (30 min open) not judged
-    assert analyze(tables, WINDOW).details["sla_compliance_pct"] == 25.0
+    an = analyze(tables, WINDOW)
+    assert an.details["sla_compliance_pct"] == 25.0
+    # nobody set it: the card says the target is the default and where to set it (issue 23, item 1)
+    sla = next(spec for spec in METRICS if spec.key == "sla_compliance_pct")
+    assert sla.footnote(an) == ("1 of 4 incidents within target (1 open past it) · target 60 min every service, "
+                                "the default: set METRICS_SLA_MINUTES")
+    monkeypatch.setenv("METRICS_SLA_MINUTES", "60")           # the same target, chosen: no longer "the default"
+    assert sla.footnote(analyze(tables, WINDOW)).endswith("· target 60 min every service")
 
 
 def test_sla_boundary_and_bad_setting(tables, monkeypatch):

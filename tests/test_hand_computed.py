@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from metrics import Window, analyze, load_events, tables_from_frame
+from metrics.builtin import METRICS
 from metrics.compute.pvm import Assumptions
 
 WINDOW = Window.between("2024-01-01", "2024-01-08")
@@ -67,22 +68,30 @@ def test_lead_time(an):
     # p90: position 0.9 * 3 = 2.7 -> 46 + 0.7 * 14 = 55.8; p75: 2.25 -> 46 + 0.25 * 14 = 49.5
     assert d["lead_time_hours_p90"] == pytest.approx(55.8)
     assert an.details["lead_time_hours_p75"] == pytest.approx(49.5)
-    assert an.details["merged_prs"] == 5 and an.details["undeployed_prs"] == 1
+    assert an.details["merged_prs"] == 5 and d["merged_prs_not_deployed"] == 1
+    # p5 merged 01-07 12:00 waits: 12 h to the window's end (01-08 00:00)
+    assert an.details["waiting_hours_median"] == an.details["waiting_hours_max"] == pytest.approx(12.0)
+    # the lead time card says it as prominently as the median (its warning line)
+    lead = next(spec for spec in METRICS if spec.key == "lead_time_hours_median")
+    assert lead.caution(an) == "1 merged PR waits for a release: median 12.0 h since the merge, oldest 12.0 h"
     # review wait p1 1, p2 6, p4 2, p5 1 -> median 1.5; review->merge 0.5, 4, 22, 35 -> 13;
     # merge->deploy 0.5, 0, 25, 36 -> (0.5 + 25) / 2 = 12.75
     assert an.details["review_wait_hours_median"] == pytest.approx(1.5)
     assert an.details["review_to_merge_hours_median"] == pytest.approx(13.0)
     assert an.details["merge_to_deploy_hours_median"] == pytest.approx(12.75)
-    assert d["tiers"]["lead_time"] == "high"
-    p4 = an.prs.set_index("pr_id").loc["p4"]
-    assert p4["deploy_id"] == "d6" and p4["lead_time_hours"] == pytest.approx(60.0)
+    # 28 h would be high, but 4 timed PRs are under the 5 a tier needs (METRICS.md section 3)
+    assert d["tiers"]["lead_time"] is None and an.details["tier_thresholds"]["lead_time"] is None
+    assert an.summary["evidence"]["lead_time_hours_median"] == "4 deployed PRs: a tier needs at least 5"
+    assert an.details["quick_check"]["scores"]["lead_time"] is None
+    p4 = an.prs.set_index("pr_id").loc["api#p4"]
+    assert p4["deploy_id"] == "web@d6" and p4["lead_time_hours"] == pytest.approx(60.0)
 
 
 def test_incident_attribution_and_cfr(an):
     inc = an.incidents.set_index("incident_id")
     # i1: d0 (6 h before, same service, before the window); i2: d2 (1 h before);
     # i3: its explicit d1 (not d4, 30 min before); i4: d5 (1 h before); i5: no db deployment
-    assert dict(inc["deploy_id"]) == {"i1": "d0", "i2": "d2", "i3": "d1", "i4": "d5", "i5": ""}
+    assert dict(inc["deploy_id"]) == {"i1": "api@d0", "i2": "api@d2", "i3": "api@d1", "i4": "api@d5", "i5": ""}
     assert dict(inc["attribution"]) == {"i1": "inferred", "i2": "inferred", "i3": "explicit", "i4": "inferred",
                                         "i5": "unattributed"}
     d = an.summary["dora"]
@@ -101,7 +110,9 @@ def test_recovery_time(an):
     assert d["mttr_minutes_median"] == pytest.approx(45.0)
     # p95: sorted [10, 30, 60, 120], position 0.95 * 3 = 2.85 -> 60 + 0.85 * 60 = 111
     assert d["mttr_minutes_p95"] == pytest.approx(111.0)
-    assert d["tiers"]["recovery_time"] == "elite"
+    # a 45-minute median would be elite, but 4 resolved incidents are under the 5 a tier needs
+    assert d["tiers"]["recovery_time"] is None
+    assert an.summary["evidence"]["mttr_minutes_median"] == "4 resolved incidents: a tier needs at least 5"
 
 
 def test_rework_and_overall_tier(an):
@@ -109,8 +120,9 @@ def test_rework_and_overall_tier(an):
     # d4 is a hotfix; d7 deploys api while i4 is open; d6 (web) is not -> 2 of 7
     assert an.details["rework_deployments"] == 2
     assert d["rework_rate_pct"] == pytest.approx(200 / 7)
-    # worst of high, high, low, elite
-    assert d["tiers"]["overall"] == "low"
+    # frequency high and CFR low (7 deployments each), lead time and recovery without a tier: no overall
+    assert (d["tiers"]["deployment_frequency"], d["tiers"]["change_failure_rate"]) == ("high", "low")
+    assert d["tiers"]["overall"] is None
 
 
 def test_activity(an):

@@ -65,7 +65,7 @@ def test_duplicates_naive_timestamps_and_unknown_kinds(tmp_path):
     assert report.naive_timestamps == 2                         # "2024-01-01 05:00" and the bare date "2024-01-05"
     assert report.unknown_kinds == {"my_kind": 1}
     ts = frame.set_index("deploy_id")["ts"]
-    assert str(ts["d2"]) == "2024-01-01 05:00:00+00:00"       # naive read as UTC
+    assert str(ts["api@d2"]) == "2024-01-01 05:00:00+00:00"       # naive read as UTC
     assert str(frame.loc[frame["kind"] == "my_kind", "ts"].iloc[0]) == "2024-01-01 04:00:00+00:00"
 
 
@@ -81,7 +81,7 @@ def test_wrong_field_count_is_reported_by_line(tmp_path):
                  + "2024-01-01T00:00:00Z,deploy,api,d2,,,,,,,,extra\n" + "2024-01-02T00:00:00Z,deploy,api,d3,,,,,,,\n")
     frame, report = load_file(path)
     assert reasons(report) == {"line 3": "expected 11 fields, got 12"}
-    assert list(frame["deploy_id"]) == ["d1", "d3"]
+    assert list(frame["deploy_id"]) == ["api@d1", "api@d3"]
 
 
 def test_ndjson_and_json_rows(tmp_path):

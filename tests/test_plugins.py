@@ -136,3 +136,16 @@ def test_a_failing_plugin_is_exit_2_with_its_file(monkeypatch, tmp_path):
     p = run_cli("--events", FIXTURES / "hand.csv")
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert f"custom metric 'm' in {bad} failed (line 4): RuntimeError: no data source" in p.stderr
+
+
+def test_the_readme_example_is_no_value_without_change_types(tmp_path):
+    """The README's (and the Custom tab's) example: git tags mark no change type, so the hotfix share
+    is n/a, never 0 % (issue 23, item 1); with change types it is the share, by hand."""
+    from metrics.plugins import EXAMPLE
+    customs = {c.spec.name: c for c in load_plugins(str(write(tmp_path, "my_metrics.py", EXAMPLE)))}
+    tags = events([("2024-03-04T10:00:00Z", "deploy", "api", "success", "production", None)] * 3)
+    tags["change_type"] = "feature"              # what normalize gives a deployment without a change type
+    assert evaluate(customs["hotfix_share"], tags).headline is None
+    tags.loc[1, "change_type"] = "hotfix"
+    tags.loc[2, "change_type"] = "rollback"
+    assert evaluate(customs["hotfix_share"], tags).headline == pytest.approx(100 / 3)     # 1 hotfix of 3

@@ -34,7 +34,7 @@ def hand_frame() -> pd.DataFrame:
     return frame
 
 
-EXPECTED = {"p1": "ann", "p2": "bob", "p3": "", "p4": "ann"}
+EXPECTED = {"api#p1": "ann", "web#p2": "bob", "api#p3": "", "api#p4": "ann"}
 
 
 def authors_by_pr(tables) -> dict:
@@ -66,10 +66,10 @@ def test_back_to_a_frame_the_pr_created_events_carry_their_authors():
 def test_clip_and_the_filters_keep_the_authors():
     tables = tables_from_frame(hand_frame())
     day_one = clip(tables, START, START + DAY, 0)
-    assert authors_by_pr(day_one) == {"p1": "ann", "p2": "bob", "p3": ""}
-    assert authors_by_pr(tables_of_services(tables, ["api"])) == {"p1": "ann", "p3": "", "p4": "ann"}
+    assert authors_by_pr(day_one) == {"api#p1": "ann", "web#p2": "bob", "api#p3": ""}
+    assert authors_by_pr(tables_of_services(tables, ["api"])) == {"api#p1": "ann", "api#p3": "", "api#p4": "ann"}
     teams = {"front": Team("front", ("web",)), "back": Team("back", ("api",))}
-    assert authors_by_pr(tables_of_teams(tables, teams, ["front"])) == {"p2": "bob"}
+    assert authors_by_pr(tables_of_teams(tables, teams, ["front"])) == {"web#p2": "bob"}
 
 
 def test_synthetic_prs_are_written_by_the_team_the_same_for_the_same_seed():

@@ -72,7 +72,9 @@ def test_counts_never_negative_and_rates_in_range(rows):
     assert s["satisfaction_mean"] is None or 1 <= s["satisfaction_mean"] <= 5
     assert (an.daily.drop(columns="date") >= 0).all().all()
     assert an.daily["deployments"].sum() == d["deployments"]
-    assert (d["mttr_minutes_median"] is None) == (d["tiers"]["recovery_time"] is None)
+    # a recovery tier exactly when there is a median from at least 5 resolved incidents (METRICS.md section 3)
+    resolved = sum(r["kind"] == "incident_start" for r in in_window) - d["open_incidents"]
+    assert (d["tiers"]["recovery_time"] is not None) == (d["mttr_minutes_median"] is not None and resolved >= 5)
 
 
 @FAST

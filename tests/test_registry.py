@@ -204,13 +204,20 @@ def test_the_badges_and_the_chart_lines_show_the_derived_texts():
     from dashboard.data import Computed
     from dashboard.tabs import TAB_VIEWS
     from test_components import find
-    an = hand_analysis()
+    from helpers import ample_rows, analysis_of
+    an = analysis_of(ample_rows())
     cards, charts = TAB_VIEWS["dora"](Computed(an, an, "", "", ("api", "db", "web")), "light")
-    # hand.csv (tests/test_hand_computed.py): 6 successful deployments in 7 days (0.86 a day: high), lead
-    # time median 28 h (high), recovery median 45 min (elite)
+    # tests/helpers.py's ample_rows: 6 successful deployments in 7 days (0.86 a day: high), lead time median
+    # 28 h of 5 PRs (high), recovery median 90 min of 5 incidents (high), CFR 57.1 % (low)
     assert find(cards, "kpi-deploys-tier").title == "high: >= 1 deployment a week"
     assert find(cards, "kpi-lead-time-tier").title == "high: median < 7 days"
-    assert find(cards, "kpi-mttr-tier").title == "elite: median < 1 hour"
+    assert find(cards, "kpi-mttr-tier").title == "high: median < 1 day"
+    assert find(cards, "kpi-cfr-tier").title == "low: > 15 %"
+    # hand.csv: the tiers it has the evidence for (7 deployments), none for lead time (4 PRs) or recovery
+    hand = hand_analysis()
+    cards, _ = TAB_VIEWS["dora"](Computed(hand, hand, "", "", ("api", "db", "web")), "light")
+    assert find(cards, "kpi-deploys-tier").title == "high: >= 1 deployment a week"
+    assert find(cards, "kpi-lead-time-tier") is None and find(cards, "kpi-mttr-tier") is None
     cfr = figures(charts)["cfr"]
     assert [a["text"] for a in cfr.layout.annotations] == ["elite <= 5 %", "high <= 10 %", "medium <= 15 %"]
 
@@ -223,8 +230,15 @@ def test_to_json_is_the_command_lines_object():
     p = run_cli("--events", FIXTURES / "hand.csv", "--start", "2024-01-01", "--json")
     assert p.returncode == 0, p.stderr
     assert json.loads(json.dumps(to_json(hand_analysis()))) == json.loads(p.stdout)
-    assert list(json.loads(p.stdout)) == ["window", "dora", "space", "pvm", "dora_groups",
+    # "evidence" after the summary's sections: hand.csv's metrics without enough evidence for a tier or a
+    # Quick Check score (METRICS.md section 3), each with its reason
+    assert list(json.loads(p.stdout)) == ["window", "dora", "space", "pvm", "evidence", "dora_groups",
                                           "failed_deployment_recovery", "quick_check"]
+    assert json.loads(p.stdout)["evidence"] == {
+        "lead_time_hours_median": "4 deployed PRs: a tier needs at least 5",
+        "mttr_minutes_median": "4 resolved incidents: a tier needs at least 5",
+        "failed_deployment_recovery_minutes_median":
+            "3 resolved incidents attributed to a deployment: a Quick Check score needs at least 5"}
 
 
 def test_the_console_lines_come_from_the_declarations():

@@ -61,16 +61,16 @@ def test_without_its_threads_a_pull_requests_votes_are_reviews_at_its_close(tmp_
 
 def test_pipeline_runs_of_deployment_pipelines():
     frame, report = load(ADO / "pipeline_runs.json")
-    assert events(frame) == [("deploy", "run-501", "06-03 14:00", "success", ""),
-                             ("deploy", "run-502", "06-04 11:00", "failed", "")]
+    assert events(frame) == [("deploy", "shop-deploy@run-501", "06-03 14:00", "success", ""),
+                             ("deploy", "shop-deploy@run-502", "06-04 11:00", "failed", "")]
     assert set(frame["service"]) == {"shop-deploy"} and set(frame["environment"]) == {"production"}
     assert report.skipped == {"pipeline runs not matching --deploy-workflow '*deploy*'": 2,
                               "deployment pipeline runs not completed (inProgress)": 1,
                               "deployment pipeline runs canceled or with no result (canceled)": 1}
     # another glob takes the CI pipeline's runs instead (its two runs succeeded)
     frame, report = load(ADO / "pipeline_runs.json", deploy_workflow="SHOP-CI")
-    assert events(frame) == [("deploy", "run-498", "06-03 12:11", "success", ""),
-                             ("deploy", "run-499", "06-04 10:41", "success", "")]
+    assert events(frame) == [("deploy", "shop-ci@run-498", "06-03 12:11", "success", ""),
+                             ("deploy", "shop-ci@run-499", "06-04 10:41", "success", "")]
     assert report.skipped == {"pipeline runs not matching --deploy-workflow 'SHOP-CI'": 4}
 
 
@@ -78,9 +78,9 @@ def test_environment_deployment_records_one_deployment_per_run():
     frame, report = load(ADO / "environment_deployments.json")
     # 506: Deploy failed, then its second attempt succeeded (10:20), SmokeTest succeeded (10:25): a
     # success at the last finish; 507 failed; 508 canceled (skipped); 509 succeeded with issues; 510 runs
-    assert events(frame) == [("deploy", "run-506", "06-05 10:25", "success", ""),
-                             ("deploy", "run-507", "06-06 09:00", "failed", ""),
-                             ("deploy", "run-509", "06-07 08:00", "success", "")]
+    assert events(frame) == [("deploy", "shop-deploy@run-506", "06-05 10:25", "success", ""),
+                             ("deploy", "shop-deploy@run-507", "06-06 09:00", "failed", ""),
+                             ("deploy", "shop-deploy@run-509", "06-07 08:00", "success", "")]
     assert set(frame["service"]) == {"shop-deploy"} and set(frame["environment"]) == {"production"}
     assert report.skipped == {"earlier attempts of a deployment job (its last attempt counts)": 1,
                               "environment deployments canceled, skipped or unfinished": 2}
@@ -95,7 +95,7 @@ def test_a_run_with_its_environment_records_counts_once(tmp_path):
     frame, report = load(write(tmp_path, "both.json", json.dumps({"count": 1, "value": [run_506]})
                                + json.dumps(records[0])))
     # the records' time (the last job's finish, 10:25), not the run's (10:30)
-    assert events(frame) == [("deploy", "run-506", "06-05 10:25", "success", "")]
+    assert events(frame) == [("deploy", "shop-deploy@run-506", "06-05 10:25", "success", "")]
     assert report.skipped["pipeline runs whose environment deployment records are in the file (the records count)"] == 1
 
 
@@ -105,8 +105,8 @@ def test_a_failed_last_attempt_fails_the_deployment_and_several_environments_are
     other_env = dict(records[0], id=40, environmentId=4, owner=dict(records[0]["owner"], id=600))
     values = [records[0], records[1], smoke_failed, other_env]
     frame, report = load(write(tmp_path, "records.json", {"count": 4, "value": values}))
-    assert events(frame) == [("deploy", "run-506", "06-05 10:25", "failed", ""),
-                             ("deploy", "run-600", "06-05 10:05", "failed", "")]
+    assert events(frame) == [("deploy", "shop-deploy@run-506", "06-05 10:25", "failed", ""),
+                             ("deploy", "shop-deploy@run-600", "06-05 10:05", "failed", "")]
     (warning,) = report.warnings
     assert warning.startswith("records of 2 environments (3, 4) are in one file and each counts as a production")
 

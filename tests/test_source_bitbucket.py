@@ -21,6 +21,7 @@ from conftest import FIXTURES
 BB = FIXTURES / "bitbucket"
 load = loader("bitbucket")
 D1, D2, D5, D6 = ("{d%d000000-0000-4000-8000-00000000000%d}" % (n, n) for n in (1, 2, 5, 6))
+SHOP_AT = "shop@"                      # a deployment id qualified with its service (metrics.ingest.ids)
 
 
 def test_pull_requests_and_their_activity():
@@ -71,18 +72,18 @@ def test_deployments_and_their_environments():
     frame, report = load(BB / "deployments.json")
     # d6 and d1 to "Production EU" (type Production): production; d5 to Staging; d2 failed; d3 stopped
     # and d4 in progress are skipped
-    assert events(frame) == [("deploy", D1, "06-03 14:00", "success", ""), ("deploy", D2, "06-04 11:00", "failed", ""),
-                             ("deploy", D5, "06-04 12:00", "success", ""), ("deploy", D6, "06-05 10:00", "success", "")]
-    assert dict(zip(frame["deploy_id"], frame["environment"])) == {D1: "production", D2: "production", D5: "staging",
-                                                                  D6: "production"}
+    assert events(frame) == [("deploy", SHOP_AT + D1, "06-03 14:00", "success", ""), ("deploy", SHOP_AT + D2, "06-04 11:00", "failed", ""),
+                             ("deploy", SHOP_AT + D5, "06-04 12:00", "success", ""), ("deploy", SHOP_AT + D6, "06-05 10:00", "success", "")]
+    assert dict(zip(frame["deploy_id"], frame["environment"])) == {SHOP_AT + D1: "production", SHOP_AT + D2: "production", SHOP_AT + D5: "staging",
+                                                                  SHOP_AT + D6: "production"}
     assert set(frame["service"]) == {"shop"}
     assert report.skipped == {"environments (they name the deployments' environments)": 3,
                               "deployments not completed (IN_PROGRESS)": 1,
                               "deployments stopped or with no outcome (STOPPED)": 1}
     # --production names the environment (by name or type): Staging is then production, Production EU is not
     frame, _ = load(BB / "deployments.json", production="STAGING")
-    assert dict(zip(frame["deploy_id"], frame["environment"])) == {D1: "production eu", D2: "production eu",
-                                                                  D5: "production", D6: "production eu"}
+    assert dict(zip(frame["deploy_id"], frame["environment"])) == {SHOP_AT + D1: "production eu", SHOP_AT + D2: "production eu",
+                                                                  SHOP_AT + D5: "production", SHOP_AT + D6: "production eu"}
 
 
 def test_a_deployment_names_its_environment_or_the_file_does(tmp_path):
@@ -91,7 +92,7 @@ def test_a_deployment_names_its_environment_or_the_file_does(tmp_path):
     named = dict(d1, environment=dict(d1["environment"], name="Production"))       # the schema's optional name
     # no environments list
     frame, report = load(write(tmp_path, "deployments.json", {"page": 1, "pagelen": 10, "values": [named, d5]}))
-    assert events(frame) == [("deploy", D1, "06-03 14:00", "success", "")]
+    assert events(frame) == [("deploy", SHOP_AT + D1, "06-03 14:00", "success", "")]
     assert set(frame["environment"]) == {"production"}
     assert rejections(report) == [
         ("record 2", "deployment to environment {e2000000-0000-4000-8000-000000000002}, which this file does not name "
@@ -100,7 +101,7 @@ def test_a_deployment_names_its_environment_or_the_file_does(tmp_path):
 
 def test_the_service_option_sets_every_events_service():
     frame, _ = load(BB / "lead_time.json", service="storefront")
-    assert set(frame["service"]) == {"storefront"} and "shop#22" in set(frame["pr_id"])
+    assert set(frame["service"]) == {"storefront"} and "storefront#shop#22" in set(frame["pr_id"])
 
 
 def test_records_missing_a_field_are_rejected_with_the_reason(tmp_path):

@@ -50,7 +50,7 @@ def test_cdevents_service_upgraded_is_a_deploy(tmp_path):
     path = tmp_path / "one.json"
     path.write_text(json.dumps(event))                          # a single bare event
     frame, _ = load_events([path], reader=source("cdevents").make_reader(production="prod"))
-    assert list(zip(frame["kind"], frame["deploy_id"], frame["environment"])) == [("deploy", "u1", "production")]
+    assert list(zip(frame["kind"], frame["deploy_id"], frame["environment"])) == [("deploy", "shop@u1", "production")]
 
 
 def cdevent(kind, subject, content, ts="2024-03-01T10:00:00Z", event_id="e1"):
@@ -74,7 +74,7 @@ def test_custom_cancelled_unknown_outcome_and_staging_incidents_are_skipped(tmp_
     frame, report = load_events([path], reader=source("cdevents").make_reader())
     assert report.rejected_count == 0
     assert sorted(zip(frame["kind"], frame["deploy_id"].where(frame["deploy_id"] != "", frame["incident_id"]))) == \
-        [("deploy", "r3"), ("incident_start", "i2")]
+        [("deploy", "deploy@r3"), ("incident_start", "i2")]
     assert report.skipped == {"custom CDEvents (acme-audit)": 1, "cancelled pipeline runs (outcome cancel)": 1,
                               "pipeline runs with no outcome (not known to have succeeded)": 1,
                               "incidents outside production (staging)": 1}
@@ -88,7 +88,7 @@ def test_one_broken_event_in_a_pretty_printed_file_rejects_only_itself(tmp_path)
     path = tmp_path / "pretty.json"
     path.write_text(text)
     frame, report = load_events([path], reader=source("cdevents").make_reader())
-    assert sorted(frame["deploy_id"]) == ["d0", "d1"]
+    assert sorted(frame["deploy_id"]) == ["shop@d0", "shop@d1"]
     assert report.rejected_count == 1 and report.rows_read == 3
     assert report.rejected.iloc[0]["reason"].startswith("invalid JSON")
 
@@ -128,11 +128,11 @@ def test_changes_take_the_service_that_deploys_their_repository(tmp_path):
     path.write_text("\n".join(json.dumps(e) for e in linked_stream()))
     frame, report = load_events([path], reader=source("cdevents").make_reader(repo_service={"infra-repo": "gateway"}))
     changes = frame[frame["kind"] == "pr_created"]
-    assert dict(zip(changes["pr_id"], changes["service"])) == {"pr-1": "shop", "pr-2": "payments", "pr-3": "gateway"}
+    assert dict(zip(changes["pr_id"], changes["service"])) == {"shop#pr-1": "shop", "payments#pr-2": "payments", "gateway#pr-3": "gateway"}
     assert report.skipped == {"artifact packaged events (read to link repositories to services)": 1}
     frame, _ = load_events([path], reader=source("cdevents").make_reader())      # no mapping: infra-repo keeps its name
     changes = frame[frame["kind"] == "pr_created"]
-    assert dict(zip(changes["pr_id"], changes["service"])) == {"pr-1": "shop", "pr-2": "payments", "pr-3": "infra-repo"}
+    assert dict(zip(changes["pr_id"], changes["service"])) == {"shop#pr-1": "shop", "payments#pr-2": "payments", "infra-repo#pr-3": "infra-repo"}
 
 
 def test_lead_time_over_a_whole_cdevents_stream(tmp_path, data_dir):

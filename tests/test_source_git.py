@@ -67,16 +67,16 @@ def test_git_tags_are_deploys_and_pull_requests_come_from_history(shop_repo):
     rows = {(r.kind, r.pr_id or r.deploy_id): (str(r.ts), r.deploy_id, r.author) for r in frame.itertuples()}
     assert rows == {
         # annotated tag: its tagger date; lightweight tag: its commit's committer date
-        ("deploy", "v1.0"): ("2024-03-02 15:00:00+00:00", "v1.0", ""),
-        ("deploy", "v1.1"): ("2024-03-04 10:00:00+00:00", "v1.1", ""),
+        ("deploy", "shop@v1.0"): ("2024-03-02 15:00:00+00:00", "shop@v1.0", ""),
+        ("deploy", "shop@v1.1"): ("2024-03-04 10:00:00+00:00", "shop@v1.1", ""),
         # merge commit: created at the earliest author date of the PR's own commits, merged at the commit
-        ("pr_created", "#1"): ("2024-03-01 10:00:00+00:00", "", "Bob"),
-        ("pr_merged", "#1"): ("2024-03-02 09:00:00+00:00", "v1.0", ""),
+        ("pr_created", "shop#1"): ("2024-03-01 10:00:00+00:00", "", "Bob"),
+        ("pr_merged", "shop#1"): ("2024-03-02 09:00:00+00:00", "v1.0", ""),
         # squash commit: created at its author date; shipped by the first tag containing it
-        ("pr_created", "#2"): ("2024-03-03 08:00:00+00:00", "", "Ann"),
-        ("pr_merged", "#2"): ("2024-03-04 10:00:00+00:00", "v1.1", ""),
-        ("pr_created", "#3"): ("2024-03-05 09:00:00+00:00", "", "Ann"),
-        ("pr_merged", "#3"): ("2024-03-05 11:00:00+00:00", "", ""),
+        ("pr_created", "shop#2"): ("2024-03-03 08:00:00+00:00", "", "Ann"),
+        ("pr_merged", "shop#2"): ("2024-03-04 10:00:00+00:00", "v1.1", ""),
+        ("pr_created", "shop#3"): ("2024-03-05 09:00:00+00:00", "", "Ann"),
+        ("pr_merged", "shop#3"): ("2024-03-05 11:00:00+00:00", "", ""),
     }
     assert set(frame["service"]) == {"shop"}
     assert report.skipped == {"tags not matching --tag-pattern 'v*'": 1}
@@ -174,7 +174,7 @@ def test_title_merges_and_a_prs_own_commits(tmp_path):
     _git(repo, "merge", "-q", "--no-ff", "login", "-m", "Add login (#7)", when=("2024-03-03T09:00:00Z",) * 2)
     frame, report = git_events(repo)
     # created at the earliest of its own two commits (03-02 10:00), not at 2023-06-01's fix
-    assert pr_times(frame) == {"#7": ("03-02 10:00", "03-03 09:00")}
+    assert pr_times(frame) == {"app#7": ("03-02 10:00", "03-03 09:00")}
     assert report.rejected_count == 0
 
 
@@ -186,7 +186,7 @@ def test_an_author_clock_ahead_is_clamped_and_said(tmp_path):
     # authored 2 hours "after" it was committed (a laptop clock ahead)
     _git(repo, "commit", "-q", "--allow-empty", "-m", "Quick fix (#4)", when=("2024-03-02T12:00:00Z", "2024-03-02T10:00:00Z"))
     frame, report = git_events(repo)
-    assert pr_times(frame) == {"#4": ("03-02 10:00", "03-02 10:00")}       # kept, created at the merge
+    assert pr_times(frame) == {"skew#4": ("03-02 10:00", "03-02 10:00")}       # kept, created at the merge
     assert report.rejected_count == 0
     assert any("1 PR(s) had a first commit authored after their merge" in w for w in report.warnings)
 
@@ -254,8 +254,8 @@ def test_a_monorepo_gives_each_service_its_prs_and_deployments(tmp_path):
                                tag_patterns={"api": ("api-v*",), "web": ("web-v*",)})
     deploys = frame[frame["kind"] == "deploy"]
     assert sorted(zip(deploys["service"], deploys["deploy_id"], deploys["ts"].dt.strftime("%m-%d %H:%M"))) == [
-        ("api", "api-v1", "03-02 12:00"), ("api", "api-v2", "03-05 09:00"),
-        ("web", "web-v1", "03-03 08:00"), ("web", "web-v2", "03-04 11:00")]
+        ("api", "api@api-v1", "03-02 12:00"), ("api", "api@api-v2", "03-05 09:00"),
+        ("web", "web@web-v1", "03-03 08:00"), ("web", "web@web-v2", "03-04 11:00")]
     merged = frame[frame["kind"] == "pr_merged"]
     # PR #3 changes both services: one PR in each, each shipped by its own service's first tag
     assert dict(zip(merged["pr_id"], zip(merged["service"], merged["deploy_id"]))) == {
@@ -283,16 +283,25 @@ def test_monorepo_lead_time_and_deployments_per_service(tmp_path, data_dir):
     assert (both["lead_time_hours_median"], both["deployments"]) == (25.5, 4)
 
 
-def test_without_tag_patterns_a_tag_deploys_every_service(tmp_path):
+def test_without_tag_patterns_a_tag_deploys_every_service(tmp_path, data_dir):
     repo = make_monorepo(tmp_path / "mono")
     frame, report = git_events(repo, tag_pattern="*-v*", service_paths={"api": ("services/api",), "web": ("apps/web/*",)})
     deploys = frame[frame["kind"] == "deploy"]
-    assert len(deploys) == 8 and {"api:web-v1", "web:web-v1", "api:api-v1"} <= set(deploys["deploy_id"])
+    # the reader gives the tag's own name in each service; the id rule makes them two deployments
+    assert len(deploys) == 8 and {"api@web-v1", "web@web-v1", "api@api-v1", "web@api-v1"} <= set(deploys["deploy_id"])
     merged = frame[frame["kind"] == "pr_merged"]
     # every tag deploys both: web#2 is shipped by web-v1, api#1 by api-v1, both halves of #3 by web-v2 (03-04 11:00)
     assert dict(zip(merged["pr_id"], merged["deploy_id"])) == {
-        "api#1": "api:api-v1", "web#2": "web:web-v1", "api#3": "api:web-v2", "web#3": "web:web-v2"}
+        "api#1": "api-v1", "web#2": "web-v1", "api#3": "web-v2", "web#3": "web-v2"}
     assert report.warnings == []
+    out = io.StringIO()
+    assert run_import(["--from", "git", str(repo), "--name", "mono", "--tag-pattern", "*-v*", "--service-path",
+                       "api=services/api", "--service-path", "web=apps/web/*"], out=out, err=io.StringIO()) == 0
+    dora = lambda service: json.loads(run_cli("--dataset", "mono", "--json", "--only-service", service).stdout)["dora"]  # noqa: E731
+    # each half is timed to its own service's deployment: api #1 03-01 10:00 -> api-v1 03-02 12:00 = 26 h,
+    # #3 03-03 10:00 -> web-v2 03-04 11:00 = 25 h (median 25.5); web #2 03-02 13:00 -> web-v1 03-03 08:00
+    # = 19 h, #3 25 h (median 22); each service deployed by all four tags
+    assert [(d["lead_time_hours_median"], d["deployments"]) for d in map(dora, ("api", "web"))] == [(25.5, 4), (22.0, 4)]
 
 
 @pytest.mark.parametrize("options, message", [

@@ -17,13 +17,13 @@ def test_github_pulls_reviews_and_deployment_statuses():
                                 reader=source("github").make_reader())
     got = sorted((r.kind, r.pr_id or r.deploy_id, str(r.ts)[5:16], r.status, r.environment) for r in frame.itertuples())
     assert got == [
-        ("deploy", "501", "05-01 16:00", "success", "production"),     # first final status; in_progress/inactive skipped
-        ("deploy", "502", "05-03 21:00", "failed", "production"),      # failure
-        ("deploy", "503", "05-03 22:00", "success", "staging"),
-        ("pr_created", "#10", "05-01 09:00", "", ""), ("pr_created", "#11", "05-02 10:00", "", ""),
-        ("pr_created", "#12", "05-03 08:00", "", ""),
-        ("pr_merged", "#10", "05-01 15:00", "", ""), ("pr_merged", "#12", "05-03 20:00", "", ""),   # #11 never merged
-        ("pr_reviewed", "#10", "05-01 11:00", "", ""), ("pr_reviewed", "#12", "05-03 12:00", "", ""),
+        ("deploy", "shop@501", "05-01 16:00", "success", "production"),     # first final status; in_progress/inactive skipped
+        ("deploy", "shop@502", "05-03 21:00", "failed", "production"),      # failure
+        ("deploy", "shop@503", "05-03 22:00", "success", "staging"),
+        ("pr_created", "shop#10", "05-01 09:00", "", ""), ("pr_created", "shop#11", "05-02 10:00", "", ""),
+        ("pr_created", "shop#12", "05-03 08:00", "", ""),
+        ("pr_merged", "shop#10", "05-01 15:00", "", ""), ("pr_merged", "shop#12", "05-03 20:00", "", ""),   # #11 never merged
+        ("pr_reviewed", "shop#10", "05-01 11:00", "", ""), ("pr_reviewed", "shop#12", "05-03 12:00", "", ""),
     ]
     assert set(frame["service"]) == {"shop"}
     assert report.skipped["pending reviews (not submitted)"] == 1
@@ -48,12 +48,12 @@ def test_github_import_gives_dora_numbers(data_dir):
 def test_github_workflow_runs_by_name_or_file():
     frame, report = load_events([GITHUB / "workflow_runs.json"], reader=source("github").make_reader())
     assert sorted(zip(frame["deploy_id"], frame["status"], frame["ts"].astype(str))) == [
-        ("run-30433650", "success", "2024-05-01 15:40:00+00:00"),    # "Release" from deploy-production.yml
-        ("run-30433670", "failed", "2024-05-03 21:00:00+00:00")]
+        ("shop@run-30433650", "success", "2024-05-01 15:40:00+00:00"),    # "Release" from deploy-production.yml
+        ("shop@run-30433670", "failed", "2024-05-03 21:00:00+00:00")]
     assert report.skipped == {"workflow runs not matching --deploy-workflow '*deploy*'": 1,
                               "deployment workflow runs with no outcome (cancelled)": 1}
     frame, report = load_events([GITHUB / "workflow_runs.json"], reader=source("github").make_reader(deploy_workflow="ci"))
-    assert list(frame["deploy_id"]) == ["run-30433642"]
+    assert list(frame["deploy_id"]) == ["shop@run-30433642"]
 
 
 def test_service_option_fills_records_without_one(tmp_path, data_dir):
@@ -90,8 +90,8 @@ def test_deployments_alone_releases_and_incident_issues(tmp_path):
     path.write_text(json.dumps(deployments + releases + issues))
     frame, report = load_events([path], reader=source("github").make_reader(releases=True, incident_label="incident"))
     got = sorted((r.kind, r.deploy_id or r.incident_id, f"{r.ts:%m-%d %H:%M}", r.environment) for r in frame.itertuples())
-    assert got == [("deploy", "7", "04-01 10:00", "production"), ("deploy", "v2.0", "04-02 12:00", "production"),
-                   ("deploy", "v2.1-rc1", "04-03 12:00", "prerelease"),
+    assert got == [("deploy", "shop@7", "04-01 10:00", "production"), ("deploy", "shop@v2.0", "04-02 12:00", "production"),
+                   ("deploy", "shop@v2.1-rc1", "04-03 12:00", "prerelease"),
                    ("incident_resolved", "issue-40", "04-02 14:30", ""), ("incident_start", "issue-40", "04-02 13:00", "")]
     assert set(frame["service"]) == {"shop"} and report.rejected_count == 0
     assert "1 deployment(s) came without statuses: counted as successful at their creation" in report.warnings[0]
@@ -99,5 +99,5 @@ def test_deployments_alone_releases_and_incident_issues(tmp_path):
                               "issues without the incident label (--incident-label)": 1,
                               "issues that are pull requests (their PR objects count)": 1}
     plain, report = load_events([path], reader=source("github").make_reader())
-    assert list(plain["deploy_id"]) == ["7"]
+    assert list(plain["deploy_id"]) == ["shop@7"]
     assert report.skipped["releases (--releases-as-deployments counts them as deployments)"] == 3

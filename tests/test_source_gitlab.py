@@ -14,9 +14,9 @@ GITLAB = FIXTURES / "gitlab"
 def test_gitlab_merge_requests_and_deployments(data_dir):
     frame, report = load_events([GITLAB / "merge_requests.json", GITLAB / "deployments.json"], reader=source("gitlab").make_reader())
     got = sorted((r.kind, r.pr_id or r.deploy_id, str(r.ts)[5:16], r.status) for r in frame.itertuples())
-    assert got == [("deploy", "41", "06-03 14:00", "success"), ("deploy", "42", "06-04 10:00", "failed"),
-                   ("pr_created", "!1", "06-03 08:00", ""), ("pr_created", "!2", "06-04 09:00", ""),
-                   ("pr_merged", "!1", "06-03 12:00", "")]
+    assert got == [("deploy", "shop@41", "06-03 14:00", "success"), ("deploy", "shop@42", "06-04 10:00", "failed"),
+                   ("pr_created", "shop!1", "06-03 08:00", ""), ("pr_created", "shop!2", "06-04 09:00", ""),
+                   ("pr_merged", "shop!1", "06-03 12:00", "")]
     assert set(frame["service"]) == {"shop"} and report.skipped == {"deployments that did not finish (running)": 1}
     run_cli("import", "--from", "gitlab", GITLAB / "merge_requests.json", GITLAB / "deployments.json", "--name", "gl")
     d = json.loads(run_cli("--dataset", "gl", "--json").stdout)["dora"]
@@ -39,7 +39,7 @@ def test_an_api_deployment_takes_the_exports_project(tmp_path, data_dir):
     path.write_text(json.dumps(merge_requests + [api_deployment(50, "2024-06-03T15:00:00Z")]))
     frame, report = load_events([path], reader=source("gitlab").make_reader())
     deploys = frame[frame["kind"] == "deploy"]
-    assert list(zip(deploys["deploy_id"], deploys["service"])) == [("50", "shop")]    # the MRs' project
+    assert list(zip(deploys["deploy_id"], deploys["service"])) == [("shop@50", "shop")]    # the MRs' project
     assert report.rejected_count == 0 and report.warnings == []
     p = run_cli("import", "--from", "gitlab", path, "--name", "api")
     assert p.returncode == 0, p.stderr

@@ -61,10 +61,10 @@ def test_a_jobs_builds_are_deploys_at_their_end():
     # the end is timestamp + duration: 10:00:00 + 185 s = 10:03:05; 09:30:00 + 61.5 s = 09:31:01.5;
     # 15:00:00 + 240 s = 15:04:00; 08:59:30 + 30 s = 09:00:00
     assert events(frame) == [
-        ("2024-03-04T10:03:05+00:00", "deploy-checkout", "deploy-checkout#41", "success", "production"),
-        ("2024-03-05T09:31:01.500000+00:00", "deploy-checkout", "deploy-checkout#42", "failed", "production"),
-        ("2024-03-05T15:04:00+00:00", "deploy-checkout", "deploy-checkout#43", "failed", "production"),
-        ("2024-03-07T09:00:00+00:00", "deploy-checkout", "deploy-checkout#45", "success", "production"),
+        ("2024-03-04T10:03:05+00:00", "deploy-checkout", "deploy-checkout@deploy-checkout#41", "success", "production"),
+        ("2024-03-05T09:31:01.500000+00:00", "deploy-checkout", "deploy-checkout@deploy-checkout#42", "failed", "production"),
+        ("2024-03-05T15:04:00+00:00", "deploy-checkout", "deploy-checkout@deploy-checkout#43", "failed", "production"),
+        ("2024-03-07T09:00:00+00:00", "deploy-checkout", "deploy-checkout@deploy-checkout#45", "success", "production"),
     ]
     assert report.skipped == {"builds still running (no result yet)": 1,
                               "builds ABORTED (not a deployment outcome)": 1,
@@ -80,23 +80,23 @@ def test_a_job_file_takes_every_build_whatever_deploy_workflow_says():
 def test_service_given_names_every_deploy():
     frame, _ = read([JOB], service="checkout")
     assert set(frame["service"]) == {"checkout"}
-    assert sorted(frame["deploy_id"]) == ["deploy-checkout#41", "deploy-checkout#42", "deploy-checkout#43",
-                                          "deploy-checkout#45"]
+    assert sorted(frame["deploy_id"]) == ["checkout@deploy-checkout#41", "checkout@deploy-checkout#42",
+                                          "checkout@deploy-checkout#43", "checkout@deploy-checkout#45"]
 
 
 def test_the_roots_jobs_matching_deploy_workflow():
     frame, report = read([ROOT])
     assert events(frame) == [
-        ("2024-03-05T14:00:45+00:00", "deploy-api", "deploy-api#7", "failed", "production"),
-        ("2024-03-06T14:01:35+00:00", "deploy-api", "deploy-api#8", "success", "production"),
+        ("2024-03-05T14:00:45+00:00", "deploy-api", "deploy-api@deploy-api#7", "failed", "production"),
+        ("2024-03-06T14:01:35+00:00", "deploy-api", "deploy-api@deploy-api#8", "success", "production"),
     ]
     assert report.skipped == {NOT_DEPLOY_JOBS: 2,
                               "jobs listed without builds (folders not expanded, or never built)": 1}
     # another glob: api-tests' builds (#120 13:00 + 600 s, #119 13:00 + 540 s), none of deploy-api's
     frame, report = read([ROOT], deploy_workflow="*-TESTS")
     assert events(frame) == [
-        ("2024-03-05T13:09:00+00:00", "api-tests", "api-tests#119", "failed", "production"),
-        ("2024-03-06T13:10:00+00:00", "api-tests", "api-tests#120", "success", "production"),
+        ("2024-03-05T13:09:00+00:00", "api-tests", "api-tests@api-tests#119", "failed", "production"),
+        ("2024-03-06T13:10:00+00:00", "api-tests", "api-tests@api-tests#120", "success", "production"),
     ]
     assert report.skipped["builds of jobs not matching --deploy-workflow '*-TESTS'"] == 2
 
@@ -105,7 +105,7 @@ def test_a_folders_jobs_have_full_names(tmp_path):
     frame, report = read([FOLDER])
     # 16:20:00 + 125.25 s = 16:22:05.25; the service is the job's name, the id names the folder
     assert events(frame) == [
-        ("2024-03-07T16:22:05.250000+00:00", "deploy", "payments/deploy#3", "success", "production")]
+        ("2024-03-07T16:22:05.250000+00:00", "deploy", "deploy@payments/deploy#3", "success", "production")]
     assert report.skipped == {NOT_DEPLOY_JOBS: 1}
     # a glob over full names: both jobs of the folder payments match payments/*
     assert len(read([FOLDER], deploy_workflow="payments/*")[0]) == 2
@@ -113,14 +113,14 @@ def test_a_folders_jobs_have_full_names(tmp_path):
     root = json.loads(ROOT.read_text())
     root["jobs"][2]["jobs"] = json.loads(FOLDER.read_text())["jobs"]
     frame, _ = read([write(tmp_path, "root.json", root)])
-    assert sorted(frame["deploy_id"]) == ["deploy-api#7", "deploy-api#8", "payments/deploy#3"]
+    assert sorted(frame["deploy_id"]) == ["deploy-api@deploy-api#7", "deploy-api@deploy-api#8", "deploy@payments/deploy#3"]
 
 
 def test_one_build_and_arrays_and_pages_one_after_another(tmp_path):
     builds = json.loads(JOB.read_text())["builds"]
     one = write(tmp_path, "one.json", builds[1])                          # /job/deploy-checkout/45/api/json
     assert events(read([one])[0]) == [
-        ("2024-03-07T09:00:00+00:00", "deploy-checkout", "deploy-checkout#45", "success", "production")]
+        ("2024-03-07T09:00:00+00:00", "deploy-checkout", "deploy-checkout@deploy-checkout#45", "success", "production")]
     array = write(tmp_path, "array.json", builds)                          # `jq .builds`
     pages = write(tmp_path, "pages.json", json.dumps({"allBuilds": builds[:3]}) + "\n" +
                   json.dumps({"allBuilds": builds[3:]}))                   # allBuilds{0,3} then {3,}
@@ -133,7 +133,7 @@ def test_a_build_url_with_folders_and_escapes(tmp_path):
              "url": "https://ci.example.com/jenkins/job/web%20team/job/deploy-web/9/"}
     frame, _ = read([write(tmp_path, "b.json", build)])
     # 1709280000000 ms = 2024-03-01 08:00:00 UTC; + 1 s
-    assert events(frame) == [("2024-03-01T08:00:01+00:00", "deploy-web", "web team/deploy-web#9", "success",
+    assert events(frame) == [("2024-03-01T08:00:01+00:00", "deploy-web", "deploy-web@web team/deploy-web#9", "success",
                               "production")]
 
 
@@ -180,7 +180,7 @@ def test_records_missing_a_field_are_rejected_with_their_reason(tmp_path):
         dict(ok, number=13, timestamp=1709280000000.0),         # 13: a whole float is fine
     ]}
     frame, report = read([write(tmp_path, "job.json", job)])
-    assert sorted(frame["deploy_id"]) == ["deploy-x#1", "deploy-x#13"]
+    assert sorted(frame["deploy_id"]) == ["deploy-x@deploy-x#1", "deploy-x@deploy-x#13"]
     assert report.rejected[["row", "reason"]].values.tolist() == [
         ["build 1", "a build without a number"],
         ["build 2", "build deploy-x#2: unknown result 'PASSED'"],
@@ -196,7 +196,7 @@ def test_records_missing_a_field_are_rejected_with_their_reason(tmp_path):
     ]
     # the import's --service fills the service of a build whose URL names no job
     frame, report = load_events([tmp_path / "job.json"], reader=source("jenkins").make_reader(), service="x")
-    assert report.rejected_count == 10 and "#11" in set(frame["deploy_id"])
+    assert report.rejected_count == 10 and "x@#11" in set(frame["deploy_id"])
 
 
 # -- fuzz ----------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def shipit(records):
 RECORDS = [{"id": "r1", "done": "2024-03-01T10:00:00Z", "app": "shop", "ok": True},
            {"id": "r2", "done": "2024-03-02T11:30:00Z", "app": "shop", "ok": False}]
 # the two records by hand: r1 a successful deploy of shop on 1 March 10:00, r2 a failed one on 2 March 11:30
-EXPECTED = [("2024-03-01 10:00", "deploy", "shop", "r1", "success"),
-            ("2024-03-02 11:30", "deploy", "shop", "r2", "failed")]
+EXPECTED = [("2024-03-01 10:00", "deploy", "shop", "shop@r1", "success"),
+            ("2024-03-02 11:30", "deploy", "shop", "shop@r2", "failed")]
 
 
 @pytest.fixture
@@ -403,7 +403,7 @@ def test_the_sources_command_lists_every_source(capsys):
     assert list(by_name) == list(sources())
     assert by_name["github"][2:] == ["upload, sync, webhook",
                                      "--deploy-workflow --production --releases-as-deployments --incident-label"]
-    assert by_name["git"][2:] == ["-", "--tag-pattern --service-path"]
+    assert by_name["git"][2:] == ["-", "--tag-pattern --service-path --scan --service-map"]
     assert by_name["opsgenie"][2:] == ["upload, sync", "-"]
     assert main(["sources", "--json"]) == 0
     listed = {s["name"]: s for s in json.loads(capsys.readouterr().out)}

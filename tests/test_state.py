@@ -1,4 +1,6 @@
 """The view state and its URL."""
+from dataclasses import replace
+
 import pytest
 
 from dashboard.state import View, from_query, parse_whole, to_query, validate
@@ -35,10 +37,18 @@ def test_a_bad_link_keeps_the_defaults_for_what_it_gets_wrong():
     assert len(errors) == 2 and "seed" in errors[0].lower() and "hourly rate" in errors[1].lower()
 
 
-def test_days_must_be_a_choice():
-    view, errors = validate(seed=42, days=45, scenario="auto", tab="dora", services=3, team_size=8, hourly_rate=150,
-                            value_per_deploy=200, developers=8)
-    assert view is None and "Days must be one of" in errors[0]
+def test_days_take_any_window_the_command_line_takes():
+    # 1 to 3650 days, as `python -m metrics --days` (issue 23, item 7); 0 (all data) only for a dataset
+    for days in (1, 31, 45, 3650):
+        view, errors = validate(seed=42, days=days, services=3, team_size=8)
+        assert errors == [] and view.days == days
+    for days in (0, 3651, -1, "31.5", "a month"):
+        view, errors = validate(seed=42, days=days, services=3, team_size=8)
+        assert view is None and "days must be a whole number between 1 and 3650" in errors[0].lower(), (days, errors)
+    view, errors = validate(dataset="shop", days=0)
+    assert errors == [] and view.days == 0
+    assert "between 0 and 3650" in validate(dataset="shop", days=3651)[1][0]
+    assert from_query("?days=31", DEFAULTS) == (replace(DEFAULTS, days=31), [])
 
 
 def test_a_dataset_view_round_trips_through_the_url():

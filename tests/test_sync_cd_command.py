@@ -114,11 +114,11 @@ def jenkins_sync(jenkins: FakeJenkins, *extra: str, name: str = "ci") -> list[st
     return ["jenkins", "--name", name, "--api-url", jenkins.root, "--since", "2024-01-01", *extra]
 
 
-JENKINS_EVENTS = [("2024-03-04 10:01:00", "deploy-api", "team/deploy-api#1", "production", "success"),
-                  ("2024-03-05 10:01:30", "deploy-api", "team/deploy-api#2", "production", "failed"),
-                  ("2024-03-06 10:02:00", "deploy-api", "team/deploy-api#3", "production", "failed"),
-                  ("2024-03-07 12:00:30", "deploy-web", "deploy-web#1", "production", "success"),
-                  ("2024-03-07 15:00:30", "deploy-web", "deploy-web#2", "production", "success")]
+JENKINS_EVENTS = [("2024-03-04 10:01:00", "deploy-api", "deploy-api@team/deploy-api#1", "production", "success"),
+                  ("2024-03-05 10:01:30", "deploy-api", "deploy-api@team/deploy-api#2", "production", "failed"),
+                  ("2024-03-06 10:02:00", "deploy-api", "deploy-api@team/deploy-api#3", "production", "failed"),
+                  ("2024-03-07 12:00:30", "deploy-web", "deploy-web@deploy-web#1", "production", "success"),
+                  ("2024-03-07 15:00:30", "deploy-web", "deploy-web@deploy-web#2", "production", "success")]
 
 
 def key(provider: str, api_url: str, target: str = "all") -> str:
@@ -268,7 +268,7 @@ def test_jenkins_first_sync_stores_the_deployments_a_second_adds_nothing_a_finis
     assert third[0] == 0 and f"{name} -> ci: +1 events" in third[1][-1]
     assert "/jenkins/job/team/job/build/api/json" not in jenkins.paths()     # not a deployment job: never asked
     assert stored("ci") == JENKINS_EVENTS[:3] + [
-        ("2024-03-07 10:05:00", "deploy-api", "team/deploy-api#5", "production", "success")] + JENKINS_EVENTS[3:]
+        ("2024-03-07 10:05:00", "deploy-api", "deploy-api@team/deploy-api#5", "production", "success")] + JENKINS_EVENTS[3:]
 
 
 def test_jenkins_numbers_as_json_and_the_last_sync_in_datasets(jenkins, capsys):
@@ -289,7 +289,7 @@ def test_jenkins_one_job_and_a_deploy_workflow(jenkins, capsys):
     assert one[0] == 0 and f"{key('jenkins', jenkins.root, 'team/deploy-api')} -> one: +3 events" in one[1][-1]
     assert stored("one") == JENKINS_EVENTS[:3]
     assert other[0] == 0 and "+1 events" in other[1][-1]
-    assert stored("other") == [("2024-03-05 09:05:00", "builder", "team/build#1", "production", "success")]
+    assert stored("other") == [("2024-03-05 09:05:00", "builder", "builder@team/build#1", "production", "success")]
 
 
 # -- credentials ------------------------------------------------------------------------------
@@ -412,9 +412,10 @@ def test_two_argo_cds_into_one_dataset_keep_a_state_each(tmp_path, capsys, monke
         code, lines = sync(capsys, "--config", str(path))
     assert code == 0 and f"{key('argocd', production.url)} -> both: +2 events" in lines[-2]
     assert f"{key('argocd', staging.url)} -> both: +2 events" in lines[-1]
-    assert [e[:3] for e in stored("both")] == [("2024-03-04 10:00:00", "checkout-staging", "checkout@0"),
+    # staging's events are renamed before their ids are qualified (the ids rule): checkout@0 under checkout-staging
+    assert [e[:3] for e in stored("both")] == [("2024-03-04 10:00:00", "checkout-staging", "checkout-staging@checkout@0"),
                                                ("2024-03-05 10:00:00", "checkout", "checkout@0"),
-                                               ("2024-03-06 10:00:00", "checkout-staging", "checkout@1"),
+                                               ("2024-03-06 10:00:00", "checkout-staging", "checkout-staging@checkout@1"),
                                                ("2024-03-07 10:00:00", "checkout", "checkout@1")]
 
 

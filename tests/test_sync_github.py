@@ -79,7 +79,7 @@ def test_first_sync_maps_objects_as_import_does(tmp_path):
     columns = ["ts", "kind", "service", "deploy_id", "pr_id", "status"]
     key = lambda f: f[columns].astype(str).sort_values(columns).reset_index(drop=True)  # noqa: E731
     assert key(synced).equals(key(imported))
-    failed = synced[(synced["kind"] == "deploy") & (synced["deploy_id"] == "12")]
+    failed = synced[(synced["kind"] == "deploy") & (synced["deploy_id"] == "shop@12")]
     assert failed["status"].tolist() == ["failed"] and str(failed["ts"].iloc[0]) == "2024-03-06 11:04:00+00:00"
     assert outcome.added == 11
     assert outcome.skipped.get("pending reviews (not submitted)") == 1
@@ -117,7 +117,7 @@ def test_open_deployment_is_rechecked_until_final():
         gh.add_status(21, "success", "2024-03-10T10:07:00Z")
         sync(source(gh), environ=env(gh), now=NOW)
     deploys = store.load("shop").query("kind == 'deploy'")
-    assert deploys["deploy_id"].tolist() == ["21"] and str(deploys["ts"].iloc[0]) == "2024-03-10 10:07:00+00:00"
+    assert deploys["deploy_id"].tolist() == ["shop@21"] and str(deploys["ts"].iloc[0]) == "2024-03-10 10:07:00+00:00"
 
 
 def test_pagination_follows_link_headers():
@@ -219,7 +219,7 @@ def test_bots_are_left_out():
         gh.add_pull(3, "2024-03-01T09:00:00Z", "2024-03-02T10:00:00Z", login="release-robot")
         outcome = sync(source(gh, bots=["copilot-reviewer", "release-robot"]), environ=env(gh), now=NOW)
     frame = store.load("shop")
-    assert frame["pr_id"].tolist() == ["#2"] and kinds(frame) == {"pr_created": 1}
+    assert frame["pr_id"].tolist() == ["shop#2"] and kinds(frame) == {"pr_created": 1}
     assert outcome.skipped["pull requests and reviews by bots"] == 4
 
 
@@ -277,7 +277,7 @@ def test_a_monorepo_sync_gives_each_service_its_prs_and_deployments(data_dir):
     prs = frame[frame["kind"] == "pr_created"]
     assert sorted(zip(prs["pr_id"], prs["service"])) == [("api#1", "api"), ("api#2", "api"), ("web#2", "web")]
     deploys = frame[frame["kind"] == "deploy"]
-    assert sorted(zip(deploys["deploy_id"], deploys["service"])) == [("11", "api"), ("12", "web"), ("run-301", "api")]
+    assert sorted(zip(deploys["deploy_id"], deploys["service"])) == [("api@11", "api"), ("api@run-301", "api"), ("web@12", "web")]
     assert outcome.skipped["deployments whose ref matches no tag_patterns"] == 1
     assert outcome.skipped["pull request events touching no service_paths path"] == 1
     dora = lambda svc: json.loads(run_cli("--dataset", "shop", "--json", "--only-service", svc).stdout)["dora"]  # noqa: E731

@@ -47,7 +47,7 @@ def test_gitlab_merge_requests_notes_and_deployments_with_x_next_page():
     counts = frame["kind"].value_counts().to_dict()
     assert counts == {"pr_created": 25, "pr_merged": 25, "pr_reviewed": 2, "deploy": 1}
     reviews = frame[frame["kind"] == "pr_reviewed"]
-    assert set(reviews["pr_id"]) == {"!1"} and set(reviews["service"]) == {"web"}
+    assert set(reviews["pr_id"]) == {"web!1"} and set(reviews["service"]) == {"web"}
     assert str(frame[frame["kind"] == "deploy"]["ts"].iloc[0]) == "2024-03-05 10:06:00+00:00"
     assert outcome.rejected == 0 and outcome.skipped["system notes other than approvals"] == 1
     assert len(mr_pages) == 1 and mr_pages[0]["order_by"] == "updated_at"
@@ -110,7 +110,7 @@ def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(d
     assert pairs("pr_created", "pr_id") == [("api!1", "api"), ("api!2", "api"), ("web!2", "web"), ("web!5", "web")]
     assert pairs("pr_merged", "pr_id") == pairs("pr_created", "pr_id")
     assert pairs("pr_reviewed", "pr_id") == [("api!2", "api"), ("web!2", "web")]
-    assert pairs("deploy", "deploy_id") == [("11", "api"), ("12", "web"), ("14", "api")]
+    assert pairs("deploy", "deploy_id") == [("api@11", "api"), ("api@14", "api"), ("web@12", "web")]
     assert {k: n for k, n in outcome.skipped.items() if not k.startswith("approval lists")} == {
         "merge request events touching no service_paths path": 3,                                # !3: created, merged, note
         "events of merge requests not merged yet (placed when they merge, by the paths they change)": 1,  # !4 created

@@ -60,11 +60,11 @@ def source_of(jenkins, **extra):
 events = functools.partial(event_tuples, columns=["service", "deploy_id", "status"])
 
 
-FIRST = [("2024-02-01T00:01:00+00:00", "deploy-old", "deploy-old#2", "success"),
-         ("2024-03-04T10:02:00+00:00", "deploy", "payments/deploy#1", "success"),
-         ("2024-03-05T10:00:30+00:00", "deploy", "payments/deploy#2", "failed"),
-         ("2024-03-05T14:00:45+00:00", "deploy-api", "deploy-api#7", "failed"),
-         ("2024-03-06T14:01:35+00:00", "deploy-api", "deploy-api#8", "success")]
+FIRST = [("2024-02-01T00:01:00+00:00", "deploy-old", "deploy-old@deploy-old#2", "success"),
+         ("2024-03-04T10:02:00+00:00", "deploy", "deploy@payments/deploy#1", "success"),
+         ("2024-03-05T10:00:30+00:00", "deploy", "deploy@payments/deploy#2", "failed"),
+         ("2024-03-05T14:00:45+00:00", "deploy-api", "deploy-api@deploy-api#7", "failed"),
+         ("2024-03-06T14:01:35+00:00", "deploy-api", "deploy-api@deploy-api#8", "success")]
 
 
 def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_path):
@@ -88,7 +88,7 @@ def test_first_sync_collects_the_deployment_jobs_as_the_import_reads_them(tmp_pa
                                  "payments/deploy": {"highest": 3, "open": [3]}}
     imported, report = loader("jenkins")(export)
     # the file has no since: deploy-old #1 (2023-12-01 00:00:00 + 60 s) as well; #3 is running
-    assert events(imported) == [("2023-12-01T00:01:00+00:00", "deploy-old", "deploy-old#1", "success")] + FIRST
+    assert events(imported) == [("2023-12-01T00:01:00+00:00", "deploy-old", "deploy-old@deploy-old#1", "success")] + FIRST
     assert report.skipped["builds still running (no result yet)"] == 1
     assert run.added == 5 and len(store.load("ci")) == 5
 
@@ -108,8 +108,8 @@ def test_a_second_sync_adds_nothing_and_a_running_build_comes_once_it_finishes()
         third = sync_once(source_of(jenkins), second.state, jenkins.environ, save=True)
         fourth = sync_once(source_of(jenkins), third.state, jenkins.environ, save=True)
     # #3: 03-06 10:00:00 + 300 s; deploy-api #9: 08:00:00 + 61.5 s, UNSTABLE is a failure
-    assert events(third.frame) == [("2024-03-06T10:05:00+00:00", "deploy", "payments/deploy#3", "success"),
-                                   ("2024-03-21T08:01:01.500000+00:00", "deploy-api", "deploy-api#9", "failed")]
+    assert events(third.frame) == [("2024-03-06T10:05:00+00:00", "deploy", "deploy@payments/deploy#3", "success"),
+                                   ("2024-03-21T08:01:01.500000+00:00", "deploy-api", "deploy-api@deploy-api#9", "failed")]
     assert third.state["jobs"]["payments/deploy"] == {"highest": 3, "open": []}
     assert (len(fourth.frame), fourth.added) == (0, 0) and len(store.load("ci")) == 7
 
@@ -130,9 +130,9 @@ def test_pages_of_all_builds_are_followed():
         again = sync_once(source_of(jenkins, target="deploy-big"), run.state, jenkins.environ)
     fields = "allBuilds[number,result,timestamp,duration,url,building]"
     assert pages == [fields + "{0,100}", fields + "{100,200}", fields + "{200,300}"]
-    assert sorted(run.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in range(1, 251))
+    assert sorted(run.frame["deploy_id"]) == sorted(f"deploy-big@deploy-big#{n}" for n in range(1, 251))
     # build 250: 250 h = 10 days 10 h after 02-01 00:00, so 02-11 10:00:00, + 60 s
-    assert events(run.frame)[-1] == ("2024-02-11T10:01:00+00:00", "deploy-big", "deploy-big#250", "success")
+    assert events(run.frame)[-1] == ("2024-02-11T10:01:00+00:00", "deploy-big", "deploy-big@deploy-big#250", "success")
     assert (len(again.frame), again.requests) == (0, 1)
 
 
@@ -157,7 +157,7 @@ def test_a_sync_killed_half_way_resumes_without_taking_anything_twice(killed_aft
         resumed = sync_once(source_of(jenkins, target="deploy-big"), killed.state, jenkins.environ, save=True)
     # 252 and 251 are new; what was stored before the kill is skipped; the rest is taken
     rest = [252, 251, *range(1, stored.start)]
-    assert sorted(resumed.frame["deploy_id"]) == sorted(f"deploy-big#{n}" for n in rest)
+    assert sorted(resumed.frame["deploy_id"]) == sorted(f"deploy-big@deploy-big#{n}" for n in rest)
     assert resumed.added == len(rest) and len(store.load("ci")) == 252
     assert resumed.state["jobs"]["deploy-big"] == {"highest": 252, "open": []} and resumed.state["walk"] == {}
 
@@ -170,7 +170,7 @@ def test_the_target_job_gives_every_build_whatever_its_name(target):
         paths = jenkins.paths()
     assert paths == ["/jenkins/job/payments/job/build/api/json"]
     # 03-06 09:00:00 + 300 s
-    assert events(run.frame) == [("2024-03-06T09:05:00+00:00", "build", "payments/build#1", "success")]
+    assert events(run.frame) == [("2024-03-06T09:05:00+00:00", "build", "build@payments/build#1", "success")]
 
 
 def test_a_target_that_is_a_folder_or_missing_is_one_sentence():
@@ -187,7 +187,7 @@ def test_service_given_and_another_glob():
         ci(jenkins)
         run = sync_once(source_of(jenkins, service="payments", deploy_workflow="payments/*"), {},
                         jenkins.environ)
-    assert sorted(run.frame["deploy_id"]) == ["payments/build#1", "payments/deploy#1", "payments/deploy#2"]
+    assert sorted(run.frame["deploy_id"]) == ["payments@payments/build#1", "payments@payments/deploy#1", "payments@payments/deploy#2"]
     assert set(run.frame["service"]) == {"payments"}
 
 

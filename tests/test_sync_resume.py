@@ -123,11 +123,11 @@ def test_github_with_deploy_workflow_and_production():
     # deployment 22 to live: production, as the configuration says
     assert outcome.added == 5
     assert events("shop", ["kind", "deploy_id", "pr_id", "environment"], after="2024-03-04") == [
-        ("03-04T11:06", "deploy", "run-13", "", "production"),
-        ("03-12T09:00", "pr_created", "", "#2", ""),
-        ("03-13T10:00", "pr_merged", "", "#2", ""),
-        ("03-14T11:05", "deploy", "run-14", "", "production"),
-        ("03-14T13:02", "deploy", "22", "", "production")]
+        ("03-04T11:06", "deploy", "shop@run-13", "", "production"),
+        ("03-12T09:00", "pr_created", "", "shop#2", ""),
+        ("03-13T10:00", "pr_merged", "", "shop#2", ""),
+        ("03-14T11:05", "deploy", "shop@run-14", "", "production"),
+        ("03-14T13:02", "deploy", "shop@22", "", "production")]
     assert now["open"] == {"deployments": [], "runs": []}
     assert now["watermark"] == {"pulls": "2024-03-13T10:00:00Z", "deployments": "2024-03-14T13:00:00Z",
                                 "runs": "2024-03-14T12:00:00Z"}
@@ -156,9 +156,9 @@ def test_jenkins_with_deploy_workflow():
     assert "/jenkins/job/deploy-api/2/api/json" in paths           # the build running at the first sync
     assert not any(p.startswith("/jenkins/job/redeploy/") for p in paths)
     assert outcome.added == 2
-    assert events("ci", ["deploy_id", "status"]) == [("03-04T10:01", "deploy-api#1", "success"),
-                                                    ("03-05T10:02", "deploy-api#2", "failed"),
-                                                    ("03-12T10:01", "deploy-api#3", "success")]
+    assert events("ci", ["deploy_id", "status"]) == [("03-04T10:01", "deploy-api@deploy-api#1", "success"),
+                                                    ("03-05T10:02", "deploy-api@deploy-api#2", "failed"),
+                                                    ("03-12T10:01", "deploy-api@deploy-api#3", "success")]
     assert now == {"jobs": {"deploy-api": {"highest": 3, "open": []}}, "walk": {}}
 
 

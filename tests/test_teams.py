@@ -99,13 +99,15 @@ def test_argument_abbreviations_are_off():
 # core now: api a1 01-08 10:00 (ships p1, created 01-08 00:00: 10 h), a2 01-09 failed, a3 01-10
 # hotfix (incident i1 12:00-13:00 is attributed to it: 60 min), a4 01-11; db b1 01-12 10:00 (ships
 # p2, created 01-11 10:00: 24 h; incident i2 11:00-11:30 attributed to it: 30 min).
-#   5 deployments, 4 successful: 4/7 a day (high); lead times 10, 24: median 17 h (elite); failed
-#   a2, a3, b1: 60 % (low); recovery 60, 30: median 45 min (elite); rework a3: 20 %; overall low.
-# core before: a0 01-02 10:00 ships p0 (created 04:00: 6 h): 1/7 a day (high, the bound is
-#   inclusive), lead 6 h, CFR 0 %, no recovery, rework 0 %.
+#   5 deployments, 4 successful: 4/7 a day (high); lead times 10, 24: median 17 h; failed a2, a3, b1:
+#   60 % (low); recovery 60, 30: median 45 min; rework a3: 20 %. Enough evidence (METRICS.md section 3:
+#   at least 5 events) for the deployment frequency and CFR tiers (5 deployments), not for lead time
+#   (2 deployed PRs) or recovery (2 resolved incidents): no tier for them, so no overall tier.
+# core before: a0 01-02 10:00 ships p0 (created 04:00: 6 h): 1/7 a day, lead 6 h, CFR 0 %, no
+#   recovery, rework 0 %: 1 deployment and 1 deployed PR in 7 days: no tier at all.
 # web now: one successful deployment a day 01-08..01-14 09:00 (1 a day, elite); p3 created 01-13
-#   09:00, merged 20:00, shipped 01-14 09:00: 24 h (high: elite is < 24); CFR 0 %; no incidents.
-# web before: w0 01-03 failed: 0 a day (low), CFR 100 % (low).
+#   09:00, merged 20:00, shipped 01-14 09:00: 24 h (1 deployed PR: no tier); CFR 0 % (elite); no incidents.
+# web before: w0 01-03 failed: 0 a day, CFR 100 %: 1 deployment in 7 days, no tier.
 
 def hand_rows():
     from helpers import ev
@@ -152,19 +154,28 @@ def test_each_teams_dora_numbers_by_hand(tmp_path):
     assert core.team == "core" and core.services == ("api", "db") and not core.problem
     assert core.current == {"deploys_per_day": pytest.approx(4 / 7), "lead_time_hours_median": 17.0,
                             "change_failure_rate_pct": 60.0, "mttr_minutes_median": 45.0, "rework_rate_pct": 20.0,
-                            "tiers": {"deployment_frequency": "high", "lead_time": "elite",
-                                      "change_failure_rate": "low", "recovery_time": "elite", "overall": "low"}}
+                            "tiers": {"deployment_frequency": "high", "lead_time": None,
+                                      "change_failure_rate": "low", "recovery_time": None, "overall": None},
+                            "evidence": {"lead_time_hours_median": "2 deployed PRs: a tier needs at least 5",
+                                         "mttr_minutes_median": "2 resolved incidents: a tier needs at least 5"}}
+    few = "1 deployment: a tier needs at least 5"
     assert core.previous == {"deploys_per_day": pytest.approx(1 / 7), "lead_time_hours_median": 6.0,
                              "change_failure_rate_pct": 0.0, "mttr_minutes_median": None, "rework_rate_pct": 0.0,
-                             "tiers": {"deployment_frequency": "high", "lead_time": "elite",
-                                       "change_failure_rate": "elite", "recovery_time": None, "overall": "high"}}
+                             "tiers": {"deployment_frequency": None, "lead_time": None,
+                                       "change_failure_rate": None, "recovery_time": None, "overall": None},
+                             "evidence": {"deploys_per_day": few + ", or a window of 30 days or more",
+                                          "lead_time_hours_median": "1 deployed PR: a tier needs at least 5",
+                                          "change_failure_rate_pct": few,
+                                          "rework_rate_pct": "1 deployment: a Quick Check score needs at least 5"}}
     assert web.services == ("web-app",)
     assert web.current == {"deploys_per_day": 1.0, "lead_time_hours_median": 24.0, "change_failure_rate_pct": 0.0,
                            "mttr_minutes_median": None, "rework_rate_pct": 0.0,
-                           "tiers": {"deployment_frequency": "elite", "lead_time": "high",
-                                     "change_failure_rate": "elite", "recovery_time": None, "overall": "high"}}
+                           "tiers": {"deployment_frequency": "elite", "lead_time": None,
+                                     "change_failure_rate": "elite", "recovery_time": None, "overall": None},
+                           "evidence": {"lead_time_hours_median": "1 deployed PR: a tier needs at least 5"}}
     assert web.previous["deploys_per_day"] == 0.0 and web.previous["change_failure_rate_pct"] == 100.0
-    assert web.previous["tiers"]["deployment_frequency"] == "low" and web.previous["lead_time_hours_median"] is None
+    assert web.previous["tiers"]["deployment_frequency"] is None and web.previous["lead_time_hours_median"] is None
+    assert web.previous["evidence"]["deploys_per_day"] == few + ", or a window of 30 days or more"
     assert ghost.current is None and ghost.previous is None
     assert ghost.problem.startswith("team 'ghost' has no services in this data")
     # the chosen teams only, in the order asked; an unknown name is a row that says so
@@ -182,6 +193,9 @@ def test_team_comparison_is_the_team_filters_numbers(tmp_path):
     tables, window = hand_tables(), Window.between("2024-01-08", "2024-01-15")
     for row in compare_teams(teams, (tables, window), (tables, window.previous()), names=["core", "web"]):
         for period, numbers in ((window, row.current), (window.previous(), row.previous)):
-            summary = analyze(tables_of_teams(tables, teams, [row.team]), period,
-                              present=kinds_present(tables)).summary["dora"]
-            assert numbers == {**{k: summary[k] for k in DORA_KEYS}, "tiers": summary["tiers"]}
+            whole = analyze(tables_of_teams(tables, teams, [row.team]), period, present=kinds_present(tables)).summary
+            summary = whole["dora"]
+            # the team's compared keys without enough evidence, and why (the failed deployment recovery, not
+            # compared, left out)
+            short = {k: why for k, why in whole.get("evidence", {}).items() if k != "failed_deployment_recovery_minutes_median"}
+            assert numbers == {**{k: summary[k] for k in DORA_KEYS}, "tiers": summary["tiers"], "evidence": short}

@@ -139,7 +139,7 @@ def test_github_deliveries_become_events_once(client):
     assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy"]
     assert set(stored["service"]) == {"checkout"}
     deploy = stored[stored["kind"] == "deploy"].iloc[0]
-    assert (deploy["deploy_id"], deploy["status"], str(deploy["ts"])) == ("42", "success", "2024-03-04 11:00:00+00:00")
+    assert (deploy["deploy_id"], deploy["status"], str(deploy["ts"])) == ("checkout@42", "success", "2024-03-04 11:00:00+00:00")
     assert stored[stored["kind"] == "pr_reviewed"].iloc[0]["author"] == "grace"
     # the same numbers as python -m metrics: lead time 10:00 PR created 09:00 -> deployed 11:00 = 2 h
     summary = json.loads(run_cli("--dataset", "live", "--json").stdout)
@@ -173,7 +173,7 @@ def test_releases_and_workflow_runs(client):
     ci = {**run, "workflow_run": {**run["workflow_run"], "id": 100, "name": "CI", "path": ".github/workflows/ci.yml"}}
     assert github(client, "workflow_run", ci, "w2").get_json()["added"] == 0
     deploys = events_of("live")
-    assert list(deploys["deploy_id"]) == ["v1.2.0", "run-99"] and list(deploys["status"]) == ["success", "failed"]
+    assert list(deploys["deploy_id"]) == ["checkout@v1.2.0", "checkout@run-99"] and list(deploys["status"]) == ["success", "failed"]
     assert github(client, "release", release, "r3", query="?releases=maybe").status_code == 400
     assert github(client, "release", release, "r4", query="?colour=red").status_code == 400
 
@@ -269,7 +269,7 @@ def test_gitlab_hooks(client):
     assert gitlab(client, pipeline, {"Idempotency-Key": "g7"}).get_json()["added"] == 1
     stored = events_of("live")
     assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy", "deploy"]
-    assert set(stored["service"]) == {"web-shop"} and list(stored["pr_id"][:3]) == ["!3"] * 3
+    assert set(stored["service"]) == {"web-shop"} and list(stored["pr_id"][:3]) == ["web-shop!3"] * 3
     assert str(stored["ts"].iloc[0]) == "2024-03-04 08:00:00+00:00"
     assert gitlab(client, merge_request("open", "x"), {"X-Gitlab-Token": "wrong"}).status_code == 401
 
@@ -434,3 +434,39 @@ def test_no_delivery_breaks_the_server(env, data_dir, provider, event, payload, 
     assert reply.is_json and "Traceback" not in reply.get_data(as_text=True)
     if reply.status_code != 200:
         assert {d.name: d.events for d in store.list_datasets()} == before
+
+
+# -- ids unique per repository (issue 22) ---------------------------------------------------------
+
+def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one_pr_per_repository(client, tmp_path):
+    """acme/shop and acme/checkout both have PR #7 (different times): imported from a `gh api`
+    export, then delivered again by webhooks from both repositories, it is one PR per repository."""
+    def repo(name):
+        return {"id": len(name), "name": name, "full_name": f"acme/{name}", "url": f"https://api.github.com/repos/acme/{name}"}
+
+    def pull(name, created, merged):
+        return {"url": f"https://api.github.com/repos/acme/{name}/pulls/7", "number": 7, "state": "closed",
+                "created_at": created, "merged_at": merged, "user": {"login": "ada"},
+                "base": {"ref": "main", "repo": repo(name)}}
+
+    pulls = [pull("shop", "2024-03-04T09:00:00Z", "2024-03-04T10:00:00Z"),
+             pull("checkout", "2024-03-05T09:00:00Z", "2024-03-05T12:00:00Z")]
+    export = tmp_path / "pulls.json"
+    export.write_text(json.dumps(pulls))
+    p = run_cli("import", "--from", "github", export, "--name", "live")
+    assert p.returncode == 0, p.stderr
+    assert "+4;" in p.stdout                                     # two PRs, created and merged, one per repository
+    for name, body in (("shop", pulls[0]), ("checkout", pulls[1])):
+        for action in ("opened", "closed"):
+            payload = {"action": action, "number": 7, "repository": repo(name),
+                       "pull_request": dict(body, merged_at=body["merged_at"] if action == "closed" else None)}
+            answer = github(client, "pull_request", payload, f"{name}-{action}").get_json()
+            assert answer["added"] == 0 and answer["repeated"] is False, answer
+    stored = events_of("live")
+    assert sorted(zip(stored["kind"], stored["pr_id"], stored["service"])) == [
+        ("pr_created", "checkout#7", "checkout"), ("pr_created", "shop#7", "shop"),
+        ("pr_merged", "checkout#7", "checkout"), ("pr_merged", "shop#7", "shop")]
+    # each repository's PR keeps its own times: shop 1 h from creation to merge, checkout 3 h
+    merged = stored[stored["kind"] == "pr_merged"].set_index("pr_id")["ts"]
+    created = stored[stored["kind"] == "pr_created"].set_index("pr_id")["ts"]
+    assert ((merged - created).dt.total_seconds() / 3600).to_dict() == {"checkout#7": 3.0, "shop#7": 1.0}

@@ -73,6 +73,7 @@ class Context:
                                                   c.tables, c.window))
     # the extensions: (service -> recovery target in minutes, None), or (None, why the setting cannot be
     # used); SLA compliance against the targets ({} without targets)
+    developers = cached_property(lambda c: extensions.developers(c.tables, c.assumptions.team_size))
     sla = cached_property(lambda c: (c.sla_given, None) if c.sla_given is not None else extensions.sla_setting())
     compliance = cached_property(lambda c: extensions.sla_compliance(c.incidents, c.tables.services, c.window.end_ns,
                                                                      c.sla[0]) if c.sla[0] else {})

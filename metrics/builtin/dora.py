@@ -2,6 +2,7 @@
 their computations are ``metrics.compute.dora``'s, read through the shared ``Context``."""
 from __future__ import annotations
 
+from .. import defaults
 from ..benchmarks import TIER_TABLES
 from ..registry.metric import Card, Console, MetricSpec, Sample, Says, declarer
 from ..units import say
@@ -14,9 +15,16 @@ def _s(an) -> dict:
     return an.summary["dora"]
 
 
-DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"])
-DEPLOYED_PRS = Sample("deployed PRs", lambda an: len(an.lead_time_hours()))
-RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"])
+DEPLOYMENTS = Sample("deployments", lambda an: _s(an)["deployments"], one="deployment", reads=("deployments",))
+FREQUENCY = Sample("deployments", lambda an: _s(an)["deployments"], or_days=defaults.FREQUENCY_TIER_DAYS, one="deployment",
+                   reads=("deployments",))
+DEPLOYED_PRS = Sample("deployed PRs", lambda an: an.details["merged_prs"] - _s(an)["merged_prs_not_deployed"],
+                      one="deployed PR", reads=("merged_prs_not_deployed",))
+RESOLVED_INCIDENTS = Sample("resolved incidents", lambda an: _s(an)["incidents"] - _s(an)["open_incidents"],
+                            one="resolved incident", reads=("incidents", "open_incidents"))
+ATTRIBUTED_RECOVERIES = Sample("resolved incidents attributed to a deployment",
+                               lambda an: an.details["failed_deployment_recovery"]["recoveries"],
+                               one="resolved incident attributed to a deployment")
 
 
 def tiered(table: str, sample: Sample, quick_check: bool = True) -> dict:
@@ -38,21 +46,47 @@ declare("successful_deployments", reads="frequency", label="Successful deploymen
 
 declare("deploys_per_day", reads="frequency", label="Deployment frequency", unit="/day", fmt="{:.2f}", needs=("deploy",),
         definition="Successful production deployments / days of the window (a daily series beside it).",
-        **tiered("deployment_frequency", DEPLOYMENTS), card=Card("kpi-deploys", "dora", 2, "throughput"),
+        **tiered("deployment_frequency", FREQUENCY), card=Card("kpi-deploys", "dora", 2, "throughput"),
         footnote=Says("{successful_deployments} successful of {deployments}"),
         console=Console(1, "Avg deployments/day: {deploys_per_day:.2f}"))
 
 
 def _lead_footnote(an) -> str:
-    return (("from first commit (git history) · " if an.pr_times_from_git else "")
-            + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {undeployed_prs} merged, "
-                   "not deployed")(an))
+    d = an.details
+    timed, from_merge = d["merged_prs"] - _s(an)["merged_prs_not_deployed"], d["timed_from_merge"]
+    measures = ("from first commit (git history) · " if an.pr_times_from_git else "")
+    if from_merge and from_merge < timed:
+        measures += f"{from_merge} of {timed} from the merge (squash merges) · "
+    return measures + Says("p75 {lead_time_hours_p75:.1f| h} · p90 {lead_time_hours_p90:.1f| h} · {merged_prs_not_deployed} "
+                           "merged, not deployed")(an)
+
+
+def _waited(hours: float) -> str:
+    """A wait as a card says it: "30.5 h" under two days, else "9.2 d"."""
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def _lead_caution(an) -> str | None:
+    """What the lead time card says as prominently as its median: the merged PRs still waiting for
+    a release and for how long (DORA's lead time times only the deployed ones), and when every
+    deployed PR is a squash merge read from git history (created at its merge), that the median is
+    merge-to-deploy."""
+    d, waiting = an.details, _s(an)["merged_prs_not_deployed"]
+    said = []
+    if waiting:
+        said.append(f"{waiting} merged PR{'s' * (waiting != 1)} wait{'s' * (waiting == 1)} for a release: median "
+                    f"{_waited(d['waiting_hours_median'])} since the merge, oldest {_waited(d['waiting_hours_max'])}")
+    timed = d["merged_prs"] - waiting
+    if timed and d["timed_from_merge"] == timed:
+        said.append("measures merge to deploy: every deployed PR is a squash merge (no time before its merge)")
+    return " · ".join(said) or None
 
 
 def _lead_details(c) -> dict:
     lead = c.lead
-    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "undeployed_prs", "review_wait_hours_median",
-                                 "review_to_merge_hours_median", "merge_to_deploy_hours_median")}
+    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "waiting_hours_median", "waiting_hours_max", "timed_from_merge",
+                                 "review_wait_hours_median", "review_to_merge_hours_median",
+                                 "merge_to_deploy_hours_median")}
 
 
 declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit="h", lower_is_better=True,
@@ -61,13 +95,18 @@ declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit
                    "(its `deploy_id`, else the first successful deployment of its service at or after the merge); "
                    "the median. Merged PRs without one are counted, not timed.",
         **tiered("lead_time", DEPLOYED_PRS), card=Card("kpi-lead-time", "dora", 1, "throughput"),
-        footnote=_lead_footnote,
+        footnote=_lead_footnote, caution=_lead_caution,
         console=Console(4, "Lead time for changes: median {lead_time_hours_median:.1f| h} | "
-                           "p90 {lead_time_hours_p90:.1f| h} | merged PRs not yet deployed: {undeployed_prs}"))
+                           "p90 {lead_time_hours_p90:.1f| h} | merged PRs not yet deployed: {merged_prs_not_deployed}"))
 
 
 declare("lead_time_hours_p90", reads="lead", label="Lead time (p90)", unit="h", lower_is_better=True,
         definition="The 90th percentile (linear interpolation) of the lead times of the window's deployed PRs.")
+
+
+declare("merged_prs_not_deployed", reads="lead", label="Merged PRs not deployed", fmt="{:,}", lower_is_better=True,
+        definition="Merged PRs created in the window that no deployment has shipped by its end (counted, not timed "
+                   "by lead time); the median and longest hours since their merge beside it.")
 
 
 declare("change_failure_rate_pct", reads="cfr", label="Change failure rate", unit="%", lower_is_better=True,
@@ -123,7 +162,10 @@ declare("rework_rate_pct", reads="rework", label="Rework rate", unit="%", lower_
         details=lambda c: {"rework_deployments": c.rework["rework_deployments"]},
         definition="Rework deployments / deployments x 100: a deployment is rework if its `change_type` is `hotfix` "
                    "or `rollback`, or it deployed a service while an incident of the window on it was open.",
-        teams=True, quick_check="rework_rate", card=Card("kpi-rework", "dora", 2, "instability"),
+        teams=True, quick_check="rework_rate", sample=DEPLOYMENTS,
+        partial=("rework deploy", "counts only deployments during incidents: the data marks no hotfix or rollback "
+                                  "(a CI/CD source's change types, or the change_type column, give them)"),
+        card=Card("kpi-rework", "dora", 2, "instability"),
         footnote=Says("{rework_deployments} hotfixes, rollbacks or deploys during incidents"),
         console=Console(6, "Rework rate: {rework_rate_pct:.1f|%} ({rework_deployments} of {deployments} deployments)"))
 
@@ -144,6 +186,7 @@ def _fdrt_footnote(an) -> str:
 declare("failed_deployment_recovery_minutes_median", reads="recovery", label="Failed deployment recovery (median)", unit="min",
         lower_is_better=True, summary=False, at=("details", "failed_deployment_recovery", "recovery_minutes_median"),
         needs=("incident_start",), details=_recovery_block, quick_check="failed_deployment_recovery_time",
+        sample=ATTRIBUTED_RECOVERIES,
         definition="The median recovery minutes of the window's resolved incidents attributed to a deployment "
                    "(explicitly, inferred or pinned). `--json`: `failed_deployment_recovery`.",
         card=Card("kpi-fdrt", "dora", 3, "throughput"), footnote=_fdrt_footnote)

@@ -24,14 +24,17 @@ def _sla_details(c) -> dict:
     targets, problem = c.sla
     found = c.compliance
     return {"sla_met": found.get("sla_met", 0), "sla_judged": found.get("sla_judged", 0),
-            "sla_open_breaches": found.get("sla_open_breaches", 0), "sla_targets": targets or {}, "sla_problem": problem}
+            "sla_open_breaches": found.get("sla_open_breaches", 0), "sla_targets": targets or {}, "sla_problem": problem,
+            # nobody chose the target: the card says it is the default, and where to set it
+            "sla_default": c.sla_given is None and not extensions.sla_is_set()}
 
 
 def _sla_footnote(an) -> str:
     d = an.details
     return (f"{d['sla_met']} of {d['sla_judged']} incidents within target"
             + (f" ({d['sla_open_breaches']} open past it)" if d["sla_open_breaches"] else "")
-            + f" · target {sla_targets_text(d['sla_targets'])}")
+            + f" · target {sla_targets_text(d['sla_targets'])}"
+            + (f", the default: set {defaults.SLA_SETTING}" if d["sla_default"] else ""))
 
 
 declare_dora("sla_compliance_pct", compute=lambda c: c.compliance.get("sla_compliance_pct"), label="SLA compliance",
@@ -41,14 +44,22 @@ declare_dora("sla_compliance_pct", compute=lambda c: c.compliance.get("sla_compl
              card=Card("kpi-sla", "dora", 5, "throughput"), footnote=_sla_footnote)
 
 
+def _per_developer_footnote(an) -> str:
+    d = an.details
+    who = (f"{d['developers']} PR authors in the window" if d["developers_from"] == "authors" else
+           f"{d['developers']} developers, an assumption: the data names no PR authors (set the team size on this "
+           "tab, or --team-size)")
+    return f"{an.summary['dora']['successful_deployments']} successful deploys / {who}"
+
+
 declare_pvm("deploys_per_developer", label="Deployments per developer", summary=False, needs=("deploy",),
+            details=lambda c: c.developers,
             compute=lambda c: extensions.deploys_per_developer(c.frequency["successful_deployments"],
-                                                               c.assumptions.team_size),
-            definition="Team size tracking: successful production deployments in the window / team size (the PVM "
-                       "assumption).",
-            card=Card("kpi-per-developer", "pvm", 6),
-            footnote=lambda an: f"{an.summary['dora']['successful_deployments']} successful deploys / "
-                                f"{an.assumptions.team_size} developers")
+                                                               c.developers["developers"]),
+            definition="Successful production deployments in the window / developers: the distinct authors of the "
+                       "window's PRs when the data names them, else the team size (the PVM assumption, said so on the "
+                       "card).",
+            card=Card("kpi-per-developer", "pvm", 6), footnote=_per_developer_footnote)
 
 
 declare_pvm("on_call_hours_per_developer_week", reads="toil_ratio", label="On-call burden", unit="h",

@@ -55,13 +55,24 @@ declare("satisfaction_responses", reads="satisfaction", label="Survey responses"
         definition="Survey answers (`satisfaction_survey` events) in the window.")
 
 
+def _merge_time_caution(an) -> str | None:
+    unmeasured = an.details["unmeasured_prs"]
+    if _s(an)["merge_time_hours_mean"] is None and unmeasured:
+        return (f"not measurable from squash merges: {unmeasured} merged PR{'s' * (unmeasured != 1)} created at "
+                f"{'their' if unmeasured != 1 else 'its'} merge")
+    if an.pr_times_from_git and _s(an)["merge_time_hours_mean"] is not None:
+        return f"time {GIT_CREATED}" + (f"; {unmeasured} squash merges not timed" if unmeasured else "")
+    return None
+
+
 declare("merge_time_hours_mean", reads="efficiency", label="PR → merge time", unit="h", lower_is_better=True,
+        details=lambda c: {"unmeasured_prs": c.efficiency["unmeasured_prs"]},
         definition="Efficiency & flow: hours from `pr_created` to `pr_merged` per merged PR created in the window, "
-                   "mean (weekly mean and sample standard deviation beside it).",
+                   "mean (weekly mean and sample standard deviation beside it); a PR created at its merge (a squash "
+                   "merge read from git history) is counted, not timed: squash merges alone make it n/a.",
         card=Card("kpi-merge-time", "space", 5),
         footnote=lambda an: "first commit to merge, mean" if an.pr_times_from_git else "creation to merge, mean",
-        caution=lambda an: f"time {GIT_CREATED}" if an.pr_times_from_git and _s(an)["merge_time_hours_mean"] is not None
-        else None,
+        caution=_merge_time_caution,
         console=Console(4, "Efficiency: Avg PR→merge time: {merge_time_hours_mean:.1f| hours}"))
 
 

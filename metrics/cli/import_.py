@@ -56,7 +56,13 @@ def import_reader(args):
 
 
 def run_import(argv, out=None, err=None) -> int:
-    """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``."""
+    """``python -m metrics import --from SOURCE PATH... --name DATASET [--service S] [--replace]``.
+
+    Several repositories (``--from git DIR...``; ``--scan`` finds every one under a folder): one
+    that cannot be read is one line on stderr and the others are stored, exit 1 with "3 of 4
+    repositories imported"; none read is exit 2 with nothing stored, and so is one not read with
+    ``--replace`` (which would drop its events) or ``--strict``. Several files are one import: one
+    that cannot be read stores nothing (exit 2)."""
     from .. import store
     from ..ingest import LoadError, StrictLoadError, load_events
     from ..ingest.plugin_sources import plugin_problems, refusal
@@ -69,12 +75,18 @@ def run_import(argv, out=None, err=None) -> int:
     for problem in problems:
         print(f"warning: {one_line(problem.sentence)}", file=err)
     bar = ProgressBar(err)
+    paths, failed = [], []
     try:
         try:
             store.check_name(args.name)
             reader = import_reader(args)
-            frame, report = load_events(args.paths, strict=args.strict, reader=reader, progress=bar,
-                                        service=args.service)
+            paths = targets_of(args, reader, err)
+            separate = hasattr(reader, "targets") and not args.strict     # one unreadable, the others stored
+            frame, report = load_events(paths, strict=args.strict, reader=reader, progress=bar,
+                                        service=args.service, failed=failed if separate else None)
+            if failed and args.replace:
+                raise UsageError(f"{imported(paths, failed, reader)} and --replace would drop the events of "
+                                 f"the rest: nothing stored (dataset {args.name} is unchanged)")
             if not len(frame) and not args.replace:
                 bar.end()
                 print("\n".join(report.lines()), file=err)
@@ -82,6 +94,8 @@ def run_import(argv, out=None, err=None) -> int:
             total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
         finally:
             bar.end()
+            for sentence in failed:                      # one line each, whatever happened next
+                print(f"error: {one_line(sentence)}", file=err)
     except StrictLoadError as e:
         print("\n".join(e.report.lines()), file=err)
         print(f"error: stopped at the first bad row (--strict), nothing stored: {e}", file=err)
@@ -91,4 +105,26 @@ def run_import(argv, out=None, err=None) -> int:
     *notes, summary = store.save_lines(args.name, total, added, merge)
     print("\n".join(report.lines() + notes), file=err)
     print(summary, file=out)
-    return 0
+    if len(paths) > 1:
+        print(imported(paths, failed, reader), file=out)
+    return 1 if failed else 0
+
+
+def targets_of(args, reader, err) -> list:
+    """What the import reads for its paths (``ingest.files.read_targets``), its line said on
+    ``err``: a UsageError of one sentence for what the reader refuses before reading (a path that is
+    not a directory, two repositories that would be one service)."""
+    from ..ingest.files import read_targets
+    try:
+        paths, line = read_targets(args.paths, reader, args.service)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if line:
+        print(line, file=err)
+    return paths
+
+
+def imported(paths, failed, reader) -> str:
+    """"3 of 4 repositories imported" ("files" for a file source)."""
+    from ..ingest.files import item_names
+    return f"{len(paths) - len(failed)} of {len(paths)} {item_names(reader)[1]} imported"

@@ -1,7 +1,9 @@
 """``python -m metrics sync ...``: pull a team's sources into stored datasets, once or every N minutes.
 
     python -m metrics sync github --repo OWNER/NAME --name DATASET [--api-url URL]
+    python -m metrics sync github --org ORG --name DATASET [--repo-pattern GLOB] [--teams [--replace-teams]]
     python -m metrics sync gitlab --project ID|PATH --name DATASET [--api-url URL]
+    python -m metrics sync gitlab --group ID|PATH --name DATASET [--repo-pattern GLOB] [--teams]
     python -m metrics sync pagerduty --name DATASET [--service-id ID]... [--api-url URL]
     python -m metrics sync opsgenie --name DATASET [--region us|eu] [--api-url URL]
     python -m metrics sync argocd --name DATASET --api-url URL [--application NAME] [--production NS|KEY=VALUE]
@@ -84,8 +86,11 @@ def sources_from(args) -> list:
     if args.bots:
         entry["bots"] = args.bots
     spec = syncing()[args.provider].sync
-    if spec.target is not None and spec.target_required and spec.target.name not in entry:
-        raise UsageError(f"sync {args.provider} needs {spec.target.command_flag} {spec.target.metavar or 'VALUE'}")
+    if spec.target is not None and spec.target_required and spec.target.name not in entry and \
+            not (spec.group_option and spec.group_option in entry):
+        group = next((o for o in spec.options if o.name == spec.group_option), None)
+        raise UsageError(f"sync {args.provider} needs {spec.target.command_flag} {spec.target.metavar or 'VALUE'}"
+                         + (f" or {group.command_flag} {group.metavar}" if group else ""))
     if args.api_url is None and api_url_required(spec):
         raise UsageError(f"sync {args.provider} needs --api-url URL (every installation has its own)")
     if not args.name:
@@ -95,21 +100,30 @@ def sources_from(args) -> list:
 
 
 def run_once(sources, full: bool, err, progress=None) -> int:
-    """Sync every source once; 0 when all succeeded, 2 when any failed (each failure one line)."""
+    """Sync every source once; 0 when all succeeded, 2 when any failed (each failure one line), 1
+    when only some repositories of an organisation failed (each one line, the others synced)."""
+    from ..ingest.sync.group import sync_group
     from ..ingest.sync.http import SyncError
     from ..ingest.sync.run import sync
-    failed = 0
+    from ..store import StoreError
+    failed = partly = 0
     for source in sources:
         try:
-            outcome = sync(source, full=full, progress=progress)
-        except SyncError as e:
+            outcome = sync_group(source, full=full, progress=progress, out=err) if source.group else \
+                sync(source, full=full, progress=progress)
+        except (SyncError, StoreError) as e:
             print(f"error: {source.key} -> {source.dataset}: {e}", file=err)
             failed += 1
             continue
+        for target, error in getattr(outcome, "failed", {}).items():
+            print(f"error: {target}: {error}", file=err)
+            partly += 1
         print(outcome.line(), file=err)
         for warning in outcome.warnings:
             print(f"  warning: {warning}", file=err)
-    return 2 if failed else 0
+        if getattr(outcome, "teams", ""):
+            print(outcome.teams, file=err)
+    return 2 if failed else 1 if partly else 0
 
 
 def run_sync(argv, err=None, sleep=time.sleep, rounds: int | None = None) -> int:

@@ -108,9 +108,15 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "merge_time_hours": span(created, merged_ts, merged),
     })
     timed = hours[deployed]
+    waiting = merged & ~deployed
+    waited = (window.end_ns - merged_ts[waiting]) / NS_PER_HOUR
     return {
         "prs": table, "merged_prs": int(merged.sum()),
-        "undeployed_prs": int((merged & ~deployed).sum()),
+        # squash merges read from git history: created at the merge, so timed from the merge
+        "timed_from_merge": int((deployed & merged & (created == merged_ts)).sum()),
+        "merged_prs_not_deployed": int(waiting.sum()),
+        # how long they have waited: hours from each one's merge to the window's end
+        "waiting_hours_median": median(waited), "waiting_hours_max": float(waited.max()) if len(waited) else None,
         "lead_time_hours_median": median(timed), "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),
         "review_wait_hours_median": median(table["review_wait_hours"].dropna()),

@@ -14,9 +14,22 @@ from ..series import pct, ratio
 from ..tables import NA
 
 
-def deploys_per_developer(successful_deployments: int, team_size: int) -> float | None:
-    """Successful deployments in the window / team size (the PVM assumption)."""
-    return ratio(successful_deployments, team_size)
+def developers(window_tables, team_size: int) -> dict:
+    """Who a per-developer figure divides by: the distinct authors of the window's PRs (those
+    created in it: ``window_tables`` is ``tables.clip``'s) when the data names any
+    (``developers_from`` "authors"), else ``team_size``, the PVM assumption (``developers_from``
+    "assumption"): real data without PR authors is not divided by a synthetic default team unsaid."""
+    author = window_tables.prs["author"].to_numpy()
+    named = np.unique(author[author >= 0])
+    if len(named):
+        return {"developers": int(len(named)), "developers_from": "authors"}
+    return {"developers": int(team_size), "developers_from": "assumption"}
+
+
+def deploys_per_developer(successful_deployments: int, developers: int) -> float | None:
+    """Successful deployments in the window / developers (``developers``: the window's PR authors,
+    else the team size assumed)."""
+    return ratio(successful_deployments, developers)
 
 
 def success_rate(deployments, successful) -> np.ndarray:
@@ -25,6 +38,11 @@ def success_rate(deployments, successful) -> np.ndarray:
     deployments = np.asarray(deployments, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(deployments > 0, 100.0 * np.asarray(successful, dtype=float) / deployments, np.nan)
+
+
+def sla_is_set() -> bool:
+    """Whether ``METRICS_SLA_MINUTES`` sets the targets (otherwise every service has the default)."""
+    return bool(os.environ.get(defaults.SLA_SETTING, "").strip())
 
 
 def sla_setting() -> tuple[dict[str, float] | None, str | None]:

@@ -56,15 +56,21 @@ def satisfaction(tables: EventTables, window: Window, incident_starts: np.ndarra
 
 
 def efficiency(prs: pd.DataFrame, window: Window) -> dict:
-    """Merge time: hours from ``pr_created`` to ``pr_merged`` per merged PR of the window.
+    """Merge time: hours from ``pr_created`` to ``pr_merged`` per merged PR of the window that has a
+    life before its merge. A PR created at its very merge (a squash merge read from git history: the
+    squash commit's author date is the merge) has none to measure: it is counted
+    (``unmeasured_prs``), not timed, so squash merges alone make merge time n/a, never 0 h.
 
     Weekly mean and sample standard deviation (ddof=1) by creation week.
     """
-    done = prs[prs["merge_time_hours"].notna()]
+    merged = prs["merge_time_hours"].notna()
+    lived = merged & (prs["merge_time_hours"] > 0)
+    done = prs[lived]
     hours = done["merge_time_hours"].to_numpy()
     table = weekly(done["created"].to_numpy(), hours, window,
                    {"merge_time_hours_mean": "mean", "merge_time_hours_std": "std", "merged_prs": "count"})
-    return {"weekly": table, "merge_time_hours_mean": mean(hours), "merged_prs": len(hours)}
+    return {"weekly": table, "merge_time_hours_mean": mean(hours), "merged_prs": len(hours),
+            "unmeasured_prs": int((merged & ~lived).sum())}
 
 
 def performance(incidents: int, deployments: int) -> dict:

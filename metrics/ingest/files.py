@@ -56,29 +56,58 @@ def load_one(path, strict: bool, reader=read_events_file, service: str | None = 
     return frame, report, labels
 
 
+def item_names(reader) -> tuple[str, str]:
+    """What one path of ``reader`` is called, and several: ("file", "files"), or the reader's own
+    ``item`` (the git importer's ("repository", "repositories"))."""
+    return getattr(reader, "item", ("file", "files"))
+
+
+def read_targets(paths, reader=read_events_file, service: str | None = None) -> tuple[list, str | None]:
+    """What ``load_events`` reads for the command line's ``paths``, and a line to say of them or
+    None: the reader's own ``targets`` when it has them (the git importer's repositories: every one
+    under a folder with ``--scan``, "found 3 repositories under org", each once, two that would be
+    one service refused with a ValueError of one sentence), else the paths as given."""
+    targets = getattr(reader, "targets", None)
+    return targets(list(paths), service) if targets else (list(paths), None)
+
+
 def load_events(paths, strict: bool = False, reader=read_events_file, progress=None,
-                service: str | None = None) -> tuple[pd.DataFrame, LoadReport]:
+                service: str | None = None, failed: list | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Read several event files into one validated frame and one report.
 
     Duplicates across files are dropped too; ids are shared across files (an incident may start
     in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
     canonical formats by default; ``metrics.registry.source.source(name).make_reader()`` gives
     any source's).
-    ``progress(done, total, name)``, when given, is called before each file and at the end.
+    ``progress(done, total, what)``, when given, is called before each file ("file 3 of 12: x.csv";
+    one file: "reading x.csv") and at the end.
     ``service``, when given, is every event's service (before validation, so it fills missing ones).
+    ``failed``, when given (a list), takes the sentence of each file that cannot be read (a
+    LoadError), and the others are read; when every one fails, a LoadError (the file's own, or
+    "none of the N files could be read"). Without it the first such file is the LoadError.
     """
     frames, report, sources, rows = [], LoadReport(), [], []
     paths = list(paths)
+    one, several = item_names(reader)
     for i, path in enumerate(paths):
         if progress:
-            progress(i, len(paths), f"reading {Path(path).name}")
-        frame, rep, labels = load_one(path, strict, reader, service)
+            progress(i, len(paths), f"{one} {i + 1} of {len(paths)}: {Path(path).name}" if len(paths) > 1
+                     else f"reading {Path(path).name}")
+        try:
+            frame, rep, labels = load_one(path, strict, reader, service)
+        except LoadError as e:
+            if failed is None or isinstance(e, StrictLoadError) or len(paths) == 1:
+                raise
+            failed.append(str(e))
+            continue
         frames.append(frame)
         report = report.merge(rep)
         sources += [Path(path).name] * len(frame)
         rows += labels
     if progress:
         progress(len(paths), len(paths), "read")
+    if not frames:
+        raise LoadError(f"none of the {len(paths)} {several} could be read")
     if len(frames) == 1:
         return frames[0], report
     raw = pd.concat(frames, ignore_index=True)

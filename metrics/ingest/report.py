@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 SHOWN_REJECTIONS = 20
+SHOWN_SOURCES = 5            # the files or repositories the report's first line names (then "and N more")
 
 
 class RawRows(NamedTuple):
@@ -87,7 +88,10 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         """The report as text lines."""
-        out = [f"Loaded {', '.join(self.sources) or '(no files)'}: {self.rows_read} rows read, {self.accepted} accepted, "
+        names, more = list(self.sources), ""
+        if len(names) > SHOWN_SOURCES:                   # a --scan of an organisation: hundreds of them
+            names, more = names[:SHOWN_SOURCES - 1], f" and {len(names) - SHOWN_SOURCES + 1} more"
+        out = [f"Loaded {', '.join(names) or '(no files)'}{more}: {self.rows_read} rows read, {self.accepted} accepted, "
                f"{self.rejected_count} rejected, {self.duplicates} duplicates dropped"]
         if self.naive_timestamps:
             out.append(f"  {self.naive_timestamps} timestamps had no UTC offset and were read as UTC")

@@ -1,5 +1,6 @@
 """Validating raw events into the canonical event frame (METRICS.md section 1), one named rule per
-check with its message beside it, and pairing incidents and PR events by their ids."""
+check with its message beside it, ids qualified with their service (``ids``), and pairing incidents
+and PR events by their ids."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +9,7 @@ import pandas as pd
 from .. import defaults
 from .. import schema as s
 from ..tables import ts_ns
+from .ids import qualify_ids
 from .report import LoadReport, StrictLoadError, LoadError
 
 OFFSET_PATTERN = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
@@ -31,8 +33,10 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
     The frame has the columns of METRICS.md section 1: ``ts`` as UTC timestamps, ``metric_value``
     as float, the rest as stripped text with the defaults filled in (status ``success``,
     change_type ``feature``, environment ``production``); ``kind``, ``status``, ``change_type``
-    and ``environment`` are lower-cased. ``accepted_rows``, when given, receives the "line N" label
-    of every accepted row, in order.
+    and ``environment`` are lower-cased; PR and deployment ids are qualified with the event's
+    service (``ids.qualify_ids``: ``#12`` of service shop is ``shop#12``), so the service must be
+    final before this (``--service``, a sync's renames). ``accepted_rows``, when given, receives
+    the "line N" label of every accepted row, in order.
     """
     missing = [c for c in s.REQUIRED_COLUMNS if c not in raw.columns]
     if missing and len(raw):
@@ -52,7 +56,7 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
             bad = raw[c].map(lambda v: isinstance(v, (dict, list, set, tuple))).to_numpy(dtype=bool)
             nested |= bad
             text[c] = text_column(raw[c].where(~bad, ""), c in lower)
-    frame = pd.DataFrame(text)
+    frame = qualify_ids(pd.DataFrame(text))
     dup = frame.duplicated(keep="first").to_numpy() & ~nested
     frame, numbers, nested = frame[~dup].reset_index(drop=True), numbers[~dup], nested[~dup]
 

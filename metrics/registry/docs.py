@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..catalog import metric_table, tier_table
+from ..plugins import EXAMPLE
 from .source_docs import builtins, delivery_table, importer_table, readme_table, webhook_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,9 +38,15 @@ def _sources(table: Callable) -> Callable[[], str]:
     return lambda: table(builtins())
 
 
+def _plugin_example() -> str:
+    """The README's custom metric example: ``metrics.plugins.EXAMPLE``."""
+    return "```python\n" + EXAMPLE + "\n```"
+
+
 BLOCKS = (
     Block("README.md", "source table", _sources(readme_table)),
     Block("README.md", "webhook table", _sources(webhook_table)),
+    Block("README.md", "plugin example", _plugin_example),
     Block("docs/metrics.md", "importer table", _sources(importer_table)),
     Block("docs/metrics.md", "webhook delivery table", _sources(delivery_table)),
     Block("docs/metrics.md", "tier table", tier_table),

@@ -16,6 +16,7 @@ from collections import ChainMap
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import defaults
 from ..benchmarks import BandTable, TierTable
 from ..units import say_in, suffix
 
@@ -49,11 +50,29 @@ class Card:
 
 @dataclass(frozen=True)
 class Sample:
-    """What a metric's tier (or growth) stands on: the noun ("deployments") and how many the
-    analysis has (``count(analysis)``); fewer than ``defaults.MIN_SAMPLE`` is a low sample."""
+    """What a metric's tier, Quick Check score (or growth) stands on: the noun ("deployments") and
+    how many the analysis has (``count(analysis)``, from its summary and details); fewer than
+    ``defaults.MIN_SAMPLE`` is a low sample. ``or_days``: a window of this many days is evidence
+    enough on its own (deployment frequency). ``one``: the noun for a single event ("deployment";
+    default ``noun``). ``reads``: the metrics' keys ``count`` reads (computed with the metric where
+    only some metrics are: ``analysis.summary_of``)."""
 
     noun: str
     count: Callable
+    or_days: int | None = None
+    one: str = ""
+    reads: tuple = ()
+
+    def shortfall(self, analysis, days: int, what: str = "a tier") -> str | None:
+        """Why ``analysis`` (a window of ``days`` days) holds too little evidence for ``what`` (a
+        tier; with it go the Quick Check score and the coloured change; METRICS.md section 3: fewer
+        than ``defaults.MIN_TIER_EVIDENCE`` events): "3 deployments: a tier needs at least 5, or a
+        window of 30 days or more"; None when it holds enough."""
+        n = self.count(analysis)
+        if n >= defaults.MIN_TIER_EVIDENCE or self.or_days and days >= self.or_days:
+            return None
+        return (f"{n} {self.one if n == 1 and self.one else self.noun}: {what} needs at least {defaults.MIN_TIER_EVIDENCE}"
+                + (f", or a window of {self.or_days} days or more" if self.or_days else ""))
 
 
 @dataclass(frozen=True)
@@ -95,7 +114,9 @@ class MetricSpec:
     p75, a count). ``needs``: the event kinds it needs ("a|b": either). ``unit``
     as written after the number ("%", "h", "/day"); ``fmt`` the card's format. ``teams``: compared
     per team on the Teams tab. ``quick_check``: the DORA Quick Check question that scores it.
-    ``footnote(analysis)`` and ``caution(analysis)``: the card's small line and warning line."""
+    ``footnote(analysis)`` and ``caution(analysis)``: the card's small line and warning line.
+    ``partial``: (a kind, the reason): without that kind in the data the metric measures only part
+    of what it names (``measures_part``)."""
 
     key: str
     section: str
@@ -118,6 +139,13 @@ class MetricSpec:
     console: Console | None = None
     teams: bool = False
     quick_check: str = ""
+    partial: tuple = ()
+
+    def measures_part(self, present: frozenset) -> str | None:
+        """Why the metric measures only part of what it names, when the data (``present``) lacks the
+        kind ``partial`` names (``partial``: (kind, the reason)): then it gets no tier and no Quick
+        Check score (METRICS.md section 3: never a perfect value for a missing source); else None."""
+        return self.partial[1] if self.partial and self.partial[0] not in present else None
 
     def __post_init__(self):
         if self.section not in SECTIONS:
@@ -197,6 +225,12 @@ def missing_kinds(specs, present: frozenset, optional: tuple = ()) -> list[str]:
             if not any(k in present for k in options):
                 absent.update(k for k in options if " " not in k and k not in optional)
     return sorted(absent)
+
+
+def judged(specs) -> list[MetricSpec]:
+    """The metrics judged against a benchmark (a tier or a Quick Check score): what the evidence
+    rule (``Sample.shortfall``) applies to."""
+    return [s for s in specs if s.tiers is not None or s.quick_check]
 
 
 def tiered(specs) -> list[MetricSpec]:

@@ -37,7 +37,8 @@ class Option:
     offer the source). ``check(value)`` -> the value to use, or ValueError of one sentence (a sync
     target: ``repo must be OWNER/NAME``); it sees the configuration file's raw value, of any type.
     ``excludes_service``: what the option does instead of ``--service`` ("one per path"), so giving
-    both is refused.
+    both is refused. ``needs``: the option (of the same source) it refines, without which it means
+    nothing (``repo_pattern`` needs ``org``), so giving it alone is refused.
 
     ``help`` never says the default: ``default_said`` does, once, from ``default`` (``production``
     -> "default production") or, when no value says it, from ``default_help`` (the option of Argo
@@ -54,6 +55,7 @@ class Option:
     check: Callable | None = None
     excludes_service: str = ""
     default_help: str = ""                   # what leaving it out means, when no value says it
+    needs: str = ""                          # the option it refines (given without it: refused)
 
     def __post_init__(self):
         if self.kind not in OPTION_KINDS:
@@ -95,7 +97,14 @@ class SyncSpec:
     called in the sync's skip reasons ("merge request"). ``key_option``: a source with no target whose
     option says what is synced (PagerDuty's ``service_ids``) names its sync state by that option's
     values ("pagerduty:PABC,PDEF"). Every option's value reaches the provider through
-    ``source.option(NAME)``: as configured, else the declared default."""
+    ``source.option(NAME)``: as configured, else the declared default.
+
+    Many targets at once (GitHub's organisation, GitLab's group): ``group_option`` names the option
+    given instead of ``target`` (``org``); ``members(client, source)`` lists what it holds, a
+    ``metrics.ingest.sync.providers.Members`` (each target synced as its own source, with its own
+    state), or raises ``SyncError`` of one sentence (a group the token cannot see, none to sync);
+    ``teams(client, source, members)``, when given, is the group's teams: team name -> the services
+    of the members it owns (``sync --teams`` writes them to the teams file)."""
 
     credentials: tuple
     auth: Callable
@@ -109,6 +118,9 @@ class SyncSpec:
     api_url_for: Callable | None = None
     change_name: str = "pull request"
     key_option: str = ""                     # with no target, the option naming what is synced in the state's key
+    group_option: str = ""                   # the option naming many targets (an organisation), instead of target
+    members: Callable | None = None          # members(client, source) -> providers.Members
+    teams: Callable | None = None            # teams(client, source, members) -> {team: [service, ...]}
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """The audit trail: every write, with who did it, when, to which dataset and how many events."""
 from __future__ import annotations
 
-import getpass
-import sqlite3
-import time
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .connection import reading, writing
 from .errors import check_name
+from .trail import local_user, record
+
+__all__ = ["AuditEntry", "audit_log", "local_user", "record", "record_audit"]
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,6 @@ class AuditEntry:
     dataset: str
     events: int
     detail: str
-
-
-def local_user() -> str:
-    """Who a write from this machine's command line is: ``cli:`` and the operating-system user."""
-    try:
-        return "cli:" + getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
-
-
-def record(con: sqlite3.Connection, who: str | None, action: str, name: str, events: int, detail: str = "") -> None:
-    """Add an entry inside the caller's write transaction, so the entry and the write are both kept or neither."""
-    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
-                (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))
 
 
 def record_audit(action: str, detail: str = "", who: str | None = None) -> None:

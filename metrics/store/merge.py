@@ -118,7 +118,7 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
         segments = row[3]
         if segments + 1 > MAX_SEGMENTS:
             everything = pd.concat([read(con, name), new], ignore_index=True)
-            replace_all(con, name, everything, progress)
+            replace_all(con, name, everything, progress, keep_sync=True)     # every source's sync state stays
         else:
             next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
                                         (name,)).fetchone()[0]) + 1

@@ -1,20 +1,32 @@
 """The SQLite file's set-up and versioning: its tables, the marks that say it is this product's
-(``application_id``, ``user_version``), and the move of the two earlier layouts to segments."""
+(``application_id``, ``user_version``), the move of the two earlier layouts to segments, and the
+dated migrations of stored events (``QUALIFIED_IDS``)."""
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
+from contextlib import closing
+from itertools import chain, count
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..ingest import check_pairs, qualify_ids
+from . import trail
 from .codec import decode
 from .errors import StoreError
-from .segments import replace_all
+from .segments import read, replace_all
 
 APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product's
-FORMAT = 3                              # PRAGMA user_version of the segment layout
+# 2026-12-07 (issue 22): PR and deployment ids qualified with their service (``ingest.ids``); a file
+# of an earlier format is copied to ``BACKUP_SUFFIX`` beside it and its stored ids qualified, once
+QUALIFIED_IDS = 4
+FORMAT = QUALIFIED_IDS                  # PRAGMA user_version of the segment layout with qualified ids
+BACKUP_SUFFIX = ".before-qualified-ids"
+MIGRATION_WHO = "migration"
 TABLES = (
     "CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, first_ns INTEGER, "
     "last_ns INTEGER, segments INTEGER NOT NULL DEFAULT 0)",
@@ -53,6 +65,11 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
         version = con.execute("PRAGMA user_version").fetchone()[0]
         old_columns = "columns" in names
         old_rows = first_layout
+        stored = old_rows or old_columns or ("datasets" in names and
+                                             con.execute("SELECT 1 FROM datasets LIMIT 1").fetchone() is not None)
+        backup = backup_path(path) if stored and version < QUALIFIED_IDS else None
+        if backup is not None:
+            _copy(path, backup)
         for statement in TABLES:
             con.execute(statement)
         if "datasets" in names and "segments" not in {r[1] for r in con.execute("PRAGMA table_info(datasets)")}:
@@ -61,6 +78,8 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
             _migrate_rows(con)
         if old_columns:
             _migrate_columns(con)
+        if backup is not None:
+            _qualify_stored_ids(con, backup)
         if version != FORMAT:
             con.execute(f"PRAGMA user_version = {FORMAT}")
             con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -90,3 +109,55 @@ def _migrate_columns(con: sqlite3.Connection) -> None:
         if blobs:
             replace_all(con, name, decode({k: bytes(v) for k, v in blobs.items()}, count))
     con.execute("DROP TABLE columns")
+
+
+def backup_path(path: Path) -> Path:
+    """Where the copy of a datasets file is kept before its ids are qualified: ``BACKUP_SUFFIX``
+    beside it, or, when an earlier copy is there (the previous version opened the file again), the
+    same name numbered from 2: a copy is never overwritten."""
+    first = path.with_name(path.name + BACKUP_SUFFIX)
+    return next(p for p in chain([first], (first.with_name(f"{first.name}.{n}") for n in count(2))) if not p.exists())
+
+
+def _copy(path: Path, backup: Path) -> None:
+    """A consistent copy of the open database (its write-ahead log included) at ``backup``: written
+    beside it under a temporary name and renamed, so a copy that exists is whole."""
+    partial = backup.with_name(backup.name + ".partial")
+    try:
+        partial.unlink(missing_ok=True)
+        # from a second connection: it reads the state the caller's write lock holds still
+        with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(partial)) as target:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")                # one self-contained file
+        os.replace(partial, backup)
+    except OSError as e:
+        raise StoreError(f"cannot keep a copy of {path} at {backup} before moving it to this version "
+                         f"({e.strerror}): nothing was changed; free some space or make the directory writable") from None
+    print(f"{path}: qualifying PR and deployment ids with their service (once); the previous file is kept "
+          f"as {backup} (put it back, with the previous version, to undo)", file=sys.stderr)
+
+
+def _qualify_stored_ids(con: sqlite3.Connection, backup: Path) -> None:
+    """Every dataset's PR and deployment ids qualified by ``ingest.ids.qualify_ids`` (the function
+    new events go through), its row hashes and pairing events rebuilt; events that became exact
+    duplicates are kept once, and events that a qualified id makes conflict (a second
+    ``pr_created`` for one PR) are left out and said (the backup keeps them). One audit entry per
+    dataset."""
+    for (name,) in con.execute("SELECT name FROM datasets ORDER BY name").fetchall():
+        frame = read(con, name)
+        qualified = qualify_ids(frame)
+        if qualified.equals(frame):
+            continue
+        duplicate = qualified.duplicated(keep="first").to_numpy()
+        qualified = qualified[~duplicate].reset_index(drop=True)
+        labels = np.char.add("stored event ", (np.flatnonzero(~duplicate) + 1).astype(str)).astype(object)
+        kept, report, _ = check_pairs(qualified, labels, [name] * len(qualified))
+        replace_all(con, name, kept)
+        detail = f"ids qualified with their service; copy of the file before: {backup}"
+        if duplicate.any():
+            detail += f"; {int(duplicate.sum())} events became duplicates, kept once"
+        if report.rejected_count:
+            detail += f"; {report.rejected_count} in conflict, left out (in the copy)"
+            for row in report.rejected.itertuples():
+                print(f"  {name}: not kept ({row.row}): {row.reason}", file=sys.stderr)
+        trail.record(con, MIGRATION_WHO, "migrate", name, len(kept) - len(frame), detail)

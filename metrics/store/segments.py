@@ -61,10 +61,12 @@ def read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
     return to_frame(columns)
 
 
-def clear(con: sqlite3.Connection, name: str) -> None:
+def clear(con: sqlite3.Connection, name: str, keep_sync: bool = False) -> None:
     """Remove the dataset: its segments, indexes, sync state and last runs (its audit entries, its write
-    generation and its webhook deliveries stay)."""
-    for table in ("segments", "segment_sizes", "event_hashes", "pair_events", "sync_state", "sync_runs"):
+    generation and its webhook deliveries stay); ``keep_sync`` keeps the sync state and last runs (a
+    compaction rewrites the events only)."""
+    for table in ("segments", "segment_sizes", "event_hashes", "pair_events") + (() if keep_sync else
+                                                                                ("sync_state", "sync_runs")):
         con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
     con.execute("DELETE FROM datasets WHERE name = ?", (name,))
 
@@ -78,9 +80,10 @@ def index(con: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
                     ((name, k, i, int(t)) for k, i, t in zip(pairs["kind"], ids, ts_ns(pairs["ts"]))))
 
 
-def replace_all(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progress=None) -> None:
-    """The dataset becomes exactly ``frame``, in one segment (inside the caller's transaction)."""
-    clear(con, name)
+def replace_all(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progress=None, keep_sync: bool = False) -> None:
+    """The dataset becomes exactly ``frame``, in one segment (inside the caller's transaction);
+    ``keep_sync``: its sources' sync states and last runs stay (a compaction)."""
+    clear(con, name, keep_sync)
     write_segment(con, name, frame, 0, progress)
     index(con, name, frame)
     t = ts_ns(frame["ts"]) if len(frame) else None

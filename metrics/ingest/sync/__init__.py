@@ -6,5 +6,7 @@ declares a ``SyncSpec`` (GitHub, GitLab, PagerDuty, Opsgenie, ...: ``python -m m
   what was open, the sync state (what each API is asked lives in ``sources/<name>/sync.py``);
 - ``mapping``: fetched objects -> canonical events (the sources' own mapping, less bots);
 - ``run``: one source's sync, each page stored with its state in one transaction;
+- ``group``: an organisation's or group's sync, each repository as its own source through one client,
+  and the teams file it writes (``codeowners``: teams from CODEOWNERS files);
 - ``config``: the TOML file naming a team's sources; the command line is ``metrics.cli.sync``.
 """

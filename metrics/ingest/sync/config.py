@@ -8,6 +8,8 @@ bots = ["deploy-robot"]     # logins left out besides those ending "[bot]" and a
 [[source]]
 type = "github"             # any source that syncs: python -m metrics sources lists them
 repo = "acme/shop"          # github: OWNER/NAME; gitlab: project = "group/name" or its id
+                            # or every repository: github org = "acme" (repo_pattern = "shop-*",
+                            # include_archived, include_forks, teams = true); gitlab group = "acme"
 dataset = "acme"
 deploy_workflow = "deploy*" # github: the workflow runs that are deployments (a glob)
 production = "production"   # github / gitlab: the environment that is production
@@ -107,12 +109,22 @@ class Source:
         return declared[name].default
 
     @property
+    def group(self) -> str:
+        """The organisation or group synced (``SyncSpec.group_option``'s value), "" for one target."""
+        spec = syncing().get(self.provider)
+        return str(self.options.get(spec.sync.group_option) or "") if spec is not None and spec.sync.group_option \
+            else ""
+
+    @property
     def key(self) -> str:
         """The source's name in the sync state: provider and target ("github:acme/shop"), or with no
         target the values of its ``SyncSpec.key_option`` ("pagerduty:PABC,PDEF"), else "all". A source
         with no default API URL adds its installation ("argocd:all@argocd.example.com"): two Argo CDs
-        (or Jenkinses) syncing into one dataset keep a state each."""
+        (or Jenkinses) syncing into one dataset keep a state each. An organisation or group is
+        "github:acme/*" (each of its repositories keeps its own state, under its own key)."""
         spec = syncing().get(self.provider)
+        if self.group:
+            return f"{self.provider}:{self.group}/*"
         chosen = self.option(spec.sync.key_option) if spec is not None and spec.sync.key_option else ()
         extra = self.target or ",".join(chosen or ()) or "all"
         if spec is None or not api_url_required(spec.sync) or not self.api_url:
@@ -266,7 +278,10 @@ def source_of(entry: dict, where: str, defaults: dict | None = None, called: dic
     if not isinstance(dataset, str) or not dataset:
         raise ConfigError(f"{where}: {said('dataset')} is required (the stored dataset the events go to)")
     target = ""
-    if spec.target is not None and (spec.target_required or spec.target.name in entry):
+    group = spec.group_option if spec.group_option and entry.get(spec.group_option) is not None else ""
+    if group and spec.target is not None and spec.target.name in entry:
+        raise ConfigError(f"{where}: give {said(spec.target.name)} (one) or {said(group)} (all of them), not both")
+    if not group and spec.target is not None and (spec.target_required or spec.target.name in entry):
         if spec.target.name not in entry and not spec.target.check:
             raise ConfigError(f"{where}: {said(spec.target.name)} is required ({spec.target.help})")
         target = option_value(spec.target, entry.get(spec.target.name), where, said(spec.target.name))
@@ -276,6 +291,9 @@ def source_of(entry: dict, where: str, defaults: dict | None = None, called: dic
         raise ConfigError(f"{where}: services must map source service names to dataset service names")
     options = {o.name: option_value(o, entry[o.name], where, said(o.name)) if o.name in entry else o.default
                for o in spec.options}
+    for o in spec.options:
+        if o.needs and options[o.name] not in (None, False, o.default) and options.get(o.needs) in (None, False):
+            raise ConfigError(f"{where}: {said(o.name)} needs {said(o.needs)}")
     api_url = entry.get("api_url") or (spec.api_url_for(options) if spec.api_url_for else "") or spec.api_url
     url = said("api_url")
     if not api_url:

@@ -31,7 +31,12 @@ LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
 
 
 class SyncError(Exception):
-    """A sync that cannot go on (bad token, unknown repository, a server that keeps failing)."""
+    """A sync that cannot go on (bad token, unknown repository, a server that keeps failing): one
+    sentence; ``status`` is the HTTP status that ended it (401, 403, 404...), None for others."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -98,12 +103,12 @@ class Client:
                 check = (f"check {' and '.join(self.credentials)} and what the token may read" if self.credentials
                          else "check the token's environment variable and its scopes")
                 raise SyncError(f"{self._where(url)} answered {status}: the token is missing, wrong, expired "
-                                f"or lacks access; {check}")
+                                f"or lacks access; {check}", status)
             if status == 404:
                 raise SyncError(f"{self._where(url)} answered 404: no such repository, project, service, job or "
-                                f"application, or the token cannot see it; check the name and the API URL")
+                                f"application, or the token cannot see it; check the name and the API URL", 404)
             if status >= 400:
-                raise SyncError(f"{self._where(url)} answered {status}: {self._message(raw)}")
+                raise SyncError(f"{self._where(url)} answered {status}: {self._message(raw)}", status)
             try:
                 body = json.loads(raw.decode("utf-8")) if raw.strip() else None
             except (ValueError, RecursionError):

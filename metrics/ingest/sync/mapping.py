@@ -89,10 +89,11 @@ def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patte
     out by reason (``what`` names a PR in the reasons: "pull request", "merge request").
 
     A PR's rows (created, reviewed, merged) go to every service whose ``service_paths`` its files
-    touch, as ``SERVICE#N`` (GitLab: ``SERVICE!IID``; an MR not merged goes nowhere yet); a
-    deployment or run to every service whose ``tag_patterns`` match its ref (``ref``, a run's
-    ``head_branch``), or to every service without patterns, as ``SERVICE:ID`` when it goes to
-    several. Other rows stay as they are."""
+    touch (an MR not merged goes nowhere yet); a deployment or run to every service whose
+    ``tag_patterns`` match its ref (``ref``, a run's ``head_branch``), or to every service without
+    patterns. Ids stay local (``#N``, ``!IID``, the deployment's id): the ids rule qualifies them
+    with each row's service (``api#N``, ``api@ID``) when the events are validated. Other rows stay
+    as they are."""
     paths, refs = changed_paths(objects), deploy_refs(objects)
     column = lambda name: rows[name].fillna("").astype(str).to_numpy() if name in rows else np.full(len(rows), "")  # noqa: E731
     kind, pr_id, deploy_id, service = column("kind"), column("pr_id"), column("deploy_id"), column("service")
@@ -113,18 +114,12 @@ def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patte
         dropped = int((owners[mask].map(len) == 0).sum())
         if dropped:
             left[reason] = dropped
-    shared = owners.map(len) > 1
-    out = rows.assign(owner=owners, shared=shared).explode("owner").dropna(subset=["owner"])
-    is_pr, is_deploy = out["kind"].isin(s.PR_KINDS), (out["kind"] == s.DEPLOY) & out["shared"]
-    if is_pr.any():
-        out.loc[is_pr, "pr_id"] = out.loc[is_pr, "owner"] + out.loc[is_pr, "pr_id"].astype(str)
-    if is_deploy.any():
-        out.loc[is_deploy, "deploy_id"] = out.loc[is_deploy, "owner"] + ":" + out.loc[is_deploy, "deploy_id"].astype(str)
-    return out.assign(service=out["owner"]).drop(columns=["owner", "shared"]), left
+    out = rows.assign(owner=owners).explode("owner").dropna(subset=["owner"])
+    return out.assign(service=out["owner"]).drop(columns=["owner"]), left
 
 
 def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
-    """The events of ``objects`` fetched from ``source``, validated, with its services renamed."""
+    """The events of ``objects`` fetched from ``source``, its services renamed, validated."""
     kept, bots = without_bots(objects, source.bots)
     spec = registered(source.provider).sync
     raw = spec.events(source, kept)
@@ -136,11 +131,11 @@ def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
                                 spec.change_name)
         numbers = np.asarray(raw.numbers)[rows.index.to_numpy()]
         rows = rows.reset_index(drop=True)
+    if source.services and len(rows) and "service" in rows:   # before validation: ids are qualified with the final service
+        rows = rows.assign(service=rows["service"].replace(source.services))
     frame, report = normalize(rows, numbers, source=source.key, unit=raw.unit, parse_errors=raw.bad)
     report.skipped = {**raw.skipped, **left}
     report.warnings = list(raw.warnings)
     if bots:
         report.skipped["pull requests and reviews by bots"] = bots
-    if source.services and len(frame):
-        frame["service"] = frame["service"].replace(source.services)
     return frame, report

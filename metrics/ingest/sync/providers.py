@@ -13,13 +13,20 @@ The state of a source is a small JSON object:
   resumed walk skips what it already stored;
 - ``open``: ids still open when last seen (deployments without a final status, unfinished workflow
   runs, unresolved incidents), fetched again on every sync until they close.
+
+An organisation (GitHub) or a group (GitLab) is many such sources: its provider lists the
+``Members`` (``SyncSpec.members``), and each member is synced with its own state, as if named
+alone (``metrics.ingest.sync.run``).
 """
 from __future__ import annotations
 
+import fnmatch
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from ...registry.source import Option
+from .config import spoken
 from .http import Client, SyncError
 
 PER_PAGE = 100
@@ -33,6 +40,106 @@ class Batch:
     state: dict
     what: str = ""                                  # for the progress line: "pull requests page 3"
     warnings: tuple = ()                            # about the source as a whole, said after the sync's line
+
+
+@dataclass
+class Members:
+    """What an organisation or group holds to sync. ``services``: each member target to sync
+    (``acme/shop``) -> its service (``shop``), in the order synced; ``listed``: how many the group
+    lists; ``left_out``: those not synced, by reason; ``title`` names the group in sentences
+    ("organisation 'acme'"), ``noun`` what it holds ("repositories"); ``warnings`` are said after
+    the sync's line."""
+
+    title: str
+    noun: str
+    services: dict
+    listed: int = 0
+    left_out: dict = field(default_factory=dict)
+    warnings: tuple = ()
+
+
+def pattern_option(group: str, noun: str, named: str = "name") -> Option:
+    """The ``repo_pattern`` option of a source whose ``group`` option names many targets (``named``:
+    what the glob is matched against)."""
+    return Option("repo_pattern", f"with --{group.replace('_', '-')}: only the {noun} whose {named} matches this "
+                  "glob (case ignored)", metavar="GLOB", needs=group)
+
+
+def archived_option(group: str, noun: str) -> Option:
+    """The ``include_archived`` option of a source whose ``group`` option names many targets."""
+    return Option("include_archived", f"with --{group.replace('_', '-')}: archived {noun} too", kind="flag",
+                  default=False, needs=group)
+
+
+def forks_option(group: str, noun: str) -> Option:
+    """The ``include_forks`` option of a source whose ``group`` option names many targets."""
+    return Option("include_forks", f"with --{group.replace('_', '-')}: forks among the {noun} too", kind="flag",
+                  default=False, needs=group)
+
+
+def teams_options(group: str, teams_are: str) -> tuple:
+    """The ``teams`` and ``replace_teams`` options of a source whose ``group`` option names many
+    targets (``teams_are`` says where its teams come from)."""
+    return (Option("teams", f"with --{group.replace('_', '-')}: write the teams file from {teams_are} (a file "
+                   "with other teams is shown as a diff and kept)", kind="flag", default=False, needs=group),
+            Option("replace_teams", "with --teams: replace a teams file that differs (hand edits are lost)",
+                   kind="flag", default=False, needs="teams"))
+
+
+def listed(client: Client, replies, title: str, noun: str) -> list:
+    """Every item of a listing's pages (``replies``), or SyncError of one sentence naming ``title``:
+    the token cannot see it (401, 403, 404), a reply is not JSON, or a page is not a list of objects."""
+    items = []
+    try:
+        for reply in replies:
+            if not isinstance(reply.body, list) or not all(isinstance(i, dict) for i in reply.body):
+                items = None
+                break
+            items += reply.body
+    except SyncError as e:
+        if e.status in (401, 403, 404):
+            raise SyncError(f"{title} is not visible to the token (the API answered {e.status}): check the name, "
+                            f"the API URL and that the token may read it", e.status) from None
+        raise SyncError(f"{title}: {e}", e.status) from None
+    if items is None:
+        raise SyncError(f"{title}: the API's list of {noun} is not a list of objects; check the API URL")
+    return items
+
+
+def text_field(item: dict, key: str, title: str, noun: str) -> str:
+    """``item[key]`` when it is non-empty text, else SyncError of one sentence (a malformed listing)."""
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip("/"):
+        raise SyncError(f"{title}: an item of its {noun} has no {key} as text ({str(value)[:40]!r}); check the API URL")
+    return value
+
+
+def chosen_members(title: str, noun: str, candidates, pattern: str | None) -> Members:
+    """The members to sync among ``candidates``, (target, service, name the pattern matches,
+    why it is left out or "") each: those not left out whose name matches ``pattern`` (a glob, case
+    ignored; every name without one), sorted by target. SyncError of one sentence when none is
+    left; two members of one service name take their name (``a/api``, ``b/api``), said."""
+    candidates = sorted(candidates, key=lambda c: c[0].lower())
+    left_out: dict = {}
+    kept = []
+    for target, service, name, why in candidates:
+        if not why and pattern and not fnmatch.fnmatchcase(name.lower(), pattern.lower()):
+            why = f"not matching {pattern!r}"
+        if why:
+            left_out[why] = left_out.get(why, 0) + 1
+        else:
+            kept.append((target, service, name))
+    left_out = dict(sorted(left_out.items()))
+    if not kept:
+        detail = ", ".join(f"{count} {why}" for why, count in left_out.items())
+        raise SyncError(f"{title} has no {noun[:-3] + 'y' if noun.endswith('ies') else noun[:-1]} to sync "
+                        f"({f'of the {len(candidates)} it lists: {detail}' if candidates else 'it lists none'})")
+    shared = {service for service in (s for _, s, _ in kept) if sum(s == service for _, s, _ in kept) > 1}
+    services = {target: name if service in shared else service for target, service, name in kept}
+    warnings = tuple(f"{title}: {spoken([t for t, s, _ in kept if s == service])} share the name {service!r}; "
+                     f"each is the service of its path under the group ({', '.join(services[t] for t, s, _ in kept if s == service)})"
+                     for service in sorted(shared))
+    return Members(title, noun, services, len(candidates), left_out, warnings)
 
 
 def iso(moment: datetime) -> str:
@@ -115,9 +222,13 @@ class NewestFirstWalk:
         """Each page's objects, walking ``replies`` (pages of a list, newest first) down to the
         watermark: ``stamp(item)`` is an item's (time, id), ``take(item)`` the objects to store
         for an item not stored yet. A page is yielded once the walk has recorded it; the last one
-        (older than the watermark, empty, or without a next page) finishes the walk first."""
+        (older than the watermark, empty, or without a next page) finishes the walk first. A page
+        that is not a list of objects is SyncError of one sentence (nothing of it stored)."""
         for reply in replies:
-            items = reply.body if isinstance(reply.body, list) else []
+            items = reply.body if reply.body is not None else []
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise SyncError(f"{Client._where(reply.url)} answered a page that is not a list of objects; "
+                                f"check the API URL")
             objects, stamps, stop = [], [], False
             for item in items:
                 when, ident = stamp(item)

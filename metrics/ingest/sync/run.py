@@ -60,40 +60,48 @@ def batches_of(source: Source, client: Client, state: dict, now: str):
 
 
 def sync(source: Source, *, full: bool = False, progress=None, environ=None, sleep=time.sleep,
-         now: datetime | None = None) -> Outcome:
+         now: datetime | None = None, client: Client | None = None) -> Outcome:
     """Bring ``source``'s dataset up to date: every page stored with its state, the run recorded.
-    ``full`` forgets the stored state (re-collects from ``since``). Raises SyncError after
-    recording it when the source cannot be synced."""
+    ``full`` forgets the stored state (re-collects from ``since``). ``client``: the API client to
+    share (an organisation's repositories share one, and so its rate limits); by default its own.
+    Raises SyncError (with the HTTP status that ended it) after recording it when the source cannot
+    be synced."""
     outcome = Outcome(source)
     started = time.monotonic()
     now_text = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status, before = None, (client.requests, client.waited) if client else (0, 0.0)
 
     def notify(message: str) -> None:
         if progress:
             progress(outcome.batches, 0, message)
 
     try:
-        client = client_for(source, environ, notify=notify, sleep=sleep)
+        client = client or client_for(source, environ, notify=notify, sleep=sleep)
         store.check_name(source.dataset)
         state = {} if full else store.sync_state(source.dataset, source.key)
+        stored = json.loads(json.dumps(state))
         for batch in batches_of(source, client, state, now_text):
-            frame, report = mapping.events_of(source, batch.objects)
-            for reason, count in report.skipped.items():
-                outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
-            outcome.rejected += report.rejected_count
-            outcome.warn([*batch.warnings, *report.warnings])
-            outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state,
-                                                       who=f"sync ({store.local_user()})")
+            outcome.warn(batch.warnings)
+            if batch.objects or batch.state != stored:      # else nothing new to write (an unchanged repository)
+                frame, report = mapping.events_of(source, batch.objects)
+                for reason, count in report.skipped.items():
+                    outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
+                outcome.rejected += report.rejected_count
+                outcome.warn(report.warnings)
+                outcome.added += store.append_with_state(source.dataset, frame, source.key, batch.state,
+                                                           who=f"sync ({store.local_user()})")
+                stored = batch.state
             outcome.batches += 1
             if progress:
                 progress(outcome.batches, 0, f"{source.key}: {batch.what}")
-        outcome.requests, outcome.waited = client.requests, client.waited
     except (SyncError, store.StoreError) as e:
-        outcome.error = str(e)
+        outcome.error, status = str(e), getattr(e, "status", None)
+    if client is not None:
+        outcome.requests, outcome.waited = client.requests - before[0], client.waited - before[1]
     outcome.seconds = time.monotonic() - started
     record(outcome, now_text)
     if outcome.error:
-        raise SyncError(outcome.error)
+        raise SyncError(outcome.error, status)
     return outcome
 
 

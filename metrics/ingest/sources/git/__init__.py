@@ -8,7 +8,13 @@ SOURCE = SourceSpec(
                     "deploys only its service and tags matching none are ignored", kind="repeat",
                     metavar="GLOB|SERVICE=GLOB", default_help="every tag"),
              Option("service_path", "in a monorepo, a PR belongs to every service whose paths it changes (repeatable)",
-                    kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path")),
+                    kind="pairs", metavar="SERVICE=GLOB", excludes_service="one per path"),
+             Option("scan", "the PATHs are folders: every git repository under them (working trees and bare "
+                    "repositories, not looked inside; symbolic links not followed) is imported, each its own "
+                    "service, and how many were found is said",
+                    kind="flag"),
+             Option("service_map", "the service of the repository DIR, instead of its directory's name (repeatable)",
+                    kind="pairs", metavar="NAME=DIR", excludes_service="names each repository's")),
     upload=False,
     reads="a local repository (a directory)",
     describe=("tags matching `--tag-pattern` (a glob, default all) are deployments: an annotated tag at its tagger "
@@ -52,15 +58,23 @@ SOURCE = SourceSpec(
           "(everything the PR brought to the mainline), a squash commit's own change. A glob's `*` crosses `/` "
           "(`services/api/**` is everything below); a path without `*`, `?` or `[` is that file or directory and "
           "everything below. Paths are read by one `git log --name-only --diff-merges=first-parent` over the history "
-          "(git 2.31 or later). The PR is `SERVICE#N` in each of its services (so a PR touching two services is two "
-          "PRs, one per service, with the same times); a PR touching no service's path is skipped and counted")),
+          "(git 2.31 or later). The PR is `#N` in each of its services, `SERVICE#N` once qualified (so a PR touching "
+          "two services is two PRs, one per service, with the same times); a PR touching no service's path is skipped and counted")),
         ("(monorepo: `--tag-pattern SERVICE=GLOB`, repeatable)",
          ("a tag deploys only the services whose patterns it matches; a tag matching none is ignored, counted, and "
           "said in a warning. Without service patterns (a plain `--tag-pattern GLOB`, or none) every matching tag "
-          "deploys every service. A tag that deploys several services is `SERVICE:TAG` in each (a deployment id "
-          "names one deployment). A PR's deployment is the earliest-deployed tag *of its service* that contains the "
+          "deploys every service. A tag that deploys several services is one deployment in each (`SERVICE@TAG` once "
+          "qualified: a deployment id names one deployment). A PR's deployment is the earliest-deployed tag *of its service* that contains the "
           "merge, so lead time and deployments are per service (`--only-service api`). A service-pattern's service "
           "must be one `--service-path` names; a mix of a plain glob and service patterns, an empty glob or a value "
           "without `=` is one sentence, exit 2")),
+        ("(several repositories: `DIR...`, `--scan`, `--service-map NAME=DIR`)",
+         ("each repository is its own service, named after its directory or by `--service-map`; its PR and tag "
+          "ids are qualified with it (`shop#12`, `shop@v1.0`), so repositories sharing PR numbers and tag names "
+          "keep their own. `--scan DIR` imports every working tree and bare repository under DIR, not looking "
+          "inside one it found and following no symbolic link, and says how many it found. A repository that "
+          "cannot be read is one sentence naming it, the others are stored: exit 1, \"2 of 3 repositories "
+          "imported\". A path that is not a directory, a map whose DIR is not a directory or not imported, a "
+          "name given to two repositories, or two repositories of one name: one sentence, exit 2, nothing read")),
     ),
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 import fnmatch
 import re
 import subprocess
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ import pandas as pd
 from .... import schema as s
 from ...report import LoadError, RawRows
 from ..common import count_skip, path_matches, raw_rows, service_globs
+from .repositories import found_line, mapped_names, repositories, repository_name, repository_top
 
 
 MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
@@ -27,7 +27,7 @@ def _git(repo: Path, *args: str, stdin: str | None = None, check: bool = True) -
     except FileNotFoundError:
         raise LoadError("git is not installed (the git importer runs it to read the repository)") from None
     if done.returncode and check:
-        message = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+        message = (done.stderr.strip().splitlines() or ["git failed"])[-1].removeprefix("fatal: ")
         raise LoadError(f"{repo}: {message}")
     return done.stdout if not done.returncode else ""
 
@@ -100,7 +100,8 @@ def _first_parent_history(head: str, commits: dict) -> list[str]:
     return chain[::-1]
 
 
-def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_patterns: dict | None = None):
+def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_patterns: dict | None = None,
+               scan_folders: bool = False, names: dict | None = None):
     """A reader of a local git repository (the path is the repository's directory).
 
     Deployments: tags matching ``tag_pattern`` (a glob; all tags by default), each at its tagger
@@ -117,22 +118,28 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
     their creation is a commit time, not a PR's opening. A shallow clone is read, with a warning
     saying how deep it is.
 
-    A monorepo: ``service_paths`` (SERVICE -> globs) puts a PR, as ``SERVICE#N``, in every service
-    whose paths its merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs)
-    makes a tag deploy only the services it matches (others are ignored, with a warning); without
-    them a tag deploys every service. A tag deploying several services is ``SERVICE:TAG`` in each.
+    Ids are the repository's own (``#N``, the tag's name): ``normalize``'s id rule qualifies them
+    with the service (``shop#12``, ``shop@v1.0``), so two repositories' PR #12 are two PRs.
+
+    A monorepo: ``service_paths`` (SERVICE -> globs) puts a PR in every service whose paths its
+    merge changes (against the first parent); ``tag_patterns`` (SERVICE -> globs) makes a tag deploy
+    only the services it matches (others are ignored, with a warning); without them a tag deploys
+    every service (one deployment in each, ``api@v1`` and ``web@v1`` once qualified).
+
+    Several repositories: ``read_git.targets(paths, service)`` is what an import reads for its
+    paths and what to say of them (``repositories.repositories``: with ``scan_folders`` every
+    repository under them, said as "found 3 repositories under org"; two that would be one service
+    refused), ``names`` (repository -> service) the services ``--service-map`` gives instead of the
+    directories' names; ``read_git.item`` what one is called.
     """
-    service_paths, tag_patterns = dict(service_paths or {}), dict(tag_patterns or {})
+    service_paths, tag_patterns, names = dict(service_paths or {}), dict(tag_patterns or {}), dict(names or {})
 
     def read_git(text, path: Path) -> RawRows:
         repo = Path(path)
         if not repo.is_dir():
             raise LoadError(f"{repo}: not a directory (the git importer reads a repository's directory)")
-        bare = _git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
-        if bare:
-            service = repo.resolve().name.removesuffix(".git")
-        else:
-            service = Path(_git(repo, "rev-parse", "--show-toplevel").strip()).name
+        _git(repo, "rev-parse", "--git-dir")                  # git's own sentence for a folder that is not one
+        service = names.get(repository_top(repo)) or repository_name(repo)
         skipped: dict = {}
         warnings = []
         tags = _git_tags(repo, tag_pattern, tag_patterns, skipped)
@@ -155,14 +162,12 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
         targets = {svc: [d for d in deploys if not tag_patterns or any(fnmatch.fnmatchcase(d[1], g)
                                                                        for g in tag_patterns.get(svc, ()))]
                    for svc in services}
-        shared = {name for name, n in Counter(d[1] for ds in targets.values() for d in ds).items() if n > 1}
-        deploy_id = lambda svc, name: f"{svc}:{name}" if name in shared else name  # noqa: E731
         deployed_by: dict = {svc: {} for svc in services}    # service -> commit -> the first tag that contains it
         rows = []
         for svc, ds in targets.items():
             for when, name, commit in ds:
-                _claim(commit, parents, deployed_by[svc], deploy_id(svc, name))
-                rows.append({"ts": _iso(when), "kind": s.DEPLOY, "service": svc, "deploy_id": deploy_id(svc, name)})
+                _claim(commit, parents, deployed_by[svc], name)
+                rows.append({"ts": _iso(when), "kind": s.DEPLOY, "service": svc, "deploy_id": name})
 
         mainline = _first_parent_history(head, commits)
         if _git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true":
@@ -190,8 +195,7 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
             if not owners:
                 count_skip(skipped, "PRs changing no --service-path path")
             for svc in owners:
-                base = {"service": svc, "pr_id": f"{svc}#{pr}" if service_paths else f"#{pr}",
-                        "environment": s.GIT_HISTORY}
+                base = {"service": svc, "pr_id": f"#{pr}", "environment": s.GIT_HISTORY}
                 rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
                 rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED,
                              "deploy_id": deployed_by[svc].get(sha, "")})
@@ -201,13 +205,23 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
         return raw_rows(rows, range(1, len(rows) + 1), [], "event", skipped, warnings)
 
     read_git.reads_path = True
+    read_git.item = ("repository", "repositories")
+
+    def targets(paths, service=None) -> tuple[list, str | None]:
+        found = repositories(paths, scan_folders, names, service, monorepo=bool(service_paths))
+        return found, found_line(paths, found) if scan_folders else None
+
+    read_git.targets = targets
     return read_git
 
 
-def git_import_reader(tag_pattern=(), service_path: dict | None = None):
+def git_import_reader(tag_pattern=(), service_path: dict | None = None, scan: bool = False,
+                      service_map: dict | None = None):
     """``git_reader`` from the command line's options: ``--tag-pattern`` (one glob, or SERVICE=GLOB
-    per service; a text is one use) and ``--service-path`` (SERVICE -> globs); a ValueError of one
-    sentence for a glob that is empty, a mix of the two forms, or a service no path gives."""
+    per service; a text is one use), ``--service-path`` (SERVICE -> globs), ``--scan`` (the paths
+    are folders holding repositories) and ``--service-map`` (NAME -> repositories); a ValueError of
+    one sentence for a glob that is empty, a mix of the two forms, a service no path gives, a
+    repository mapped twice, or ``--service-map`` with ``--service-path``."""
     values = (tag_pattern,) if isinstance(tag_pattern, str) else tuple(tag_pattern)
     plain = [v for v in values if "=" not in v]
     mapped = [v.partition("=")[::2] for v in values if "=" in v]
@@ -222,4 +236,9 @@ def git_import_reader(tag_pattern=(), service_path: dict | None = None):
     if unknown:
         raise ValueError(f"--tag-pattern names service {unknown[0]!r}, which no --service-path gives "
                          f"(services: {', '.join(service_paths) or 'none'})")
-    return git_reader(plain[0] if plain else "*", service_paths, tag_patterns)
+    if service_map and service_paths:
+        raise ValueError("--service-map names whole repositories, --service-path splits one into services: "
+                         "give one of them")
+    names = mapped_names({name: (folders,) if isinstance(folders, str) else tuple(folders)
+                          for name, folders in (service_map or {}).items()})
+    return git_reader(plain[0] if plain else "*", service_paths, tag_patterns, bool(scan), names)

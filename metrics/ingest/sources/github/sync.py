@@ -2,9 +2,13 @@
 page by page from the stored state (``metrics.ingest.sync.providers`` walks and keeps it)."""
 from __future__ import annotations
 
+
 from ....registry.source import Option, SyncSpec
+from ...sync import codeowners
 from ...sync.http import Client, token_from
-from ...sync.providers import PER_PAGE, Batch, NewestFirstWalk, iso, pages, parse_time, recheck_open, snapshot
+from ...sync.providers import (PER_PAGE, Batch, Members, NewestFirstWalk, archived_option, chosen_members, forks_option,
+                               iso, listed, pages, parse_time, pattern_option, recheck_open, snapshot, teams_options,
+                               text_field)
 from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
 from .reader import events_from_github
 
@@ -23,6 +27,62 @@ def repository(value) -> str:
     if not isinstance(value, str) or value.count("/") != 1 or not all(value.split("/")):
         raise ValueError(f"repo must be OWNER/NAME, got {value!r}")
     return value
+
+
+def organisation(value) -> str:
+    """The ``org`` to sync (its login), or a ValueError saying so."""
+    if not isinstance(value, str) or not value.strip() or "/" in value:
+        raise ValueError(f"org must be the organisation's name (acme), got {value!r}")
+    return value.strip()
+
+
+def members(client: Client, source) -> Members:
+    """The repositories of the source's organisation (``GET /orgs/ORG/repos?type=all``, every page):
+    archived ones and forks left out unless ``include_archived`` / ``include_forks``, the others
+    matching ``repo_pattern``; each repository's service is its name (as its events say)."""
+    org = source.option("org")
+    title = f"organisation {org!r}"
+    repos = listed(client, pages(client, f"orgs/{org}/repos", {"type": "all", "per_page": PER_PAGE}), title,
+                   "repositories")
+    candidates = []
+    for repo in repos:
+        full_name, name = text_field(repo, "full_name", title, "repositories"), text_field(repo, "name", title,
+                                                                                              "repositories")
+        why = ("archived" if repo.get("archived") is True and not source.option("include_archived") else
+               "forked" if repo.get("fork") is True and not source.option("include_forks") else "")
+        candidates.append((full_name, name, name, why))
+    return chosen_members(title, "repositories", candidates, source.option("repo_pattern"))
+
+
+CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")   # GitHub's order: the first found counts
+
+
+def teams(client: Client, source, chosen: Members) -> dict:
+    """The organisation's teams -> the services of the synced repositories each may access
+    (``GET /orgs/ORG/teams``, by slug, then ``GET /orgs/ORG/teams/SLUG/repos``; a team with none of
+    them is left out); with ``teams_from = "codeowners"``, the owners in each repository's
+    CODEOWNERS instead (``metrics.ingest.sync.codeowners``)."""
+    org = source.option("org")
+    title = f"organisation {org!r}"
+    if source.option("teams_from") == "codeowners":
+        return codeowners.teams_of({target: codeowners_file(client, target) for target in chosen.services},
+                                   chosen.services, source.service_paths)
+    found = {}
+    for team in listed(client, pages(client, f"orgs/{org}/teams", {"per_page": PER_PAGE}), title, "teams"):
+        slug = text_field(team, "slug", title, "teams")
+        repos = listed(client, pages(client, f"orgs/{org}/teams/{slug}/repos", {"per_page": PER_PAGE}),
+                       f"{title}'s team {slug!r}", "repositories")
+        owned = {text_field(r, "full_name", title, "team repositories") for r in repos} & set(chosen.services)
+        if owned:
+            found[slug] = sorted({chosen.services[target] for target in owned})
+    return found
+
+
+def codeowners_file(client: Client, target: str) -> str | None:
+    """The repository's CODEOWNERS text (``GET /repos/O/R/contents/PATH``, base64), the first of
+    ``CODEOWNERS_PATHS`` it has; None when it has none."""
+    return codeowners.first_file(lambda path: client.get(f"repos/{target}/contents/{path}").body, CODEOWNERS_PATHS,
+                                 target)
 
 
 def events(source, objects: list):
@@ -128,4 +188,12 @@ def _github_runs(client, base, state, source, now):
 
 SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=github, events=events, api_url=API_URL,
                 target=Option("repo", "the repository", metavar="OWNER/NAME", check=repository), target_required=True,
-                options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION), monorepo=True)
+                options=(DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION,
+                         Option("org", "every repository of the organisation, each its own service (instead of --repo)",
+                                metavar="ORG", check=organisation),
+                         pattern_option("org", "repositories"), archived_option("org", "repositories"),
+                         forks_option("org", "repositories"), *teams_options("org", "its teams and their repositories"),
+                         Option("teams_from", "with --teams: where the teams come from: the organisation's teams, or "
+                                "the owners in each repository's CODEOWNERS (a monorepo's: by its service_paths)",
+                                kind="choice", choices=("teams", "codeowners"), default="teams", needs="teams")),
+                monorepo=True, group_option="org", members=members, teams=teams)

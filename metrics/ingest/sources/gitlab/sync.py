@@ -5,8 +5,10 @@ from __future__ import annotations
 import urllib.parse
 
 from ....registry.source import Option, SyncSpec
+from ...sync import codeowners
 from ...sync.http import Client, token_from
-from ...sync.providers import PER_PAGE, Batch, later, snapshot
+from ...sync.providers import (PER_PAGE, Batch, Members, archived_option, chosen_members, forks_option, later, listed,
+                               pattern_option, snapshot, teams_options, text_field)
 from ..common import PRODUCTION_OPTION
 from .reader import events_from_gitlab
 
@@ -26,6 +28,80 @@ def project_of(value) -> str:
     if not isinstance(value, str) or not value.strip("/"):
         raise ValueError("project must be the project's id or its path (group/name)")
     return value
+
+
+def group_of(value) -> str:
+    """The ``group`` to sync (its id or full path), or a ValueError saying so."""
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip("/"):
+        raise ValueError("group must be the group's id or its full path (acme or acme/platform)")
+    return value.strip("/")
+
+
+def group_projects(client: Client, source) -> list:
+    """Every project of the source's group and its subgroups (``GET /groups/:id/projects`` with
+    ``include_subgroups=true``, every page), or SyncError of one sentence."""
+    group = source.option("group")
+    return listed(client, gitlab_pages(client, f"groups/{urllib.parse.quote(group, safe='')}/projects",
+                                       {"include_subgroups": "true", "order_by": "path", "sort": "asc",
+                                        "per_page": PER_PAGE}),
+                  f"group {group!r}", "projects")
+
+
+def relative_path(project: dict, group: str) -> str:
+    """A project's path under the group (``sub/api`` for ``acme/sub/api`` in ``acme``)."""
+    full = text_field(project, "path_with_namespace", f"group {group!r}", "projects")
+    return full[len(group) + 1:] if full.lower().startswith(group.lower() + "/") else full
+
+
+def members(client: Client, source) -> Members:
+    """The projects of the source's group and its subgroups: archived ones and forks
+    (``forked_from_project``) left out unless ``include_archived`` / ``include_forks``, the others
+    whose path under the group matches ``repo_pattern``; each project's service is its path (as its
+    events say), or its path under the group when two share one."""
+    group = source.option("group")
+    candidates = []
+    for project in group_projects(client, source):
+        why = ("archived" if project.get("archived") is True and not source.option("include_archived") else
+               "forked" if isinstance(project.get("forked_from_project"), dict) and not source.option("include_forks")
+               else "")
+        path = text_field(project, "path", f"group {group!r}", "projects")
+        candidates.append((text_field(project, "path_with_namespace", f"group {group!r}", "projects"), path,
+                           relative_path(project, group), why))
+    return chosen_members(f"group {group!r}", "projects", candidates, source.option("repo_pattern"))
+
+
+CODEOWNERS_PATHS = ("CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")     # GitLab's order: the first found counts
+
+
+def teams(client: Client, source, chosen: Members) -> dict:
+    """A team per subgroup of the group (its path under the group, ``/`` as ``-``): the services of
+    the synced projects under it, its own subgroups' included; with ``teams_from = "codeowners"``,
+    the owners in each project's CODEOWNERS instead (``metrics.ingest.sync.codeowners``)."""
+    group = source.option("group")
+    if source.option("teams_from") == "codeowners":
+        return codeowners.teams_of({target: codeowners_file(client, target) for target in chosen.services},
+                                   chosen.services, source.service_paths)
+    found: dict = {}
+    for target, service in chosen.services.items():
+        parts = relative_path({"path_with_namespace": target}, group).split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            found.setdefault("-".join(parts[:depth]), set()).add(service)
+    return {name: sorted(services) for name, services in sorted(found.items())}
+
+
+def codeowners_file(client: Client, target: str) -> str | None:
+    """The project's CODEOWNERS text on its default branch (``GET /projects/:id`` for the branch, then
+    ``GET /projects/:id/repository/files/:path?ref=BRANCH``, base64), the first of
+    ``CODEOWNERS_PATHS`` it has; None when it has none (or no branch)."""
+    base = f"projects/{urllib.parse.quote(target, safe='')}"
+    info = client.get(base).body
+    branch = info.get("default_branch") if isinstance(info, dict) else None
+    if not isinstance(branch, str) or not branch:
+        return None
+    return codeowners.first_file(lambda path: client.get(f"{base}/repository/files/{urllib.parse.quote(path, safe='')}",
+                                                         {"ref": branch}).body, CODEOWNERS_PATHS, target)
 
 
 def events(source, objects: list):
@@ -99,4 +175,14 @@ def gitlab(client: Client, source, state: dict, now: str):
 
 SYNC = SyncSpec(credentials=(TOKEN,), auth=auth, batches=gitlab, events=events, api_url=API_URL,
                 target=Option("project", "the project's id or path (group/name)", metavar="ID|PATH", check=project_of),
-                target_required=True, options=(PRODUCTION_OPTION,), monorepo=True, change_name="merge request")
+                target_required=True, monorepo=True, change_name="merge request",
+                options=(PRODUCTION_OPTION,
+                         Option("group", "every project of the group and its subgroups, each its own service (instead "
+                                "of --project)", metavar="ID|PATH", check=group_of),
+                         pattern_option("group", "projects", "path under the group"), archived_option("group", "projects"),
+                         forks_option("group", "projects"), *teams_options("group", "its subgroups"),
+                         Option("teams_from", "with --teams: where the teams come from: a team per subgroup, or the "
+                                "owners in each project's CODEOWNERS (a monorepo's: by its service paths)",
+                                kind="choice", choices=("subgroups", "codeowners"), default="subgroups",
+                                needs="teams")),
+                group_option="group", members=members, teams=teams)
