@@ -125,7 +125,9 @@ def test_the_team_fast_path_gives_the_numbers_of_the_full_analysis():
         full, fast = analyze(tables, u.window).summary, summary_of(tables, u.window, TEAM_METRICS)
         assert {k: fast["dora"][k] for k in DORA_KEYS} == {k: full["dora"][k] for k in DORA_KEYS}
         assert fast["dora"]["tiers"] == full["dora"]["tiers"]
-        assert full["dora"]["deployments"] > 0 and full["dora"]["tiers"]["overall"]
+        assert full["dora"]["deployments"] > 0 and full["dora"]["tiers"]["deployment_frequency"]
+        # the evidence rule gives the same reasons both ways (METRICS.md section 3)
+        assert fast.get("evidence", {}) == {k: why for k, why in full.get("evidence", {}).items() if k in DORA_KEYS}
     with pytest.raises(ValueError, match="lead_time_hours_median is not among the specs"):
         summary_of(u.tables, u.window, [s for s in TEAM_METRICS if s.key != "lead_time_hours_median"])
 
