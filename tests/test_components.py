@@ -45,6 +45,30 @@ def find(component, element_id):
     return None
 
 
+GREY = "#6c757d"                       # Bootstrap 5.3's secondary: the "no tier" badge, a grey change
+
+
+def cell_style(table, row: int, column: str) -> dict:
+    """The style ``table``'s ``style_data_conditional`` gives cell (``row``, ``column``): each rule whose
+    column is ``column`` and whose ``{field} = "text"`` query holds on the row, later rules winning (as
+    DataTable applies them)."""
+    import re
+    style = {}
+    for rule in table.style_data_conditional:
+        where = rule["if"]
+        if where.get("column_id") != column:
+            continue
+        field, text = re.fullmatch(r'\{(.+)\} = "(.*)"', where["filter_query"]).groups()
+        if table.data[row].get(field) == text:
+            style.update({k: v for k, v in rule.items() if k != "if"})
+    return style
+
+
+def tips(table) -> list:
+    """Each row's tooltips of ``table``: column -> the text."""
+    return [{column: tip["value"] for column, tip in row.items()} for row in table.tooltip_data]
+
+
 def test_change_in_points_for_percentages_and_relative_otherwise():
     assert change(7.5, 5.0, "%") == ("+2.5 pp", 2.5)
     assert change(12.0, 10.0, " h")[0] == "+20 %"

@@ -150,7 +150,9 @@ def test_the_api_lists_nothing_per_service(isolated_data_dir):
     small, large = (client.get(f"/api/v1/summary?services={n}&days=7").get_json() for n in (3, 300))
     assert large["dora"]["deployments"] > 50 * small["dora"]["deployments"]
     assert longest_list(large) == longest_list(small) < 20
-    assert abs(len(str(large)) - len(str(small))) < 200
+    # (the evidence reasons differ with the sample sizes, not with the number of services)
+    bare = lambda body: {k: v for k, v in body.items() if k != "evidence"}
+    assert abs(len(str(bare(large))) - len(str(bare(small)))) < 200
     isolated_data_dir.mkdir(parents=True, exist_ok=True)
     (isolated_data_dir / "teams.toml").write_text('[teams.all]\nservices = ["service-*"]\n', encoding="utf-8")
     assert client.get("/api/v1/teams").get_json() == {"teams": [{"name": "all", "services": ["service-*"]}]}
