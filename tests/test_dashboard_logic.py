@@ -286,12 +286,14 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     # 0 %: +60.0 pp. The previous period holds 1 deployment: too little evidence (METRICS.md section 3) to call
     # a change better or worse, so every change is grey
     table = find(cards, "teams-table")
-    print([(r["id"], r["team"]) for r in table.data]); core, web, ghost = table.data
+    # no team has an overall tier (below): the product's sort (worst first) keeps the name order
+    core, ghost, web = table.data
     tip = tips(table)
-    assert core["team"] == "core" and web["team"] == "web" and ghost["team"] == "ghost"
+    assert [r["id"] for r in table.data] == ["team-0", "team-1", "team-2"]
+    assert core["team"] == "core" and ghost["team"] == "ghost" and web["team"] == "web"
     assert core["deploys"] == "0.57 /day"
     assert core["deploys-tier"] == "HIGH" and cell_style(table, 0, "deploys-tier")["backgroundColor"] == "#0d6efd"
-    assert tip[0]["deploys-tier"] == "high: XX"
+    assert tip[0]["deploys-tier"] == "high: >= 1 deployment a week"          # METRICS.md: weekly to daily
     assert core["deploys-change"] == "▲ +300 %" and cell_style(table, 0, "deploys-change")["color"] == GREY
     assert core["cfr"] == "60.0%" and core["cfr-tier"] == "LOW"
     assert cell_style(table, 0, "cfr-tier") == {"backgroundColor": "#dc3545", "color": "#fff", "fontWeight": 600}
@@ -312,10 +314,10 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     # web: 1 a day (elite, 7 deployments) against none before: "new", grey (1 failed deployment before); lead
     # time 24 h from 1 deployed PR: no tier
     assert web["deploys"] == "1.00 /day"
-    assert web["deploys-tier"] == "ELITE" and cell_style(table, 1, "deploys-tier")["backgroundColor"] == "#198754"
-    assert web["deploys-change"] == "▲ new" and cell_style(table, 1, "deploys-change")["color"] == GREY
+    assert web["deploys-tier"] == "ELITE" and cell_style(table, 2, "deploys-tier")["backgroundColor"] == "#198754"
+    assert web["deploys-change"] == "▲ new" and cell_style(table, 2, "deploys-change")["color"] == GREY
     assert web["lead-time-tier"] == "no tier"
-    assert tip[1]["lead-time-tier"] == "no tier: 1 deployed PR: a tier needs at least 5"
+    assert tip[2]["lead-time-tier"] == "no tier: 1 deployed PR: a tier needs at least 5"
     assert web["mttr"] == "n/a"
     assert "Team 'ghost' has no services in this data" in ghost["services"] and "deploys" not in ghost
     # one small bar chart a metric, one bar a team that has numbers
