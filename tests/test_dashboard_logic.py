@@ -351,6 +351,7 @@ def test_the_teams_tab_analyses_no_period_and_shows_what_the_full_computation_sh
     a, _ = render(view, shown, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
     b, _ = render(view, full, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
     assert a["line"] == b["line"] and a["shape"] == b["shape"]
+    assert a["headline"] == ""                  # the headline reads the whole data's analysis, which an outline has not
     from plotly.utils import PlotlyJSONEncoder
     assert json.dumps(a["cards"], cls=PlotlyJSONEncoder) == json.dumps(b["cards"], cls=PlotlyJSONEncoder)
     unknown = replace(view, teams=("money",))
