@@ -90,7 +90,7 @@ def teams_table(columns: list, rows: list, previous_label: str) -> html.Div:
     table = dash_table.DataTable(
         id="teams-table", columns=head, data=data, tooltip_data=tips, tooltip_delay=0, tooltip_duration=None,
         merge_duplicate_headers=True, sort_action="none", style_table={"overflowX": "auto"},
-        style_cell={"textAlign": "left", "padding": "4px 8px", "fontFamily": "inherit", "fontSize": "0.85rem",
+        style_cell={"textAlign": "left", "padding": "4px 8px", "fontFamily": "var(--bs-body-font-family)", "fontSize": "0.85rem",
                     "backgroundColor": "var(--bs-body-bg)", "color": "var(--bs-body-color)"},
         style_header={"fontWeight": 600, "textAlign": "center"},
         style_cell_conditional=[{"if": {"column_id": "team"}, "fontWeight": 600},
