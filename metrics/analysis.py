@@ -331,7 +331,8 @@ def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumpti
         tables = window_tables(tables, window, hours)
     counted = {key for spec in specs if spec.sample is not None for key in spec.sample.reads}
     needed = list(specs) + [spec for spec in METRICS if spec.key in counted and spec not in specs]
-    summary, details = spec_values(Context(tables, window, a, hours), present, needed)
+    # the tiered metrics and their counts need no per-PR lead-time table: not built (``Context.per_pr``)
+    summary, details = spec_values(Context(tables, window, a, hours, per_pr=False), present, needed)
     place_tiers(summary, details, present, window.days, specs)
     return summary
 
