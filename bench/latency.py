@@ -61,7 +61,7 @@ WAIT_FOR_NEW_PLOTS = """
 const [expected, cardId, done] = arguments;
 function ready() {
   const graphs = [...document.querySelectorAll('.metric-graph .js-plotly-plot')];
-  const card = document.getElementById(cardId);
+  const card = document.querySelector(cardId);
   return graphs.length > 0 && graphs.every(g => !g.__old && g._fullLayout) && card && !card.__old
          && document.getElementById('window-line').textContent.includes('seed ' + expected + ' ');
 }
@@ -73,14 +73,16 @@ document.querySelectorAll('.metric-graph .js-plotly-plot').forEach(g => {
   g.__old = true;   // cleared when the graph is drawn anew (a new node) or redrawn in place (afterplot)
   if (!g.__listening) { g.on('plotly_afterplot', () => { g.__old = false; }); g.__listening = true; }
 });
-const card = document.getElementById(cardId); if (card) card.__old = true;
+const card = document.querySelector(cardId); if (card) card.__old = true;
 performance.clearResourceTimings();
 """
 CALLBACK_TIMINGS = """
 return performance.getEntriesByType('resource').filter(e => e.name.includes('_dash-update-component'))
   .map(e => [e.responseStart - e.requestStart, e.encodedBodySize, e.transferSize]);
 """
-READY_CARD = {"dora": "kpi-deploys-value", "teams": "team-0-deploys-value"}
+# the element whose redrawing (a new node) says the content is there: a card, or the Teams table's
+# first cell (this version's DataTable; "#team-0-deploys-value": the plain table of earlier ones)
+READY_CARD = {"dora": "#kpi-deploys-value", "teams": "#teams-table td, #team-0-deploys-value"}
 
 
 def free_port() -> int:

@@ -1,10 +1,11 @@
-"""The Teams view's table: every team side by side, one cell a metric (value, tier, change)."""
+"""The Teams view's table: every team side by side, per metric its value, tier and change."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import dash_table, dcc, html
 
-from .kpi import delta_line, tier_badge
+from .colours import BADGE_HEX, BADGE_TEXT, NO_TIER, TIER_COLOURS
+from .kpi import delta_line
 
 TEAMS_EXAMPLE = """# teams.toml, in the data directory (or the file METRICS_TEAMS names)
 [teams.payments]
@@ -15,52 +16,92 @@ services = ["search-api", "indexer"]
 """
 
 
-def metric_cell(cell_id: str, value, fmt: str, unit: str, previous, reverse_color: bool = False,
-                tier: str | None = None, threshold: str | None = None, show_tier: bool = True,
-                short: str = "", coloured_change: bool = True) -> html.Td:
-    """One team's metric: the number (``{cell_id}-value``), its tier badge and its change (``{cell_id}-delta``).
-    ``short``: why the number has too little evidence to be judged: then it is greyed, without a tier
-    badge, and the reason is said (``{cell_id}-caution``); ``coloured_change``: False shows the change grey."""
-    text = "n/a" if value is None else fmt.format(value) + unit
+CHANGE_TONES = {"text-success": "success", "text-danger": "danger", "text-body-secondary": NO_TIER}
+TIER_TEXTS = {**{tier.upper(): colour for tier, colour in TIER_COLOURS.items()}, "no tier": NO_TIER}
+
+
+def tier_text(tier: str | None) -> str:
+    """A tier as its badge writes it: "HIGH", or "no tier"."""
+    return tier.upper() if tier else "no tier"
+
+
+def metric_cells(key: str, value, fmt: str, unit: str, previous, reverse_color: bool = False,
+                 tier: str | None = None, threshold: str | None = None, show_tier: bool = True,
+                 short: str = "", coloured_change: bool = True) -> tuple[dict, dict]:
+    """One team's metric as the comparison table's cells and their tooltips: ``key`` the number,
+    ``key-tier`` its tier (when ``show_tier``), ``key-change`` its change; ``key-tone`` the change's
+    colour (a ``BADGE_HEX`` name: green better, red worse, grey when ``coloured_change`` is False or
+    nothing changed) and ``key-muted`` ("yes" when ``short``: too little evidence to judge the number,
+    which is then greyed, without a tier, the reason in its tooltip)."""
     delta, colour = delta_line(value, previous, unit, reverse_color, coloured_change)
-    top = [html.Span(text, id=f"{cell_id}-value", className="fw-semibold me-1" + (" text-body-secondary" if short else ""))]
-    if show_tier and not short:
-        top.append(tier_badge(tier, threshold, f"{cell_id}-tier"))
-    why = [html.Div(f"no tier: {short}" if show_tier else f"too little evidence: {short}", id=f"{cell_id}-caution",
-                    className="small text-body-secondary")] if short else []
-    return html.Td([html.Div(top), html.Div(delta, id=f"{cell_id}-delta", className=f"small {colour}"), *why])
+    cells = {key: "n/a" if value is None else fmt.format(value) + unit, f"{key}-change": delta,
+             f"{key}-tone": CHANGE_TONES[colour], f"{key}-muted": "yes" if short else ""}
+    tips = {}
+    if short:
+        tips[key] = f"no tier: {short}" if show_tier else f"too little evidence: {short}"
+    if show_tier:
+        cells[f"{key}-tier"] = tier_text(None if short else tier)
+        tips[f"{key}-tier"] = (tips[key] if short else f"{tier}: {threshold}" if tier else "not enough data for a tier")
+    return cells, tips
+
+
+def tier_styles(column: str) -> list:
+    """``style_data_conditional`` rules painting ``column``'s tier text in its badge's colours."""
+    return [{"if": {"column_id": column, "filter_query": f'{{{column}}} = "{text}"'},
+             "backgroundColor": BADGE_HEX[colour], "color": BADGE_TEXT[colour], "fontWeight": 600}
+            for text, colour in TIER_TEXTS.items()]
 
 
 def teams_table(columns: list, rows: list, previous_label: str) -> html.Div:
-    """The comparison table. ``columns``: (key, title, fmt, unit, reverse_color, show_tier);
-    ``rows``: dicts with ``id`` (for element ids), ``team``, ``services`` (text), ``cells`` (key ->
-    (value, previous, tier, threshold, too little evidence: why, coloured change)), ``overall`` and ``overall_previous`` tiers, ``overall_moved``
-    (whether the overall tier changed), and ``problem`` (why the team has no numbers, or "")."""
-    head = html.Thead(html.Tr([html.Th("Team"), *[html.Th(title) for _, title, *_ in columns],
-                               html.Th("Overall tier")]))
-    body = []
+    """The comparison table, one ``dash_table.DataTable`` (id ``teams-table``) of one row a team, in
+    the order given (the Teams sort control's; the table itself does not sort). ``columns``: (key,
+    title, fmt, unit, reverse_color, show_tier); ``rows``: dicts with ``id``, ``team``, ``services``
+    (text), ``cells`` (key -> (value, previous, tier, threshold, too little evidence: why, coloured
+    change)), ``overall`` and ``overall_previous`` tiers, ``overall_moved`` (whether the overall tier
+    changed), and ``problem`` (why the team has no numbers, or "": said in its Services cell)."""
+    head = [{"id": "team", "name": ["", "Team"]}, {"id": "services", "name": ["", "Services"]}]
+    styles = []
+    for key, title, *_, show in columns:
+        head += [{"id": key, "name": [title, "value"]},
+                 *([{"id": f"{key}-tier", "name": [title, "tier"]}] if show else []),
+                 {"id": f"{key}-change", "name": [title, "change"]}]
+        styles += [*(tier_styles(f"{key}-tier") if show else []),
+                   {"if": {"column_id": key, "filter_query": f'{{{key}-muted}} = "yes"'}, "color": BADGE_HEX[NO_TIER]},
+                   *[{"if": {"column_id": f"{key}-change", "filter_query": f'{{{key}-tone}} = "{tone}"'},
+                      "color": BADGE_HEX[tone]} for tone in sorted(set(CHANGE_TONES.values()))]]
+    head += [{"id": "overall", "name": ["Overall tier", "tier"]}, {"id": "overall-was", "name": ["Overall tier", "before"]}]
+    styles += tier_styles("overall")
+    data, tips = [], []
     for row in rows:
-        name = html.Td([html.Div(row["team"], className="fw-semibold"),
-                        html.Div(row["services"], className="small text-body-secondary")])
-        if row["problem"]:
-            body.append(html.Tr([name, html.Td(row["problem"], colSpan=len(columns) + 1, id=f"{row['id']}-problem",
-                                               className="text-body-secondary")], id=row["id"]))
-            continue
-        cells = []
-        for key, _, fmt, unit, reverse, show in columns:
-            value, previous, tier, threshold, short, coloured = row["cells"][key]
-            cells.append(metric_cell(f"{row['id']}-{key}", value, fmt, unit, previous, reverse, tier, threshold, show,
-                                     short, coloured))
-        moved = row.get("overall_moved")
-        overall = html.Td([tier_badge(row["overall"], "the worst of the four tiers", f"{row['id']}-overall"),
-                           html.Div(f"was {row['overall_previous'] or 'n/a'}" if moved else "",
-                                    className="small text-body-secondary")])
-        body.append(html.Tr([name, *cells, overall], id=row["id"]))
+        line = {"id": row["id"], "team": row["team"], "services": row["problem"] or row["services"]}
+        tip = {}
+        if not row["problem"]:
+            for key, _, fmt, unit, reverse, show in columns:
+                value, previous, tier, threshold, short, coloured = row["cells"][key]
+                cells, said = metric_cells(key, value, fmt, unit, previous, reverse, tier, threshold, show, short, coloured)
+                line.update(cells)
+                tip.update(said)
+            line["overall"] = tier_text(row["overall"])
+            tip["overall"] = f"{row['overall']}: the worst of the four tiers" if row["overall"] else "not enough data for a tier"
+            line["overall-was"] = f"was {row['overall_previous'] or 'n/a'}" if row.get("overall_moved") else ""
+        data.append(line)
+        tips.append({column: {"value": text, "type": "text"} for column, text in tip.items()})
+    grey = {"color": BADGE_HEX[NO_TIER]}
+    table = dash_table.DataTable(
+        id="teams-table", columns=head, data=data, tooltip_data=tips, tooltip_delay=0, tooltip_duration=None,
+        merge_duplicate_headers=True, sort_action="none", style_table={"overflowX": "auto"},
+        style_cell={"textAlign": "left", "padding": "4px 8px", "fontFamily": "var(--bs-body-font-family)", "fontSize": "0.85rem",
+                    "backgroundColor": "var(--bs-body-bg)", "color": "var(--bs-body-color)"},
+        style_header={"fontWeight": 600, "textAlign": "center"},
+        style_cell_conditional=[{"if": {"column_id": "team"}, "fontWeight": 600},
+                                {"if": {"column_id": "services"}, **grey, "whiteSpace": "normal", "minWidth": "8rem",
+                                 "maxWidth": "16rem"},
+                                {"if": {"column_id": "overall-was"}, **grey}],
+        style_data_conditional=styles)
     return html.Div([
-        dbc.Table([head, html.Tbody(body)], bordered=False, hover=True, responsive=True, size="sm",
-                  className="align-middle mb-1", id="teams-table"),
-        html.Div(f"Changes compare each team with its own previous period ({previous_label}).",
-                 className="small text-body-secondary"),
+        table,
+        html.Div(f"Changes compare each team with its own previous period ({previous_label}); hover a tier for its "
+                 "threshold or why there is none.", className="small text-body-secondary mt-1"),
     ], className="mb-3")
 
 

@@ -71,10 +71,13 @@ def outputs(values: dict, charts: list) -> dict:
 
 def computed_or_problem(views: Views, view: View, with_teams: bool = False):
     """(the view's analyses, None), or (None, the sentence the page shows instead); ``with_teams``
-    adds the Teams tab's comparison when that tab is open."""
+    adds the Teams tab's comparison when that tab is open (with the view's outline only: that tab
+    shows no analysis of the whole data)."""
     try:
-        computed = replace(views.compute(view), benchmark=view.benchmark, baseline=view.baseline)
-        if with_teams and view.tab == "teams":
+        teams = with_teams and view.tab == "teams"
+        computed = replace(views.outline(view) if teams else views.compute(view), benchmark=view.benchmark,
+                           baseline=view.baseline)
+        if teams:
             computed = replace(computed, teams=views.teams(view))
         return computed, None
     except DataError as e:
@@ -153,9 +156,9 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
         """The drill-down tables of the view, built only for the items that are open. It follows the
         window line, so it runs after the main callback has computed (and cached) the view."""
         opened = opened or []
-        if not opened:
-            return {"deployments": no_update, "incidents": no_update}
         view, _ = from_query(search, defaults)
+        if not opened or view.tab != "dora":      # shown on the DORA tab only (its line changes on the way back)
+            return {"deployments": no_update, "incidents": no_update}
         computed, problem = computed_or_problem(views, view)
         if computed is None:
             return {"deployments": problem, "incidents": problem}

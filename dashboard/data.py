@@ -28,7 +28,7 @@ from metrics.selection import services_of, tables_of_services
 from metrics.teams import (DEFAULT_TEAM_ORDER, TeamsError, compare_teams, read_teams, sort_teams, tables_of_teams,
                            teams_file_token, teams_path)
 from metrics.tables import EventTables
-from metrics.window import over_data, to_ns, today_ns
+from metrics.window import Window, over_data, to_ns, today_ns
 
 from .fields import View
 
@@ -38,8 +38,8 @@ CACHE_BYTES = int(float(os.environ.get("METRICS_CACHE_MB", "512")) * 1024 * 1024
 
 @dataclass(frozen=True)
 class Computed:
-    current: Analysis
-    previous: Analysis
+    current: Analysis | None          # None in an outline (``Views.outline``: the Teams tab analyses no period)
+    previous: Analysis | None
     scenario: str                     # synthetic: the scenario and its profile's name; dataset: ""
     profile: str
     services: tuple                   # every service of the data (the filter's choices)
@@ -47,6 +47,11 @@ class Computed:
     teams: TeamsShown | None = None     # the Teams tab's comparison (only when that tab is open)
     benchmark: str = defaults.BENCHMARK     # the view's DORA benchmark and Quick Check baseline (never computed:
     baseline: str = defaults.BASELINE       # the same numbers judged another way)
+    window: Window | None = None      # the window shown (default: the current analysis's)
+
+    def __post_init__(self):
+        if self.window is None:
+            object.__setattr__(self, "window", self.current.window)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,11 @@ def nbytes(value, seen=None) -> int:
     if is_dataclass(value):
         return 64 + sum(nbytes(getattr(value, f.name), seen) for f in fields(value))
     return 64
+
+
+def days_of(tables: EventTables) -> tuple:
+    """The first and last day with events (YYYY-MM-DD, UTC)."""
+    return tuple(pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in tables.time_span())
 
 
 def narrow(tables: EventTables, view: View) -> EventTables:
@@ -209,6 +219,24 @@ class Views:
         return TeamsShown(str(path), tuple(sort_teams(rows, view.team_order)), len(found), chosen=tuple(view.teams),
                           order=view.team_order)
 
+    def outline(self, view: View, end_ns: int | None = None) -> Computed:
+        """The view's window, the data's services and span and the synthetic profile, with no
+        period analysed (``current`` and ``previous`` None): what the Teams tab shows besides its
+        comparison (``teams``). Data, attribution overrides or teams that ``compute`` cannot use
+        are the same DataError here."""
+        overrides()
+        if view.dataset:
+            version = version_of(view.dataset)
+            everything = self._dataset_tables(view.dataset, version)
+            window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
+            if view.teams:
+                narrow(everything, view)           # the Team selector's teams must exist, as for ``compute``
+            return Computed(None, None, "", "", tuple(services_of(everything)), days_of(everything), window=window)
+        u = self._universe(view, today_ns() if end_ns is None else end_ns, 0)
+        if view.teams:
+            narrow(u.tables, view)
+        return Computed(None, None, u.scenario, u.profile.name, tuple(services_of(u.tables)), window=u.window)
+
     # -- the synthetic universe ----------------------------------------------------------------
 
     def _universe(self, view: View, end_ns, days_back):
@@ -254,7 +282,6 @@ class Views:
 
     def _compute_dataset(self, view: View, version) -> Computed:
         everything = self._dataset_tables(view.dataset, version)
-        span = everything.time_span()
         window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
         tables = narrow(everything, view)
         present = kinds_present(everything)       # what the dataset holds at all, before any filter
@@ -262,5 +289,4 @@ class Views:
         a = assumptions_of(view)
         current = analyze(tables, window, a, present=present, overrides=pins)
         previous = analyze(tables, window.previous(), a, present=present, overrides=pins)
-        first, last = (pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in span)
-        return Computed(current, previous, "", "", tuple(services_of(everything)), (first, last))
+        return Computed(current, previous, "", "", tuple(services_of(everything)), days_of(everything))

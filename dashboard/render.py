@@ -40,7 +40,7 @@ def team_facts(view, choices: tuple) -> dict:
 def window_facts(view, c: Computed) -> dict:
     """The line under the controls saying what is shown, the service filter's choices and the
     date picker's bounds."""
-    w = c.current.window
+    w = c.window
     last = (w.end - pd.Timedelta(days=1)).date()
     n = len(c.services)
     services = (", ".join(view.only) + " only (team-level events kept)" if view.only
@@ -88,7 +88,9 @@ def render(view, computed: Computed | None, problem: str | None, theme, shown, m
         out["message"] = (message + f" No service named \u201c{unknown[0][:60]}\u201d in this data.").strip()
     out.update({k: v for k, v in window_facts(view, computed).items() if k not in on_screen or on_screen[k] != v})
     now = shape(view.tab, charts)
-    out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"), headline=headline_box(headline(computed)),
+    # an outline (the Teams tab) analyses no period of the whole data: no headline
+    said = headline_box(headline(computed)) if computed.current is not None else ""
+    out.update(shape=now, cards=html.Div(cards, className=f"cards-{view.tab}"), headline=said,
                drilldown=SHOWN if view.tab == "dora" else HIDDEN)
     if shown and shown[0] == view.tab:
         del out["panel"], out["drilldown"], out["benchmark_panel"], out["teams_panel"]   # the same tab: its panels stay as they are

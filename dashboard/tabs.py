@@ -279,7 +279,7 @@ def teams(c: Computed, theme: str) -> tuple:
     elif shown.named > len(shown.rows):
         notes.append(f"The first {len(shown.rows)} of the {shown.named} teams of the teams file, sorted among themselves; "
                      "choose others in the Team selector.")
-    table = html.Div([teams_table(columns, rows, f"the {c.current.window.days} days before"),
+    table = html.Div([teams_table(columns, rows, f"the {c.window.days} days before"),
                       *[html.Div(n, className="small text-body-secondary mb-2", id="teams-note") for n in notes]])
     compared = [r for r in shown.rows if not r.problem]
     charts = []

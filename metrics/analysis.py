@@ -185,6 +185,14 @@ def missing_sources(present: frozenset) -> list[str]:
     return missing_kinds(METRICS, present, OPTIONAL_KINDS)
 
 
+def window_tables(tables: EventTables, window: Window,
+                  attribution_hours: float = defaults.ATTRIBUTION_HOURS) -> EventTables:
+    """The part of ``tables`` the window's numbers use (``tables.clip``, deployments from
+    ``attribution_hours`` before the window on); clipping it again changes nothing, and narrowing
+    it to some services then clipping gives what clipping the narrowed tables gives."""
+    return clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
+
+
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
             attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
             overrides: Overrides | None = None, sla: dict[str, float] | None = None) -> Analysis:
@@ -200,7 +208,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     present = kinds_present(tables) if present is None else present
     if overrides:
         tables = apply_overrides(tables, overrides)
-    tables = clip(tables, window.start_ns, window.end_ns, int(attribution_hours * NS_PER_HOUR))
+    tables = window_tables(tables, window, attribution_hours)
     c = Context(tables, window, a, attribution_hours, sla)
     summary, details = metric_values(c, present)
 
@@ -307,10 +315,11 @@ def place_tiers(summary: dict, details: dict, present: frozenset, days: int, spe
 
 
 def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumptions | None = None,
-               present: frozenset | None = None) -> dict:
+               present: frozenset | None = None, clipped: bool = False) -> dict:
     """The summary ``analyze`` computes, holding only the values of ``specs`` (which must include
     every tiered metric) and the tiers: the same numbers for those metrics, without computing the
-    others, the daily and weekly tables (the Teams comparison's fast path)."""
+    others, the daily and weekly tables (the Teams comparison's fast path). ``clipped``: the
+    tables are already the window's part (``window_tables``, then perhaps narrowed)."""
     missing = [spec.key for spec in tiered(METRICS) if spec not in specs]
     if missing:
         raise ValueError(f"summary_of needs every tiered metric; {', '.join(missing)} is not among the specs")
@@ -318,10 +327,12 @@ def summary_of(tables: EventTables, window: Window, specs, assumptions: Assumpti
     a.check()
     hours = defaults.ATTRIBUTION_HOURS
     present = kinds_present(tables) if present is None else present
-    tables = clip(tables, window.start_ns, window.end_ns, int(hours * NS_PER_HOUR))
+    if not clipped:
+        tables = window_tables(tables, window, hours)
     counted = {key for spec in specs if spec.sample is not None for key in spec.sample.reads}
     needed = list(specs) + [spec for spec in METRICS if spec.key in counted and spec not in specs]
-    summary, details = spec_values(Context(tables, window, a, hours), present, needed)
+    # the tiered metrics and their counts need no per-PR lead-time table: not built (``Context.per_pr``)
+    summary, details = spec_values(Context(tables, window, a, hours, per_pr=False), present, needed)
     place_tiers(summary, details, present, window.days, specs)
     return summary
 

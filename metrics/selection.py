@@ -45,9 +45,39 @@ def tables_of_services(tables: EventTables, services) -> EventTables:
         table = getattr(tables, attr)
         keep = wanted[table["service"].to_numpy()]
         parts[attr] = table if keep.all() else table[keep]
+    return _with_service_tables(tables, services, parts)
+
+
+def _with_service_tables(tables: EventTables, services, parts: dict) -> EventTables:
+    """``tables`` with the narrowed service tables ``parts`` and its other rows narrowed to ``services``."""
     other = tables.other
     if other is not None and len(other):
         other = other[other["service"].isin(list(services)).to_numpy()].reset_index(drop=True)
     return replace(tables, other=other if other is None or len(other) else None, **parts)
 
 
+class ServiceRows:
+    """The rows of each service table grouped by service code, worked out once, so that narrowing
+    the same tables to many sets of services in turn (one a team) costs the rows kept each time,
+    not a pass over every table."""
+
+    def __init__(self, tables: EventTables):
+        self.tables = tables
+        bins = np.arange(len(tables.services) + 1)
+        self._groups = {}
+        for attr in SERVICE_TABLES:
+            codes = getattr(tables, attr)["service"].to_numpy()
+            order = np.argsort(codes, kind="stable")           # each service's rows in their order
+            self._groups[attr] = (order, np.searchsorted(codes[order], bins))
+
+    def narrow(self, services) -> EventTables:
+        """``tables_of_services(self.tables, services)``, taken from the grouped rows."""
+        if not services:
+            return self.tables
+        wanted = np.flatnonzero(np.isin(self.tables.services, list(services)))
+        parts = {}
+        for attr, (order, bounds) in self._groups.items():
+            table = getattr(self.tables, attr)
+            rows = np.sort(np.concatenate([order[bounds[c]:bounds[c + 1]] for c in wanted] or [order[:0]]))
+            parts[attr] = table if len(rows) == len(table) else table.iloc[rows]
+        return _with_service_tables(self.tables, services, parts)

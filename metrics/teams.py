@@ -143,17 +143,18 @@ def teams_file_token(path) -> tuple:
     return file_token(path)
 
 
-def tables_of_teams(tables, teams: dict[str, Team], chosen, services=(), known=None):
+def tables_of_teams(tables, teams: dict[str, Team], chosen, services=(), known=None, rows=None):
     """``tables`` narrowed to the services of the ``chosen`` teams (and any ``services`` given),
     exactly as the service filter narrows them; team-level events whose service is the name of a
     team not chosen are left out (they count only for their own team). ``known``: the tables'
-    services (``selection.services_of``) when the caller has them. TeamsError for an unknown team
-    or one with no services in the data."""
+    services (``selection.services_of``) when the caller has them; ``rows``: their
+    ``selection.ServiceRows``, when the caller narrows the same tables many times. TeamsError for
+    an unknown team or one with no services in the data."""
     from .selection import services_of, tables_of_services
     from .tables import VALUE_TABLES
     known = services_of(tables) if known is None else known
     wanted = sorted(set(resolve(teams, chosen, known)) | set(services))
-    narrowed = tables_of_services(tables, wanted)
+    narrowed = tables_of_services(tables, wanted) if rows is None else rows.narrow(wanted)
     others = [name for name in teams if name not in set(chosen)]
     codes = np.flatnonzero(np.isin(narrowed.services, others))
     if not len(codes):
@@ -196,16 +197,19 @@ def compare_teams(teams: dict[str, Team], current, previous, assumptions=None, n
     """Each team's DORA numbers, as ``--team NAME`` computes them: ``current`` and ``previous`` are
     (tables, window) of this period and the one before (the same tables for stored data). ``names``:
     the teams to compare (default every team, in the file's order)."""
-    from .analysis import kinds_present, summary_of
-    from .selection import services_of
+    from .analysis import kinds_present, summary_of, window_tables
+    from .selection import ServiceRows, services_of
     present = {id(tables): kinds_present(tables) for tables, _ in (current, previous)}
     known = {id(tables): services_of(tables) for tables, _ in (current, previous)}
+    # once a period, not once a team: the window's part of the tables, grouped by service
+    grouped = {(id(tables), window): ServiceRows(window_tables(tables, window)) for tables, window in (current, previous)}
 
     def numbers(name, tables, window):
         if not teams[name].services_in(known[id(tables)]):
             return None                       # the period holds none of its services: nothing to compare
-        narrowed = tables_of_teams(tables, teams, [name], known=known[id(tables)])
-        return dora_of(summary_of(narrowed, window, TEAM_METRICS, assumptions, present[id(tables)]))
+        rows = grouped[id(tables), window]
+        narrowed = tables_of_teams(rows.tables, teams, [name], known=known[id(tables)], rows=rows)
+        return dora_of(summary_of(narrowed, window, TEAM_METRICS, assumptions, present[id(tables)], clipped=True))
 
     rows, work = [], []
     for name in (list(teams) if names is None else names):

@@ -39,3 +39,21 @@ DORA_CARDS = ["kpi-deploys-value", "kpi-lead-time-value", "kpi-cfr-value", "kpi-
               "kpi-overall-value"]
 SPACE_CARDS = ["kpi-prs-value", "kpi-satisfaction-value", "kpi-incident-rate-value"]
 PVM_CARDS = ["kpi-vcr-value", "kpi-iar-value", "kpi-dtr-value"]
+
+
+# the Teams comparison (one DataTable, id teams-table): a cell by its row and column, the colours
+# Bootstrap 5.3 paints each tier's badge in (as the browser reports them), and hovering a cell
+TIER_RGBA = {"ELITE": "rgba(25, 135, 84, 1)", "HIGH": "rgba(13, 110, 253, 1)", "MEDIUM": "rgba(255, 193, 7, 1)",
+             "LOW": "rgba(220, 53, 69, 1)", "no tier": "rgba(108, 117, 125, 1)"}
+GREY_RGBA = TIER_RGBA["no tier"]
+
+
+def team_cell(row: int, column: str) -> str:
+    """The CSS selector of the Teams table's cell in ``row`` (0: the first team shown) and ``column``."""
+    return f'#teams-table td[data-dash-row="{row}"][data-dash-column="{column}"]'
+
+
+def hover(duo, selector: str) -> None:
+    """Move the mouse over the element at ``selector`` (a table cell: its tooltip, ``.dash-table-tooltip``, shows)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    ActionChains(duo.driver).move_to_element(duo.find_element(selector)).perform()

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from browser_helpers import DORA_CARDS, cards_from_summary
+from browser_helpers import DORA_CARDS, GREY_RGBA, TIER_RGBA, cards_from_summary, hover, team_cell
 from conftest import run_cli
 from test_browser import cards_match, choose, no_console_errors
 from test_browser_data import cli_summary, start
@@ -28,34 +28,46 @@ KEYS = {"deploys": "deploys_per_day", "lead-time": "lead_time_hours_median", "cf
         "mttr": "mttr_minutes_median", "rework": "rework_rate_pct"}
 
 
-def team_cells(summary: dict, row: str) -> dict:
-    """Element id -> the text a team's row must show, from its ``--team --json`` summary: a metric with
-    too little evidence (``evidence``, METRICS.md section 3) has no tier badge but says why; one that is
-    n/a has the "no tier" badge."""
+def team_cells(summary: dict) -> tuple[dict, dict]:
+    """Column -> the text a team's row must show, and column -> the tooltip its cells must give, from
+    its ``--team --json`` summary: a metric with too little evidence (``evidence``, METRICS.md section
+    3) has no tier and its cells say why; one that is n/a says "no tier"."""
     cards = cards_from_summary(summary)
     tiers, short = summary["dora"]["tiers"], summary.get("evidence", {})
-    texts = {f"{row}-{key}-value": cards[f"kpi-{key}-value"] for key in KEYS}
+    texts, reasons = {key: cards[f"kpi-{key}-value"] for key in KEYS}, {}
     for key, tier in TIERS.items():
         if KEYS[key] in short:
-            texts[f"{row}-{key}-caution"] = "no tier: " + short[KEYS[key]]
+            texts[f"{key}-tier"] = "no tier"
+            reasons[f"{key}-tier"] = reasons[key] = "no tier: " + short[KEYS[key]]
         else:
-            texts[f"{row}-{key}-tier"] = tiers[tier].upper() if tiers[tier] else "no tier"
+            texts[f"{key}-tier"] = tiers[tier].upper() if tiers[tier] else "no tier"
     if "rework_rate_pct" in short:
-        texts[f"{row}-rework-caution"] = "too little evidence: " + short["rework_rate_pct"]
-    texts[f"{row}-overall"] = tiers["overall"].upper() if tiers["overall"] else "no tier"
-    return texts
+        reasons["rework"] = "too little evidence: " + short["rework_rate_pct"]
+    texts["overall"] = tiers["overall"].upper() if tiers["overall"] else "no tier"
+    return texts, reasons
 
 
 def test_teams_tab_matches_the_command_line_and_the_selector_narrows_the_cards(dash_duo, tmp_path, data_dir):
     store_hand(tmp_path, data_dir)
     duo = start(dash_duo, "/?data=squads&tab=teams", ready="#teams-table")
-    for row, team in (("team-0", "core"), ("team-1", "web")):
-        cells = team_cells(cli_summary("--dataset", "squads", "--team", team), row)
-        for element, text in cells.items():
-            duo.wait_for_text_to_equal(f"#{element}", text, timeout=15)
-        # a metric with too little evidence: no tier badge (test_teams.py: lead time from 1 or 2 deployed PRs)
-        assert f"{row}-lead-time-caution" in cells and not duo.find_elements(f"#{row}-lead-time-tier")
-    duo.wait_for_contains_text("#team-2-problem", "Team 'ghost' has no services in this data", timeout=10)
+    # no team has an overall tier: the Teams sort (worst first) keeps the name order
+    for row, team in ((0, "core"), (2, "web")):
+        duo.wait_for_text_to_equal(team_cell(row, "team"), team, timeout=15)
+        texts, reasons = team_cells(cli_summary("--dataset", "squads", "--team", team))
+        for column, text in texts.items():
+            duo.wait_for_text_to_equal(team_cell(row, column), text, timeout=15)
+            if column.endswith("-tier") or column == "overall":          # in its badge's colour
+                assert duo.find_element(team_cell(row, column)).value_of_css_property("background-color") == \
+                    TIER_RGBA[text]
+        for column, reason in reasons.items():
+            hover(duo, team_cell(row, column))
+            duo.wait_for_text_to_equal(".dash-table-tooltip", reason, timeout=10)
+            # too little evidence: the number greyed (test_teams.py: lead time from 1 or 2 deployed PRs)
+            assert duo.find_element(team_cell(row, column.removesuffix("-tier"))).value_of_css_property("color") == \
+                GREY_RGBA
+        assert "lead-time" in reasons and texts["lead-time-tier"] == "no tier"
+    duo.wait_for_text_to_equal(team_cell(1, "team"), "ghost", timeout=10)
+    duo.wait_for_contains_text(team_cell(1, "services"), "Team 'ghost' has no services in this data", timeout=10)
     for chart in ("deploys", "lead-time", "cfr", "mttr", "rework"):
         duo.wait_for_element(f".chart-teams-{chart} .js-plotly-plot", timeout=15)
     # the DORA cards, then the Team selector: the URL names the team, the cards are its numbers

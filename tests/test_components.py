@@ -10,6 +10,7 @@ import numpy as np
 from components import figures as fg
 from components.kpi import change, kpi_card, tier_badge
 from components.panels import figures
+from components.teams import teams_table
 from dashboard.data import Computed
 from dashboard.tabs import TAB_VIEWS
 from helpers import analysis_of, ev
@@ -43,6 +44,30 @@ def find(component, element_id):
             if hit is not None:
                 return hit
     return None
+
+
+GREY = "#6c757d"                       # Bootstrap 5.3's secondary: the "no tier" badge, a grey change
+
+
+def cell_style(table, row: int, column: str) -> dict:
+    """The style ``table``'s ``style_data_conditional`` gives cell (``row``, ``column``): each rule whose
+    column is ``column`` and whose ``{field} = "text"`` query holds on the row, later rules winning (as
+    DataTable applies them)."""
+    import re
+    style = {}
+    for rule in table.style_data_conditional:
+        where = rule["if"]
+        if where.get("column_id") != column:
+            continue
+        field, text = re.fullmatch(r'\{(.+)\} = "(.*)"', where["filter_query"]).groups()
+        if table.data[row].get(field) == text:
+            style.update({k: v for k, v in rule.items() if k != "if"})
+    return style
+
+
+def tips(table) -> list:
+    """Each row's tooltips of ``table``: column -> the text."""
+    return [{column: tip["value"] for column, tip in row.items()} for row in table.tooltip_data]
 
 
 def test_change_in_points_for_percentages_and_relative_otherwise():
@@ -394,3 +419,30 @@ def test_count_axes_tick_on_whole_numbers():
     assert axis.dtick == 1 and axis.tickformat == ",d" and axis.rangemode == "tozero"
     busy = daily.assign(deployments=[40] * 14, successful_deployments=[40] * 14)
     assert fg.deployments_per_day(bucketed(busy, "day"), "light").layout.yaxis.dtick is None
+
+
+def test_teams_table_colours_a_change_by_direction_and_only_where_both_periods_are_judged():
+    """One team, three metrics: deployments 1 -> 2 a day (up, better: green), lead time 5 -> 10 h (up,
+    worse as lower is better: red), CFR 10 -> 20 % with a previous period lacking evidence (grey, the
+    caller's ``coloured change`` False); a second team whose problem is said in its Services cell."""
+    columns = [("deploys", "Deployment frequency", "{:.2f}", " /day", False, True),
+               ("lead-time", "Lead time", "{:.1f}", " h", True, True), ("cfr", "Change failure rate", "{:.1f}", "%", True, True)]
+    cells = {"deploys": (2.0, 1.0, "elite", ">= 1 a day", "", True), "lead-time": (10.0, 5.0, "elite", "< 24 h", "", True),
+             "cfr": (20.0, 10.0, "medium", "<= 30 %", "", False)}
+    rows = [{"id": "team-0", "team": "core", "services": "api", "problem": "", "cells": cells, "overall": "medium",
+             "overall_previous": "high", "overall_moved": True},
+            {"id": "team-1", "team": "ghost", "services": "", "problem": "Team 'ghost' has no services in this data.",
+             "cells": {}, "overall": None, "overall_previous": None}]
+    table = find(teams_table(columns, rows, "the 7 days before"), "teams-table")
+    core, ghost = table.data
+    assert (core["deploys"], core["deploys-change"]) == ("2.00 /day", "▲ +100 %")
+    assert cell_style(table, 0, "deploys-change") == {"color": "#198754"}                # better: green
+    assert (core["lead-time"], core["lead-time-change"]) == ("10.0 h", "▲ +100 %")
+    assert cell_style(table, 0, "lead-time-change") == {"color": "#dc3545"}              # worse: red
+    assert core["cfr-change"] == "▲ +10.0 pp" and cell_style(table, 0, "cfr-change") == {"color": GREY}
+    assert (core["cfr-tier"], cell_style(table, 0, "cfr-tier")) == ("MEDIUM", {"backgroundColor": "#ffc107",
+                                                                                "color": "#000", "fontWeight": 600})
+    assert tips(table)[0]["cfr-tier"] == "medium: <= 30 %" and "cfr" not in tips(table)[0]
+    assert core["overall"] == "MEDIUM" and core["overall-was"] == "was high"
+    assert ghost["services"] == "Team 'ghost' has no services in this data." and "deploys" not in ghost
+    assert table.sort_action == "none"                        # the order is the Teams sort control's

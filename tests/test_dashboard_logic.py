@@ -25,7 +25,7 @@ from helpers import analysis_of, ev
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES
 
 from conftest import ROOT
-from test_components import find
+from test_components import GREY, cell_style, find, tips
 
 DEFAULTS = View()
 
@@ -285,39 +285,41 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     # core (test_teams.py): 4/7 a day from 5 deployments (high) against 1/7 before: +300 %; CFR 60 % against
     # 0 %: +60.0 pp. The previous period holds 1 deployment: too little evidence (METRICS.md section 3) to call
     # a change better or worse, so every change is grey
-    assert find(cards, "team-0-deploys-value").children == "0.57 /day"
-    assert find(cards, "team-0-deploys-tier").children == "HIGH"
-    assert find(cards, "team-0-deploys-delta").children == "▲ +300 %"
-    assert "text-body-secondary" in find(cards, "team-0-deploys-delta").className
-    assert find(cards, "team-0-cfr-value").children == "60.0%" and find(cards, "team-0-cfr-tier").children == "LOW"
-    assert find(cards, "team-0-cfr-delta").children == "▲ +60.0 pp"
-    assert "text-body-secondary" in find(cards, "team-0-cfr-delta").className
-    assert find(cards, "team-0-deploys-caution") is None and "text-body-secondary" not in \
-        find(cards, "team-0-deploys-value").className
+    table = find(cards, "teams-table")
+    # no team has an overall tier (below): the product's sort (worst first) keeps the name order
+    core, ghost, web = table.data
+    tip = tips(table)
+    assert [r["id"] for r in table.data] == ["team-0", "team-1", "team-2"]
+    assert core["team"] == "core" and ghost["team"] == "ghost" and web["team"] == "web"
+    assert core["deploys"] == "0.57 /day"
+    assert core["deploys-tier"] == "HIGH" and cell_style(table, 0, "deploys-tier")["backgroundColor"] == "#0d6efd"
+    assert tip[0]["deploys-tier"] == "high: >= 1 deployment a week"          # METRICS.md: weekly to daily
+    assert core["deploys-change"] == "▲ +300 %" and cell_style(table, 0, "deploys-change")["color"] == GREY
+    assert core["cfr"] == "60.0%" and core["cfr-tier"] == "LOW"
+    assert cell_style(table, 0, "cfr-tier") == {"backgroundColor": "#dc3545", "color": "#fff", "fontWeight": 600}
+    assert core["cfr-change"] == "▲ +60.0 pp" and cell_style(table, 0, "cfr-change")["color"] == GREY
+    assert "deploys" not in tip[0] and "color" not in cell_style(table, 0, "deploys")
     # lead time from 2 deployed PRs, recovery from 2 resolved incidents: greyed, no tier, the reason said
-    assert find(cards, "team-0-lead-time-value").children == "17.0 h"
-    assert "text-body-secondary" in find(cards, "team-0-lead-time-value").className
-    assert find(cards, "team-0-lead-time-tier") is None
-    assert find(cards, "team-0-lead-time-caution").children == "no tier: 2 deployed PRs: a tier needs at least 5"
-    assert find(cards, "team-0-lead-time-delta").children == "▲ +183 %"             # 6 h -> 17 h
-    assert "text-body-secondary" in find(cards, "team-0-lead-time-delta").className
-    assert find(cards, "team-0-mttr-value").children == "45.0 min" and find(cards, "team-0-mttr-tier") is None
-    assert find(cards, "team-0-mttr-caution").children == "no tier: 2 resolved incidents: a tier needs at least 5"
-    assert find(cards, "team-0-mttr-delta").children == "no previous value"
-    assert find(cards, "team-0-rework-value").children == "20.0%" and find(cards, "team-0-rework-tier") is None
+    assert core["lead-time"] == "17.0 h" and cell_style(table, 0, "lead-time")["color"] == GREY
+    assert core["lead-time-tier"] == "no tier" and cell_style(table, 0, "lead-time-tier")["backgroundColor"] == GREY
+    assert tip[0]["lead-time"] == tip[0]["lead-time-tier"] == "no tier: 2 deployed PRs: a tier needs at least 5"
+    assert core["lead-time-change"] == "▲ +183 %"             # 6 h -> 17 h
+    assert cell_style(table, 0, "lead-time-change")["color"] == GREY
+    assert core["mttr"] == "45.0 min" and core["mttr-tier"] == "no tier"
+    assert tip[0]["mttr-tier"] == "no tier: 2 resolved incidents: a tier needs at least 5"
+    assert core["mttr-change"] == "no previous value"
+    assert core["rework"] == "20.0%" and "rework-tier" not in core
     # no overall tier without all four
-    assert find(cards, "team-0-overall").children == "no tier"
-    # the rows in the default order, worst overall tier first, those without one by name: core, ghost, web
+    assert core["overall"] == "no tier" and cell_style(table, 0, "overall")["backgroundColor"] == GREY
     # web: 1 a day (elite, 7 deployments) against none before: "new", grey (1 failed deployment before); lead
     # time 24 h from 1 deployed PR: no tier
-    assert find(cards, "team-2-deploys-value").children == "1.00 /day"
-    assert find(cards, "team-2-deploys-tier").children == "ELITE"
-    assert find(cards, "team-2-deploys-delta").children == "▲ new"
-    assert "text-body-secondary" in find(cards, "team-2-deploys-delta").className
-    assert find(cards, "team-2-lead-time-tier") is None
-    assert find(cards, "team-2-lead-time-caution").children == "no tier: 1 deployed PR: a tier needs at least 5"
-    assert find(cards, "team-2-mttr-value").children == "n/a"
-    assert "Team 'ghost' has no services in this data" in find(cards, "team-1-problem").children
+    assert web["deploys"] == "1.00 /day"
+    assert web["deploys-tier"] == "ELITE" and cell_style(table, 2, "deploys-tier")["backgroundColor"] == "#198754"
+    assert web["deploys-change"] == "▲ new" and cell_style(table, 2, "deploys-change")["color"] == GREY
+    assert web["lead-time-tier"] == "no tier"
+    assert tip[2]["lead-time-tier"] == "no tier: 1 deployed PR: a tier needs at least 5"
+    assert web["mttr"] == "n/a"
+    assert "Team 'ghost' has no services in this data" in ghost["services"] and "deploys" not in ghost
     # one small bar chart a metric, one bar a team that has numbers
     assert out["shape"] == ["teams", "teams-deploys", "teams-lead-time", "teams-cfr", "teams-mttr", "teams-rework"]
     bars = figures(out["content"].children)
@@ -329,6 +331,34 @@ def test_teams_tab_shows_each_team_with_tier_and_change(tmp_path, monkeypatch):
     for figure in bars.values():
         go.Figure(figure.to_dict())                 # raises on any invalid property
     assert out["team_options"] == [{"label": t, "value": t} for t in ("core", "web", "ghost")]
+
+
+def test_the_teams_tab_analyses_no_period_and_shows_what_the_full_computation_shows(tmp_path, monkeypatch):
+    """The Teams tab's outline (``Views.outline``): the same window, services, span and page as the
+    view's full analyses give, without analysing a period; an unknown team is the same sentence."""
+    from dataclasses import replace
+    import pytest
+    from dashboard.callbacks import computed_or_problem
+    from dashboard.data import DataError
+    view, full = teams_computed(tmp_path, monkeypatch)
+    views = Views()
+    outline = views.outline(view)
+    assert outline.current is None and outline.previous is None and len(views.cache) < 3   # no analysis cached
+    assert (outline.window, outline.services, outline.span) == (full.window, full.services, full.span)
+    assert str(outline.window.start.date()) == "2024-01-08" and outline.window.days == 7
+    shown, problem = computed_or_problem(views, view, with_teams=True)
+    assert problem is None and shown.current is None and shown.teams == full.teams
+    a, _ = render(view, shown, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
+    b, _ = render(view, full, None, "light", None, [], "", {}, [], (["core", "web", "ghost"], ""))
+    assert a["line"] == b["line"] and a["shape"] == b["shape"]
+    assert a["headline"] == ""                  # the headline reads the whole data's analysis, which an outline has not
+    from plotly.utils import PlotlyJSONEncoder
+    assert json.dumps(a["cards"], cls=PlotlyJSONEncoder) == json.dumps(b["cards"], cls=PlotlyJSONEncoder)
+    unknown = replace(view, teams=("money",))
+    with pytest.raises(DataError, match="No team named 'money'"):
+        views.compute(unknown)
+    with pytest.raises(DataError, match="No team named 'money'"):
+        views.outline(unknown)
 
 
 def test_teams_tab_without_a_file_says_how_to_write_one(tmp_path, monkeypatch):

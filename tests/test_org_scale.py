@@ -156,3 +156,27 @@ def test_the_api_lists_nothing_per_service(isolated_data_dir):
     isolated_data_dir.mkdir(parents=True, exist_ok=True)
     (isolated_data_dir / "teams.toml").write_text('[teams.all]\nservices = ["service-*"]\n', encoding="utf-8")
     assert client.get("/api/v1/teams").get_json() == {"teams": [{"name": "all", "services": ["service-*"]}]}
+
+
+def test_the_teams_comparison_at_300_services_is_each_teams_full_analysis(tmp_path):
+    """``compare_teams`` (its lean summaries: no per-PR lead-time table) against ``analyze`` of each
+    team's narrowed tables (what ``--team NAME`` prints), on a synthetic universe of 300 services and
+    31 teams of about ten services each, both periods: the same numbers, tiers and reasons."""
+    from metrics import analyze, generate
+    from metrics.analysis import kinds_present
+    from metrics.teams import DORA_KEYS, compare_teams, read_teams, tables_of_teams
+    path = tmp_path / "teams.toml"
+    first = ', "checkout", "payments", "search"'                # the named services, as bench.latency's file
+    path.write_text("".join(f'[teams.team-{k:02d}]\nservices = ["service-{k:02d}*"{first if k == 0 else ""}]\n'
+                            for k in range(31)), encoding="utf-8")
+    teams = read_teams(path)
+    now = generate(30, 5, services=300, end="2026-11-22")
+    before = generate(30, 5, services=300, end="2026-11-22", days_back=30)
+    rows = compare_teams(teams, (now.tables, now.window), (before.tables, before.window))
+    assert len(rows) == 31 and not any(r.problem for r in rows)
+    for row in rows:
+        for u, numbers in ((now, row.current), (before, row.previous)):
+            whole = analyze(tables_of_teams(u.tables, teams, [row.team]), u.window, present=kinds_present(u.tables)).summary
+            assert numbers == {**{k: whole["dora"][k] for k in DORA_KEYS}, "tiers": whole["dora"]["tiers"],
+                               "evidence": {k: why for k, why in whole.get("evidence", {}).items() if k in DORA_KEYS}}
+    assert any(r.current["lead_time_hours_median"] is not None for r in rows)

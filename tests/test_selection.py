@@ -79,3 +79,20 @@ def _close(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, rel_tol=1e-12)
     return a == b
+
+
+def test_grouped_rows_narrow_exactly_as_the_mask_does():
+    """``ServiceRows.narrow`` (rows grouped by service once) gives the frames the mask gives, in
+    the same order with the same index, for one service, several, none known, and all of them."""
+    import pandas as pd
+    from metrics.selection import SERVICE_TABLES, ServiceRows
+    tables = generate(30, 5, services=12).tables
+    rows = ServiceRows(tables)
+    names = list(tables.services)
+    for chosen in ([names[0]], names[2:7], [names[3], "no-such-service"], ["no-such-service"], names, []):
+        mask, grouped = tables_of_services(tables, chosen), rows.narrow(chosen)
+        for attr in SERVICE_TABLES:
+            pd.testing.assert_frame_equal(getattr(grouped, attr), getattr(mask, attr))
+        assert grouped.surveys is tables.surveys          # team-level tables whole
+    one = rows.narrow([names[0]]).deploys
+    assert len(one) and set(one["service"]) == {0} and one["ts"].is_monotonic_increasing

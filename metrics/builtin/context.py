@@ -28,30 +28,32 @@ class cached_property:                  # noqa: N801 (read as the decorator it r
         return value
 
 
-def lead_and_incidents(tables: EventTables, window: Window, attribution_hours: float) -> tuple:
+def lead_and_incidents(tables: EventTables, window: Window, attribution_hours: float, per_pr: bool = True) -> tuple:
     """(``dora.lead_time``, ``dora.attribute_incidents``) of the window: both search one index of its
     successful deployments (``dora.successful_index``), built for the two and dropped after them, so
-    it is sorted once and never held while the other metrics are computed."""
+    it is sorted once and never held while the other metrics are computed. ``per_pr``: as ``dora.lead_time``'s."""
     shared = dora.successful_index(tables, window, attribution_hours)
-    return (dora.lead_time(tables, window, shared),
+    return (dora.lead_time(tables, window, shared, per_pr),
             dora.attribute_incidents(tables, window, attribution_hours, shared))
 
 
 class Context:
     """One window's tables (already clipped, ``tables.clip``), its assumptions, attribution window
     and SLA targets (None: ``METRICS_SLA_MINUTES``), and the shared intermediate results, one a line,
-    each computed on first use by the function it names and then kept."""
+    each computed on first use by the function it names and then kept. ``per_pr`` False: lead time
+    without its per-PR table and the figures drawn from it (``dora.lead_time``; the SPACE metrics
+    that read the table cannot be computed then)."""
 
     def __init__(self, tables: EventTables, window: Window, assumptions: Assumptions, attribution_hours: float,
-                 sla: dict | None = None):
+                 sla: dict | None = None, per_pr: bool = True):
         self.tables, self.window, self.assumptions = tables, window, assumptions
-        self.attribution_hours, self.sla_given = attribution_hours, sla
+        self.attribution_hours, self.sla_given, self.per_pr = attribution_hours, sla, per_pr
 
     # DORA: counts, daily series and rate; the per-PR lead-time table and the window's incidents with their
     # attribution and recovery (computed together: ``lead_and_incidents``); the production deployments of the
     # window; CFR, recovery and rework over them
     frequency = cached_property(lambda c: dora.deployment_frequency(c.tables, c.window))
-    linked = cached_property(lambda c: lead_and_incidents(c.tables, c.window, c.attribution_hours))
+    linked = cached_property(lambda c: lead_and_incidents(c.tables, c.window, c.attribution_hours, c.per_pr))
     lead = cached_property(lambda c: c.linked[0])
     incidents = cached_property(lambda c: c.linked[1])
     inside = cached_property(lambda c: dora.in_window(c.tables, c.window))

@@ -61,12 +61,14 @@ def successful_index(tables: EventTables, window: Window, attribution_hours: flo
     return _successful_index(production(tables, window.end_ns), window.start_ns - int(attribution_hours * NS_PER_HOUR))
 
 
-def lead_time(tables: EventTables, window: Window, successful: tuple | None = None) -> dict:
+def lead_time(tables: EventTables, window: Window, successful: tuple | None = None, per_pr: bool = True) -> dict:
     """Lead time for changes: hours from ``pr_created`` to the deployment that shipped the PR.
 
     PRs of the window (by creation). The shipping deployment is the PR's explicit ``deploy_id``
     when given, otherwise the first successful production deployment of the same service at or
     after the merge (before the window's end). Merged PRs without one are counted, not timed.
+    ``per_pr`` False: without the per-PR table (``prs``), the p75, p90 and stage medians (all None),
+    the same counts and median otherwise (the Teams comparison reads no more).
     """
     prs = tables.prs
     prs = prs[window.contains(prs["created"].to_numpy())].reset_index(drop=True)
@@ -88,10 +90,27 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         deploy_ts[np.flatnonzero(implicit)[found]] = ok["ts"].to_numpy()[row[found]]
         deploy_key[np.flatnonzero(implicit)[found]] = ok["key"].to_numpy()[row[found]]
     created = prs["created"].to_numpy()
-    first_review = prs["first_review"].to_numpy()
     merged_ts = prs["merged"].to_numpy()
     deployed = (deploy_ts != NA) & (deploy_ts >= created)
     hours = np.where(deployed, (deploy_ts - created) / NS_PER_HOUR, np.nan)
+    timed = hours[deployed]
+    waiting = merged & ~deployed
+    waited = (window.end_ns - merged_ts[waiting]) / NS_PER_HOUR
+    counts = {
+        "merged_prs": int(merged.sum()),
+        # squash merges read from git history: created at the merge, so timed from the merge
+        "timed_from_merge": int((deployed & merged & (created == merged_ts)).sum()),
+        "merged_prs_not_deployed": int(waiting.sum()),
+        # how long they have waited: hours from each one's merge to the window's end
+        "waiting_hours_median": median(waited), "waiting_hours_max": float(waited.max()) if len(waited) else None,
+        "lead_time_hours_median": median(timed),
+    }
+    if not per_pr:
+        return {**counts, "prs": None, "lead_time_hours_p75": None, "lead_time_hours_p90": None,
+                "review_wait_hours_median": None, "review_to_merge_hours_median": None,
+                "merge_to_deploy_hours_median": None}
+
+    first_review = prs["first_review"].to_numpy()
     reviewed = first_review != NA
 
     def span(a, b, mask):
@@ -107,17 +126,8 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "merge_to_deploy_hours": span(merged_ts, deploy_ts, merged & deployed),
         "merge_time_hours": span(created, merged_ts, merged),
     })
-    timed = hours[deployed]
-    waiting = merged & ~deployed
-    waited = (window.end_ns - merged_ts[waiting]) / NS_PER_HOUR
     return {
-        "prs": table, "merged_prs": int(merged.sum()),
-        # squash merges read from git history: created at the merge, so timed from the merge
-        "timed_from_merge": int((deployed & merged & (created == merged_ts)).sum()),
-        "merged_prs_not_deployed": int(waiting.sum()),
-        # how long they have waited: hours from each one's merge to the window's end
-        "waiting_hours_median": median(waited), "waiting_hours_max": float(waited.max()) if len(waited) else None,
-        "lead_time_hours_median": median(timed), "lead_time_hours_p75": quantile(timed, 0.75),
+        "prs": table, **counts, "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),
         "review_wait_hours_median": median(table["review_wait_hours"].dropna()),
         "review_to_merge_hours_median": median(table["review_to_merge_hours"].dropna()),
