@@ -436,9 +436,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def documented_commands(text: str) -> list[list[str]]:
-    """The ``python -m metrics sync argocd|jenkins ...`` lines of a Markdown text, as arguments."""
+    """The ``[.venv/bin/]python -m metrics sync argocd|jenkins ...`` lines of a Markdown text, as arguments."""
     return [shlex.split(line.split("python -m metrics ", 1)[1].split(" #")[0])
-            for line in text.splitlines() if re.match(r"\s*python -m metrics sync (argocd|jenkins) ", line)]
+            for line in text.splitlines()
+            if re.match(r"\s*(\.venv/bin/)?python -m metrics sync (argocd|jenkins) ", line)]
 
 
 def with_value(args: list[str], flag: str, value: str) -> list[str]:
