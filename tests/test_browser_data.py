@@ -4,6 +4,7 @@ import json
 import time
 
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.keys import Keys
 
 from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS, cards_from_summary
@@ -41,12 +42,24 @@ def cli_summary(*args) -> dict:
     return json.loads(p.stdout)
 
 
-def all_tabs_match(duo, expected):
-    for tab, cards in (("dora", DORA_CARDS), ("space", SPACE_CARDS), ("pvm", PVM_CARDS)):
-        # the page is long (the headline, the upload's report): bring the tab into view before clicking it
+def click_tab(duo, tab):
+    """Click a tab's label: the page is long and still settling (the headline, the upload's report
+    move it), so scroll it into view and try again while something else is over it."""
+    for attempt in range(5):
         element = duo.find_element(f"#tab-{tab}")
         duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        element.click()
+        time.sleep(0.3 + 0.4 * attempt)
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            if attempt == 4:
+                raise
+
+
+def all_tabs_match(duo, expected):
+    for tab, cards in (("dora", DORA_CARDS), ("space", SPACE_CARDS), ("pvm", PVM_CARDS)):
+        click_tab(duo, tab)
         duo.wait_for_element(f"#content-{tab}", timeout=15)
         cards_match(duo, cards, expected)
 
