@@ -68,9 +68,10 @@ def coded(column: pd.Series, lower: bool = False) -> Coded:
 
 
 def plain(column) -> Coded:
-    """A column of texts as they are (no clean-up; a missing value is a value of its own) in codes."""
-    codes, texts = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
-    return Coded(codes, np.asarray(texts, dtype=object))
+    """A column (texts, times or numbers) as it is in codes: no clean-up; a missing value is a
+    value of its own."""
+    codes, values = pd.factorize(column, use_na_sentinel=False)
+    return Coded(codes, np.asarray(values, dtype=object))
 
 
 def concat(columns: list[Coded]) -> Coded:
