@@ -59,12 +59,23 @@ def coded(column: pd.Series, lower: bool = False) -> Coded:
         raw, uniques = column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
     else:
         raw, uniques = pd.factorize(column, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
     texts = pd.Series(uniques, dtype=object).astype(str).str.strip()
     if lower:
         texts = texts.str.lower()
-    texts = np.append(texts.to_numpy(dtype=object), "")          # code -1 (missing) takes the last: ""
-    codes, distinct = pd.factorize(texts)
+    texts = texts.to_numpy(dtype=object)
+    if len(texts) and (texts == uniques).all():                   # clean already: the texts are distinct
+        return _with_empty(raw, texts)
+    codes, distinct = pd.factorize(np.append(texts, ""))         # code -1 (missing) takes the last: ""
     return Coded(codes[raw], np.asarray(distinct, dtype=object))
+
+
+def _with_empty(raw: np.ndarray, texts: np.ndarray) -> Coded:
+    """Codes ``raw`` into distinct ``texts``, the missing ones (-1) made the code of ""."""
+    empty = np.flatnonzero(texts == "")
+    if not len(empty):
+        texts, empty = np.append(texts, ""), [len(texts)]
+    return Coded(np.where(raw >= 0, raw, empty[0]).astype(np.intp), texts)
 
 
 def plain(column) -> Coded:

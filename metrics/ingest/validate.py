@@ -56,7 +56,7 @@ def raw_codes(raw: pd.DataFrame) -> tuple[dict, np.ndarray]:
 def parse_times(ts: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ``ts`` texts parsed, once per distinct text: int64 ns (``NA`` where bad or outside), and
     per text whether it is bad, outside the years the metrics use, and naive (no UTC offset)."""
-    texts = pd.Series(ts.texts, dtype=object)
+    texts = pd.Series(ts.texts, dtype=object).astype(str)           # pandas' text: its string work runs in pyarrow
     parsed = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
     bad = parsed.isna().to_numpy()
     # a time the metrics cannot use (year 9999, 0001, 1677...) is rejected, never stored
@@ -90,11 +90,13 @@ def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str 
     keep = ~dup
     text, numbers, nested = {c: t.take(keep) for c, t in text.items()}, numbers[keep], nested[keep]
     reason = np.full(len(numbers), "", dtype=object)
+    ok = np.ones(len(numbers), dtype=bool)                      # not rejected yet
 
     def reject(mask, message, quoted: str | None = None):
         """Reject the rows of ``mask`` not yet rejected, saying ``message`` (plus the column's
         quoted value when ``quoted`` names one; built for those rows alone)."""
-        mask = np.asarray(mask, dtype=bool) & (reason == "")
+        mask = np.asarray(mask, dtype=bool) & ok
+        ok[mask] = False
         if quoted is None:
             reason[mask] = message
         elif mask.any():
@@ -125,11 +127,10 @@ def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str 
     reject(is_deploy & ~text["status"].is_in("", *s.STATUSES), "unknown status (success or failed)", "status")
     reject(is_deploy & ~text["change_type"].is_in("", *s.CHANGE_TYPES),
            "unknown change_type (feature, hotfix or rollback)", "change_type")
-    naive = naive_text[ts_codes] & (reason == "")
+    naive = naive_text[ts_codes] & ok
     for c, default in (("status", s.DEFAULT_STATUS), ("change_type", s.DEFAULT_CHANGE_TYPE), ("environment", s.PRODUCTION)):
         text[c] = text[c].fill(is_deploy & text[c].is_in(""), default)
 
-    ok = reason == ""
     events = CodedEvents(ns[ts_codes], value, {c: text[c] for c in s.TEXT_COLUMNS}, numbers,
                          np.zeros(len(numbers), dtype=np.intp), [(source, unit)])
     rejected = pd.DataFrame({"source": source, "row": events.labels(~ok), "reason": reason[~ok]})
@@ -190,6 +191,7 @@ def pair_reasons(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded) -> np.n
     before its PR's creation.
     """
     reason = np.full(len(t), "", dtype=object)
+    free = np.ones(len(t), dtype=bool)                          # no reason yet
     order = np.argsort(t, kind="stable")
     ids = {"incident_id": incident, "pr_id": pr}
     for k, id_col in ((s.INCIDENT_START, "incident_id"), (s.INCIDENT_RESOLVED, "incident_id"),
@@ -197,16 +199,18 @@ def pair_reasons(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded) -> np.n
         idx = order[kind.codes[order] == kind.code(k)]
         second = pd.Index(ids[id_col].codes[idx]).duplicated(keep="first")
         reason[idx[second]] = f"second {k} for the same {id_col}"
+        free[idx[second]] = False
 
     def start_of(first_kind, later_kinds, id_col, message):
         """Reject the ``later_kinds`` events of an id timed before its ``first_kind`` event."""
-        firsts = kind.is_in(first_kind) & (reason == "")
+        firsts = kind.is_in(first_kind) & free
         start = np.full(len(ids[id_col].texts), NA, dtype=np.int64)
         start[ids[id_col].codes[firsts]] = t[firsts]
-        later = kind.is_in(*later_kinds) & (reason == "")
+        later = kind.is_in(*later_kinds) & free
         found = start[ids[id_col].codes[later]]
         before = (found != NA) & (t[later] < found)
         reason[np.flatnonzero(later)[before]] = message
+        free[np.flatnonzero(later)[before]] = False
 
     start_of(s.INCIDENT_START, [s.INCIDENT_RESOLVED], "incident_id", "incident_resolved before its incident_start")
     start_of(s.PR_CREATED, [s.PR_REVIEWED, s.PR_MERGED], "pr_id", "PR event before its pr_created")
