@@ -60,12 +60,13 @@ def coded(column: pd.Series, lower: bool = False) -> Coded:
     else:
         raw, uniques = pd.factorize(column, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    texts = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    given = pd.Series(uniques, dtype=object).astype(str)          # pandas' text: the string work runs in pyarrow
+    texts = given.str.strip()
     if lower:
         texts = texts.str.lower()
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string" and (texts == given).all():
+        return _with_empty(raw, uniques)                          # clean already: the texts are distinct
     texts = texts.to_numpy(dtype=object)
-    if len(texts) and (texts == uniques).all():                   # clean already: the texts are distinct
-        return _with_empty(raw, texts)
     codes, distinct = pd.factorize(np.append(texts, ""))         # code -1 (missing) takes the last: ""
     return Coded(codes[raw], np.asarray(distinct, dtype=object))
 

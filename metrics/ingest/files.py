@@ -48,6 +48,7 @@ def load_one(path, strict: bool, reader=read_events_file, service: str | None = 
     path = Path(path)
     text = None if getattr(reader, "reads_path", False) else read_text(path)
     got = RawRows(*reader(text, path))
+    del text                                                    # the rows hold what validation needs
     rows = got.rows.assign(service=service) if service else got.rows
     events, report = validate(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad, strict=strict)
     report.skipped = dict(got.skipped)

@@ -95,14 +95,14 @@ def arrow_csv(text: str) -> pd.DataFrame | None:
     if quotes and not plainly_quoted(data):
         return None
     try:
-        table = pa_csv.read_csv(io.BytesIO(data),
+        table = pa_csv.read_csv(pa.BufferReader(data),                     # read in place, not copied through Python
                                 parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                                 convert_options=pa_csv.ConvertOptions(
-                                    column_types={c: pa.large_string() for c in header}, strings_can_be_null=False,
+                                    column_types={c: pa.string() for c in header}, strings_can_be_null=False,
                                     quoted_strings_can_be_null=False, null_values=[]))
     except pa.ArrowInvalid:
         return None
-    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
+    if table.column_names != header or any(t != pa.string() for t in table.schema.types):
         return None
     return pd.DataFrame({c: categorical(table.column(c)) for c in header}, index=pd.RangeIndex(table.num_rows))
 
