@@ -154,8 +154,12 @@ class CodedEvents:
         return pd.DataFrame(columns)[list(s.COLUMNS)]
 
     def tables(self) -> EventTables:
-        """``tables_from_frame(self.frame())``, from the codes: the strings are never made."""
-        return tables_from_codes(self.ts, self.value, {c: tuple(self.text[c]) for c in s.TEXT_COLUMNS})
+        """``tables_from_frame(self.frame())``, from the codes: the strings of the built-in kinds'
+        events are never made (those of other kinds are kept as the frame's rows)."""
+        tables = tables_from_codes(self.ts, self.value, {c: tuple(self.text[c]) for c in s.TEXT_COLUMNS})
+        if tables.other is not None:
+            tables.other = self.take(~self.text["kind"].is_in(*s.BUILTIN_KINDS)).frame()
+        return tables
 
     @classmethod
     def concat(cls, parts: list["CodedEvents"]) -> "CodedEvents":
