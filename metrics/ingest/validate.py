@@ -85,12 +85,35 @@ def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str 
     numbers = np.arange(1, len(raw) + 1) if numbers is None else np.asarray(numbers)
     rows_read = len(raw) + len(parse_errors)
     text, nested = raw_codes(raw)
-    text = qualify_coded(text)
+    text = qualify_coded(text)                          # the ids rule changes what a duplicate is: before it
     dup = duplicated([text[c] for c in s.COLUMNS]) & ~nested
-    keep = ~dup
-    text, numbers, nested = {c: t.take(keep) for c, t in text.items()}, numbers[keep], nested[keep]
-    reason = np.full(len(numbers), "", dtype=object)
-    ok = np.ones(len(numbers), dtype=bool)                      # not rejected yet
+    text, numbers, nested = {c: t.take(~dup) for c, t in text.items()}, numbers[~dup], nested[~dup]
+    reason, ts, value, naive = check_fields(text, nested)
+    ok = reason == ""
+    events = CodedEvents(ts, value, with_defaults(text), numbers, np.zeros(len(numbers), dtype=np.intp), [(source, unit)])
+    rejected = pd.DataFrame({"source": source, "row": events.labels(~ok), "reason": reason[~ok]})
+    if parse_errors:
+        rejected = pd.concat([pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
+                                            "reason": [r for _, r in parse_errors]}), rejected], ignore_index=True)
+    good, pairs = pair_check(events.take(ok))
+    rejected = sort_rejected(pd.concat([rejected, pairs.rejected], ignore_index=True))
+    unknown = good.text["kind"].take(~good.text["kind"].is_in(*s.BUILTIN_KINDS)).text()
+    unknown = pd.Series(unknown, dtype=object).value_counts().to_dict()
+    report = LoadReport([source], rows_read, len(good), int(dup.sum()), int(naive.sum()), rejected,
+                        {str(k): int(v) for k, v in unknown.items()}, pairs.open_incidents,
+                        pairs.resolved_without_start, pairs.pr_events_without_created)
+    if strict and len(rejected):
+        first = rejected.iloc[0]
+        raise StrictLoadError(f"{first['source']} {first['row']}: {first['reason']}", report)
+    return good, report
+
+
+def check_fields(text: dict, nested: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The named checks of each event's fields (``text``: coded columns; ``nested``: rows holding an
+    object or array): the reason each is rejected ("" when it is not; the first rule that fails
+    says it), its time (int64 ns), its metric_value (float) and whether its accepted time is naive."""
+    reason = np.full(len(nested), "", dtype=object)
+    ok = np.ones(len(nested), dtype=bool)                       # not rejected yet
 
     def reject(mask, message, quoted: str | None = None):
         """Reject the rows of ``mask`` not yet rejected, saying ``message`` (plus the column's
@@ -127,27 +150,17 @@ def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str 
     reject(is_deploy & ~text["status"].is_in("", *s.STATUSES), "unknown status (success or failed)", "status")
     reject(is_deploy & ~text["change_type"].is_in("", *s.CHANGE_TYPES),
            "unknown change_type (feature, hotfix or rollback)", "change_type")
-    naive = naive_text[ts_codes] & ok
-    for c, default in (("status", s.DEFAULT_STATUS), ("change_type", s.DEFAULT_CHANGE_TYPE), ("environment", s.PRODUCTION)):
-        text[c] = text[c].fill(is_deploy & text[c].is_in(""), default)
+    return reason, ns[ts_codes], value, naive_text[ts_codes] & ok
 
-    events = CodedEvents(ns[ts_codes], value, {c: text[c] for c in s.TEXT_COLUMNS}, numbers,
-                         np.zeros(len(numbers), dtype=np.intp), [(source, unit)])
-    rejected = pd.DataFrame({"source": source, "row": events.labels(~ok), "reason": reason[~ok]})
-    if parse_errors:
-        rejected = pd.concat([pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
-                                            "reason": [r for _, r in parse_errors]}), rejected], ignore_index=True)
-    good, pairs = pair_check(events.take(ok))
-    rejected = sort_rejected(pd.concat([rejected, pairs.rejected], ignore_index=True))
-    unknown = good.text["kind"].take(~good.text["kind"].is_in(*s.BUILTIN_KINDS)).text()
-    unknown = pd.Series(unknown, dtype=object).value_counts().to_dict()
-    report = LoadReport([source], rows_read, len(good), int(dup.sum()), int(naive.sum()), rejected,
-                        {str(k): int(v) for k, v in unknown.items()}, pairs.open_incidents,
-                        pairs.resolved_without_start, pairs.pr_events_without_created)
-    if strict and len(rejected):
-        first = rejected.iloc[0]
-        raise StrictLoadError(f"{first['source']} {first['row']}: {first['reason']}", report)
-    return good, report
+
+def with_defaults(text: dict) -> dict:
+    """The coded text columns with a deployment's empty status, change_type and environment filled
+    with the defaults (success, feature, production)."""
+    is_deploy = text["kind"].is_in(s.DEPLOY)
+    filled = {c: text[c] for c in s.TEXT_COLUMNS}
+    for c, default in (("status", s.DEFAULT_STATUS), ("change_type", s.DEFAULT_CHANGE_TYPE), ("environment", s.PRODUCTION)):
+        filled[c] = text[c].fill(is_deploy & text[c].is_in(""), default)
+    return filled
 
 
 def sort_rejected(rejected: pd.DataFrame) -> pd.DataFrame:
