@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
-from metrics.ingest import load_coded, load_events
+from metrics.ingest.files import load_coded, load_events
 from metrics.ingest.coded import Coded, coded, row_keys
 from metrics.ingest.sources.events.reader import raw_from_csv
 from metrics.ingest.validate import validate

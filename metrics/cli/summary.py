@@ -207,7 +207,8 @@ def custom_lines(custom: dict | None) -> list[str]:
 def loaded_tables(args, err) -> tuple:
     """The tables of ``--dataset`` or ``--events`` (printing the load report), and where they came from."""
     from .. import store
-    from ..ingest import LoadError, StrictLoadError, load_coded
+    from ..ingest import LoadError, StrictLoadError
+    from ..ingest.files import load_coded
     if args.dataset:
         try:
             return store.load_tables(args.dataset), f"dataset {args.dataset}"

@@ -1,5 +1,6 @@
 """Reading event files: the size limit, UTF-8 text, and ``load_events``, which runs a source's
-reader over each file, validates the rows and merges the reports (ids are shared across files)."""
+reader over each file, validates the rows and merges the reports (ids are shared across files);
+``load_coded``, the same events kept in codes (``coded.CodedEvents``: ``tables()`` needs no strings)."""
 from __future__ import annotations
 
 import os
