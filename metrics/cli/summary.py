@@ -207,19 +207,19 @@ def custom_lines(custom: dict | None) -> list[str]:
 def loaded_tables(args, err) -> tuple:
     """The tables of ``--dataset`` or ``--events`` (printing the load report), and where they came from."""
     from .. import store
-    from ..ingest import LoadError, StrictLoadError, load_events
-    from ..tables import tables_from_frame
+    from ..ingest import LoadError, StrictLoadError
+    from ..ingest.files import load_coded
     if args.dataset:
         try:
             return store.load_tables(args.dataset), f"dataset {args.dataset}"
         except store.StoreError as e:
             raise UsageError(str(e)) from None
     try:
-        frame, report = load_events(args.events, strict=args.strict)
+        events, report = load_coded(args.events, strict=args.strict)
     except StrictLoadError as e:
         print("\n".join(e.report.lines()), file=err)
         raise UsageError(f"stopped at the first bad row (--strict): {e}") from None
     except LoadError as e:
         raise UsageError(str(e)) from None
     print("\n".join(report.lines()), file=err)
-    return tables_from_frame(frame), f"events from {', '.join(report.sources)}"
+    return events.tables(), f"events from {', '.join(report.sources)}"

@@ -1,16 +1,18 @@
 """Reading event files: the size limit, UTF-8 text, and ``load_events``, which runs a source's
-reader over each file, validates the rows and merges the reports (ids are shared across files)."""
+reader over each file, validates the rows and merges the reports (ids are shared across files);
+``load_coded``, the same events kept in codes (``coded.CodedEvents``: ``tables()`` needs no strings)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from .. import schema as s
+from .coded import CodedEvents, duplicated, plain
 from .report import LoadError, LoadReport, RawRows, StrictLoadError
 from .sources.events.reader import read_events_file
-from .validate import check_pairs, normalize
+from .validate import pair_check, validate
 
 MAX_FILE_BYTES = int(float(os.environ.get("METRICS_MAX_FILE_MB", "2048")) * 1024 * 1024)
 
@@ -36,24 +38,23 @@ def read_text(path: Path) -> str:
 def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Read and validate one event file (CSV, NDJSON or JSON); rows are numbered by line (CSV,
     NDJSON) or by record (JSON)."""
-    frame, report, _ = load_one(path, strict)
-    return frame, report
+    events, report = load_one(path, strict)
+    return events.frame(), report
 
 
-def load_one(path, strict: bool, reader=read_events_file, service: str | None = None) -> tuple[pd.DataFrame, LoadReport, list[str]]:
-    """``load_file`` (with any ``reader`` of raw rows), plus the label of every accepted row.
+def load_one(path, strict: bool, reader=read_events_file, service: str | None = None) -> tuple[CodedEvents, LoadReport]:
+    """``load_file`` (with any ``reader`` of raw rows), the events kept in codes.
 
     A reader marked ``reads_path`` (the git importer) is given the path and no text."""
     path = Path(path)
     text = None if getattr(reader, "reads_path", False) else read_text(path)
     got = RawRows(*reader(text, path))
+    del text                                                    # the rows hold what validation needs
     rows = got.rows.assign(service=service) if service else got.rows
-    labels: list[str] = []
-    frame, report = normalize(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad,
-                              strict=strict, accepted_rows=labels)
+    events, report = validate(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad, strict=strict)
     report.skipped = dict(got.skipped)
     report.warnings = list(got.warnings)
-    return frame, report, labels
+    return events, report
 
 
 def item_names(reader) -> tuple[str, str]:
@@ -73,7 +74,16 @@ def read_targets(paths, reader=read_events_file, service: str | None = None) -> 
 
 def load_events(paths, strict: bool = False, reader=read_events_file, progress=None,
                 service: str | None = None, failed: list | None = None) -> tuple[pd.DataFrame, LoadReport]:
-    """Read several event files into one validated frame and one report.
+    """Read several event files into one validated frame and one report (``load_coded``'s events
+    as the canonical frame)."""
+    events, report = load_coded(paths, strict, reader, progress, service, failed)
+    return events.frame(), report
+
+
+def load_coded(paths, strict: bool = False, reader=read_events_file, progress=None,
+               service: str | None = None, failed: list | None = None) -> tuple[CodedEvents, LoadReport]:
+    """Read several event files into one set of validated events, kept in codes
+    (``CodedEvents``: ``.tables()`` builds the tables from them, ``.frame()`` the frame), and one report.
 
     Duplicates across files are dropped too; ids are shared across files (an incident may start
     in one file and be resolved in another). ``reader`` turns a file's text into raw rows (the
@@ -86,7 +96,7 @@ def load_events(paths, strict: bool = False, reader=read_events_file, progress=N
     LoadError), and the others are read; when every one fails, a LoadError (the file's own, or
     "none of the N files could be read"). Without it the first such file is the LoadError.
     """
-    frames, report, sources, rows = [], LoadReport(), [], []
+    parts, report = [], LoadReport()
     paths = list(paths)
     one, several = item_names(reader)
     for i, path in enumerate(paths):
@@ -94,29 +104,25 @@ def load_events(paths, strict: bool = False, reader=read_events_file, progress=N
             progress(i, len(paths), f"{one} {i + 1} of {len(paths)}: {Path(path).name}" if len(paths) > 1
                      else f"reading {Path(path).name}")
         try:
-            frame, rep, labels = load_one(path, strict, reader, service)
+            events, rep = load_one(path, strict, reader, service)
         except LoadError as e:
             if failed is None or isinstance(e, StrictLoadError) or len(paths) == 1:
                 raise
             failed.append(str(e))
             continue
-        frames.append(frame)
+        parts.append(events)
         report = report.merge(rep)
-        sources += [Path(path).name] * len(frame)
-        rows += labels
     if progress:
         progress(len(paths), len(paths), "read")
-    if not frames:
+    if not parts:
         raise LoadError(f"none of the {len(paths)} {several} could be read")
-    if len(frames) == 1:
-        return frames[0], report
-    raw = pd.concat(frames, ignore_index=True)
-    dup = raw.duplicated(keep="first").to_numpy()
-    raw = raw[~dup].reset_index(drop=True)
+    if len(parts) == 1:
+        return parts[0], report
+    events = CodedEvents.concat(parts)
+    dup = duplicated([plain(events.ts), plain(events.value)] + [events.text[c] for c in s.TEXT_COLUMNS])
     report.duplicates += int(dup.sum())
     report.accepted -= int(dup.sum())
-    sources, rows = np.asarray(sources, dtype=object)[~dup], np.asarray(rows, dtype=object)[~dup]
-    frame, pair_report, _ = check_pairs(raw, rows, sources)
+    events, pair_report = pair_check(events.take(~dup))
     if strict and pair_report.rejected_count:
         first = pair_report.rejected.iloc[0]
         raise StrictLoadError(f"{first['source']} {first['row']}: {first['reason']}", report)
@@ -124,4 +130,4 @@ def load_events(paths, strict: bool = False, reader=read_events_file, progress=N
     report.accepted -= pair_report.rejected_count
     report.open_incidents, report.resolved_without_start = pair_report.open_incidents, pair_report.resolved_without_start
     report.pr_events_without_created = pair_report.pr_events_without_created
-    return frame, report
+    return events, report

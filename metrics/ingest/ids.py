@@ -20,39 +20,50 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from .coded import Coded, plain
 
 TEXT = np.dtypes.StringDType()
 
 
-def qualified(services: pd.Series, ids: pd.Series, marks: tuple, local_marks: tuple = ()) -> pd.Series:
-    """Each of ``ids`` qualified with its service (two text Series of one index; "" stays ""):
-    unchanged when it starts with its service and one of ``marks``; ``SERVICE`` + the id when it
-    starts with one of ``local_marks``; else ``SERVICE`` + ``marks[0]`` + the id. The string work
-    runs once per distinct (service, id) pair."""
-    service_codes, service_names = pd.factorize(services)
-    id_codes, id_names = pd.factorize(ids)
-    width = max(len(id_names), 1)
-    pairs, codes = np.unique(service_codes.astype(np.int64) * width + id_codes, return_inverse=True)
-    service = np.asarray(service_names, dtype=object)[pairs // width].astype(TEXT)
-    ident = np.asarray(id_names, dtype=object)[pairs % width].astype(TEXT)
-    already = ident == ""
+def qualified(service: Coded, ident: Coded, marks: tuple, local_marks: tuple = ()) -> Coded:
+    """Each of the ids ``ident`` qualified with its ``service`` (two coded columns of one length;
+    "" stays ""): unchanged when it starts with its service and one of ``marks``; ``SERVICE`` + the
+    id when it starts with one of ``local_marks``; else ``SERVICE`` + ``marks[0]`` + the id. The
+    string work runs once per distinct (service, id) pair."""
+    width = max(len(ident.texts), 1)
+    codes, pairs = pd.factorize(service.codes.astype(np.int64) * width + ident.codes)
+    service_text = service.texts[pairs // width].astype(TEXT)
+    ident_text = ident.texts[pairs % width].astype(TEXT)
+    already = ident_text == ""
     for mark in marks:
-        already |= np.strings.startswith(ident, np.strings.add(service, mark))
-    local = np.zeros(len(ident), dtype=bool)
+        already |= np.strings.startswith(ident_text, np.strings.add(service_text, mark))
+    local = np.zeros(len(ident_text), dtype=bool)
     for mark in local_marks:
-        local |= np.strings.startswith(ident, mark)
+        local |= np.strings.startswith(ident_text, mark)
     joiner = np.where(local, "", marks[0]).astype(TEXT)
-    done = np.where(already, ident, np.strings.add(np.strings.add(service, joiner), ident)).astype(object)
-    return pd.Series(pd.array(done, dtype=ids.dtype).take(codes.ravel()), index=ids.index, name=ids.name)
+    done = np.where(already, ident_text, np.strings.add(np.strings.add(service_text, joiner), ident_text)).astype(object)
+    distinct, texts = pd.factorize(done)
+    return Coded(distinct[codes], np.asarray(texts, dtype=object))
+
+
+def qualify_coded(text: dict) -> dict:
+    """The coded text columns ``text`` (``coded.Coded`` by column) with their PR and deployment
+    ids qualified by the rule above: every non-empty ``pr_id``, and the ``deploy_id`` of every
+    ``deploy``."""
+    deploys = text["kind"].is_in(s.DEPLOY)
+    deploy_id = text["deploy_id"]
+    if deploys.any():
+        deploy_id = deploy_id.put(deploys, qualified(text["service"].take(deploys), deploy_id.take(deploys),
+                                                     (s.DEPLOY_MARK,)))
+    return dict(text, pr_id=qualified(text["service"], text["pr_id"], s.PR_MARKS, s.PR_MARKS), deploy_id=deploy_id)
 
 
 def qualify_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (the event columns as stripped text) with its PR and deployment ids qualified by
-    the rule above: every non-empty ``pr_id``, and the ``deploy_id`` of every ``deploy``."""
+    the rule above (``qualify_coded``)."""
     if not len(frame):
         return frame
-    deploys = (frame["kind"] == s.DEPLOY).to_numpy()
-    deploy_id = frame["deploy_id"].copy()
-    if deploys.any():
-        deploy_id[deploys] = qualified(frame["service"][deploys], frame["deploy_id"][deploys], (s.DEPLOY_MARK,))
-    return frame.assign(pr_id=qualified(frame["service"], frame["pr_id"], s.PR_MARKS, s.PR_MARKS), deploy_id=deploy_id)
+    columns = ("kind", "service", "deploy_id", "pr_id")
+    done = qualify_coded({c: plain(frame[c]) for c in columns})
+    return frame.assign(pr_id=pd.Series(pd.array(done["pr_id"].text(), dtype=frame["pr_id"].dtype), index=frame.index),
+                        deploy_id=pd.Series(done["deploy_id"].text(), dtype=frame["deploy_id"].dtype, index=frame.index))

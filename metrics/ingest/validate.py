@@ -8,22 +8,12 @@ import pandas as pd
 
 from .. import defaults
 from .. import schema as s
-from ..tables import ts_ns
-from .ids import qualify_ids
+from ..tables import NA, ts_ns
+from .coded import Coded, CodedEvents, coded, duplicated, plain
+from .ids import qualify_coded
 from .report import LoadReport, StrictLoadError, LoadError
 
 OFFSET_PATTERN = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
-
-
-def text_column(column: pd.Series, lower: bool = False) -> pd.Series:
-    """The column as stripped text ("" for missing), lower-cased when asked. The string work runs
-    once per distinct value: event columns repeat a few kinds, services and statuses endlessly."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    if lower:
-        texts = texts.str.lower()
-    texts = np.append(texts.to_numpy(dtype=object), "")          # code -1 (missing) takes the last: ""
-    return pd.Series(texts[codes], index=column.index, dtype=object)
 
 
 def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
@@ -38,97 +28,77 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
     final before this (``--service``, a sync's renames). ``accepted_rows``, when given, receives
     the "line N" label of every accepted row, in order.
     """
+    events, report = validate(raw, numbers, source, unit, parse_errors, strict)
+    if accepted_rows is not None:
+        accepted_rows.extend(events.labels())
+    return events.frame(), report
+
+
+def raw_codes(raw: pd.DataFrame) -> tuple[dict, np.ndarray]:
+    """Each event column of ``raw`` as stripped text in codes (``coded.coded``; a missing column is
+    all ""), and which rows hold an object or array (JSON) in a field instead of a value."""
+    lower = ("kind", "status", "change_type", "environment")
+    nested = np.zeros(len(raw), dtype=bool)
+    text = {}
+    for c in s.COLUMNS:
+        if c not in raw.columns:
+            text[c] = Coded(np.zeros(len(raw), dtype=np.intp), np.array([""], dtype=object))
+            continue
+        try:
+            text[c] = coded(raw[c], c in lower)
+        except TypeError:                            # unhashable cells: only objects or arrays get here
+            bad = raw[c].map(lambda v: isinstance(v, (dict, list, set, tuple))).to_numpy(dtype=bool)
+            nested |= bad
+            text[c] = coded(raw[c].where(~bad, ""), c in lower)
+    return text, nested
+
+
+def parse_times(ts: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``ts`` texts parsed, once per distinct text: int64 ns (``NA`` where bad or outside), and
+    per text whether it is bad, outside the years the metrics use, and naive (no UTC offset)."""
+    texts = pd.Series(ts.texts, dtype=object).astype(str)           # pandas' text: its string work runs in pyarrow
+    parsed = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
+    bad = parsed.isna().to_numpy()
+    # a time the metrics cannot use (year 9999, 0001, 1677...) is rejected, never stored
+    outside = ((parsed < pd.Timestamp(defaults.EARLIEST_EVENT, tz="UTC")) |
+               (parsed >= pd.Timestamp(defaults.LATEST_EVENT, tz="UTC"))).to_numpy(dtype=bool)
+    ns = ts_ns(parsed.where(~outside).astype("datetime64[ns, UTC]"))
+    # an offset ends the text: match the pattern once per distinct ending
+    codes, endings = pd.factorize(texts.str[-6:])
+    has_offset = pd.Series(endings, dtype=object).str.contains(OFFSET_PATTERN, regex=True).to_numpy(dtype=bool)
+    dated_only = texts.str.len().to_numpy() <= len("2024-01-31")       # "2024-01-05" ends in "-05", not an offset
+    return ns, bad, outside, ~(has_offset[codes] & ~dated_only)
+
+
+def parse_values(value: Coded) -> np.ndarray:
+    """The ``metric_value`` texts as floats, once per distinct text (NaN for "" and for non-numbers)."""
+    texts = pd.Series(value.texts, dtype=object)
+    return pd.to_numeric(texts.where(texts != "", None), errors="coerce").to_numpy(dtype=float)
+
+
+def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
+             strict: bool = False) -> tuple[CodedEvents, LoadReport]:
+    """``normalize``, the accepted events kept in codes (``coded.CodedEvents``) rather than a frame."""
     missing = [c for c in s.REQUIRED_COLUMNS if c not in raw.columns]
     if missing and len(raw):
         raise LoadError(f"{source}: missing required column(s): {', '.join(missing)} (columns are: {', '.join(s.COLUMNS)})")
     numbers = np.arange(1, len(raw) + 1) if numbers is None else np.asarray(numbers)
     rows_read = len(raw) + len(parse_errors)
-    lower = ("kind", "status", "change_type", "environment")
-    nested = np.zeros(len(raw), dtype=bool)          # a field holding an object or array (JSON), not a value
-    text = {}
-    for c in s.COLUMNS:
-        if c not in raw.columns:
-            text[c] = pd.Series([""] * len(raw), dtype=object)
-            continue
-        try:
-            text[c] = text_column(raw[c], c in lower)
-        except TypeError:                            # unhashable cells: only objects or arrays get here
-            bad = raw[c].map(lambda v: isinstance(v, (dict, list, set, tuple))).to_numpy(dtype=bool)
-            nested |= bad
-            text[c] = text_column(raw[c].where(~bad, ""), c in lower)
-    frame = qualify_ids(pd.DataFrame(text))
-    dup = frame.duplicated(keep="first").to_numpy() & ~nested
-    frame, numbers, nested = frame[~dup].reset_index(drop=True), numbers[~dup], nested[~dup]
-
-    reason = np.full(len(frame), "", dtype=object)
-
-    def reject(mask, message, quoted: str | None = None):
-        """Reject the rows of ``mask`` not yet rejected, saying ``message`` (plus the column's
-        quoted value when ``quoted`` names one; built for those rows alone)."""
-        mask = np.asarray(mask, dtype=bool) & (reason == "")
-        if quoted is None:
-            reason[mask] = message
-        elif mask.any():
-            values = frame[quoted].to_numpy(dtype=object)[mask]
-            reason[mask] = np.asarray([f"{message} '{v}'" for v in values], dtype=object)
-
-    kind = frame["kind"].to_numpy()
-    reject(nested, "a field holds an object or array, not a value")
-    for c in s.REQUIRED_COLUMNS:
-        reject(frame[c].to_numpy() == "", f"missing required field {c}")
-    ts = pd.to_datetime(frame["ts"], utc=True, format="ISO8601", errors="coerce")
-    reject(ts.isna().to_numpy(), "bad timestamp", "ts")
-    # a time the metrics cannot use (year 9999, 0001, 1677...) is rejected, never stored
-    outside = ((ts < pd.Timestamp(defaults.EARLIEST_EVENT, tz="UTC")) |
-               (ts >= pd.Timestamp(defaults.LATEST_EVENT, tz="UTC"))).to_numpy(dtype=bool)
-    reject(outside, f"timestamp outside {defaults.EARLIEST_EVENT[:4]}-{int(defaults.LATEST_EVENT[:4]) - 1}", "ts")
-    ts = ts.where(~outside)
-    value_text = frame["metric_value"]
-    value = pd.to_numeric(value_text.where(value_text != "", None), errors="coerce").to_numpy(dtype=float)
-    given = value_text.to_numpy() != ""
-    reject(given & ~np.isfinite(value), "metric_value is not a finite number", "metric_value")
-    for k, (lo, hi, lo_exclusive, message) in s.VALUE_RULES.items():
-        is_k = kind == k
-        reject(is_k & ~given, f"missing metric_value (required for {k})")
-        bad = (value <= lo) if lo_exclusive else (value < lo)
-        if hi is not None:
-            bad |= value > hi
-        reject(is_k & bad, message)
-    reject(np.isin(kind, s.INCIDENT_KINDS) & (frame["incident_id"].to_numpy() == ""), "missing incident_id")
-    reject(np.isin(kind, s.PR_KINDS) & (frame["pr_id"].to_numpy() == ""), "missing pr_id")
-    is_deploy = kind == s.DEPLOY
-    status = frame["status"].to_numpy()
-    reject(is_deploy & ~np.isin(status, ("",) + s.STATUSES), "unknown status (success or failed)", "status")
-    change = frame["change_type"].to_numpy()
-    reject(is_deploy & ~np.isin(change, ("",) + s.CHANGE_TYPES),
-           "unknown change_type (feature, hotfix or rollback)", "change_type")
-    # an offset ends the text: match the pattern once per distinct ending, not once per row
-    codes, endings = pd.factorize(frame["ts"].str[-6:])
-    has_offset = pd.Series(endings, dtype=object).str.contains(OFFSET_PATTERN, regex=True).to_numpy(dtype=bool)
-    dated_only = frame["ts"].str.len().to_numpy() <= len("2024-01-31")     # "2024-01-05" ends in "-05", not an offset
-    naive = ~(has_offset[codes] & ~dated_only) & (reason == "")
-
-    frame["ts"] = ts.astype("datetime64[ns, UTC]")
-    frame["metric_value"] = value
-    frame.loc[is_deploy & (status == ""), "status"] = s.DEFAULT_STATUS
-    frame.loc[is_deploy & (change == ""), "change_type"] = s.DEFAULT_CHANGE_TYPE
-    frame.loc[is_deploy & (frame["environment"].to_numpy() == ""), "environment"] = s.PRODUCTION
-
+    text, nested = raw_codes(raw)
+    text = qualify_coded(text)                          # the ids rule changes what a duplicate is: before it
+    dup = duplicated([text[c] for c in s.COLUMNS]) & ~nested
+    text, numbers, nested = {c: t.take(~dup) for c, t in text.items()}, numbers[~dup], nested[~dup]
+    reason, ts, value, naive = check_fields(text, nested)
     ok = reason == ""
-    rejected = pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n in numbers[~ok]], "reason": reason[~ok]})
+    events = CodedEvents(ts, value, with_defaults(text), numbers, np.zeros(len(numbers), dtype=np.intp), [(source, unit)])
+    rejected = pd.DataFrame({"source": source, "row": events.labels(~ok), "reason": reason[~ok]})
     if parse_errors:
         rejected = pd.concat([pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
                                             "reason": [r for _, r in parse_errors]}), rejected], ignore_index=True)
-    good = frame[ok].reset_index(drop=True)
-    labels = np.char.add(f"{unit} ", numbers[ok].astype(str)).astype(object)
-    good, pairs, kept = check_pairs(good, labels, [source] * int(ok.sum()))
-    if accepted_rows is not None:
-        accepted_rows.extend(np.asarray(labels, dtype=object)[kept])
-    rejected = pd.concat([rejected, pairs.rejected], ignore_index=True)
-    if len(rejected):
-        order = rejected["row"].str.extract(r"(\d+)$")[0].astype(int)
-        rejected = rejected.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
-    unknown = good.loc[~good["kind"].isin(s.BUILTIN_KINDS), "kind"].value_counts().to_dict()
+    good, pairs = pair_check(events.take(ok))
+    rejected = sort_rejected(pd.concat([rejected, pairs.rejected], ignore_index=True))
+    unknown = good.text["kind"].take(~good.text["kind"].is_in(*s.BUILTIN_KINDS)).text()
+    unknown = pd.Series(unknown, dtype=object).value_counts().to_dict()
     report = LoadReport([source], rows_read, len(good), int(dup.sum()), int(naive.sum()), rejected,
                         {str(k): int(v) for k, v in unknown.items()}, pairs.open_incidents,
                         pairs.resolved_without_start, pairs.pr_events_without_created)
@@ -138,50 +108,140 @@ def normalize(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str
     return good, report
 
 
+def check_fields(text: dict, nested: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The named checks of each event's fields (``text``: coded columns; ``nested``: rows holding an
+    object or array): the reason each is rejected ("" when it is not; the first rule that fails
+    says it), its time (int64 ns), its metric_value (float) and whether its accepted time is naive."""
+    reason = np.full(len(nested), "", dtype=object)
+    ok = np.ones(len(nested), dtype=bool)                       # not rejected yet
+
+    def reject(mask, message, quoted: str | None = None):
+        """Reject the rows of ``mask`` not yet rejected, saying ``message`` (plus the column's
+        quoted value when ``quoted`` names one; built for those rows alone)."""
+        mask = np.asarray(mask, dtype=bool) & ok
+        ok[mask] = False
+        if quoted is None:
+            reason[mask] = message
+        elif mask.any():
+            values = text[quoted].texts[text[quoted].codes[mask]]
+            reason[mask] = np.asarray([f"{message} '{v}'" for v in values], dtype=object)
+
+    kind = text["kind"]
+    reject(nested, "a field holds an object or array, not a value")
+    for c in s.REQUIRED_COLUMNS:
+        reject(text[c].is_in(""), f"missing required field {c}")
+    ts_codes = text["ts"].codes
+    ns, bad, outside, naive_text = parse_times(text["ts"])
+    reject(bad[ts_codes], "bad timestamp", "ts")
+    reject(outside[ts_codes], f"timestamp outside {defaults.EARLIEST_EVENT[:4]}-{int(defaults.LATEST_EVENT[:4]) - 1}", "ts")
+    value = parse_values(text["metric_value"])[text["metric_value"].codes]
+    given = ~text["metric_value"].is_in("")
+    reject(given & ~np.isfinite(value), "metric_value is not a finite number", "metric_value")
+    for k, (lo, hi, lo_exclusive, message) in s.VALUE_RULES.items():
+        is_k = kind.is_in(k)
+        reject(is_k & ~given, f"missing metric_value (required for {k})")
+        bad_value = (value <= lo) if lo_exclusive else (value < lo)
+        if hi is not None:
+            bad_value |= value > hi
+        reject(is_k & bad_value, message)
+    reject(kind.is_in(*s.INCIDENT_KINDS) & text["incident_id"].is_in(""), "missing incident_id")
+    reject(kind.is_in(*s.PR_KINDS) & text["pr_id"].is_in(""), "missing pr_id")
+    is_deploy = kind.is_in(s.DEPLOY)
+    reject(is_deploy & ~text["status"].is_in("", *s.STATUSES), "unknown status (success or failed)", "status")
+    reject(is_deploy & ~text["change_type"].is_in("", *s.CHANGE_TYPES),
+           "unknown change_type (feature, hotfix or rollback)", "change_type")
+    return reason, ns[ts_codes], value, naive_text[ts_codes] & ok
+
+
+def with_defaults(text: dict) -> dict:
+    """The coded text columns with a deployment's empty status, change_type and environment filled
+    with the defaults (success, feature, production)."""
+    is_deploy = text["kind"].is_in(s.DEPLOY)
+    filled = {c: text[c] for c in s.TEXT_COLUMNS}
+    for c, default in (("status", s.DEFAULT_STATUS), ("change_type", s.DEFAULT_CHANGE_TYPE), ("environment", s.PRODUCTION)):
+        filled[c] = text[c].fill(is_deploy & text[c].is_in(""), default)
+    return filled
+
+
+def sort_rejected(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows in the order of their numbers (stable)."""
+    if not len(rejected):
+        return rejected
+    order = rejected["row"].str.extract(r"(\d+)$")[0].astype(int)
+    return rejected.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
 def check_pairs(frame: pd.DataFrame, rows, sources) -> tuple[pd.DataFrame, LoadReport, np.ndarray]:
-    """Reject what pairing by id cannot accept and count what stays unpaired.
+    """Reject what pairing by id cannot accept and count what stays unpaired (``pair_reasons``).
 
     ``rows`` and ``sources`` label each row of ``frame`` ("line 7", "events.csv") for the report.
     Returns the accepted rows, the report, and which rows of ``frame`` were kept.
+    """
+    kind, incident, pr = (plain(frame[c]) for c in ("kind", "incident_id", "pr_id"))
+    reason = pair_reasons(kind, ts_ns(frame["ts"]), incident, pr)
+    ok = reason == ""
+    rows = np.asarray(rows, dtype=object)
+    rejected = pd.DataFrame({"source": np.asarray(sources, dtype=object)[~ok] if len(sources) else [],
+                             "row": rows[~ok] if len(rows) else [], "reason": reason[~ok]})
+    return frame[ok].reset_index(drop=True), pair_report(rejected, kind.take(ok), incident.take(ok), pr.take(ok)), ok
+
+
+def pair_check(events: CodedEvents) -> tuple[CodedEvents, LoadReport]:
+    """``check_pairs`` of coded events: the accepted events and the report."""
+    text = events.text
+    reason = pair_reasons(text["kind"], events.ts, text["incident_id"], text["pr_id"])
+    ok = reason == ""
+    rejected = pd.DataFrame({"source": events.sources(~ok), "row": events.labels(~ok), "reason": reason[~ok]})
+    good = events.take(ok)
+    return good, pair_report(rejected, good.text["kind"], good.text["incident_id"], good.text["pr_id"])
+
+
+def pair_reasons(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded) -> np.ndarray:
+    """Why each event cannot be paired ("" when it can), from its kind, time (int64 ns) and ids.
 
     Rejected: a second ``incident_start``, ``incident_resolved``, ``pr_created`` or ``pr_merged``
     for one id (the earliest is kept), an ``incident_resolved`` before its start, a review or merge
     before its PR's creation.
     """
-    kind = frame["kind"].to_numpy()
-    ts = frame["ts"]
-    reason = np.full(len(frame), "", dtype=object)
-    order = np.argsort(ts_ns(ts), kind="stable")
+    reason = np.full(len(t), "", dtype=object)
+    free = np.ones(len(t), dtype=bool)                          # no reason yet
+    order = np.argsort(t, kind="stable")
+    ids = {"incident_id": incident, "pr_id": pr}
     for k, id_col in ((s.INCIDENT_START, "incident_id"), (s.INCIDENT_RESOLVED, "incident_id"),
                       (s.PR_CREATED, "pr_id"), (s.PR_MERGED, "pr_id")):
-        idx = order[kind[order] == k]
-        again = frame[id_col].to_numpy()[idx]
-        second = pd.Series(again).duplicated(keep="first").to_numpy()
+        idx = order[kind.codes[order] == kind.code(k)]
+        second = pd.Index(ids[id_col].codes[idx]).duplicated(keep="first")
         reason[idx[second]] = f"second {k} for the same {id_col}"
-
-    t = ts_ns(ts)
-    none = np.iinfo(np.int64).min
+        free[idx[second]] = False
 
     def start_of(first_kind, later_kinds, id_col, message):
-        firsts = (kind == first_kind) & (reason == "")
-        start = pd.Series(t[firsts], index=frame[id_col].to_numpy()[firsts])
-        later = np.isin(kind, later_kinds) & (reason == "")
-        found = start.reindex(frame[id_col].to_numpy()[later], fill_value=none).to_numpy()
-        before = (found != none) & (t[later] < found)
+        """Reject the ``later_kinds`` events of an id timed before its ``first_kind`` event."""
+        firsts = kind.is_in(first_kind) & free
+        start = np.full(len(ids[id_col].texts), NA, dtype=np.int64)
+        start[ids[id_col].codes[firsts]] = t[firsts]
+        later = kind.is_in(*later_kinds) & free
+        found = start[ids[id_col].codes[later]]
+        before = (found != NA) & (t[later] < found)
         reason[np.flatnonzero(later)[before]] = message
+        free[np.flatnonzero(later)[before]] = False
 
     start_of(s.INCIDENT_START, [s.INCIDENT_RESOLVED], "incident_id", "incident_resolved before its incident_start")
     start_of(s.PR_CREATED, [s.PR_REVIEWED, s.PR_MERGED], "pr_id", "PR event before its pr_created")
-    ok = reason == ""
-    rows = np.asarray(rows, dtype=object)
-    rejected = pd.DataFrame({"source": np.asarray(sources, dtype=object)[~ok] if len(sources) else [],
-                             "row": rows[~ok] if len(rows) else [], "reason": reason[~ok]})
-    good = frame[ok].reset_index(drop=True)
-    gk = good["kind"].to_numpy()
-    starts = set(good.loc[gk == s.INCIDENT_START, "incident_id"])
-    ends = set(good.loc[gk == s.INCIDENT_RESOLVED, "incident_id"])
-    created = set(good.loc[gk == s.PR_CREATED, "pr_id"])
-    pr_later = good.loc[np.isin(gk, (s.PR_REVIEWED, s.PR_MERGED)), "pr_id"]
-    report = LoadReport(rejected=rejected, open_incidents=len(starts - ends), resolved_without_start=len(ends - starts),
-                        pr_events_without_created=int((~pr_later.isin(created)).sum()))
-    return good, report, ok
+    return reason
+
+
+def pair_report(rejected: pd.DataFrame, kind: Coded, incident: Coded, pr: Coded) -> LoadReport:
+    """The pairing's report of the accepted events (their kinds and ids): what it ``rejected``,
+    incidents open or resolved without a start, PR events whose PR has no ``pr_created``."""
+    def has(kinds, ids: Coded) -> np.ndarray:
+        """Per id code, whether an event of ``kinds`` names it."""
+        present = np.zeros(len(ids.texts), dtype=bool)
+        present[ids.codes[kind.is_in(*kinds)]] = True
+        return present
+
+    starts, ends = has([s.INCIDENT_START], incident), has([s.INCIDENT_RESOLVED], incident)
+    created = has([s.PR_CREATED], pr)
+    pr_later = pr.codes[kind.is_in(s.PR_REVIEWED, s.PR_MERGED)]
+    return LoadReport(rejected=rejected, open_incidents=int((starts & ~ends).sum()),
+                      resolved_without_start=int((ends & ~starts).sum()),
+                      pr_events_without_created=int((~created[pr_later]).sum()))

@@ -9,11 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from .... import schema as s
 from ...report import LoadError, RawRows
 from ..common import unreadable
+
+TEXT = pd.StringDtype(na_value=np.nan)          # the text cells of a CSV: pandas' and pyarrow's readers alike
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -36,8 +39,10 @@ def detect_format(path: Path, text: str) -> str:
     return "csv"
 
 
-def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
-    """A CSV's rows as text cells (blank rows dropped), their line numbers, and its unreadable rows."""
+def raw_from_csv(text: str, name: str, coded: bool = False) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """A CSV's rows as text cells (blank rows dropped), their line numbers, and its unreadable rows.
+    ``coded``: the cells of a file pyarrow reads as categoricals of its dictionary encoding (the
+    one factorization of each column, which validation and the tables keep)."""
     if not text.strip():
         raise LoadError(f"{name}: the file is empty")
     raw = arrow_csv(text)
@@ -45,7 +50,8 @@ def raw_from_csv(text: str, name: str) -> tuple[pd.DataFrame, np.ndarray, list]:
         return pandas_csv(text)
     numbers = np.arange(len(raw)) + 2
     blank = (raw == "").all(axis=1).to_numpy()
-    return raw[~blank].reset_index(drop=True), numbers[~blank], []
+    raw = raw[~blank].reset_index(drop=True)
+    return (raw if coded else raw.astype(TEXT)), numbers[~blank], []
 
 
 def plainly_quoted(data: bytes) -> bool:
@@ -74,7 +80,7 @@ def arrow_csv(text: str) -> pd.DataFrame | None:
     """The CSV's cells as text columns, read by pyarrow: what ``pandas_csv`` reads from a file whose
     header names are distinct and not empty, whose quotes are all plain (``plainly_quoted``) and
     not on every cell of a big file, and whose every row has the header's number of fields (a
-    blank line is a row of empty cells); None for any other file."""
+    blank line is a row of empty cells), as categoricals (``categorical``); None for any other file."""
     try:
         header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])   # checked against what pyarrow reads
     except csv.Error:
@@ -89,16 +95,23 @@ def arrow_csv(text: str) -> pd.DataFrame | None:
     if quotes and not plainly_quoted(data):
         return None
     try:
-        table = pa_csv.read_csv(io.BytesIO(data),
+        table = pa_csv.read_csv(pa.BufferReader(data),                     # read in place, not copied through Python
                                 parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                                 convert_options=pa_csv.ConvertOptions(
-                                    column_types={c: pa.large_string() for c in header}, strings_can_be_null=False,
+                                    column_types={c: pa.string() for c in header}, strings_can_be_null=False,
                                     quoted_strings_can_be_null=False, null_values=[]))
     except pa.ArrowInvalid:
         return None
-    if table.column_names != header or any(t != pa.large_string() for t in table.schema.types):
+    if table.column_names != header or any(t != pa.string() for t in table.schema.types):
         return None
-    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
+    return pd.DataFrame({c: categorical(table.column(c)) for c in header}, index=pd.RangeIndex(table.num_rows))
+
+
+def categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as a categorical whose codes are pyarrow's dictionary encoding of it."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(encoded.indices.to_numpy(zero_copy_only=False), categories=categories)
 
 
 def pandas_csv(text: str) -> tuple[pd.DataFrame, np.ndarray, list]:
@@ -168,6 +181,8 @@ def raw_from_json(text: str, name: str):
 def read_events_file(text: str, path: Path) -> RawRows:
     """Raw rows of a canonical event file, their line/record numbers, unreadable rows, the unit."""
     fmt = detect_format(path, text)
-    reader = {"csv": raw_from_csv, "ndjson": raw_from_ndjson, "json": raw_from_json}[fmt]
-    raw, numbers, bad = reader(text, str(path))
+    if fmt == "csv":
+        raw, numbers, bad = raw_from_csv(text, str(path), coded=True)
+    else:
+        raw, numbers, bad = (raw_from_ndjson if fmt == "ndjson" else raw_from_json)(text, str(path))
     return RawRows(raw, numbers, bad, "record" if fmt == "json" else "line")
