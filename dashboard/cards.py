@@ -123,7 +123,7 @@ def metric_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None 
     footnote = because(c, spec, spec.footnote(an) if spec.footnote else None)
     return kpi_card(spec.card.element, spec.title, spec.value(an), spec.fmt, spec.suffix, spec.value(c.previous),
                     prev, reverse_color=spec.lower_is_better, footnote=footnote, caution=caution, muted=bool(short),
-                    coloured_change=not (short or too_little(c.previous, spec)), **extra)
+                    coloured_change=not (short or too_little(c.previous, spec)) and c.previous_in_data, **extra)
 
 
 def sla_card(c: Computed, spec: MetricSpec, prev: str, judged: Judged | None = None):

@@ -53,6 +53,13 @@ class Computed:
         if self.window is None:
             object.__setattr__(self, "window", self.current.window)
 
+    @property
+    def previous_in_data(self) -> bool:
+        """Whether the previous period holds any of the data: not when a stored dataset's window
+        starts on its first day (all data), so the period before lies wholly before the data and a
+        change against it would come from a missing measurement, never to be coloured."""
+        return self.span is None or self.window.start.strftime("%Y-%m-%d") > self.span[0]
+
 
 @dataclass(frozen=True)
 class TeamsShown:

@@ -36,6 +36,8 @@ def moved(c: Computed, tab: str) -> list[tuple[float, MetricSpec, float, float]]
     with their relative change (a fraction), largest first; a value that can be negative (a growth
     rate) or was 0 has no relative change."""
     found = []
+    if not c.previous_in_data:                 # the period before the data: nothing to compare with
+        return found
     for spec in on_tab(METRICS, tab):
         if spec.compute is None or short_of_evidence(c, spec):
             continue

@@ -241,16 +241,18 @@ def team_element(spec) -> str:
     return spec.card.element.removeprefix("kpi-")
 
 
-def team_cell(row, spec) -> tuple:
+def team_cell(row, spec, previous_in_data: bool = True) -> tuple:
     """(value, previous value, tier, the tier's threshold in words, why it has too little evidence to
     be judged ("" when it has enough), whether its change is coloured) of one team's metric: the
-    change is coloured only when both periods hold enough evidence (METRICS.md section 3)."""
+    change is coloured only when both periods hold enough evidence (METRICS.md section 3) and the
+    previous one holds any data (``Computed.previous_in_data``)."""
     value = row.current[spec.key]
     previous = None if row.previous is None else row.previous[spec.key]
     placed = row.current["tiers"][spec.tiers.metric] if spec.tiers else None
     short = row.current["evidence"].get(spec.key, "")
     judged_before = row.previous is None or spec.key not in row.previous["evidence"]
-    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None, short, not short and judged_before
+    coloured = not short and judged_before and previous_in_data
+    return value, previous, placed, spec.tiers.tier(value)[1] if placed else None, short, coloured
 
 
 def teams(c: Computed, theme: str) -> tuple:
@@ -268,7 +270,7 @@ def teams(c: Computed, theme: str) -> tuple:
             continue
         before = None if row.previous is None else row.previous["tiers"]["overall"]
         rows.append({"id": f"team-{i}", "team": row.team, "services": services, "problem": "",
-                     "cells": {team_element(spec): team_cell(row, spec) for spec in TEAM_METRICS},
+                     "cells": {team_element(spec): team_cell(row, spec, c.previous_in_data) for spec in TEAM_METRICS},
                      "overall": row.current["tiers"]["overall"], "overall_previous": before,
                      "overall_moved": tier_change(row.current["tiers"]["overall"], before) not in (None, "same as")})
     columns = [(team_element(spec), spec.label, spec.fmt, spec.suffix, spec.lower_is_better, spec.tiers is not None)

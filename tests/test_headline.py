@@ -75,3 +75,31 @@ def test_the_headline_is_first_on_the_page_and_rendered():
     assert lines[0].children[1].startswith("Deployment frequency doubled")
     problem, _ = render(View(), None, "no data", "light", None, [], "", {})
     assert problem["headline"] == ""
+
+
+def test_no_change_is_coloured_or_headlined_against_the_period_before_the_data():
+    # a stored dataset shown from its first day (all data): the previous period lies wholly before the
+    # data (0 deployments there), so "new" is no change to colour or to headline
+    from dashboard.cards import tab_cards
+    from test_components import find
+    c = computed(ROWS)
+    before_data = Computed(c.current, c.previous, "", "", ("api",), span=("2024-01-01", "2024-01-07"))
+    assert not before_data.previous_in_data and c.previous_in_data
+    assert Computed(c.current, c.previous, "", "", ("api",), span=("2023-12-31", "2024-01-07")).previous_in_data
+    assert headline(before_data)[0] == ("Delivery (DORA): Good: deployment frequency elite (2.00 /day); 1 merged PR "
+                                        "waits for a release.")
+    delta = find(html.Div(tab_cards(before_data, "dora")), "kpi-deploys-delta")
+    assert "text-body-secondary" in delta.className and "text-success" not in delta.className
+    delta = find(html.Div(tab_cards(c, "dora")), "kpi-deploys-delta")          # within the data: 1.00 -> 2.00 /day, green
+    assert "text-success" in delta.className
+
+
+def test_a_teams_change_against_the_period_before_the_data_is_grey():
+    from types import SimpleNamespace
+    from dashboard.tabs import team_cell
+    spec = SPEC["deploys_per_day"]
+    tiers = {"deployment_frequency": "elite"}
+    row = SimpleNamespace(current={"deploys_per_day": 2.0, "tiers": tiers, "evidence": {}},
+                          previous={"deploys_per_day": 1.0, "tiers": tiers, "evidence": {}})
+    assert team_cell(row, spec)[-1] is True                       # both periods judged, within the data
+    assert team_cell(row, spec, previous_in_data=False)[-1] is False
