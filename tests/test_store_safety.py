@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
@@ -44,6 +45,36 @@ def test_two_imports_at_once_keep_both(data_dir, tmp_path):
     assert all(r.returncode == 0 for r in runs), outs
     assert all("(+2000;" in out for out, _ in outs), outs
     assert len(store.load("both")) == 4000
+
+
+SET_UP_AT_ONCE = """
+import os, sys, time
+from metrics import store
+base, start = sys.argv[1], float(sys.argv[2])
+for i in range(10):
+    os.environ["METRICS_DATA_DIR"] = os.path.join(base, str(i))
+    store.forget_open_files()
+    while time.time() < start + 0.25 * i:
+        pass
+    try:
+        store.list_datasets()
+        print("ok")
+    except store.StoreError as e:
+        print("error:", e)
+"""
+
+
+def test_processes_setting_up_a_new_file_at_the_same_moment_all_succeed(tmp_path):
+    """Three processes open ten new datasets files, each at the same instant: SQLite answers
+    "locked" at once (without waiting) to all but one switching a new file to write-ahead logging,
+    so without waiting and asking again about a quarter of them failed."""
+    start = time.time() + 3.0                       # past the three processes' start-up
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    runs = [subprocess.Popen([sys.executable, "-c", SET_UP_AT_ONCE, str(tmp_path), str(start)], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert [out.split() for out, _ in outs] == [["ok"] * 10] * 3, outs
+    assert all(r.returncode == 0 for r in runs), outs
 
 
 def test_twenty_concurrent_appenders_lose_nothing(data_dir):

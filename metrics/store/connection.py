@@ -8,7 +8,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from .errors import StoreError
-from .migrations import set_up
+from .migrations import LOCK_WAIT_SECONDS, set_up
 
 FILE_NAME = "datasets.sqlite"
 
@@ -69,7 +69,7 @@ def _connect() -> sqlite3.Connection:
                          f"set METRICS_DATA_DIR to a writable directory") from None
     path = directory / FILE_NAME
     with _guarded(path):
-        con = sqlite3.connect(path, timeout=60, isolation_level=None)     # transactions are explicit
+        con = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, isolation_level=None)     # transactions are explicit
         if path.exists() and path.resolve() in _READY:
             return con
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from contextlib import closing
 from itertools import chain, count
 from pathlib import Path
@@ -26,6 +27,7 @@ APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product
 QUALIFIED_IDS = 4
 FORMAT = QUALIFIED_IDS                  # PRAGMA user_version of the segment layout with qualified ids
 BACKUP_SUFFIX = ".before-qualified-ids"
+LOCK_WAIT_SECONDS = 60                  # how long a connection waits for another writer before giving up
 MIGRATION_WHO = "migration"
 TABLES = (
     "CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, first_ns INTEGER, "
@@ -59,7 +61,7 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
     if names and not ours:
         raise StoreError(f"{path} is another program's SQLite database (tables: {', '.join(sorted(names)[:5])}): "
                          f"move it away or set METRICS_DATA_DIR to another directory")
-    con.execute("PRAGMA journal_mode=WAL")
+    _use_wal(con)
     con.execute("BEGIN IMMEDIATE")
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
@@ -88,6 +90,23 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
         if con.in_transaction:
             con.execute("ROLLBACK")
         raise
+
+
+def _use_wal(con: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging (it stays so). SQLite answers "locked" at once,
+    without waiting, when another process is switching a new file at the same moment, so this
+    waits and asks again, up to ``LOCK_WAIT_SECONDS``."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.01
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e).lower() or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def _migrate_rows(con: sqlite3.Connection) -> None:
