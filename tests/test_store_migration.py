@@ -16,13 +16,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import FIXTURES, ROOT, run_cli
 from metrics import normalize, store
-from metrics.store.migrations import APPLICATION_ID, BACKUP_SUFFIX, FORMAT, TABLES
-from metrics.store.segments import replace_all
+from metrics.schema import TEXT_COLUMNS
+from metrics.store.migrations import APPLICATION_ID, BACKUP_SUFFIX, FORMAT, ARROW_SEGMENTS, TABLES
 
 PREVIOUS = FIXTURES / "previous_store"
 BACKUP = "datasets.sqlite" + BACKUP_SUFFIX
@@ -85,7 +86,7 @@ def events(text: str) -> pd.DataFrame:
 
 
 def test_the_fixture_is_the_previous_versions_format():
-    assert user_version(PREVIOUS / "datasets.sqlite") == 3 and FORMAT == 4
+    assert user_version(PREVIOUS / "datasets.sqlite") == 3 and FORMAT == ARROW_SEGMENTS == 5
 
 
 def test_a_migrated_store_gives_the_numbers_the_previous_version_gave(previous, today):
@@ -140,17 +141,44 @@ def test_a_true_conflict_is_still_reported(previous):
     assert added == 1 and report.rejected_count == 0
 
 
-def write_previous_format(data_dir, name: str, frame: pd.DataFrame) -> None:
-    """A format-3 store through the store's own writing path (the layout is the same; the ids are
-    written as given, unqualified, as the previous version stored them)."""
+# the tables of formats 3 and 4 that format 5 no longer has
+PER_ROW_INDEXES = (
+    "CREATE TABLE event_hashes (dataset TEXT NOT NULL, hash INTEGER NOT NULL, PRIMARY KEY (dataset, hash)) WITHOUT ROWID",
+    "CREATE TABLE pair_events (dataset TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, ts INTEGER NOT NULL, "
+    "PRIMARY KEY (dataset, kind, id)) WITHOUT ROWID",
+)
+
+
+def column_blobs(frame: pd.DataFrame) -> dict[str, bytes]:
+    """A frame as formats 3 and 4 kept a segment, written here independently of the product: ``ts``
+    int64 ns, ``metric_value`` float64, each text column int32 codes and its texts as a JSON list."""
+    out = {"ts": frame["ts"].astype("datetime64[ns, UTC]").astype("int64").to_numpy().astype("<i8").tobytes(),
+           "metric_value": frame["metric_value"].to_numpy(dtype="<f8").tobytes()}
+    for c in TEXT_COLUMNS:
+        texts = list(dict.fromkeys(frame[c]))
+        out[c] = np.array([texts.index(v) for v in frame[c]], dtype="<i4").tobytes()
+        out[c + ".texts"] = json.dumps(texts).encode("utf-8")
+    return out
+
+
+def write_previous_format(data_dir, name: str, frames: list[pd.DataFrame], version: int = 3) -> None:
+    """A store of format 3 or 4 (the layout is the same: a segment per frame, a BLOB per column;
+    the ids written as given), with its per-row indexes (as the previous version kept them)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(data_dir / "datasets.sqlite", isolation_level=None)
-    for statement in TABLES:
+    for statement in TABLES + PER_ROW_INDEXES:
         con.execute(statement)
     con.execute("BEGIN")
-    replace_all(con, name, frame)
+    every = pd.concat(frames, ignore_index=True)
+    ns = every["ts"].astype("datetime64[ns, UTC]").astype("int64")
+    con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)", (name, len(every), int(ns.min()) if len(every) else None,
+                                                                int(ns.max()) if len(every) else None, len(frames)))
+    for segment, frame in enumerate(frames):
+        for column, data in column_blobs(frame).items():
+            con.execute("INSERT INTO segments VALUES (?, ?, ?, 0, ?)", (name, segment, column, data))
+        con.execute("INSERT INTO segment_sizes VALUES (?, ?, ?)", (name, segment, len(frame)))
     con.execute("COMMIT")
-    con.execute("PRAGMA user_version = 3")
+    con.execute(f"PRAGMA user_version = {version}")
     con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     con.close()
     store.forget_open_files()
@@ -167,12 +195,12 @@ def raw(text: str) -> pd.DataFrame:
 def test_events_that_qualifying_makes_one_are_kept_once_and_a_conflict_is_said(data_dir, capsys):
     # the same PR stored before under two forms (#5 from a file, shop#5 from another source); PR 6
     # created at two different times under the two forms: one is a conflict once qualified
-    write_previous_format(data_dir, "d", raw(
+    write_previous_format(data_dir, "d", [raw(
         "2024-03-01T09:00:00Z,pr_created,shop,,,#5,,,,,ann\n"
         "2024-03-01T09:00:00Z,pr_created,shop,,,shop#5,,,,,ann\n"
-        "2024-03-01T09:00:00Z,pr_created,shop,,,#6,,,,,ann\n"
+        "2024-03-01T09:00:00Z,pr_created,shop,,,#6,,,,,ann\n"), raw(
         "2024-03-01T10:00:00Z,pr_created,shop,,,shop#6,,,,,ann\n"
-        "2024-03-01T11:00:00Z,deploy,shop,v1,,,,success,feature,production,\n"))
+        "2024-03-01T11:00:00Z,deploy,shop,v1,,,,success,feature,production,\n")])
     frame = store.load("d")
     err = capsys.readouterr().err
     assert sorted(frame["pr_id"]) == ["", "shop#5", "shop#6"] and list(frame["deploy_id"])[-1] == "shop@v1"
@@ -181,11 +209,15 @@ def test_events_that_qualifying_makes_one_are_kept_once_and_a_conflict_is_said(d
     (entry,) = store.audit_log()
     assert entry.events == -2 and "1 events became duplicates, kept once" in entry.detail
     assert "1 in conflict, left out (in the copy)" in entry.detail
-    assert len(pd.read_sql_query("SELECT * FROM pair_events", sqlite3.connect(data_dir / "datasets.sqlite"))) == 2
+    # the pairing events of what was kept: shop#5 and shop#6 are stored PRs, each created once
+    for pr in ("shop#5", "shop#6"):
+        _, added, report = store.append("d", events(f"2024-03-02T09:00:00Z,pr_created,shop,,,{pr},,,,,ann\n"))
+        assert added == 0 and list(report.rejected["reason"]) == [
+            "second pr_created for the same pr_id (one is already stored)"]
 
 
 def test_a_store_without_datasets_is_not_copied(data_dir):
-    write_previous_format(data_dir, "d", raw(""))
+    write_previous_format(data_dir, "d", [raw("")])
     store.list_datasets()
     assert (data_dir / BACKUP).exists()                   # a dataset (empty) is stored: copied
     other = data_dir.parent / "fresh"
@@ -269,3 +301,40 @@ def test_a_copy_that_cannot_be_written_is_one_sentence_and_nothing_changes(previ
     (line,) = p.stderr.strip().splitlines()
     assert line.startswith(f"error: cannot keep a copy of {previous / 'datasets.sqlite'}") and "nothing was changed" in line
     assert user_version(previous / "datasets.sqlite") == 3
+
+
+FORMAT_4_FIRST = (
+    "2024-03-01T09:00:00Z,pr_created,shop,,,shop#12,,,,,ann\n"
+    "2024-03-01T12:00:00Z,pr_merged,shop,shop@v1.0,,shop#12,,,,,ann\n"
+    "2024-03-01T15:00:00Z,deploy,shop,shop@v1.0,,,,success,feature,production,\n")
+FORMAT_4_SECOND = (
+    "2024-03-02T10:00:00Z,incident_start,shop,v1.0,pd-1,,,,,,\n"
+    "2024-03-02T11:30:00Z,incident_resolved,shop,,pd-1,,,,,,\n"
+    "2024-03-03T08:00:00Z,survey_satisfaction,shop,,,,4.5,,,,ann\n")
+
+
+def test_a_format_4_store_moves_to_arrow_segments_once_and_keeps_everything(data_dir, capsys):
+    write_previous_format(data_dir, "d", [raw(FORMAT_4_FIRST), raw(FORMAT_4_SECOND)], version=4)
+    with sqlite3.connect(data_dir / "datasets.sqlite") as con:
+        con.execute("INSERT INTO sync_state VALUES ('d', 'github', '{\"since\": \"2024-03-01\"}')")
+    frame = store.load("d")
+    assert "moving the stored events to Arrow segments (once)" in capsys.readouterr().err
+    expected = raw(FORMAT_4_FIRST + FORMAT_4_SECOND)
+    pd.testing.assert_frame_equal(frame, expected[frame.columns.tolist()], check_dtype=False)
+    copy = data_dir / "datasets.sqlite.before-arrow-segments"
+    assert user_version(copy) == 4 and user_version(data_dir / "datasets.sqlite") == FORMAT == 5
+    with sqlite3.connect(data_dir / "datasets.sqlite") as con:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        blobs = {r[0] for r in con.execute("SELECT DISTINCT name FROM segments")}
+    assert not {"event_hashes", "pair_events"} & tables and blobs == {"events", "hashes"}
+    assert store.sync_state("d", "github") == {"since": "2024-03-01"}        # a sync goes on where it was
+    assert store.audit_log() == []                                          # no event changed
+    # duplicates and conflicts against the migrated events, as before
+    _, added, report = store.append("d", events(FORMAT_4_FIRST + FORMAT_4_SECOND))
+    assert (added, report.duplicates, report.rejected_count) == (0, 6, 0)
+    _, added, report = store.append("d", events("2024-03-04T10:00:00Z,incident_start,shop,,pd-1,,,,,,\n"))
+    assert added == 0 and list(report.rejected["reason"]) == [
+        "second incident_start for the same incident_id (one is already stored)"]
+    store.forget_open_files()
+    store.list_datasets()
+    assert "moving" not in capsys.readouterr().err                          # once

@@ -267,3 +267,37 @@ def test_an_import_with_nothing_accepted_creates_no_dataset(data_dir, tmp_path):
 def test_names_are_checked_whole(data_dir, name):
     with pytest.raises(StoreError, match="dataset names are"):
         store.append(name, deploys(1, "x"))
+
+
+def test_duplicates_and_conflicts_across_segments_are_found_without_reading_the_stored_events(data_dir, monkeypatch):
+    first, second = deploys(300, "a"), deploys(200, "b", start="2024-03-01")
+    prs, _ = normalize(pd.DataFrame({"ts": ["2024-04-01T09:00:00Z"], "kind": "pr_created", "service": "api",
+                                     "pr_id": ["api#1"]}))
+    store.append("d", first)
+    store.append("d", pd.concat([second, prs], ignore_index=True))
+    from metrics.store import segments
+
+    def no_reading(*args):
+        raise AssertionError("the stored events were read")
+    monkeypatch.setattr(segments, "events_columns", no_reading)
+    again, _ = normalize(pd.DataFrame({"ts": ["2024-04-02T09:00:00Z"], "kind": "pr_created", "service": "api",
+                                       "pr_id": ["api#1"]}))
+    total, added, report = store.append("d", pd.concat([second.tail(50), first.head(70), again], ignore_index=True))
+    assert (total, added, report.duplicates) == (501, 0, 120)
+    assert list(report.rejected["reason"]) == ["second pr_created for the same pr_id (one is already stored)"]
+    # one event that is stored in no segment: added, still without reading
+    total, added, _ = store.append("d", deploys(1, "c", start="2025-01-01"))
+    assert (total, added) == (502, 1)
+
+
+def test_the_store_keeps_an_event_in_at_most_30_bytes(data_dir):
+    """A year of 40 services (~100k events) in one import: the file's used pages (its free pages
+    are reused by later writes) over the events; formats 3 and 4 kept ~99 B an event."""
+    from metrics import frame_from_tables, generate
+    frame = frame_from_tables(generate(365, 42, services=40, end="2026-11-22").tables)
+    store.append("size", frame)
+    with sqlite3.connect(store.store_path()) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        used = con.execute("SELECT (page_count - freelist_count) * page_size FROM pragma_page_count, "
+                           "pragma_freelist_count, pragma_page_size").fetchone()[0]
+    assert len(frame) > 90_000 and used / len(frame) <= 30, used / len(frame)

@@ -22,13 +22,15 @@ How it is kept (the modules). ``connection``: the file ``datasets.sqlite`` in th
 every SQLite failure as one sentence, the write transaction that takes the write lock before it
 reads anything (``BEGIN IMMEDIATE``: concurrent imports into one dataset each add all of theirs, a
 killed import leaves the previous state, every process sees the same datasets). ``migrations``:
-the tables, the marks that make the file this product's, the two earlier layouts moved.
-``codec``: each column one BLOB (times int64 ns, values float64, each text column int32 codes
-plus its distinct texts) and a 64-bit hash per event. ``segments``: each write adds one immutable
-segment per dataset, so a write costs in proportion to what it adds. ``merge``: duplicates found
-through the stored row hashes, conflicts (a second ``incident_start`` for an id...) through the
-stored pairing events, neither reading the stored events; stored events always win; past
-``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
+the tables, the marks that make the file this product's, the earlier layouts moved (dated).
+``columnar``: a segment's two BLOBs in standard formats (its events as one Arrow IPC file with
+zstd, each text column dictionary-encoded; its row hashes sorted). ``codec``: events as arrays
+(int32 codes plus distinct texts per text column), a 64-bit hash per event, and the per-column
+BLOBs of the earlier layouts (read by the migrations only). ``segments``: each write adds one immutable segment per dataset, so a write costs in proportion to
+what it adds. ``merge``: duplicates found by a binary search in each segment's sorted hashes,
+conflicts (a second ``incident_start`` for an id...) among the pairing events of four of the
+segments' columns; stored events always win; past ``MAX_SEGMENTS`` segments a write
+compacts the dataset into one. ``datasets``, ``state`` and
 ``audit``: the operations above. A damaged, foreign, read-only or full database is a
 ``StoreError`` naming the file, what is wrong and what to do.
 """

@@ -1,5 +1,7 @@
-"""Events <-> bytes: every column of an event frame as one BLOB (times int64 ns, values float64,
-each text column int32 codes plus its distinct texts), and a 64-bit hash of each event."""
+"""Events as arrays, and the layout before format 5: ``to_columns``' arrays (times int64 ns, values
+float64, each text column int32 codes plus its distinct texts), joining several segments' arrays,
+the event frame of them, a 64-bit hash of each event; and ``decode`` of the BLOBs the earlier
+layouts kept per column (read by the migrations only)."""
 from __future__ import annotations
 
 import json
@@ -9,24 +11,12 @@ import pandas as pd
 
 from .. import schema as s
 from ..schema import TEXT_COLUMNS
-from ..tables import ts_ns
-
-
-def encode(frame: pd.DataFrame) -> dict[str, bytes]:
-    """Column name -> bytes: ``ts`` int64 ns, ``metric_value`` float64, each text column int32
-    codes (``c``) and its distinct texts as a JSON list (``c.texts``)."""
-    out = {"ts": ts_ns(frame["ts"]).astype("<i8").tobytes(),
-           "metric_value": frame["metric_value"].to_numpy(dtype="<f8").tobytes()}
-    for c in TEXT_COLUMNS:
-        codes, texts = pd.factorize(frame[c].astype(str), use_na_sentinel=False)
-        out[c] = codes.astype("<i4").tobytes()
-        out[c + ".texts"] = json.dumps([str(t) for t in texts]).encode("utf-8")
-    return out
 
 
 def to_columns(blobs: dict[str, bytes], count: int) -> dict:
-    """``encode``'s bytes as arrays: ``ts`` int64 ns, ``metric_value`` float64, and each text
-    column as (int32 codes, its distinct texts as an object array)."""
+    """The earlier layouts' BLOBs (``ts`` int64 ns, ``metric_value`` float64, each text column int32
+    codes ``c`` and its distinct texts as a JSON list ``c.texts``) as arrays: ``ts``,
+    ``metric_value``, and each text column as (int32 codes, its distinct texts as an object array)."""
     columns = {"ts": np.frombuffer(blobs["ts"], dtype="<i8"),
                "metric_value": np.frombuffer(blobs["metric_value"], dtype="<f8").copy()}
     for c in TEXT_COLUMNS:
@@ -45,9 +35,15 @@ def to_frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(out)[list(s.COLUMNS)]
 
 
+def empty_frame() -> pd.DataFrame:
+    """The event frame of no events."""
+    return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns, UTC]" if c == "ts" else float
+                                      if c == "metric_value" else object) for c in s.COLUMNS})
+
+
 def decode(blobs: dict[str, bytes], count: int) -> pd.DataFrame:
-    """The event frame from ``encode``'s bytes."""
-    return to_frame(to_columns(blobs, count))
+    """The event frame of the earlier layouts' BLOBs (``to_columns``)."""
+    return to_frame(to_columns(blobs, count)) if count else empty_frame()
 
 
 def joined(segments: list[dict]) -> dict:
@@ -65,5 +61,5 @@ def joined(segments: list[dict]) -> dict:
 
 
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash of each event (every column), as signed int64 for SQLite."""
+    """A 64-bit hash of each event (every column), as signed int64."""
     return pd.util.hash_pandas_object(frame[list(s.COLUMNS)], index=False).to_numpy().view(np.int64)

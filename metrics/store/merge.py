@@ -1,5 +1,5 @@
 """Merging new events into a stored dataset: exact duplicates (within the new events and against
-the stored row hashes) are dropped and counted, events that conflict with stored pairing events
+the segments' sorted row hashes) are dropped and counted, events that conflict with stored pairing events
 are reported and not stored, the rest become one new segment, or the dataset is compacted into one
 past ``MAX_SEGMENTS``."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..tables import ts_ns
 from . import audit
 from .codec import row_hashes
 from .errors import StoreError, check_name
-from .segments import BUMP_GENERATION, index, read, replace_all, write_segment
+from .segments import BUMP_GENERATION, read, replace_all, stored_already, stored_pairs, write_segment
 
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
 MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
@@ -33,13 +33,7 @@ def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndar
     wanted = sorted(set(ident[np.isin(kind, s.INCIDENT_KINDS + s.PR_KINDS)]) - {""})
     if not wanted:
         return reason
-    stored = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for k, i, t in con.execute(f"SELECT kind, id, ts FROM pair_events WHERE dataset = ? AND id IN ({marks})",
-                                   (name, *chunk)):
-            stored[(k, i)] = t
+    stored = stored_pairs(con, name, wanted)
     if not stored:
         return reason
     t = ts_ns(new["ts"])
@@ -91,15 +85,9 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
     if row is not None and len(new):
-        hashes = row_hashes(new)
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (hash INTEGER)")
-        con.execute("DELETE FROM incoming")
-        con.executemany("INSERT INTO incoming VALUES (?)", ((int(h),) for h in hashes))
-        seen = {h for (h,) in con.execute("SELECT hash FROM incoming JOIN event_hashes USING (hash) "
-                                          "WHERE dataset = ?", (name,))}
-        stored_already = np.isin(hashes, np.fromiter(seen, dtype=np.int64, count=len(seen)))
-        duplicates += int(stored_already.sum())
-        new, labels = new[~stored_already].reset_index(drop=True), labels[~stored_already]
+        stored = stored_already(con, name, row_hashes(new))
+        duplicates += int(stored.sum())
+        new, labels = new[~stored].reset_index(drop=True), labels[~stored]
         reason = _conflicts(con, name, new)
         clash = reason != ""
         if clash.any():
@@ -123,7 +111,6 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
             next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
                                         (name,)).fetchone()[0]) + 1
             write_segment(con, name, new, next_segment, progress)
-            index(con, name, new)
             t = ts_ns(new["ts"])
             first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
             last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..ingest import check_pairs, qualify_ids
 from . import trail
-from .codec import decode
+from .codec import decode, empty_frame, joined, to_columns, to_frame
 from .errors import StoreError
 from .segments import read, replace_all
 
@@ -25,8 +25,14 @@ APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product
 # 2026-12-07 (issue 22): PR and deployment ids qualified with their service (``ingest.ids``); a file
 # of an earlier format is copied to ``BACKUP_SUFFIX`` beside it and its stored ids qualified, once
 QUALIFIED_IDS = 4
-FORMAT = QUALIFIED_IDS                  # PRAGMA user_version of the segment layout with qualified ids
+# 2026-12-07 (issue 24): each segment's events one Arrow IPC file (zstd) with its sorted row hashes
+# beside it (``columnar``), in place of a BLOB per column and the two per-row indexes (tables
+# ``event_hashes`` and ``pair_events``, dropped); a file of an earlier format is copied to
+# ``ARROW_BACKUP_SUFFIX`` beside it (or ``BACKUP_SUFFIX``, before format 4) first
+ARROW_SEGMENTS = 5
+FORMAT = ARROW_SEGMENTS                 # PRAGMA user_version of this layout
 BACKUP_SUFFIX = ".before-qualified-ids"
+ARROW_BACKUP_SUFFIX = ".before-arrow-segments"
 LOCK_WAIT_SECONDS = 60                  # how long a connection waits for another writer before giving up
 MIGRATION_WHO = "migration"
 TABLES = (
@@ -36,10 +42,6 @@ TABLES = (
     "part INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (dataset, segment, name, part))",
     "CREATE TABLE IF NOT EXISTS segment_sizes (dataset TEXT NOT NULL, segment INTEGER NOT NULL, events INTEGER NOT NULL, "
     "PRIMARY KEY (dataset, segment))",
-    "CREATE TABLE IF NOT EXISTS event_hashes (dataset TEXT NOT NULL, hash INTEGER NOT NULL, "
-    "PRIMARY KEY (dataset, hash)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS pair_events (dataset TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, "
-    "ts INTEGER NOT NULL, PRIMARY KEY (dataset, kind, id)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS generations (dataset TEXT PRIMARY KEY, generation INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS sync_state (dataset TEXT NOT NULL, source TEXT NOT NULL, state TEXT NOT NULL, "
     "PRIMARY KEY (dataset, source))",
@@ -69,18 +71,25 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
         old_rows = first_layout
         stored = old_rows or old_columns or ("datasets" in names and
                                              con.execute("SELECT 1 FROM datasets LIMIT 1").fetchone() is not None)
-        backup = backup_path(path) if stored and version < QUALIFIED_IDS else None
-        if backup is not None:
-            _copy(path, backup)
+        backup = None
+        if stored and version < FORMAT:
+            backup = backup_path(path, BACKUP_SUFFIX if version < QUALIFIED_IDS else ARROW_BACKUP_SUFFIX)
+            _copy(path, backup, "qualifying PR and deployment ids with their service" if version < QUALIFIED_IDS
+                  else "moving the stored events to Arrow segments")
         for statement in TABLES:
             con.execute(statement)
         if "datasets" in names and "segments" not in {r[1] for r in con.execute("PRAGMA table_info(datasets)")}:
             con.execute("ALTER TABLE datasets ADD COLUMN segments INTEGER NOT NULL DEFAULT 0")
+        if "segment_sizes" in names and version < ARROW_SEGMENTS:
+            _migrate_segments(con)
         if old_rows:
             _migrate_rows(con)
         if old_columns:
             _migrate_columns(con)
-        if backup is not None:
+        if version < ARROW_SEGMENTS:
+            con.execute("DROP TABLE IF EXISTS event_hashes")
+            con.execute("DROP TABLE IF EXISTS pair_events")
+        if backup is not None and version < QUALIFIED_IDS:
             _qualify_stored_ids(con, backup)
         if version != FORMAT:
             con.execute(f"PRAGMA user_version = {FORMAT}")
@@ -90,6 +99,12 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
         if con.in_transaction:
             con.execute("ROLLBACK")
         raise
+    if backup is not None:                  # give back the space of the earlier layout, if it can be now
+        try:
+            con.execute("VACUUM")
+        except sqlite3.Error as e:
+            print(f"{path}: the space of the earlier layout stays in the file for now ({e}); "
+                  f"SQLite reuses it for new events", file=sys.stderr)
 
 
 def _use_wal(con: sqlite3.Connection) -> None:
@@ -107,6 +122,26 @@ def _use_wal(con: sqlite3.Connection) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
+
+
+def _migrate_segments(con: sqlite3.Connection) -> None:
+    """Datasets whose segments are a BLOB per column (formats 3 and 4) move to Arrow segments,
+    once; a dataset already moved (a file an earlier version marked again) stays as it is."""
+    for (name,) in con.execute("SELECT name FROM datasets ORDER BY name").fetchall():
+        if con.execute("SELECT 1 FROM segments WHERE dataset = ? AND name = 'ts' LIMIT 1", (name,)).fetchone():
+            replace_all(con, name, _column_segments(con, name), keep_sync=True)
+
+
+def _column_segments(con: sqlite3.Connection, name: str) -> pd.DataFrame:
+    """The events of a dataset kept in segments of a BLOB per column (``codec.to_columns``)."""
+    sizes = dict(con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = ?", (name,)).fetchall())
+    blobs: dict[int, dict[str, list]] = {}
+    for segment, column, data in con.execute(
+            "SELECT segment, name, data FROM segments WHERE dataset = ? ORDER BY segment, name, part", (name,)):
+        blobs.setdefault(segment, {}).setdefault(column, []).append(data)
+    segments = [to_columns({k: b"".join(v) for k, v in blobs[seg].items()}, sizes.get(seg, 0)) for seg in sorted(blobs)]
+    columns = joined(segments) if segments else None
+    return to_frame(columns) if columns is not None and len(columns["ts"]) else empty_frame()
 
 
 def _migrate_rows(con: sqlite3.Connection) -> None:
@@ -130,15 +165,15 @@ def _migrate_columns(con: sqlite3.Connection) -> None:
     con.execute("DROP TABLE columns")
 
 
-def backup_path(path: Path) -> Path:
-    """Where the copy of a datasets file is kept before its ids are qualified: ``BACKUP_SUFFIX``
-    beside it, or, when an earlier copy is there (the previous version opened the file again), the
-    same name numbered from 2: a copy is never overwritten."""
-    first = path.with_name(path.name + BACKUP_SUFFIX)
+def backup_path(path: Path, suffix: str) -> Path:
+    """Where the copy of a datasets file is kept before a migration: ``suffix`` beside it, or, when
+    an earlier copy is there (the previous version opened the file again), the same name numbered
+    from 2: a copy is never overwritten."""
+    first = path.with_name(path.name + suffix)
     return next(p for p in chain([first], (first.with_name(f"{first.name}.{n}") for n in count(2))) if not p.exists())
 
 
-def _copy(path: Path, backup: Path) -> None:
+def _copy(path: Path, backup: Path, doing: str) -> None:
     """A consistent copy of the open database (its write-ahead log included) at ``backup``: written
     beside it under a temporary name and renamed, so a copy that exists is whole."""
     partial = backup.with_name(backup.name + ".partial")
@@ -152,7 +187,7 @@ def _copy(path: Path, backup: Path) -> None:
     except OSError as e:
         raise StoreError(f"cannot keep a copy of {path} at {backup} before moving it to this version "
                          f"({e.strerror}): nothing was changed; free some space or make the directory writable") from None
-    print(f"{path}: qualifying PR and deployment ids with their service (once); the previous file is kept "
+    print(f"{path}: {doing} (once); the previous file is kept "
           f"as {backup} (put it back, with the previous version, to undo)", file=sys.stderr)
 
 

@@ -1,6 +1,6 @@
-"""Segments: each write adds one immutable segment per dataset (its columns as BLOBs, cut into
-parts), indexed by the row hashes and pairing events that merging checks against; reading a
-dataset joins its segments."""
+"""Segments: each write adds one immutable segment per dataset, two BLOBs cut into parts
+(``columnar``: its events, its sorted row hashes); reading a dataset joins its segments' events,
+merging reads their hashes and the columns that pair events."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,41 +8,45 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
-from .. import schema as s
 from ..tables import ts_ns
-from .codec import TEXT_COLUMNS, encode, joined, row_hashes, to_columns, to_frame
+from .codec import TEXT_COLUMNS, empty_frame, joined, to_frame
+from .columnar import events_bytes, events_columns, hashes, hashes_bytes, pairing_events
 
-PART_BYTES = 64 * 1024 * 1024           # a column's BLOB is cut into parts of at most this size
-PAIRING_KINDS = (s.INCIDENT_START, s.INCIDENT_RESOLVED, s.PR_CREATED, s.PR_MERGED)
+PART_BYTES = 64 * 1024 * 1024           # a BLOB is cut into parts of at most this size
+EVENTS, HASHES = "events", "hashes"     # a segment's BLOBs (``segments.name``)
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
 BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
 
 
 def write_segment(con: sqlite3.Connection, name: str, frame: pd.DataFrame, segment: int, progress=None) -> None:
-    """Store ``frame`` as segment number ``segment`` of the dataset: each column's BLOB, in parts."""
-    blobs = encode(frame)
-    for i, (column, data) in enumerate(blobs.items()):
+    """Store ``frame`` as segment number ``segment`` of the dataset: its events and its sorted row
+    hashes, each BLOB in parts."""
+    writers = {EVENTS: events_bytes, HASHES: hashes_bytes}
+    for i, (blob, write) in enumerate(writers.items()):
         if progress:
-            progress(i, len(blobs), f"storing {name}")
+            progress(i, len(writers), f"storing {name}")
+        data = write(frame)
         for part, at in enumerate(range(0, max(len(data), 1), PART_BYTES)):
-            con.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (name, segment, column, part, data[at:at + PART_BYTES]))
+            con.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (name, segment, blob, part, data[at:at + PART_BYTES]))
     con.execute("INSERT INTO segment_sizes VALUES (?, ?, ?)", (name, segment, len(frame)))
     if progress:
-        progress(len(blobs), len(blobs), f"stored {name}")
+        progress(len(writers), len(writers), f"stored {name}")
+
+
+def _blobs(con: sqlite3.Connection, name: str, blob: str) -> list[bytes]:
+    """One of the dataset's BLOBs (``EVENTS`` or ``HASHES``) of each segment, in segment order."""
+    parts: dict[int, list[bytes]] = {}
+    for segment, data in con.execute("SELECT segment, data FROM segments WHERE dataset = ? AND name = ? "
+                                     "ORDER BY segment, part", (name, blob)):
+        parts.setdefault(segment, []).append(data)
+    return [v[0] if len(v) == 1 else b"".join(v) for _, v in sorted(parts.items())]
 
 
 def read_columns(con: sqlite3.Connection, name: str) -> dict | None:
-    """The dataset's events as one ``to_columns`` dict (None when there is no such dataset)."""
-    row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
-    if row is None:
+    """The dataset's events as one ``codec.to_columns`` dict (None when there is no such dataset)."""
+    if con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is None:
         return None
-    sizes = dict(con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = ?", (name,)).fetchall())
-    blobs: dict[int, dict[str, list]] = {}
-    for segment, column, data in con.execute(
-            "SELECT segment, name, data FROM segments WHERE dataset = ? ORDER BY segment, name, part", (name,)):
-        blobs.setdefault(segment, {}).setdefault(column, []).append(data)
-    segments = [to_columns({k: v[0] if len(v) == 1 else b"".join(v) for k, v in blobs[seg].items()}, sizes.get(seg, 0))
-                for seg in sorted(blobs)]
+    segments = [events_columns(data) for data in _blobs(con, name, EVENTS)]
     if not segments:
         empty = (np.array([], dtype=np.int32), np.array([""], dtype=object))
         return {"ts": np.array([], dtype=np.int64), "metric_value": np.array([], dtype=float),
@@ -55,29 +59,38 @@ def read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
     columns = read_columns(con, name)
     if columns is None:
         return None
-    if not len(columns["ts"]):
-        return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns, UTC]" if c == "ts" else float
-                                          if c == "metric_value" else object) for c in s.COLUMNS})
-    return to_frame(columns)
+    return to_frame(columns) if len(columns["ts"]) else empty_frame()
+
+
+def stored_already(con: sqlite3.Connection, name: str, new_hashes: np.ndarray) -> np.ndarray:
+    """Whether each of ``new_hashes`` (``codec.row_hashes``) is the hash of a stored event: a
+    binary search in each segment's sorted hashes, without reading the stored events."""
+    found = np.zeros(len(new_hashes), dtype=bool)
+    for data in _blobs(con, name, HASHES):
+        stored = hashes(data)
+        if len(stored):
+            at = np.minimum(np.searchsorted(stored, new_hashes), len(stored) - 1)
+            found |= stored[at] == new_hashes
+    return found
+
+
+def stored_pairs(con: sqlite3.Connection, name: str, ids: list[str]) -> dict[tuple[str, str], int]:
+    """(kind, id) -> time (ns) of the stored pairing events whose id is one of ``ids`` (the first
+    stored of each, as merging kept it)."""
+    found: dict[tuple[str, str], int] = {}
+    for data in _blobs(con, name, EVENTS):
+        for kind, ident, t in pairing_events(data, ids):
+            found.setdefault((kind, ident), t)
+    return found
 
 
 def clear(con: sqlite3.Connection, name: str, keep_sync: bool = False) -> None:
-    """Remove the dataset: its segments, indexes, sync state and last runs (its audit entries, its write
+    """Remove the dataset: its segments, sync state and last runs (its audit entries, its write
     generation and its webhook deliveries stay); ``keep_sync`` keeps the sync state and last runs (a
     compaction rewrites the events only)."""
-    for table in ("segments", "segment_sizes", "event_hashes", "pair_events") + (() if keep_sync else
-                                                                                ("sync_state", "sync_runs")):
+    for table in ("segments", "segment_sizes") + (() if keep_sync else ("sync_state", "sync_runs")):
         con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
     con.execute("DELETE FROM datasets WHERE name = ?", (name,))
-
-
-def index(con: sqlite3.Connection, name: str, frame: pd.DataFrame) -> None:
-    """Record the hashes and the pairing events of newly stored events."""
-    con.executemany("INSERT OR IGNORE INTO event_hashes VALUES (?, ?)", ((name, int(h)) for h in row_hashes(frame)))
-    pairs = frame[frame["kind"].isin(PAIRING_KINDS)]
-    ids = np.where(pairs["kind"].isin(s.INCIDENT_KINDS), pairs["incident_id"], pairs["pr_id"])
-    con.executemany("INSERT OR IGNORE INTO pair_events VALUES (?, ?, ?, ?)",
-                    ((name, k, i, int(t)) for k, i, t in zip(pairs["kind"], ids, ts_ns(pairs["ts"]))))
 
 
 def replace_all(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progress=None, keep_sync: bool = False) -> None:
@@ -85,7 +98,6 @@ def replace_all(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progres
     ``keep_sync``: its sources' sync states and last runs stay (a compaction)."""
     clear(con, name, keep_sync)
     write_segment(con, name, frame, 0, progress)
-    index(con, name, frame)
     t = ts_ns(frame["ts"]) if len(frame) else None
     con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, 1)",
                 (name, len(frame), int(t.min()) if t is not None else None, int(t.max()) if t is not None else None))
