@@ -122,7 +122,7 @@ def test_progress_bar_on_a_terminal(shop_repo, data_dir):
     assert run_import(["--from", "git", str(shop_repo), "--name", "shop"], out=out, err=err) == 0
     bar = err.getvalue()
     assert "\r[------------------------------] 0/1 reading shop" in bar
-    assert "\r[##############################] 2/2 stored shop" in bar          # the events and their hashes
+    assert "\r[##############################] 3/3 stored shop" in bar          # events, hashes, pairing events
     err = io.StringIO()                                  # not a terminal: no bar
     run_import(["--from", "git", str(shop_repo), "--name", "shop"], out=out, err=err)
     assert "\r" not in err.getvalue()

@@ -136,3 +136,18 @@ def test_a_process_killed_inside_the_write_leaves_the_previous_state(data_dir):
     assert done.returncode == -signal.SIGKILL
     assert "keep\t49 events" in run_cli("datasets").stdout
     assert json.loads(run_cli("--dataset", "keep", "--json").stdout) == json.loads(run_cli("--events", HAND, "--json").stdout)
+
+
+def test_events_imported_in_codes_and_the_same_events_as_a_frame_are_one_set(data_dir):
+    """The command line stores an import kept in codes, a sync or webhook stores a frame: an event
+    hashes alike either way, so each finds the other's events already stored."""
+    from metrics import normalize, store
+    frame, _ = normalize(pd.read_csv(HAND, dtype=str, keep_default_na=False))
+    done = run_cli("import", "--from", "events", HAND, "--name", "both")
+    assert done.returncode == 0 and "Dataset both: 49 events (+49;" in done.stdout
+    total, added, report = store.append("both", frame)
+    assert (total, added, report.duplicates) == (49, 0, 49)
+    store.append("frame-first", frame)
+    again = run_cli("import", "--from", "events", HAND, "--name", "frame-first")
+    assert "Dataset frame-first: 49 events (+0; 49 already stored" in again.stdout
+    pd.testing.assert_frame_equal(store.load("both"), store.load("frame-first"))

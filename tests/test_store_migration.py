@@ -326,7 +326,7 @@ def test_a_format_4_store_moves_to_arrow_segments_once_and_keeps_everything(data
     with sqlite3.connect(data_dir / "datasets.sqlite") as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         blobs = {r[0] for r in con.execute("SELECT DISTINCT name FROM segments")}
-    assert not {"event_hashes", "pair_events"} & tables and blobs == {"events", "hashes"}
+    assert not {"event_hashes", "pair_events"} & tables and blobs == {"events", "hashes", "pairs"}
     assert store.sync_state("d", "github") == {"since": "2024-03-01"}        # a sync goes on where it was
     assert store.audit_log() == []                                          # no event changed
     # duplicates and conflicts against the migrated events, as before

@@ -68,7 +68,8 @@ def run_import(argv, out=None, err=None) -> int:
     problems = plugin_problems()                 # METRICS_PLUGINS' sources: one that fails is one sentence
     args = import_parser(problems).parse_args(argv)
     from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
-    from ..ingest import LoadError, StrictLoadError, load_events
+    from ..ingest import LoadError, StrictLoadError
+    from ..ingest.files import load_coded
     refused = refusal(args.source, problems)    # only --from a failed plug-in's own source
     if refused:
         raise UsageError(one_line(refused))
@@ -82,16 +83,16 @@ def run_import(argv, out=None, err=None) -> int:
             reader = import_reader(args)
             paths = targets_of(args, reader, err)
             separate = hasattr(reader, "targets") and not args.strict     # one unreadable, the others stored
-            frame, report = load_events(paths, strict=args.strict, reader=reader, progress=bar,
+            events, report = load_coded(paths, strict=args.strict, reader=reader, progress=bar,   # kept in codes
                                         service=args.service, failed=failed if separate else None)
             if failed and args.replace:
                 raise UsageError(f"{imported(paths, failed, reader)} and --replace would drop the events of "
                                  f"the rest: nothing stored (dataset {args.name} is unchanged)")
-            if not len(frame) and not args.replace:
+            if not len(events) and not args.replace:
                 bar.end()
                 print("\n".join(report.lines()), file=err)
                 raise UsageError(f"no event was accepted, so nothing was stored (dataset {args.name} is unchanged)")
-            total, added, merge = store.save(args.name, frame, replace=args.replace, progress=bar)
+            total, added, merge = store.save(args.name, events, replace=args.replace, progress=bar)
         finally:
             bar.end()
             for sentence in failed:                      # one line each, whatever happened next

@@ -3,7 +3,7 @@
 - ``report``: ``LoadReport`` (what a load did), ``RawRows`` (what a reader makes of a file),
   ``LoadError`` / ``StrictLoadError``;
 - ``validate``: ``normalize`` (raw rows -> the canonical frame, each rejected row with its reason)
-  and ``check_pairs`` (incidents and PR events paired by id); ``ids``: ``qualify_ids`` (PR and
+  and ``check_pairs`` / ``check_coded_pairs`` (incidents and PR events paired by id); ``ids``: ``qualify_ids`` (PR and
   deployment ids unique per service, the rule ``normalize`` and the store's migration share);
 - ``files``: ``load_events`` / ``load_file`` (read files with a source's reader, validate, merge);
 - ``sources``: one package per source, each declaring ``SOURCE`` (``metrics.registry.source``:
@@ -17,9 +17,9 @@ from ..lazy import names_from
 
 _WHERE = {"files": ("MAX_FILE_BYTES", "load_events", "load_file"), "ids": ("qualify_ids",),
           "report": ("LoadError", "LoadReport", "RawRows", "StrictLoadError"),
-          "validate": ("check_pairs", "normalize")}
+          "validate": ("check_coded_pairs", "check_pairs", "normalize")}
 
-__all__ = ["MAX_FILE_BYTES", "LoadError", "LoadReport", "RawRows", "StrictLoadError", "check_pairs", "load_events",
-           "load_file", "normalize", "qualify_ids"]
+__all__ = ["MAX_FILE_BYTES", "LoadError", "LoadReport", "RawRows", "StrictLoadError", "check_coded_pairs", "check_pairs",
+           "load_events", "load_file", "normalize", "qualify_ids"]
 
 __getattr__ = names_from(__name__, _WHERE)

@@ -178,12 +178,19 @@ def check_pairs(frame: pd.DataFrame, rows, sources) -> tuple[pd.DataFrame, LoadR
     Returns the accepted rows, the report, and which rows of ``frame`` were kept.
     """
     kind, incident, pr = (plain(frame[c]) for c in ("kind", "incident_id", "pr_id"))
-    reason = pair_reasons(kind, ts_ns(frame["ts"]), incident, pr)
+    report, ok = check_coded_pairs(kind, ts_ns(frame["ts"]), incident, pr, rows, sources)
+    return frame[ok].reset_index(drop=True), report, ok
+
+
+def check_coded_pairs(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded, rows, sources) -> tuple[LoadReport, np.ndarray]:
+    """``check_pairs`` of events given as their kind, time (int64 ns) and ids in codes: the report
+    and which events were kept."""
+    reason = pair_reasons(kind, t, incident, pr)
     ok = reason == ""
     rows = np.asarray(rows, dtype=object)
     rejected = pd.DataFrame({"source": np.asarray(sources, dtype=object)[~ok] if len(sources) else [],
                              "row": rows[~ok] if len(rows) else [], "reason": reason[~ok]})
-    return frame[ok].reset_index(drop=True), pair_report(rejected, kind.take(ok), incident.take(ok), pr.take(ok)), ok
+    return pair_report(rejected, kind.take(ok), incident.take(ok), pr.take(ok)), ok
 
 
 def pair_check(events: CodedEvents) -> tuple[CodedEvents, LoadReport]:

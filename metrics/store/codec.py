@@ -1,6 +1,6 @@
 """Events as arrays, and the layout before format 5: ``to_columns``' arrays (times int64 ns, values
 float64, each text column int32 codes plus its distinct texts), joining several segments' arrays,
-the event frame of them, a 64-bit hash of each event; and ``decode`` of the BLOBs the earlier
+the event frame of them and back, a 64-bit hash of each event, exact duplicates; and ``decode`` of the BLOBs the earlier
 layouts kept per column (read by the migrations only)."""
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
+from ..ingest.coded import Coded, duplicated
 from ..schema import TEXT_COLUMNS
+from ..tables import ts_ns
 
 
 def to_columns(blobs: dict[str, bytes], count: int) -> dict:
@@ -60,6 +62,38 @@ def joined(segments: list[dict]) -> dict:
     return out
 
 
-def row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash of each event (every column), as signed int64."""
-    return pd.util.hash_pandas_object(frame[list(s.COLUMNS)], index=False).to_numpy().view(np.int64)
+def columns_of(frame: pd.DataFrame) -> dict:
+    """The event frame as ``to_columns``' arrays: each text column factorized once."""
+    columns = {"ts": ts_ns(frame["ts"]), "metric_value": frame["metric_value"].to_numpy(dtype=float)}
+    for c in TEXT_COLUMNS:
+        codes, texts = pd.factorize(frame[c].astype(str), use_na_sentinel=False)
+        columns[c] = (codes.astype(np.int32), np.asarray(texts, dtype=object) if len(texts) else np.array([""], dtype=object))
+    return columns
+
+
+def take(columns: dict, rows) -> dict:
+    """The events ``rows`` (a mask or positions) of ``to_columns``' arrays (texts kept)."""
+    return {c: (v[0][rows], v[1]) if isinstance(v, tuple) else v[rows] for c, v in columns.items()}
+
+
+def row_hashes(columns: dict) -> np.ndarray:
+    """A 64-bit hash of each event of ``to_columns``' arrays, as signed int64: every column's value
+    hashed (pandas' ``hash_array``; a text once per distinct text) and the columns combined in
+    ``schema.COLUMNS`` order, so equal events hash alike whatever their codes."""
+    hashed = np.full(len(columns["ts"]), 0x345678, dtype=np.uint64)
+    for c in s.COLUMNS:
+        value = columns[c]
+        if isinstance(value, tuple):
+            codes, texts = value
+            one = pd.util.hash_array(np.asarray(texts, dtype=object))[codes] if len(codes) else np.zeros(0, np.uint64)
+        else:
+            one = pd.util.hash_array(np.asarray(value))
+        hashed = (hashed ^ one) * np.uint64(1000003)
+    return hashed.view(np.int64)
+
+
+def duplicated_rows(columns: dict) -> np.ndarray:
+    """Whether each event of ``to_columns``' arrays repeats an earlier one in every column (exactly:
+    on the codes, not on a hash)."""
+    parts = [Coded(*pd.factorize(columns[c], use_na_sentinel=False)) for c in ("ts", "metric_value")]
+    return duplicated(parts + [Coded(*columns[c]) for c in TEXT_COLUMNS])

@@ -26,8 +26,9 @@ class DatasetInfo:
 
 def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None, who: str | None = None,
            action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
-    """Add validated events to a dataset (creating it), in one transaction; with ``replace``, the
-    dataset's events are replaced by these.
+    """Add validated events (the event frame, or ``ingest.coded.CodedEvents``, kept in their codes)
+    to a dataset (creating it), in one transaction; with ``replace``, the dataset's events are
+    replaced by these.
 
     Exact duplicates of stored events (and within ``frame``) are dropped and counted; events that
     conflict with stored ones are reported and not stored (stored events always win). Costs in

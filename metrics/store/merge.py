@@ -12,34 +12,36 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..ingest import LoadReport, check_pairs
-from ..tables import ts_ns
+from ..ingest import LoadReport, check_coded_pairs
+from ..ingest.coded import Coded
 from . import audit
-from .codec import row_hashes
+from .codec import TEXT_COLUMNS, columns_of, duplicated_rows, joined, row_hashes, take
 from .errors import StoreError, check_name
-from .segments import BUMP_GENERATION, read, replace_all, stored_already, stored_pairs, write_segment
+from .segments import BUMP_GENERATION, read_columns, replace_all, stored_already, stored_pairs, write_segment
 
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
 MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
 
 
-def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndarray:
-    """The reason each new event conflicts with a stored one ("" when it does not): a second
-    incident_start / incident_resolved / pr_created / pr_merged for a stored id, an
-    incident_resolved before its stored start, a PR event before its stored creation."""
-    reason = np.full(len(new), "", dtype=object)
-    kind = new["kind"].to_numpy()
-    ident = np.where(np.isin(kind, s.INCIDENT_KINDS), new["incident_id"].to_numpy(), new["pr_id"].to_numpy())
+def _conflicts(con: sqlite3.Connection, name: str, columns: dict) -> np.ndarray:
+    """The reason each new event (``codec.to_columns``' arrays) conflicts with a stored one (""
+    when it does not): a second incident_start / incident_resolved / pr_created / pr_merged for a
+    stored id, an incident_resolved before its stored start, a PR event before its stored creation."""
+    n = len(columns["ts"])
+    reason = np.full(n, "", dtype=object)
+    kind = columns["kind"][1][columns["kind"][0]]
+    incident, pr = (columns[c][1][columns[c][0]] for c in ("incident_id", "pr_id"))
+    ident = np.where(np.isin(kind, s.INCIDENT_KINDS), incident, pr)
     wanted = sorted(set(ident[np.isin(kind, s.INCIDENT_KINDS + s.PR_KINDS)]) - {""})
     if not wanted:
         return reason
     stored = stored_pairs(con, name, wanted)
     if not stored:
         return reason
-    t = ts_ns(new["ts"])
+    t = columns["ts"]
     id_column = {s.INCIDENT_START: "incident_id", s.INCIDENT_RESOLVED: "incident_id", s.PR_CREATED: "pr_id",
                  s.PR_MERGED: "pr_id"}
-    for row in range(len(new)):
+    for row in range(n):
         k, i = kind[row], ident[row]
         if k in id_column and (k, i) in stored:
             reason[row] = f"second {k} for the same {id_column[k]} (one is already stored)"
@@ -53,25 +55,37 @@ def _conflicts(con: sqlite3.Connection, name: str, new: pd.DataFrame) -> np.ndar
 @dataclass
 class Incoming:
     """New events as checked before the write transaction (``prepare``)."""
-    events: pd.DataFrame        # without exact duplicates among themselves, pairing checked
+    columns: dict               # ``codec.to_columns``' arrays, without exact duplicates among themselves, pairing checked
     labels: np.ndarray          # each event's label in reports ("imported event 3")
     report: LoadReport          # the events the pairing check rejected
     duplicates: int             # exact duplicates within the new events, dropped
 
+    def kinds(self) -> np.ndarray:
+        """Each event's kind."""
+        codes, texts = self.columns["kind"]
+        return texts[codes]
+
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the events (and their labels) where ``mask`` is true."""
-        self.events, self.labels = self.events[mask].reset_index(drop=True), self.labels[mask]
+        self.columns, self.labels = take(self.columns, mask), self.labels[mask]
 
 
-def prepare(name: str, frame: pd.DataFrame) -> Incoming:
-    """What a write can check before its transaction: the name, duplicates and pairing within ``frame``."""
+def prepare(name: str, events) -> Incoming:
+    """What a write can check before its transaction: the name, duplicates and pairing within
+    ``events`` (the validated event frame, or ``ingest.coded.CodedEvents``: kept in their codes)."""
     check_name(name)
-    new = frame[list(s.COLUMNS)].reset_index(drop=True)
-    within = new.duplicated(keep="first").to_numpy()
-    labels = np.char.add("imported event ", (np.arange(len(new)) + 1).astype(str)).astype(object)
-    new, labels = new[~within].reset_index(drop=True), labels[~within]
-    new, report, kept = check_pairs(new, labels, [name] * len(new))
-    return Incoming(new, labels[kept], report, int(within.sum()))
+    if isinstance(events, pd.DataFrame):
+        columns = columns_of(events[list(s.COLUMNS)])
+    else:
+        columns = {"ts": events.ts, "metric_value": events.value,
+                   **{c: (events.text[c].codes.astype(np.int32), events.text[c].texts) for c in TEXT_COLUMNS}}
+    within = duplicated_rows(columns)
+    text = np.dtypes.StringDType()
+    labels = np.strings.add(np.asarray("imported event ", dtype=text), (np.flatnonzero(~within) + 1).astype(text))
+    columns, labels = take(columns, ~within), labels.astype(object)
+    kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
+    report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, np.full(len(labels), name, dtype=object))
+    return Incoming(take(columns, kept), labels[kept], report, int(within.sum()))
 
 
 def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
@@ -80,38 +94,38 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
     drop events already stored, report and drop those in conflict with stored ones, add the rest as
     one segment (compacting past ``MAX_SEGMENTS``), or with ``replace`` make them the dataset;
     record the write in the audit trail. Returns (events stored, events added, report of the merge)."""
-    new, labels, report = incoming.events, incoming.labels, incoming.report
+    columns, labels, report = incoming.columns, incoming.labels, incoming.report
     row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
-    if row is not None and len(new):
-        stored = stored_already(con, name, row_hashes(new))
+    if row is not None and len(labels):
+        stored = stored_already(con, name, row_hashes(columns))
         duplicates += int(stored.sum())
-        new, labels = new[~stored].reset_index(drop=True), labels[~stored]
-        reason = _conflicts(con, name, new)
+        labels, columns = labels[~stored], take(columns, ~stored)
+        reason = _conflicts(con, name, columns)
         clash = reason != ""
         if clash.any():
             report.rejected = pd.concat([report.rejected, pd.DataFrame(
                 {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
-            new = new[~clash].reset_index(drop=True)
+            columns = take(columns, ~clash)
     report.duplicates = duplicates
     before = 0 if row is None else row[0]
-    total = before + len(new)
+    total = before + len(columns["ts"])
     if total > MAX_EVENTS:
         raise StoreError(f"dataset {name!r} would hold {total:,} events, over the limit of {MAX_EVENTS:,} "
                          f"(METRICS_MAX_DATASET_EVENTS)")
     if row is None:
-        replace_all(con, name, new, progress)
-    elif len(new):
+        replace_all(con, name, columns, progress)
+    elif len(columns["ts"]):
         segments = row[3]
         if segments + 1 > MAX_SEGMENTS:
-            everything = pd.concat([read(con, name), new], ignore_index=True)
+            everything = joined([read_columns(con, name), columns])
             replace_all(con, name, everything, progress, keep_sync=True)     # every source's sync state stays
         else:
             next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
                                         (name,)).fetchone()[0]) + 1
-            write_segment(con, name, new, next_segment, progress)
-            t = ts_ns(new["ts"])
+            write_segment(con, name, columns, next_segment, progress)
+            t = columns["ts"]
             first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
             last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
             con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "

@@ -17,7 +17,7 @@ import pandas as pd
 from .. import schema as s
 from ..ingest import check_pairs, qualify_ids
 from . import trail
-from .codec import decode, empty_frame, joined, to_columns, to_frame
+from .codec import columns_of, decode, empty_frame, joined, to_columns, to_frame
 from .errors import StoreError
 from .segments import read, replace_all
 
@@ -129,7 +129,7 @@ def _migrate_segments(con: sqlite3.Connection) -> None:
     once; a dataset already moved (a file an earlier version marked again) stays as it is."""
     for (name,) in con.execute("SELECT name FROM datasets ORDER BY name").fetchall():
         if con.execute("SELECT 1 FROM segments WHERE dataset = ? AND name = 'ts' LIMIT 1", (name,)).fetchone():
-            replace_all(con, name, _column_segments(con, name), keep_sync=True)
+            replace_all(con, name, columns_of(_column_segments(con, name)), keep_sync=True)
 
 
 def _column_segments(con: sqlite3.Connection, name: str) -> pd.DataFrame:
@@ -150,7 +150,7 @@ def _migrate_rows(con: sqlite3.Connection) -> None:
         frame = pd.read_sql_query("SELECT * FROM events WHERE dataset = ? ORDER BY rowid", con, params=(name,))
         frame["ts"] = pd.to_datetime(frame["ts"].to_numpy(dtype=np.int64), utc=True, unit="ns")
         frame["metric_value"] = frame["metric_value"].astype(float)
-        replace_all(con, name, frame[list(s.COLUMNS)])
+        replace_all(con, name, columns_of(frame[list(s.COLUMNS)]))
     con.execute("DROP TABLE events")
 
 
@@ -161,7 +161,7 @@ def _migrate_columns(con: sqlite3.Connection) -> None:
         for column, data in con.execute("SELECT name, data FROM columns WHERE dataset = ? ORDER BY name, part", (name,)):
             blobs.setdefault(column, bytearray()).extend(data)
         if blobs:
-            replace_all(con, name, decode({k: bytes(v) for k, v in blobs.items()}, count))
+            replace_all(con, name, columns_of(decode({k: bytes(v) for k, v in blobs.items()}, count)))
     con.execute("DROP TABLE columns")
 
 
@@ -206,7 +206,7 @@ def _qualify_stored_ids(con: sqlite3.Connection, backup: Path) -> None:
         qualified = qualified[~duplicate].reset_index(drop=True)
         labels = np.char.add("stored event ", (np.flatnonzero(~duplicate) + 1).astype(str)).astype(object)
         kept, report, _ = check_pairs(qualified, labels, [name] * len(qualified))
-        replace_all(con, name, kept)
+        replace_all(con, name, columns_of(kept))
         detail = f"ids qualified with their service; copy of the file before: {backup}"
         if duplicate.any():
             detail += f"; {int(duplicate.sum())} events became duplicates, kept once"

@@ -1,6 +1,6 @@
-"""Segments: each write adds one immutable segment per dataset, two BLOBs cut into parts
-(``columnar``: its events, its sorted row hashes); reading a dataset joins its segments' events,
-merging reads their hashes and the columns that pair events."""
+"""Segments: each write adds one immutable segment per dataset, three BLOBs cut into parts
+(``columnar``: its events, its sorted row hashes, its pairing events); reading a dataset joins its
+segments' events, merging reads only their hashes and pairing events."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,33 +8,32 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
-from ..tables import ts_ns
 from .codec import TEXT_COLUMNS, empty_frame, joined, to_frame
-from .columnar import events_bytes, events_columns, hashes, hashes_bytes, pairing_events
+from .columnar import events_bytes, events_columns, hashes, hashes_bytes, pairing_events, pairs_bytes
 
 PART_BYTES = 64 * 1024 * 1024           # a BLOB is cut into parts of at most this size
-EVENTS, HASHES = "events", "hashes"     # a segment's BLOBs (``segments.name``)
+EVENTS, HASHES, PAIRS = "events", "hashes", "pairs"       # a segment's BLOBs (``segments.name``)
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
 BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
 
 
-def write_segment(con: sqlite3.Connection, name: str, frame: pd.DataFrame, segment: int, progress=None) -> None:
-    """Store ``frame`` as segment number ``segment`` of the dataset: its events and its sorted row
-    hashes, each BLOB in parts."""
-    writers = {EVENTS: events_bytes, HASHES: hashes_bytes}
+def write_segment(con: sqlite3.Connection, name: str, columns: dict, segment: int, progress=None) -> None:
+    """Store events (``codec.to_columns``' arrays) as segment number ``segment`` of the dataset:
+    their events file, their sorted row hashes and their pairing events, each BLOB in parts."""
+    writers = {EVENTS: events_bytes, HASHES: hashes_bytes, PAIRS: pairs_bytes}
     for i, (blob, write) in enumerate(writers.items()):
         if progress:
             progress(i, len(writers), f"storing {name}")
-        data = write(frame)
+        data = write(columns)
         for part, at in enumerate(range(0, max(len(data), 1), PART_BYTES)):
             con.execute("INSERT INTO segments VALUES (?, ?, ?, ?, ?)", (name, segment, blob, part, data[at:at + PART_BYTES]))
-    con.execute("INSERT INTO segment_sizes VALUES (?, ?, ?)", (name, segment, len(frame)))
+    con.execute("INSERT INTO segment_sizes VALUES (?, ?, ?)", (name, segment, len(columns["ts"])))
     if progress:
         progress(len(writers), len(writers), f"stored {name}")
 
 
 def _blobs(con: sqlite3.Connection, name: str, blob: str) -> list[bytes]:
-    """One of the dataset's BLOBs (``EVENTS`` or ``HASHES``) of each segment, in segment order."""
+    """One of the dataset's BLOBs (``EVENTS``, ``HASHES`` or ``PAIRS``) of each segment, in segment order."""
     parts: dict[int, list[bytes]] = {}
     for segment, data in con.execute("SELECT segment, data FROM segments WHERE dataset = ? AND name = ? "
                                      "ORDER BY segment, part", (name, blob)):
@@ -78,7 +77,7 @@ def stored_pairs(con: sqlite3.Connection, name: str, ids: list[str]) -> dict[tup
     """(kind, id) -> time (ns) of the stored pairing events whose id is one of ``ids`` (the first
     stored of each, as merging kept it)."""
     found: dict[tuple[str, str], int] = {}
-    for data in _blobs(con, name, EVENTS):
+    for data in _blobs(con, name, PAIRS):
         for kind, ident, t in pairing_events(data, ids):
             found.setdefault((kind, ident), t)
     return found
@@ -93,12 +92,13 @@ def clear(con: sqlite3.Connection, name: str, keep_sync: bool = False) -> None:
     con.execute("DELETE FROM datasets WHERE name = ?", (name,))
 
 
-def replace_all(con: sqlite3.Connection, name: str, frame: pd.DataFrame, progress=None, keep_sync: bool = False) -> None:
-    """The dataset becomes exactly ``frame``, in one segment (inside the caller's transaction);
-    ``keep_sync``: its sources' sync states and last runs stay (a compaction)."""
+def replace_all(con: sqlite3.Connection, name: str, columns: dict, progress=None, keep_sync: bool = False) -> None:
+    """The dataset becomes exactly these events (``codec.to_columns``' arrays; ``codec.columns_of``
+    of a frame), in one segment (inside the caller's transaction); ``keep_sync``: its sources' sync
+    states and last runs stay (a compaction)."""
     clear(con, name, keep_sync)
-    write_segment(con, name, frame, 0, progress)
-    t = ts_ns(frame["ts"]) if len(frame) else None
+    write_segment(con, name, columns, 0, progress)
+    t = columns["ts"]
     con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, 1)",
-                (name, len(frame), int(t.min()) if t is not None else None, int(t.max()) if t is not None else None))
+                (name, len(t), int(t.min()) if len(t) else None, int(t.max()) if len(t) else None))
     con.execute(BUMP_GENERATION, (name,))

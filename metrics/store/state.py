@@ -42,7 +42,7 @@ def deliver(name: str, frame: pd.DataFrame, source: str, delivery_id: str, once:
             row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
             return Delivered(row[0] if row else 0, 0, True, incoming.report)
         if once and seen(con, "once:" + once):
-            later = (incoming.events["kind"] == s.DEPLOY).to_numpy()
+            later = incoming.kinds() == s.DEPLOY
             if later.any():
                 reason = "later final statuses of a deployment (its first one counts)"
                 skipped[reason] = skipped.get(reason, 0) + int(later.sum())
