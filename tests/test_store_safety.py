@@ -301,3 +301,25 @@ def test_the_store_keeps_an_event_in_at_most_30_bytes(data_dir):
         used = con.execute("SELECT (page_count - freelist_count) * page_size FROM pragma_page_count, "
                            "pragma_freelist_count, pragma_page_size").fetchone()[0]
     assert len(frame) > 90_000 and used / len(frame) <= 30, used / len(frame)
+
+
+@pytest.mark.parametrize("column", ["ts", "kind", "service", "deploy_id", "incident_id", "pr_id", "metric_value",
+                                    "status", "change_type", "environment", "author"])
+def test_events_differing_in_one_column_only_are_both_stored(data_dir, column):
+    """The row hash reads every column: an event that differs from a stored one in any single
+    column is a new event, not a duplicate."""
+    base = {"ts": "2024-05-01T10:00:00Z", "kind": "survey_satisfaction", "service": "api", "deploy_id": "api@d1",
+            "incident_id": "i1", "pr_id": "api#1", "metric_value": "4", "status": "success", "change_type": "feature",
+            "environment": "production", "author": "ann"}
+    other = dict(base, **{column: {"ts": "2024-05-01T10:00:01Z", "kind": "survey_flow", "metric_value": "5"}.get(column, "x")})
+    frames = []
+    for row in (base, other):
+        frame, report = normalize(pd.DataFrame([row]))
+        assert report.rejected_count == 0, report.lines()
+        frames.append(frame)
+    assert not frames[0].equals(frames[1])
+    store.append("one", frames[0])
+    total, added, report = store.append("one", frames[1])
+    assert (total, added, report.duplicates) == (2, 1, 0)
+    _, added, report = store.append("one", frames[1])                       # and now it is stored
+    assert (added, report.duplicates) == (0, 1)
