@@ -26,7 +26,7 @@ DUCKDB = r"""
 import sys, duckdb
 con = duckdb.connect(sys.argv[2])
 con.execute("SET enable_progress_bar = false")
-con.execute(f"CREATE TABLE events AS SELECT * FROM read_csv('{sys.argv[1]}')")
+con.execute("CREATE TABLE events AS SELECT * FROM read_csv(?)", [sys.argv[1]])
 con.close()
 """
 
@@ -48,6 +48,7 @@ def size_of(path: Path) -> int:
 
 
 def main(argv=None) -> int:
+    """Print the table: each size's CSV generated, then imported by each command in turn."""
     p = argparse.ArgumentParser(prog="python -m bench.imports")
     p.add_argument("--sizes", default="1000000,2000000,4000000", help="event counts, comma-separated")
     p.add_argument("--repeat", type=int, default=3)

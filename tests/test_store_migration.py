@@ -338,3 +338,44 @@ def test_a_format_4_store_moves_to_arrow_segments_once_and_keeps_everything(data
     store.forget_open_files()
     store.list_datasets()
     assert "moving" not in capsys.readouterr().err                          # once
+
+
+def test_a_moved_file_an_older_version_appended_to_moves_again_keeping_each_event_once(data_dir, capsys):
+    # format 5, then the previous version (format 4) opened it, marked it 4 and appended a segment of
+    # its own layout: one event stored twice (it saw no row hashes), one new, one in conflict
+    store.append("d", events(FORMAT_4_FIRST + FORMAT_4_SECOND))
+    with sqlite3.connect(data_dir / "datasets.sqlite") as con:
+        con.execute(PER_ROW_INDEXES[0])
+        older = raw("2024-03-01T15:00:00Z,deploy,shop,shop@v1.0,,,,success,feature,production,\n"
+                    "2024-03-05T15:00:00Z,deploy,shop,shop@v1.1,,,,success,feature,production,\n"
+                    "2024-03-05T16:00:00Z,pr_created,shop,,,shop#12,,,,,ann\n")
+        for column, data in column_blobs(older).items():
+            con.execute("INSERT INTO segments VALUES ('d', 1, ?, 0, ?)", (column, data))
+        con.execute("INSERT INTO segment_sizes VALUES ('d', 1, 3)")
+        con.execute("UPDATE datasets SET events = 9, segments = 2 WHERE name = 'd'")
+        con.execute("PRAGMA user_version = 4")
+    store.forget_open_files()
+    capsys.readouterr()
+    frame = store.load("d")
+    err = capsys.readouterr().err
+    assert len(frame) == 7 and sorted(frame.loc[frame["kind"] == "deploy", "deploy_id"]) == ["shop@v1.0", "shop@v1.1"]
+    assert "moving the stored events to Arrow segments (once)" in err
+    assert "d: not kept (stored event 9): second pr_created for the same pr_id" in err
+    (entry,) = [e for e in store.audit_log() if e.action == "migrate"]
+    assert entry.events == -2 and "1 events stored twice, kept once; 1 in conflict" in entry.detail
+    assert user_version(data_dir / "datasets.sqlite") == FORMAT
+    assert user_version(data_dir / "datasets.sqlite.before-arrow-segments") == 4
+
+
+def test_a_moved_file_an_older_version_only_opened_is_not_copied_again(data_dir, capsys):
+    store.append("d", events(FORMAT_4_FIRST))
+    with sqlite3.connect(data_dir / "datasets.sqlite") as con:
+        con.execute(PER_ROW_INDEXES[0])                     # what the previous version creates on opening it
+        con.execute("PRAGMA user_version = 4")
+    store.forget_open_files()
+    capsys.readouterr()
+    assert len(store.load("d")) == 3
+    assert "moving" not in capsys.readouterr().err and not (data_dir / "datasets.sqlite.before-arrow-segments").exists()
+    assert user_version(data_dir / "datasets.sqlite") == FORMAT
+    with sqlite3.connect(data_dir / "datasets.sqlite") as con:
+        assert con.execute("SELECT 1 FROM sqlite_master WHERE name = 'event_hashes'").fetchone() is None

@@ -68,8 +68,7 @@ def run_import(argv, out=None, err=None) -> int:
     problems = plugin_problems()                 # METRICS_PLUGINS' sources: one that fails is one sentence
     args = import_parser(problems).parse_args(argv)
     from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
-    from ..ingest import LoadError, StrictLoadError
-    from ..ingest.files import load_coded
+    from ..ingest import LoadError, StrictLoadError, load_coded
     refused = refusal(args.source, problems)    # only --from a failed plug-in's own source
     if refused:
         raise UsageError(one_line(refused))

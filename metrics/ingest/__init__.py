@@ -5,7 +5,8 @@
 - ``validate``: ``normalize`` (raw rows -> the canonical frame, each rejected row with its reason)
   and ``check_pairs`` / ``check_coded_pairs`` (incidents and PR events paired by id); ``ids``: ``qualify_ids`` (PR and
   deployment ids unique per service, the rule ``normalize`` and the store's migration share);
-- ``files``: ``load_events`` / ``load_file`` (read files with a source's reader, validate, merge);
+- ``files``: ``load_events`` / ``load_file`` (read files with a source's reader, validate, merge),
+  ``load_coded`` (the same, the events kept in codes: ``coded.CodedEvents``);
 - ``sources``: one package per source, each declaring ``SOURCE`` (``metrics.registry.source``:
   ``sources()``, ``source(name).make_reader(**options)``); ``sync``: the live connectors' shared
   machinery (client, walks, state, configuration); ``webhooks``: what every webhook shares.
@@ -15,11 +16,11 @@ declaration (``metrics.ingest.sources.NAME``) is read without loading the reader
 """
 from ..lazy import names_from
 
-_WHERE = {"files": ("MAX_FILE_BYTES", "load_events", "load_file"), "ids": ("qualify_ids",),
+_WHERE = {"files": ("MAX_FILE_BYTES", "load_coded", "load_events", "load_file"), "ids": ("qualify_ids",),
           "report": ("LoadError", "LoadReport", "RawRows", "StrictLoadError"),
           "validate": ("check_coded_pairs", "check_pairs", "normalize")}
 
 __all__ = ["MAX_FILE_BYTES", "LoadError", "LoadReport", "RawRows", "StrictLoadError", "check_coded_pairs", "check_pairs",
-           "load_events", "load_file", "normalize", "qualify_ids"]
+           "load_coded", "load_events", "load_file", "normalize", "qualify_ids"]
 
 __getattr__ = names_from(__name__, _WHERE)

@@ -63,10 +63,11 @@ def joined(segments: list[dict]) -> dict:
 
 
 def columns_of(frame: pd.DataFrame) -> dict:
-    """The event frame as ``to_columns``' arrays: each text column factorized once."""
+    """The event frame as ``to_columns``' arrays: each text column factorized once (a missing
+    text is "", as validation writes it)."""
     columns = {"ts": ts_ns(frame["ts"]), "metric_value": frame["metric_value"].to_numpy(dtype=float)}
     for c in TEXT_COLUMNS:
-        codes, texts = pd.factorize(frame[c].astype(str), use_na_sentinel=False)
+        codes, texts = pd.factorize(frame[c].fillna("").astype(str), use_na_sentinel=False)
         columns[c] = (codes.astype(np.int32), np.asarray(texts, dtype=object) if len(texts) else np.array([""], dtype=object))
     return columns
 

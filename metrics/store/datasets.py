@@ -3,6 +3,7 @@ a version token for caches, list and delete datasets."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,6 +15,9 @@ from .connection import data_dir, reading, writing
 from .errors import StoreError, check_name
 from .segments import BUMP_GENERATION, clear, read, read_columns
 
+if TYPE_CHECKING:
+    from ..ingest.coded import CodedEvents
+
 
 @dataclass
 class DatasetInfo:
@@ -24,7 +28,7 @@ class DatasetInfo:
     last: pd.Timestamp | None
 
 
-def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=None, who: str | None = None,
+def append(name: str, frame: "pd.DataFrame | CodedEvents", *, replace: bool = False, progress=None, who: str | None = None,
            action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
     """Add validated events (the event frame, or ``ingest.coded.CodedEvents``, kept in their codes)
     to a dataset (creating it), in one transaction; with ``replace``, the dataset's events are
@@ -32,7 +36,8 @@ def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=No
 
     Exact duplicates of stored events (and within ``frame``) are dropped and counted; events that
     conflict with stored ones are reported and not stored (stored events always win). Costs in
-    proportion to ``frame``, not to the dataset. The audit trail records ``who`` (default: this
+    proportion to ``frame`` plus reading the stored row hashes (8 B an event) and pairing events,
+    never the stored events themselves. The audit trail records ``who`` (default: this
     machine's user, for the command line), ``action`` and the events added, in the same transaction.
     Returns (events stored, events added, report of the merge).
     """
@@ -42,7 +47,7 @@ def append(name: str, frame: pd.DataFrame, *, replace: bool = False, progress=No
                            detail=detail)
 
 
-def save(name: str, frame: pd.DataFrame, replace: bool = False, progress=None, who: str | None = None,
+def save(name: str, frame: "pd.DataFrame | CodedEvents", replace: bool = False, progress=None, who: str | None = None,
          action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
     """``append`` (the command line's and the upload's name for it)."""
     return append(name, frame, replace=replace, progress=progress, who=who, action=action, detail=detail)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..ingest import LoadReport, check_coded_pairs
-from ..ingest.coded import Coded
+from ..ingest.coded import TEXT, Coded, CodedEvents
 from . import audit
 from .codec import TEXT_COLUMNS, columns_of, duplicated_rows, joined, row_hashes, take
 from .errors import StoreError, check_name
@@ -70,7 +70,7 @@ class Incoming:
         self.columns, self.labels = take(self.columns, mask), self.labels[mask]
 
 
-def prepare(name: str, events) -> Incoming:
+def prepare(name: str, events: "pd.DataFrame | CodedEvents") -> Incoming:
     """What a write can check before its transaction: the name, duplicates and pairing within
     ``events`` (the validated event frame, or ``ingest.coded.CodedEvents``: kept in their codes)."""
     check_name(name)
@@ -80,8 +80,7 @@ def prepare(name: str, events) -> Incoming:
         columns = {"ts": events.ts, "metric_value": events.value,
                    **{c: (events.text[c].codes.astype(np.int32), events.text[c].texts) for c in TEXT_COLUMNS}}
     within = duplicated_rows(columns)
-    text = np.dtypes.StringDType()
-    labels = np.strings.add(np.asarray("imported event ", dtype=text), (np.flatnonzero(~within) + 1).astype(text))
+    labels = np.strings.add(np.asarray("imported event ", dtype=TEXT), (np.flatnonzero(~within) + 1).astype(TEXT))
     columns, labels = take(columns, ~within), labels.astype(object)
     kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
     report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, np.full(len(labels), name, dtype=object))

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..ingest import check_pairs, qualify_ids
+from ..ingest import check_coded_pairs, check_pairs, qualify_ids
+from ..ingest.coded import Coded
 from . import trail
-from .codec import columns_of, decode, empty_frame, joined, to_columns, to_frame
+from .codec import columns_of, decode, duplicated_rows, empty_frame, joined, take, to_columns
+from .columnar import events_columns
 from .errors import StoreError
 from .segments import read, replace_all
 
@@ -71,8 +73,10 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
         old_rows = first_layout
         stored = old_rows or old_columns or ("datasets" in names and
                                              con.execute("SELECT 1 FROM datasets LIMIT 1").fetchone() is not None)
+        legacy = "segment_sizes" in names and version < ARROW_SEGMENTS and \
+            con.execute("SELECT 1 FROM segments WHERE name = 'ts' LIMIT 1").fetchone() is not None
         backup = None
-        if stored and version < FORMAT:
+        if stored and (version < QUALIFIED_IDS or legacy):       # not for a file an older version only marked
             backup = backup_path(path, BACKUP_SUFFIX if version < QUALIFIED_IDS else ARROW_BACKUP_SUFFIX)
             _copy(path, backup, "qualifying PR and deployment ids with their service" if version < QUALIFIED_IDS
                   else "moving the stored events to Arrow segments")
@@ -80,7 +84,7 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
             con.execute(statement)
         if "datasets" in names and "segments" not in {r[1] for r in con.execute("PRAGMA table_info(datasets)")}:
             con.execute("ALTER TABLE datasets ADD COLUMN segments INTEGER NOT NULL DEFAULT 0")
-        if "segment_sizes" in names and version < ARROW_SEGMENTS:
+        if legacy:
             _migrate_segments(con)
         if old_rows:
             _migrate_rows(con)
@@ -125,23 +129,41 @@ def _use_wal(con: sqlite3.Connection) -> None:
 
 
 def _migrate_segments(con: sqlite3.Connection) -> None:
-    """Datasets whose segments are a BLOB per column (formats 3 and 4) move to Arrow segments,
-    once; a dataset already moved (a file an earlier version marked again) stays as it is."""
+    """Datasets with segments of a BLOB per column (formats 3 and 4) move to Arrow segments, once.
+    A dataset may hold both layouts (an older version appended to a moved file): its segments are
+    read each by its own layout, exact duplicates kept once and pairing checked again, what is left
+    out said on stderr and in the audit trail (the copy keeps it)."""
     for (name,) in con.execute("SELECT name FROM datasets ORDER BY name").fetchall():
-        if con.execute("SELECT 1 FROM segments WHERE dataset = ? AND name = 'ts' LIMIT 1", (name,)).fetchone():
-            replace_all(con, name, columns_of(_column_segments(con, name)), keep_sync=True)
+        if not con.execute("SELECT 1 FROM segments WHERE dataset = ? AND name = 'ts' LIMIT 1", (name,)).fetchone():
+            continue
+        columns = _segments_of_either_layout(con, name)
+        duplicate = duplicated_rows(columns)
+        columns = take(columns, ~duplicate)
+        labels = np.char.add("stored event ", (np.flatnonzero(~duplicate) + 1).astype(str)).astype(object)
+        kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
+        report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, [name] * len(labels))
+        replace_all(con, name, take(columns, kept), keep_sync=True)
+        if duplicate.any() or report.rejected_count:
+            detail = (f"moved to Arrow segments; {int(duplicate.sum())} events stored twice, kept once; "
+                      f"{report.rejected_count} in conflict, left out (in the copy)")
+            for row in report.rejected.itertuples():
+                print(f"  {name}: not kept ({row.row}): {row.reason}", file=sys.stderr)
+            trail.record(con, MIGRATION_WHO, "migrate", name, -int(duplicate.sum()) - report.rejected_count, detail)
 
 
-def _column_segments(con: sqlite3.Connection, name: str) -> pd.DataFrame:
-    """The events of a dataset kept in segments of a BLOB per column (``codec.to_columns``)."""
+def _segments_of_either_layout(con: sqlite3.Connection, name: str) -> dict:
+    """A dataset's events (``codec.to_columns``' arrays), each segment read by its own layout: a
+    BLOB per column (``ts``, ``kind``, ``kind.texts``...) or an Arrow events file (``events``)."""
     sizes = dict(con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = ?", (name,)).fetchall())
     blobs: dict[int, dict[str, list]] = {}
-    for segment, column, data in con.execute(
+    for segment, blob, data in con.execute(
             "SELECT segment, name, data FROM segments WHERE dataset = ? ORDER BY segment, name, part", (name,)):
-        blobs.setdefault(segment, {}).setdefault(column, []).append(data)
-    segments = [to_columns({k: b"".join(v) for k, v in blobs[seg].items()}, sizes.get(seg, 0)) for seg in sorted(blobs)]
-    columns = joined(segments) if segments else None
-    return to_frame(columns) if columns is not None and len(columns["ts"]) else empty_frame()
+        blobs.setdefault(segment, {}).setdefault(blob, []).append(data)
+    parts = []
+    for segment in sorted(blobs):
+        whole = {k: b"".join(v) for k, v in blobs[segment].items()}
+        parts.append(events_columns(whole["events"]) if "events" in whole else to_columns(whole, sizes.get(segment, 0)))
+    return joined(parts) if parts else columns_of(empty_frame())
 
 
 def _migrate_rows(con: sqlite3.Connection) -> None:
