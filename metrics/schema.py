@@ -23,6 +23,8 @@ INFRA_COST = "infra_cost"
 
 INCIDENT_KINDS = (INCIDENT_START, INCIDENT_RESOLVED)
 PR_KINDS = (PR_CREATED, PR_REVIEWED, PR_MERGED)
+# the kinds of which one event per id is kept (a second is refused), each with the column of its id
+PAIRING_IDS = {INCIDENT_START: "incident_id", INCIDENT_RESOLVED: "incident_id", PR_CREATED: "pr_id", PR_MERGED: "pr_id"}
 VALUE_KINDS = (SURVEY, PLATFORM_HOURS, INCIDENT_RESPONSE, TOIL, ONBOARDING, ON_CALL, INFRA_COST)
 BUILTIN_KINDS = (DEPLOY,) + INCIDENT_KINDS + PR_KINDS + VALUE_KINDS
 

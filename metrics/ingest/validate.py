@@ -214,8 +214,7 @@ def pair_reasons(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded) -> np.n
     free = np.ones(len(t), dtype=bool)                          # no reason yet
     order = np.argsort(t, kind="stable")
     ids = {"incident_id": incident, "pr_id": pr}
-    for k, id_col in ((s.INCIDENT_START, "incident_id"), (s.INCIDENT_RESOLVED, "incident_id"),
-                      (s.PR_CREATED, "pr_id"), (s.PR_MERGED, "pr_id")):
+    for k, id_col in s.PAIRING_IDS.items():
         idx = order[kind.codes[order] == kind.code(k)]
         second = pd.Index(ids[id_col].codes[idx]).duplicated(keep="first")
         reason[idx[second]] = f"second {k} for the same {id_col}"

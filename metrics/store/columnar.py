@@ -21,7 +21,6 @@ from .codec import row_hashes
 # (level 9: 13.3 B, written in 0.85 s; Parquet with zstd: 13.6-15.6 B, read in 0.2-0.4 s)
 WRITE_OPTIONS = ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1))
 TIMESTAMP = pa.timestamp("ns", tz="UTC")
-PAIRING_KINDS = (s.INCIDENT_START, s.INCIDENT_RESOLVED, s.PR_CREATED, s.PR_MERGED)
 ORDER = ("ts", "metric_value", *TEXT_COLUMNS)            # the events file's fields, in this order
 
 
@@ -75,7 +74,7 @@ def pairs_bytes(columns: dict) -> bytes:
     ``pr_merged``) of ``codec.to_columns``' arrays as a small Arrow IPC file of (kind, id, ts ns):
     the id is the incident or PR id."""
     kind_codes, kinds = columns["kind"]
-    at = np.flatnonzero(np.isin(kinds, PAIRING_KINDS)[kind_codes])
+    at = np.flatnonzero(np.isin(kinds, list(s.PAIRING_IDS))[kind_codes])
     incident = np.isin(kinds, s.INCIDENT_KINDS)[kind_codes[at]]
     (incident_codes, incident_texts), (pr_codes, pr_texts) = columns["incident_id"], columns["pr_id"]
     ids = np.where(incident, incident_texts[incident_codes[at]], pr_texts[pr_codes[at]])

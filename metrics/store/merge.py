@@ -39,12 +39,10 @@ def _conflicts(con: sqlite3.Connection, name: str, columns: dict) -> np.ndarray:
     if not stored:
         return reason
     t = columns["ts"]
-    id_column = {s.INCIDENT_START: "incident_id", s.INCIDENT_RESOLVED: "incident_id", s.PR_CREATED: "pr_id",
-                 s.PR_MERGED: "pr_id"}
     for row in range(n):
         k, i = kind[row], ident[row]
-        if k in id_column and (k, i) in stored:
-            reason[row] = f"second {k} for the same {id_column[k]} (one is already stored)"
+        if k in s.PAIRING_IDS and (k, i) in stored:
+            reason[row] = f"second {k} for the same {s.PAIRING_IDS[k]} (one is already stored)"
         elif k == s.INCIDENT_RESOLVED and t[row] < stored.get((s.INCIDENT_START, i), t[row]):
             reason[row] = "incident_resolved before its incident_start (already stored)"
         elif k in (s.PR_REVIEWED, s.PR_MERGED) and t[row] < stored.get((s.PR_CREATED, i), t[row]):
