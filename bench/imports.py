@@ -11,6 +11,7 @@ Linear means the CPU per event stays the same across the sizes.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -33,7 +34,6 @@ con.close()
 
 def run(command: list[str], tree: Path, env: dict) -> tuple[float, float]:
     """One whole process: its CPU seconds (user + system) and peak RSS in MB."""
-    import json
     done = subprocess.run([sys.executable, "-c", LAUNCH] + command, cwd=tree, capture_output=True, text=True,
                           timeout=7200, env=dict(os.environ, PYTHONPATH=str(tree), **env))
     got = json.loads(done.stdout)

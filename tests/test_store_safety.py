@@ -343,9 +343,14 @@ def test_duplicates_and_conflicts_across_segments_are_found_without_reading_the_
     total, added, report = store.append("d", pd.concat([second.tail(50), first.head(70), again], ignore_index=True))
     assert (total, added, report.duplicates) == (501, 0, 120)
     assert list(report.rejected["reason"]) == ["second pr_created for the same pr_id (one is already stored)"]
+    # refused beside a new event (so a segment is written): refused, not stored, so refused again
+    _, added, report = store.append("d", pd.concat([again, deploys(1, "n", start="2024-09-01")], ignore_index=True))
+    assert (added, report.rejected_count) == (1, 1)
+    _, added, report = store.append("d", again)
+    assert (added, report.duplicates, report.rejected_count) == (0, 0, 1)
     # one event that is stored in no segment: added, still without reading
     total, added, _ = store.append("d", deploys(1, "c", start="2025-01-01"))
-    assert (total, added) == (502, 1)
+    assert (total, added) == (503, 1)
 
 
 def test_the_store_keeps_an_event_in_at_most_30_bytes(data_dir):

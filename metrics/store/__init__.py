@@ -25,13 +25,13 @@ killed import leaves the previous state, every process sees the same datasets). 
 the tables, the marks that make the file this product's, the earlier layouts moved (dated).
 ``columnar``: a segment's three BLOBs in standard formats (its events as one Arrow IPC file with
 zstd, each text column dictionary-encoded; its row hashes sorted; its pairing events as a small
-second Arrow IPC file). ``codec``: events as arrays
-(int32 codes plus distinct texts per text column), a 64-bit hash per event, and the per-column
-BLOBs of the earlier layouts (read by the migrations only). ``segments``: each write adds one immutable segment per dataset, so a write costs in proportion to
-what it adds. ``merge``: duplicates found by a binary search in each segment's sorted hashes,
-conflicts (a second ``incident_start`` for an id...) among the segments' pairing events, neither
-reading the stored events; stored events always win; past ``MAX_SEGMENTS`` segments a write
-compacts the dataset into one. ``datasets``, ``state`` and
+second Arrow IPC file). ``codec``: events as arrays (int32 codes plus distinct texts per text
+column), a 64-bit hash per event, and the per-column BLOBs of the earlier layouts (read by the
+migrations only). ``segments``: each write adds one immutable segment per dataset, so a write
+costs in proportion to what it adds. ``merge``: duplicates found by a binary search in each
+segment's sorted hashes, conflicts (a second ``incident_start`` for an id...) among the segments'
+pairing events, neither reading the stored events; stored events always win; past
+``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
 ``audit``: the operations above. A damaged, foreign, read-only or full database is a
 ``StoreError`` naming the file, what is wrong and what to do.
 """

@@ -1,7 +1,7 @@
-"""Events as arrays, and the layout before format 5: ``to_columns``' arrays (times int64 ns, values
-float64, each text column int32 codes plus its distinct texts), joining several segments' arrays,
-the event frame of them and back, a 64-bit hash of each event, exact duplicates; and ``decode`` of the BLOBs the earlier
-layouts kept per column (read by the migrations only)."""
+"""Events as arrays: ``to_columns``' arrays (times int64 ns, values float64, each text column
+int32 codes plus its distinct texts), joining several segments' arrays, the event frame of them
+and back, a 64-bit hash of each event, the events kept once and paired (``checked``); and
+``decode`` of the BLOBs the layouts before format 5 kept per column (read by the migrations only)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..ingest.coded import Coded, duplicated
+from ..ingest import LoadReport, check_coded_pairs
+from ..ingest.coded import TEXT, Coded, duplicated
 from ..schema import TEXT_COLUMNS
 from ..tables import ts_ns
 
@@ -86,7 +87,7 @@ def row_hashes(columns: dict) -> np.ndarray:
         value = columns[c]
         if isinstance(value, tuple):
             codes, texts = value
-            one = pd.util.hash_array(np.asarray(texts, dtype=object))[codes] if len(codes) else np.zeros(0, np.uint64)
+            one = pd.util.hash_array(np.asarray(texts, dtype=object))[codes]
         else:
             one = pd.util.hash_array(np.asarray(value))
         hashed = (hashed ^ one) * np.uint64(1000003)
@@ -98,3 +99,16 @@ def duplicated_rows(columns: dict) -> np.ndarray:
     on the codes, not on a hash)."""
     parts = [Coded(*pd.factorize(columns[c], use_na_sentinel=False)) for c in ("ts", "metric_value")]
     return duplicated(parts + [Coded(*columns[c]) for c in TEXT_COLUMNS])
+
+
+def checked(columns: dict, label: str, source: str) -> tuple[dict, np.ndarray, LoadReport, int]:
+    """The events (``to_columns``' arrays) each kept once (exact repeats dropped) and without those
+    pairing refuses (``ingest.check_coded_pairs``): the events kept, their labels ("LABEL N", N
+    counting every event from 1), the pairing's report (its rows labelled so, from ``source``) and
+    how many repeats were dropped."""
+    repeat = duplicated_rows(columns)
+    labels = np.strings.add(np.asarray(f"{label} ", dtype=TEXT), (np.flatnonzero(~repeat) + 1).astype(TEXT)).astype(object)
+    columns = take(columns, ~repeat)
+    kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
+    report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, np.full(len(labels), source, dtype=object))
+    return take(columns, kept), labels[kept], report, int(repeat.sum())

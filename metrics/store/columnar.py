@@ -91,9 +91,10 @@ def pairing_events(data: bytes, ids: list[str]) -> list[tuple[str, str, int]]:
     return list(zip(picked.column("kind").to_pylist(), picked.column("id").to_pylist(), picked.column("ts").to_pylist()))
 
 
-def hashes_bytes(columns: dict) -> bytes:
-    """The events' row hashes (``codec.row_hashes``), sorted, as little-endian int64."""
-    return np.sort(row_hashes(columns)).astype("<i8").tobytes()
+def hashes_bytes(columns: dict, hashed: np.ndarray | None = None) -> bytes:
+    """The events' row hashes (``codec.row_hashes``; ``hashed`` when already computed), sorted, as
+    little-endian int64."""
+    return np.sort(row_hashes(columns) if hashed is None else hashed).astype("<i8").tobytes()
 
 
 def hashes(data: bytes) -> np.ndarray:

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..ingest import LoadReport, check_coded_pairs
-from ..ingest.coded import TEXT, Coded, CodedEvents
+from ..ingest import LoadReport
+from ..ingest.coded import CodedEvents
 from . import audit
-from .codec import TEXT_COLUMNS, columns_of, duplicated_rows, joined, row_hashes, take
+from .codec import TEXT_COLUMNS, checked, columns_of, joined, row_hashes, take
 from .errors import StoreError, check_name
 from .segments import BUMP_GENERATION, read_columns, replace_all, stored_already, stored_pairs, write_segment
 
@@ -77,12 +77,7 @@ def prepare(name: str, events: "pd.DataFrame | CodedEvents") -> Incoming:
     else:
         columns = {"ts": events.ts, "metric_value": events.value,
                    **{c: (events.text[c].codes.astype(np.int32), events.text[c].texts) for c in TEXT_COLUMNS}}
-    within = duplicated_rows(columns)
-    labels = np.strings.add(np.asarray("imported event ", dtype=TEXT), (np.flatnonzero(~within) + 1).astype(TEXT))
-    columns, labels = take(columns, ~within), labels.astype(object)
-    kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
-    report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, np.full(len(labels), name, dtype=object))
-    return Incoming(take(columns, kept), labels[kept], report, int(within.sum()))
+    return Incoming(*checked(columns, "imported event", name))
 
 
 def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
@@ -96,15 +91,16 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
     if row is not None and len(labels):
-        stored = stored_already(con, name, row_hashes(columns))
+        hashed = row_hashes(columns)
+        stored = stored_already(con, name, hashed)
         duplicates += int(stored.sum())
-        labels, columns = labels[~stored], take(columns, ~stored)
+        labels, columns, hashed = labels[~stored], take(columns, ~stored), hashed[~stored]
         reason = _conflicts(con, name, columns)
         clash = reason != ""
         if clash.any():
             report.rejected = pd.concat([report.rejected, pd.DataFrame(
                 {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
-            columns = take(columns, ~clash)
+            columns, hashed = take(columns, ~clash), hashed[~clash]
     report.duplicates = duplicates
     before = 0 if row is None else row[0]
     total = before + len(columns["ts"])
@@ -121,7 +117,7 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
         else:
             next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
                                         (name,)).fetchone()[0]) + 1
-            write_segment(con, name, columns, next_segment, progress)
+            write_segment(con, name, columns, next_segment, progress, hashed)
             t = columns["ts"]
             first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
             last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))

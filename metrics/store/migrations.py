@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from ..ingest import check_coded_pairs, check_pairs, qualify_ids
-from ..ingest.coded import Coded
+from ..ingest import check_pairs, qualify_ids
 from . import trail
-from .codec import columns_of, decode, duplicated_rows, empty_frame, joined, take, to_columns
+from .codec import checked, columns_of, decode, empty_frame, joined, to_columns
 from .columnar import events_columns
 from .errors import StoreError
 from .segments import read, replace_all
@@ -136,19 +135,14 @@ def _migrate_segments(con: sqlite3.Connection) -> None:
     for (name,) in con.execute("SELECT name FROM datasets ORDER BY name").fetchall():
         if not con.execute("SELECT 1 FROM segments WHERE dataset = ? AND name = 'ts' LIMIT 1", (name,)).fetchone():
             continue
-        columns = _segments_of_either_layout(con, name)
-        duplicate = duplicated_rows(columns)
-        columns = take(columns, ~duplicate)
-        labels = np.char.add("stored event ", (np.flatnonzero(~duplicate) + 1).astype(str)).astype(object)
-        kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
-        report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, [name] * len(labels))
-        replace_all(con, name, take(columns, kept), keep_sync=True)
-        if duplicate.any() or report.rejected_count:
-            detail = (f"moved to Arrow segments; {int(duplicate.sum())} events stored twice, kept once; "
+        columns, _, report, repeats = checked(_segments_of_either_layout(con, name), "stored event", name)
+        replace_all(con, name, columns, keep_sync=True)
+        if repeats or report.rejected_count:
+            detail = (f"moved to Arrow segments; {repeats} events stored twice, kept once; "
                       f"{report.rejected_count} in conflict, left out (in the copy)")
             for row in report.rejected.itertuples():
                 print(f"  {name}: not kept ({row.row}): {row.reason}", file=sys.stderr)
-            trail.record(con, MIGRATION_WHO, "migrate", name, -int(duplicate.sum()) - report.rejected_count, detail)
+            trail.record(con, MIGRATION_WHO, "migrate", name, -repeats - report.rejected_count, detail)
 
 
 def _segments_of_either_layout(con: sqlite3.Connection, name: str) -> dict:

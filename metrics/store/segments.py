@@ -8,7 +8,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
-from .codec import TEXT_COLUMNS, empty_frame, joined, to_frame
+from .codec import columns_of, empty_frame, joined, to_frame
 from .columnar import events_bytes, events_columns, hashes, hashes_bytes, pairing_events, pairs_bytes
 
 PART_BYTES = 64 * 1024 * 1024           # a BLOB is cut into parts of at most this size
@@ -17,10 +17,12 @@ EVENTS, HASHES, PAIRS = "events", "hashes", "pairs"       # a segment's BLOBs (`
 BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
 
 
-def write_segment(con: sqlite3.Connection, name: str, columns: dict, segment: int, progress=None) -> None:
+def write_segment(con: sqlite3.Connection, name: str, columns: dict, segment: int, progress=None,
+                  hashed: np.ndarray | None = None) -> None:
     """Store events (``codec.to_columns``' arrays) as segment number ``segment`` of the dataset:
-    their events file, their sorted row hashes and their pairing events, each BLOB in parts."""
-    writers = {EVENTS: events_bytes, HASHES: hashes_bytes, PAIRS: pairs_bytes}
+    their events file, their sorted row hashes (``hashed``: already computed by the caller) and
+    their pairing events, each BLOB in parts."""
+    writers = {EVENTS: events_bytes, HASHES: lambda c: hashes_bytes(c, hashed), PAIRS: pairs_bytes}
     for i, (blob, write) in enumerate(writers.items()):
         if progress:
             progress(i, len(writers), f"storing {name}")
@@ -46,11 +48,7 @@ def read_columns(con: sqlite3.Connection, name: str) -> dict | None:
     if con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is None:
         return None
     segments = [events_columns(data) for data in _blobs(con, name, EVENTS)]
-    if not segments:
-        empty = (np.array([], dtype=np.int32), np.array([""], dtype=object))
-        return {"ts": np.array([], dtype=np.int64), "metric_value": np.array([], dtype=float),
-                **{c: empty for c in TEXT_COLUMNS}}
-    return joined(segments)
+    return joined(segments) if segments else columns_of(empty_frame())
 
 
 def read(con: sqlite3.Connection, name: str) -> pd.DataFrame | None:
