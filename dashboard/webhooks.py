@@ -58,6 +58,17 @@ def too_large(limit: int) -> flask.Response:
     return reply({"error": f"the delivery is over the limit of {limit / 1048576:g} MB (METRICS_WEBHOOK_MAX_MB)"}, 413)
 
 
+def body_within(request: flask.Request, limit: int) -> bytes:
+    """The request's whole body; RequestEntityTooLarge when it is over ``limit`` bytes. A declared
+    Content-Length over the limit is refused before reading; a chunked body (no Content-Length) is
+    read up to one byte past the limit, so a longer one is refused, never cut to the limit."""
+    request.max_content_length = limit + 1
+    body = request.get_data(cache=False)
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    return body
+
+
 def reply(body: dict, status: int = 200) -> flask.Response:
     """A JSON answer to a delivery (never cached)."""
     return flask.Response(json.dumps(body) + "\n", status=status, mimetype="application/json",
@@ -102,9 +113,8 @@ def receive(provider: str, dataset: str, environ=None):
     if not key:
         return reply({"error": "no webhook here"}, 404)
     limit = max_bytes(environ)
-    request.max_content_length = limit          # werkzeug refuses a longer body before reading it
     try:
-        body = request.get_data(cache=False)
+        body = body_within(request, limit)
     except RequestEntityTooLarge:
         return too_large(limit)
     delivery_id = delivery_id_of(provider, request.headers)[:200]

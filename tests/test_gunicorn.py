@@ -152,3 +152,24 @@ def test_fifty_concurrent_webhook_senders_on_two_workers_lose_nothing(data_dir):
     assert max(seconds for _, seconds, _ in results) < 10          # GitHub gives up after 10 s
     from metrics import store
     assert len(store.load("pushed")) == 200
+
+
+def test_a_chunked_26_mb_delivery_is_413_on_gunicorn(data_dir):
+    """gunicorn hands the app a chunked body with no Content-Length: 26 MB (the default limit is
+    GitHub's 25 MB), validly signed, is refused with 413 and a sentence, and nothing is stored."""
+    from urllib.parse import urlsplit
+    from metrics import store
+    from test_webhooks import GITHUB_SECRET, padded_to, post_chunked, signed_github
+    server = serve(GITHUB_WEBHOOK_SECRET=GITHUB_SECRET)
+    port = urlsplit(next(server)).port
+    try:
+        body = padded_to(26 * 1024 * 1024)
+        status, answer = post_chunked(port, "/webhooks/github/live", body, signed_github(body, "big"))
+        assert status == 413, answer
+        assert answer["error"] == "the delivery is over the limit of 25 MB (METRICS_WEBHOOK_MAX_MB)"
+        small = padded_to(4096)
+        status, answer = post_chunked(port, "/webhooks/github/live", small, signed_github(small, "small"))
+        assert (status, answer["added"]) == (200, 1), answer
+    finally:
+        next(server, None)
+    assert len(store.load("live")) == 1

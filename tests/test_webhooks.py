@@ -470,3 +470,68 @@ def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one
     merged = stored[stored["kind"] == "pr_merged"].set_index("pr_id")["ts"]
     created = stored[stored["kind"] == "pr_created"].set_index("pr_id")["ts"]
     assert ((merged - created).dt.total_seconds() / 3600).to_dict() == {"checkout#7": 3.0, "shop#7": 1.0}
+
+
+# -- a chunked body over the limit, on a real server (issue 26) ------------------------------------
+
+@pytest.fixture
+def live_server(env, data_dir):
+    """The dashboard on werkzeug's server at 127.0.0.1 (a free port), in a thread; yields its port."""
+    import threading
+
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, create_app().server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.port
+    server.shutdown()
+    server.server_close()
+
+
+def post_chunked(port: int, path: str, body: bytes, headers: dict) -> tuple[int, dict]:
+    """POST ``body`` with ``Transfer-Encoding: chunked`` (no Content-Length), 64 KiB a chunk; the
+    status and JSON of the answer."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+        connection.request("POST", path, body=chunks, headers={"Content-Type": "application/json", **headers},
+                           encode_chunked=True)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+def signed_github(body: bytes, delivery: str) -> dict:
+    return {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": delivery,
+            "X-Hub-Signature-256": "sha256=" + hmac.new(GITHUB_SECRET.encode(), body, hashlib.sha256).hexdigest()}
+
+
+def padded_to(size: int) -> bytes:
+    """An opened pull request delivery of exactly ``size`` bytes (a ``padding`` field fills it)."""
+    bare = json.dumps({**pull_request("opened"), "padding": ""}).encode()
+    body = json.dumps({**pull_request("opened"), "padding": "x" * (size - len(bare))}).encode()
+    assert len(body) == size
+    return body
+
+
+def test_a_chunked_26_mb_delivery_is_413_not_401(live_server):
+    """GitHub's limit is 25 MB (the default); 26 MB sent chunked, validly signed: 413, nothing stored."""
+    body = padded_to(26 * 1024 * 1024)
+    status, answer = post_chunked(live_server, "/webhooks/github/live", body, signed_github(body, "big"))
+    assert status == 413, answer
+    assert answer["error"] == "the delivery is over the limit of 25 MB (METRICS_WEBHOOK_MAX_MB)"
+    assert store.list_datasets() == []
+
+
+def test_a_chunked_delivery_exactly_at_the_limit_is_read_whole(live_server, monkeypatch):
+    """The limit's own byte is accepted, one more is 413 (chunked: no Content-Length to refuse early)."""
+    monkeypatch.setenv("METRICS_WEBHOOK_MAX_MB", "0.01")
+    limit = int(0.01 * 1024 * 1024)                                  # 10485 bytes, worked out by hand
+    over = padded_to(limit + 1)
+    status, answer = post_chunked(live_server, "/webhooks/github/live", over, signed_github(over, "over"))
+    assert status == 413 and "METRICS_WEBHOOK_MAX_MB" in answer["error"]
+    assert store.list_datasets() == []
+    at = padded_to(limit)
+    status, answer = post_chunked(live_server, "/webhooks/github/live", at, signed_github(at, "at"))
+    assert (status, answer["added"]) == (200, 1), answer
