@@ -535,3 +535,45 @@ def test_a_chunked_delivery_exactly_at_the_limit_is_read_whole(live_server, monk
     at = padded_to(limit)
     status, answer = post_chunked(live_server, "/webhooks/github/live", at, signed_github(at, "at"))
     assert (status, answer["added"]) == (200, 1), answer
+
+
+# -- the delivery's repository names the service (issue 26) -------------------------------------------
+
+def without_own_repository(payload: dict) -> dict:
+    """``payload`` with its object's own repository taken out (no ``url``, ``base``, ``pull_request_url``,
+    ``repository``): only the delivery's top-level ``repository`` says where it happened."""
+    payload = json.loads(json.dumps(payload))
+    for key in ("pull_request", "review", "workflow_run"):
+        if isinstance(payload.get(key), dict):
+            for own in ("url", "base", "pull_request_url", "repository"):
+                payload[key].pop(own, None)
+    return payload
+
+
+def test_a_delivery_whose_object_names_no_repository_takes_the_deliverys(client, tmp_path):
+    """GitHub's docs: every repository event's payload carries ``repository``. Its name is the
+    service, the same one ``import --from github`` gives the full objects (checkout, by hand)."""
+    merged = without_own_repository(pull_request("closed", "2024-03-04T10:30:00Z"))
+    answer = github(client, "pull_request", merged, "n1").get_json()
+    assert answer["added"] == 2, answer                                # created and merged: the two refused before
+    run = without_own_repository({"action": "completed", "repository": REPO, "workflow_run": {
+        "id": 99, "name": "Deploy to production", "path": ".github/workflows/deploy.yml", "workflow_id": 3,
+        "status": "completed", "conclusion": "success", "updated_at": "2024-03-05T09:00:00Z"}})
+    assert github(client, "workflow_run", run, "n3").get_json()["added"] == 1
+    stored = events_of("live")
+    assert set(stored["service"]) == {"checkout"}
+    pulls = stored[stored["kind"].isin(["pr_created", "pr_merged"])].reset_index(drop=True)
+    (tmp_path / "pulls.json").write_text(json.dumps([pull_request("closed", "2024-03-04T10:30:00Z")["pull_request"]]))
+    assert run_cli("import", "--from", "github", tmp_path / "pulls.json", "--name", "imported").returncode == 0
+    assert pulls.equals(events_of("imported"))
+
+
+def test_a_delivery_naming_no_repository_at_all_says_service(client):
+    bare = without_own_repository(pull_request("closed", "2024-03-04T10:30:00Z"))
+    del bare["repository"]
+    refused = github(client, "pull_request", bare, "q1")
+    assert refused.status_code == 400
+    assert "?service=" in refused.get_json()["error"] and "repository" in refused.get_json()["error"]
+    assert store.list_datasets() == []
+    named = github(client, "pull_request", bare, "q2", query="?service=payments").get_json()
+    assert named["added"] == 2 and set(events_of("live")["service"]) == {"payments"}

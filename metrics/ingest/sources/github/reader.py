@@ -16,6 +16,14 @@ def _repo_of_url(url) -> str:
     return match.group(1) if match else ""
 
 
+def service_of_repository(repository) -> str:
+    """The service of a GitHub repository object's events: its ``name`` (``checkout`` for
+    acme/checkout), as ``import --from github``, the sync and the webhooks all name it; "" when the
+    object has none."""
+    name = as_dict(repository).get("name")
+    return name if isinstance(name, str) else ""
+
+
 def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION,
                   releases: bool = False, incident_label: str | None = None):
     """A reader of GitHub REST API JSON as ``gh api --paginate`` saves it; one file may mix them.
@@ -62,7 +70,7 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
         if not isinstance(r, dict):
             bad.append((number, f"not a JSON object ({type(r).__name__})"))
         elif "merged_at" in r and "number" in r:                        # a pull request
-            base = {"service": as_dict(as_dict(r.get("base")).get("repo")).get("name") or _repo_of_url(r.get("url")),
+            base = {"service": service_of_repository(as_dict(r.get("base")).get("repo")) or _repo_of_url(r.get("url")),
                     "pr_id": f"#{r['number']}"}
             add(number, **base, ts=r.get("created_at") or "", kind=s.PR_CREATED,
                 author=as_dict(r.get("user")).get("login", ""))
@@ -121,7 +129,7 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
                 count_skip(skipped, f"deployment workflow runs with no outcome ({conclusion})")
                 continue
             add(number, ts=r.get("updated_at") or "", kind=s.DEPLOY, deploy_id=f"run-{r.get('id')}",
-                service=as_dict(r.get("repository")).get("name", ""), status=outcome_of(conclusion))
+                service=service_of_repository(r.get("repository")), status=outcome_of(conclusion))
         else:
             bad.append((number, "not a GitHub pull request, review, deployment, workflow run, release or issue"))
     for deployment, (when, state, environment, repo, number) in final_status.items():

@@ -9,7 +9,7 @@ from ....registry.source import WebhookSpec
 from ...report import LoadReport, RawRows
 from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
 from ..common import count_skip
-from .reader import events_from_github
+from .reader import events_from_github, service_of_repository
 
 SECRET = "GITHUB_WEBHOOK_SECRET"
 
@@ -37,6 +37,20 @@ GITHUB_ACTIONS = {"pull_request": ("opened", "closed", "reopened"), "pull_reques
                   "deployment_status": ("created",), "workflow_run": ("completed",), "release": ("published",)}
 GITHUB_OBJECT = {"pull_request": "pull_request", "pull_request_review": "review",
                  "deployment_status": "deployment_status", "workflow_run": "workflow_run", "release": "release"}
+
+
+def with_delivery_service(rows, payload: dict, event: str):
+    """``rows`` whose object names no repository of its own (no ``url``, ``base.repo``, ...) given
+    the service of the delivery's top-level ``repository`` (every repository event carries one);
+    WebhookError 400 saying ``?service=`` when neither names one."""
+    missing = rows["service"].isna() | (rows["service"].astype(str) == "") if "service" in rows else None
+    if missing is None or not missing.any():
+        return rows
+    service = service_of_repository(payload.get("repository"))
+    if not service:
+        raise WebhookError(400, f"this GitHub {event} delivery names no repository (neither its {GITHUB_OBJECT[event]} "
+                                "object nor the delivery's repository): add ?service=NAME to the webhook's URL")
+    return rows.assign(service=rows["service"].where(~missing, service))
 
 
 def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delivery:
@@ -74,6 +88,8 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
             obj["pull_request_url"] = str(pr.get("url") or "") if isinstance(pr, dict) else ""
         records.append(obj)
     raw = RawRows(*events_from_github(records, options.deploy_workflow, options.production, options.releases))
+    if not options.service:
+        raw = raw._replace(rows=with_delivery_service(raw.rows, payload, event))
     frame, report = validated("github", delivery_id, raw, options, skipped)
     return Delivery("github", delivery_id, frame, report, once=once)
 
