@@ -9,6 +9,8 @@
   other sites, ``nosniff`` and a same-origin referrer policy.
 - Callback requests: a body that is not the shape Dash sends (``/_dash-update-component``) is a 400
   with a sentence, and so is any failure while dispatching one (logged with its cause), never a 500.
+- A file Dash does not serve (``/_dash-component-suites/os/../../etc/passwd``, any spelling): a
+  404, not logged (Dash refuses every path but its registered files).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import logging
 import os
 
 import flask
+from dash.exceptions import DependencyException
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -124,6 +127,8 @@ def protect(app, bound_host: str | None = None, after_host_check=None) -> None:
     def callback_failed(error):
         if isinstance(error, HTTPException):          # 404, 405, 413 ...: as they are
             return error
+        if isinstance(error, DependencyException):    # a file Dash does not serve (../../etc/passwd): not here
+            return refuse(404, "There is no such file here.")
         log.exception("a request failed: %s %s", flask.request.method, flask.request.path)
         if flask.request.path == CALLBACK_PATH:
             return refuse(400, "This callback request could not be answered (its values are not what the page "

@@ -121,3 +121,64 @@ def test_one_link_cannot_ask_for_millions_of_events():
     view, errors = from_query("?seed=12&days=365&services=5000&size=10000", View())
     assert view == View(seed=12, days=365)
     assert "over this dashboard's limit of 6,000,000 a view (METRICS_MAX_VIEW_EVENTS)" in errors[0]
+
+
+# -- paths that climb out of Dash's files (issue 26) --------------------------------------------------
+
+TRAVERSALS = ["/_dash-component-suites/os/../../etc/passwd", "/_dash-component-suites/os/%2e%2e/%2e%2e/etc/passwd",
+              "/_dash-component-suites/os/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "/_dash-component-suites/dash/..%2f..%2fetc%2fpasswd",
+              "/_dash-component-suites/dash/..\\..\\etc\\passwd", "/_dash-component-suites/dash/..%5c..%5cetc%5cpasswd",
+              "/_dash-component-suites/dash/deps/../../../etc/passwd", "/_dash-component-suites/dash/__init__.py",
+              "/_dash-component-suites/nosuch/x.js", "/_dash-component-suites/%2e%2e/x",
+              "/assets/../../etc/passwd", "/assets/%2e%2e/%2e%2e/etc/passwd"]
+SUITE_FILES = "/_dash-component-suites/dash/deps/react@18.3.1.min.js"
+
+
+def signed_in_client(data_dir):
+    from metrics import users
+    from test_auth import basic_settings, sign_in
+    users.add(users.users_path(data_dir), "alice", "editor", "alice-password")
+    client = create_app(auth_settings=basic_settings(data_dir)).server.test_client()
+    assert sign_in(client, "alice", "alice-password").status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("sign_in_on", [False, True])
+def test_a_path_out_of_dashs_files_is_404_without_a_traceback(data_dir, capsys, sign_in_on):
+    client = signed_in_client(data_dir) if sign_in_on else CLIENT
+    capsys.readouterr()
+    for path in TRAVERSALS:
+        reply = client.get(path)
+        assert reply.status_code == 404, (path, reply.status_code)
+        assert b"root:" not in reply.data and b"Traceback" not in reply.data
+    logged = capsys.readouterr().err
+    assert "Traceback" not in logged and "DependencyException" not in logged, logged[:2000]
+    served = client.get(SUITE_FILES)                      # Dash's own files are still served
+    assert served.status_code == 200 and b"React" in served.data
+
+
+def test_without_a_session_such_paths_ask_for_sign_in(data_dir, capsys):
+    from test_auth import basic_settings
+    client = create_app(auth_settings=basic_settings(data_dir)).server.test_client()
+    for path in TRAVERSALS:
+        assert client.get(path).status_code == 401, path
+    assert "Traceback" not in capsys.readouterr().err
+
+
+segments = st.one_of(st.sampled_from(["..", ".", "%2e%2e", "%2E%2e", "..%2f", "..%2F", "..%5c", "..\\", "%2f", "%5c",
+                                      "%00", "etc", "passwd", "os", "dash", "deps", "plotly", "package_data", "",
+                                      "react@18.3.1.min.js", "~", "%252e%252e", "\u2025"]),
+                     st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=0x2FFF, blacklist_characters="?#"),
+                             max_size=12))
+
+
+@FUZZ
+@given(prefix=st.sampled_from(["/_dash-component-suites/", "/assets/", "/_dash-component-suites/dash/", "/"]),
+       parts=st.lists(segments, max_size=6), separator=st.sampled_from(["/", "\\", "%2f", "//"]))
+def test_no_climbing_path_is_a_5xx(capsys, prefix, parts, separator):
+    from urllib.parse import unquote_to_bytes
+    path = (prefix + separator.join(parts)).encode("utf-8")
+    # PATH_INFO as a WSGI server hands it over (percent-decoded, bytes as latin-1), "//" and all
+    reply = CLIENT.get("/", environ_overrides={"PATH_INFO": unquote_to_bytes(path).decode("latin-1")})
+    assert reply.status_code < 500, (path, reply.status_code)
+    assert "Traceback" not in capsys.readouterr().err
