@@ -156,6 +156,9 @@ def main(argv=None) -> int:
                     team_size=args.team_size, hourly_rate=args.hourly_rate, value_per_deploy=args.value_per_deploy,
                     developers=args.team_size, dataset=args.dataset or "")
     app = create_app(defaults, bound_host=args.host, auth_settings=settings)
+    hosts = security.hosts_line(args.host)
+    if hosts:
+        print(hosts, file=sys.stderr, flush=True)
     print(f"\nDashboard: http://{args.host}:{args.port}/ (Ctrl+C to stop)", flush=True)
     try:
         app.run(host=args.host, port=args.port, debug=False)

@@ -3,7 +3,9 @@
 - Allowed hosts: a request whose ``Host`` is not allowed gets 400, so a web page on another site
   cannot reach a dashboard on localhost by DNS rebinding. Allowed: ``METRICS_ALLOWED_HOSTS``
   (comma-separated names, ``*`` for any) when set, else ``localhost``, ``127.0.0.1`` and ``[::1]``
-  plus the address ``python app.py --host`` listens on. Behind a proxy, set the public name.
+  plus the address ``python app.py --host`` listens on; listening on every address (``0.0.0.0``,
+  ``::``), this machine's own names and addresses (``own_hosts``) instead of that address. Behind a
+  proxy, or for a DNS name, set the public name.
 - Security headers on every answer: a content security policy under which the page works (Dash's
   scripts are served from this server; its one inline script is allowed by its hash), no framing by
   other sites, ``nosniff`` and a same-origin referrer policy.
@@ -17,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import socket
+from pathlib import Path
 
 import flask
 from dash.exceptions import DependencyException
@@ -25,6 +29,8 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
 CALLBACK_PATH = "/_dash-update-component"
+EVERY_ADDRESS = ("0.0.0.0", "::", "")      # a --host that listens on every interface
+ROUTE_PROBES = ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1"))   # documentation addresses
 
 
 def is_loopback(address: str) -> bool:
@@ -40,16 +46,79 @@ def is_loopback(address: str) -> bool:
     return ip.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
+def as_host(address: str) -> str:
+    """An address as a Host header names it: IPv6 in brackets, without a zone (``%eth0``), lower-case."""
+    text = address.split("%", 1)[0].strip("[]").lower()
+    return f"[{text}]" if ":" in text else text
+
+
+def interface_addresses() -> set[str]:
+    """This machine's interface addresses as Linux lists them (the local IPv4 addresses of
+    /proc/net/fib_trie, the IPv6 ones of /proc/net/if_inet6 but link-local); empty elsewhere."""
+    found = set()
+    try:
+        last = ""
+        for line in Path("/proc/net/fib_trie").read_text().splitlines():
+            if "|--" in line:
+                last = line.split("|--", 1)[1].strip()
+            elif "/32 host LOCAL" in line and last:
+                found.add(last)
+    except OSError:
+        pass
+    try:
+        for line in Path("/proc/net/if_inet6").read_text().splitlines():
+            fields = line.split()
+            if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] != "20":      # 20: link-local
+                found.add(str(ipaddress.IPv6Address(bytes.fromhex(fields[0]))))
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def own_hosts() -> set[str]:
+    """The names and addresses a request to this machine may carry: its host name and fully
+    qualified name, what they resolve to, the addresses it reaches other machines from (its
+    routes' source addresses, IPv4 and IPv6; no packet is sent) and its interfaces' addresses."""
+    names = {n for n in (socket.gethostname(), socket.getfqdn()) if n}
+    addresses = set(interface_addresses())
+    for name in names:
+        try:
+            addresses |= {info[4][0] for info in socket.getaddrinfo(name, None)}
+        except OSError:
+            pass
+    for family, probe in ROUTE_PROBES:
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 9))             # a UDP "connect" only picks the route: nothing is sent
+                addresses.add(s.getsockname()[0])
+        except OSError:
+            pass
+    return {n.lower() for n in names} | {as_host(a) for a in addresses}
+
+
 def allowed_hosts(bound_host: str | None = None) -> set[str] | None:
-    """The host names requests may carry (None: any). ``bound_host`` is what app.py listens on."""
+    """The host names requests may carry (None: any). ``bound_host`` is what app.py listens on:
+    itself, or this machine's own names and addresses when it is every address (``0.0.0.0``, ``::``)."""
     setting = os.environ.get("METRICS_ALLOWED_HOSTS", "").strip()
     if setting:
         names = {h.strip().lower() for h in setting.split(",") if h.strip()}
         return None if "*" in names else names
     names = set(LOOPBACK)
-    if bound_host and bound_host not in ("0.0.0.0", "::", ""):
+    if bound_host is not None and bound_host.strip() in EVERY_ADDRESS:
+        names |= own_hosts()
+    elif bound_host:
         names.add(bound_host.lower())
     return names
+
+
+def hosts_line(bound_host: str | None) -> str:
+    """One line for the start: the hosts a server on every address answers for, and what to set for
+    others; "" when ``METRICS_ALLOWED_HOSTS`` is set or ``bound_host`` is one address."""
+    if os.environ.get("METRICS_ALLOWED_HOSTS", "").strip() or bound_host is None or bound_host.strip() not in EVERY_ADDRESS:
+        return ""
+    hosts = sorted(allowed_hosts(bound_host) - {"::1"})
+    return (f"Answering for this machine's names and addresses ({', '.join(hosts)}); for any other name "
+            "(a DNS name, a proxy's) set METRICS_ALLOWED_HOSTS=NAME[,NAME...]")
 
 
 def host_name(host_header: str) -> str:

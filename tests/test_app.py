@@ -1,4 +1,5 @@
 """The app factory, the local CSS, /health, and ``python app.py`` argument errors."""
+import pytest
 from conftest import run_cli
 
 from dashboard.app import CSS_ROUTE, create_app
@@ -38,3 +39,86 @@ def test_an_app_opening_on_a_dataset_can_still_go_synthetic():
     assert "data=&" in query or query.endswith("data=")
     assert from_query(query, defaults) == (synthetic, [])
     assert from_query("", defaults) == (defaults, [])
+
+
+# -- listening on every address (issue 26) ------------------------------------------------------------
+
+def machine_addresses() -> list[str]:
+    """This machine's own addresses as the system's tools list them (``hostname -I``, else ``ip -o
+    addr``): an oracle independent of the server's own code."""
+    import shutil
+    import subprocess
+    if shutil.which("hostname"):
+        found = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+        if found:
+            return found
+    if shutil.which("ip"):
+        lines = subprocess.run(["ip", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True).stdout
+        return [line.split()[3].split("/")[0] for line in lines.splitlines() if len(line.split()) > 3]
+    return []
+
+
+def test_listening_on_every_address_answers_for_the_machines_own_addresses(monkeypatch):
+    """``python app.py --host 0.0.0.0 --allow-anonymous``: a request by the machine's own address
+    is answered (it was 400 unless METRICS_ALLOWED_HOSTS was set), another host name still is not
+    (DNS rebinding), and one line on stderr says what is allowed and what to set for other names."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from conftest import ROOT
+    addresses = [a for a in machine_addresses() if ":" not in a]
+    if not addresses:
+        pytest.skip("this machine lists no address of its own but loopback")
+    monkeypatch.delenv("METRICS_ALLOWED_HOSTS", raising=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "app.py", "--host", "0.0.0.0", "--port", str(port), "--allow-anonymous",
+                               "--days", "7", "--services", "2"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    def status(address: str, host: str | None = None) -> int:
+        request = urllib.request.Request(f"http://{address}:{port}/health", headers={"Host": host} if host else {})
+        try:
+            return urllib.request.urlopen(request, timeout=5).status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if status("127.0.0.1") == 200:
+                    break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        for address in addresses:
+            assert status(address) == 200, address
+        assert status(addresses[0], "attacker.example") == 400
+    finally:
+        server.terminate()
+        stderr = server.communicate(timeout=20)[1]
+    said = [line for line in stderr.splitlines() if "set METRICS_ALLOWED_HOSTS" in line]
+    assert len(said) == 1 and addresses[0] in said[0] and "localhost" in said[0], stderr[-2000:]
+
+
+def test_every_address_allows_the_machines_own(monkeypatch):
+    from dashboard.security import allowed_hosts, hosts_line
+    monkeypatch.delenv("METRICS_ALLOWED_HOSTS", raising=False)
+    own = machine_addresses()
+    if not own:
+        pytest.skip("this machine lists no address of its own but loopback")
+    for wildcard in ("0.0.0.0", "::"):
+        hosts = allowed_hosts(wildcard)
+        assert {"localhost", "127.0.0.1", "[::1]"} <= hosts and wildcard not in hosts
+        assert {f"[{a}]" if ":" in a else a for a in own} <= hosts, (own, hosts)
+    assert allowed_hosts("10.1.2.3") == {"localhost", "127.0.0.1", "[::1]", "::1", "10.1.2.3"}
+    assert hosts_line("10.1.2.3") == "" and hosts_line(None) == ""                 # one address: nothing to say
+    monkeypatch.setenv("METRICS_ALLOWED_HOSTS", "metrics.example.com")
+    assert allowed_hosts("0.0.0.0") == {"metrics.example.com"} and hosts_line("0.0.0.0") == ""
