@@ -577,3 +577,91 @@ def test_a_delivery_naming_no_repository_at_all_says_service(client):
     assert store.list_datasets() == []
     named = github(client, "pull_request", bare, "q2", query="?service=payments").get_json()
     assert named["added"] == 2 and set(events_of("live")["service"]) == {"payments"}
+
+
+# -- security negatives: signatures that must not pass (issue 26) --------------------------------------
+
+def good_github_signature(body: bytes) -> str:
+    return "sha256=" + hmac.new(GITHUB_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def github_header_variants(body: bytes) -> dict:
+    """Signatures a prefix or lenient comparison would let through: each must be 401."""
+    good = good_github_signature(body)
+    return {"empty": "", "blank": "   ", "scheme alone": "sha256=", "half": good[:7 + 32], "one digit short": good[:-1],
+            "one digit long": good + "0", "first digit": good[:8], "sha1 scheme": "sha1=" + good[7:],
+            "no scheme": good[7:], "another body's": good_github_signature(body + b" ")}
+
+
+@pytest.mark.parametrize("variant", list(github_header_variants(b"")))
+def test_an_empty_truncated_or_bare_github_signature_is_401(client, variant, capsys):
+    payload = pull_request("opened")
+    body = json.dumps(payload).encode()
+    header = github_header_variants(body)[variant]
+    assert not github_signature_valid(GITHUB_SECRET, body, header)
+    reply = client.post("/webhooks/github/live", data=body, content_type="application/json",
+                        headers={"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "neg",
+                                 "X-Hub-Signature-256": header})
+    assert reply.status_code == 401 and "not authentic" in reply.get_json()["error"]
+    assert store.list_datasets() == []
+    logged = capsys.readouterr().err
+    good = good_github_signature(body)
+    assert GITHUB_SECRET not in logged and good[7:] not in logged and good[7:] not in reply.get_data(as_text=True)
+
+
+def test_pagerduty_and_gitlab_refuse_empty_and_truncated_secrets():
+    body = b'{"event": {}}'
+    good = "v1=" + hmac.new(PD_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    for header in ("", "v1=", good[:-1], good[:3 + 32], f"{good[:-1]},v1="):
+        assert not pagerduty_signature_valid(PD_SECRET, body, header), header
+    for token in ("", " ", GITLAB_TOKEN[:-1], GITLAB_TOKEN[:1]):
+        assert not hooks.token_valid(GITLAB_TOKEN, token), token
+    assert hooks.token_valid(GITLAB_TOKEN, GITLAB_TOKEN)
+
+
+# Standard Webhooks (GitLab's signing token): the tolerance is defaults.WEBHOOK_TOLERANCE_S = 300 s.
+# Decided and tested: a timestamp exactly 300 s away (before or after the server's clock) is accepted;
+# 301 s away is refused.
+
+def standard(msg_id: str, stamp: int, body: bytes, key: bytes) -> str:
+    return base64.b64encode(hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()).decode()
+
+
+STANDARD_KEY = base64.b64decode(SIGNING[len("whsec_"):])
+NOW = 1_700_000_000
+
+
+@pytest.mark.parametrize("offset, accepted", [(-600, False), (600, False), (-301, False), (301, False),
+                                              (-300, True), (300, True), (0, True)])
+def test_standard_webhooks_timestamp_tolerance_edges(offset, accepted):
+    body, stamp = b'{"a": 1}', NOW + offset
+    signature = "v1," + standard("msg_t", stamp, body, STANDARD_KEY)
+    problem = hooks.standard_signature_problem(SIGNING, body, "msg_t", str(stamp), signature, NOW)
+    assert (problem is None) is accepted, problem
+    if not accepted:
+        assert "5 minutes" in problem
+
+
+def test_standard_webhooks_ten_minutes_in_the_future_is_401(client, monkeypatch):
+    monkeypatch.setenv("GITLAB_WEBHOOK_SIGNING_TOKEN", SIGNING)
+    body = json.dumps(merge_request("open", "2024-03-04 08:00:00 UTC")).encode()
+    stamp = int(time.time()) + 600
+    reply = client.post("/webhooks/gitlab/live", data=body, content_type="application/json",
+                        headers={"webhook-id": "msg_f", "webhook-timestamp": str(stamp), "X-Gitlab-Token": GITLAB_TOKEN,
+                                 "webhook-signature": "v1," + standard("msg_f", stamp, body, STANDARD_KEY)})
+    assert reply.status_code == 401 and "5 minutes" in reply.get_json()["error"]
+    assert store.list_datasets() == []
+
+
+def test_standard_webhooks_key_rotation_any_listed_signature_may_match():
+    body = b'{"a": 1}'
+    good = "v1," + standard("msg_r", NOW, body, STANDARD_KEY)
+    stale = "v1," + standard("msg_r", NOW, body, b"the-previous-key-before-rotation")
+    wrong_body = "v1," + standard("msg_r", NOW, body + b" ", STANDARD_KEY)
+    check = lambda signatures: hooks.standard_signature_problem(SIGNING, body, "msg_r", str(NOW), signatures, NOW)  # noqa: E731
+    assert check(f"{stale} {good}") is None                          # the stale one listed before the good one
+    assert check(f"{good} {stale}") is None                          # ... and after it
+    assert check(f"{stale} {wrong_body} {good}") is None
+    for refused in (f"{stale} {wrong_body}", stale, "v1,", "v1", good[:-4], good[:3 + 20], "v2," + good[3:],
+                    f"{stale} {good[:-1]}", good[3:]):
+        assert check(refused) == "no webhook-signature matches", refused
