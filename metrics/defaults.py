@@ -58,7 +58,7 @@ FAILURE_WINDOW_S = 300
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 # webhooks: the largest delivery (METRICS_WEBHOOK_MAX_MB; GitHub's own limit) and how far a
-# Standard Webhooks timestamp may be from the server's clock
+# Standard Webhooks timestamp may be from the server's clock (either way; exactly this far is accepted)
 WEBHOOK_MAX_MB = 25
 WEBHOOK_TOLERANCE_S = 5 * 60
 # live redraw: how often an open dataset's version is checked; editors see this many recent writes

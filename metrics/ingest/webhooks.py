@@ -97,8 +97,9 @@ def bearer_valid(expected: str, authorization: str | None) -> bool:
 
 def standard_signature_problem(secret: str, body: bytes, msg_id: str | None, timestamp: str | None,
                                signature: str | None, now: float) -> str | None:
-    """Why a Standard Webhooks delivery is not authentic (missing headers, a timestamp more than five
-    minutes away, no matching ``v1,`` signature), or None when it is."""
+    """Why a Standard Webhooks delivery is not authentic (missing headers, a timestamp more than
+    ``defaults.WEBHOOK_TOLERANCE_S`` before or after ``now``: exactly that far is accepted, no
+    matching ``v1,`` signature among those listed, any one may match: key rotation), or None when it is."""
     if not msg_id or not timestamp or not signature:
         return "missing webhook-id, webhook-timestamp or webhook-signature"
     try:
