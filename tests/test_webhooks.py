@@ -665,3 +665,27 @@ def test_standard_webhooks_key_rotation_any_listed_signature_may_match():
     for refused in (f"{stale} {wrong_body}", stale, "v1,", "v1", good[:-4], good[:3 + 20], "v2," + good[3:],
                     f"{stale} {good[:-1]}", good[3:]):
         assert check(refused) == "no webhook-signature matches", refused
+
+
+fields = st.dictionaries(st.sampled_from(["name", "full_name", "url", "number", "merged_at", "created_at", "base", "repo",
+                                          "repository", "pull_request_url", "submitted_at", "workflow_id", "conclusion",
+                                          "tag_name", "published_at", "deployment_url", "state", "id"]),
+                         json_values, max_size=6)
+
+
+@FUZZ
+@given(event=st.sampled_from([("pull_request", "opened"), ("pull_request", "closed"), ("pull_request_review", "submitted"),
+                              ("workflow_run", "completed"), ("release", "published"), ("deployment_status", "created")]),
+       obj=fields, repository=st.one_of(json_values, fields), service=st.sampled_from(["", "?service=pinned"]))
+def test_any_object_and_repository_shape_is_200_or_400(env, data_dir, event, obj, repository, service):
+    """The service fallback meets any object and ``repository``: a 200, or a 400 with a sentence and
+    nothing stored; never a 500."""
+    client = create_app().server.test_client()
+    name, action = event
+    payload = {"action": action, "repository": repository, {"pull_request_review": "review"}.get(name, name): obj}
+    before = {d.name: d.events for d in store.list_datasets()}
+    reply = github(client, name, payload, "fz", dataset="fuzz", query=service + ("&" if service else "?") + "releases=true")
+    assert reply.status_code in (200, 400), reply.get_data(as_text=True)
+    assert reply.is_json and "Traceback" not in reply.get_data(as_text=True)
+    if reply.status_code == 400:
+        assert reply.get_json()["error"] and {d.name: d.events for d in store.list_datasets()} == before
