@@ -657,3 +657,36 @@ def test_fuzzed_next_after_sign_in_is_always_a_local_redirect(app, target):
     assert not parsed.scheme and not parsed.netloc
     page = client.get("/login", query_string={"next": target})
     assert page.status_code == 200
+
+
+def test_a_datasets_file_from_before_sessions_gets_their_table_on_first_open(data_dir, people, seeded):
+    """A file the previous version wrote (format 5, no ``sessions`` table) gets the table when a
+    process first opens it; its events and its format mark stay as they were."""
+    import sqlite3
+    from contextlib import closing
+    with closing(sqlite3.connect(store.store_path())) as con:
+        con.execute("DROP TABLE sessions")
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 5
+    store.forget_open_files()
+    client = create_app(auth_settings=basic_settings(data_dir)).server.test_client()
+    sign_in(client, "alice", "alice-password")
+    assert client.get("/_dash-layout").status_code == 200
+    with closing(sqlite3.connect(store.store_path())) as con:
+        assert con.execute("SELECT user FROM sessions").fetchall() == [("alice",)]
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert store.list_datasets()[0].events == 49
+
+
+def test_a_store_that_cannot_keep_or_check_sessions_signs_no_one_in(app, monkeypatch, caplog):
+    def broken(*args):
+        raise store.StoreError("the disk holding data/datasets.sqlite is full")
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    monkeypatch.setattr(store, "session_user", broken)
+    assert client.get("/_dash-layout").status_code == 401           # cannot tell: refused, never let in
+    monkeypatch.setattr(store, "begin_session", broken)
+    other = app.server.test_client()
+    reply = sign_in(other, "alice", "alice-password")
+    assert reply.status_code == 503 and "cannot keep sessions" in reply.get_data(as_text=True)
+    with other.session_transaction() as session:
+        assert "user" not in session and "sid" not in session
