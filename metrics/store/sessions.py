@@ -7,7 +7,7 @@ import hashlib
 import secrets
 import time
 
-from .connection import reading, writing
+from .connection import kept_reading, reading, writing
 from .trail import record
 
 ID_BYTES = 32                           # random bytes in a session id (43 characters in the cookie)
@@ -31,9 +31,9 @@ def begin_session(user: str, lifetime_s: float) -> str:
 def session_user(session_id: str) -> str | None:
     """The user whose live session ``session_id`` is, or None (ended, or never begun here): one
     lookup by primary key."""
-    with reading() as con:
-        row = con.execute("SELECT user FROM sessions WHERE id = ?", (_key(session_id),)).fetchone()
-    return None if row is None else row[0]
+    with kept_reading() as con:
+        rows = con.execute("SELECT user FROM sessions WHERE id = ?", (_key(session_id),)).fetchall()
+    return rows[0][0] if rows else None
 
 
 def end_session(session_id: str) -> None:
