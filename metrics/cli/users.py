@@ -29,7 +29,7 @@ def run_users(argv, out=None, stdin=None) -> int:
                description="Dashboard users and roles (METRICS_AUTH=basic) and sign-in sessions: "
                            + "; ".join(f"{name} {words}".strip() + f": {what}" for name, words, what in ACTIONS) + ".")
     p.add_argument("action", choices=tuple(name for name, _, _ in ACTIONS),
-                   help="what to do: " + ", ".join(what for _, _, what in ACTIONS))
+                   help="what to do (each is said above)")
     p.add_argument("name", nargs="?", help="the user's name (every action but list)")
     p.add_argument("role_value", nargs="?", metavar="ROLE", help="for set-role: viewer or editor")
     p.add_argument("--role", choices=users.ROLES, help="for add: viewer (reads) or editor (also writes)")
