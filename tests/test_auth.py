@@ -519,6 +519,12 @@ def test_oidc_sign_out_ends_every_copy(data_dir, seeded):
         assert copy.get("/_dash-layout").status_code == 200
         sign_out(client)
         assert copy.get("/_dash-layout").status_code == 401
+        # an OpenID user is in no users file: ``users sign-out`` knows them by their sessions
+        oidc_sign_in(client, provider, "erin")
+        copy = copy_of(client, app)
+        assert cli_main(["users", "sign-out", "erin"]) == 0
+        assert [c.get("/_dash-layout").status_code for c in (client, copy)] == [401, 401]
+        assert cli_main(["users", "sign-out", "erin"]) == 2            # no account and no session left
 
 
 def test_a_new_password_ends_every_copy_on_every_worker(data_dir, people, seeded, monkeypatch):
