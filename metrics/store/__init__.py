@@ -35,8 +35,9 @@ costs in proportion to what it adds. ``merge``: duplicates found by a binary sea
 segment's sorted hashes, conflicts (a second ``incident_start`` for an id...) among the segments'
 pairing events, neither reading the stored events; stored events always win; past
 ``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
-``audit``: the operations above; ``sessions``: the sign-in sessions (the SHA-256 of each id). A damaged, foreign, read-only or full database is a
-``StoreError`` naming the file, what is wrong and what to do.
+``audit``: the operations above; ``sessions``: the sign-in sessions (the SHA-256 of each id).
+A damaged, foreign, read-only or full database is a ``StoreError`` naming the file, what is wrong
+and what to do.
 """
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def kept_reading():
     path = store_path()
     key = (os.getpid(), str(path), _OPENED[0])
     if getattr(_KEPT, "key", None) != key:
-        _KEPT.con, _KEPT.key = None, None       # (another process's connection is never closed here)
+        _KEPT.con = _KEPT.key = None            # the old one dropped (a forked child never uses its parent's)
         _KEPT.con, _KEPT.key = _connect(), key
     try:
         with _guarded(path):
