@@ -696,3 +696,22 @@ def test_a_store_that_cannot_keep_or_check_sessions_signs_no_one_in(app, monkeyp
     assert reply.status_code == 503 and "cannot keep sessions" in reply.get_data(as_text=True)
     with other.session_transaction() as session:
         assert "user" not in session and "sid" not in session
+
+
+def test_sessions_past_their_lifetime_are_forgotten_at_the_next_sign_in(data_dir, monkeypatch):
+    """The sessions table stays as small as the live sessions: a sign-in forgets those begun more
+    than a lifetime ago (a session begun exactly a lifetime ago is still kept)."""
+    import sqlite3
+    from types import SimpleNamespace
+    import metrics.store.sessions as kept
+    clock = {"ns": 10**18}
+    monkeypatch.setattr(kept, "time", SimpleNamespace(time_ns=lambda: clock["ns"]))
+    old = kept.begin_session("alice", 3600)
+    clock["ns"] += 10**9
+    edge = kept.begin_session("victor", 3600)
+    clock["ns"] += 3600 * 10**9                       # one hour after victor's sign-in, an hour and a second after alice's
+    kept.begin_session("victor", 3600)
+    with sqlite3.connect(store.store_path()) as con:
+        assert con.execute("SELECT user, started_ns FROM sessions ORDER BY started_ns").fetchall() == [
+            ("victor", 10**18 + 10**9), ("victor", 10**18 + 10**9 + 3600 * 10**9)]
+    assert store.session_user(old) is None and store.session_user(edge) == "victor"
