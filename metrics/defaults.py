@@ -51,6 +51,9 @@ SLA_SETTING = "METRICS_SLA_MINUTES"
 # address within the window (per server process) make that address wait until the window has passed
 SESSION_HOURS = 12
 MAX_SESSION_HOURS = 24 * 90
+# a session whose sign-in time is more than this many seconds ahead of the server's clock (another
+# worker's clock a little ahead) is refused: a sign-in from the future would never expire
+SESSION_CLOCK_SKEW_S = 5
 MIN_SECRET_KEY = 32
 FAILED_SIGN_INS = 10
 FAILURE_WINDOW_S = 300

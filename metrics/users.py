@@ -1,7 +1,8 @@
 """Dashboard users for ``METRICS_AUTH=basic``: names, roles and slow, salted password hashes.
 
 ``python -m metrics users add NAME --role viewer|editor [--password-stdin]``, ``users list``,
-``users remove NAME``, ``users set-role NAME ROLE``. The file is ``users.json`` in the data
+``users remove NAME``, ``users set-role NAME ROLE``, ``users set-password NAME``, ``users sign-out NAME``
+(every session of the user ends: the sessions are kept in the store, ``store.begin_session``). The file is ``users.json`` in the data
 directory (``METRICS_USERS_FILE`` moves it), written atomically with mode 0600. Passwords are kept
 as scrypt hashes (werkzeug's ``generate_password_hash``: a random salt per user, a deliberately slow
 hash) and checked in constant time. Roles: a *viewer* reads everything; an *editor* also uploads,

@@ -10,6 +10,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ROOT, run_cli
 from dashboard.app import create_app, main as app_main
@@ -474,3 +475,243 @@ def test_audit_command_lists_every_kind_of_write(data_dir, fixtures):
     as_json = json.loads(run_cli("audit", "--json", "--dataset", "demo").stdout)
     assert [e["action"] for e in as_json] == ["delete", "import"]
     assert run_cli("audit", "--dataset", "bad name").returncode == 2
+
+
+# -- sessions the server can end (issue 26) ---------------------------------------------------------
+
+COOKIE = "metrics_session"
+
+
+def copy_of(client, app):
+    """A second browser on ``app`` holding a copy of ``client``'s session cookie (as a thief would)."""
+    thief = app.server.test_client()
+    thief.set_cookie(COOKIE, client.get_cookie(COOKIE).value)
+    return thief
+
+
+def sign_out(client) -> None:
+    token = layout_csrf(client.get("/_dash-layout").get_json())
+    assert client.post("/logout", data={"csrf": token}).status_code == 200
+
+
+def test_sign_out_ends_every_copy_of_the_session_on_every_worker(data_dir, people, seeded):
+    """Two apps on one data directory are two gunicorn workers: a copy of a signed-out session is
+    refused by both, while another session of the same user goes on."""
+    first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
+    client = first.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    other_device = second.server.test_client()
+    sign_in(other_device, "alice", "alice-password")
+    copies = [copy_of(client, first), copy_of(client, second)]
+    assert [c.get("/_dash-layout").status_code for c in copies] == [200, 200]
+    sign_out(client)
+    assert [c.get("/_dash-layout").status_code for c in copies] == [401, 401]
+    assert copies[1].get("/api/v1/datasets").status_code == 401
+    assert other_device.get("/_dash-layout").status_code == 200        # sign-out ends this session only
+
+
+def test_oidc_sign_out_ends_every_copy(data_dir, seeded):
+    with FakeProvider("metrics", "client-secret", {"erin": ["platform"]}) as provider:
+        app = create_app(auth_settings=oidc_settings(provider, data_dir))
+        client = app.server.test_client()
+        oidc_sign_in(client, provider, "erin")
+        copy = copy_of(client, app)
+        assert copy.get("/_dash-layout").status_code == 200
+        sign_out(client)
+        assert copy.get("/_dash-layout").status_code == 401
+        # an OpenID user is in no users file: ``users sign-out`` knows them by their sessions
+        oidc_sign_in(client, provider, "erin")
+        copy = copy_of(client, app)
+        assert cli_main(["users", "sign-out", "erin"]) == 0
+        assert [c.get("/_dash-layout").status_code for c in (client, copy)] == [401, 401]
+        assert cli_main(["users", "sign-out", "erin"]) == 2            # no account and no session left
+
+
+def test_a_new_password_ends_every_copy_on_every_worker(data_dir, people, seeded, monkeypatch):
+    first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
+    client = first.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    copies = [copy_of(client, first), copy_of(client, second)]
+    assert [c.get("/_dash-layout").status_code for c in copies] == [200, 200]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-new-password\n"))
+    assert cli_main(["users", "set-password", "alice", "--password-stdin"]) == 0
+    assert [c.get("/_dash-layout").status_code for c in [client, *copies]] == [401, 401, 401]
+
+
+def test_users_sign_out_ends_every_session_of_that_user_in_every_process(data_dir, people, seeded):
+    """``python -m metrics users sign-out NAME``, run in its own process, ends the user's sessions
+    in both apps (workers) at once; other users stay signed in; it is in the audit trail."""
+    first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
+    laptop, phone, victor = first.server.test_client(), second.server.test_client(), second.server.test_client()
+    sign_in(laptop, "alice", "alice-password")
+    sign_in(phone, "alice", "alice-password")
+    sign_in(victor, "victor", "victor-password")
+    copy = copy_of(laptop, second)
+    assert [c.get("/_dash-layout").status_code for c in (laptop, phone, copy, victor)] == [200] * 4
+    done = run_cli("users", "sign-out", "alice")
+    assert done.returncode == 0 and "alice" in done.stdout and "2 sessions" in done.stdout
+    assert [c.get("/_dash-layout").status_code for c in (laptop, phone, copy, victor)] == [401, 401, 401, 200]
+    entries = [(e.action, e.detail) for e in store.audit_log(5)]
+    assert ("user sign-out", "alice (2 sessions ended)") in entries
+    again = first.server.test_client()
+    sign_in(again, "alice", "alice-password")
+    assert again.get("/_dash-layout").status_code == 200              # a new sign-in works
+
+
+@pytest.mark.parametrize("argv, says", [(["users", "sign-out", "nobody"], "no user named 'nobody'"),
+                                        (["users", "sign-out"], "users sign-out needs a NAME")])
+def test_users_sign_out_of_an_unknown_user_is_one_sentence(data_dir, people, argv, says):
+    done = run_cli(*argv)
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
+    assert says in done.stderr and "Traceback" not in done.stderr
+
+
+NOW = 1_800_000_000.0           # the server's clock in the tests below (an exact binary fraction)
+
+
+class FrozenClock:
+    """The gate's view of time, stopped at ``NOW``."""
+    @staticmethod
+    def time():
+        return NOW
+
+    monotonic = staticmethod(__import__("time").monotonic)
+
+
+@pytest.mark.parametrize("started, status", [
+    (NOW, 200),
+    (NOW + 5, 200),                 # at most 5 s ahead (another worker's clock): allowed
+    (NOW + 5.5, 401), (NOW + 6, 401), (NOW + 86400 * 365, 401),       # from the future: never expires, refused
+    (NOW - 3600, 200),              # exactly its hour ago: the last instant it is valid
+    (NOW - 3600.5, 401), (NOW - 3601, 401),
+    ("missing", 401), (None, 401), ("1800000000", 401), (True, 401),
+])
+def test_a_session_started_in_the_future_or_without_its_start_is_refused(data_dir, people, seeded, monkeypatch,
+                                                                         started, status):
+    app = create_app(auth_settings=AuthSettings(mode="basic", secret_key=KEY, users_file=users.users_path(data_dir),
+                                                session_hours=1))
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    with client.session_transaction() as session:
+        if started == "missing":
+            del session["at"]
+        else:
+            session["at"] = started
+    import dashboard.auth.gate
+    monkeypatch.setattr(dashboard.auth.gate, "time", FrozenClock)
+    assert client.get("/_dash-layout").status_code == status
+
+
+def test_a_session_the_store_does_not_know_is_refused(app):
+    """A cookie signed with the key but not started by this server (or from before sessions were
+    kept on the server) is refused."""
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    with client.session_transaction() as session:
+        session.pop("sid")
+    assert client.get("/_dash-layout").status_code == 401
+    sign_in(client, "alice", "alice-password")
+    with client.session_transaction() as session:
+        session["sid"] = "x" * 43
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_another_users_session_id_is_refused(app):
+    """A session id is valid only for the user it was started for."""
+    alice, victor = app.server.test_client(), app.server.test_client()
+    sign_in(alice, "alice", "alice-password")
+    sign_in(victor, "victor", "victor-password")
+    with victor.session_transaction() as session:
+        victors = session["sid"]
+    with alice.session_transaction() as session:
+        session["sid"] = victors
+    assert alice.get("/_dash-layout").status_code == 401
+
+
+@pytest.mark.parametrize("target", ["/\r\nSet-Cookie:x=y", "/\nSet-Cookie:x=y", "/\rx", "/x\x00", "/\t/evil.example",
+                                    " /x", "/x ", "/\x0b/evil.example", "/\u2028x", "/\u202e", "/\x7f",
+                                    "\r\n/x", "/ /evil.example"])
+def test_a_next_target_with_control_characters_or_spaces_is_home(target):
+    assert local_path(target) == "/"
+
+
+def test_sign_in_with_a_newline_in_next_goes_home_not_to_a_500(app):
+    client = app.server.test_client()
+    reply = sign_in(client, "alice", "alice-password", next_path="/\r\nSet-Cookie:x=y")
+    assert reply.status_code in (302, 303) and reply.headers["Location"] == "/"
+    assert "x=y" not in str(reply.headers)
+
+
+LOCATION_SAFE = re.compile(r"/(?![/\\])[\x21-\x7e]*|/")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(target=st.one_of(
+    st.text(max_size=40),
+    st.builds(lambda a, b: "/" + a + b, st.text(max_size=10),
+              st.sampled_from(["\r\n", "\n", "\r", "\t", "\x00", " ", "\x0c", "\x85", "\u2028", "//", "\\", ""])),
+    st.sampled_from(["/%0D%0ASet-Cookie:x=y", "/\r\nSet-Cookie:x=y", "//evil.example", "/\\evil.example",
+                     "https://evil.example", "/\t/evil.example", "\x00/", "/?seed=7", "/teams?x=1#y"])))
+def test_fuzzed_next_after_sign_in_is_always_a_local_redirect(app, target):
+    client = app.server.test_client()
+    reply = sign_in(client, "alice", "alice-password", next_path=target)
+    assert reply.status_code in (302, 303)
+    location = reply.headers["Location"]
+    assert LOCATION_SAFE.fullmatch(location), location
+    parsed = urlparse(location)
+    assert not parsed.scheme and not parsed.netloc
+    page = client.get("/login", query_string={"next": target})
+    assert page.status_code == 200
+
+
+def test_a_datasets_file_from_before_sessions_gets_their_table_on_first_open(data_dir, people, seeded):
+    """A file the previous version wrote (format 5, no ``sessions`` table) gets the table when a
+    process first opens it; its events and its format mark stay as they were."""
+    import sqlite3
+    from contextlib import closing
+    with closing(sqlite3.connect(store.store_path())) as con:
+        con.execute("DROP TABLE sessions")
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 5
+    store.forget_open_files()
+    client = create_app(auth_settings=basic_settings(data_dir)).server.test_client()
+    sign_in(client, "alice", "alice-password")
+    assert client.get("/_dash-layout").status_code == 200
+    with closing(sqlite3.connect(store.store_path())) as con:
+        assert con.execute("SELECT user FROM sessions").fetchall() == [("alice",)]
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 5
+    assert store.list_datasets()[0].events == 49
+
+
+def test_a_store_that_cannot_keep_or_check_sessions_signs_no_one_in(app, monkeypatch, caplog):
+    def broken(*args):
+        raise store.StoreError("the disk holding data/datasets.sqlite is full")
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    monkeypatch.setattr(store, "session_user", broken)
+    assert client.get("/_dash-layout").status_code == 401           # cannot tell: refused, never let in
+    monkeypatch.setattr(store, "begin_session", broken)
+    other = app.server.test_client()
+    reply = sign_in(other, "alice", "alice-password")
+    assert reply.status_code == 503 and "cannot keep sessions" in reply.get_data(as_text=True)
+    with other.session_transaction() as session:
+        assert "user" not in session and "sid" not in session
+
+
+def test_sessions_past_their_lifetime_are_forgotten_at_the_next_sign_in(data_dir, monkeypatch):
+    """The sessions table stays as small as the live sessions: a sign-in forgets those begun more
+    than a lifetime ago (a session begun exactly a lifetime ago is still kept)."""
+    import sqlite3
+    from types import SimpleNamespace
+    import metrics.store.sessions as kept
+    clock = {"ns": 10**18}
+    monkeypatch.setattr(kept, "time", SimpleNamespace(time_ns=lambda: clock["ns"]))
+    old = kept.begin_session("alice", 3600)
+    clock["ns"] += 10**9
+    edge = kept.begin_session("victor", 3600)
+    clock["ns"] += 3600 * 10**9                       # one hour after victor's sign-in, an hour and a second after alice's
+    kept.begin_session("victor", 3600)
+    with sqlite3.connect(store.store_path()) as con:
+        assert con.execute("SELECT user, started_ns FROM sessions ORDER BY started_ns").fetchall() == [
+            ("victor", 10**18 + 10**9), ("victor", 10**18 + 10**9 + 3600 * 10**9)]
+    assert store.session_user(old) is None and store.session_user(edge) == "victor"

@@ -102,7 +102,8 @@ def test_every_worker_sees_a_dataset_imported_while_it_runs(gunicorn):
 
 
 def test_sign_in_holds_on_both_workers_and_sign_out_works(data_dir):
-    """Sessions are signed with METRICS_SECRET_KEY, so whichever worker answers accepts them."""
+    """Sessions are signed with METRICS_SECRET_KEY, so whichever worker answers accepts them; after
+    sign-out neither worker accepts the session or a copy of its cookie."""
     import http.cookiejar
     import re
     from urllib.parse import urlencode
@@ -112,7 +113,8 @@ def test_sign_in_holds_on_both_workers_and_sign_out_works(data_dir):
     server = serve(METRICS_AUTH="basic", METRICS_SECRET_KEY="s" * 40)
     url = next(server)
     try:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         page = opener.open(url + "/login", timeout=30).read().decode()
         csrf = re.search(r"name='csrf' value='([^']+)'", page).group(1)
         opener.open(url + "/login", data=urlencode({"username": "alice", "password": "alice-password", "csrf": csrf,
@@ -123,13 +125,18 @@ def test_sign_in_holds_on_both_workers_and_sign_out_works(data_dir):
             with opener.open(url + "/api/v1/datasets", timeout=30) as response:
                 assert response.status == 200
         layout = json.loads(opener.open(url + "/_dash-layout", timeout=30).read())
-        opener.open(url + "/logout", data=urlencode({"csrf": layout_csrf(layout)}).encode(), timeout=30)
+        copy = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in jar)}       # the cookie, copied elsewhere
         for _ in range(6):
-            try:
-                opener.open(url + "/_dash-layout", timeout=30)
-                pytest.fail("a signed-out session was answered")
-            except urllib.error.HTTPError as e:
-                assert e.code == 401
+            with urllib.request.urlopen(urllib.request.Request(url + "/_dash-layout", headers=copy), timeout=30) as r:
+                assert r.status == 200
+        opener.open(url + "/logout", data=urlencode({"csrf": layout_csrf(layout)}).encode(), timeout=30)
+        for _ in range(6):                      # neither worker answers the session or its copy
+            for request in (url + "/_dash-layout", urllib.request.Request(url + "/_dash-layout", headers=copy)):
+                try:
+                    opener.open(request, timeout=30)
+                    pytest.fail("a signed-out session was answered")
+                except urllib.error.HTTPError as e:
+                    assert e.code == 401
     finally:
         next(server, None)
 

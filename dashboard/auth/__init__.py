@@ -13,7 +13,9 @@
   signed-in user is a viewer.
 
 With sign-in on, sessions are cookies signed with ``METRICS_SECRET_KEY`` (or the file
-``METRICS_SECRET_KEY_FILE``), so every gunicorn worker accepts them; only ``/health``, the sign-in
+``METRICS_SECRET_KEY_FILE``), so every gunicorn worker accepts them, each carrying a session id the
+store keeps (``store.begin_session``), so signing out, a new password or ``python -m metrics users
+sign-out NAME`` end every copy of the cookie in every worker at once; only ``/health``, the sign-in
 pages and the webhooks (which check their own secrets) answer without one. Pages redirect to the
 sign-in form; everything else (layout, dependencies, callbacks, assets) answers 401. The JSON API
 also takes an API token (``Authorization: Bearer``) or, in basic mode, HTTP Basic credentials.

@@ -12,17 +12,21 @@ from urllib.parse import urlparse
 
 import flask
 
-from metrics import defaults, users
+from metrics import defaults, store, users
 
 from .settings import AuthSettings
 
 log = logging.getLogger(__name__)
 LOGIN, LOGOUT = "/login", "/logout"
+NO_SESSIONS = "Sign-in is unavailable: the server cannot keep sessions (the server log says why)."
 
 
 def local_path(target: str | None) -> str:
-    """``target`` when it is a path on this site (no scheme, no host, no ``//``), else ``/``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` when it is a path on this site (no scheme, no host, no ``//``, no backslash, no
+    space, control or other unprintable character: a browser drops some of them, which could make
+    a tab between two slashes another site, and a header cannot hold a newline), else ``/``."""
+    if (not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or not target.isprintable() or any(c.isspace() for c in target)):
         return "/"
     parsed = urlparse(target)
     return "/" if parsed.scheme or parsed.netloc else target
@@ -61,12 +65,32 @@ def form_is_ours() -> bool:
     return isinstance(expected, str) and isinstance(given, str) and hmac.compare_digest(expected, given)
 
 
-def start_session(name: str, role: str, stamp: str = "") -> None:
-    """A new session for the user who just signed in."""
+def start_session(name: str, role: str, lifetime_s: float, stamp: str = "") -> bool:
+    """A new session for the user who just signed in, kept in the store (its id in the cookie) so
+    that signing out ends every copy of the cookie; False (and the reason in the log) when the
+    store cannot keep it."""
     flask.session.clear()                       # a new session at sign-in (no fixation)
+    try:
+        session_id = store.begin_session(name, lifetime_s)
+    except store.StoreError as e:
+        log.error("cannot keep the session of %s: %s", name, e)
+        return False
     flask.session.permanent = True
-    flask.session.update(user=name, role=role, stamp=stamp, at=time.time())
+    flask.session.update(user=name, role=role, stamp=stamp, at=time.time(), sid=session_id)
     log.info("signed in: %s (%s)", name, role)
+    return True
+
+
+def end_session() -> str | None:
+    """End this request's session (every copy of its cookie) and clear it; the user it was of."""
+    name, session_id = flask.session.get("user"), flask.session.get("sid")
+    flask.session.clear()
+    if isinstance(session_id, str):
+        try:
+            store.end_session(session_id)
+        except store.StoreError as e:
+            log.error("cannot end the session of %s in the store: %s", name, e)
+    return name if isinstance(name, str) else None
 
 
 class FormSignIn:
@@ -111,7 +135,8 @@ class FormSignIn:
         if user is None:
             self.lockout.count_failure(name)
             return self.page("Wrong user name or password.", 401, name)
-        start_session(user.name, user.role, stamp=user.stamp)
+        if not start_session(user.name, user.role, self.settings.session_hours * 3600, stamp=user.stamp):
+            return self.page(NO_SESSIONS, 503, name)
         return flask.redirect(local_path(form.get("next")))
 
     @staticmethod
@@ -120,8 +145,7 @@ class FormSignIn:
         if flask.request.method == "POST":
             if not form_is_ours():
                 return page_html("Sign out", "<p>This sign-out request did not come from the dashboard.</p>", 400)
-            name = flask.session.get("user")
-            flask.session.clear()
+            name = end_session()
             if name:
                 log.info("signed out: %s", name)
             return page_html("Signed out", "<p id='signed-out'>You are signed out.</p>"

@@ -109,9 +109,7 @@ class Gate:
         name = flask.session.get("user")
         if not isinstance(name, str):
             return None
-        started = flask.session.get("at")
-        # a session lasts METRICS_SESSION_HOURS from sign-in, however busy the page keeps it
-        if not isinstance(started, (int, float)) or time.time() - started > self.settings.session_hours * 3600:
+        if not self.live_session(name):
             flask.session.clear()
             return None
         if self.settings.mode == "basic":
@@ -127,6 +125,24 @@ class Gate:
             return Visitor(name, user.role, "session")
         role = flask.session.get("role")
         return Visitor(name, role, "session") if role in users.ROLES else None
+
+    def live_session(self, name: str) -> bool:
+        """Whether this request's session of ``name`` is still on: it began at most
+        METRICS_SESSION_HOURS ago however busy the page keeps it, and not in the future (beyond
+        ``SESSION_CLOCK_SKEW_S``), and the store still keeps it for ``name`` (signing out, a new
+        password or ``users sign-out`` end it for every copy of the cookie, in every worker)."""
+        started, session_id = flask.session.get("at"), flask.session.get("sid")
+        if isinstance(started, bool) or not isinstance(started, (int, float)) or not isinstance(session_id, str):
+            return False
+        now = time.time()
+        if not now - self.settings.session_hours * 3600 <= started <= now + defaults.SESSION_CLOCK_SKEW_S:
+            return False
+        try:
+            owner = store.session_user(session_id)
+        except store.StoreError as e:
+            log.error("cannot check a session of %s: %s", name, e)
+            return False
+        return owner == name            # (the id is looked up by its hash; the name is no secret)
 
     def from_basic_header(self) -> Visitor | None:
         """The user of an ``Authorization: Basic`` header (basic mode, the API only), or None."""

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlparse
 
 import flask
 
-from .form import error_alert, local_path, page_html, start_session
+from .form import NO_SESSIONS, error_alert, local_path, page_html, start_session
 from .settings import AuthSettings
 
 log = logging.getLogger(__name__)
@@ -103,5 +103,6 @@ class OidcSignIn:
             return page_html("Not allowed", "<p id='login-error'>Your account is not in a group allowed to see this "
                              "dashboard; ask its operator.</p>", 403)
         next_path = flask.session.get("next", "/")
-        start_session(name, role)
+        if not start_session(name, role, self.settings.session_hours * 3600):
+            return self.page(NO_SESSIONS, 503)
         return flask.redirect(local_path(next_path))

@@ -38,7 +38,7 @@ COMMANDS = (
     Command("sync", "pull events from a team's services into a stored dataset, once or every few minutes",
             "sync:run_sync"),
     Command("tokens", "create, list or revoke the read-only tokens of the JSON API", "tokens:run_tokens"),
-    Command("users", "add, list or remove the dashboard's users and set their roles and passwords",
+    Command("users", "add, list or remove the dashboard's users, set their roles and passwords, sign them out",
             "users:run_users"),
     Command("audit", "every write to the stored datasets, newest first", "audit:run_audit"),
     Command("metrics", "every metric, built-in and plug-in: definition, unit, direction, tiers or bands",

@@ -7,17 +7,29 @@ import sys
 from ..console import Parser, UsageError
 
 
+# the actions of ``users``: name, its words after the name, what it does (the parser's choices, its
+# description and its help are all made from this table)
+ACTIONS = (
+    ("add", "NAME --role viewer|editor [--password-stdin]", "add a user"),
+    ("list", "", "list the users"),
+    ("remove", "NAME", "remove a user (their sessions end)"),
+    ("set-role", "NAME ROLE", "set a user's role"),
+    ("set-password", "NAME [--password-stdin]", "set a user's password (their sessions end)"),
+    ("sign-out", "NAME", "sign a user out everywhere: every session of theirs, in every worker, ends now"),
+)
+
+
 def run_users(argv, out=None, stdin=None) -> int:
-    """``python -m metrics users add NAME --role viewer|editor [--password-stdin] | list | remove NAME |
-    set-role NAME ROLE | set-password NAME [--password-stdin]``: the dashboard's users for
-    ``METRICS_AUTH=basic``; each change is recorded in the audit trail."""
+    """``python -m metrics users ACTION ...`` (``ACTIONS``): the dashboard's users (``METRICS_AUTH=basic``)
+    and everyone's sessions; each change is recorded in the audit trail."""
     from .. import users
     out = sys.stdout if out is None else out
     stdin = sys.stdin if stdin is None else stdin
     p = Parser(prog="python -m metrics users",
-               description="Dashboard users and roles (METRICS_AUTH=basic): add, list, remove, set-role, set-password.")
-    p.add_argument("action", choices=("add", "list", "remove", "set-role", "set-password"),
-                   help="what to do: add a user, list them, remove one, set one's role or password")
+               description="Dashboard users and roles (METRICS_AUTH=basic) and sign-in sessions: "
+                           + "; ".join(f"{name} {words}".strip() + f": {what}" for name, words, what in ACTIONS) + ".")
+    p.add_argument("action", choices=tuple(name for name, _, _ in ACTIONS),
+                   help="what to do (each is said above)")
     p.add_argument("name", nargs="?", help="the user's name (every action but list)")
     p.add_argument("role_value", nargs="?", metavar="ROLE", help="for set-role: viewer or editor")
     p.add_argument("--role", choices=users.ROLES, help="for add: viewer (reads) or editor (also writes)")
@@ -44,23 +56,40 @@ def run_users(argv, out=None, stdin=None) -> int:
             audited("user add", f"{args.name} ({args.role})")
         elif args.action == "remove":
             users.remove(path, args.name)
-            print(f"Removed user {args.name}; their sessions end at their next request", file=out)
+            print(f"Removed user {args.name}; their sessions end now", file=out)
             audited("user remove", args.name)
+            signed_out(args.name)
         elif args.action == "set-password":
             if users.lookup(path, args.name) is None:
                 raise UsageError(f"no user named {args.name!r}")
             users.set_password(path, args.name, read_password(args.password_stdin, stdin))
-            print(f"New password for {args.name}; their sessions from before end at their next request", file=out)
+            print(f"New password for {args.name}; their sessions from before end now", file=out)
             audited("user set-password", args.name)
+            signed_out(args.name)
+        elif args.action == "sign-out":
+            if users.lookup(path, args.name) is None and not store.user_has_sessions(args.name):
+                raise UsageError(f"no user named {args.name!r} in {path} and no session of theirs")
+            ended = signed_out(args.name)
+            print(f"Signed {args.name} out everywhere: {ended} session{'' if ended == 1 else 's'} ended", file=out)
         else:
             if not args.role_value:
                 raise UsageError("users set-role needs NAME and ROLE (viewer or editor)")
             users.set_role(path, args.name, args.role_value)
             print(f"User {args.name} is now {args.role_value}", file=out)
             audited("user set-role", f"{args.name} ({args.role_value})")
-    except users.UsersError as e:
+    except (users.UsersError, store.StoreError) as e:
         raise UsageError(str(e)) from None
     return 0
+
+
+def signed_out(name: str) -> int:
+    """End every session of ``name`` (recorded in the audit trail); how many ended. A store that
+    cannot do it is an error: the user would stay signed in."""
+    from .. import store
+    try:
+        return store.end_sessions(name)
+    except store.StoreError as e:
+        raise UsageError(f"the sessions of {name} could not be ended ({e})") from None
 
 
 def audited(action: str, detail: str) -> None:

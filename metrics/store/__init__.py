@@ -14,6 +14,9 @@ database can take SQLite's place behind the same calls):
 - the audit trail: ``audit_log`` (``AuditEntry`` each; every write records who, when, which
   dataset and how many events, in the write's own transaction), ``record_audit`` (an entry that
   changes no dataset), ``local_user`` (who the command line is);
+- sign-in sessions: ``begin_session`` (a new session's id), ``session_user`` (whose live session
+  an id is), ``end_session`` (sign-out), ``end_sessions`` (sign a user out everywhere, audited),
+  ``user_has_sessions``;
 - where: ``data_dir`` (``METRICS_DATA_DIR``, default ``./data``), ``store_path`` (its file);
   ``forget_open_files`` (check the file again, as a new process would);
 - errors: ``StoreError``, one sentence each.
@@ -32,8 +35,9 @@ costs in proportion to what it adds. ``merge``: duplicates found by a binary sea
 segment's sorted hashes, conflicts (a second ``incident_start`` for an id...) among the segments'
 pairing events, neither reading the stored events; stored events always win; past
 ``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
-``audit``: the operations above. A damaged, foreign, read-only or full database is a
-``StoreError`` naming the file, what is wrong and what to do.
+``audit``: the operations above; ``sessions``: the sign-in sessions (the SHA-256 of each id).
+A damaged, foreign, read-only or full database is a ``StoreError`` naming the file, what is wrong
+and what to do.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from .connection import data_dir, forget_open_files, store_path
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
 from .errors import NAME, StoreError, check_name
 from .merge import MAX_EVENTS, save_lines
+from .sessions import begin_session, end_session, end_sessions, session_user, user_has_sessions
 from .state import Delivered, append_with_state, deliver, record_sync_run, sync_runs, sync_state
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "append_with_state", "sync_state", "record_sync_run", "sync_runs",
     "deliver", "Delivered",
     "audit_log", "AuditEntry", "record_audit", "local_user",
+    "begin_session", "session_user", "end_session", "end_sessions", "user_has_sessions",
     "data_dir", "store_path", "forget_open_files",
     "StoreError",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from .migrations import LOCK_WAIT_SECONDS, set_up
 FILE_NAME = "datasets.sqlite"
 
 _READY: set = set()                     # database files whose tables this process has set up
+_KEPT = threading.local()               # each thread's kept reading connection (``kept_reading``)
+_OPENED = [0]                           # how often ``forget_open_files`` was called: kept connections reopen
 
 
 def data_dir() -> Path:
@@ -30,6 +33,7 @@ def forget_open_files() -> None:
     operation checks its file again (its marks, its tables, an earlier layout to move), as a new
     process would: for a file replaced or made read-only while the process runs (tests do both)."""
     _READY.clear()
+    _OPENED[0] += 1
 
 
 def _explain(error: sqlite3.Error, path: Path) -> StoreError:
@@ -103,3 +107,23 @@ def reading():
     path = store_path()
     with closing(_connect()) as con, _guarded(path):
         yield con
+
+
+@contextmanager
+def kept_reading():
+    """A connection for reading that this thread keeps open between calls, for the small lookup
+    every signed-in request makes (opening the file costs a hundred times the lookup). Reopened in
+    a new process, for another data directory, after ``forget_open_files`` or a failure. Read
+    every statement's rows to the end (``fetchall``) so no read stays open between requests."""
+    path = store_path()
+    key = (os.getpid(), str(path), _OPENED[0])
+    if getattr(_KEPT, "key", None) != key:
+        _KEPT.con = _KEPT.key = None            # the old one dropped (a forked child never uses its parent's)
+        _KEPT.con, _KEPT.key = _connect(), key
+    try:
+        with _guarded(path):
+            yield _KEPT.con
+    except BaseException:
+        _KEPT.con.close()
+        _KEPT.con, _KEPT.key = None, None
+        raise

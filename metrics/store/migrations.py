@@ -52,6 +52,12 @@ TABLES = (
     "at_ns INTEGER NOT NULL, PRIMARY KEY (dataset, source, delivery)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS audit (at_ns INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, "
     "dataset TEXT NOT NULL, events INTEGER NOT NULL, detail TEXT NOT NULL DEFAULT '')",
+    # 2026-12-07 (issue 26): the dashboard's sign-in sessions (``sessions``), so that signing out ends
+    # every copy of a session cookie; made in a file of any earlier format when it is first opened
+    # (nothing stored changes, so no copy is kept and the format stays)
+    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user TEXT NOT NULL, started_ns INTEGER NOT NULL) "
+    "WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user)",
 )
 
 
