@@ -327,3 +327,14 @@ def test_sums_damaged_alone_are_written_again_nothing_lost(hand):
     assert said.startswith("hand: wrote segment 0's sums again (") and said.splitlines()[0].endswith(": nothing lost")
     assert len(store.load("hand")) == 52 and check()[0] == 0
     assert store.audit_log(1, "hand")[0].events == 0
+
+
+def test_segments_of_no_dataset_are_found_and_dropped(hand):
+    sql(hand, "DELETE FROM datasets WHERE name = 'other'")
+    code, said = check()
+    assert code == 1 and "other: damaged: its segments belong to no dataset" in said.splitlines()
+    code, said = check("--repair")
+    assert code == 1 and said.splitlines()[-1] == "other: dropped 1 segment of no dataset (2 events)"
+    assert sql(hand, "SELECT COUNT(*) FROM segments WHERE dataset = 'other'") == [(0,)]
+    assert check() == (0, "hand: ok (2 segments, 52 events)\n")
+    assert store.audit_log(1, "other")[0].events == -2

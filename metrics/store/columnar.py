@@ -24,6 +24,12 @@ TIMESTAMP = pa.timestamp("ns", tz="UTC")
 ORDER = ("ts", "metric_value", *TEXT_COLUMNS)            # the events file's fields, in this order
 # what reading a damaged file raises (pyarrow's errors, and the checks below): caught as damage
 UNREADABLE = (pa.ArrowException, ValueError, KeyError, IndexError, TypeError, OSError, MemoryError)
+REASON_CHARS = 100                      # how much of a decoding error a damage message quotes
+
+
+def unreadable(blob: str, error: Exception) -> str:
+    """Why a BLOB cannot be read (one of ``UNREADABLE``), as a phrase: "its events cannot be read (...)"."""
+    return f"its {blob} cannot be read ({str(error)[:REASON_CHARS]})"
 
 
 def events_bytes(columns: dict) -> bytes:

@@ -4,7 +4,6 @@ again from the events and compared with those stored, the sums compared with the
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,9 +11,9 @@ import pyarrow as pa
 
 from . import audit
 from .codec import row_hashes
-from .columnar import UNREADABLE, events_columns, hashes, pairs_bytes, pairs_table
+from .columnar import UNREADABLE, events_columns, hashes, pairs_bytes, pairs_table, unreadable
 from .connection import reading, writing
-from .segments import BLOBS, BUMP_GENERATION, EVENTS, HASHES, PAIRS, layout, write_sums
+from .segments import BLOBS, BUMP_GENERATION, EVENTS, HASHES, PAIRS, changed, layout, segment_blobs, write_sums
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,11 @@ class DatasetCheck:
     def ok(self) -> bool:
         return not self.damaged and not self.problem
 
+    @property
+    def lost(self) -> int:
+        """The events of the segments a repair drops."""
+        return sum(d.events for d in self.damaged if not d.sums_only)
+
     def lines(self) -> list[str]:
         """What was found, a line per damaged segment (or "ok")."""
         if self.ok:
@@ -56,29 +60,25 @@ class DatasetCheck:
         """What ``repair`` did, a line per segment dropped or whose sums were written again, then the count."""
         if self.ok:
             return self.lines()
+        if self.said is None:
+            return [f"{self.name}: dropped {self.segments} segment{'' if self.segments == 1 else 's'} of no dataset "
+                    f"({self.kept + self.lost:,} events)"]
         lines = [f"{self.name}: wrote segment {d.segment}'s sums again ({d.problem}): nothing lost" if d.sums_only else
                  f"{self.name}: dropped segment {d.segment}: {d.events:,} events lost" for d in self.damaged]
-        if self.said is None:
-            return lines + [f"{self.name}: repaired: its segments belonged to no dataset"]
         return lines + [f"{self.name}: repaired: {self.kept:,} events kept (was {self.said:,})"]
 
 
-def _segment(con: sqlite3.Connection, name: str, segment: int, size: int) -> tuple[str, int, np.ndarray | None]:
-    """(what is wrong with a segment's BLOBs, "" when nothing; the events it holds; their times)
-    from its BLOBs alone: its events read, as many as its row count, its row hashes and pairing
-    events those of its events."""
-    blobs: dict[str, list[bytes]] = {}
-    for blob, data in con.execute("SELECT name, data FROM segments WHERE dataset = ? AND segment = ? ORDER BY name, part",
-                                  (name, segment)):
-        blobs.setdefault(blob, []).append(data)
-    whole = {b: b"".join(v) for b, v in blobs.items()}
+def _segment(whole: dict[str, bytes], size: int) -> tuple[str, int, np.ndarray | None]:
+    """(what is wrong with a segment's BLOBs (``segments.segment_blobs``), "" when nothing; the
+    events it holds; their times) from its BLOBs alone: its events read, as many as its row count
+    (``size``), its row hashes and pairing events those of its events."""
     missing = [b for b in BLOBS if b not in whole]
     if missing:
         return f"its {missing[0]} BLOB is missing", size, None
     try:
         columns = events_columns(whole[EVENTS])
     except UNREADABLE as e:
-        return f"its events cannot be read ({str(e)[:100]})", size, None
+        return unreadable("events", e), size, None
     held = len(columns["ts"])
     if held != size:
         return f"it holds {held:,} events, its row count says {size:,}", held, None
@@ -89,7 +89,7 @@ def _segment(con: sqlite3.Connection, name: str, segment: int, size: int) -> tup
         same = stored.set_column(0, "kind", stored.column("kind").cast(pa.string())).equals(
             wanted.set_column(0, "kind", wanted.column("kind").cast(pa.string())))
     except UNREADABLE as e:
-        return f"its pairing events cannot be read ({str(e)[:100]})", held, None
+        return unreadable("pairing events", e), held, None
     if not same:
         return "its pairing events are not those of its events", held, None
     return "", held, columns["ts"]
@@ -104,18 +104,19 @@ def _check(con: sqlite3.Connection, name: str) -> DatasetCheck:
         if segment not in at.sizes:
             found.damaged.append(SegmentDamage(segment, 0, at.damaged[segment]))
             continue
-        problem, held, ts = _segment(con, name, segment, at.sizes[segment])
+        blobs = segment_blobs(con, name, segment)
+        problem, held, ts = _segment(blobs, at.sizes[segment])
         if problem:
             found.damaged.append(SegmentDamage(segment, held, problem))
             continue
-        sums = at.damaged.get(segment) or _sums_differ(con, name, segment, at.sums[segment])
+        sums = at.damaged.get(segment) or next(filter(None, (changed(at, segment, b, blobs[b]) for b in BLOBS)), "")
         if sums:
             found.damaged.append(SegmentDamage(segment, held, sums, sums_only=True))
         found.kept += held
         if len(ts):
             times.append((int(ts.min()), int(ts.max())))
     found.first, found.last = (min(t[0] for t in times), max(t[1] for t in times)) if times else (None, None)
-    held = found.kept + sum(d.events for d in found.damaged if not d.sums_only)
+    held = found.kept + found.lost
     if at.said is None:
         found.problem = at.problem
     elif at.said != held:
@@ -124,16 +125,6 @@ def _check(con: sqlite3.Connection, name: str) -> DatasetCheck:
             != (found.first, found.last):
         found.problem = "its first and last event times are not those of its events"
     return found
-
-
-def _sums_differ(con: sqlite3.Connection, name: str, segment: int, sums: dict[str, tuple[int, int]]) -> str:
-    """Which of a segment's BLOBs differs from its sums ("" when none)."""
-    for blob in BLOBS:
-        data = b"".join(r[0] for r in con.execute("SELECT data FROM segments WHERE dataset = ? AND segment = ? AND name = ? "
-                                                  "ORDER BY part", (name, segment, blob)))
-        if (len(data), zlib.crc32(data)) != sums[blob]:
-            return f"its {blob} BLOB is not what was written (its checksum differs)"
-    return ""
 
 
 def _names(con: sqlite3.Connection) -> list[str]:
@@ -162,14 +153,17 @@ def repair(who: str | None = None) -> list[DatasetCheck]:
         for dataset in found:
             if dataset.ok:
                 continue
+            if dataset.said is None:
+                for table in ("segments", "segment_sizes"):
+                    con.execute(f"DELETE FROM {table} WHERE dataset = ?", (dataset.name,))
+                audit.record(con, who, "repair", dataset.name, -dataset.kept - dataset.lost, dataset.repaired_lines()[0])
+                continue
             for d in dataset.damaged:
                 if d.sums_only:
                     write_sums(con, dataset.name, d.segment)
                 else:
                     for table in ("segments", "segment_sizes"):
                         con.execute(f"DELETE FROM {table} WHERE dataset = ? AND segment = ?", (dataset.name, d.segment))
-            if dataset.said is None:
-                continue
             con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = "
                         "(SELECT COUNT(*) FROM segment_sizes WHERE dataset = ?) WHERE name = ?",
                         (dataset.kept, dataset.first, dataset.last, dataset.name, dataset.name))

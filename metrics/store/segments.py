@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .codec import columns_of, empty_frame, joined, to_frame
-from .columnar import UNREADABLE, events_bytes, events_columns, hashes, hashes_bytes, pairing_events, pairs_bytes
+from .columnar import UNREADABLE, events_bytes, events_columns, hashes, hashes_bytes, pairing_events, pairs_bytes, \
+    unreadable
 from .errors import Damaged
 
 PART_BYTES = 64 * 1024 * 1024           # a BLOB is cut into parts of at most this size
@@ -64,17 +65,20 @@ def write_segment(con: sqlite3.Connection, name: str, columns: dict, segment: in
         progress(len(writers), len(writers), f"stored {name}")
 
 
+def segment_blobs(con: sqlite3.Connection, name: str, segment: int) -> dict[str, bytes]:
+    """Each BLOB one segment of the dataset has, by name (its parts joined)."""
+    return {blob: b"".join(data for _, data in rows) for blob, rows in _grouped(con.execute(
+        "SELECT name, data FROM segments WHERE dataset = ? AND segment = ? ORDER BY name, part", (name, segment)))}
+
+
 def write_sums(con: sqlite3.Connection, name: str, segment: int) -> bool:
     """Write (again) the sums of a segment's BLOBs as they are now; False, writing nothing, when
     one of them is missing. For segments written before sums were kept, and for a repair."""
-    blobs: dict[str, list[bytes]] = {}
-    for blob, data in con.execute("SELECT name, data FROM segments WHERE dataset = ? AND segment = ? ORDER BY name, part",
-                                  (name, segment)):
-        blobs.setdefault(blob, []).append(data)
+    blobs = segment_blobs(con, name, segment)
     if not all(b in blobs for b in BLOBS):
         return False
     con.execute("DELETE FROM segments WHERE dataset = ? AND segment = ? AND name = ?", (name, segment, SUMS))
-    _insert(con, name, segment, SUMS, sums_bytes({b: b"".join(blobs[b]) for b in BLOBS}))
+    _insert(con, name, segment, SUMS, sums_bytes(blobs))
     return True
 
 
@@ -135,12 +139,19 @@ def layout(con: sqlite3.Connection, name: str) -> Layout:
     return Layout(name, said, sizes, {s: v for s, v in written.items() if v is not None}, damaged, problem)
 
 
-def _grouped(rows) -> list[tuple[int, list]]:
-    """(segment, its rows) of rows ordered by segment whose first value is the segment."""
+def _grouped(rows) -> list[tuple]:
+    """(key, its rows) of rows ordered by their first value, the key (a segment, a BLOB's name)."""
     out: dict[int, list] = {}
     for row in rows:
         out.setdefault(row[0], []).append(row)
     return sorted(out.items())
+
+
+def changed(at: Layout, segment: int, blob: str, data: bytes) -> str:
+    """What is wrong when ``data``, a segment's BLOB, is not the one written (its CRC-32 differs
+    from its sums), else ""."""
+    return "" if zlib.crc32(data) == at.sums[segment][blob][1] else \
+        f"its {blob} BLOB is not what was written (its checksum differs)"
 
 
 def _blobs(con: sqlite3.Connection, at: Layout, blob: str) -> list[tuple[int, bytes]]:
@@ -150,8 +161,9 @@ def _blobs(con: sqlite3.Connection, at: Layout, blob: str) -> list[tuple[int, by
     for segment, rows in _grouped(con.execute("SELECT segment, data FROM segments WHERE dataset = ? AND name = ? "
                                               "ORDER BY segment, part", (at.name, blob))):
         data = rows[0][1] if len(rows) == 1 else b"".join(data for _, data in rows)
-        if zlib.crc32(data) != at.sums[segment][blob][1]:
-            raise Damaged(at.name, segment, f"its {blob} BLOB is not what was written (its checksum differs)")
+        problem = changed(at, segment, blob, data)
+        if problem:
+            raise Damaged(at.name, segment, problem)
         out.append((segment, data))
     return out
 
@@ -162,7 +174,7 @@ def segment_events(at: Layout, segment: int, data: bytes) -> dict:
     try:
         columns = events_columns(data)
     except UNREADABLE as e:
-        raise Damaged(at.name, segment, f"its events cannot be read ({str(e)[:100]})") from None
+        raise Damaged(at.name, segment, unreadable("events", e)) from None
     if len(columns["ts"]) != at.sizes[segment]:
         raise Damaged(at.name, segment, f"it holds {len(columns['ts']):,} events, its row count says {at.sizes[segment]:,}")
     return columns
@@ -210,7 +222,7 @@ def stored_pairs(con: sqlite3.Connection, at: Layout, ids: list[str]) -> dict[tu
         try:
             events = pairing_events(data, ids)
         except UNREADABLE as e:
-            raise Damaged(at.name, segment, f"its pairing events cannot be read ({str(e)[:100]})") from None
+            raise Damaged(at.name, segment, unreadable("pairing events", e)) from None
         for kind, ident, t in events:
             found.setdefault((kind, ident), t)
     return found
