@@ -90,6 +90,11 @@ def hashes_unsorted(d):
     overwrite(d, 0, "hashes", data[-8:] + data[:-8])
 
 
+def hashes_changed_in_order(d):
+    """The last row hash made the largest there is: still sorted, still 8 B an event (its checksum says it)."""
+    overwrite(d, 0, "hashes", blob(d, 0, "hashes")[:-8] + (2 ** 63 - 1).to_bytes(8, "little"))
+
+
 def damage_pairs(d):
     overwrite(d, 0, "pairs", b"\x00" * 64)
 
@@ -103,13 +108,13 @@ def size_disagrees(d):
 
 
 DAMAGE = [damage_events, damage_events_same_length, truncate_events, hashes_wrong_length, hashes_unsorted,
-          damage_pairs, missing_part, size_disagrees]
+          hashes_changed_in_order, damage_pairs, missing_part, size_disagrees]
 # what an append reads (hashes and pairs, the BLOBs' lengths, the counts) finds all but a same-length
 # change inside the events BLOB, which a read finds (its checksum)
 FOUND_BY_APPEND = [d for d in DAMAGE if d is not damage_events_same_length]
 # what a read reads (the events, the BLOBs' lengths, the counts) finds all but a same-length change
 # inside the row hashes, which it does not read
-FOUND_BY_READ = [d for d in DAMAGE if d is not hashes_unsorted]
+FOUND_BY_READ = [d for d in DAMAGE if d not in (hashes_unsorted, hashes_changed_in_order)]
 
 
 def says_which(message: str) -> None:
