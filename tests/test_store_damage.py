@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import FIXTURES, run_cli
-from metrics import normalize, store
+from helpers import deploys
+from metrics import store
 from metrics.cli import main
 from metrics.store import StoreError
 
@@ -22,15 +23,6 @@ HAND = FIXTURES / "hand.csv"
 HAND_EVENTS = 49                # the rows of hand.csv (50 lines, a header): segment 0
 LATER = 3                       # segment 1: three deployments on 2024-03-01 00:00, 00:01, 00:02
 REPAIR = "python -m metrics datasets --check --repair"
-
-
-def deploys(n: int, prefix: str, start: str = "2024-03-01") -> pd.DataFrame:
-    """``n`` distinct production deployments, one a minute from ``start``."""
-    ts = pd.date_range(start, periods=n, freq="min", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-    frame, report = normalize(pd.DataFrame({"ts": ts, "kind": "deploy", "service": "api",
-                                            "deploy_id": [f"{prefix}{i}" for i in range(n)]}))
-    assert report.rejected_count == 0
-    return frame
 
 
 def sql(data_dir, statement: str, *params):
@@ -61,7 +53,7 @@ def hand(data_dir):
     """Dataset ``hand``: hand.csv as segment 0 (49 events), three deployments as segment 1; and
     an undamaged dataset ``other``."""
     assert main(["import", "--from", "events", str(HAND), "--name", "hand"]) == 0
-    assert store.append("hand", deploys(LATER, "later"))[:2] == (HAND_EVENTS + LATER, LATER)
+    assert store.append("hand", deploys(LATER, "later", "2024-03-01"))[:2] == (HAND_EVENTS + LATER, LATER)
     store.append("other", deploys(2, "o"))
     assert sql(data_dir, "SELECT segment, events FROM segment_sizes WHERE dataset = 'hand'") == [(0, 49), (1, 3)]
     return data_dir
@@ -218,7 +210,7 @@ def test_repair_drops_the_damaged_segment_and_says_what_is_lost(hand, damage):
     assert list(store.load("hand")["deploy_id"]) == ["api@later0", "api@later1", "api@later2"]
     assert check() == (0, "hand: ok (1 segment, 3 events)\nother: ok (1 segment, 2 events)\n")
     assert store.append("hand", deploys(2, "new", "2024-04-01"))[:2] == (5, 2)
-    assert store.append("hand", deploys(LATER, "later"))[:2] == (5, 0)             # duplicates still found
+    assert store.append("hand", deploys(LATER, "later", "2024-03-01"))[:2] == (5, 0)             # duplicates still found
 
 
 def test_repair_of_the_later_segment_keeps_the_first(hand):
@@ -285,7 +277,7 @@ def pristine(tmp_path_factory):
     try:
         store.forget_open_files()
         assert main(["import", "--from", "events", str(HAND), "--name", "hand"]) == 0
-        store.append("hand", deploys(LATER, "later"))
+        store.append("hand", deploys(LATER, "later", "2024-03-01"))
     finally:
         os.environ["METRICS_DATA_DIR"] = old or ""
     return folder

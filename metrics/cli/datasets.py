@@ -24,7 +24,7 @@ def run_datasets(argv, out=None) -> int:
                         "datasets' counts to what is kept, in one transaction (the audit trail keeps the repair)")
     args = p.parse_args(argv)
     if args.repair and not args.check:
-        raise UsageError("--repair goes with --check: python -m metrics datasets --check --repair")
+        raise UsageError("--repair goes with --check")
     from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
     from ..ingest.sync.run import last_runs
     try:
