@@ -69,12 +69,9 @@ class DatasetCheck:
 
 
 def _segment(whole: dict[str, bytes], size: int) -> tuple[str, int, np.ndarray | None]:
-    """(what is wrong with a segment's BLOBs (``segments.segment_blobs``), "" when nothing; the
-    events it holds; their times) from its BLOBs alone: its events read, as many as its row count
+    """(what is wrong with a segment's three BLOBs (``segments.segment_blobs``), "" when nothing;
+    the events it holds; their times) from its BLOBs alone: its events read, as many as its row count
     (``size``), its row hashes and pairing events those of its events."""
-    missing = [b for b in BLOBS if b not in whole]
-    if missing:
-        return f"its {missing[0]} BLOB is missing", size, None
     try:
         columns = events_columns(whole[EVENTS])
     except UNREADABLE as e:
@@ -101,10 +98,10 @@ def _check(con: sqlite3.Connection, name: str) -> DatasetCheck:
     found = DatasetCheck(name, at.said, len(set(at.sizes) | set(at.damaged)))
     times = []
     for segment in sorted(set(at.sizes) | set(at.damaged)):
-        if segment not in at.sizes:
-            found.damaged.append(SegmentDamage(segment, 0, at.damaged[segment]))
-            continue
         blobs = segment_blobs(con, name, segment)
+        if segment not in at.sizes or not all(b in blobs for b in BLOBS):        # (``layout`` said so)
+            found.damaged.append(SegmentDamage(segment, at.sizes.get(segment, 0), at.damaged[segment]))
+            continue
         problem, held, ts = _segment(blobs, at.sizes[segment])
         if problem:
             found.damaged.append(SegmentDamage(segment, held, problem))

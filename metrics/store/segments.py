@@ -109,34 +109,41 @@ def layout(con: sqlite3.Connection, name: str) -> Layout:
     row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
     sizes = dict(con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = ?", (name,)).fetchall())
     parts: dict[int, dict[str, list[int]]] = {}
-    lengths: dict[tuple[int, str], int] = {}
+    lengths: dict[int, dict[str, int]] = {}
     for segment, blob, part, length in con.execute("SELECT segment, name, part, length(data) FROM segments "
                                                    "WHERE dataset = ? ORDER BY segment, name, part", (name,)):
         parts.setdefault(segment, {}).setdefault(blob, []).append(part)
-        lengths[segment, blob] = lengths.get((segment, blob), 0) + length
+        lengths.setdefault(segment, {})[blob] = lengths.get(segment, {}).get(blob, 0) + length
     written = {segment: sums_of(b"".join(data for _, data in rows)) for segment, rows in _grouped(
         con.execute("SELECT segment, data FROM segments WHERE dataset = ? AND name = ? ORDER BY segment, part",
                     (name, SUMS)))}
-    damaged = {}
-    for segment in sorted(set(sizes) | set(parts)):
-        have = parts.get(segment, {})
-        problem = "it has no row count" if segment not in sizes else next(
-            (f"its {b} BLOB is missing" for b in (*BLOBS, SUMS) if b not in have), None) or next(
-            (f"part {min(set(range(len(p))) - set(p))} of its {b} BLOB is missing" for b, p in have.items()
-             if p != list(range(len(p)))), None)
-        if problem is None and written.get(segment) is None:
-            problem = "its sums BLOB cannot be read"
-        if problem is None:
-            problem = next((f"its {b} BLOB holds {lengths[segment, b]:,} bytes, {n:,} were written"
-                            for b, (n, _) in written[segment].items() if lengths[segment, b] != n), None)
-        if problem is None and written[segment][HASHES][0] != 8 * sizes[segment]:
-            problem = f"its row count ({sizes[segment]:,}) disagrees with its row hashes ({written[segment][HASHES][0] // 8:,})"
-        if problem:
-            damaged[segment] = problem
+    damaged = {segment: problem for segment in sorted(set(sizes) | set(parts)) if (problem := _problem(
+        sizes.get(segment), parts.get(segment, {}), lengths.get(segment, {}), written.get(segment)))}
     said = None if row is None else row[0]
     problem = "its segments belong to no dataset" if said is None else \
         f"the dataset says {said:,} events, its segments hold {sum(sizes.values()):,}" if said != sum(sizes.values()) else ""
     return Layout(name, said, sizes, {s: v for s, v in written.items() if v is not None}, damaged, problem)
+
+
+def _problem(size: int | None, parts: dict[str, list[int]], lengths: dict[str, int],
+             written: dict[str, tuple[int, int]] | None) -> str:
+    """What is wrong with a segment, as the cheap queries see it ("" when nothing): its row count
+    (``size``), its BLOBs' ``parts`` and ``lengths``, the sums ``written`` with them."""
+    if size is None:
+        return "it has no row count"
+    for blob in (*BLOBS, SUMS):
+        if blob not in parts:
+            return f"its {blob} BLOB is missing"
+        if parts[blob] != list(range(len(parts[blob]))):
+            return f"part {min(set(range(len(parts[blob]))) - set(parts[blob]))} of its {blob} BLOB is missing"
+    if written is None:
+        return "its sums BLOB cannot be read"
+    for blob, (length, _) in written.items():
+        if lengths[blob] != length:
+            return f"its {blob} BLOB holds {lengths[blob]:,} bytes, {length:,} were written"
+    if written[HASHES][0] != 8 * size:
+        return f"its row count ({size:,}) disagrees with its row hashes ({written[HASHES][0] // 8:,})"
+    return ""
 
 
 def _grouped(rows) -> list[tuple]:
