@@ -335,3 +335,17 @@ def test_segments_of_no_dataset_are_found_and_dropped(hand):
     assert sql(hand, "SELECT COUNT(*) FROM segments WHERE dataset = 'other'") == [(0,)]
     assert check() == (0, "hand: ok (2 segments, 52 events)\n")
     assert store.audit_log(1, "other")[0].events == -2
+
+
+def test_a_sync_and_a_webhook_into_a_damaged_dataset_store_nothing(hand):
+    damage_events(hand)
+    before = state(hand) + [sql(hand, "SELECT * FROM sync_state"), sql(hand, "SELECT * FROM deliveries"),
+                            sql(hand, "SELECT * FROM sync_runs")]
+    with pytest.raises(StoreError) as e:
+        store.append_with_state("hand", deploys(2, "new", "2024-04-01"), "github", {"since": "2024-04-02"})
+    says_which(str(e.value))
+    with pytest.raises(StoreError) as e:
+        store.deliver("hand", deploys(2, "new", "2024-04-01"), "github", "delivery-1")
+    says_which(str(e.value))
+    assert state(hand) + [sql(hand, "SELECT * FROM sync_state"), sql(hand, "SELECT * FROM deliveries"),
+                          sql(hand, "SELECT * FROM sync_runs")] == before
