@@ -115,7 +115,8 @@ def register(server: flask.Flask, defaults: View, views: Views | None = None, au
             computed = views.compute(view)
         except DataError as e:
             parameter = "team" if view.teams and "team" in str(e).lower() else "data" if view.dataset else None
-            raise ApiError(str(e), parameter, 404 if "no dataset named" in str(e) else 400) from None
+            status = 503 if e.unavailable else 404 if "no dataset named" in str(e) else 400
+            raise ApiError(str(e), parameter, status) from None
         an = computed.current
         try:
             custom = configured_results(an.tables, an.window)

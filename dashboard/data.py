@@ -83,7 +83,12 @@ def team_choices() -> tuple[list[str], str]:
 
 
 class DataError(Exception):
-    """The view cannot be computed from its data (an unknown dataset, an empty window): say why."""
+    """The view cannot be computed from its data (an unknown dataset, an empty window): say why;
+    ``unavailable``: the server's data cannot be used (a damaged dataset), not the request's fault."""
+
+    def __init__(self, message: str, unavailable: bool = False):
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 def nbytes(value, seen=None) -> int:
@@ -275,7 +280,7 @@ class Views:
             try:
                 return store.load_tables(name)
             except store.StoreError as e:
-                raise DataError(str(e)) from None
+                raise DataError(str(e), unavailable=isinstance(e, store.Damaged)) from None
         return self.cache.get(("dataset-tables", name, version), load)
 
     @staticmethod

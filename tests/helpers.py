@@ -78,3 +78,12 @@ def ample_rows() -> list[dict]:
                                            ((4, "12:00"), (6, "09:00"))), start=1):
         rows += [ev(day(*created), "pr_created", pr_id=f"p{i}"), ev(day(*merged), "pr_merged", pr_id=f"p{i}")]
     return rows
+
+
+def deploys(n: int, prefix: str, start: str = "2024-01-01") -> pd.DataFrame:
+    """``n`` distinct deployments, one a minute from ``start``."""
+    ts = pd.date_range(start, periods=n, freq="min", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame, report = normalize(pd.DataFrame({"ts": ts, "kind": "deploy", "service": "api",
+                                            "deploy_id": [f"{prefix}{i}" for i in range(n)]}))
+    assert report.rejected_count == 0
+    return frame

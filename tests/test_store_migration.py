@@ -23,7 +23,7 @@ import pytest
 from conftest import FIXTURES, ROOT, run_cli
 from metrics import normalize, store
 from metrics.schema import TEXT_COLUMNS
-from metrics.store.migrations import APPLICATION_ID, BACKUP_SUFFIX, FORMAT, ARROW_SEGMENTS, TABLES
+from metrics.store.migrations import APPLICATION_ID, BACKUP_SUFFIX, FORMAT, ARROW_SEGMENTS, SEGMENT_SUMS, TABLES
 
 PREVIOUS = FIXTURES / "previous_store"
 BACKUP = "datasets.sqlite" + BACKUP_SUFFIX
@@ -86,7 +86,7 @@ def events(text: str) -> pd.DataFrame:
 
 
 def test_the_fixture_is_the_previous_versions_format():
-    assert user_version(PREVIOUS / "datasets.sqlite") == 3 and FORMAT == ARROW_SEGMENTS == 5
+    assert user_version(PREVIOUS / "datasets.sqlite") == 3 and ARROW_SEGMENTS == 5 and FORMAT == SEGMENT_SUMS == 6
 
 
 def test_a_migrated_store_gives_the_numbers_the_previous_version_gave(previous, today):
@@ -322,11 +322,11 @@ def test_a_format_4_store_moves_to_arrow_segments_once_and_keeps_everything(data
     expected = raw(FORMAT_4_FIRST + FORMAT_4_SECOND)
     pd.testing.assert_frame_equal(frame, expected[frame.columns.tolist()], check_dtype=False)
     copy = data_dir / "datasets.sqlite.before-arrow-segments"
-    assert user_version(copy) == 4 and user_version(data_dir / "datasets.sqlite") == FORMAT == 5
+    assert user_version(copy) == 4 and user_version(data_dir / "datasets.sqlite") == FORMAT == 6
     with sqlite3.connect(data_dir / "datasets.sqlite") as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         blobs = {r[0] for r in con.execute("SELECT DISTINCT name FROM segments")}
-    assert not {"event_hashes", "pair_events"} & tables and blobs == {"events", "hashes", "pairs"}
+    assert not {"event_hashes", "pair_events"} & tables and blobs == {"events", "hashes", "pairs", "sums"}
     assert store.sync_state("d", "github") == {"since": "2024-03-01"}        # a sync goes on where it was
     assert store.audit_log() == []                                          # no event changed
     # duplicates and conflicts against the migrated events, as before

@@ -14,21 +14,11 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
+from helpers import deploys
 from metrics import normalize, store
 from metrics.store import StoreError
 
 HAND = ROOT / "tests" / "fixtures" / "hand.csv"
-
-
-
-
-def deploys(n: int, prefix: str, start: str = "2024-01-01") -> pd.DataFrame:
-    """``n`` distinct deployments, one a minute from ``start``."""
-    ts = pd.date_range(start, periods=n, freq="min", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-    frame, report = normalize(pd.DataFrame({"ts": ts, "kind": "deploy", "service": "api",
-                                            "deploy_id": [f"{prefix}{i}" for i in range(n)]}))
-    assert report.rejected_count == 0
-    return frame
 
 
 def test_two_imports_at_once_keep_both(data_dir, tmp_path):

@@ -8,6 +8,9 @@ database can take SQLite's place behind the same calls):
   ``load_tables`` (the per-kind tables), ``version`` (a token that changes with every write),
   ``list_datasets`` (``DatasetInfo`` each), ``delete``, ``check_name`` and ``NAME`` (dataset
   names), ``MAX_EVENTS`` (the size limit), ``TEXT_COLUMNS`` (the event columns kept as text);
+- damage inside the file: ``check_datasets`` (every segment of every dataset, ``DatasetCheck``
+  each), ``repair_datasets`` (drop the damaged segments, in one transaction), ``REPAIR`` (the
+  command that does it);
 - live sync: ``append_with_state`` (events and the source's state, both or neither),
   ``sync_state``, ``record_sync_run``, ``sync_runs``;
 - webhooks: ``deliver`` (exactly once per delivery id), answering ``Delivered``;
@@ -19,25 +22,29 @@ database can take SQLite's place behind the same calls):
   ``user_has_sessions``;
 - where: ``data_dir`` (``METRICS_DATA_DIR``, default ``./data``), ``store_path`` (its file);
   ``forget_open_files`` (check the file again, as a new process would);
-- errors: ``StoreError``, one sentence each.
+- errors: ``StoreError``, one sentence each; ``Damaged`` (a StoreError) names the damaged dataset
+  and segment: reads and writes (but a ``replace``) of that dataset are refused with it.
 
 How it is kept (the modules). ``connection``: the file ``datasets.sqlite`` in the data directory,
 every SQLite failure as one sentence, the write transaction that takes the write lock before it
 reads anything (``BEGIN IMMEDIATE``: concurrent imports into one dataset each add all of theirs, a
 killed import leaves the previous state, every process sees the same datasets). ``migrations``:
 the tables, the marks that make the file this product's, the earlier layouts moved (dated).
-``columnar``: a segment's three BLOBs in standard formats (its events as one Arrow IPC file with
+``columnar``: a segment's BLOBs in standard formats (its events as one Arrow IPC file with
 zstd, each text column dictionary-encoded; its row hashes sorted; its pairing events as a small
-second Arrow IPC file). ``codec``: events as arrays (int32 codes plus distinct texts per text
+second Arrow IPC file; the length and CRC-32 of those three). ``codec``: events as arrays (int32 codes plus distinct texts per text
 column), a 64-bit hash per event, and the per-column BLOBs of the earlier layouts (read by the
 migrations only). ``segments``: each write adds one immutable segment per dataset, so a write
 costs in proportion to what it adds. ``merge``: duplicates found by a binary search in each
 segment's sorted hashes, conflicts (a second ``incident_start`` for an id...) among the segments'
 pairing events, neither reading the stored events; stored events always win; past
 ``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
-``audit``: the operations above; ``sessions``: the sign-in sessions (the SHA-256 of each id).
-A damaged, foreign, read-only or full database is a ``StoreError`` naming the file, what is wrong
-and what to do.
+``audit``: the operations above; ``sessions``: the sign-in sessions (the SHA-256 of each id);
+``integrity``: checking and repairing every segment. A damaged, foreign, read-only or full
+database is a ``StoreError`` naming the file, what is wrong and what to do; damage inside a
+readable file (a BLOB overwritten, cut or missing, a count that disagrees) is found by each read
+and write in what it reads (the segments' counts and BLOB lengths, kept with a CRC-32 of each
+BLOB, and the BLOBs it decodes) and is ``Damaged``.
 """
 from __future__ import annotations
 
@@ -45,7 +52,8 @@ from .audit import AuditEntry, audit_log, local_user, record_audit
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, forget_open_files, store_path
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
-from .errors import NAME, StoreError, check_name
+from .errors import NAME, REPAIR, Damaged, StoreError, check_name
+from .integrity import DatasetCheck, check as check_datasets, repair as repair_datasets
 from .merge import MAX_EVENTS, save_lines
 from .sessions import begin_session, end_session, end_sessions, session_user, user_has_sessions
 from .state import Delivered, append_with_state, deliver, record_sync_run, sync_runs, sync_state
@@ -58,5 +66,6 @@ __all__ = [
     "audit_log", "AuditEntry", "record_audit", "local_user",
     "begin_session", "session_user", "end_session", "end_sessions", "user_has_sessions",
     "data_dir", "store_path", "forget_open_files",
-    "StoreError",
+    "check_datasets", "repair_datasets", "DatasetCheck", "REPAIR",
+    "StoreError", "Damaged",
 ]

@@ -22,6 +22,14 @@ from .codec import row_hashes
 WRITE_OPTIONS = ipc.IpcWriteOptions(compression=pa.Codec("zstd", compression_level=1))
 TIMESTAMP = pa.timestamp("ns", tz="UTC")
 ORDER = ("ts", "metric_value", *TEXT_COLUMNS)            # the events file's fields, in this order
+# what reading a damaged file raises (pyarrow's errors, and the checks below): caught as damage
+UNREADABLE = (pa.ArrowException, ValueError, KeyError, IndexError, TypeError, OSError, MemoryError)
+REASON_CHARS = 100                      # how much of a decoding error a damage message quotes
+
+
+def unreadable(blob: str, error: Exception) -> str:
+    """Why a BLOB cannot be read (one of ``UNREADABLE``), as a phrase: "its events cannot be read (...)"."""
+    return f"its {blob} cannot be read ({str(error)[:REASON_CHARS]})"
 
 
 def events_bytes(columns: dict) -> bytes:
@@ -63,8 +71,16 @@ def _text(table: pa.Table, column: str) -> tuple[np.ndarray, np.ndarray]:
 
 def events_columns(data: bytes) -> dict:
     """``events_bytes``' file as arrays: ``ts`` int64 ns, ``metric_value`` float64, each text
-    column (int32 codes, its distinct texts as an object array)."""
+    column (int32 codes, its distinct texts as an object array); one of ``UNREADABLE`` when
+    ``data`` is not such a file."""
     table = ipc.open_file(pa.BufferReader(data)).read_all().unify_dictionaries()
+    if table.schema.names != list(ORDER) or table.column("ts").type != TIMESTAMP or \
+            table.column("metric_value").type != pa.float64() or any(
+                not pa.types.is_dictionary(table.column(c).type) for c in TEXT_COLUMNS):
+        raise ValueError(f"not an events file: its fields are {', '.join(table.schema.names)[:200]}")
+    table.validate(full=True)               # offsets and dictionary indices within their arrays
+    if any(table.column(c).null_count for c in ORDER):
+        raise ValueError("an event has a missing field")
     return {"ts": table.column("ts").cast(pa.int64()).to_numpy(), "metric_value": table.column("metric_value").to_numpy(),
             **{c: _text(table, c) for c in TEXT_COLUMNS}}
 
@@ -84,9 +100,18 @@ def pairs_bytes(columns: dict) -> bytes:
                           "ts": pa.array(columns["ts"][at], type=pa.int64())}))
 
 
+def pairs_table(data: bytes) -> pa.Table:
+    """``pairs_bytes``' file as a table (kind, id, ts); one of ``UNREADABLE`` when it is not such a file."""
+    table = ipc.open_file(pa.BufferReader(data)).read_all()
+    if table.schema.names != ["kind", "id", "ts"]:
+        raise ValueError(f"not a pairing events file: its fields are {', '.join(table.schema.names)[:200]}")
+    table.validate(full=True)
+    return table
+
+
 def pairing_events(data: bytes, ids: list[str]) -> list[tuple[str, str, int]]:
     """The (kind, id, ts ns) of ``pairs_bytes``' file whose id is one of ``ids``, in the file's order."""
-    table = ipc.open_file(pa.BufferReader(data)).read_all()
+    table = pairs_table(data)
     picked = table.filter(pc.is_in(table.column("id"), value_set=pa.array(ids, type=pa.string())))
     return list(zip(picked.column("kind").to_pylist(), picked.column("id").to_pylist(), picked.column("ts").to_pylist()))
 

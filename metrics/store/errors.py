@@ -17,3 +17,18 @@ def check_name(name: str) -> str:
         raise StoreError(f"dataset names are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit; "
                          f"got {str(name)[:80]!r}")
     return name
+
+
+REPAIR = "python -m metrics datasets --check --repair"     # the command that drops damaged segments
+
+
+class Damaged(StoreError):
+    """A dataset whose stored data is damaged inside a readable file (a BLOB overwritten, cut or
+    missing, a count that disagrees): which dataset, which segment (None: the dataset's own row) and
+    what is wrong, as one sentence pointing to ``REPAIR``."""
+
+    def __init__(self, dataset: str, segment: int | None, problem: str):
+        self.dataset, self.segment, self.problem = dataset, segment, problem
+        where = f"segment {segment}: {problem}" if segment is not None else problem
+        super().__init__(f"dataset {dataset!r} is damaged ({where}), so it can be neither read nor added to: "
+                         f"{REPAIR} drops the damaged segment (its events are lost unless you import them again)")

@@ -17,13 +17,13 @@ from ..ingest.coded import CodedEvents
 from . import audit
 from .codec import TEXT_COLUMNS, checked, columns_of, joined, row_hashes, take
 from .errors import StoreError, check_name
-from .segments import BUMP_GENERATION, read_columns, replace_all, stored_already, stored_pairs, write_segment
+from .segments import BUMP_GENERATION, Layout, layout, read_columns, replace_all, stored_already, stored_pairs, write_segment
 
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
 MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
 
 
-def _conflicts(con: sqlite3.Connection, name: str, columns: dict) -> np.ndarray:
+def _conflicts(con: sqlite3.Connection, at: Layout, columns: dict) -> np.ndarray:
     """The reason each new event (``codec.to_columns``' arrays) conflicts with a stored one (""
     when it does not): a second incident_start / incident_resolved / pr_created / pr_merged for a
     stored id, an incident_resolved before its stored start, a PR event before its stored creation."""
@@ -35,7 +35,7 @@ def _conflicts(con: sqlite3.Connection, name: str, columns: dict) -> np.ndarray:
     wanted = sorted(set(ident[np.isin(kind, s.INCIDENT_KINDS + s.PR_KINDS)]) - {""})
     if not wanted:
         return reason
-    stored = stored_pairs(con, name, wanted)
+    stored = stored_pairs(con, at, wanted)
     if not stored:
         return reason
     t = columns["ts"]
@@ -85,17 +85,21 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
     """Merge ``incoming`` into dataset ``name`` inside the caller's write transaction (``con``):
     drop events already stored, report and drop those in conflict with stored ones, add the rest as
     one segment (compacting past ``MAX_SEGMENTS``), or with ``replace`` make them the dataset;
-    record the write in the audit trail. Returns (events stored, events added, report of the merge)."""
+    record the write in the audit trail. Returns (events stored, events added, report of the merge).
+    A damaged dataset (``errors.Damaged``) takes no write but a ``replace``: what a write reads is
+    checked (the segments' counts and lengths, the checksums and form of their hashes and pairing
+    events; the stored events when compacting)."""
     columns, labels, report = incoming.columns, incoming.labels, incoming.report
     row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
-    if row is not None and len(labels):
+    at = None if row is None else layout(con, name).refuse_damage()
+    if at is not None and len(labels):
         hashed = row_hashes(columns)
-        stored = stored_already(con, name, hashed)
+        stored = stored_already(con, at, hashed)
         duplicates += int(stored.sum())
         labels, columns, hashed = labels[~stored], take(columns, ~stored), hashed[~stored]
-        reason = _conflicts(con, name, columns)
+        reason = _conflicts(con, at, columns)
         clash = reason != ""
         if clash.any():
             report.rejected = pd.concat([report.rejected, pd.DataFrame(

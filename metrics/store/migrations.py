@@ -20,7 +20,7 @@ from . import trail
 from .codec import checked, columns_of, decode, empty_frame, joined, to_columns
 from .columnar import events_columns
 from .errors import StoreError
-from .segments import read, replace_all
+from .segments import SUMS, read, replace_all, write_sums
 
 APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product's
 # 2026-12-07 (issue 22): PR and deployment ids qualified with their service (``ingest.ids``); a file
@@ -31,7 +31,11 @@ QUALIFIED_IDS = 4
 # ``event_hashes`` and ``pair_events``, dropped); a file of an earlier format is copied to
 # ``ARROW_BACKUP_SUFFIX`` beside it (or ``BACKUP_SUFFIX``, before format 4) first
 ARROW_SEGMENTS = 5
-FORMAT = ARROW_SEGMENTS                 # PRAGMA user_version of this layout
+# 2026-12-07 (issue 26): each segment keeps a fourth BLOB, the length and CRC-32 of its three
+# (``segments.SUMS``), so damage inside the file is found; the segments of a file of an earlier
+# format get theirs, as their BLOBs are, once (nothing else changes: no copy is kept)
+SEGMENT_SUMS = 6
+FORMAT = SEGMENT_SUMS                   # PRAGMA user_version of this layout
 BACKUP_SUFFIX = ".before-qualified-ids"
 ARROW_BACKUP_SUFFIX = ".before-arrow-segments"
 LOCK_WAIT_SECONDS = 60                  # how long a connection waits for another writer before giving up
@@ -100,6 +104,8 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
             con.execute("DROP TABLE IF EXISTS pair_events")
         if backup is not None and version < QUALIFIED_IDS:
             _qualify_stored_ids(con, backup)
+        if version < SEGMENT_SUMS:
+            _add_sums(con)
         if version != FORMAT:
             con.execute(f"PRAGMA user_version = {FORMAT}")
             con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -164,6 +170,14 @@ def _segments_of_either_layout(con: sqlite3.Connection, name: str) -> dict:
         whole = {k: b"".join(v) for k, v in blobs[segment].items()}
         parts.append(events_columns(whole["events"]) if "events" in whole else to_columns(whole, sizes.get(segment, 0)))
     return joined(parts) if parts else columns_of(empty_frame())
+
+
+def _add_sums(con: sqlite3.Connection) -> None:
+    """Every segment without sums (written before format 6) gets them, of its BLOBs as they are."""
+    for name, segment in con.execute("SELECT DISTINCT dataset, segment FROM segments AS s WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM segments WHERE dataset = s.dataset AND segment = s.segment "
+                                     "AND name = ?)", (SUMS,)).fetchall():
+        write_sums(con, name, segment)
 
 
 def _migrate_rows(con: sqlite3.Connection) -> None:
