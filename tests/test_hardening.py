@@ -12,6 +12,7 @@ from dashboard.app import create_app
 from dashboard.security import allowed_hosts, host_name
 from dashboard.state import View, from_query
 from dashboard.transitions import transition
+from helpers import callback_body
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
@@ -50,21 +51,6 @@ def test_other_hosts_are_refused(monkeypatch):
     monkeypatch.delenv("METRICS_ALLOWED_HOSTS")
     assert "10.1.2.3" in allowed_hosts("10.1.2.3") and "0.0.0.0" not in allowed_hosts("0.0.0.0")
     assert host_name("Example.COM:80") == "example.com" and host_name("[::1]:8050") == "[::1]"
-
-
-def callback_body(dependency, values_by_prop):
-    """A request body as the renderer sends it for ``dependency`` (no chart mounted)."""
-    def entry(spec):
-        return {"id": spec["id"], "property": spec["property"], "value": values_by_prop.get(spec["property"])}
-    outputs = []
-    for output in dependency["output"].strip(".").split("..."):
-        if output.startswith("{"):
-            outputs.append([])                       # the charts (a pattern-matching list): none mounted
-        else:
-            element, prop = output.rsplit(".", 1)
-            outputs.append({"id": element, "property": prop})
-    return {"output": dependency["output"], "outputs": outputs, "inputs": [entry(i) for i in dependency["inputs"]],
-            "state": [entry(s) for s in dependency["state"]], "changedPropIds": []}
 
 
 def test_a_well_formed_callback_request_is_answered():
