@@ -97,3 +97,12 @@ def test_tiers_lower_is_better_on_their_edges():
     # CFR (inclusive): 5 % elite, 15 % medium, 15.01 % low; lead time (exclusive): 24 h is high
     assert [oracle.tier(v, (5.0, 10.0, 15.0), False, True) for v in (5.0, 15.0, 15.01)] == ["elite", "medium", "low"]
     assert oracle.tier(24.0, (24.0, 168.0, 720.0), False, False) == "high"
+
+
+def test_the_teams_hand_computed_week():
+    """test_teams.py's hand-made events, team core (api, db), 2024-01-08 to 2024-01-15: its numbers by hand there."""
+    from test_teams import hand_rows
+    got = oracle.cards(oracle.summary(oracle.tidy(pd.DataFrame(hand_rows())), pd.Timestamp("2024-01-08", tz="UTC"),
+                                      pd.Timestamp("2024-01-15", tz="UTC"), only=("api", "db")))
+    assert [got[f"kpi-{k}-value"] for k in ("deploys", "lead-time", "cfr", "mttr", "rework", "overall")] == \
+        ["0.57 /day", "17.0 h", "60.0%", "45.0 min", "20.0%", "N/A"]         # 4 / 7; 17 h; 3 / 5; 45 min; 1 / 5
