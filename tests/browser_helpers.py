@@ -1,38 +1,24 @@
-"""What the dashboard should show, computed independently through ``metrics`` (not the app's cache)."""
-from metrics import Assumptions, analyze, generate
+"""What the dashboard should show: the cards of a synthetic view worked out by the independent oracle
+(``oracle``: plain pandas from METRICS.md, never ``metrics``' computation), and helpers for the browser."""
+import oracle
+from metrics import generate
+from metrics.tables import frame_from_tables
 from metrics.window import today_ns
 
 
 def expected_cards(seed: int, days: int = 14, scenario: str = "auto", hourly_rate=150.0, value_per_deploy=200.0,
                    developers=8) -> dict:
-    """Card id -> the text the card must show, for the window of ``days`` days ending today."""
-    u = generate(days, seed, scenario, end=today_ns())
-    an = analyze(u.tables, u.window, Assumptions(hourly_rate=hourly_rate, value_per_deploy=value_per_deploy,
-                                                 team_size=developers))
-    return cards_from_summary(an.summary)
+    """Card id -> the text the card must show, for the window of ``days`` days ending today: the
+    synthetic universe's events (the input), the numbers from ``oracle``."""
+    events = oracle.tidy(frame_from_tables(generate(days, seed, scenario, end=today_ns()).tables))
+    start, end = oracle.window_ending_today(days)
+    return oracle.cards(oracle.summary(events, start, end, hourly_rate=hourly_rate, value_per_deploy=value_per_deploy,
+                                       developers=developers))
 
 
 def cards_from_summary(summary: dict) -> dict:
     """Card id -> the text the card must show for a summary (``python -m metrics --json``'s form)."""
-    d, s, p = summary["dora"], summary["space"], summary["pvm"]
-
-    def f(value, fmt, unit):
-        return "n/a" if value is None else fmt.format(value) + unit
-
-    return {
-        "kpi-deploys-value": f(d["deploys_per_day"], "{:.2f}", " /day"),
-        "kpi-lead-time-value": f(d["lead_time_hours_median"], "{:.1f}", " h"),
-        "kpi-cfr-value": f(d["change_failure_rate_pct"], "{:.1f}", "%"),
-        "kpi-mttr-value": f(d["mttr_minutes_median"], "{:.1f}", " min"),
-        "kpi-rework-value": f(d["rework_rate_pct"], "{:.1f}", "%"),
-        "kpi-overall-value": (d["tiers"]["overall"] or "n/a").upper(),
-        "kpi-prs-value": f(s["prs_per_day"], "{:.2f}", " /day"),
-        "kpi-satisfaction-value": f(s["satisfaction_mean"], "{:.2f}", " /5"),
-        "kpi-incident-rate-value": f(s["incident_rate_pct"], "{:.2f}", "%"),
-        "kpi-vcr-value": f(p["vcr_pct"], "{:,.0f}", "%"),
-        "kpi-iar-value": f(p["iar_pct"], "{:+.1f}", "%"),
-        "kpi-dtr-value": f(p["dtr_pct"], "{:.1f}", "%"),
-    }
+    return oracle.cards({**summary["dora"], **summary["space"], **summary["pvm"]})
 
 
 DORA_CARDS = ["kpi-deploys-value", "kpi-lead-time-value", "kpi-cfr-value", "kpi-mttr-value", "kpi-rework-value",

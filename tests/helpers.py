@@ -27,6 +27,21 @@ def summary_keys(section: str) -> list[str]:
     return [k for k in SECTION_7[section] if (section, k) not in NOT_IN_THE_SUMMARY] + BEYOND_SECTION_7.get(section, [])
 
 
+def callback_body(dependency, values_by_prop):
+    """A request body as the renderer sends it for ``dependency`` (no chart mounted)."""
+    def entry(spec):
+        return {"id": spec["id"], "property": spec["property"], "value": values_by_prop.get(spec["property"])}
+    outputs = []
+    for output in dependency["output"].strip(".").split("..."):
+        if output.startswith("{"):
+            outputs.append([])                       # the charts (a pattern-matching list): none mounted
+        else:
+            element, prop = output.rsplit(".", 1)
+            outputs.append({"id": element, "property": prop})
+    return {"output": dependency["output"], "outputs": outputs, "inputs": [entry(i) for i in dependency["inputs"]],
+            "state": [entry(s) for s in dependency["state"]], "changedPropIds": []}
+
+
 def ev(ts, kind, service="api", **fields):
     return {"ts": ts, "kind": kind, "service": service, **fields}
 

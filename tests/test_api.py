@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -62,6 +63,16 @@ def test_summary_equals_cli_json_dataset(client):
     one = services[0]
     assert client.get(f"/api/v1/summary?data=hand&service={one}").get_json() == \
         cli_json("--dataset", "hand", "--only-service", one)
+    # and both against the independent oracle, which test_oracle checks by hand on these windows: all of
+    # hand.csv (2023-12-31 to 2024-01-07), whole and service api alone
+    import oracle
+    from browser_helpers import cards_from_summary
+    events, first, end = oracle.read_events(FIXTURES / "hand.csv"), pd.Timestamp("2023-12-31", tz="UTC"), \
+        pd.Timestamp("2024-01-08", tz="UTC")
+    assert cards_from_summary(client.get("/api/v1/summary?data=hand").get_json()) == \
+        oracle.cards(oracle.summary(events, first, end))
+    assert one == "api" and cards_from_summary(client.get("/api/v1/summary?data=hand&service=api").get_json()) == \
+        oracle.cards(oracle.summary(events, first, end, only=("api",)))
 
 
 def test_summary_carries_the_custom_metrics_as_the_command_line_does(client, monkeypatch):

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+import oracle
 from browser_helpers import DORA_CARDS, GREY_RGBA, TIER_RGBA, cards_from_summary, hover, team_cell
 from conftest import run_cli
 from test_browser import cards_match, choose, no_console_errors
@@ -72,10 +73,14 @@ def test_teams_tab_matches_the_command_line_and_the_selector_narrows_the_cards(d
         duo.wait_for_element(f".chart-teams-{chart} .js-plotly-plot", timeout=15)
     # the DORA cards, then the Team selector: the URL names the team, the cards are its numbers
     duo.find_element("#tab-dora").click()
-    everyone = cards_from_summary(cli_summary("--dataset", "squads"))
+    # the cards from the independent oracle (test_oracle checks it by hand): all of the data, 2024-01-02
+    # to 2024-01-14 (13 days); team core is services api and db
+    events = oracle.tidy(pd.DataFrame(hand_rows()))
+    first, end = pd.Timestamp("2024-01-02", tz="UTC"), pd.Timestamp("2024-01-15", tz="UTC")
+    everyone = oracle.cards(oracle.summary(events, first, end))
     cards_match(duo, DORA_CARDS, everyone)
     choose(duo, "team-filter", "core")
-    core = cards_from_summary(cli_summary("--dataset", "squads", "--team", "core"))
+    core = oracle.cards(oracle.summary(events, first, end, only=("api", "db")))
     assert core["kpi-deploys-value"] != everyone["kpi-deploys-value"]
     cards_match(duo, DORA_CARDS, core)
     assert "team=core" in duo.driver.current_url

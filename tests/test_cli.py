@@ -133,15 +133,29 @@ def test_bad_arguments_give_one_line_and_exit_2(args, message):
     assert p.stdout == ""
 
 
-def test_unreadable_file(tmp_path):
-    import os
+def test_unreadable_file(tmp_path, monkeypatch, capsys):
+    """A file the operating system refuses to open: one sentence, exit 2. Root (CI) may read any file,
+    so ``chmod 0`` proves nothing there: the refusal is the one the kernel gives (EACCES), injected
+    into ``open`` for this path only, and the command line is run in this process."""
+    import builtins
+    import errno
+    import io
+
+    from metrics.cli import main
     path = tmp_path / "secret.csv"
-    path.write_text("ts,kind,service\n")
-    path.chmod(0)
-    if os.access(path, os.R_OK):
-        pytest.skip("running as root: every file is readable")
-    p = run_cli("--events", path)
-    assert p.returncode == 2 and "permission denied" in p.stderr
+    path.write_text("ts,kind,service\n2024-01-01T00:00:00Z,deploy,api\n")
+    real_open = io.open
+
+    def refusing(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", refusing)
+    monkeypatch.setattr(builtins, "open", refusing)
+    code = main(["--events", str(path)])
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (2, "", f"error: {path}: permission denied\n")
 
 
 def test_strict_stops_with_exit_2_and_the_report(tmp_path):

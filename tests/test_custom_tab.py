@@ -8,11 +8,12 @@ from components import figures as fg
 from dashboard.data import Computed
 from dashboard.state import View, from_query
 from dashboard.tabs import TAB_VIEWS
-from metrics import analyze, generate
+from metrics import analyze, normalize, store
 from metrics.plugins import custom_view, window_events
 from metrics.compute.extensions import success_rate
 from metrics.series import bucketed
-from metrics.window import today_ns
+from metrics.tables import tables_from_frame
+from metrics.window import Window
 
 PLUGIN = """\
 import pandas as pd
@@ -57,24 +58,33 @@ def plugins(tmp_path, monkeypatch):
     return folder
 
 
-def computed(days=14, seed=42, end=None) -> Computed:
-    """The synthetic view's two periods, as the dashboard computes them (through ``metrics``)."""
-    end = today_ns() if end is None else end
-    now, before = generate(days, seed, end=end), generate(days, seed, end=end, days_back=days)
-    return Computed(analyze(now.tables, now.window), analyze(before.tables, before.window), now.scenario,
-                    now.profile.name, ())
+# Hand-made deployments: the previous period [2024-01-01, 2024-01-08) holds 1, this period
+# [2024-01-08, 2024-01-15) holds 3 (one at its first instant, one in its last second), so the counts
+# differ and the change is +2: red where fewer is better, green where more is.
+HAND_DEPLOYS = ["2024-01-03T12:00:00Z", "2024-01-08T00:00:00Z", "2024-01-10T12:00:00Z", "2024-01-14T23:59:59Z"]
+NOW, BEFORE = 3.0, 1.0
 
 
-def expected_counts(c: Computed) -> tuple[float, float]:
-    """Deploy events in this period's and the previous period's windows, counted independently."""
-    return tuple(float((window_events(a.tables, a.window)["kind"] == "deploy").sum()) for a in (c.current, c.previous))
+def hand_events() -> pd.DataFrame:
+    frame, report = normalize(pd.DataFrame({"ts": HAND_DEPLOYS, "kind": "deploy", "service": "api",
+                                            "deploy_id": [f"d{i}" for i in range(len(HAND_DEPLOYS))]}))
+    assert report.rejected_count == 0
+    return frame
+
+
+def computed() -> Computed:
+    """The hand-made dataset's two 7-day periods, as the dashboard computes them (through ``metrics``)."""
+    tables = tables_from_frame(hand_events())
+    now, before = (Window(pd.Timestamp(a, tz="UTC").value, pd.Timestamp(b, tz="UTC").value)
+                   for a, b in (("2024-01-08", "2024-01-15"), ("2024-01-01", "2024-01-08")))
+    return Computed(analyze(tables, now), analyze(tables, before), "", "", ("api",), span=("2024-01-03", "2024-01-14"))
 
 
 def test_custom_view_values_and_problems(plugins):
-    c = computed(end="2026-03-02")
+    c = computed()
     view = custom_view(window_events(c.current.tables, c.current.window),
                        window_events(c.previous.tables, c.previous.window))
-    now, before = expected_counts(c)
+    now, before = NOW, BEFORE
     values = {v.spec.name: v for v in view.values}
     assert view.configured and sorted(values) == ["deploy_count", "deploy_count_up", "deploys_per_day"]
     assert (values["deploy_count"].current.headline, values["deploy_count"].previous) == (now, before)
@@ -87,22 +97,20 @@ def test_custom_view_values_and_problems(plugins):
 def test_not_configured(monkeypatch):
     monkeypatch.delenv("METRICS_PLUGINS", raising=False)
     assert custom_view(pd.DataFrame(), pd.DataFrame()).configured is False
-    cards, charts = TAB_VIEWS["custom"](computed(end="2026-03-02"), "light")
+    cards, charts = TAB_VIEWS["custom"](computed(), "light")
     assert find(cards, "custom-howto") is not None and charts.children == []
     assert "METRICS_PLUGINS" in " ".join(texts(cards))
 
 
 def test_custom_tab_cards_charts_and_sentences(plugins):
-    c = computed(end="2026-03-02")
-    now, before = expected_counts(c)
-    cards, charts = TAB_VIEWS["custom"](c, "light")
-    assert find(cards, "kpi-custom-deploy_count-value").children == f"{now:,.2f}"
+    cards, charts = TAB_VIEWS["custom"](computed(), "light")
+    assert find(cards, "kpi-custom-deploy_count-value").children == "3.00"
     delta = find(cards, "kpi-custom-deploy_count-delta")
     up = find(cards, "kpi-custom-deploy_count_up-delta")
-    if now != before:
-        # the same change: red where lower is better, green where higher is
-        assert ("text-danger" in delta.className) == (now > before)
-        assert ("text-success" in up.className) == (now > before)
+    # the same rise (1 -> 3): red where lower is better, green where higher is
+    assert "text-danger" in delta.className.split() and "text-success" not in delta.className.split()
+    assert "text-success" in up.className.split() and "text-danger" not in up.className.split()
+    assert "+2" in " ".join(texts(delta)) and "+2" in " ".join(texts(up))
     problems = [find(cards, f"custom-problem-{i}") for i in range(2)]
     assert problems[0].children[1].startswith("Plug-in ") and problems[0].children[1].endswith(".")
     assert "Traceback" not in " ".join(texts(cards))
@@ -128,17 +136,15 @@ def test_custom_state_and_figures():
 @pytest.mark.browser
 def test_custom_tab_in_the_browser(dash_duo, plugins):
     from dashboard.app import create_app
-    c = computed()
-    now, before = expected_counts(c)
+    store.append("hand", hand_events())
     dash_duo.driver.set_window_size(1366, 900)
-    dash_duo.start_server(create_app())
-    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
-    dash_duo.find_element("#tab-custom").click()
-    dash_duo.wait_for_text_to_equal("#kpi-custom-deploy_count-value", f"{now:,.2f}", timeout=20)
-    delta = dash_duo.find_element("#kpi-custom-deploy_count-delta")
-    expected = "text-body-secondary" if now == before else "text-danger" if now > before else "text-success"
-    assert expected in delta.get_attribute("class")
-    assert "vs previous 14 days" in delta.text
+    dash_duo.start_server(create_app(), navigate=False)
+    dash_duo.driver.get(dash_duo.server.url + "/?data=hand&days=7&tab=custom")
+    dash_duo.wait_for_text_to_equal("#kpi-custom-deploy_count-value", "3.00", timeout=20)
+    delta = dash_duo.find_element("#kpi-custom-deploy_count-delta").get_attribute("class").split()
+    up = dash_duo.find_element("#kpi-custom-deploy_count_up-delta").get_attribute("class").split()
+    assert "text-danger" in delta and "text-success" in up          # 1 -> 3: worse where fewer is better
+    assert "vs previous 7 days" in dash_duo.find_element("#kpi-custom-deploy_count-delta").text
     problem = dash_duo.find_element("#custom-problem-0").text
     assert "broken.py could not be loaded (line 1): ModuleNotFoundError" in problem
     assert "ZeroDivisionError" in dash_duo.find_element("#custom-problem-1").text

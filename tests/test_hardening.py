@@ -12,6 +12,7 @@ from dashboard.app import create_app
 from dashboard.security import allowed_hosts, host_name
 from dashboard.state import View, from_query
 from dashboard.transitions import transition
+from helpers import callback_body
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
@@ -50,21 +51,6 @@ def test_other_hosts_are_refused(monkeypatch):
     monkeypatch.delenv("METRICS_ALLOWED_HOSTS")
     assert "10.1.2.3" in allowed_hosts("10.1.2.3") and "0.0.0.0" not in allowed_hosts("0.0.0.0")
     assert host_name("Example.COM:80") == "example.com" and host_name("[::1]:8050") == "[::1]"
-
-
-def callback_body(dependency, values_by_prop):
-    """A request body as the renderer sends it for ``dependency`` (no chart mounted)."""
-    def entry(spec):
-        return {"id": spec["id"], "property": spec["property"], "value": values_by_prop.get(spec["property"])}
-    outputs = []
-    for output in dependency["output"].strip(".").split("..."):
-        if output.startswith("{"):
-            outputs.append([])                       # the charts (a pattern-matching list): none mounted
-        else:
-            element, prop = output.rsplit(".", 1)
-            outputs.append({"id": element, "property": prop})
-    return {"output": dependency["output"], "outputs": outputs, "inputs": [entry(i) for i in dependency["inputs"]],
-            "state": [entry(s) for s in dependency["state"]], "changedPropIds": []}
 
 
 def test_a_well_formed_callback_request_is_answered():
@@ -107,6 +93,65 @@ def test_any_link_gives_a_view_and_sentences(query):
     assert isinstance(view, View) and all(isinstance(e, str) for e in errors)
     step = transition("url", search, {}, View())
     assert step.view == view
+
+
+# An independent oracle for links: each synthetic view parameter drawn as a valid text with the value
+# it must give (parsed here, by the test) or as an invalid text (the field keeps its default, and one
+# sentence says so). The limits are METRICS.md's and the command line's: seed 0..2^32-1, days 1..3650,
+# services 1..5000, team sizes 1..10000, amounts 0..1e9; the sizes stay small enough that the view
+# is far under the events limit.
+def whole_param(lo, hi, bad):
+    valid = st.integers(lo, hi).map(lambda n: (str(n), n))
+    return st.one_of(valid, st.sampled_from(bad).map(lambda text: (text, None)))
+
+
+def amount_param():
+    valid = st.one_of(st.integers(0, 10**9).map(lambda n: (str(n), float(n))),
+                      st.integers(0, 10**6).map(lambda n: (f"{n}.5", n + 0.5)))
+    return st.one_of(valid, st.sampled_from(["-1", "nan", "inf", "1e10", "lots", ""]).map(lambda text: (text, None)))
+
+
+LABELS = {"seed": "seed", "days": "days", "tab": "tab", "scenario": "scenario", "services": "services",
+          "size": "team size", "rate": "hourly rate", "value": "value per deployment", "devs": "team size"}
+LINK_PARAMS = {   # URL parameter -> (View field, its default, strategy of (text, value or None))
+    "seed": ("seed", 42, whole_param(0, 2**32 - 1, ["abc", "-1", "4.5", "4294967296", ""])),
+    "days": ("days", 14, whole_param(1, 365, ["0", "3651", "two", "-7"])),
+    "tab": ("tab", "dora", st.one_of(st.sampled_from(["dora", "space", "pvm", "custom", "teams"]).map(lambda t: (t, t)),
+                                     st.sampled_from(["DORA", "<script>", "home"]).map(lambda t: (t, None)))),
+    "scenario": ("scenario", "auto", st.one_of(
+        st.sampled_from(["auto", "balanced", "high-incidents", "efficient", "early-stage", "mature"]).map(lambda t: (t, t)),
+        st.sampled_from(["Balanced", "chaos"]).map(lambda t: (t, None)))),
+    "services": ("services", 3, whole_param(1, 20, ["0", "5001", "many"])),
+    "size": ("team_size", 8, whole_param(1, 50, ["0", "10001", "x"])),
+    "rate": ("hourly_rate", 150.0, amount_param()),
+    "value": ("value_per_deploy", 200.0, amount_param()),
+    "devs": ("developers", 8, whole_param(1, 50, ["0", "10001", "1.5"])),
+}
+
+
+@FUZZ
+@given(st.fixed_dictionaries({}, optional={name: strategy for name, (_, _, strategy) in LINK_PARAMS.items()}),
+       st.dictionaries(st.sampled_from(sorted(LINK_PARAMS)), st.sampled_from(["zzz", "-99"]), max_size=3))
+def test_a_link_gives_the_values_it_asks_for_and_defaults_where_wrong(drawn, earlier):
+    """The view a generated link names, against the values the test itself read from the link: a
+    valid parameter sets its field, a wrong one leaves the default and adds one sentence, and of a
+    parameter given twice the last counts (``earlier`` puts a wrong value before some)."""
+    pairs = [(name, text) for name, text in earlier.items() if name in drawn] + \
+        [(name, text) for name, (text, _) in drawn.items()]
+    view, errors = from_query("?" + urlencode(pairs), View())
+    for name, (text, value) in drawn.items():
+        field_name, default, _ = LINK_PARAMS[name]
+        expected = default if value is None else value
+        assert getattr(view, field_name) == expected, (name, text)
+    # the parameters the link does not give keep their defaults; a synthetic view has no dataset
+    for name, (field_name, default, _) in LINK_PARAMS.items():
+        if name not in drawn:
+            assert getattr(view, field_name) == default, name
+    assert (view.dataset, view.only, view.start, view.end, view.teams) == ("", (), "", "", ())
+    wrong = [name for name, (_, value) in drawn.items() if value is None]
+    assert len(errors) == len(wrong), (drawn, errors)
+    assert all(e.startswith("In the link: ") and e.endswith(" Showing the default instead.") for e in errors)
+    assert all(any(LABELS[name] in e.lower() for e in errors) for name in wrong), (wrong, errors)
 
 
 @pytest.mark.parametrize("link", ["/?from=-1", "/?data=x&from=-1", "/?seed=12&days=365&services=5000&size=10000",

@@ -120,9 +120,19 @@ def test_the_team_fast_path_gives_the_numbers_of_the_full_analysis():
     from metrics.analysis import summary_of
     from metrics.selection import tables_of_services
     from metrics.teams import DORA_KEYS, TEAM_METRICS
+    import oracle
+    from metrics.tables import frame_from_tables
     u = generate(30, 11, services=12, end="2026-11-22")
-    for tables in (u.tables, tables_of_services(u.tables, ["payments"])):
+    events = oracle.tidy(frame_from_tables(u.tables))
+    start, end = pd.Timestamp("2026-10-23", tz="UTC"), pd.Timestamp("2026-11-22", tz="UTC")
+    for tables, only in ((u.tables, ()), (tables_of_services(u.tables, ["payments"]), ("payments",))):
         full, fast = analyze(tables, u.window).summary, summary_of(tables, u.window, TEAM_METRICS)
+        # the fast path against the independent oracle (plain pandas from METRICS.md), not only the full path
+        want = oracle.summary(events, start, end, only=only)
+        for key in ("deploys_per_day", "lead_time_hours_median", "change_failure_rate_pct", "mttr_minutes_median",
+                    "rework_rate_pct"):
+            assert fast["dora"][key] == pytest.approx(want[key]), key
+        assert fast["dora"]["tiers"] == want["tiers"]
         assert {k: fast["dora"][k] for k in DORA_KEYS} == {k: full["dora"][k] for k in DORA_KEYS}
         assert fast["dora"]["tiers"] == full["dora"]["tiers"]
         assert full["dora"]["deployments"] > 0 and full["dora"]["tiers"]["deployment_frequency"]

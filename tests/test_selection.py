@@ -1,12 +1,15 @@
 """The service filter: service-level events narrowed, team-level events kept (hand-computed on hand.csv)."""
 import json
 
+import oracle
+from browser_helpers import cards_from_summary
 from conftest import FIXTURES, run_cli
 from dashboard.data import Views
 from dashboard.state import View
 from metrics import analyze, generate, load_events, tables_from_frame
 from metrics.selection import only_services, services_of, tables_of_services
 from metrics.summary import to_json
+from metrics.tables import frame_from_tables
 from metrics.window import today_ns
 
 HAND = FIXTURES / "hand.csv"
@@ -47,6 +50,12 @@ def test_the_dashboard_filters_the_synthetic_universe_like_the_command_line():
     got = an.summary
     u = generate(30, 7, end=today_ns())
     assert got == analyze(tables_of_services(u.tables, ["search"]), u.window).summary
+    # and against the independent oracle (plain pandas from METRICS.md; test_oracle checks it by hand):
+    # search's deliveries, every team-level event
+    start, end = oracle.window_ending_today(30)
+    events = oracle.tidy(frame_from_tables(u.tables))
+    assert cards_from_summary(got) == oracle.cards(oracle.summary(events, start, end, only=("search",)))
+    assert cards_from_summary(got) != oracle.cards(oracle.summary(events, start, end))    # the filter did narrow
     assert to_json(an) == json.loads(run_cli("--seed", 7, "--days", 30, "--only-service", "search", "--json").stdout)
     assert Views().compute(view).services == ("checkout", "payments", "search")
 

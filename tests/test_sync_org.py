@@ -351,7 +351,7 @@ def test_fuzzed_listings_are_a_sentence_and_store_nothing(org, body, where):
         assert store.list_datasets() == []
 
 
-def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch):
+def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch, data_dir):
     """An organisation's many repositories write many segments: the compaction past MAX_SEGMENTS
     rewrites the events and must keep every repository's sync state (it once dropped all but the
     one being written, so the next sync walked every other repository again)."""
@@ -367,6 +367,12 @@ def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch):
         ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
     assert [key for key, _ in store.sync_runs("acme")] == [f"github:acme/{r}" for r in "abcd"]
     assert len(store.load("acme")) == 4
+    # the compaction did happen: writes 1 and 2 made segments 0 and 1 (2 segments, not past 2); write 3
+    # would have made a third, so it compacted the 3 events into one segment; write 4 added segment 1
+    import sqlite3
+    with sqlite3.connect(data_dir / "datasets.sqlite") as con:
+        sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'acme' ORDER BY segment").fetchall()
+    assert sizes == [(0, 3), (1, 1)]
 
 
 def test_services_renamed_before_the_ids_are_qualified(org, tmp_path):
