@@ -1,5 +1,9 @@
 """Uploads: the importers behind the dashboard's drag and drop, its limits and its messages."""
 import base64
+import errno
+import pathlib
+import sqlite3
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -149,3 +153,57 @@ def test_the_upload_callback_never_answers_500_nor_logs_a_traceback(app, capsys,
     if "Stored in dataset" not in reply.get_data(as_text=True):
         assert ([(d.name, d.events) for d in store.list_datasets()], len(store.audit_log())) == before
 
+
+# -- a full disk: the temporary file's or the store's ---------------------------------------------
+
+DISK_FULL = "The server's disk is full, so nothing was stored"
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("where", ["write", "directory"])
+def test_a_full_temporary_disk_is_one_sentence_and_stores_nothing(app, capsys, monkeypatch, where):
+    if where == "write":
+        monkeypatch.setattr(pathlib.Path, "write_bytes", no_space)
+    else:
+        monkeypatch.setattr(tempfile, "mkdtemp", no_space)
+    with pytest.raises(UploadError, match=DISK_FULL):
+        import_upload(data_url(HAND), "hand.csv", "hand", "events")
+    reply = app.server.test_client().post("/_dash-update-component", json=upload_request(
+        app, {"contents": data_url(HAND), "filename": "hand.csv"}, name="hand"))
+    assert reply.status_code == 200
+    report = reply.get_json()["response"]["upload-report"]["children"]
+    assert report["props"]["id"] == "upload-error" and DISK_FULL in str(report)
+    assert "the error is in the server log" not in reply.get_data(as_text=True)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "disk is full" in err
+    assert nothing_stored()
+
+
+def test_a_full_store_is_the_same_sentence_and_stores_nothing(app, capsys, monkeypatch):
+    """A real SQLite "database or disk is full": every new connection may not grow the file."""
+    import_upload(data_url(HAND), "hand.csv", "before", "events")
+    before = store.version("before"), len(store.audit_log())
+    connect = sqlite3.connect
+
+    def full(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.execute(f"PRAGMA max_page_count = {con.execute('PRAGMA page_count').fetchone()[0]}")
+        return con
+    monkeypatch.setattr(sqlite3, "connect", full)
+    with pytest.raises(store.StoreError, match="is full"):          # what the store says (the command line's)
+        store.save("direct", store.load("before"))
+    with pytest.raises(UploadError, match=DISK_FULL):
+        import_upload(data_url(HAND.replace(b"2024-01-0", b"2025-01-0")), "hand.csv", "hand", "events")
+    reply = app.server.test_client().post("/_dash-update-component", json=upload_request(
+        app, {"contents": data_url(HAND.replace(b"2024-01-0", b"2025-01-0")), "filename": "hand.csv"}, name="hand"))
+    report = reply.get_json()["response"]["upload-report"]["children"]
+    assert report["props"]["id"] == "upload-error" and DISK_FULL in str(report)
+    assert str(store.store_path()) not in reply.get_data(as_text=True)       # the server's paths stay in its log
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "is full" in err
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    assert [d.name for d in store.list_datasets()] == ["before"]
+    assert (store.version("before"), len(store.audit_log())) == before

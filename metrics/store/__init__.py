@@ -16,7 +16,8 @@ database can take SQLite's place behind the same calls):
   changes no dataset), ``local_user`` (who the command line is);
 - where: ``data_dir`` (``METRICS_DATA_DIR``, default ``./data``), ``store_path`` (its file);
   ``forget_open_files`` (check the file again, as a new process would);
-- errors: ``StoreError``, one sentence each.
+- errors: ``StoreError``, one sentence each; ``StoreFull``, the one a caller may tell apart (the
+  disk is full: nothing was stored).
 
 How it is kept (the modules). ``connection``: the file ``datasets.sqlite`` in the data directory,
 every SQLite failure as one sentence, the write transaction that takes the write lock before it
@@ -41,7 +42,7 @@ from .audit import AuditEntry, audit_log, local_user, record_audit
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, forget_open_files, store_path
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
-from .errors import NAME, StoreError, check_name
+from .errors import NAME, StoreError, StoreFull, check_name
 from .merge import MAX_EVENTS, save_lines
 from .state import Delivered, append_with_state, deliver, record_sync_run, sync_runs, sync_state
 
@@ -52,5 +53,5 @@ __all__ = [
     "deliver", "Delivered",
     "audit_log", "AuditEntry", "record_audit", "local_user",
     "data_dir", "store_path", "forget_open_files",
-    "StoreError",
+    "StoreError", "StoreFull",
 ]
