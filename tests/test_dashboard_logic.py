@@ -440,6 +440,28 @@ def test_cache_is_bounded_by_bytes():
     assert ("synthetic", 5) == next(k for k in reversed(views.cache._items))[:2]
 
 
+def test_the_cache_counts_the_memory_its_views_hold():
+    """The budget is the memory's: what twenty cached views of the default size hold, as tracemalloc
+    (an independent measure: every allocation Python and numpy make) counts it, is within a quarter
+    of what the cache counts; small frames cost more than their cells (their own objects)."""
+    import gc
+    import tracemalloc
+    views = Views(max_bytes=10**12)
+    views.compute(View(seed=999, days=30))                  # imports and first-use state, not counted
+    gc.collect()
+    counted = views.cache.used
+    tracemalloc.start()
+    try:
+        for seed in range(20):
+            views.compute(View(seed=seed, days=30))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    counted = views.cache.used - counted
+    assert 0.8 < held / counted < 1.25, (held, counted)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
