@@ -155,15 +155,18 @@ def overrides():
 
 class ByteCache:
     """A least-recently-used cache bounded by the bytes its values hold (``nbytes``), thread-safe.
-    A value larger than the whole budget is computed and returned but not kept."""
+    A value larger than the whole budget is computed and returned but not kept. ``lasting`` values
+    (a stored dataset's tables, which every view of it reads) leave only when no other value is
+    left to drop, even one just computed: a result bigger than what is left beside them is returned
+    but not kept, rather than making every later view read the dataset again."""
 
     def __init__(self, max_bytes: int = CACHE_BYTES):
         self.max_bytes = max_bytes
         self.used = 0
-        self._items: OrderedDict = OrderedDict()
+        self._items: OrderedDict = OrderedDict()       # key -> (value, size, lasting), least recently used first
         self._lock = threading.Lock()
 
-    def get(self, key, compute):
+    def get(self, key, compute, lasting: bool = False):
         """The cached value of ``key``, or ``compute()``'s, kept while the budget allows."""
         with self._lock:
             if key in self._items:
@@ -173,11 +176,11 @@ class ByteCache:
         size = nbytes(value)
         with self._lock:
             if key not in self._items and size <= self.max_bytes:
-                self._items[key] = (value, size)
+                self._items[key] = (value, size, lasting)
                 self.used += size
                 while self.used > self.max_bytes:
-                    _, (_, dropped) = self._items.popitem(last=False)
-                    self.used -= dropped
+                    oldest = next((k for k, item in self._items.items() if not item[2]), next(iter(self._items)))
+                    self.used -= self._items.pop(oldest)[1]
         return value
 
     def __len__(self) -> int:
@@ -282,7 +285,7 @@ class Views:
                 return store.load_tables(name)
             except store.StoreError as e:
                 raise DataError(str(e)) from None
-        return self.cache.get(("dataset-tables", name, version), load)
+        return self.cache.get(("dataset-tables", name, version), load, lasting=True)
 
     @staticmethod
     def _dataset_window(name: str, everything: EventTables, days: int, start: str, end: str):
