@@ -100,6 +100,9 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     webhooks.max_bytes()                       # a bad METRICS_WEBHOOK_MAX_MB stops the start with one sentence
     gate = auth.install(app, settings, hops)
+    # the callbacks are checked (in the browser too) against the editor's page, which holds every
+    # component they name; a viewer's page leaves the upload out
+    app.validation_layout = page(defaults, upload_limit)
     app.layout = layout
     app.views = views or Views()
     callbacks.register(app, defaults, upload_limit, app.views)

@@ -21,6 +21,7 @@ from .data import DataError, Views, team_choices
 from .fields import CONTROLS, FIELDS, RESET_BY_SOURCE, style_key
 from .layout import source_options
 from .render import COMPUTE_FAILED, render
+from .security import CallbackValueError, json_kind, text_value
 from .state import ALL_DAYS, View, from_query, to_query
 from .tabs import drilldown_deployments, drilldown_incidents
 from .transitions import transition, typed_day_options
@@ -96,6 +97,20 @@ def sync_runs_of(view: View) -> list:
         return last_runs(view.dataset)
     except store.StoreError:
         return []
+
+
+def upload_fields(payload, name, source, service, search) -> tuple[str, str | None]:
+    """The upload's file contents and name, once every field of its request is of the type the page
+    sends (CallbackValueError naming the first that is not: a 400, before anything is read or stored)."""
+    if not isinstance(payload, dict):
+        raise CallbackValueError("The upload must arrive as the page sends it (its contents and file name); "
+                                 f"this request sent {json_kind(payload)}.")
+    contents = text_value(payload.get("contents"), "file", optional=False)
+    filename = text_value(payload.get("filename"), "file name")
+    for value, field, optional in ((name, "dataset name", True), (source, "kind of file", False),
+                                   (service, "service", True), (search, "page's address", True)):
+        text_value(value, field, optional)
+    return contents, filename
 
 
 def register(app, defaults: View, upload_limit: int, views: Views) -> None:
@@ -192,7 +207,7 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
     def upload(payload, name, source, service, search):
         """Import the dropped file into a dataset, show its load report (as text) and open the dataset."""
         nothing = {"report": no_update, "search": no_update, "sources": no_update, "contents": no_update}
-        if not payload or not isinstance(payload, dict):
+        if payload is None:
             return nothing
         if not may_write():
             # enforced here, on the server: a viewer who crafts the request stores nothing
@@ -200,9 +215,9 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
             return {**nothing, "contents": None,
                     "report": dbc.Alert("Only editors can upload; you can read everything. Ask an editor or the "
                                         "dashboard's operator for the editor role.", color="danger", id="upload-error")}
+        contents, filename = upload_fields(payload, name, source, service, search)
         try:
-            done = import_upload(payload.get("contents"), payload.get("filename"), name, source, upload_limit, service,
-                                 who=who())
+            done = import_upload(contents, filename, name, source, upload_limit, service, who=who())
         except UploadError as e:
             return {**nothing, "contents": None,
                     "report": dbc.Alert(html.Pre(str(e), className="load-report"), color="danger", id="upload-error")}

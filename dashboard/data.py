@@ -6,8 +6,9 @@ date range); the previous period is the block of the same length before it, from
 The service filter narrows both periods alike.
 
 Each app the factory builds owns a ``Views`` object and its cache: nothing is shared between two
-apps in one process, and the cache holds at most ``METRICS_CACHE_MB`` (default 512 MB) per app,
-measured in bytes (frames and arrays), least recently used first out.
+apps in one process, and the cache holds at most ``METRICS_CACHE_MB`` (default
+``metrics.defaults.CACHE_MB``) per app, measured in bytes (frames and arrays, with what each
+frame's own objects cost), least recently used first out.
 """
 from __future__ import annotations
 
@@ -33,7 +34,12 @@ from metrics.window import Window, over_data, to_ns, today_ns
 from .fields import View
 
 PARALLEL_FROM_SERVICE_DAYS = 3_000    # below this size, starting threads costs more than it saves
-CACHE_BYTES = int(float(os.environ.get("METRICS_CACHE_MB", "512")) * 1024 * 1024)
+CACHE_BYTES = int(float(os.environ.get("METRICS_CACHE_MB", defaults.CACHE_MB)) * 1024 * 1024)
+# what a pandas frame and a series (or index) hold besides their cells: the block manager, the
+# indexes, the column labels (tracemalloc, pandas 3.1: about 5 KB and 1.3 KB); a view of the default
+# size caches some 90 small frames, whose cells are a third of their memory
+FRAME_BYTES = 5 * 1024
+SERIES_BYTES = 1300
 
 
 @dataclass(frozen=True)
@@ -92,17 +98,17 @@ class DataError(Exception):
 
 
 def nbytes(value, seen=None) -> int:
-    """Approximate bytes held by ``value``: arrays by their buffers, frames at 8 bytes a cell (an
-    estimate: asking pandas costs more than the computation it would cache), containers and
-    dataclasses by their parts (each object counted once)."""
+    """Approximate bytes held by ``value``: arrays by their buffers, frames at 8 bytes a cell plus
+    their own objects (an estimate: asking pandas costs more than the computation it would cache),
+    containers and dataclasses by their parts (each object counted once)."""
     seen = set() if seen is None else seen
     if id(value) in seen:
         return 0
     seen.add(id(value))
-    if isinstance(value, pd.DataFrame):
-        return 8 * value.shape[0] * max(value.shape[1], 1)      # 8 bytes a cell: our frames are int64 / float64
+    if isinstance(value, pd.DataFrame):         # 8 bytes a cell: our frames are int64 / float64
+        return FRAME_BYTES + 8 * value.shape[0] * max(value.shape[1], 1)
     if isinstance(value, (pd.Series, pd.Index)):
-        return 8 * len(value)
+        return SERIES_BYTES + 8 * len(value)
     if isinstance(value, np.ndarray):
         return int(value.nbytes) + (64 * value.size if value.dtype == object else 0)
     if isinstance(value, dict):
@@ -154,15 +160,18 @@ def overrides():
 
 class ByteCache:
     """A least-recently-used cache bounded by the bytes its values hold (``nbytes``), thread-safe.
-    A value larger than the whole budget is computed and returned but not kept."""
+    A value larger than the whole budget is computed and returned but not kept. ``lasting`` values
+    (a stored dataset's tables, which every view of it reads) leave only when no other value is
+    left to drop, even one just computed: a result bigger than what is left beside them is returned
+    but not kept, rather than making every later view read the dataset again."""
 
     def __init__(self, max_bytes: int = CACHE_BYTES):
         self.max_bytes = max_bytes
         self.used = 0
-        self._items: OrderedDict = OrderedDict()
+        self._items: OrderedDict = OrderedDict()       # key -> (value, size, lasting), least recently used first
         self._lock = threading.Lock()
 
-    def get(self, key, compute):
+    def get(self, key, compute, lasting: bool = False):
         """The cached value of ``key``, or ``compute()``'s, kept while the budget allows."""
         with self._lock:
             if key in self._items:
@@ -172,11 +181,11 @@ class ByteCache:
         size = nbytes(value)
         with self._lock:
             if key not in self._items and size <= self.max_bytes:
-                self._items[key] = (value, size)
+                self._items[key] = (value, size, lasting)
                 self.used += size
                 while self.used > self.max_bytes:
-                    _, (_, dropped) = self._items.popitem(last=False)
-                    self.used -= dropped
+                    oldest = next((k for k, item in self._items.items() if not item[2]), next(iter(self._items)))
+                    self.used -= self._items.pop(oldest)[1]
         return value
 
     def __len__(self) -> int:
@@ -281,7 +290,7 @@ class Views:
                 return store.load_tables(name)
             except store.StoreError as e:
                 raise DataError(str(e), unavailable=isinstance(e, store.Damaged)) from None
-        return self.cache.get(("dataset-tables", name, version), load)
+        return self.cache.get(("dataset-tables", name, version), load, lasting=True)
 
     @staticmethod
     def _dataset_window(name: str, everything: EventTables, days: int, start: str, end: str):

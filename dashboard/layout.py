@@ -98,9 +98,9 @@ def controls(defaults: View, datasets=(), may_write: bool = True) -> dbc.Card:
                 html.Div(id="team-note", className="small text-body-secondary"),
             ], xs=5),
         ], className="g-2 align-items-end"), md=5, sm=12),
-        # a viewer has no upload button (and the server refuses a crafted upload anyway)
-        dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
-                width="auto", style=None if may_write else {"display": "none"}),
+        # a viewer has no upload button (nor anything else of the upload; the server refuses a crafted one anyway)
+        *([dbc.Col(dbc.Button("Upload events…", id="upload-toggle", color="secondary", outline=True, n_clicks=0),
+                   width="auto")] if may_write else []),
         dbc.Col([
             dbc.Label("Download what is on screen"),
             html.Div(dbc.ButtonGroup([
@@ -249,7 +249,9 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
          visitor=None, csrf: str = "", recent_writes=()) -> html.Div:
     """The whole page; ``datasets`` are the stored datasets the data-source menu lists;
     ``store_problem`` says why they cannot be read, when they cannot; ``visitor`` is who is signed
-    in (editors see the upload and the ``recent_writes``)."""
+    in (editors see the upload and the ``recent_writes``; a viewer's page holds no part of the upload
+    at all, so the callbacks that name those parts never fire there: Dash checks the callbacks
+    against the editor's page, the app's ``validation_layout``)."""
     may_write = visitor is None or visitor.may_write
     return html.Div([
         dcc.Location(id="url", refresh=False),
@@ -260,8 +262,7 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
         dcc.Store(id="seen-version"),
         dcc.Store(id="data-changed"),
         dcc.Download(id="download"),
-        dcc.Store(id="upload-limit", data=upload_limit),
-        dcc.Store(id="upload-payload"),
+        *([dcc.Store(id="upload-limit", data=upload_limit), dcc.Store(id="upload-payload")] if may_write else []),
         dbc.Navbar(dbc.Container([
             html.Span([html.Strong("Engineering metrics"), " · DORA · SPACE · Platform value"], className="navbar-brand"),
             signed_in_as(visitor, csrf),
@@ -272,7 +273,7 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
             store_notice(store_problem),
             html.Div(id="headline", className="mb-3"),
             controls(defaults, datasets, may_write),
-            upload_panel(upload_limit, recent_writes if may_write else ()),
+            *([upload_panel(upload_limit, recent_writes)] if may_write else []),
             html.Div(id="window-line", className="small text-body-secondary mb-2"),
             html.Div(id="sync-line"),
             tabs(),

@@ -11,6 +11,8 @@
   other sites, ``nosniff`` and a same-origin referrer policy.
 - Callback requests: a body that is not the shape Dash sends (``/_dash-update-component``) is a 400
   with a sentence, and so is any failure while dispatching one (logged with its cause), never a 500.
+  A callback that finds a value of a type its page never sends raises ``CallbackValueError``: a
+  400 whose sentence names the field (``text_value`` checks the text fields), logged without a traceback.
 - A file Dash does not serve (``/_dash-component-suites/os/../../etc/passwd``, any spelling): a
   404, not logged (Dash refuses every path but its registered files).
 """
@@ -31,6 +33,34 @@ LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
 CALLBACK_PATH = "/_dash-update-component"
 EVERY_ADDRESS = ("0.0.0.0", "::", "")      # a --host that listens on every interface
 ROUTE_PROBES = ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1"))   # documentation addresses
+
+
+class CallbackValueError(ValueError):
+    """A callback request's value is of a type the page never sends; the message is one sentence
+    naming the field (answered 400, see ``protect``)."""
+
+
+JSON_KINDS = ((bool, "true or false"), (int, "a number"), (float, "a number"), (str, "text"), (list, "a list"),
+              (dict, "an object"))
+
+
+def json_kind(value) -> str:
+    """What a decoded JSON value is, in words ("a number", "a list" ...)."""
+    return next((words for kind, words in JSON_KINDS if isinstance(value, kind)), "nothing")
+
+
+def text_value(value, field: str, optional: bool = True):
+    """``value`` when it is text that UTF-8 can hold (or None, when ``optional``); else
+    CallbackValueError naming ``field``."""
+    if optional and value is None:
+        return value
+    if not isinstance(value, str):
+        raise CallbackValueError(f"The {field} must be text; this request sent {json_kind(value)}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CallbackValueError(f"The {field} holds a character that is not text (a lone UTF-16 surrogate).") from None
+    return value
 
 
 def is_loopback(address: str) -> bool:
@@ -198,6 +228,9 @@ def protect(app, bound_host: str | None = None, after_host_check=None) -> None:
             return error
         if isinstance(error, DependencyException):    # a file Dash does not serve (../../etc/passwd): not here
             return refuse(404, "There is no such file here.")
+        if isinstance(error, CallbackValueError) and flask.request.path == CALLBACK_PATH:
+            log.warning("refused a callback request: %s", error)
+            return refuse(400, str(error))
         log.exception("a request failed: %s %s", flask.request.method, flask.request.path)
         if flask.request.path == CALLBACK_PATH:
             return refuse(400, "This callback request could not be answered (its values are not what the page "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import logging
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from metrics.registry.source import sources
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = int(float(os.environ.get("METRICS_MAX_UPLOAD_MB", "50")) * 1024 * 1024)
+DISK_FULL = ("The server's disk is full, so nothing was stored; ask the dashboard's operator to free some space, "
+             "then upload again.")
+FULL_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT)      # no space left; the user's disk quota used up
 
 
 def human_size(n: int) -> str:
@@ -57,6 +62,19 @@ def safe_filename(filename: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", base)[:120] or "upload"
 
 
+@contextmanager
+def full_disk_said(where: str):
+    """Inside the block, a full disk (an OSError ENOSPC or EDQUOT) is UploadError(DISK_FULL), logged
+    as one line naming ``where`` (the server's paths stay in its log, never on the page)."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in FULL_DISK_ERRORS:
+            raise
+        log.warning("refused an upload: the disk is full under %s (%s)", where, e.strerror or e)
+        raise UploadError(DISK_FULL) from None
+
+
 def decode(contents: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     """The bytes of a ``dcc.Upload`` data URL (``data:<type>;base64,<data>``), at most ``limit``."""
     head, _, data = str(contents or "").partition(",")
@@ -93,7 +111,8 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
         raise UploadError(str(e)[0].upper() + str(e)[1:] + ".") from None
     reader = spec.make_reader()
     raw = decode(contents, limit)
-    with tempfile.TemporaryDirectory(prefix="metrics-upload-") as directory:
+    with full_disk_said(f"the temporary directory {tempfile.gettempdir()}"), \
+            tempfile.TemporaryDirectory(prefix="metrics-upload-") as directory:
         path = Path(directory) / safe_filename(filename)
         path.write_bytes(raw)
         try:
@@ -110,6 +129,9 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
         raise UploadError("\n".join(report.lines() + ["No events were accepted, so nothing was stored."]))
     try:
         total, added, merge = store.save(dataset, frame, who=who, action="upload", detail=safe_filename(filename))
+    except store.StoreFull as e:
+        log.warning("refused an upload: %s", e)
+        raise UploadError(DISK_FULL) from None
     except store.StoreError as e:
         raise UploadError(str(e)) from None
     return Imported(dataset, report, total, added, merge)

@@ -67,6 +67,9 @@ WEBHOOK_TOLERANCE_S = 5 * 60
 # live redraw: how often an open dataset's version is checked; editors see this many recent writes
 LIVE_POLL_SECONDS = 3
 RECENT_WRITES = 10
+# the dashboard's cache of recent views, in MB per worker (METRICS_CACHE_MB): four workers fit a
+# 2-core server with 4 GB (python -m bench.memory measures a worker; the README's "Memory" says why)
+CACHE_MB = 128
 
 # the Teams tab compares at most this many teams at once (each costs two analyses); the Team
 # selector picks others

@@ -16,6 +16,7 @@ from conftest import ROOT, run_cli
 from dashboard.app import create_app, main as app_main
 from dashboard.auth import AuthConfigError, AuthSettings, local_path, role_of, settings_from_env
 from fake_oidc import FakeProvider
+from plotly.utils import PlotlyJSONEncoder
 from metrics import store, users
 from metrics.cli import main as cli_main
 
@@ -69,6 +70,26 @@ def upload_body(app, name="uploaded", contents=None):
     outputs = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in dependency.strip(".").split("...")]
     return {"output": dependency, "outputs": outputs, "inputs": [entry(i) for i in spec["inputs"]],
             "state": [entry(s) for s in spec["state"]], "changedPropIds": ["upload-payload.data"]}
+
+
+UPLOAD_PARTS = {"upload", "upload-toggle", "upload-panel", "upload-payload", "upload-limit", "upload-name",
+                "upload-source", "upload-service", "upload-report", "upload-message"}
+
+
+def components_in(tree) -> set:
+    """Every component in a served layout (the JSON of /_dash-layout), as (type, id) pairs."""
+    if isinstance(tree, dict):
+        props = tree.get("props") if isinstance(tree.get("props"), dict) else {}
+        own = {(tree["type"], props.get("id"))} if "type" in tree and "namespace" in tree else set()
+        return own.union(*map(components_in, tree.values()))
+    if isinstance(tree, list):
+        return set().union(*map(components_in, tree))
+    return set()
+
+
+def ids_in(tree) -> set:
+    """Every component id (text ids only) in a served layout."""
+    return {i for _, i in components_in(tree) if isinstance(i, str)}
 
 
 def layout_csrf(tree) -> str:
@@ -251,9 +272,7 @@ def test_a_viewer_sees_no_upload_and_a_crafted_upload_stores_nothing(app, capsys
     layout = client.get("/_dash-layout").get_json()
     text = json.dumps(layout)
     assert "victor" in text and "Recent writes" not in text
-    upload_column = re.search(r'\{"props": \{"children": \{"props": \{"children": "Upload events\\u2026"[^}]*\}[^}]*\}'
-                              r'[^}]*"style": \{"display": "none"\}', text)
-    assert upload_column, "the upload button is hidden from viewers"
+    assert not UPLOAD_PARTS & ids_in(layout) and "Upload events" not in text and '"Upload"' not in text
     before = store.version("secret-payments")
     reply = client.post("/_dash-update-component", json=upload_body(app, "viewer-upload"))
     assert reply.status_code == 200
@@ -263,6 +282,27 @@ def test_a_viewer_sees_no_upload_and_a_crafted_upload_stores_nothing(app, capsys
     assert store.version("secret-payments") == before
     assert "refused an upload from victor" in capsys.readouterr().err
     assert all(e.who != "victor" for e in store.audit_log())
+
+
+def test_only_a_page_that_may_upload_holds_the_upload(app, data_dir, monkeypatch):
+    """The served layout: an editor's holds every part of the upload (the drop zone too), a viewer's
+    and a read-only anonymous visitor's none (no button, no drop zone, no stores)."""
+    editor, viewer = app.server.test_client(), app.server.test_client()
+    sign_in(editor, "alice", "alice-password")
+    sign_in(viewer, "victor", "victor-password")
+    assert UPLOAD_PARTS <= ids_in(editor.get("/_dash-layout").get_json())
+    shown = viewer.get("/_dash-layout").get_json()
+    assert "signed-in-user" in ids_in(shown) and not UPLOAD_PARTS & ids_in(shown)
+    assert "Upload" not in {kind for kind, _ in components_in(shown)}          # no drop zone, whatever its id
+    read_only = create_app(auth_settings=AuthSettings(allow_anonymous=True, anonymous_role="viewer"))
+    assert not UPLOAD_PARTS & ids_in(read_only.server.test_client().get("/_dash-layout").get_json())
+    anyone = create_app(auth_settings=AuthSettings(allow_anonymous=True))          # anonymous editors upload
+    assert UPLOAD_PARTS <= ids_in(anyone.server.test_client().get("/_dash-layout").get_json())
+    # the callbacks are checked against a page that holds every component they name
+    named = {i["id"] for spec in app.callback_map.values() for i in spec["inputs"] + spec["state"]
+             if isinstance(i["id"], str)}
+    assert UPLOAD_PARTS & named and named <= ids_in(json.loads(json.dumps(app.validation_layout.to_plotly_json(),
+                                                                            cls=PlotlyJSONEncoder)))
 
 
 def test_an_editor_uploads_and_the_audit_trail_names_them(app):

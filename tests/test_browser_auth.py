@@ -2,6 +2,7 @@
 running on 127.0.0.1, what each role sees, and sign-out."""
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -67,6 +68,31 @@ def test_oidc_sign_in_through_the_provider(dash_duo, data_dir):
         duo.wait_for_text_to_equal("#signed-in-user", "vic", timeout=20)
         duo.wait_for_element("#kpi-deploys-value", timeout=20)
         assert "(viewer)" in duo.find_element("#signed-in-user").find_element("xpath", "..").text
-        assert not duo.find_element("#upload-toggle").is_displayed()      # a viewer has no upload
+        assert not duo.driver.find_elements(By.ID, "upload-toggle")      # a viewer has no upload
         assert any(r.startswith("POST /token") for r in provider.requests)
         no_console_errors(duo)
+
+
+def test_a_viewer_is_sent_no_upload_and_the_page_works_without_it(dash_duo, data_dir):
+    """A viewer's page holds no upload (no button, no drop zone, no file input); its callbacks still
+    run with no browser console error and no error of Dash's own (its dev tools show them)."""
+    path = users.users_path(data_dir)
+    users.add(path, "victor", "viewer", "victor-password")
+    dash_duo.driver.set_window_size(1366, 900)
+    dash_duo.start_server(create_app(auth_settings=AuthSettings(mode="basic", secret_key=KEY, users_file=path)),
+                          navigate=False, dev_tools_ui=True, dev_tools_props_check=True)
+    dash_duo.driver.get(dash_duo.server.url + "/?seed=7&days=30")
+    dash_duo.wait_for_element("#username", timeout=20).send_keys("victor")
+    dash_duo.find_element("#password").send_keys("victor-password")
+    dash_duo.find_element("#sign-in").click()
+    dash_duo.wait_for_text_to_equal("#signed-in-user", "victor", timeout=20)
+    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
+    seed = dash_duo.find_element("#seed-input")                  # another view: the page's callbacks run again
+    seed.send_keys(Keys.CONTROL, "a")
+    seed.send_keys("8", Keys.ENTER)
+    WebDriverWait(dash_duo.driver, 20).until(lambda driver: "seed=8" in driver.current_url)
+    dash_duo.wait_for_element("#kpi-deploys-value", timeout=20)
+    for part in ("#upload", "#upload-toggle", "#upload-panel", "#upload-payload", "input[type=file]"):
+        assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, part), part
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".dash-fe-error__title, .dash-fe-error-top")
+    no_console_errors(dash_duo)

@@ -440,6 +440,68 @@ def test_cache_is_bounded_by_bytes():
     assert ("synthetic", 5) == next(k for k in reversed(views.cache._items))[:2]
 
 
+def test_a_lasting_value_leaves_the_cache_last():
+    """Sizes by hand (int8 arrays: n bytes each), a budget of 100 bytes."""
+    import numpy as np
+    from dashboard.data import ByteCache
+    cache = ByteCache(max_bytes=100)
+    made = []
+
+    def value(name, n):
+        return lambda: made.append(name) or np.zeros(n, dtype=np.int8)
+    cache.get("tables", value("tables", 60), lasting=True)
+    cache.get("all", value("all", 50))            # 110 > 100: the new result goes, the tables stay
+    assert list(cache._items) == ["tables"] and cache.used == 60
+    cache.get("w30", value("w30", 30))
+    cache.get("w90", value("w90", 30))             # 120 > 100: the oldest result goes
+    assert list(cache._items) == ["tables", "w90"] and cache.used == 90
+    cache.get("tables", value("tables", 60), lasting=True)
+    assert made == ["tables", "all", "w30", "w90"]          # the tables were never computed again
+    cache.get("other", value("other", 70), lasting=True)     # 160: every result goes, then the older tables
+    assert list(cache._items) == ["other"] and cache.used == 70
+
+
+def test_a_dataset_is_read_once_however_small_the_budget(monkeypatch):
+    """A budget that holds the dataset's tables or any one view's result, never both: three views
+    of the dataset read it from the store once."""
+    from conftest import FIXTURES
+    from metrics import store
+    from metrics.ingest import load_events
+    store.save("hand", load_events([FIXTURES / "hand.csv"])[0])
+    shown = [View(dataset="hand", days=days) for days in (0, 30, 7)]
+    probe = Views(max_bytes=10**9)
+    for view in shown:
+        probe.compute(view)
+    reads, load_tables = [], store.load_tables
+    monkeypatch.setattr(store, "load_tables", lambda name: reads.append(name) or load_tables(name))
+    views = Views(max_bytes=max(size for _, size, _ in probe.cache._items.values()) + 1)
+    for view in shown:
+        assert views.compute(view).current is not None
+    assert reads == ["hand"]
+
+
+def test_the_cache_counts_the_memory_its_views_hold():
+    """The budget is the memory's: what twenty cached views of the default size hold, as tracemalloc
+    (an independent measure: every allocation Python and numpy make) counts it, is within a quarter
+    of what the cache counts; small frames cost more than their cells (their own objects)."""
+    import gc
+    import tracemalloc
+    views = Views(max_bytes=10**12)
+    views.compute(View(seed=999, days=30))                  # imports and first-use state, not counted
+    gc.collect()
+    counted = views.cache.used
+    tracemalloc.start()
+    try:
+        for seed in range(20):
+            views.compute(View(seed=seed, days=30))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    counted = views.cache.used - counted
+    assert 0.8 < held / counted < 1.25, (held, counted)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,7 +23,8 @@ database can take SQLite's place behind the same calls):
 - where: ``data_dir`` (``METRICS_DATA_DIR``, default ``./data``), ``store_path`` (its file);
   ``forget_open_files`` (check the file again, as a new process would);
 - errors: ``StoreError``, one sentence each; ``Damaged`` (a StoreError) names the damaged dataset
-  and segment: reads and writes (but a ``replace``) of that dataset are refused with it.
+  and segment: reads and writes (but a ``replace``) of that dataset are refused with it;
+  ``StoreFull`` (a StoreError) says the disk is full: nothing was stored.
 
 How it is kept (the modules). ``connection``: the file ``datasets.sqlite`` in the data directory,
 every SQLite failure as one sentence, the write transaction that takes the write lock before it
@@ -52,7 +53,7 @@ from .audit import AuditEntry, audit_log, local_user, record_audit
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, forget_open_files, store_path
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
-from .errors import NAME, REPAIR, Damaged, StoreError, check_name
+from .errors import NAME, REPAIR, Damaged, StoreError, StoreFull, check_name
 from .integrity import DatasetCheck, check as check_datasets, repair as repair_datasets
 from .merge import MAX_EVENTS, save_lines
 from .sessions import begin_session, end_session, end_sessions, session_user, user_has_sessions
@@ -67,5 +68,5 @@ __all__ = [
     "begin_session", "session_user", "end_session", "end_sessions", "user_has_sessions",
     "data_dir", "store_path", "forget_open_files",
     "check_datasets", "repair_datasets", "DatasetCheck", "REPAIR",
-    "StoreError", "Damaged",
+    "StoreError", "StoreFull", "Damaged",
 ]

@@ -8,7 +8,7 @@ import threading
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import StoreError, StoreFull
 from .migrations import LOCK_WAIT_SECONDS, set_up
 
 FILE_NAME = "datasets.sqlite"
@@ -40,7 +40,7 @@ def _explain(error: sqlite3.Error, path: Path) -> StoreError:
     """A sqlite3 error as one sentence: which file, what is wrong, what to do."""
     text = str(error).lower()
     if "disk is full" in text or "database or disk is full" in text:
-        return StoreError(f"the disk holding {path} is full: nothing was stored; free some space and try again")
+        return StoreFull(f"the disk holding {path} is full: nothing was stored; free some space and try again")
     if "readonly" in text or "read-only" in text:
         return StoreError(f"{path} is read-only: nothing can be stored; make it (and its directory) writable, "
                           f"or set METRICS_DATA_DIR to a writable directory")
