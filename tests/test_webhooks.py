@@ -568,6 +568,22 @@ def test_a_delivery_whose_object_names_no_repository_takes_the_deliverys(client,
     assert pulls.equals(events_of("imported"))
 
 
+def test_a_review_whose_objects_name_no_url_takes_the_pr_number_and_the_deliverys_repository(client):
+    """A ``pull_request_review`` delivery whose review has no ``pull_request_url`` and whose
+    ``pull_request`` has no ``url`` still names the PR (``pull_request.number``: 7) and the
+    delivery's ``repository`` (checkout): a review of checkout#7, the PR the opened delivery stored."""
+    assert github(client, "pull_request", pull_request("opened"), "r1").get_json()["added"] == 1
+    review = without_own_repository({"action": "submitted", "repository": REPO, "pull_request": {"number": 7},
+                                     "review": {"id": 9, "state": "approved", "submitted_at": "2024-03-04T10:00:00Z",
+                                                "user": {"login": "grace"}}})
+    answer = github(client, "pull_request_review", review, "r2")
+    assert answer.status_code == 200 and answer.get_json()["added"] == 1, answer.get_json()
+    stored = events_of("live")
+    reviewed = stored[stored["kind"] == "pr_reviewed"]
+    assert list(reviewed["pr_id"]) == list(stored.loc[stored["kind"] == "pr_created", "pr_id"]) == ["checkout#7"]
+    assert list(reviewed["service"]) == ["checkout"]
+
+
 def test_a_delivery_naming_no_repository_at_all_says_service(client):
     bare = without_own_repository(pull_request("closed", "2024-03-04T10:30:00Z"))
     del bare["repository"]

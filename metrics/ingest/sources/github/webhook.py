@@ -53,6 +53,18 @@ def with_delivery_service(rows, payload: dict, event: str):
     return rows.assign(service=rows["service"].where(~missing, service))
 
 
+def pull_request_url(pr, repository: dict) -> str:
+    """The API address of a review's PR when the review has none: the ``pull_request``'s ``url``,
+    else its ``number`` under the delivery's ``repository`` (its ``url``; the service then comes
+    from the repository's name, ``with_delivery_service``); "" when neither names the PR."""
+    if not isinstance(pr, dict):
+        return ""
+    number = pr.get("number")
+    if pr.get("url") or not isinstance(number, int) or isinstance(number, bool):
+        return str(pr.get("url") or "")
+    return f"{repository.get('url') or ''}/pulls/{number}"
+
+
 def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delivery:
     """A GitHub delivery (its ``X-GitHub-Event``) as events, mapped as ``import --from github``."""
     import pandas as pd
@@ -84,8 +96,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
         if event == "release":
             obj.setdefault("url", f"{repository.get('url') or ''}/releases/{obj.get('id', '')}")
         if event == "pull_request_review" and "pull_request_url" not in obj:
-            pr = payload.get("pull_request")
-            obj["pull_request_url"] = str(pr.get("url") or "") if isinstance(pr, dict) else ""
+            obj["pull_request_url"] = pull_request_url(payload.get("pull_request"), repository)
         records.append(obj)
     raw = RawRows(*events_from_github(records, options.deploy_workflow, options.production, options.releases))
     if not options.service:
