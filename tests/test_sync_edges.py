@@ -1,0 +1,148 @@
+"""Exact boundaries of the live sync's resumable walks and watermarks (``metrics/ingest/sync/
+providers.py``) and of PagerDuty's ranges: an item updated in the watermark's own second, in the
+second a killed walk stopped at, or in the second a walk started; an unchanged list fetched again.
+Nothing may be lost; fetching again is harmless (the store drops exact duplicates). Issue 26."""
+import json
+
+import pytest
+
+from metrics.ingest.sync.config import Source
+from metrics.ingest.sync.http import Reply
+from metrics.ingest.sync.providers import NewestFirstWalk, later
+from metrics.ingest.sources.pagerduty.sync import pagerduty
+
+SINCE, NOW = "2024-01-01T00:00:00Z", "2024-01-05T00:00:00Z"
+
+
+def item(ident, hms):
+    """A list item updated on 2024-01-02 at ``hms``."""
+    return {"id": ident, "updated_at": f"2024-01-02T{hms}Z"}
+
+
+def replies(*pages):
+    """The pages of a newest-first list, each but the last with a ``Link: rel="next"``."""
+    return [Reply(200, {"link": f'<https://api.test/list?page={n + 2}>; rel="next"'} if n < len(pages) - 1 else {},
+                  list(page), f"https://api.test/list?page={n + 1}") for n, page in enumerate(pages)]
+
+
+def walk(state, pages, now=NOW, killed_after=None):
+    """Walk ``pages`` from ``state`` as a sync does: the ids taken, and the state as stored with the
+    last page yielded (``killed_after`` pages: the process is killed after storing them)."""
+    w = NewestFirstWalk(state, "pulls", SINCE, now)
+    taken, stored = [], json.loads(json.dumps(state))
+    for n, objects in enumerate(w.pages(replies(*pages), lambda i: (i["updated_at"], i["id"]), lambda i: [i["id"]])):
+        taken += objects
+        stored = json.loads(json.dumps(state))
+        if killed_after is not None and n + 1 == killed_after:
+            break
+    return taken, stored
+
+
+def test_item_updated_in_the_watermarks_own_second_is_fetched():
+    """The watermark is inclusive: 10:00:00 with id 5 taken from it. Y (id 7) updated at 10:00:00
+    too is new: taken. Z (id 5) is the item the mark was taken from: skipped. W at 09:59:59 is older:
+    the walk stops. X at 11:00 is newer: taken; it becomes the next watermark."""
+    state = {"watermark": {"pulls": "2024-01-02T10:00:00Z"}, "watermark_ids": {"pulls": ["5"]}}
+    taken, stored = walk(state, [[item(9, "11:00:00"), item(7, "10:00:00"), item(5, "10:00:00"), item(4, "09:59:59")]])
+    assert taken == [9, 7]
+    assert stored["watermark"]["pulls"] == "2024-01-02T11:00:00Z" and stored["watermark_ids"]["pulls"] == ["9"]
+
+
+def test_a_killed_walk_resumes_without_losing_an_item_of_the_second_it_stopped_at():
+    """Page 1 [A 10:00:05, B 10:00:03] is stored, then the sync is killed: stored down to 10:00:03.
+    Page 2 starts with C, also 10:00:03, never stored. The resumed walk skips what lies strictly
+    between where it stopped and where it started (A) and, in the boundary second, the ids stored
+    there (B): C is fetched, then D. Every item is fetched exactly once."""
+    pages = [[item("A", "10:00:05"), item("B", "10:00:03")], [item("C", "10:00:03"), item("D", "10:00:01")]]
+    first, state = walk({}, pages, killed_after=1)
+    assert first == ["A", "B"] and state["walk"]["pulls"]["stored_down_to"] == "2024-01-02T10:00:03Z"
+    resumed, state = walk(state, pages)
+    assert resumed == ["C", "D"]
+    assert "walk" not in state or "pulls" not in state["walk"]                       # the walk is finished
+    assert state["watermark"]["pulls"] == "2024-01-02T10:00:05Z"
+
+
+def test_a_killed_walk_resumes_without_losing_an_item_of_the_second_it_started_in():
+    """The first walk started at 2024-01-05 00:00:00 (its ``now``) and was killed after page 1. E was
+    updated in that very second, after page 1 was read: the resumed list shows it first. It lies at
+    the walk's start, not inside the stretch already stored, and is not one of the items stored at
+    that second: fetched. A, B (stored) are not fetched again."""
+    e = {"id": "E", "updated_at": NOW}
+    pages = [[item("A", "10:00:05"), item("B", "10:00:03")], [item("C", "10:00:01")]]
+    _, state = walk({}, pages, killed_after=1)
+    resumed, _ = walk(state, [[e] + pages[0], pages[1]])
+    assert resumed == ["E", "C"]
+
+
+def test_an_unchanged_list_is_not_fetched_again():
+    """A complete walk over [A t, B t], [C t, D t - 2 s] (t = 10:00:05, the newest second spread over
+    two pages) takes all four (C, in the second page 1 ended in, is not skipped as stored) and keeps
+    t and A, B, C as the watermark: the next sync of the same list takes nothing.
+    A third sync after E appeared at t takes E alone, and a fourth takes nothing."""
+    pages = [[item("A", "10:00:05"), item("B", "10:00:05")], [item("C", "10:00:05"), item("D", "10:00:03")]]
+    taken, state = walk({}, pages)
+    assert taken == ["A", "B", "C", "D"] and state["watermark_ids"]["pulls"] == ["A", "B", "C"]
+    taken, state = walk(state, pages)
+    assert taken == []
+    grown = [[item("E", "10:00:05")] + pages[0], pages[1]]
+    taken, state = walk(state, grown)
+    assert taken == ["E"] and state["watermark_ids"]["pulls"] == ["A", "B", "C", "E"]
+    taken, _ = walk(state, grown)
+    assert taken == []
+
+
+def test_later_of_two_times():
+    """``later``: the later of two ISO times, either may be missing; equal times give the first."""
+    assert later("2024-01-02T10:00:00Z", "2024-01-02T09:59:59Z") == "2024-01-02T10:00:00Z"
+    assert later("2024-01-02T09:59:59Z", "2024-01-02T10:00:00Z") == "2024-01-02T10:00:00Z"
+    assert later("2024-01-02T10:00:00Z", "2024-01-02T10:00:00+00:00") == "2024-01-02T10:00:00Z"
+    assert later(None, "2024-01-02T10:00:00Z") == "2024-01-02T10:00:00Z"
+    assert later("2024-01-02T10:00:00Z", None) == "2024-01-02T10:00:00Z" and later(None, None) is None
+
+
+class FakePagerDuty:
+    """``GET /incidents`` answering ``page`` to every range; more than ``limit`` requests is an
+    endless loop."""
+
+    def __init__(self, page, limit=10):
+        self.page, self.limit, self.asked = page, limit, []
+
+    def get(self, path, params=None):
+        self.asked.append((path, dict(params or {})))
+        if len(self.asked) > self.limit:
+            raise AssertionError("endless paging")
+        return Reply(200, {}, self.page, f"https://api.test/{path}")
+
+
+def test_pagerduty_page_saying_more_without_incidents_ends_the_range():
+    """A page with ``more: true`` and no incident (PagerDuty's offset paging past the end) ends the
+    range: one request for 2024-01-01 .. 01-05 (under 179 days: one range), the watermark the
+    range's end."""
+    client = FakePagerDuty({"incidents": [], "more": True})
+    state: dict = {}
+    batches = list(pagerduty(client, Source("pagerduty", "pd", since=SINCE), state, NOW))
+    assert len(client.asked) == 1 and len(batches) == 1
+    assert (client.asked[0][1]["since"], client.asked[0][1]["until"]) == (SINCE, NOW)
+    assert state["watermark"]["incidents"] == NOW
+
+
+def test_pagerduty_watermark_at_now_asks_nothing():
+    """The watermark is the last range's end: a sync whose ``now`` is that instant has no range left
+    to ask (``start < end``), and one a second later asks [watermark, now)."""
+    client = FakePagerDuty({"incidents": [], "more": False})
+    state = {"watermark": {"incidents": NOW}}
+    assert list(pagerduty(client, Source("pagerduty", "pd", since=SINCE), state, NOW)) == [] and client.asked == []
+    list(pagerduty(client, Source("pagerduty", "pd", since=SINCE), state, "2024-01-05T00:00:01Z"))
+    assert [(p["since"], p["until"]) for _, p in client.asked] == [(NOW, "2024-01-05T00:00:01Z")]
+
+
+@pytest.mark.parametrize("days, ranges", [(179, 1), (180, 2)])
+def test_pagerduty_ranges_are_at_most_179_days(days, ranges):
+    """PagerDuty's list spans at most 6 months per query: 179 days from the watermark is one range,
+    180 days two (179 + 1)."""
+    client = FakePagerDuty({"incidents": [], "more": False})
+    start = "2024-01-01T00:00:00Z"
+    end = {179: "2024-06-28T00:00:00Z", 180: "2024-06-29T00:00:00Z"}[days]      # 2024 is a leap year
+    list(pagerduty(client, Source("pagerduty", "pd", since=start), {}, end))
+    assert len(client.asked) == ranges
+    assert client.asked[-1][1]["until"] == end and client.asked[0][1]["since"] == start
