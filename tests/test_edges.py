@@ -344,3 +344,22 @@ def test_sla_target_met_exactly_and_an_open_incident_exactly_at_it(monkeypatch):
     d = analysis_of(rows).details
     assert (d["sla_met"], d["sla_judged"], d["sla_open_breaches"]) == (1, 3, 1)
     assert d["sla_compliance_pct"] == pytest.approx(100 / 3)
+
+
+# --- ISO weeks: Monday 00:00 UTC -----------------------------------------------------------------
+
+def test_weekly_series_split_at_monday_midnight_and_stop_at_the_windows_end():
+    """METRICS.md section 2: weekly series use ISO weeks from Monday 00:00 UTC, every week of the
+    window. [2024-01-01, 2024-01-15) ends on a Monday: exactly two weeks, 01-01 and 01-08 (the week
+    of 01-15 holds none of its days). Surveys (by their time): 2024-01-02 (score 3) and 2024-01-07
+    23:59:59.999999999 (Sunday, 2): week 01-01, mean 2.5; 2024-01-08 00:00 (Monday, 4): week 01-08.
+    PR p1 created at
+    2024-01-08 00:00, reviewed 3 h later: week 01-08's turnaround 3 h."""
+    rows = [ev("2024-01-02T00:00:00Z", "satisfaction_survey", "team", metric_value=3),
+            ev("2024-01-07T23:59:59.999999999Z", "satisfaction_survey", "team", metric_value=2),
+            ev("2024-01-08T00:00:00Z", "satisfaction_survey", "team", metric_value=4),
+            ev("2024-01-08T00:00:00Z", "pr_created", pr_id="p1"), ev("2024-01-08T03:00:00Z", "pr_reviewed", pr_id="p1")]
+    weekly = analysis_of(rows, end="2024-01-15").weekly
+    assert weekly["week"].tolist() == [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-08", tz="UTC")]
+    assert weekly["satisfaction_mean"].tolist() == [2.5, 4.0] and weekly["responses"].tolist() == [2, 1]
+    assert weekly["reviewed_prs"].tolist() == [0, 1] and weekly["review_turnaround_hours_mean"].iloc[1] == 3.0
