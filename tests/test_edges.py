@@ -363,3 +363,81 @@ def test_weekly_series_split_at_monday_midnight_and_stop_at_the_windows_end():
     assert weekly["week"].tolist() == [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-08", tz="UTC")]
     assert weekly["satisfaction_mean"].tolist() == [2.5, 4.0] and weekly["responses"].tolist() == [2, 1]
     assert weekly["reviewed_prs"].tolist() == [0, 1] and weekly["review_turnaround_hours_mean"].iloc[1] == 3.0
+
+
+# --- tiers, bands and Quick Check answers at their bounds ----------------------------------------
+
+@pytest.mark.parametrize("table, value, tier", [
+    # METRICS.md section 3, deployment frequency: elite r >= 1/day, high r >= 1/week, medium r >= 1/month (30 d)
+    ("deployment_frequency", 1.0, "elite"), ("deployment_frequency", 0.999, "high"),
+    ("deployment_frequency", 1 / 7, "high"), ("deployment_frequency", 1 / 7 - 1e-9, "medium"),
+    ("deployment_frequency", 1 / 30, "medium"), ("deployment_frequency", 1 / 30 - 1e-9, "low"),
+    # lead time: elite < 24 h, high < 7 d, medium < 30 d, low otherwise
+    ("lead_time", 23.999, "elite"), ("lead_time", 24.0, "high"), ("lead_time", 168.0, "medium"),
+    ("lead_time", 719.999, "medium"), ("lead_time", 720.0, "low"),
+    # CFR: elite <= 5 %, high <= 10 %, medium <= 15 %, low above
+    ("change_failure_rate", 5.0, "elite"), ("change_failure_rate", 5.001, "high"),
+    ("change_failure_rate", 10.0, "high"), ("change_failure_rate", 15.0, "medium"), ("change_failure_rate", 15.001, "low"),
+    # recovery: elite < 1 h, high < 1 d, medium < 7 d (in minutes)
+    ("recovery_time", 59.999, "elite"), ("recovery_time", 60.0, "high"), ("recovery_time", 1440.0, "medium"),
+    ("recovery_time", 10080.0, "low"),
+])
+def test_tier_bounds_as_metrics_md_writes_them(table, value, tier):
+    """Each DORA tier bound with a value exactly on it (and just past it): "<" bounds leave the
+    value on them to the next tier, "<=" and ">=" bounds keep it."""
+    from metrics.benchmarks import TIER_TABLES
+    assert TIER_TABLES[table].tier(value)[0] == tier
+
+
+@pytest.mark.parametrize("metric, value, colour", [
+    # METRICS.md section 5: VCR below 200 % red, 200-1000 % amber, >= 1000 % green
+    ("vcr", 199.999, "red"), ("vcr", 200.0, "amber"), ("vcr", 999.999, "amber"), ("vcr", 1000.0, "green"),
+    # IAR: < 10 % red, 10-30 % amber, >= 30 % green
+    ("iar", 9.999, "red"), ("iar", 10.0, "amber"), ("iar", 30.0, "green"),
+    # DTR: <= 10 % green, 10-30 % amber, > 30 % red
+    ("dtr", 10.0, "green"), ("dtr", 10.001, "amber"), ("dtr", 30.0, "amber"), ("dtr", 30.001, "red"),
+])
+def test_band_bounds_as_metrics_md_writes_them(metric, value, colour):
+    """Each PVM band bound with a value exactly on it and just past it."""
+    from metrics.benchmarks import band
+    assert band(metric, value) == colour
+
+
+@pytest.mark.parametrize("hours, answer", [(0.999, 6), (1.0, 5), (23.999, 5), (24.0, 4), (168.0, 3), (720.0, 2),
+                                           (4319.999, 2), (4320.0, 1)])
+def test_quick_check_duration_answers_at_their_bounds(hours, answer):
+    """docs/metrics.md: < 1 h -> 6, < 24 h -> 5, < 168 h -> 4, < 720 h -> 3, < 4320 h -> 2, else 1."""
+    from metrics.benchmarks import duration_answer
+    assert duration_answer(hours) == answer
+
+
+@pytest.mark.parametrize("per_day, answer", [(24.0, 6), (23.999, 5), (1.0, 5), (1 / 7, 4), (1 / 30, 3), (1 / 180, 2),
+                                             (1 / 180 - 1e-9, 1)])
+def test_quick_check_frequency_answers_at_their_bounds(per_day, answer):
+    """docs/metrics.md: r >= 24 -> 6, >= 1 -> 5, >= 1/7 -> 4, >= 1/30 -> 3, >= 1/180 -> 2, else 1."""
+    from metrics.benchmarks import frequency_answer
+    assert frequency_answer(per_day) == answer
+
+
+def test_quick_check_standing_at_the_average_and_one_deviation_below():
+    """docs/metrics.md: at or above the average (score >= mean) green; within one standard deviation
+    below amber (mean - std <= score); red below. Mean 8.3, std 2.0: 8.3 above, 8.2 near, 6.3 near
+    (exactly one deviation below), 6.2 below."""
+    from metrics.benchmarks import standing
+    assert [standing(s, 8.3, 2.0) for s in (8.3, 8.2, 6.3, 6.2)] == ["above", "near", "near", "below"]
+
+
+@pytest.mark.parametrize("count, tier", [(5, "high"), (4, None)])
+def test_a_frequency_tier_needs_five_deployments_in_a_short_window(count, tier):
+    """METRICS.md section 3: deployment frequency needs at least 5 deployments or a window of at
+    least 30 days. 5 deployments in 7 days: 5 / 7 = 0.71 a day, at least 1 a week: high. 4: no tier."""
+    rows = [deploy(f"2024-01-0{d}T10:00:00Z", f"d{d}") for d in range(1, count + 1)]
+    assert analysis_of(rows).summary["dora"]["tiers"]["deployment_frequency"] == tier
+
+
+@pytest.mark.parametrize("end, tier", [("2024-01-31", "low"), ("2024-01-30", None)])
+def test_no_deployment_in_thirty_days_is_low_and_in_twenty_nine_no_tier(end, tier):
+    """The same rule's other arm: 0 deployments in [2024-01-01, 01-31), 30 days: low; in 29 days: no
+    tier (a deployment before the window keeps "deploy" among the data's kinds)."""
+    rows = [deploy("2023-06-01T10:00:00Z", "old")]
+    assert analysis_of(rows, end=end).summary["dora"]["tiers"]["deployment_frequency"] == tier
