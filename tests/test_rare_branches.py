@@ -185,3 +185,55 @@ def test_deployments_per_developer_without_authors_divide_by_the_team_size():
     an = analysis_of(rows, team_size=5)
     assert (an.details["developers"], an.details["developers_from"], an.details["deploys_per_developer"]) == \
         (5, "assumption", 0.8)
+
+
+# --- attribution overrides and explicit links at their limits ---------------------------------------
+
+def analysis_with(rows, overrides, start="2024-01-01", end="2024-01-08"):
+    import pandas as pd
+    from metrics import Window, analyze, normalize, tables_from_frame
+    frame, report = normalize(pd.DataFrame(rows))
+    assert report.rejected_count == 0, report.lines()
+    return analyze(tables_from_frame(frame), Window.between(start, end), overrides=overrides)
+
+
+def test_pin_to_a_deployment_days_before_the_window_and_not_caused_over_an_explicit_link():
+    """docs/metrics.md, attribution reasons: a pin wins, and reaches a deployment the window does not
+    hold (d0, 2023-12-25: applied before the window's tables are cut); ``not_caused`` wins over the
+    incident's own ``deploy_id`` (i2 names d1). i3 is pinned to "nope", which the data does not hold:
+    unattributed, saying why. Unattributed: i2 and i3 = 2; CFR: d1 (2024-01-03) is the window's only
+    deployment and no incident counts against it: 0 / 1 = 0 %."""
+    from metrics.attribution import Overrides
+    rows = [deploy("2023-12-25T10:00:00Z", "d0"), deploy("2024-01-03T10:00:00Z", "d1")]
+    for i, link in (("i1", ""), ("i2", "d1"), ("i3", "")):
+        rows.append(ev("2024-01-04T10:00:00Z", "incident_start", incident_id=i, deploy_id=link))
+    an = analysis_with(rows, Overrides(pins={"i1": "d0", "i3": "nope"}, not_caused=frozenset({"i2"})))
+    got = {r.incident_id: (r.deploy_id, r.attribution, r.reason) for r in an.incidents.itertuples()}
+    assert got == {"i1": ("api@d0", "pinned", "pinned by override"),
+                   "i2": ("", "not caused", "none: override, not caused by a deployment"),
+                   "i3": ("", "pinned, not found", "none: the pinned deployment is not in the data")}
+    d = an.summary["dora"]
+    assert (d["unattributed_incidents"], d["change_failure_rate_pct"]) == (2, 0.0)
+
+
+def test_pr_whose_link_names_a_deployment_before_its_creation_is_not_deployed():
+    """A merged PR's explicit ``deploy_id`` naming a deployment that happened before the PR was
+    created cannot have shipped it: counted as merged, not deployed, never a negative lead time.
+    p1 created 2024-01-03 09:00, merged 12:00, names d1 (2024-01-02). Waited 2024-01-03 12:00 ->
+    2024-01-08 00:00 = 108 h."""
+    rows = [deploy("2024-01-02T10:00:00Z", "d1"), ev("2024-01-03T09:00:00Z", "pr_created", pr_id="p1"),
+            ev("2024-01-03T12:00:00Z", "pr_merged", pr_id="p1", deploy_id="d1")]
+    an = analysis_of(rows)
+    d = an.summary["dora"]
+    assert (d["lead_time_hours_median"], d["merged_prs_not_deployed"]) == (None, 1)
+    assert an.details["waiting_hours_max"] == 108.0
+
+
+def test_an_empty_dataset_has_a_window_only_when_both_ends_are_given():
+    """``over_data`` without data: start and end given, the window is theirs; one missing, it cannot
+    be placed (one sentence, ValueError)."""
+    from metrics.window import over_data, to_ns
+    start, end = to_ns("2024-01-01"), to_ns("2024-01-08")
+    assert over_data(None, start_ns=start, end_ns=end).days == 7
+    with pytest.raises(ValueError, match="no accepted events"):
+        over_data(None, start_ns=start)
