@@ -441,3 +441,16 @@ def test_no_deployment_in_thirty_days_is_low_and_in_twenty_nine_no_tier(end, tie
     tier (a deployment before the window keeps "deploy" among the data's kinds)."""
     rows = [deploy("2023-06-01T10:00:00Z", "old")]
     assert analysis_of(rows, end=end).summary["dora"]["tiers"]["deployment_frequency"] == tier
+
+
+def test_custom_metrics_see_the_windows_events_from_its_first_instant_to_before_its_end():
+    """docs/metrics.md, custom metrics: functions over the window's events. ``window_events`` of
+    events at 2023-12-31 23:59:59.999999999, 2024-01-01 00:00, 2024-01-07 23:59:59.999999999 and
+    2024-01-08 00:00 keeps the middle two."""
+    from metrics import normalize, tables_from_frame
+    from metrics.plugins import window_events
+    times = ("2023-12-31T23:59:59.999999999Z", "2024-01-01T00:00:00Z", "2024-01-07T23:59:59.999999999Z",
+             "2024-01-08T00:00:00Z")
+    frame, _ = normalize(pd.DataFrame([deploy(ts, f"d{i}") for i, ts in enumerate(times)]))
+    seen = window_events(tables_from_frame(frame), Window.between("2024-01-01", "2024-01-08"))
+    assert sorted(seen["deploy_id"]) == ["api@d1", "api@d2"]
