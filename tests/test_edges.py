@@ -41,14 +41,19 @@ def attributed(an) -> dict:
 
 def test_window_holds_its_first_instant_and_not_its_end_midnight():
     """METRICS.md section 2: the window is [start, end). Deployments at 2023-12-31 23:59:59.999999999
-    (1 ns before the start: out), 2024-01-01 00:00 (the start: in), 2024-01-07 23:59:59.999999999
-    (1 ns before the end: in) and 2024-01-08 00:00 (the end's midnight: out): 2 deployments, on the
-    first and the last day; 2 / 7 a day."""
+    (1 ns before the start: out), 2024-01-01 00:00 (b, the start: in), 2024-01-07 23:59:59.999999999
+    (c, failed, 1 ns before the end: in) and 2024-01-08 00:00 (d, the end's midnight: out): 2
+    deployments, on the first and the last day; 1 successful: 1 / 7 a day. A PR of the window names d (its merge's ``deploy_id``), so
+    d stays among the tables the window reads (an explicit link reaches outside the window): still
+    not one of its deployments (CFR's and rework's denominator: b and c). One failed deployment of
+    the two: CFR 50 %."""
     an = analysis_of([deploy("2023-12-31T23:59:59.999999999Z", "a"), deploy("2024-01-01T00:00:00Z", "b"),
-                      deploy("2024-01-07T23:59:59.999999999Z", "c"), deploy("2024-01-08T00:00:00Z", "d")])
+                      deploy("2024-01-07T23:59:59.999999999Z", "c", status="failed"), deploy("2024-01-08T00:00:00Z", "d"),
+                      ev("2024-01-07T10:00:00Z", "pr_created", pr_id="p1"),
+                      ev("2024-01-07T11:00:00Z", "pr_merged", pr_id="p1", deploy_id="d")])
     d = an.summary["dora"]
-    assert d["deployments"] == 2 and d["successful_deployments"] == 2
-    assert d["deploys_per_day"] == pytest.approx(2 / 7)
+    assert d["deployments"] == 2 and d["successful_deployments"] == 1 and d["change_failure_rate_pct"] == 50.0
+    assert d["deploys_per_day"] == pytest.approx(1 / 7)
     assert an.daily["deployments"].tolist() == [1, 0, 0, 0, 0, 0, 1]
     assert sorted(an.deployments["deploy_id"]) == ["api@b", "api@c"]
 
