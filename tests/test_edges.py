@@ -99,7 +99,7 @@ def test_window_constructors_at_their_edges():
     w = Window.covering(day, day + 2 * NS_PER_DAY)               # last event 2024-01-03 00:00
     assert (w.start, w.end) == (pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-04", tz="UTC"))
     assert w.contains(np.array([day + 2 * NS_PER_DAY])).tolist() == [True]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="the window is empty: its end must be after its start"):
         over_data(None, start_ns=day, end_ns=day)
     span = (day, day + 9 * NS_PER_DAY)                           # data 2024-01-01 .. 01-10: covering ends 01-11
     assert over_data(span, days=3).start == pd.Timestamp("2024-01-08", tz="UTC")
