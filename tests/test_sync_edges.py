@@ -146,3 +146,17 @@ def test_pagerduty_ranges_are_at_most_179_days(days, ranges):
     list(pagerduty(client, Source("pagerduty", "pd", since=start), {}, end))
     assert len(client.asked) == ranges
     assert client.asked[-1][1]["until"] == end and client.asked[0][1]["since"] == start
+
+
+def test_jenkins_build_started_exactly_at_since_is_collected():
+    """``since`` 2024-01-01 00:00:00 is inclusive: deploy-x #2 started exactly then is collected;
+    #1 started 1 ms before it ends the walk (not collected); #3 (2024-01-02) is collected. Jenkins
+    builds' ``timestamp`` is in milliseconds, so 1 ms is its smallest step."""
+    from fake_cd_apis import FakeJenkins, configured, sync_once
+    with FakeJenkins() as jenkins:
+        jenkins.add_job("deploy-x")
+        jenkins.add_build("deploy-x", 1, "SUCCESS", "2023-12-31T23:59:59.999Z", 60)
+        jenkins.add_build("deploy-x", 2, "SUCCESS", "2024-01-01T00:00:00Z", 60)
+        jenkins.add_build("deploy-x", 3, "SUCCESS", "2024-01-02T00:00:00Z", 60)
+        run = sync_once(configured("jenkins", jenkins.root, "ci", target="deploy-x"), {}, jenkins.environ)
+    assert sorted(run.frame["deploy_id"]) == ["deploy-x@deploy-x#2", "deploy-x@deploy-x#3"]
