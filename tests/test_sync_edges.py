@@ -160,3 +160,16 @@ def test_jenkins_build_started_exactly_at_since_is_collected():
         jenkins.add_build("deploy-x", 3, "SUCCESS", "2024-01-02T00:00:00Z", 60)
         run = sync_once(configured("jenkins", jenkins.root, "ci", target="deploy-x"), {}, jenkins.environ)
     assert sorted(run.frame["deploy_id"]) == ["deploy-x@deploy-x#2", "deploy-x@deploy-x#3"]
+
+
+def test_argocd_sync_deployed_exactly_at_since_is_collected():
+    """``since`` 2024-01-01 00:00:00 is inclusive: an Argo CD history entry deployed exactly then is
+    collected (history id 1); one deployed 1 s before it is not (id 0); the next (id 2) is."""
+    from fake_cd_apis import FakeArgoCD, configured, sync_once
+    with FakeArgoCD() as argo:
+        argo.add_app("shop", "prod")
+        argo.synced("shop", "2023-12-31T23:58:00Z", "2023-12-31T23:59:59Z")
+        argo.synced("shop", "2023-12-31T23:59:00Z", "2024-01-01T00:00:00Z")
+        argo.synced("shop", "2024-01-02T00:00:00Z", "2024-01-02T00:01:00Z")
+        run = sync_once(configured("argocd", argo.url, "shop", production="prod"), {}, argo.environ)
+    assert sorted(run.frame["deploy_id"]) == ["shop@1", "shop@2"]
