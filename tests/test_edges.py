@@ -220,6 +220,7 @@ def test_every_deployed_pr_a_squash_merge_is_said():
     assert an.details["timed_from_merge"] == 2
     assert spec("lead_time_hours_median").caution(an) == \
         "measures merge to deploy: every deployed PR is a squash merge (no time before its merge)"
+    assert "from the merge" not in spec("lead_time_hours_median").footnote(an)        # the caution says it all
     assert an.summary["space"]["merge_time_hours_mean"] is None
     assert spec("merge_time_hours_mean").caution(an) is not None
 
@@ -318,15 +319,17 @@ def test_iar_blocks_of_a_90_day_window_are_weeks_and_the_oldest_starts_on_its_ed
     """docs/metrics.md: blocks of 7 days for windows up to 90 days (30 beyond), counted back from the
     end, an incomplete oldest block left out. [2024-01-01, 2024-03-31) is 90 days: 12 weeks, the
     oldest from 03-31 - 84 days = 2024-01-07 00:00. Deployments 2024-01-06 23:59:59 (the 6 days
-    left out), 2024-01-07 00:00 (block 0's first instant), 2024-01-14 00:00 twice (block 1): counts
-    1, 2, 0 ...; growth n/a for block 0 (nothing before it), (2 - 1) / 1 = 100 % for block 1,
-    (0 - 2) / 2 = -100 % for block 2. A 91-day window has 3 blocks of 30 days."""
+    left out), 2024-01-07 00:00 (block 0's first instant), 2024-01-14 00:00 twice (block 1), 2024-03-30
+    (block 11, the last): counts 1, 2, 0 ... 1; growth n/a for block 0 (nothing before it in the
+    window: not the last block's), (2 - 1) / 1 = 100 % for block 1, (0 - 2) / 2 = -100 % for block 2.
+    A 91-day window has 3 blocks of 30 days."""
     rows = [deploy("2024-01-06T23:59:59Z", "x"), deploy("2024-01-07T00:00:00Z", "a"),
-            deploy("2024-01-14T00:00:00Z", "b"), deploy("2024-01-14T00:00:00Z", "c", service="web")]
+            deploy("2024-01-14T00:00:00Z", "b"), deploy("2024-01-14T00:00:00Z", "c", service="web"),
+            deploy("2024-03-30T12:00:00Z", "z")]
     periods = analysis_of(rows, end="2024-03-31").iar_periods
     assert len(periods) == 12 and set(periods["period_days"]) == {7}
     assert periods["period_start"].iloc[0] == pd.Timestamp("2024-01-07", tz="UTC")
-    assert periods["successful_deployments"].tolist()[:3] == [1, 2, 0]
+    assert periods["successful_deployments"].tolist() == [1, 2] + [0] * 9 + [1]
     growth = periods["growth_pct"].tolist()[:3]
     assert pd.isna(growth[0]) and growth[1:] == [100.0, -100.0]
     longer = analysis_of(rows, end="2024-04-01").iar_periods

@@ -173,3 +173,15 @@ def test_argocd_sync_deployed_exactly_at_since_is_collected():
         argo.synced("shop", "2024-01-02T00:00:00Z", "2024-01-02T00:01:00Z")
         run = sync_once(configured("argocd", argo.url, "shop", production="prod"), {}, argo.environ)
     assert sorted(run.frame["deploy_id"]) == ["shop@1", "shop@2"]
+
+
+def test_argocd_history_dropped_only_when_an_id_is_missing_between():
+    """Argo CD numbers an application's syncs one after another and keeps the last 10. Collected up to
+    id 2: a history of ids 3-12 follows on (nothing lost, no warning); 4-13 has lost id 3 (the first
+    and last id lost: 3, 3); 5-14 has lost 3 and 4."""
+    from metrics.ingest.sources.argocd.sync import dropped
+    mark = {"at": "2024-03-07T09:15:00+00:00", "ids": ["2"]}
+    history = lambda first: [{"id": i, "deployedAt": "2024-03-08T00:00:00Z"} for i in range(first, first + 10)]  # noqa: E731
+    assert dropped(history(3), mark) is None
+    assert dropped(history(4), mark) == (3, 3)
+    assert dropped(history(5), mark) == (3, 4)
