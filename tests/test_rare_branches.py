@@ -237,3 +237,15 @@ def test_an_empty_dataset_has_a_window_only_when_both_ends_are_given():
     assert over_data(None, start_ns=start, end_ns=end).days == 7
     with pytest.raises(ValueError, match="no accepted events"):
         over_data(None, start_ns=start)
+
+
+def test_failed_deployments_alone_ship_nothing_and_cause_no_incident():
+    """The searches over successful deployments with none to search (an empty index): f1 failed at
+    2024-01-02 09:00, the only deployment. Incident i1 at 10:00 is not f1's (attribution takes the
+    latest *successful* deployment): unattributed. p1 merged at 08:00 is not shipped by f1 (the first
+    *successful* one at or after the merge): merged, not deployed. CFR 1 / 1 = 100 % (f1's status)."""
+    rows = [deploy("2024-01-02T09:00:00Z", "f1", status="failed"),
+            ev("2024-01-02T10:00:00Z", "incident_start", incident_id="i1"),
+            ev("2024-01-02T07:00:00Z", "pr_created", pr_id="p1"), ev("2024-01-02T08:00:00Z", "pr_merged", pr_id="p1")]
+    d = analysis_of(rows).summary["dora"]
+    assert (d["unattributed_incidents"], d["merged_prs_not_deployed"], d["change_failure_rate_pct"]) == (1, 1, 100.0)
