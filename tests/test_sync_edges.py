@@ -185,3 +185,50 @@ def test_argocd_history_dropped_only_when_an_id_is_missing_between():
     assert dropped(history(3), mark) is None
     assert dropped(history(4), mark) == (3, 3)
     assert dropped(history(5), mark) == (3, 4)
+
+
+# --- the API client's retries and pauses at their limits ------------------------------------------
+
+def scripted_client(*answers):
+    """A ``Client`` whose requests get ``answers`` in turn ((status, headers, body bytes)), its waits
+    recorded, its clock stopped at 1000 s."""
+    from metrics.ingest.sync.http import Client
+    waits: list = []
+    client = Client("https://api.test/", {}, sleep=waits.append, clock=lambda: 1000.0)
+    replies = iter(answers)
+    client._send = lambda url: next(replies)
+    return client, waits
+
+
+def test_five_server_errors_are_retried_and_a_sixth_stops_the_sync():
+    """docs/sync.md: a 5xx is retried 5 times with exponential backoff (1, 2, 4, 8, 16 s), then the
+    sync stops with one sentence. A 500 itself is a 5xx. Five 500s then 200: the body, after waits
+    1 + 2 + 4 + 8 + 16 = 31 s; six 500s: SyncError after the same waits."""
+    from metrics.ingest.sync import http
+    from metrics.ingest.sync.http import SyncError
+    assert (http.RETRIES, http.BACKOFF_SECONDS) == (5, 1.0)
+    client, waits = scripted_client(*[(500, {}, b"")] * 5, (200, {}, b'{"ok": 1}'))
+    assert client.get("x").body == {"ok": 1} and waits == [1.0, 2.0, 4.0, 8.0, 16.0] and client.requests == 6
+    client, waits = scripted_client(*[(500, {}, b"")] * 6)
+    with pytest.raises(SyncError, match="after 5 retries"):
+        client.get("x")
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0]
+
+
+def test_a_reply_that_uses_up_the_limit_pauses_even_a_second():
+    """docs/sync.md: a reply that uses up the limit pauses before the next request. Remaining 0,
+    reset at the clock's own second (1000): wait until the reset + 1 s = 1 s before the next one."""
+    client, waits = scripted_client((200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000"}, b"[]"),
+                                    (200, {}, b"[]"))
+    client.get("a")
+    assert waits == []
+    client.get("b")
+    assert waits == [1.0]
+
+
+def test_every_is_at_least_a_minute():
+    """``--every``: at least 1m; 60s is a minute, 59s is refused."""
+    from metrics.ingest.sync.config import ConfigError, parse_every
+    assert parse_every("60s") == 60.0 and parse_every("1m") == 60.0
+    with pytest.raises(ConfigError, match="at least 1m"):
+        parse_every("59s")
