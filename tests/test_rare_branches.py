@@ -249,3 +249,68 @@ def test_failed_deployments_alone_ship_nothing_and_cause_no_incident():
             ev("2024-01-02T07:00:00Z", "pr_created", pr_id="p1"), ev("2024-01-02T08:00:00Z", "pr_merged", pr_id="p1")]
     d = analysis_of(rows).summary["dora"]
     assert (d["unattributed_incidents"], d["merged_prs_not_deployed"], d["change_failure_rate_pct"]) == (1, 1, 100.0)
+
+
+# --- importers' fallbacks and outcomes (docs/metrics.md, the importer table) -----------------------
+
+def rows_of(raw) -> list[dict]:
+    return raw.rows.to_dict("records")
+
+
+def test_gitlab_deployment_is_at_finished_at_else_updated_at():
+    """GitLab: "`deploy` at `finished_at` (else `updated_at`)". Deployment 1 finished 10:05, updated
+    10:30 (a later edit): at 10:05. Deployment 2 without finished_at: at its updated_at, 11:00."""
+    from metrics.ingest.sources.gitlab.reader import events_from_gitlab
+    common = {"deployable": {"web_url": "https://gitlab.test/acme/shop/-/jobs/1"}, "status": "success",
+              "environment": {"name": "production"}}
+    raw = events_from_gitlab([{**common, "id": 1, "finished_at": "2024-01-02T10:05:00Z", "updated_at": "2024-01-02T10:30:00Z"},
+                              {**common, "id": 2, "finished_at": None, "updated_at": "2024-01-02T11:00:00Z"}])
+    assert [(r["deploy_id"], r["ts"]) for r in rows_of(raw)] == [("1", "2024-01-02T10:05:00Z"), ("2", "2024-01-02T11:00:00Z")]
+
+
+def test_jira_incident_is_resolved_at_resolutiondate_else_the_done_status_change():
+    """Jira Service Management: "`incident_resolved` at `resolutiondate` (done without one:
+    `statuscategorychangedate`)". INC-1: resolutiondate 12:00, status changed 13:00: 12:00. INC-2,
+    done without a resolution date: 14:00. INC-3 not done, with a status change: open."""
+    from metrics.ingest.sources.jira_service_management.reader import events_from_issues
+
+    def issue(key, done, **fields):
+        return {"key": key, "fields": {"created": "2024-01-02T09:00:00.000+0000", "issuetype": {"name": "Incident"},
+                                       "status": {"statusCategory": {"key": "done" if done else "indeterminate"}},
+                                       "components": [{"name": "shop"}], **fields}}
+    raw = events_from_issues([
+        issue("INC-1", True, resolutiondate="2024-01-02T12:00:00.000+0000", statuscategorychangedate="2024-01-02T13:00:00.000+0000"),
+        issue("INC-2", True, resolutiondate=None, statuscategorychangedate="2024-01-02T14:00:00.000+0000"),
+        issue("INC-3", False, statuscategorychangedate="2024-01-02T15:00:00.000+0000")])
+    resolved = {r["incident_id"]: r["ts"] for r in rows_of(raw) if r["kind"] == "incident_resolved"}
+    assert resolved == {"INC-1": "2024-01-02T12:00:00.000+0000", "INC-2": "2024-01-02T14:00:00.000+0000"}
+
+
+def test_github_prerelease_is_not_a_production_deployment():
+    """GitHub releases as deployments: "a prerelease is not production"."""
+    from metrics.ingest.sources.github.reader import events_from_github
+    url = "https://api.github.com/repos/acme/shop/releases/"
+    raw = events_from_github([{"url": url + "1", "tag_name": "v1.0", "published_at": "2024-01-02T10:00:00Z",
+                               "draft": False, "prerelease": False},
+                              {"url": url + "2", "tag_name": "v1.1-rc1", "published_at": "2024-01-03T10:00:00Z",
+                               "draft": False, "prerelease": True}], releases=True)
+    assert [(r["deploy_id"], r["environment"]) for r in rows_of(raw)] == [("v1.0", "production"), ("v1.1-rc1", "prerelease")]
+
+
+def test_jenkins_unstable_build_is_a_failed_deployment():
+    """Jenkins: "SUCCESS `success`, FAILURE and UNSTABLE `failed`"."""
+    from metrics.ingest.sources.jenkins.reader import events_from_jenkins
+    builds = [{"number": n, "result": result, "timestamp": 1704189600000 + n, "duration": 1000, "building": False}
+              for n, result in ((1, "SUCCESS"), (2, "UNSTABLE"), (3, "FAILURE"))]
+    raw = events_from_jenkins([{"name": "deploy-shop", "fullName": "deploy-shop", "builds": builds}])
+    assert [r["status"] for r in rows_of(raw)] == ["success", "failed", "failed"]
+
+
+def test_opsgenie_closed_incident_is_resolved_at_its_last_update():
+    """Opsgenie: "when its status is `resolved` or `closed`, `incident_resolved` at `updatedAt`";
+    open is open."""
+    from metrics.ingest.sources.opsgenie.reader import events_from_opsgenie
+    raw = events_from_opsgenie([{"id": f"o{n}", "createdAt": "2024-01-02T10:00:00Z", "updatedAt": "2024-01-02T11:00:00Z",
+                                 "status": status, "impactedServices": ["shop"]}
+                                for n, status in ((1, "closed"), (2, "resolved"), (3, "open"))])
+    assert sorted(r["incident_id"] for r in rows_of(raw) if r["kind"] == "incident_resolved") == ["o1", "o2"]
