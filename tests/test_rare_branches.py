@@ -314,3 +314,15 @@ def test_opsgenie_closed_incident_is_resolved_at_its_last_update():
                                  "status": status, "impactedServices": ["shop"]}
                                 for n, status in ((1, "closed"), (2, "resolved"), (3, "open"))])
     assert sorted(r["incident_id"] for r in rows_of(raw) if r["kind"] == "incident_resolved") == ["o1", "o2"]
+
+
+@pytest.mark.parametrize("hours, ok", [(24, True), (24.001, False), (0.001, True), (0, False)])
+def test_working_hours_a_day_are_above_zero_and_at_most_twenty_four(hours, ok):
+    """The assumption's range (docs: hours per day above 0 and at most 24): 24 is a whole day, 0 is
+    refused in one sentence."""
+    from metrics.compute.pvm import Assumptions
+    if ok:
+        Assumptions(hours_per_day=hours).check()
+    else:
+        with pytest.raises(ValueError, match="hours per day must be above 0 and at most 24"):
+            Assumptions(hours_per_day=hours).check()
