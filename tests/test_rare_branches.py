@@ -326,3 +326,13 @@ def test_working_hours_a_day_are_above_zero_and_at_most_twenty_four(hours, ok):
     else:
         with pytest.raises(ValueError, match="hours per day must be above 0 and at most 24"):
             Assumptions(hours_per_day=hours).check()
+
+
+def test_a_one_day_window_has_no_iar_halves_and_no_periods():
+    """IAR over a 1-day window: ``days // 2`` = 0, so both halves are empty (0 and 0: n/a, not 0 %),
+    and no 7-day block fits: an empty period table. The day's 2 deployments still count."""
+    rows = [deploy("2024-01-02T10:00:00Z", "a"), deploy("2024-01-02T11:00:00Z", "b")]
+    an = analysis_of(rows, start="2024-01-02", end="2024-01-03")
+    p = an.summary["pvm"]
+    assert (p["first_period_deploys"], p["second_period_deploys"], p["iar_pct"]) == (0, 0, None)
+    assert len(an.iar_periods) == 0 and an.summary["dora"]["deployments"] == 2
