@@ -62,6 +62,18 @@ def test_a_killed_walk_resumes_without_losing_an_item_of_the_second_it_stopped_a
     assert state["watermark"]["pulls"] == "2024-01-02T10:00:05Z"
 
 
+def test_pages_ending_in_one_second_keep_every_id_stored_in_it():
+    """Pages 1 [A 10:00:05, B 10:00:03] and 2 [C 10:00:03, X 10:00:03] are stored, then the sync is
+    killed: B, C and X are all stored at 10:00:03. The resumed walk over the same list and page 3
+    [D 10:00:01] fetches D alone."""
+    pages = [[item("A", "10:00:05"), item("B", "10:00:03")], [item("C", "10:00:03"), item("X", "10:00:03")],
+             [item("D", "10:00:01")]]
+    first, state = walk({}, pages, killed_after=2)
+    assert first == ["A", "B", "C", "X"] and sorted(state["walk"]["pulls"]["bottom_ids"]) == ["B", "C", "X"]
+    resumed, _ = walk(state, pages)
+    assert resumed == ["D"]
+
+
 def test_a_killed_walk_resumes_without_losing_an_item_of_the_second_it_started_in():
     """The first walk started at 2024-01-05 00:00:00 (its ``now``) and was killed after page 1. E was
     updated in that very second, after page 1 was read: the resumed list shows it first. It lies at
@@ -71,6 +83,15 @@ def test_a_killed_walk_resumes_without_losing_an_item_of_the_second_it_started_i
     pages = [[item("A", "10:00:05"), item("B", "10:00:03")], [item("C", "10:00:01")]]
     _, state = walk({}, pages, killed_after=1)
     resumed, _ = walk(state, [[e] + pages[0], pages[1]])
+    assert resumed == ["E", "C"]
+
+
+def test_a_resumed_walk_does_not_fetch_again_what_it_stored_in_the_second_it_started_in():
+    """The killed walk stored S (updated at 2024-01-05 00:00:00, the very second it started) and B:
+    resumed over [E, S, B], [C], E (same second, new) is fetched, S and B are not, C is."""
+    pages = [[{"id": "S", "updated_at": NOW}, item("B", "10:00:03")], [item("C", "10:00:01")]]
+    _, state = walk({}, pages, killed_after=1)
+    resumed, _ = walk(state, [[{"id": "E", "updated_at": NOW}] + pages[0], pages[1]])
     assert resumed == ["E", "C"]
 
 
