@@ -10,7 +10,9 @@ from .colours import BAND_COLOURS, NO_TIER, TIER_COLOURS
 def change(current: float | None, previous: float | None, unit: str) -> tuple[str, float | None]:
     """Text and signed size of the change from ``previous`` to ``current``.
 
-    Percentages (``unit == "%"``) change by percentage points; other values by a relative %.
+    Percentages (``unit == "%"``) change by percentage points; other values by a relative %,
+    relative to the size of ``previous`` (so its sign is the direction even from a negative value).
+    From 0 the change is "new", its size +1 or -1 as ``current`` rose or fell.
     Returns ("no previous value", None) when there is nothing to compare with.
     """
     if current is None or previous is None:
@@ -18,9 +20,9 @@ def change(current: float | None, previous: float | None, unit: str) -> tuple[st
     if unit == "%":
         diff = current - previous
         return f"{diff:+.1f} pp", diff
-    if previous == 0:
-        return ("no change", 0.0) if current == 0 else ("new", 1.0)
-    rel = (current - previous) / abs(previous) * 100
+    if previous == 0:      # no relative change from 0: "new", signed by the direction it moved
+        return ("no change", 0.0) if current == 0 else ("new", 1.0 if current > 0 else -1.0)
+    rel = (current - previous) / abs(previous) * 100      # abs: from -10 to -5 is a rise, +50 %
     return f"{rel:+.0f} %", rel
 
 

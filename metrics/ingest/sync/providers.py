@@ -9,8 +9,8 @@ so a sync killed at any point resumes from the last stored batch and loses nothi
 The state of a source is a small JSON object:
 - ``watermark``: per stream, the newest ``updated_at`` (or creation time) fully collected; the next
   sync asks only for what changed since (newest first, stopping at the watermark);
-- ``walk``: per stream, the walk under way (when it started, how far down it has stored), so a
-  resumed walk skips what it already stored;
+- ``walk``: per stream, the walk under way (when it started, how far down it has stored and the
+  ids stored at that time), so a resumed walk skips what it already stored, and nothing else;
 - ``open``: ids still open when last seen (deployments without a final status, unfinished workflow
   runs, unresolved incidents), fetched again on every sync until they close.
 
@@ -177,7 +177,11 @@ class NewestFirstWalk:
     def keep(self, stamp, ident=None) -> str:
         """``"take"`` (fetch and store it), ``"skip"`` (stored already: by the walk being resumed, or
         the item the watermark was taken from) or ``"stop"`` (older than the watermark: the walk is
-        over). The watermark is inclusive, so items updated in the same second are not missed."""
+        over). The watermark is inclusive, so items updated in the same second are not missed.
+        What the walk has stored is skipped: strictly inside (stored down to, started), and at
+        either end only the items stored there by id (an item of the second a page ended in may
+        begin the next page; one of the second the walk started in may have been updated after the
+        first page was read: both are taken)."""
         moment = parse_time(stamp)
         if moment is None:
             return "take"
@@ -186,19 +190,27 @@ class NewestFirstWalk:
         if moment == self.floor and str(ident) in self.state.get("watermark_ids", {}).get(self.stream, []):
             return "skip"
         started, down_to = parse_time(self.walk["started"]), parse_time(self.walk["stored_down_to"])
-        if down_to is not None and down_to <= moment <= started:
+        if down_to is not None and down_to < moment < started:
+            return "skip"
+        if moment == down_to and str(ident) in self.walk.get("bottom_ids", []):
+            return "skip"
+        if moment == started == parse_time(self.walk.get("newest")) and str(ident) in self.walk.get("newest_ids", []):
             return "skip"
         return "take"
 
     def stored(self, items) -> None:
-        """A page is stored down to its oldest item's time; ``items`` are (time, id) pairs."""
+        """A page is stored down to its oldest item's time (the ids stored at it: ``bottom_ids``);
+        ``items`` are (time, id) pairs."""
         items = [(t, str(i)) for t, i in items if parse_time(t) is not None]
         if not items:
             return
         oldest = min((t for t, _ in items), key=parse_time)
         newest = max((t for t, _ in items), key=parse_time)
-        self.walk["stored_down_to"] = oldest if self.walk["stored_down_to"] is None else \
-            min(oldest, self.walk["stored_down_to"], key=parse_time)
+        down_to = parse_time(self.walk["stored_down_to"])
+        if down_to is None or parse_time(oldest) < down_to:
+            self.walk["stored_down_to"], self.walk["bottom_ids"] = oldest, []
+        if parse_time(oldest) == parse_time(self.walk["stored_down_to"]):
+            self.walk.setdefault("bottom_ids", []).extend(i for t, i in items if parse_time(t) == parse_time(oldest))
         if self.walk["newest"] is None or parse_time(newest) > parse_time(self.walk["newest"]):
             self.walk["newest"], self.walk["newest_ids"] = newest, []
         if parse_time(newest) == parse_time(self.walk["newest"]):
