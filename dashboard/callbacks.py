@@ -99,6 +99,15 @@ def sync_runs_of(view: View) -> list:
         return []
 
 
+def main_fields(search, shown) -> None:
+    """CallbackValueError (a 400 naming the field) when the main callback's page address is not
+    text or the shape on screen (``content-shape``) is not a list of names: the page sends no other."""
+    text_value(search, "page's address")
+    if shown is not None and not (isinstance(shown, list) and all(isinstance(name, str) for name in shown)):
+        raise CallbackValueError(f"The shape of the page on screen must be a list of names; this request sent "
+                                 f"{json_kind(shown)}.")
+
+
 def upload_fields(payload, name, source, service, search) -> tuple[str, str | None]:
     """The upload's file contents and name, once every field of its request is of the type the page
     sends (CallbackValueError naming the first that is not: a 400, before anything is read or stored)."""
@@ -119,6 +128,7 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
     @app.callback(output=OUTPUTS, inputs=TRIGGERS, state=READS)
     def update(search, theme, changed, controls, submits, typed, shown, only_options, min_date, max_date):
         """One round trip per change: the transition, then the render of the view it leads to."""
+        main_fields(search, shown)
         mounted = [o["id"]["name"] for o in ctx.outputs_grouping["charts"]]
         step = transition(ctx.triggered_id, search, {**controls, **typed}, defaults)
         if step.view is None:
