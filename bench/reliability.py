@@ -273,7 +273,7 @@ def main(argv=None) -> int:
             answered = sum(1 for c in statuses if c == (200 if tag == "copy-before" else 401))
             ok = answered == len(statuses) and len(pids) == 2
             revoked_ok &= ok
-            row.append(f"{answered} of {len(statuses)}, by {len(pids)} workers")
+            row.append(f"{answered} of {len(statuses)}, by {len(pids)} worker{'s' if len(pids) != 1 else ''}")
         print(f"| {label} | " + " | ".join(row) + " |")
     healthy = all(r["misbehaved"] == 0 and r["health"] == 200 for r in results.values())
     return 0 if healthy and revoked_ok else 1
