@@ -101,9 +101,9 @@ def size_disagrees(d):
 
 DAMAGE = [damage_events, damage_events_same_length, truncate_events, hashes_wrong_length, hashes_unsorted,
           hashes_changed_in_order, damage_pairs, missing_part, size_disagrees]
-# what an append reads (hashes and pairs, the BLOBs' lengths, the counts) finds all but a same-length
-# change inside the events BLOB, which a read finds (its checksum)
-FOUND_BY_APPEND = [d for d in DAMAGE if d is not damage_events_same_length]
+# an append finds every damage: it reads the hashes and pairs and checks the checksum of the events
+# (a same-length change inside the events BLOB too, which only a read found before)
+FOUND_BY_APPEND = DAMAGE
 # what a read reads (the events, the BLOBs' lengths, the counts) finds all but a same-length change
 # inside the row hashes, which it does not read
 FOUND_BY_READ = [d for d in DAMAGE if d not in (hashes_unsorted, hashes_changed_in_order)]

@@ -17,7 +17,7 @@ from ..ingest.coded import CodedEvents
 from . import audit
 from .codec import TEXT_COLUMNS, checked, columns_of, joined, row_hashes, take
 from .errors import StoreError, check_name
-from .segments import BUMP_GENERATION, Layout, layout, read_columns, replace_all, stored_already, stored_pairs, write_segment
+from .segments import BUMP_GENERATION, Layout, check_events, layout, read_columns, replace_all, stored_already, stored_pairs, write_segment
 
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
 MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
@@ -87,13 +87,15 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
     one segment (compacting past ``MAX_SEGMENTS``), or with ``replace`` make them the dataset;
     record the write in the audit trail. Returns (events stored, events added, report of the merge).
     A damaged dataset (``errors.Damaged``) takes no write but a ``replace``: what a write reads is
-    checked (the segments' counts and lengths, the checksums and form of their hashes and pairing
-    events; the stored events when compacting)."""
+    checked (the segments' counts and lengths, the checksums of their events, the checksums and form
+    of their hashes and pairing events; the stored events themselves when compacting)."""
     columns, labels, report = incoming.columns, incoming.labels, incoming.report
     row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
     at = None if row is None else layout(con, name).refuse_damage()
+    if at is not None:
+        check_events(con, at)
     if at is not None and len(labels):
         hashed = row_hashes(columns)
         stored = stored_already(con, at, hashed)

@@ -154,11 +154,11 @@ def _grouped(rows) -> list[tuple]:
     return sorted(out.items())
 
 
-def changed(at: Layout, segment: int, blob: str, data: bytes) -> str:
-    """What is wrong when ``data``, a segment's BLOB, is not the one written (its CRC-32 differs
-    from its sums), else ""."""
-    return "" if zlib.crc32(data) == at.sums[segment][blob][1] else \
-        f"its {blob} BLOB is not what was written (its checksum differs)"
+def changed(at: Layout, segment: int, blob: str, data: bytes, crc: int | None = None) -> str:
+    """What is wrong when ``data``, a segment's BLOB (or the BLOB whose CRC-32 is ``crc``), is not
+    the one written (its CRC-32 differs from its sums), else ""."""
+    crc = zlib.crc32(data) if crc is None else crc
+    return "" if crc == at.sums[segment][blob][1] else f"its {blob} BLOB is not what was written (its checksum differs)"
 
 
 def _blobs(con: sqlite3.Connection, at: Layout, blob: str) -> list[tuple[int, bytes]]:
@@ -173,6 +173,19 @@ def _blobs(con: sqlite3.Connection, at: Layout, blob: str) -> list[tuple[int, by
             raise Damaged(at.name, segment, problem)
         out.append((segment, data))
     return out
+
+
+def check_events(con: sqlite3.Connection, at: Layout) -> None:
+    """``Damaged`` when a segment's events BLOB is not the one written (its CRC-32, part by part,
+    nothing decoded): a write refuses a dataset whose events could not be read back."""
+    crc: dict[int, int] = {}
+    for segment, data in con.execute("SELECT segment, data FROM segments WHERE dataset = ? AND name = ? "
+                                     "ORDER BY segment, part", (at.name, EVENTS)):
+        crc[segment] = zlib.crc32(data, crc.get(segment, 0))
+    for segment, value in crc.items():
+        problem = changed(at, segment, EVENTS, b"", value)
+        if problem:
+            raise Damaged(at.name, segment, problem)
 
 
 def segment_events(at: Layout, segment: int, data: bytes) -> dict:
