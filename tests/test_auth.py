@@ -550,6 +550,22 @@ def test_sign_out_ends_every_copy_of_the_session_on_every_worker(data_dir, peopl
     assert other_device.get("/_dash-layout").status_code == 200        # sign-out ends this session only
 
 
+def test_signing_in_again_ends_the_session_it_replaces(data_dir, people, seeded):
+    """A browser that signs in again (the form answers while signed in) gets a new session; the one
+    it replaces ends with it, so a copy of the old cookie does not outlive the sign-out that follows."""
+    app = create_app(auth_settings=basic_settings(data_dir))
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    old_copy = copy_of(client, app)
+    assert old_copy.get("/_dash-layout").status_code == 200
+    sign_in(client, "alice", "alice-password")
+    assert old_copy.get("/_dash-layout").status_code == 401            # replaced: ended at once
+    new_copy = copy_of(client, app)
+    assert client.get("/_dash-layout").status_code == new_copy.get("/_dash-layout").status_code == 200
+    sign_out(client)
+    assert [c.get("/_dash-layout").status_code for c in (old_copy, new_copy)] == [401, 401]
+
+
 def test_oidc_sign_out_ends_every_copy(data_dir, seeded):
     with FakeProvider("metrics", "client-secret", {"erin": ["platform"]}) as provider:
         app = create_app(auth_settings=oidc_settings(provider, data_dir))

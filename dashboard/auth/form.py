@@ -69,7 +69,7 @@ def start_session(name: str, role: str, lifetime_s: float, stamp: str = "") -> b
     """A new session for the user who just signed in, kept in the store (its id in the cookie) so
     that signing out ends every copy of the cookie; False (and the reason in the log) when the
     store cannot keep it."""
-    flask.session.clear()                       # a new session at sign-in (no fixation)
+    end_session()                               # a new session at sign-in (no fixation); the one it replaces ends
     try:
         session_id = store.begin_session(name, lifetime_s)
     except store.StoreError as e:
