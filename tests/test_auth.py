@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import re
+import os
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -564,6 +565,25 @@ def test_signing_in_again_ends_the_session_it_replaces(data_dir, people, seeded)
     assert client.get("/_dash-layout").status_code == new_copy.get("/_dash-layout").status_code == 200
     sign_out(client)
     assert [c.get("/_dash-layout").status_code for c in (old_copy, new_copy)] == [401, 401]
+
+
+def test_a_datasets_file_replaced_under_a_running_server_is_the_one_sessions_are_read_from(data_dir, people, seeded):
+    """Restoring the datasets file from a copy (a backup) while the server runs: sessions begun and
+    ended afterwards are those of the new file, not of a connection kept to the old one."""
+    import shutil
+    app = create_app(auth_settings=basic_settings(data_dir))
+    client = app.server.test_client()
+    sign_in(client, "alice", "alice-password")
+    assert client.get("/_dash-layout").status_code == 200           # the kept connection is open now
+    path = store.store_path()
+    shutil.copy(path, data_dir / "restored.sqlite")
+    os.replace(data_dir / "restored.sqlite", path)
+    fresh = app.server.test_client()
+    sign_in(fresh, "alice", "alice-password")
+    assert fresh.get("/_dash-layout").status_code == 200            # begun in the new file, read from it
+    copy = copy_of(fresh, app)
+    assert cli_main(["users", "sign-out", "alice"]) == 0
+    assert [c.get("/_dash-layout").status_code for c in (fresh, copy, client)] == [401, 401, 401]
 
 
 def test_oidc_sign_out_ends_every_copy(data_dir, seeded):

@@ -113,10 +113,16 @@ def reading():
 def kept_reading():
     """A connection for reading that this thread keeps open between calls, for the small lookup
     every signed-in request makes (opening the file costs a hundred times the lookup). Reopened in
-    a new process, for another data directory, after ``forget_open_files`` or a failure. Read
+    a new process, for another data directory or another file at its path, after
+    ``forget_open_files`` or a failure. Read
     every statement's rows to the end (``fetchall``) so no read stays open between requests."""
     path = store_path()
-    key = (os.getpid(), str(path), _OPENED[0])
+    try:
+        stat = os.stat(path)
+        file = (stat.st_dev, stat.st_ino)       # another file at the same path (a backup restored): reopened
+    except OSError:
+        file = None
+    key = (os.getpid(), str(path), file, _OPENED[0])
     if getattr(_KEPT, "key", None) != key:
         _KEPT.con = _KEPT.key = None            # the old one dropped (a forked child never uses its parent's)
         _KEPT.con, _KEPT.key = _connect(), key
