@@ -63,6 +63,7 @@ def request(url: str, body=None, headers=None, timeout=60) -> int:
 
 
 def main_callback_body(dependencies, search: str) -> dict:
+    """The main callback's request body, as the page sends it for the link ``search``."""
     main = next(d for d in dependencies if "url.search" in d["output"] and "tab-content.children" in d["output"])
     outputs = []
     for output in main["output"].strip(".").split("..."):
@@ -236,6 +237,7 @@ def run_mode(args, mode: str) -> dict:
 
 
 def main(argv=None) -> int:
+    """Run the load, the killed worker, the bad inputs (and the sign-out copies) in each mode; print the table."""
     p = argparse.ArgumentParser(prog="python -m bench.reliability")
     p.add_argument("--users", type=int, default=64)
     p.add_argument("--requests", type=int, default=800)

@@ -82,26 +82,41 @@ def as_host(address: str) -> str:
     return f"[{text}]" if ":" in text else text
 
 
-def interface_addresses() -> set[str]:
-    """This machine's interface addresses as Linux lists them (the local IPv4 addresses of
-    /proc/net/fib_trie, the IPv6 ones of /proc/net/if_inet6 but link-local); empty elsewhere."""
+def local_ipv4(fib_trie: str) -> set[str]:
+    """The local IPv4 addresses in the text of Linux's /proc/net/fib_trie (each "|-- ADDRESS"
+    followed by a "/32 host LOCAL" line)."""
+    found, last = set(), ""
+    for line in fib_trie.splitlines():
+        if "|--" in line:
+            last = line.split("|--", 1)[1].strip()
+        elif "/32 host LOCAL" in line and last:
+            found.add(last)
+    return found
+
+
+def ipv6_addresses(if_inet6: str) -> set[str]:
+    """The IPv6 addresses in the text of Linux's /proc/net/if_inet6 (32 hex digits, then the
+    interface index, prefix length and scope), link-local ones (scope 20) left out."""
     found = set()
-    try:
-        last = ""
-        for line in Path("/proc/net/fib_trie").read_text().splitlines():
-            if "|--" in line:
-                last = line.split("|--", 1)[1].strip()
-            elif "/32 host LOCAL" in line and last:
-                found.add(last)
-    except OSError:
-        pass
-    try:
-        for line in Path("/proc/net/if_inet6").read_text().splitlines():
-            fields = line.split()
-            if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] != "20":      # 20: link-local
+    for line in if_inet6.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and len(fields[0]) == 32 and fields[3] != "20":
+            try:
                 found.add(str(ipaddress.IPv6Address(bytes.fromhex(fields[0]))))
-    except (OSError, ValueError):
-        pass
+            except ValueError:
+                pass
+    return found
+
+
+def interface_addresses() -> set[str]:
+    """This machine's interface addresses as Linux lists them (``local_ipv4`` of
+    /proc/net/fib_trie, ``ipv6_addresses`` of /proc/net/if_inet6); empty elsewhere."""
+    found = set()
+    for path, parse in ((Path("/proc/net/fib_trie"), local_ipv4), (Path("/proc/net/if_inet6"), ipv6_addresses)):
+        try:
+            found |= parse(path.read_text())
+        except OSError:
+            pass
     return found
 
 

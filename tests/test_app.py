@@ -122,3 +122,41 @@ def test_every_address_allows_the_machines_own(monkeypatch):
     assert hosts_line("10.1.2.3") == "" and hosts_line(None) == ""                 # one address: nothing to say
     monkeypatch.setenv("METRICS_ALLOWED_HOSTS", "metrics.example.com")
     assert allowed_hosts("0.0.0.0") == {"metrics.example.com"} and hosts_line("0.0.0.0") == ""
+
+
+FIB_TRIE = """Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.0
+              /8 host LOCAL
+           |-- 127.0.0.1
+              /32 host LOCAL
+        |-- 127.255.255.255
+           /32 link BROADCAST
+     +-- 192.168.1.0/24 2 0 2
+        |-- 192.168.1.0
+           /24 link UNICAST
+        |-- 192.168.1.23
+           /32 host LOCAL
+        |-- 192.168.1.255
+           /32 link BROADCAST
+"""
+IF_INET6 = """00000000000000000000000000000001 01 80 10 80       lo
+fe800000000000000a0027fffe8a1b2c 02 40 20 80     eth0
+20010db8000000000000000000000001 02 40 00 80     eth0
+"""
+
+
+def test_interface_addresses_as_linux_lists_them(monkeypatch):
+    """The two /proc files as the kernel writes them (a machine with one LAN address and a global
+    IPv6 one): the local /32 host addresses (not the network, broadcast or /8 route entries), the
+    IPv6 addresses but the link-local (scope 20); and a server on every address answers for them."""
+    from dashboard import security
+    assert security.local_ipv4(FIB_TRIE) == {"127.0.0.1", "192.168.1.23"}
+    assert security.ipv6_addresses(IF_INET6) == {"::1", "2001:db8::1"}
+    monkeypatch.setattr(security, "interface_addresses", lambda: {"192.168.1.23", "2001:db8::1"})
+    monkeypatch.delenv("METRICS_ALLOWED_HOSTS", raising=False)
+    assert {"192.168.1.23", "[2001:db8::1]"} <= security.allowed_hosts("0.0.0.0")

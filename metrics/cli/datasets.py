@@ -21,7 +21,9 @@ def run_datasets(argv, out=None) -> int:
                           "counts and checksums) and say 'ok' or what is damaged; exit 1 when something is")
     p.add_argument("--repair", action="store_true",
                    help="with --check: drop the damaged segments, saying how many events each held, and set the "
-                        "datasets' counts to what is kept, in one transaction (the audit trail keeps the repair)")
+                        "datasets' counts to what is kept, in one transaction (the audit trail keeps the repair); "
+                        "exit 1 when something was damaged, as with --check (the repair is said line by line), "
+                        "so a script sees that events may be lost")
     args = p.parse_args(argv)
     if args.repair and not args.check:
         raise UsageError("--repair goes with --check")

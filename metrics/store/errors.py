@@ -37,4 +37,5 @@ class Damaged(StoreError):
         self.dataset, self.segment, self.problem = dataset, segment, problem
         where = f"segment {segment}: {problem}" if segment is not None else problem
         super().__init__(f"dataset {dataset!r} is damaged ({where}), so it can be neither read nor added to: "
-                         f"{REPAIR} drops the damaged segment (its events are lost unless you import them again)")
+                         f"{REPAIR} repairs it (a segment whose data is damaged is dropped, its events lost unless you "
+                         f"import them again)")

@@ -42,6 +42,7 @@ class DatasetCheck:
 
     @property
     def ok(self) -> bool:
+        """Whether nothing in the dataset is damaged."""
         return not self.damaged and not self.problem
 
     @property
