@@ -57,7 +57,7 @@ def weekly(ts_ns: np.ndarray, values: np.ndarray, window: Window, stats: dict[st
                 squares = np.bincount(week, weights=(v - mean_[week]) ** 2, minlength=n)[:n]
                 out[col] = np.where(count > 1, np.sqrt(squares / (count - 1)), np.nan)
             elif how == "median":
-                ordered = v[np.lexsort((v, week))]
+                ordered = sorted_by_group(v, week)
                 first = np.cumsum(count) - count
                 lo = np.clip(first + (count - 1) // 2, 0, max(len(v) - 1, 0))
                 hi = np.clip(first + count // 2, 0, max(len(v) - 1, 0))
@@ -65,6 +65,20 @@ def weekly(ts_ns: np.ndarray, values: np.ndarray, window: Window, stats: dict[st
             else:
                 raise ValueError(f"unknown statistic {how!r}")
     return pd.DataFrame(out)
+
+
+def sorted_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``values`` ordered by ``group`` (small non-negative ints), each group's values sorted (NaN
+    last): what ``values[np.lexsort((values, group))]`` gives, by a counting sort of the groups and
+    one small sort a group (a lexsort of 300k values is ~15x slower)."""
+    group = np.asarray(group, dtype=np.int64)
+    out = values[np.argsort(group.astype(np.int16) if len(group) and group.max() < 2 ** 15 else group, kind="stable")]
+    counts = np.bincount(group)
+    ends = np.cumsum(counts)
+    for start, end in zip((ends - counts).tolist(), ends.tolist()):
+        if end - start > 1:
+            out[start:end].sort()
+    return out
 
 
 def weekly_sums(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
