@@ -72,7 +72,7 @@ def sorted_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     last): what ``values[np.lexsort((values, group))]`` gives, by a counting sort of the groups and
     one small sort a group (a lexsort of 300k values is ~15x slower)."""
     group = np.asarray(group, dtype=np.int64)
-    out = values[np.argsort(group.astype(np.int16) if len(group) and group.max() < 2 ** 15 else group, kind="stable")]
+    out = values[np.argsort(small_ints(group), kind="stable")]
     counts = np.bincount(group)
     ends = np.cumsum(counts)
     for start, end in zip((ends - counts).tolist(), ends.tolist()):
@@ -168,10 +168,17 @@ class TimeIndex:
     def __init__(self, ts, group):
         ts = np.asarray(ts, dtype=np.int64)
         group = np.asarray(group, dtype=np.int64)
-        self.times = distinct_sorted(ts)
+        # sorted by time (one run when the times come sorted, as the tables keep them), then stably by
+        # group (a counting sort of small codes): the order of a stable sort of the keys, without it
+        by_time = np.argsort(ts, kind="stable")
+        sorted_ts = ts[by_time]
+        new = np.concatenate(([True], sorted_ts[1:] != sorted_ts[:-1])) if len(ts) else np.zeros(0, bool)
+        self.times = sorted_ts[new]
+        rank = np.empty(len(ts), dtype=np.int64)
+        rank[by_time] = np.cumsum(new) - 1
         self.stride = len(self.times) + 1
-        keys = group * self.stride + np.searchsorted(self.times, ts)
-        self.order = np.argsort(keys, kind="stable")
+        keys = group * self.stride + rank
+        self.order = by_time[np.argsort(small_ints(group[by_time]), kind="stable")]
         self.keys = keys[self.order]
         self.groups = group[self.order]
         self.size = len(ts)
@@ -211,10 +218,10 @@ class TimeIndex:
         return out
 
 
-def distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct int64 values (a sort and a compare: faster than ``np.unique``'s hashing here)."""
-    s = np.sort(np.asarray(values, dtype=np.int64))
-    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
+def small_ints(codes: np.ndarray) -> np.ndarray:
+    """Non-negative integer codes as int16 when they fit, which numpy sorts stably by counting
+    (radix sort) rather than by merging: the same order, several times faster."""
+    return codes.astype(np.int16) if len(codes) and codes.max() < 2 ** 15 else codes
 
 
 OPEN = np.iinfo(np.int64).min      # an interval end that has not happened (same value as tables.NA)

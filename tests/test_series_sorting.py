@@ -1,9 +1,10 @@
-"""The weekly medians (``metrics.series.weekly``), whose values are sorted a week at a time
-(``series.sorted_by_group``), against hand-worked weeks and against pandas' own group medians."""
+"""The sorting helpers of ``metrics.series``: the weekly medians (``weekly``), whose values are
+sorted a week at a time (``sorted_by_group``), against hand-worked weeks and pandas' own group
+medians; and the per-service time index (``TimeIndex``) against a brute-force search."""
 import numpy as np
 import pandas as pd
 
-from metrics.series import sorted_by_group, weekly
+from metrics.series import TimeIndex, sorted_by_group, weekly
 from metrics.window import Window
 
 DAY = 86_400_000_000_000
@@ -40,3 +41,28 @@ def test_sorted_by_group_is_lexsort():
         values[rng.random(n) < 0.05] = np.nan
         group = rng.integers(0, groups, n)
         assert np.array_equal(sorted_by_group(values, group), values[np.lexsort((values, group))], equal_nan=True)
+
+
+def test_time_index_orders_by_group_then_time_then_row():
+    rng = np.random.default_rng(11)
+    for n, groups in ((0, 1), (1, 1), (200, 4), (20_000, 300), (2_000, 40_000)):
+        ts = rng.integers(0, n // 3 + 2, n) * 1_000          # many equal times, not sorted
+        group = rng.integers(0, groups, n)
+        index = TimeIndex(ts, group)
+        order = np.lexsort((np.arange(n), ts, group))        # group, then time, then row
+        assert np.array_equal(index.order, order) and np.array_equal(index.groups, group[order])
+        assert np.array_equal(index.times, np.unique(ts))
+
+
+def test_time_index_searches_are_brute_force_searches():
+    rng = np.random.default_rng(12)
+    ts = np.sort(rng.integers(0, 50, 300)) * 10                 # sorted, as the tables keep them, with ties
+    group = rng.integers(0, 5, 300)
+    index = TimeIndex(ts, group)
+    queries, of = rng.integers(-5, 510, 400), rng.integers(0, 6, 400)
+    for q, g, after, before in zip(queries, of, index.first_at_or_after(queries, of), index.last_before(queries, of)):
+        rows = np.flatnonzero(group == g)
+        later, earlier = rows[ts[rows] >= q], rows[ts[rows] < q]
+        # the first at or after: the earliest time, its first row; the last before: the latest time, its last row
+        assert after == (later[np.argmin(ts[later])] if len(later) else -1)
+        assert before == (earlier[::-1][np.argmax(ts[earlier][::-1])] if len(earlier) else -1)
