@@ -111,9 +111,6 @@ def _dates(ns) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True, unit="ns")
 
 
-ISO_UNITS = (("s", 0), ("us", 1000), ("ns", 1))    # (unit, the nanoseconds a time's fraction is a multiple of)
-
-
 def iso_times(ns) -> np.ndarray:
     """Times (ns since the epoch, UTC; ``NOT_YET``: none) as the text Plotly's JSON encoder makes of
     a UTC ``pd.Timestamp`` (its ``isoformat()``: "2024-01-01T09:30:00+00:00", a fraction only when
@@ -121,14 +118,13 @@ def iso_times(ns) -> np.ndarray:
     Timestamp object a point to copy and encode (most of a large chart's cost)."""
     ns = np.asarray(ns, dtype=np.int64)
     out = np.full(len(ns), None, dtype=object)
-    known = ns != NOT_YET
-    fraction = ns % 1_000_000_000
-    left = known.copy()
-    for unit, step in ISO_UNITS:
-        pick = left & (fraction % step == 0) if step else left & (fraction == 0)
-        if pick.any():
-            out[pick] = np.char.add(np.datetime_as_string(ns[pick].view("datetime64[ns]").astype(f"datetime64[{unit}]")), "+00:00")
-        left &= ~pick
+    known, fraction = ns != NOT_YET, ns % 1_000_000_000
+    whole = known & (fraction == 0)
+    micro = known & ~whole & (fraction % 1000 == 0)
+    for pick, unit in ((whole, "s"), (micro, "us"), (known & ~whole & ~micro, "ns")):
+        if pick.any():               # each time written in the unit that holds it exactly
+            text = np.datetime_as_string(ns[pick].view("datetime64[ns]").astype(f"datetime64[{unit}]"))
+            out[pick] = np.char.add(text, "+00:00")
     return out
 
 
