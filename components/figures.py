@@ -111,6 +111,23 @@ def _dates(ns) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(ns, dtype=np.int64), utc=True, unit="ns")
 
 
+def iso_times(ns) -> np.ndarray:
+    """Times (ns since the epoch, UTC; ``NOT_YET``: none) as the text Plotly's JSON encoder makes of
+    a UTC ``pd.Timestamp`` (its ``isoformat()``: "2024-01-01T09:30:00+00:00", a fraction only when
+    there is one, of 6 or 9 digits), None where there is no time: the same figure, without a
+    Timestamp object a point to copy and encode (most of a large chart's cost)."""
+    ns = np.asarray(ns, dtype=np.int64)
+    out = np.full(len(ns), None, dtype=object)
+    known, fraction = ns != NOT_YET, ns % 1_000_000_000
+    whole = known & (fraction == 0)
+    micro = known & ~whole & (fraction % 1000 == 0)
+    for pick, unit in ((whole, "s"), (micro, "us"), (known & ~whole & ~micro, "ns")):
+        if pick.any():               # each time written in the unit that holds it exactly
+            text = np.datetime_as_string(ns[pick].view("datetime64[ns]").astype(f"datetime64[{unit}]"))
+            out[pick] = np.char.add(text, "+00:00")
+    return out
+
+
 WEEK_MS = 7 * 24 * 3600 * 1000          # a week-wide bar on a date axis
 
 
@@ -163,20 +180,9 @@ def gapped(values) -> np.ndarray:
 def break_long_gaps(x: pd.Series | pd.DatetimeIndex, *ys, gap_ns: int = GAP_NS) -> tuple:
     """Points in time order with a (None, None) point inserted wherever two neighbours are more
     than ``gap_ns`` apart, so a line over sparse marks breaks at empty weeks: (x, *ys) as lists."""
-    t = pd.DatetimeIndex(x)
-    if len(t) < 2:
-        return (list(t),) + tuple(list(y) for y in ys)
-    cut = set(np.flatnonzero(np.diff(t.as_unit("ns").asi8) > gap_ns).tolist())
-    xs, cols = [], [[] for _ in ys]
-    for i in range(len(t)):
-        xs.append(t[i])
-        for col, y in zip(cols, ys):
-            col.append(y[i])
-        if i in cut:
-            xs.append(None)
-            for col in cols:
-                col.append(None)
-    return (xs,) + tuple(cols)
+    ns = pd.DatetimeIndex(x).as_unit("ns").asi8
+    cut = np.flatnonzero(np.diff(ns) > gap_ns) + 1          # a gap goes before each of these points
+    return tuple(np.insert(np.asarray(col, dtype=object), cut, None).tolist() for col in (iso_times(ns), *ys))
 
 
 def band_polygons(x, lower, upper) -> tuple[list, list]:
@@ -310,7 +316,7 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
     traces = []
     if len(deploys) + len(incidents) > 2 * MAX_MARKS:
         days = int((end_ns - start_ns) // NS_PER_DAY)
-        x = _dates(start_ns + np.arange(days) * NS_PER_DAY + NS_PER_DAY // 2)
+        x = iso_times(start_ns + np.arange(days) * NS_PER_DAY + NS_PER_DAY // 2)
         for marks, ts, name, colour in ((deploys, "ts", "deployments", "rgba(13,110,253,{})"),
                                         (incidents, "start", "incidents", "rgba(220,53,69,{})")):
             day = (marks[ts].to_numpy() - start_ns) // NS_PER_DAY
@@ -322,7 +328,7 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
                                      hovertemplate="%{y}, %{x|%Y-%m-%d}: %{z} " + name + "<extra></extra>"))
         title = "Timeline: deployments (blue) and incidents (red) per service and day"
     else:
-        traces.append(go.Scatter(x=_dates(deploys["ts"]), y=label_of[row_of[deploys["service"].to_numpy()]],
+        traces.append(go.Scatter(x=iso_times(deploys["ts"]), y=label_of[row_of[deploys["service"].to_numpy()]],
                                  mode="markers", name="deployment",
                                  marker={"symbol": "line-ns-open", "size": 14, "color": COLOURS["dora"], "line": {"width": 2}},
                                  hovertemplate="deployment %{x}<extra></extra>"))
@@ -330,7 +336,7 @@ def timeline(deploys: pd.DataFrame, incidents: pd.DataFrame, services: np.ndarra
         end = np.where(resolved == NOT_YET, end_ns, resolved)
         n = len(incidents)
         xs, ys = np.full(3 * n, None, dtype=object), np.full(3 * n, None, dtype=object)
-        xs[0::3], xs[1::3] = _dates(incidents["start"]).to_numpy(), _dates(end).to_numpy()
+        xs[0::3], xs[1::3] = iso_times(incidents["start"]), iso_times(end)
         ys[0::3] = ys[1::3] = label_of[row_of[incidents["service"].to_numpy()]]
         traces.append(go.Scatter(x=xs, y=ys, mode="lines", name="incident (start to recovery)",
                                  line={"color": COLOURS["bad"], "width": 9}, hoverinfo="skip"))

@@ -57,7 +57,7 @@ def weekly(ts_ns: np.ndarray, values: np.ndarray, window: Window, stats: dict[st
                 squares = np.bincount(week, weights=(v - mean_[week]) ** 2, minlength=n)[:n]
                 out[col] = np.where(count > 1, np.sqrt(squares / (count - 1)), np.nan)
             elif how == "median":
-                ordered = v[np.lexsort((v, week))]
+                ordered = sorted_by_group(v, week)
                 first = np.cumsum(count) - count
                 lo = np.clip(first + (count - 1) // 2, 0, max(len(v) - 1, 0))
                 hi = np.clip(first + count // 2, 0, max(len(v) - 1, 0))
@@ -65,6 +65,20 @@ def weekly(ts_ns: np.ndarray, values: np.ndarray, window: Window, stats: dict[st
             else:
                 raise ValueError(f"unknown statistic {how!r}")
     return pd.DataFrame(out)
+
+
+def sorted_by_group(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``values`` ordered by ``group`` (small non-negative ints), each group's values sorted (NaN
+    last): what ``values[np.lexsort((values, group))]`` gives, by a counting sort of the groups and
+    one small sort a group (a lexsort of 300k values is ~15x slower)."""
+    group = np.asarray(group, dtype=np.int64)
+    out = values[np.argsort(small_ints(group), kind="stable")]
+    counts = np.bincount(group)
+    ends = np.cumsum(counts)
+    for start, end in zip((ends - counts).tolist(), ends.tolist()):
+        if end - start > 1:
+            out[start:end].sort()
+    return out
 
 
 def weekly_sums(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -154,10 +168,17 @@ class TimeIndex:
     def __init__(self, ts, group):
         ts = np.asarray(ts, dtype=np.int64)
         group = np.asarray(group, dtype=np.int64)
-        self.times = distinct_sorted(ts)
+        # sorted by time (one run when the times come sorted, as the tables keep them), then stably by
+        # group (a counting sort of small codes): the order of a stable sort of the keys, without it
+        by_time = np.argsort(ts, kind="stable")
+        sorted_ts = ts[by_time]
+        new = np.concatenate(([True], sorted_ts[1:] != sorted_ts[:-1])) if len(ts) else np.zeros(0, bool)
+        self.times = sorted_ts[new]
+        rank = np.empty(len(ts), dtype=np.int64)
+        rank[by_time] = np.cumsum(new) - 1
         self.stride = len(self.times) + 1
-        keys = group * self.stride + np.searchsorted(self.times, ts)
-        self.order = np.argsort(keys, kind="stable")
+        keys = group * self.stride + rank
+        self.order = by_time[np.argsort(small_ints(group[by_time]), kind="stable")]
         self.keys = keys[self.order]
         self.groups = group[self.order]
         self.size = len(ts)
@@ -197,10 +218,10 @@ class TimeIndex:
         return out
 
 
-def distinct_sorted(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct int64 values (a sort and a compare: faster than ``np.unique``'s hashing here)."""
-    s = np.sort(np.asarray(values, dtype=np.int64))
-    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
+def small_ints(codes: np.ndarray) -> np.ndarray:
+    """Non-negative integer codes as int16 when they fit, which numpy sorts stably by counting
+    (radix sort) rather than by merging: the same order, several times faster."""
+    return codes.astype(np.int16) if len(codes) and codes.max() < 2 ** 15 else codes
 
 
 OPEN = np.iinfo(np.int64).min      # an interval end that has not happened (same value as tables.NA)

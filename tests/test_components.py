@@ -333,6 +333,22 @@ def test_recovery_line_breaks_between_incidents_weeks_apart():
     rec = fg.recovery_per_incident(an.incident_marks(), an.services, an.daily_recovery(), 60.0, "light")
     assert list(rec.data[0].y) == [60.0, 30.0, None, 120.0]       # 17 days between b and c: no line across
     assert rec.layout.xaxis.type == "date"
+    # each point keeps its own time and service beside it, the gap after the second
+    assert list(rec.data[0].x) == ["2024-01-01T10:00:00+00:00", "2024-01-03T10:00:00+00:00", None,
+                                   "2024-01-20T10:00:00+00:00"]
+    assert list(rec.data[0].customdata) == ["api", "api", None, "api"]
+
+
+def test_iso_times_are_what_plotly_writes_of_a_utc_timestamp():
+    # checked against pandas' own isoformat (what Plotly's encoder writes of a Timestamp): whole
+    # seconds, milli-, micro- and nanosecond fractions, before 1970, and no time (None)
+    import pandas as pd
+    texts = ["2024-01-01 00:00:00", "2024-02-29 23:59:59.5", "2024-03-01 09:30:00.000123", "2024-03-01 09:30:00.000000001",
+             "2024-03-01 09:30:00.123456789", "1969-12-31 23:59:59.25", "2262-04-11 23:47:16.854775807"]
+    stamps = [pd.Timestamp(t, tz="UTC") for t in texts]
+    ns = [t.value for t in stamps] + [fg.NOT_YET]
+    assert list(fg.iso_times(ns)) == [t.isoformat() for t in stamps] + [None]
+    assert list(fg.iso_times([])) == []
 
 
 def test_iar_periods_sit_on_a_date_axis():
