@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..ingest import LoadReport, check_coded_pairs
-from ..ingest.coded import TEXT, Coded, duplicated
+from ..ingest.coded import TEXT, Coded, duplicated, hash_rows
 from ..schema import TEXT_COLUMNS
 from ..tables import ts_ns
 
@@ -82,16 +82,7 @@ def row_hashes(columns: dict) -> np.ndarray:
     """A 64-bit hash of each event of ``to_columns``' arrays, as signed int64: every column's value
     hashed (pandas' ``hash_array``; a text once per distinct text) and the columns combined in
     ``schema.COLUMNS`` order, so equal events hash alike whatever their codes."""
-    hashed = np.full(len(columns["ts"]), 0x345678, dtype=np.uint64)
-    for c in s.COLUMNS:
-        value = columns[c]
-        if isinstance(value, tuple):
-            codes, texts = value
-            one = pd.util.hash_array(np.asarray(texts, dtype=object))[codes]
-        else:
-            one = pd.util.hash_array(np.asarray(value))
-        hashed = (hashed ^ one) * np.uint64(1000003)
-    return hashed.view(np.int64)
+    return hash_rows([Coded(*columns[c]) if isinstance(columns[c], tuple) else columns[c] for c in s.COLUMNS]).view(np.int64)
 
 
 def duplicated_rows(columns: dict) -> np.ndarray:
