@@ -25,7 +25,7 @@ CELLS = {                       # few values, so rows repeat, pair and conflict 
     "deploy_id": ["", "d1", "api@d1"],
     "incident_id": ["", "i1", "i2"],
     "pr_id": ["", "#7", "api#7", "8"],
-    "metric_value": ["", "1", "1.0", "-0", "0", "x"],
+    "metric_value": ["", "1", "1.0", "-0", "0", "0.0", "-0.0", "x"],
     "status": ["", "success", "failed", "weird"],
     "change_type": ["", "feature", "hotfix"],
     "environment": ["", "production", "staging"],

@@ -281,7 +281,7 @@ def check_coded_pairs(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded, ro
     and which events were kept."""
     reason = pair_reasons(kind, t, incident, pr)
     ok = reason == ""
-    rows = np.asarray(rows, dtype=object)
+    rows = rows if isinstance(rows, np.ndarray) else np.asarray(rows, dtype=object)
     rejected = pd.DataFrame({"source": np.asarray(sources, dtype=object)[~ok] if len(sources) else [],
                              "row": rows[~ok] if len(rows) else [], "reason": reason[~ok]})
     return pair_report(rejected, kind.take(ok), incident.take(ok), pr.take(ok)), ok
