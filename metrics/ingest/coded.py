@@ -176,13 +176,6 @@ class CodedEvents:
         self.numbers, self.origin = self.numbers[rows], self.origin[rows]
         return self
 
-    def texts_as(self, dtype) -> "CodedEvents":
-        """The events (themselves) with their texts held as ``dtype``: ``TEXT`` (numpy strings, a
-        few bytes each rather than a Python object) while many parts wait to be joined (``concat``
-        gives objects again), ``object`` as everywhere else."""
-        self.text = {c: Coded(t.codes, t.texts.astype(dtype)) for c, t in self.text.items()}
-        return self
-
     def labels(self, rows=slice(None)) -> np.ndarray:
         """The report's label of events ``rows``: "line 7", "record 3"."""
         units = np.asarray([f"{unit} " for _, unit in self.origins], dtype=TEXT)

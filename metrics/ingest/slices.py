@@ -15,7 +15,6 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from .sources.events.reader import arrow_options, categoricals, cells, header_of, read_as
-from .coded import TEXT
 from .validate import check_piece, finish
 
 SLICE_ROWS = int(os.environ.get("METRICS_IMPORT_SLICE_ROWS", "200000"))   # rows checked at a time
@@ -86,13 +85,9 @@ def load_in_slices(path: Path, strict: bool, service: str | None = None, slice_r
     pieces = []
     try:
         for raw, numbers in csv_slices(path, header, slice_rows or SLICE_ROWS):
-            piece = check_piece(raw.assign(service=service) if service else raw, numbers, path.name, "line")
-            piece.events.texts_as(TEXT)                 # kept compact until the slices are joined
-            pieces.append(piece)
+            pieces.append(check_piece(raw.assign(service=service) if service else raw, numbers, path.name, "line"))
     except NotInSlices:
         return None
     if not pieces:
         return None
-    if len(pieces) == 1:
-        pieces[0].events.texts_as(object)
     return finish(pieces, path.name, "line", strict)

@@ -103,9 +103,9 @@ def checked(columns: dict, label: str, source: str) -> tuple[dict, np.ndarray, L
     labelled so, from ``source``) and how many repeats were dropped."""
     repeat = duplicated_rows(columns)
     numbers = np.flatnonzero(~repeat) + 1
-    columns = take(columns, ~repeat)
+    columns = take(columns, ~repeat) if repeat.any() else columns          # not copied when nothing repeats
     kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
     sources = np.broadcast_to(np.asarray(source, dtype=object), len(numbers))       # one text, not one a row
     report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, numbers, sources)
     report.rejected["row"] = labelled(label, report.rejected["row"]) if len(report.rejected) else []
-    return take(columns, kept), numbers[kept], report, int(repeat.sum())
+    return (columns if kept.all() else take(columns, kept)), numbers[kept], report, int(repeat.sum())

@@ -77,7 +77,7 @@ def prepare(name: str, events: "pd.DataFrame | CodedEvents") -> Incoming:
         columns = columns_of(events[list(s.COLUMNS)])
     else:
         columns = {"ts": events.ts, "metric_value": events.value,
-                   **{c: (events.text[c].codes.astype(np.int32), events.text[c].texts) for c in TEXT_COLUMNS}}
+                   **{c: (events.text[c].codes.astype(np.int32, copy=False), events.text[c].texts) for c in TEXT_COLUMNS}}
     return Incoming(*checked(columns, LABEL, name))
 
 
