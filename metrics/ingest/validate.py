@@ -81,7 +81,7 @@ def parse_values(value: Coded) -> np.ndarray:
 def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
              strict: bool = False) -> tuple[CodedEvents, LoadReport]:
     """``normalize``, the accepted events kept in codes (``coded.CodedEvents``) rather than a frame."""
-    return finish([check_piece(raw, numbers, source, unit, parse_errors)], source, unit, strict)
+    return finish([check_piece(raw, numbers, source, unit, parse_errors, joinable=False)], source, unit, strict)
 
 
 @dataclass
@@ -103,9 +103,11 @@ class Piece:
     rejected_rows: list
 
 
-def check_piece(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=()) -> Piece:
+def check_piece(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
+                joinable: bool = True) -> Piece:
     """The field checks of ``validate`` on raw rows (numbered by ``numbers``): exact duplicates
-    within them dropped, each row accepted or rejected with its reason (``check_fields``)."""
+    within them dropped, each row accepted or rejected with its reason (``check_fields``).
+    ``joinable``: with what ``joined`` needs to find repeats across pieces (not for a whole file)."""
     missing = [c for c in s.REQUIRED_COLUMNS if c not in raw.columns]
     if missing and len(raw):
         raise LoadError(f"{source}: missing required column(s): {', '.join(missing)} (columns are: {', '.join(s.COLUMNS)})")
@@ -122,9 +124,11 @@ def check_piece(raw: pd.DataFrame, numbers=None, source: str = "events", unit: s
     rejected = pd.DataFrame({"source": source, "row": events.labels(~ok), "reason": reason[~ok]})
     unreadable = pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
                                "reason": [r for _, r in parse_errors]})
-    lost = raw_parts(text, filled, ts, value, ok)
-    rows = [plain(text[c].take(~ok).text()) for c in s.COLUMNS]
-    rows.append(plain(np.where(nested, numbers, 0)[~ok]))     # a row with an object is never a duplicate
+    lost, rows = [], []
+    if joinable:
+        lost = raw_parts(text, filled, ts, value, ok)
+        rows = [plain(text[c].take(~ok).text()) for c in s.COLUMNS]
+        rows.append(plain(np.where(nested, numbers, 0)[~ok]))     # a row with an object is never a duplicate
     return Piece(events.take(ok), rejected, unreadable, rows_read, int(dup.sum()), naive[ok], lost, rows)
 
 
