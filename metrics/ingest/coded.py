@@ -15,6 +15,7 @@ from ..tables import EventTables, tables_from_codes
 
 TEXT = np.dtypes.StringDType()
 KEY_LIMIT = 1 << 62                  # a row key stays below this (int64, with room for one more step)
+CODE = np.int32                      # a code: 4 bytes a row (a file has fewer than 2**31 rows)
 
 
 class Coded(NamedTuple):
@@ -43,7 +44,7 @@ class Coded(NamedTuple):
     def put(self, rows, values: "Coded") -> "Coded":
         """The column with ``rows`` (a mask) holding ``values`` (one per selected row)."""
         codes, texts = pd.factorize(np.concatenate([self.texts, values.texts]))
-        out = codes[self.codes]
+        out = codes.astype(CODE)[self.codes]
         out[rows] = codes[len(self.texts) + values.codes]
         return Coded(out, np.asarray(texts, dtype=object))
 
@@ -68,7 +69,7 @@ def coded(column: pd.Series, lower: bool = False) -> Coded:
         return _with_empty(raw, uniques)                          # clean already: the texts are distinct
     texts = texts.to_numpy(dtype=object)
     codes, distinct = pd.factorize(np.append(texts, ""))         # code -1 (missing) takes the last: ""
-    return Coded(codes[raw], np.asarray(distinct, dtype=object))
+    return Coded(codes.astype(CODE)[raw], np.asarray(distinct, dtype=object))
 
 
 def _with_empty(raw: np.ndarray, texts: np.ndarray) -> Coded:
@@ -76,21 +77,22 @@ def _with_empty(raw: np.ndarray, texts: np.ndarray) -> Coded:
     empty = np.flatnonzero(texts == "")
     if not len(empty):
         texts, empty = np.append(texts, ""), [len(texts)]
-    return Coded(np.where(raw >= 0, raw, empty[0]).astype(np.intp), texts)
+    return Coded(np.where(raw >= 0, raw, empty[0]).astype(CODE), texts)
 
 
 def plain(column) -> Coded:
     """A column (texts, times or numbers) as it is in codes: no clean-up; a missing value is a
     value of its own."""
     codes, values = pd.factorize(column, use_na_sentinel=False)
-    return Coded(codes, np.asarray(values, dtype=object))
+    return Coded(codes.astype(CODE), np.asarray(values, dtype=object))
 
 
 def concat(columns: list[Coded]) -> Coded:
     """Columns one after the other, their texts merged (still distinct)."""
     if not columns:
-        return Coded(np.zeros(0, dtype=np.intp), np.array([""], dtype=object))
+        return Coded(np.zeros(0, dtype=CODE), np.array([""], dtype=object))
     codes, texts = pd.factorize(np.concatenate([c.texts for c in columns]))
+    codes = codes.astype(CODE)
     offsets = np.cumsum([0] + [len(c.texts) for c in columns[:-1]])
     return Coded(np.concatenate([codes[o + c.codes] for o, c in zip(offsets, columns)]), np.asarray(texts, dtype=object))
 
@@ -115,6 +117,34 @@ def duplicated(columns: list[Coded]) -> np.ndarray:
     return pd.Index(row_keys(columns)).duplicated(keep="first")
 
 
+def hash_rows(columns: list) -> np.ndarray:
+    """A 64-bit hash of each row of ``columns`` (``Coded``, each distinct text hashed once, or
+    arrays of numbers; pandas' ``hash_array``), the columns combined in their order."""
+    hashed = np.full(len(columns[0].codes) if isinstance(columns[0], Coded) else len(columns[0]), 0x345678, dtype=np.uint64)
+    for column in columns:
+        if isinstance(column, Coded):
+            one = pd.util.hash_array(np.asarray(column.texts, dtype=object), categorize=False)[column.codes]
+        else:
+            one = pd.util.hash_array(np.asarray(column))
+        hashed = (hashed ^ one) * np.uint64(1000003)
+    return hashed
+
+
+def repeated(columns: list) -> np.ndarray:
+    """``duplicated`` of ``columns`` (``Coded``, or arrays of numbers) without a hash table of every
+    row: the rows' 64-bit hashes (``row_hashes``) sorted, and only the rows whose hash occurs twice
+    compared exactly, on their codes (a row and its repeat hash alike, so both are compared)."""
+    hashed = hash_rows(columns)
+    ordered = np.sort(hashed)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
+    out = np.zeros(len(hashed), dtype=bool)
+    if len(twice):
+        rows = np.flatnonzero(np.isin(hashed, twice))
+        out[rows] = duplicated([c.take(rows) if isinstance(c, Coded) else plain(c[rows]) for c in columns])
+    return out
+
+
 @dataclass
 class CodedEvents:
     """Validated events (``normalize``'s frame) held as columns: ``ts`` int64 ns UTC,
@@ -136,6 +166,15 @@ class CodedEvents:
         """The events ``rows`` (a mask or positions)."""
         return CodedEvents(self.ts[rows], self.value[rows], {c: t.take(rows) for c, t in self.text.items()},
                            self.numbers[rows], self.origin[rows], self.origins)
+
+    def keep(self, rows) -> "CodedEvents":
+        """Only the events ``rows`` (a mask or positions), in place and a column at a time (two
+        copies of the events are never alive): the events themselves."""
+        self.ts, self.value = self.ts[rows], self.value[rows]
+        for c in list(self.text):
+            self.text[c] = self.text[c].take(rows)
+        self.numbers, self.origin = self.numbers[rows], self.origin[rows]
+        return self
 
     def labels(self, rows=slice(None)) -> np.ndarray:
         """The report's label of events ``rows``: "line 7", "record 3"."""
@@ -162,12 +201,24 @@ class CodedEvents:
         return tables
 
     @classmethod
-    def concat(cls, parts: list["CodedEvents"]) -> "CodedEvents":
-        """Events of several files one after the other (origins kept apart)."""
+    def concat(cls, parts: list["CodedEvents"], drain: bool = False) -> "CodedEvents":
+        """Events of several files one after the other (origins kept apart). ``drain``: each
+        column of the parts is let go once joined (the parts are left empty), so the events are
+        not held twice."""
         origins, shifted = [], []
         for part in parts:
             shifted.append(part.origin + len(origins))
             origins += part.origins
-        return cls(np.concatenate([p.ts for p in parts]), np.concatenate([p.value for p in parts]),
-                   {c: concat([p.text[c] for p in parts]) for c in s.TEXT_COLUMNS},
-                   np.concatenate([p.numbers for p in parts]), np.concatenate(shifted), origins)
+
+        def joined(name: str, join=np.concatenate):
+            """The parts' column ``name`` (an attribute, or a text column) one after the other."""
+            columns = [p.text[name] if name in s.TEXT_COLUMNS else getattr(p, name) for p in parts]
+            for p in parts if drain else ():
+                if name in s.TEXT_COLUMNS:
+                    p.text[name] = None
+                else:
+                    setattr(p, name, None)
+            return join(columns)
+
+        text = {c: joined(c, concat) for c in s.TEXT_COLUMNS}
+        return cls(joined("ts"), joined("value"), text, joined("numbers"), np.concatenate(shifted), origins)

@@ -35,6 +35,14 @@ def read_text(path: Path) -> str:
         raise LoadError(f"{path}: cannot read ({e.strerror})") from None
 
 
+def fits(path: Path) -> bool:
+    """Whether ``path`` is a file under the size limit (``read_text`` says why not, when not)."""
+    try:
+        return path.is_file() and path.stat().st_size <= MAX_FILE_BYTES
+    except OSError:
+        return False
+
+
 def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Read and validate one event file (CSV, NDJSON or JSON); rows are numbered by line (CSV,
     NDJSON) or by record (JSON)."""
@@ -47,6 +55,11 @@ def load_one(path, strict: bool, reader=read_events_file, service: str | None = 
 
     A reader marked ``reads_path`` (the git importer) is given the path and no text."""
     path = Path(path)
+    if reader is read_events_file and fits(path):
+        from .slices import load_in_slices
+        done = load_in_slices(path, strict, service)            # a CSV a slice at a time: the same rows and report
+        if done is not None:
+            return done
     text = None if getattr(reader, "reads_path", False) else read_text(path)
     got = RawRows(*reader(text, path))
     del text                                                    # the rows hold what validation needs

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema as s
-from .coded import Coded, plain
+from .coded import CODE, Coded, plain
 
 TEXT = np.dtypes.StringDType()
 
@@ -43,7 +43,7 @@ def qualified(service: Coded, ident: Coded, marks: tuple, local_marks: tuple = (
     joiner = np.where(local, "", marks[0]).astype(TEXT)
     done = np.where(already, ident_text, np.strings.add(np.strings.add(service_text, joiner), ident_text)).astype(object)
     distinct, texts = pd.factorize(done)
-    return Coded(distinct[codes], np.asarray(texts, dtype=object))
+    return Coded(distinct.astype(CODE)[codes], np.asarray(texts, dtype=object))
 
 
 def qualify_coded(text: dict) -> dict:

@@ -3,13 +3,15 @@ check with its message beside it, ids qualified with their service (``ids``), an
 and PR events by their ids."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from .. import defaults
 from .. import schema as s
 from ..tables import NA, ts_ns
-from .coded import Coded, CodedEvents, coded, duplicated, plain
+from .coded import CODE, TEXT, Coded, CodedEvents, coded, concat, duplicated, plain, repeated
 from .ids import qualify_coded
 from .report import LoadReport, StrictLoadError, LoadError
 
@@ -42,7 +44,7 @@ def raw_codes(raw: pd.DataFrame) -> tuple[dict, np.ndarray]:
     text = {}
     for c in s.COLUMNS:
         if c not in raw.columns:
-            text[c] = Coded(np.zeros(len(raw), dtype=np.intp), np.array([""], dtype=object))
+            text[c] = Coded(np.zeros(len(raw), dtype=CODE), np.array([""], dtype=object))
             continue
         try:
             text[c] = coded(raw[c], c in lower)
@@ -79,6 +81,33 @@ def parse_values(value: Coded) -> np.ndarray:
 def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
              strict: bool = False) -> tuple[CodedEvents, LoadReport]:
     """``normalize``, the accepted events kept in codes (``coded.CodedEvents``) rather than a frame."""
+    return finish([check_piece(raw, numbers, source, unit, parse_errors, joinable=False)], source, unit, strict)
+
+
+@dataclass
+class Piece:
+    """Rows of one file (all of it, or a slice) checked field by field (``check_piece``), before
+    the steps that need the whole file (``finish``): the ``events`` the fields accept, the rows
+    ``rejected`` with their reasons, the rows read, the exact ``duplicates`` dropped, which events
+    have a ``naive`` time; and what finds a later piece's exact repeat of a row: ``lost``, per
+    event, the parts of its raw row its validated form does not keep (``raw_parts``), and
+    ``rejected_rows``, the raw columns of each rejected row."""
+
+    events: CodedEvents
+    rejected: pd.DataFrame
+    unreadable: pd.DataFrame
+    rows_read: int
+    duplicates: int
+    naive: np.ndarray
+    lost: list
+    rejected_rows: list
+
+
+def check_piece(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str = "row", parse_errors=(),
+                joinable: bool = True) -> Piece:
+    """The field checks of ``validate`` on raw rows (numbered by ``numbers``): exact duplicates
+    within them dropped, each row accepted or rejected with its reason (``check_fields``).
+    ``joinable``: with what ``joined`` needs to find repeats across pieces (not for a whole file)."""
     missing = [c for c in s.REQUIRED_COLUMNS if c not in raw.columns]
     if missing and len(raw):
         raise LoadError(f"{source}: missing required column(s): {', '.join(missing)} (columns are: {', '.join(s.COLUMNS)})")
@@ -90,22 +119,91 @@ def validate(raw: pd.DataFrame, numbers=None, source: str = "events", unit: str 
     text, numbers, nested = {c: t.take(~dup) for c, t in text.items()}, numbers[~dup], nested[~dup]
     reason, ts, value, naive = check_fields(text, nested)
     ok = reason == ""
-    events = CodedEvents(ts, value, with_defaults(text), numbers, np.zeros(len(numbers), dtype=np.intp), [(source, unit)])
+    filled = with_defaults(text)
+    events = CodedEvents(ts, value, filled, numbers, np.zeros(len(numbers), dtype=np.intp), [(source, unit)])
     rejected = pd.DataFrame({"source": source, "row": events.labels(~ok), "reason": reason[~ok]})
-    if parse_errors:
-        rejected = pd.concat([pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
-                                            "reason": [r for _, r in parse_errors]}), rejected], ignore_index=True)
-    good, pairs = pair_check(events.take(ok))
-    rejected = sort_rejected(pd.concat([rejected, pairs.rejected], ignore_index=True))
+    unreadable = pd.DataFrame({"source": source, "row": [f"{unit} {n}" for n, _ in parse_errors],
+                               "reason": [r for _, r in parse_errors]})
+    lost, rows = [], []
+    if joinable:
+        lost = raw_parts(text, filled, ts, value, ok)
+        rows = [plain(text[c].take(~ok).text()) for c in s.COLUMNS]
+        rows.append(plain(np.where(nested, numbers, 0)[~ok]))     # a row with an object is never a duplicate
+    return Piece(events.take(ok), rejected, unreadable, rows_read, int(dup.sum()), naive[ok], lost, rows)
+
+
+def raw_parts(text: dict, filled: dict, ts: np.ndarray, value: np.ndarray, ok: np.ndarray) -> list:
+    """Per accepted row (``ok``), what of its raw row (``text``, coded) its validated form (its time
+    ``ts``, ``value`` and ``filled`` texts) does not say, in codes: its time's text unless it is the
+    time written as ``2024-01-05T10:00:00Z``, its metric_value's text unless it is the number's
+    shortest form, and which of status, change_type and environment were empty (filled with the
+    defaults). Two accepted rows are the same raw row exactly when these and their validated forms are."""
+    def variant(raw: Coded, value: np.ndarray, written) -> Coded:
+        """Per accepted row, ``raw``'s text where it is not ``written(v)`` (the text its validated
+        ``value`` v is written as), else "": worked out once per distinct text."""
+        used = raw.codes[ok]
+        known = np.zeros(len(raw.texts), dtype=value.dtype)
+        known[used] = value[ok]                          # each used text's value (a text has one)
+        texts = raw.texts.astype(TEXT)
+        kept, distinct = pd.factorize(np.where(texts == written(known), "", texts).astype(object))
+        return Coded(kept.astype(CODE)[used], np.asarray(distinct, dtype=object))
+
+    def time_text(t: np.ndarray) -> np.ndarray:
+        """``2024-01-05T10:00:00Z`` for a whole second, else a text no time is written as."""
+        seconds = np.strings.add(np.datetime_as_string(t.view("datetime64[ns]"), unit="s").astype(TEXT), "Z")
+        return np.where(t % 1_000_000_000 == 0, seconds, "\x00")
+
+    def number_text(v: np.ndarray) -> np.ndarray:
+        """The number's shortest form ("" for no number)."""
+        return np.where(np.isnan(v), "", v.astype(TEXT))
+
+    empty = np.zeros(int(ok.sum()), dtype=np.int8)
+    for bit, c in enumerate(("status", "change_type", "environment")):
+        empty |= (text[c].is_in("") & ~filled[c].is_in(""))[ok].astype(np.int8) << bit
+    return [variant(text["ts"], ts, time_text), variant(text["metric_value"], value, number_text), plain(empty)]
+
+
+def finish(pieces: list, source: str, unit: str, strict: bool) -> tuple[CodedEvents, LoadReport]:
+    """The whole file from its checked ``pieces`` (in the file's order): a row repeating one of an
+    earlier piece dropped as a duplicate (as within a piece), incidents and PR events paired by id
+    across all of them (``pair_check``), the report, and in ``strict`` mode the first bad row as a
+    ``StrictLoadError``. The pieces are emptied on the way (their columns are joined, not copied)."""
+    rows_read = sum(p.rows_read for p in pieces)
+    unreadable = [p.unreadable for p in pieces]
+    if len(pieces) == 1:
+        events, rejected, dups, naive = pieces[0].events, pieces[0].rejected, pieces[0].duplicates, int(pieces[0].naive.sum())
+    else:
+        events, rejected, dups, naive = joined(pieces, source, unit)
+    pieces.clear()
+    good, pairs = pair_check(events, in_place=True)
+    rejected = sort_rejected(pd.concat(unreadable + [rejected, pairs.rejected], ignore_index=True))
     unknown = good.text["kind"].take(~good.text["kind"].is_in(*s.BUILTIN_KINDS)).text()
     unknown = pd.Series(unknown, dtype=object).value_counts().to_dict()
-    report = LoadReport([source], rows_read, len(good), int(dup.sum()), int(naive.sum()), rejected,
+    report = LoadReport([source], rows_read, len(good), dups, naive, rejected,
                         {str(k): int(v) for k, v in unknown.items()}, pairs.open_incidents,
                         pairs.resolved_without_start, pairs.pr_events_without_created)
     if strict and len(rejected):
         first = rejected.iloc[0]
         raise StrictLoadError(f"{first['source']} {first['row']}: {first['reason']}", report)
     return good, report
+
+
+def joined(pieces: list, source: str, unit: str) -> tuple[CodedEvents, pd.DataFrame, int, int]:
+    """The events of several ``pieces`` as one (emptying them), a row that repeats a row of an
+    earlier piece dropped as within a piece (a rejected row is the same row again when all its raw
+    columns are, an accepted one when its validated form and its ``raw_parts`` are): the events,
+    the field rejections, the duplicates and the naive times counted."""
+    again = duplicated([concat(list(column)) for column in zip(*(p.rejected_rows for p in pieces))])
+    rejected = pd.concat([p.rejected for p in pieces], ignore_index=True)[~again].reset_index(drop=True)
+    dups = sum(p.duplicates for p in pieces) + int(again.sum())
+    lost = [concat(list(column)) for column in zip(*(p.lost for p in pieces))]
+    naive = np.concatenate([p.naive for p in pieces])
+    events = CodedEvents.concat([p.events for p in pieces], drain=True)
+    events.origin, events.origins = np.zeros(len(events), dtype=np.intp), [(source, unit)]
+    repeat = repeated([events.ts, events.value.view(np.int64)] + [events.text[c] for c in s.TEXT_COLUMNS] + lost)
+    if repeat.any():
+        events.keep(~repeat)
+    return events, rejected, dups + int(repeat.sum()), int(naive[~repeat].sum())
 
 
 def check_fields(text: dict, nested: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -187,19 +285,20 @@ def check_coded_pairs(kind: Coded, t: np.ndarray, incident: Coded, pr: Coded, ro
     and which events were kept."""
     reason = pair_reasons(kind, t, incident, pr)
     ok = reason == ""
-    rows = np.asarray(rows, dtype=object)
+    rows = rows if isinstance(rows, np.ndarray) else np.asarray(rows, dtype=object)
     rejected = pd.DataFrame({"source": np.asarray(sources, dtype=object)[~ok] if len(sources) else [],
                              "row": rows[~ok] if len(rows) else [], "reason": reason[~ok]})
     return pair_report(rejected, kind.take(ok), incident.take(ok), pr.take(ok)), ok
 
 
-def pair_check(events: CodedEvents) -> tuple[CodedEvents, LoadReport]:
-    """``check_pairs`` of coded events: the accepted events and the report."""
+def pair_check(events: CodedEvents, in_place: bool = False) -> tuple[CodedEvents, LoadReport]:
+    """``check_pairs`` of coded events: the accepted events (``in_place``: ``events`` itself,
+    narrowed; ``CodedEvents.keep``) and the report."""
     text = events.text
     reason = pair_reasons(text["kind"], events.ts, text["incident_id"], text["pr_id"])
     ok = reason == ""
     rejected = pd.DataFrame({"source": events.sources(~ok), "row": events.labels(~ok), "reason": reason[~ok]})
-    good = events.take(ok)
+    good = events.keep(ok) if in_place else events.take(ok)
     return good, pair_report(rejected, good.text["kind"], good.text["incident_id"], good.text["pr_id"])
 
 

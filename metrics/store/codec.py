@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..ingest import LoadReport, check_coded_pairs
-from ..ingest.coded import TEXT, Coded, duplicated
+from ..ingest.coded import TEXT, Coded, hash_rows, repeated
 from ..schema import TEXT_COLUMNS
 from ..tables import ts_ns
 
@@ -82,33 +82,30 @@ def row_hashes(columns: dict) -> np.ndarray:
     """A 64-bit hash of each event of ``to_columns``' arrays, as signed int64: every column's value
     hashed (pandas' ``hash_array``; a text once per distinct text) and the columns combined in
     ``schema.COLUMNS`` order, so equal events hash alike whatever their codes."""
-    hashed = np.full(len(columns["ts"]), 0x345678, dtype=np.uint64)
-    for c in s.COLUMNS:
-        value = columns[c]
-        if isinstance(value, tuple):
-            codes, texts = value
-            one = pd.util.hash_array(np.asarray(texts, dtype=object))[codes]
-        else:
-            one = pd.util.hash_array(np.asarray(value))
-        hashed = (hashed ^ one) * np.uint64(1000003)
-    return hashed.view(np.int64)
+    return hash_rows([Coded(*columns[c]) if isinstance(columns[c], tuple) else columns[c] for c in s.COLUMNS]).view(np.int64)
 
 
 def duplicated_rows(columns: dict) -> np.ndarray:
     """Whether each event of ``to_columns``' arrays repeats an earlier one in every column (exactly:
-    on the codes, not on a hash)."""
-    parts = [Coded(*pd.factorize(columns[c], use_na_sentinel=False)) for c in ("ts", "metric_value")]
-    return duplicated(parts + [Coded(*columns[c]) for c in TEXT_COLUMNS])
+    on the codes and values; ``coded.repeated``, so no hash table of every event)."""
+    return repeated([columns["ts"], columns["metric_value"]] + [Coded(*columns[c]) for c in TEXT_COLUMNS])
+
+
+def labelled(label: str, numbers) -> np.ndarray:
+    """The labels "LABEL N" of events numbered ``numbers`` (made only for those reported)."""
+    return np.strings.add(np.asarray(f"{label} ", dtype=TEXT), np.asarray(numbers, dtype=np.int64).astype(TEXT)).astype(object)
 
 
 def checked(columns: dict, label: str, source: str) -> tuple[dict, np.ndarray, LoadReport, int]:
     """The events (``to_columns``' arrays) each kept once (exact repeats dropped) and without those
-    pairing refuses (``ingest.check_coded_pairs``): the events kept, their labels ("LABEL N", N
-    counting every event from 1), the pairing's report (its rows labelled so, from ``source``) and
-    how many repeats were dropped."""
+    pairing refuses (``ingest.check_coded_pairs``): the events kept, their numbers (N counting
+    every event from 1: "LABEL N" in reports, ``labelled``), the pairing's report (its rows
+    labelled so, from ``source``) and how many repeats were dropped."""
     repeat = duplicated_rows(columns)
-    labels = np.strings.add(np.asarray(f"{label} ", dtype=TEXT), (np.flatnonzero(~repeat) + 1).astype(TEXT)).astype(object)
-    columns = take(columns, ~repeat)
+    numbers = np.flatnonzero(~repeat) + 1
+    columns = take(columns, ~repeat) if repeat.any() else columns          # not copied when nothing repeats
     kind, incident, pr = (Coded(*columns[c]) for c in ("kind", "incident_id", "pr_id"))
-    report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, labels, np.full(len(labels), source, dtype=object))
-    return take(columns, kept), labels[kept], report, int(repeat.sum())
+    sources = np.broadcast_to(np.asarray(source, dtype=object), len(numbers))       # one text, not one a row
+    report, kept = check_coded_pairs(kind, columns["ts"], incident, pr, numbers, sources)
+    report.rejected["row"] = labelled(label, report.rejected["row"]) if len(report.rejected) else []
+    return (columns if kept.all() else take(columns, kept)), numbers[kept], report, int(repeat.sum())

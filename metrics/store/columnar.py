@@ -119,7 +119,7 @@ def pairing_events(data: bytes, ids: list[str]) -> list[tuple[str, str, int]]:
 def hashes_bytes(columns: dict, hashed: np.ndarray | None = None) -> bytes:
     """The events' row hashes (``codec.row_hashes``; ``hashed`` when already computed), sorted, as
     little-endian int64."""
-    return np.sort(row_hashes(columns) if hashed is None else hashed).astype("<i8").tobytes()
+    return np.sort(row_hashes(columns) if hashed is None else hashed).astype("<i8", copy=False).tobytes()
 
 
 def hashes(data: bytes) -> np.ndarray:

@@ -15,11 +15,12 @@ from .. import schema as s
 from ..ingest import LoadReport
 from ..ingest.coded import CodedEvents
 from . import audit
-from .codec import TEXT_COLUMNS, checked, columns_of, joined, row_hashes, take
+from .codec import TEXT_COLUMNS, checked, columns_of, joined, labelled, row_hashes, take
 from .errors import StoreError, check_name
 from .segments import BUMP_GENERATION, Layout, check_events, layout, read_columns, replace_all, stored_already, stored_pairs, write_segment
 
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
+LABEL = "imported event"                # a new event in reports: "imported event 3"
 MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
 
 
@@ -54,7 +55,7 @@ def _conflicts(con: sqlite3.Connection, at: Layout, columns: dict) -> np.ndarray
 class Incoming:
     """New events as checked before the write transaction (``prepare``)."""
     columns: dict               # ``codec.to_columns``' arrays, without exact duplicates among themselves, pairing checked
-    labels: np.ndarray          # each event's label in reports ("imported event 3")
+    numbers: np.ndarray         # each event's number: "imported event 3" in reports (``codec.labelled``)
     report: LoadReport          # the events the pairing check rejected
     duplicates: int             # exact duplicates within the new events, dropped
 
@@ -64,8 +65,8 @@ class Incoming:
         return texts[codes]
 
     def keep(self, mask: np.ndarray) -> None:
-        """Keep only the events (and their labels) where ``mask`` is true."""
-        self.columns, self.labels = take(self.columns, mask), self.labels[mask]
+        """Keep only the events (and their numbers) where ``mask`` is true."""
+        self.columns, self.numbers = take(self.columns, mask), self.numbers[mask]
 
 
 def prepare(name: str, events: "pd.DataFrame | CodedEvents") -> Incoming:
@@ -76,8 +77,8 @@ def prepare(name: str, events: "pd.DataFrame | CodedEvents") -> Incoming:
         columns = columns_of(events[list(s.COLUMNS)])
     else:
         columns = {"ts": events.ts, "metric_value": events.value,
-                   **{c: (events.text[c].codes.astype(np.int32), events.text[c].texts) for c in TEXT_COLUMNS}}
-    return Incoming(*checked(columns, "imported event", name))
+                   **{c: (events.text[c].codes.astype(np.int32, copy=False), events.text[c].texts) for c in TEXT_COLUMNS}}
+    return Incoming(*checked(columns, LABEL, name))
 
 
 def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
@@ -89,23 +90,23 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
     A damaged dataset (``errors.Damaged``) takes no write but a ``replace``: what a write reads is
     checked (the segments' counts and lengths, the checksums of their events, the checksums and form
     of their hashes and pairing events; the stored events themselves when compacting)."""
-    columns, labels, report = incoming.columns, incoming.labels, incoming.report
+    columns, numbers, report = incoming.columns, incoming.numbers, incoming.report
     row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
     at = None if row is None else layout(con, name).refuse_damage()
     if at is not None:
         check_events(con, at)
-    if at is not None and len(labels):
+    if at is not None and len(numbers):
         hashed = row_hashes(columns)
         stored = stored_already(con, at, hashed)
         duplicates += int(stored.sum())
-        labels, columns, hashed = labels[~stored], take(columns, ~stored), hashed[~stored]
+        numbers, columns, hashed = numbers[~stored], take(columns, ~stored), hashed[~stored]
         reason = _conflicts(con, at, columns)
         clash = reason != ""
         if clash.any():
             report.rejected = pd.concat([report.rejected, pd.DataFrame(
-                {"source": name, "row": labels[clash], "reason": reason[clash]})], ignore_index=True)
+                {"source": name, "row": labelled(LABEL, numbers[clash]), "reason": reason[clash]})], ignore_index=True)
             columns, hashed = take(columns, ~clash), hashed[~clash]
     report.duplicates = duplicates
     before = 0 if row is None else row[0]

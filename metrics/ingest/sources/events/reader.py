@@ -48,10 +48,7 @@ def raw_from_csv(text: str, name: str, coded: bool = False) -> tuple[pd.DataFram
     raw = arrow_csv(text)
     if raw is None:
         return pandas_csv(text)
-    numbers = np.arange(len(raw)) + 2
-    blank = (raw == "").all(axis=1).to_numpy()
-    raw = raw[~blank].reset_index(drop=True)
-    return (raw if coded else raw.astype(TEXT)), numbers[~blank], []
+    return *cells(raw, 0, coded), []
 
 
 def plainly_quoted(data: bytes) -> bool:
@@ -81,12 +78,9 @@ def arrow_csv(text: str) -> pd.DataFrame | None:
     header names are distinct and not empty, whose quotes are all plain (``plainly_quoted``) and
     not on every cell of a big file, and whose every row has the header's number of fields (a
     blank line is a row of empty cells), as categoricals (``categorical``); None for any other file."""
-    try:
-        header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])   # checked against what pyarrow reads
-    except csv.Error:
-        return None
+    header = header_of(text)                                    # checked against what pyarrow reads
     quotes = text.count('"')
-    if not header or "" in header or len(set(header)) != len(header) or quotes > max(len(text) // 50, 1 << 16):
+    if header is None or quotes > max(len(text) // 50, 1 << 16):
         return None                                             # quoted all over: pandas is as fast
     try:
         data = text.encode("utf-8")
@@ -95,16 +89,50 @@ def arrow_csv(text: str) -> pd.DataFrame | None:
     if quotes and not plainly_quoted(data):
         return None
     try:
-        table = pa_csv.read_csv(pa.BufferReader(data),                     # read in place, not copied through Python
-                                parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-                                convert_options=pa_csv.ConvertOptions(
-                                    column_types={c: pa.string() for c in header}, strings_can_be_null=False,
-                                    quoted_strings_can_be_null=False, null_values=[]))
+        table = pa_csv.read_csv(pa.BufferReader(data), **arrow_options(header))   # read in place, not copied through Python
     except pa.ArrowInvalid:
         return None
-    if table.column_names != header or any(t != pa.string() for t in table.schema.types):
+    if not read_as(table.schema, header):
         return None
-    return pd.DataFrame({c: categorical(table.column(c)) for c in header}, index=pd.RangeIndex(table.num_rows))
+    return categoricals(table)
+
+
+def arrow_options(header: list) -> dict:
+    """How pyarrow reads an event CSV whose header is ``header``: every column as text, nothing
+    as null, quoted line breaks inside values, a blank line a row of empty cells."""
+    return dict(parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pa_csv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                      strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                      null_values=[]))
+
+
+def read_as(schema: pa.Schema, header: list) -> bool:
+    """Whether pyarrow read the columns of ``header`` (as the csv module reads it), all as text."""
+    return schema.names == header and all(t == pa.string() for t in schema.types)
+
+
+def categoricals(table: pa.Table) -> pd.DataFrame:
+    """The table's columns as categoricals (``categorical``), rows numbered from 0."""
+    return pd.DataFrame({c: categorical(table.column(c)) for c in table.column_names}, index=pd.RangeIndex(table.num_rows))
+
+
+def header_of(text: str) -> list | None:
+    """The header of a CSV that pyarrow may read (``arrow_csv``): its names as the csv module
+    reads them from the first MB, None when they are missing, empty or repeated."""
+    try:
+        header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), [])
+    except csv.Error:
+        return None
+    return header if header and "" not in header and len(set(header)) == len(header) else None
+
+
+def cells(raw: pd.DataFrame, first: int, coded: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows of a CSV read by pyarrow (the ``first`` of them the file's row ``first``, from 0):
+    blank rows dropped, and the line number of each (its row's number + 2: the header is line 1)."""
+    numbers = np.arange(len(raw)) + first + 2
+    blank = (raw == "").all(axis=1).to_numpy()
+    raw = raw[~blank].reset_index(drop=True)
+    return (raw if coded else raw.astype(TEXT)), numbers[~blank]
 
 
 def categorical(column: pa.ChunkedArray) -> pd.Categorical:
