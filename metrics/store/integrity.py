@@ -13,7 +13,7 @@ from . import audit
 from .codec import row_hashes
 from .columnar import UNREADABLE, events_columns, hashes, pairs_bytes, pairs_table, unreadable
 from .connection import reading, writing
-from .segments import BLOBS, BUMP_GENERATION, EVENTS, HASHES, PAIRS, changed, layout, segment_blobs, write_sums
+from .segments import BLOBS, BUMP_GENERATION, EVENTS, HASHES, PAIRS, changed, count_problem, layout, segment_blobs, write_sums
 
 
 @dataclass(frozen=True)
@@ -117,8 +117,8 @@ def _check(con: sqlite3.Connection, name: str) -> DatasetCheck:
     held = found.kept + found.lost
     if at.said is None:
         found.problem = at.problem
-    elif at.said != held:
-        found.problem = f"the dataset says {at.said:,} events, its segments hold {held:,}"
+    elif miscount := count_problem(at.said, held):
+        found.problem = miscount
     elif not found.damaged and con.execute("SELECT first_ns, last_ns FROM datasets WHERE name = ?", (name,)).fetchone() \
             != (found.first, found.last):
         found.problem = "its first and last event times are not those of its events"

@@ -120,9 +120,13 @@ def layout(con: sqlite3.Connection, name: str) -> Layout:
     damaged = {segment: problem for segment in sorted(set(sizes) | set(parts)) if (problem := _problem(
         sizes.get(segment), parts.get(segment, {}), lengths.get(segment, {}), written.get(segment)))}
     said = None if row is None else row[0]
-    problem = "its segments belong to no dataset" if said is None else \
-        f"the dataset says {said:,} events, its segments hold {sum(sizes.values()):,}" if said != sum(sizes.values()) else ""
+    problem = "its segments belong to no dataset" if said is None else count_problem(said, sum(sizes.values()))
     return Layout(name, said, sizes, {s: v for s, v in written.items() if v is not None}, damaged, problem)
+
+
+def count_problem(said: int, held: int) -> str:
+    """What is wrong when a dataset's row says ``said`` events and its segments hold ``held`` ("" when they agree)."""
+    return f"the dataset says {said:,} events, its segments hold {held:,}" if said != held else ""
 
 
 def _problem(size: int | None, parts: dict[str, list[int]], lengths: dict[str, int],
