@@ -64,6 +64,12 @@ MAX_PASSWORD = 1024
 # Standard Webhooks timestamp may be from the server's clock (either way; exactly this far is accepted)
 WEBHOOK_MAX_MB = 25
 WEBHOOK_TOLERANCE_S = 5 * 60
+# PostgreSQL as the shared store (METRICS_DATABASE_URL): the connections each server process keeps
+# (METRICS_DATABASE_POOL; a gunicorn worker serves one request at a time, plus the live poll and a
+# background sync), how long a connection attempt may take, and the oldest server accepted
+DATABASE_POOL = 4
+DATABASE_CONNECT_TIMEOUT_S = 5
+MIN_POSTGRES = 13
 # live redraw: how often an open dataset's version is checked; editors see this many recent writes
 LIVE_POLL_SECONDS = 3
 RECENT_WRITES = 10

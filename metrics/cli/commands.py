@@ -40,6 +40,8 @@ COMMANDS = (
     Command("tokens", "create, list or revoke the read-only tokens of the JSON API", "tokens:run_tokens"),
     Command("users", "add, list or remove the dashboard's users, set their roles and passwords, sign them out",
             "users:run_users"),
+    Command("db", "the store's database (SQLite or PostgreSQL): bring its schema to this version, say its state",
+            "db:run_db"),
     Command("audit", "every write to the stored datasets, newest first", "audit:run_audit"),
     Command("metrics", "every metric, built-in and plug-in: definition, unit, direction, tiers or bands",
             "catalog:run_metrics"),

@@ -1,5 +1,7 @@
-"""The connection to the datasets file: where it is, its set-up on first use in a process, every
-SQLite failure as one ``StoreError`` sentence, and the write and read transactions."""
+"""The connection to the store: the datasets file (where it is, its set-up on first use in a
+process, every SQLite failure as one ``StoreError`` sentence), or the PostgreSQL database that
+``METRICS_DATABASE_URL`` names (``postgres.connection``); the write and read transactions of
+either. A connection's ``dialect`` says which ("sqlite" or "postgresql")."""
 from __future__ import annotations
 
 import os
@@ -8,6 +10,7 @@ import threading
 from contextlib import closing, contextmanager
 from pathlib import Path
 
+from . import database
 from .errors import StoreError, StoreFull
 from .migrations import LOCK_WAIT_SECONDS, set_up
 
@@ -28,12 +31,26 @@ def store_path() -> Path:
     return data_dir() / FILE_NAME
 
 
+class SqliteConnection(sqlite3.Connection):
+    """A connection to the datasets file that says its dialect (as the PostgreSQL one does)."""
+    dialect = "sqlite"
+
+
+def where() -> str:
+    """The store in words: the datasets file's path, or the PostgreSQL database (never its password)."""
+    db = database.configured()
+    return db.where() if db is not None else str(store_path())
+
+
 def forget_open_files() -> None:
     """Forget which datasets files this process has already opened and set up, so the next
     operation checks its file again (its marks, its tables, an earlier layout to move), as a new
     process would: for a file replaced or made read-only while the process runs (tests do both)."""
     _READY.clear()
     _OPENED[0] += 1
+    if database.configured() is not None:
+        from .postgres.connection import forget_engines
+        forget_engines()
 
 
 def _explain(error: sqlite3.Error, path: Path) -> StoreError:
@@ -73,7 +90,8 @@ def _connect() -> sqlite3.Connection:
                          f"set METRICS_DATA_DIR to a writable directory") from None
     path = directory / FILE_NAME
     with _guarded(path):
-        con = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, isolation_level=None)     # transactions are explicit
+        con = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, isolation_level=None,      # transactions are explicit
+                              factory=SqliteConnection)
         if path.exists() and path.resolve() in _READY:
             return con
         try:
@@ -88,7 +106,14 @@ def _connect() -> sqlite3.Connection:
 @contextmanager
 def writing():
     """A connection in a write transaction taken before anything is read (``BEGIN IMMEDIATE``):
-    committed when the block ends, rolled back if it raises."""
+    committed when the block ends, rolled back if it raises. (PostgreSQL: the same, every host's
+    writes serialised by one advisory lock.)"""
+    db = database.configured()
+    if db is not None:
+        from .postgres.connection import writing as writing_postgres
+        with writing_postgres(db) as con:
+            yield con
+        return
     path = store_path()
     with closing(_connect()) as con, _guarded(path):
         con.execute("BEGIN IMMEDIATE")
@@ -103,7 +128,14 @@ def writing():
 
 @contextmanager
 def reading():
-    """A connection for reading (each statement sees one consistent state of the file)."""
+    """A connection for reading (each statement sees one consistent state of the file; on
+    PostgreSQL the whole block does)."""
+    db = database.configured()
+    if db is not None:
+        from .postgres.connection import reading as reading_postgres
+        with reading_postgres(db) as con:
+            yield con
+        return
     path = store_path()
     with closing(_connect()) as con, _guarded(path):
         yield con
@@ -115,7 +147,14 @@ def kept_reading():
     every signed-in request makes (opening the file costs a hundred times the lookup). Reopened in
     a new process, for another data directory or another file at its path, after
     ``forget_open_files`` or a failure. Read
-    every statement's rows to the end (``fetchall``) so no read stays open between requests."""
+    every statement's rows to the end (``fetchall``) so no read stays open between requests. (On
+    PostgreSQL the pool keeps the connections: this is ``reading``.)"""
+    db = database.configured()
+    if db is not None:
+        from .postgres.connection import reading as reading_postgres
+        with reading_postgres(db) as con:
+            yield con
+        return
     path = store_path()
     try:
         stat = os.stat(path)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import schema as s
 from ..ingest import check_pairs, qualify_ids
-from . import trail
+from . import schema_version, trail
 from .codec import checked, columns_of, decode, empty_frame, joined, to_columns
 from .columnar import events_columns
 from .errors import StoreError
@@ -78,6 +78,9 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
     con.execute("BEGIN IMMEDIATE")
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version > FORMAT:
+            raise StoreError(f"{path} is of format {version}, newer than this version of the product knows (up to "
+                             f"{FORMAT}): run the newer version, or restore a backup made for this one")
         old_columns = "columns" in names
         old_rows = first_layout
         stored = old_rows or old_columns or ("datasets" in names and
@@ -106,6 +109,7 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
             _qualify_stored_ids(con, backup)
         if version < SEGMENT_SUMS:
             _add_sums(con)
+        schema_version.stamp_sqlite(con, str(path))
         if version != FORMAT:
             con.execute(f"PRAGMA user_version = {FORMAT}")
             con.execute(f"PRAGMA application_id = {APPLICATION_ID}")

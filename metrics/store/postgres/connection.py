@@ -1,0 +1,197 @@
+"""Connections to the PostgreSQL database: a pool per server process (SQLAlchemy's, of psycopg 3
+connections), the schema brought to this version once per process (``schema_version``), every
+failure as one ``StoreError`` sentence naming the host and database (never the password), and the
+write and read transactions.
+
+A write transaction first takes one transaction-level advisory lock (``WRITE_LOCK``), so writes
+from every host are serialised as SQLite's ``BEGIN IMMEDIATE`` serialises them on one host: a
+merge reads what is stored and adds to it with nothing written in between."""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+
+from ... import defaults
+from ..database import Database, pool_size
+from ..errors import StoreError, StoreFull
+
+WRITE_LOCK = 0x4D545243_0001            # pg_advisory_xact_lock key of every write ("MTRC", 1)
+UPGRADE_LOCK = 0x4D545243_0002          # taken while the schema is brought to this version
+
+_ENGINES: dict = {}                     # (pid, url) -> SQLAlchemy engine: a forked worker makes its own
+_LOCK = threading.Lock()
+
+
+class Connection:
+    """A psycopg connection that takes the SQLite module's statements: ``?`` placeholders become
+    ``%s``, ``execute`` returns the cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
+    dialect = "postgresql"
+
+    def __init__(self, raw):
+        self.raw = raw                  # the psycopg connection (COPY, binary reads)
+
+    def execute(self, sql: str, params=()):
+        return self.raw.execute(sql.replace("%", "%%").replace("?", "%s") if params else sql, params or None)
+
+    def executemany(self, sql: str, rows):
+        with self.raw.cursor() as cursor:
+            cursor.executemany(sql.replace("%", "%%").replace("?", "%s"), rows)
+
+
+def explain(error: Exception, db: Database) -> StoreError:
+    """A psycopg failure as one sentence naming the database (never its password)."""
+    import psycopg
+    text = str(error).replace(db.password, "***") if db.password else str(error)
+    low = text.lower()
+    where = db.where()
+    if isinstance(error, psycopg.errors.DiskFull) or "no space left" in low or "could not extend file" in low:
+        return StoreFull(f"the disk of {where} is full: nothing was stored; free some space and try again")
+    if "password authentication failed" in low or "no password supplied" in low:
+        return StoreError(f"{where} refused the password of user {db.user!r} (check METRICS_DATABASE_URL "
+                          f"or METRICS_DATABASE_PASSWORD_FILE)")
+    if "does not exist" in low and "database" in low:
+        return StoreError(f"{where} does not exist: create it (createdb -h {db.host} -p {db.port} "
+                          f"-U {db.user} {db.name}) or fix METRICS_DATABASE_URL")
+    if "role" in low and "does not exist" in low:
+        return StoreError(f"{where} has no user {db.user!r}: create it or fix METRICS_DATABASE_URL")
+    if "pg_hba.conf" in low or "ssl" in low:
+        return StoreError(f"{where} refused the connection ({text.strip().splitlines()[0]})")
+    if isinstance(error, psycopg.OperationalError):
+        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        return StoreError(f"cannot reach {where} ({first}); nothing of the operation under way was stored: "
+                          f"check that the server runs and answers, then try again")
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return StoreError(f"{where} cannot be used ({first})")
+
+
+def _new_engine(db: Database):
+    import psycopg
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    arguments = db.connect_arguments()
+
+    def connect():
+        return psycopg.connect(**arguments)
+
+    size = pool_size()
+    engine = create_engine("postgresql+psycopg://", creator=connect, poolclass=QueuePool, pool_size=size,
+                           max_overflow=size, pool_timeout=defaults.DATABASE_CONNECT_TIMEOUT_S * 6,
+                           pool_pre_ping=True, pool_reset_on_return="rollback")
+
+    @event.listens_for(engine, "connect")
+    def _check_server(raw, _record):
+        version = raw.info.server_version            # e.g. 150018
+        if version < defaults.MIN_POSTGRES * 10000:
+            major, minor = divmod(version, 10000) if version >= 100000 else divmod(version // 100, 100)
+            raise StoreError(f"{db.where()} runs PostgreSQL {major}.{minor}, older than {defaults.MIN_POSTGRES}, "
+                             f"the oldest this product runs on: upgrade the server")
+    return engine
+
+
+def engine(db: Database):
+    """This process's engine (its pool of connections) for ``db``, the schema made current on first use."""
+    key = (os.getpid(), db.url())
+    found = _ENGINES.get(key)
+    if found is not None:
+        return found
+    with _LOCK:
+        if key not in _ENGINES:
+            made = _new_engine(db)
+            try:
+                from .. import schema_version
+                schema_version.make_current(made, db)
+            except StoreError:
+                made.dispose()
+                raise
+            except Exception as e:
+                made.dispose()
+                raise explain(getattr(e, "orig", None) or e, db) from None
+            for old in [k for k in _ENGINES if k[0] != os.getpid()]:
+                _ENGINES.pop(old)               # a parent's engine: its connections are the parent's
+            _ENGINES[key] = made
+    return _ENGINES[key]
+
+
+def forget_engines() -> None:
+    """Close every pool of this process (tests; a database replaced under the process)."""
+    for made in _ENGINES.values():
+        made.dispose()
+    _ENGINES.clear()
+
+
+@contextmanager
+def _checked_out(db: Database):
+    import psycopg
+    from sqlalchemy import exc
+    try:
+        pooled = engine(db).raw_connection()
+    except exc.DBAPIError as e:
+        raise explain(e.orig if e.orig is not None else e, db) from None
+    except exc.TimeoutError:
+        raise StoreError(f"every connection to {db.where()} stayed busy for too long "
+                         f"(METRICS_DATABASE_POOL); try again") from None
+    except psycopg.Error as e:
+        raise explain(e, db) from None
+    try:
+        yield pooled
+    finally:
+        try:
+            pooled.close()                          # back to the pool (rolled back there)
+        except Exception:
+            pass
+
+
+@contextmanager
+def writing(db: Database):
+    """A connection in a write transaction that holds ``WRITE_LOCK``: committed when the block
+    ends, rolled back if it raises (or if the server goes away: nothing of it is kept)."""
+    import psycopg
+    with _checked_out(db) as pooled:
+        raw = pooled.driver_connection
+        try:
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            yield Connection(raw)
+            raw.commit()
+        except psycopg.Error as e:
+            _rollback(raw)
+            raise explain(e, db) from None
+        except BaseException:
+            _rollback(raw)
+            raise
+
+
+@contextmanager
+def reading(db: Database):
+    """A connection in a read-only transaction that sees one state of the database throughout."""
+    import psycopg
+    with _checked_out(db) as pooled:
+        raw = pooled.driver_connection
+        try:
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield Connection(raw)
+            raw.rollback()
+        except psycopg.Error as e:
+            _rollback(raw)
+            raise explain(e, db) from None
+        except BaseException:
+            _rollback(raw)
+            raise
+
+
+def _rollback(raw) -> None:
+    try:
+        raw.rollback()
+    except Exception:
+        pass
+
+
+def ping(db: Database) -> str:
+    """"" when the database answers a query now, else the sentence saying why not."""
+    try:
+        with reading(db) as con:
+            con.execute("SELECT 1").fetchone()
+    except StoreError as e:
+        return str(e)
+    return ""
