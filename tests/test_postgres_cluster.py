@@ -1,6 +1,7 @@
 """The throwaway PostgreSQL cluster the store's tests run on (tests/postgres_cluster.py): it answers on
 loopback with a checked password, creates and drops databases, keeps its rows across a stop and a
 start, and says one sentence (never hangs) when something is missing or broken."""
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -139,3 +140,11 @@ def test_a_command_that_hangs_is_stopped_by_its_timeout(tmp_path):
     cluster = Cluster(tmp_path, tmp_path, 1, "secret", as_postgres_user=False)
     with pytest.raises(ClusterError, match=r"pg_ctl status did not finish within 1 s"):
         cluster.run("pg_ctl", "status", timeout=1)
+
+
+def test_a_directory_the_server_cannot_reach_is_refused_by_name(tmp_path):
+    if os.geteuid() != 0:   # the server runs as we do: pytest's private tmp_path is fine
+        start_cluster(tmp_path / "cluster").remove()
+        return
+    with pytest.raises(ClusterError, match=r"the postgres user cannot reach .*: use a directory under /tmp"):
+        start_cluster(tmp_path / "cluster")   # pytest's base directory is private to root
