@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run summary test browser bench clean
+.PHONY: run summary test browser postgres bench clean
 
 $(BIN)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ browser:                        ## Debian's chromium and chromium-driver for the
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; fi
 
-test: $(BIN)/.testing browser   ## every test: unit, property, CLI and browser (headless Chromium)
+postgres:                       ## Debian's postgresql (initdb, pg_ctl) for the throwaway cluster of the PostgreSQL tests, when missing
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; fi
+
+test: $(BIN)/.testing browser postgres   ## every test: unit, property, CLI, browser (headless Chromium) and PostgreSQL
 	$(BIN)/python -m pytest --headless $(ARGS)
 
 bench: $(BIN)/.runtime          ## speed tables for the README (not a test)

@@ -1,9 +1,14 @@
 import os
+import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from postgres_cluster import ClusterError, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -39,3 +44,34 @@ def data_dir(isolated_data_dir):
 @pytest.fixture
 def fixtures():
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the session, started when a test first asks for it and
+    removed at the end. Fails (never skips) when PostgreSQL is missing: CI must run these tests."""
+    directory = Path(tempfile.mkdtemp(prefix="metrics-pg-"))   # under /tmp: the postgres user reaches it
+    try:
+        cluster = start_cluster(directory)
+    except ClusterError as error:
+        shutil.rmtree(directory, ignore_errors=True)
+        problem = str(error)
+    else:
+        problem = None
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """The URL of a fresh, empty PostgreSQL database of this test's own, dropped afterwards."""
+    name = f"test_{secrets.token_hex(6)}"
+    url = pg_cluster.create_database(name)
+    yield url
+    if not pg_cluster.running():   # a test that stopped the server (a restart mid-import) and failed
+        pg_cluster.start()
+    pg_cluster.drop_database(name)
