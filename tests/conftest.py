@@ -30,8 +30,11 @@ def run_cli(*args, module="metrics", timeout=120):
 
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path, monkeypatch):
-    """Every test stores datasets in a directory of its own (never the project's ./data)."""
+    """Every test stores datasets in a directory of its own (never the project's ./data), in the
+    SQLite file unless it asks for PostgreSQL (``backend``, ``pg_url``)."""
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "datasets"))
+    for setting in ("METRICS_DATABASE_URL", "METRICS_DATABASE_PASSWORD_FILE", "METRICS_DATABASE_POOL"):
+        monkeypatch.delenv(setting, raising=False)
     return tmp_path / "datasets"
 
 
@@ -64,6 +67,18 @@ def pg_cluster():
         yield cluster
     finally:
         cluster.remove()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, monkeypatch, isolated_data_dir):
+    """Run the test once on each store: the SQLite file, then a fresh PostgreSQL database
+    (``METRICS_DATABASE_URL`` set to it); the backend's name."""
+    from metrics import store
+    if request.param == "postgresql":
+        monkeypatch.setenv("METRICS_DATABASE_URL", request.getfixturevalue("pg_url"))
+    store.forget_open_files()
+    yield request.param
+    store.forget_open_files()           # this test's pools closed before its database is dropped
 
 
 @pytest.fixture
