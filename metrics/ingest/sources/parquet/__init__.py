@@ -11,8 +11,8 @@ def parquet_reader():
 
 
 SOURCE = SourceSpec(
-    name="parquet", title="Exported events (Parquet)", reader=parquet_reader, order=15,
-    reads="a Parquet file of events: `python -m metrics export DATASET --parquet FILE`'s, or any with the columns "
-          "above (`ts` a timestamp, `metric_value` a number, the rest text)",
+    name="parquet", title="Exported events (Parquet)", reader=parquet_reader,
+    reads="a Parquet file of events: `.venv/bin/python -m metrics export DATASET --parquet FILE`'s, or any with the "
+          "columns above (`ts` a timestamp, `metric_value` a number, the rest text)",
     describe="every row, validated as a canonical file's (a naive `ts` is read as UTC)",
 )
