@@ -22,11 +22,13 @@ PRODUCT = "engineering-metrics"                  # the metadata's ``product``: w
 COMPRESSION = "zstd"
 SCHEMA = pa.schema([pa.field(c, pa.timestamp("ns", tz="UTC") if c == "ts" else
                              pa.float64() if c == "metric_value" else pa.string()) for c in s.COLUMNS])
-# what a column of a file read back may be (another engine's file: any time unit or zone, any text type)
+# what a column of a file read back may be (another engine's file: any time unit or zone, any text
+# type, and a column of nulls alone, which some engines write as type null)
 TYPE_CHECKS = {"ts": (pa.types.is_timestamp, "a timestamp"),
                "metric_value": (lambda t: pa.types.is_floating(t) or pa.types.is_integer(t), "a number")}
 TEXT_TYPE = (lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t) or
              (pa.types.is_dictionary(t) and pa.types.is_string(t.value_type)), "text")
+WRAPPER = "Could not open Parquet input source '<Buffer>': "      # pyarrow's words before its reason
 SHOWN_REASON = 120                               # characters of pyarrow's own reason kept in a sentence
 
 
@@ -69,7 +71,7 @@ def write_events(frame, dataset: str, path, force: bool = False) -> Path:
 
 def one_line(error: Exception) -> str:
     """An error's message on one line, cut to ``SHOWN_REASON`` characters."""
-    text = " ".join(str(error).split()) or type(error).__name__
+    text = " ".join(str(error).split()).replace(WRAPPER, "") or type(error).__name__
     return text if len(text) <= SHOWN_REASON else text[:SHOWN_REASON - 3] + "..."
 
 
@@ -100,7 +102,7 @@ def schema_problem(schema: pa.Schema) -> str | None:
         return f"column(s) {', '.join(more)} are not event columns (the columns are {', '.join(s.COLUMNS)})"
     for c in s.COLUMNS:
         check, what = TYPE_CHECKS.get(c, TEXT_TYPE)
-        if not check(schema.field(c).type):
+        if not (check(schema.field(c).type) or pa.types.is_null(schema.field(c).type)):
             return f"column {c} is {schema.field(c).type}, not {what}"
     return None
 
@@ -117,7 +119,7 @@ def read_cells(data: bytes, name: str) -> pa.Table:
         raise ParquetError(f"{name}: not an event file: {problem}")
     try:
         ts = table.column("ts")
-        if ts.type.tz is not None:
+        if pa.types.is_timestamp(ts.type) and ts.type.tz is not None:
             ts = pc.cast(ts, pa.timestamp(ts.type.unit, tz="UTC"))
         value = pc.cast(table.column("metric_value"), pa.float64())
         columns = {"ts": pc.fill_null(pc.cast(ts, pa.string()), ""),
