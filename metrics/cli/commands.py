@@ -35,6 +35,8 @@ class Command:
 COMMANDS = (
     Command("import", "add the events of files or of a git repository to a stored dataset", "import_:run_import"),
     Command("datasets", "list the stored datasets and their last syncs, or delete one", "datasets:run_datasets"),
+    Command("export", "write a stored dataset's events as one Parquet file (a backup, or for DuckDB or Spark)",
+            "export:run_export"),
     Command("sync", "pull events from a team's services into a stored dataset, once or every few minutes",
             "sync:run_sync"),
     Command("tokens", "create, list or revoke the read-only tokens of the JSON API", "tokens:run_tokens"),

@@ -17,7 +17,9 @@ from .validate import pair_check, validate
 MAX_FILE_BYTES = int(float(os.environ.get("METRICS_MAX_FILE_MB", "2048")) * 1024 * 1024)
 
 
-def read_text(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
+    """The bytes of an event file, or a LoadError of one sentence: missing, a directory, over the
+    size limit (``METRICS_MAX_FILE_MB``), not readable."""
     if not path.exists():
         raise LoadError(f"{path}: no such file")
     if path.is_dir():
@@ -26,13 +28,19 @@ def read_text(path: Path) -> str:
     if size > MAX_FILE_BYTES:
         raise LoadError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit (METRICS_MAX_FILE_MB)")
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes()
     except PermissionError:
         raise LoadError(f"{path}: permission denied") from None
-    except UnicodeDecodeError as e:
-        raise LoadError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except OSError as e:
         raise LoadError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of an event file (``read_bytes``; a LoadError when it is not UTF-8)."""
+    try:
+        return read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise LoadError(f"{path}: not UTF-8 text (byte {e.start})") from None
 
 
 def fits(path: Path) -> bool:
