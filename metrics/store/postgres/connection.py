@@ -82,12 +82,18 @@ def _new_engine(db: Database):
 
     @event.listens_for(engine, "connect")
     def _check_server(raw, _record):
-        version = raw.info.server_version            # e.g. 150018
-        if version < defaults.MIN_POSTGRES * 10000:
-            major, minor = divmod(version, 10000) if version >= 100000 else divmod(version // 100, 100)
-            raise StoreError(f"{db.where()} runs PostgreSQL {major}.{minor}, older than {defaults.MIN_POSTGRES}, "
-                             f"the oldest this product runs on: upgrade the server")
+        check_server_version(raw.info.server_version, db)
     return engine
+
+
+def check_server_version(version: int, db: Database) -> None:
+    """Refuse a server older than ``defaults.MIN_POSTGRES`` by name; ``version`` is libpq's number
+    (150018 is 15.18; before 10, 90624 is 9.6.24)."""
+    if version >= defaults.MIN_POSTGRES * 10000:
+        return
+    name = f"{version // 10000}.{version % 10000}" if version >= 100000 else f"{version // 10000}.{version // 100 % 100}"
+    raise StoreError(f"{db.where()} runs PostgreSQL {name}, older than {defaults.MIN_POSTGRES}, "
+                     f"the oldest this product runs on: upgrade the server")
 
 
 def engine(db: Database):

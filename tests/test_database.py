@@ -1,0 +1,172 @@
+"""Choosing the store's database: METRICS_DATABASE_URL's parsing and its one-sentence refusals
+(never the password), the oldest PostgreSQL, schema revisions newer than the code (both backends),
+``python -m metrics db upgrade|status``."""
+import socket
+import sqlite3
+
+import psycopg
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from conftest import run_cli
+from metrics import store
+from metrics.store import database, schema_version
+from metrics.store.postgres.connection import check_server_version
+
+
+def test_a_url_names_host_port_database_user_and_password():
+    db = database.parse("postgresql://ana:s%40cret@db.example.org:6543/metrics?sslmode=require")
+    assert (db.host, db.port, db.name, db.user, db.password) == ("db.example.org", 6543, "metrics", "ana", "s@cret")
+    assert db.options == (("sslmode", "require"),)
+    assert db.where() == "PostgreSQL database 'metrics' on db.example.org:6543"
+    assert "s@cret" not in repr(db) and "cret" not in db.where()
+    assert database.parse("postgres://ana@db/m").port == 5432
+
+
+def test_the_password_may_come_from_a_file(tmp_path):
+    secret = tmp_path / "password"
+    secret.write_text("from-the-file\n")
+    assert database.parse("postgresql://ana@db/m", str(secret)).password == "from-the-file"
+    assert database.parse("postgresql://ana:in-url@db/m", str(secret)).password == "in-url"
+    with pytest.raises(store.StoreError, match=r"cannot read the password of database 'm' on db:5432 from "
+                                               r"METRICS_DATABASE_PASSWORD_FILE"):
+        database.parse("postgresql://ana@db/m", str(tmp_path / "missing"))
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("mysql://ana:pw@db/m", "must start with postgresql:// (it starts with mysql://)"),
+    ("db/m", "must start with postgresql:// (it starts with no scheme)"),
+    ("postgresql://ana:pw@/m", "names no host"),
+    ("postgresql://ana:pw@db:5432/", "names no database on db:5432"),
+    ("postgresql://db:5432/m", "names no user for database 'm' on db:5432"),
+    ("postgresql://ana:pw@db:99999/m", "is not a URL with a valid port"),
+    ("postgresql://ana:pw@db/m?sslmode=require&host=evil", "has options this product does not pass on (host;"),
+])
+def test_a_wrong_url_is_one_sentence_without_the_password(url, problem):
+    with pytest.raises(store.StoreError) as caught:
+        database.parse(url)
+    assert problem in str(caught.value) and "pw" not in str(caught.value).replace("postgresql://USER[:PASSWORD]", "")
+    assert str(caught.value).startswith("METRICS_DATABASE_URL ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80), st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=12))
+def test_any_url_is_a_database_or_one_sentence_never_the_password(url, password):
+    text = url.replace("@", f":{password}@", 1) if "@" in url else url
+    try:
+        database.parse(text)
+    except store.StoreError as e:
+        assert password not in str(e) and "\n" not in str(e)
+
+
+def test_the_pool_size_is_checked(monkeypatch):
+    monkeypatch.setenv("METRICS_DATABASE_POOL", "0")
+    with pytest.raises(store.StoreError, match="1 to 100; got '0'"):
+        database.pool_size()
+    monkeypatch.setenv("METRICS_DATABASE_POOL", "7")
+    assert database.pool_size() == 7
+
+
+def test_a_server_older_than_13_is_refused_by_name():
+    db = database.parse("postgresql://ana@db/m")
+    check_server_version(130000, db)             # 13.0: accepted
+    with pytest.raises(store.StoreError, match=r"runs PostgreSQL 12\.17, older than 13"):
+        check_server_version(120017, db)
+    with pytest.raises(store.StoreError, match=r"runs PostgreSQL 9\.6, older than 13"):
+        check_server_version(90624, db)
+
+
+def test_use_chooses_the_store_for_a_block(monkeypatch, pg_url):
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    assert database.configured().name == pg_url.rsplit("/", 1)[1]
+    with database.use(database.SQLITE):
+        assert database.configured() is None
+        assert store.where().endswith("datasets.sqlite")
+    assert store.where().startswith("PostgreSQL database ")
+
+
+def test_a_fresh_postgresql_database_is_made_current_on_first_use(monkeypatch, pg_url):
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    assert store.health() == ""
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == schema_version.HEAD
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_schema = 'public'")}
+    assert {"datasets", "events", "sync_state", "sync_runs", "deliveries", "audit", "sessions", "documents",
+            "deployments", "incidents", "pull_requests"} <= tables
+    store.forget_open_files()
+
+
+def test_a_postgresql_schema_newer_than_the_code_is_refused_and_left_alone(monkeypatch, pg_url):
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    assert store.health() == ""
+    store.forget_open_files()
+    with psycopg.connect(pg_url) as con:
+        con.execute("UPDATE alembic_version SET version_num = '29991231_0001'")
+    problem = store.health()
+    assert "has schema revision 29991231_0001, newer than this version of the product knows" in problem
+    assert f"(up to {schema_version.HEAD})" in problem
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "29991231_0001"
+    store.forget_open_files()
+
+
+def test_another_programs_tables_are_refused(monkeypatch, pg_url):
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE events (id int)")
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    assert "holds tables named like this product's (events) that it did not make" in store.health()
+    store.forget_open_files()
+
+
+def test_a_sqlite_file_of_a_newer_format_or_revision_is_refused(data_dir):
+    assert store.list_datasets() == []
+    path = store.store_path()
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == schema_version.HEAD
+        con.execute("UPDATE alembic_version SET version_num = '29991231_0001'")
+    store.forget_open_files()
+    with pytest.raises(store.StoreError, match="has schema revision 29991231_0001, newer than this version"):
+        store.list_datasets()
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE alembic_version SET version_num = ?", (schema_version.HEAD,))
+        con.execute("PRAGMA user_version = 99")
+    store.forget_open_files()
+    with pytest.raises(store.StoreError, match=r"is of format 99, newer than this version of the product knows"):
+        store.list_datasets()
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 99       # left as it was
+
+
+def test_the_known_revisions_are_alembics_own():
+    from alembic.script import ScriptDirectory
+    scripts = ScriptDirectory.from_config(schema_version.config(None))
+    assert scripts.get_current_head() == schema_version.HEAD
+    assert [s.revision for s in reversed(list(scripts.walk_revisions()))] == list(schema_version.KNOWN)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_db_upgrade_and_status_on_both_backends_and_the_refusals(monkeypatch, pg_url, pg_cluster, data_dir):
+    done = run_cli("db", "upgrade")
+    assert done.returncode == 0 and f"datasets.sqlite: schema at revision {schema_version.HEAD}" in done.stdout
+    wrong = pg_url.replace(f":{pg_cluster.password}@", ":not-the-password@")
+    for url, sentence in [
+        (pg_url, None),
+        (wrong, "refused the password of user 'postgres'"),
+        (pg_url.rsplit("/", 1)[0] + "/no_such_db", "PostgreSQL database 'no_such_db' on 127.0.0.1:"),
+        (f"postgresql://postgres:x@127.0.0.1:{closed_port()}/m", "cannot reach PostgreSQL database 'm' on 127.0.0.1:"),
+    ]:
+        monkeypatch.setenv("METRICS_DATABASE_URL", url)
+        done = run_cli("db", "upgrade" if sentence is None else "status")
+        if sentence is None:
+            assert done.returncode == 0 and f"schema at revision {schema_version.HEAD}" in done.stdout
+            continue
+        assert done.returncode == 2, done.stderr
+        assert sentence in done.stderr and "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert pg_cluster.password not in done.stderr and "not-the-password" not in done.stderr
