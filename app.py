@@ -5,12 +5,16 @@ import sys
 
 from dashboard.app import create_app, main
 from dashboard.auth import AuthConfigError
+from metrics import store
 
 try:
     app = create_app()
-except AuthConfigError as e:                  # a sentence, not a traceback, when gunicorn loads this file
+    waiting = store.at_start()                # the database's schema made current, or refused
+except (AuthConfigError, store.Refused) as e:     # a sentence, not a traceback, when gunicorn loads this file
     print(f"error: {e}", file=sys.stderr)
     sys.exit(2)
+if waiting:
+    print(f"warning: {waiting} (/health answers 503 until it does)", file=sys.stderr)
 server = app.server          # gunicorn app:server
 
 if __name__ == "__main__":

@@ -170,3 +170,22 @@ def test_db_upgrade_and_status_on_both_backends_and_the_refusals(monkeypatch, pg
         assert sentence in done.stderr and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
         assert pg_cluster.password not in done.stderr and "not-the-password" not in done.stderr
+
+
+def test_a_server_does_not_start_on_a_store_it_can_never_use(monkeypatch, pg_url, data_dir):
+    monkeypatch.setenv("METRICS_DATABASE_URL", "mysql://ana:pw@db/m")
+    done = run_cli("-c", "import app", module=None)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: METRICS_DATABASE_URL must start with postgresql:// (it starts with mysql://); "
+                                   "the form is postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]")
+    with psycopg.connect(pg_url) as con:
+        con.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)")
+        con.execute("INSERT INTO alembic_version VALUES ('29991231_0001')")
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    done = run_cli("-c", "import app", module=None)
+    assert done.returncode == 2 and "newer than this version of the product knows" in done.stderr
+    monkeypatch.setenv("METRICS_DATABASE_URL", f"postgresql://postgres:x@127.0.0.1:{closed_port()}/m")
+    done = run_cli("-c", "import app; print('started')", module=None)      # not answering now: starts, warns
+    assert done.returncode == 0 and done.stdout.strip() == "started"
+    assert done.stderr.startswith("warning: cannot reach PostgreSQL database 'm' on 127.0.0.1:")
+    assert "(/health answers 503 until it does)" in done.stderr

@@ -27,7 +27,9 @@ database can take SQLite's place behind the same calls):
   ``forget_open_files`` (check the file again, as a new process would);
 - errors: ``StoreError``, one sentence each; ``Damaged`` (a StoreError) names the damaged dataset
   and segment: reads and writes (but a ``replace``) of that dataset are refused with it;
-  ``StoreFull`` (a StoreError) says the disk is full: nothing was stored.
+  ``StoreFull`` (a StoreError) says the disk is full: nothing was stored; ``Refused`` (a StoreError): a
+  store this version can never use as it is (a newer schema, a bad database setting): a server does
+  not start on it (``at_start``).
 
 How it is kept (the modules). ``connection``: the file ``datasets.sqlite`` in the data directory,
 every SQLite failure as one sentence, the write transaction that takes the write lock before it
@@ -55,9 +57,9 @@ from __future__ import annotations
 from .audit import AuditEntry, audit_log, local_user, record_audit
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, forget_open_files, store_path, where
-from .schema_version import health, upgrade as upgrade_schema
+from .schema_version import at_start, health, upgrade as upgrade_schema
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
-from .errors import NAME, REPAIR, Damaged, StoreError, StoreFull, check_name
+from .errors import NAME, REPAIR, Damaged, Refused, StoreError, StoreFull, check_name
 from .integrity import DatasetCheck, check as check_datasets, repair as repair_datasets
 from .merge import MAX_EVENTS, save_lines
 from .sessions import begin_session, end_session, end_sessions, session_user, user_has_sessions
@@ -70,7 +72,7 @@ __all__ = [
     "deliver", "Delivered",
     "audit_log", "AuditEntry", "record_audit", "local_user",
     "begin_session", "session_user", "end_session", "end_sessions", "user_has_sessions",
-    "data_dir", "store_path", "forget_open_files", "where", "health", "upgrade_schema",
+    "data_dir", "store_path", "forget_open_files", "where", "health", "at_start", "upgrade_schema",
     "check_datasets", "repair_datasets", "DatasetCheck", "REPAIR",
-    "StoreError", "StoreFull", "Damaged",
+    "StoreError", "StoreFull", "Damaged", "Refused",
 ]

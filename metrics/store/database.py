@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from .. import defaults
-from .errors import StoreError
+from .errors import Refused, StoreError
 
 URL_SETTING = "METRICS_DATABASE_URL"
 PASSWORD_FILE_SETTING = "METRICS_DATABASE_PASSWORD_FILE"
@@ -58,8 +58,8 @@ class Database:
         return arguments
 
 
-def _refuse(problem: str) -> StoreError:
-    return StoreError(f"{URL_SETTING} {problem}; the form is {FORM}")
+def _refuse(problem: str) -> Refused:
+    return Refused(f"{URL_SETTING} {problem}; the form is {FORM}")
 
 
 def parse(url: str, password_file: str | None = None) -> Database:
@@ -89,7 +89,7 @@ def parse(url: str, password_file: str | None = None) -> Database:
         try:
             password = Path(password_file).read_text(encoding="utf-8").strip("\r\n")
         except (OSError, UnicodeDecodeError) as e:
-            raise StoreError(f"cannot read the password of database {name!r} on {parts.hostname}:{port} from "
+            raise Refused(f"cannot read the password of database {name!r} on {parts.hostname}:{port} from "
                              f"{PASSWORD_FILE_SETTING} ({password_file}: {getattr(e, 'strerror', None) or e})") from None
     return Database(parts.hostname, port, name, unquote(parts.username), password, options)
 
@@ -126,5 +126,5 @@ def pool_size() -> int:
     if not text:
         return defaults.DATABASE_POOL
     if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise StoreError(f"{POOL_SETTING} is the number of connections a server process keeps, 1 to 100; got {text[:20]!r}")
+        raise Refused(f"{POOL_SETTING} is the number of connections a server process keeps, 1 to 100; got {text[:20]!r}")
     return int(text)

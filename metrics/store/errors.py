@@ -12,6 +12,12 @@ class StoreError(Exception):
     store that cannot be read or written): one sentence."""
 
 
+class Refused(StoreError):
+    """A store this version can never use as it is, whatever the moment (a database setting that
+    names no database, a schema newer than the code, an older server, another program's tables): a
+    server refuses to start on it, where a database that does not answer now only fails /health."""
+
+
 class StoreFull(StoreError):
     """The disk holding the datasets file is full: nothing was stored (a StoreError, so every writer
     that says StoreErrors says this one; an upload says it without the server's path)."""

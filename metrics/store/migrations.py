@@ -19,7 +19,7 @@ from ..ingest import check_pairs, qualify_ids
 from . import schema_version, trail
 from .codec import checked, columns_of, decode, empty_frame, joined, to_columns
 from .columnar import events_columns
-from .errors import StoreError
+from .errors import Refused, StoreError
 from .segments import SUMS, read, replace_all, write_sums
 
 APPLICATION_ID = 0x4D545243             # "MTRC": marks the file as this product's
@@ -72,14 +72,14 @@ def set_up(con: sqlite3.Connection, path: Path) -> None:
     first_layout = "events" in names and {"dataset", "kind", "ts"} <= {r[1] for r in con.execute("PRAGMA table_info(events)")}
     ours = application == APPLICATION_ID or "datasets" in names or first_layout
     if names and not ours:
-        raise StoreError(f"{path} is another program's SQLite database (tables: {', '.join(sorted(names)[:5])}): "
+        raise Refused(f"{path} is another program's SQLite database (tables: {', '.join(sorted(names)[:5])}): "
                          f"move it away or set METRICS_DATA_DIR to another directory")
     _use_wal(con)
     con.execute("BEGIN IMMEDIATE")
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
         if version > FORMAT:
-            raise StoreError(f"{path} is of format {version}, newer than this version of the product knows (up to "
+            raise Refused(f"{path} is of format {version}, newer than this version of the product knows (up to "
                              f"{FORMAT}): run the newer version, or restore a backup made for this one")
         old_columns = "columns" in names
         old_rows = first_layout

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import StoreError
+from .errors import Refused, StoreError
 
 REVISIONS = Path(__file__).with_name("revisions")
 # the newest revision this code knows, and every revision (oldest first): a test checks them against
@@ -20,9 +20,9 @@ HEAD = KNOWN[-1]
 VERSION_TABLE = "alembic_version"
 
 
-def newer(revision: str, where: str) -> StoreError:
+def newer(revision: str, where: str) -> Refused:
     """The refusal of a database of a newer version's schema."""
-    return StoreError(f"{where} has schema revision {revision}, newer than this version of the product knows "
+    return Refused(f"{where} has schema revision {revision}, newer than this version of the product knows "
                       f"(up to {HEAD}): run the newer version, or restore a backup made for this one")
 
 
@@ -55,7 +55,7 @@ def make_current(engine, db) -> None:
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
                     "AND table_name IN ('datasets', 'events', 'audit') ORDER BY 1")).scalars().all()
                 if tables:
-                    raise StoreError(f"{db.where()} holds tables named like this product's ({', '.join(tables)}) "
+                    raise Refused(f"{db.where()} holds tables named like this product's ({', '.join(tables)}) "
                                      f"that it did not make: use another database")
             elif revision not in KNOWN:
                 raise newer(revision, db.where())
@@ -125,12 +125,28 @@ def upgrade() -> tuple[str, str]:
 
 
 def health() -> str:
-    """"" when the store answers now (PostgreSQL: a query; SQLite: the file opens), else why not."""
+    """"" when the store answers now (PostgreSQL: a query; SQLite: the file opens), else why not
+    (``/health``'s 503)."""
     from .connection import reading
     from .errors import StoreError
     try:
         with reading() as con:
             con.execute("SELECT 1").fetchone()
+    except StoreError as e:
+        return str(e)
+    return ""
+
+
+def at_start() -> str:
+    """A server's start: the store opened once (its schema made current); "" or the sentence saying
+    it does not answer now (the server starts and /health says so until it does). A store it can
+    never use (``Refused``: a newer schema, a bad setting) is raised: the server does not start."""
+    from .connection import reading
+    try:
+        with reading() as con:
+            con.execute("SELECT 1").fetchone()
+    except Refused:
+        raise
     except StoreError as e:
         return str(e)
     return ""

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from ... import defaults
 from ..database import Database, pool_size
-from ..errors import StoreError, StoreFull
+from ..errors import Refused, StoreError, StoreFull
 
 WRITE_LOCK = 0x4D545243_0001            # pg_advisory_xact_lock key of every write ("MTRC", 1)
 UPGRADE_LOCK = 0x4D545243_0002          # taken while the schema is brought to this version
@@ -92,7 +92,7 @@ def check_server_version(version: int, db: Database) -> None:
     if version >= defaults.MIN_POSTGRES * 10000:
         return
     name = f"{version // 10000}.{version % 10000}" if version >= 100000 else f"{version // 10000}.{version // 100 % 100}"
-    raise StoreError(f"{db.where()} runs PostgreSQL {name}, older than {defaults.MIN_POSTGRES}, "
+    raise Refused(f"{db.where()} runs PostgreSQL {name}, older than {defaults.MIN_POSTGRES}, "
                      f"the oldest this product runs on: upgrade the server")
 
 
