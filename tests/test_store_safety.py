@@ -83,8 +83,8 @@ def test_an_append_writes_one_segment_and_compacts_past_the_limit(data_dir, monk
     con = sqlite3.connect(data_dir / "datasets.sqlite")
     sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg' ORDER BY segment").fetchall()
     assert sizes == [(0, 1000), (1, 10)]                   # the 10 new events, not the 1,010
-    from metrics.store import merge                         # the compaction limit is the store's own, inside it
-    monkeypatch.setattr(merge, "MAX_SEGMENTS", 3)
+    from metrics.store import segments                        # the compaction limit is the store's own, inside it
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 3)
     for i in range(3):
         store.append("seg", deploys(5, f"z{i}-", start=f"2024-04-0{i + 1}"))
     sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg' ORDER BY segment").fetchall()
