@@ -183,3 +183,45 @@ def read(con, name: str) -> pd.DataFrame | None:
     if columns is None:
         return None
     return to_frame(columns) if len(columns["ts"]) else empty_frame()
+
+
+def check_all(con) -> list:
+    """Every dataset checked (``integrity.DatasetCheck`` each): its row's count and first and last
+    event against the events table's (PostgreSQL checksums its own pages); events under a name
+    with no dataset row are a dataset whose row is missing."""
+    from ..integrity import DatasetCheck
+    said = {name: (events, first, last) for name, events, first, last in
+            con.execute("SELECT name, events, first_ns, last_ns FROM datasets").fetchall()}
+    held = {name: (events, first, last) for name, events, first, last in
+            con.execute("SELECT dataset, count(*), min(ts_ns), max(ts_ns) FROM events GROUP BY dataset").fetchall()}
+    found = []
+    for name in sorted(set(said) | set(held)):
+        count, first, last = held.get(name, (0, None, None))
+        check = DatasetCheck(name, said[name][0] if name in said else None, 0, count, first, last)
+        if name not in said:
+            check.problem = f"its {count:,} events belong to no dataset"
+        elif said[name][0] != count:
+            check.problem = f"the dataset says {said[name][0]:,} events, the events table holds {count:,}"
+        elif said[name][1:] != (first, last):
+            check.problem = "its first and last event times are not those of its events"
+        found.append(check)
+    return found
+
+
+def repair_all(con, record) -> list:
+    """``check_all``, then each dataset whose row disagrees with its events counted again (its row
+    set to what the events table holds, its generation bumped); the events of no dataset are
+    deleted. ``record(con, name, events, detail)`` writes each repair to the audit trail."""
+    found = check_all(con)
+    for check in found:
+        if check.ok:
+            continue
+        if check.said is None:
+            con.execute("DELETE FROM events WHERE dataset = ?", (check.name,))
+            record(con, check.name, -check.kept, check.problem)
+            continue
+        con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ? WHERE name = ?",
+                    (check.kept, check.first, check.last, check.name))
+        con.execute(BUMP_GENERATION, (check.name,))
+        record(con, check.name, check.kept - check.said, check.problem)
+    return found
