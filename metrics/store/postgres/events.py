@@ -26,6 +26,7 @@ BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) D
 STORED = ("ts_ns", "metric_value") + TEXT_COLUMNS        # the event columns as the table names them
 COPY_IN = f"COPY events (dataset, {', '.join(STORED)}, row_hash) FROM STDIN (FORMAT csv)"
 BATCH = 131_072                         # events written to COPY at a time
+ANALYZE_AFTER = 10_000                  # a write adding this many events has the planner's statistics made again
 ANY_BATCH = 100_000                     # row hashes asked for in one query
 
 
@@ -78,6 +79,8 @@ def _copy_in(con, name: str, columns: dict, hashed: np.ndarray | None, progress=
             sink = io.BytesIO()
             csv.write_csv(table.slice(start, BATCH), sink, options)
             copy.write(sink.getbuffer())
+    if n >= ANALYZE_AFTER:          # before autovacuum would: the next append's lookups use the indexes
+        con.execute("ANALYZE events")
     if progress:
         progress(1, 1, f"stored {name}")
 
