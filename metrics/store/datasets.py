@@ -14,6 +14,7 @@ from .codec import TEXT_COLUMNS
 from .connection import data_dir, reading, where, writing
 from .errors import StoreError, check_name
 from .keeper import events_keeper
+from .segments import BUMP_GENERATION
 
 if TYPE_CHECKING:
     from ..ingest.coded import CodedEvents
@@ -103,8 +104,7 @@ def delete(name: str, who: str | None = None) -> int:
         row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise StoreError(f"no dataset named {name!r}")
-        keeper = events_keeper(con)
-        keeper.clear(con, name)
-        con.execute(keeper.BUMP_GENERATION, (name,))
+        events_keeper(con).clear(con, name)
+        con.execute(BUMP_GENERATION, (name,))
         audit.record(con, who, "delete", name, row[0])
     return row[0]

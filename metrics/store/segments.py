@@ -26,7 +26,8 @@ MAX_SEGMENTS = 64                       # past this many segments, a write compa
 EVENTS, HASHES, PAIRS, SUMS = "events", "hashes", "pairs", "sums"       # a segment's BLOBs (``segments.name``)
 BLOBS = (EVENTS, HASHES, PAIRS)         # the BLOBs the sums are of, in the sums' order
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
-BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
+BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET " \
+                  "generation = generations.generation + 1"       # (both backends)
 
 
 def sums_bytes(blobs: dict[str, bytes]) -> bytes:

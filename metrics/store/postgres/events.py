@@ -5,9 +5,10 @@ A write (inside ``connection.writing``: every host's writes serialised) finds du
 ``row_hash = ANY(...)`` on the unique index and conflicts with a query of the stored pairing
 events of the incoming ids, never reading the whole dataset; it appends with ``COPY ... FROM
 STDIN`` (CSV written by Arrow), updating the dataset's row (events, first and last event) and its
-generation in the same transaction. A whole load is one ``COPY (SELECT ...) TO STDOUT`` in CSV
-read by Arrow, each text column dictionary-encoded (``columns_from_arrow``). Texts are NOT NULL
-('' when empty); ``metric_value`` is NULL for NaN."""
+generation in the same transaction (and the planner's statistics after a large one). A whole load
+is one query answering one row of aggregated columns, read without a loop (``fetch``), each text
+column dictionary-encoded (``columns_from_arrow``: window-limited loads share both). Texts are NOT
+NULL ('' when empty); ``metric_value`` is NULL for NaN."""
 from __future__ import annotations
 
 import io
@@ -20,9 +21,8 @@ import pyarrow.csv as csv
 
 from ... import schema as s
 from ..codec import TEXT_COLUMNS, columns_of, empty_frame, row_hashes, to_frame
+from ..segments import BUMP_GENERATION
 
-BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET " \
-                  "generation = generations.generation + 1"
 STORED = ("ts_ns", "metric_value") + TEXT_COLUMNS        # the event columns as the table names them
 COPY_IN = f"COPY events (dataset, {', '.join(STORED)}, row_hash) FROM STDIN (FORMAT csv)"
 BATCH = 131_072                         # events written to COPY at a time
@@ -122,8 +122,8 @@ def columns_from_arrow(table: pa.Table) -> dict:
     an object array). Shared by whole loads (``fetch``) and window-limited loads (``postgres.window``)."""
     if table.num_rows == 0:
         return columns_of(empty_frame())
-    out = {"ts": np.asarray(table_column(table, "ts_ns", pa.int64()), dtype=np.int64),
-           "metric_value": np.asarray(table_column(table, "metric_value", pa.float64()), dtype=np.float64)}
+    out = {"ts": np.asarray(_number_column(table, "ts_ns", pa.int64()), dtype=np.int64),
+           "metric_value": np.asarray(_number_column(table, "metric_value", pa.float64()), dtype=np.float64)}
     coded = pa.table({c: table.column(c) if pa.types.is_dictionary(table.column(c).type)
                       else pc.dictionary_encode(table.column(c)) for c in TEXT_COLUMNS}).unify_dictionaries()
     for c in TEXT_COLUMNS:
@@ -134,7 +134,7 @@ def columns_from_arrow(table: pa.Table) -> dict:
     return out
 
 
-def table_column(table: pa.Table, name: str, kind: pa.DataType) -> np.ndarray:
+def _number_column(table: pa.Table, name: str, kind: pa.DataType) -> np.ndarray:
     """A numeric column of ``table`` as a numpy array of ``kind`` (nulls: NaN)."""
     return table.column(name).cast(kind).to_numpy(zero_copy_only=False)
 
