@@ -17,7 +17,7 @@ HAND = ROOT / "tests" / "fixtures" / "hand.csv"
 
 
 
-def test_import_summarise_and_re_import_without_duplicates(data_dir):
+def test_import_summarise_and_re_import_without_duplicates(backend):
     first = run_cli("import", "--from", "events", HAND, "--name", "team-a")
     assert first.returncode == 0 and "Dataset team-a: 49 events (+49;" in first.stdout
     again = run_cli("import", "--from", "events", HAND, "--name", "team-a")
@@ -29,7 +29,7 @@ def test_import_summarise_and_re_import_without_duplicates(data_dir):
     assert "team-a\t49 events\t2023-12-31 12:00 to 2024-01-07 13:00 UTC" in listing
 
 
-def test_service_override_replace_and_delete(data_dir, tmp_path):
+def test_service_override_replace_and_delete(backend, tmp_path):
     run_cli("import", "--from", "events", HAND, "--name", "x", "--service", "shop")
     from metrics.store import load
     assert set(load("x")["service"]) == {"shop"}
@@ -42,7 +42,7 @@ def test_service_override_replace_and_delete(data_dir, tmp_path):
     assert gone.returncode == 2 and "no dataset named 'x'" in gone.stderr
 
 
-def test_conflicts_with_stored_events_are_reported(data_dir, tmp_path):
+def test_conflicts_with_stored_events_are_reported(backend, tmp_path):
     run_cli("import", "--from", "events", HAND, "--name", "d")
     clash = tmp_path / "clash.csv"
     clash.write_text("ts,kind,service,incident_id\n2024-01-01T01:30:00Z,incident_start,api,i1\n")
@@ -60,18 +60,18 @@ def test_conflicts_with_stored_events_are_reported(data_dir, tmp_path):
     (["import", "--from", "events", "/no/such.csv", "--name", "a"], "no such file"),
     (["datasets", "--delete", "never"], "no dataset named 'never'"),
 ])
-def test_bad_store_commands(data_dir, args, message):
+def test_bad_store_commands(backend, args, message):
     p = run_cli(*args)
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
 
 
-def test_size_limit_gives_a_clear_message(data_dir, monkeypatch):
+def test_size_limit_gives_a_clear_message(backend, monkeypatch):
     monkeypatch.setenv("METRICS_MAX_DATASET_EVENTS", "10")
     p = run_cli("import", "--from", "events", HAND, "--name", "big")
     assert p.returncode == 2 and "over the limit of 10" in p.stderr
 
 
-def test_killing_an_import_midway_leaves_the_previous_state(data_dir, tmp_path):
+def test_killing_an_import_midway_leaves_the_previous_state(backend, tmp_path):
     big = tmp_path / "big.csv"
     generate_events(200, 42, services=75, end="2026-11-22").to_csv(big, index=False)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -119,7 +119,7 @@ def test_datasets_stored_a_row_per_event_move_to_columns(data_dir):
     assert from_store == json.loads(run_cli("--events", HAND, "--json").stdout)
 
 
-def test_a_process_killed_inside_the_write_leaves_the_previous_state(data_dir):
+def test_a_process_killed_inside_the_write_leaves_the_previous_state(backend):
     """Deterministic: the writer kills itself after half of the new dataset's columns are written,
     inside the transaction; the whole previous dataset is still there."""
     run_cli("import", "--from", "events", HAND, "--name", "keep")
@@ -138,7 +138,7 @@ def test_a_process_killed_inside_the_write_leaves_the_previous_state(data_dir):
     assert json.loads(run_cli("--dataset", "keep", "--json").stdout) == json.loads(run_cli("--events", HAND, "--json").stdout)
 
 
-def test_events_imported_in_codes_and_the_same_events_as_a_frame_are_one_set(data_dir):
+def test_events_imported_in_codes_and_the_same_events_as_a_frame_are_one_set(backend):
     """The command line stores an import kept in codes, a sync or webhook stores a frame: an event
     hashes alike either way, so each finds the other's events already stored."""
     from metrics import normalize, store

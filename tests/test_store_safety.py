@@ -21,7 +21,7 @@ from metrics.store import StoreError
 HAND = ROOT / "tests" / "fixtures" / "hand.csv"
 
 
-def test_two_imports_at_once_keep_both(data_dir, tmp_path):
+def test_two_imports_at_once_keep_both(backend, tmp_path):
     """Two processes import 2,000 distinct events each into one dataset at the same moment."""
     paths = []
     for prefix in ("a", "b"):
@@ -67,7 +67,7 @@ def test_processes_setting_up_a_new_file_at_the_same_moment_all_succeed(tmp_path
     assert all(r.returncode == 0 for r in runs), outs
 
 
-def test_twenty_concurrent_appenders_lose_nothing(data_dir):
+def test_twenty_concurrent_appenders_lose_nothing(backend):
     store.append("many", deploys(1, "seed"))
     batches = [deploys(50, f"w{i}-", start=f"2024-02-{1 + i:02d}") for i in range(20)]
     with ThreadPoolExecutor(20) as pool:
@@ -83,8 +83,8 @@ def test_an_append_writes_one_segment_and_compacts_past_the_limit(data_dir, monk
     con = sqlite3.connect(data_dir / "datasets.sqlite")
     sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg' ORDER BY segment").fetchall()
     assert sizes == [(0, 1000), (1, 10)]                   # the 10 new events, not the 1,010
-    from metrics.store import merge                         # the compaction limit is the store's own, inside it
-    monkeypatch.setattr(merge, "MAX_SEGMENTS", 3)
+    from metrics.store import segments                        # the compaction limit is the store's own, inside it
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 3)
     for i in range(3):
         store.append("seg", deploys(5, f"z{i}-", start=f"2024-04-0{i + 1}"))
     sizes = con.execute("SELECT segment, events FROM segment_sizes WHERE dataset = 'seg' ORDER BY segment").fetchall()
@@ -144,14 +144,14 @@ def test_a_row_hash_is_pandas_hash_array_of_each_value_combined_in_column_order(
     assert row_hashes(columns_of(frame))[0] == hashed.view(np.int64)[0] == PINNED
 
 
-def test_a_missing_text_in_a_frame_is_stored_as_empty_text(data_dir):
+def test_a_missing_text_in_a_frame_is_stored_as_empty_text(backend):
     frame = deploys(2, "n")
     frame.loc[1, "author"] = None
     store.append("gaps", frame)
     assert list(store.load("gaps")["author"]) == ["", ""]
 
 
-def test_reimport_and_conflicts_without_reading_the_dataset(data_dir):
+def test_reimport_and_conflicts_without_reading_the_dataset(backend):
     store.append("d", deploys(100, "x"))
     total, added, report = store.append("d", deploys(100, "x"))
     assert (total, added, report.duplicates) == (100, 0, 100)
@@ -292,7 +292,7 @@ def test_gunicorn_boots_on_a_damaged_store(data_dir):
 # what the store accepts
 
 
-def test_dates_it_accepts_are_dates_it_reads_back(data_dir, tmp_path):
+def test_dates_it_accepts_are_dates_it_reads_back(backend, tmp_path):
     edge = tmp_path / "edge.csv"
     edge.write_text("ts,kind,service\n1970-01-01T00:00:00Z,deploy,api\n2199-12-31T23:59:59Z,deploy,api\n"
                     "1677-09-22T00:00:00Z,deploy,api\n9999-01-01T00:00:00Z,deploy,api\n")
@@ -303,7 +303,7 @@ def test_dates_it_accepts_are_dates_it_reads_back(data_dir, tmp_path):
     assert summary.returncode == 0 and json.loads(summary.stdout)["dora"]["deployments"] == 2
 
 
-def test_an_import_with_nothing_accepted_creates_no_dataset(data_dir, tmp_path):
+def test_an_import_with_nothing_accepted_creates_no_dataset(backend, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("ts,kind,service\nnot-a-time,deploy,api\n")
     p = run_cli("import", "--from", "events", bad, "--name", "empty")
@@ -312,7 +312,7 @@ def test_an_import_with_nothing_accepted_creates_no_dataset(data_dir, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["x\n", "x\ny", "", "a" * 65, "../x", ".x"])
-def test_names_are_checked_whole(data_dir, name):
+def test_names_are_checked_whole(backend, name):
     with pytest.raises(StoreError, match="dataset names are"):
         store.append(name, deploys(1, "x"))
 
@@ -358,7 +358,7 @@ def test_the_store_keeps_an_event_in_at_most_30_bytes(data_dir):
 
 @pytest.mark.parametrize("column", ["ts", "kind", "service", "deploy_id", "incident_id", "pr_id", "metric_value",
                                     "status", "change_type", "environment", "author"])
-def test_events_differing_in_one_column_only_are_both_stored(data_dir, column):
+def test_events_differing_in_one_column_only_are_both_stored(backend, column):
     """The row hash reads every column: an event that differs from a stored one in any single
     column is a new event, not a duplicate."""
     base = {"ts": "2024-05-01T10:00:00Z", "kind": "survey_satisfaction", "service": "api", "deploy_id": "api@d1",

@@ -22,7 +22,7 @@ from metrics.ingest.sync.config import read_config, source_of
 from metrics.ingest.sync import codeowners
 from metrics.ingest.sync.group import sync_group
 from metrics.ingest.sync.mapping import events_of
-from metrics.store import merge
+from metrics.store import segments
 from metrics.teams import read_teams
 
 from fake_apis import FakeGitHubOrg, FakeGitLabGroup
@@ -355,7 +355,7 @@ def test_compacting_a_dataset_keeps_every_sources_sync_state(monkeypatch, data_d
     """An organisation's many repositories write many segments: the compaction past MAX_SEGMENTS
     rewrites the events and must keep every repository's sync state (it once dropped all but the
     one being written, so the next sync walked every other repository again)."""
-    monkeypatch.setattr(merge, "MAX_SEGMENTS", 2)
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
     for n, repo in enumerate(["acme/a", "acme/b", "acme/c", "acme/d"], start=1):
         member = source_of({"type": "github", "repo": repo, "dataset": "acme", "api_url": "http://127.0.0.1:1"}, "t")
         pr = {"number": n, "merged_at": None, "created_at": f"2024-03-0{n}T09:00:00Z", "updated_at": f"2024-03-0{n}T09:00:00Z",

@@ -44,7 +44,11 @@ migrations only). ``segments``: each write adds one immutable segment per datase
 costs in proportion to what it adds. ``merge``: duplicates found by a binary search in each
 segment's sorted hashes, conflicts (a second ``incident_start`` for an id...) among the segments'
 pairing events, neither reading the stored events; stored events always win; past
-``MAX_SEGMENTS`` segments a write compacts the dataset into one. ``datasets``, ``state`` and
+``segments.MAX_SEGMENTS`` segments a write compacts the dataset into one. ``keeper``: which module
+keeps a connection's events (``segments``, or on PostgreSQL ``postgres.events``: one row per event,
+duplicates by ``row_hash = ANY`` on the unique index, conflicts from the id indexes, COPY appends,
+whole loads as one aggregated row, check and repair by counting), so ``merge`` is one merge for
+both backends. ``datasets``, ``state`` and
 ``audit``: the operations above; ``sessions``: the sign-in sessions (the SHA-256 of each id);
 ``integrity``: checking and repairing every segment. A damaged, foreign, read-only or full
 database is a ``StoreError`` naming the file, what is wrong and what to do; damage inside a

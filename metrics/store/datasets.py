@@ -11,9 +11,10 @@ from ..ingest import LoadReport
 from ..tables import EventTables, tables_from_codes
 from . import audit, merge
 from .codec import TEXT_COLUMNS
-from .connection import data_dir, reading, writing
+from .connection import data_dir, reading, where, writing
 from .errors import StoreError, check_name
-from .segments import BUMP_GENERATION, clear, read, read_columns
+from .keeper import events_keeper
+from .segments import BUMP_GENERATION
 
 if TYPE_CHECKING:
     from ..ingest.coded import CodedEvents
@@ -57,7 +58,7 @@ def load(name: str) -> pd.DataFrame:
     """The events of a stored dataset, as the validated event frame (``ingest.normalize``'s form)."""
     check_name(name)
     with reading() as con:
-        frame = read(con, name)
+        frame = events_keeper(con).read(con, name)
     if frame is None:
         raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
     return frame
@@ -68,22 +69,24 @@ def load_tables(name: str) -> EventTables:
     from the stored codes without turning them into strings."""
     check_name(name)
     with reading() as con:
-        columns = read_columns(con, name)
+        columns = events_keeper(con).read_columns(con, name)
     if columns is None:
         raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
     return tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
 
 
 def version(name: str) -> tuple:
-    """A cheap token that changes whenever the dataset's events change (caches key on it): the
-    data directory, the event count and the dataset's write generation."""
+    """A cheap token that changes whenever the dataset's events change (caches key on it): where
+    the store is (the data directory; on PostgreSQL the database, the same on every host), the
+    event count and the dataset's write generation."""
     check_name(name)
     with reading() as con:
         row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
         generation = con.execute("SELECT generation FROM generations WHERE dataset = ?", (name,)).fetchone()
+        store = where() if con.dialect == "postgresql" else str(data_dir().resolve())
     if row is None:
         raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
-    return str(data_dir().resolve()), row[0], generation[0] if generation else 0
+    return store, row[0], generation[0] if generation else 0
 
 
 def list_datasets() -> list[DatasetInfo]:
@@ -101,7 +104,7 @@ def delete(name: str, who: str | None = None) -> int:
         row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise StoreError(f"no dataset named {name!r}")
-        clear(con, name)
+        events_keeper(con).clear(con, name)
         con.execute(BUMP_GENERATION, (name,))
         audit.record(con, who, "delete", name, row[0])
     return row[0]

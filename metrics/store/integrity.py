@@ -13,6 +13,7 @@ from . import audit
 from .codec import row_hashes
 from .columnar import UNREADABLE, events_columns, hashes, pairs_bytes, pairs_table, unreadable
 from .connection import reading, writing
+from .keeper import events_keeper
 from .segments import BLOBS, BUMP_GENERATION, EVENTS, HASHES, PAIRS, changed, count_problem, layout, segment_blobs, write_sums
 
 
@@ -53,7 +54,8 @@ class DatasetCheck:
     def lines(self) -> list[str]:
         """What was found, a line per damaged segment (or "ok")."""
         if self.ok:
-            return [f"{self.name}: ok ({self.segments} segment{'' if self.segments == 1 else 's'}, {self.kept:,} events)"]
+            kept = f"{self.segments} segment{'' if self.segments == 1 else 's'}, " if self.segments else ""
+            return [f"{self.name}: ok ({kept}{self.kept:,} events)"]
         return [f"{self.name}: damaged: segment {d.segment} ({d.events:,} events): {d.problem}" for d in self.damaged] + \
             ([f"{self.name}: damaged: {self.problem}"] if self.problem else [])
 
@@ -61,6 +63,8 @@ class DatasetCheck:
         """What ``repair`` did, a line per segment dropped or whose sums were written again, then the count."""
         if self.ok:
             return self.lines()
+        if self.said is None and not self.segments:             # PostgreSQL: events of no dataset
+            return [f"{self.name}: deleted {self.kept:,} events of no dataset"]
         if self.said is None:
             return [f"{self.name}: dropped {self.segments} segment{'' if self.segments == 1 else 's'} of no dataset "
                     f"({self.kept + self.lost:,} events)"]
@@ -133,8 +137,11 @@ def _names(con: sqlite3.Connection) -> list[str]:
 
 def check() -> list[DatasetCheck]:
     """Every segment of every dataset checked, in one read: each BLOB read, its events as many as
-    its row count, its row hashes and pairing events those of its events, its sums those of its BLOBs."""
+    its row count, its row hashes and pairing events those of its events, its sums those of its BLOBs.
+    (PostgreSQL: each dataset's count and time span against its events, ``postgres.events.check_all``.)"""
     with reading() as con:
+        if con.dialect == "postgresql":
+            return events_keeper(con).check_all(con)
         con.execute("BEGIN")
         try:
             return [_check(con, name) for name in _names(con)]
@@ -145,8 +152,12 @@ def check() -> list[DatasetCheck]:
 def repair(who: str | None = None) -> list[DatasetCheck]:
     """``check``, then, in one transaction, every damaged segment dropped (or its sums written
     again, when only they differ), each dataset's count, first and last event and segments set to
-    what is kept, its generation bumped and the repair recorded in the audit trail as ``who``."""
+    what is kept, its generation bumped and the repair recorded in the audit trail as ``who``.
+    (PostgreSQL: each dataset's row counted again from its events, ``postgres.events.repair_all``.)"""
     with writing() as con:
+        if con.dialect == "postgresql":
+            return events_keeper(con).repair_all(
+                con, lambda con, name, events, detail: audit.record(con, who, "repair", name, events, detail))
         found = [_check(con, name) for name in _names(con)]
         for dataset in found:
             if dataset.ok:

@@ -1,11 +1,10 @@
-"""Merging new events into a stored dataset: exact duplicates (within the new events and against
-the segments' sorted row hashes) are dropped and counted, events that conflict with stored pairing events
-are reported and not stored, the rest become one new segment, or the dataset is compacted into one
-past ``MAX_SEGMENTS``."""
+"""Merging new events into a stored dataset, one merge for both backends (``keeper``): exact
+duplicates (within the new events and against the stored row hashes) are dropped and counted, events
+that conflict with stored pairing events are reported and not stored, the rest are added (SQLite: one
+new segment, or the dataset compacted into one past ``segments.MAX_SEGMENTS``; PostgreSQL: COPY)."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,16 +14,15 @@ from .. import schema as s
 from ..ingest import LoadReport
 from ..ingest.coded import CodedEvents
 from . import audit
-from .codec import TEXT_COLUMNS, checked, columns_of, joined, labelled, row_hashes, take
+from .codec import TEXT_COLUMNS, checked, columns_of, labelled, row_hashes, take
 from .errors import StoreError, check_name
-from .segments import BUMP_GENERATION, Layout, check_events, layout, read_columns, replace_all, stored_already, stored_pairs, write_segment
+from .keeper import events_keeper
 
 MAX_EVENTS = int(os.environ.get("METRICS_MAX_DATASET_EVENTS", "10000000"))
 LABEL = "imported event"                # a new event in reports: "imported event 3"
-MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
 
 
-def _conflicts(con: sqlite3.Connection, at: Layout, columns: dict) -> np.ndarray:
+def _conflicts(con, at, columns: dict) -> np.ndarray:
     """The reason each new event (``codec.to_columns``' arrays) conflicts with a stored one (""
     when it does not): a second incident_start / incident_resolved / pr_created / pr_merged for a
     stored id, an incident_resolved before its stored start, a PR event before its stored creation."""
@@ -36,7 +34,7 @@ def _conflicts(con: sqlite3.Connection, at: Layout, columns: dict) -> np.ndarray
     wanted = sorted(set(ident[np.isin(kind, s.INCIDENT_KINDS + s.PR_KINDS)]) - {""})
     if not wanted:
         return reason
-    stored = stored_pairs(con, at, wanted)
+    stored = events_keeper(con).stored_pairs(con, at, wanted)
     if not stored:
         return reason
     t = columns["ts"]
@@ -81,7 +79,7 @@ def prepare(name: str, events: "pd.DataFrame | CodedEvents") -> Incoming:
     return Incoming(*checked(columns, LABEL, name))
 
 
-def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
+def write(con, name: str, incoming: Incoming, *, replace: bool = False, progress=None,
           who: str | None = None, action: str = "import", detail: str = "") -> tuple[int, int, LoadReport]:
     """Merge ``incoming`` into dataset ``name`` inside the caller's write transaction (``con``):
     drop events already stored, report and drop those in conflict with stored ones, add the rest as
@@ -94,12 +92,11 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
     row = None if replace else con.execute("SELECT events, first_ns, last_ns, segments FROM datasets WHERE name = ?",
                                             (name,)).fetchone()
     duplicates = incoming.duplicates
-    at = None if row is None else layout(con, name).refuse_damage()
-    if at is not None:
-        check_events(con, at)
+    keeper = events_keeper(con)
+    at = None if row is None else keeper.opened(con, name)
     if at is not None and len(numbers):
         hashed = row_hashes(columns)
-        stored = stored_already(con, at, hashed)
+        stored = keeper.stored_already(con, at, hashed)
         duplicates += int(stored.sum())
         numbers, columns, hashed = numbers[~stored], take(columns, ~stored), hashed[~stored]
         reason = _conflicts(con, at, columns)
@@ -115,22 +112,9 @@ def write(con: sqlite3.Connection, name: str, incoming: Incoming, *, replace: bo
         raise StoreError(f"dataset {name!r} would hold {total:,} events, over the limit of {MAX_EVENTS:,} "
                          f"(METRICS_MAX_DATASET_EVENTS)")
     if row is None:
-        replace_all(con, name, columns, progress)
+        keeper.replace_all(con, name, columns, progress)
     elif len(columns["ts"]):
-        segments = row[3]
-        if segments + 1 > MAX_SEGMENTS:
-            everything = joined([read_columns(con, name), columns])
-            replace_all(con, name, everything, progress, keep_sync=True)     # every source's sync state stays
-        else:
-            next_segment = (con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
-                                        (name,)).fetchone()[0]) + 1
-            write_segment(con, name, columns, next_segment, progress, hashed)
-            t = columns["ts"]
-            first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
-            last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
-            con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
-                        "WHERE name = ?", (total, first, last, name))
-            con.execute(BUMP_GENERATION, (name,))
+        keeper.add(con, name, row, columns, hashed, progress)
     audit.record(con, who, "replace" if replace else action, name, total - before, detail)
     return total, total - before, report
 

@@ -66,7 +66,10 @@ def make_current(engine, db) -> None:
 
 def _postgres_revision(connection) -> str | None:
     from sqlalchemy import text
-    exists = connection.execute(text("SELECT to_regclass(:t)"), {"t": VERSION_TABLE}).scalar()
+    # the catalog as of this statement (``to_regclass`` may answer from a cache not yet told of a
+    # table another host committed while this one waited for the upgrade lock)
+    exists = connection.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+                                     "AND table_name = :t"), {"t": VERSION_TABLE}).scalar()
     if exists is None:
         return None
     return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()

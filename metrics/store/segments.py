@@ -22,10 +22,12 @@ from .columnar import UNREADABLE, events_bytes, events_columns, hashes, hashes_b
 from .errors import Damaged
 
 PART_BYTES = 64 * 1024 * 1024           # a BLOB is cut into parts of at most this size
+MAX_SEGMENTS = 64                       # past this many segments, a write compacts the dataset into one
 EVENTS, HASHES, PAIRS, SUMS = "events", "hashes", "pairs", "sums"       # a segment's BLOBs (``segments.name``)
 BLOBS = (EVENTS, HASHES, PAIRS)         # the BLOBs the sums are of, in the sums' order
 # every write to a dataset bumps its generation, so caches keyed on ``version`` never see stale events
-BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET generation = generation + 1"
+BUMP_GENERATION = "INSERT INTO generations VALUES (?, 1) ON CONFLICT (dataset) DO UPDATE SET " \
+                  "generation = generations.generation + 1"       # (both backends)
 
 
 def sums_bytes(blobs: dict[str, bytes]) -> bytes:
@@ -190,6 +192,33 @@ def check_events(con: sqlite3.Connection, at: Layout) -> None:
         problem = changed(at, segment, EVENTS, b"", value)
         if problem:
             raise Damaged(at.name, segment, problem)
+
+
+def opened(con: sqlite3.Connection, name: str) -> Layout:
+    """The stored dataset ``name``'s ``Layout`` for a write, else ``Damaged`` (its layout, its
+    events' checksums): a write refuses a dataset whose events could not be read back."""
+    at = layout(con, name).refuse_damage()
+    check_events(con, at)
+    return at
+
+
+def add(con: sqlite3.Connection, name: str, row: tuple, columns: dict, hashed: np.ndarray, progress=None) -> None:
+    """Add new events (``codec.to_columns``' arrays, ``hashed`` their row hashes, none stored yet)
+    to the stored dataset ``name`` whose row is ``row`` (events, first_ns, last_ns, segments), in
+    the caller's write transaction: one new segment, or past ``MAX_SEGMENTS`` the dataset compacted
+    into one; its row and generation updated."""
+    if row[3] + 1 > MAX_SEGMENTS:
+        replace_all(con, name, joined([read_columns(con, name), columns]), progress, keep_sync=True)
+        return
+    next_segment = con.execute("SELECT COALESCE(MAX(segment), -1) FROM segment_sizes WHERE dataset = ?",
+                               (name,)).fetchone()[0] + 1
+    write_segment(con, name, columns, next_segment, progress, hashed)
+    t = columns["ts"]
+    first = int(t.min()) if row[1] is None else min(row[1], int(t.min()))
+    last = int(t.max()) if row[2] is None else max(row[2], int(t.max()))
+    con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, segments = segments + 1 "
+                "WHERE name = ?", (row[0] + len(t), first, last, name))
+    con.execute(BUMP_GENERATION, (name,))
 
 
 def segment_events(at: Layout, segment: int, data: bytes) -> dict:

@@ -17,5 +17,5 @@ def local_user() -> str:
 
 def record(con: sqlite3.Connection, who: str | None, action: str, name: str, events: int, detail: str = "") -> None:
     """Add an entry inside the caller's write transaction, so the entry and the write are both kept or neither."""
-    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO audit (at_ns, who, action, dataset, events, detail) VALUES (?, ?, ?, ?, ?, ?)",
                 (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))

@@ -1,0 +1,230 @@
+"""Events in PostgreSQL: one row per event in the ``events`` table (revision 20261207_0001), the
+same calls as ``segments`` (``keeper``), so ``merge`` keeps one merge for both backends.
+
+A write (inside ``connection.writing``: every host's writes serialised) finds duplicates with
+``row_hash = ANY(...)`` on the unique index and conflicts with a query of the stored pairing
+events of the incoming ids, never reading the whole dataset; it appends with ``COPY ... FROM
+STDIN`` (CSV written by Arrow), updating the dataset's row (events, first and last event) and its
+generation in the same transaction (and the planner's statistics after a large one). A whole load
+is one query answering one row of aggregated columns, read without a loop (``fetch``), each text
+column dictionary-encoded (``columns_from_arrow``: window-limited loads share both). Texts are NOT
+NULL ('' when empty); ``metric_value`` is NULL for NaN."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as csv
+
+from ... import schema as s
+from ..codec import TEXT_COLUMNS, columns_of, empty_frame, row_hashes, to_frame
+from ..segments import BUMP_GENERATION
+
+STORED = ("ts_ns", "metric_value") + TEXT_COLUMNS        # the event columns as the table names them
+COPY_IN = f"COPY events (dataset, {', '.join(STORED)}, row_hash) FROM STDIN (FORMAT csv)"
+BATCH = 131_072                         # events written to COPY at a time
+ANALYZE_AFTER = 10_000                  # a write adding this many events has the planner's statistics made again
+ANY_BATCH = 100_000                     # row hashes asked for in one query
+
+
+def opened(con, name: str) -> str:
+    """The stored dataset ``name`` as a write sees it: its name (PostgreSQL checks its own pages)."""
+    return name
+
+
+def stored_already(con, at: str, new_hashes: np.ndarray) -> np.ndarray:
+    """Whether each of ``new_hashes`` (``codec.row_hashes``) is the hash of a stored event of
+    dataset ``at``: a lookup of those hashes in the unique index, never the whole dataset."""
+    found = []
+    for start in range(0, len(new_hashes), ANY_BATCH):
+        rows = con.raw.execute("SELECT row_hash FROM events WHERE dataset = %s AND row_hash = ANY(%s)",
+                               (at, new_hashes[start:start + ANY_BATCH].tolist())).fetchall()
+        found.extend(r[0] for r in rows)
+    return np.isin(new_hashes, np.array(found, dtype=np.int64))
+
+
+def stored_pairs(con, at: str, ids: list[str]) -> dict[tuple[str, str], int]:
+    """(kind, id) -> time (ns) of the stored pairing events (``schema.PAIRING_IDS``) of dataset
+    ``at`` whose incident or PR id is one of ``ids`` (the first of each), from the id indexes."""
+    incident = [k for k in s.PAIRING_IDS if k in s.INCIDENT_KINDS]
+    pr = [k for k in s.PAIRING_IDS if k in s.PR_KINDS]
+    rows = con.raw.execute(
+        "SELECT kind, incident_id, min(ts_ns) FROM events WHERE dataset = %s AND incident_id <> '' "
+        "AND incident_id = ANY(%s) AND kind = ANY(%s) GROUP BY kind, incident_id "
+        "UNION ALL SELECT kind, pr_id, min(ts_ns) FROM events WHERE dataset = %s AND pr_id <> '' "
+        "AND pr_id = ANY(%s) AND kind = ANY(%s) GROUP BY kind, pr_id",
+        (at, ids, incident, at, ids, pr)).fetchall()
+    return {(kind, ident): t for kind, ident, t in rows}
+
+
+def _copy_in(con, name: str, columns: dict, hashed: np.ndarray | None, progress=None) -> None:
+    """COPY events (``codec.to_columns``' arrays, ``hashed`` their row hashes or None) into dataset ``name``."""
+    n = len(columns["ts"])
+    hashed = row_hashes(columns) if hashed is None else hashed
+    table = pa.table({
+        "dataset": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([name])),
+        "ts_ns": pa.array(columns["ts"], type=pa.int64()),
+        "metric_value": pa.array(columns["metric_value"], type=pa.float64(), from_pandas=True),     # NaN: NULL
+        **{c: pa.DictionaryArray.from_arrays(pa.array(columns[c][0], type=pa.int32()),
+                                             pa.array(columns[c][1], type=pa.string())) for c in TEXT_COLUMNS},
+        "row_hash": pa.array(hashed, type=pa.int64())})
+    options = csv.WriteOptions(include_header=False, quoting_style="needed")      # texts quoted: '' is not NULL
+    with con.raw.cursor() as cursor, cursor.copy(COPY_IN) as copy:
+        for done, start in enumerate(range(0, n, BATCH)):
+            if progress:
+                progress(done, -(-n // BATCH), f"storing {name}")
+            sink = io.BytesIO()
+            csv.write_csv(table.slice(start, BATCH), sink, options)
+            copy.write(sink.getbuffer())
+    if n >= ANALYZE_AFTER:          # before autovacuum would: the next append's lookups use the indexes
+        con.execute("ANALYZE events")
+    if progress:
+        progress(1, 1, f"stored {name}")
+
+
+def add(con, name: str, row: tuple, columns: dict, hashed: np.ndarray, progress=None) -> None:
+    """Add new events (none stored yet) to the stored dataset ``name`` (its row: events,
+    first_ns, last_ns, ...) by COPY; its row and generation updated in the same transaction."""
+    _copy_in(con, name, columns, hashed, progress)
+    t = columns["ts"]
+    con.execute("UPDATE datasets SET events = events + ?, first_ns = LEAST(first_ns, ?), "
+                "last_ns = GREATEST(last_ns, ?) WHERE name = ?", (len(t), int(t.min()), int(t.max()), name))
+    con.execute(BUMP_GENERATION, (name,))
+
+
+def clear(con, name: str, keep_sync: bool = False) -> None:
+    """Remove the dataset: its events, sync state and last runs (its audit entries, generation and
+    webhook deliveries stay); ``keep_sync`` keeps the sync state and last runs."""
+    for table in ("events",) + (() if keep_sync else ("sync_state", "sync_runs")):
+        con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
+    con.execute("DELETE FROM datasets WHERE name = ?", (name,))
+
+
+def replace_all(con, name: str, columns: dict, progress=None, keep_sync: bool = False) -> None:
+    """The dataset becomes exactly these events (``codec.to_columns``' arrays), inside the caller's
+    transaction: its events deleted, these COPYed, its row written, its generation bumped."""
+    clear(con, name, keep_sync)
+    t = columns["ts"]
+    if len(t):
+        _copy_in(con, name, columns, None, progress)
+    con.execute("INSERT INTO datasets (name, events, first_ns, last_ns) VALUES (?, ?, ?, ?)",
+                (name, len(t), int(t.min()) if len(t) else None, int(t.max()) if len(t) else None))
+    con.execute(BUMP_GENERATION, (name,))
+
+
+def columns_from_arrow(table: pa.Table) -> dict:
+    """Events fetched as an Arrow table (``ts_ns`` int64, ``metric_value`` float64 (null or NaN for
+    none), each of ``TEXT_COLUMNS`` as strings or dictionary-encoded) in ``codec.to_columns``' form:
+    ``ts`` int64 ns, ``metric_value`` float64, each text column (int32 codes, its distinct texts as
+    an object array). Shared by whole loads (``fetch``) and window-limited loads (``postgres.window``)."""
+    if table.num_rows == 0:
+        return columns_of(empty_frame())
+    out = {"ts": np.asarray(_number_column(table, "ts_ns", pa.int64()), dtype=np.int64),
+           "metric_value": np.asarray(_number_column(table, "metric_value", pa.float64()), dtype=np.float64)}
+    coded = pa.table({c: table.column(c) if pa.types.is_dictionary(table.column(c).type)
+                      else pc.dictionary_encode(table.column(c)) for c in TEXT_COLUMNS}).unify_dictionaries()
+    for c in TEXT_COLUMNS:
+        chunks = coded.column(c).chunks
+        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]).astype(np.int32, copy=False)
+        texts = chunks[0].dictionary.to_numpy(zero_copy_only=False).astype(object)
+        out[c] = (codes, texts if len(texts) else np.array([""], dtype=object))
+    return out
+
+
+def _number_column(table: pa.Table, name: str, kind: pa.DataType) -> np.ndarray:
+    """A numeric column of ``table`` as a numpy array of ``kind`` (nulls: NaN)."""
+    return table.column(name).cast(kind).to_numpy(zero_copy_only=False)
+
+
+def fetch(con, condition: str, params: tuple) -> pa.Table:
+    """The events of the rows matching ``condition`` (an SQL condition on ``events`` with ``%s``
+    placeholders for ``params``, e.g. ``"dataset = %s"``) as an Arrow table for ``columns_from_arrow``.
+
+    One query answering one row, every column aggregated by the server into one value (times,
+    values and each text's length as binary arrays, each text column's texts joined), read without
+    a loop: COPY sends a message per event, which costs Python a loop per event. Every aggregate of
+    one query sees the rows in the same order."""
+    from psycopg.types.string import ByteaBinaryLoader
+    texts = ", ".join(f"array_send(array_agg(octet_length({c}))), string_agg({c}, '')" for c in TEXT_COLUMNS)
+    with con.raw.cursor(binary=True) as cursor:
+        cursor.adapters.register_loader("text", ByteaBinaryLoader)          # texts as their UTF-8 bytes, not decoded
+        row = cursor.execute(f"SELECT count(*), array_send(array_agg(ts_ns)), "
+                             f"array_send(array_agg(coalesce(metric_value, 'NaN'))), {texts} "
+                             f"FROM events WHERE {condition}", params).fetchone()
+    n = row[0]
+    if not n:
+        return pa.table({"ts_ns": pa.array([], pa.int64()), "metric_value": pa.array([], pa.float64()),
+                         **{c: pa.array([], pa.string()) for c in TEXT_COLUMNS}})
+    out = {"ts_ns": _binary_array(row[1], ">i8"), "metric_value": _binary_array(row[2], ">f8")}
+    for i, c in enumerate(TEXT_COLUMNS):
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(_binary_array(row[3 + 2 * i], ">i4"), out=offsets[1:])
+        data = row[4 + 2 * i] or b""
+        out[c] = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    return pa.table(out)
+
+
+def _binary_array(data: bytes, element: str) -> np.ndarray:
+    """A one-dimensional PostgreSQL array without nulls of fixed-size elements in its binary form
+    (``array_send``: a 20-byte header, then each element as its int32 length and its big-endian bytes)."""
+    return np.frombuffer(data, dtype=[("length", ">i4"), ("value", element)], offset=20)["value"].astype(element[1:])
+
+
+def read_columns(con, name: str) -> dict | None:
+    """The dataset's events as one ``codec.to_columns`` dict (None when there is no such dataset)."""
+    if con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is None:
+        return None
+    return columns_from_arrow(fetch(con, "dataset = %s", (name,)))
+
+
+def read(con, name: str) -> pd.DataFrame | None:
+    """The dataset's events as the event frame (None when there is no such dataset)."""
+    columns = read_columns(con, name)
+    if columns is None:
+        return None
+    return to_frame(columns) if len(columns["ts"]) else empty_frame()
+
+
+def check_all(con) -> list:
+    """Every dataset checked (``integrity.DatasetCheck`` each): its row's count and first and last
+    event against the events table's (PostgreSQL checksums its own pages); events under a name
+    with no dataset row are a dataset whose row is missing."""
+    from ..integrity import DatasetCheck
+    said = {name: (events, first, last) for name, events, first, last in
+            con.execute("SELECT name, events, first_ns, last_ns FROM datasets").fetchall()}
+    held = {name: (events, first, last) for name, events, first, last in
+            con.execute("SELECT dataset, count(*), min(ts_ns), max(ts_ns) FROM events GROUP BY dataset").fetchall()}
+    found = []
+    for name in sorted(set(said) | set(held)):
+        count, first, last = held.get(name, (0, None, None))
+        check = DatasetCheck(name, said[name][0] if name in said else None, 0, count, first, last)
+        if name not in said:
+            check.problem = f"its {count:,} events belong to no dataset"
+        elif said[name][0] != count:
+            check.problem = f"the dataset says {said[name][0]:,} events, the events table holds {count:,}"
+        elif said[name][1:] != (first, last):
+            check.problem = "its first and last event times are not those of its events"
+        found.append(check)
+    return found
+
+
+def repair_all(con, record) -> list:
+    """``check_all``, then each dataset whose row disagrees with its events counted again (its row
+    set to what the events table holds, its generation bumped); the events of no dataset are
+    deleted. ``record(con, name, events, detail)`` writes each repair to the audit trail."""
+    found = check_all(con)
+    for check in found:
+        if check.ok:
+            continue
+        if check.said is None:
+            con.execute("DELETE FROM events WHERE dataset = ?", (check.name,))
+            record(con, check.name, -check.kept, check.problem)
+            continue
+        con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ? WHERE name = ?",
+                    (check.kept, check.first, check.last, check.name))
+        con.execute(BUMP_GENERATION, (check.name,))
+        record(con, check.name, check.kept - check.said, check.problem)
+    return found

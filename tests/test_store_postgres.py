@@ -1,0 +1,186 @@
+"""Events on PostgreSQL (``metrics.store.postgres.events``): the table a SQL tool sees, appends that
+read only what they add, writers at once, a server that stops mid-append, check and repair.
+(The store's behaviour on both backends is tests/test_store*.py, parametrised over ``backend``.)"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pytest
+
+from conftest import ROOT
+from helpers import deploys
+from metrics import normalize, store
+from metrics.store import StoreError
+
+
+@pytest.fixture
+def pg(pg_url, monkeypatch):
+    """The store on a fresh PostgreSQL database; its URL."""
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    store.forget_open_files()
+    yield pg_url
+    store.forget_open_files()
+
+
+def events_of(rows: list[dict]) -> pd.DataFrame:
+    frame, report = normalize(pd.DataFrame(rows))
+    assert report.rejected_count == 0, report.lines()
+    return frame
+
+
+def sql(url: str, query: str, params=()) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as con:
+        cursor = con.execute(query, params or None)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_events_are_one_plain_row_each_texts_never_null(pg):
+    store.append("t", events_of([
+        {"ts": "2024-05-01T10:00:00Z", "kind": "deploy", "service": "api", "deploy_id": "v1"},
+        {"ts": "2024-05-02T00:00:00Z", "kind": "survey_satisfaction", "service": "api", "metric_value": "4.5"},
+    ]))
+    rows = sql(pg, "SELECT dataset, ts_ns, ts, kind, service, deploy_id, incident_id, author, metric_value "
+                   "FROM events ORDER BY ts_ns")
+    assert rows == [
+        ("t", 1714557600 * 10**9, pd.Timestamp("2024-05-01T10:00:00Z"), "deploy", "api", "api@v1", "", "", None),
+        ("t", 1714608000 * 10**9, pd.Timestamp("2024-05-02T00:00:00Z"), "survey_satisfaction", "api", "", "", "", 4.5)]
+    assert sql(pg, "SELECT name, events, first_ns, last_ns FROM datasets") == [
+        ("t", 2, 1714557600 * 10**9, 1714608000 * 10**9)]
+    assert sql(pg, "SELECT service, deploy_id, status FROM deployments") == [("api", "api@v1", "success")]
+
+
+AWKWARD = ["", "a,b", 'say "hi"', "two\nlines", "back\\slash", "tab\there", "ünïcødé ✓", "NULL", "\\N"]
+
+
+def test_texts_of_every_kind_read_back_exactly(pg):
+    """Commas, quotes, newlines, backslashes, 'NULL', '\\N', spaces, non-ASCII: what COPY and the
+    aggregated read could mangle, each read back as written (and the frame read back equals the frame)."""
+    frame = events_of([{"ts": f"2024-05-01T10:{i:02d}:00Z", "kind": "deploy", "service": "api", "deploy_id": f"d{i}",
+                        "author": text} for i, text in enumerate(AWKWARD)])
+    store.append("odd", frame)
+    back = store.load("odd").sort_values("ts").reset_index(drop=True)
+    assert list(back["author"]) == AWKWARD
+    pd.testing.assert_frame_equal(back, frame.sort_values("ts").reset_index(drop=True), check_dtype=False)
+    assert len(store.load_tables("odd").deploys) == 9
+
+
+def test_a_value_of_nan_is_null_and_reads_back_as_nan(pg):
+    store.append("v", events_of([{"ts": "2024-05-01T10:00:00Z", "kind": "deploy", "service": "api", "deploy_id": "v1"}]))
+    assert sql(pg, "SELECT metric_value FROM events") == [(None,)]
+    assert np.isnan(store.load("v")["metric_value"][0])
+
+
+def test_an_empty_replace_keeps_an_empty_dataset(pg):
+    store.append("e", deploys(3, "x"))
+    store.append("e", deploys(0, "x"), replace=True)
+    assert [(d.name, d.events, d.first) for d in store.list_datasets()] == [("e", 0, None)]
+    assert len(store.load("e")) == 0 and sql(pg, "SELECT count(*) FROM events") == [(0,)]
+
+
+def test_version_changes_with_every_write_and_names_the_database_not_a_directory(pg, data_dir):
+    store.append("v", deploys(2, "a"))
+    first = store.version("v")
+    assert first[0] == store.where() and str(data_dir) not in first[0] and first[1:] == (2, 1)
+    store.append("v", deploys(1, "b", start="2024-02-01"))
+    assert store.version("v")[1:] == (3, 2)
+    store.append("v", deploys(3, "c"), replace=True)
+    assert store.version("v")[1:] == (3, 3)
+
+
+def rows_read(url: str) -> int:
+    """Rows of the events table read so far (by sequential scans and through indexes), as the
+    server counts them; every pooled connection is closed first so its counts are reported."""
+    store.forget_open_files()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("SELECT pg_stat_force_next_flush()")
+        (seq, idx), = con.execute("SELECT coalesce(seq_tup_read, 0), coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+                                  "WHERE relname = 'events'").fetchall()
+    return seq + idx
+
+
+def test_an_append_reads_only_what_it_adds(pg, monkeypatch):
+    """10 events (one re-sent, one a second start of a stored incident) appended to 20,000 just
+    stored (before autovacuum has looked at them): the
+    server reads a few rows through the hash and id indexes, never the dataset (no whole read
+    either: ``fetch`` is made to fail)."""
+    incidents = events_of([{"ts": "2024-03-01T10:00:00Z", "kind": "incident_start", "service": "api", "incident_id": "i1"}])
+    store.append("big", pd.concat([deploys(19999, "old"), incidents], ignore_index=True))
+    before = rows_read(pg)
+    from metrics.store.postgres import events
+
+    def no_whole_read(*args):
+        raise AssertionError("the stored events were read")
+    monkeypatch.setattr(events, "fetch", no_whole_read)
+    again = events_of([{"ts": "2024-03-01T09:00:00Z", "kind": "incident_start", "service": "api", "incident_id": "i1"}])
+    total, added, report = store.append("big", pd.concat([deploys(8, "new", start="2025-01-01"), deploys(1, "old"),
+                                                          again], ignore_index=True))
+    assert (total, added, report.duplicates, report.rejected_count) == (20008, 8, 1, 1)
+    assert rows_read(pg) - before <= 20
+
+
+TWICE = """
+import sys
+from metrics import store
+from helpers import deploys
+store.append("both", deploys(3000, sys.argv[1]))
+print(store.list_datasets()[0].events)
+"""
+
+
+def test_two_processes_appending_the_same_events_at_once_store_them_once(pg):
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
+    runs = [subprocess.Popen([sys.executable, "-c", TWICE, "same"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [r.communicate(timeout=120) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outs
+    assert sql(pg, "SELECT count(*), count(DISTINCT deploy_id) FROM events") == [(3000, 3000)]
+    assert [(d.name, d.events) for d in store.list_datasets()] == [("both", 3000)]
+    assert sql(pg, "SELECT events FROM audit WHERE dataset = 'both' ORDER BY events") == [(0,), (3000,)]
+
+
+def test_a_server_stopping_mid_append_leaves_the_previous_state_and_says_so(pg, pg_cluster, monkeypatch):
+    from metrics.store.postgres import events
+    store.append("keep", deploys(49, "old"))
+    monkeypatch.setattr(events, "BATCH", 10)            # COPY in parts of 10 events: the server stops after the first
+
+    def stop_the_server(done, total, what):
+        if done == 1:
+            pg_cluster.stop("immediate")
+    try:
+        with pytest.raises(StoreError) as raised:
+            store.append("keep", deploys(100, "new", start="2025-01-01"), progress=stop_the_server)
+    finally:
+        pg_cluster.start()
+    said = str(raised.value)
+    assert said.startswith("cannot reach PostgreSQL database") and "nothing of the operation under way was stored" in said
+    assert "\n" not in said and "password" not in said.lower()
+    store.forget_open_files()
+    assert [(d.name, d.events) for d in store.list_datasets()] == [("keep", 49)]
+    assert sql(pg, "SELECT count(*) FROM events") == [(49,)]
+
+
+def test_check_finds_a_count_that_disagrees_and_repair_counts_again(pg):
+    store.append("a", deploys(5, "x"))
+    store.append("b", deploys(2, "y"))
+    assert [c.lines() for c in store.check_datasets()] == [["a: ok (5 events)"], ["b: ok (2 events)"]]
+    sql(pg, "UPDATE datasets SET events = 7, last_ns = 0 WHERE name = 'a'")
+    sql(pg, "INSERT INTO events (dataset, ts_ns, kind, service, deploy_id, incident_id, pr_id, status, change_type, "
+            "environment, author, row_hash) VALUES ('ghost', 0, 'deploy', 'api', 'g', '', '', '', '', '', '', 1)")
+    found = {c.name: c for c in store.check_datasets()}
+    assert found["a"].lines() == ["a: damaged: the dataset says 7 events, the events table holds 5"]
+    assert found["ghost"].lines() == ["ghost: damaged: its 1 events belong to no dataset"]
+    assert found["b"].ok
+    version = store.version("a")
+    repaired = {c.name: c.repaired_lines() for c in store.repair_datasets()}
+    assert repaired["a"] == ["a: repaired: 5 events kept (was 7)"]
+    assert repaired["ghost"] == ["ghost: deleted 1 events of no dataset"]
+    assert all(c.ok for c in store.check_datasets())
+    # 2024-01-01 00:04 UTC, the fifth deploy, is the last event again
+    assert sql(pg, "SELECT events, last_ns FROM datasets WHERE name = 'a'") == [(5, 1704067440 * 10**9)]
+    assert store.version("a")[2] == version[2] + 1 and len(store.load("a")) == 5
+    assert sql(pg, "SELECT dataset, events FROM audit WHERE action = 'repair' ORDER BY dataset") == [("a", -2), ("ghost", -1)]
