@@ -1,5 +1,6 @@
 """Writing one entry of the audit trail inside the caller's transaction (``audit`` reads the trail;
-the migrations, below the connection, write to it too)."""
+the migrations, below the connection, write to it too). The columns are named: PostgreSQL's table
+has an ``id`` of its own first (SQLite's has its ``rowid``)."""
 from __future__ import annotations
 
 import getpass
@@ -17,5 +18,5 @@ def local_user() -> str:
 
 def record(con: sqlite3.Connection, who: str | None, action: str, name: str, events: int, detail: str = "") -> None:
     """Add an entry inside the caller's write transaction, so the entry and the write are both kept or neither."""
-    con.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO audit (at_ns, who, action, dataset, events, detail) VALUES (?, ?, ?, ?, ?, ?)",
                 (time.time_ns(), (who or local_user())[:200], action, name, int(events), detail[:500]))
