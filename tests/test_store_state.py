@@ -4,7 +4,6 @@ two threads, or two processes, deliver the same id at the same moment), the audi
 sign-in sessions, and odd names and ids (quotes, ``%``, ``?``, unicode) kept as they are."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing
 import threading
@@ -12,19 +11,9 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers import deploys
+from helpers import deploys, needs_events
 from metrics import store
 from metrics.store import connection, state
-
-# the events on PostgreSQL are another part of issue 25 (``store.postgres.events``): the tests that
-# store events there run once it is in the tree
-EVENTS_ON_POSTGRES = importlib.util.find_spec("metrics.store.postgres.events") is not None
-
-
-def needs_events(backend: str) -> None:
-    if backend == "postgresql" and not EVENTS_ON_POSTGRES:
-        pytest.skip("storing events in PostgreSQL comes with metrics/store/postgres/events.py (issue 25, events)")
-
 
 def rows(statement: str, *params) -> list[tuple]:
     """What a statement reads from the store (either backend), as plain tuples."""

@@ -8,14 +8,10 @@ import threading
 
 import pytest
 
+from helpers import stored_text
 from metrics import store
 from metrics.private_store import InDatabase
 from metrics.tokens import TokenError, check, create, names, revoke, tokens_path
-
-
-def stored_text(path) -> str:
-    """What the store keeps of the tokens: the file's text, or the database document's body."""
-    return store.read_document(path.name)[0] if isinstance(path, InDatabase) else path.read_text()
 
 
 def overwrite(path, text: str) -> None:
