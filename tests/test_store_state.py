@@ -221,3 +221,30 @@ def test_odd_names_and_ids_round_trip_on_postgresql(pg_url, monkeypatch, source,
     assert (newest.who, newest.action, newest.detail) == (user[:200], detail, detail[:500])
     store.edit_document("odd", lambda _: json.dumps({user: detail}))
     assert json.loads(store.read_document("odd")[0]) == {user: detail}
+
+
+def test_no_statement_of_the_state_modules_holds_a_literal_question_mark():
+    """PostgreSQL's connection turns every ``?`` of a statement into a placeholder: a ``?`` inside
+    a quoted literal would become one too. Values are parameters; the statements keep ``?`` for
+    placeholders only (a literal ``%`` is safe: it is escaped)."""
+    import ast
+    import re
+    from pathlib import Path
+    from metrics.store import audit, documents, sessions, trail
+    statements = []
+    for module in (state, audit, documents, sessions, trail):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.match(
+                    r"\s*(SELECT|INSERT|DELETE|UPDATE|ON CONFLICT|DO UPDATE)\b", node.value):
+                statements.append(node.value)
+    assert len(statements) >= 15
+    literals = [lit for sql in statements for lit in re.findall(r"'[^']*'", sql)]
+    assert [lit for lit in literals if "?" in lit] == []
+
+
+def test_a_literal_percent_in_a_statement_and_odd_values_survive_the_translation(pg_url, monkeypatch):
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    with connection.reading() as con:
+        assert tuple(con.execute("SELECT '100%', ?, ?", ("?", "%s %")).fetchone()) == ("100%", "?", "%s %")
+        assert tuple(con.execute("SELECT '100%'").fetchone()) == ("100%",)
+    store.forget_open_files()
