@@ -34,10 +34,10 @@ def place(setting: str, data_dir, file_name: str, document: str) -> "Path | InDa
     named = os.environ.get(setting)
     if named:
         return Path(named)
-    from .store import database
+    from .store import StoreError, database
     try:
         in_database = database.configured() is not None
-    except Exception:               # a malformed URL: the database was meant; reading it says what is wrong
+    except StoreError:              # a malformed URL: the database was meant; reading it says what is wrong
         in_database = True
     return InDatabase(document) if in_database else Path(data_dir) / file_name
 
@@ -56,7 +56,7 @@ def read(where, what: str, error: type[Exception]):
     try:
         body, _ = store.read_document(where.name)
     except store.StoreError as e:
-        raise error(f"cannot read {where}: {e}") from None
+        raise error(f"cannot read the {where.name} document: {e}") from None
     return _parsed(body, where, error)
 
 
@@ -77,7 +77,7 @@ def edit(where, change: Callable[[dict], None], what: str, error: type[Exception
         store.edit_document(where.name, lambda body: json.dumps(changed(_parsed(body, where, error)),
                                                                 indent=1, sort_keys=True))
     except store.StoreError as e:
-        raise error(f"cannot write {where}: {e}") from None
+        raise error(f"cannot write the {where.name} document: {e}") from None
 
 
 def token(where) -> tuple:

@@ -89,11 +89,13 @@ def test_two_hosts_creating_tokens_at_once_lose_neither(pg_url, data_dir, monkey
 
 
 def test_an_unreachable_database_refuses_tokens_in_one_sentence(data_dir, monkeypatch):
-    monkeypatch.setenv("METRICS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    monkeypatch.setenv("METRICS_DATABASE_URL", "postgresql://nobody:s3cret-pw@127.0.0.1:1/nothing")
     store.forget_open_files()
     path = tokens_path(data_dir)
-    with pytest.raises(TokenError, match=r"cannot read PostgreSQL database 'nothing' on 127\.0\.0\.1:1"):
+    with pytest.raises(TokenError, match=r"cannot read the api-tokens document: cannot reach PostgreSQL database "
+                                         r"'nothing' on 127\.0\.0\.1:1") as refused:
         names(path)
+    assert "s3cret-pw" not in str(refused.value) and "\n" not in str(refused.value)
     assert check(path, "mtr_anything") is None
     with pytest.raises(TokenError, match="cannot write"):
         create(path, "bot")
