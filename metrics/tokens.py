@@ -1,7 +1,8 @@
 """Read-only API tokens: for tools (Backstage, spreadsheets, chat bots) that read ``/api/v1/...``.
 
 ``python -m metrics tokens create NAME`` prints a new token once; only its SHA-256 is kept, in
-``api-tokens.json`` beside the datasets (``METRICS_TOKENS_FILE`` moves it). A token is 32 random
+``api-tokens.json`` beside the datasets (``METRICS_TOKENS_FILE`` moves it; on a PostgreSQL store
+without it, the database's ``api-tokens`` document, for every host: ``private_store``). A token is 32 random
 bytes, so a fast hash is enough (there is nothing to guess); it is compared in constant time. A
 token reads; it never writes.
 """
@@ -9,25 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .settings_files import read_private_json, write_private_json
+from . import private_store
 
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PREFIX = "mtr_"                    # so a leaked token is recognisable in a scan
+WHAT = "the API tokens file"
 
 
 class TokenError(Exception):
     """A token operation that cannot be done: one sentence."""
 
 
-def tokens_path(data_dir: Path) -> Path:
-    """The tokens file: ``METRICS_TOKENS_FILE``, else ``api-tokens.json`` in the data directory."""
-    return Path(os.environ.get("METRICS_TOKENS_FILE") or Path(data_dir) / "api-tokens.json")
+def tokens_path(data_dir: Path) -> "Path | private_store.InDatabase":
+    """Where the tokens are: ``METRICS_TOKENS_FILE``, else the PostgreSQL store's ``api-tokens``
+    document, else ``api-tokens.json`` in the data directory."""
+    return private_store.place("METRICS_TOKENS_FILE", data_dir, "api-tokens.json", "api-tokens")
 
 
 def _digest(token: str) -> str:
@@ -35,37 +37,43 @@ def _digest(token: str) -> str:
 
 
 def _read(path: Path) -> dict:
-    data = read_private_json(path, "the API tokens file", TokenError)
+    return _checked(private_store.read(path, WHAT, TokenError), path)
+
+
+def _checked(data, path) -> dict:
     if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("sha256"), str)
                                              for v in data.values()):
-        raise TokenError(f"the API tokens file {path} is not a tokens file; fix or remove it")
+        raise TokenError(f"{private_store.described(path, WHAT)} is not a tokens file; fix or remove it")
     return data
 
 
-def _write(path: Path, data: dict) -> None:
-    write_private_json(path, data, "the API tokens file", TokenError)
+def _edit(path: Path, change) -> None:
+    """Apply ``change(dict)`` to the stored tokens and keep the result (one write transaction in
+    the database: an edit on another host at the same moment is not lost)."""
+    private_store.edit(path, change, WHAT, TokenError, lambda data: _checked(data, path))
 
 
 def create(path: Path, name: str) -> str:
     """A new read-only token named ``name`` (printed once, never stored in clear)."""
     if not isinstance(name, str) or not TOKEN_NAME.fullmatch(name):
         raise TokenError(f"token names are 1-64 letters, digits, '.', '_' or '-'; got {name!r}")
-    data = _read(path)
-    if name in data:
-        raise TokenError(f"a token named {name!r} exists; revoke it first (python -m metrics tokens revoke {name})")
     token = PREFIX + secrets.token_urlsafe(32)
-    data[name] = {"sha256": _digest(token), "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    _write(path, data)
+
+    def created(data):
+        if name in data:
+            raise TokenError(f"a token named {name!r} exists; revoke it first (python -m metrics tokens revoke {name})")
+        data[name] = {"sha256": _digest(token), "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    _edit(path, created)
     return token
 
 
 def revoke(path: Path, name: str) -> None:
     """Remove the token named ``name``."""
-    data = _read(path)
-    if name not in data:
-        raise TokenError(f"no token named {name!r}")
-    del data[name]
-    _write(path, data)
+    def revoked(data):
+        if name not in data:
+            raise TokenError(f"no token named {name!r}")
+        del data[name]
+    _edit(path, revoked)
 
 
 def names(path: Path) -> list[tuple[str, str]]:

@@ -3,7 +3,9 @@
 ``python -m metrics users add NAME --role viewer|editor [--password-stdin]``, ``users list``,
 ``users remove NAME``, ``users set-role NAME ROLE``, ``users set-password NAME``, ``users sign-out NAME``
 (every session of the user ends: the sessions are kept in the store, ``store.begin_session``). The file is ``users.json`` in the data
-directory (``METRICS_USERS_FILE`` moves it), written atomically with mode 0600. Passwords are kept
+directory (``METRICS_USERS_FILE`` moves it), written atomically with mode 0600; on a PostgreSQL
+store (``METRICS_DATABASE_URL``, no ``METRICS_USERS_FILE``) the same JSON is the database's
+``users`` document, for every host (``private_store``). Passwords are kept
 as scrypt hashes (werkzeug's ``generate_password_hash``: a random salt per user, a deliberately slow
 hash) and checked in constant time. Roles: a *viewer* reads everything; an *editor* also uploads,
 imports and deletes datasets.
@@ -11,7 +13,6 @@ imports and deletes datasets.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,8 +20,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import defaults
-from .settings_files import file_token, read_private_json, write_private_json
+from . import defaults, private_store
 
 ROLES = ("viewer", "editor")
 USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
@@ -41,9 +41,10 @@ class User:
     stamp: str = ""     # changes when the password changes: a session from before is no longer valid
 
 
-def users_path(data_dir: Path) -> Path:
-    """The users file: ``METRICS_USERS_FILE``, else ``users.json`` in the data directory."""
-    return Path(os.environ.get("METRICS_USERS_FILE") or Path(data_dir) / "users.json")
+def users_path(data_dir: Path) -> "Path | private_store.InDatabase":
+    """Where the users are: ``METRICS_USERS_FILE``, else the PostgreSQL store's ``users`` document,
+    else ``users.json`` in the data directory."""
+    return private_store.place("METRICS_USERS_FILE", data_dir, "users.json", "users")
 
 
 def check_role(role: str) -> str:
@@ -71,28 +72,34 @@ def check_password(password: str) -> str:
 
 def read(path: Path) -> dict:
     """The users file as {name: {"hash", "role", "created"}}; {} when it does not exist."""
-    data = read_private_json(path, "the users file", UsersError)
+    return _checked(private_store.read(path, WHAT, UsersError), path)
+
+
+def _checked(data, path) -> dict:
     if not isinstance(data, dict) or not all(
             isinstance(v, dict) and isinstance(v.get("hash"), str) and v.get("role") in ROLES for v in data.values()):
-        raise UsersError(f"the users file {path} is not a users file; fix or remove it")
+        raise UsersError(f"{private_store.described(path, WHAT)} is not a users file; fix or remove it")
     return data
 
 
+WHAT = "the users file"
 _READ: dict[str, tuple] = {}     # path -> (file token, users): read again only when the file changes
 
 
 def current(path: Path) -> dict:
     """``read``, from memory while the file is unchanged (every signed-in request looks its user
     up); not to be modified (``read`` gives a copy to change)."""
-    token = file_token(path)
+    token = private_store.token(path)
     seen = _READ.get(str(path))
     if seen is None or seen[0] != token:
         seen = _READ[str(path)] = (token, read(path))
     return seen[1]
 
 
-def _write(path: Path, data: dict) -> None:
-    write_private_json(path, data, "the users file", UsersError)
+def _edit_all(path: Path, change) -> None:
+    """Apply ``change(dict)`` to the stored users and keep the result (one write transaction in
+    the database: an edit on another host at the same moment is not lost)."""
+    private_store.edit(path, change, WHAT, UsersError, lambda data: _checked(data, path))
 
 
 def stamp_of(password_hash: str) -> str:
@@ -105,21 +112,23 @@ def add(path: Path, name: str, role: str, password: str) -> None:
     check_user_name(name)
     check_role(role)
     check_password(password)
-    data = read(path)
-    if name in data:
-        raise UsersError(f"a user named {name!r} exists (change the role: python -m metrics users set-role {name} ROLE)")
-    data[name] = {"hash": generate_password_hash(password, method=HASH_METHOD), "role": role,
-                  "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    _write(path, data)
+    entry = {"hash": generate_password_hash(password, method=HASH_METHOD), "role": role,
+             "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+    def added(data):
+        if name in data:
+            raise UsersError(f"a user named {name!r} exists (change the role: python -m metrics users set-role {name} ROLE)")
+        data[name] = entry
+    _edit_all(path, added)
 
 
 def _edit(path: Path, name: str, change) -> None:
-    """Apply ``change(users)`` to the users file, which must hold ``name``, and write it back."""
-    data = read(path)
-    if name not in data:
-        raise UsersError(f"no user named {name!r}")
-    change(data)
-    _write(path, data)
+    """Apply ``change(users)`` to the stored users, which must hold ``name``, and keep the result."""
+    def changed(data):
+        if name not in data:
+            raise UsersError(f"no user named {name!r}")
+        change(data)
+    _edit_all(path, changed)
 
 
 def remove(path: Path, name: str) -> None:
@@ -136,7 +145,8 @@ def set_role(path: Path, name: str, role: str) -> None:
 def set_password(path: Path, name: str, password: str) -> None:
     """Give the user ``name`` a new password (their sessions from before end at their next request)."""
     check_password(password)
-    _edit(path, name, lambda data: data[name].update(hash=generate_password_hash(password, method=HASH_METHOD)))
+    hashed = generate_password_hash(password, method=HASH_METHOD)     # slow: before the write transaction
+    _edit(path, name, lambda data: data[name].update(hash=hashed))
 
 
 def listing(path: Path) -> list[tuple[str, str, str]]:

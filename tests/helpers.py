@@ -102,3 +102,25 @@ def deploys(n: int, prefix: str, start: str = "2024-01-01") -> pd.DataFrame:
                                             "deploy_id": [f"{prefix}{i}" for i in range(n)]}))
     assert report.rejected_count == 0
     return frame
+
+
+# -- the store's two backends (issue 25) ----------------------------------------------------------------
+
+# the events on PostgreSQL are another part of issue 25 (``metrics/store/postgres/events.py``): the
+# tests that store events there run once it is in the tree
+EVENTS_ON_POSTGRES = __import__("importlib.util").util.find_spec("metrics.store.postgres.events") is not None
+
+
+def needs_events(backend: str) -> None:
+    """Skip a test that stores events when ``backend`` is PostgreSQL and its events keeper is not here yet."""
+    if backend == "postgresql" and not EVENTS_ON_POSTGRES:
+        import pytest
+        pytest.skip("storing events in PostgreSQL comes with metrics/store/postgres/events.py (issue 25, events)")
+
+
+def stored_text(where) -> str:
+    """What the store keeps of a private document (users, API tokens): the file's text, or the
+    database document's body (``private_store.InDatabase``)."""
+    from metrics import store
+    from metrics.private_store import InDatabase
+    return store.read_document(where.name)[0] if isinstance(where, InDatabase) else where.read_text()

@@ -17,6 +17,7 @@ from conftest import ROOT, run_cli
 from dashboard.app import create_app, main as app_main
 from dashboard.auth import AuthConfigError, AuthSettings, local_path, role_of, settings_from_env
 from fake_oidc import FakeProvider
+from helpers import needs_events, stored_text
 from plotly.utils import PlotlyJSONEncoder
 from metrics import store, users
 from metrics.cli import main as cli_main
@@ -38,9 +39,11 @@ def people(data_dir):
 
 
 @pytest.fixture
-def seeded(data_dir):
+def seeded(data_dir, request):
     """A stored dataset whose name must never reach an anonymous visitor."""
     from metrics.ingest import load_events
+    if "backend" in request.fixturenames:
+        needs_events(request.getfixturevalue("backend"))
     frame, _ = load_events([ROOT / "tests" / "fixtures" / "hand.csv"])
     store.save("secret-payments", frame)
     return "secret-payments"
@@ -477,16 +480,19 @@ def test_each_mode_answers_only_its_own_sign_in(data_dir, people, seeded):
 
 # -- the command line ------------------------------------------------------------------------------
 
-def test_users_command(data_dir, capsys, monkeypatch):
+def test_users_command(backend, data_dir, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
     assert cli_main(["users", "add", "dana", "--role", "viewer", "--password-stdin"]) == 0
     assert cli_main(["users", "set-role", "dana", "editor"]) == 0
     assert cli_main(["users", "list"]) == 0
     out = capsys.readouterr().out
     assert "dana\teditor" in out and "a-long-password" not in out
-    stored = users.users_path(data_dir).read_text()
-    assert "a-long-password" not in stored and "scrypt:" in stored
-    assert oct(users.users_path(data_dir).stat().st_mode & 0o777) == "0o600"
+    stored = stored_text(users.users_path(data_dir))
+    assert "a-long-password" not in stored and "scrypt:" in stored and "dana" in stored
+    if backend == "sqlite":
+        assert oct(users.users_path(data_dir).stat().st_mode & 0o777) == "0o600"
+    else:
+        assert not (data_dir / "users.json").exists()               # the database's, for every host
     monkeypatch.setattr("sys.stdin", io.StringIO("another-password\n"))
     assert cli_main(["users", "set-password", "dana", "--password-stdin"]) == 0
     assert users.authenticate(users.users_path(data_dir), "dana", "another-password") is not None
@@ -535,7 +541,7 @@ def sign_out(client) -> None:
     assert client.post("/logout", data={"csrf": token}).status_code == 200
 
 
-def test_sign_out_ends_every_copy_of_the_session_on_every_worker(data_dir, people, seeded):
+def test_sign_out_ends_every_copy_of_the_session_on_every_worker(backend, data_dir, people, seeded):
     """Two apps on one data directory are two gunicorn workers: a copy of a signed-out session is
     refused by both, while another session of the same user goes on."""
     first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
@@ -603,7 +609,7 @@ def test_oidc_sign_out_ends_every_copy(data_dir, seeded):
         assert cli_main(["users", "sign-out", "erin"]) == 2            # no account and no session left
 
 
-def test_a_new_password_ends_every_copy_on_every_worker(data_dir, people, seeded, monkeypatch):
+def test_a_new_password_ends_every_copy_on_every_worker(backend, data_dir, people, seeded, monkeypatch):
     first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
     client = first.server.test_client()
     sign_in(client, "alice", "alice-password")
@@ -614,7 +620,7 @@ def test_a_new_password_ends_every_copy_on_every_worker(data_dir, people, seeded
     assert [c.get("/_dash-layout").status_code for c in [client, *copies]] == [401, 401, 401]
 
 
-def test_users_sign_out_ends_every_session_of_that_user_in_every_process(data_dir, people, seeded):
+def test_users_sign_out_ends_every_session_of_that_user_in_every_process(backend, data_dir, people, seeded):
     """``python -m metrics users sign-out NAME``, run in its own process, ends the user's sessions
     in both apps (workers) at once; other users stay signed in; it is in the audit trail."""
     first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
@@ -774,10 +780,9 @@ def test_a_store_that_cannot_keep_or_check_sessions_signs_no_one_in(app, monkeyp
         assert "user" not in session and "sid" not in session
 
 
-def test_sessions_past_their_lifetime_are_forgotten_at_the_next_sign_in(data_dir, monkeypatch):
+def test_sessions_past_their_lifetime_are_forgotten_at_the_next_sign_in(backend, data_dir, monkeypatch):
     """The sessions table stays as small as the live sessions: a sign-in forgets those begun more
     than a lifetime ago (a session begun exactly a lifetime ago is still kept)."""
-    import sqlite3
     from types import SimpleNamespace
     import metrics.store.sessions as kept
     clock = {"ns": 10**18}
@@ -787,7 +792,21 @@ def test_sessions_past_their_lifetime_are_forgotten_at_the_next_sign_in(data_dir
     edge = kept.begin_session("victor", 3600)
     clock["ns"] += 3600 * 10**9                       # one hour after victor's sign-in, an hour and a second after alice's
     kept.begin_session("victor", 3600)
-    with sqlite3.connect(store.store_path()) as con:
-        assert con.execute("SELECT user, started_ns FROM sessions ORDER BY started_ns").fetchall() == [
+    with store.connection.reading() as con:
+        assert [tuple(r) for r in con.execute('SELECT "user", started_ns FROM sessions ORDER BY started_ns').fetchall()] == [
             ("victor", 10**18 + 10**9), ("victor", 10**18 + 10**9 + 3600 * 10**9)]
     assert store.session_user(old) is None and store.session_user(edge) == "victor"
+
+
+def test_a_user_added_or_removed_is_seen_by_two_workers_on_either_store(backend, data_dir, people):
+    """Two apps on one store are two workers (on PostgreSQL: two hosts): a user added after they
+    started signs in on either, and is signed out on both at their next request once removed."""
+    first, second = (create_app(auth_settings=basic_settings(data_dir)) for _ in range(2))
+    for app in (first, second):                                   # each has read the users once
+        assert sign_in(app.server.test_client(), "alice", "alice-password").status_code == 302
+    users.add(users.users_path(data_dir), "erin", "viewer", "erin-password")
+    on_first, on_second = first.server.test_client(), second.server.test_client()
+    assert [sign_in(c, "erin", "erin-password").status_code for c in (on_first, on_second)] == [302, 302]
+    assert [c.get("/_dash-layout").status_code for c in (on_first, on_second)] == [200, 200]
+    users.remove(users.users_path(data_dir), "erin")
+    assert [c.get("/_dash-layout").status_code for c in (on_first, on_second)] == [401, 401]

@@ -20,6 +20,9 @@ database can take SQLite's place behind the same calls):
 - sign-in sessions: ``begin_session`` (a new session's id), ``session_user`` (whose live session
   an id is), ``end_session`` (sign-out), ``end_sessions`` (sign a user out everywhere, audited),
   ``user_has_sessions``;
+- the users and API tokens on PostgreSQL (their files' JSON, table ``documents``): ``read_document``,
+  ``document_version`` (changes with each edit), ``edit_document`` (read-modify-write in one write
+  transaction);
 - which database: the SQLite file, or PostgreSQL when ``METRICS_DATABASE_URL`` is set
   (``database``: its parsing, ``use`` to choose one for a block); ``where`` (the store in words,
   never a password); ``schema_version``: Alembic revisions for both, ``upgrade_schema``, ``health``;
@@ -62,6 +65,7 @@ from .audit import AuditEntry, audit_log, local_user, record_audit
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, forget_open_files, store_path, where
 from .schema_version import at_start, health, upgrade as upgrade_schema
+from .documents import document_version, edit_document, read_document
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
 from .errors import NAME, REPAIR, Damaged, Refused, StoreError, StoreFull, check_name
 from .integrity import DatasetCheck, check as check_datasets, repair as repair_datasets
@@ -76,6 +80,7 @@ __all__ = [
     "deliver", "Delivered",
     "audit_log", "AuditEntry", "record_audit", "local_user",
     "begin_session", "session_user", "end_session", "end_sessions", "user_has_sessions",
+    "read_document", "document_version", "edit_document",
     "data_dir", "store_path", "forget_open_files", "where", "health", "at_start", "upgrade_schema",
     "check_datasets", "repair_datasets", "DatasetCheck", "REPAIR",
     "StoreError", "StoreFull", "Damaged", "Refused",

@@ -11,6 +11,9 @@ from .trail import local_user, record
 
 __all__ = ["AuditEntry", "audit_log", "local_user", "record", "record_audit"]
 
+# the order entries were written in, among those of one nanosecond: SQLite's rowid, PostgreSQL's id
+ORDER = {"sqlite": "rowid", "postgresql": "id"}
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -37,6 +40,7 @@ def audit_log(limit: int = 100, dataset: str | None = None) -> list[AuditEntry]:
         check_name(dataset)
         query, params = query + " WHERE dataset = ?", (dataset,)
     with reading() as con:
-        rows = con.execute(query + " ORDER BY at_ns DESC, rowid DESC LIMIT ?", (*params, int(limit))).fetchall()
+        order = ORDER[con.dialect]
+        rows = con.execute(query + f" ORDER BY at_ns DESC, {order} DESC LIMIT ?", (*params, int(limit))).fetchall()
     return [AuditEntry(pd.Timestamp(at, unit="ns", tz="UTC"), who, action, name, events, detail)
             for at, who, action, name, events, detail in rows]

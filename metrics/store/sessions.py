@@ -1,6 +1,8 @@
-"""The dashboard's sign-in sessions, kept in the datasets file so that every server process (each
-gunicorn worker) sees a session end at once: a session's cookie carries a random id, and the file
-keeps only its SHA-256 (a copy of the file signs no one in) with the user and when it began."""
+"""The dashboard's sign-in sessions, kept in the store (the datasets file, or the PostgreSQL
+database every host shares) so that every server process (each gunicorn worker, on any host) sees a
+session end at once: a session's cookie carries a random id, and the store keeps only its SHA-256
+(a copy of it signs no one in) with the user and when it began. The column ``user`` is quoted in
+every statement: an unquoted ``user`` is the connected role's name in PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +34,7 @@ def session_user(session_id: str) -> str | None:
     """The user whose live session ``session_id`` is, or None (ended, or never begun here): one
     lookup by primary key."""
     with kept_reading() as con:
-        rows = con.execute("SELECT user FROM sessions WHERE id = ?", (_key(session_id),)).fetchall()
+        rows = con.execute('SELECT "user" FROM sessions WHERE id = ?', (_key(session_id),)).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -46,7 +48,7 @@ def end_sessions(user: str, who: str | None = None) -> int:
     """End every session of ``user`` (sign out everywhere) and record it in the audit trail, in one
     transaction; how many were ended."""
     with writing() as con:
-        ended = con.execute("DELETE FROM sessions WHERE user = ?", (user,)).rowcount
+        ended = con.execute('DELETE FROM sessions WHERE "user" = ?', (user,)).rowcount
         record(con, who, "user sign-out", "", 0, f"{user} ({ended} session{'' if ended == 1 else 's'} ended)")
     return ended
 
@@ -54,4 +56,4 @@ def end_sessions(user: str, who: str | None = None) -> int:
 def user_has_sessions(user: str) -> bool:
     """Whether ``user`` has a session kept here (an OpenID user is known only by their sessions)."""
     with reading() as con:
-        return con.execute("SELECT 1 FROM sessions WHERE user = ? LIMIT 1", (user,)).fetchone() is not None
+        return con.execute('SELECT 1 FROM sessions WHERE "user" = ? LIMIT 1', (user,)).fetchone() is not None

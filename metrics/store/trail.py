@@ -1,5 +1,6 @@
 """Writing one entry of the audit trail inside the caller's transaction (``audit`` reads the trail;
-the migrations, below the connection, write to it too)."""
+the migrations, below the connection, write to it too). The columns are named: PostgreSQL's table
+has an ``id`` of its own first (SQLite's has its ``rowid``)."""
 from __future__ import annotations
 
 import getpass
