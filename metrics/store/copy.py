@@ -151,7 +151,7 @@ def copy(source: "database.Database | str", target: "database.Database | str", d
                 raise StoreError(f"dataset {name!r} of {source_words} changed during the copy ({events:,} events, "
                                  f"then {len(frame):,}): stop what writes to it and copy again")
             with database.use(target):
-                append(name, frame, replace=True, who=who, action=ACTION, detail=f"from {source_words}")
+                append(name, frame, who=who, action=ACTION, detail=f"from {source_words}")   # a new dataset
             written.append(name)
             del frame
         with database.use(target), writing() as con:
@@ -174,7 +174,7 @@ def copy(source: "database.Database | str", target: "database.Database | str", d
             differ = [c for c in counts if c.source != c.target]
             if differ:
                 raise StoreError(f"the copy into {target_words} does not match {source_words} ("
-                                 + "; ".join(f"{c.what}: {c.source} there, {c.target} here" for c in differ)
+                                 + "; ".join(f"{c.what}: {c.source} in the source, {c.target} in the target" for c in differ)
                                  + "): nothing was kept")
     except BaseException as e:
         _undo(target, written, files, target_words, e, who)
