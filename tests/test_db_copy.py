@@ -3,6 +3,7 @@ PostgreSQL database and back (events, sync state and last runs, webhook deliveri
 trail, sessions, users, API tokens), counts checked; refusals and bad URLs as one sentence, exit 2."""
 import json
 import string
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pandas as pd
@@ -204,3 +205,84 @@ def test_a_bad_url_is_one_sentence_and_exit_2(pieces, noise, capsys):
         code, out, err = cli(capsys, "db", "copy", f"{option}={url}")
         assert code == 2 and out == ""
         one_sentence(err, f"the URL of {option}")
+
+
+@pytest.fixture
+def two_sqlite_stores(tmp_path, monkeypatch):
+    """``copy.copy`` between two SQLite data directories (runs without PostgreSQL): the store
+    "a" or "b" is the file under that directory, the users and tokens files beside it."""
+    real_use = database.use
+
+    @contextmanager
+    def use(where):
+        with monkeypatch.context() as m:
+            m.setenv("METRICS_DATA_DIR", str(tmp_path / where))
+            with real_use(database.SQLITE):
+                yield
+    monkeypatch.setattr(database, "use", use)
+    monkeypatch.setattr(copy, "same_store", lambda a, b: a == b)
+
+    class Beside:                       # the file of the data directory in use
+        def __init__(self, name):
+            self.name = name
+
+        def __fspath__(self):
+            return str(store.data_dir() / self.name)
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "a"))
+    return {"users": Beside("users.json"), "api-tokens": Beside("api-tokens.json")}
+
+
+def test_everything_is_copied_between_two_sqlite_stores(two_sqlite_stores, tmp_path, monkeypatch):
+    before = fill(tmp_path / "a")
+    frames = {name: store.load(name) for name in ("alpha", "beta")}
+    copied = copy.copy("a", "b", two_sqlite_stores, who="cli:mover")
+    assert {c.what: (c.source, c.target) for c in copied.counts} == {
+        "dataset alpha: events": (6, 6), "dataset beta: events": (2, 2), "sync state": (1, 1), "sync runs": (2, 2),
+        "deliveries": (1, 1), "audit entries": (3, 3), "sign-in sessions": (1, 1), "users entries": (1, 1),
+        "api-tokens entries": (1, 1)}
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
+    for name, expected in frames.items():
+        pd.testing.assert_frame_equal(store.load(name), expected)
+    after = stored_rows()
+    for table in ("sync_state", "sync_runs", "deliveries", "sessions"):
+        assert after[table] == before[table], table
+    assert [r for r in after["audit"] if r[2] != copy.ACTION] == before["audit"]
+    assert [(e.who, e.dataset, e.events) for e in store.audit_log() if e.action == copy.ACTION] == [
+        ("cli:mover", "", 8), ("cli:mover", "beta", 2), ("cli:mover", "alpha", 6)]
+    for name in ("users.json", "api-tokens.json"):
+        assert (tmp_path / "b" / name).read_text() == (tmp_path / "a" / name).read_text()
+        assert (tmp_path / "b" / name).stat().st_mode & 0o777 == 0o600
+    with pytest.raises(store.StoreError, match=r"b/datasets.sqlite already holds datasets \(alpha, beta\) and its "
+                                               r"own users and its own api-tokens: a copy goes into a store without"):
+        copy.copy("a", "b", two_sqlite_stores)
+
+
+@pytest.mark.parametrize("broken", ["count", "write"])
+def test_a_failed_copy_leaves_the_target_as_it_was(two_sqlite_stores, tmp_path, monkeypatch, broken):
+    fill(tmp_path / "a")
+    real = copy.append
+
+    def append(name, frame, **kw):
+        if name == "beta" and broken == "write":
+            raise store.StoreError("the disk is full")
+        return real(name, frame.iloc[:-1] if name == "beta" else frame, **kw)
+    monkeypatch.setattr(copy, "append", append)
+    message = "the disk is full" if broken == "write" else \
+        r"does not match .* \(dataset beta: events: 2 in the source, 1 in the target\): nothing was kept"
+    with pytest.raises(store.StoreError, match=message):
+        copy.copy("a", "b", two_sqlite_stores)
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
+    assert store.list_datasets() == []
+    assert {table: rows for table, rows in stored_rows().items() if table != "audit"} == {
+        "sync_state": [], "sync_runs": [], "deliveries": [], "sessions": []}
+    assert sorted(p.name for p in (tmp_path / "b").iterdir() if p.suffix == ".json") == []
+
+
+def test_what_a_deleted_dataset_left_in_the_target_gives_way(two_sqlite_stores, tmp_path, monkeypatch):
+    before = fill(tmp_path / "a")
+    with database.use("b"):
+        store.deliver("beta", frame(BETA[:1]), "github", "delivery-old")
+        store.delete("beta")            # its webhook deliveries stay behind
+    copy.copy("a", "b", two_sqlite_stores)
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
+    assert stored_rows()["deliveries"] == before["deliveries"]
