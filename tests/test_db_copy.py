@@ -56,6 +56,16 @@ def stored_rows():
                 for table, (columns, _) in copy.TABLES.items()}
 
 
+def holds_the_same(frames: dict, rows: dict) -> None:
+    """The current store holds these events, and these rows (its audit trail: them and the copy's entries)."""
+    for name, expected in frames.items():
+        pd.testing.assert_frame_equal(store.load(name), expected)
+    now = stored_rows()
+    for table in ("sync_state", "sync_runs", "deliveries", "sessions"):
+        assert now[table] == rows[table], table
+    assert [r for r in now["audit"] if r[2] != copy.ACTION] == rows["audit"]
+
+
 def cli(capsys, *args):
     """``python -m metrics ARGS`` in this process: (exit code, stdout, stderr)."""
     code = main(list(args))
@@ -101,12 +111,7 @@ def test_sqlite_to_postgresql_and_back_keeps_everything(data_dir, pg_url, tmp_pa
     store.forget_open_files()
     code, out, err = cli(capsys, "db", "copy", "--from", pg_url)
     assert code == 0, err
-    for name, expected in source_frames.items():
-        pd.testing.assert_frame_equal(store.load(name), expected)
-    back = stored_rows()
-    for table in ("sync_state", "sync_runs", "deliveries", "sessions"):
-        assert back[table] == before[table], table
-    assert [r for r in back["audit"] if r[2] != copy.ACTION] == before["audit"]
+    holds_the_same(source_frames, before)
     assert json.loads(users.users_path(tmp_path / "fresh").read_text()) == users_json
     assert json.loads(tokens.tokens_path(tmp_path / "fresh").read_text()) == tokens_json
     assert store.sync_state("alpha", "github") == {"cursor": "c-42", "open": ["p9"]}
@@ -241,12 +246,7 @@ def test_everything_is_copied_between_two_sqlite_stores(two_sqlite_stores, tmp_p
         "deliveries": (1, 1), "audit entries": (3, 3), "sign-in sessions": (1, 1), "users entries": (1, 1),
         "api-tokens entries": (1, 1)}
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
-    for name, expected in frames.items():
-        pd.testing.assert_frame_equal(store.load(name), expected)
-    after = stored_rows()
-    for table in ("sync_state", "sync_runs", "deliveries", "sessions"):
-        assert after[table] == before[table], table
-    assert [r for r in after["audit"] if r[2] != copy.ACTION] == before["audit"]
+    holds_the_same(frames, before)
     assert [(e.who, e.dataset, e.events) for e in store.audit_log() if e.action == copy.ACTION] == [
         ("cli:mover", "", 8), ("cli:mover", "beta", 2), ("cli:mover", "alpha", 6)]
     for name in ("users.json", "api-tokens.json"):

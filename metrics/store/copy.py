@@ -126,9 +126,10 @@ def copy(source: "database.Database | str", target: "database.Database | str", d
          who: str | None = None) -> Copied:
     """Copy everything in ``source`` into ``target`` (each a ``Database`` or ``database.SQLITE``),
     ``documents`` naming the users and API tokens documents (name -> the file that holds it on
-    SQLite); the stores in words and the counts checked (``Count``: source beside target). A StoreError (one sentence) when the two are
-    the same store, the target holds datasets (or users or tokens where the source has them), a
-    database cannot be reached, or a count differs; then nothing of the copy is kept."""
+    SQLite); the stores in words and the counts checked (``Count``: source beside target). A
+    StoreError (one sentence) when the two are the same store, the target holds datasets (or users
+    or tokens where the source has them), a database cannot be reached, or a count differs; then
+    nothing of the copy is kept."""
     source_words, target_words = _in_words(source), _in_words(target)
     if same_store(source, target):
         raise StoreError(f"the source and the target are the same store ({source_words}): copy into another one")
