@@ -286,3 +286,12 @@ def test_what_a_deleted_dataset_left_in_the_target_gives_way(two_sqlite_stores, 
     copy.copy("a", "b", two_sqlite_stores)
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
     assert stored_rows()["deliveries"] == before["deliveries"]
+
+
+def test_a_document_this_version_does_not_know_is_refused_not_dropped(pg_url, capsys):
+    from metrics.store.connection import writing
+    with database.use(database.parse(pg_url)), writing() as con:
+        con.execute("INSERT INTO documents (name, body, updated_ns) VALUES (?, ?, ?)", ("teams", "{}", 1))
+    code, out, err = cli(capsys, "db", "copy", "--from", pg_url)
+    assert code == 2
+    one_sentence(err, "holds documents this version cannot copy (teams; it copies users, api-tokens)")

@@ -51,7 +51,7 @@ def run_copy(args, out) -> int:
 
 
 def run_db(argv, out=None) -> int:
-    """``python -m metrics db upgrade|status``."""
+    """``python -m metrics db upgrade|status|copy``."""
     out = sys.stdout if out is None else out
     args = parser().parse_args(argv)
     from .. import store

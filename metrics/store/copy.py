@@ -71,8 +71,12 @@ def _documents(con, paths: dict) -> dict:
     """The users and API tokens documents of the store ``con`` is connected to: name -> JSON text
     (a name missing: the store has none)."""
     if con.dialect == "postgresql":
-        rows = con.execute("SELECT name, body FROM documents ORDER BY name").fetchall()
-        return {name: body for name, body in rows if name in paths}
+        rows = dict(con.execute("SELECT name, body FROM documents ORDER BY name").fetchall())
+        unknown = sorted(set(rows) - set(paths))
+        if unknown:                     # never dropped without a word
+            raise StoreError(f"{where()} holds documents this version cannot copy ({', '.join(unknown)}; "
+                             f"it copies {', '.join(paths)}): copy with the version that wrote them")
+        return rows
     found = {}
     for name, path in paths.items():
         path = Path(path)
