@@ -108,14 +108,6 @@ def deploys(n: int, prefix: str, start: str = "2024-01-01") -> pd.DataFrame:
 
 # the events on PostgreSQL are another part of issue 25 (``metrics/store/postgres/events.py``): the
 # tests that store events there run once it is in the tree
-EVENTS_ON_POSTGRES = __import__("importlib.util").util.find_spec("metrics.store.postgres.events") is not None
-
-
-def needs_events(backend: str) -> None:
-    """Skip a test that stores events when ``backend`` is PostgreSQL and its events keeper is not here yet."""
-    if backend == "postgresql" and not EVENTS_ON_POSTGRES:
-        import pytest
-        pytest.skip("storing events in PostgreSQL comes with metrics/store/postgres/events.py (issue 25, events)")
 
 
 def stored_text(where) -> str:

@@ -17,7 +17,7 @@ from conftest import ROOT, run_cli
 from dashboard.app import create_app, main as app_main
 from dashboard.auth import AuthConfigError, AuthSettings, local_path, role_of, settings_from_env
 from fake_oidc import FakeProvider
-from helpers import needs_events, stored_text
+from helpers import stored_text
 from plotly.utils import PlotlyJSONEncoder
 from metrics import store, users
 from metrics.cli import main as cli_main
@@ -42,8 +42,6 @@ def people(data_dir):
 def seeded(data_dir, request):
     """A stored dataset whose name must never reach an anonymous visitor."""
     from metrics.ingest import load_events
-    if "backend" in request.fixturenames:
-        needs_events(request.getfixturevalue("backend"))
     frame, _ = load_events([ROOT / "tests" / "fixtures" / "hand.csv"])
     store.save("secret-payments", frame)
     return "secret-payments"

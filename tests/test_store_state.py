@@ -11,7 +11,7 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers import deploys, needs_events
+from helpers import deploys
 from metrics import store
 from metrics.store import connection, state
 
@@ -39,7 +39,6 @@ def test_sync_state_and_runs_keep_the_newest_per_dataset_and_source(backend):
 
 
 def test_append_with_state_keeps_events_and_state_together(backend):
-    needs_events(backend)
     assert store.append_with_state("d", deploys(3, "a"), "github", {"page": 1}) == 3
     assert store.append_with_state("d", deploys(4, "a"), "github", {"page": 2}) == 1     # 3 already stored
     assert store.sync_state("d", "github") == {"page": 2}
@@ -69,7 +68,6 @@ def test_a_claim_rolled_back_with_its_write_is_not_kept(backend):
 
 
 def test_a_delivery_is_stored_once_and_a_repeat_adds_nothing(backend):
-    needs_events(backend)
     first = store.deliver("d", deploys(2, "a"), "github", "delivery-1")
     assert (first.total, first.added, first.repeated) == (2, 2, False)
     again = store.deliver("d", deploys(3, "b"), "github", "delivery-1")
@@ -80,7 +78,6 @@ def test_a_delivery_is_stored_once_and_a_repeat_adds_nothing(backend):
 
 
 def test_only_the_first_delivery_of_a_deployment_counts(backend):
-    needs_events(backend)
     store.deliver("d", deploys(1, "a"), "github", "delivery-1", once="deploy-7")
     later = store.deliver("d", deploys(1, "b"), "github", "delivery-2", once="deploy-7")
     assert (later.added, later.repeated) == (0, False)
@@ -145,7 +142,6 @@ def _deliver_in_a_process(environment: dict, start, results) -> None:
 
 
 def test_two_processes_delivering_one_id_at_the_same_moment_store_it_once(backend):
-    needs_events(backend)
     import os
     environment = {k: os.environ[k] for k in ("METRICS_DATA_DIR", "METRICS_DATABASE_URL") if k in os.environ}
     context = multiprocessing.get_context("spawn")

@@ -58,32 +58,33 @@ class Database:
         return arguments
 
 
-def _refuse(problem: str) -> Refused:
-    return Refused(f"{URL_SETTING} {problem}; the form is {FORM}")
+def _refuse(problem: str, what: str = URL_SETTING) -> Refused:
+    return Refused(f"{what} {problem}; the form is {FORM}")
 
 
-def parse(url: str, password_file: str | None = None) -> Database:
+def parse(url: str, password_file: str | None = None, what: str = URL_SETTING) -> Database:
     """The ``Database`` a URL names (a StoreError sentence, without the password, when it names
-    none); the password from ``password_file`` when the URL has none."""
+    none; ``what`` says where the URL came from: the setting, or ``db copy``'s option); the
+    password from ``password_file`` when the URL has none."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port or 5432
     except ValueError:
-        raise _refuse("is not a URL with a valid port") from None
+        raise _refuse("is not a URL with a valid port", what) from None
     if parts.scheme not in SCHEMES:
-        raise _refuse(f"must start with postgresql:// (it starts with {parts.scheme + '://' if parts.scheme else 'no scheme'})")
+        raise _refuse(f"must start with postgresql:// (it starts with {parts.scheme + '://' if parts.scheme else 'no scheme'})", what)
     if not parts.hostname:
-        raise _refuse("names no host")
+        raise _refuse("names no host", what)
     name = unquote(parts.path.lstrip("/"))
     if not name or "/" in name:
-        raise _refuse(f"names no database on {parts.hostname}:{port}")
+        raise _refuse(f"names no database on {parts.hostname}:{port}", what)
     if not parts.username:
-        raise _refuse(f"names no user for database {name!r} on {parts.hostname}:{port}")
+        raise _refuse(f"names no user for database {name!r} on {parts.hostname}:{port}", what)
     options = tuple(parse_qsl(parts.query, keep_blank_values=True))
     unknown = sorted({k for k, _ in options} - set(OPTIONS))
     if unknown:
         raise _refuse(f"has options this product does not pass on ({', '.join(unknown)}; "
-                      f"it takes {', '.join(OPTIONS)}) for database {name!r} on {parts.hostname}:{port}")
+                      f"it takes {', '.join(OPTIONS)}) for database {name!r} on {parts.hostname}:{port}", what)
     password = unquote(parts.password) if parts.password is not None else ""
     if not password and password_file:
         try:
