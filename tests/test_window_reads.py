@@ -59,6 +59,7 @@ def edge_events(seed: int = 5) -> pd.DataFrame:
     add(at(3, 5), "deploy", "pay", deploy_id="pay@release")
     add(at(100, 5), "deploy", "search", deploy_id="search@release")
     add(at(2, 1), "deploy", "shop", deploy_id="lonely")
+    add(at(1, 2), "deploy", "pay", deploy_id="shop@cross")        # a shop link "cross" names it (SERVICE@LINK)
     for n in range(160):
         start_day = rng.integers(0, DAYS)
         service = SERVICES[rng.integers(3)]
@@ -68,7 +69,7 @@ def edge_events(seed: int = 5) -> pd.DataFrame:
         if r < 0.15:
             link = deploys[rng.integers(len(deploys))][2]                  # anywhere, future included
         elif r < 0.2:
-            link = ("release", "lonely", "nothing", "v7.0")[rng.integers(4)]
+            link = ("release", "lonely", "nothing", "v7.0", "cross")[rng.integers(5)]
         elif r < 0.3:                                                      # at the attribution limit
             extra = 0 if n % 2 else 1
             add(start - 24 * NS_PER_HOUR - extra, "deploy", service, deploy_id=f"{service}@lim{n}")
@@ -90,7 +91,7 @@ def edge_events(seed: int = 5) -> pd.DataFrame:
             add(t, "pr_reviewed", service, pr_id=f"pr-{n}", author="rev")
         if rng.random() < 0.85:
             t += int(rng.uniform(0.1, 30 * 24) * NS_PER_HOUR)
-            link = deploys[rng.integers(len(deploys))][2] if rng.random() < 0.2 else ""
+            link = deploys[rng.integers(len(deploys))][2] if rng.random() < 0.2 else ("cross" if n % 50 == 0 else "")
             add(t, "pr_merged", service, pr_id=f"pr-{n}", deploy_id=link)
     for day in range(DAYS):
         add(at(day), "platform_investment_hour", "platform", metric_value=float(rng.integers(2, 9)))
@@ -149,7 +150,7 @@ def as_text(analysis) -> str:
     return json.dumps(parts, sort_keys=True, default=str)
 
 
-WINDOWS = [(start, days) for days in (1, 7, 14, 30) for start in range(0, DAYS + 10, 3 if days < 14 else 5)]
+WINDOWS = [(start, days) for days, step in ((1, 9), (7, 6), (14, 11), (30, 10)) for start in range(0, DAYS + 10, step)]
 
 
 def test_every_number_of_a_window_equals_the_whole_datasets(pg):
