@@ -65,12 +65,14 @@ class Reach:
     pins: tuple = ()
 
 
-def reach(window: Window, attribution_hours: float = defaults.ATTRIBUTION_HOURS, pins=()) -> Reach:
+def reach(window: Window, attribution_hours: float = defaults.ATTRIBUTION_HOURS, pins=(), previous: bool = True) -> Reach:
     """The rows a view of ``window`` and its previous period reads (the module's rules 1-3), with
     incidents attributed to deployments up to ``attribution_hours`` before them and the attribution
-    overrides' ``pins`` (incident id -> deployment id, ``metrics.attribution.Overrides.pins``)."""
+    overrides' ``pins`` (incident id -> deployment id, ``metrics.attribution.Overrides.pins``);
+    ``previous`` False: of ``window`` alone (the command line's summary)."""
     lookback = int(attribution_hours * NS_PER_HOUR)         # as ``analysis.window_tables`` clips
-    return Reach(window.previous().start_ns - lookback, window.end_ns, tuple(sorted(dict(pins).items())))
+    first = window.previous().start_ns if previous else window.start_ns
+    return Reach(first - lookback, window.end_ns, tuple(sorted(dict(pins).items())))
 
 
 @dataclass(frozen=True)

@@ -263,3 +263,28 @@ def test_a_dashboard_view_of_a_postgresql_dataset_reads_its_window_and_shows_the
         windows = [key for key in views.cache._items if key[0] == "dataset-window"]
         assert windows and not [key for key in views.cache._items if key[0] == "dataset-tables"]
     assert len({key[3] for key in views.cache._items if key[0] == "dataset-window"}) == 3
+
+
+def test_the_command_line_summary_of_a_postgresql_dataset_reads_its_window(pg, tmp_path, monkeypatch):
+    """``python -m metrics --dataset NAME --json`` on PostgreSQL (the window's rows alone) prints what
+    ``--events FILE`` of the same events prints (read whole from the file)."""
+    import contextlib
+
+    from metrics.cli.summary import run
+    frame = edge_events(13)
+    put("cli", frame)
+    csv = tmp_path / "cli.csv"
+    frame.assign(ts=[stamp.isoformat() for stamp in frame["ts"]]).to_csv(csv, index=False)   # ns kept
+
+    def whole(name):
+        raise AssertionError("the whole dataset was loaded")
+    monkeypatch.setattr(store, "load_tables", whole)
+    for extra in ([], ["--days", "30"], ["--start", "2024-11-03", "--end", "2024-12-01", "--only-service", "shop"],
+                  ["--days", "7", "--attribution-hours", "48"]):
+        outs = []
+        for source in (["--dataset", "cli"], ["--events", str(csv)]):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stderr(io.StringIO()):
+                assert run([*source, "--json", *extra], out, err) == 0, err.getvalue()
+            outs.append(json.loads(out.getvalue()))
+        assert outs[0] == outs[1], extra
