@@ -15,10 +15,14 @@ are paired and linked:
    looks for the first deployment at or after a merge, never before the period's start, and
    deployments after ``end`` are never used: ``dora.production(tables, window.end_ns)``);
 2. an incident or a PR belongs to a period by its start / creation (METRICS.md section 2), and its
-   later events come along whenever they happened: every event whose ``incident_id`` is that of an
-   ``incident_start`` of the range (its ``incident_resolved``: recovery time, open incidents,
-   rework), and every event whose ``pr_id`` is that of a ``pr_created`` of the range (its reviews:
-   review wait and turnaround; its merge: merge time, lead time, the shipping deployment);
+   later events come along whenever they happened: the ``incident_resolved`` of an ``incident_start``
+   of the range (recovery time, open incidents, rework), the reviews and the merge of a
+   ``pr_created`` of the range (review wait and turnaround: its first review; merge time, lead time,
+   the shipping deployment). The store never holds an incident's or a PR's later events before
+   its start / creation (``ingest.validate`` and ``store.merge`` reject them) and holds one
+   ``incident_resolved`` and one ``pr_merged`` an id, so only an incident whose resolution and a PR
+   whose merge or every review lie outside the range has events to fetch, after the range: those
+   of its id;
 3. a deployment before the window may still be the one an incident or a PR inside it is linked to
    (METRICS.md section 2): every deployment a link of rule 1 or 2 may name (the ``deploy_id`` of an
    ``incident_start`` or a ``pr_merged``, and the deployment an attribution override pins one of
@@ -41,24 +45,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import defaults
-from . import schema as s
 from .analysis import kinds_present
 from .schema import NS_PER_HOUR
 from .selection import services_of
 from .tables import EventTables
 from .window import Window
 
-PAIRED_BY = ((s.INCIDENT_START, "incident_id"), (s.PR_CREATED, "pr_id"))   # rule 2: (kind in the range, id)
-LINKING_KINDS = (s.INCIDENT_START, s.PR_MERGED)                              # rule 3: whose deploy_id links
-
-
 @dataclass(frozen=True)
 class Reach:
     """The rows a view reads (see the module's docstring): every event in ``[start_ns, end_ns)``;
-    the events sharing an id with an event of the range of a kind in ``PAIRED_BY``; the
-    deployments the ``deploy_id`` of a ``LINKING_KINDS`` event among those may name, or that
-    ``pins`` ((incident id, deployment id) pairs: attribution overrides) pin an incident of
-    the range to."""
+    the later events of its incidents and PRs (rule 2); the deployments the ``deploy_id`` of an
+    ``incident_start`` or ``pr_merged`` among those may name, or that ``pins`` ((incident id,
+    deployment id) pairs: attribution overrides) pin an incident of the range to."""
 
     start_ns: int
     end_ns: int

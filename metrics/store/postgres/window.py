@@ -1,8 +1,8 @@
 """Reading only what a view needs from PostgreSQL's ``events`` table: the rows of a ``metrics.reach.Reach``
-(a window, its previous period and what pairs and links with them) in one statement, and the facts
-of the whole dataset (``metrics.reach.DatasetFacts``) by a few index-only queries, never a scan.
+(a window, its previous period and what pairs and links with them) in two statements, and the facts
+of the whole dataset (``metrics.reach.DatasetFacts``) by a few index probes, never a scan.
 
-The rows come as CSV from ``COPY (query) TO STDOUT`` (one round trip, no Python object a row) and
+The rows come as CSV from ``COPY (query) TO STDOUT`` (no Python object a row) and
 are parsed by Arrow, each text column dictionary-encoded: ``columns_of_arrow`` turns them into the
 arrays ``codec.to_columns`` gives (``ts`` int64 ns, ``metric_value`` float64, each text column as
 int32 codes and its distinct texts), so ``tables.tables_from_codes`` builds the tables as for a
@@ -23,40 +23,30 @@ from ...selection import LISTED_TABLES
 # index ``events_by_local_deploy`` is on this expression, so the query must spell it the same way
 LOCAL_DEPLOY_ID = (f"CASE WHEN starts_with(deploy_id, service || '{s.DEPLOY_MARK}') "
                    f"THEN substr(deploy_id, length(service) + {len(s.DEPLOY_MARK) + 1}) ELSE deploy_id END")
-_KEPT = "ts_ns, kind, service, deploy_id, incident_id, pr_id, metric_value, status, change_type, environment, " \
-        "author, row_hash"
+_OUT = f"ts_ns, metric_value, {', '.join(s.TEXT_COLUMNS)}, row_hash"      # the columns read, in this order
 _OUTSIDE = "(ts_ns < %(lo)s OR ts_ns >= %(hi)s)"
 _ALL = "dataset = %(dataset)s"
-# the module's rules (``metrics.reach``): 1 the range; 2 the events paired with its incidents and PRs;
-# 3 the deployments their links (and the pinned incidents' pins) may name; outside the range, once each
-WINDOW_ROWS = f"""
-WITH span AS MATERIALIZED (
-    SELECT {_KEPT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s),
-paired AS MATERIALIZED (
-    SELECT {_KEPT} FROM events WHERE {_ALL} AND incident_id <> '' AND {_OUTSIDE} AND incident_id IN (
-        SELECT incident_id FROM span WHERE kind = '{s.INCIDENT_START}' AND incident_id <> '')
+# rule 1: the range, in the order of the whole load
+RANGE_ROWS = f"SELECT {_OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s ORDER BY ts_ns, row_hash"
+# rules 2 and 3 outside the range: the later events of the incidents and PRs the range leaves incomplete
+# (``incomplete``), then the deployments that their links, the range's links (``links``, ``services``) and
+# the pinned incidents' pins may name
+PAIRED_ROWS = f"""
+WITH paired AS MATERIALIZED (
+    SELECT {_OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = ANY(%(incidents)s) AND {_OUTSIDE}
     UNION
-    SELECT {_KEPT} FROM events WHERE {_ALL} AND pr_id <> '' AND {_OUTSIDE} AND pr_id IN (
-        SELECT pr_id FROM span WHERE kind = '{s.PR_CREATED}' AND pr_id <> '')),
+    SELECT {_OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = ANY(%(prs)s) AND {_OUTSIDE}),
 links AS MATERIALIZED (
-    SELECT deploy_id AS link, service FROM (
-        SELECT kind, service, deploy_id FROM span UNION ALL SELECT kind, service, deploy_id FROM paired) linking
-        WHERE kind IN ('{s.INCIDENT_START}', '{s.PR_MERGED}') AND deploy_id <> ''
+    SELECT link, service FROM unnest(%(links)s::text[], %(services)s::text[]) AS given(link, service)
     UNION
-    SELECT pin.deploy, span.service FROM span
-        JOIN unnest(%(pinned)s::text[], %(pins)s::text[]) AS pin(incident, deploy)
-        ON span.kind = '{s.INCIDENT_START}' AND span.incident_id = pin.incident),
+    SELECT deploy_id, service FROM paired WHERE kind IN ('{s.INCIDENT_START}', '{s.PR_MERGED}') AND deploy_id <> ''),
 named AS (
-    SELECT {_KEPT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> '' AND deploy_id IN (
+    SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> '' AND deploy_id IN (
         SELECT link FROM links UNION SELECT service || '{s.DEPLOY_MARK}' || link FROM links)
     UNION
-    SELECT {_KEPT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> ''
+    SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> ''
         AND ({LOCAL_DEPLOY_ID}) IN (SELECT link FROM links))
-SELECT ts_ns, metric_value, {", ".join(s.TEXT_COLUMNS)} FROM (
-    SELECT * FROM span
-    UNION ALL
-    (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE})) found
-ORDER BY ts_ns, row_hash"""
+SELECT {_OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found ORDER BY ts_ns, row_hash"""
 
 # the dataset's (kind, service) pairs by a skip scan of ``events_by_kind``: one index probe a pair
 KINDS_AND_SERVICES = """
@@ -83,27 +73,79 @@ def exists(con, name: str) -> bool:
 
 
 def read_window(con, name: str, reach: Reach) -> dict:
-    """The rows ``reach`` names of dataset ``name`` (rules 1-3 of ``metrics.reach``), in one
-    statement, as ``codec.to_columns``' arrays (see ``columns_of_arrow``)."""
+    """The rows ``reach`` names of dataset ``name`` (``metrics.reach``), ordered by (``ts_ns``,
+    ``row_hash``), as ``codec.to_columns``' arrays (see ``columns_of_arrow``): two statements,
+    the range (``RANGE_ROWS``), then what pairs and links with it from outside (``PAIRED_ROWS``)."""
+    import pyarrow as pa
+
+    bounds = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns}
+    with con.raw.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")       # compiling the plan costs seconds, running it less
+        inside = _copied(cursor, RANGE_ROWS, bounds)
+        incidents, prs, links, services = _reaching_out(columns_of_arrow(inside), dict(reach.pins))
+        outside = _copied(cursor, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
+                                                "services": services})
+    if outside.num_rows:
+        inside = pa.concat_tables([inside, outside]).unify_dictionaries().sort_by(
+            [("ts_ns", "ascending"), ("row_hash", "ascending")])
+    return columns_of_arrow(inside)
+
+
+def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
+    """What the range's rows (``codec.to_columns``' arrays) need from outside it (``metrics.reach``
+    rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it, of its PRs
+    without their ``pr_merged`` or without a review in it, and the links (with the linking event's
+    service) of its ``incident_start`` and ``pr_merged`` events and of its pinned incidents."""
+    kind_codes, kinds = columns["kind"]
+
+    def rows(kind) -> np.ndarray:
+        return kind_codes == (np.flatnonzero(kinds == kind)[:1].tolist() or [-2])[0]
+
+    def ids(column, first, *later) -> list:
+        codes, texts = columns[column]
+        done = [np.unique(codes[rows(kind)]) for kind in later]
+        complete = done[0] if len(done) == 1 else np.intersect1d(*done)
+        left = np.setdiff1d(codes[rows(first)], complete)
+        return [text for text in texts[left].tolist() if text]
+
+    deploy_codes, deploy_texts = columns["deploy_id"]
+    service_codes, service_texts = columns["service"]
+    linking = rows(s.INCIDENT_START) | rows(s.PR_MERGED)
+    pairs = np.unique(np.stack([deploy_codes[linking], service_codes[linking]]), axis=1)
+    links = deploy_texts[pairs[0]].tolist()
+    services = service_texts[pairs[1]].tolist()
+    if pins:
+        inc_codes, inc_texts = columns["incident_id"]
+        started = rows(s.INCIDENT_START)
+        for incident, service in zip(inc_texts[inc_codes[started]].tolist(),
+                                     service_texts[service_codes[started]].tolist()):
+            if incident in pins:
+                links.append(pins[incident])
+                services.append(service)
+    kept = [i for i, link in enumerate(links) if link]
+    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED),
+            [links[i] for i in kept], [services[i] for i in kept])
+
+
+def _copied(cursor, query: str, params: dict):
+    """The rows of ``query`` as an Arrow table (``COPY ... TO STDOUT`` as CSV, parsed by Arrow, the
+    text columns dictionary-encoded)."""
+    import pyarrow as pa
     from pyarrow import csv
 
-    params = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns,
-              "pinned": [i for i, _ in reach.pins], "pins": [d for _, d in reach.pins]}
     data = bytearray()
-    with con.raw.cursor() as cursor:
-        with cursor.copy(f"COPY ({WINDOW_ROWS}) TO STDOUT (FORMAT csv)", params) as copy:
-            for chunk in copy:
-                data += chunk
-    import pyarrow as pa
+    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
+        for chunk in copy:
+            data += chunk
     schema = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
-                       + [(c, pa.dictionary(pa.int32(), pa.string())) for c in s.TEXT_COLUMNS])
+                       + [(c, pa.dictionary(pa.int32(), pa.string())) for c in s.TEXT_COLUMNS]
+                       + [("row_hash", pa.int64())])
     if not data:                        # no rows: Arrow reads no CSV of none
-        return columns_of_arrow(schema.empty_table())
-    table = csv.read_csv(io.BytesIO(bytes(data)), read_options=csv.ReadOptions(column_names=schema.names),
-                         parse_options=csv.ParseOptions(newlines_in_values=True),
-                         convert_options=csv.ConvertOptions(column_types=schema, strings_can_be_null=False,
-                                                            quoted_strings_can_be_null=False))
-    return columns_of_arrow(table)
+        return schema.empty_table()
+    return csv.read_csv(io.BytesIO(bytes(data)), read_options=csv.ReadOptions(column_names=schema.names),
+                        parse_options=csv.ParseOptions(newlines_in_values=True),
+                        convert_options=csv.ConvertOptions(column_types=schema, strings_can_be_null=False,
+                                                           quoted_strings_can_be_null=False))
 
 
 def columns_of_arrow(table) -> dict:
