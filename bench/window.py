@@ -16,8 +16,8 @@ import time
 
 NAME = "bench10m"
 T0 = 1_600_000_000 * 10**9 // 86_400_000_000_000 * 86_400_000_000_000     # a UTC midnight in 2020
-# one event a step; kinds by the step's place in a cycle of 20; an incident is resolved 10,000 steps (about a
-# day at 10M over 1,000 days) after its start, a PR merged 600 steps after its creation and reviewed 1 after
+# one event a step; kinds by the step's place in a cycle of 20; an incident is resolved 10,001 steps (about a
+# day at 10M over 1,000 days) after its start, a PR reviewed 4 steps and merged 608 after its creation
 BUILD = """
 INSERT INTO events (dataset, ts_ns, kind, service, deploy_id, incident_id, pr_id, metric_value, status, change_type,
                     environment, author, row_hash)
@@ -25,8 +25,8 @@ SELECT %(name)s, %(t0)s::bigint + g * %(step)s::bigint, k.kind, 'svc' || (g / 20
        CASE WHEN k.kind = 'deploy' THEN 'svc' || (g / 20 %% 300) || '@d' || g ELSE '' END,
        CASE WHEN k.kind = 'incident_start' THEN 'i' || g WHEN k.kind = 'incident_resolved' THEN 'i' || (g - 10001)
             ELSE '' END,
-       CASE WHEN k.kind = 'pr_created' THEN 'p' || g WHEN k.kind = 'pr_reviewed' THEN 'p' || (g - 1)
-            WHEN k.kind = 'pr_merged' THEN 'p' || (g - 602) ELSE '' END,
+       CASE WHEN k.kind = 'pr_created' THEN 'p' || g WHEN k.kind = 'pr_reviewed' THEN 'p' || (g - 4)
+            WHEN k.kind = 'pr_merged' THEN 'p' || (g - 608) ELSE '' END,
        CASE WHEN k.kind IN ('toil', 'platform_investment_hour') THEN 1.0 END,
        CASE WHEN k.kind = 'deploy' AND g %% 97 = 0 THEN 'failed' ELSE '' END,
        CASE WHEN k.kind = 'deploy' AND g %% 89 = 0 THEN 'hotfix' ELSE '' END, '',
@@ -35,7 +35,7 @@ FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) g,
      LATERAL (SELECT CASE
          WHEN g %% 200 = 7 THEN 'incident_start' WHEN g %% 200 = 8 AND g > 10001 THEN 'incident_resolved'
          WHEN g %% 20 < 6 THEN 'deploy' WHEN g %% 20 < 10 THEN 'pr_created' WHEN g %% 20 < 14 THEN 'pr_reviewed'
-         WHEN g %% 20 < 18 AND g >= 602 THEN 'pr_merged' WHEN g %% 20 = 18 THEN 'toil'
+         WHEN g %% 20 < 18 AND g >= 608 THEN 'pr_merged' WHEN g %% 20 = 18 THEN 'toil'
          ELSE 'platform_investment_hour' END AS kind) k"""
 
 

@@ -131,6 +131,7 @@ def _copied(cursor, query: str, params: dict):
     """The rows of ``query`` as an Arrow table (``COPY ... TO STDOUT`` as CSV, parsed by Arrow, the
     text columns dictionary-encoded)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     from pyarrow import csv
 
     data = bytearray()
@@ -138,14 +139,17 @@ def _copied(cursor, query: str, params: dict):
         for chunk in copy:
             data += chunk
     schema = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
-                       + [(c, pa.dictionary(pa.int32(), pa.string())) for c in s.TEXT_COLUMNS]
-                       + [("row_hash", pa.int64())])
+                       + [(c, pa.string()) for c in s.TEXT_COLUMNS] + [("row_hash", pa.int64())])
     if not data:                        # no rows: Arrow reads no CSV of none
-        return schema.empty_table()
-    return csv.read_csv(io.BytesIO(bytes(data)), read_options=csv.ReadOptions(column_names=schema.names),
-                        parse_options=csv.ParseOptions(newlines_in_values=True),
-                        convert_options=csv.ConvertOptions(column_types=schema, strings_can_be_null=False,
-                                                           quoted_strings_can_be_null=False))
+        table = schema.empty_table()
+    else:
+        table = csv.read_csv(io.BytesIO(bytes(data)), read_options=csv.ReadOptions(column_names=schema.names),
+                             parse_options=csv.ParseOptions(newlines_in_values=True),
+                             convert_options=csv.ConvertOptions(column_types=schema, strings_can_be_null=False,
+                                                                quoted_strings_can_be_null=False))
+    # each text column encoded once, whole (cheaper than unifying a dictionary a parsed block)
+    return pa.table({name: pc.dictionary_encode(table.column(name).combine_chunks()) if name in s.TEXT_COLUMNS
+                     else table.column(name) for name in schema.names})
 
 
 def columns_of_arrow(table) -> dict:
