@@ -111,9 +111,9 @@ def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
     deploy_codes, deploy_texts = columns["deploy_id"]
     service_codes, service_texts = columns["service"]
     linking = rows(s.INCIDENT_START) | rows(s.PR_MERGED)
-    pairs = np.unique(np.stack([deploy_codes[linking], service_codes[linking]]), axis=1)
-    links = deploy_texts[pairs[0]].tolist()
-    services = service_texts[pairs[1]].tolist()
+    pairs = np.unique(deploy_codes[linking].astype(np.int64) * len(service_texts) + service_codes[linking])
+    links = deploy_texts[pairs // len(service_texts)].tolist()
+    services = service_texts[pairs % len(service_texts)].tolist()
     if pins:
         inc_codes, inc_texts = columns["incident_id"]
         started = rows(s.INCIDENT_START)
