@@ -3,6 +3,9 @@
 Synthetic universe: the window ends today; the previous period is the next block of the same
 universe back. Stored dataset: the window is the data's span (or its last ``days`` days, or the
 date range); the previous period is the block of the same length before it, from the same events.
+On SQLite the dataset is loaded whole once per version; on PostgreSQL a view loads only the rows
+its two periods need (``metrics.reach``, ``store.load_window``: cached by the window too) and the
+dataset's span, services and kinds by a few index probes (``store.dataset_facts``).
 The service filter narrows both periods alike.
 
 Each app the factory builds owns a ``Views`` object and its cache: nothing is shared between two
@@ -23,6 +26,7 @@ import pandas as pd
 
 from metrics import Analysis, Assumptions, analyze, defaults, generate, store
 from metrics.analysis import kinds_present
+from metrics.reach import DatasetFacts, facts_of, reach
 from metrics.attribution import AttributionError, attribution_path, overrides_token, read_overrides
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
@@ -118,11 +122,6 @@ def nbytes(value, seen=None) -> int:
     if is_dataclass(value):
         return 64 + sum(nbytes(getattr(value, f.name), seen) for f in fields(value))
     return 64
-
-
-def days_of(tables: EventTables) -> tuple:
-    """The first and last day with events (YYYY-MM-DD, UTC)."""
-    return tuple(pd.Timestamp(t, tz="UTC").strftime("%Y-%m-%d") for t in tables.time_span())
 
 
 def narrow(tables: EventTables, view: View) -> EventTables:
@@ -227,10 +226,11 @@ class Views:
         key = ("teams",) + replace(view, only=()).computation_key() + (teams_file_token(path),)
         if view.dataset:
             version = version_of(view.dataset)
-            everything = self._dataset_tables(view.dataset, version)
-            window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
+            window = self._dataset_window(view.dataset, self._dataset_facts(view.dataset, version), view.days,
+                                          view.start, view.end)
+            tables = self._window_tables(view.dataset, version, window)
             key += (version,)
-            periods = ((everything, window), (everything, window.previous()))
+            periods = ((tables, window), (tables, window.previous()))
         else:
             end = today_ns() if end_ns is None else end_ns
             key += (end,)
@@ -248,11 +248,11 @@ class Views:
         overrides()
         if view.dataset:
             version = version_of(view.dataset)
-            everything = self._dataset_tables(view.dataset, version)
-            window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
-            if view.teams:
-                narrow(everything, view)           # the Team selector's teams must exist, as for ``compute``
-            return Computed(None, None, "", "", tuple(services_of(everything)), days_of(everything), window=window)
+            facts = self._dataset_facts(view.dataset, version)
+            window = self._dataset_window(view.dataset, facts, view.days, view.start, view.end)
+            if view.teams:           # the Team selector's teams must exist, as for ``compute``
+                narrow(self._window_tables(view.dataset, version, window), view)
+            return Computed(None, None, "", "", facts.services, facts.days, window=window)
         u = self._universe(view, today_ns() if end_ns is None else end_ns, 0)
         if view.teams:
             narrow(u.tables, view)
@@ -285,29 +285,50 @@ class Views:
     # -- a stored dataset ----------------------------------------------------------------------
 
     def _dataset_tables(self, name: str, version) -> EventTables:
-        def load():
-            try:
-                return store.load_tables(name)
-            except store.StoreError as e:
-                raise DataError(str(e), unavailable=isinstance(e, store.Damaged)) from None
-        return self.cache.get(("dataset-tables", name, version), load, lasting=True)
+        """The whole dataset's tables (SQLite), kept per version."""
+        return self.cache.get(("dataset-tables", name, version), lambda: _stored(lambda: store.load_tables(name)),
+                              lasting=True)
+
+    def _dataset_facts(self, name: str, version) -> DatasetFacts:
+        """The dataset's span, services and kinds: from its tables (SQLite), or asked of the
+        database (PostgreSQL), kept per version."""
+        if not store.reads_windows():
+            return self.cache.get(("dataset-facts", name, version), lambda: facts_of(self._dataset_tables(name, version)))
+        return self.cache.get(("dataset-facts", name, version), lambda: _stored(lambda: store.dataset_facts(name)))
+
+    def _window_tables(self, name: str, version, window: Window) -> EventTables:
+        """The tables a view of ``window`` and its previous period computes from: the whole dataset
+        (SQLite), or the rows they need (PostgreSQL, ``metrics.reach``), kept per version and reach."""
+        if not store.reads_windows():
+            return self._dataset_tables(name, version)
+        rows = reach(window, defaults.ATTRIBUTION_HOURS, overrides().pins)
+        return self.cache.get(("dataset-window", name, version, rows),
+                              lambda: _stored(lambda: store.load_window(name, rows)))
 
     @staticmethod
-    def _dataset_window(name: str, everything: EventTables, days: int, start: str, end: str):
+    def _dataset_window(name: str, facts: DatasetFacts, days: int, start: str, end: str):
         """The window a dataset view shows: its span, its last ``days`` days, or the date range."""
         try:
-            return over_data(everything.time_span(), days or None, to_ns(start) if start else None,
+            return over_data(facts.span, days or None, to_ns(start) if start else None,
                              to_ns(end) + NS_PER_DAY if end else None)
         except ValueError as e:
             raise DataError(f"Dataset {name}: {e}.") from None
 
     def _compute_dataset(self, view: View, version) -> Computed:
-        everything = self._dataset_tables(view.dataset, version)
-        window = self._dataset_window(view.dataset, everything, view.days, view.start, view.end)
-        tables = narrow(everything, view)
-        present = kinds_present(everything)       # what the dataset holds at all, before any filter
+        facts = self._dataset_facts(view.dataset, version)
+        window = self._dataset_window(view.dataset, facts, view.days, view.start, view.end)
+        tables = narrow(self._window_tables(view.dataset, version, window), view)
         pins = overrides()
         a = assumptions_of(view)
-        current = analyze(tables, window, a, present=present, overrides=pins)
-        previous = analyze(tables, window.previous(), a, present=present, overrides=pins)
-        return Computed(current, previous, "", "", tuple(services_of(everything)), days_of(everything))
+        # ``facts.present``: what the dataset holds at all, before any filter
+        current = analyze(tables, window, a, present=facts.present, overrides=pins)
+        previous = analyze(tables, window.previous(), a, present=facts.present, overrides=pins)
+        return Computed(current, previous, "", "", facts.services, facts.days)
+
+
+def _stored(load):
+    """``load()``, a store failure as DataError (``unavailable`` when the dataset is damaged)."""
+    try:
+        return load()
+    except store.StoreError as e:
+        raise DataError(str(e), unavailable=isinstance(e, store.Damaged)) from None

@@ -159,23 +159,32 @@ def _time(ns: np.ndarray) -> pd.Series:
 
 OPTIONAL_KINDS = ("on_call_hours",)   # extension kinds: they count when present, are never asked for
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
+# the event kinds ``present`` lists when the data holds any (beside the markers of ``present_of``), in
+# the order of their tables in ``kinds_present``
+PRESENT_KINDS = ("deploy", "incident_start", "pr_created", "pr_reviewed", "satisfaction_survey",
+                 "platform_investment_hour", "incident_response", "toil", "onboarding_complete", "on_call_hours",
+                 "infra_cost")
 
 
 def kinds_present(tables: EventTables) -> frozenset:
     """The built-in event kinds the tables hold at all (whatever the window)."""
-    present = set()
-    for kind, table in (("deploy", tables.deploys), ("incident_start", tables.incidents), ("pr_created", tables.prs),
-                        ("pr_reviewed", tables.reviews), ("satisfaction_survey", tables.surveys),
-                        ("platform_investment_hour", tables.platform), ("incident_response", tables.response),
-                        ("toil", tables.toil), ("onboarding_complete", tables.onboarding),
-                        ("on_call_hours", tables.on_call), ("infra_cost", tables.infra)):
-        if len(table):
-            present.add(kind)
-    if (~tables.deploys["success"].to_numpy()).any():
+    held = {kind for kind, table in zip(PRESENT_KINDS, (
+        tables.deploys, tables.incidents, tables.prs, tables.reviews, tables.surveys, tables.platform, tables.response,
+        tables.toil, tables.onboarding, tables.on_call, tables.infra), strict=True) if len(table)}
+    return present_of(held, bool((~tables.deploys["success"].to_numpy()).any()),
+                      bool((tables.deploys["change_type"].to_numpy() > 0).any()), tables.git_prs)
+
+
+def present_of(kinds, failed_deploys: bool, rework_deploys: bool, git_prs: bool) -> frozenset:
+    """``kinds_present`` of data holding events of ``kinds`` (other kinds are not listed), a
+    deployment with status failed or not, one whose change type is a hotfix or a rollback or not,
+    and PRs read from git history or not."""
+    present = set(kinds) & set(PRESENT_KINDS)
+    if failed_deploys:
         present.add("failed deploy")
-    if (tables.deploys["change_type"].to_numpy() > 0).any():
+    if rework_deploys:
         present.add("rework deploy")
-    if tables.git_prs:
+    if git_prs:
         present.add(GIT_PRS)
     return frozenset(present)
 

@@ -17,12 +17,15 @@ from .tables import EventTables
 
 SERVICE_KINDS = (s.DEPLOY,) + s.INCIDENT_KINDS + s.PR_KINDS
 SERVICE_TABLES = ("deploys", "incidents", "prs", "reviews", "merges")
+# the services listed (the filter's choices) are those of these tables, i.e. of events of these kinds
+LISTED_TABLES = (("deploys", s.DEPLOY), ("incidents", s.INCIDENT_START), ("prs", s.PR_CREATED),
+                 ("reviews", s.PR_REVIEWED))
 
 
 def services_of(tables: EventTables) -> list[str]:
     """The services that have deployments, incidents, PRs or reviews, sorted."""
     seen = np.zeros(len(tables.services), dtype=bool)
-    for attr in ("deploys", "incidents", "prs", "reviews"):       # codes counted, not sorted: one pass a table
+    for attr, _ in LISTED_TABLES:       # codes counted, not sorted: one pass a table
         seen |= np.bincount(getattr(tables, attr)["service"].to_numpy(), minlength=len(seen))[: len(seen)] > 0
     return sorted(str(tables.services[c]) for c in np.flatnonzero(seen))
 

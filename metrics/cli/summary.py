@@ -119,11 +119,12 @@ def synthetic_window(args) -> Window:
     return Window.ending(args.end if args.end is not None else today_ns(), days)
 
 
-def events_window(args, tables) -> Window:
-    """The window over loaded data: its span by default, --days keeps the last days, --start/--end set it."""
+def events_window(args, span) -> Window:
+    """The window over loaded data (its first and last event, ``span``): the span by default, --days
+    keeps the last days, --start/--end set it."""
     from ..window import over_data
     try:
-        return over_data(tables.time_span(), args.days, args.start, args.end)
+        return over_data(span, args.days, args.start, args.end)
     except ValueError as e:
         raise UsageError(str(e).replace("a start and an end", "--start and --end")) from None
 
@@ -132,8 +133,9 @@ def run(argv=None, out=None, err=None) -> int:
     """The console summary (or ``--json``) of ``python -m metrics``; ``out``/``err`` default to the
     process's streams at call time."""
     from .. import store
-    from ..analysis import analyze, kinds_present
-    from ..selection import services_of, tables_of_services
+    from ..analysis import analyze
+    from ..reach import facts_of, reach
+    from ..selection import tables_of_services
     from ..summary import text_lines, to_json
     from ..synthetic import check_params, generate
     from ..teams import TeamsError, read_teams, tables_of_teams, teams_path
@@ -141,9 +143,19 @@ def run(argv=None, out=None, err=None) -> int:
     args = build_parser().parse_args(argv)
     a = assumptions_from(args)
     base = baseline_from(args.baseline)
-    if args.dataset or args.events:
+    pins = overrides_from(args)
+    facts = None
+    if args.dataset and store.reads_windows() and not os.environ.get("METRICS_PLUGINS", "").strip():
+        # PostgreSQL: the dataset's facts and the window's rows alone (custom metrics see every
+        # event of the window, paired or not: for them the dataset is loaded whole)
+        facts = stored(lambda: store.dataset_facts(args.dataset))
+        window = events_window(args, facts.span)
+        rows = reach(window, args.attribution_hours, pins.pins, previous=False)
+        tables = stored(lambda: store.load_window(args.dataset, rows))
+        header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | dataset {args.dataset}"
+    elif args.dataset or args.events:
         tables, source = loaded_tables(args, err)
-        window = events_window(args, tables)
+        window = events_window(args, tables.time_span())
         header = f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | {source}"
     else:
         window = synthetic_window(args)
@@ -155,9 +167,10 @@ def run(argv=None, out=None, err=None) -> int:
         tables = universe.tables
         header = (f"Window: {window.start.date()} to {window.end.date()} ({window.days} days) | seed {args.seed} "
                   f"({universe.profile.name}) | {args.services} services, team of {args.team_size}")
-    present = kinds_present(tables)               # what the data holds at all, before any filter
+    facts = facts or facts_of(tables)
+    present = facts.present               # what the data holds at all, before any filter
     if args.only_service:
-        known = services_of(tables)
+        known = facts.services
         unknown = [s for s in args.only_service if s not in known]
         if unknown:
             raise UsageError(f"no service named {unknown[0]!r} (services: {', '.join(known) or 'none'})")
@@ -169,7 +182,7 @@ def run(argv=None, out=None, err=None) -> int:
         except TeamsError as e:
             raise UsageError(str(e)) from None
         header += f" | team {', '.join(args.team)}"
-    analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=overrides_from(args))
+    analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=pins)
     custom = custom_metrics(tables, window)
     if args.json:
         print(json.dumps(to_json(analysis, base, custom), indent=2), file=out)
@@ -204,16 +217,22 @@ def custom_lines(custom: dict | None) -> list[str]:
     return lines
 
 
+def stored(read):
+    """``read()``, a store failure as a UsageError (its sentence)."""
+    from .. import store
+    try:
+        return read()
+    except store.StoreError as e:
+        raise UsageError(str(e)) from None
+
+
 def loaded_tables(args, err) -> tuple:
     """The tables of ``--dataset`` or ``--events`` (printing the load report), and where they came from."""
     from .. import store
     from ..ingest import LoadError, StrictLoadError
     from ..ingest.files import load_coded
     if args.dataset:
-        try:
-            return store.load_tables(args.dataset), f"dataset {args.dataset}"
-        except store.StoreError as e:
-            raise UsageError(str(e)) from None
+        return stored(lambda: store.load_tables(args.dataset)), f"dataset {args.dataset}"
     try:
         events, report = load_coded(args.events, strict=args.strict)
     except StrictLoadError as e:

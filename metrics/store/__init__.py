@@ -5,7 +5,9 @@ database can take SQLite's place behind the same calls):
 
 - datasets: ``append`` (add events: imports, uploads, syncs, webhooks), ``save`` (append, or
   ``replace``), ``save_lines`` (what a save did, as text), ``load`` (the event frame),
-  ``load_tables`` (the per-kind tables), ``version`` (a token that changes with every write),
+  ``load_tables`` (the per-kind tables), ``load_window`` (the tables of the rows a view of one
+  window needs: ``metrics.reach``; on SQLite the whole dataset), ``dataset_facts`` (its span,
+  services and kinds, without loading it on PostgreSQL), ``reads_windows``, ``version`` (a token that changes with every write),
   ``list_datasets`` (``DatasetInfo`` each), ``delete``, ``check_name`` and ``NAME`` (dataset
   names), ``MAX_EVENTS`` (the size limit), ``TEXT_COLUMNS`` (the event columns kept as text);
 - damage inside the file: ``check_datasets`` (every segment of every dataset, ``DatasetCheck``
@@ -72,9 +74,10 @@ from .integrity import DatasetCheck, check as check_datasets, repair as repair_d
 from .merge import MAX_EVENTS, save_lines
 from .sessions import begin_session, end_session, end_sessions, session_user, user_has_sessions
 from .state import Delivered, append_with_state, deliver, record_sync_run, sync_runs, sync_state
+from .windows import dataset_facts, load_window, reads_windows
 
 __all__ = [
-    "append", "save", "save_lines", "load", "load_tables", "version", "list_datasets", "delete", "check_name",
+    "append", "save", "save_lines", "load", "load_tables", "load_window", "dataset_facts", "reads_windows", "version", "list_datasets", "delete", "check_name",
     "NAME", "MAX_EVENTS", "TEXT_COLUMNS", "DatasetInfo",
     "append_with_state", "sync_state", "record_sync_run", "sync_runs",
     "deliver", "Delivered",

@@ -10,6 +10,8 @@ Create Date: 2026-12-07
 """
 from alembic import op
 
+from metrics.store.postgres.window import LOCAL_DEPLOY_ID      # the expression the window reads search by
+
 revision = "20261207_0001"
 down_revision = None
 branch_labels = None
@@ -34,6 +36,17 @@ POSTGRES = (
     "CREATE UNIQUE INDEX events_by_hash ON events (dataset, row_hash)",
     "CREATE INDEX events_by_incident ON events (dataset, incident_id) WHERE incident_id <> ''",
     "CREATE INDEX events_by_pr ON events (dataset, pr_id) WHERE pr_id <> ''",
+    # a view reads a window's rows only (``metrics.reach``, ``postgres/window.py``): the deployments a
+    # link may name, by id and by local id (the id less its own ``SERVICE@``); the dataset's kinds and
+    # services (a skip scan) and whether it holds a failed or rework deployment or PRs from git history
+    "CREATE INDEX events_by_deploy ON events (dataset, deploy_id) WHERE kind = 'deploy' AND deploy_id <> ''",
+    f"CREATE INDEX events_by_local_deploy ON events (dataset, ({LOCAL_DEPLOY_ID})) "
+    "WHERE kind = 'deploy' AND deploy_id <> ''",
+    "CREATE INDEX events_by_kind ON events (dataset, kind, service)",
+    "CREATE INDEX events_failed_deploys ON events (dataset) WHERE kind = 'deploy' AND status = 'failed'",
+    "CREATE INDEX events_rework_deploys ON events (dataset) WHERE kind = 'deploy' "
+    "AND change_type IN ('hotfix', 'rollback')",
+    "CREATE INDEX events_git_prs ON events (dataset) WHERE kind = 'pr_created' AND environment = 'git-history'",
     "CREATE TABLE sync_state (dataset text NOT NULL, source text NOT NULL, state text NOT NULL, "
     "PRIMARY KEY (dataset, source))",
     "CREATE TABLE sync_runs (dataset text NOT NULL, source text NOT NULL, run text NOT NULL, "

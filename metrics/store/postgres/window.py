@@ -1,0 +1,183 @@
+"""Reading only what a view needs from PostgreSQL's ``events`` table: the rows of a ``metrics.reach.Reach``
+(a window, its previous period and what pairs and links with them) in two statements, and the facts
+of the whole dataset (``metrics.reach.DatasetFacts``) by a few index probes, never a scan.
+
+The rows come as CSV from ``COPY (query) TO STDOUT`` (no Python object a row) and
+are parsed by Arrow, each text column dictionary-encoded: ``columns_of_arrow`` turns them into the
+arrays ``codec.to_columns`` gives (``ts`` int64 ns, ``metric_value`` float64, each text column as
+int32 codes and its distinct texts), so ``tables.tables_from_codes`` builds the tables as for a
+whole load. Rows are ordered by (``ts_ns``, ``row_hash``).
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from ... import schema as s
+from ...analysis import present_of
+from ...reach import DatasetFacts, Reach
+from ...selection import LISTED_TABLES
+
+# a deployment's local id: its deploy_id less its own ``SERVICE@`` (``EventTables.link_keys``); the
+# index ``events_by_local_deploy`` is on this expression, so the query must spell it the same way
+LOCAL_DEPLOY_ID = (f"CASE WHEN starts_with(deploy_id, service || '{s.DEPLOY_MARK}') "
+                   f"THEN substr(deploy_id, length(service) + {len(s.DEPLOY_MARK) + 1}) ELSE deploy_id END")
+_OUT = f"ts_ns, metric_value, {', '.join(s.TEXT_COLUMNS)}, row_hash"      # the columns read, in this order
+_OUTSIDE = "(ts_ns < %(lo)s OR ts_ns >= %(hi)s)"
+_ALL = "dataset = %(dataset)s"
+# rule 1: the range, in the order of the whole load
+RANGE_ROWS = f"SELECT {_OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s ORDER BY ts_ns, row_hash"
+# rules 2 and 3 outside the range: the later events of the incidents and PRs the range leaves incomplete
+# (``incomplete``), then the deployments that their links, the range's links (``links``, ``services``) and
+# the pinned incidents' pins may name
+PAIRED_ROWS = f"""
+WITH paired AS MATERIALIZED (
+    SELECT {_OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = ANY(%(incidents)s) AND {_OUTSIDE}
+    UNION
+    SELECT {_OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = ANY(%(prs)s) AND {_OUTSIDE}),
+links AS MATERIALIZED (
+    SELECT link, service FROM unnest(%(links)s::text[], %(services)s::text[]) AS given(link, service)
+    UNION
+    SELECT deploy_id, service FROM paired WHERE kind IN ('{s.INCIDENT_START}', '{s.PR_MERGED}') AND deploy_id <> ''),
+named AS (
+    SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> '' AND deploy_id IN (
+        SELECT link FROM links UNION SELECT service || '{s.DEPLOY_MARK}' || link FROM links)
+    UNION
+    SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> ''
+        AND ({LOCAL_DEPLOY_ID}) IN (SELECT link FROM links))
+SELECT {_OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found ORDER BY ts_ns, row_hash"""
+
+# the dataset's (kind, service) pairs by a skip scan of ``events_by_kind``: one index probe a pair
+KINDS_AND_SERVICES = """
+WITH RECURSIVE pairs AS (
+    (SELECT kind, service FROM events WHERE dataset = %(dataset)s ORDER BY kind, service LIMIT 1)
+    UNION ALL
+    SELECT later.kind, later.service FROM pairs, LATERAL (
+        SELECT kind, service FROM events WHERE dataset = %(dataset)s AND (kind, service) > (pairs.kind, pairs.service)
+        ORDER BY kind, service LIMIT 1) later)
+SELECT kind, service FROM pairs"""
+# each answered by its partial index (the literals let the planner prove the index's predicate)
+FLAGS = f"""
+SELECT min(ts_ns), max(ts_ns),
+    EXISTS (SELECT 1 FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND status = 'failed'),
+    EXISTS (SELECT 1 FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}'
+            AND change_type IN ({", ".join(f"'{c}'" for c in s.CHANGE_TYPES[1:])})),
+    EXISTS (SELECT 1 FROM events WHERE {_ALL} AND kind = '{s.PR_CREATED}' AND environment = '{s.GIT_HISTORY}')
+FROM events WHERE {_ALL}"""
+
+
+def exists(con, name: str) -> bool:
+    """Whether the dataset is stored."""
+    return con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is not None
+
+
+def read_window(con, name: str, reach: Reach) -> dict:
+    """The rows ``reach`` names of dataset ``name`` (``metrics.reach``), ordered by (``ts_ns``,
+    ``row_hash``), as ``codec.to_columns``' arrays (see ``columns_of_arrow``): two statements,
+    the range (``RANGE_ROWS``), then what pairs and links with it from outside (``PAIRED_ROWS``)."""
+    import pyarrow as pa
+
+    bounds = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns}
+    with con.raw.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")       # compiling the plan costs seconds, running it less
+        inside = _copied(cursor, RANGE_ROWS, bounds)
+        incidents, prs, links, services = _reaching_out(columns_of_arrow(inside), dict(reach.pins))
+        outside = _copied(cursor, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
+                                                "services": services})
+    if outside.num_rows:
+        inside = pa.concat_tables([inside, outside]).unify_dictionaries().sort_by(
+            [("ts_ns", "ascending"), ("row_hash", "ascending")])
+    return columns_of_arrow(inside)
+
+
+def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
+    """What the range's rows (``codec.to_columns``' arrays) need from outside it (``metrics.reach``
+    rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it, of its PRs
+    without their ``pr_merged`` or without a review in it, and the links (with the linking event's
+    service) of its ``incident_start`` and ``pr_merged`` events and of its pinned incidents."""
+    kind_codes, kinds = columns["kind"]
+
+    def rows(kind) -> np.ndarray:
+        return kind_codes == (np.flatnonzero(kinds == kind)[:1].tolist() or [-2])[0]
+
+    def ids(column, first, *later) -> list:
+        codes, texts = columns[column]
+        done = [np.unique(codes[rows(kind)]) for kind in later]
+        complete = done[0] if len(done) == 1 else np.intersect1d(*done)
+        left = np.setdiff1d(codes[rows(first)], complete)
+        return [text for text in texts[left].tolist() if text]
+
+    deploy_codes, deploy_texts = columns["deploy_id"]
+    service_codes, service_texts = columns["service"]
+    linking = rows(s.INCIDENT_START) | rows(s.PR_MERGED)
+    pairs = np.unique(deploy_codes[linking].astype(np.int64) * len(service_texts) + service_codes[linking])
+    links = deploy_texts[pairs // len(service_texts)].tolist()
+    services = service_texts[pairs % len(service_texts)].tolist()
+    if pins:
+        inc_codes, inc_texts = columns["incident_id"]
+        started = rows(s.INCIDENT_START)
+        for incident, service in zip(inc_texts[inc_codes[started]].tolist(),
+                                     service_texts[service_codes[started]].tolist()):
+            if incident in pins:
+                links.append(pins[incident])
+                services.append(service)
+    kept = [i for i, link in enumerate(links) if link]
+    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED),
+            [links[i] for i in kept], [services[i] for i in kept])
+
+
+def _copied(cursor, query: str, params: dict):
+    """The rows of ``query`` as an Arrow table (``COPY ... TO STDOUT`` as CSV, parsed by Arrow, the
+    text columns dictionary-encoded)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    data = bytearray()
+    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
+        for chunk in copy:
+            data += chunk
+    schema = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
+                       + [(c, pa.string()) for c in s.TEXT_COLUMNS] + [("row_hash", pa.int64())])
+    if not data:                        # no rows: Arrow reads no CSV of none
+        table = schema.empty_table()
+    else:
+        table = csv.read_csv(io.BytesIO(bytes(data)), read_options=csv.ReadOptions(column_names=schema.names),
+                             parse_options=csv.ParseOptions(newlines_in_values=True),
+                             convert_options=csv.ConvertOptions(column_types=schema, strings_can_be_null=False,
+                                                                quoted_strings_can_be_null=False))
+    # each text column encoded once, whole (cheaper than unifying a dictionary a parsed block)
+    return pa.table({name: pc.dictionary_encode(table.column(name).combine_chunks()) if name in s.TEXT_COLUMNS
+                     else table.column(name) for name in schema.names})
+
+
+def columns_of_arrow(table) -> dict:
+    """Events as an Arrow table (``ts_ns`` int64 ns, ``metric_value`` float64 with nulls, each text
+    column dictionary-encoded) as ``codec.to_columns``' arrays: ``ts``, ``metric_value`` (NaN where
+    null) and each text column as (int32 codes, its distinct texts as an object array)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = table.unify_dictionaries()
+    columns = {"ts": table.column("ts_ns").to_numpy().astype(np.int64, copy=False),
+               "metric_value": pc.fill_null(table.column("metric_value"), np.nan).to_numpy().astype(np.float64)}
+    for c in s.TEXT_COLUMNS:
+        column = table.column(c)
+        joined = column.combine_chunks() if column.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+        texts = joined.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        columns[c] = (joined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+                      texts if len(texts) else np.asarray([""], dtype=object))
+    return columns
+
+
+def read_facts(con, name: str) -> DatasetFacts:
+    """The facts of dataset ``name`` (``metrics.reach.DatasetFacts``) by index probes: its first and
+    last event, its (kind, service) pairs and whether it holds a failed deployment, a hotfix or
+    rollback, PRs from git history."""
+    first, last, failed, rework, git = con.execute(FLAGS.replace("%(dataset)s", "?"), (name,) * 4).fetchone()
+    pairs = con.execute(KINDS_AND_SERVICES.replace("%(dataset)s", "?"), (name, name)).fetchall()
+    listed = {kind for _, kind in LISTED_TABLES}
+    services = tuple(sorted({service for kind, service in pairs if kind in listed}))
+    return DatasetFacts(None if first is None else (int(first), int(last)), services,
+                        present_of({kind for kind, _ in pairs}, failed, rework, git))

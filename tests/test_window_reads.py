@@ -1,0 +1,290 @@
+"""A view of a PostgreSQL dataset reads only what it needs (``metrics.reach``, ``store.load_window``,
+``store.dataset_facts``): every number of a window and of its previous period from the window's rows
+equals the number from the whole dataset (the oracle: ``tables_from_frame`` of every event), on data
+whose incidents and PRs cross the windows' edges, with events exactly on them and deployments exactly
+at the attribution limit; and a 30-day view of a big dataset fetches about the window's rows.
+
+The rows are put in the ``events`` table with plain COPY (schema: revision 20261207_0001), so these
+tests depend on no writer of the store."""
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics import analyze, store
+from metrics.analysis import kinds_present
+from metrics.attribution import Overrides
+from metrics.reach import facts_of, reach
+from metrics.selection import tables_of_services
+from metrics.schema import COLUMNS, NS_PER_DAY, NS_PER_HOUR, TEXT_COLUMNS
+from metrics.store.connection import reading, writing
+from metrics.store.postgres.window import read_window
+from metrics.tables import tables_from_frame, ts_ns
+from metrics.window import Window
+
+DAY0 = 20_000 * NS_PER_DAY          # 2024-10-04, a Friday
+DAYS = 120
+SERVICES = ("shop", "pay", "search")
+
+
+def edge_events(seed: int = 5) -> pd.DataFrame:
+    """Events of every kind over DAYS days, built to cross edges: incidents and PRs lasting up to 50
+    days, many events exactly at midnight, deployments exactly 24 h (the attribution limit) and a
+    nanosecond more before incidents, explicit links to deployments far in the past or the future,
+    local ids one service holds and ids several services share, open incidents, unmerged PRs."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def at(day, hour=0.0):
+        return DAY0 + int(day * NS_PER_DAY + hour * NS_PER_HOUR)
+
+    def add(ts, kind, service, **cols):
+        rows.append({"ts": ts, "kind": kind, "service": service, **cols})
+
+    deploys = []                                        # (ts, service, id)
+    for day in range(DAYS):
+        for i in range(rng.integers(1, 5)):
+            service = SERVICES[rng.integers(3)]
+            ts = at(day, 0 if i == 0 else rng.uniform(0, 24))
+            local = f"v{day}.{i}"
+            ident = f"{service}@{local}" if rng.random() < 0.7 else local
+            status = "failed" if rng.random() < 0.1 else "success"
+            change = ("hotfix", "rollback", "feature", "")[rng.integers(4)] if rng.random() < 0.2 else ""
+            env = "staging" if rng.random() < 0.1 else ("production" if rng.random() < 0.5 else "")
+            add(ts, "deploy", service, deploy_id=ident, status=status, change_type=change, environment=env)
+            deploys.append((ts, service, ident))
+    # an id several services share (ambiguous by local id), and one shared with another service's name
+    add(at(3, 5), "deploy", "pay", deploy_id="pay@release")
+    add(at(100, 5), "deploy", "search", deploy_id="search@release")
+    add(at(2, 1), "deploy", "shop", deploy_id="lonely")
+    add(at(1, 2), "deploy", "pay", deploy_id="shop@cross")        # a shop link "cross" names it (SERVICE@LINK)
+    for n in range(160):
+        start_day = rng.integers(0, DAYS)
+        service = SERVICES[rng.integers(3)]
+        start = at(start_day, 0 if n % 3 == 0 else rng.uniform(0, 24))
+        link = ""
+        r = rng.random()
+        if r < 0.15:
+            link = deploys[rng.integers(len(deploys))][2]                  # anywhere, future included
+        elif r < 0.2:
+            link = ("release", "lonely", "nothing", "v7.0", "cross")[rng.integers(5)]
+        elif r < 0.3:                                                      # at the attribution limit
+            extra = 0 if n % 2 else 1
+            add(start - 24 * NS_PER_HOUR - extra, "deploy", service, deploy_id=f"{service}@lim{n}")
+        add(start, "incident_start", service, incident_id=f"inc-{n}", deploy_id=link)
+        if rng.random() < 0.9:
+            length = rng.choice([rng.uniform(0.1, 5) * NS_PER_HOUR, rng.uniform(1, 50) * NS_PER_DAY])
+            resolved = start + int(length) if n % 5 else at(start_day + rng.integers(1, 40))
+            add(resolved, "incident_resolved", service, incident_id=f"inc-{n}")
+    for n in range(400):
+        day = rng.integers(0, DAYS)
+        service = SERVICES[rng.integers(3)]
+        created = at(day, 0 if n % 4 == 0 else rng.uniform(0, 24))
+        author = ("ann", "bob", "cy", "")[rng.integers(4)]
+        add(created, "pr_created", service, pr_id=f"pr-{n}", author=author,
+            environment="git-history" if n == 7 else "")
+        t = created
+        for _ in range(rng.integers(0, 3)):
+            t += int(rng.uniform(0.5, 20 * 24) * NS_PER_HOUR)
+            add(t, "pr_reviewed", service, pr_id=f"pr-{n}", author="rev")
+        if rng.random() < 0.85:
+            t += int(rng.uniform(0.1, 30 * 24) * NS_PER_HOUR)
+            link = deploys[rng.integers(len(deploys))][2] if rng.random() < 0.2 else ("cross" if n % 50 == 0 else "")
+            add(t, "pr_merged", service, pr_id=f"pr-{n}", deploy_id=link)
+    for day in range(DAYS):
+        add(at(day), "platform_investment_hour", "platform", metric_value=float(rng.integers(2, 9)))
+        add(at(day, 9), "toil", "team", metric_value=float(rng.integers(0, 60)))
+        add(at(day, 10), "incident_response", "team", metric_value=float(rng.integers(0, 30)))
+        if day % 7 == 0:
+            for _ in range(5):
+                add(at(day, rng.uniform(0, 24)), "satisfaction_survey", "team", metric_value=float(rng.integers(1, 6)))
+        if day % 30 == 4:
+            add(at(day, 12), "onboarding_complete", "team", metric_value=3.0)
+        if day % 11 == 0:
+            add(at(day, 1), "custom_kind", "shop", metric_value=1.0)
+    frame = pd.DataFrame(rows)
+    for c in COLUMNS:
+        if c not in frame:
+            frame[c] = np.nan if c == "metric_value" else ""
+    for c in TEXT_COLUMNS:
+        frame[c] = frame[c].fillna("").astype(str)
+    frame["ts"] = pd.to_datetime(frame["ts"].astype(np.int64), utc=True, unit="ns")
+    return frame[list(COLUMNS)].sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+def put(name: str, frame: pd.DataFrame) -> None:
+    """Store ``frame`` (ordered as it should load) in the ``events`` table by COPY, with its
+    ``datasets`` and ``generations`` rows; ``row_hash`` is the row's position."""
+    out = io.StringIO()
+    body = frame.assign(ts=ts_ns(frame["ts"]), row_hash=np.arange(len(frame)), dataset=name)
+    body = body.rename(columns={"ts": "ts_ns"})
+    body[["dataset", "ts_ns", *TEXT_COLUMNS, "metric_value", "row_hash"]].to_csv(out, index=False, header=False)
+    ts = body["ts_ns"].to_numpy()
+    with writing() as con:
+        with con.raw.cursor() as cursor:
+            with cursor.copy(f"COPY events (dataset, ts_ns, {', '.join(TEXT_COLUMNS)}, metric_value, row_hash) "
+                             f"FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({', '.join(TEXT_COLUMNS)}))") as copy:
+                copy.write(out.getvalue())
+        con.execute("INSERT INTO datasets (name, events, first_ns, last_ns) VALUES (?, ?, ?, ?)",
+                    (name, len(frame), int(ts.min()), int(ts.max())))
+        con.execute("INSERT INTO generations (dataset, generation) VALUES (?, 1)", (name,))
+
+
+@pytest.fixture
+def pg(pg_url, monkeypatch):
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    store.forget_open_files()
+    yield pg_url
+    store.forget_open_files()
+
+
+def as_text(analysis) -> str:
+    """Every number of an analysis, as text (NaN and None kept apart)."""
+    parts = {"summary": analysis.summary, "details": analysis.details}
+    for name in ("daily", "weekly", "weekly_delivery", "iar_periods", "incidents", "prs", "deployments"):
+        parts[name] = getattr(analysis, name).to_json(orient="split", date_format="iso", double_precision=15)
+    parts["marks"] = [analysis.deployment_marks().shape, analysis.incident_marks()["recovery_minutes"].tolist()]
+    parts["lead"] = analysis.lead_time_hours().tolist()
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+WINDOWS = [(start, days) for days, step in ((1, 9), (7, 6), (14, 11), (30, 10)) for start in range(0, DAYS + 10, step)]
+
+
+def test_every_number_of_a_window_equals_the_whole_datasets(pg):
+    frame = edge_events()
+    put("edges", frame)
+    whole = tables_from_frame(frame)
+    present = kinds_present(whole)
+    pins = Overrides({"inc-3": "v5.0", "inc-8": "release", "inc-11": "lonely"}, frozenset({"inc-20"}))
+    compared = 0
+    for start, days in WINDOWS:
+        window = Window(DAY0 + start * NS_PER_DAY, DAY0 + (start + days) * NS_PER_DAY)
+        part = store.load_window("edges", reach(window, pins=pins.pins))
+        assert part.event_count() < whole.event_count() or days >= 30
+        overrides = pins if start % 2 else None            # half the windows with attribution overrides
+        for period in (window, window.previous()):
+            expected = as_text(analyze(whole, period, present=present, overrides=overrides))
+            got = as_text(analyze(part, period, present=present, overrides=overrides))
+            assert got == expected, (start, days, period, overrides)
+            compared += 1
+    assert compared == 2 * len(WINDOWS)
+
+
+def test_the_window_rule_is_tight_at_the_attribution_limit(pg):
+    """An incident at the previous period's first instant, a deployment exactly 24 h before it: read,
+    and attributed; one nanosecond earlier: not read (and not attributed in the whole data either)."""
+    window = Window(DAY0 + 10 * NS_PER_DAY, DAY0 + 17 * NS_PER_DAY)
+    first = window.previous().start_ns
+    rows = [(first - 24 * NS_PER_HOUR, "deploy", "shop", "shop@a"), (first - 24 * NS_PER_HOUR - 1, "deploy", "pay", "pay@b"),
+            (first, "incident_start", "shop", ""), (first + 1, "incident_start", "pay", "")]
+    frame = pd.DataFrame([{"ts": t, "kind": k, "service": s, "deploy_id": d, "incident_id": f"i{n}" if "inc" in k else ""}
+                          for n, (t, k, s, d) in enumerate(rows)])
+    for c in COLUMNS:
+        if c not in frame:
+            frame[c] = np.nan if c == "metric_value" else ""
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, unit="ns")
+    frame = frame[list(COLUMNS)].sort_values("ts", kind="stable").reset_index(drop=True)
+    put("limit", frame)
+    part = store.load_window("limit", reach(window))
+    assert sorted(part.deploy_id(part.deploys["key"])) == ["shop@a"]
+    got = analyze(part, window.previous())
+    assert got.incidents["attribution"].tolist() == ["inferred", "unattributed"]
+    assert analyze(tables_from_frame(frame), window.previous()).incidents["attribution"].tolist() == ["inferred",
+                                                                                                       "unattributed"]
+
+
+def test_the_facts_of_a_dataset_without_loading_it(pg):
+    frame = edge_events(8)
+    put("facts", frame)
+    assert store.dataset_facts("facts") == facts_of(tables_from_frame(frame))
+    bare = frame[frame["kind"].isin(["platform_investment_hour", "toil"])].reset_index(drop=True)
+    put("bare", bare)
+    assert store.dataset_facts("bare") == facts_of(tables_from_frame(bare))
+    with pytest.raises(store.StoreError, match="no dataset named 'nope'"):
+        store.dataset_facts("nope")
+    with pytest.raises(store.StoreError, match="no dataset named 'nope'"):
+        store.load_window("nope", reach(Window(DAY0, DAY0 + NS_PER_DAY)))
+
+
+def test_an_empty_window_loads_no_rows(pg):
+    put("early", edge_events())
+    far = Window(DAY0 + 900 * NS_PER_DAY, DAY0 + 930 * NS_PER_DAY)
+    part = store.load_window("early", reach(far))
+    assert part.event_count() == 0
+    assert analyze(part, far).summary["dora"]["deployments"] == 0
+
+
+def test_a_30_day_view_of_a_big_dataset_reads_about_its_window(pg):
+    """200,000 events over 1,000 days (200 a day): a 30-day view and its previous period read the 61
+    days of rows (the 60 days and the attribution day before them) and the few pairing rows, not the
+    dataset."""
+    with writing() as con:
+        con.execute("""
+            INSERT INTO events (dataset, ts_ns, kind, service, deploy_id, incident_id, pr_id, metric_value, status,
+                                change_type, environment, author, row_hash)
+            SELECT 'big', %s::bigint + g * (86400000000000 / 200), k.kind, 'svc' || (g % 7),
+                   CASE WHEN k.kind = 'deploy' THEN 'd' || g ELSE '' END,
+                   CASE WHEN k.kind LIKE 'incident%' THEN 'i' || (g / 40) ELSE '' END,
+                   CASE WHEN k.kind LIKE 'pr%' THEN 'p' || (g / 40) ELSE '' END,
+                   NULL, '', '', '', '', g
+            FROM generate_series(0, 199999) g,
+                 LATERAL (SELECT (ARRAY['deploy', 'incident_start', 'incident_resolved', 'pr_created', 'pr_merged'])[
+                          1 + (g % 5)] AS kind) k""".replace("%s", str(DAY0)))
+        con.execute("INSERT INTO datasets (name, events) VALUES ('big', 200000)")
+    window = Window(DAY0 + 900 * NS_PER_DAY, DAY0 + 930 * NS_PER_DAY)
+    with reading() as con:
+        columns = read_window(con, "big", reach(window))
+    fetched = len(columns["ts"])
+    assert 61 * 200 <= fetched <= 61 * 200 + 200          # the range, and pairs reaching just past its ends
+    assert store.dataset_facts("big").services == tuple(f"svc{i}" for i in range(7))
+
+
+def test_a_dashboard_view_of_a_postgresql_dataset_reads_its_window_and_shows_the_whole_datasets_numbers(pg):
+    """``Views.compute`` of a stored dataset on PostgreSQL: the numbers of the window and of its previous
+    period, the services and the days are those of the whole dataset; another window loads its own rows."""
+    from dashboard.data import Views
+    from dashboard.fields import View
+    frame = edge_events(11)
+    put("shown", frame)
+    whole = tables_from_frame(frame)
+    facts = facts_of(whole)
+    views = Views()
+    for days, end in ((30, ""), (7, "2024-12-01"), (14, "2025-01-05")):
+        view = View(dataset="shown", days=days, end=end, only=("shop", "pay") if days == 7 else ())
+        computed = views.compute(view)
+        window = computed.window
+        narrowed = tables_of_services(whole, view.only)
+        for got, period in ((computed.current, window), (computed.previous, window.previous())):
+            assert as_text(got) == as_text(analyze(narrowed, period, got.assumptions, present=facts.present))
+        assert computed.services == facts.services and computed.span == facts.days
+        windows = [key for key in views.cache._items if key[0] == "dataset-window"]
+        assert windows and not [key for key in views.cache._items if key[0] == "dataset-tables"]
+    assert len({key[3] for key in views.cache._items if key[0] == "dataset-window"}) == 3
+
+
+def test_the_command_line_summary_of_a_postgresql_dataset_reads_its_window(pg, tmp_path, monkeypatch):
+    """``python -m metrics --dataset NAME --json`` on PostgreSQL (the window's rows alone) prints what
+    ``--events FILE`` of the same events prints (read whole from the file)."""
+    import contextlib
+
+    from metrics.cli.summary import run
+    frame = edge_events(13)
+    put("cli", frame)
+    csv = tmp_path / "cli.csv"
+    frame.assign(ts=[stamp.isoformat() for stamp in frame["ts"]]).to_csv(csv, index=False)   # ns kept
+
+    def whole(name):
+        raise AssertionError("the whole dataset was loaded")
+    monkeypatch.setattr(store, "load_tables", whole)
+    for extra in ([], ["--days", "30"], ["--start", "2024-11-03", "--end", "2024-12-01", "--only-service", "shop"],
+                  ["--days", "7", "--attribution-hours", "48"]):
+        outs = []
+        for source in (["--dataset", "cli"], ["--events", str(csv)]):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stderr(io.StringIO()):
+                assert run([*source, "--json", *extra], out, err) == 0, err.getvalue()
+            outs.append(json.loads(out.getvalue()))
+        assert outs[0] == outs[1], extra
