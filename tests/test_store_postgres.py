@@ -107,7 +107,7 @@ def test_an_append_reads_only_what_it_adds(pg, monkeypatch):
     """10 events (one re-sent, one a second start of a stored incident) appended to 20,000 just
     stored (before autovacuum has looked at them): the
     server reads a few rows through the hash and id indexes, never the dataset (no whole read
-    either: ``fetch`` is made to fail)."""
+    either: ``copied`` is made to fail)."""
     incidents = events_of([{"ts": "2024-03-01T10:00:00Z", "kind": "incident_start", "service": "api", "incident_id": "i1"}])
     store.append("big", pd.concat([deploys(19999, "old"), incidents], ignore_index=True))
     before = rows_read(pg)
@@ -115,7 +115,7 @@ def test_an_append_reads_only_what_it_adds(pg, monkeypatch):
 
     def no_whole_read(*args):
         raise AssertionError("the stored events were read")
-    monkeypatch.setattr(events, "fetch", no_whole_read)
+    monkeypatch.setattr(events, "copied", no_whole_read)
     again = events_of([{"ts": "2024-03-01T09:00:00Z", "kind": "incident_start", "service": "api", "incident_id": "i1"}])
     total, added, report = store.append("big", pd.concat([deploys(8, "new", start="2025-01-01"), deploys(1, "old"),
                                                           again], ignore_index=True))

@@ -6,8 +6,8 @@ A write (inside ``connection.writing``: every host's writes serialised) finds du
 events of the incoming ids, never reading the whole dataset; it appends with ``COPY ... FROM
 STDIN`` (CSV written by Arrow), updating the dataset's row (events, first and last event) and its
 generation in the same transaction (and the planner's statistics after a large one). A whole load
-is one query answering one row of aggregated columns, read without a loop (``fetch``), each text
-column dictionary-encoded (``columns_from_arrow``: window-limited loads share both). Texts are NOT
+is ``COPY ... TO STDOUT`` as CSV read by Arrow (``copied``), each text column dictionary-encoded
+(``columns_from_arrow``: window-limited loads share both). Texts are NOT
 NULL ('' when empty); ``metric_value`` is NULL for NaN."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as csv
 
 from ... import schema as s
-from ..codec import TEXT_COLUMNS, columns_of, empty_frame, row_hashes, to_frame
+from ..codec import TEXT_COLUMNS, empty_frame, row_hashes, to_frame
 from ..segments import BUMP_GENERATION
 
 STORED = ("ts_ns", "metric_value") + TEXT_COLUMNS        # the event columns as the table names them
@@ -115,69 +115,54 @@ def replace_all(con, name: str, columns: dict, progress=None, keep_sync: bool = 
     con.execute(BUMP_GENERATION, (name,))
 
 
+OUT = f"ts_ns, metric_value, {', '.join(TEXT_COLUMNS)}, row_hash"       # the columns a read asks for, in this order
+SCHEMA = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
+                   + [(c, pa.string()) for c in TEXT_COLUMNS] + [("row_hash", pa.int64())])
+
+
+def copied(cursor, query: str, params=None) -> pa.Table:
+    """The rows of ``query`` (selecting ``OUT``) as an Arrow table: ``COPY (query) TO STDOUT`` as
+    CSV (no Python object a row), parsed by Arrow, each text column dictionary-encoded (whole:
+    cheaper than unifying a dictionary a parsed block). Whole loads and window-limited loads
+    (``postgres.window``) read through it."""
+    data = bytearray()
+    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
+        for chunk in copy:
+            data += chunk
+    if not data:                        # no rows: Arrow reads no CSV of none
+        table = SCHEMA.empty_table()
+    else:
+        table = csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(column_names=SCHEMA.names),
+                             parse_options=csv.ParseOptions(newlines_in_values=True),
+                             convert_options=csv.ConvertOptions(column_types=SCHEMA, strings_can_be_null=False,
+                                                                quoted_strings_can_be_null=False))
+    return pa.table({name: pc.dictionary_encode(table.column(name).combine_chunks()) if name in TEXT_COLUMNS
+                     else table.column(name) for name in SCHEMA.names})
+
+
 def columns_from_arrow(table: pa.Table) -> dict:
-    """Events fetched as an Arrow table (``ts_ns`` int64, ``metric_value`` float64 (null or NaN for
-    none), each of ``TEXT_COLUMNS`` as strings or dictionary-encoded) in ``codec.to_columns``' form:
-    ``ts`` int64 ns, ``metric_value`` float64, each text column (int32 codes, its distinct texts as
-    an object array). Shared by whole loads (``fetch``) and window-limited loads (``postgres.window``)."""
-    if table.num_rows == 0:
-        return columns_of(empty_frame())
-    out = {"ts": np.asarray(_number_column(table, "ts_ns", pa.int64()), dtype=np.int64),
-           "metric_value": np.asarray(_number_column(table, "metric_value", pa.float64()), dtype=np.float64)}
-    coded = pa.table({c: table.column(c) if pa.types.is_dictionary(table.column(c).type)
-                      else pc.dictionary_encode(table.column(c)) for c in TEXT_COLUMNS}).unify_dictionaries()
+    """Events as an Arrow table (``copied``'s: ``ts_ns`` int64 ns, ``metric_value`` float64 with
+    nulls, each text column dictionary-encoded) as ``codec.to_columns``' arrays: ``ts``,
+    ``metric_value`` (NaN where null) and each text column as (int32 codes, its distinct texts as an
+    object array)."""
+    table = table.unify_dictionaries()
+    columns = {"ts": table.column("ts_ns").to_numpy().astype(np.int64, copy=False),
+               "metric_value": pc.fill_null(table.column("metric_value"), np.nan).to_numpy().astype(np.float64)}
     for c in TEXT_COLUMNS:
-        chunks = coded.column(c).chunks
-        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]).astype(np.int32, copy=False)
-        texts = chunks[0].dictionary.to_numpy(zero_copy_only=False).astype(object)
-        out[c] = (codes, texts if len(texts) else np.array([""], dtype=object))
-    return out
-
-
-def _number_column(table: pa.Table, name: str, kind: pa.DataType) -> np.ndarray:
-    """A numeric column of ``table`` as a numpy array of ``kind`` (nulls: NaN)."""
-    return table.column(name).cast(kind).to_numpy(zero_copy_only=False)
-
-
-def fetch(con, condition: str, params: tuple) -> pa.Table:
-    """The events of the rows matching ``condition`` (an SQL condition on ``events`` with ``%s``
-    placeholders for ``params``, e.g. ``"dataset = %s"``) as an Arrow table for ``columns_from_arrow``.
-
-    One query answering one row, every column aggregated by the server into one value (times,
-    values and each text's length as binary arrays, each text column's texts joined), read without
-    a loop: COPY sends a message per event, which costs Python a loop per event. Every aggregate of
-    one query sees the rows in the same order."""
-    from psycopg.types.string import ByteaBinaryLoader
-    texts = ", ".join(f"array_send(array_agg(octet_length({c}))), string_agg({c}, '')" for c in TEXT_COLUMNS)
-    with con.raw.cursor(binary=True) as cursor:
-        cursor.adapters.register_loader("text", ByteaBinaryLoader)          # texts as their UTF-8 bytes, not decoded
-        row = cursor.execute(f"SELECT count(*), array_send(array_agg(ts_ns)), "
-                             f"array_send(array_agg(coalesce(metric_value, 'NaN'))), {texts} "
-                             f"FROM events WHERE {condition}", params).fetchone()
-    n = row[0]
-    if not n:
-        return pa.table({"ts_ns": pa.array([], pa.int64()), "metric_value": pa.array([], pa.float64()),
-                         **{c: pa.array([], pa.string()) for c in TEXT_COLUMNS}})
-    out = {"ts_ns": _binary_array(row[1], ">i8"), "metric_value": _binary_array(row[2], ">f8")}
-    for i, c in enumerate(TEXT_COLUMNS):
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(_binary_array(row[3 + 2 * i], ">i4"), out=offsets[1:])
-        data = row[4 + 2 * i] or b""
-        out[c] = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
-    return pa.table(out)
-
-
-def _binary_array(data: bytes, element: str) -> np.ndarray:
-    """A one-dimensional PostgreSQL array without nulls of fixed-size elements in its binary form
-    (``array_send``: a 20-byte header, then each element as its int32 length and its big-endian bytes)."""
-    return np.frombuffer(data, dtype=[("length", ">i4"), ("value", element)], offset=20)["value"].astype(element[1:])
+        column = table.column(c)
+        joined = column.combine_chunks() if column.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+        texts = joined.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        columns[c] = (joined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
+                      texts if len(texts) else np.asarray([""], dtype=object))
+    return columns
 
 
 def read_columns(con, name: str) -> dict | None:
     """The dataset's events as one ``codec.to_columns`` dict (None when there is no such dataset)."""
     if con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is None:
         return None
-    return columns_from_arrow(fetch(con, "dataset = %s", (name,)))
+    with con.raw.cursor() as cursor:
+        return columns_from_arrow(copied(cursor, f"SELECT {OUT} FROM events WHERE dataset = %s", (name,)))
 
 
 def read(con, name: str) -> pd.DataFrame | None:

@@ -2,15 +2,14 @@
 (a window, its previous period and what pairs and links with them) in two statements, and the facts
 of the whole dataset (``metrics.reach.DatasetFacts``) by a few index probes, never a scan.
 
-The rows come as CSV from ``COPY (query) TO STDOUT`` (no Python object a row) and
-are parsed by Arrow, each text column dictionary-encoded: ``columns_of_arrow`` turns them into the
+The rows come as CSV from ``COPY (query) TO STDOUT`` (``events.copied``: no Python object a row)
+and are parsed by Arrow, each text column dictionary-encoded: ``events.columns_from_arrow`` turns them into the
 arrays ``codec.to_columns`` gives (``ts`` int64 ns, ``metric_value`` float64, each text column as
 int32 codes and its distinct texts), so ``tables.tables_from_codes`` builds the tables as for a
 whole load. Rows are ordered by (``ts_ns``, ``row_hash``).
 """
 from __future__ import annotations
 
-import io
 
 import numpy as np
 
@@ -18,12 +17,13 @@ from ... import schema as s
 from ...analysis import present_of
 from ...reach import DatasetFacts, Reach
 from ...selection import LISTED_TABLES
+from .events import OUT, columns_from_arrow, copied
 
 # a deployment's local id: its deploy_id less its own ``SERVICE@`` (``EventTables.link_keys``); the
 # index ``events_by_local_deploy`` is on this expression, so the query must spell it the same way
 LOCAL_DEPLOY_ID = (f"CASE WHEN starts_with(deploy_id, service || '{s.DEPLOY_MARK}') "
                    f"THEN substr(deploy_id, length(service) + {len(s.DEPLOY_MARK) + 1}) ELSE deploy_id END")
-_OUT = f"ts_ns, metric_value, {', '.join(s.TEXT_COLUMNS)}, row_hash"      # the columns read, in this order
+_OUT = OUT                              # the columns read, in this order
 _OUTSIDE = "(ts_ns < %(lo)s OR ts_ns >= %(hi)s)"
 _ALL = "dataset = %(dataset)s"
 # rule 1: the range, in the order of the whole load
@@ -74,21 +74,21 @@ def exists(con, name: str) -> bool:
 
 def read_window(con, name: str, reach: Reach) -> dict:
     """The rows ``reach`` names of dataset ``name`` (``metrics.reach``), ordered by (``ts_ns``,
-    ``row_hash``), as ``codec.to_columns``' arrays (see ``columns_of_arrow``): two statements,
+    ``row_hash``), as ``codec.to_columns``' arrays (see ``events.columns_from_arrow``): two statements,
     the range (``RANGE_ROWS``), then what pairs and links with it from outside (``PAIRED_ROWS``)."""
     import pyarrow as pa
 
     bounds = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns}
     with con.raw.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")       # compiling the plan costs seconds, running it less
-        inside = _copied(cursor, RANGE_ROWS, bounds)
-        incidents, prs, links, services = _reaching_out(columns_of_arrow(inside), dict(reach.pins))
-        outside = _copied(cursor, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
+        inside = copied(cursor, RANGE_ROWS, bounds)
+        incidents, prs, links, services = _reaching_out(columns_from_arrow(inside), dict(reach.pins))
+        outside = copied(cursor, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
                                                 "services": services})
     if outside.num_rows:
         inside = pa.concat_tables([inside, outside]).unify_dictionaries().sort_by(
             [("ts_ns", "ascending"), ("row_hash", "ascending")])
-    return columns_of_arrow(inside)
+    return columns_from_arrow(inside)
 
 
 def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
@@ -125,50 +125,6 @@ def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
     kept = [i for i, link in enumerate(links) if link]
     return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED),
             [links[i] for i in kept], [services[i] for i in kept])
-
-
-def _copied(cursor, query: str, params: dict):
-    """The rows of ``query`` as an Arrow table (``COPY ... TO STDOUT`` as CSV, parsed by Arrow, the
-    text columns dictionary-encoded)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    from pyarrow import csv
-
-    data = bytearray()
-    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
-        for chunk in copy:
-            data += chunk
-    schema = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
-                       + [(c, pa.string()) for c in s.TEXT_COLUMNS] + [("row_hash", pa.int64())])
-    if not data:                        # no rows: Arrow reads no CSV of none
-        table = schema.empty_table()
-    else:
-        table = csv.read_csv(io.BytesIO(bytes(data)), read_options=csv.ReadOptions(column_names=schema.names),
-                             parse_options=csv.ParseOptions(newlines_in_values=True),
-                             convert_options=csv.ConvertOptions(column_types=schema, strings_can_be_null=False,
-                                                                quoted_strings_can_be_null=False))
-    # each text column encoded once, whole (cheaper than unifying a dictionary a parsed block)
-    return pa.table({name: pc.dictionary_encode(table.column(name).combine_chunks()) if name in s.TEXT_COLUMNS
-                     else table.column(name) for name in schema.names})
-
-
-def columns_of_arrow(table) -> dict:
-    """Events as an Arrow table (``ts_ns`` int64 ns, ``metric_value`` float64 with nulls, each text
-    column dictionary-encoded) as ``codec.to_columns``' arrays: ``ts``, ``metric_value`` (NaN where
-    null) and each text column as (int32 codes, its distinct texts as an object array)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table = table.unify_dictionaries()
-    columns = {"ts": table.column("ts_ns").to_numpy().astype(np.int64, copy=False),
-               "metric_value": pc.fill_null(table.column("metric_value"), np.nan).to_numpy().astype(np.float64)}
-    for c in s.TEXT_COLUMNS:
-        column = table.column(c)
-        joined = column.combine_chunks() if column.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
-        texts = joined.dictionary.to_numpy(zero_copy_only=False).astype(object)
-        columns[c] = (joined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
-                      texts if len(texts) else np.asarray([""], dtype=object))
-    return columns
 
 
 def read_facts(con, name: str) -> DatasetFacts:
