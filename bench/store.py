@@ -36,6 +36,8 @@ LIMITS = "limits: append < 50 ms on PostgreSQL; 30-day view of 10M events < 1 s 
 GENERATE = """
 from metrics import generate, frame_from_tables
 for events, path in (({events}, {frame!r}), ({view_events}, {view!r})):
+    if not events:
+        continue
     u = generate(365, 42, services=max(1, round(events / 2400)), end="2026-11-22")
     frame_from_tables(u.tables).head(events).to_pickle(path)
 print("{{}}")
@@ -189,9 +191,9 @@ def measure(tree: Path, files: dict, database: str | None, this_version: bool) -
     """Every measurement of the checkout ``tree`` on one store (fresh data directory each)."""
     prefix = f"bench-{secrets.token_hex(4)}-"
     codes = [("append", MEASURE_APPEND), ("load", MEASURE_LOAD), ("writers", MEASURE_WRITERS)]
-    if this_version:
+    if this_version and Path(files["view"]).exists():
         codes.insert(2, ("view", MEASURE_VIEW))
-    out = {}
+    out = {"view": None} if this_version else {}
     for name, code in codes:
         with tempfile.TemporaryDirectory(prefix="bench-store-") as data:
             out[name] = run(code.format(prefix=prefix, **files), tree, environment(data, database))
@@ -202,7 +204,7 @@ def measure(tree: Path, files: dict, database: str | None, this_version: bool) -
 
 def view_cell(view: dict | None) -> str:
     if view is None:
-        return ""
+        return "left out (--view-events 0)"
     if "missing" in view:
         return f"not measured (this version has no {view['missing']})"
     how = "its window" if view["window_only"] else "the whole dataset"
@@ -212,7 +214,8 @@ def view_cell(view: dict | None) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.store")
     p.add_argument("--events", type=int, default=1_000_000, help="the dataset appended to and loaded (default 1M)")
-    p.add_argument("--view-events", type=int, default=10_000_000, help="the dataset of the 30-day view (default 10M)")
+    p.add_argument("--view-events", type=int, default=10_000_000,
+                   help="the dataset of the 30-day view (default 10M; 0 leaves the view out)")
     p.add_argument("--database", metavar="URL", help="a PostgreSQL database measured beside SQLite (postgresql://...)")
     p.add_argument("--previous", type=Path, help="a checkout of an earlier version, measured beside this one (SQLite)")
     args = p.parse_args(argv)
@@ -244,7 +247,7 @@ def main(argv=None) -> int:
             (f"load the {args.events:,} events", [f"{c['load']['seconds']:.3f} s" for c in columns.values()]
              + [f"{duck['load']:.3f} s"]),
             (f"30-day view of {args.view_events:,} events: time, rows read",
-             [view_cell(c.get("view")) for c in columns.values()] + [""])]
+             [view_cell(c["view"]) if "view" in c else "" for c in columns.values()] + [""])]
     writers, servers = [], []
     for c in columns.values():
         w = c["writers"]
