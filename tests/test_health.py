@@ -19,12 +19,19 @@ def test_health_on_sqlite_is_200(data_dir):
     assert health(client) == (200, {"status": "ok"})
 
 
-def test_health_is_503_while_the_database_is_down_and_200_once_it_is_back(backend, pg_cluster):
-    if backend != "postgresql":
-        pytest.skip("the SQLite file has no server to stop (the test above)")
+@pytest.fixture
+def on_postgres(pg_url, monkeypatch):
+    """The store on a fresh PostgreSQL database: (its ``Database``, a new app's test client)."""
+    from metrics import store
     from metrics.store import database
-    db = database.configured()
-    client = create_app().server.test_client()
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    store.forget_open_files()
+    yield database.configured(), create_app().server.test_client()
+    store.forget_open_files()
+
+
+def test_health_is_503_while_the_database_is_down_and_200_once_it_is_back(on_postgres, pg_cluster):
+    db, client = on_postgres
     assert health(client) == (200, {"status": "ok"})
     pg_cluster.stop()
     try:
@@ -40,13 +47,9 @@ def test_health_is_503_while_the_database_is_down_and_200_once_it_is_back(backen
     assert health(client) == (200, {"status": "ok"})
 
 
-def test_health_on_postgresql_is_one_query_on_a_pooled_connection(backend, pg_cluster):
+def test_health_on_postgresql_is_one_query_on_a_pooled_connection(on_postgres, pg_cluster):
     """Polled every few seconds by every load balancer: it opens no new connection each time."""
-    if backend != "postgresql":
-        pytest.skip("PostgreSQL's pool")
-    from metrics.store import database
-    db = database.configured()
-    client = create_app().server.test_client()
+    db, client = on_postgres
     assert health(client)[0] == 200
     with pg_cluster.connect(db.name) as admin:
         def backends():

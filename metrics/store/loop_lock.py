@@ -16,7 +16,7 @@ import os
 import socket
 
 from . import database
-from .connection import data_dir
+from .connection import made_data_dir
 from .errors import StoreError, check_name
 
 LOCK_FILE = "sync-{name}.lock"          # beside the datasets file, one per dataset
@@ -117,12 +117,7 @@ class SyncLoopLock:
 
     def _take_files(self) -> str:
         import fcntl
-        directory = data_dir()
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise StoreError(f"cannot create the data directory {directory} ({e.strerror}); "
-                             f"set METRICS_DATA_DIR to a writable directory") from None
+        directory = made_data_dir()
         opened = []
         try:
             for name in self.names:
