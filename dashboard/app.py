@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from metrics import defaults as metrics_defaults
 from metrics import benchmarks, store
+from metrics.store import database
 from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argument
 from metrics.cli import run as print_summary
 
@@ -69,8 +70,9 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
 
     @server.route("/health")
     def health():
-        # polled by load balancers: one query on a pooled connection; 503 while the store does not answer
-        problem = store.health()
+        # polled by load balancers: one query on a pooled connection, 503 while the shared database does not
+        # answer; a SQLite file is this host's own (a damaged one is said on the page; another host would not help)
+        problem = store.health() if database.configured() is not None else ""
         if problem:
             log.warning("health check: %s", problem)
             return api.reply({"status": "unavailable", "error": problem}, status=503)
