@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.reliability import free_port, request
@@ -52,22 +53,35 @@ def post(url: str, body: bytes, headers: dict) -> tuple[int, float, dict]:
         return 0, time.perf_counter() - started, {}
 
 
+@contextmanager
+def gunicorn(env: dict, tree: Path = ROOT, workers: int = 2):
+    """``gunicorn app:server -w WORKERS`` of the checkout ``tree`` on a free loopback port with the
+    environment ``env``, answering ``/health``: its URL. Stopped when the block ends."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b",
+                               f"127.0.0.1:{port}", "--timeout", "60"], cwd=tree, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while request(url + "/health", timeout=2) != 200:
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit(f"gunicorn in {tree} did not answer /health within 60 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.webhooks")
     p.add_argument("--senders", type=int, default=50)
     p.add_argument("--deliveries", type=int, default=1000)
     args = p.parse_args(argv)
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as data:
         env = dict(os.environ, PYTHONPATH=str(ROOT), METRICS_DATA_DIR=data, GITHUB_WEBHOOK_SECRET=SECRET)
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}",
-                                   "--timeout", "60"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 60
-            while request(url + "/health", timeout=2) != 200 and time.time() < deadline:
-                time.sleep(0.3)
+        with gunicorn(env) as url:
             jobs = [delivery(i) for i in range(args.deliveries)]
             jobs += jobs[::2]                                    # every other delivery is redelivered
             forged = [(body, {**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64})
@@ -76,9 +90,6 @@ def main(argv=None) -> int:
             with ThreadPoolExecutor(args.senders) as pool:
                 results = list(pool.map(lambda job: post(url + "/webhooks/github/bench", *job), jobs + forged))
             wall = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         stored = subprocess.run([sys.executable, "-m", "metrics", "datasets"], cwd=ROOT, env=env, capture_output=True,
                                 text=True).stdout
     genuine, fake = results[:len(jobs)], results[len(jobs):]

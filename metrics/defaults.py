@@ -70,6 +70,8 @@ WEBHOOK_TOLERANCE_S = 5 * 60
 DATABASE_POOL = 4
 DATABASE_CONNECT_TIMEOUT_S = 5
 MIN_POSTGRES = 13
+# sync --every: how often a loop waiting for another host's loop (same dataset) tries to take over
+SYNC_LOCK_RETRY_S = 5
 # live redraw: how often an open dataset's version is checked; editors see this many recent writes
 LIVE_POLL_SECONDS = 3
 RECENT_WRITES = 10

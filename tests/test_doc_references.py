@@ -1,5 +1,5 @@
-"""The docs name code that exists: every `` `path/to/file.py: name, name` `` in docs/metrics.md and
-the README names a file of this repository that defines each name (a function, class or assignment
+"""The docs name code that exists: every `` `path/to/file.py: name, name` `` in docs/metrics.md,
+docs/deploy.md and the README names a file of this repository that defines each name (a function, class or assignment
 at its top level; ``Class.member`` a member of that class; a bare name after ``Class.member`` in
 the same list may also be another member of that class). Read with ``ast``, nothing imported."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ("docs/metrics.md", "README.md")
+DOCS = ("docs/metrics.md", "README.md", "docs/deploy.md")
 REFERENCE = re.compile(r"`([\w./-]+\.py): ([^`]+)`")
 
 

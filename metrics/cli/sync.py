@@ -148,11 +148,15 @@ def run_sync(argv, err=None, sleep=time.sleep, rounds: int | None = None) -> int
             return run_once(sources, args.full, err, progress)
         finally:
             bar.end()
+    from ..store import SyncLoopLock
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     done = 0
+    lock = SyncLoopLock(source.dataset for source in sources)
     try:
         while not stop and (rounds is None or done < rounds):
+            if not hold(lock, err, sleep, stop):
+                break
             code = run_once(sources, args.full and done == 0, err, progress)
             bar.end()
             done += 1
@@ -162,4 +166,29 @@ def run_sync(argv, err=None, sleep=time.sleep, rounds: int | None = None) -> int
             sleep(every)
     except KeyboardInterrupt:
         print("sync stopped", file=err)
+    finally:
+        lock.release()
     return 0
+
+
+def hold(lock, err, sleep, stop) -> bool:
+    """Hold ``lock`` (the datasets' sync loop, ``store.SyncLoopLock``) before a pass: take it, or wait
+    for the loop that holds it (on this host or another) to stop, saying once who holds it (and once
+    each time that changes). False when stopped while waiting."""
+    from .. import defaults
+    from ..store import StoreError
+    said = ""
+    while not stop:
+        try:
+            problem = lock.take()
+        except StoreError as e:
+            problem = f"cannot take the sync lock: {e}"
+        if not problem:
+            if said:
+                print(f"took over the sync of {', '.join(lock.names)}", file=err)
+            return True
+        if problem != said:
+            print(problem, file=err)
+            said = problem
+        sleep(defaults.SYNC_LOCK_RETRY_S)
+    return False

@@ -81,13 +81,19 @@ def _guarded(path: Path):
         raise _explain(e, path) from None
 
 
-def _connect() -> sqlite3.Connection:
+def made_data_dir() -> Path:
+    """The data directory, created when missing (a StoreError sentence when it cannot be)."""
     directory = data_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise StoreError(f"cannot create the data directory {directory} ({e.strerror}); "
                          f"set METRICS_DATA_DIR to a writable directory") from None
+    return directory
+
+
+def _connect() -> sqlite3.Connection:
+    directory = made_data_dir()
     path = directory / FILE_NAME
     with _guarded(path):
         con = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS, isolation_level=None,      # transactions are explicit

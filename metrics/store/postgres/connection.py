@@ -194,10 +194,14 @@ def _rollback(raw) -> None:
 
 
 def ping(db: Database) -> str:
-    """"" when the database answers a query now, else the sentence saying why not."""
+    """"" when the database answers a query now, else the sentence saying why not: one ``SELECT 1``
+    on a pooled connection (the health check; a connection the server dropped is replaced)."""
+    import psycopg
     try:
-        with reading(db) as con:
-            con.execute("SELECT 1").fetchone()
+        with _checked_out(db) as pooled:
+            pooled.driver_connection.execute("SELECT 1").fetchone()
     except StoreError as e:
         return str(e)
+    except psycopg.Error as e:
+        return str(explain(e, db))
     return ""
