@@ -75,6 +75,9 @@ def parse(url: str, password_file: str | None = None, what: str = URL_SETTING) -
         raise _refuse(f"must start with postgresql:// (it starts with {parts.scheme + '://' if parts.scheme else 'no scheme'})", what)
     if not parts.hostname:
         raise _refuse("names no host", what)
+    if "@" in parts.path or "//" in parts.path or "/" in parts.path.lstrip("/"):
+        raise _refuse(f"has an '@' or '/' after the host {parts.hostname}:{port} (in a password, write them as "
+                      f"%40 and %2F)", what)
     name = unquote(parts.path.lstrip("/"))
     if not name or "/" in name:
         raise _refuse(f"names no database on {parts.hostname}:{port}", what)

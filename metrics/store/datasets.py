@@ -55,7 +55,8 @@ def save(name: str, frame: "pd.DataFrame | CodedEvents", replace: bool = False, 
 
 
 def load(name: str) -> pd.DataFrame:
-    """The events of a stored dataset, as the validated event frame (``ingest.normalize``'s form)."""
+    """The events of a stored dataset, as the validated event frame (``ingest.normalize``'s form),
+    as a set: SQLite gives them in the order they were added, PostgreSQL in its table's order."""
     check_name(name)
     with reading() as con:
         frame = events_keeper(con).read(con, name)
