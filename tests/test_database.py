@@ -189,3 +189,32 @@ def test_a_server_does_not_start_on_a_store_it_can_never_use(monkeypatch, pg_url
     assert done.returncode == 0 and done.stdout.strip() == "started"
     assert done.stderr.startswith("warning: cannot reach PostgreSQL database 'm' on 127.0.0.1:")
     assert "(/health answers 503 until it does)" in done.stderr
+
+
+def documented(table_heading: str) -> list[list[str]]:
+    """The rows of the table under ``table_heading`` in docs/deploy.md: each row's first cell's names."""
+    from conftest import ROOT
+    lines = (ROOT / "docs" / "deploy.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {table_heading}"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows.append(cells)
+    return rows
+
+
+def test_the_documented_events_table_and_views_are_the_databases(monkeypatch, pg_url):
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    assert store.health() == ""
+    store.forget_open_files()
+    with psycopg.connect(pg_url) as con:
+        def columns(relation):
+            return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                                              "ORDER BY ordinal_position", (relation,))]
+        stored = columns("events")
+        said = [name.strip("`") for row in documented("`events` column") for name in row[0].split(", ")]
+        assert sorted(said) == sorted(stored)
+        for view, what in documented("view"):
+            assert what.split(": ", 1)[1].replace("`", "").split(", ") == columns(view.strip("`")), view

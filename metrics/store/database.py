@@ -55,6 +55,8 @@ class Database:
         if self.password:
             arguments["password"] = self.password
         arguments.update(self.options)
+        # no JIT compilation: it costs seconds for the large reads here, more than running them
+        arguments["options"] = f"-c jit=off {arguments.get('options', '')}".strip()
         return arguments
 
 

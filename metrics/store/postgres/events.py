@@ -12,6 +12,7 @@ NULL ('' when empty); ``metric_value`` is NULL for NaN."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -116,28 +117,44 @@ def replace_all(con, name: str, columns: dict, progress=None, keep_sync: bool = 
 
 
 OUT = f"ts_ns, metric_value, {', '.join(TEXT_COLUMNS)}, row_hash"       # the columns a read asks for, in this order
+# the rows as Arrow reads them: each text column dictionary-encoded as it is parsed
 SCHEMA = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
-                   + [(c, pa.string()) for c in TEXT_COLUMNS] + [("row_hash", pa.int64())])
+                   + [(c, pa.dictionary(pa.int32(), pa.string())) for c in TEXT_COLUMNS] + [("row_hash", pa.int64())])
+PARSE_BLOCK = 8 << 20                   # bytes of CSV Arrow parses at a time (fewer dictionaries to unify than 1 MB)
 
 
-def copied(cursor, query: str, params=None) -> pa.Table:
-    """The rows of ``query`` (selecting ``OUT``) as an Arrow table: ``COPY (query) TO STDOUT`` as
-    CSV (no Python object a row), parsed by Arrow, each text column dictionary-encoded (whole:
-    cheaper than unifying a dictionary a parsed block). Whole loads and window-limited loads
-    (``postgres.window``) read through it."""
+def copied(con, query: str, params=None) -> pa.Table:
+    """The rows of ``query`` (selecting ``OUT``, in no order) as an Arrow table, read in two halves
+    at once (``row_hash`` < 0 and >= 0: the server formats rows on two cores) on two connections
+    that see the same state (``Connection.sibling``; in one part outside a read-only transaction).
+    Whole loads and window-limited loads (``postgres.window``) read through it."""
+    halves = [f"SELECT * FROM ({query}) AS q WHERE row_hash {side}" for side in ("< 0", ">= 0")]
+    with con.sibling() as other:
+        if other is None:
+            return _copied(con.raw, query, params)
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(_copied, other.raw, halves[1], params)
+            first = _copied(con.raw, halves[0], params)
+            return pa.concat_tables([first, second.result()])
+
+
+def _copied(raw, query: str, params=None) -> pa.Table:
+    """The rows of ``query`` on one connection: ``COPY (query) TO STDOUT`` as CSV (no Python object
+    a row), parsed by Arrow in parallel blocks (one block at a time when a text holds a line break:
+    then a row's end is not every newline), each text column dictionary-encoded as it is parsed."""
     data = bytearray()
-    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
-        for chunk in copy:
-            data += chunk
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
+            for chunk in copy:
+                data += chunk
+        rows = cursor.rowcount
     if not data:                        # no rows: Arrow reads no CSV of none
-        table = SCHEMA.empty_table()
-    else:
-        table = csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(column_names=SCHEMA.names),
-                             parse_options=csv.ParseOptions(newlines_in_values=True),
-                             convert_options=csv.ConvertOptions(column_types=SCHEMA, strings_can_be_null=False,
-                                                                quoted_strings_can_be_null=False))
-    return pa.table({name: pc.dictionary_encode(table.column(name).combine_chunks()) if name in TEXT_COLUMNS
-                     else table.column(name) for name in SCHEMA.names})
+        return SCHEMA.empty_table()
+    breaks = data.count(b"\n") != rows              # a line break inside a quoted text
+    return csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(column_names=SCHEMA.names, block_size=PARSE_BLOCK),
+                        parse_options=csv.ParseOptions(newlines_in_values=breaks),
+                        convert_options=csv.ConvertOptions(column_types=SCHEMA, strings_can_be_null=False,
+                                                           quoted_strings_can_be_null=False))
 
 
 def columns_from_arrow(table: pa.Table) -> dict:
@@ -161,8 +178,7 @@ def read_columns(con, name: str) -> dict | None:
     """The dataset's events as one ``codec.to_columns`` dict (None when there is no such dataset)."""
     if con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is None:
         return None
-    with con.raw.cursor() as cursor:
-        return columns_from_arrow(copied(cursor, f"SELECT {OUT} FROM events WHERE dataset = %s", (name,)))
+    return columns_from_arrow(copied(con, f"SELECT {OUT} FROM events WHERE dataset = %s", (name,)))
 
 
 def read(con, name: str) -> pd.DataFrame | None:

@@ -27,7 +27,7 @@ _OUT = OUT                              # the columns read, in this order
 _OUTSIDE = "(ts_ns < %(lo)s OR ts_ns >= %(hi)s)"
 _ALL = "dataset = %(dataset)s"
 # rule 1: the range, in the order of the whole load
-RANGE_ROWS = f"SELECT {_OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s ORDER BY ts_ns, row_hash"
+RANGE_ROWS = f"SELECT {_OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s"
 # rules 2 and 3 outside the range: the later events of the incidents and PRs the range leaves incomplete
 # (``incomplete``), then the deployments that their links, the range's links (``links``, ``services``) and
 # the pinned incidents' pins may name
@@ -46,7 +46,7 @@ named AS (
     UNION
     SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> ''
         AND ({LOCAL_DEPLOY_ID}) IN (SELECT link FROM links))
-SELECT {_OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found ORDER BY ts_ns, row_hash"""
+SELECT {_OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found"""
 
 # the dataset's (kind, service) pairs by a skip scan of ``events_by_kind``: one index probe a pair
 KINDS_AND_SERVICES = """
@@ -79,16 +79,12 @@ def read_window(con, name: str, reach: Reach) -> dict:
     import pyarrow as pa
 
     bounds = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns}
-    with con.raw.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")       # compiling the plan costs seconds, running it less
-        inside = copied(cursor, RANGE_ROWS, bounds)
-        incidents, prs, links, services = _reaching_out(columns_from_arrow(inside), dict(reach.pins))
-        outside = copied(cursor, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
-                                                "services": services})
-    if outside.num_rows:
-        inside = pa.concat_tables([inside, outside]).unify_dictionaries().sort_by(
-            [("ts_ns", "ascending"), ("row_hash", "ascending")])
-    return columns_from_arrow(inside)
+    inside = copied(con, RANGE_ROWS, bounds)
+    incidents, prs, links, services = _reaching_out(columns_from_arrow(inside), dict(reach.pins))
+    outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
+                                        "services": services})
+    both = pa.concat_tables([inside, outside]) if outside.num_rows else inside
+    return columns_from_arrow(both.unify_dictionaries().sort_by([("ts_ns", "ascending"), ("row_hash", "ascending")]))
 
 
 def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
