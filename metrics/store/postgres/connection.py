@@ -9,7 +9,6 @@ merge reads what is stored and adds to it with nothing written in between."""
 from __future__ import annotations
 
 import os
-import re
 import threading
 from contextlib import contextmanager
 
@@ -20,7 +19,6 @@ from ..errors import Refused, StoreError, StoreFull
 WRITE_LOCK = 0x4D545243_0001            # pg_advisory_xact_lock key of every write ("MTRC", 1)
 UPGRADE_LOCK = 0x4D545243_0002          # taken while the schema is brought to this version
 
-SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")        # pg_export_snapshot's answer
 _ENGINES: dict = {}                     # (pid, url) -> SQLAlchemy engine: a forked worker makes its own
 _LOCK = threading.Lock()
 
@@ -30,36 +28,8 @@ class Connection:
     ``%s``, ``execute`` returns the cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
     dialect = "postgresql"
 
-    def __init__(self, raw, db: Database | None = None):
+    def __init__(self, raw):
         self.raw = raw                  # the psycopg connection (COPY, binary reads)
-        self.db = db                    # set in a read-only transaction (``reading``): ``sibling`` may share it
-
-    @contextmanager
-    def sibling(self):
-        """Another connection of the pool in a read-only transaction that sees the same state of
-        the database as this one (its snapshot exported and imported), so one read can run in two
-        parts at once; None (nothing to share) outside ``reading`` or when no connection is free."""
-        if self.db is None:
-            yield None
-            return
-        import psycopg
-        snapshot = self.raw.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        if not SNAPSHOT_ID.fullmatch(snapshot):
-            yield None
-            return
-        with _checked_out(self.db) as pooled:
-            raw = pooled.driver_connection
-            try:
-                raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                raw.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                yield Connection(raw)
-                raw.rollback()
-            except psycopg.Error as e:
-                _rollback(raw)
-                raise explain(e, self.db) from None
-            except BaseException:
-                _rollback(raw)
-                raise
 
     def execute(self, sql: str, params=()):
         return self.raw.execute(sql.replace("%", "%%").replace("?", "%s") if params else sql, params or None)
@@ -206,7 +176,7 @@ def reading(db: Database):
         raw = pooled.driver_connection
         try:
             raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield Connection(raw, db)
+            yield Connection(raw)
             raw.rollback()
         except psycopg.Error as e:
             _rollback(raw)
