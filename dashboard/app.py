@@ -28,6 +28,8 @@ from .upload import MAX_UPLOAD_BYTES, human_size
 BOOTSTRAP_CSS = files("flask_bootstrap") / "static" / "bootstrap5" / "css" / "bootstrap.min.css"
 CSS_ROUTE = "/vendor/bootstrap/bootstrap.min.css"
 log = logging.getLogger(__name__)
+# /health's 503 sentence (anyone may ask: the database's host and name are in the server's log only)
+HEALTH_DOWN = "the database does not answer; this server's log says which and why (it answers again once the database does)"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -73,9 +75,9 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
         # polled by load balancers: one query on a pooled connection, 503 while the shared database does not
         # answer; a SQLite file is this host's own (a damaged one is said on the page; another host would not help)
         problem = store.health() if database.configured() is not None else ""
-        if problem:
+        if problem:           # the database's host and name go to the log only: /health answers anyone
             log.warning("health check: %s", problem)
-            return api.reply({"status": "unavailable", "error": problem}, status=503)
+            return api.reply({"status": "unavailable", "error": HEALTH_DOWN}, status=503)
         return api.reply({"status": "ok"})
 
     @server.route(CSS_ROUTE)

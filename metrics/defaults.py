@@ -64,6 +64,9 @@ MAX_PASSWORD = 1024
 # Standard Webhooks timestamp may be from the server's clock (either way; exactly this far is accepted)
 WEBHOOK_MAX_MB = 25
 WEBHOOK_TOLERANCE_S = 5 * 60
+# how long a write waits for another writer (SQLite's file lock, PostgreSQL's write lock) before
+# giving up with a sentence
+STORE_LOCK_WAIT_S = 60
 # PostgreSQL as the shared store (METRICS_DATABASE_URL): the connections each server process keeps
 # (METRICS_DATABASE_POOL; a gunicorn worker serves one request at a time, plus the live poll and a
 # background sync), how long a connection attempt may take, and the oldest server accepted

@@ -218,3 +218,44 @@ def test_the_documented_events_table_and_views_are_the_databases(monkeypatch, pg
         assert sorted(said) == sorted(stored)
         for view, what in documented("view"):
             assert what.split(": ", 1)[1].replace("`", "").split(", ") == columns(view.strip("`")), view
+
+
+@pytest.mark.parametrize("url", ["postgresql://u:12/cd@h/db", "postgresql://u:9999#x@h/db", "postgresql://u:1?2@h/db",
+                                 "postgresql://ana:a/b@db.example.org/m"])
+def test_a_password_holding_a_slash_hash_or_question_mark_is_never_shown(url):
+    with pytest.raises(store.StoreError) as caught:
+        database.parse(url)
+    password = url.split("://")[1].split("@")[0].split(":", 1)[1]
+    assert password not in str(caught.value) and "%2F" in str(caught.value)
+
+
+def test_the_index_of_local_deployment_ids_is_the_expression_window_reads_use():
+    from importlib import import_module
+    revision = import_module("metrics.store.revisions.versions.20261207_0001_shared_store")
+    from metrics.store.postgres.window import LOCAL_DEPLOY_ID
+    assert revision.LOCAL_DEPLOY_ID == LOCAL_DEPLOY_ID
+
+
+def test_a_rotated_password_replaces_the_pool(monkeypatch, pg_url, pg_cluster, tmp_path):
+    from metrics.store.postgres import connection
+    secret = tmp_path / "password"
+    secret.write_text(pg_cluster.password)
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url.replace(f":{pg_cluster.password}@", "@"))
+    monkeypatch.setenv("METRICS_DATABASE_PASSWORD_FILE", str(secret))
+    assert store.health() == "" and store.list_datasets() == []
+    first = connection.engine(database.configured())
+    assert connection.engine(database.configured()) is first          # kept while the password stays
+    secret.write_text("not-the-password")
+    assert "refused the password of user 'postgres'" in store.health()
+    assert connection.engine(database.configured().__class__(**{**database.configured().__dict__,
+                                                                "password": pg_cluster.password})) is first
+    with psycopg.connect(pg_url) as con:                                # the password rotated on the server
+        con.execute("ALTER USER postgres PASSWORD 'rotated-password'")
+    try:
+        secret.write_text("rotated-password")
+        assert store.list_datasets() == [] and connection.engine(database.configured()) is not first
+        assert first.pool.checkedout() == 0 and first.pool.checkedin() == 0      # its connections closed
+    finally:
+        with psycopg.connect(pg_url.replace(f":{pg_cluster.password}@", ":rotated-password@")) as con:
+            con.execute(f"ALTER USER postgres PASSWORD '{pg_cluster.password}'")
+        store.forget_open_files()

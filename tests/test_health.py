@@ -38,9 +38,8 @@ def test_health_is_503_while_the_database_is_down_and_200_once_it_is_back(on_pos
         for _ in range(2):                      # the pool's dead connections, then no connection at all
             status, body = health(client)
             assert status == 503 and body["status"] == "unavailable", body
-            sentence = body["error"]
-            assert f"{db.host}:{db.port}" in sentence and repr(db.name) in sentence
-            assert db.password not in sentence and "\n" not in sentence and sentence.count(". ") == 0
+            assert body["error"] == ("the database does not answer; this server's log says which and why "
+                                     "(it answers again once the database does)")
     finally:
         pg_cluster.start()
     assert health(client) == (200, {"status": "ok"})

@@ -68,8 +68,14 @@ def parse(url: str, password_file: str | None = None, what: str = URL_SETTING) -
     """The ``Database`` a URL names (a StoreError sentence, without the password, when it names
     none; ``what`` says where the URL came from: the setting, or ``db copy``'s option); the
     password from ``password_file`` when the URL has none."""
+    text = url.strip()
+    after = text.split("://", 1)[1] if "://" in text else ""
+    host_end = min([after.find(c) for c in "/?#" if c in after] or [len(after)])
+    if "@" in after[host_end:]:         # a password holding '/', '?' or '#': the parts cannot be told (never shown)
+        raise _refuse("has an '@' after a '/', '?' or '#' (in a password, write '@' as %40, '/' as %2F, "
+                      "'?' as %3F and '#' as %23)", what)
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(text)
         port = parts.port or 5432
     except ValueError:
         raise _refuse("is not a URL with a valid port", what) from None
@@ -77,9 +83,8 @@ def parse(url: str, password_file: str | None = None, what: str = URL_SETTING) -
         raise _refuse(f"must start with postgresql:// (it starts with {parts.scheme + '://' if parts.scheme else 'no scheme'})", what)
     if not parts.hostname:
         raise _refuse("names no host", what)
-    if "@" in parts.path or "//" in parts.path or "/" in parts.path.lstrip("/"):
-        raise _refuse(f"has an '@' or '/' after the host {parts.hostname}:{port} (in a password, write them as "
-                      f"%40 and %2F)", what)
+    if "//" in parts.path or "/" in parts.path.lstrip("/"):
+        raise _refuse(f"names a database with a '/' on {parts.hostname}:{port}", what)
     name = unquote(parts.path.lstrip("/"))
     if not name or "/" in name:
         raise _refuse(f"names no database on {parts.hostname}:{port}", what)

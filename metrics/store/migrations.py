@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema as s
+from .. import defaults, schema as s
 from ..ingest import check_pairs, qualify_ids
 from . import schema_version, trail
 from .codec import checked, columns_of, decode, empty_frame, joined, to_columns
@@ -38,7 +38,7 @@ SEGMENT_SUMS = 6
 FORMAT = SEGMENT_SUMS                   # PRAGMA user_version of this layout
 BACKUP_SUFFIX = ".before-qualified-ids"
 ARROW_BACKUP_SUFFIX = ".before-arrow-segments"
-LOCK_WAIT_SECONDS = 60                  # how long a connection waits for another writer before giving up
+LOCK_WAIT_SECONDS = defaults.STORE_LOCK_WAIT_S     # how long a connection waits for another writer
 MIGRATION_WHO = "migration"
 TABLES = (
     "CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, events INTEGER NOT NULL, first_ns INTEGER, "

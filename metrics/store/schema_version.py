@@ -8,6 +8,7 @@ PostgreSQL: the first revision makes every table. SQLite: the file's earlier lay
 format 6 leaves it, and the later ones change both backends."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from .errors import Refused, StoreError
@@ -18,6 +19,7 @@ REVISIONS = Path(__file__).with_name("revisions")
 KNOWN = ("20261207_0001",)
 HEAD = KNOWN[-1]
 VERSION_TABLE = "alembic_version"
+_UPGRADING: ContextVar = ContextVar("upgrading", default=False)     # ``upgrade`` opens an older file on purpose
 
 
 def newer(revision: str, where: str) -> Refused:
@@ -93,7 +95,7 @@ def stamp_sqlite(con, where: str) -> None:
     if revision is None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
         con.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", (KNOWN[0],))
-    if (revision or KNOWN[0]) != HEAD:
+    if (revision or KNOWN[0]) != HEAD and not _UPGRADING.get():
         raise StoreError(f"{where} is at schema revision {revision or KNOWN[0]}: run python -m metrics db upgrade")
 
 
@@ -117,13 +119,17 @@ def upgrade() -> tuple[str, str]:
     from . import database
     from .connection import reading, store_path, where
     db = database.configured()
-    with reading() as con:                  # PostgreSQL: made current on first use; SQLite: set up and stamped
+    token = _UPGRADING.set(True)
+    try:
+        with reading() as con:              # PostgreSQL: made current on first use; SQLite: set up and stamped
+            if db is None:
+                revision = sqlite_revision(con)
+            else:
+                revision = con.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()[0]
         if db is None:
-            revision = sqlite_revision(con)
-        else:
-            revision = con.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()[0]
-    if db is None:
-        revision = upgrade_sqlite(store_path())
+            revision = upgrade_sqlite(store_path())
+    finally:
+        _UPGRADING.reset(token)
     return where(), revision
 
 

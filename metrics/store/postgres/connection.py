@@ -19,7 +19,7 @@ from ..errors import Refused, StoreError, StoreFull
 WRITE_LOCK = 0x4D545243_0001            # pg_advisory_xact_lock key of every write ("MTRC", 1)
 UPGRADE_LOCK = 0x4D545243_0002          # taken while the schema is brought to this version
 
-_ENGINES: dict = {}                     # (pid, url) -> SQLAlchemy engine: a forked worker makes its own
+_ENGINES: dict = {}                     # (pid, database) -> (SQLAlchemy engine, its password): a forked worker makes its own
 _LOCK = threading.Lock()
 
 
@@ -32,9 +32,11 @@ class Connection:
         self.raw = raw                  # the psycopg connection (COPY, binary reads)
 
     def execute(self, sql: str, params=()):
+        """Run one statement (``?`` placeholders, as SQLite's) and return its cursor."""
         return self.raw.execute(sql.replace("%", "%%").replace("?", "%s") if params else sql, params or None)
 
     def executemany(self, sql: str, rows):
+        """Run one statement (``?`` placeholders) once for each of ``rows``."""
         with self.raw.cursor() as cursor:
             cursor.executemany(sql.replace("%", "%%").replace("?", "%s"), rows)
 
@@ -97,13 +99,16 @@ def check_server_version(version: int, db: Database) -> None:
 
 
 def engine(db: Database):
-    """This process's engine (its pool of connections) for ``db``, the schema made current on first use."""
-    key = (os.getpid(), db.url())
+    """This process's engine (its pool of connections) for ``db``, the schema made current on first
+    use. Kept by the database (host, port, name, user, options), not its password: a new password
+    (``METRICS_DATABASE_PASSWORD_FILE`` rotated) replaces the pool, whose connections are closed."""
+    key = (os.getpid(), db.host, db.port, db.name, db.user, db.options)
     found = _ENGINES.get(key)
-    if found is not None:
-        return found
+    if found is not None and found[1] == db.password:
+        return found[0]
     with _LOCK:
-        if key not in _ENGINES:
+        found = _ENGINES.get(key)
+        if found is None or found[1] != db.password:
             made = _new_engine(db)
             try:
                 from .. import schema_version
@@ -116,15 +121,18 @@ def engine(db: Database):
                 raise explain(getattr(e, "orig", None) or e, db) from None
             for old in [k for k in _ENGINES if k[0] != os.getpid()]:
                 _ENGINES.pop(old)               # a parent's engine: its connections are the parent's
-            _ENGINES[key] = made
-    return _ENGINES[key]
+            if found is not None:
+                found[0].dispose()              # the pool of the previous password
+            _ENGINES[key] = (made, db.password)
+    return _ENGINES[key][0]
 
 
 def forget_engines() -> None:
     """Close every pool of this process (tests; a database replaced under the process)."""
-    for made in _ENGINES.values():
-        made.dispose()
-    _ENGINES.clear()
+    with _LOCK:
+        for made, _ in _ENGINES.values():
+            made.dispose()
+        _ENGINES.clear()
 
 
 @contextmanager
@@ -150,16 +158,22 @@ def _checked_out(db: Database):
 
 
 @contextmanager
-def writing(db: Database):
-    """A connection in a write transaction that holds ``WRITE_LOCK``: committed when the block
-    ends, rolled back if it raises (or if the server goes away: nothing of it is kept)."""
+def _transaction(db: Database, *first: str, end: str):
+    """A pooled connection in a transaction begun by the ``first`` statements, ended by ``end``
+    ("commit" or "rollback") when the block ends, rolled back if it raises; every psycopg failure
+    as one sentence (``explain``)."""
     import psycopg
     with _checked_out(db) as pooled:
         raw = pooled.driver_connection
         try:
-            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            for statement in first:
+                raw.execute(statement)
             yield Connection(raw)
-            raw.commit()
+            getattr(raw, end)()
+        except psycopg.errors.LockNotAvailable:
+            _rollback(raw)
+            raise StoreError(f"another write to {db.where()} stayed under way for more than "
+                             f"{defaults.STORE_LOCK_WAIT_S} s: nothing was stored; try again") from None
         except psycopg.Error as e:
             _rollback(raw)
             raise explain(e, db) from None
@@ -169,21 +183,20 @@ def writing(db: Database):
 
 
 @contextmanager
+def writing(db: Database):
+    """A connection in a write transaction that holds ``WRITE_LOCK`` (waiting for it at most
+    ``defaults.STORE_LOCK_WAIT_S``, as SQLite's writers wait): committed when the block ends, rolled
+    back if it raises (or if the server goes away: nothing of it is kept)."""
+    with _transaction(db, f"SET LOCAL lock_timeout = '{int(defaults.STORE_LOCK_WAIT_S)}s'",
+                      f"SELECT pg_advisory_xact_lock({WRITE_LOCK})", end="commit") as con:
+        yield con
+
+
+@contextmanager
 def reading(db: Database):
     """A connection in a read-only transaction that sees one state of the database throughout."""
-    import psycopg
-    with _checked_out(db) as pooled:
-        raw = pooled.driver_connection
-        try:
-            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield Connection(raw)
-            raw.rollback()
-        except psycopg.Error as e:
-            _rollback(raw)
-            raise explain(e, db) from None
-        except BaseException:
-            _rollback(raw)
-            raise
+    with _transaction(db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", end="rollback") as con:
+        yield con
 
 
 def _rollback(raw) -> None:

@@ -124,8 +124,8 @@ PARSE_BLOCK = 8 << 20                   # bytes of CSV Arrow parses at a time (f
 
 def copied(con, query: str, params=None) -> pa.Table:
     """The rows of ``query`` (selecting ``OUT``, in no order) as an Arrow table: ``COPY (query) TO
-    STDOUT`` as CSV (no Python object a row), parsed by Arrow in parallel blocks (one block at a
-    time when a text holds a line break: then a row's end is not every newline), each text column
+    STDOUT`` as CSV (no Python object a row), parsed by Arrow in parallel blocks (in one block when
+    a text holds a line break: then a row's end is not every newline), each text column
     dictionary-encoded as it is parsed. Whole loads and window-limited loads (``postgres.window``)
     read through it. (Two halves on two connections sharing a snapshot were measured slower: the
     client's side is one Python thread.)"""
@@ -137,8 +137,10 @@ def copied(con, query: str, params=None) -> pa.Table:
         rows = cursor.rowcount
     if not data:                        # no rows: Arrow reads no CSV of none
         return SCHEMA.empty_table()
-    breaks = data.count(b"\n") != rows              # a line break inside a quoted text
-    return csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(column_names=SCHEMA.names, block_size=PARSE_BLOCK),
+    breaks = b"\r" in data or data.count(b"\n") != rows       # a line break (CR or LF) inside a quoted text
+    # with line breaks in texts, one block: Arrow's chunker can split a quoted CR LF at a block's end
+    block = len(data) + 1 if breaks else PARSE_BLOCK
+    return csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(column_names=SCHEMA.names, block_size=block),
                         parse_options=csv.ParseOptions(newlines_in_values=breaks),
                         convert_options=csv.ConvertOptions(column_types=SCHEMA, strings_can_be_null=False,
                                                            quoted_strings_can_be_null=False))

@@ -23,30 +23,29 @@ from .events import OUT, columns_from_arrow, copied
 # index ``events_by_local_deploy`` is on this expression, so the query must spell it the same way
 LOCAL_DEPLOY_ID = (f"CASE WHEN starts_with(deploy_id, service || '{s.DEPLOY_MARK}') "
                    f"THEN substr(deploy_id, length(service) + {len(s.DEPLOY_MARK) + 1}) ELSE deploy_id END")
-_OUT = OUT                              # the columns read, in this order
 _OUTSIDE = "(ts_ns < %(lo)s OR ts_ns >= %(hi)s)"
 _ALL = "dataset = %(dataset)s"
 # rule 1: the range, in the order of the whole load
-RANGE_ROWS = f"SELECT {_OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s"
+RANGE_ROWS = f"SELECT {OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s"
 # rules 2 and 3 outside the range: the later events of the incidents and PRs the range leaves incomplete
 # (``incomplete``), then the deployments that their links, the range's links (``links``, ``services``) and
 # the pinned incidents' pins may name
 PAIRED_ROWS = f"""
 WITH paired AS MATERIALIZED (
-    SELECT {_OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = ANY(%(incidents)s) AND {_OUTSIDE}
+    SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = ANY(%(incidents)s) AND {_OUTSIDE}
     UNION
-    SELECT {_OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = ANY(%(prs)s) AND {_OUTSIDE}),
+    SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = ANY(%(prs)s) AND {_OUTSIDE}),
 links AS MATERIALIZED (
     SELECT link, service FROM unnest(%(links)s::text[], %(services)s::text[]) AS given(link, service)
     UNION
     SELECT deploy_id, service FROM paired WHERE kind IN ('{s.INCIDENT_START}', '{s.PR_MERGED}') AND deploy_id <> ''),
 named AS (
-    SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> '' AND deploy_id IN (
+    SELECT {OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> '' AND deploy_id IN (
         SELECT link FROM links UNION SELECT service || '{s.DEPLOY_MARK}' || link FROM links)
     UNION
-    SELECT {_OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> ''
+    SELECT {OUT} FROM events WHERE {_ALL} AND kind = '{s.DEPLOY}' AND deploy_id <> ''
         AND ({LOCAL_DEPLOY_ID}) IN (SELECT link FROM links))
-SELECT {_OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found"""
+SELECT {OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found"""
 
 # the dataset's (kind, service) pairs by a skip scan of ``events_by_kind``: one index probe a pair
 KINDS_AND_SERVICES = """

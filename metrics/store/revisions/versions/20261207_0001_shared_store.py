@@ -10,7 +10,10 @@ Create Date: 2026-12-07
 """
 from alembic import op
 
-from metrics.store.postgres.window import LOCAL_DEPLOY_ID      # the expression the window reads search by
+# a deployment's local id (its deploy_id less its own ``SERVICE@``), written out: a revision never changes
+# with the code; ``postgres.window.LOCAL_DEPLOY_ID`` must spell it the same (a test checks)
+LOCAL_DEPLOY_ID = ("CASE WHEN starts_with(deploy_id, service || '@') THEN substr(deploy_id, length(service) + 2) "
+                   "ELSE deploy_id END")
 
 revision = "20261207_0001"
 down_revision = None
