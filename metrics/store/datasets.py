@@ -12,7 +12,7 @@ from ..tables import EventTables, tables_from_codes
 from . import audit, merge
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, reading, where, writing
-from .errors import StoreError, check_name
+from .errors import check_name, no_dataset
 from .keeper import events_keeper
 from .segments import BUMP_GENERATION
 
@@ -61,7 +61,7 @@ def load(name: str) -> pd.DataFrame:
     with reading() as con:
         frame = events_keeper(con).read(con, name)
     if frame is None:
-        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+        raise no_dataset(name)
     return frame
 
 
@@ -72,7 +72,7 @@ def load_tables(name: str) -> EventTables:
     with reading() as con:
         columns = events_keeper(con).read_columns(con, name)
     if columns is None:
-        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+        raise no_dataset(name)
     return tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
 
 
@@ -86,7 +86,7 @@ def version(name: str) -> tuple:
         generation = con.execute("SELECT generation FROM generations WHERE dataset = ?", (name,)).fetchone()
         store = where() if con.dialect == "postgresql" else str(data_dir().resolve())
     if row is None:
-        raise StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+        raise no_dataset(name)
     return store, row[0], generation[0] if generation else 0
 
 
@@ -104,7 +104,7 @@ def delete(name: str, who: str | None = None) -> int:
     with writing() as con:
         row = con.execute("SELECT events FROM datasets WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise StoreError(f"no dataset named {name!r}")
+            raise no_dataset(name)
         events_keeper(con).clear(con, name)
         con.execute(BUMP_GENERATION, (name,))
         audit.record(con, who, "delete", name, row[0])

@@ -23,6 +23,11 @@ class StoreFull(StoreError):
     that says StoreErrors says this one; an upload says it without the server's path)."""
 
 
+def no_dataset(name: str) -> StoreError:
+    """The error of an operation on a dataset that is not stored."""
+    return StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
+
+
 def check_name(name: str) -> str:
     """``name`` if it is a valid dataset name (1-64 letters, digits, '.', '_' or '-'), else StoreError."""
     if not isinstance(name, str) or not NAME.fullmatch(name):

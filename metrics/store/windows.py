@@ -11,7 +11,7 @@ from . import database
 from .codec import TEXT_COLUMNS
 from .connection import reading
 from .datasets import load_tables
-from .errors import StoreError, check_name
+from .errors import check_name, no_dataset
 
 
 def reads_windows() -> bool:
@@ -29,7 +29,7 @@ def load_window(name: str, reach: Reach) -> t.EventTables:
     from .postgres.window import exists, read_window
     with reading() as con:
         if not exists(con, name):
-            raise _no_dataset(name)
+            raise no_dataset(name)
         columns = read_window(con, name, reach)
     return t.tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
 
@@ -43,9 +43,5 @@ def dataset_facts(name: str) -> DatasetFacts:
     from .postgres.window import exists, read_facts
     with reading() as con:
         if not exists(con, name):
-            raise _no_dataset(name)
+            raise no_dataset(name)
         return read_facts(con, name)
-
-
-def _no_dataset(name: str) -> StoreError:
-    return StoreError(f"no dataset named {name!r} (see: python -m metrics datasets)")
