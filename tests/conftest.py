@@ -82,6 +82,16 @@ def backend(request, monkeypatch, isolated_data_dir):
 
 
 @pytest.fixture
+def pg(pg_url, monkeypatch):
+    """The store on a fresh PostgreSQL database (``METRICS_DATABASE_URL`` set to it); its URL."""
+    from metrics import store
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
+    store.forget_open_files()
+    yield pg_url
+    store.forget_open_files()
+
+
+@pytest.fixture
 def pg_url(pg_cluster):
     """The URL of a fresh, empty PostgreSQL database of this test's own, dropped afterwards."""
     name = f"test_{secrets.token_hex(6)}"

@@ -18,15 +18,6 @@ from metrics import normalize, store
 from metrics.store import StoreError
 
 
-@pytest.fixture
-def pg(pg_url, monkeypatch):
-    """The store on a fresh PostgreSQL database; its URL."""
-    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
-    store.forget_open_files()
-    yield pg_url
-    store.forget_open_files()
-
-
 def events_of(rows: list[dict]) -> pd.DataFrame:
     frame, report = normalize(pd.DataFrame(rows))
     assert report.rejected_count == 0, report.lines()
@@ -197,3 +188,28 @@ def test_line_breaks_inside_texts_survive_a_read_in_many_blocks(pg, monkeypatch)
     monkeypatch.setattr(events, "PARSE_BLOCK", 512)
     back = store.load("breaks")
     assert sorted(back["author"]) == sorted(texts * 300)
+
+
+def test_a_write_waits_for_another_at_most_the_lock_wait_then_says_so(pg, monkeypatch):
+    """Another host's write holding the write lock: a write waits ``STORE_LOCK_WAIT_S`` (1 s here),
+    then one sentence, nothing stored; once the other write ends, writes go through."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from metrics import defaults
+    from metrics.store.postgres.connection import WRITE_LOCK
+    store.append("a", deploys(2, "first"))
+    monkeypatch.setattr(defaults, "STORE_LOCK_WAIT_S", 1)
+    with psycopg.connect(pg) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))      # held until this block ends
+        started = time.monotonic()
+        with ThreadPoolExecutor(1) as pool:         # a write that waited for ever would fail here, not hang
+            waited = pool.submit(store.append, "a", deploys(2, "second"))
+            with pytest.raises(StoreError, match=r"another write to PostgreSQL database '.*' on 127\.0\.0\.1:\d+ "
+                                                 r"stayed under way for more than 1 s: nothing was stored; try again"):
+                waited.result(timeout=10)
+        assert 0.9 <= time.monotonic() - started < 5
+    assert len(store.load("a")) == 2
+    assert store.append("a", deploys(2, "second"))[:2] == (4, 2)

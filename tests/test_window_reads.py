@@ -132,14 +132,6 @@ def put(name: str, frame: pd.DataFrame) -> None:
         con.execute("INSERT INTO generations (dataset, generation) VALUES (?, 1)", (name,))
 
 
-@pytest.fixture
-def pg(pg_url, monkeypatch):
-    monkeypatch.setenv("METRICS_DATABASE_URL", pg_url)
-    store.forget_open_files()
-    yield pg_url
-    store.forget_open_files()
-
-
 def as_text(analysis) -> str:
     """Every number of an analysis, as text (NaN and None kept apart)."""
     parts = {"summary": analysis.summary, "details": analysis.details}
