@@ -205,11 +205,14 @@ def test_a_write_waits_for_another_at_most_the_lock_wait_then_says_so(pg, monkey
     with psycopg.connect(pg) as other:
         other.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))      # held until this block ends
         started = time.monotonic()
-        with ThreadPoolExecutor(1) as pool:         # a write that waited for ever would fail here, not hang
+        pool = ThreadPoolExecutor(1)                # a write that waited for ever would fail here, not hang
+        try:
             waited = pool.submit(store.append, "a", deploys(2, "second"))
             with pytest.raises(StoreError, match=r"another write to PostgreSQL database '.*' on 127\.0\.0\.1:\d+ "
                                                  r"stayed under way for more than 1 s: nothing was stored; try again"):
                 waited.result(timeout=10)
+        finally:
+            pool.shutdown(wait=False)
         assert 0.9 <= time.monotonic() - started < 5
     assert len(store.load("a")) == 2
     assert store.append("a", deploys(2, "second"))[:2] == (4, 2)
