@@ -80,7 +80,7 @@ def csv(tmp_path, name: str, deploys: range) -> str:
 
 
 def test_a_write_on_one_host_is_answered_by_the_other_within_the_live_poll(hosts, on_shared, tmp_path):
-    """Needs the events on PostgreSQL (the events helper's work)."""
+    """A command line's write (another host's import) is answered by both servers."""
     one, other = hosts
     done = run_cli("import", "--from", "events", csv(tmp_path, "first.csv", range(30)), "--name", "shared")
     assert done.returncode == 0, done.stderr
@@ -98,7 +98,7 @@ def test_a_write_on_one_host_is_answered_by_the_other_within_the_live_poll(hosts
 
 
 def test_the_same_delivery_sent_to_both_hosts_at_once_is_stored_once(hosts, on_shared):
-    """Needs the webhook deliveries on PostgreSQL (the state helper's work) and the events on it."""
+    """A delivery retried to the other host at the same moment: stored by exactly one of them."""
     from metrics import store
     rounds = 12
     results = []
@@ -119,3 +119,15 @@ def test_the_same_delivery_sent_to_both_hosts_at_once_is_stored_once(hosts, on_s
     assert len(store.load("both")) == rounds
     for host in hosts:
         assert events_of(host, "both") == rounds
+
+
+def test_a_write_through_one_server_is_answered_by_the_other(hosts, on_shared):
+    """A webhook delivery taken by the first server (its own write path) is counted by the second
+    within the live poll, and the dashboard's view there shows it."""
+    one, other = hosts
+    for i in range(3):
+        body, headers = delivery(20_000 + i)
+        status, _, answer = post(one + "/webhooks/github/through-one", body, headers)
+        assert status == 200 and answer["added"] == 1, answer
+    assert answered_within(defaults.LIVE_POLL_SECONDS + 2, lambda: events_of(other, "through-one") == 3)
+    assert get(other + "/api/v1/summary?data=through-one") == get(one + "/api/v1/summary?data=through-one")
