@@ -216,3 +216,41 @@ def test_a_write_waits_for_another_at_most_the_lock_wait_then_says_so(pg, monkey
         assert 0.9 <= time.monotonic() - started < 5
     assert len(store.load("a")) == 2
     assert store.append("a", deploys(2, "second"))[:2] == (4, 2)
+
+
+def test_an_import_when_the_database_restarts_says_so_and_keeps_whole_writes_only(pg, pg_cluster, tmp_path):
+    """``python -m metrics import`` of 300,000 events while the server is stopped (as if it
+    crashed) and started again: exit 2 with one sentence (no traceback, no password), or done
+    whole when it finished first; the dataset holds what was committed, never part of an import."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+    first = tmp_path / "first.csv"
+    first.write_text("ts,kind,service,deploy_id\n" + "".join(
+        f"2024-03-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z,deploy,api,a{i}\n" for i in range(10)))
+    big = tmp_path / "big.csv"
+    big.write_text("ts,kind,service,deploy_id\n" + "".join(
+        f"2024-{1 + i // 40000:02d}-01T00:00:00Z,deploy,api,b{i}\n" for i in range(300_000)))
+    env = dict(__import__("os").environ, PYTHONPATH=str(ROOT), METRICS_DATABASE_URL=pg)
+
+    def command(path):
+        return [sys.executable, "-m", "metrics", "import", "--from", "events", str(path), "--name", "restarted"]
+    assert subprocess.run(command(first), env=env, capture_output=True, timeout=120).returncode == 0
+    running = subprocess.Popen(command(big), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)                 # reading and checking the file; then its write (or its first connection)
+    pg_cluster.stop("immediate")
+    try:
+        out, err = running.communicate(timeout=120)
+    finally:
+        pg_cluster.start()
+    store.forget_open_files()
+    stored = sql(pg, "SELECT count(*) FROM events WHERE dataset = 'restarted'")[0][0]
+    if running.returncode == 0:             # it finished before the server stopped: all of it
+        assert stored == 300_010, out
+        return
+    assert running.returncode == 2, err
+    assert "Traceback" not in err and err.count("\n") == 1 and pg_cluster.password not in err
+    assert err.startswith("error: cannot reach PostgreSQL database ") and "nothing of the operation under way was stored" in err
+    assert stored == 10 and [(d.name, d.events) for d in store.list_datasets()] == [("restarted", 10)]

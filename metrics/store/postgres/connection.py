@@ -8,6 +8,7 @@ from every host are serialised as SQLite's ``BEGIN IMMEDIATE`` serialises them o
 merge reads what is stored and adds to it with nothing written in between."""
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -21,6 +22,10 @@ UPGRADE_LOCK = 0x4D545243_0002          # taken while the schema is brought to t
 
 _ENGINES: dict = {}                     # (pid, database) -> (SQLAlchemy engine, its password): a forked worker makes its own
 _LOCK = threading.Lock()
+# the driver's and the pool's own warnings (a COPY cut by a lost connection) go to the application's
+# log when it has one, never to a command's terminal beside its one sentence
+for _name in ("psycopg", "sqlalchemy.pool"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 class Connection:
@@ -152,6 +157,9 @@ def _checked_out(db: Database):
         yield pooled
     finally:
         try:
+            raw = pooled.driver_connection
+            if raw is None or raw.closed or raw.broken:
+                pooled.invalidate()                 # the server went away: dropped, never reset (no log noise)
             pooled.close()                          # back to the pool (rolled back there)
         except Exception:
             pass
