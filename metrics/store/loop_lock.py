@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import time
 
 from . import database
 from .connection import made_data_dir
 from .errors import StoreError, check_name
 
+HOLDER_WAIT_S = 1.0                     # how long a waiting loop gives a new holder to write its name
 LOCK_FILE = "sync-{name}.lock"          # beside the datasets file, one per dataset
 
 
@@ -126,12 +128,15 @@ class SyncLoopLock:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-                    os.close(fd)
+                    try:
+                        holder = _holder_in(fd)
+                    finally:
+                        os.close(fd)
                     return self._waiting(name, holder)
                 opened.append(fd)
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, holder_name().encode(), 0)
+                said = holder_name().encode()
+                os.pwrite(fd, said, 0)                  # written, then cut to it: never read empty
+                os.ftruncate(fd, len(said))
         except OSError as e:
             raise StoreError(f"cannot use the sync lock file in {directory} ({e.strerror}); "
                              f"make the directory writable or set METRICS_DATA_DIR") from None
@@ -141,3 +146,14 @@ class SyncLoopLock:
                     os.close(fd)
         self._held = opened
         return ""
+
+
+def _holder_in(fd: int) -> str:
+    """Who holds a lock file (its text), waiting up to ``HOLDER_WAIT_S`` for a holder that has just
+    taken the lock to write its name ("" if it does not)."""
+    deadline = time.monotonic() + HOLDER_WAIT_S
+    while True:
+        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        if holder or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.02)
