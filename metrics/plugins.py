@@ -149,6 +149,11 @@ def load_file(path: Path, number: int, found: list[CustomMetric]) -> list[Custom
     return mine
 
 
+def named(setting: str | None = None) -> bool:
+    """Whether ``METRICS_PLUGINS`` (or ``setting``) names any plug-in."""
+    return bool((os.environ.get("METRICS_PLUGINS", "") if setting is None else setting).strip())
+
+
 def load_plugins(setting: str | None = None) -> list[CustomMetric]:
     """Import every plug-in file and collect its ``@metric`` functions, in file order; raises
     PluginError naming the file when one cannot be imported or two metrics share a name."""

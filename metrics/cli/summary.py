@@ -134,6 +134,7 @@ def run(argv=None, out=None, err=None) -> int:
     process's streams at call time."""
     from .. import store
     from ..analysis import analyze
+    from ..plugins import named
     from ..reach import facts_of, reach
     from ..selection import tables_of_services
     from ..summary import text_lines, to_json
@@ -145,9 +146,9 @@ def run(argv=None, out=None, err=None) -> int:
     base = baseline_from(args.baseline)
     pins = overrides_from(args)
     facts = None
-    if args.dataset and store.reads_windows() and not os.environ.get("METRICS_PLUGINS", "").strip():
-        # PostgreSQL: the dataset's facts and the window's rows alone (custom metrics see every
-        # event of the window, paired or not: for them the dataset is loaded whole)
+    if args.dataset and store.reads_windows() and not named():
+        # PostgreSQL: the dataset's facts and the window's rows alone (the custom metrics here see every
+        # event of the window of the tables, paired or not: for them the dataset is loaded whole)
         facts = stored(lambda: store.dataset_facts(args.dataset))
         window = events_window(args, facts.span)
         rows = reach(window, args.attribution_hours, pins.pins, previous=False)
@@ -194,9 +195,9 @@ def run(argv=None, out=None, err=None) -> int:
 def custom_metrics(tables, window) -> dict | None:
     """The custom metrics of ``METRICS_PLUGINS`` over the window's events (None when no plug-in is
     named); a plug-in that fails is a UsageError naming its file."""
-    if not os.environ.get("METRICS_PLUGINS", "").strip():
+    from ..plugins import PluginError, evaluate_all, load_plugins, named, window_events
+    if not named():
         return None
-    from ..plugins import PluginError, evaluate_all, load_plugins, window_events
     try:
         customs = load_plugins()
         return evaluate_all(customs, window_events(tables, window))

@@ -109,15 +109,24 @@ def _connect() -> sqlite3.Connection:
     return con
 
 
+def _postgres(transaction: str):
+    """The PostgreSQL database's ``writing`` or ``reading`` transaction (``postgres.connection``)
+    when ``METRICS_DATABASE_URL`` names one, else None (the SQLite file)."""
+    db = database.configured()
+    if db is None:
+        return None
+    from .postgres import connection as postgres
+    return getattr(postgres, transaction)(db)
+
+
 @contextmanager
 def writing():
     """A connection in a write transaction taken before anything is read (``BEGIN IMMEDIATE``):
     committed when the block ends, rolled back if it raises. (PostgreSQL: the same, every host's
     writes serialised by one advisory lock.)"""
-    db = database.configured()
-    if db is not None:
-        from .postgres.connection import writing as writing_postgres
-        with writing_postgres(db) as con:
+    on_postgres = _postgres("writing")
+    if on_postgres is not None:
+        with on_postgres as con:
             yield con
         return
     path = store_path()
@@ -136,10 +145,9 @@ def writing():
 def reading():
     """A connection for reading (each statement sees one consistent state of the file; on
     PostgreSQL the whole block does)."""
-    db = database.configured()
-    if db is not None:
-        from .postgres.connection import reading as reading_postgres
-        with reading_postgres(db) as con:
+    on_postgres = _postgres("reading")
+    if on_postgres is not None:
+        with on_postgres as con:
             yield con
         return
     path = store_path()
@@ -155,10 +163,9 @@ def kept_reading():
     ``forget_open_files`` or a failure. Read
     every statement's rows to the end (``fetchall``) so no read stays open between requests. (On
     PostgreSQL the pool keeps the connections: this is ``reading``.)"""
-    db = database.configured()
-    if db is not None:
-        from .postgres.connection import reading as reading_postgres
-        with reading_postgres(db) as con:
+    on_postgres = _postgres("reading")
+    if on_postgres is not None:
+        with on_postgres as con:
             yield con
         return
     path = store_path()

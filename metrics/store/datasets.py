@@ -73,6 +73,11 @@ def load_tables(name: str) -> EventTables:
         columns = events_keeper(con).read_columns(con, name)
     if columns is None:
         raise no_dataset(name)
+    return tables_of(columns)
+
+
+def tables_of(columns: dict) -> EventTables:
+    """Events in ``codec.to_columns``' form as per-kind tables, built from their codes."""
     return tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
 
 

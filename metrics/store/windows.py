@@ -8,9 +8,8 @@ from __future__ import annotations
 from .. import tables as t
 from ..reach import DatasetFacts, Reach, facts_of
 from . import database
-from .codec import TEXT_COLUMNS
 from .connection import reading
-from .datasets import load_tables
+from .datasets import load_tables, tables_of
 from .errors import check_name, no_dataset
 
 
@@ -31,7 +30,7 @@ def load_window(name: str, reach: Reach) -> t.EventTables:
         if not exists(con, name):
             raise no_dataset(name)
         columns = read_window(con, name, reach)
-    return t.tables_from_codes(columns["ts"], columns["metric_value"], {c: columns[c] for c in TEXT_COLUMNS})
+    return tables_of(columns)
 
 
 def dataset_facts(name: str) -> DatasetFacts:
