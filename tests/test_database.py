@@ -259,3 +259,12 @@ def test_a_rotated_password_replaces_the_pool(monkeypatch, pg_url, pg_cluster, t
         with psycopg.connect(pg_url.replace(f":{pg_cluster.password}@", ":rotated-password@")) as con:
             con.execute(f"ALTER USER postgres PASSWORD '{pg_cluster.password}'")
         store.forget_open_files()
+
+
+def test_a_driver_message_holding_the_password_is_said_without_it():
+    """Belt and braces: should a driver's message ever quote the password, the sentence hides it."""
+    from metrics.store.postgres.connection import explain
+    db = database.parse("postgresql://ana:Open-Sesame-42@db.example.org/m")
+    said = str(explain(psycopg.OperationalError("could not connect with password Open-Sesame-42: timeout"), db))
+    assert "Open-Sesame-42" not in said and "***" in said
+    assert said.startswith("cannot reach PostgreSQL database 'm' on db.example.org:5432")
