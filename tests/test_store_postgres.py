@@ -254,3 +254,34 @@ def test_an_import_when_the_database_restarts_says_so_and_keeps_whole_writes_onl
     assert "Traceback" not in err and err.count("\n") == 1 and pg_cluster.password not in err
     assert err.startswith("error: cannot reach PostgreSQL database ") and "nothing of the operation under way was stored" in err
     assert stored == 10 and [(d.name, d.events) for d in store.list_datasets()] == [("restarted", 10)]
+
+
+def test_a_connection_the_server_dropped_is_not_reset_into_the_pool(pg, pg_cluster):
+    """The server stops under a read: the read says one sentence, and its connection is dropped
+    from the pool, not reset there (which would log a traceback to the server's log)."""
+    import logging
+
+    from metrics.store.connection import reading
+
+    class Kept(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.DEBUG)
+            self.records = []
+
+        def emit(self, record):
+            self.records.append(record)
+    kept = Kept()
+    pool_log = logging.getLogger("sqlalchemy.pool")
+    pool_log.addHandler(kept)
+    try:
+        store.append("a", deploys(3, "x"))
+        with pytest.raises(StoreError, match="cannot reach PostgreSQL database"):
+            with reading() as con:
+                pg_cluster.stop("immediate")
+                con.execute("SELECT count(*) FROM events").fetchall()
+    finally:
+        pool_log.removeHandler(kept)
+        pg_cluster.start()
+    assert [r.getMessage() for r in kept.records if r.levelno >= logging.WARNING] == []
+    store.forget_open_files()
+    assert len(store.load("a")) == 3
