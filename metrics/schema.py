@@ -13,6 +13,13 @@ INCIDENT_RESOLVED = "incident_resolved"
 PR_CREATED = "pr_created"
 PR_REVIEWED = "pr_reviewed"
 PR_MERGED = "pr_merged"
+# what a PR's cycle-time stages and size need (issue 27), each optional: the PR's first commit (its
+# author time; the coding stage runs from it to ``pr_created``) and, for a merged PR, the lines it
+# added and removed and the files it changed (``metric_value``, timed at the merge)
+PR_FIRST_COMMIT = "pr_first_commit"
+PR_LINES_ADDED = "pr_lines_added"
+PR_LINES_REMOVED = "pr_lines_removed"
+PR_FILES_CHANGED = "pr_files_changed"
 SURVEY = "satisfaction_survey"
 PLATFORM_HOURS = "platform_investment_hour"
 INCIDENT_RESPONSE = "incident_response"
@@ -22,9 +29,12 @@ ON_CALL = "on_call_hours"
 INFRA_COST = "infra_cost"
 
 INCIDENT_KINDS = (INCIDENT_START, INCIDENT_RESOLVED)
-PR_KINDS = (PR_CREATED, PR_REVIEWED, PR_MERGED)
+PR_SIZE_KINDS = (PR_LINES_ADDED, PR_LINES_REMOVED, PR_FILES_CHANGED)
+PR_KINDS = (PR_CREATED, PR_REVIEWED, PR_MERGED, PR_FIRST_COMMIT) + PR_SIZE_KINDS
 # the kinds of which one event per id is kept (a second is refused), each with the column of its id
-PAIRING_IDS = {INCIDENT_START: "incident_id", INCIDENT_RESOLVED: "incident_id", PR_CREATED: "pr_id", PR_MERGED: "pr_id"}
+PAIRING_IDS = {INCIDENT_START: "incident_id", INCIDENT_RESOLVED: "incident_id", PR_CREATED: "pr_id", PR_MERGED: "pr_id",
+               PR_FIRST_COMMIT: "pr_id", **{k: "pr_id" for k in PR_SIZE_KINDS}}
+# team-level kinds: a number (``metric_value``) about the team, kept by a service filter
 VALUE_KINDS = (SURVEY, PLATFORM_HOURS, INCIDENT_RESPONSE, TOIL, ONBOARDING, ON_CALL, INFRA_COST)
 BUILTIN_KINDS = (DEPLOY,) + INCIDENT_KINDS + PR_KINDS + VALUE_KINDS
 
@@ -37,6 +47,9 @@ VALUE_RULES = {
     ONBOARDING: (0.0, None, True, "onboarding weeks must be > 0"),
     ON_CALL: (0.0, None, False, "on-call hours must be >= 0 (negative duration)"),
     INFRA_COST: (0.0, None, False, "infrastructure cost must be >= 0 (currency, USD)"),
+    PR_LINES_ADDED: (0.0, None, False, "lines added must be >= 0"),
+    PR_LINES_REMOVED: (0.0, None, False, "lines removed must be >= 0"),
+    PR_FILES_CHANGED: (0.0, None, False, "files changed must be >= 0"),
 }
 
 STATUSES = ("success", "failed")

@@ -25,7 +25,7 @@ import pandas as pd
 from .scenarios import SCENARIOS, AUTO, Profile, profile_for, resolve_scenario
 from .schema import NS_PER_DAY, NS_PER_SECOND
 from .series import soon_after
-from .tables import NA, EventTables
+from .tables import SIZE_COLUMNS, NA, EventTables
 from . import defaults
 from .defaults import MAX_DAYS
 from .window import Window, today_ns
@@ -245,7 +245,9 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
                           "first_review": np.where(first_review < end, first_review, NA)[keep],
                           "merged": np.where(merged < end, merged, NA)[keep],
                           "deploy_key": np.full(keep.sum(), NA, dtype=np.int64),
-                          "author": pr_authors(key, pr_key[keep], team_size)})
+                          "author": pr_authors(key, pr_key[keep], team_size),
+                          "first_commit": np.full(keep.sum(), NA, dtype=np.int64),
+                          **{column: np.full(keep.sum(), np.nan) for column in SIZE_COLUMNS}})
     r_key = np.concatenate([pr_key[reviewed], pr_key[second]])
     r_service = np.concatenate([pr_service[reviewed], pr_service[second]])
     r_ts = np.concatenate([first_review[reviewed], first_review[second] + _hours(delays[second, 2])])

@@ -24,6 +24,8 @@ VALUE_TABLES = (("surveys", s.SURVEY, "score"), ("platform", s.PLATFORM_HOURS, "
                 ("response", s.INCIDENT_RESPONSE, "minutes"), ("toil", s.TOIL, "minutes"),
                 ("onboarding", s.ONBOARDING, "weeks"), ("on_call", s.ON_CALL, "hours"),
                 ("infra", s.INFRA_COST, "usd"))
+# the PR table's size columns, one per kind of ``schema.PR_SIZE_KINDS`` (in its order)
+SIZE_COLUMNS = ("lines_added", "lines_removed", "files_changed")
 
 
 def lookup(values, index, keys) -> np.ndarray:
@@ -32,6 +34,13 @@ def lookup(values, index, keys) -> np.ndarray:
     table = pd.Series(np.asarray(values, dtype=np.int64), index=np.asarray(index))
     table = table[~table.index.duplicated()]
     return table.reindex(np.asarray(keys), fill_value=NA).to_numpy(dtype=np.int64)
+
+
+def lookup_value(values, index, keys) -> np.ndarray:
+    """Float ``values`` by ``index`` looked up for each of ``keys`` (first match; NaN where none)."""
+    table = pd.Series(np.asarray(values, dtype=float), index=np.asarray(index))
+    table = table[~table.index.duplicated()]
+    return table.reindex(np.asarray(keys)).to_numpy(dtype=float)
 
 
 def _empty(**cols) -> pd.DataFrame:
@@ -46,8 +55,13 @@ class EventTables:
     incidents:  key, service, start, resolved (NA while open), deploy_key (NA when not linked; a key
                 no deployment has when the link names none: ``link_keys``)
     prs:        key, service, created, first_review, merged (NA when missing), deploy_key, author (the
-                ``pr_created`` event's author: a code into ``authors``, -1 when it names none)
+                ``pr_created`` event's author: a code into ``authors``, -1 when it names none),
+                first_commit (NA when no ``pr_first_commit`` names it), lines_added, lines_removed,
+                files_changed (float, NaN when no ``pr_lines_added`` ... names it)
     reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
+    first_commits: key, service, ts of every pr_first_commit event
+    sizes:      key, service, ts, measure (the index of its kind in ``schema.PR_SIZE_KINDS``), value of
+                every pr_lines_added, pr_lines_removed and pr_files_changed event
     surveys (ts, service, score), platform (ts, service, hours), response (ts, service, minutes),
     toil (ts, service, minutes), onboarding (ts, service, weeks), on_call (ts, service, hours),
     infra (ts, service, usd): team-level events, whose service
@@ -60,9 +74,12 @@ class EventTables:
     services: np.ndarray
     deploys: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", ts="i8", service="i4", production="?", success="?", change_type="i1"))
     incidents: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", start="i8", resolved="i8", deploy_key="i8"))
-    prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8", author="i4"))
+    prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8", author="i4",
+                                                             first_commit="i8", lines_added="f8", lines_removed="f8", files_changed="f8"))
     reviews: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     merges: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
+    first_commits: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
+    sizes: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8", measure="i1", value="f8"))
     surveys: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", score="f8"))
     platform: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", hours="f8"))
     response: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", minutes="f8"))
@@ -141,7 +158,7 @@ class EventTables:
         return np.append(np.asarray(self.authors, dtype=object), "")[np.asarray(codes, dtype=np.int64)]
 
     def event_count(self) -> int:
-        n = len(self.deploys) + len(self.reviews) + len(self.merges) + len(self.prs)
+        n = len(self.deploys) + len(self.reviews) + len(self.merges) + len(self.prs) + len(self.first_commits) + len(self.sizes)
         n += len(self.incidents) + int((self.incidents["resolved"] != NA).sum())
         n += sum(len(getattr(self, attr)) for attr, _, _ in VALUE_TABLES)
         return n + (0 if self.other is None else len(self.other))
@@ -149,7 +166,8 @@ class EventTables:
     def time_span(self) -> tuple[int, int] | None:
         """(first, last) event time in ns, or None when there are no events."""
         parts = [self.deploys["ts"].to_numpy(), self.incidents["start"].to_numpy(), self.reviews["ts"].to_numpy(),
-                 self.merges["ts"].to_numpy(), self.prs["created"].to_numpy()] + [getattr(self, attr)["ts"].to_numpy() for attr, _, _ in VALUE_TABLES]
+                 self.merges["ts"].to_numpy(), self.prs["created"].to_numpy(), self.first_commits["ts"].to_numpy(),
+                 self.sizes["ts"].to_numpy()] + [getattr(self, attr)["ts"].to_numpy() for attr, _, _ in VALUE_TABLES]
         if self.other is not None and len(self.other):
             parts.append(ts_ns(self.other["ts"]))
         resolved = self.incidents["resolved"].to_numpy()
@@ -310,7 +328,17 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
     author_codes, author_texts = text["author"]
     author, tables.authors = _renumbered(author_codes[created], author_texts)
     prs["author"] = author.astype(np.int32)
+    first = of_kind(s.PR_FIRST_COMMIT)
+    prs["first_commit"] = lookup(t[first], pr_codes[first], k)
+    sized = [of_kind(kind) for kind in s.PR_SIZE_KINDS]
+    for column, rows in zip(SIZE_COLUMNS, sized, strict=True):
+        prs[column] = lookup_value(value[rows], pr_codes[rows], k)
     tables.prs = prs
+    tables.first_commits = pd.DataFrame({"key": pr_codes[first], "service": service_codes[first].astype(np.int32), "ts": t[first]})
+    rows = np.concatenate(sized)
+    tables.sizes = pd.DataFrame({"key": pr_codes[rows], "service": service_codes[rows].astype(np.int32), "ts": t[rows],
+                                 "measure": np.repeat(np.arange(len(sized), dtype=np.int8), [len(r) for r in sized]),
+                                 "value": value[rows]})
     tables.git_prs = bool(text_is("environment", created, s.GIT_HISTORY).any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
     tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
@@ -352,6 +380,12 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     add(s.PR_REVIEWED, r["ts"], r["service"], pr_id=tables.pr_id(r["key"]))
     mg = p[p["merged"] != NA]
     add(s.PR_MERGED, mg["merged"], mg["service"], pr_id=tables.pr_id(mg["key"]), deploy_id=tables.deploy_id(mg["deploy_key"]))
+    fc = tables.first_commits
+    add(s.PR_FIRST_COMMIT, fc["ts"], fc["service"], pr_id=tables.pr_id(fc["key"]))
+    sz = tables.sizes
+    for measure, kind in enumerate(s.PR_SIZE_KINDS):
+        one = sz[sz["measure"].to_numpy() == measure]
+        add(kind, one["ts"], one["service"], pr_id=tables.pr_id(one["key"]), metric_value=one["value"].to_numpy())
     for attr, kind, col in VALUE_TABLES:
         tab = getattr(tables, attr)
         add(kind, tab["ts"], tab["service"], metric_value=tab[col].to_numpy())
@@ -391,7 +425,7 @@ def clip(tables: EventTables, start_ns: int, end_ns: int, lookback_ns: int) -> E
     if len(links):
         keep |= np.isin(d["key"].to_numpy(), links)
     parts = {"deploys": d if keep.all() else d[keep], "incidents": inc, "prs": prs}
-    for attr in ("reviews", "merges") + tuple(attr for attr, _, _ in VALUE_TABLES):
+    for attr in ("reviews", "merges", "first_commits", "sizes") + tuple(attr for attr, _, _ in VALUE_TABLES):
         t = getattr(tables, attr)
         m = inside(t["ts"].to_numpy())
         parts[attr] = t if m.all() else t[m]
