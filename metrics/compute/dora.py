@@ -10,7 +10,7 @@ from ..attribution import NOT_CAUSED, PINNED
 from ..defaults import ATTRIBUTION_HOURS
 from ..schema import NS_PER_HOUR, NS_PER_MINUTE
 from ..series import TimeIndex, daily_counts, mean, median, pct, quantile
-from ..tables import NA, EventTables, lookup
+from ..tables import NA, SIZE_COLUMNS, EventTables, lookup
 from ..window import Window
 
 def production(tables: EventTables, before_ns: int | None = None) -> pd.DataFrame:
@@ -112,6 +112,8 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
 
     first_review = prs["first_review"].to_numpy()
     reviewed = first_review != NA
+    first_commit = prs["first_commit"].to_numpy()
+    committed = first_commit != NA
 
     def span(a, b, mask):
         return np.where(mask, (b - a) / NS_PER_HOUR, np.nan)
@@ -125,6 +127,11 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "review_to_merge_hours": span(first_review, merged_ts, reviewed & merged),
         "merge_to_deploy_hours": span(merged_ts, deploy_ts, merged & deployed),
         "merge_time_hours": span(created, merged_ts, merged),
+        "author": prs["author"].to_numpy(), "first_commit": first_commit,
+        # the coding stage: from the first commit to the PR's opening (0 when it was opened first)
+        "coding_hours": span(np.minimum(first_commit, created), created, committed),
+        **{column: prs[column].to_numpy() for column in SIZE_COLUMNS},
+        "size_lines": prs["lines_added"].to_numpy() + prs["lines_removed"].to_numpy(),
     })
     return {
         "prs": table, **counts, "lead_time_hours_p75": quantile(timed, 0.75),
