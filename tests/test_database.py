@@ -145,6 +145,31 @@ def test_the_known_revisions_are_alembics_own():
     assert [s.revision for s in reversed(list(scripts.walk_revisions()))] == list(schema_version.KNOWN)
 
 
+def test_a_sqlite_file_gets_every_later_revisions_tables_when_opened(tmp_path, monkeypatch):
+    """Revision 20261207_0002's SQLite statements are those ``migrations.TABLES`` runs on opening;
+    a file stamped at the first revision (before 0002) is opened at the head, with the new tables."""
+    import importlib.util
+    from metrics.store import migrations
+    spec = importlib.util.spec_from_file_location("r2", schema_version.REVISIONS / "versions" / "20261207_0002_alerts_annotations.py")
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    assert set(revision.SQLITE) <= set(migrations.TABLES)
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path))
+    store.list_datasets()
+    path = store.store_path()
+    with sqlite3.connect(path) as con:
+        con.execute("DROP TABLE alert_states")
+        con.execute("DROP TABLE annotations")
+        con.execute("UPDATE alembic_version SET version_num = '20261207_0001'")
+    from metrics.store import connection
+    connection.forget_open_files()
+    store.list_datasets()
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "20261207_0002"
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"alert_states", "annotations"} <= tables
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

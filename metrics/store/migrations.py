@@ -62,6 +62,12 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user TEXT NOT NULL, started_ns INTEGER NOT NULL) "
     "WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user)",
+    # 2026-12-07 (issue 28, schema revision 20261207_0002): each alert's state and the annotations,
+    # made in a file of any earlier format when it is first opened (nothing stored changes)
+    "CREATE TABLE IF NOT EXISTS alert_states (alert TEXT PRIMARY KEY, body TEXT NOT NULL, updated_ns INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS annotations (id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, at_ns INTEGER NOT NULL, "
+    "service TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, author TEXT NOT NULL, created_ns INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS annotations_by_time ON annotations (dataset, at_ns)",
 )
 
 

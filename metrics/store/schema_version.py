@@ -16,7 +16,7 @@ from .errors import Refused, StoreError
 REVISIONS = Path(__file__).with_name("revisions")
 # the newest revision this code knows, and every revision (oldest first): a test checks them against
 # Alembic's own reading of ``REVISIONS`` (so the start of a process need not import Alembic)
-KNOWN = ("20261207_0001",)
+KNOWN = ("20261207_0001", "20261207_0002")
 HEAD = KNOWN[-1]
 VERSION_TABLE = "alembic_version"
 _UPGRADING: ContextVar = ContextVar("upgrading", default=False)     # ``upgrade`` opens an older file on purpose
@@ -95,8 +95,10 @@ def stamp_sqlite(con, where: str) -> None:
     if revision is None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
         con.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?)", (KNOWN[0],))
-    if (revision or KNOWN[0]) != HEAD and not _UPGRADING.get():
-        raise StoreError(f"{where} is at schema revision {revision or KNOWN[0]}: run python -m metrics db upgrade")
+    if (revision or KNOWN[0]) != HEAD:
+        # every later revision's SQLite part is tables ``migrations.TABLES`` has just made if missing
+        # (``CREATE TABLE IF NOT EXISTS``): the file is at the head now
+        con.execute(f"UPDATE {VERSION_TABLE} SET version_num = ?", (HEAD,))
 
 
 def upgrade_sqlite(path: Path) -> str:
@@ -138,7 +140,6 @@ def health() -> str:
     polls: PostgreSQL, one ``SELECT 1`` on a pooled connection; SQLite, the file opens and answers."""
     from . import database
     from .connection import reading
-    from .errors import StoreError
     try:
         db = database.configured()
         if db is not None:
