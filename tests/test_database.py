@@ -165,7 +165,7 @@ def test_a_sqlite_file_gets_every_later_revisions_tables_when_opened(tmp_path, m
     connection.forget_open_files()
     store.list_datasets()
     with sqlite3.connect(path) as con:
-        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "20261207_0002"
+        assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == schema_version.HEAD
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"alert_states", "annotations"} <= tables
 

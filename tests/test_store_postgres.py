@@ -285,3 +285,81 @@ def test_a_connection_the_server_dropped_is_not_reset_into_the_pool(pg, pg_clust
     assert [r.getMessage() for r in kept.records if r.levelno >= logging.WARNING] == []
     store.forget_open_files()
     assert len(store.load("a")) == 3
+
+
+# -- the columnar copy (``postgres.chunks``, revision 20261207_0003) ---------------------------------
+
+def chunk_rows(url: str, name: str) -> list[tuple]:
+    return sql(url, "SELECT chunk, first_ns, last_ns, events FROM event_chunks WHERE dataset = %s ORDER BY chunk", (name,))
+
+
+def test_reads_come_from_the_columnar_copy_cut_by_time(pg, monkeypatch):
+    """250 deployments, one a day, stored in a shuffled order with chunks of 100: three chunks, each
+    a run of days; a whole load and a window read never read the rows (``copied`` fails for the
+    range), and the window reads only the chunks that reach into it."""
+    from metrics.reach import reach
+    from metrics.store.postgres import chunks, events, window as pg_window
+    from metrics.window import Window
+    monkeypatch.setattr(chunks, "CHUNK_EVENTS", 100)
+    days = pd.date_range("2024-01-01", periods=250, freq="D", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.append("c", events_of([{"ts": day, "kind": "deploy", "service": "api", "deploy_id": f"x{i}"}
+                                 for i, day in enumerate(days)]).sample(frac=1, random_state=3).reset_index(drop=True))
+    day = 24 * 60 * 60 * 10**9
+    start = 1704067200 * 10**9                          # 2024-01-01 00:00 UTC
+    assert chunk_rows(pg, "c") == [(1, start, start + 99 * day, 100), (2, start + 100 * day, start + 199 * day, 100),
+                                   (3, start + 200 * day, start + 249 * day, 50)]
+    assert sql(pg, "SELECT chunked FROM datasets WHERE name = 'c'") == [(True,)]
+    opened = []
+    monkeypatch.setattr(chunks, "_table", lambda data, read=chunks._table: opened.append(1) or read(data))
+    whole = store.load("c")
+    assert len(whole) == 250 and whole["ts"].is_monotonic_increasing and len(opened) == 3
+
+    def no_range_rows(con, query, params=None):
+        assert query != pg_window.RANGE_ROWS, "the range was read from the rows"
+        return events.SCHEMA.empty_table()
+    monkeypatch.setattr(pg_window, "copied", no_range_rows)
+    opened.clear()
+    # days 120-149, no previous period or attribution reach: chunk 2 alone
+    view = Window(start + 120 * day, start + 150 * day)
+    part = store.load_window("c", reach(view, attribution_hours=0, previous=False))
+    assert sorted(part.deploys["ts"].tolist()) == [start + m * day for m in range(120, 150)]
+    assert len(opened) == 1
+
+
+def test_a_dataset_stored_before_the_columnar_copy_is_read_from_its_rows_until_its_next_write(pg):
+    store.append("old", deploys(30, "x"))
+    sql(pg, "DELETE FROM event_chunks")
+    sql(pg, "UPDATE datasets SET chunked = false")
+    assert len(store.load("old")) == 30
+    from metrics.reach import reach
+    from metrics.window import Window
+    start = 1704067200 * 10**9
+    part = store.load_window("old", reach(Window(start, start + 24 * 60 * 60 * 10**9), attribution_hours=0, previous=False))
+    assert len(part.deploys) == 30
+    store.append("old", deploys(2, "y", start="2024-02-01"))
+    assert sql(pg, "SELECT chunked FROM datasets WHERE name = 'old'") == [(True,)]
+    assert sum(row[3] for row in chunk_rows(pg, "old")) == 32
+    assert len(store.load("old")) == 32
+
+
+def test_many_small_writes_are_joined_into_full_chunks(pg, monkeypatch):
+    from metrics.store.postgres import chunks
+    monkeypatch.setattr(chunks, "MAX_SMALL_CHUNKS", 3)
+    for i in range(7):
+        store.append("drip", deploys(1, f"d{i}", start=f"2024-01-0{i + 1}"))
+        assert len(chunk_rows(pg, "drip")) <= 3
+    assert sum(row[3] for row in chunk_rows(pg, "drip")) == 7
+    back = store.load("drip")
+    assert sorted(back["deploy_id"]) == [f"api@d{i}0" for i in range(7)]
+
+
+def test_check_finds_a_columnar_copy_that_disagrees_and_repair_reads_the_rows_again(pg):
+    store.append("a", deploys(5, "x"))
+    store.append("a", deploys(3, "y", start="2024-02-01"))
+    sql(pg, "DELETE FROM event_chunks WHERE dataset = 'a' AND chunk = 2")
+    assert [c.lines() for c in store.check_datasets()] == [
+        ["a: damaged: its columnar copy holds 5 events, the events table 8"]]
+    store.repair_datasets()
+    assert all(c.ok for c in store.check_datasets())
+    assert sql(pg, "SELECT chunked FROM datasets WHERE name = 'a'") == [(False,)] and chunk_rows(pg, "a") == []
+    assert len(store.load("a")) == 8

@@ -22,6 +22,7 @@ import pyarrow.csv as csv
 from ... import schema as s
 from ..codec import TEXT_COLUMNS, empty_frame, row_hashes, to_frame
 from ..segments import BUMP_GENERATION
+from . import chunks
 
 STORED = ("ts_ns", "metric_value") + TEXT_COLUMNS        # the event columns as the table names them
 COPY_IN = f"COPY events (dataset, {', '.join(STORED)}, row_hash) FROM STDIN (FORMAT csv)"
@@ -60,17 +61,13 @@ def stored_pairs(con, at: str, ids: list[str]) -> dict[tuple[str, str], int]:
     return {(kind, ident): t for kind, ident, t in rows}
 
 
-def _copy_in(con, name: str, columns: dict, hashed: np.ndarray | None, progress=None) -> None:
-    """COPY events (``codec.to_columns``' arrays, ``hashed`` their row hashes or None) into dataset ``name``."""
+def _copy_in(con, name: str, columns: dict, hashed: np.ndarray | None, progress=None) -> pa.Table:
+    """COPY events (``codec.to_columns``' arrays, ``hashed`` their row hashes or None) into dataset
+    ``name``; the events as an Arrow table (``chunks.SCHEMA``)."""
     n = len(columns["ts"])
-    hashed = row_hashes(columns) if hashed is None else hashed
-    table = pa.table({
-        "dataset": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([name])),
-        "ts_ns": pa.array(columns["ts"], type=pa.int64()),
-        "metric_value": pa.array(columns["metric_value"], type=pa.float64(), from_pandas=True),     # NaN: NULL
-        **{c: pa.DictionaryArray.from_arrays(pa.array(columns[c][0], type=pa.int32()),
-                                             pa.array(columns[c][1], type=pa.string())) for c in TEXT_COLUMNS},
-        "row_hash": pa.array(hashed, type=pa.int64())})
+    events = chunks.arrow_of(columns, hashed)
+    table = events.add_column(0, "dataset", pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)),
+                                                                           pa.array([name])))
     options = csv.WriteOptions(include_header=False, quoting_style="needed")      # texts quoted: '' is not NULL
     with con.raw.cursor() as cursor, cursor.copy(COPY_IN) as copy:
         for done, start in enumerate(range(0, n, BATCH)):
@@ -83,12 +80,18 @@ def _copy_in(con, name: str, columns: dict, hashed: np.ndarray | None, progress=
         con.execute("ANALYZE events")
     if progress:
         progress(1, 1, f"stored {name}")
+    return events
 
 
 def add(con, name: str, row: tuple, columns: dict, hashed: np.ndarray, progress=None) -> None:
     """Add new events (none stored yet) to the stored dataset ``name`` (its row: events,
     first_ns, last_ns, ...) by COPY; its row and generation updated in the same transaction."""
-    _copy_in(con, name, columns, hashed, progress)
+    events = _copy_in(con, name, columns, hashed, progress)
+    if chunks.chunked(con, name):
+        chunks.write(con, name, events)
+    else:                               # stored before the chunks existed: all its events made chunks now
+        chunks.write(con, name, copied(con, f"SELECT {OUT} FROM events WHERE dataset = %s", (name,)))
+        con.execute("UPDATE datasets SET chunked = true WHERE name = ?", (name,))
     t = columns["ts"]
     con.execute("UPDATE datasets SET events = events + ?, first_ns = LEAST(first_ns, ?), "
                 "last_ns = GREATEST(last_ns, ?) WHERE name = ?", (len(t), int(t.min()), int(t.max()), name))
@@ -98,7 +101,7 @@ def add(con, name: str, row: tuple, columns: dict, hashed: np.ndarray, progress=
 def clear(con, name: str, keep_sync: bool = False) -> None:
     """Remove the dataset: its events, sync state and last runs (its audit entries, generation and
     webhook deliveries stay); ``keep_sync`` keeps the sync state and last runs."""
-    for table in ("events",) + (() if keep_sync else ("sync_state", "sync_runs")):
+    for table in ("events", "event_chunks") + (() if keep_sync else ("sync_state", "sync_runs")):
         con.execute(f"DELETE FROM {table} WHERE dataset = ?", (name,))
     con.execute("DELETE FROM datasets WHERE name = ?", (name,))
 
@@ -109,16 +112,15 @@ def replace_all(con, name: str, columns: dict, progress=None, keep_sync: bool = 
     clear(con, name, keep_sync)
     t = columns["ts"]
     if len(t):
-        _copy_in(con, name, columns, None, progress)
-    con.execute("INSERT INTO datasets (name, events, first_ns, last_ns) VALUES (?, ?, ?, ?)",
+        chunks.write(con, name, _copy_in(con, name, columns, None, progress))
+    con.execute("INSERT INTO datasets (name, events, first_ns, last_ns, chunked) VALUES (?, ?, ?, ?, true)",
                 (name, len(t), int(t.min()) if len(t) else None, int(t.max()) if len(t) else None))
     con.execute(BUMP_GENERATION, (name,))
 
 
 OUT = f"ts_ns, metric_value, {', '.join(TEXT_COLUMNS)}, row_hash"       # the columns a read asks for, in this order
 # the rows as Arrow reads them: each text column dictionary-encoded as it is parsed
-SCHEMA = pa.schema([("ts_ns", pa.int64()), ("metric_value", pa.float64())]
-                   + [(c, pa.dictionary(pa.int32(), pa.string())) for c in TEXT_COLUMNS] + [("row_hash", pa.int64())])
+SCHEMA = chunks.SCHEMA
 PARSE_BLOCK = 8 << 20                   # bytes of CSV Arrow parses at a time (fewer dictionaries to unify than 1 MB)
 
 
@@ -165,8 +167,11 @@ def columns_from_arrow(table: pa.Table) -> dict:
 
 def read_columns(con, name: str) -> dict | None:
     """The dataset's events as one ``codec.to_columns`` dict (None when there is no such dataset)."""
-    if con.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone() is None:
+    row = con.execute("SELECT chunked FROM datasets WHERE name = ?", (name,)).fetchone()
+    if row is None:
         return None
+    if row[0]:
+        return columns_from_arrow(chunks.read(con, name))
     return columns_from_arrow(copied(con, f"SELECT {OUT} FROM events WHERE dataset = %s", (name,)))
 
 
@@ -180,13 +185,16 @@ def read(con, name: str) -> pd.DataFrame | None:
 
 def check_all(con) -> list:
     """Every dataset checked (``integrity.DatasetCheck`` each): its row's count and first and last
-    event against the events table's (PostgreSQL checksums its own pages); events under a name
-    with no dataset row are a dataset whose row is missing."""
+    event against the events table's, and the count its columnar copy (``chunks``) holds
+    (PostgreSQL checksums its own pages); events under a name with no dataset row are a dataset
+    whose row is missing."""
     from ..integrity import DatasetCheck
     said = {name: (events, first, last) for name, events, first, last in
             con.execute("SELECT name, events, first_ns, last_ns FROM datasets").fetchall()}
     held = {name: (events, first, last) for name, events, first, last in
             con.execute("SELECT dataset, count(*), min(ts_ns), max(ts_ns) FROM events GROUP BY dataset").fetchall()}
+    copied_events = dict(con.execute("SELECT d.name, coalesce(sum(c.events), 0) FROM datasets d LEFT JOIN event_chunks c "
+                                     "ON c.dataset = d.name WHERE d.chunked GROUP BY d.name").fetchall())
     found = []
     for name in sorted(set(said) | set(held)):
         count, first, last = held.get(name, (0, None, None))
@@ -197,23 +205,26 @@ def check_all(con) -> list:
             check.problem = f"the dataset says {said[name][0]:,} events, the events table holds {count:,}"
         elif said[name][1:] != (first, last):
             check.problem = "its first and last event times are not those of its events"
+        elif name in copied_events and copied_events[name] != count:
+            check.problem = f"its columnar copy holds {copied_events[name]:,} events, the events table {count:,}"
         found.append(check)
     return found
 
 
 def repair_all(con, record) -> list:
     """``check_all``, then each dataset whose row disagrees with its events counted again (its row
-    set to what the events table holds, its generation bumped); the events of no dataset are
-    deleted. ``record(con, name, events, detail)`` writes each repair to the audit trail."""
+    set to what the events table holds, its generation bumped; its columnar copy dropped: read from
+    its rows until its next write makes it again); the events of no dataset are deleted. ``record(con, name, events, detail)`` writes each repair to the audit trail."""
     found = check_all(con)
     for check in found:
         if check.ok:
             continue
+        con.execute("DELETE FROM event_chunks WHERE dataset = ?", (check.name,))    # made again at its next write
         if check.said is None:
             con.execute("DELETE FROM events WHERE dataset = ?", (check.name,))
             record(con, check.name, -check.kept, check.problem)
             continue
-        con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ? WHERE name = ?",
+        con.execute("UPDATE datasets SET events = ?, first_ns = ?, last_ns = ?, chunked = false WHERE name = ?",
                     (check.kept, check.first, check.last, check.name))
         con.execute(BUMP_GENERATION, (check.name,))
         record(con, check.name, check.kept - check.said, check.problem)

@@ -17,6 +17,7 @@ from ... import schema as s
 from ...analysis import present_of
 from ...reach import DatasetFacts, Reach
 from ...selection import LISTED_TABLES
+from . import chunks
 from .events import OUT, columns_from_arrow, copied
 
 # a deployment's local id: its deploy_id less its own ``SERVICE@`` (``EventTables.link_keys``); the
@@ -73,12 +74,14 @@ def exists(con, name: str) -> bool:
 
 def read_window(con, name: str, reach: Reach) -> dict:
     """The rows ``reach`` names of dataset ``name`` (``metrics.reach``), ordered by (``ts_ns``,
-    ``row_hash``), as ``codec.to_columns``' arrays (see ``events.columns_from_arrow``): two statements,
-    the range (``RANGE_ROWS``), then what pairs and links with it from outside (``PAIRED_ROWS``)."""
+    ``row_hash``), as ``codec.to_columns``' arrays (see ``events.columns_from_arrow``): the range (from
+    the chunks that reach into it, ``chunks.read``; ``RANGE_ROWS`` for a dataset without chunks yet),
+    then what pairs and links with it from outside (``PAIRED_ROWS``, by the ids' indexes)."""
     import pyarrow as pa
 
     bounds = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns}
-    inside = copied(con, RANGE_ROWS, bounds)
+    inside = chunks.read(con, name, reach.start_ns, reach.end_ns) if chunks.chunked(con, name) \
+        else copied(con, RANGE_ROWS, bounds)
     incidents, prs, links, services = _reaching_out(columns_from_arrow(inside), dict(reach.pins))
     outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
                                         "services": services})
