@@ -1,9 +1,10 @@
 """GitHub Copilot's usage metrics reports -> the assistant's daily usage events (team-level)."""
 from ....registry.source import SourceSpec
+from . import sync
 from .reader import copilot_reader
 
 SOURCE = SourceSpec(
-    name="copilot", title="GitHub Copilot usage metrics report (NDJSON)", reader=copilot_reader, order=75,
+    name="copilot", title="GitHub Copilot usage metrics report (NDJSON)", reader=copilot_reader, order=75, sync=sync.SYNC,
     reads="GitHub Copilot usage metrics report files (the NDJSON the organization or enterprise report's "
           "`download_links` name)",
     describe="each day's totals as team-level `ai_*` events (active users, suggestions, acceptances, Copilot's PRs)",

@@ -8,7 +8,8 @@ day), or day records themselves (``day`` and the totals at the top). Each day's 
 team-level events at the day's start (UTC), one per field of ``FIELDS`` the day carries (a field the
 day lacks makes no event); ``--service`` names the team (default ``team``). Per-user records
 (``user_login``) are skipped and counted: the organization's report holds the team's totals. A day
-given twice in one file (a 1-day and a 28-day report) keeps the last record's numbers, counted.
+given by several records of one file (a report split in files, a 1-day and a 28-day report) takes
+each field from the last record that gives it; a day given again is counted.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ FIELDS = (
     (("pull_requests", "total_merged_created_by_copilot"), s.AI_PRS_MERGED),
     (("pull_requests", "total_reviewed_by_copilot"), s.AI_PRS_REVIEWED),
 )
-REPEATED = "days given again in the file (the last record's numbers kept)"
+REPEATED = "days given again in the file (each field: the last record's number kept)"
 PER_USER = "per-user records (the organization or enterprise report holds the team's totals)"
 
 
@@ -74,24 +75,24 @@ def events_from_copilot(records: list, service: str = TEAM_SERVICE) -> RawRows:
     ``import --from copilot`` and the live sync share."""
     numbers, days, found = day_records(records)
     skipped, bad = found["skipped"], found["bad"]
-    last = {}
-    for at, day in enumerate(days):
-        key = str(day.get("day"))
-        if key in last:
-            count_skip(skipped, REPEATED)
-        last[key] = at
-    rows, row_numbers = [], []
-    for at in sorted(last.values()):
-        day = days[at]
-        stamp = day.get("day")
+    kept, again = {}, set()                         # (day, kind) -> (record number, value, ts); days given again
+    for number, totals in zip(numbers, days):
+        stamp = totals.get("day")
         ts = f"{stamp}T00:00:00Z" if isinstance(stamp, str) and len(stamp) == 10 else stamp
         for path, kind in FIELDS:
-            value = day
+            value = totals
             for key in path:
                 value = value.get(key) if isinstance(value, dict) else None
             if value is None:
                 continue
-            rows.append({"ts": ts if ts is not None else "", "kind": kind, "service": service,
-                         "metric_value": value})
-            row_numbers.append(numbers[at])
+            key = (str(stamp), kind)
+            if key in kept:
+                again.add(str(stamp))
+            kept[key] = (number, value, "" if ts is None else ts)
+    for _ in again:
+        count_skip(skipped, REPEATED)
+    rows, row_numbers = [], []
+    for (_, kind), (number, value, ts) in kept.items():
+        rows.append({"ts": ts, "kind": kind, "service": service, "metric_value": value})
+        row_numbers.append(number)
     return raw_rows(rows, row_numbers, bad, "record", skipped)
