@@ -285,3 +285,12 @@ def test_a_download_that_is_not_ndjson_is_one_sentence():
         files.files["/reports/2025-10-12-1.ndjson"] = "{not json\n"
         with pytest.raises(SyncError, match="did not answer with JSON"):
             sync(copilot_source(api, since="2025-10-12"), environ={"GITHUB_TOKEN": api.token}, now=NOW)
+
+
+def test_the_first_day_is_not_before_the_first_report_nor_a_year_back():
+    from datetime import date
+    from metrics.ingest.sources.copilot.sync import first_day
+    assert first_day("2025-01-01T00:00:00Z", date(2025, 10, 13)) == date(2025, 10, 10)    # reports start 10 Oct 2025
+    assert first_day("2025-10-11T00:00:00Z", date(2025, 10, 13)) == date(2025, 10, 11)
+    assert first_day("2025-10-11T00:00:00Z", date(2026, 12, 7)) == date(2025, 12, 7)      # a year back, not more
+    assert first_day(None, date(2025, 10, 13)) == date(2025, 10, 10)
