@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema as s
-from .settings_files import read_toml
+from .settings_files import read_settings
 
 FILE_NAME = "ai.toml"
 ENV = "METRICS_AI_RULES"
@@ -111,13 +111,8 @@ def ai_settings_path(data_dir) -> Path:
 def read_ai_settings(path, required: bool = False) -> AiRules:
     """The rules of the ``[ai]`` table of the TOML file ``path`` (the defaults when the file or the
     table is not there, unless ``required``); AiRulesError of one sentence otherwise."""
-    path = Path(path)
-    if not path.exists():
-        if required:
-            raise AiRulesError(f"the AI rules file {path} does not exist")
-        return AiRules()
-    data = read_toml(path, "the AI rules file", AiRulesError)
-    return ai_rules_of(data.get("ai", {}), f"the AI rules file {path}")
+    data = read_settings(path, "the AI rules file", AiRulesError, required)
+    return AiRules() if data is None else ai_rules_of(data.get("ai", {}), f"the AI rules file {path}")
 
 
 def ai_rules_of(table, where: str = "the [ai] settings") -> AiRules:

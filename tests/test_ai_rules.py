@@ -239,3 +239,33 @@ def test_the_synthetic_universe_leaves_ai_assisted_unknown():
     from metrics.synthetic import generate
     tables = generate(days=7, seed=1).tables
     assert len(tables.prs) and np.isnan(tables.prs["ai_assisted"].to_numpy()).all() and tables.ai_checks.empty
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["0", "1", "0.5", "-1", "", "x", "1e309", "nan"]),
+                          st.sampled_from(list(s.AI_RULES) + ["", "Label", "magic"]),
+                          st.sampled_from(["", "claude", "copilot"]), st.sampled_from(["#1", "#2", ""])), max_size=6),
+       st.booleans())
+def test_fuzzed_canonical_pr_ai_assisted_rows_store_valid_events_or_nothing(tmp_path_factory, rows, strict):
+    import csv
+    import io
+    from metrics import store
+    from metrics.cli import main
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["ts", "kind", "service", "pr_id", "metric_value", "status", "author"]] +
+                                 [["2024-03-01T10:00:00Z", "pr_ai_assisted", "shop", p, v, r, a] for v, r, a, p in rows])
+    path = tmp_path_factory.mktemp("c") / "ai.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    name = f"fuzz{abs(hash(buffer.getvalue())) % 10**8}{int(strict)}"
+    code = main(["import", "--from", "events", "--name", name, str(path)] + (["--strict"] if strict else []))
+    stored = name in {d.name for d in store.list_datasets()}
+    assert code in (0, 1, 2)
+    if code == 2:
+        assert not stored
+    if stored:
+        frame = store.load(name)
+        ok = frame["kind"] == s.PR_AI_ASSISTED
+        assert frame.loc[ok, "metric_value"].isin([0.0, 1.0]).all()
+        assert frame.loc[ok, "status"].isin(s.AI_RULES).all()
+        assert ((frame.loc[ok, "status"] == "none") == (frame.loc[ok, "metric_value"] == 0)).all()
+        assert not frame.loc[ok, "pr_id"].duplicated().any()
