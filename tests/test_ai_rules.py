@@ -45,11 +45,12 @@ def test_trailers_by_address_name_and_key():
         "Mentions noreply@anthropic.com in the body, no trailer",
         "Fix\r\n\r\nCo-authored-by: Gemini <x@example.com>\r\n",                         # CRLF
         "Reviewed-by: Claude <noreply@anthropic.com>",                                  # not a trailer key read
+        "Fix\n\nCo-authored-by: copilot-swe-agent <198982749+Copilot@users.noreply.github.com>",  # the address alone
     ])
     assert decided(frame) == [(1, "trailer", "claude"), (1, "trailer", "copilot"), (1, "trailer", "codex"),
                               (1, "trailer", "cursor"), (1, "trailer", "aider"), (1, "trailer", "devin"),
                               (1, "trailer", "claude"), (0, "none", ""), (0, "none", ""), (0, "none", ""),
-                              (1, "trailer", "gemini"), (0, "none", "")]
+                              (1, "trailer", "gemini"), (0, "none", ""), (1, "trailer", "copilot")]
 
 
 def test_labels_bots_and_branches():
