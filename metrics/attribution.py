@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .settings_files import file_token, read_toml
+from .settings_files import file_token, read_settings
 from .tables import NA, EventTables
 
 FILE_NAME = "attribution.toml"
@@ -60,12 +60,9 @@ def attribution_path(data_dir) -> Path:
 
 def read_overrides(path, required: bool = False) -> Overrides:
     """The overrides a file holds, checked; empty when it does not exist (unless ``required``)."""
-    path = Path(path)
-    if not path.exists():
-        if required:
-            raise AttributionError(f"the attribution overrides file {path} does not exist")
+    data = read_settings(path, "the attribution overrides file", AttributionError, required)
+    if data is None:
         return Overrides()
-    data = read_toml(path, "the attribution overrides file", AttributionError)
     where = f"the attribution overrides file {path}"
     unknown = sorted(set(data) - {"pin", "not_caused"})
     if unknown:

@@ -16,7 +16,7 @@ from . import schema as s
 from .tables import EventTables
 
 SERVICE_KINDS = (s.DEPLOY,) + s.INCIDENT_KINDS + s.PR_KINDS
-SERVICE_TABLES = ("deploys", "incidents", "prs", "reviews", "merges", "first_commits", "sizes")
+SERVICE_TABLES = ("deploys", "incidents", "prs", "reviews", "merges", "first_commits", "sizes", "ai_checks")
 # the services listed (the filter's choices) are those of these tables, i.e. of events of these kinds
 LISTED_TABLES = (("deploys", s.DEPLOY), ("incidents", s.INCIDENT_START), ("prs", s.PR_CREATED),
                  ("reviews", s.PR_REVIEWED))

@@ -22,6 +22,17 @@ def read_toml(path, what: str, error: type[Exception]) -> dict:
         raise error(f"{what} {path} is not valid TOML ({e})") from None
 
 
+def read_settings(path, what: str, error: type[Exception], required: bool = False) -> dict | None:
+    """``read_toml`` of a settings file that may be absent: None when ``path`` does not exist
+    (``error`` saying so when it is ``required``)."""
+    path = Path(path)
+    if not path.exists():
+        if required:
+            raise error(f"{what} {path} does not exist")
+        return None
+    return read_toml(path, what, error)
+
+
 def file_token(path) -> tuple:
     """A token that changes when the file changes (path, inode, modification time, size: a file
     replaced atomically is a new inode); caches key on it."""

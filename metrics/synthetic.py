@@ -247,7 +247,8 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
                           "deploy_key": np.full(keep.sum(), NA, dtype=np.int64),
                           "author": pr_authors(key, pr_key[keep], team_size),
                           "first_commit": np.full(keep.sum(), NA, dtype=np.int64),
-                          **{column: np.full(keep.sum(), np.nan) for column in SIZE_COLUMNS}})
+                          **{column: np.full(keep.sum(), np.nan) for column in SIZE_COLUMNS},
+                          "ai_assisted": np.full(keep.sum(), np.nan)})
     r_key = np.concatenate([pr_key[reviewed], pr_key[second]])
     r_service = np.concatenate([pr_service[reviewed], pr_service[second]])
     r_ts = np.concatenate([first_review[reviewed], first_review[second] + _hours(delays[second, 2])])

@@ -26,6 +26,12 @@ VALUE_TABLES = (("surveys", s.SURVEY, "score"), ("platform", s.PLATFORM_HOURS, "
                 ("infra", s.INFRA_COST, "usd"))
 # the PR table's size columns, one per kind of ``schema.PR_SIZE_KINDS`` (in its order)
 SIZE_COLUMNS = ("lines_added", "lines_removed", "files_changed")
+# team-level tables holding several kinds, each event's kind an index into the kinds: (attribute,
+# kinds, index column, value column)
+GROUPED_VALUE_TABLES = (("ai_usage", s.AI_USAGE_KINDS, "measure", "value"),
+                        ("ai_capabilities", s.AI_CAPABILITY_KINDS, "capability", "score"))
+# every team-level table (a service filter keeps them whole; a team filter drops other teams')
+TEAM_TABLES = tuple(attr for attr, _, _ in VALUE_TABLES) + tuple(attr for attr, _, _, _ in GROUPED_VALUE_TABLES)
 
 
 def lookup(values, index, keys) -> np.ndarray:
@@ -57,14 +63,19 @@ class EventTables:
     prs:        key, service, created, first_review, merged (NA when missing), deploy_key, author (the
                 ``pr_created`` event's author: a code into ``authors``, -1 when it names none),
                 first_commit (NA when no ``pr_first_commit`` names it), lines_added, lines_removed,
-                files_changed (float, NaN when no ``pr_lines_added`` ... names it)
+                files_changed (float, NaN when no ``pr_lines_added`` ... names it), ai_assisted (float: 1
+                or 0 as the PR's ``pr_ai_assisted`` event says, NaN when none does: unknown)
     reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
     first_commits: key, service, ts of every pr_first_commit event
     sizes:      key, service, ts, measure (the index of its kind in ``schema.PR_SIZE_KINDS``), value of
                 every pr_lines_added, pr_lines_removed and pr_files_changed event
+    ai_checks:  key, service, ts, value (1 or 0), rule (the index of its status in ``schema.AI_RULES``),
+                assistant (a code into ``assistants``, -1 when it names none) of every pr_ai_assisted event
     surveys (ts, service, score), platform (ts, service, hours), response (ts, service, minutes),
     toil (ts, service, minutes), onboarding (ts, service, weeks), on_call (ts, service, hours),
-    infra (ts, service, usd): team-level events, whose service
+    infra (ts, service, usd), ai_usage (ts, service, measure = the index of its kind in
+    ``schema.AI_USAGE_KINDS``, value), ai_capabilities (ts, service, capability = the index of its
+    kind in ``schema.AI_CAPABILITY_KINDS``, score): team-level events, whose service
     is usually ``team`` or ``platform``; other: rows of kinds the built-in metrics do not use.
     Every table carries its service code, so narrowing to some services is a mask per table.
     A copy with some tables changed is ``dataclasses.replace(tables, prs=...)``: every other
@@ -75,11 +86,13 @@ class EventTables:
     deploys: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", ts="i8", service="i4", production="?", success="?", change_type="i1"))
     incidents: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", start="i8", resolved="i8", deploy_key="i8"))
     prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8", author="i4",
-                                                             first_commit="i8", lines_added="f8", lines_removed="f8", files_changed="f8"))
+                                                             first_commit="i8", lines_added="f8", lines_removed="f8", files_changed="f8",
+                                                             ai_assisted="f8"))
     reviews: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     merges: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     first_commits: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     sizes: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8", measure="i1", value="f8"))
+    ai_checks: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8", value="f8", rule="i1", assistant="i4"))
     surveys: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", score="f8"))
     platform: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", hours="f8"))
     response: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", minutes="f8"))
@@ -87,12 +100,15 @@ class EventTables:
     onboarding: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", weeks="f8"))
     on_call: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", hours="f8"))
     infra: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", usd="f8"))
+    ai_usage: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", measure="i1", value="f8"))
+    ai_capabilities: pd.DataFrame = field(default_factory=lambda: _empty(ts="i8", service="i4", capability="i1", score="f8"))
     other: pd.DataFrame | None = None
     # key -> original id text, when the ids came from a file (None: synthetic keys, named on demand)
     deploy_names: np.ndarray | None = None
     incident_names: np.ndarray | None = None
     pr_names: np.ndarray | None = None
     authors: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))    # the PRs' author names
+    assistants: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # the assistants ai_checks name
     key_stride: int | None = None       # synthetic keys: day offset * stride + index, named "<offset>-<index>"
     git_prs: bool = False               # some PRs came from git history (created = first commit's author time)
 
@@ -159,15 +175,16 @@ class EventTables:
 
     def event_count(self) -> int:
         n = len(self.deploys) + len(self.reviews) + len(self.merges) + len(self.prs) + len(self.first_commits) + len(self.sizes)
-        n += len(self.incidents) + int((self.incidents["resolved"] != NA).sum())
-        n += sum(len(getattr(self, attr)) for attr, _, _ in VALUE_TABLES)
+        n += len(self.ai_checks) + len(self.incidents) + int((self.incidents["resolved"] != NA).sum())
+        n += sum(len(getattr(self, attr)) for attr in TEAM_TABLES)
         return n + (0 if self.other is None else len(self.other))
 
     def time_span(self) -> tuple[int, int] | None:
         """(first, last) event time in ns, or None when there are no events."""
         parts = [self.deploys["ts"].to_numpy(), self.incidents["start"].to_numpy(), self.reviews["ts"].to_numpy(),
                  self.merges["ts"].to_numpy(), self.prs["created"].to_numpy(), self.first_commits["ts"].to_numpy(),
-                 self.sizes["ts"].to_numpy()] + [getattr(self, attr)["ts"].to_numpy() for attr, _, _ in VALUE_TABLES]
+                 self.sizes["ts"].to_numpy(), self.ai_checks["ts"].to_numpy()] + \
+            [getattr(self, attr)["ts"].to_numpy() for attr in TEAM_TABLES]
         if self.other is not None and len(self.other):
             parts.append(ts_ns(self.other["ts"]))
         resolved = self.incidents["resolved"].to_numpy()
@@ -339,13 +356,28 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
     tables.sizes = pd.DataFrame({"key": pr_codes[rows], "service": service_codes[rows].astype(np.int32), "ts": t[rows],
                                  "measure": np.repeat(np.arange(len(sized), dtype=np.int8), [len(r) for r in sized]),
                                  "value": value[rows]})
+    checked = of_kind(s.PR_AI_ASSISTED)
+    prs["ai_assisted"] = lookup_value(value[checked], pr_codes[checked], k)
     tables.git_prs = bool(text_is("environment", created, s.GIT_HISTORY).any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
     tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
 
+    rule = np.zeros(len(checked), dtype=np.int8)
+    for index, name in enumerate(s.AI_RULES):
+        rule[text_is("status", checked, name)] = index
+    assistant, tables.assistants = _renumbered(author_codes[checked], author_texts)
+    tables.ai_checks = pd.DataFrame({"key": pr_codes[checked], "service": service_codes[checked].astype(np.int32), "ts": t[checked],
+                                     "value": value[checked], "rule": rule, "assistant": assistant.astype(np.int32)})
+
     for attr, k_name, col in VALUE_TABLES:
         mk = of_kind(k_name)
         setattr(tables, attr, pd.DataFrame({"ts": t[mk], "service": service_codes[mk].astype(np.int32), col: value[mk]}))
+    for attr, kinds_of, index_col, col in GROUPED_VALUE_TABLES:
+        parts = [of_kind(name) for name in kinds_of]
+        rows = np.concatenate(parts)
+        setattr(tables, attr, pd.DataFrame({
+            "ts": t[rows], "service": service_codes[rows].astype(np.int32),
+            index_col: np.repeat(np.arange(len(parts), dtype=np.int8), [len(p) for p in parts]), col: value[rows]}))
     return tables, ~np.append(np.isin(kinds, s.BUILTIN_KINDS), False)[kind_codes]
 
 
@@ -386,9 +418,18 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     for measure, kind in enumerate(s.PR_SIZE_KINDS):
         one = sz[sz["measure"].to_numpy() == measure]
         add(kind, one["ts"], one["service"], pr_id=tables.pr_id(one["key"]), metric_value=one["value"].to_numpy())
+    ai = tables.ai_checks
+    add(s.PR_AI_ASSISTED, ai["ts"], ai["service"], pr_id=tables.pr_id(ai["key"]), metric_value=ai["value"].to_numpy(),
+        status=np.asarray(s.AI_RULES, dtype=object)[ai["rule"].to_numpy()],
+        author=np.append(np.asarray(tables.assistants, dtype=object), "")[ai["assistant"].to_numpy()])
     for attr, kind, col in VALUE_TABLES:
         tab = getattr(tables, attr)
         add(kind, tab["ts"], tab["service"], metric_value=tab[col].to_numpy())
+    for attr, kinds_of, index_col, col in GROUPED_VALUE_TABLES:
+        tab = getattr(tables, attr)
+        for index, kind in enumerate(kinds_of):
+            one = tab[tab[index_col].to_numpy() == index]
+            add(kind, one["ts"], one["service"], metric_value=one[col].to_numpy())
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({c: [] for c in s.COLUMNS})
     for col in s.COLUMNS:
         if col not in frame:
@@ -425,7 +466,7 @@ def clip(tables: EventTables, start_ns: int, end_ns: int, lookback_ns: int) -> E
     if len(links):
         keep |= np.isin(d["key"].to_numpy(), links)
     parts = {"deploys": d if keep.all() else d[keep], "incidents": inc, "prs": prs}
-    for attr in ("reviews", "merges", "first_commits", "sizes") + tuple(attr for attr, _, _ in VALUE_TABLES):
+    for attr in ("reviews", "merges", "first_commits", "sizes", "ai_checks") + TEAM_TABLES:
         t = getattr(tables, attr)
         m = inside(t["ts"].to_numpy())
         parts[attr] = t if m.all() else t[m]

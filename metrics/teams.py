@@ -151,7 +151,7 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=(), known=N
     ``selection.ServiceRows``, when the caller narrows the same tables many times. TeamsError for
     an unknown team or one with no services in the data."""
     from .selection import services_of, tables_of_services
-    from .tables import VALUE_TABLES
+    from .tables import TEAM_TABLES
     known = services_of(tables) if known is None else known
     wanted = sorted(set(resolve(teams, chosen, known)) | set(services))
     narrowed = tables_of_services(tables, wanted) if rows is None else rows.narrow(wanted)
@@ -160,7 +160,7 @@ def tables_of_teams(tables, teams: dict[str, Team], chosen, services=(), known=N
     if not len(codes):
         return narrowed
     parts = {}
-    for attr, _, _ in VALUE_TABLES:
+    for attr in TEAM_TABLES:
         table = getattr(narrowed, attr)
         keep = ~np.isin(table["service"].to_numpy(), codes)
         parts[attr] = table if keep.all() else table[keep]

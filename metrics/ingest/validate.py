@@ -242,6 +242,14 @@ def check_fields(text: dict, nested: np.ndarray) -> tuple[np.ndarray, np.ndarray
         if hi is not None:
             bad_value |= value > hi
         reject(is_k & bad_value, message)
+    for k, (allowed, message) in s.VALUE_CHOICES.items():
+        reject(kind.is_in(k) & ~np.isin(value, allowed), message)
+    for k, (names, message) in s.STATUS_CHOICES.items():
+        reject(kind.is_in(k) & ~text["status"].is_in(*names), message, "status")
+    # an AI-assisted PR names the rule that matched; one checked and not assisted, none
+    is_ai = kind.is_in(s.PR_AI_ASSISTED)
+    reject(is_ai & (value == 1) & text["status"].is_in(s.AI_NO_RULE), "pr_ai_assisted 1 names the rule that matched, not none")
+    reject(is_ai & (value == 0) & ~text["status"].is_in(s.AI_NO_RULE), "pr_ai_assisted 0 has the rule none", "status")
     reject(kind.is_in(*s.INCIDENT_KINDS) & text["incident_id"].is_in(""), "missing incident_id")
     reject(kind.is_in(*s.PR_KINDS) & text["pr_id"].is_in(""), "missing pr_id")
     is_deploy = kind.is_in(s.DEPLOY)

@@ -11,6 +11,11 @@ unless ``--service`` says otherwise. Respondents' names and e-mail addresses are
   naive in the load report). Dates are month first ("3/5/2024" is 5 March) unless ``day_first``.
 - Score: a number, or text that starts with one ("4 - Satisfied"); outside 1-5 the row is
   rejected by the usual rule. An empty answer is skipped and counted (unanswered question).
+- DORA's AI Capabilities Model: a column per capability (``schema.AI_CAPABILITIES``), each answer
+  (1-5, read as the score is) an event of that capability's kind at the submission time. A column
+  is a capability's when ``--capability-column SHORT=COLUMN`` says so (``stance=Q4``), or when its
+  header is the capability's name as DORA writes it ("Working in small batches"), its short name or
+  its kind (case and spaces around ignored). An empty answer is skipped and counted.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from pathlib import Path
 
 from .... import schema as s
 from ...report import LoadError, RawRows
+from ..common import count_skip
 
 TIME_COLUMNS = ("Submit Date (UTC)", "Completion time", "Timestamp", "Submitted at", "Submission time")
 TEAM_SERVICE = "team"
@@ -58,8 +64,30 @@ def _time(text: str, day_first: bool) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + offset
 
 
+def capability_columns(header: list, given: dict | None, name: str) -> dict:
+    """Column index -> the capability kind it answers: the ``given`` short name -> columns
+    (``--capability-column``), then every header naming a capability (``survey_reader``'s
+    docstring); LoadError of one sentence for an unknown short name or a column not in ``header``."""
+    short = {short: kind for kind, _, short in s.AI_CAPABILITIES}
+    found = {}
+    for key, columns in (given or {}).items():
+        if key not in short:
+            raise LoadError(f"--capability-column {key}=...: {key!r} is not a capability; the capabilities are "
+                            f"{', '.join(short)}")
+        for column in columns:
+            if column not in header:
+                raise LoadError(f"{name} has no column {column!r} (--capability-column {key}=...); its columns are: "
+                                f"{', '.join(header[:20])}")
+            found[header.index(column)] = short[key]
+    named = {text.lower(): kind for kind, title, brief in s.AI_CAPABILITIES for text in (kind, title, brief)}
+    for at, column in enumerate(header):
+        if at not in found and column.strip().lower() in named:
+            found[at] = named[column.strip().lower()]
+    return found
+
+
 def survey_reader(score_column: str, time_column: str | None = None, day_first: bool = False,
-                  service: str = TEAM_SERVICE):
+                  service: str = TEAM_SERVICE, capability_column: dict | None = None):
     """A reader of a form service's CSV export (see the module's docstring)."""
     def read_survey(text: str, path: Path) -> RawRows:
         import numpy as np
@@ -81,19 +109,21 @@ def survey_reader(score_column: str, time_column: str | None = None, day_first: 
                             f"{path.name} has no submission time column (looked for {', '.join(TIME_COLUMNS)}; "
                             f"name it with --time-column)")
         score_at, time_at = header.index(score_column), header.index(when)
+        asked = {score_at: s.SURVEY, **capability_columns(header, capability_column, path.name)}
         records, numbers, skipped = [], [], {}
         for line, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            answer = row[score_at].strip() if score_at < len(row) else ""
-            if not answer:
-                skipped["answers without a score (question left empty)"] = \
-                    skipped.get("answers without a score (question left empty)", 0) + 1
-                continue
             stamp = row[time_at] if time_at < len(row) else ""
-            records.append({"ts": _time(stamp, day_first), "kind": s.SURVEY, "service": service,
-                            "metric_value": _score(answer)})
-            numbers.append(line)
+            for at, kind in asked.items():
+                answer = row[at].strip() if at < len(row) else ""
+                if not answer:
+                    count_skip(skipped, "answers without a score (question left empty)" if kind == s.SURVEY
+                               else "AI capability answers left empty")
+                    continue
+                records.append({"ts": _time(stamp, day_first), "kind": kind, "service": service,
+                                "metric_value": _score(answer)})
+                numbers.append(line)
         frame = pd.DataFrame(records, columns=["ts", "kind", "service", "metric_value"])
         return RawRows(frame, np.asarray(numbers, dtype=np.int64), [], "line", skipped)
 
