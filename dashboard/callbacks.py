@@ -17,7 +17,7 @@ from metrics.ingest.sync.run import last_runs
 
 from . import downloads
 from .auth import may_write, who
-from .data import DataError, Views, team_choices
+from .data import DataError, Views, team_choices, with_marks
 from .fields import CONTROLS, FIELDS, RESET_BY_SOURCE, style_key
 from .layout import source_options
 from .render import COMPUTE_FAILED, render
@@ -80,7 +80,7 @@ def computed_or_problem(views: Views, view: View, with_teams: bool = False):
                            baseline=view.baseline)
         if teams:
             computed = replace(computed, teams=views.teams(view))
-        return computed, None
+        return with_marks(computed, view, views), None
     except DataError as e:
         return None, str(e)
     except Exception:  # never a crashed page: say so inline and log the cause
