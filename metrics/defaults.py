@@ -212,3 +212,4 @@ ANNOTATION_GAP_DAYS = 14             # a deployment after none for this many day
 ANNOTATION_MANY_PRS = 10             # a deployment that shipped this many PRs (or more) is annotated
 ANNOTATION_TEXT_MAX = 200            # characters of an annotation's text
 ANNOTATION_EARLIEST = "2000-01-01"   # an annotation's date: from this day to today (UTC)
+ANNOTATION_BODY_MAX_BYTES = 16_384   # the largest POST /api/v1/annotations body
