@@ -22,6 +22,7 @@ from components.teams import goals_progress, no_teams_file, teams_table
 from metrics import defaults, series
 from metrics.compute.extensions import success_rate
 from metrics.schema import PR_REVIEWED
+from metrics.annotations import KINDS
 from metrics.goals import GOAL_METRICS, progress
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, TIERS, Baseline, band, baseline, tier_change
 from metrics.builtin import BY_KEY
@@ -376,3 +377,21 @@ def drilldown_note(total: int, what: str, download: str) -> str:
     if total <= DRILLDOWN_ROWS:
         return f"{total} {what} in the window, newest first."
     return f"The newest {DRILLDOWN_ROWS} of {total:,} {what} in the window; \u201c{download}\u201d above has all of them."
+
+
+def drilldown_annotations(c: Computed) -> list:
+    """The annotations drawn on the view's time charts, newest first: the stored ones (an editor's
+    notes, with their author) and the automatic ones (incidents, deployments after a gap or of
+    many PRs), at most ``DRILLDOWN_ROWS``."""
+    notes = c.notes if c.notes is not None else pd.DataFrame(columns=["at_ns", "kind", "service", "text", "author"])
+    total = len(notes)
+    newest = notes.iloc[::-1].head(DRILLDOWN_ROWS)
+    rows = pd.DataFrame({"at": pd.to_datetime(newest["at_ns"].to_numpy(dtype="int64"), utc=True, unit="ns"),
+                         "kind": newest["kind"].map(KINDS).to_numpy(), "service": newest["service"].to_numpy(),
+                         "text": newest["text"].to_numpy(), "author": newest["author"].to_numpy()})
+    said = (f"{total} annotations on the time charts, newest first" if total <= DRILLDOWN_ROWS else
+            f"The newest {DRILLDOWN_ROWS} of {total:,} annotations on the time charts")
+    said += (f". Automatic ones: each incident, the first deployment after {defaults.ANNOTATION_GAP_DAYS} days or more "
+             f"without one, a deployment of {defaults.ANNOTATION_MANY_PRS} PRs or more.")
+    return [html.Div(said, className="small mb-2", id="drilldown-annotations-note"),
+            data_table("drilldown-annotations", rows, ("at",))]

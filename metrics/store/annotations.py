@@ -49,6 +49,10 @@ def _plain(value, what: str, limit: int, required: bool) -> str:
     if not isinstance(value, str):
         raise AnnotationError(f"the annotation's {what} must be text; got {type(value).__name__}")
     text = value.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnnotationError(f"the annotation's {what} holds a character that is not text (a lone surrogate)") from None
     if required and not text:
         raise AnnotationError(f"the annotation's {what} is empty: say what happened (\"migrated CI\")")
     if len(text) > limit:
