@@ -3,6 +3,7 @@ entry), their direction from the registry, met or not by hand, drawn as a line o
 chart and listed with their progress on the Teams tab; a broken file is a notice, never a crash."""
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 
@@ -13,32 +14,24 @@ from metrics import store
 from metrics.goals import GOAL_METRICS, Goal, GoalsError, alerts_path, progress, read_goals
 from metrics.ingest import normalize
 
-GOOD = """
+def goal_table(**fields) -> str:
+    """One ``[[goal]]`` table of ``fields`` (a value of type ``Raw`` is written as it is: a TOML date)."""
+    return "\n[[goal]]\n" + "".join(f"{k} = {v if isinstance(v, Raw) else json.dumps(v)}\n" for k, v in fields.items())
+
+
+class Raw(str):
+    """A TOML value written as it is (a date, 2027-03-31)."""
+
+
+GOOD = ("""
 [[alert]]                      # the alerts module's: not read here
 name = "payments CFR"
 metric = "change_failure_rate_pct"
-
-[[goal]]
-team = "payments"
-metric = "change_failure_rate_pct"
-target = 20
-date = 2027-03-31
-reason = "fewer rollbacks"
-
-[[goal]]
-service = "web"
-metric = "deploys_per_day"
-target = 2
-date = "2027-01-15"
-reason = "ship smaller"
-
-[[goal]]
-metric = "mttr_minutes_median"
-target = 60.5
-date = 2027-06-30T12:00:00Z
-reason = "faster recovery"
-dataset = "acme"
-"""
+""" + goal_table(team="payments", metric="change_failure_rate_pct", target=20, date=Raw("2027-03-31"),
+                 reason="fewer rollbacks")
+    + goal_table(service="web", metric="deploys_per_day", target=2, date="2027-01-15", reason="ship smaller")
+    + goal_table(metric="mttr_minutes_median", target=60.5, date=Raw("2027-06-30T12:00:00Z"),
+                 reason="faster recovery", dataset="acme"))
 
 
 def write(tmp_path, text: str):
@@ -164,27 +157,11 @@ PAY = [ev("2024-01-01T10:00:00Z", "deploy", "pay", deploy_id="p1", status="succe
        ev("2024-01-02T10:00:00Z", "deploy", "web", deploy_id="w1", status="success"),
        ev("2024-01-04T10:00:00Z", "deploy", "web", deploy_id="w2", status="success")]
 
-TEAM_GOALS = """
-[[goal]]
-team = "payments"
-metric = "change_failure_rate_pct"
-target = 20
-date = 2024-01-31
-reason = "fewer rollbacks"
-
-[[goal]]
-team = "payments"
-metric = "prs_per_day"
-target = 1
-date = 2024-01-08
-reason = "a metric the Teams table does not compare"
-
-[[goal]]
-metric = "deploys_per_day"
-target = 0.8
-date = 2024-01-01
-reason = "ship more"
-"""
+TEAM_GOALS = (goal_table(team="payments", metric="change_failure_rate_pct", target=20, date=Raw("2024-01-31"),
+                         reason="fewer rollbacks")
+              + goal_table(team="payments", metric="prs_per_day", target=1, date=Raw("2024-01-08"),
+                           reason="a metric the Teams table does not compare")
+              + goal_table(metric="deploys_per_day", target=0.8, date=Raw("2024-01-01"), reason="ship more"))
 
 
 @pytest.fixture
