@@ -632,19 +632,24 @@ def note_marks(at_ns, texts, limit: int = MAX_NOTE_MARKS) -> tuple[list, list]:
     return at[starts].tolist(), hover
 
 
-def marked(fig: go.Figure, goals=(), notes=None) -> go.Figure:
+def marked(fig: go.Figure, goals=(), notes=None, across=()) -> go.Figure:
     """``fig`` with goal lines and annotation markers. ``goals``: (y, label) horizontal lines in the
-    goal colour, labelled at the left. ``notes``: (times in ns, texts) of annotations, drawn on a
+    goal colour, labelled at the left; ``across``: (x, label) vertical ones (a chart whose x axis
+    holds the metric: a histogram of lead times). ``notes``: (times in ns, texts) of annotations, drawn on a
     chart over time (a date x axis) only, as dotted vertical lines with a marker on top whose hover
     says them (``note_marks``: at most ``MAX_NOTE_MARKS``, one trace, no layout shape)."""
-    goals = list(goals)
+    goals, across = list(goals), list(across)
     shapes, labels = list(fig.layout.shapes or ()), list(fig.layout.annotations or ())
     for y, text in goals:
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
                        "line": {"dash": "dashdot", "color": COLOURS["goal"], "width": 2}, "name": "goal"})
         labels.append(threshold_label(text, COLOURS["goal"], xref="paper", x=0, xanchor="left", y=y, yanchor="bottom",
                                       name="goal"))
-    if goals:
+    for x, text in across:
+        shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": x, "x1": x,
+                       "line": {"dash": "dashdot", "color": COLOURS["goal"], "width": 2}, "name": "goal"})
+        labels.append(threshold_label(text, COLOURS["goal"], yref="paper", y=0.5, x=x, xanchor="left", name="goal"))
+    if goals or across:
         fig.update_layout(shapes=shapes, annotations=labels)
         fixed = fig.layout.yaxis.range
         if fixed is not None:                        # a fixed axis grows to hold the goal's line

@@ -383,7 +383,15 @@ def with_marks(c: Computed, view: View, views: "Views | None" = None) -> Compute
     shown = tuple(g for g in goals if g.applies(view.dataset, view.teams, view.only))
     notes = shown_annotations(stored_notes(view, c.window), automatic_annotations(c.current, c.previous),
                               view_services(c, view))
-    return replace(c, goals=shown, goal_problem=problem, notes=notes)
+    return replace(c, goals=shown, goal_problem=problem, notes=notes.assign(hover=hover_texts(notes)))
+
+
+def hover_texts(notes: pd.DataFrame) -> pd.Series:
+    """Each annotation's hover text on the charts: its day, what it says, and who wrote it (a stored one)."""
+    days = pd.Series(pd.to_datetime(notes["at_ns"].to_numpy(dtype=np.int64), utc=True, unit="ns").strftime("%Y-%m-%d"),
+                     index=notes.index, dtype=object)
+    by = notes["author"].astype(object)
+    return days + ": " + notes["text"].astype(object) + by.where(by == "", " (" + by + ")")
 
 
 def goal_value(views: "Views", view: View, goal, rows: dict):

@@ -38,20 +38,14 @@ LEAD_TIME_STAGES = (("review wait", "review_wait_hours_median"), ("review to mer
                     ("merge to deploy", "merge_to_deploy_hours_median"))
 
 
-def note_texts(notes) -> list:
-    """Each annotation's hover text: its day, what it says, and who wrote it (a stored one)."""
-    days = pd.to_datetime(notes["at_ns"].to_numpy(), utc=True, unit="ns").strftime("%Y-%m-%d")
-    by = notes["author"].to_numpy(dtype=object)
-    return [f"{d}: {t}" + (f" ({a})" if a else "") for d, t, a in zip(days, notes["text"], by)]
-
-
-def marked(c: Computed, figure, *keys: str):
+def marked(c: Computed, figure, *keys: str, across: bool = False):
     """``figure`` with the view's goals for the metrics ``keys`` (the chart draws them in their
-    units) as lines, and the view's annotations as markers (time charts only)."""
+    units) as lines (vertical ones when the chart's x axis holds the metric: ``across``), and the
+    view's annotations as markers (time charts only)."""
     goals = [(g.target, g.label) for g in c.goals if g.metric in keys]
     notes = c.notes
-    drawn = (notes["at_ns"].to_numpy(), note_texts(notes)) if notes is not None and len(notes) else None
-    return fg.marked(figure, goals, drawn)
+    drawn = (notes["at_ns"].to_numpy(), notes["hover"].to_numpy()) if notes is not None and len(notes) else None
+    return fg.marked(figure, [] if across else goals, drawn, goals if across else [])
 
 
 def pr_start(c: Computed) -> str:
@@ -131,8 +125,9 @@ def dora(c: Computed, theme: str) -> tuple:
                                                       an.window.end_ns, theme)))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
-        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
-                                                                     pr_start(c))) if len(hours)
+        panel(graph("lead-time", marked(c, fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
+                                                                               pr_start(c)),
+                                        "lead_time_hours_median", across=True)) if len(hours)
               else empty_state(f"{why_empty(c, 'lead_time_hours_median') or 'No deployed PRs in this window'}: "
                                "no lead time to show.", "empty-lead-time")),
         panel(empty_state(f"{no_cfr}: no change failure rate to chart.", "empty-cfr") if no_cfr

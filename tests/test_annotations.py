@@ -315,6 +315,7 @@ def test_every_time_chart_carries_the_markers_and_the_drilldown_lists_them(data_
                 notes = [t for t in fig.data if t.name == "annotations"]
                 assert len(notes) == 1, name
                 marked[name] = sorted({x[:10] for x in notes[0].x if x})
+                assert notes[0].hovertext[1] == "2024-01-02: migrated CI (ann)"        # its day, text and author
     # the note of 01-02, the incident of 01-04 and web's note of 01-05, on every chart over time
     assert {"deployments", "recovery", "timeline", "activity", "impact"} <= set(marked)
     assert all(days == ["2024-01-02", "2024-01-04", "2024-01-05"] for days in marked.values()), marked

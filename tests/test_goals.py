@@ -235,3 +235,17 @@ def test_a_broken_goals_file_is_a_notice_on_the_page_never_a_crash(acme):
     out, _ = render(__import__("dashboard.state", fromlist=["View"]).View(dataset="acme", days=0), c, None, "light",
                     None, [], "", {})
     assert "The goals of the alerts file are not drawn: The alerts file" in out["message"]
+
+
+def test_a_lead_time_goal_is_a_vertical_line_on_the_lead_time_histogram(data_dir):
+    import pandas as pd
+    from components.panels import figures
+    from dashboard.tabs import dora
+    from test_annotations import HAND
+    store.save("acme", normalize(pd.DataFrame(HAND))[0])
+    (data_dir / "alerts.toml").write_text(goal_table(metric="lead_time_hours_median", target=24, date=Raw("2027-01-01"),
+                                                     reason="a day from opening to production"))
+    _, charts = dora(computed({}), "light")
+    lead = figures(charts)["lead-time"]
+    assert [(s.x0, s.x1, s.yref) for s in lead.layout.shapes if s.name == "goal"] == [(24.0, 24.0, "paper")]
+    assert [a.text for a in lead.layout.annotations if a.name == "goal"] == ["goal: Lead time (median) ≤ 24 h"]
