@@ -338,9 +338,10 @@ class Views:
 def all_goals() -> tuple[list, str]:
     """The alerts file's goals, checked against the teams file's team names (when it can be read),
     and why they cannot be used ("" when they can: a sentence for the page)."""
+    names, unreadable = team_choices()
     try:
-        teams, _ = team_choices()
-        return read_goals(alerts_path(store.data_dir()), set(teams) or None), ""
+        # a team's goal names a team of the teams file (no file: no team); unreadable: not checked
+        return read_goals(alerts_path(store.data_dir()), None if unreadable else set(names)), ""
     except GoalsError as e:
         return [], defaults.sentence(e)
 

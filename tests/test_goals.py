@@ -249,3 +249,9 @@ def test_a_lead_time_goal_is_a_vertical_line_on_the_lead_time_histogram(data_dir
     lead = figures(charts)["lead-time"]
     assert [(s.x0, s.x1, s.yref) for s in lead.layout.shapes if s.name == "goal"] == [(24.0, 24.0, "paper")]
     assert [a.text for a in lead.layout.annotations if a.name == "goal"] == ["goal: Lead time (median) ≤ 24 h"]
+
+
+def test_without_a_teams_file_a_teams_goal_names_an_unknown_team(acme):
+    (acme / "teams.toml").unlink()
+    c = computed({})
+    assert c.goals == () and "goal 1 (change_failure_rate_pct): no team named 'payments' in the teams file" in c.goal_problem
