@@ -16,11 +16,15 @@ import plotly.graph_objects as go
 from .colours import BADGE_HEX, band_hex, text_on, tier_hex
 
 COLOURS = {"dora": BADGE_HEX["primary"], "space": BADGE_HEX["success"], "pvm": "#6f42c1", "bad": BADGE_HEX["danger"],
-           "warn": "#fd7e14", "muted": BADGE_HEX["secondary"], "good": BADGE_HEX["success"]}
+           "warn": "#fd7e14", "muted": BADGE_HEX["secondary"], "good": BADGE_HEX["success"], "goal": "#d63384",
+           "note": "#6610f2"}
 NS_PER_DAY = pd.Timedelta(days=1).value
 NOT_YET = np.iinfo(np.int64).min        # the core's missing time (an open incident's resolution)
 MAX_MARKS = 1500          # beyond this many deployments (or incidents), the timeline draws daily bins
 TIMELINE_ROWS = 8         # services with most activity get a row each; the rest share one
+MAX_NOTE_MARKS = 60       # annotation markers on a time chart at most: beyond, nearby ones share one
+NOTES_A_MARK = 5          # the texts a marker's hover lists; the rest are counted ("and 3 more")
+NOTE_AXIS = "y9"          # the hidden 0-1 axis the annotation markers stand on (the chart's own axes are y, y2)
 
 
 THEMES = {
@@ -600,3 +604,72 @@ def team_bars(teams: list, values: list, tiers: list, title: str, unit: str, fmt
                    title, theme, unit.strip(), height=260, hovermode="closest", showlegend=False,
                    margin={"l": 50, "r": 10, "t": 45, "b": 40}, yaxis={"rangemode": "tozero"},
                    xaxis={"type": "category"})
+
+
+# ----- goals and annotations on any chart ------------------------------------------------------
+
+def note_marks(at_ns, texts, limit: int = MAX_NOTE_MARKS) -> tuple[list, list]:
+    """Annotations (``at_ns``: times in ns; ``texts``: what each says) as at most ``limit`` markers:
+    those of one day share one marker (at the day's first); when more days than ``limit`` hold some,
+    wider spans of 2, 4, 8... days do. Returns (times in ns, hover texts): each hover lists up to
+    ``NOTES_A_MARK`` texts (HTML-escaped, oldest first) and counts the rest."""
+    at = np.asarray(at_ns, dtype=np.int64)
+    order = np.argsort(at, kind="stable")
+    at, texts = at[order], np.asarray(texts, dtype=object)[order]
+    width = NS_PER_DAY
+    while True:
+        span = at // width
+        starts = np.flatnonzero(np.r_[True, span[1:] != span[:-1]]) if len(at) else np.array([], dtype=np.int64)
+        if len(starts) <= limit:
+            break
+        width *= 2
+    ends = np.r_[starts[1:], len(at)]
+    hover = []
+    for a, b in zip(starts, ends):
+        shown = as_text(texts[a:min(b, a + NOTES_A_MARK)])
+        more = b - a - len(shown)
+        hover.append("<br>".join(shown) + (f"<br>and {more} more" if more else ""))
+    return at[starts].tolist(), hover
+
+
+def marked(fig: go.Figure, goals=(), notes=None, across=()) -> go.Figure:
+    """``fig`` with goal lines and annotation markers. ``goals``: (y, label) horizontal lines in the
+    goal colour, labelled at the left; ``across``: (x, label) vertical ones (a chart whose x axis
+    holds the metric: a histogram of lead times). ``notes``: (times in ns, texts) of annotations, drawn on a
+    chart over time (a date x axis) only, as dotted vertical lines with a marker on top whose hover
+    says them (``note_marks``: at most ``MAX_NOTE_MARKS``, one trace, no layout shape)."""
+    goals, across = list(goals), list(across)
+    shapes, labels = list(fig.layout.shapes or ()), list(fig.layout.annotations or ())
+    for y, text in goals:
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+                       "line": {"dash": "dashdot", "color": COLOURS["goal"], "width": 2}, "name": "goal"})
+        labels.append(threshold_label(text, COLOURS["goal"], xref="paper", x=0, xanchor="left", y=y, yanchor="bottom",
+                                      name="goal"))
+    for x, text in across:
+        shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": x, "x1": x,
+                       "line": {"dash": "dashdot", "color": COLOURS["goal"], "width": 2}, "name": "goal"})
+        labels.append(threshold_label(text, COLOURS["goal"], yref="paper", y=0.5, x=x, xanchor="left", name="goal"))
+    if goals or across:
+        fig.update_layout(shapes=shapes, annotations=labels)
+        fixed = fig.layout.yaxis.range
+        if fixed is not None:                        # a fixed axis grows to hold the goal's line
+            lo, hi = fixed
+            top = max([hi] + [y * 1.1 for y, _ in goals])
+            fig.update_layout(yaxis_range=[min([lo] + [y for y, _ in goals]), top])
+    if notes is not None and len(notes[0]) and fig.layout.xaxis.type == "date":
+        at, hover = note_marks(*notes)
+        n = len(at)
+        x, y = np.full(3 * n, None, dtype=object), np.full(3 * n, None, dtype=object)
+        x[0::3] = x[1::3] = iso_times(at)
+        y[0::3], y[1::3] = 0.0, 1.0
+        text = np.full(3 * n, None, dtype=object)
+        text[0::3] = text[1::3] = hover
+        size = np.zeros(3 * n)
+        size[1::3] = 9
+        fig.add_trace(go.Scatter(x=x, y=y, yaxis=NOTE_AXIS, mode="lines+markers", name="annotations",
+                                 line={"color": COLOURS["note"], "width": 1, "dash": "dot"},
+                                 marker={"symbol": "triangle-down", "size": size, "color": COLOURS["note"]},
+                                 hovertext=text, hoverinfo="text", showlegend=False, connectgaps=False))
+        fig.update_layout({f"yaxis{NOTE_AXIS[1:]}": {"overlaying": "y", "range": [0, 1.02], "visible": False,
+                                                      "fixedrange": True}})
+    return fig

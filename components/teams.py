@@ -118,3 +118,49 @@ def no_teams_file(path: str, problem: str = "") -> dbc.Alert:
         html.Div("The Team selector and .venv/bin/python -m metrics --team NAME then narrow every number to a team.",
                  className="small"),
     ], color="info", id="teams-howto")
+
+
+DORA_GUIDE = "https://dora.dev/guides/dora-metrics-four-keys/"
+DORA_CAUTION = ("Setting metrics as a goal. Ignoring Goodhart\u2019s law and making broad statements like, \u201cEvery "
+                "application must deploy multiple times per day by year\u2019s end,\u201d increases the likelihood that "
+                "teams will try to game the metrics.")
+DORA_LEVEL = "These metrics are meant to be applied at the application or service level"
+
+
+def goal_caution() -> html.Div:
+    """DORA's caution against turning its metrics into goals, quoted with its source."""
+    return html.Div([
+        html.Blockquote([html.P(DORA_CAUTION, className="mb-1"), html.P(f"{DORA_LEVEL}.", className="mb-1"),
+                         html.Footer(["DORA, ", html.A("DORA\u2019s software delivery metrics: the four keys",
+                                                       href=DORA_GUIDE, target="_blank", rel="noopener noreferrer"),
+                                      ", \u201cCommon pitfalls\u201d"], className="blockquote-footer mt-1")],
+                        className="small mb-1"),
+        html.Div("A goal here is a team\u2019s or a service\u2019s, never a person\u2019s: use it to learn where the "
+                 "work gets stuck, not to rank or judge anyone.", className="small text-body-secondary"),
+    ], id="goals-caution", className="mb-2")
+
+
+def goals_progress(rows: list, problem: str = "") -> html.Div:
+    """The goals' progress on the Teams tab: one line a goal (``rows``: dicts with ``scope`` "team
+    payments", ``goal`` its words, ``value`` the current value as text, ``met`` True, False or None
+    (n/a), ``left`` days left (negative: past), ``date``, ``reason``), DORA's caution beside them;
+    ``problem``: why the alerts file's goals cannot be used (a notice instead of the lines)."""
+    if problem:
+        body = [dbc.Alert([html.Strong("The goals cannot be shown: "), problem], color="warning", id="goals-problem")]
+    elif not rows:
+        body = [html.Div("No goals yet: add [[goal]] tables to alerts.toml in the data directory (team or service, "
+                         "metric, target, date, reason).", className="small text-body-secondary", id="goals-none")]
+    else:
+        items = []
+        for i, r in enumerate(rows):
+            state = "n/a" if r["met"] is None else "met" if r["met"] else "not met"
+            colour = BADGE_HEX[NO_TIER if r["met"] is None else "success" if r["met"] else "danger"]
+            when = (f"{r['left']} day{'' if r['left'] == 1 else 's'} left" if r["left"] > 0 else "due today"
+                    if r["left"] == 0 else f"{-r['left']} day{'' if r['left'] == -1 else 's'} past its date")
+            items.append(html.Li([
+                html.Strong(f"{r['scope']}: "), f"{r['goal']} by {r['date']} \u00b7 now {r['value']} \u00b7 ",
+                html.Span(state, className="fw-semibold goal-state", style={"color": colour}),
+                f" \u00b7 {when}", html.Div(r["reason"], className="small text-body-secondary")],
+                id=f"goal-{i}", className="mb-1"))
+        body = [html.Ul(items, className="list-unstyled mb-1", id="goals-list")]
+    return html.Div([html.H6("Goals", className="mb-1"), *body, goal_caution()], id="goals-progress", className="mb-3")

@@ -20,7 +20,7 @@ from metrics.cli import Parser, UsageError, add_universe_arguments, whole_argume
 from metrics.cli import run as print_summary
 
 from . import api, auth, callbacks, security, webhooks
-from .data import Views
+from .data import Views, all_goals
 from .layout import page
 from .state import ALL_DAYS, View
 from .upload import MAX_UPLOAD_BYTES, human_size
@@ -105,7 +105,8 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
             except store.StoreError:
                 recent = []
         return page(defaults, upload_limit, datasets, problem, visitor=visitor,
-                    csrf=gate.csrf_token() if settings.on and flask.has_request_context() else "", recent_writes=recent)
+                    csrf=gate.csrf_token() if settings.on and flask.has_request_context() else "", recent_writes=recent,
+                    goals_problem=all_goals()[1])
 
     hops = auth.proxy_hops()
     if hops:

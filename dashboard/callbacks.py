@@ -13,17 +13,19 @@ import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from metrics import store
+from metrics.defaults import sentence
+from metrics.store.annotations import AnnotationError, add_annotation
 from metrics.ingest.sync.run import last_runs
 
 from . import downloads
 from .auth import may_write, who
-from .data import DataError, Views, team_choices
+from .data import DataError, Views, team_choices, with_marks
 from .fields import CONTROLS, FIELDS, RESET_BY_SOURCE, style_key
 from .layout import source_options
 from .render import COMPUTE_FAILED, render
 from .security import CallbackValueError, json_kind, text_value
 from .state import ALL_DAYS, View, from_query, to_query
-from .tabs import drilldown_deployments, drilldown_incidents
+from .tabs import drilldown_annotations, drilldown_deployments, drilldown_incidents
 from .transitions import transition, typed_day_options
 from .upload import UploadError, import_upload
 
@@ -80,7 +82,7 @@ def computed_or_problem(views: Views, view: View, with_teams: bool = False):
                            baseline=view.baseline)
         if teams:
             computed = replace(computed, teams=views.teams(view))
-        return computed, None
+        return with_marks(computed, view, views), None
     except DataError as e:
         return None, str(e)
     except Exception:  # never a crashed page: say so inline and log the cause
@@ -173,7 +175,8 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
 
     @app.callback(
         output={"deployments": Output("drilldown-deployments-body", "children"),
-                "incidents": Output("drilldown-incidents-body", "children")},
+                "incidents": Output("drilldown-incidents-body", "children"),
+                "annotations": Output("drilldown-annotations-body", "children")},
         inputs={"opened": Input("drilldown-accordion", "active_item"), "line": Input("window-line", "children")},
         state={"search": State("url", "search")}, prevent_initial_call=True,
     )
@@ -183,12 +186,50 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
         opened = opened or []
         view, _ = from_query(search, defaults)
         if not opened or view.tab != "dora":      # shown on the DORA tab only (its line changes on the way back)
-            return {"deployments": no_update, "incidents": no_update}
+            return {"deployments": no_update, "incidents": no_update, "annotations": no_update}
         computed, problem = computed_or_problem(views, view)
         if computed is None:
-            return {"deployments": problem, "incidents": problem}
+            return {"deployments": problem, "incidents": problem, "annotations": problem}
         return {"deployments": drilldown_deployments(computed) if "deployments" in opened else no_update,
-                "incidents": drilldown_incidents(computed) if "incidents" in opened else no_update}
+                "incidents": drilldown_incidents(computed) if "incidents" in opened else no_update,
+                "annotations": drilldown_annotations(computed) if "annotations" in opened else no_update}
+
+    @app.callback(
+        output={"report": Output("annotation-report", "children"),
+                "changed": Output("data-changed", "data", allow_duplicate=True),
+                "text": Output("annotation-text", "value")},
+        inputs={"clicks": Input("annotation-add", "n_clicks")},
+        state={"day": State("annotation-date", "value"), "service": State("annotation-service", "value"),
+               "text": State("annotation-text", "value"), "search": State("url", "search")},
+        prevent_initial_call=True,
+    )
+    def annotate(clicks, day, service, text, search):
+        """An editor adds an annotation to the open dataset: stored with its author in the audit
+        trail, then every chart is drawn again; a sentence saying why when it cannot be."""
+        for value, field in ((day, "annotation's date"), (service, "annotation's service"), (text, "annotation's text")):
+            text_value(value, field)
+        view, _ = from_query(text_value(search, "page's address") or "", defaults)
+        refused = {"changed": no_update, "text": no_update}
+        if not may_write():
+            log.warning("refused an annotation from %s: not an editor", who())
+            return {**refused, "report": html.Span("Only editors add annotations.", className="text-danger",
+                                                   id="annotation-error")}
+        if not view.dataset:
+            return {**refused, "report": html.Span("Annotations belong to a stored dataset: open one first (the "
+                                                   "synthetic universe has none).", className="text-danger",
+                                                   id="annotation-error")}
+        try:
+            added = add_annotation(view.dataset, day if day is not None else "", text if text is not None else "",
+                                   service, who=who())
+        except AnnotationError as e:
+            return {**refused, "report": html.Span(sentence(e), className="text-danger", id="annotation-error")}
+        except store.StoreError as e:
+            log.warning("annotation not stored: %s", e)
+            return {**refused, "report": html.Span("The annotation could not be stored; the error is in the server "
+                                                   "log.", className="text-danger", id="annotation-error")}
+        return {"report": html.Span(f"Added \u201c{added.text}\u201d on {added.day}.", className="text-success",
+                                    id="annotation-added"),
+                "changed": ["annotation", added.id], "text": ""}
 
     @app.callback(output=Output("benchmark-collapse", "is_open"), inputs={"clicks": Input("benchmark-toggle", "n_clicks")},
                   state={"is_open": State("benchmark-collapse", "is_open")}, prevent_initial_call=True)

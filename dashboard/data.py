@@ -15,6 +15,7 @@ frame's own objects cost), least recently used first out.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -27,6 +28,9 @@ import pandas as pd
 from metrics import Analysis, Assumptions, analyze, defaults, generate, store
 from metrics.analysis import kinds_present
 from metrics.reach import DatasetFacts, facts_of, reach
+from metrics.annotations import automatic_annotations, shown_annotations
+from metrics.goals import GOAL_METRICS, GoalsError, alerts_path, read_goals
+from metrics.store.annotations import annotations_of
 from metrics.attribution import AttributionError, attribution_path, overrides_token, read_overrides
 from metrics.schema import NS_PER_DAY
 from metrics.selection import services_of, tables_of_services
@@ -37,6 +41,7 @@ from metrics.window import Window, over_data, to_ns, today_ns
 
 from .fields import View
 
+log = logging.getLogger(__name__)
 PARALLEL_FROM_SERVICE_DAYS = 3_000    # below this size, starting threads costs more than it saves
 CACHE_BYTES = int(float(os.environ.get("METRICS_CACHE_MB", defaults.CACHE_MB)) * 1024 * 1024)
 # what a pandas frame and a series (or index) hold besides their cells: the block manager, the
@@ -58,6 +63,10 @@ class Computed:
     benchmark: str = defaults.BENCHMARK     # the view's DORA benchmark and Quick Check baseline (never computed:
     baseline: str = defaults.BASELINE       # the same numbers judged another way)
     window: Window | None = None      # the window shown (default: the current analysis's)
+    goals: tuple = ()                 # the alerts file's goals (``metrics.goals.Goal``) for this view's charts
+    goal_problem: str = ""            # why the alerts file's goals cannot be used ("" when they can)
+    notes: pd.DataFrame | None = None   # the annotations this view's time charts draw (``metrics.annotations``)
+    team_goals: tuple = ()            # the Teams tab: (goal, the team's value now) of each team's goal
 
     def __post_init__(self):
         if self.window is None:
@@ -324,6 +333,82 @@ class Views:
         current = analyze(tables, window, a, present=facts.present, overrides=pins)
         previous = analyze(tables, window.previous(), a, present=facts.present, overrides=pins)
         return Computed(current, previous, "", "", facts.services, facts.days)
+
+
+def all_goals() -> tuple[list, str]:
+    """The alerts file's goals, checked against the teams file's team names (when it can be read),
+    and why they cannot be used ("" when they can: a sentence for the page)."""
+    names, unreadable = team_choices()
+    try:
+        # a team's goal names a team of the teams file (no file: no team); unreadable: not checked
+        return read_goals(alerts_path(store.data_dir()), None if unreadable else set(names)), ""
+    except GoalsError as e:
+        return [], defaults.sentence(e)
+
+
+def stored_notes(view: View, window: Window) -> list:
+    """The stored annotations of the view's dataset in ``window`` ([] for the synthetic universe, or
+    when the store cannot say: the charts are drawn without them)."""
+    if not view.dataset:
+        return []
+    try:
+        return annotations_of(view.dataset, window.start_ns, window.end_ns)
+    except store.StoreError as e:
+        log.warning("annotations of %s not read: %s", view.dataset, e)
+        return []
+
+
+def view_services(c: Computed, view: View):
+    """The services a narrowed view shows (those named, and those with deployments or incidents in
+    the window), or None when it is not narrowed (every service)."""
+    if not view.only and not view.teams:
+        return None
+    an = c.current
+    codes = np.union1d(an.deployment_marks()["service"].to_numpy(), an.incident_marks()["service"].to_numpy())
+    return set(view.only) | {str(s) for s in np.asarray(an.services, dtype=object)[codes.astype(np.int64)]}
+
+
+def with_marks(c: Computed, view: View, views: "Views | None" = None) -> Computed:
+    """``c`` with what the charts draw beside the numbers: the goals for this view (a team's, a
+    service's or the whole data's; ``metrics.goals``) or why the file cannot be used, and the
+    annotations (stored and automatic). On the Teams tab (an outline: no analysis), each team
+    goal's team value, as ``--team NAME`` computes it (``views`` computes the teams' views)."""
+    goals, problem = all_goals()
+    if c.current is None:
+        values = []
+        if views is not None:
+            rows = {row.team: row for row in (c.teams.rows if c.teams else ()) if not row.problem}
+            values = [(goal, goal_value(views, view, goal, rows)) for goal in goals
+                      if not goal.dataset or goal.dataset == view.dataset]
+        return replace(c, goal_problem=problem, team_goals=tuple(values))
+    shown = tuple(g for g in goals if g.applies(view.dataset, view.teams, view.only))
+    notes = shown_annotations(stored_notes(view, c.window), automatic_annotations(c.current, c.previous),
+                              view_services(c, view))
+    return replace(c, goals=shown, goal_problem=problem, notes=notes.assign(hover=hover_texts(notes)))
+
+
+def hover_texts(notes: pd.DataFrame) -> pd.Series:
+    """Each annotation's hover text on the charts: its day, what it says, and who wrote it (a stored one)."""
+    days = pd.Series(pd.to_datetime(notes["at_ns"].to_numpy(dtype=np.int64), utc=True, unit="ns").strftime("%Y-%m-%d"),
+                     index=notes.index, dtype=object)
+    by = notes["author"].astype(object)
+    return days + ": " + notes["text"].astype(object) + by.where(by == "", " (" + by + ")")
+
+
+def goal_value(views: "Views", view: View, goal, rows: dict):
+    """The value of ``goal``'s metric now for whom it is for, over the view's window: the Teams
+    tab's own number of the team (``rows``: team -> ``TeamDora``) when the tab compares that
+    metric, else the view of the team, the service or the whole data computed (and cached) as
+    ``--team NAME`` or ``--only-service NAME`` computes it; None when it is n/a or cannot be computed."""
+    row = rows.get(goal.team)
+    if row is not None and goal.metric in row.current:
+        return row.current[goal.metric]
+    narrowed = replace(view, teams=(goal.team,) if goal.team else (), only=(goal.service,) if goal.service else (),
+                       tab="dora")
+    try:
+        return GOAL_METRICS[goal.metric].value(views.compute(narrowed).current)
+    except DataError:
+        return None
 
 
 def _stored(load):

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from metrics.benchmarks import BASELINES, BENCHMARKS
-from metrics.defaults import LIVE_POLL_SECONDS
+from metrics.defaults import ANNOTATION_TEXT_MAX, LIVE_POLL_SECONDS
 from metrics.ingest.plugin_sources import load_sources
 from metrics.registry.source import sources
 from metrics.scenarios import AUTO, SCENARIOS, SEED_SCENARIOS
@@ -205,15 +205,43 @@ def teams_panel(defaults: View) -> dbc.Card:
     ], className="g-2 align-items-center")), id="teams-panel", className="mb-3", style={"display": "none"})
 
 
-def drilldown_section() -> html.Div:
-    """The deployments and incidents behind the DORA numbers: filled when an item is opened."""
+def annotation_form() -> html.Div:
+    """An editor's form adding an annotation to the open dataset: its day, a service (optional) and
+    what happened; the sentence of its outcome goes to ``annotation-report``."""
+    return html.Div([
+        dbc.Row([
+            dbc.Col(dbc.Input(id="annotation-date", type="text", placeholder="YYYY-MM-DD", size="sm",
+                              maxLength=10), width=2),
+            dbc.Col(dbc.Input(id="annotation-service", type="text", placeholder="service (optional)", size="sm",
+                              maxLength=ANNOTATION_TEXT_MAX), width=2),
+            dbc.Col(dbc.Input(id="annotation-text", type="text", placeholder="what happened (\u201cmigrated CI\u201d)",
+                              size="sm", maxLength=ANNOTATION_TEXT_MAX), width=6),
+            dbc.Col(dbc.Button("Add annotation", id="annotation-add", size="sm", color="primary"), width=2),
+        ], className="g-2 align-items-center"),
+        html.Div(id="annotation-report", className="small mt-1"),
+    ], id="annotation-form", className="mb-2")
+
+
+def drilldown_section(may_write: bool = True) -> html.Div:
+    """The deployments, incidents and annotations behind the DORA numbers: filled when an item is
+    opened; an editor's page holds the form adding an annotation."""
     return html.Div(dbc.Accordion([
         dbc.AccordionItem(html.Div(id="drilldown-deployments-body"), title="Deployments behind the numbers",
                           item_id="deployments"),
         dbc.AccordionItem(html.Div(id="drilldown-incidents-body"), title="Incidents behind the numbers",
                           item_id="incidents"),
+        dbc.AccordionItem([*([annotation_form()] if may_write else []), html.Div(id="drilldown-annotations-body")],
+                          title="Annotations on the time charts", item_id="annotations"),
     ], id="drilldown-accordion", always_open=True, start_collapsed=True), id="drilldown", className="drilldown mb-4",
         style={"display": "none"})
+
+
+def goals_notice(problem: str | None):
+    """What the page says when the alerts file's goals cannot be used (None when they can)."""
+    if not problem:
+        return None
+    return dbc.Alert([html.Strong("The goals cannot be drawn: "), problem], color="warning", id="goals-notice",
+                     className="mb-3")
 
 
 def tabs() -> dbc.Tabs:
@@ -246,12 +274,13 @@ def signed_in_as(visitor, csrf: str):
 
 
 def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | None = None,
-         visitor=None, csrf: str = "", recent_writes=()) -> html.Div:
+         visitor=None, csrf: str = "", recent_writes=(), goals_problem: str = "") -> html.Div:
     """The whole page; ``datasets`` are the stored datasets the data-source menu lists;
     ``store_problem`` says why they cannot be read, when they cannot; ``visitor`` is who is signed
     in (editors see the upload and the ``recent_writes``; a viewer's page holds no part of the upload
     at all, so the callbacks that name those parts never fire there: Dash checks the callbacks
-    against the editor's page, the app's ``validation_layout``)."""
+    against the editor's page, the app's ``validation_layout``); ``goals_problem`` says why the
+    alerts file's goals cannot be used, when they cannot."""
     may_write = visitor is None or visitor.may_write
     return html.Div([
         dcc.Location(id="url", refresh=False),
@@ -271,6 +300,7 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
         ], fluid=True), className="mb-3 border-bottom"),
         dbc.Container([
             store_notice(store_problem),
+            goals_notice(goals_problem),
             html.Div(id="headline", className="mb-3"),
             controls(defaults, datasets, may_write),
             *([upload_panel(upload_limit, recent_writes)] if may_write else []),
@@ -282,6 +312,6 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
             teams_panel(defaults),
             html.Div(id="kpi-cards"),
             dcc.Loading(html.Div(id="tab-content"), type="default", delay_show=400),
-            drilldown_section(),
+            drilldown_section(may_write),
         ], fluid=True, className="pb-4"),
     ])

@@ -83,6 +83,8 @@ def render(view, computed: Computed | None, problem: str | None, theme, shown, m
         return {**out, "content": dbc.Alert(problem, color=colour), "line": "", "shape": None, "cards": "",
                 "drilldown": HIDDEN, "headline": ""}, unchanged
     cards, charts = TAB_VIEWS[view.tab](computed, theme)
+    if computed.goal_problem:
+        out["message"] = (message + " The goals of the alerts file are not drawn: " + computed.goal_problem).strip()
     unknown = [s for s in view.only if s not in computed.services]
     if unknown:
         out["message"] = (message + f" No service named \u201c{unknown[0][:60]}\u201d in this data.").strip()

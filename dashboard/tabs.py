@@ -7,18 +7,23 @@ the same tables that place the badges.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import dash_bootstrap_components as dbc
 from dash import html
+import pandas as pd
 
 from components import figures as fg
 from components.colours import band_hex, tier_hex
 from components.kpi import card_group, empty_state, how_to, kpi_card, problem_line
 from components.panels import cards_row, graph, panel
 from components.tables import data_table
-from components.teams import no_teams_file, teams_table
+from components.teams import goals_progress, no_teams_file, teams_table
 from metrics import defaults, series
 from metrics.compute.extensions import success_rate
 from metrics.schema import PR_REVIEWED
+from metrics.annotations import KINDS
+from metrics.goals import GOAL_METRICS, progress
 from metrics.benchmarks import BAND_TABLES, TIER_TABLES, TIERS, Baseline, band, baseline, tier_change
 from metrics.builtin import BY_KEY
 from metrics.plugins import EXAMPLE, custom_view, window_events
@@ -31,6 +36,16 @@ from .data import Computed
 DRILLDOWN_ROWS = 500
 LEAD_TIME_STAGES = (("review wait", "review_wait_hours_median"), ("review to merge", "review_to_merge_hours_median"),
                     ("merge to deploy", "merge_to_deploy_hours_median"))
+
+
+def marked(c: Computed, figure, *keys: str, across: bool = False):
+    """``figure`` with the view's goals for the metrics ``keys`` (the chart draws them in their
+    units) as lines (vertical ones when the chart's x axis holds the metric: ``across``), and the
+    view's annotations as markers (time charts only)."""
+    goals = [(g.target, g.label) for g in c.goals if g.metric in keys]
+    notes = c.notes
+    drawn = (notes["at_ns"].to_numpy(), notes["hover"].to_numpy()) if notes is not None and len(notes) else None
+    return fg.marked(figure, [] if across else goals, drawn, goals if across else [])
 
 
 def pr_start(c: Computed) -> str:
@@ -98,30 +113,34 @@ def dora(c: Computed, theme: str) -> tuple:
     span = window_span(c)
     no_cfr = why_empty(c, "change_failure_rate_pct")
     charts = [
-        panel(graph("deployments", fg.deployments_per_day(b, theme, bucket, span))),
-        panel(graph("recovery", fg.recovery_per_incident(inc, an.services, an.daily_recovery(), s["mttr_minutes_median"],
-                                                         theme, badge_colour(c, "mttr_minutes_median", judged), span))
+        panel(graph("deployments", marked(c, fg.deployments_per_day(b, theme, bucket, span),
+                                          *(("deploys_per_day",) if bucket == "day" else ())))),
+        panel(graph("recovery", marked(c, fg.recovery_per_incident(
+            inc, an.services, an.daily_recovery(), s["mttr_minutes_median"], theme,
+            badge_colour(c, "mttr_minutes_median", judged), span), "mttr_minutes_median"))
               if len(resolved)
               else empty_state(f"{why_empty(c, 'mttr_minutes_median') or 'No resolved incidents in this window'}: "
                                "no recovery time to show.", "empty-recovery")),
-        panel(graph("timeline", fg.timeline(an.deployment_marks(), inc, an.services, an.window.start_ns,
-                                            an.window.end_ns, theme))
+        panel(graph("timeline", marked(c, fg.timeline(an.deployment_marks(), inc, an.services, an.window.start_ns,
+                                                      an.window.end_ns, theme)))
               if len(inc) or s["deployments"] else empty_state("No deployments or incidents in this window.", "empty-timeline"),
               width=12),
-        panel(graph("lead-time", fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
-                                                                     pr_start(c))) if len(hours)
+        panel(graph("lead-time", marked(c, fg.lead_time_distribution(hours, s["lead_time_hours_median"], elite, theme,
+                                                                               pr_start(c)),
+                                        "lead_time_hours_median", across=True)) if len(hours)
               else empty_state(f"{why_empty(c, 'lead_time_hours_median') or 'No deployed PRs in this window'}: "
                                "no lead time to show.", "empty-lead-time")),
         panel(empty_state(f"{no_cfr}: no change failure rate to chart.", "empty-cfr") if no_cfr
-              else graph("cfr", fg.change_failure_rate_weekly(an.weekly_delivery, cfr_lines(q, by_tiers), theme,
-                                                              badge_colour(c, "change_failure_rate_pct", judged), span))
+              else graph("cfr", marked(c, fg.change_failure_rate_weekly(
+                  an.weekly_delivery, cfr_lines(q, by_tiers), theme, badge_colour(c, "change_failure_rate_pct", judged),
+                  span), "change_failure_rate_pct"))
               if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
         panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
               else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
                                "empty-lead-stages")),
-        panel(graph("success-rate", fg.deployment_success_rate(
-            b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket, span))
+        panel(graph("success-rate", marked(c, fg.deployment_success_rate(
+            b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket, span)))
               if s["deployments"] and "failed deploy" in an.present
               else empty_state("No deployments in this window: no success rate." if not s["deployments"] else
                                "No deployment in this dataset is marked failed (git tags carry no status; a CI/CD "
@@ -149,16 +168,19 @@ def space(c: Computed, theme: str) -> tuple:
     weekly = an.weekly
     span = window_span(c)
     charts = [
-        panel(graph("activity", fg.activity(series.bucketed(an.daily, bucket), theme, bucket,
-                                            reviews_known=not an.present or PR_REVIEWED in an.present, span=span))),
-        panel(graph("collaboration", fg.collaboration(weekly, theme, span)) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
+        panel(graph("activity", marked(c, fg.activity(series.bucketed(an.daily, bucket), theme, bucket,
+                                                      reviews_known=not an.present or PR_REVIEWED in an.present,
+                                                      span=span),
+                                       *(("prs_per_day", "reviews_per_day") if bucket == "day" else ())))),
+        panel(graph("collaboration", marked(c, fg.collaboration(weekly, theme, span), "review_turnaround_hours_mean")) if d["prs_created"] and s["review_turnaround_hours_mean"] is not None
               else empty_state("No reviewed PRs in this window.", "empty-collaboration")),
-        panel(graph("satisfaction", fg.satisfaction(weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"],
-                                                    an.window.start_ns, an.window.end_ns, theme))
+        panel(graph("satisfaction", marked(c, fg.satisfaction(
+            weekly, d["satisfaction_trend_start"], d["satisfaction_trend_per_30_days"], an.window.start_ns,
+            an.window.end_ns, theme), "satisfaction_mean"))
               if s["satisfaction_responses"] else empty_state("No survey responses in this window.", "empty-satisfaction")),
-        panel(graph("efficiency", fg.efficiency(weekly, theme, pr_start(c), span)) if s["merge_time_hours_mean"] is not None
+        panel(graph("efficiency", marked(c, fg.efficiency(weekly, theme, pr_start(c), span), "merge_time_hours_mean")) if s["merge_time_hours_mean"] is not None
               else empty_state("No merged PRs in this window.", "empty-efficiency")),
-        panel(graph("performance", fg.performance(an.weekly_delivery, theme, span))
+        panel(graph("performance", marked(c, fg.performance(an.weekly_delivery, theme, span), "incident_rate_pct"))
               if an.summary["dora"]["deployments"] and an.summary["dora"]["incidents"]
               else empty_state("No incidents in this window: the incident rate is 0 % every week."
                                if an.summary["dora"]["deployments"] and s["incident_rate_pct"] is not None
@@ -177,15 +199,18 @@ def pvm(c: Computed, theme: str) -> tuple:
     period_bands = [band("iar", None if g != g else g) for g in periods["growth_pct"].astype(float)]
     span = window_span(c)
     charts = [
-        panel(graph("vcr", fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme, an.details["vcr_band"]))
+        panel(graph("vcr", marked(c, fg.vcr(s["vcr_pct"], p["vcr_pct"], BAND_TABLES["vcr"].lines(), theme,
+                                            an.details["vcr_band"]), "vcr_pct"))
               if s["vcr_pct"] is not None or p["vcr_pct"] is not None
               else empty_state(neither(c, "vcr_pct", "platform_hours"), "empty-vcr")),
-        panel(graph("iar", fg.iar(periods, period_bands, BAND_TABLES["iar"].lines(), theme, span)) if len(periods) >= 2
+        panel(graph("iar", marked(c, fg.iar(periods, period_bands, BAND_TABLES["iar"].lines(), theme, span), "iar_pct"))
+              if len(periods) >= 2
               else empty_state("IAR by period needs at least two full periods: choose 14 days or more.", "empty-iar")),
-        panel(graph("dtr", fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme, an.details["dtr_band"]))
+        panel(graph("dtr", marked(c, fg.dtr(s["dtr_pct"], p["dtr_pct"], BAND_TABLES["dtr"].lines(), theme,
+                                            an.details["dtr_band"]), "dtr_pct"))
               if s["dtr_pct"] is not None or p["dtr_pct"] is not None
               else empty_state(neither(c, "dtr_pct"), "empty-dtr")),
-        panel(graph("impact", fg.impact(an.weekly_delivery, theme, span, why_empty(c, "platform_hours")))),
+        panel(graph("impact", marked(c, fg.impact(an.weekly_delivery, theme, span, why_empty(c, "platform_hours"))))),
     ]
     return cards_row(cards_of_tab), dbc.Row(charts)
 
@@ -259,8 +284,10 @@ def teams(c: Computed, theme: str) -> tuple:
     """Teams: every team side by side on the DORA keys (``metrics.teams.TEAM_METRICS``), with tiers and changes against each
     team's previous period (a table), and one small bar chart a metric."""
     shown = c.teams
+    goals = goals_progress(goal_rows(c), c.goal_problem)
     if shown is None or shown.problem or not shown.rows:
-        return no_teams_file(shown.path if shown else "teams.toml", shown.problem if shown else ""), dbc.Row([])
+        return html.Div([no_teams_file(shown.path if shown else "teams.toml", shown.problem if shown else ""),
+                         goals]), dbc.Row([])
     rows = []
     for i, row in enumerate(shown.rows):
         services = ", ".join(row.services) if row.services else ""
@@ -282,7 +309,7 @@ def teams(c: Computed, theme: str) -> tuple:
         notes.append(f"The first {len(shown.rows)} of the {shown.named} teams of the teams file, sorted among themselves; "
                      "choose others in the Team selector.")
     table = html.Div([teams_table(columns, rows, f"the {c.window.days} days before"),
-                      *[html.Div(n, className="small text-body-secondary mb-2", id="teams-note") for n in notes]])
+                      *[html.Div(n, className="small text-body-secondary mb-2", id="teams-note") for n in notes], goals])
     compared = [r for r in shown.rows if not r.problem]
     charts = []
     for spec in TEAM_METRICS:
@@ -296,6 +323,22 @@ def teams(c: Computed, theme: str) -> tuple:
                                              f"empty-teams-{element}"),
                             width=4))
     return table, dbc.Row(charts)
+
+
+def goal_rows(c: Computed, today=None) -> list:
+    """The Teams tab's line of each goal (``Computed.team_goals``: each with its value now): whom it
+    is for, its words, the value now, met or not (the metric's declared direction), the days left
+    until its date (from ``today``, default today UTC) and its reason."""
+    today = today or datetime.now(timezone.utc).date()
+    rows = []
+    for goal, value in c.team_goals:
+        spec = GOAL_METRICS[goal.metric]
+        standing = progress(goal, value, today)
+        rows.append({"scope": goal.scope, "goal": goal.label.removeprefix("goal: "),
+                     "value": "n/a" if standing.value is None else spec.fmt.format(standing.value) + spec.suffix,
+                     "met": standing.met, "left": standing.days_left, "date": goal.due.isoformat(),
+                     "reason": goal.reason})
+    return rows
 
 
 TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "custom": custom, "teams": teams}
@@ -329,3 +372,21 @@ def drilldown_note(total: int, what: str, download: str) -> str:
     if total <= DRILLDOWN_ROWS:
         return f"{total} {what} in the window, newest first."
     return f"The newest {DRILLDOWN_ROWS} of {total:,} {what} in the window; \u201c{download}\u201d above has all of them."
+
+
+def drilldown_annotations(c: Computed) -> list:
+    """The annotations drawn on the view's time charts, newest first: the stored ones (an editor's
+    notes, with their author) and the automatic ones (incidents, deployments after a gap or of
+    many PRs), at most ``DRILLDOWN_ROWS``."""
+    notes = c.notes if c.notes is not None else pd.DataFrame(columns=["at_ns", "kind", "service", "text", "author"])
+    total = len(notes)
+    newest = notes.iloc[::-1].head(DRILLDOWN_ROWS)
+    rows = pd.DataFrame({"at": pd.to_datetime(newest["at_ns"].to_numpy(dtype="int64"), utc=True, unit="ns"),
+                         "kind": newest["kind"].map(KINDS).to_numpy(), "service": newest["service"].to_numpy(),
+                         "text": newest["text"].to_numpy(), "author": newest["author"].to_numpy()})
+    said = (f"{total} annotations on the time charts, newest first" if total <= DRILLDOWN_ROWS else
+            f"The newest {DRILLDOWN_ROWS} of {total:,} annotations on the time charts")
+    said += (f". Automatic ones: each incident, the first deployment after {defaults.ANNOTATION_GAP_DAYS} days or more "
+             f"without one, a deployment of {defaults.ANNOTATION_MANY_PRS} PRs or more.")
+    return [html.Div(said, className="small mb-2", id="drilldown-annotations-note"),
+            data_table("drilldown-annotations", rows, ("at",))]

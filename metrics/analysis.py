@@ -70,6 +70,17 @@ class Analysis:
                              "recovery_minutes": inc["recovery_minutes"].to_numpy(),
                              "service": inc["service"].to_numpy(), "attribution": inc["attribution"].to_numpy()})
 
+    def prs_per_deployment(self) -> pd.DataFrame:
+        """Production deployments of the window that shipped PRs created in the window: ts (ns),
+        service code and ``prs``, how many of the window's PRs (lead time's per-PR table) it shipped."""
+        d, shipped = self._rows["deployments"], self._rows["prs"]["deploy_key"].to_numpy()
+        keys, counts = np.unique(shipped[shipped != NA], return_counts=True)
+        row = np.searchsorted(keys, d["key"].to_numpy())
+        hit = row < len(keys)
+        hit[hit] = keys[row[hit]] == d["key"].to_numpy()[hit]
+        return pd.DataFrame({"ts": d["ts"].to_numpy()[hit], "service": d["service"].to_numpy()[hit],
+                             "prs": counts[row[hit]]})
+
     def daily_recovery(self) -> pd.DataFrame:
         """Per UTC day on which resolved incidents started: ``day`` (midnight, UTC), ``incidents``,
         and the ``median`` and ``p95`` of their recovery minutes (the recovery chart at scale)."""

@@ -204,3 +204,12 @@ def sla_targets(text: str | None) -> dict[str, float]:
         service = service.strip() or "*"
         targets[service] = amount(f"{SLA_SETTING} for {service}", minutes, 0.0, 10_000_000.0)
     return targets
+
+
+# ----- goals and annotations (issue 28) -------------------------------------------------------
+ALERTS_FILE = "alerts.toml"          # in the data directory; METRICS_ALERTS moves it ([[goal]] and [[alert]])
+ANNOTATION_GAP_DAYS = 14             # a deployment after none for this many days (or more) is annotated
+ANNOTATION_MANY_PRS = 10             # a deployment that shipped this many PRs (or more) is annotated
+ANNOTATION_TEXT_MAX = 200            # characters of an annotation's text
+ANNOTATION_EARLIEST = "2000-01-01"   # an annotation's date: from this day to today (UTC)
+ANNOTATION_BODY_MAX_BYTES = 16_384   # the largest POST /api/v1/annotations body

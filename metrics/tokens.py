@@ -4,7 +4,8 @@
 ``api-tokens.json`` beside the datasets (``METRICS_TOKENS_FILE`` moves it; on a PostgreSQL store
 without it, the database's ``api-tokens`` document, for every host: ``private_store``). A token is 32 random
 bytes, so a fast hash is enough (there is nothing to guess); it is compared in constant time. A
-token reads; it never writes.
+token reads; it never writes, but for an *editor* token (``tokens create NAME --role editor``),
+which may also add annotations (``POST /api/v1/annotations``) and nothing else.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from . import private_store
 
+ROLES = ("viewer", "editor")       # a token's role: a viewer token reads; an editor token may also annotate
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 PREFIX = "mtr_"                    # so a leaked token is recognisable in a scan
 WHAT = "the API tokens file"
@@ -53,16 +55,19 @@ def _edit(path: Path, change) -> None:
     private_store.edit(path, change, WHAT, TokenError, lambda data: _checked(data, path))
 
 
-def create(path: Path, name: str) -> str:
-    """A new read-only token named ``name`` (printed once, never stored in clear)."""
+def create(path: Path, name: str, role: str = "viewer") -> str:
+    """A new token named ``name`` of ``role`` (``ROLES``; printed once, never stored in clear)."""
     if not isinstance(name, str) or not TOKEN_NAME.fullmatch(name):
         raise TokenError(f"token names are 1-64 letters, digits, '.', '_' or '-'; got {name!r}")
+    if role not in ROLES:
+        raise TokenError(f"a token's role is {' or '.join(ROLES)}; got {role!r}")
     token = PREFIX + secrets.token_urlsafe(32)
 
     def created(data):
         if name in data:
             raise TokenError(f"a token named {name!r} exists; revoke it first (python -m metrics tokens revoke {name})")
-        data[name] = {"sha256": _digest(token), "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        data[name] = {"sha256": _digest(token), "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      **({"role": role} if role != "viewer" else {})}
     _edit(path, created)
     return token
 
@@ -89,6 +94,13 @@ def bearer_of(authorization: str | None) -> str:
 
 def check(path: Path, token: str) -> str | None:
     """The name of the token ``token`` is, or None; every stored digest is compared in constant time."""
+    found = holder(path, token)
+    return found[0] if found else None
+
+
+def holder(path: Path, token: str) -> tuple[str, str] | None:
+    """(name, role) of the token ``token`` is (role "viewer" for a token created without one), or
+    None; every stored digest is compared in constant time."""
     if not isinstance(token, str) or not token.startswith(PREFIX):
         return None
     try:
@@ -99,5 +111,5 @@ def check(path: Path, token: str) -> str | None:
     found = None
     for name, entry in data.items():
         if hmac.compare_digest(entry["sha256"], digest):
-            found = name
+            found = (name, entry.get("role", "viewer") if entry.get("role") in ROLES else "viewer")
     return found

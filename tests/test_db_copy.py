@@ -1,6 +1,6 @@
 """``python -m metrics db copy --to URL`` / ``--from URL``: everything in a SQLite store into a
-PostgreSQL database and back (events, sync state and last runs, webhook deliveries, the audit
-trail, sessions, users, API tokens), counts checked; refusals and bad URLs as one sentence, exit 2."""
+PostgreSQL database and back (events, sync state and last runs, webhook deliveries, annotations,
+the audit trail, sessions, users, API tokens), counts checked; refusals and bad URLs as one sentence, exit 2."""
 import json
 import string
 from contextlib import contextmanager
@@ -16,6 +16,7 @@ from metrics import store, tokens, users
 from metrics.cli.commands import main
 from metrics.ingest import normalize
 from metrics.store import copy, database
+from metrics.store.annotations import add_annotation
 
 PASSWORD = "Sesame-Pw-9q"               # never printed: every sentence is checked for it
 
@@ -40,6 +41,8 @@ def fill(data_dir):
     store.append_with_state("alpha", frame(ALPHA), "github", {"cursor": "c-42", "open": ["p9"]}, who="cli:ann")
     store.record_sync_run("alpha", "github", {"at": "2024-01-04T00:00:00Z", "added": 6, "error": ""})
     store.deliver("beta", frame(BETA), "github", "delivery-1", who="webhook:github")
+    add_annotation("alpha", "2024-01-02", "migrated CI", "api", who="token:bot")
+    add_annotation("beta", "2024-02-01", "new region", who="cli:ann")
     store.record_audit("user add", "ann (editor)", who="cli:root")
     store.begin_session("ann", 3600)
     users.add(users.users_path(data_dir), "ann", "editor", "a long password 1")
@@ -67,7 +70,7 @@ def holds_the_same(frames: dict, rows: dict) -> None:
     for name, expected in frames.items():
         pd.testing.assert_frame_equal(in_order(store.load(name)), in_order(expected))
     now = stored_rows()
-    for table in ("sync_state", "sync_runs", "deliveries", "sessions"):
+    for table in ("sync_state", "sync_runs", "deliveries", "annotations", "sessions"):
         assert now[table] == rows[table], table
     assert [r for r in now["audit"] if r[2] != copy.ACTION] == rows["audit"]
 
@@ -107,7 +110,7 @@ def test_sqlite_to_postgresql_and_back_keeps_everything(data_dir, pg_url, tmp_pa
     with database.use(db):
         assert {i.name: i.events for i in store.list_datasets()} == {"alpha": 6, "beta": 2}
         on_postgres = stored_rows()
-    for table in ("sync_state", "sync_runs", "deliveries", "sessions"):
+    for table in ("sync_state", "sync_runs", "deliveries", "annotations", "sessions"):
         assert on_postgres[table] == before[table], table
     copied = [r for r in on_postgres["audit"] if r[2] != copy.ACTION]
     assert copied == before["audit"]                    # original times, who, action, dataset, events, details
@@ -249,7 +252,8 @@ def test_everything_is_copied_between_two_sqlite_stores(two_sqlite_stores, tmp_p
     copied = copy.copy("a", "b", two_sqlite_stores, who="cli:mover")
     assert {c.what: (c.source, c.target) for c in copied.counts} == {
         "dataset alpha: events": (6, 6), "dataset beta: events": (2, 2), "sync state": (1, 1), "sync runs": (2, 2),
-        "deliveries": (1, 1), "audit entries": (3, 3), "sign-in sessions": (1, 1), "users entries": (1, 1),
+        "deliveries": (1, 1), "annotations": (2, 2), "audit entries": (5, 5), "sign-in sessions": (1, 1),
+        "users entries": (1, 1),
         "api-tokens entries": (1, 1)}
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
     holds_the_same(frames, before)
@@ -280,7 +284,7 @@ def test_a_failed_copy_leaves_the_target_as_it_was(two_sqlite_stores, tmp_path, 
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
     assert store.list_datasets() == []
     assert {table: rows for table, rows in stored_rows().items() if table != "audit"} == {
-        "sync_state": [], "sync_runs": [], "deliveries": [], "sessions": []}
+        "sync_state": [], "sync_runs": [], "deliveries": [], "annotations": [], "sessions": []}
     assert sorted(p.name for p in (tmp_path / "b").iterdir() if p.suffix == ".json") == []
 
 

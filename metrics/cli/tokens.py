@@ -14,6 +14,8 @@ def run_tokens(argv, out=None) -> int:
     p.add_argument("action", choices=("create", "list", "revoke"),
                    help="create a token (shown once), list the tokens, or revoke one")
     p.add_argument("name", nargs="?", help="the token's name (create, revoke)")
+    p.add_argument("--role", choices=tokens.ROLES, default="viewer",
+                   help="create: viewer (reads the API) or editor (also adds annotations: POST /api/v1/annotations)")
     args = p.parse_args(argv)
     from .. import store  # the store (pandas) after the words are parsed: --help needs none of it
     path = tokens.tokens_path(store.data_dir())
@@ -25,7 +27,7 @@ def run_tokens(argv, out=None) -> int:
         if not args.name:
             raise UsageError(f"tokens {args.action} needs a NAME")
         if args.action == "create":
-            token = tokens.create(path, args.name)
+            token = tokens.create(path, args.name, args.role)
             print(f"Token {args.name} (shown once; keep it in a secret store):\n{token}", file=out)
             print("The API now answers only requests with a token: Authorization: Bearer TOKEN", file=out)
         else:

@@ -1,13 +1,13 @@
 """Copying one store into another (``python -m metrics db copy``): the SQLite file into a
 PostgreSQL database and back, or between two PostgreSQL databases. Everything is copied: every
-dataset's events, each dataset's sync state and last runs, its webhook deliveries, the audit trail
+dataset's events, each dataset's sync state and last runs, its webhook deliveries and annotations, the audit trail
 (each entry with its own time, who and details), the sign-in sessions (only the SHA-256 of each
 id is kept, so a copy signs no one in by itself; with the same secret key, users stay signed in
 after a move) and the users and API tokens (the JSON files on SQLite, ``documents`` on PostgreSQL).
 
 The target must hold no dataset, and no users or API tokens where the source has them: a copy
 never merges two stores. Counts are checked before the last transaction commits (events per
-dataset, sync states, last runs, deliveries, audit entries, sessions, users and tokens); any
+dataset, sync states, last runs, deliveries, annotations, audit entries, sessions, users and tokens); any
 difference is an error naming it. Each dataset's events are written through the store's public
 ``append`` (one transaction each), then everything else in one transaction; when anything fails,
 the datasets already written are deleted again, so the target is left as it was (but for the audit
@@ -32,10 +32,12 @@ TABLES = {
     "sync_state": (("dataset", "source", "state"), "dataset, source"),
     "sync_runs": (("dataset", "source", "run"), "dataset, source"),
     "deliveries": (("dataset", "source", "delivery", "at_ns"), "dataset, source, delivery"),
+    # each annotation gets a new id in the target (its order kept: by dataset, then as written)
+    "annotations": (("dataset", "at_ns", "service", "text", "author", "created_ns"), "dataset, {rowid}"),
     "audit": (("at_ns", "who", "action", "dataset", "events", "detail"), "at_ns, {rowid}"),
     "sessions": (("id", '"user"', "started_ns"), "id"),
 }
-PER_DATASET = ("sync_state", "sync_runs", "deliveries")         # a dataset's rows (its name first)
+PER_DATASET = ("sync_state", "sync_runs", "deliveries", "annotations")         # a dataset's rows (its name first)
 ACTION = "copy"                         # the audit trail's action of the copy's writes
 
 
