@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-ENV_PREFIX = "env:"                     # "env:NAME": the URL is the environment variable NAME's value
+ENV_PREFIX = "env:"
+# the loggers that can quote a notification URL whole while Apprise sends (its own, and the HTTP client's)
+QUIETED = ("apprise", "urllib3.connectionpool", "urllib3.util.retry", "requests")                     # "env:NAME": the URL is the environment variable NAME's value
 
 
 class NotifyError(Exception):
@@ -59,15 +61,17 @@ def shown(url: str) -> str:
 
 @contextmanager
 def quiet_apprise():
-    """Hold back Apprise's log records inside the block (they can quote a URL with its secrets)."""
-    logger = logging.getLogger("apprise")
-    drop = logging.Filter("nothing from apprise")
+    """Hold back the log records of Apprise and of the HTTP client inside the block (``QUIETED``:
+    they can quote a URL with its secrets)."""
+    drop = logging.Filter("nothing while sending")
     drop.filter = lambda record: False
-    logger.addFilter(drop)
+    for name in QUIETED:
+        logging.getLogger(name).addFilter(drop)
     try:
         yield
     finally:
-        logger.removeFilter(drop)
+        for name in QUIETED:
+            logging.getLogger(name).removeFilter(drop)
 
 
 def resolved(text: str, environ=None) -> str:
