@@ -158,7 +158,7 @@ def metric_keys() -> list[str]:
 
 def header_lines(text: str, table: str) -> list[int]:
     """The line number of each ``[[table]]`` header of ``text``, in order."""
-    pattern = re.compile(r"^\s*\[\[\s*" + re.escape(table) + r"\s*\]\]", re.MULTILINE)
+    pattern = re.compile(r"^[ \t]*\[\[[ \t]*" + re.escape(table) + r"[ \t]*\]\]", re.MULTILINE)
     return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
 
 
@@ -206,10 +206,11 @@ class Reader:
         self.notifiers = self.read_notifiers(data.get("notifiers", {}))
         keys = set(metric_keys()) if data.get("alert") else set()
         alerts = tuple(self.alert(entry, i, keys) for i, entry in enumerate(data.get("alert", [])))
-        names = [a.name for a in alerts]
+        seen = set()
         for alert in alerts:
-            if names.count(alert.name) > 1:
-                raise self.error(self.where("alert", alert.line, alert.name), "another alert has the same name")
+            if alert.name in seen:
+                raise self.error(self.where("alert", alert.line, alert.name), "an alert above has the same name")
+            seen.add(alert.name)
         digests = tuple(self.digest(entry, i) for i, entry in enumerate(data.get("digest", [])))
         return AlertsFile(self.path, alerts, digests, self.schedule(data.get("schedule", {})), tuple(self.notifiers))
 
