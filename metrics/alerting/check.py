@@ -111,9 +111,16 @@ def value_of(key: str, scope) -> Reading:
     value = spec.value(analysis)
     if value is None:
         return Reading(None, spec.missing(analysis.present) or "too few events to compute it")
-    short = analysis.summary.get("evidence", {}).get(key) or \
-        (spec.sample.shortfall(analysis, window.days, "a judgement") if spec.sample is not None else None)
+    short = too_few(spec, analysis)
     return Reading(None, short) if short else Reading(float(value))
+
+
+def too_few(spec, analysis) -> str | None:
+    """Why ``analysis`` holds too few events to judge ``spec``'s value (the registry's evidence rule,
+    METRICS.md section 3: ``Sample.shortfall``), or None (also for a metric without that rule)."""
+    if spec.sample is None:
+        return None
+    return spec.sample.shortfall(analysis, analysis.window.days, "a tier" if spec.tiers else "a judgement")
 
 
 def custom_value(key: str, tables, window) -> Reading:

@@ -82,9 +82,8 @@ def slowest_lines(tables, prs: pd.DataFrame) -> list[str]:
     timed = prs[prs["lead_time_hours"].notna()]
     order = np.argsort(-timed["lead_time_hours"].to_numpy(), kind="stable")[:SLOWEST]
     rows = timed.iloc[order]
-    ids, services = tables.pr_id(rows["pr_key"]), tables.service_name(rows["service"])
-    lines = [f"  {n}. {pr} ({service}): {hours:.1f} h"
-             for n, (pr, service, hours) in enumerate(zip(ids, services, rows["lead_time_hours"]), 1)]
+    ids = tables.pr_id(rows["pr_key"])             # as the data names them ("service#id" where ids repeat across services)
+    lines = [f"  {n}. {pr}: {hours:.1f} h" for n, (pr, hours) in enumerate(zip(ids, rows["lead_time_hours"]), 1)]
     return ["Slowest PRs (lead time):"] + (lines or ["  none deployed this week"])
 
 
@@ -97,6 +96,7 @@ def build_digest(tables, teams: dict, team: str, dataset: str, now_ns: int, fire
     from ..compute.dora import lead_time
     from ..reach import facts_of
     from ..teams import TEAM_METRICS, tables_of_teams
+    from .check import too_few
     present = facts_of(tables).present
     narrowed = tables_of_teams(tables, teams, [team])
     window = digest_window(now_ns)
@@ -107,7 +107,7 @@ def build_digest(tables, teams: dict, team: str, dataset: str, now_ns: int, fire
              f"(against {prev.start.date()} to {window.start.date() - pd.Timedelta(days=1)})", ""]
     for spec in TEAM_METRICS:
         value, previous = spec.value(now), spec.value(before)
-        short = now.summary.get("evidence", {}).get(spec.key)
+        short = too_few(spec, now) if value is not None else None
         lines.append(f"{spec.label}: {said(spec, value)} ({change_words(spec, value, previous)})"
                      + (f"; too few events to judge: {short}" if short else ""))
     lines.append("")
@@ -168,3 +168,15 @@ def send_digest(digest: DigestText, targets, dry_run: bool, out, sender=None) ->
             print(f"delivery of the digest to {target.label} failed", file=out)
             failed += 1
     return 1 if failed else 0
+
+
+def digest_of(config, teams: dict, team: str, dataset: str, now_ns: int) -> DigestText:
+    """The digest of ``team`` in the stored ``dataset`` for the week before ``now_ns``, with the
+    alerts of ``config`` (the alerts file) that fired and the dashboard link (``METRICS_PUBLIC_URL``).
+    A StoreError or TeamsError (one sentence) when the dataset or the team cannot be read."""
+    from .. import store
+    from ..view_link import view_link
+    tables = store.load_tables(dataset)
+    fired = fired_of(config.alerts, store.alert_states(), team, dataset)
+    link = view_link(dataset, digest_window(now_ns), team=team)
+    return build_digest(tables, teams, team, dataset, now_ns, fired, link)

@@ -32,11 +32,9 @@ def run_digest(argv, out=None, now_ns: int | None = None, sender=None) -> int:
         raise UsageError("say where the digest goes (--notify URL) or print it (--dry-run)")
     from .. import store
     from ..alerting.check import read_teams_here
-    from ..alerting.digest import build_digest, fired_of, send_digest
+    from ..alerting.digest import digest_of, send_digest
     from ..alerting.file import AlertsError, alerts_path, read_alerts, targets_named
     from ..teams import TeamsError
-    from ..view_link import view_link
-    from ..alerting.digest import digest_window
     now_ns = time.time_ns() if now_ns is None else now_ns
     try:
         teams = read_teams_here()
@@ -46,10 +44,7 @@ def run_digest(argv, out=None, now_ns: int | None = None, sender=None) -> int:
         config = read_alerts(args.file or alerts_path(store.data_dir()), teams, required=bool(args.file))
         targets = targets_named(args.notify, config) if args.notify else ()
         dataset = args.dataset or default_dataset(config, args.team)
-        tables = store.load_tables(dataset)
-        fired = fired_of(config.alerts, store.alert_states(), args.team, dataset)
-        link = view_link(dataset, digest_window(now_ns), team=args.team)
-        digest = build_digest(tables, teams, args.team, dataset, now_ns, fired, link)
+        digest = digest_of(config, teams, args.team, dataset, now_ns)
     except (AlertsError, TeamsError, store.StoreError) as e:
         raise UsageError(str(e)) from None
     return send_digest(digest, targets, args.dry_run, out, sender)
