@@ -107,8 +107,8 @@ def _refuse_filled(con, paths: dict, documents: dict, target: str) -> None:
     """Refuse a target that holds datasets, or users or tokens where the source has them."""
     names = [r[0] for r in con.execute("SELECT name FROM datasets ORDER BY name").fetchall()]
     held = [f"datasets ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})"] if names else []
-    if con.execute("SELECT COUNT(*) FROM alert_states").fetchone()[0]:
-        held.append("alert states")
+    if not names and con.execute("SELECT COUNT(*) FROM alert_states").fetchone()[0]:
+        held.append("alert states")             # (a store with datasets is refused for those first)
     held += [f"its own {name}" for name in _documents(con, paths) if name in documents]
     if held:
         raise StoreError(f"{target} already holds {' and '.join(held)}: a copy goes into a store without them "
