@@ -49,6 +49,12 @@ def alert(**keys) -> str:
     (alert(notify=None), "line 11 (alert 'cfr'): notify is required: where the alert's messages go"),
     (GOOD + "\n[schedule]\nalerts = \"every hour\"\n",
      "[schedule]: 'every hour' is not a cron expression (five fields: minute hour day month weekday)"),
+    (GOOD + '\n[[digest]]\nteam = "nope"\ndataset = "acme"\nnotify = ["chat"]\n',
+     "line 11: no team 'nope' in the teams file"),
+    (GOOD + '\n[[digest]]\nteam = "nope"\ndataset = "acme"\nnotify = ["chat"]\ncron = 9\n',
+     "line 11: no team 'nope' in the teams file"),
+    (GOOD + "\n[schedule]\nsync = \"0 * * * *\"\n",
+     "[schedule]: sync and sync_config go together: when to sync, and the sync file"),
     (GOOD + "\n[extra]\n", "[extra]: unknown table; the file holds [notifiers], [schedule], [alert], [digest]"),
 ])
 def test_each_mistake_is_one_sentence_naming_the_entry_and_exit_2(tmp_path, capsys, text, sentence):

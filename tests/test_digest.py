@@ -5,10 +5,12 @@ schedule``) run over a fake clock: alert checks and digests when their cron says
 store."""
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fake_notifiers import TOKEN, FakeSmtp, FakeWebhook
 from helpers import ev
@@ -175,6 +177,18 @@ def test_a_webhook_that_is_down_is_reported_exit_1(acme):
 def test_bad_input_is_one_sentence_and_exit_2(acme, capsys, args, sentence):
     assert main(["digest", *args]) == 2
     assert capsys.readouterr().err == f"error: {sentence}\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(team=st.text(max_size=20), notify=st.lists(st.text(max_size=30), max_size=2), dataset=st.text(max_size=12))
+def test_fuzz_the_digest_command_line_is_sent_printed_or_one_sentence(data_dir, team, notify, dataset):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "teams.toml").write_text('[teams.payments]\nservices = ["pay"]\n', encoding="utf-8")
+    args = ["digest", "--team", team, "--dataset", dataset, "--dry-run"] + [w for u in notify for w in ("--notify", u)]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(args)
+    assert code == 2 and err.getvalue().startswith("error: ") and err.getvalue().count("\n") == 1
 
 
 class FakeClock:
