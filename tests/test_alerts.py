@@ -308,3 +308,14 @@ def test_the_window_is_the_days_ending_with_today():
     window = alert_check.window_of(3, at(10, 23))
     assert (window.start_ns, window.end_ns) == (at(8, 0), at(11, 0))
     assert window.end_ns - window.start_ns == 3 * NS_PER_DAY
+
+
+def test_a_below_alert_recovers_above_its_line_by_the_margin():
+    from metrics.alerting.file import Alert
+    low = Alert("deploys", "deploys_per_day", "acme", (), below=2.0)
+    assert low.recovery == pytest.approx(2.2)          # 2 + 10 % of 2
+    assert (low.fires(1.99), low.fires(2.0), low.recovered(2.19), low.recovered(2.2)) == (True, False, False, True)
+    zero = Alert("incidents", "incidents", "acme", (), above=0.0)
+    assert zero.recovery == 0.0 and zero.fires(1.0) and not zero.fires(0.0) and zero.recovered(0.0)
+    own = Alert("cfr", "change_failure_rate_pct", "acme", (), above=15.0, recover=5.0)
+    assert own.recovery == 5.0 and not own.recovered(6.0) and own.recovered(5.0)
