@@ -51,6 +51,26 @@ def benchmark_defaults(view: View, environ=None) -> View:
     return replace(view, **chosen)
 
 
+class AlertsNotice:
+    """Why the alerts file (and the teams file it names teams of) cannot be used, checked at start
+    and again when either file changes (``metrics.alerting.check_at_start``); never a failed start."""
+
+    def __init__(self):
+        self.token, self.said = None, None
+
+    def problem(self) -> str | None:
+        from metrics.alerting import check_at_start
+        from metrics.alerting.file import alerts_path
+        from metrics.settings_files import file_token
+        from metrics.teams import teams_path
+        token = (file_token(alerts_path(store.data_dir())), file_token(teams_path(store.data_dir())))
+        if token != self.token:
+            self.token, self.said = token, check_at_start(store.data_dir())
+            if self.said:
+                log.warning("alerts file: %s", self.said)
+        return self.said
+
+
 def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTES, views: Views | None = None,
                bound_host: str | None = None, auth_settings: auth.AuthSettings | None = None) -> Dash:
     """A new Dash app whose dashboard opens on ``defaults`` (callbacks registered on this app);
@@ -90,6 +110,9 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
                external_stylesheets=[CSS_ROUTE], assets_folder=str(ASSETS),
                serve_locally=True, update_title=None)
 
+    alerts_notice = AlertsNotice()
+    alerts_notice.problem()                     # the alerts file is checked at start (a broken one: a notice)
+
     def layout():
         # built per page load, so the data-source menu lists the datasets stored by then
         try:
@@ -106,7 +129,7 @@ def create_app(defaults: View | None = None, upload_limit: int = MAX_UPLOAD_BYTE
                 recent = []
         return page(defaults, upload_limit, datasets, problem, visitor=visitor,
                     csrf=gate.csrf_token() if settings.on and flask.has_request_context() else "", recent_writes=recent,
-                    goals_problem=all_goals()[1])
+                    goals_problem=all_goals()[1], alerts_problem=alerts_notice.problem())
 
     hops = auth.proxy_hops()
     if hops:

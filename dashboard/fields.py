@@ -21,6 +21,7 @@ from metrics.defaults import MAX_DAYS, MAX_SEED, MAX_SERVICES, MAX_TEAM
 from metrics.scenarios import AUTO, SCENARIOS
 from metrics.store import NAME as DATASET_NAME
 from metrics.teams import DEFAULT_TEAM_ORDER, TEAM_NAME, TEAM_ORDERS
+from metrics.view_link import VIEW_QUERY
 
 from .parsers import Amount, Checked, Day, Days, Matching, Names, OneOf, Whole, number_text
 
@@ -100,11 +101,11 @@ class View:
     seed: int = declare(defaults.SEED, url="seed", parse=Whole("seed", 0, MAX_SEED), computes=True, universe=SYNTHETIC,
                         control=Control("seed-input", live=False, shown=str, column="seed-col",
                                         submitted_by=(("seed-input", "n_submit"), ("refresh-button", "n_clicks"))))
-    days: int = declare(defaults.DAYS, url="days", parse=Days(MAX_DASHBOARD_DAYS), computes=True,
+    days: int = declare(defaults.DAYS, url=VIEW_QUERY["days"], parse=Days(MAX_DASHBOARD_DAYS), computes=True,
                         control=Control("days-dropdown"))
     scenario: str = declare(AUTO, url="scenario", parse=OneOf("scenario", (AUTO,) + SCENARIOS), computes=True,
                             universe=SYNTHETIC, control=Control("scenario-dropdown", column="scenario-col"))
-    tab: str = declare("dora", url="tab", parse=OneOf("tab", TABS), computes=False,
+    tab: str = declare("dora", url=VIEW_QUERY["tab"], parse=OneOf("tab", TABS), computes=False,
                        control=Control("tabs", "active_tab"))
     services: int = declare(defaults.SERVICES, url="services", parse=Whole("services", 1, MAX_SERVICES),
                             computes=True, universe=SYNTHETIC)
@@ -123,20 +124,20 @@ class View:
                               control=Control("devs-input", key="devs", live=False, shown=str,
                                               submitted_by=ASSUMPTIONS_APPLIED + (("devs-input", "n_submit"),)))
     # a stored dataset's name; "" is the synthetic universe
-    dataset: str = declare("", url="data", parse=Matching(DATASET_NAME, "a dataset name"), computes=True,
+    dataset: str = declare("", url=VIEW_QUERY["dataset"], parse=Matching(DATASET_NAME, "a dataset name"), computes=True,
                            control=Control("source-dropdown", key="source"))
     # the service filter: these services only (none: all)
-    only: tuple = declare((), url="service", repeats=True, computes=True, reset_by_source=True,
+    only: tuple = declare((), url=VIEW_QUERY["only"], repeats=True, computes=True, reset_by_source=True,
                           parse=Names(SERVICE_NAME, MAX_FILTER_SERVICES, f"The service filter takes at most "
                                       f"{MAX_FILTER_SERVICES} names of up to 200 characters."),
                           control=Control("service-filter", shown=list))
     # a dataset's date range, first and last day shown (YYYY-MM-DD)
-    start: str = declare("", url="from", parse=Day("first"), computes=True, universe=DATASET, reset_by_source=True,
+    start: str = declare("", url=VIEW_QUERY["start"], parse=Day("first"), computes=True, universe=DATASET, reset_by_source=True,
                          control=Control("date-range", "start_date", shown=or_none, column="date-col"))
-    end: str = declare("", url="to", parse=Day("last"), computes=True, universe=DATASET, reset_by_source=True,
+    end: str = declare("", url=VIEW_QUERY["end"], parse=Day("last"), computes=True, universe=DATASET, reset_by_source=True,
                        control=Control("date-range", "end_date", shown=or_none, column="date-col"))
     # the team filter: these teams' services (the teams file), none: all
-    teams: tuple = declare((), url="team", repeats=True, computes=True, reset_by_source=True,
+    teams: tuple = declare((), url=VIEW_QUERY["teams"], repeats=True, computes=True, reset_by_source=True,
                            parse=Names(TEAM_NAME, MAX_FILTER_SERVICES, "Team names are 1-64 letters, digits, '.', '_' "
                                        "or '-'.", strip=True),
                            control=Control("team-filter", shown=list))

@@ -260,6 +260,15 @@ def store_notice(problem: str | None):
                       ". The synthetic universe still works."], color="warning", id="store-notice", className="mb-3")
 
 
+def alerts_notice(problem: str | None):
+    """What the page says when the alerts file cannot be used (None when it can, or there is none)."""
+    if not problem:
+        return None
+    return dbc.Alert([html.Strong("The alerts file cannot be used: "), problem,
+                      ". Alerts are not checked until it is fixed (python -m metrics alerts list says the same)."],
+                     color="warning", id="alerts-notice", className="mb-3")
+
+
 def signed_in_as(visitor, csrf: str):
     """The navbar's "signed in as NAME (role)" and its sign-out button (nothing without sign-in)."""
     if visitor is None or not visitor.signed_in:
@@ -274,9 +283,11 @@ def signed_in_as(visitor, csrf: str):
 
 
 def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | None = None,
-         visitor=None, csrf: str = "", recent_writes=(), goals_problem: str = "") -> html.Div:
+         visitor=None, csrf: str = "", recent_writes=(), goals_problem: str = "",
+         alerts_problem: str | None = None) -> html.Div:
     """The whole page; ``datasets`` are the stored datasets the data-source menu lists;
-    ``store_problem`` says why they cannot be read, when they cannot; ``visitor`` is who is signed
+    ``store_problem`` says why they cannot be read, when they cannot (``alerts_problem``: why the
+    alerts file cannot be used); ``visitor`` is who is signed
     in (editors see the upload and the ``recent_writes``; a viewer's page holds no part of the upload
     at all, so the callbacks that name those parts never fire there: Dash checks the callbacks
     against the editor's page, the app's ``validation_layout``); ``goals_problem`` says why the
@@ -301,6 +312,7 @@ def page(defaults: View, upload_limit: int, datasets=(), store_problem: str | No
         dbc.Container([
             store_notice(store_problem),
             goals_notice(goals_problem),
+            alerts_notice(alerts_problem),
             html.Div(id="headline", className="mb-3"),
             controls(defaults, datasets, may_write),
             *([upload_panel(upload_limit, recent_writes)] if may_write else []),

@@ -12,8 +12,8 @@ from datetime import date
 from typing import Callable
 
 from metrics import defaults
+from metrics.view_link import ALL_DAYS  # a dataset's whole span (days=0)
 
-ALL_DAYS = 0                      # a dataset's whole span
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

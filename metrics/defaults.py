@@ -95,6 +95,20 @@ MIN_SAMPLE = 20
 MIN_TIER_EVIDENCE = 5
 FREQUENCY_TIER_DAYS = 30
 
+# alerts (python -m metrics alerts check; docs/deploy.md "Alerts, digests and the schedule"): an
+# alert's window when its entry gives none, in days ending with today
+ALERT_WINDOW_DAYS = 30
+# hysteresis: an alert that fired recovers only when its value is back past its line by this share
+# of the line (above = 15: it fires above 15 and recovers at or below 13.5); an entry's ``recover``
+# sets its own recovery line instead
+ALERT_RECOVERY_MARGIN = 0.10
+# the times an alert fired are kept this many days (the digest lists the week's)
+ALERT_FIRED_KEPT_DAYS = 90
+# a digest's period, compared with the one before it
+DIGEST_DAYS = 7
+# the scheduler waits at most this long between looks at the clock (a stop is seen within it)
+SCHEDULE_TICK_S = 30.0
+
 # charts over time: a daily line longer than this many days is drawn per ISO week, and longer than
 # ``WEEKLY_LINE_MAX_DAYS`` per calendar month (the downloads keep the daily values)
 DAILY_LINE_MAX_DAYS = 120

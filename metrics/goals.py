@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import defaults
 from .builtin import METRICS
-from .settings_files import read_toml
+from .settings_files import alerts_path, read_toml
 
 # the metrics a goal may name: every key of the summary (``--json``), as the registry declares them
 GOAL_METRICS = {spec.key: spec for spec in METRICS if spec.summary}
@@ -90,11 +90,6 @@ class Progress:
     value: float | None
     met: bool | None
     days_left: int
-
-
-def alerts_path(data_dir) -> Path:
-    """The alerts file (goals and alerts): ``METRICS_ALERTS``, else ``alerts.toml`` in the data directory."""
-    return Path(os.environ.get("METRICS_ALERTS") or Path(data_dir) / defaults.ALERTS_FILE)
 
 
 def progress(goal: Goal, value, today: date) -> Progress:

@@ -72,3 +72,10 @@ def write_private_json(path, data: dict, what: str, error: type[Exception]) -> N
         if temporary and os.path.exists(temporary):
             os.unlink(temporary)
         raise error(f"cannot write {what} {path} ({e.strerror or e})") from None
+
+
+def alerts_path(data_dir) -> Path:
+    """The alerts file (its ``[[alert]]``, ``[[digest]]`` and ``[[goal]]`` tables): ``METRICS_ALERTS``,
+    else ``defaults.ALERTS_FILE`` in the data directory."""
+    from .defaults import ALERTS_FILE
+    return Path(os.environ.get("METRICS_ALERTS") or Path(data_dir) / ALERTS_FILE)

@@ -16,7 +16,8 @@ from metrics.cli import main
 from metrics.cli import commands
 
 # Written out by hand: the subcommands python -m metrics has.
-SUBCOMMANDS = ["import", "datasets", "export", "sync", "tokens", "users", "db", "audit", "metrics", "sources", "baselines", "docs"]
+SUBCOMMANDS = ["import", "datasets", "export", "sync", "tokens", "users", "db", "audit", "metrics", "sources", "baselines", "docs",
+               "alerts", "digest", "schedule"]
 
 
 def words(text: str) -> str:

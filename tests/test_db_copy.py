@@ -47,6 +47,8 @@ def fill(data_dir):
     store.begin_session("ann", 3600)
     users.add(users.users_path(data_dir), "ann", "editor", "a long password 1")
     tokens.create(tokens.tokens_path(data_dir), "ci")
+    store.keep_alert_states({"alpha CFR": {"state": "firing", "value": 50.0, "fired": [1704200000000000000]},
+                             "beta rate": {"state": "unknown", "value": None, "pending": []}})
     return stored_rows()
 
 
@@ -70,7 +72,7 @@ def holds_the_same(frames: dict, rows: dict) -> None:
     for name, expected in frames.items():
         pd.testing.assert_frame_equal(in_order(store.load(name)), in_order(expected))
     now = stored_rows()
-    for table in ("sync_state", "sync_runs", "deliveries", "annotations", "sessions"):
+    for table in ("sync_state", "sync_runs", "deliveries", "annotations", "sessions", "alert_states"):
         assert now[table] == rows[table], table
     assert [r for r in now["audit"] if r[2] != copy.ACTION] == rows["audit"]
 
@@ -110,8 +112,9 @@ def test_sqlite_to_postgresql_and_back_keeps_everything(data_dir, pg_url, tmp_pa
     with database.use(db):
         assert {i.name: i.events for i in store.list_datasets()} == {"alpha": 6, "beta": 2}
         on_postgres = stored_rows()
-    for table in ("sync_state", "sync_runs", "deliveries", "annotations", "sessions"):
+    for table in ("sync_state", "sync_runs", "deliveries", "annotations", "sessions", "alert_states"):
         assert on_postgres[table] == before[table], table
+    assert len(before["alert_states"]) == 2 and "alert states" in to.stdout
     copied = [r for r in on_postgres["audit"] if r[2] != copy.ACTION]
     assert copied == before["audit"]                    # original times, who, action, dataset, events, details
     assert sorted(r[3] for r in on_postgres["audit"] if r[2] == copy.ACTION) == ["", "alpha", "beta"]
@@ -176,6 +179,15 @@ def test_an_empty_postgresql_database_copies_into_the_store(data_dir, pg_url, ca
     assert "audit entries" in out and store.list_datasets() == []
     assert [e.action for e in store.audit_log()] == [copy.ACTION]
     assert users.read(users.users_path(data_dir)).keys() == {"bob"}
+
+
+def test_a_target_with_alert_states_is_refused(data_dir, pg_url, capsys):
+    fill(data_dir)
+    with database.use(database.parse(pg_url)):
+        store.keep_alert_states({"theirs": {"state": "ok"}})
+    code, out, err = cli(capsys, "db", "copy", "--to", pg_url)
+    assert code == 2
+    one_sentence(err, "already holds alert states")
 
 
 def test_a_store_is_not_copied_onto_itself(monkeypatch, capsys):
@@ -253,8 +265,7 @@ def test_everything_is_copied_between_two_sqlite_stores(two_sqlite_stores, tmp_p
     assert {c.what: (c.source, c.target) for c in copied.counts} == {
         "dataset alpha: events": (6, 6), "dataset beta: events": (2, 2), "sync state": (1, 1), "sync runs": (2, 2),
         "deliveries": (1, 1), "annotations": (2, 2), "audit entries": (5, 5), "sign-in sessions": (1, 1),
-        "users entries": (1, 1),
-        "api-tokens entries": (1, 1)}
+        "alert states": (2, 2), "users entries": (1, 1), "api-tokens entries": (1, 1)}
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
     holds_the_same(frames, before)
     assert [(e.who, e.dataset, e.events) for e in store.audit_log() if e.action == copy.ACTION] == [
@@ -284,7 +295,7 @@ def test_a_failed_copy_leaves_the_target_as_it_was(two_sqlite_stores, tmp_path, 
     monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "b"))
     assert store.list_datasets() == []
     assert {table: rows for table, rows in stored_rows().items() if table != "audit"} == {
-        "sync_state": [], "sync_runs": [], "deliveries": [], "annotations": [], "sessions": []}
+        "sync_state": [], "sync_runs": [], "deliveries": [], "annotations": [], "sessions": [], "alert_states": []}
     assert sorted(p.name for p in (tmp_path / "b").iterdir() if p.suffix == ".json") == []
 
 

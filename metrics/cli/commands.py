@@ -53,6 +53,12 @@ COMMANDS = (
             "baselines:run_baselines"),
     Command("docs", "rewrite the generated tables of README.md and docs/metrics.md (--check: name the stale ones)",
             "docs:run_docs"),
+    Command("alerts", "check the alerts file's alerts and notify on a change, or list their states",
+            "alerts:run_alerts"),
+    Command("digest", "send a team's weekly digest (five keys, their change, the slowest PRs) or print it",
+            "digest:run_digest"),
+    Command("schedule", "run the syncs, alert checks and digests of the alerts file on their cron schedule",
+            "schedule:run_schedule"),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

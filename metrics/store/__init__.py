@@ -16,6 +16,8 @@ database can take SQLite's place behind the same calls):
 - live sync: ``append_with_state`` (events and the source's state, both or neither),
   ``sync_state``, ``record_sync_run``, ``sync_runs``; ``SyncLoopLock`` (one ``sync --every`` loop
   per dataset across every host: a PostgreSQL advisory lock, or a lock file beside the SQLite file);
+- alerts: ``alert_states`` (every alert's kept state), ``keep_alert_states``; ``SchedulerLock``
+  (one ``python -m metrics schedule`` per store, the same pattern as ``SyncLoopLock``);
 - webhooks: ``deliver`` (exactly once per delivery id), answering ``Delivered``;
 - the audit trail: ``audit_log`` (``AuditEntry`` each; every write records who, when, which
   dataset and how many events, in the write's own transaction), ``record_audit`` (an entry that
@@ -64,6 +66,7 @@ BLOB, and the BLOBs it decodes) and is ``Damaged``.
 """
 from __future__ import annotations
 
+from .alert_states import alert_states, keep_alert_states
 from .audit import AuditEntry, audit_log, local_user, record_audit
 from .codec import TEXT_COLUMNS
 from .connection import data_dir, forget_open_files, store_path, where
@@ -71,7 +74,7 @@ from .schema_version import at_start, health, upgrade as upgrade_schema
 from .documents import document_version, edit_document, read_document
 from .datasets import DatasetInfo, append, delete, list_datasets, load, load_tables, save, version
 from .errors import NAME, REPAIR, Damaged, Refused, StoreError, StoreFull, check_name
-from .loop_lock import SyncLoopLock
+from .loop_lock import SchedulerLock, SyncLoopLock
 from .integrity import DatasetCheck, check as check_datasets, repair as repair_datasets
 from .merge import MAX_EVENTS, save_lines
 from .sessions import begin_session, end_session, end_sessions, session_user, user_has_sessions
@@ -82,7 +85,8 @@ __all__ = [
     "append", "save", "save_lines", "load", "load_tables", "load_window", "dataset_facts", "reads_windows", "version", "list_datasets", "delete", "check_name",
     "NAME", "MAX_EVENTS", "TEXT_COLUMNS", "DatasetInfo",
     "append_with_state", "sync_state", "record_sync_run", "sync_runs",
-    "deliver", "Delivered", "SyncLoopLock",
+    "deliver", "Delivered", "SyncLoopLock", "SchedulerLock",
+    "alert_states", "keep_alert_states",
     "audit_log", "AuditEntry", "record_audit", "local_user",
     "begin_session", "session_user", "end_session", "end_sessions", "user_has_sessions",
     "read_document", "document_version", "edit_document",

@@ -1,13 +1,14 @@
 """Copying one store into another (``python -m metrics db copy``): the SQLite file into a
 PostgreSQL database and back, or between two PostgreSQL databases. Everything is copied: every
-dataset's events, each dataset's sync state and last runs, its webhook deliveries and annotations, the audit trail
+dataset's events, each dataset's sync state and last runs, its webhook deliveries and annotations, each
+alert's state (``alert_states``), the audit trail
 (each entry with its own time, who and details), the sign-in sessions (only the SHA-256 of each
 id is kept, so a copy signs no one in by itself; with the same secret key, users stay signed in
 after a move) and the users and API tokens (the JSON files on SQLite, ``documents`` on PostgreSQL).
 
-The target must hold no dataset, and no users or API tokens where the source has them: a copy
+The target must hold no dataset, no alert state, and no users or API tokens where the source has them: a copy
 never merges two stores. Counts are checked before the last transaction commits (events per
-dataset, sync states, last runs, deliveries, annotations, audit entries, sessions, users and tokens); any
+dataset, sync states, last runs, deliveries, annotations, alert states, audit entries, sessions, users and tokens); any
 difference is an error naming it. Each dataset's events are written through the store's public
 ``append`` (one transaction each), then everything else in one transaction; when anything fails,
 the datasets already written are deleted again, so the target is left as it was (but for the audit
@@ -36,6 +37,7 @@ TABLES = {
     "annotations": (("dataset", "at_ns", "service", "text", "author", "created_ns"), "dataset, {rowid}"),
     "audit": (("at_ns", "who", "action", "dataset", "events", "detail"), "at_ns, {rowid}"),
     "sessions": (("id", '"user"', "started_ns"), "id"),
+    "alert_states": (("alert", "body", "updated_ns"), "alert"),
 }
 PER_DATASET = ("sync_state", "sync_runs", "deliveries", "annotations")         # a dataset's rows (its name first)
 ACTION = "copy"                         # the audit trail's action of the copy's writes
@@ -107,6 +109,8 @@ def _refuse_filled(con, paths: dict, documents: dict, target: str) -> None:
     """Refuse a target that holds datasets, or users or tokens where the source has them."""
     names = [r[0] for r in con.execute("SELECT name FROM datasets ORDER BY name").fetchall()]
     held = [f"datasets ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})"] if names else []
+    if not names and con.execute("SELECT COUNT(*) FROM alert_states").fetchone()[0]:
+        held.append("alert states")             # (a store with datasets is refused for those first)
     held += [f"its own {name}" for name in _documents(con, paths) if name in documents]
     if held:
         raise StoreError(f"{target} already holds {' and '.join(held)}: a copy goes into a store without them "
@@ -164,6 +168,7 @@ def copy(source: "database.Database | str", target: "database.Database | str", d
         with database.use(target), writing() as con:
             audit_before = con.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
             sessions_before = con.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+            alerts_before = con.execute("SELECT COUNT(*) FROM alert_states").fetchone()[0]
             # the datasets these rows are of (webhook deliveries stay after their dataset is deleted); in
             # the target, what a deleted dataset of the same name left behind gives way to the source's
             names = sorted({name for name, _ in listing} | {r[0] for table in PER_DATASET for r in rows[table]})
@@ -177,7 +182,7 @@ def copy(source: "database.Database | str", target: "database.Database | str", d
             total = sum(events for _, events in listing)
             record(con, who, ACTION, "", total, f"{len(listing)} datasets, {len(rows['audit'])} audit entries "
                                                 f"from {source_words}")
-            counts = _counts(con, listing, names, rows, held, documents, audit_before, sessions_before)
+            counts = _counts(con, listing, names, rows, held, documents, audit_before, sessions_before, alerts_before)
             differ = [c for c in counts if c.source != c.target]
             if differ:
                 raise StoreError(f"the copy into {target_words} does not match {source_words} ("
@@ -189,7 +194,8 @@ def copy(source: "database.Database | str", target: "database.Database | str", d
     return Copied(source_words, target_words, counts)
 
 
-def _counts(con, listing, names, rows, held, paths, audit_before: int, sessions_before: int) -> list[Count]:
+def _counts(con, listing, names, rows, held, paths, audit_before: int, sessions_before: int,
+            alerts_before: int) -> list[Count]:
     """Source beside target, counted in the target inside the copy's last transaction (``con``)."""
     stored = dict(con.execute("SELECT name, events FROM datasets").fetchall())
     counts = [Count(f"dataset {name}: events", events, stored.get(name, 0)) for name, events in listing]
@@ -203,6 +209,8 @@ def _counts(con, listing, names, rows, held, paths, audit_before: int, sessions_
     counts.append(Count("audit entries", len(rows["audit"]), audit_after - audit_before - 1))
     sessions_after = con.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
     counts.append(Count("sign-in sessions", len(rows["sessions"]), sessions_after - sessions_before))
+    alerts_after = con.execute("SELECT COUNT(*) FROM alert_states").fetchone()[0]
+    counts.append(Count("alert states", len(rows["alert_states"]), alerts_after - alerts_before))
     copied = _documents(con, paths)
     for name, body in held.items():
         mine = _parsed(name, body, "the source")

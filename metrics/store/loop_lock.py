@@ -24,21 +24,25 @@ HOLDER_WAIT_S = 1.0                     # how long a waiting loop gives a new ho
 LOCK_FILE = "sync-{name}.lock"          # beside the datasets file, one per dataset
 
 
-def lock_key(name: str) -> int:
-    """The advisory-lock key (a signed 64-bit number) of dataset ``name``'s sync loop."""
-    digest = hashlib.sha256(f"metrics sync --every {name}".encode()).digest()
+def lock_key(name: str, what: str = "sync --every") -> int:
+    """The advisory-lock key (a signed 64-bit number) of dataset ``name``'s sync loop (or of another
+    loop, ``what``: "schedule")."""
+    digest = hashlib.sha256(f"metrics {what} {name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def holder_name() -> str:
+def holder_name(what: str = "sync --every") -> str:
     """This process in words, as another host's waiting loop reports it (at most 63 characters:
     PostgreSQL's ``application_name``)."""
-    return f"sync --every on {socket.gethostname()[:30]} pid {os.getpid()}"
+    return f"{what} on {socket.gethostname()[:30]} pid {os.getpid()}"
 
 
 class SyncLoopLock:
     """The right to sync ``names`` (dataset names) in a loop, held by one process at a time.
     ``take()`` tries once; ``release()`` gives it up (so does the process's end)."""
+
+    what = "sync --every"               # the loop, in the lock's key, its holder's name and the sentences
+    file = LOCK_FILE                    # the lock file of each name (SQLite)
 
     def __init__(self, names):
         self.names = sorted({check_name(n) for n in names})
@@ -87,19 +91,19 @@ class SyncLoopLock:
         self.release()
 
     def _waiting(self, name: str, holder: str) -> str:
-        return (f"another sync --every holds dataset {name!r} ({holder or 'holder unknown'}): "
+        return (f"another {self.what} holds dataset {name!r} ({holder or 'holder unknown'}): "
                 f"this one waits and takes over when it stops")
 
     def _take_postgres(self, db) -> str:
         import psycopg
         from .postgres.connection import explain
         try:
-            con = psycopg.connect(**{**db.connect_arguments(), "application_name": holder_name()}, autocommit=True)
+            con = psycopg.connect(**{**db.connect_arguments(), "application_name": holder_name(self.what)}, autocommit=True)
         except psycopg.Error as e:
             raise explain(e, db) from None
         try:
             for taken, name in enumerate(self.names):
-                key = lock_key(name)
+                key = lock_key(name, self.what)
                 if not con.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
                     found = con.execute(
                         "SELECT a.application_name, host(a.client_addr) FROM pg_locks l "
@@ -123,7 +127,7 @@ class SyncLoopLock:
         opened = []
         try:
             for name in self.names:
-                path = directory / LOCK_FILE.format(name=name)
+                path = directory / self.file.format(name=name)
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -134,11 +138,11 @@ class SyncLoopLock:
                         os.close(fd)
                     return self._waiting(name, holder)
                 opened.append(fd)
-                said = holder_name().encode()
+                said = holder_name(self.what).encode()
                 os.pwrite(fd, said, 0)                  # written, then cut to it: never read empty
                 os.ftruncate(fd, len(said))
         except OSError as e:
-            raise StoreError(f"cannot use the sync lock file in {directory} ({e.strerror}); "
+            raise StoreError(f"cannot use the {self.what.split()[0]} lock file in {directory} ({e.strerror}); "
                              f"make the directory writable or set METRICS_DATA_DIR") from None
         finally:
             if len(opened) < len(self.names):
@@ -146,6 +150,22 @@ class SyncLoopLock:
                     os.close(fd)
         self._held = opened
         return ""
+
+
+class SchedulerLock(SyncLoopLock):
+    """The right to run ``python -m metrics schedule`` on this store, held by one process at a time
+    (the same lock as ``SyncLoopLock``'s, under a name of its own)."""
+
+    what = "schedule"
+    file = "schedule.lock"
+
+    def __init__(self):
+        self.names = ["schedule"]
+        self._held = None
+
+    def _waiting(self, name: str, holder: str) -> str:
+        return (f"another python -m metrics schedule runs on this store ({holder or 'holder unknown'}): "
+                f"this one waits and takes over when it stops")
 
 
 def _holder_in(fd: int) -> str:
