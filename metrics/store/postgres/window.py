@@ -17,6 +17,7 @@ from ... import schema as s
 from ...analysis import present_of
 from ...reach import DatasetFacts, Reach
 from ...selection import LISTED_TABLES
+from ..codec import joined
 from . import chunks
 from .events import OUT, columns_from_arrow, copied
 
@@ -73,20 +74,26 @@ def exists(con, name: str) -> bool:
 
 
 def read_window(con, name: str, reach: Reach) -> dict:
-    """The rows ``reach`` names of dataset ``name`` (``metrics.reach``), ordered by (``ts_ns``,
-    ``row_hash``), as ``codec.to_columns``' arrays (see ``events.columns_from_arrow``): the range (from
-    the chunks that reach into it, ``chunks.read``; ``RANGE_ROWS`` for a dataset without chunks yet),
-    then what pairs and links with it from outside (``PAIRED_ROWS``, by the ids' indexes)."""
+    """The rows ``reach`` names of dataset ``name`` (``metrics.reach``) as ``codec.to_columns``' arrays
+    (see ``events.columns_from_arrow``): the range (from the chunks that reach into it, in their order,
+    ``chunks.read``; ``RANGE_ROWS`` for a dataset without chunks yet), then what pairs and links with
+    it from outside (``PAIRED_ROWS``, by the ids' indexes); ordered by (``ts_ns``, ``row_hash``)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     bounds = {"dataset": name, "lo": reach.start_ns, "hi": reach.end_ns}
     inside = chunks.read(con, name, reach.start_ns, reach.end_ns) if chunks.chunked(con, name) \
         else copied(con, RANGE_ROWS, bounds)
-    incidents, prs, links, services = _reaching_out(columns_from_arrow(inside), dict(reach.pins))
+    near = columns_from_arrow(inside)
+    incidents, prs, links, services = _reaching_out(near, dict(reach.pins))
     outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
                                         "services": services})
-    both = pa.concat_tables([inside, outside]) if outside.num_rows else inside
-    return columns_from_arrow(both.unify_dictionaries().sort_by([("ts_ns", "ascending"), ("row_hash", "ascending")]))
+    columns = joined([near, columns_from_arrow(outside)]) if outside.num_rows else near
+    # in the order of (ts_ns, row_hash), as a whole load's rows: the order of the tables' rows (the
+    # drill-down's lists) is the same on every backend and every read
+    keys = pa.concat_tables([inside.select(["ts_ns", "row_hash"]), outside.select(["ts_ns", "row_hash"])])
+    order = pc.sort_indices(keys, sort_keys=[("ts_ns", "ascending"), ("row_hash", "ascending")]).to_numpy()
+    return {c: (value[0][order], value[1]) if isinstance(value, tuple) else value[order] for c, value in columns.items()}
 
 
 def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
