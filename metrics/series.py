@@ -235,3 +235,48 @@ def soon_after(ts_ns, event_ns, span_ns: int) -> np.ndarray:
         return np.zeros(len(ts_ns), dtype=bool)
     latest = np.searchsorted(events, ts_ns, side="right") - 1
     return (latest >= 0) & (ts_ns - events[np.maximum(latest, 0)] < span_ns)
+
+
+def period_bounds(window: Window, bucket: str) -> np.ndarray:
+    """The edges of the periods of ``window`` (``bucket`` "week": ISO weeks from Monday; "month":
+    calendar months), as int64 ns: the window's start, every period start inside it, its end. A
+    first or last period the window holds only part of is that part."""
+    start, end = window.start, window.end
+    if bucket == "week":
+        inner = pd.date_range(start + pd.Timedelta(days=1), end - pd.Timedelta(days=1), freq="W-MON")
+    elif bucket == "month":
+        inner = pd.date_range(start + pd.Timedelta(days=1), end - pd.Timedelta(days=1), freq="MS")
+    else:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    return np.concatenate(([window.start_ns], inner.as_unit("ns").asi8, [window.end_ns])).astype(np.int64)
+
+
+def period_of(ts_ns, bounds: np.ndarray) -> np.ndarray:
+    """The period (index into ``bounds``' intervals ``[bounds[i], bounds[i + 1])``) of each time of
+    the window."""
+    return np.searchsorted(bounds, np.asarray(ts_ns, dtype=np.int64), side="right") - 1
+
+
+def grouped_quantile(values, group, n: int, q: float) -> np.ndarray:
+    """The ``q`` quantile (linear interpolation, as ``quantile``) of ``values`` per group (``group``:
+    ints 0 .. n - 1), one sort for all groups; NaN for a group without values. NaN values are left
+    out."""
+    v = np.asarray(values, dtype=float)
+    g = np.asarray(group, dtype=np.int64)
+    keep = ~np.isnan(v)
+    v, g = v[keep], g[keep]
+    count = np.bincount(g, minlength=n)[:n]
+    out = np.full(n, np.nan)
+    if not len(v):
+        return out
+    ordered = v[np.lexsort((v, g))]
+    first = np.cumsum(count) - count
+    has = count > 0
+    at = q * (count[has] - 1)
+    lo = np.floor(at).astype(np.int64)
+    hi = np.minimum(lo + 1, count[has] - 1)
+    t = at - lo
+    a, b = ordered[first[has] + lo], ordered[first[has] + hi]
+    # numpy's own interpolation (``np.quantile``, method "linear"), so each group's value is its quantile exactly
+    out[has] = np.where(t >= 0.5, b - (b - a) * (1 - t), a + (b - a) * t)
+    return out

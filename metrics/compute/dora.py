@@ -113,7 +113,8 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     first_review = prs["first_review"].to_numpy()
     reviewed = first_review != NA
     first_commit = prs["first_commit"].to_numpy()
-    committed = first_commit != NA
+    # git history dates a PR by its first commit (created = first commit): no coding stage to time
+    committed = (first_commit != NA) & (not tables.git_prs)
 
     def span(a, b, mask):
         return np.where(mask, (b - a) / NS_PER_HOUR, np.nan)
@@ -128,7 +129,8 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "merge_to_deploy_hours": span(merged_ts, deploy_ts, merged & deployed),
         "merge_time_hours": span(created, merged_ts, merged),
         "author": prs["author"].to_numpy(), "first_commit": first_commit,
-        # the coding stage: from the first commit to the PR's opening (0 when it was opened first)
+        # the coding stage: from the first commit to the PR's opening (0 when it was opened first; NaN for
+        # PRs read from git history)
         "coding_hours": span(np.minimum(first_commit, created), created, committed),
         **{column: prs[column].to_numpy() for column in SIZE_COLUMNS},
         "size_lines": prs["lines_added"].to_numpy() + prs["lines_removed"].to_numpy(),
