@@ -260,6 +260,8 @@ def test_no_trends_below_90_days_and_without_asking():
     assert analyze(tables, Window.between("2024-01-01", "2024-03-30")).trends is None       # 89 days (2024 is a leap year)
     assert analyze(tables, Window.between("2024-01-01", "2024-03-30"), with_trends=False).trends is None
     assert analyze(tables, Window.between("2024-01-01", "2024-03-30")).stage_bucket == "week"
+    exactly = analyze(tables, Window.between("2024-01-01", "2024-03-31"))                     # 90 days: trends
+    assert exactly.window.days == 90 and exactly.trends is not None and exactly.stage_bucket == "month"
     assert analyze(tables, Window.between("2024-01-01", "2024-04-01")).stage_bucket == "month"
 
 
