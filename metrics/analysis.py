@@ -41,9 +41,19 @@ class Analysis:
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
     present: frozenset = frozenset()       # the event kinds the whole data holds (see ``MetricSpec.needs``)
     _rows: dict = field(repr=False, default_factory=dict)
-    # windows of ``defaults.MONTHLY_MIN_DAYS`` days or more: the DORA keys and stage medians per calendar
-    # month (``months``) and the same months a year earlier (``previous_year``, None where the data has none)
-    trends: dict | None = None
+
+    @cached_property
+    def trends(self) -> dict | None:
+        """For a window of ``defaults.MONTHLY_MIN_DAYS`` days or more (analysed ``with_trends``), the
+        DORA keys and stage medians per calendar month (``months``) and the same months a year
+        earlier (``previous_year``, None where the data has none): ``monthly_trends``, computed on
+        first access (a summary does not need them); None otherwise."""
+        source = self._rows.get("trends from")
+        if source is None:
+            return None
+        r = self._rows
+        return monthly_trends(self.window, r["prs"], r["deployments"], r["incidents"], r["caused"], r["rework"],
+                              self.present, *source)
 
     def stage_periods(self) -> pd.DataFrame:
         """The cycle-time stages' medians per ISO week (windows shorter than ``defaults.MONTHLY_MIN_DAYS``
@@ -240,7 +250,8 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     deployment or marked not caused by one (``metrics.attribution``). ``sla``: service -> recovery
     target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``).
     ``with_trends``: a window of ``defaults.MONTHLY_MIN_DAYS`` days or more also gets its monthly trends
-    (``Analysis.trends``, ``monthly_trends``); False leaves them out (a previous period's analysis)."""
+    (``Analysis.trends``, ``monthly_trends``, computed when first read); False leaves them out (a previous
+    period's analysis)."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
@@ -274,10 +285,11 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     rows = {"tables": tables, "incidents": incidents, "prs": c.lead["prs"],
             "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rework["rework"]}
-    monthly = (monthly_trends(whole, c, present, a, sla)
-               if with_trends and window.days >= defaults.MONTHLY_MIN_DAYS else None)
+    if with_trends and window.days >= defaults.MONTHLY_MIN_DAYS:
+        # what the previous year's months are computed from, when the trends are read
+        rows["trends from"] = (whole, a, attribution_hours, sla)
     return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, c.adoption["periods"], attribution_hours,
-                    present, rows, monthly)
+                    present, rows)
 
 
 def year_before(window: Window) -> Window:
@@ -286,32 +298,37 @@ def year_before(window: Window) -> Window:
     return Window.between(window.start - shift, window.end - shift)
 
 
-def months_of(c: Context, present: frozenset) -> pd.DataFrame:
-    """The DORA keys and stage medians per calendar month of ``c``'s window (``trends.monthly``):
-    ``start``, ``end``, ``days``, each of ``trends.TREND_KEYS`` (NaN where n/a; every month where
-    the data lacks the metric's source) and the counts they stand on."""
-    bounds = period_bounds(c.window, "month")
+def months_of(window: Window, prs: pd.DataFrame, inside: pd.DataFrame, incidents: pd.DataFrame, caused: np.ndarray,
+              rework: np.ndarray, present: frozenset) -> pd.DataFrame:
+    """The DORA keys and stage medians per calendar month of ``window`` (``trends.monthly``, from the
+    window's per-PR lead-time table, production deployments with their caused and rework flags, and
+    attributed incidents): ``start``, ``end``, ``days``, each of ``trends.TREND_KEYS`` (NaN where n/a;
+    every month where the data, ``present``, lacks the metric's source) and the counts they stand on."""
+    bounds = period_bounds(window, "month")
     months = pd.DataFrame({"start": pd.to_datetime(bounds[:-1], utc=True, unit="ns"),
                            "end": pd.to_datetime(bounds[1:], utc=True, unit="ns"),
-                           **trends.monthly(bounds, c.lead["prs"], c.inside, c.incidents, c.tables.deploys)})
+                           **trends.monthly(bounds, prs, inside, incidents, caused, rework)})
     for key in trends.TREND_KEYS:
         if BY_KEY[key].missing(present):
             months[key] = np.nan
     return months
 
 
-def monthly_trends(whole: EventTables, c: Context, present: frozenset, a: Assumptions, sla) -> dict:
+def monthly_trends(window: Window, prs: pd.DataFrame, inside: pd.DataFrame, incidents: pd.DataFrame,
+                   caused: np.ndarray, rework: np.ndarray, present: frozenset, whole: EventTables, a: Assumptions,
+                   attribution_hours: float, sla) -> dict:
     """The window's months (``months_of``) and, where the data (``whole``: the tables before the
-    window was cut from them) holds events a year earlier, the same months then
-    (``previous_year``: a row per month of ``months``, all NaN for a month before or after the data;
-    None when the data holds nothing in that year)."""
-    months = months_of(c, present)
-    before = year_before(c.window)
+    window was cut from them) holds events a year earlier, the same months then, computed the same
+    way (``previous_year``: a row per month of ``months``, all NaN for a month before or after the
+    data; None when the data holds nothing in that year)."""
+    months = months_of(window, prs, inside, incidents, caused, rework, present)
+    before = year_before(window)
     span = whole.time_span()
     if span is None or span[0] >= before.end_ns or span[1] < before.start_ns:
         return {"months": months, "previous_year": None}
-    earlier = Context(window_tables(whole, before, c.attribution_hours), before, a, c.attribution_hours, sla)
-    previous = months_of(earlier, present)
+    e = Context(window_tables(whole, before, attribution_hours), before, a, attribution_hours, sla)
+    previous = months_of(before, e.lead["prs"], e.inside, e.incidents, e.cfr["caused_incident"], e.rework["rework"],
+                         present)
     outside = (previous["end"].to_numpy(dtype="datetime64[ns]").view("i8") <= span[0]) | \
               (previous["start"].to_numpy(dtype="datetime64[ns]").view("i8") > span[1])
     values = [k for k in previous.columns if k not in ("start", "end", "days")]

@@ -67,7 +67,7 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     PRs of the window (by creation). The shipping deployment is the PR's explicit ``deploy_id``
     when given, otherwise the first successful production deployment of the same service at or
     after the merge (before the window's end). Merged PRs without one are counted, not timed.
-    ``per_pr`` False: without the per-PR table (``prs``), the p75, p90 and stage medians (all None),
+    ``per_pr`` False: without the per-PR table (``prs``), the p75 and p90 (None),
     the same counts and median otherwise (the Teams comparison reads no more).
     """
     prs = tables.prs
@@ -106,9 +106,7 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "lead_time_hours_median": median(timed),
     }
     if not per_pr:
-        return {**counts, "prs": None, "lead_time_hours_p75": None, "lead_time_hours_p90": None,
-                "review_wait_hours_median": None, "review_to_merge_hours_median": None,
-                "merge_to_deploy_hours_median": None}
+        return {**counts, "prs": None, "lead_time_hours_p75": None, "lead_time_hours_p90": None}
 
     first_review = prs["first_review"].to_numpy()
     reviewed = first_review != NA
@@ -138,9 +136,6 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     return {
         "prs": table, **counts, "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),
-        "review_wait_hours_median": median(table["review_wait_hours"].dropna()),
-        "review_to_merge_hours_median": median(table["review_to_merge_hours"].dropna()),
-        "merge_to_deploy_hours_median": median(table["merge_to_deploy_hours"].dropna()),
     }
 
 

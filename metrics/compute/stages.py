@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import NS_PER_DAY
-from ..series import grouped_quantile, median, period_of, quantile
+from ..series import Groups, period_of
 from ..tables import NA
 
 STAGES = ("coding", "pickup", "review", "deploy")
@@ -36,8 +36,9 @@ def stage_summary(prs: pd.DataFrame) -> dict:
     for stage, column in STAGE_HOURS.items():
         hours = prs[column].to_numpy(dtype=float)
         hours = hours[~np.isnan(hours)]
-        out[median_key(stage)] = median(hours)
-        out[p75_key(stage)] = quantile(hours, 0.75)
+        # both from one partition: each exactly as ``series.median`` and ``series.quantile(..., 0.75)``
+        both = np.quantile(hours, [0.5, 0.75]).tolist() if len(hours) else [None, None]
+        out[median_key(stage)], out[p75_key(stage)] = both
     return out
 
 
@@ -60,8 +61,9 @@ def stage_periods(prs: pd.DataFrame, bounds: np.ndarray) -> pd.DataFrame:
     period, hours = period_stage_hours(prs, bounds)
     out = {"start": pd.to_datetime(bounds[:-1], utc=True, unit="ns"), "end": pd.to_datetime(bounds[1:], utc=True, unit="ns"),
            "days": np.diff(bounds) // NS_PER_DAY, "prs": np.bincount(period, minlength=n)[:n]}
+    by_period = Groups(period, n)
     for stage in STAGES:
-        out[median_key(stage)] = grouped_quantile(hours[stage], period, n, 0.5)
+        out[median_key(stage)] = by_period.quantile(hours[stage], 0.5)
         has = ~np.isnan(hours[stage])
         out[f"{stage}_prs"] = np.bincount(period[has], minlength=n)[:n]
     return pd.DataFrame(out)
