@@ -163,9 +163,7 @@ def week_bars(weekly: pd.DataFrame, span: tuple | None) -> tuple:
     axis; without a window, a week-wide bar at each week's middle."""
     if span is None:
         return week_centres(weekly), WEEK_MS * 0.8
-    days = weekly["days"].to_numpy()
-    start = from_start(weekly["week"], span)
-    return start + pd.to_timedelta(days * 12, unit="h"), days * (NS_PER_DAY // 1_000_000) * 0.8
+    return period_bars(weekly["week"], weekly["days"], span)
 
 
 def gapped(values) -> np.ndarray:
@@ -404,20 +402,11 @@ STAGE_COLOURS = {"coding": "#6f42c1", "pickup": "#fd7e14", "review": "#20c997", 
 
 
 def period_bars(starts, days, span: tuple | None) -> tuple:
-    """(middles, widths in ms) of bars of periods (``starts``: each period's first moment inside the
-    window; ``days``: how many of its days the window holds): each bar covers its period's part of
-    the window."""
+    """(middles, widths in ms) of bars of periods (``starts``: each period's first day, UTC; ``days``:
+    how many of its days the window ``span`` holds): each bar covers its period's part of the window."""
     days = np.asarray(days, dtype=np.int64)
     start = from_start(pd.Series(pd.DatetimeIndex(starts)), span)
     return start + pd.to_timedelta(days * 12, unit="h"), days * (NS_PER_DAY // 1_000_000) * 0.8
-
-
-def period_labels(starts, days, bucket: str) -> list[str]:
-    """Each period's name for hover: "week of Jan 01" or "January 2024", with "(3 d)" when the
-    window holds only part of it."""
-    fmt = "week of %b %d, %Y" if bucket == "week" else "%B %Y"
-    full = [n == 7 if bucket == "week" else n == s.days_in_month for s, n in zip(starts, days)]
-    return [f"{s:{fmt}}" + ("" if whole else f" ({n} d in the window)") for s, n, whole in zip(starts, days, full)]
 
 
 def cycle_time_stages(periods: pd.DataFrame, stages: list, theme: str, bucket: str = "week",
@@ -426,7 +415,7 @@ def cycle_time_stages(periods: pd.DataFrame, stages: list, theme: str, bucket: s
     ``<stage>_hours_median`` and ``<stage>_prs``; ``stages``: the stage names, bottom up). A stage no
     PR of a period has is left out of that period's bar (a gap, never 0 h)."""
     x, width = period_bars(periods["start"], periods["days"], span)
-    labels = period_labels(pd.DatetimeIndex(periods["start"]), periods["days"].to_numpy(), bucket)
+    labels = _span_hover(periods, bucket)
     traces = []
     for stage in stages:
         hours = periods[f"{stage}_hours_median"].to_numpy(dtype=float)
@@ -444,9 +433,8 @@ def monthly_trends(months: pd.DataFrame, previous: pd.DataFrame | None, keys: li
     unit) in ``months``: start, days and the columns); beside each, the same months a year earlier
     (``previous``, its rows those of ``months``; None: the data holds no earlier year) as a second,
     lighter line on the same months. A month without a value is a gap in its line."""
-    x = from_start(pd.Series(pd.DatetimeIndex(months["start"])), span) + pd.to_timedelta(
-        months["days"].to_numpy() * 12, unit="h")
-    labels = period_labels(pd.DatetimeIndex(months["start"]), months["days"].to_numpy(), "month")
+    x, _ = period_bars(months["start"], months["days"], span)
+    labels = _span_hover(months, "month")
     n, gap = len(keys), 0.06
     traces, layout = [], {}
     for i, (column, label, unit) in enumerate(keys):
