@@ -106,6 +106,18 @@ def test_git_history_prs_have_no_coding_stage():
     assert an.stages_not_available() == {"coding": "git history dates a PR by its first commit: no coding stage"}
 
 
+def test_a_pr_first_reviewed_after_its_merge_has_no_pickup_or_review_stage():
+    # PR z created 01-06 00:00, merged 01:00, first reviewed 05:00 (after the merge): merged unreviewed; the
+    # others' pickup 1 2 4 10 and review 1 2 4 10 stand (medians 3), where z would add 5 and -4
+    rows = hand_rows() + [ev("2024-01-06T00:00:00Z", "pr_created", pr_id="z"),
+                          ev("2024-01-06T01:00:00Z", "pr_merged", pr_id="z"),
+                          ev("2024-01-06T05:00:00Z", "pr_reviewed", pr_id="z")]
+    an = analysis_of(rows)
+    assert an.summary["dora"]["pickup_hours_median"] == pytest.approx(3.0)
+    assert an.summary["dora"]["review_hours_median"] == pytest.approx(3.0)
+    assert an.stage_periods().loc[0, "review_prs"] == 4
+
+
 def test_a_window_whose_prs_lack_a_stage_says_so():
     # the data holds reviews, but not in the window of 01-05 .. 01-06 (only PR e, unreviewed)
     an = analysis_of(hand_rows(), start="2024-01-05", end="2024-01-06")

@@ -19,8 +19,8 @@ SPANS = {"coding": ("the PR's first commit (`pr_first_commit`)", "its opening (`
 WITHOUT = {"coding": "PRs without a first commit are left out; a PR opened before its first commit (a draft opened "
                      "first) counts 0 h, its coding falling in pickup and review; n/a for PRs read from git history, "
                      "whose opening is their first commit",
-           "pickup": "unreviewed PRs are left out",
-           "review": "unreviewed or unmerged PRs are left out",
+           "pickup": "unreviewed PRs are left out, and those first reviewed after their merge (merged unreviewed)",
+           "review": "unreviewed or unmerged PRs are left out, and those first reviewed after their merge",
            "deploy": "PRs no deployment shipped by the window's end are left out"}
 # why a stage is n/a when the data holds what it needs but no PR of the window has it
 NONE_IN_WINDOW = {"coding": "no PR of this window has a first commit", "pickup": "no PR of this window was reviewed",

@@ -29,12 +29,24 @@ def p75_key(stage: str) -> str:
     return f"{stage}_hours_p75"
 
 
+def stage_hours(prs: pd.DataFrame) -> dict:
+    """Stage -> each PR's hours in it (``prs``: lead time's per-PR table; NaN where the PR has no
+    such stage). A PR first reviewed after its merge was merged unreviewed: no pickup or review stage."""
+    hours = {stage: prs[column].to_numpy(dtype=float) for stage, column in STAGE_HOURS.items()}
+    first_review, merged = prs["first_review"].to_numpy(), prs["merged"].to_numpy()
+    late = (first_review != NA) & (merged != NA) & (first_review > merged)
+    if late.any():
+        for stage in ("pickup", "review"):
+            hours[stage] = np.where(late, np.nan, hours[stage])
+    return hours
+
+
 def stage_summary(prs: pd.DataFrame) -> dict:
     """Per stage, the median and the 75th percentile (linear interpolation) of its hours over the
-    window's PRs that have it (``prs``: lead time's per-PR table); None where no PR has it."""
+    window's PRs that have it (``prs``: lead time's per-PR table; ``stage_hours``); None where no PR
+    has it."""
     out = {}
-    for stage, column in STAGE_HOURS.items():
-        hours = prs[column].to_numpy(dtype=float)
+    for stage, hours in stage_hours(prs).items():
         hours = hours[~np.isnan(hours)]
         # both from one partition: each exactly as ``series.median`` and ``series.quantile(..., 0.75)``
         both = np.quantile(hours, [0.5, 0.75]).tolist() if len(hours) else [None, None]
@@ -46,7 +58,7 @@ def period_stage_hours(prs: pd.DataFrame, bounds: np.ndarray) -> tuple[np.ndarra
     """(the period of each PR by its creation, stage -> its hours as a window that is that period
     sees them): the deploy stage only where the deployment came before the period's end."""
     period = period_of(prs["created"].to_numpy(), bounds)
-    hours = {stage: prs[column].to_numpy(dtype=float) for stage, column in STAGE_HOURS.items()}
+    hours = stage_hours(prs)
     deployed = prs["deployed"].to_numpy()
     shipped_in_time = (deployed != NA) & (deployed < bounds[1:][period])
     hours["deploy"] = np.where(shipped_in_time, hours["deploy"], np.nan)
