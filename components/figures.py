@@ -167,9 +167,7 @@ def week_bars(weekly: pd.DataFrame, span: tuple | None) -> tuple:
     axis; without a window, a week-wide bar at each week's middle."""
     if span is None:
         return week_centres(weekly), WEEK_MS * 0.8
-    days = weekly["days"].to_numpy()
-    start = from_start(weekly["week"], span)
-    return start + pd.to_timedelta(days * 12, unit="h"), days * (NS_PER_DAY // 1_000_000) * 0.8
+    return period_bars(weekly["week"], weekly["days"], span)
 
 
 def gapped(values) -> np.ndarray:
@@ -403,15 +401,67 @@ def change_failure_rate_weekly(weekly: pd.DataFrame, tier_lines: list, theme: st
                    xaxis=window_axis(span), yaxis={"rangemode": "tozero"}, y_range=(0.0, top))
 
 
-def lead_time_stages(stages: list, theme: str) -> go.Figure:
-    """Where lead time goes: the median hours of each stage (``stages``: (name, hours or None))."""
-    names = [name for name, _ in stages]
-    hours = [np.nan if h is None else h for _, h in stages]
-    return _figure([go.Bar(x=hours, y=names, orientation="h", marker_color=COLOURS["dora"], name="median hours",
-                           text=["n/a" if h is None else f"{h:,.1f} h" for _, h in stages], textposition="auto",
-                           hovertemplate="%{y}: %{x:,.1f} h (median)<extra></extra>")],
-                   "Lead time by stage (medians)", theme, x_title="hours", hovermode="closest", showlegend=False,
-                   yaxis={"autorange": "reversed", "automargin": True})
+# the cycle-time stages, in the order they stack (bottom up), each in its own colour
+STAGE_COLOURS = {"coding": "#6f42c1", "pickup": "#fd7e14", "review": "#20c997", "deploy": BADGE_HEX["primary"]}
+
+
+def period_bars(starts, days, span: tuple | None) -> tuple:
+    """(middles, widths in ms) of bars of periods (``starts``: each period's first day, UTC; ``days``:
+    how many of its days the window ``span`` holds): each bar covers its period's part of the window."""
+    days = np.asarray(days, dtype=np.int64)
+    start = from_start(pd.Series(pd.DatetimeIndex(starts)), span)
+    return start + pd.to_timedelta(days * 12, unit="h"), days * (NS_PER_DAY // 1_000_000) * 0.8
+
+
+def cycle_time_stages(periods: pd.DataFrame, stages: list, theme: str, bucket: str = "week",
+                      span: tuple | None = None, subtitle: str = "") -> go.Figure:
+    """The cycle-time stages' medians per period, stacked (``periods``: start, days and per stage
+    ``<stage>_hours_median`` and ``<stage>_prs``; ``stages``: the stage names, bottom up). A stage no
+    PR of a period has is left out of that period's bar (a gap, never 0 h)."""
+    x, width = period_bars(periods["start"], periods["days"], span)
+    labels = _span_hover(periods, bucket)
+    traces = []
+    for stage in stages:
+        hours = periods[f"{stage}_hours_median"].to_numpy(dtype=float)
+        traces.append(go.Bar(x=x, y=gapped(hours), width=width, name=stage, marker_color=STAGE_COLOURS.get(stage, COLOURS["muted"]),
+                             customdata=np.stack([labels, periods[f"{stage}_prs"].to_numpy()], axis=1),
+                             hovertemplate=f"%{{customdata[0]}}: {stage} %{{y:,.1f}} h (median of %{{customdata[1]}} PRs)"
+                                           "<extra></extra>"))
+    return _figure(traces, f"Cycle time by stage (medians per {bucket})", theme, "hours", bucket, barmode="stack",
+                   hovermode="closest", subtitle=subtitle, xaxis=window_axis(span), yaxis={"rangemode": "tozero"})
+
+
+def monthly_trends(months: pd.DataFrame, previous: pd.DataFrame | None, keys: list, theme: str,
+                   span: tuple | None = None) -> go.Figure:
+    """The DORA keys by calendar month, one small chart each, stacked (``keys``: (column, label,
+    unit) in ``months``: start, days and the columns); beside each, the same months a year earlier
+    (``previous``, its rows those of ``months``; None: the data holds no earlier year) as a second,
+    lighter line on the same months. A month without a value is a gap in its line."""
+    x, _ = period_bars(months["start"], months["days"], span)
+    labels = _span_hover(months, "month")
+    n, gap = len(keys), 0.06
+    traces, layout = [], {}
+    for i, (column, label, unit) in enumerate(keys):
+        axis = "" if i == 0 else str(i + 1)
+        top = 1 - i / n
+        layout[f"yaxis{axis}"] = {"domain": [max(top - 1 / n + gap, 0), top], "title": {"text": unit, "font": {"size": 11}},
+                                  "rangemode": "tozero", "gridcolor": THEMES.get(theme, THEMES["light"])["grid"]}
+        shown = {"x": x, "xaxis": "x", "yaxis": f"y{axis}", "mode": "lines+markers"}
+        traces.append(go.Scatter(y=gapped(months[column]), name=label, line={"color": COLOURS["dora"], "width": 2},
+                                 customdata=labels, hovertemplate=f"{label}, %{{customdata}}: %{{y:,.2f}} {unit}<extra></extra>",
+                                 legendgroup="this", showlegend=False, **shown))
+        if previous is not None:
+            before = [f"{s - pd.DateOffset(years=1):%B %Y}" for s in pd.DatetimeIndex(months["start"])]
+            traces.append(go.Scatter(y=gapped(previous[column]), name=f"{label}, a year earlier", opacity=0.45,
+                                     line={"color": COLOURS["dora"], "width": 1.5, "dash": "dot"}, customdata=before,
+                                     hovertemplate=f"{label}, %{{customdata}}: %{{y:,.2f}} {unit}<extra></extra>",
+                                     legendgroup="before", showlegend=False, **shown))
+    titles = [{"text": label, "xref": "paper", "yref": "paper", "x": 0, "y": 1 - i / n, "xanchor": "left",
+               "yanchor": "bottom", "showarrow": False, "font": {"size": 12}} for i, (_, label, _) in enumerate(keys)]
+    subtitle = "this window (solid) and the same months a year earlier (lighter, dotted)" if previous is not None \
+        else "the data holds no earlier year to compare with"
+    return _figure(traces, "DORA keys by month", theme, height=130 * n + 90, subtitle=subtitle, hovermode="closest",
+                   xaxis=window_axis(span), annotations=titles, **layout)
 
 
 # ----- SPACE --------------------------------------------------------------------------------

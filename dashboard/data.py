@@ -276,8 +276,9 @@ class Views:
 
     def _period(self, view: View, end_ns, days_back) -> Analysis:
         u = self._universe(view, end_ns, days_back)
+        # the previous period's analysis is compared with, not drawn: no monthly trends for it
         return analyze(narrow(u.tables, view), u.window, assumptions_of(view), present=kinds_present(u.tables),
-                       overrides=overrides())
+                       overrides=overrides(), with_trends=not days_back)
 
     def _compute(self, view: View, end_ns) -> Computed:
         # changing an assumption recomputes the metrics over the same (cached) events; the previous
@@ -331,7 +332,7 @@ class Views:
         a = assumptions_of(view)
         # ``facts.present``: what the dataset holds at all, before any filter
         current = analyze(tables, window, a, present=facts.present, overrides=pins)
-        previous = analyze(tables, window.previous(), a, present=facts.present, overrides=pins)
+        previous = analyze(tables, window.previous(), a, present=facts.present, overrides=pins, with_trends=False)
         return Computed(current, previous, "", "", facts.services, facts.days)
 
 

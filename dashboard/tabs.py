@@ -21,6 +21,8 @@ from components.tables import data_table
 from components.teams import goals_progress, no_teams_file, teams_table
 from metrics import defaults, series
 from metrics.compute.extensions import success_rate
+from metrics.compute.stages import STAGES
+from metrics.compute.trends import DORA_TREND_KEYS
 from metrics.schema import PR_REVIEWED
 from metrics.annotations import KINDS
 from metrics.goals import GOAL_METRICS, progress
@@ -34,8 +36,6 @@ from .cards import Judged, quick_check, tab_cards
 from .data import Computed
 
 DRILLDOWN_ROWS = 500
-LEAD_TIME_STAGES = (("review wait", "review_wait_hours_median"), ("review to merge", "review_to_merge_hours_median"),
-                    ("merge to deploy", "merge_to_deploy_hours_median"))
 
 
 def marked(c: Computed, figure, *keys: str, across: bool = False):
@@ -106,7 +106,6 @@ def dora(c: Computed, theme: str) -> tuple:
     inc = an.incident_marks()
     resolved = inc[inc["recovery_minutes"].notna()]
     hours = an.lead_time_hours()
-    stages = [(name, d[key]) for name, key in LEAD_TIME_STAGES]
     elite = TIER_TABLES["lead_time"].lines()[0] if by_tiers else None      # the Quick Check draws no tier
     bucket = defaults.line_bucket(an.window.days)
     b = series.bucketed(an.daily, bucket)
@@ -136,9 +135,7 @@ def dora(c: Computed, theme: str) -> tuple:
                   span), "change_failure_rate_pct"))
               if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
-        panel(graph("lead-stages", fg.lead_time_stages(stages, theme)) if any(h is not None for _, h in stages)
-              else empty_state("No reviewed, merged or deployed PRs in this window: no lead time stages.",
-                               "empty-lead-stages")),
+        panel(stages_chart(c, an, theme, span)),
         panel(graph("success-rate", marked(c, fg.deployment_success_rate(
             b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket, span)))
               if s["deployments"] and "failed deploy" in an.present
@@ -147,7 +144,23 @@ def dora(c: Computed, theme: str) -> tuple:
                                "source such as GitHub Actions, Jenkins or Argo CD gives one): no success rate to show, "
                                "not 100 %.", "empty-success-rate")),
     ]
+    if an.trends is not None:
+        charts.append(panel(graph("trends", fg.monthly_trends(
+            an.trends["months"], an.trends["previous_year"],
+            [(key, BY_KEY[key].label, BY_KEY[key].unit) for key in DORA_TREND_KEYS],
+            theme, span)), width=12))
     return cards, dbc.Row(charts)
+
+
+def stages_chart(c: Computed, an, theme: str, span: tuple):
+    """The cycle-time stages' medians per period, stacked, with the view's annotations; the stages
+    n/a over the window named under the title, or a sentence when none has a value."""
+    missing = an.stages_not_available()
+    if len(missing) == len(STAGES):
+        return empty_state("No cycle-time stage in this window: " + "; ".join(missing.values()) + ".", "empty-lead-stages")
+    note = "; ".join(f"{stage} n/a: {why}" for stage, why in missing.items())
+    return graph("lead-stages", marked(c, fg.cycle_time_stages(an.stage_periods(), list(STAGES), theme, an.stage_bucket,
+                                                                span, note)))
 
 
 def cfr_lines(q: dict, by_tiers: bool) -> list:

@@ -13,12 +13,14 @@ import pandas as pd
 from . import defaults
 from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
-from .builtin import METRICS, Context
-from .compute import dora
+from .builtin import BY_KEY, METRICS, Context
+from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
+from .compute import dora, trends
+from .compute.stages import STAGES, median_key, stage_periods
 from .compute.pvm import Assumptions
 from .registry.metric import judged, missing_kinds, tiered
 from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
-from .series import clean, daily_counts, rate_pct, weekly_sums
+from .series import clean, daily_counts, period_bounds, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
 from .window import Window
 
@@ -39,6 +41,41 @@ class Analysis:
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
     present: frozenset = frozenset()       # the event kinds the whole data holds (see ``MetricSpec.needs``)
     _rows: dict = field(repr=False, default_factory=dict)
+
+    @cached_property
+    def trends(self) -> dict | None:
+        """For a window of ``defaults.MONTHLY_MIN_DAYS`` days or more (analysed ``with_trends``), the
+        DORA keys and stage medians per calendar month (``months``) and the same months a year
+        earlier (``previous_year``, None where the data has none): ``monthly_trends``, computed on
+        first access (a summary does not need them); None otherwise."""
+        source = self._rows.get("trends from")
+        if source is None:
+            return None
+        r = self._rows
+        return monthly_trends(self.window, r["prs"], r["deployments"], r["incidents"], r["caused"], r["rework"],
+                              self.present, *source)
+
+    def stage_periods(self) -> pd.DataFrame:
+        """The cycle-time stages' medians per ISO week (windows shorter than ``defaults.MONTHLY_MIN_DAYS``
+        days) or calendar month (``compute.stages.stage_periods``; ``bucket`` says which)."""
+        return stage_periods(self._rows["prs"], period_bounds(self.window, self.stage_bucket))
+
+    @property
+    def stage_bucket(self) -> str:
+        """The period of ``stage_periods``: "week" or "month"."""
+        return defaults.stage_bucket(self.window.days)
+
+    def stages_not_available(self) -> dict:
+        """Stage -> why its median is n/a in this window (nothing for a stage with a value): the
+        source the data lacks ("the source gives no first commit"), PRs read from git history (no
+        coding stage), or no PR of the window with the stage."""
+        reasons = {}
+        for stage in STAGES:
+            spec = BY_KEY[median_key(stage)]
+            if spec.value(self) is None:
+                git = stage == "coding" and GIT_PRS in self.present
+                reasons[stage] = spec.missing(self.present) or (GIT_CODING if git else NONE_IN_WINDOW[stage])
+        return reasons
 
     @property
     def pr_times_from_git(self) -> bool:
@@ -168,20 +205,21 @@ def _time(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
 
 
-OPTIONAL_KINDS = ("on_call_hours",)   # extension kinds: they count when present, are never asked for
+# kinds that count when present and are never asked for: an extension's, and a PR's first commit (few sources give it)
+OPTIONAL_KINDS = ("on_call_hours", "pr_first_commit")
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
 # the event kinds ``present`` lists when the data holds any (beside the markers of ``present_of``), in
 # the order of their tables in ``kinds_present``
 PRESENT_KINDS = ("deploy", "incident_start", "pr_created", "pr_reviewed", "satisfaction_survey",
                  "platform_investment_hour", "incident_response", "toil", "onboarding_complete", "on_call_hours",
-                 "infra_cost")
+                 "infra_cost", "pr_first_commit")
 
 
 def kinds_present(tables: EventTables) -> frozenset:
     """The built-in event kinds the tables hold at all (whatever the window)."""
     held = {kind for kind, table in zip(PRESENT_KINDS, (
         tables.deploys, tables.incidents, tables.prs, tables.reviews, tables.surveys, tables.platform, tables.response,
-        tables.toil, tables.onboarding, tables.on_call, tables.infra), strict=True) if len(table)}
+        tables.toil, tables.onboarding, tables.on_call, tables.infra, tables.first_commits), strict=True) if len(table)}
     return present_of(held, bool((~tables.deploys["success"].to_numpy()).any()),
                       bool((tables.deploys["change_type"].to_numpy() > 0).any()), tables.git_prs)
 
@@ -215,19 +253,23 @@ def window_tables(tables: EventTables, window: Window,
 
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
             attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
-            overrides: Overrides | None = None, sla: dict[str, float] | None = None) -> Analysis:
+            overrides: Overrides | None = None, sla: dict[str, float] | None = None, with_trends: bool = True) -> Analysis:
     """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
     deployment an incident is attributed to it (change failure rate). ``present``: the event kinds
     the whole data holds (default: those of ``tables``); a metric whose inputs it lacks is n/a
     and the summary's ``missing`` names the absent kinds. ``overrides``: incidents pinned to a
     deployment or marked not caused by one (``metrics.attribution``). ``sla``: service -> recovery
-    target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``)."""
+    target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``).
+    ``with_trends``: a window of ``defaults.MONTHLY_MIN_DAYS`` days or more also gets its monthly trends
+    (``Analysis.trends``, ``monthly_trends``, computed when first read); False leaves them out (a previous
+    period's analysis)."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
     present = kinds_present(tables) if present is None else present
     if overrides:
         tables = apply_overrides(tables, overrides)
+    whole = tables
     tables = window_tables(tables, window, attribution_hours)
     c = Context(tables, window, a, attribution_hours, sla)
     summary, details = metric_values(c, present)
@@ -254,8 +296,55 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     rows = {"tables": tables, "incidents": incidents, "prs": c.lead["prs"],
             "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rework["rework"]}
+    if with_trends and window.days >= defaults.MONTHLY_MIN_DAYS:
+        # what the previous year's months are computed from, when the trends are read
+        rows["trends from"] = (whole, a, attribution_hours, sla)
     return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, c.adoption["periods"], attribution_hours,
                     present, rows)
+
+
+def year_before(window: Window) -> Window:
+    """The same calendar days a year earlier (29 February becomes 28 February)."""
+    shift = pd.DateOffset(years=1)
+    return Window.between(window.start - shift, window.end - shift)
+
+
+def months_of(window: Window, prs: pd.DataFrame, inside: pd.DataFrame, incidents: pd.DataFrame, caused: np.ndarray,
+              rework: np.ndarray, present: frozenset) -> pd.DataFrame:
+    """The DORA keys and stage medians per calendar month of ``window`` (``trends.monthly``, from the
+    window's per-PR lead-time table, production deployments with their caused and rework flags, and
+    attributed incidents): ``start``, ``end``, ``days``, each of ``trends.TREND_KEYS`` (NaN where n/a;
+    every month where the data, ``present``, lacks the metric's source) and the counts they stand on."""
+    bounds = period_bounds(window, "month")
+    months = pd.DataFrame({"start": pd.to_datetime(bounds[:-1], utc=True, unit="ns"),
+                           "end": pd.to_datetime(bounds[1:], utc=True, unit="ns"),
+                           **trends.monthly(bounds, prs, inside, incidents, caused, rework)})
+    for key in trends.TREND_KEYS:
+        if BY_KEY[key].missing(present):
+            months[key] = np.nan
+    return months
+
+
+def monthly_trends(window: Window, prs: pd.DataFrame, inside: pd.DataFrame, incidents: pd.DataFrame,
+                   caused: np.ndarray, rework: np.ndarray, present: frozenset, whole: EventTables, a: Assumptions,
+                   attribution_hours: float, sla) -> dict:
+    """The window's months (``months_of``) and, where the data (``whole``: the tables before the
+    window was cut from them) holds events a year earlier, the same months then, computed the same
+    way (``previous_year``: a row per month of ``months``, all NaN for a month before or after the
+    data; None when the data holds nothing in that year)."""
+    months = months_of(window, prs, inside, incidents, caused, rework, present)
+    before = year_before(window)
+    span = whole.time_span()
+    if span is None or span[0] >= before.end_ns or span[1] < before.start_ns:
+        return {"months": months, "previous_year": None}
+    e = Context(window_tables(whole, before, attribution_hours), before, a, attribution_hours, sla)
+    previous = months_of(before, e.lead["prs"], e.inside, e.incidents, e.cfr["caused_incident"], e.rework["rework"],
+                         present)
+    outside = (previous["end"].to_numpy(dtype="datetime64[ns]").view("i8") <= span[0]) | \
+              (previous["start"].to_numpy(dtype="datetime64[ns]").view("i8") > span[1])
+    values = [k for k in previous.columns if k not in ("start", "end", "days")]
+    previous.loc[outside, values] = np.nan
+    return {"months": months, "previous_year": previous}
 
 
 def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:

@@ -113,6 +113,14 @@ SCHEDULE_TICK_S = 30.0
 # ``WEEKLY_LINE_MAX_DAYS`` per calendar month (the downloads keep the daily values)
 DAILY_LINE_MAX_DAYS = 120
 WEEKLY_LINE_MAX_DAYS = 730           # two years
+# cycle-time stages per period: per ISO week in a window shorter than this many days, per calendar
+# month from it on; from it on too, the monthly trends of the DORA keys (issue 27)
+MONTHLY_MIN_DAYS = 90
+
+
+def stage_bucket(days: int) -> str:
+    """The period of the cycle-time stages' medians over a window of ``days`` days: "week" or "month"."""
+    return "month" if days >= MONTHLY_MIN_DAYS else "week"
 
 
 def line_bucket(days: int) -> str:

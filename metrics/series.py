@@ -235,3 +235,55 @@ def soon_after(ts_ns, event_ns, span_ns: int) -> np.ndarray:
         return np.zeros(len(ts_ns), dtype=bool)
     latest = np.searchsorted(events, ts_ns, side="right") - 1
     return (latest >= 0) & (ts_ns - events[np.maximum(latest, 0)] < span_ns)
+
+
+def period_bounds(window: Window, bucket: str) -> np.ndarray:
+    """The edges of the periods of ``window`` (``bucket`` "week": ISO weeks from Monday; "month":
+    calendar months), as int64 ns: the window's start, every period start inside it, its end. A
+    first or last period the window holds only part of is that part."""
+    start, end = window.start, window.end
+    if bucket == "week":
+        inner = pd.date_range(start + pd.Timedelta(days=1), end - pd.Timedelta(days=1), freq="W-MON")
+    elif bucket == "month":
+        inner = pd.date_range(start + pd.Timedelta(days=1), end - pd.Timedelta(days=1), freq="MS")
+    else:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    return np.concatenate(([window.start_ns], inner.as_unit("ns").asi8, [window.end_ns])).astype(np.int64)
+
+
+def period_of(ts_ns, bounds: np.ndarray) -> np.ndarray:
+    """The period (index into ``bounds``' intervals ``[bounds[i], bounds[i + 1])``) of each time of
+    the window."""
+    return np.searchsorted(bounds, np.asarray(ts_ns, dtype=np.int64), side="right") - 1
+
+
+class Groups:
+    """Rows grouped by a small int (0 .. n - 1, a period), put in group order once, so that a
+    statistic per group of several columns of the same rows costs one pass each."""
+
+    def __init__(self, group, n: int):
+        group = np.asarray(group, dtype=np.int64)
+        # rows already in group order (the tables keep PRs and events by time, so periods ascend): kept as they are
+        ordered = not len(group) or bool((group[1:] >= group[:-1]).all())
+        self.order = None if ordered else np.argsort(small_ints(group), kind="stable")
+        self.counts = np.bincount(group, minlength=n)[:n]
+        self.ends = np.cumsum(self.counts)
+
+    def quantile(self, values, q: float) -> np.ndarray:
+        """The ``q`` quantile of ``values`` (a value per row) per group, exactly as ``quantile`` of
+        the group's values; NaN values are left out, NaN for a group without values."""
+        v = np.asarray(values, dtype=float)
+        v = v if self.order is None else v[self.order]
+        out = np.full(len(self.counts), np.nan)
+        for i, (end, count) in enumerate(zip(self.ends.tolist(), self.counts.tolist())):   # a loop per period
+            part = v[end - count:end]
+            part = part[~np.isnan(part)]
+            if len(part):
+                out[i] = np.quantile(part, q)
+        return out
+
+
+def grouped_quantile(values, group, n: int, q: float) -> np.ndarray:
+    """The ``q`` quantile (linear interpolation, as ``quantile``) of ``values`` per group (``group``:
+    ints 0 .. n - 1); NaN for a group without values. NaN values are left out."""
+    return Groups(group, n).quantile(values, q)

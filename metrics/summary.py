@@ -7,6 +7,7 @@ from .analysis import Analysis
 from .benchmarks import STANDINGS, Baseline, baseline
 from .builtin import METRICS
 from .registry.metric import SECTIONS, tier_label, tiered
+from .series import clean
 from .units import say
 
 
@@ -73,8 +74,42 @@ def to_json(an: Analysis, base: Baseline | None = None, custom: dict | None = No
     """The ``--json`` object of ``python -m metrics`` and ``/api/v1/summary``: the summary (exactly
     the keys of METRICS.md section 7, ``missing`` when the data lacks a source), DORA's current
     definitions against ``base`` (``Analysis.current_dora``) and, when plug-ins are named, the
-    custom metrics (``custom``: name -> ``metrics.plugins.Result``) under ``"custom"``."""
-    body = dict(an.summary) | an.current_dora(base)
+    custom metrics (``custom``: name -> ``metrics.plugins.Result``) under ``"custom"``; the cycle-time
+    stages per period (``cycle_time``) and, for a window of ``defaults.MONTHLY_MIN_DAYS`` days or more,
+    the monthly trends (``trends``)."""
+    body = dict(an.summary) | an.current_dora(base) | {"cycle_time": cycle_time_json(an)}
+    if an.trends is not None:
+        body["trends"] = trends_json(an.trends)
     if custom is not None:
         body["custom"] = {name: result.to_json() for name, result in custom.items()}
     return body
+
+
+def _rows(frame, columns) -> list[dict]:
+    """Each row of ``frame`` as a JSON object: ``start`` and ``end`` as ISO times ("...Z"), the
+    ``columns`` as numbers (None where NaN)."""
+    def when(t) -> str:
+        return t.isoformat().replace("+00:00", "Z")
+    return [{"start": when(row["start"]), "end": when(row["end"]), **{k: clean(row[k]) for k in columns}}
+            for row in frame.to_dict("records")]
+
+
+def cycle_time_json(an: Analysis) -> dict:
+    """``--json``'s ``cycle_time``: the period of the stages' medians (``bucket``: "week" or
+    "month"), one object per period (``periods``: start, end, days, prs, and per stage its median
+    hours and the PRs it stands on), and why a stage is n/a over the window (``not_available``)."""
+    periods = an.stage_periods()
+    columns = [c for c in periods.columns if c not in ("start", "end")]
+    return {"bucket": an.stage_bucket, "periods": _rows(periods, columns), "not_available": an.stages_not_available()}
+
+
+def trends_json(trends: dict) -> list[dict]:
+    """``--json``'s ``trends``: one object per calendar month of the window (``month``: "2026-01",
+    start, end, days, each of ``TREND_KEYS`` and the counts they stand on) with ``previous_year``:
+    the same for that month a year earlier, or None where the data holds nothing then."""
+    months, before = trends["months"], trends["previous_year"]
+    columns = [c for c in months.columns if c not in ("start", "end")]
+    rows = _rows(months, columns)
+    earlier = _rows(before, columns) if before is not None else [None] * len(rows)
+    return [{"month": f"{start:%Y-%m}", **row, "previous_year": then}
+            for start, row, then in zip(months["start"], rows, earlier)]

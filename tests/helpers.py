@@ -19,7 +19,9 @@ SECTION_7 = {
 }
 SECTION_7_TIERS = ["deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"]
 NOT_IN_THE_SUMMARY: set = set()     # (section, key) METRICS.md lists and --json leaves out: none since issue 23
-BEYOND_SECTION_7: dict = {}          # section -> summary keys a metric adds that METRICS.md does not list (yet)
+# section -> summary keys a metric adds that METRICS.md does not list (yet): the cycle-time stages (issue 27)
+BEYOND_SECTION_7: dict = {"dora": [f"{stage}_hours_{stat}" for stage in ("coding", "pickup", "review", "deploy")
+                                   for stat in ("median", "p75")]}
 
 
 def summary_keys(section: str) -> list[str]:

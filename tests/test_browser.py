@@ -80,7 +80,8 @@ def choose_open(duo, label, dropdown_id="the open dropdown"):
 def test_page_loads_with_the_numbers_metrics_computes(duo):
     cards_match(duo, DORA_CARDS, expected_cards(42))
     assert graph_count(duo) == 7
-    assert "Lead time by stage" in duo.find_element(".chart-lead-stages").text
+    stages = duo.find_element(".chart-lead-stages").text          # the stacked cycle-time stages (issue 27)
+    assert "Cycle time by stage (medians per week)" in stages and all(s in stages for s in ("pickup", "review", "deploy"))
     assert "seed 42 (balanced)" in duo.find_element("#window-line").text
     assert duo.find_element("#kpi-deploys-tier").text in ("ELITE", "HIGH", "MEDIUM", "LOW")
     assert "deployment" in duo.find_element("#kpi-deploys-tier").get_attribute("title")

@@ -201,7 +201,7 @@ return Array.from(document.querySelectorAll('#tab-content .js-plotly-plot')).map
             title: plot._fullLayout ? plot._fullLayout.title.text : ''};
 });
 """
-TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
+TIMELESS = {"lead-time", "vcr", "dtr"}     # a histogram, two periods side by side
 
 
 def drawn_axes(duo, timeout=15):

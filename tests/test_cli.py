@@ -34,7 +34,8 @@ SEED_LINES = [
 ]
 
 
-CURRENT_DORA_KEYS = {"dora_groups", "failed_deployment_recovery", "quick_check"}   # DORA's current definitions
+CURRENT_DORA_KEYS = {"dora_groups", "failed_deployment_recovery", "quick_check",   # DORA's current definitions
+                     "cycle_time"}                                                # the stages per period (issue 27)
 
 
 def check_keys(data):

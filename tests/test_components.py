@@ -296,7 +296,7 @@ def test_every_chart_over_time_has_a_date_axis_at_every_length():
         assert figures(charts)["activity"].layout.title.text.endswith(f"per {words}")
 
 
-TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
+TIMELESS = {"lead-time", "vcr", "dtr"}     # a histogram, two periods side by side
 
 
 def test_merge_time_line_and_band_break_at_empty_weeks():

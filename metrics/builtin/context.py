@@ -5,6 +5,7 @@ table, the attributed incidents, the deployments inside the window ...)."""
 from __future__ import annotations
 
 from ..compute import dora, extensions, pvm, space
+from ..compute.stages import stage_summary
 from ..compute.pvm import Assumptions
 from ..tables import EventTables
 from ..window import Window
@@ -60,6 +61,8 @@ class Context:
     cfr = cached_property(lambda c: dora.change_failure_rate(c.inside, c.incidents))
     recovery = cached_property(lambda c: dora.recovery_time(c.incidents))
     rework = cached_property(lambda c: dora.rework(c.inside, c.incidents))
+    # the cycle-time stages' medians and p75s, from lead time's per-PR table
+    stages = cached_property(lambda c: stage_summary(c.lead["prs"]))
     # SPACE
     activity = cached_property(lambda c: space.activity(c.tables, c.window))
     collaboration = cached_property(lambda c: space.collaboration(c.lead["prs"], c.window))

@@ -84,9 +84,13 @@ def _lead_caution(an) -> str | None:
 
 def _lead_details(c) -> dict:
     lead = c.lead
-    return {k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "waiting_hours_median", "waiting_hours_max", "timed_from_merge",
-                                 "review_wait_hours_median", "review_to_merge_hours_median",
-                                 "merge_to_deploy_hours_median")}
+    # the medians of the stages lead time spans, under their first names: the cycle-time stages' (``c.stages``)
+    stages = c.stages if c.per_pr else {}
+    return {**{k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "waiting_hours_median", "waiting_hours_max",
+                                    "timed_from_merge")},
+            **{name: stages.get(f"{stage}_hours_median") for name, stage in (
+                ("review_wait_hours_median", "pickup"), ("review_to_merge_hours_median", "review"),
+                ("merge_to_deploy_hours_median", "deploy"))}}
 
 
 declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit="h", lower_is_better=True,

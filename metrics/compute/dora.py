@@ -67,7 +67,7 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     PRs of the window (by creation). The shipping deployment is the PR's explicit ``deploy_id``
     when given, otherwise the first successful production deployment of the same service at or
     after the merge (before the window's end). Merged PRs without one are counted, not timed.
-    ``per_pr`` False: without the per-PR table (``prs``), the p75, p90 and stage medians (all None),
+    ``per_pr`` False: without the per-PR table (``prs``), the p75 and p90 (None),
     the same counts and median otherwise (the Teams comparison reads no more).
     """
     prs = tables.prs
@@ -106,14 +106,13 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "lead_time_hours_median": median(timed),
     }
     if not per_pr:
-        return {**counts, "prs": None, "lead_time_hours_p75": None, "lead_time_hours_p90": None,
-                "review_wait_hours_median": None, "review_to_merge_hours_median": None,
-                "merge_to_deploy_hours_median": None}
+        return {**counts, "prs": None, "lead_time_hours_p75": None, "lead_time_hours_p90": None}
 
     first_review = prs["first_review"].to_numpy()
     reviewed = first_review != NA
     first_commit = prs["first_commit"].to_numpy()
-    committed = first_commit != NA
+    # git history dates a PR by its first commit (created = first commit): no coding stage to time
+    committed = (first_commit != NA) & (not tables.git_prs)
 
     def span(a, b, mask):
         return np.where(mask, (b - a) / NS_PER_HOUR, np.nan)
@@ -128,7 +127,8 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
         "merge_to_deploy_hours": span(merged_ts, deploy_ts, merged & deployed),
         "merge_time_hours": span(created, merged_ts, merged),
         "author": prs["author"].to_numpy(), "first_commit": first_commit,
-        # the coding stage: from the first commit to the PR's opening (0 when it was opened first)
+        # the coding stage: from the first commit to the PR's opening (0 when it was opened first; NaN for
+        # PRs read from git history)
         "coding_hours": span(np.minimum(first_commit, created), created, committed),
         **{column: prs[column].to_numpy() for column in SIZE_COLUMNS},
         "size_lines": prs["lines_added"].to_numpy() + prs["lines_removed"].to_numpy(),
@@ -136,9 +136,6 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     return {
         "prs": table, **counts, "lead_time_hours_p75": quantile(timed, 0.75),
         "lead_time_hours_p90": quantile(timed, 0.90),
-        "review_wait_hours_median": median(table["review_wait_hours"].dropna()),
-        "review_to_merge_hours_median": median(table["review_to_merge_hours"].dropna()),
-        "merge_to_deploy_hours_median": median(table["merge_to_deploy_hours"].dropna()),
     }
 
 

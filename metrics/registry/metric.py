@@ -27,6 +27,7 @@ TABS = ("dora", "space", "pvm", "custom")
 # "failed deploy" and "rework deploy" are deployments the data marks failed, or as a hotfix or rollback)
 REASONS = {"deploy": "no deployments in this dataset", "incident_start": "no incident data in this dataset",
            "pr_created": "no pull requests in this dataset", "pr_reviewed": "no reviews in this dataset",
+           "pr_first_commit": "the source gives no first commit",
            "toil": "no toil or incident-response data in this dataset",
            "platform_investment_hour": "no platform hours in this dataset",
            "satisfaction_survey": "no survey answers in this dataset",
