@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 
 from .. import defaults
+from ..compute.stages import STAGES, median_key, stage_summary
 from ..schema import NS_PER_DAY
 
 # the cycle-time stages (FLOW.md's names) and their column in ``dora.lead_time(...)["prs"]``
-STAGES = {"coding": "coding_hours", "pickup": "review_wait_hours", "review": "review_to_merge_hours",
-          "deploy": "merge_to_deploy_hours"}
 SLOWEST = 3                             # the slowest PRs a digest lists
 
 
@@ -57,13 +56,10 @@ def change_words(spec, now, before) -> str:
 
 
 def stage_medians(prs: pd.DataFrame) -> dict:
-    """Each cycle-time stage's median hours over a per-PR table (None where no PR has it)."""
-    out = {}
-    for stage, column in STAGES.items():
-        hours = prs[column].to_numpy(dtype=float) if column in prs else np.array([])
-        hours = hours[~np.isnan(hours)]
-        out[stage] = float(np.median(hours)) if len(hours) else None
-    return out
+    """Each cycle-time stage's median hours over a per-PR table (None where no PR has it), as the
+    DORA tab's stages (``compute.stages.stage_summary``)."""
+    summary = stage_summary(prs)
+    return {stage: summary[median_key(stage)] for stage in STAGES}
 
 
 def moved_most(now: dict, before: dict) -> str:
