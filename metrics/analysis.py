@@ -16,8 +16,9 @@ from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, 
 from .builtin import METRICS, Context
 from .compute import dora
 from .compute.pvm import Assumptions
+from .links import pr_urls
 from .registry.metric import judged, missing_kinds, tiered
-from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
+from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR, PR_LINES_ADDED, PR_LINES_REMOVED, PR_SIZE_KINDS
 from .series import clean, daily_counts, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
 from .window import Window
@@ -38,6 +39,7 @@ class Analysis:
     iar_periods: pd.DataFrame
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
     present: frozenset = frozenset()       # the event kinds the whole data holds (see ``MetricSpec.needs``)
+    large_pr_lines: int = defaults.LARGE_PR_LINES     # a PR with more changed lines is large
     _rows: dict = field(repr=False, default_factory=dict)
 
     @property
@@ -125,6 +127,27 @@ class Analysis:
             out[name] = p[name].to_numpy()
         return out
 
+    def pr_rows(self, slowest: int | None = None) -> pd.DataFrame:
+        """The PRs behind lead time: the window's deployed PRs, slowest first (ties: earliest created
+        first), or only the ``slowest`` (ids named for those alone). Per PR: its id, its address
+        (``links.pr_url``; "" when none is known), service, author, size (lines added, removed, their
+        sum, files changed; NaN when unknown), each stage's hours (coding, pickup, review, deploy;
+        NaN when the data has no time for it), lead time and the deployment that shipped it."""
+        p = self._rows["prs"]
+        p = p[p["lead_time_hours"].notna().to_numpy()]
+        order = np.lexsort((p["pr_key"].to_numpy(), p["created"].to_numpy(), -p["lead_time_hours"].to_numpy()))
+        p = p.iloc[order[:slowest] if slowest is not None else order]
+        t = self._rows["tables"]
+        ids, services = t.pr_id(p["pr_key"]), t.service_name(p["service"])
+        return pd.DataFrame({
+            "pr_id": ids, "url": pr_urls(services, ids), "service": services, "author": t.author_name(p["author"]),
+            "lines_added": p["lines_added"].to_numpy(), "lines_removed": p["lines_removed"].to_numpy(),
+            "size_lines": p["size_lines"].to_numpy(), "files_changed": p["files_changed"].to_numpy(),
+            "coding_hours": p["coding_hours"].to_numpy(), "pickup_hours": p["review_wait_hours"].to_numpy(),
+            "review_hours": p["review_to_merge_hours"].to_numpy(), "deploy_hours": p["merge_to_deploy_hours"].to_numpy(),
+            "lead_time_hours": p["lead_time_hours"].to_numpy(), "deploy_id": t.deploy_id(p["deploy_key"]),
+        })
+
     @cached_property
     def deployments(self) -> pd.DataFrame:
         """One row per production deployment in the window, with its failed and rework flags."""
@@ -157,20 +180,24 @@ def _time(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
 
 
-OPTIONAL_KINDS = ("on_call_hours",)   # extension kinds: they count when present, are never asked for
+# kinds that count when present and are never asked for: an extension's, and the PR sizes (optional in
+# every source's data: without them the sizes are n/a, said once in their metrics' reason)
+OPTIONAL_KINDS = ("on_call_hours", PR_LINES_ADDED, PR_LINES_REMOVED)
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
 # the event kinds ``present`` lists when the data holds any (beside the markers of ``present_of``), in
 # the order of their tables in ``kinds_present``
 PRESENT_KINDS = ("deploy", "incident_start", "pr_created", "pr_reviewed", "satisfaction_survey",
                  "platform_investment_hour", "incident_response", "toil", "onboarding_complete", "on_call_hours",
-                 "infra_cost")
+                 "infra_cost", PR_LINES_ADDED, PR_LINES_REMOVED)
 
 
 def kinds_present(tables: EventTables) -> frozenset:
     """The built-in event kinds the tables hold at all (whatever the window)."""
+    measure = tables.sizes["measure"].to_numpy()
     held = {kind for kind, table in zip(PRESENT_KINDS, (
         tables.deploys, tables.incidents, tables.prs, tables.reviews, tables.surveys, tables.platform, tables.response,
-        tables.toil, tables.onboarding, tables.on_call, tables.infra), strict=True) if len(table)}
+        tables.toil, tables.onboarding, tables.on_call, tables.infra, np.flatnonzero(measure == PR_SIZE_KINDS.index(
+            PR_LINES_ADDED)), np.flatnonzero(measure == PR_SIZE_KINDS.index(PR_LINES_REMOVED))), strict=True) if len(table)}
     return present_of(held, bool((~tables.deploys["success"].to_numpy()).any()),
                       bool((tables.deploys["change_type"].to_numpy() > 0).any()), tables.git_prs)
 
@@ -204,22 +231,26 @@ def window_tables(tables: EventTables, window: Window,
 
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
             attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
-            overrides: Overrides | None = None, sla: dict[str, float] | None = None) -> Analysis:
+            overrides: Overrides | None = None, sla: dict[str, float] | None = None,
+            large_pr_lines: int = defaults.LARGE_PR_LINES) -> Analysis:
     """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
     deployment an incident is attributed to it (change failure rate). ``present``: the event kinds
     the whole data holds (default: those of ``tables``); a metric whose inputs it lacks is n/a
     and the summary's ``missing`` names the absent kinds. ``overrides``: incidents pinned to a
     deployment or marked not caused by one (``metrics.attribution``). ``sla``: service -> recovery
-    target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``)."""
+    target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``).
+    ``large_pr_lines``: a merged PR with more changed lines is large (``large_pr_share_pct``)."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
+    large_pr_lines = defaults.large_pr_lines(large_pr_lines)
     present = kinds_present(tables) if present is None else present
     if overrides:
         tables = apply_overrides(tables, overrides)
     tables = window_tables(tables, window, attribution_hours)
-    c = Context(tables, window, a, attribution_hours, sla)
+    c = Context(tables, window, a, attribution_hours, sla, large_pr_lines=large_pr_lines)
     summary, details = metric_values(c, present)
+    details["size_relation"] = _cleaned(c.size_relation)
 
     frequency, cfr, rework, activity, incidents, inside = c.frequency, c.cfr, c.rework, c.activity, c.incidents, c.inside
     inside_ts = inside["ts"].to_numpy()
@@ -244,7 +275,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
             "deployments": inside,
             "failed": cfr["failed"], "caused": cfr["caused_incident"], "rework": rework["rework"]}
     return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, c.adoption["periods"], attribution_hours,
-                    present, rows)
+                    present, large_pr_lines, rows)
 
 
 def metric_values(c: Context, present: frozenset) -> tuple[dict, dict]:
@@ -374,6 +405,8 @@ def _daily_sum(table: pd.DataFrame, column: str, window: Window) -> np.ndarray:
 def _cleaned(value):
     if isinstance(value, dict):
         return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
     if isinstance(value, str) or value is None:
         return value
     return clean(value)

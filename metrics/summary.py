@@ -73,8 +73,9 @@ def to_json(an: Analysis, base: Baseline | None = None, custom: dict | None = No
     """The ``--json`` object of ``python -m metrics`` and ``/api/v1/summary``: the summary (exactly
     the keys of METRICS.md section 7, ``missing`` when the data lacks a source), DORA's current
     definitions against ``base`` (``Analysis.current_dora``) and, when plug-ins are named, the
-    custom metrics (``custom``: name -> ``metrics.plugins.Result``) under ``"custom"``."""
-    body = dict(an.summary) | an.current_dora(base)
+    custom metrics (``custom``: name -> ``metrics.plugins.Result``) under ``"custom"``. ``size_relation``:
+    lead time by PR size bin and change failure rate by deployment batch size bin (docs/metrics.md)."""
+    body = dict(an.summary) | an.current_dora(base) | {"size_relation": an.details["size_relation"]}
     if custom is not None:
         body["custom"] = {name: result.to_json() for name, result in custom.items()}
     return body
