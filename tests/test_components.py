@@ -135,7 +135,7 @@ def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
     c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
     assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr",
-                                                      "lead-stages", "success-rate"]
+                                                      "lead-stages", "cfr-by-batch", "success-rate"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
 
@@ -296,7 +296,8 @@ def test_every_chart_over_time_has_a_date_axis_at_every_length():
         assert figures(charts)["activity"].layout.title.text.endswith(f"per {words}")
 
 
-TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
+TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr", "lead-by-size", "cfr-by-batch"}     # a histogram, stages,
+# two periods side by side, two charts by size bin
 
 
 def test_merge_time_line_and_band_break_at_empty_weeks():

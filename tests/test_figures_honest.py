@@ -25,7 +25,8 @@ START, END = pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-08", tz
 GREEN, BLUE, YELLOW, RED, GREY = "#198754", "#0d6efd", "#ffc107", "#dc3545", "#6c757d"
 TIER_BADGE = {"elite": ("text-bg-success", GREEN), "high": ("text-bg-primary", BLUE),
               "medium": ("text-bg-warning", YELLOW), "low": ("text-bg-danger", RED)}
-TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
+TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr", "lead-by-size", "cfr-by-batch"}     # a histogram, stages,
+# two periods side by side, two charts by size bin
 
 
 def computed(rows, start="2024-01-01", end="2024-01-08", prev_start="2023-12-25", benchmark="tiers"):
