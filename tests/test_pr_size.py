@@ -34,17 +34,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import statistics
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import FIXTURES, run_cli
-from metrics import Window, analyze, load_events, tables_from_frame
+from metrics import Window, analyze, defaults, load_events, tables_from_frame
 from metrics.analysis import window_tables
 from metrics.builtin import BY_KEY, Context
 from metrics.compute import size
 from metrics.compute.pvm import Assumptions
 from metrics.defaults import BATCH_SIZE_BINS, LARGE_PR_LINES, PR_SIZE_BINS, CheckError
 from metrics.links import pr_url
+from metrics.tables import NA
 
 SIZES = FIXTURES / "sizes.csv"
 WINDOW = Window.between("2024-03-01", "2024-03-08")
@@ -204,3 +209,60 @@ def test_the_relation_charts(an):
     failure = fg.failure_by_batch_size(relation["change_failure_by_batch_size"], "dark").data[0]
     assert list(failure.x) == ["1", "2-3", "4-7", ">=8"] and failure.y[:3] == (0, 50, 0) and failure.y[3] != failure.y[3]
     assert list(failure.text) == ["0 of 1 deployment", "1 of 2 deployments", "0 of 1 deployment", "0 of 0 deployments"]
+
+
+# ---------------------------------------------------------------------------------------------
+# every input, fuzzed: the threshold's text, ids and services, any sizes and batches
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.integers(-10, 2 * 10**9), st.floats(allow_nan=True), st.booleans()))
+def test_any_threshold_is_a_number_in_range_or_one_sentence(value):
+    try:
+        lines = defaults.large_pr_lines(value)
+    except CheckError as e:
+        assert str(e).startswith("large PR lines must be a whole number between 0 and") and "\n" not in str(e)
+    else:
+        assert isinstance(lines, int) and 0 <= lines <= defaults.MAX_PR_LINES
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_any_id_gets_a_github_address_or_none(service, pr_id):
+    url = pr_url(service, pr_id)
+    assert url == "" or (url == f"https://github.com/{service}/pull/{pr_id[len(service) + 1:]}"
+                         and " " not in url and "(" not in url and ")" not in url)
+
+
+def independent_quantile(values: list, q: float):
+    if not values:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    return statistics.quantiles(values, n=4, method="inclusive")[2] if q == 0.75 else statistics.median(values)
+
+
+PRS = st.lists(st.tuples(st.booleans(), st.one_of(st.none(), st.integers(0, 3000)), st.integers(0, 5)), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(PRS, st.integers(0, 3000), st.integers(1, 6))
+def test_sizes_and_batches_match_an_independent_count(prs, threshold, deployments):
+    """Each PR: (merged, size or none, the deployment that shipped it: 0 none, else 1..5; a merged one only)."""
+    frame = pd.DataFrame({"merged": [1 if m else NA for m, _, _ in prs],
+                          "size_lines": [np.nan if s is None else float(s) for _, s, _ in prs],
+                          "deploy_key": [d if m and d else NA for m, _, d in prs]},
+                         columns=["merged", "size_lines", "deploy_key"]).astype({"merged": "int64", "deploy_key": "int64",
+                                                                                  "size_lines": "float64"})
+    got = size.pr_sizes(frame, threshold)
+    sized = [s for m, s, _ in prs if m and s is not None]
+    assert got["pr_size_lines_median"] == pytest.approx(independent_quantile(sized, 0.5))
+    assert got["pr_size_lines_p75"] == pytest.approx(independent_quantile(sized, 0.75))
+    large = sum(1 for s in sized if s > threshold)
+    assert got["large_pr_share_pct"] == (pytest.approx(100 * large / len(sized)) if sized else None)
+    inside = pd.DataFrame({"key": np.arange(1, deployments + 1, dtype=np.int64)})
+    batches = size.deploy_batches(frame, inside)
+    for key, count, lines in zip(batches["key"], batches["prs"], batches["lines"], strict=True):
+        shipped = [s for m, s, d in prs if m and d == key]
+        assert count == len(shipped)
+        expected = sum(shipped) if shipped and None not in shipped else None
+        assert (lines != lines and expected is None) or lines == expected
