@@ -1,31 +1,15 @@
 """The PRs behind lead time in headless Chromium: the DORA tab's drill-down of a stored dataset
 (tests/fixtures/sizes.csv, worked out by hand in test_pr_size.py) shows the slowest PR first, as a
 person reads it, with its link where the data names the repository's owner; the size charts draw."""
-import time
-
 import pytest
 
+from browser_helpers import open_drilldown
 from conftest import FIXTURES, run_cli
 from test_browser import no_console_errors
 from test_browser_data import start
 
 pytestmark = pytest.mark.browser
 CELL = '#drilldown-prs td[data-dash-column="{column}"]'
-
-
-def open_item(duo, title: str):
-    """Open the drill-down's item called ``title`` (a click dispatched on its button, repeated until it
-    says it is open: a click before the page settles is lost)."""
-    opener = next(b for b in duo.find_elements("#drilldown .accordion-button") if b.text == title)
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
-    for _ in range(5):
-        duo.driver.execute_script("arguments[0].click()", opener)
-        deadline = time.time() + 3
-        while time.time() < deadline and opener.get_attribute("aria-expanded") != "true":
-            time.sleep(0.1)
-        if opener.get_attribute("aria-expanded") == "true":
-            return
-    raise AssertionError(f"the drill-down item {title!r} did not open")
 
 
 def column_texts(duo, column: str) -> list[str]:
@@ -39,7 +23,7 @@ def test_the_pr_drilldown_shows_the_slowest_pr_first(dash_duo):
     duo.wait_for_contains_text("#window-line", "2024-03-01 to 2024-03-07 (7 days", timeout=15)
     duo.wait_for_element(".chart-lead-by-size .js-plotly-plot", timeout=15)       # the charts above have rendered
     duo.wait_for_element(".chart-cfr-by-batch .js-plotly-plot", timeout=15)
-    open_item(duo, "PRs behind lead time")
+    open_drilldown(duo, "PRs behind lead time")
     duo.wait_for_contains_text("#drilldown-prs-note", "9 deployed PRs in the window, slowest first.", timeout=10)
     duo.wait_for_element(CELL.format(column="pr_id"), timeout=10)
     # the slowest: api#p6, created 03-06 00:00, shipped by D6 03-07 10:00: 34 hours; plain text (no owner in "api")
