@@ -51,15 +51,18 @@ def deploy_batches(prs: pd.DataFrame, inside: pd.DataFrame) -> pd.DataFrame:
     """Per production deployment of the window (``inside``, in its order): ``key``, ``prs`` (how many
     PRs lead time attributes to it) and ``lines`` (their changed lines; NaN when it shipped none or
     one of them has no size: a partial sum would understate the batch)."""
-    shipped = prs[prs["deploy_key"].to_numpy() != NA]
-    keys_of = shipped["deploy_key"].to_numpy()
-    size = pd.Series(shipped["size_lines"].to_numpy(dtype=float))
-    counts = size.groupby(keys_of).size()
-    unsized = size.isna().groupby(keys_of).any()
-    lines = size.groupby(keys_of).sum(min_count=1).where(~unsized)
     keys = inside["key"].to_numpy()
-    return pd.DataFrame({"key": keys, "prs": counts.reindex(keys, fill_value=0).to_numpy(dtype=np.int64),
-                         "lines": lines.reindex(keys).to_numpy(dtype=float)})
+    link = prs["deploy_key"].to_numpy()
+    size = prs["size_lines"].to_numpy(dtype=float)
+    order = np.argsort(keys, kind="stable")
+    place = np.minimum(np.searchsorted(keys[order], link), max(len(keys) - 1, 0))
+    found = (link != NA) & (keys[order][place] == link) if len(keys) else np.zeros(len(link), dtype=bool)
+    row = order[place[found]]                     # each shipped PR's deployment, as a row of ``inside``
+    counts = np.bincount(row, minlength=len(keys))
+    unsized = np.bincount(row, weights=np.isnan(size[found]), minlength=len(keys)) > 0
+    lines = np.bincount(row, weights=np.nan_to_num(size[found]), minlength=len(keys))
+    return pd.DataFrame({"key": keys, "prs": counts.astype(np.int64),
+                         "lines": np.where((counts > 0) & ~unsized, lines, np.nan)})
 
 
 def batch_sizes(batches: pd.DataFrame) -> dict:
