@@ -266,3 +266,19 @@ def test_sizes_and_batches_match_an_independent_count(prs, threshold, deployment
         assert count == len(shipped)
         expected = sum(shipped) if shipped and None not in shipped else None
         assert (lines != lines and expected is None) or lines == expected
+
+
+def test_the_api_summary_carries_the_sizes_as_the_command_line_does():
+    from dashboard.app import create_app
+    p = run_cli("import", "--from", "events", SIZES, "--name", "sizes")
+    assert p.returncode == 0, p.stderr
+    reply = create_app().server.test_client().get("/api/v1/summary?data=sizes&days=0")
+    assert reply.status_code == 200
+    body = reply.get_json()
+    cli = run_cli("--dataset", "sizes", "--json")
+    assert cli.returncode == 0, cli.stderr
+    assert body == json.loads(cli.stdout)
+    assert body["window"]["start"] == "2024-03-01T00:00:00Z" and body["window"]["days"] == 7
+    assert [body["dora"][k] for k in ("pr_size_lines_median", "pr_size_lines_p75", "deploy_batch_prs_median",
+                                      "deploy_batch_lines_median")] == [199, 400, 2, 801]
+    assert [tuple(b.values()) for b in body["size_relation"]["change_failure_by_batch_size"]] == FAILURE_BY_BATCH
