@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..defaults import BATCH_SIZE_BINS, LARGE_PR_LINES, PR_SIZE_BINS
 from ..series import median, pct, quantile
-from ..tables import NA
+from ..tables import NA, lookup
 
 
 def bin_labels(edges: tuple) -> list[str]:
@@ -52,12 +52,10 @@ def deploy_batches(prs: pd.DataFrame, inside: pd.DataFrame) -> pd.DataFrame:
     PRs lead time attributes to it) and ``lines`` (their changed lines; NaN when it shipped none or
     one of them has no size: a partial sum would understate the batch)."""
     keys = inside["key"].to_numpy()
-    link = prs["deploy_key"].to_numpy()
     size = prs["size_lines"].to_numpy(dtype=float)
-    order = np.argsort(keys, kind="stable")
-    place = np.minimum(np.searchsorted(keys[order], link), max(len(keys) - 1, 0))
-    found = (link != NA) & (keys[order][place] == link) if len(keys) else np.zeros(len(link), dtype=bool)
-    row = order[place[found]]                     # each shipped PR's deployment, as a row of ``inside``
+    at = lookup(np.arange(len(keys)), keys, prs["deploy_key"].to_numpy())    # each PR's deployment's row, or NA
+    found = at != NA
+    row = at[found]
     counts = np.bincount(row, minlength=len(keys))
     unsized = np.bincount(row, weights=np.isnan(size[found]), minlength=len(keys)) > 0
     lines = np.bincount(row, weights=np.nan_to_num(size[found]), minlength=len(keys))
