@@ -24,6 +24,11 @@ BEYOND_SECTION_7: dict = {"dora": ["pr_size_lines_median", "pr_size_lines_p75", 
                                    "deploy_batch_prs_median", "deploy_batch_lines_median"]}
 
 
+# the charts not drawn over time (no date axis): a histogram, stages, two periods side by side, and two
+# charts by size bin (lead time by PR size, change failure by deployment batch size)
+TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr", "lead-by-size", "cfr-by-batch"}
+
+
 def summary_keys(section: str) -> list[str]:
     """The keys the summary's ``section`` must have, in order (without ``tiers``)."""
     return [k for k in SECTION_7[section] if (section, k) not in NOT_IN_THE_SUMMARY] + BEYOND_SECTION_7.get(section, [])

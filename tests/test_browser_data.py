@@ -13,6 +13,7 @@ import oracle
 from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS, open_drilldown
 from conftest import FIXTURES, run_cli
 from dashboard.app import create_app
+from helpers import TIMELESS
 from test_browser import cards_match, choose, no_console_errors
 
 pytestmark = pytest.mark.browser
@@ -190,7 +191,6 @@ return Array.from(document.querySelectorAll('#tab-content .js-plotly-plot')).map
             title: plot._fullLayout ? plot._fullLayout.title.text : ''};
 });
 """
-TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr"}     # a histogram, stages, two periods side by side
 
 
 def drawn_axes(duo, timeout=15):

@@ -13,7 +13,7 @@ from components.panels import figures
 from components.teams import teams_table
 from dashboard.data import Computed
 from dashboard.tabs import TAB_VIEWS
-from helpers import analysis_of, ev
+from helpers import TIMELESS, analysis_of, ev
 from metrics import analyze, generate
 from metrics.series import bucketed
 
@@ -294,10 +294,6 @@ def test_every_chart_over_time_has_a_date_axis_at_every_length():
         _, charts = TAB_VIEWS["space"](c, "light")
         words = {7: "day", 90: "day", 365: "week", 3650: "month"}[days]
         assert figures(charts)["activity"].layout.title.text.endswith(f"per {words}")
-
-
-TIMELESS = {"lead-time", "lead-stages", "vcr", "dtr", "lead-by-size", "cfr-by-batch"}     # a histogram, stages,
-# two periods side by side, two charts by size bin
 
 
 def test_merge_time_line_and_band_break_at_empty_weeks():
