@@ -464,6 +464,41 @@ def monthly_trends(months: pd.DataFrame, previous: pd.DataFrame | None, keys: li
                    xaxis=window_axis(span), annotations=titles, **layout)
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def lead_time_by_pr_size(bins: list, theme: str, since: str = "PR creation") -> go.Figure:
+    """Do big PRs take longer? The median lead time of the deployed PRs in each size bin (``bins``:
+    dicts with ``bin``, ``prs`` and ``lead_time_hours_median``, None for an empty bin), each bar
+    labelled with how many PRs it stands on; an empty bin has no bar, only its "0 PRs"."""
+    names = [b["bin"] for b in bins]
+    hours = [np.nan if b["lead_time_hours_median"] is None else b["lead_time_hours_median"] for b in bins]
+    counts = [b["prs"] for b in bins]
+    return _figure([go.Bar(x=names, y=hours, marker_color=COLOURS["dora"], name="median lead time",
+                           text=[_counted(n, "PR") for n in counts], textposition="outside", cliponaxis=False,
+                           customdata=counts,
+                           hovertemplate="%{x} lines: median %{y:,.1f} h over %{customdata:,} PRs<extra></extra>")],
+                   "Lead time by PR size (medians)", theme, "hours (median)", "changed lines (added + removed)",
+                   hovermode="closest", showlegend=False, subtitle=f"deployed PRs with a size; hours from {since}",
+                   xaxis={"type": "category"}, yaxis={"rangemode": "tozero"})
+
+
+def failure_by_batch_size(bins: list, theme: str) -> go.Figure:
+    """Do big batches fail more? The change failure rate of the deployments that shipped each number
+    of PRs (``bins``: dicts with ``bin``, ``deployments``, ``failed_deployments`` and
+    ``change_failure_rate_pct``, None for an empty bin), each bar labelled "failed of deployments"."""
+    names = [b["bin"] for b in bins]
+    rates = [np.nan if b["change_failure_rate_pct"] is None else b["change_failure_rate_pct"] for b in bins]
+    said = [f"{b['failed_deployments']:,} of {_counted(b['deployments'], 'deployment')}" for b in bins]
+    return _figure([go.Bar(x=names, y=rates, marker_color=COLOURS["bad"], name="change failure rate",
+                           text=said, textposition="outside", cliponaxis=False, customdata=said,
+                           hovertemplate="%{x} PRs: %{y:.1f} % failed (%{customdata})<extra></extra>")],
+                   "Change failure rate by deployment batch size", theme, "% failed", "PRs the deployment shipped",
+                   hovermode="closest", showlegend=False, subtitle="production deployments that shipped at least one PR",
+                   xaxis={"type": "category"}, yaxis={"rangemode": "tozero"})
+
+
 # ----- SPACE --------------------------------------------------------------------------------
 
 def activity(b: pd.DataFrame, theme: str, bucket: str = "day", reviews_known: bool = True,

@@ -25,7 +25,7 @@ from .layout import source_options
 from .render import COMPUTE_FAILED, render
 from .security import CallbackValueError, json_kind, text_value
 from .state import ALL_DAYS, View, from_query, to_query
-from .tabs import drilldown_annotations, drilldown_deployments, drilldown_incidents
+from .tabs import DRILLDOWNS
 from .transitions import transition, typed_day_options
 from .upload import UploadError, import_upload
 
@@ -174,9 +174,7 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
         return {"seen": now, "changed": no_update if first_look else now}
 
     @app.callback(
-        output={"deployments": Output("drilldown-deployments-body", "children"),
-                "incidents": Output("drilldown-incidents-body", "children"),
-                "annotations": Output("drilldown-annotations-body", "children")},
+        output={item: Output(f"drilldown-{item}-body", "children") for item in DRILLDOWNS},
         inputs={"opened": Input("drilldown-accordion", "active_item"), "line": Input("window-line", "children")},
         state={"search": State("url", "search")}, prevent_initial_call=True,
     )
@@ -186,13 +184,11 @@ def register(app, defaults: View, upload_limit: int, views: Views) -> None:
         opened = opened or []
         view, _ = from_query(search, defaults)
         if not opened or view.tab != "dora":      # shown on the DORA tab only (its line changes on the way back)
-            return {"deployments": no_update, "incidents": no_update, "annotations": no_update}
+            return {item: no_update for item in DRILLDOWNS}
         computed, problem = computed_or_problem(views, view)
         if computed is None:
-            return {"deployments": problem, "incidents": problem, "annotations": problem}
-        return {"deployments": drilldown_deployments(computed) if "deployments" in opened else no_update,
-                "incidents": drilldown_incidents(computed) if "incidents" in opened else no_update,
-                "annotations": drilldown_annotations(computed) if "annotations" in opened else no_update}
+            return {item: problem for item in DRILLDOWNS}
+        return {item: build(computed) if item in opened else no_update for item, build in DRILLDOWNS.items()}
 
     @app.callback(
         output={"report": Output("annotation-report", "children"),

@@ -1,5 +1,5 @@
-"""What the download buttons deliver: the view's summary as JSON, its daily, weekly, deployment and
-incident tables as CSV. Pure functions of the analysis, so their content is unit-tested.
+"""What the download buttons deliver: the view's summary as JSON, its daily, weekly, deployment,
+incident and PR (the PRs behind lead time, slowest first) tables as CSV. Pure functions of the analysis, so their content is unit-tested.
 
 Cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return, as a service name ``=HYPERLINK(...)`` would) are written with a leading
@@ -14,7 +14,7 @@ from dash import dcc
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BUTTONS = {"download-daily": "daily", "download-weekly": "weekly", "download-deployments": "deployments",
-           "download-incidents": "incidents"}
+           "download-incidents": "incidents", "download-prs": "prs"}
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -30,9 +30,10 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_of(name: str, analysis) -> pd.DataFrame:
-    """The table a CSV button downloads: ``daily``, ``weekly``, ``deployments`` or ``incidents``."""
+    """The table a CSV button downloads: ``daily``, ``weekly``, ``deployments``, ``incidents`` or ``prs``."""
     return {"daily": lambda: analysis.daily, "weekly": lambda: analysis.weekly,
-            "deployments": lambda: analysis.deployments, "incidents": lambda: analysis.incidents}[name]()
+            "deployments": lambda: analysis.deployments, "incidents": lambda: analysis.incidents,
+            "prs": analysis.pr_rows}[name]()
 
 
 def file_stem(view, analysis) -> str:

@@ -109,6 +109,7 @@ def controls(defaults: View, datasets=(), may_write: bool = True) -> dbc.Card:
                 dbc.Button("Weekly CSV", id="download-weekly", color="secondary", outline=True, size="sm"),
                 dbc.Button("Deployments CSV", id="download-deployments", color="secondary", outline=True, size="sm"),
                 dbc.Button("Incidents CSV", id="download-incidents", color="secondary", outline=True, size="sm"),
+                dbc.Button("PRs CSV", id="download-prs", color="secondary", outline=True, size="sm"),
             ])),
         ], width="auto"),
         dbc.Col(html.Div(id="input-message", className="text-danger small mt-2", role="alert", **{"aria-live": "polite"}),
@@ -223,13 +224,14 @@ def annotation_form() -> html.Div:
 
 
 def drilldown_section(may_write: bool = True) -> html.Div:
-    """The deployments, incidents and annotations behind the DORA numbers: filled when an item is
+    """The deployments, incidents, PRs and annotations behind the DORA numbers: filled when an item is
     opened; an editor's page holds the form adding an annotation."""
     return html.Div(dbc.Accordion([
         dbc.AccordionItem(html.Div(id="drilldown-deployments-body"), title="Deployments behind the numbers",
                           item_id="deployments"),
         dbc.AccordionItem(html.Div(id="drilldown-incidents-body"), title="Incidents behind the numbers",
                           item_id="incidents"),
+        dbc.AccordionItem(html.Div(id="drilldown-prs-body"), title="PRs behind lead time", item_id="prs"),
         dbc.AccordionItem([*([annotation_form()] if may_write else []), html.Div(id="drilldown-annotations-body")],
                           title="Annotations on the time charts", item_id="annotations"),
     ], id="drilldown-accordion", always_open=True, start_collapsed=True), id="drilldown", className="drilldown mb-4",

@@ -136,6 +136,7 @@ def dora(c: Computed, theme: str) -> tuple:
               if s["deployments"]
               else empty_state("No deployments in this window: no change failure rate.", "empty-cfr")),
         panel(stages_chart(c, an, theme, span)),
+        *size_panels(c, theme),
         panel(graph("success-rate", marked(c, fg.deployment_success_rate(
             b, success_rate(b["deployments"], b["successful_deployments"]), theme, bucket, span)))
               if s["deployments"] and "failed deploy" in an.present
@@ -161,6 +162,25 @@ def stages_chart(c: Computed, an, theme: str, span: tuple):
     note = "; ".join(f"{stage} n/a: {why}" for stage, why in missing.items())
     return graph("lead-stages", marked(c, fg.cycle_time_stages(an.stage_periods(), list(STAGES), theme, an.stage_bucket,
                                                                 span, note)))
+
+
+def size_panels(c: Computed, theme: str) -> list:
+    """Do big PRs take longer, do big batches fail more? Lead time by PR size bin and change failure
+    rate by deployment batch size bin (``size_relation``), or why there is nothing to draw."""
+    an = c.current
+    relation = an.details["size_relation"]
+    by_size, by_batch = relation["lead_time_by_pr_size"], relation["change_failure_by_batch_size"]
+    no_sizes = why_empty(c, "pr_size_lines_median")
+    return [
+        panel(graph("lead-by-size", fg.lead_time_by_pr_size(by_size, theme, pr_start(c)))
+              if any(b["prs"] for b in by_size)
+              else empty_state(f"{no_sizes or 'No deployed PR with a size in this window'}: no lead time by PR size.",
+                               "empty-lead-by-size")),
+        panel(graph("cfr-by-batch", fg.failure_by_batch_size(by_batch, theme))
+              if any(b["deployments"] for b in by_batch)
+              else empty_state("No deployment in this window shipped a PR: no change failure rate by batch size.",
+                               "empty-cfr-by-batch")),
+    ]
 
 
 def cfr_lines(q: dict, by_tiers: bool) -> list:
@@ -380,11 +400,29 @@ def drilldown_incidents(c: Computed) -> list:
                        ("recovery_minutes",))]
 
 
-def drilldown_note(total: int, what: str, download: str) -> str:
-    """The line above a drill-down table: how many rows it shows of how many."""
+PR_NOTE = (" Stages: coding (first commit to opening), pickup (opening to first review), review (first review to "
+           "merge), deploy (merge to the deployment); empty where the data has no time for one. An id links to its "
+           "PR where the data names the repository with its owner (acme/checkout#12 on GitHub).")
+
+
+def drilldown_prs(c: Computed) -> list:
+    """The PRs behind lead time: the window's deployed PRs, slowest first, with their size, each
+    stage's hours and the deployment that shipped them."""
+    an = c.current
+    total = an.details["merged_prs"] - an.summary["dora"]["merged_prs_not_deployed"]
+    note = drilldown_note(total, "deployed PRs", "PRs CSV", "slowest") + PR_NOTE
+    return [html.Div(note, className="small mb-2", id="drilldown-prs-note"),
+            data_table("drilldown-prs", an.pr_rows(DRILLDOWN_ROWS), (),
+                       ("coding_hours", "pickup_hours", "review_hours", "deploy_hours", "lead_time_hours"),
+                       links={"pr_id": "url"}, sort_by=(("lead_time_hours", "desc"),))]
+
+
+def drilldown_note(total: int, what: str, download: str, first: str = "newest") -> str:
+    """The line above a drill-down table: how many rows it shows of how many, ``first`` first."""
     if total <= DRILLDOWN_ROWS:
-        return f"{total} {what} in the window, newest first."
-    return f"The newest {DRILLDOWN_ROWS} of {total:,} {what} in the window; \u201c{download}\u201d above has all of them."
+        return f"{total} {what} in the window, {first} first."
+    return (f"The {first} {DRILLDOWN_ROWS} of {total:,} {what} in the window; \u201c{download}\u201d above has all "
+            "of them.")
 
 
 def drilldown_annotations(c: Computed) -> list:
@@ -403,3 +441,8 @@ def drilldown_annotations(c: Computed) -> list:
              f"without one, a deployment of {defaults.ANNOTATION_MANY_PRS} PRs or more.")
     return [html.Div(said, className="small mb-2", id="drilldown-annotations-note"),
             data_table("drilldown-annotations", rows, ("at",))]
+
+
+# the drill-down's items (``layout.drilldown_section``): item id -> what builds its table
+DRILLDOWNS = {"deployments": drilldown_deployments, "incidents": drilldown_incidents, "prs": drilldown_prs,
+              "annotations": drilldown_annotations}

@@ -18,8 +18,9 @@ from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
 from .compute import dora, trends
 from .compute.stages import STAGES, median_key, stage_periods
 from .compute.pvm import Assumptions
+from .links import pr_urls
 from .registry.metric import judged, missing_kinds, tiered
-from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR
+from .schema import CHANGE_TYPES, NS_PER_DAY, NS_PER_HOUR, PR_LINES_ADDED, PR_LINES_REMOVED, PR_SIZE_KINDS
 from .series import clean, daily_counts, period_bounds, rate_pct, weekly_sums
 from .tables import NA, EventTables, clip
 from .window import Window
@@ -40,6 +41,7 @@ class Analysis:
     iar_periods: pd.DataFrame
     attribution_hours: float = defaults.ATTRIBUTION_HOURS
     present: frozenset = frozenset()       # the event kinds the whole data holds (see ``MetricSpec.needs``)
+    large_pr_lines: int = defaults.LARGE_PR_LINES     # a PR with more changed lines is large
     _rows: dict = field(repr=False, default_factory=dict)
 
     @cached_property
@@ -173,6 +175,27 @@ class Analysis:
             out[name] = p[name].to_numpy()
         return out
 
+    def pr_rows(self, slowest: int | None = None) -> pd.DataFrame:
+        """The PRs behind lead time: the window's deployed PRs, slowest first (ties: earliest created
+        first), or only the ``slowest`` (ids named for those alone). Per PR: its id, its address
+        (``links.pr_url``; "" when none is known), service, author, size (lines added, removed, their
+        sum, files changed; NaN when unknown), each stage's hours (coding, pickup, review, deploy;
+        NaN when the data has no time for it), lead time and the deployment that shipped it."""
+        p = self._rows["prs"]
+        p = p[p["lead_time_hours"].notna().to_numpy()]
+        order = np.lexsort((p["pr_key"].to_numpy(), p["created"].to_numpy(), -p["lead_time_hours"].to_numpy()))
+        p = p.iloc[order[:slowest] if slowest is not None else order]
+        t = self._rows["tables"]
+        ids, services = t.pr_id(p["pr_key"]), t.service_name(p["service"])
+        return pd.DataFrame({
+            "pr_id": ids, "url": pr_urls(services, ids), "service": services, "author": t.author_name(p["author"]),
+            "lines_added": p["lines_added"].to_numpy(), "lines_removed": p["lines_removed"].to_numpy(),
+            "size_lines": p["size_lines"].to_numpy(), "files_changed": p["files_changed"].to_numpy(),
+            "coding_hours": p["coding_hours"].to_numpy(), "pickup_hours": p["review_wait_hours"].to_numpy(),
+            "review_hours": p["review_to_merge_hours"].to_numpy(), "deploy_hours": p["merge_to_deploy_hours"].to_numpy(),
+            "lead_time_hours": p["lead_time_hours"].to_numpy(), "deploy_id": t.deploy_id(p["deploy_key"]),
+        })
+
     @cached_property
     def deployments(self) -> pd.DataFrame:
         """One row per production deployment in the window, with its failed and rework flags."""
@@ -205,21 +228,26 @@ def _time(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.to_datetime(np.where(ns == NA, np.datetime64("NaT"), ns.astype("datetime64[ns]")), utc=True))
 
 
-# kinds that count when present and are never asked for: an extension's, and a PR's first commit (few sources give it)
-OPTIONAL_KINDS = ("on_call_hours", "pr_first_commit")
+# kinds that count when present and are never asked for: an extension's, a PR's first commit and its
+# sizes (optional in every source's data: without them the coding stage and the sizes are n/a, said
+# once in their metrics' reasons)
+OPTIONAL_KINDS = ("on_call_hours", "pr_first_commit", PR_LINES_ADDED, PR_LINES_REMOVED)
 GIT_PRS = "git pr"              # a marker in ``present``: PR times from git history (not an event kind)
 # the event kinds ``present`` lists when the data holds any (beside the markers of ``present_of``), in
 # the order of their tables in ``kinds_present``
 PRESENT_KINDS = ("deploy", "incident_start", "pr_created", "pr_reviewed", "satisfaction_survey",
                  "platform_investment_hour", "incident_response", "toil", "onboarding_complete", "on_call_hours",
-                 "infra_cost", "pr_first_commit")
+                 "infra_cost", "pr_first_commit", PR_LINES_ADDED, PR_LINES_REMOVED)
 
 
 def kinds_present(tables: EventTables) -> frozenset:
     """The built-in event kinds the tables hold at all (whatever the window)."""
+    measure = tables.sizes["measure"].to_numpy()
     held = {kind for kind, table in zip(PRESENT_KINDS, (
         tables.deploys, tables.incidents, tables.prs, tables.reviews, tables.surveys, tables.platform, tables.response,
-        tables.toil, tables.onboarding, tables.on_call, tables.infra, tables.first_commits), strict=True) if len(table)}
+        tables.toil, tables.onboarding, tables.on_call, tables.infra, tables.first_commits,
+        np.flatnonzero(measure == PR_SIZE_KINDS.index(PR_LINES_ADDED)),
+        np.flatnonzero(measure == PR_SIZE_KINDS.index(PR_LINES_REMOVED))), strict=True) if len(table)}
     return present_of(held, bool((~tables.deploys["success"].to_numpy()).any()),
                       bool((tables.deploys["change_type"].to_numpy() > 0).any()), tables.git_prs)
 
@@ -253,7 +281,8 @@ def window_tables(tables: EventTables, window: Window,
 
 def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None = None,
             attribution_hours: float = defaults.ATTRIBUTION_HOURS, present: frozenset | None = None,
-            overrides: Overrides | None = None, sla: dict[str, float] | None = None, with_trends: bool = True) -> Analysis:
+            overrides: Overrides | None = None, sla: dict[str, float] | None = None, with_trends: bool = True,
+            large_pr_lines: int = defaults.LARGE_PR_LINES) -> Analysis:
     """Compute every metric of the window from the tables. ``attribution_hours``: how long after a
     deployment an incident is attributed to it (change failure rate). ``present``: the event kinds
     the whole data holds (default: those of ``tables``); a metric whose inputs it lacks is n/a
@@ -262,17 +291,19 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
     target in minutes (``"*"`` for the others; default ``METRICS_SLA_MINUTES``, see ``defaults.sla_targets``).
     ``with_trends``: a window of ``defaults.MONTHLY_MIN_DAYS`` days or more also gets its monthly trends
     (``Analysis.trends``, ``monthly_trends``, computed when first read); False leaves them out (a previous
-    period's analysis)."""
+    period's analysis). ``large_pr_lines``: a merged PR with more changed lines is large (``large_pr_share_pct``)."""
     a = assumptions or Assumptions()
     a.check()
     attribution_hours = defaults.amount("attribution hours", attribution_hours)
+    large_pr_lines = defaults.large_pr_lines(large_pr_lines)
     present = kinds_present(tables) if present is None else present
     if overrides:
         tables = apply_overrides(tables, overrides)
     whole = tables
     tables = window_tables(tables, window, attribution_hours)
-    c = Context(tables, window, a, attribution_hours, sla)
+    c = Context(tables, window, a, attribution_hours, sla, large_pr_lines=large_pr_lines)
     summary, details = metric_values(c, present)
+    details["size_relation"] = _cleaned(c.size_relation)
 
     frequency, cfr, rework, activity, incidents, inside = c.frequency, c.cfr, c.rework, c.activity, c.incidents, c.inside
     inside_ts = inside["ts"].to_numpy()
@@ -300,7 +331,7 @@ def analyze(tables: EventTables, window: Window, assumptions: Assumptions | None
         # what the previous year's months are computed from, when the trends are read
         rows["trends from"] = (whole, a, attribution_hours, sla)
     return Analysis(window, a, summary, details, daily, weekly, weekly_delivery, c.adoption["periods"], attribution_hours,
-                    present, rows)
+                    present, large_pr_lines, rows)
 
 
 def year_before(window: Window) -> Window:
@@ -474,6 +505,8 @@ def _daily_sum(table: pd.DataFrame, column: str, window: Window) -> np.ndarray:
 def _cleaned(value):
     if isinstance(value, dict):
         return {k: _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
     if isinstance(value, str) or value is None:
         return value
     return clean(value)

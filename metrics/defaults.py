@@ -34,6 +34,14 @@ LATEST_EVENT = "2200-01-01"          # exclusive
 # DORA: how long after a deployment an incident is attributed to it (change failure rate)
 ATTRIBUTION_HOURS = 24.0
 
+# PR size (docs/metrics.md): a merged PR of more than this many changed lines (added + removed) is
+# large (``--large-pr-lines``); PR sizes and deployment batches are compared with lead time and change
+# failure in bins: each bin from its lower edge up to the next edge (the last one open-ended)
+LARGE_PR_LINES = 400
+MAX_PR_LINES = 10**9
+PR_SIZE_BINS = (0, 50, 200, 400, 1000)        # changed lines: <50, 50-199, 200-399, 400-999, >=1000
+BATCH_SIZE_BINS = (1, 2, 4, 8)                # PRs a deployment shipped: 1, 2-3, 4-7, >=8
+
 # DORA's benchmarks: what the cards judge by ("tiers" or "quick-check", metrics/benchmarks.py:
 # BENCHMARKS) and the Quick Check baseline the scores are compared with (BASELINES: "2024" is the
 # 2024 edition's "All industries"); METRICS_BENCHMARK and METRICS_BASELINE change them
@@ -207,6 +215,11 @@ def services(value, text_ok: bool = True) -> int:
 def team_size(value, text_ok: bool = True) -> int:
     """Rule: a team has 1 to ``MAX_TEAM`` developers."""
     return whole("team size", value, 1, MAX_TEAM, text_ok)
+
+
+def large_pr_lines(value, text_ok: bool = True) -> int:
+    """Rule: the large-PR threshold is a whole number of changed lines from 0 to ``MAX_PR_LINES``."""
+    return whole("large PR lines", value, 0, MAX_PR_LINES, text_ok)
 
 
 def sentence(error: Exception) -> str:

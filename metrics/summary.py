@@ -76,8 +76,10 @@ def to_json(an: Analysis, base: Baseline | None = None, custom: dict | None = No
     definitions against ``base`` (``Analysis.current_dora``) and, when plug-ins are named, the
     custom metrics (``custom``: name -> ``metrics.plugins.Result``) under ``"custom"``; the cycle-time
     stages per period (``cycle_time``) and, for a window of ``defaults.MONTHLY_MIN_DAYS`` days or more,
-    the monthly trends (``trends``)."""
-    body = dict(an.summary) | an.current_dora(base) | {"cycle_time": cycle_time_json(an)}
+    the monthly trends (``trends``). ``size_relation``: lead time by PR size bin and change failure
+    rate by deployment batch size bin (docs/metrics.md)."""
+    body = dict(an.summary) | an.current_dora(base) | {"cycle_time": cycle_time_json(an),
+                                                       "size_relation": an.details["size_relation"]}
     if an.trends is not None:
         body["trends"] = trends_json(an.trends)
     if custom is not None:

@@ -1,5 +1,7 @@
 """What the dashboard should show: the cards of a synthetic view worked out by the independent oracle
 (``oracle``: plain pandas from METRICS.md, never ``metrics``' computation), and helpers for the browser."""
+import time
+
 import oracle
 from metrics import generate
 from metrics.tables import frame_from_tables
@@ -43,3 +45,20 @@ def hover(duo, selector: str) -> None:
     """Move the mouse over the element at ``selector`` (a table cell: its tooltip, ``.dash-table-tooltip``, shows)."""
     from selenium.webdriver.common.action_chains import ActionChains
     ActionChains(duo.driver).move_to_element(duo.find_element(selector)).perform()
+
+
+def open_drilldown(duo, title: str) -> None:
+    """Open the DORA drill-down's item called ``title``. A click dispatched on the button itself: a
+    chart still settling above may cover the point a pointer click aims at ("element click
+    intercepted"); repeated until the item says it is open (a click before the page settles is lost).
+    The caller waits for the item's text (a collapsed item's text reads as "")."""
+    opener = next(b for b in duo.find_elements("#drilldown .accordion-button") if b.text == title)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
+    time.sleep(0.3)
+    for _ in range(3):
+        duo.driver.execute_script("arguments[0].click()", opener)
+        deadline = time.time() + 3
+        while time.time() < deadline and opener.get_attribute("aria-expanded") != "true":
+            time.sleep(0.1)
+        if opener.get_attribute("aria-expanded") == "true":
+            return

@@ -19,9 +19,16 @@ SECTION_7 = {
 }
 SECTION_7_TIERS = ["deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "overall"]
 NOT_IN_THE_SUMMARY: set = set()     # (section, key) METRICS.md lists and --json leaves out: none since issue 23
-# section -> summary keys a metric adds that METRICS.md does not list (yet): the cycle-time stages (issue 27)
+# section -> summary keys a metric adds that METRICS.md does not list (yet): issue 27's cycle-time stages and sizes
 BEYOND_SECTION_7: dict = {"dora": [f"{stage}_hours_{stat}" for stage in ("coding", "pickup", "review", "deploy")
-                                   for stat in ("median", "p75")]}
+                                   for stat in ("median", "p75")]
+                                  + ["pr_size_lines_median", "pr_size_lines_p75", "large_pr_share_pct",
+                                     "deploy_batch_prs_median", "deploy_batch_lines_median"]}
+
+
+# the charts not drawn over time (no date axis): a histogram, two periods side by side, and two charts
+# by size bin (lead time by PR size, change failure by deployment batch size)
+TIMELESS = {"lead-time", "vcr", "dtr", "lead-by-size", "cfr-by-batch"}
 
 
 def summary_keys(section: str) -> list[str]:

@@ -10,9 +10,10 @@ from selenium.webdriver.common.keys import Keys
 import pandas as pd
 
 import oracle
-from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS
+from browser_helpers import DORA_CARDS, PVM_CARDS, SPACE_CARDS, open_drilldown
 from conftest import FIXTURES, run_cli
 from dashboard.app import create_app
+from helpers import TIMELESS
 from test_browser import cards_match, choose, no_console_errors
 
 pytestmark = pytest.mark.browser
@@ -104,19 +105,8 @@ def test_filters_and_drilldown_match_the_command_line(dash_duo):
     run_cli("import", "--from", "events", HAND, "--name", "hand")
     duo = start(dash_duo, "/?data=hand")
     cards_match(duo, DORA_CARDS, hand_cards("2023-12-31", "2024-01-08"))
-    opener = duo.find_element("#drilldown .accordion-button")           # "Deployments behind the numbers"
     duo.wait_for_element(".chart-lead-stages .js-plotly-plot", timeout=15)     # the charts above have rendered
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
-    time.sleep(0.3)
-    # a click dispatched on the button itself: a chart still settling above may cover the point a
-    # pointer click aims at ("element click intercepted"), which is not what this test is about
-    for _ in range(3):                      # until the item says it is open (a click before the page settles is lost)
-        duo.driver.execute_script("arguments[0].click()", opener)
-        deadline = time.time() + 3
-        while time.time() < deadline and opener.get_attribute("aria-expanded") != "true":
-            time.sleep(0.1)
-        if opener.get_attribute("aria-expanded") == "true":
-            break
+    open_drilldown(duo, "Deployments behind the numbers")
     # the text shows once the accordion has opened (a collapsed item's text reads as "")
     duo.wait_for_text_to_equal("#drilldown-deploys-note",
                                "8 production deployments in the window, newest first.", timeout=10)   # d0..d7
@@ -201,7 +191,6 @@ return Array.from(document.querySelectorAll('#tab-content .js-plotly-plot')).map
             title: plot._fullLayout ? plot._fullLayout.title.text : ''};
 });
 """
-TIMELESS = {"lead-time", "vcr", "dtr"}     # a histogram, two periods side by side
 
 
 def drawn_axes(duo, timeout=15):

@@ -13,7 +13,7 @@ from components.panels import figures
 from components.teams import teams_table
 from dashboard.data import Computed
 from dashboard.tabs import TAB_VIEWS
-from helpers import analysis_of, ev
+from helpers import TIMELESS, analysis_of, ev
 from metrics import analyze, generate
 from metrics.series import bucketed
 
@@ -135,7 +135,7 @@ def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
     c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
     assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr",
-                                                      "lead-stages", "success-rate"]
+                                                      "lead-stages", "cfr-by-batch", "success-rate"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
 
@@ -294,9 +294,6 @@ def test_every_chart_over_time_has_a_date_axis_at_every_length():
         _, charts = TAB_VIEWS["space"](c, "light")
         words = {7: "day", 90: "day", 365: "week", 3650: "month"}[days]
         assert figures(charts)["activity"].layout.title.text.endswith(f"per {words}")
-
-
-TIMELESS = {"lead-time", "vcr", "dtr"}     # a histogram, two periods side by side
 
 
 def test_merge_time_line_and_band_break_at_empty_weeks():

@@ -16,7 +16,7 @@ from components.colours import BADGE_HEX
 from components.panels import figures
 from dashboard.data import Computed
 from dashboard.tabs import TAB_VIEWS
-from helpers import analysis_of, ev
+from helpers import TIMELESS, analysis_of, ev
 from test_components import find, texts
 
 DAY = 86_400_000_000_000
@@ -25,7 +25,6 @@ START, END = pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-08", tz
 GREEN, BLUE, YELLOW, RED, GREY = "#198754", "#0d6efd", "#ffc107", "#dc3545", "#6c757d"
 TIER_BADGE = {"elite": ("text-bg-success", GREEN), "high": ("text-bg-primary", BLUE),
               "medium": ("text-bg-warning", YELLOW), "low": ("text-bg-danger", RED)}
-TIMELESS = {"lead-time", "vcr", "dtr"}     # a histogram, two periods side by side
 
 
 def computed(rows, start="2024-01-01", end="2024-01-08", prev_start="2023-12-25", benchmark="tiers"):

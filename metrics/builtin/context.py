@@ -4,7 +4,8 @@ computations in ``metrics/compute/`` (``dora``, ``space``, ``pvm`` and ``extensi
 table, the attributed incidents, the deployments inside the window ...)."""
 from __future__ import annotations
 
-from ..compute import dora, extensions, pvm, space
+from .. import defaults
+from ..compute import dora, extensions, pvm, size, space
 from ..compute.stages import stage_summary
 from ..compute.pvm import Assumptions
 from ..tables import EventTables
@@ -43,12 +44,14 @@ class Context:
     and SLA targets (None: ``METRICS_SLA_MINUTES``), and the shared intermediate results, one a line,
     each computed on first use by the function it names and then kept. ``per_pr`` False: lead time
     without its per-PR table and the figures drawn from it (``dora.lead_time``; the SPACE metrics
-    that read the table cannot be computed then)."""
+    that read the table cannot be computed then, nor the sizes). ``large_pr_lines``: the lines above
+    which a PR is large (``defaults.LARGE_PR_LINES``)."""
 
     def __init__(self, tables: EventTables, window: Window, assumptions: Assumptions, attribution_hours: float,
-                 sla: dict | None = None, per_pr: bool = True):
+                 sla: dict | None = None, per_pr: bool = True, large_pr_lines: int = defaults.LARGE_PR_LINES):
         self.tables, self.window, self.assumptions = tables, window, assumptions
         self.attribution_hours, self.sla_given, self.per_pr = attribution_hours, sla, per_pr
+        self.large_pr_lines = large_pr_lines
 
     # DORA: counts, daily series and rate; the per-PR lead-time table and the window's incidents with their
     # attribution and recovery (computed together: ``lead_and_incidents``); the production deployments of the
@@ -63,6 +66,13 @@ class Context:
     rework = cached_property(lambda c: dora.rework(c.inside, c.incidents))
     # the cycle-time stages' medians and p75s, from lead time's per-PR table
     stages = cached_property(lambda c: stage_summary(c.lead["prs"]))
+    # size: of the window's PRs (from the per-PR lead-time table) and of its deployments' batches
+    sizes = cached_property(lambda c: size.pr_sizes(c.lead["prs"], c.large_pr_lines))
+    batch_rows = cached_property(lambda c: size.deploy_batches(c.lead["prs"], c.inside))
+    batches = cached_property(lambda c: size.batch_sizes(c.batch_rows))
+    size_relation = cached_property(lambda c: {
+        "lead_time_by_pr_size": size.lead_time_by_size(c.lead["prs"]),
+        "change_failure_by_batch_size": size.failure_by_batch(c.batch_rows, c.cfr["failed"])})
     # SPACE
     activity = cached_property(lambda c: space.activity(c.tables, c.window))
     collaboration = cached_property(lambda c: space.collaboration(c.lead["prs"], c.window))

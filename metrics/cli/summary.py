@@ -44,6 +44,9 @@ def add_summary_assumptions(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workweek", default=defaults.WORKWEEK, help=f"working days (default '{defaults.WORKWEEK}')")
     p.add_argument("--attribution-hours", type=amount_argument("attribution hours"), default=defaults.ATTRIBUTION_HOURS,
                    help=f"CFR: hours after a deployment an incident is attributed to it (default {defaults.ATTRIBUTION_HOURS:g})")
+    p.add_argument("--large-pr-lines", type=whole_argument("large PR lines", 0, defaults.MAX_PR_LINES),
+                   default=defaults.LARGE_PR_LINES,
+                   help=f"PR size: a merged PR with more changed lines than this is large (default {defaults.LARGE_PR_LINES})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,7 +186,8 @@ def run(argv=None, out=None, err=None) -> int:
         except TeamsError as e:
             raise UsageError(str(e)) from None
         header += f" | team {', '.join(args.team)}"
-    analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=pins)
+    analysis = analyze(tables, window, a, args.attribution_hours, present=present, overrides=pins,
+                       large_pr_lines=args.large_pr_lines)
     custom = custom_metrics(tables, window)
     if args.json:
         print(json.dumps(to_json(analysis, base, custom), indent=2), file=out)

@@ -31,7 +31,9 @@ REASONS = {"deploy": "no deployments in this dataset", "incident_start": "no inc
            "toil": "no toil or incident-response data in this dataset",
            "platform_investment_hour": "no platform hours in this dataset",
            "satisfaction_survey": "no survey answers in this dataset",
-           "on_call_hours": "no on-call data in this dataset (on_call_hours events)"}
+           "on_call_hours": "no on-call data in this dataset (on_call_hours events)",
+           "pr_lines_added": "no PR sizes in this dataset (pr_lines_added and pr_lines_removed events)",
+           "pr_lines_removed": "no PR sizes in this dataset (pr_lines_added and pr_lines_removed events)"}
 
 
 @dataclass(frozen=True)
