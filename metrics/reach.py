@@ -10,6 +10,9 @@ are paired and linked:
 
 1. every event in ``[start - days - attribution, end)`` (``Reach.start_ns``, ``Reach.end_ns``):
    the events of ``P`` and ``W``, and the deployments up to the attribution window before ``P``
+   (for a window of ``defaults.MONTHLY_MIN_DAYS`` days or more, from the same days a year earlier
+   when that is earlier: its monthly trends compare each month with the year before,
+   ``analysis.year_before``)
    (METRICS.md section 3, change failure rate: an incident is attributed to the latest successful
    deployment of its service at most ``attribution_hours`` before it, limit included; lead time
    looks for the first deployment at or after a merge, never before the period's start, and
@@ -45,7 +48,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import defaults
-from .analysis import kinds_present
+from .analysis import kinds_present, year_before
 from .schema import NS_PER_HOUR
 from .selection import services_of
 from .tables import EventTables
@@ -70,6 +73,8 @@ def reach(window: Window, attribution_hours: float = defaults.ATTRIBUTION_HOURS,
     ``previous`` False: of ``window`` alone (the command line's summary)."""
     lookback = int(attribution_hours * NS_PER_HOUR)         # as ``analysis.window_tables`` clips
     first = window.previous().start_ns if previous else window.start_ns
+    if previous and window.days >= defaults.MONTHLY_MIN_DAYS:   # the monthly trends' same months a year earlier
+        first = min(first, year_before(window).start_ns)
     return Reach(first - lookback, window.end_ns, tuple(sorted(dict(pins).items())))
 
 

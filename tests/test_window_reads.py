@@ -280,3 +280,21 @@ def test_the_command_line_summary_of_a_postgresql_dataset_reads_its_window(pg, t
                 assert run([*source, "--json", *extra], out, err) == 0, err.getvalue()
             outs.append(json.loads(out.getvalue()))
         assert outs[0] == outs[1], extra
+
+
+def test_the_monthly_trends_of_a_long_window_have_their_previous_year_from_a_window_read(pg):
+    """A 120-day view of two years of data reads the same days a year earlier too (its monthly
+    trends compare each month with them): the trends and their previous year equal the whole's."""
+    from metrics import frame_from_tables, generate
+    whole = generate(730, 4, services=2, end="2026-06-30").tables
+    store.save("years", frame_from_tables(whole))
+    window = Window(ts_ns(pd.Series(pd.to_datetime(["2026-03-02"], utc=True)))[0],
+                    ts_ns(pd.Series(pd.to_datetime(["2026-06-30"], utc=True)))[0])
+    assert window.days == 120
+    part = store.load_window("years", reach(window))
+    assert part.event_count() < whole.event_count()
+    present = kinds_present(whole)
+    expected, got = (analyze(t, window, present=present).trends for t in (whole, part))
+    assert got["previous_year"] is not None and got["previous_year"]["deploys_per_day"].notna().all()
+    for key in ("months", "previous_year"):
+        pd.testing.assert_frame_equal(got[key], expected[key])
