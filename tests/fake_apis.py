@@ -100,6 +100,8 @@ class FakeGitHub(FakeApi):
         self.statuses: dict[int, list] = {}
         self.runs: list[dict] = []
         self.files: dict[int, list] = {}
+        self.sizes: dict[int, tuple] = {}           # number -> (additions, deletions, changed_files) of GET /pulls/N
+        self.commits: dict[int, list] = {}          # number -> GET /pulls/N/commits, oldest first
         self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS), served base64
 
     def route(self, path, query):
@@ -113,6 +115,11 @@ class FakeGitHub(FakeApi):
         if rest.startswith("/pulls/") and rest.endswith("/files"):
             return self.link_page(path, query, [{"filename": f, "status": "modified"}
                                                 for f in self.files.get(int(rest.split("/")[2]), [])])
+        if rest.startswith("/pulls/") and rest.endswith("/commits"):
+            return self.link_page(path, query, self.commits.get(int(rest.split("/")[2]), []))
+        if rest.startswith("/pulls/") and rest.count("/") == 2:
+            match = [p for p in self.pulls if str(p["number"]) == rest.split("/")[2]]
+            return (200, {}, self.single_pull(match[0])) if match else (404, {}, {"message": "Not Found"})
         if rest.startswith("/pulls/") and rest.endswith("/reviews"):
             return self.link_page(path, query, self.reviews.get(int(rest.split("/")[2]), []))
         if rest == "/deployments":
@@ -150,6 +157,26 @@ class FakeGitHub(FakeApi):
             "user": {"login": login, "id": 7, "type": user_type},
             "created_at": created, "updated_at": updated, "closed_at": merged, "merged_at": merged,
             "base": {"ref": "main", "repo": {"id": 1, "name": name, "full_name": self.repo}},
+        })
+
+    def single_pull(self, pull: dict) -> dict:
+        """``GET /pulls/N``: the list's object with what only the single PR carries: the count of its
+        commits and, when ``sizes`` gives it, its size (GitHub always gives one; the tests that do not
+        set it count events of the list's fields alone)."""
+        sized = dict(zip(("additions", "deletions", "changed_files"), self.sizes[pull["number"]], strict=True)) \
+            if pull["number"] in self.sizes else {}
+        return {**pull, **sized, "commits": len(self.commits.get(pull["number"], [])), "merged": bool(pull["merged_at"])}
+
+    def add_commit(self, number, authored, committed=None, login="alice"):
+        """A commit of PR ``number`` (``GET /pulls/N/commits``'s shape), listed after the others."""
+        sha = f"{number:04d}{len(self.commits.get(number, [])):036d}"
+        self.commits.setdefault(number, []).append({
+            "url": f"{self.url}/repos/{self.repo}/commits/{sha}", "sha": sha,
+            "commit": {"author": {"name": login, "email": f"{login}@example.com", "date": authored},
+                       "committer": {"name": login, "email": f"{login}@example.com", "date": committed or authored},
+                       "message": f"commit {sha[:7]}", "comment_count": 0},
+            "author": {"login": login, "type": "User"}, "committer": {"login": login, "type": "User"},
+            "parents": [],
         })
 
     def add_review(self, number, submitted, login="bob", state="APPROVED"):

@@ -29,10 +29,14 @@ from fake_apis import FakeGitHubOrg, FakeGitLabGroup
 
 NOW = datetime(2024, 3, 20, tzinfo=timezone.utc)
 
-SHOP_FIRST = ["/repos/acme/shop/pulls", "/repos/acme/shop/pulls/2/reviews", "/repos/acme/shop/pulls/1/reviews",
+# a merged PR is asked for once more: the single PR (its size) and its commits (its first commit)
+SHOP_FIRST = ["/repos/acme/shop/pulls",
+              "/repos/acme/shop/pulls/2", "/repos/acme/shop/pulls/2/commits", "/repos/acme/shop/pulls/2/reviews",
+              "/repos/acme/shop/pulls/1", "/repos/acme/shop/pulls/1/commits", "/repos/acme/shop/pulls/1/reviews",
               "/repos/acme/shop/deployments", "/repos/acme/shop/deployments/11/statuses",
               "/repos/acme/shop/actions/runs"]
-WEB_FIRST = ["/repos/acme/web/pulls", "/repos/acme/web/pulls/2/reviews", "/repos/acme/web/pulls/1/reviews",
+WEB_FIRST = ["/repos/acme/web/pulls", "/repos/acme/web/pulls/2/reviews",
+             "/repos/acme/web/pulls/1", "/repos/acme/web/pulls/1/commits", "/repos/acme/web/pulls/1/reviews",
              "/repos/acme/web/deployments", "/repos/acme/web/actions/runs"]
 INCREMENTAL = ["/repos/acme/{}/pulls", "/repos/acme/{}/deployments", "/repos/acme/{}/actions/runs"]
 
@@ -111,7 +115,7 @@ def events(name="acme") -> list:
 def test_org_sync_stores_each_repository_apart_and_leaves_out_archived_and_forks(org):
     code, said = org_sync(org)
     assert code == 0, said
-    assert "github:acme/* -> acme: 2 of 2 repositories synced, +9 events from 12 requests" in said
+    assert "github:acme/* -> acme: 2 of 2 repositories synced, +9 events from 18 requests" in said
     assert "left out 1 archived and 1 forked" in said
     assert events() == sorted([
         ("shop", "pr_created", "shop#1", "03-01 09:00"), ("shop", "pr_reviewed", "shop#1", "03-01 15:00"),

@@ -242,6 +242,7 @@ def check_fields(text: dict, nested: np.ndarray) -> tuple[np.ndarray, np.ndarray
         if hi is not None:
             bad_value |= value > hi
         reject(is_k & bad_value, message)
+    reject(kind.is_in(*s.PR_SIZE_KINDS) & (value != np.floor(value)), "a PR's lines and files are whole numbers")
     reject(kind.is_in(*s.INCIDENT_KINDS) & text["incident_id"].is_in(""), "missing incident_id")
     reject(kind.is_in(*s.PR_KINDS) & text["pr_id"].is_in(""), "missing pr_id")
     is_deploy = kind.is_in(s.DEPLOY)
