@@ -225,7 +225,8 @@ class FakeGitLab(FakeApi):
         self.merge_requests: list[dict] = []
         self.approvals: dict[int, dict] = {}
         self.notes: dict[int, list] = {}
-        self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename
+        self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename, or (old, new, diff text)
+        self.commits: dict[int, list] = {}        # iid -> /merge_requests/:iid/commits, newest first as GitLab lists them
         self.deployments: list[dict] = []
         self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS) on main, served base64
 
@@ -254,6 +255,8 @@ class FakeGitLab(FakeApi):
             return 200, {}, self.approvals.get(int(rest.split("/")[2]), {"approved_by": []})
         if rest.endswith("/notes"):
             return self.offset_page(query, self.notes.get(int(rest.split("/")[2]), []))
+        if rest.startswith("/merge_requests/") and rest.endswith("/commits"):
+            return self.offset_page(query, self.commits.get(int(rest.split("/")[2]), []))
         if rest.startswith("/merge_requests/") and rest.endswith("/diffs"):
             return self.offset_page(query, [self.diff(f) for f in self.diffs.get(int(rest.split("/")[2]), [])])
         if rest.startswith("/repository/files/"):
@@ -280,11 +283,23 @@ class FakeGitLab(FakeApi):
 
     @staticmethod
     def diff(path) -> dict:
-        """One item of ``/merge_requests/:iid/diffs``: a changed file (or a rename, ``(old, new)``)."""
-        old, new = path if isinstance(path, tuple) else (path, path)
+        """One item of ``/merge_requests/:iid/diffs``: a changed file (or a rename, ``(old, new)``; or
+        ``(old, new, diff)`` with its diff text; else one line replaced)."""
+        old, new, text = path if isinstance(path, tuple) and len(path) == 3 else \
+            (*(path if isinstance(path, tuple) else (path, path)), "@@ -1 +1 @@\n-a\n+b\n")
         return {"old_path": old, "new_path": new, "a_mode": "100644", "b_mode": "100644", "new_file": False,
-                "renamed_file": old != new, "deleted_file": False, "generated_file": False,
-                "diff": "@@ -1 +1 @@\n-a\n+b\n"}
+                "renamed_file": old != new, "deleted_file": False, "generated_file": False, "diff": text}
+
+    def add_commit(self, iid, authored, committed=None, name="Carol"):
+        """A commit of merge request ``iid`` as ``/merge_requests/:iid/commits`` lists it (newest first:
+        each added goes in front)."""
+        sha = f"{iid:04d}{len(self.commits.get(iid, [])):036d}"
+        self.commits.setdefault(iid, []).insert(0, {
+            "id": sha, "short_id": sha[:8], "title": f"commit {sha[:8]}", "message": f"commit {sha[:8]}",
+            "author_name": name, "author_email": f"{name.lower()}@example.com", "authored_date": authored,
+            "committer_name": name, "committer_email": f"{name.lower()}@example.com",
+            "committed_date": committed or authored, "created_at": committed or authored, "parent_ids": [],
+            "web_url": f"https://gitlab.example.com/{self.project}/-/commit/{sha}"})
 
     def add_deployment(self, ident, created, finished, status="success", environment="production", ref="main"):
         self.deployments.append({
