@@ -265,3 +265,20 @@ def test_fuzzed_size_fields_of_github_and_gitlab_objects(tmp_path_factory, addit
         assert report.accepted == len(frame)
         sizes = frame[frame["kind"].isin(SIZE_KINDS)]["metric_value"].to_numpy(dtype=float)
         assert ((sizes >= 0) & (sizes == np.floor(sizes))).all()
+
+
+def test_a_changed_size_of_a_stored_pr_is_a_conflict(tmp_path, monkeypatch, capsys):
+    from metrics.cli import main
+    from metrics.store.datasets import load
+    monkeypatch.setenv("METRICS_DATA_DIR", str(tmp_path / "data"))
+    first = write(tmp_path, "a.csv", HEADER + "2024-03-02T10:00:00Z,pr_lines_added,api,,,#1,120,,,,\n")
+    later = write(tmp_path, "b.csv", HEADER + "2024-03-02T10:00:00Z,pr_lines_added,api,,,#1,7,,,,\n"
+                                              "2024-03-01T08:00:00Z,pr_first_commit,api,,,#1,,,,,\n")
+    assert main(["import", "--from", "events", str(first), "--name", "s"]) == 0
+    main(["import", "--from", "events", str(later), "--name", "s"])
+    out = capsys.readouterr()
+    assert "1 in conflict with stored events" in out.out
+    assert "second pr_lines_added for the same pr_id (one is already stored)" in out.err
+    stored = load("s")
+    assert sorted(zip(stored["kind"], stored["metric_value"].fillna(-1))) == [("pr_first_commit", -1),
+                                                                               ("pr_lines_added", 120.0)]
