@@ -13,7 +13,11 @@ Events after the end have not happened yet and are left out.
 
 Each PR's author is one of the team's developers (``developer_names``), picked by a hash of the
 universe's seed key and the PR's key rather than drawn from a day's stream: adding authors changed
-no other number, and a PR keeps its author whatever the window.
+no other number, and a PR keeps its author whatever the window. Its first commit (coding hours
+before its opening) and a merged PR's size (lines added and removed, files changed) are drawn the
+same way, from a stream of their own (``pr_facts``): every other number is as it was before. An
+earlier block (``days_back``) also draws the ``FACT_DAYS`` days after it, for the first commits in
+it of PRs opened after its end (events of the wider universe: the block is as it stood at its end).
 """
 from __future__ import annotations
 
@@ -70,18 +74,50 @@ def developer_names(team_size: int) -> np.ndarray:
     return np.asarray([f"dev-{i + 1:0{width}d}" for i in range(team_size)], dtype=object)
 
 
-def pr_authors(key: list, pr_keys: np.ndarray, team_size: int) -> np.ndarray:
-    """Each PR's author, an index into ``developer_names(team_size)``: a 64-bit mix (splitmix64's
-    finaliser) of the PR's key with a salt from the universe's seed key, modulo the team size."""
-    salt = np.random.SeedSequence(key).generate_state(1, np.uint64)[0]
-    x = np.asarray(pr_keys, dtype=np.int64).view(np.uint64) ^ salt
+def _mixed(pr_keys: np.ndarray, salt) -> np.ndarray:
+    """A 64-bit mix (splitmix64's finaliser) of each PR's key with ``salt``."""
+    x = np.asarray(pr_keys, dtype=np.int64).view(np.uint64) ^ np.uint64(salt)
     x ^= x >> np.uint64(30)                    # in place: the PRs of a large universe are many
     x *= np.uint64(0xBF58476D1CE4E5B9)
     x ^= x >> np.uint64(27)
     x *= np.uint64(0x94D049BB133111EB)
     x ^= x >> np.uint64(31)
+    return x
+
+
+def pr_authors(key: list, pr_keys: np.ndarray, team_size: int) -> np.ndarray:
+    """Each PR's author, an index into ``developer_names(team_size)``: a 64-bit mix (splitmix64's
+    finaliser) of the PR's key with a salt from the universe's seed key, modulo the team size."""
+    x = _mixed(pr_keys, np.random.SeedSequence(key).generate_state(1, np.uint64)[0])
     x %= np.uint64(team_size)
     return x.astype(np.int32)
+
+
+# each PR's first commit and size: drawn, like its author, from its key (a stream apart from the days'
+# streams, so every other number of the universe is as it was before they were drawn)
+FACTS_STREAM = 27                # salts the PR facts' stream (issue 27)
+FACT_DRAWS = 5                   # coding time (2: a normal), lines (2: a normal), added share / files
+CODING_HOURS_MEDIAN = 18.0       # first commit -> PR opened: log-normal, hours to days
+CODING_HOURS_SIGMA = 1.1
+MAX_CODING_HOURS = 72.0          # capped, so a block's first commits lie at most this before its PRs
+LINES_MEDIAN = 120.0             # lines added + removed: log-normal
+LINES_SIGMA = 1.2
+MAX_LINES = 20_000
+FACT_DAYS = int(np.ceil(MAX_CODING_HOURS / 24))   # days after a block whose PRs' first commits fall in it
+
+
+def pr_facts(key: list, pr_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each PR's coding hours (first commit -> opened) and its lines added, lines removed and files
+    changed, from ``FACT_DRAWS`` uniforms mixed from its key (``_mixed``): coding time and total lines
+    log-normal (Box-Muller normals), 55-90 % of the lines added, files 1 + about sqrt(lines) / 2."""
+    salts = np.random.SeedSequence(key + [FACTS_STREAM]).generate_state(FACT_DRAWS, np.uint64)
+    u = [(_mixed(pr_keys, salt) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53 for salt in salts]
+    normal = lambda a, b: np.sqrt(-2.0 * np.log1p(-a)) * np.cos(2.0 * np.pi * b)  # noqa: E731
+    coding = np.minimum(CODING_HOURS_MEDIAN * np.exp(CODING_HOURS_SIGMA * normal(u[0], u[1])), MAX_CODING_HOURS)
+    lines = np.clip(np.round(LINES_MEDIAN * np.exp(LINES_SIGMA * normal(u[2], u[3]))), 1, MAX_LINES)
+    added = np.round(lines * (0.55 + 0.35 * u[4]))
+    files = np.minimum(1 + np.floor(np.sqrt(lines) * (0.25 + 0.5 * u[1])), lines)
+    return coding, added, lines - added, files
 
 
 def service_names(services: int) -> np.ndarray:
@@ -138,7 +174,8 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
     scale = services / 3.0
     platform_events = int(np.ceil(scale))
     # day offsets back from the universe's end (the window's end + days_back), oldest first: tables come out in time order
-    offsets = np.arange(days_back + window.days + CONTEXT_DAYS - 1, days_back - 1, -1)
+    # and, for an earlier block, the days just after it that hold PRs whose first commits fall in it
+    offsets = np.arange(days_back + window.days + CONTEXT_DAYS - 1, max(days_back - FACT_DAYS, 0) - 1, -1)
     per_day = {name: [] for name in ("d_counts", "p_counts", "n_inc", "n_survey", "n_toil", "n_onboard")}
     blocks = {name: [] for name in ("d", "p", "i", "t", "pi", "o", "s", "z")}
     for k in offsets:
@@ -240,23 +277,35 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
     team, platform = services + 1, services           # service_names ends with "platform", "team"
     t.response = pd.DataFrame({"ts": i_resolved[done], "service": np.full(done.sum(), team, dtype=np.int32),
                                "minutes": np.round(minutes * responders, 1)[done]})
+    coding, *size = pr_facts(key, pr_key)
+    first_commit = created - _hours(coding)
     keep = created < end
+    merged_kept = np.where(merged < end, merged, NA)[keep]
     t.prs = pd.DataFrame({"key": pr_key[keep], "service": pr_service[keep], "created": created[keep],
                           "first_review": np.where(first_review < end, first_review, NA)[keep],
-                          "merged": np.where(merged < end, merged, NA)[keep],
+                          "merged": merged_kept,
                           "deploy_key": np.full(keep.sum(), NA, dtype=np.int64),
                           "author": pr_authors(key, pr_key[keep], team_size),
-                          "first_commit": np.full(keep.sum(), NA, dtype=np.int64),
-                          **{column: np.full(keep.sum(), np.nan) for column in SIZE_COLUMNS},
+                          "first_commit": first_commit[keep],
+                          **{column: np.where(merged_kept != NA, value[keep], np.nan)
+                             for column, value in zip(SIZE_COLUMNS, size, strict=True)},
                           "ai_assisted": np.full(keep.sum(), np.nan)})
+    # every first commit before the end (a PR opened after it included: as it stood), every merged PR's size
+    committed = first_commit < end
+    t.first_commits = pd.DataFrame({"key": pr_key[committed], "service": pr_service[committed],
+                                    "ts": first_commit[committed]})
+    was_merged = merged_kept != NA
+    m_key, m_service, m_ts = (t.prs[c].to_numpy()[was_merged] for c in ("key", "service", "merged"))
+    t.sizes = pd.DataFrame({"key": np.tile(m_key, len(SIZE_COLUMNS)), "service": np.tile(m_service, len(SIZE_COLUMNS)),
+                            "ts": np.tile(m_ts, len(SIZE_COLUMNS)),
+                            "measure": np.repeat(np.arange(len(SIZE_COLUMNS), dtype=np.int8), len(m_key)),
+                            "value": np.concatenate([t.prs[c].to_numpy()[was_merged] for c in SIZE_COLUMNS])})
     r_key = np.concatenate([pr_key[reviewed], pr_key[second]])
     r_service = np.concatenate([pr_service[reviewed], pr_service[second]])
     r_ts = np.concatenate([first_review[reviewed], first_review[second] + _hours(delays[second, 2])])
     keep = r_ts < end
     t.reviews = pd.DataFrame({"key": r_key[keep], "service": r_service[keep], "ts": r_ts[keep]})
-    was_merged = t.prs["merged"].to_numpy() != NA
-    t.merges = pd.DataFrame({"key": t.prs["key"].to_numpy()[was_merged], "service": t.prs["service"].to_numpy()[was_merged],
-                             "ts": t.prs["merged"].to_numpy()[was_merged]})
+    t.merges = pd.DataFrame({"key": m_key, "service": m_service, "ts": m_ts})
 
     recent = soon_after(s_ts, t.incidents["start"].to_numpy(), 7 * NS_PER_DAY)
     score = np.clip(np.round(p.satisfaction - p.incident_dip * recent + s_noise), 1, 5)

@@ -100,6 +100,8 @@ class FakeGitHub(FakeApi):
         self.statuses: dict[int, list] = {}
         self.runs: list[dict] = []
         self.files: dict[int, list] = {}
+        self.sizes: dict[int, tuple] = {}           # number -> (additions, deletions, changed_files) of GET /pulls/N
+        self.commits: dict[int, list] = {}          # number -> GET /pulls/N/commits, oldest first
         self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS), served base64
 
     def route(self, path, query):
@@ -113,6 +115,11 @@ class FakeGitHub(FakeApi):
         if rest.startswith("/pulls/") and rest.endswith("/files"):
             return self.link_page(path, query, [{"filename": f, "status": "modified"}
                                                 for f in self.files.get(int(rest.split("/")[2]), [])])
+        if rest.startswith("/pulls/") and rest.endswith("/commits"):
+            return self.link_page(path, query, self.commits.get(int(rest.split("/")[2]), []))
+        if rest.startswith("/pulls/") and rest.count("/") == 2:
+            match = [p for p in self.pulls if str(p["number"]) == rest.split("/")[2]]
+            return (200, {}, self.single_pull(match[0])) if match else (404, {}, {"message": "Not Found"})
         if rest.startswith("/pulls/") and rest.endswith("/reviews"):
             return self.link_page(path, query, self.reviews.get(int(rest.split("/")[2]), []))
         if rest == "/deployments":
@@ -150,6 +157,26 @@ class FakeGitHub(FakeApi):
             "user": {"login": login, "id": 7, "type": user_type},
             "created_at": created, "updated_at": updated, "closed_at": merged, "merged_at": merged,
             "base": {"ref": "main", "repo": {"id": 1, "name": name, "full_name": self.repo}},
+        })
+
+    def single_pull(self, pull: dict) -> dict:
+        """``GET /pulls/N``: the list's object with what only the single PR carries: the count of its
+        commits and, when ``sizes`` gives it, its size (GitHub always gives one; the tests that do not
+        set it count events of the list's fields alone)."""
+        sized = dict(zip(("additions", "deletions", "changed_files"), self.sizes[pull["number"]], strict=True)) \
+            if pull["number"] in self.sizes else {}
+        return {**pull, **sized, "commits": len(self.commits.get(pull["number"], [])), "merged": bool(pull["merged_at"])}
+
+    def add_commit(self, number, authored, committed=None, login="alice"):
+        """A commit of PR ``number`` (``GET /pulls/N/commits``'s shape), listed after the others."""
+        sha = f"{number:04d}{len(self.commits.get(number, [])):036d}"
+        self.commits.setdefault(number, []).append({
+            "url": f"{self.url}/repos/{self.repo}/commits/{sha}", "sha": sha,
+            "commit": {"author": {"name": login, "email": f"{login}@example.com", "date": authored},
+                       "committer": {"name": login, "email": f"{login}@example.com", "date": committed or authored},
+                       "message": f"commit {sha[:7]}", "comment_count": 0},
+            "author": {"login": login, "type": "User"}, "committer": {"login": login, "type": "User"},
+            "parents": [],
         })
 
     def add_review(self, number, submitted, login="bob", state="APPROVED"):
@@ -198,7 +225,8 @@ class FakeGitLab(FakeApi):
         self.merge_requests: list[dict] = []
         self.approvals: dict[int, dict] = {}
         self.notes: dict[int, list] = {}
-        self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename
+        self.diffs: dict[int, list] = {}          # iid -> paths, or (old_path, new_path) for a rename, or (old, new, diff text)
+        self.commits: dict[int, list] = {}        # iid -> /merge_requests/:iid/commits, newest first as GitLab lists them
         self.deployments: list[dict] = []
         self.contents: dict[str, str] = {}          # path -> a file's text (CODEOWNERS) on main, served base64
 
@@ -227,6 +255,8 @@ class FakeGitLab(FakeApi):
             return 200, {}, self.approvals.get(int(rest.split("/")[2]), {"approved_by": []})
         if rest.endswith("/notes"):
             return self.offset_page(query, self.notes.get(int(rest.split("/")[2]), []))
+        if rest.startswith("/merge_requests/") and rest.endswith("/commits"):
+            return self.offset_page(query, self.commits.get(int(rest.split("/")[2]), []))
         if rest.startswith("/merge_requests/") and rest.endswith("/diffs"):
             return self.offset_page(query, [self.diff(f) for f in self.diffs.get(int(rest.split("/")[2]), [])])
         if rest.startswith("/repository/files/"):
@@ -253,11 +283,23 @@ class FakeGitLab(FakeApi):
 
     @staticmethod
     def diff(path) -> dict:
-        """One item of ``/merge_requests/:iid/diffs``: a changed file (or a rename, ``(old, new)``)."""
-        old, new = path if isinstance(path, tuple) else (path, path)
+        """One item of ``/merge_requests/:iid/diffs``: a changed file (or a rename, ``(old, new)``; or
+        ``(old, new, diff)`` with its diff text; else one line replaced)."""
+        old, new, text = path if isinstance(path, tuple) and len(path) == 3 else \
+            (*(path if isinstance(path, tuple) else (path, path)), "@@ -1 +1 @@\n-a\n+b\n")
         return {"old_path": old, "new_path": new, "a_mode": "100644", "b_mode": "100644", "new_file": False,
-                "renamed_file": old != new, "deleted_file": False, "generated_file": False,
-                "diff": "@@ -1 +1 @@\n-a\n+b\n"}
+                "renamed_file": old != new, "deleted_file": False, "generated_file": False, "diff": text}
+
+    def add_commit(self, iid, authored, committed=None, name="Carol"):
+        """A commit of merge request ``iid`` as ``/merge_requests/:iid/commits`` lists it (newest first:
+        each added goes in front)."""
+        sha = f"{iid:04d}{len(self.commits.get(iid, [])):036d}"
+        self.commits.setdefault(iid, []).insert(0, {
+            "id": sha, "short_id": sha[:8], "title": f"commit {sha[:8]}", "message": f"commit {sha[:8]}",
+            "author_name": name, "author_email": f"{name.lower()}@example.com", "authored_date": authored,
+            "committer_name": name, "committer_email": f"{name.lower()}@example.com",
+            "committed_date": committed or authored, "created_at": committed or authored, "parent_ids": [],
+            "web_url": f"https://gitlab.example.com/{self.project}/-/commit/{sha}"})
 
     def add_deployment(self, ident, created, finished, status="success", environment="production", ref="main"):
         self.deployments.append({

@@ -81,7 +81,10 @@ def make_cart(repo):
 #   both: 22, 24, 24, 26, 29 h, median 24 h; 5 deployments
 # Were PR #1 of cart taken for shop's (one id for both), cart would keep 22 and 24 h: median 23.
 BY_HAND = {"shop": (27.5, 2), "cart": (24.0, 3), None: (24.0, 5)}
-EVENTS = {"shop": 6, "cart": 9}              # deployments + a created and a merged event per PR
+# deployments + a created and a merged event per PR, a merge's first commit, and each PR's three sizes at
+# its merge (its lines added and removed and files changed): shop 2 + (2 + 1 + 3) + (2 + 3) = 13,
+# cart 3 + (2 + 1 + 3) + (2 + 3) + (2 + 3) = 19
+EVENTS = {"shop": 13, "cart": 19}
 
 
 def summary(dataset, service=None) -> dict:
@@ -162,8 +165,8 @@ def test_each_repository_keeps_its_numbers_in_one_dataset(in_org):
 def test_a_repeated_import_adds_nothing(in_org):
     status, out, _ = in_org["runs"]["again"]
     assert status == 0
-    assert "Dataset org: 15 events (+0; 15 already stored, 0 in conflict" in out
-    assert len(store.load("org")) == 15
+    assert "Dataset org: 32 events (+0; 32 already stored, 0 in conflict" in out
+    assert len(store.load("org")) == 32
 
 
 def test_scan_finds_every_repository_under_a_folder(in_org):
@@ -193,7 +196,7 @@ def test_replace_with_an_unreadable_repository_stores_nothing(in_org):
     status, _, err = import_("--from", "git", in_org["shop"], in_org["root"] / "broken", "--name", "org", "--replace")
     assert status == 2
     assert "1 of 2 repositories imported and --replace would drop the events of the rest" in err
-    assert len(store.load("org")) == 15
+    assert len(store.load("org")) == 32
     status, _, err = import_("--from", "git", in_org["root"] / "broken", in_org["root"] / "plain", "--name", "none")
     assert status == 2 and not stored("none")
     assert err.splitlines()[-1] == "error: none of the 2 repositories could be read"
@@ -203,7 +206,7 @@ def test_service_map_names_the_repositories(in_org):
     status, out, err = import_("--from", "git", in_org["shop"], in_org["cart"], "--name", "mapped",
                                "--service-map", f"storefront={in_org['shop']}")
     assert status == 0, err
-    assert store.load("mapped").groupby("service").size().to_dict() == {"storefront": 6, "cart": 9}
+    assert store.load("mapped").groupby("service").size().to_dict() == {"storefront": 13, "cart": 19}
     assert lead_and_deploys("mapped", "storefront") == BY_HAND["shop"]
 
 
@@ -280,7 +283,7 @@ def test_fuzzed_repository_lists_never_crash_and_say_what_was_imported(in_org, f
         assert not stored(name), err
     else:
         counts = store.load(name).groupby("service").size().to_dict()
-        assert set(counts.items()) <= set(EVENTS.items()) | {("lib", 2)}     # whole repositories only
+        assert set(counts.items()) <= set(EVENTS.items()) | {("lib", 5)}     # whole repositories only (lib: its squash's 2 and 3 sizes)
         assert status == (1 if "error: " in err else 0), err
         if status == 1:
             assert f"{len(counts)} of " in out.splitlines()[-1], out

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 
+import pandas as pd
 import pytest
 
 from conftest import run_cli
@@ -11,6 +12,7 @@ from metrics.cli import run_import
 from metrics.ingest import load_events
 from metrics.ingest.sources.git.reader import git_reader
 from metrics.registry.source import source
+from metrics.tables import NA, tables_from_frame
 
 
 
@@ -77,16 +79,23 @@ def test_git_tags_are_deploys_and_pull_requests_come_from_history(shop_repo):
         ("pr_merged", "shop#2"): ("2024-03-04 10:00:00+00:00", "v1.1", ""),
         ("pr_created", "shop#3"): ("2024-03-05 09:00:00+00:00", "", "Ann"),
         ("pr_merged", "shop#3"): ("2024-03-05 11:00:00+00:00", "", ""),
+        # the merge's first commit; a squash commit has none (its only commit is the squash)
+        ("pr_first_commit", "shop#1"): ("2024-03-01 10:00:00+00:00", "", ""),
+        # sizes at the merge (every commit here is empty: 0 lines, 0 files)
+        **{(kind, f"shop#{n}"): (merged, "", "") for kind in ("pr_lines_added", "pr_lines_removed", "pr_files_changed")
+           for n, merged in ((1, "2024-03-02 09:00:00+00:00"), (2, "2024-03-04 10:00:00+00:00"),
+                             (3, "2024-03-05 11:00:00+00:00"))},
     }
     assert set(frame["service"]) == {"shop"}
     assert report.skipped == {"tags not matching --tag-pattern 'v*'": 1}
-    assert (report.rows_read, report.accepted, report.rejected_count) == (8, 8, 0)
+    # 8 events, PR #1's first commit, three sizes for each of the three merged PRs
+    assert (report.rows_read, report.accepted, report.rejected_count) == (18, 18, 0)
 
 
 def test_git_import_gives_lead_time_from_history(shop_repo, data_dir):
     p = run_cli("import", "--from", "git", shop_repo, "--name", "shop", "--tag-pattern", "v*")
     assert p.returncode == 0, p.stderr
-    assert "Dataset shop: 8 events (+8" in p.stdout
+    assert "Dataset shop: 18 events (+18" in p.stdout
     assert "skipped 1 (not events): tags not matching --tag-pattern 'v*'" in p.stderr
     d = json.loads(run_cli("--dataset", "shop", "--json").stdout)
     # PR #1: 03-01 10:00 -> v1.0 03-02 15:00 = 29 h; PR #2: 03-03 08:00 -> v1.1 03-04 10:00 = 26 h; #3 not deployed
@@ -95,7 +104,7 @@ def test_git_import_gives_lead_time_from_history(shop_repo, data_dir):
     assert (d["window"]["days"], d["dora"]["deployments"], d["dora"]["deploys_per_day"]) == (5, 2, 0.4)
     # all tags: nightly-1 (03-01 09:00) is a third deploy, and re-importing the rest adds nothing
     p = run_cli("import", "--from", "git", shop_repo, "--name", "shop")
-    assert "Dataset shop: 9 events (+1; 8 already stored" in p.stdout
+    assert "Dataset shop: 19 events (+1; 18 already stored" in p.stdout
 
 
 def test_git_import_errors_are_one_line(tmp_path, data_dir):
@@ -328,3 +337,82 @@ def test_service_paths_are_for_the_git_importer(data_dir):
     assert p.returncode == 2 and p.stderr.strip() == "error: --service-path is for --from git, not for --from events"
     p = run_cli("import", "--from", "events", "x.csv", "--name", "x", "--tag-pattern", "api=api-v*")
     assert p.returncode == 2 and p.stderr.strip() == "error: --tag-pattern is for --from git, not for --from events"
+
+
+def _write(repo, name, lines=None, data=None):
+    path = repo / name
+    if data is not None:
+        path.write_bytes(data)
+    else:
+        path.write_text("".join(f"{line}\n" for line in lines))
+
+
+def make_sized_repo(repo):
+    """A history with real changes, each date and line chosen by hand:
+
+    main:  initial 04-01 08:00: a.txt (10 lines), logo.bin (binary), c.txt (1 line)
+           feat (from initial): 04-02 09:00 a.txt lines 3, 4 rewritten, b.txt added (5 lines)
+                                04-03 14:00 logo.bin changed (binary), b.txt's last line removed
+           main: 04-02 12:00 c.txt +3 lines (main's own change: not the PR's)
+           <- "Merge pull request #5 from dev/feat" 04-04 10:00: against its first parent a.txt +2 -2,
+              b.txt +4 (5 added, 1 removed, in one diff), logo.bin binary: 6 added, 2 removed, 3 files
+           <- squash "Trim a (#6)" authored 04-05 09:00, committed 04-05 11:00: a.txt -3 lines, d.txt +1
+              line, b.txt renamed to e.txt unchanged: 1 added, 3 removed, 3 files (a rename is one file)
+    """
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+    commit = lambda message, author, committer: (_git(repo, "add", "-A"),  # noqa: E731
+                                                 _git(repo, "commit", "-q", "-m", message, when=(author, committer)))
+    a = [f"line {n}" for n in range(1, 11)]
+    _write(repo, "a.txt", a)
+    _write(repo, "logo.bin", data=bytes(range(256)) * 4)
+    _write(repo, "c.txt", ["c"])
+    commit("initial", "2024-04-01T08:00:00Z", "2024-04-01T08:00:00Z")
+    _git(repo, "checkout", "-q", "-b", "feat")
+    _write(repo, "a.txt", a[:2] + ["line three", "line four"] + a[4:])
+    _write(repo, "b.txt", ["b1", "b2", "b3", "b4", "b5"])
+    commit("rewrite a, add b", "2024-04-02T09:00:00Z", "2024-04-02T09:30:00Z")
+    _write(repo, "logo.bin", data=bytes(reversed(range(256))) * 4)
+    _write(repo, "b.txt", ["b1", "b2", "b3", "b4"])
+    commit("new logo", "2024-04-03T14:00:00Z", "2024-04-03T14:00:00Z")
+    _git(repo, "checkout", "-q", "main")
+    _write(repo, "c.txt", ["c", "c2", "c3", "c4"])
+    commit("main's own change", "2024-04-02T12:00:00Z", "2024-04-02T12:00:00Z")
+    _git(repo, "merge", "-q", "--no-ff", "feat", "-m", "Merge pull request #5 from dev/feat",
+         when=("2024-04-04T10:00:00Z", "2024-04-04T10:00:00Z"))
+    _git(repo, "mv", "b.txt", "e.txt")
+    _write(repo, "a.txt", a[:2] + ["line three", "line four"] + a[4:7])
+    _write(repo, "d.txt", ["d"])
+    commit("Trim a (#6)", "2024-04-05T09:00:00Z", "2024-04-05T11:00:00Z")
+    return repo
+
+
+def test_first_commits_and_sizes_come_from_the_history(tmp_path):
+    frame, report = git_events(make_sized_repo(tmp_path / "sized"))
+    assert report.rejected_count == 0
+    facts = {(r.kind, r.pr_id): (f"{r.ts:%m-%d %H:%M}", r.metric_value) for r in frame.itertuples()
+             if r.kind in ("pr_first_commit", "pr_lines_added", "pr_lines_removed", "pr_files_changed")}
+    value = lambda v: v if v == v else None  # noqa: E731
+    assert {k: (t, value(v)) for k, (t, v) in facts.items()} == {
+        # the merge: its first commit authored 04-02 09:00 (not the 09:30 commit time), sizes at the merge
+        ("pr_first_commit", "sized#5"): ("04-02 09:00", None),
+        ("pr_lines_added", "sized#5"): ("04-04 10:00", 6.0),
+        ("pr_lines_removed", "sized#5"): ("04-04 10:00", 2.0),
+        ("pr_files_changed", "sized#5"): ("04-04 10:00", 3.0),
+        # the squash: no first commit of its own (the squash is the only commit), sizes at its commit time
+        ("pr_lines_added", "sized#6"): ("04-05 11:00", 1.0),
+        ("pr_lines_removed", "sized#6"): ("04-05 11:00", 3.0),
+        ("pr_files_changed", "sized#6"): ("04-05 11:00", 3.0),
+    }
+
+
+def test_the_pr_table_carries_first_commit_and_size(tmp_path, data_dir):
+    repo = make_sized_repo(tmp_path / "sized")
+    p = run_cli("import", "--from", "git", repo, "--name", "sized")
+    assert p.returncode == 0, p.stderr
+    # 4 PR events, 1 first commit, 6 sizes (no tags)
+    assert "Dataset sized: 11 events (+11" in p.stdout
+    from metrics.store.datasets import load
+    prs = tables_from_frame(load("sized")).prs.sort_values("created")
+    assert prs[["lines_added", "lines_removed", "files_changed"]].to_numpy().tolist() == [[6, 2, 3], [1, 3, 3]]
+    assert prs["first_commit"].tolist() == [pd.Timestamp("2024-04-02T09:00:00Z").value, NA]

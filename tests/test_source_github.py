@@ -101,3 +101,61 @@ def test_deployments_alone_releases_and_incident_issues(tmp_path):
     plain, report = load_events([path], reader=source("github").make_reader())
     assert list(plain["deploy_id"]) == ["shop@7"]
     assert report.skipped["releases (--releases-as-deployments counts them as deployments)"] == 3
+
+
+def single_pull(number, created, merged, **extra):
+    """A pull request as ``GET /repos/acme/shop/pulls/N`` gives it (the fields the mapping reads)."""
+    return {"url": f"https://api.github.com/repos/acme/shop/pulls/{number}", "number": number,
+            "state": "closed" if merged else "open", "user": {"login": "ann"}, "created_at": created,
+            "merged_at": merged, "base": {"repo": {"name": "shop", "full_name": "acme/shop"}}, **extra}
+
+
+def commit(date):
+    """A commit as ``GET /repos/acme/shop/pulls/N/commits`` lists it."""
+    return {"sha": "a" * 40, "commit": {"author": {"name": "Ann", "date": date},
+                                        "committer": {"name": "Ann", "date": date}, "message": "x"}}
+
+
+def facts(frame) -> dict:
+    return {(r.kind, r.pr_id): (str(r.ts)[5:16], None if r.metric_value != r.metric_value else r.metric_value)
+            for r in frame.itertuples() if r.kind not in ("pr_created", "pr_merged")}
+
+
+def test_a_single_pulls_size_and_first_commit(tmp_path):
+    path = tmp_path / "pulls.json"
+    path.write_text(json.dumps([
+        # merged: its size at the merge, its first commit at the commit's author date
+        single_pull(20, "2024-05-02T09:00:00Z", "2024-05-03T15:00:00Z", additions=120, deletions=30, changed_files=4,
+                    commits=3, first_commit=commit("2024-04-30T17:00:00Z")),
+        # open: a first commit, no size (the size is a merged PR's)
+        single_pull(21, "2024-05-04T09:00:00Z", None, additions=5, deletions=0, changed_files=1,
+                    first_commit=commit("2024-05-04T08:00:00Z")),
+        # the list's object (no size fields, no first commit): neither
+        single_pull(22, "2024-05-05T09:00:00Z", "2024-05-05T10:00:00Z"),
+        # a binary-only change: 0 lines, 1 file
+        single_pull(23, "2024-05-06T09:00:00Z", "2024-05-06T10:00:00Z", additions=0, deletions=0, changed_files=1),
+    ]))
+    frame, report = load_events([path], reader=source("github").make_reader())
+    assert report.rejected_count == 0
+    assert facts(frame) == {
+        ("pr_first_commit", "shop#20"): ("04-30 17:00", None),
+        ("pr_lines_added", "shop#20"): ("05-03 15:00", 120.0), ("pr_lines_removed", "shop#20"): ("05-03 15:00", 30.0),
+        ("pr_files_changed", "shop#20"): ("05-03 15:00", 4.0),
+        ("pr_first_commit", "shop#21"): ("05-04 08:00", None),
+        ("pr_lines_added", "shop#23"): ("05-06 10:00", 0.0), ("pr_lines_removed", "shop#23"): ("05-06 10:00", 0.0),
+        ("pr_files_changed", "shop#23"): ("05-06 10:00", 1.0),
+    }
+
+
+@pytest.mark.parametrize("value, reason", [
+    (-3, "lines added must be >= 0"), (2.5, "a PR's lines and files are whole numbers"),
+    ("many", "metric_value is not a finite number 'many'"), ({"n": 1}, "a field holds an object or array, not a value"),
+])
+def test_a_bad_size_is_rejected_with_its_reason(tmp_path, value, reason):
+    path = tmp_path / "pulls.json"
+    path.write_text(json.dumps([single_pull(20, "2024-05-02T09:00:00Z", "2024-05-03T15:00:00Z", additions=value,
+                                            deletions=1, changed_files=1)]))
+    frame, report = load_events([path], reader=source("github").make_reader())
+    assert report.rejected["reason"].tolist() == [reason]
+    # the rest of the PR stays: its times and the sizes that are right
+    assert sorted(frame["kind"]) == ["pr_created", "pr_files_changed", "pr_lines_removed", "pr_merged"]

@@ -57,3 +57,21 @@ def test_an_api_deployment_with_no_project_in_the_export_says_give_service(tmp_p
     assert "names none: give --service" in warning
     p = run_cli("import", "--from", "gitlab", path, "--name", "api", "--service", "shop")
     assert p.returncode == 0 and "Dataset api: 1 events" in p.stdout
+
+
+def test_a_merge_requests_changes_and_first_commit_give_its_size(tmp_path):
+    """``/merge_requests/:iid/changes``' object (the MR with its ``changes``): 2 + 1 lines added, 1
+    removed, 3 files (a binary one with no diff); ``first_commit`` as the sync attaches it."""
+    mr = {"iid": 4, "created_at": "2024-06-03T08:00:00Z", "merged_at": "2024-06-03T12:00:00Z",
+          "web_url": "https://gitlab.example.com/acme/shop/-/merge_requests/4", "author": {"username": "carol"},
+          "changes": [{"old_path": "a.py", "new_path": "a.py", "diff": "@@ -1 +1,2 @@\n-a\n+b\n+c\n"},
+                      {"old_path": "b.py", "new_path": "b.py", "diff": "@@ -0,0 +1 @@\n+d\n"},
+                      {"old_path": "logo.png", "new_path": "logo.png", "diff": ""}],
+          "first_commit": {"id": "c" * 40, "authored_date": "2024-06-02T17:30:00+02:00"}}
+    (tmp_path / "mr.json").write_text(json.dumps([mr]))
+    frame, report = load_events([tmp_path / "mr.json"], reader=source("gitlab").make_reader())
+    got = sorted((r.kind, str(r.ts)[5:16], r.metric_value) for r in frame.itertuples() if r.kind not in ("pr_created", "pr_merged"))
+    assert [(k, t, None if v != v else v) for k, t, v in got] == [
+        ("pr_files_changed", "06-03 12:00", 3.0), ("pr_first_commit", "06-02 15:30", None),
+        ("pr_lines_added", "06-03 12:00", 3.0), ("pr_lines_removed", "06-03 12:00", 1.0)]
+    assert report.rejected_count == 0

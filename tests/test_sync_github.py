@@ -101,7 +101,9 @@ def test_second_sync_asks_only_for_changes_and_picks_them_up():
         second = sync(source(gh), environ=env(gh), now=datetime(2024, 3, 22, tzinfo=timezone.utc))
         paths = gh.paths()
     assert second.added == 3                       # PR 3 merged + its review + deployment 13
-    assert first.requests == 48 and second.requests == 5   # lists of pulls, deployments, runs + 2 details
+    # the first: 48, and the merged PRs 1 and 2 each asked once more for the single PR and its commits;
+    # the second: lists of pulls, deployments, runs + 2 details + merged PR 3's single PR and commits
+    assert first.requests == 52 and second.requests == 7
     assert "/repos/acme/shop/pulls/1/reviews" not in paths      # unchanged PRs are not asked again
     assert "/repos/acme/shop/deployments/11/statuses" not in paths
     frame = store.load("shop")
@@ -285,3 +287,47 @@ def test_a_monorepo_sync_gives_each_service_its_prs_and_deployments(data_dir):
     assert dora("api")["lead_time_hours_median"] == 61.5
     # web: #2 03-03 09:00 -> 12 at 03-06 11:00 = 74 h
     assert dora("web")["lead_time_hours_median"] == 74.0
+
+
+def test_a_merged_pulls_size_and_first_commit_are_asked_once():
+    """PR 1 merged: the single PR gives its size, its commits its first commit (the earliest authored,
+    02-27 11:00, though GitHub lists it second); PR 3 is open: neither is asked."""
+    with FakeGitHub() as gh:
+        shop(gh)
+        gh.sizes[1] = (120, 30, 4)
+        gh.add_commit(1, "2024-02-28T16:00:00Z")
+        gh.add_commit(1, "2024-02-27T11:00:00Z", committed="2024-02-29T08:00:00Z")   # rebased: authored earlier
+        gh.add_commit(3, "2024-03-10T08:00:00Z")
+        for n in range(1, 121):                                                     # 120 commits: two pages
+            gh.add_commit(2, f"2024-03-02T{n // 60 + 10:02d}:{n % 60:02d}:00Z")
+        sync(source(gh), environ=env(gh), now=NOW)
+        paths = gh.paths()
+        frame = store.load("shop")
+    facts = {(r.kind, r.pr_id): (f"{r.ts:%m-%d %H:%M}", r.metric_value) for r in frame.itertuples()
+             if r.kind in ("pr_first_commit", "pr_lines_added", "pr_lines_removed", "pr_files_changed")}
+    assert {k: (t, None if v != v else v) for k, (t, v) in facts.items()} == {
+        ("pr_first_commit", "shop#1"): ("02-27 11:00", None),
+        ("pr_lines_added", "shop#1"): ("03-02 10:00", 120.0), ("pr_lines_removed", "shop#1"): ("03-02 10:00", 30.0),
+        ("pr_files_changed", "shop#1"): ("03-02 10:00", 4.0),
+        # PR 2: no size given by this server; its first commit read across both pages (10:01 the earliest)
+        ("pr_first_commit", "shop#2"): ("03-02 10:01", None),
+    }
+    assert "/repos/acme/shop/pulls/3" not in paths and "/repos/acme/shop/pulls/3/commits" not in paths
+    assert paths.count("/repos/acme/shop/pulls/1") == 1 and paths.count("/repos/acme/shop/pulls/2/commits") == 2
+
+
+def test_a_rate_limit_on_the_commits_is_waited_out(capsys):
+    with FakeGitHub() as gh:
+        gh.add_pull(1, "2024-03-01T09:00:00Z", "2024-03-02T10:00:00Z", merged="2024-03-02T10:00:00Z")
+        gh.add_commit(1, "2024-02-28T16:00:00Z")
+        answer = gh.route
+
+        def limited_once(path, query, hit=[]):
+            if path.endswith("/pulls/1/commits") and not hit:
+                hit.append(1)
+                return 429, {"Retry-After": "0"}, {"message": "API rate limit exceeded"}
+            return answer(path, query)
+        gh.route = limited_once
+        sync(source(gh), environ=env(gh), now=NOW)
+        frame = store.load("shop")
+    assert frame[frame["kind"] == "pr_first_commit"]["ts"].astype(str).tolist() == ["2024-02-28 16:00:00+00:00"]

@@ -45,7 +45,9 @@ def test_gitlab_merge_requests_notes_and_deployments_with_x_next_page():
         mr_pages = [q for p, q in gl.requests if p.endswith("/merge_requests")]
     frame = store.load("web")
     counts = frame["kind"].value_counts().to_dict()
-    assert counts == {"pr_created": 25, "pr_merged": 25, "pr_reviewed": 2, "deploy": 1}
+    # each merged MR's size (these change no file: 0 lines and files)
+    assert counts == {"pr_created": 25, "pr_merged": 25, "pr_reviewed": 2, "deploy": 1, "pr_lines_added": 25,
+                      "pr_lines_removed": 25, "pr_files_changed": 25}
     reviews = frame[frame["kind"] == "pr_reviewed"]
     assert set(reviews["pr_id"]) == {"web!1"} and set(reviews["service"]) == {"web"}
     assert str(frame[frame["kind"] == "deploy"]["ts"].iloc[0]) == "2024-03-05 10:06:00+00:00"
@@ -112,7 +114,7 @@ def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(d
     assert pairs("pr_reviewed", "pr_id") == [("api!2", "api"), ("web!2", "web")]
     assert pairs("deploy", "deploy_id") == [("api@11", "api"), ("api@14", "api"), ("web@12", "web")]
     assert {k: n for k, n in outcome.skipped.items() if not k.startswith("approval lists")} == {
-        "merge request events touching no service_paths path": 3,                                # !3: created, merged, note
+        "merge request events touching no service_paths path": 6,                # !3: created, merged, note, 3 sizes
         "events of merge requests not merged yet (placed when they merge, by the paths they change)": 1,  # !4 created
         "deployments whose ref matches no tag_patterns": 1}                                      # 13 (main)
     assert outcome.rejected == 0
@@ -140,7 +142,10 @@ def test_gitlab_monorepo_mr_is_placed_when_it_merges(data_dir):
     frame = store.load("platform")
     assert diffs == ["4"]
     assert set(outcome.skipped) == {"approval lists (they carry no time; the approval's system note does)"}
-    assert sorted(frame[frame["pr_id"] == "web!4"]["kind"]) == ["pr_created", "pr_merged"]
+    # with its size: apps/web/new.js, one line replaced (1 added, 1 removed, 1 file)
+    placed = frame[frame["pr_id"] == "web!4"]
+    assert sorted(zip(placed["kind"], placed["metric_value"].fillna(-1))) == [
+        ("pr_created", -1), ("pr_files_changed", 1), ("pr_lines_added", 1), ("pr_lines_removed", 1), ("pr_merged", -1)]
 
 
 def incident(ident, created, status="resolved", updated=None):
@@ -184,3 +189,31 @@ def test_opsgenie_import_of_list_and_single_exports(tmp_path):
             ).total_seconds() == 75 * 60
     assert report.skipped == {"open incidents and alerts (their start is stored; no resolution yet)": 1}
     assert set(frame["service"]) == {"checkout"}
+
+
+def test_a_merged_merge_requests_size_and_first_commit():
+    """!1 (merged 03-02 10:00): app.py 3 lines added and 1 removed, logo.png binary (no diff text: a
+    file, 0 lines), a rename with no change; 25 files more on two pages (1 line added each); its
+    commits listed newest first, the earliest authored 02-28 16:00. !2 is open: nothing asked."""
+    with FakeGitLab() as gl:
+        gl.add_merge_request(1, "2024-03-01T09:00:00Z", "2024-03-02T10:00:00Z", merged="2024-03-02T10:00:00Z")
+        gl.add_merge_request(2, "2024-03-03T09:00:00Z", "2024-03-03T09:00:00Z")
+        gl.diffs[1] = [("app.py", "app.py", "@@ -1,2 +1,4 @@\n-old\n+new\n+more\n+and more\n keep\n"),
+                       ("logo.png", "logo.png", ""), ("a.txt", "b.txt", ""),
+                       *[(f"f{n}.txt", f"f{n}.txt", "@@ -0,0 +1 @@\n+x\n") for n in range(25)]]
+        gl.add_commit(1, "2024-02-28T16:00:00Z")
+        gl.add_commit(1, "2024-03-01T08:00:00Z")
+        gl.add_commit(2, "2024-03-03T08:00:00Z")
+        source = source_of({"type": "gitlab", "project": "acme/web", "dataset": "web", "api_url": gl.url,
+                            "since": "2024-02-01"}, "t")
+        outcome = sync(source, environ={"GITLAB_TOKEN": gl.token}, now=NOW)
+        paths = gl.paths()
+    frame = store.load("web")
+    facts = {r.kind: (f"{r.ts:%m-%d %H:%M}", r.metric_value) for r in frame.itertuples() if r.pr_id == "web!1"}
+    assert facts["pr_first_commit"][0] == "02-28 16:00"
+    assert {k: v for k, v in facts.items() if k.startswith(("pr_lines", "pr_files"))} == {
+        "pr_lines_added": ("03-02 10:00", 28.0), "pr_lines_removed": ("03-02 10:00", 1.0),
+        "pr_files_changed": ("03-02 10:00", 28.0)}
+    assert set(frame[frame["pr_id"] == "web!2"]["kind"]) == {"pr_created"}
+    assert not any("/merge_requests/2/" in p and p.endswith(("/diffs", "/commits")) for p in paths)
+    assert outcome.rejected == 0

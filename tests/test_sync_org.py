@@ -29,10 +29,14 @@ from fake_apis import FakeGitHubOrg, FakeGitLabGroup
 
 NOW = datetime(2024, 3, 20, tzinfo=timezone.utc)
 
-SHOP_FIRST = ["/repos/acme/shop/pulls", "/repos/acme/shop/pulls/2/reviews", "/repos/acme/shop/pulls/1/reviews",
+# a merged PR is asked for once more: the single PR (its size) and its commits (its first commit)
+SHOP_FIRST = ["/repos/acme/shop/pulls",
+              "/repos/acme/shop/pulls/2", "/repos/acme/shop/pulls/2/commits", "/repos/acme/shop/pulls/2/reviews",
+              "/repos/acme/shop/pulls/1", "/repos/acme/shop/pulls/1/commits", "/repos/acme/shop/pulls/1/reviews",
               "/repos/acme/shop/deployments", "/repos/acme/shop/deployments/11/statuses",
               "/repos/acme/shop/actions/runs"]
-WEB_FIRST = ["/repos/acme/web/pulls", "/repos/acme/web/pulls/2/reviews", "/repos/acme/web/pulls/1/reviews",
+WEB_FIRST = ["/repos/acme/web/pulls", "/repos/acme/web/pulls/2/reviews",
+             "/repos/acme/web/pulls/1", "/repos/acme/web/pulls/1/commits", "/repos/acme/web/pulls/1/reviews",
              "/repos/acme/web/deployments", "/repos/acme/web/actions/runs"]
 INCREMENTAL = ["/repos/acme/{}/pulls", "/repos/acme/{}/deployments", "/repos/acme/{}/actions/runs"]
 
@@ -111,7 +115,7 @@ def events(name="acme") -> list:
 def test_org_sync_stores_each_repository_apart_and_leaves_out_archived_and_forks(org):
     code, said = org_sync(org)
     assert code == 0, said
-    assert "github:acme/* -> acme: 2 of 2 repositories synced, +9 events from 12 requests" in said
+    assert "github:acme/* -> acme: 2 of 2 repositories synced, +9 events from 18 requests" in said
     assert "left out 1 archived and 1 forked" in said
     assert events() == sorted([
         ("shop", "pr_created", "shop#1", "03-01 09:00"), ("shop", "pr_reviewed", "shop#1", "03-01 15:00"),
@@ -288,13 +292,16 @@ def test_group_sync_takes_subgroups_and_is_incremental(group, monkeypatch, data_
     monkeypatch.setenv("GITLAB_TOKEN", group.token)
     code, said = group_sync(group, "--teams")
     assert code == 0, said
-    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +5 events" in said and "left out 1 archived" in said
+    # a merged MR's size comes with it (these MRs change no file: 0 lines, 0 files, at the merge)
+    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +11 events" in said and "left out 1 archived" in said
     assert group.requests[0] == ("/groups/acme/projects", {"include_subgroups": "true", "order_by": "path",
                                                            "sort": "asc", "per_page": "100"})
+    sizes = ("pr_lines_added", "pr_lines_removed", "pr_files_changed")
     assert events() == sorted([
         ("web", "pr_created", "web!1", "03-01 09:00"), ("web", "pr_merged", "web!1", "03-02 09:00"),
         ("web", "pr_created", "web!2", "03-03 09:00"),
-        ("api", "pr_created", "api!1", "03-04 09:00"), ("api", "pr_merged", "api!1", "03-04 18:00")])
+        ("api", "pr_created", "api!1", "03-04 09:00"), ("api", "pr_merged", "api!1", "03-04 18:00"),
+        *[("web", kind, "web!1", "03-02 09:00") for kind in sizes], *[("api", kind, "api!1", "03-04 18:00") for kind in sizes]])
     assert (data_dir / "teams.toml").read_text() == (
         "# written by python -m metrics sync gitlab --group acme --teams; edit freely: the command shows a diff "
         'instead of overwriting\n\n[teams."platform"]\nservices = ["api"]\n')
@@ -531,5 +538,5 @@ def test_the_configuration_file_takes_a_group(group, monkeypatch, tmp_path):
                       f'since = "2024-02-01"\nrepo_pattern = "platform/*"\ninclude_archived = true\n')
     code, said = cli("--config", str(config))
     assert code == 0, said
-    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +3 events" in said and "left out 1 not matching" in said
+    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +6 events" in said and "left out 1 not matching" in said   # api!1's 3 and its size
     assert {row[0] for row in events()} == {"api", "old"}

@@ -147,3 +147,41 @@ def test_seed_100_mature_platform(universes):
     assert s[100]["space"]["satisfaction_mean"] >= 4.0
     assert s[100]["pvm"]["vcr_pct"] >= 200
     assert s[100]["pvm"]["dtr_pct"] < 10
+
+
+def test_prs_carry_a_first_commit_and_merged_ones_a_size():
+    import numpy as np
+    from metrics.synthetic import MAX_CODING_HOURS
+    from metrics.tables import NA
+    u = generate(90, 42, end=END)
+    prs = u.tables.prs
+    coding = (prs["created"] - prs["first_commit"]).to_numpy() / 3.6e12
+    assert (prs["first_commit"] != NA).all() and (coding >= 0).all() and (coding <= MAX_CODING_HOURS).all()
+    merged = (prs["merged"] != NA).to_numpy()
+    sizes = prs[["lines_added", "lines_removed", "files_changed"]].to_numpy()
+    assert np.isnan(sizes[~merged]).all() and not np.isnan(sizes[merged]).any()
+    assert (sizes[merged] >= 0).all() and (sizes[merged] == np.floor(sizes[merged])).all()
+    lines = sizes[merged, 0] + sizes[merged, 1]
+    assert (sizes[merged, 2] >= 1).all() and (sizes[merged, 2] <= lines).all()
+    # log-normal: about 120 lines and 18 coding hours at the median, a long tail of large PRs
+    assert 80 <= np.median(lines) <= 180 and 10 <= np.median(coding) <= 30 and lines.max() > 3 * np.median(lines)
+    # every merged PR's three sizes at its merge, every first commit: events of the tables
+    assert len(u.tables.sizes) == 3 * merged.sum() and len(u.tables.first_commits) == len(prs)
+
+
+def test_the_facts_round_trip_through_the_frame():
+    u = generate(30, 7, end=END)
+    back = tables_from_frame(to_dataframe(frame_from_tables(u.tables)))
+    columns = ["created", "merged", "first_commit", "lines_added", "lines_removed", "files_changed"]
+    mine = u.tables.prs.sort_values("created")[columns].reset_index(drop=True)
+    theirs = back.prs.sort_values("created")[columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, theirs, check_dtype=False)
+    frame = frame_from_tables(u.tables)
+    assert set(frame["kind"]) >= {"pr_first_commit", "pr_lines_added", "pr_lines_removed", "pr_files_changed"}
+
+
+def test_a_prs_facts_do_not_depend_on_the_window():
+    a, b = generate(14, 42, end=END).tables.prs, generate(60, 42, end=END).tables.prs
+    columns = ["created", "first_commit", "lines_added", "files_changed"]
+    recent = b[b["created"] >= a["created"].min()].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a[columns].reset_index(drop=True), recent[columns])

@@ -99,6 +99,23 @@ def pull_request(action, merged_at=None):
         "base": {"ref": "main", "repo": REPO}}}
 
 
+def test_a_merged_pull_requests_size_comes_with_its_delivery(client):
+    """GitHub's pull_request payload carries the PR's additions, deletions and changed_files: the
+    closed-and-merged delivery gives them as sizes at the merge (an opened one has no merge: none)."""
+    size = {"additions": 40, "deletions": 12, "changed_files": 3}
+    opened = pull_request("opened")
+    opened["pull_request"].update(size)
+    assert github(client, "pull_request", opened, "z1").get_json()["added"] == 1
+    merged = pull_request("closed", "2024-03-04T10:30:00Z")
+    merged["pull_request"].update(size)
+    assert github(client, "pull_request", merged, "z2").get_json()["added"] == 4
+    stored = events_of("live")
+    sizes = stored[stored["kind"].isin(["pr_lines_added", "pr_lines_removed", "pr_files_changed"])]
+    assert sorted(zip(sizes["kind"], sizes["metric_value"], sizes["ts"].astype(str))) == [
+        ("pr_files_changed", 3.0, "2024-03-04 10:30:00+00:00"), ("pr_lines_added", 40.0, "2024-03-04 10:30:00+00:00"),
+        ("pr_lines_removed", 12.0, "2024-03-04 10:30:00+00:00")]
+
+
 def deployment_status(state, at, deployment=42, environment="production"):
     return {"action": "created", "repository": REPO,
             "deployment": {"id": deployment, "url": f"https://api.github.com/repos/acme/checkout/deployments/{deployment}",

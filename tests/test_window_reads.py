@@ -298,3 +298,118 @@ def test_the_monthly_trends_of_a_long_window_have_their_previous_year_from_a_win
     assert got["previous_year"] is not None and got["previous_year"]["deploys_per_day"].notna().all()
     for key in ("months", "previous_year"):
         pd.testing.assert_frame_equal(got[key], expected[key])
+
+
+def with_facts(frame: pd.DataFrame, seed: int = 3) -> pd.DataFrame:
+    """``frame`` with the PR facts of issue 27, drawn by a stream of their own (the other events as they
+    were): most PRs a first commit up to 40 days before their creation (some at the creation, some at
+    midnight), most merged PRs their three sizes at the merge (a few a day after it, as a file may
+    have them), and a first commit of a PR that has no ``pr_created``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    created = frame[frame["kind"] == "pr_created"]
+    for n, (ts, service, pr) in enumerate(zip(ts_ns(created["ts"]), created["service"], created["pr_id"])):
+        if rng.random() < 0.85:
+            back = 0 if n % 9 == 0 else int(rng.uniform(0, 40) * NS_PER_DAY)
+            first = ts - back if n % 5 else (ts - back) // NS_PER_DAY * NS_PER_DAY
+            rows.append({"ts": first, "kind": "pr_first_commit", "service": service, "pr_id": pr})
+    merged = frame[frame["kind"] == "pr_merged"]
+    for n, (ts, service, pr) in enumerate(zip(ts_ns(merged["ts"]), merged["service"], merged["pr_id"])):
+        if rng.random() < 0.9:
+            at = ts + (NS_PER_DAY if n % 13 == 0 else 0)
+            for kind in ("pr_lines_added", "pr_lines_removed", "pr_files_changed"):
+                rows.append({"ts": at, "kind": kind, "service": service, "pr_id": pr,
+                             "metric_value": float(rng.integers(0, 900))})
+    rows.append({"ts": DAY0 + 50 * NS_PER_DAY, "kind": "pr_first_commit", "service": "shop", "pr_id": "pr-orphan"})
+    facts = pd.DataFrame(rows)
+    for c in COLUMNS:
+        if c not in facts:
+            facts[c] = np.nan if c == "metric_value" else ""
+    facts["ts"] = pd.to_datetime(facts["ts"].astype(np.int64), utc=True, unit="ns")
+    both = pd.concat([frame, facts[list(COLUMNS)]], ignore_index=True)
+    return both.sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+def pr_facts_of(tables) -> str:
+    """The PR facts a period's tables hold, by PR id: the PR table's first commit and sizes, and every
+    first commit and size event kept."""
+    prs = tables.prs
+    table = pd.DataFrame({"pr": tables.pr_id(prs["key"]), "first_commit": prs["first_commit"],
+                          **{c: prs[c] for c in ("lines_added", "lines_removed", "files_changed")}})
+    events = [sorted(zip(tables.pr_id(tables.first_commits["key"]), tables.first_commits["ts"].tolist())),
+              sorted(zip(tables.pr_id(tables.sizes["key"]), tables.sizes["ts"].tolist(), tables.sizes["measure"].tolist(),
+                         tables.sizes["value"].tolist()))]
+    return table.sort_values("pr").to_json(orient="split", index=False) + json.dumps(events, default=str)
+
+
+def test_first_commits_and_sizes_of_a_window_equal_the_whole_datasets(pg):
+    from metrics.analysis import window_tables
+    from metrics.compute.dora import lead_time
+    frame = with_facts(edge_events())
+    put("facts27", frame)
+    whole = tables_from_frame(frame)
+    present = kinds_present(whole)
+    compared = 0
+    for start, days in WINDOWS[::2]:
+        window = Window(DAY0 + start * NS_PER_DAY, DAY0 + (start + days) * NS_PER_DAY)
+        part = store.load_window("facts27", reach(window))
+        for period in (window, window.previous()):
+            assert pr_facts_of(window_tables(part, period)) == pr_facts_of(window_tables(whole, period)), (start, days)
+            per_pr = [lead_time(window_tables(t, period), period)["prs"] for t in (part, whole)]
+            columns = ["coding_hours", "lines_added", "lines_removed", "files_changed", "lead_time_hours"]
+            assert [p.sort_values("created")[columns].to_json() for p in per_pr][0] == \
+                per_pr[1].sort_values("created")[columns].to_json(), (start, days)
+            assert as_text(analyze(part, period, present=present)) == as_text(analyze(whole, period, present=present))
+            compared += 1
+    assert compared == 2 * len(WINDOWS[::2])
+
+
+def test_a_dataset_without_the_facts_reads_no_more_than_before(pg):
+    """The PRs of a dataset holding no first commit or size are complete as before: a window reads
+    exactly the rows the rule without the facts names (counted from the events); the same events with
+    the facts read the first commits before the range."""
+    late = pd.DataFrame([{"ts": DAY0 + day * NS_PER_DAY + 7, "kind": kind, "service": "shop", "pr_id": "pr-late"}
+                         for day, kind in ((61, "pr_created"), (62, "pr_reviewed"), (63, "pr_merged"), (80, "pr_reviewed"))])
+    for c in COLUMNS:
+        if c not in late:
+            late[c] = np.nan if c == "metric_value" else ""
+    late["ts"] = pd.to_datetime(late["ts"], utc=True, unit="ns")
+    # a PR complete in the range (created, reviewed, merged in it) with a review long after: not read
+    frame = pd.concat([edge_events(), late[list(COLUMNS)]]).sort_values("ts", kind="stable").reset_index(drop=True)
+    put("plain27", frame)
+    put("rich27", with_facts(frame))
+    window = Window(DAY0 + 60 * NS_PER_DAY, DAY0 + 67 * NS_PER_DAY)
+    with reading() as con:
+        plain = read_window(con, "plain27", reach(window))
+        rich = read_window(con, "rich27", reach(window))
+    rows = reach(window)
+    # the rich dataset fetches the first commits before the range of the range's PRs
+    kinds = rich["kind"][1][rich["kind"][0]]
+    assert ((kinds == "pr_first_commit") & (rich["ts"] < rows.start_ns)).sum() > 10
+    # the plain one reads exactly what the rule before the facts names (not pr-late's last review)
+    assert len(plain["ts"]) == window_rows(frame, rows)
+    assert not (plain["ts"] == DAY0 + 80 * NS_PER_DAY + 7).any()
+
+
+def window_rows(frame: pd.DataFrame, rows) -> int:
+    """How many rows the rule of ``metrics.reach`` (before issue 27) names for ``frame``: the range, and
+    the later events of its incidents and PRs (without their resolution / merge / a review in it),
+    and the deployments their links name (counted from the frame, independently of the store's code)."""
+    ts = ts_ns(frame["ts"])
+    inside = (ts >= rows.start_ns) & (ts < rows.end_ns)
+    r = frame[inside]
+    def incomplete(first, later, column):
+        mine = set(r.loc[r["kind"] == first, column])
+        done = [set(r.loc[r["kind"] == k, column]) for k in later]
+        return {i for i in mine if i and not all(i in d for d in done)}
+    incidents = incomplete("incident_start", ["incident_resolved"], "incident_id")
+    prs = incomplete("pr_created", ["pr_merged", "pr_reviewed"], "pr_id")
+    paired = ~inside & (frame["incident_id"].isin(incidents) | frame["pr_id"].isin(prs)).to_numpy()
+    linking = frame[(inside | paired) & frame["kind"].isin(["incident_start", "pr_merged"]).to_numpy()]
+    links = {(d, s) for d, s in zip(linking["deploy_id"], linking["service"]) if d}
+    names = {d for d, _ in links} | {f"{s}@{d}" for d, s in links}
+    local = {d for d, _ in links}
+    deploy = (frame["kind"] == "deploy").to_numpy() & (frame["deploy_id"] != "").to_numpy()
+    own_local = [d.split("@", 1)[1] if d.startswith(f"{s}@") else d for d, s in zip(frame["deploy_id"], frame["service"])]
+    named = deploy & (frame["deploy_id"].isin(names).to_numpy() | np.isin(own_local, list(local)))
+    return int((inside | paired | (named & ~inside)).sum())

@@ -250,6 +250,7 @@ def check_fields(text: dict, nested: np.ndarray) -> tuple[np.ndarray, np.ndarray
     is_ai = kind.is_in(s.PR_AI_ASSISTED)
     reject(is_ai & (value == 1) & text["status"].is_in(s.AI_NO_RULE), "pr_ai_assisted 1 names the rule that matched, not none")
     reject(is_ai & (value == 0) & ~text["status"].is_in(s.AI_NO_RULE), "pr_ai_assisted 0 has the rule none", "status")
+    reject(kind.is_in(*s.PR_SIZE_KINDS) & (value != np.floor(value)), "a PR's lines and files are whole numbers")
     reject(kind.is_in(*s.INCIDENT_KINDS) & text["incident_id"].is_in(""), "missing incident_id")
     reject(kind.is_in(*s.PR_KINDS) & text["pr_id"].is_in(""), "missing pr_id")
     is_deploy = kind.is_in(s.DEPLOY)

@@ -49,6 +49,12 @@ named AS (
         AND ({LOCAL_DEPLOY_ID}) IN (SELECT link FROM links))
 SELECT {OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found"""
 
+# a PR's optional facts (issue 27) and whether the dataset holds each, by one index probe a kind: a PR of the
+# range lacking one the dataset holds is incomplete (its first commit, before its creation, is often before the
+# range), while a dataset without them leaves its PRs as complete as before
+PR_FACT_KINDS = (s.PR_FIRST_COMMIT,) + s.PR_SIZE_KINDS
+HELD_FACTS = "SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM events WHERE dataset = ? AND kind = '{kind}')"
+                                   for kind in PR_FACT_KINDS)
 # the dataset's (kind, service) pairs by a skip scan of ``events_by_kind``: one index probe a pair
 KINDS_AND_SERVICES = """
 WITH RECURSIVE pairs AS (
@@ -77,7 +83,8 @@ def read_window(con, name: str, reach: Reach) -> dict:
     """The rows ``reach`` names of dataset ``name`` (``metrics.reach``) as ``codec.to_columns``' arrays
     (see ``events.columns_from_arrow``): the range (from the chunks that reach into it, in their order,
     ``chunks.read``; ``RANGE_ROWS`` for a dataset without chunks yet), then what pairs and links with
-    it from outside (``PAIRED_ROWS``, by the ids' indexes); ordered by (``ts_ns``, ``row_hash``)."""
+    it from outside (``PAIRED_ROWS``, by the ids' indexes), and between them the index probes of the PR
+    facts the dataset holds (``HELD_FACTS``); ordered by (``ts_ns``, ``row_hash``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -85,7 +92,9 @@ def read_window(con, name: str, reach: Reach) -> dict:
     inside = chunks.read(con, name, reach.start_ns, reach.end_ns) if chunks.chunked(con, name) \
         else copied(con, RANGE_ROWS, bounds)
     near = columns_from_arrow(inside)
-    incidents, prs, links, services = _reaching_out(near, dict(reach.pins))
+    held = [kind for kind, yes in zip(PR_FACT_KINDS, con.execute(HELD_FACTS, (name,) * len(PR_FACT_KINDS)).fetchone(),
+                                      strict=True) if yes]
+    incidents, prs, links, services = _reaching_out(near, dict(reach.pins), held)
     outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
                                         "services": services})
     columns = joined([near, columns_from_arrow(outside)]) if outside.num_rows else near
@@ -96,11 +105,12 @@ def read_window(con, name: str, reach: Reach) -> dict:
     return {c: (value[0][order], value[1]) if isinstance(value, tuple) else value[order] for c, value in columns.items()}
 
 
-def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
+def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list, list]:
     """What the range's rows (``codec.to_columns``' arrays) need from outside it (``metrics.reach``
     rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it, of its PRs
-    without their ``pr_merged`` or without a review in it, and the links (with the linking event's
-    service) of its ``incident_start`` and ``pr_merged`` events and of its pinned incidents."""
+    without their ``pr_merged``, without a review, or without an event of one of the PR fact kinds
+    the dataset holds (``held``) in it, and the links (with the linking event's service) of its
+    ``incident_start`` and ``pr_merged`` events and of its pinned incidents."""
     kind_codes, kinds = columns["kind"]
 
     def rows(kind) -> np.ndarray:
@@ -109,7 +119,9 @@ def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
     def ids(column, first, *later) -> list:
         codes, texts = columns[column]
         done = [np.unique(codes[rows(kind)]) for kind in later]
-        complete = done[0] if len(done) == 1 else np.intersect1d(*done)
+        complete = done[0]
+        for more in done[1:]:
+            complete = np.intersect1d(complete, more)
         left = np.setdiff1d(codes[rows(first)], complete)
         return [text for text in texts[left].tolist() if text]
 
@@ -128,7 +140,7 @@ def _reaching_out(columns: dict, pins: dict) -> tuple[list, list, list, list]:
                 links.append(pins[incident])
                 services.append(service)
     kept = [i for i, link in enumerate(links) if link]
-    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED),
+    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED, *held),
             [links[i] for i in kept], [services[i] for i in kept])
 
 

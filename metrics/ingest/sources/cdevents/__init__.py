@@ -30,7 +30,8 @@ SOURCE = SourceSpec(
     records=(
         ("change created / reviewed / merged",
          ("`pr_created` / `pr_reviewed` / `pr_merged` at the context timestamp; `pr_id` the subject id; service the "
-          "service that deploys the repository (below), else the repository's name")),
+          "service that deploys the repository (below), else the repository's name; the spec's change events "
+          "(v0.4) carry no first commit and no size, so their PRs have no coding stage and no size (n/a)")),
         ("(repository → service)",
          ("a change's repository (the last segment of its `name`, else its `id`; case and `.git` ignored) is linked "
           "to a service: by `--repo-service REPO=SERVICE` first; else a deployment (deployed / upgraded / "

@@ -36,6 +36,14 @@ SOURCE = SourceSpec(
         ("a first-parent commit of HEAD whose subject ends \"(#N)\"",
          ("a squash commit: `pr_created` at its author date, `pr_merged` at its committer date; a two-parent merge "
           "titled so (GitHub's \"pull request title\" merge message): as a \"Merge pull request\" merge")),
+        ("(first commit and size)",
+         ("a merge's PR: `pr_first_commit` at the earliest author date of its own commits (so its coding stage, "
+          "first commit to creation, is 0: git has no PR opening); a squash commit's PR has none (the squashed "
+          "commit is its only commit: its coding stage is n/a). Every merged PR: `pr_lines_added`, "
+          "`pr_lines_removed`, `pr_files_changed` at its merge, from one `git log --numstat "
+          "--diff-merges=first-parent` (a merge's change against its first parent, a squash commit's own); a "
+          "binary file is a file changed with 0 lines, a rename one file. In a monorepo each service's PR "
+          "carries the whole change's size")),
         ("(own commits)",
          ("every merge on HEAD's first-parent line, a PR's or not (\"Merge branch '7.x'\"), claims the commits it "
           "brings in, oldest first, so a PR's own commits are exactly `git rev-list M^2 ^M^1`")),

@@ -85,6 +85,29 @@ def _git_commits(repo: Path, refs: list[str], names: bool = False) -> tuple[dict
     return commits, paths
 
 
+def _diffstats(repo: Path, shas: list[str]) -> dict:
+    """sha -> (lines added, lines removed, files changed) of each of ``shas`` (a merge: against its
+    first parent, everything it brought to the mainline), from one ``git log --numstat``; a binary
+    file is a file changed with no lines, a renamed one one file."""
+    if not shas:
+        return {}
+    log = _git(repo, "-c", "core.quotePath=false", "log", "--no-walk=unsorted", "--numstat",
+               "--diff-merges=first-parent", "--format=%x1e%H", "--stdin", stdin="\n".join(shas) + "\n")
+    stats = {}
+    for record in log.split("\x1e")[1:]:
+        sha, *lines = record.split("\n")
+        added = removed = files = 0
+        for line in lines:
+            parts = line.split("\t", 2)
+            if len(parts) < 3:
+                continue
+            files += 1
+            added += int(parts[0]) if parts[0].isdigit() else 0        # "-": a binary file
+            removed += int(parts[1]) if parts[1].isdigit() else 0
+        stats[sha.strip()] = (added, removed, files)
+    return stats
+
+
 def services_touched(files: list, service_paths: dict) -> list[str]:
     """The services (of SERVICE -> globs) whose paths any of ``files`` is under, in the mapping's order."""
     return [svc for svc, globs in service_paths.items() if any(path_matches(f, g) for f in files for g in globs)]
@@ -175,6 +198,7 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
                             f"(git fetch --unshallow reads all of it)")
         pr_of: dict = {c: "mainline" for c in mainline}      # commit -> the merge that brought it in
         clamped = 0
+        merged_prs = []                                      # (merge commit, its PR's rows' base, merge time)
         for sha in mainline:
             commit_parents, author_time, commit_time, author, subject = commits[sha]
             merge, squash = MERGE_SUBJECT.match(subject), SQUASH_SUBJECT.search(subject)
@@ -184,12 +208,14 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
             if len(commit_parents) > 1 and (merge or squash):
                 first = min(own, key=lambda c: commits[c][1]) if own else sha
                 pr, created, first_author = (merge or squash).group(1), commits[first][1], commits[first][3]
-            elif squash:
-                pr, created, first_author = squash.group(1), author_time, author
+                first_commit = created if own else None
+            elif squash:                                     # the squashed commit is the PR's only one
+                pr, created, first_author, first_commit = squash.group(1), author_time, author, None
             else:
                 continue
             if created > commit_time:                        # an author clock ahead of the committer's
                 created, clamped = commit_time, clamped + 1
+                first_commit = None if first_commit is None else commit_time
             owners = services_touched(paths.get(sha, []), service_paths) if service_paths else [service]
             if not owners:
                 count_skip(skipped, "PRs changing no --service-path path")
@@ -198,6 +224,13 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
                 rows.append({**base, "ts": _iso(created), "kind": s.PR_CREATED, "author": first_author})
                 rows.append({**base, "ts": _iso(commit_time), "kind": s.PR_MERGED,
                              "deploy_id": deployed_by[svc].get(sha, "")})
+                if first_commit is not None:
+                    rows.append({**base, "ts": _iso(first_commit), "kind": s.PR_FIRST_COMMIT})
+                merged_prs.append((sha, base, commit_time))
+        stats = _diffstats(repo, list(dict.fromkeys(sha for sha, _, _ in merged_prs)))
+        for sha, base, commit_time in merged_prs:
+            for kind, number in zip(s.PR_SIZE_KINDS, stats.get(sha, (0, 0, 0)), strict=True):
+                rows.append({**base, "ts": _iso(commit_time), "kind": kind, "metric_value": number})
         if clamped:
             warnings.append(f"{clamped} PR(s) had a first commit authored after their merge (the clocks differ): "
                             f"created at the merge time instead")

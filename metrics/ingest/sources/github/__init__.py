@@ -20,7 +20,12 @@ SOURCE = SourceSpec(
               "incidents"),
     records=(
         ("pull request",
-         "`pr_created` at `created_at`; `pr_merged` at `merged_at` when not null"),
+         ("`pr_created` at `created_at`; `pr_merged` at `merged_at` when not null; a merged PR whose object "
+          "carries `additions`, `deletions`, `changed_files` (the single PR, `gh api repos/O/R/pulls/N`, and "
+          "the webhooks' `pull_request` carry them; the list `pulls?state=all` does not) also `pr_lines_added`, "
+          "`pr_lines_removed`, `pr_files_changed` at `merged_at`; a PR object with a `first_commit` (a commit "
+          "of `pulls/N/commits`, as the sync attaches the earliest-authored one) `pr_first_commit` at its "
+          "`commit.author.date`")),
         ("review",
          "`pr_reviewed` at `submitted_at` (pending reviews skipped)"),
         ("deployment status",

@@ -24,12 +24,35 @@ def service_of_repository(repository) -> str:
     return name if isinstance(name, str) else ""
 
 
+# a merged pull request's size: the fields of the single-PR object (``GET /repos/O/R/pulls/N`` and the
+# webhooks' ``pull_request``; the list ``GET /pulls`` leaves them out), one per ``schema.PR_SIZE_KINDS``
+SIZE_FIELDS = ("additions", "deletions", "changed_files")
+
+
+def first_commit_date(pr: dict):
+    """The date of a PR object's ``first_commit`` (the earliest-authored commit of ``GET
+    /repos/O/R/pulls/N/commits``, as the sync attaches it): its ``commit.author.date``; None when
+    the object carries none."""
+    commit = as_dict(as_dict(pr.get("first_commit")).get("commit"))
+    return as_dict(commit.get("author")).get("date") or None
+
+
+def pr_sizes(pr: dict) -> list[tuple]:
+    """(kind, value) of each size a PR object carries (``SIZE_FIELDS``; as given: the checks refuse a
+    value that is not a whole number >= 0)."""
+    return [(kind, pr[field]) for kind, field in zip(s.PR_SIZE_KINDS, SIZE_FIELDS, strict=True)
+            if pr.get(field) is not None]
+
+
 def github_reader(deploy_workflow: str = DEFAULT_DEPLOY_PATTERN, production: str = s.PRODUCTION,
                   releases: bool = False, incident_label: str | None = None):
     """A reader of GitHub REST API JSON as ``gh api --paginate`` saves it; one file may mix them.
 
     - pull requests (``/pulls?state=all``): ``pr_created`` at ``created_at``, and ``pr_merged`` at
-      ``merged_at`` when merged; ``pr_id`` "#number", author the user's login;
+      ``merged_at`` when merged; ``pr_id`` "#number", author the user's login; one with a
+      ``first_commit`` (``first_commit_date``) ``pr_first_commit``; a merged one whose object
+      carries ``additions``, ``deletions``, ``changed_files`` (``/pulls/N``, not the list) also
+      ``pr_lines_added``, ``pr_lines_removed``, ``pr_files_changed`` at ``merged_at``;
     - reviews (``/pulls/N/reviews``): ``pr_reviewed`` at ``submitted_at`` (pending reviews skipped);
     - deployment statuses (``/deployments/ID/statuses``): a deploy at the deployment's first final
       status, ``success`` or ``failed`` (failure, error); its environment, ``production`` when it
@@ -74,8 +97,12 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
                     "pr_id": f"#{r['number']}"}
             add(number, **base, ts=r.get("created_at") or "", kind=s.PR_CREATED,
                 author=as_dict(r.get("user")).get("login", ""))
+            if first_commit_date(r):
+                add(number, **base, ts=first_commit_date(r), kind=s.PR_FIRST_COMMIT)
             if r.get("merged_at"):
                 add(number, **base, ts=r["merged_at"], kind=s.PR_MERGED)
+                for kind, value in pr_sizes(r):
+                    add(number, **base, ts=r["merged_at"], kind=kind, metric_value=value)
         elif "pull_request_url" in r:                                  # a review
             if not r.get("submitted_at"):
                 count_skip(skipped, "pending reviews (not submitted)")

@@ -10,7 +10,7 @@ from ...sync.providers import (PER_PAGE, Batch, Members, NewestFirstWalk, archiv
                                iso, listed, pages, parse_time, pattern_option, recheck_open, snapshot, teams_options,
                                text_field)
 from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
-from .reader import events_from_github
+from .reader import SIZE_FIELDS, events_from_github, first_commit_date
 
 API_URL = "https://api.github.com"
 TOKEN = "GITHUB_TOKEN"
@@ -95,7 +95,8 @@ def github(client: Client, source, state: dict, now: str):
     github`` reads them.
 
     Pull requests: ``/pulls?state=all&sort=updated&direction=desc``, newest update first, down to
-    the watermark; each with its submitted reviews. Deployments: ``/deployments`` (newest first)
+    the watermark; each with its submitted reviews, and a merged one with its size and first commit
+    (``merged_pull``). Deployments: ``/deployments`` (newest first)
     down to the watermark, each with its statuses; a deployment with no final status yet is kept
     open and its statuses fetched again next time. Workflow runs: ``/actions/runs?created>=``
     (completed ones; unfinished runs are kept open)."""
@@ -112,6 +113,8 @@ def _github_pulls(client, base, state, source, now):
             pr = {**pr, "changed_paths": [f.get("filename") for page in
                                           pages(client, f"{base}/pulls/{pr.get('number')}/files", {"per_page": PER_PAGE})
                                           for f in (page.body or []) if isinstance(f, dict)]}
+        if pr.get("merged_at"):
+            pr = merged_pull(client, base, pr)
         objects = [pr]
         for review_page in pages(client, f"{base}/pulls/{pr.get('number')}/reviews", {"per_page": PER_PAGE}):
             objects += [r for r in (review_page.body or []) if isinstance(r, dict)]
@@ -123,6 +126,22 @@ def _github_pulls(client, base, state, source, now):
     stamp = lambda pr: (pr.get("updated_at"), pr.get("number"))  # noqa: E731
     for page_no, objects in enumerate(walk.pages(replies, stamp, take), 1):
         yield Batch(objects, snapshot(state), f"pull requests page {page_no}")
+
+
+def merged_pull(client: Client, base: str, pr: dict) -> dict:
+    """A merged pull request of the list with what its stages and size need: ``additions``,
+    ``deletions``, ``changed_files`` of the single PR (``GET /pulls/N``: the list leaves them out) and,
+    as ``first_commit``, the earliest-authored of its commits (``GET /pulls/N/commits``, every page;
+    GitHub lists at most 250). Asked once per merged PR (a merged PR does not change after)."""
+    number = pr.get("number")
+    single = client.get(f"{base}/pulls/{number}").body
+    single = single if isinstance(single, dict) else {}
+    dated = [(parse_time(first_commit_date({"first_commit": c})), c)
+             for page in pages(client, f"{base}/pulls/{number}/commits", {"per_page": PER_PAGE})
+             for c in (page.body or []) if isinstance(c, dict)]
+    first = min((d for d in dated if d[0] is not None), key=lambda d: d[0], default=(None, None))[1]
+    return {**pr, **{field: single[field] for field in SIZE_FIELDS if field in single},
+            **({"first_commit": first} if first else {})}
 
 
 def _deployment_statuses(client, base, deployment: dict) -> tuple[list, bool]:

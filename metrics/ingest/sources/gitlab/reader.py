@@ -15,11 +15,32 @@ def _gitlab_project(url) -> str:
     return match.group(1) if match else ""
 
 
+def diff_size(changes) -> tuple[int, int, int] | None:
+    """(lines added, lines removed, files changed) of a merge request's ``changes`` (``GET
+    /merge_requests/:iid/changes``' list, or the items of ``/merge_requests/:iid/diffs`` the sync
+    attaches): each item is a file changed, its ``diff``'s lines starting ``+`` and ``-`` its lines
+    (GitLab's diff text has no file header); a file whose diff GitLab leaves empty (binary, too
+    large) is a file with 0 lines. None when there is no such list."""
+    if not isinstance(changes, list):
+        return None
+    files = [c for c in changes if isinstance(c, dict)]
+    lines = [line for c in files for line in str(c.get("diff") or "").split("\n")]
+    return (sum(line.startswith("+") for line in lines), sum(line.startswith("-") for line in lines), len(files))
+
+
+def first_commit_date(mr: dict):
+    """The ``authored_date`` of a merge request's ``first_commit`` (the earliest-authored commit of
+    ``GET /merge_requests/:iid/commits``, as the sync attaches it); None when it carries none."""
+    return as_dict(mr.get("first_commit")).get("authored_date") or None
+
+
 def gitlab_reader(production: str = s.PRODUCTION):
     """A reader of GitLab REST API JSON (one file may mix them):
 
     - merge requests (``/projects/:id/merge_requests?state=all``): ``pr_created`` at
-      ``created_at``, and ``pr_merged`` at ``merged_at`` when merged; ``pr_id`` "!iid";
+      ``created_at``, and ``pr_merged`` at ``merged_at`` when merged; ``pr_id`` "!iid"; a merged one
+      with its ``changes`` (``/merge_requests/:iid/changes``) also its size at ``merged_at``
+      (``diff_size``), one with a ``first_commit`` its ``pr_first_commit`` (``first_commit_date``);
     - deployments (``/projects/:id/deployments``): status success or failed is a deploy at
       ``finished_at`` (else ``updated_at``), environment ``production`` when its name equals
       ``production``; created, running, canceled and blocked ones are skipped.
@@ -63,9 +84,16 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
             rows.append({**base, "ts": r.get("created_at") or "", "kind": s.PR_CREATED,
                          "author": as_dict(r.get("author")).get("username", "")})
             numbers.append(number)
+            first = first_commit_date(r)
+            if first:
+                rows.append({**base, "ts": first, "kind": s.PR_FIRST_COMMIT})
+                numbers.append(number)
             if r.get("merged_at"):
                 rows.append({**base, "ts": r["merged_at"], "kind": s.PR_MERGED})
                 numbers.append(number)
+                for kind, value in zip(s.PR_SIZE_KINDS, diff_size(r.get("changes")) or (), strict=False):
+                    rows.append({**base, "ts": r["merged_at"], "kind": kind, "metric_value": value})
+                    numbers.append(number)
         elif r.get("noteable_type") == "MergeRequest" and "body" in r:          # a note on a merge request
             author = as_dict(r.get("author"))
             body = str(r.get("body") or "")

@@ -8,7 +8,7 @@ from ....registry.source import Option, SyncSpec
 from ...sync import codeowners
 from ...sync.http import Client, token_from
 from ...sync.providers import (PER_PAGE, Batch, Members, archived_option, chosen_members, forks_option, later, listed,
-                               pattern_option, snapshot, teams_options, text_field)
+                               parse_time, pattern_option, snapshot, teams_options, text_field)
 from ..common import PRODUCTION_OPTION
 from .reader import events_from_gitlab
 
@@ -124,21 +124,37 @@ def gitlab_pages(client: Client, path: str, params: dict):
         reply = client.get(path, {**params, "page": page})
 
 
-def gitlab_changed_paths(client: Client, base: str, iid) -> list:
-    """The paths a merge request changes (``/merge_requests/:iid/diffs``, every page): each file's
-    ``new_path`` and ``old_path`` (a rename touches both). No ``per_page``: the API's 20 a page, as
-    some GitLab versions answer 500 to larger pages of this endpoint."""
-    return sorted({p for page in gitlab_pages(client, f"{base}/merge_requests/{iid}/diffs", {})
-                   for d in (page.body if isinstance(page.body, list) else []) if isinstance(d, dict)
-                   for p in (d.get("new_path"), d.get("old_path")) if isinstance(p, str) and p})
+def merge_request_diffs(client: Client, base: str, iid) -> list:
+    """The files a merge request changes (``/merge_requests/:iid/diffs``, every page). No
+    ``per_page``: the API's 20 a page, as some GitLab versions answer 500 to larger pages of this
+    endpoint."""
+    return [d for page in gitlab_pages(client, f"{base}/merge_requests/{iid}/diffs", {})
+            for d in (page.body if isinstance(page.body, list) else []) if isinstance(d, dict)]
+
+
+def changed_paths(diffs: list) -> list:
+    """The paths of a merge request's ``diffs``: each file's ``new_path`` and ``old_path`` (a rename
+    touches both)."""
+    return sorted({p for d in diffs for p in (d.get("new_path"), d.get("old_path")) if isinstance(p, str) and p})
+
+
+def first_commit(client: Client, base: str, iid) -> dict | None:
+    """The earliest-authored commit of a merge request (``/merge_requests/:iid/commits``, every
+    page, by ``authored_date``); None when it lists none with a readable date."""
+    dated = [(parse_time(c.get("authored_date")), c) for page in
+             gitlab_pages(client, f"{base}/merge_requests/{iid}/commits", {"per_page": PER_PAGE})
+             for c in (page.body if isinstance(page.body, list) else []) if isinstance(c, dict)]
+    return min((d for d in dated if d[0] is not None), key=lambda d: d[0], default=(None, None))[1]
 
 
 def gitlab(client: Client, source, state: dict, now: str):
     """Batches of GitLab objects for the source's project (``target``: numeric id or ``group/name``):
     merge requests (``order_by=updated_at``, ``updated_after`` the watermark) each with its
     approvals and notes, and deployments (``order_by=updated_at``, ``updated_after``; unfinished
-    ones are caught again when they update). A monorepo (``service_paths``): each merged MR also carries
-    ``changed_paths``; an MR not merged carries none (it is placed when it merges)."""
+    ones are caught again when they update). Each merged MR also carries its ``changes`` (the items
+    of ``/diffs``: its size) and ``first_commit`` (``first_commit``); in a monorepo
+    (``service_paths``) its ``changed_paths``; an MR not merged carries none (it is placed when it
+    merges)."""
     project = source.target
     base = f"projects/{urllib.parse.quote(str(project), safe='')}"
     info = client.get(base).body or {}
@@ -159,8 +175,14 @@ def gitlab(client: Client, source, state: dict, now: str):
                 objects.append(item)
                 if stream == "merge_requests":
                     iid = item.get("iid")
-                    if source.service_paths and item.get("merged_at"):
-                        item["changed_paths"] = gitlab_changed_paths(client, base, iid)
+                    if item.get("merged_at"):         # its size and first commit; a monorepo's paths
+                        diffs = merge_request_diffs(client, base, iid)
+                        item["changes"] = diffs
+                        if source.service_paths:
+                            item["changed_paths"] = changed_paths(diffs)
+                        commit = first_commit(client, base, iid)
+                        if commit:
+                            item["first_commit"] = commit
                     approvals = client.get(f"{base}/merge_requests/{iid}/approvals").body
                     if isinstance(approvals, dict):
                         objects.append({**approvals, "merge_request_iid": iid, "project_path": project_name})
