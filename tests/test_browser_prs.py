@@ -26,6 +26,8 @@ def test_the_pr_drilldown_shows_the_slowest_pr_first(dash_duo):
     open_drilldown(duo, "PRs behind lead time")
     duo.wait_for_contains_text("#drilldown-prs-note", "9 deployed PRs in the window, slowest first.", timeout=10)
     duo.wait_for_element(CELL.format(column="pr_id"), timeout=10)
+    # the ids are Markdown cells (some are links): drawn once dash-table's Markdown renderer has loaded
+    duo.wait_for_text_to_equal(CELL.format(column="pr_id"), "api#p6", timeout=10)
     # the slowest: api#p6, created 03-06 00:00, shipped by D6 03-07 10:00: 34 hours; plain text (no owner in "api")
     assert column_texts(duo, "pr_id")[:6] == ["api#p6", "api#p7", "api#p8", "api#p9", "acme/shop#3", "acme/shop#1"]
     assert column_texts(duo, "lead_time_hours")[:6] == ["34", "33", "32", "31", "27", "26"]
