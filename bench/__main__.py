@@ -15,11 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+from bench import services_for
+
 ROOT = Path(__file__).resolve().parent.parent
 # (label, services, days): about 10k, 100k, 1M and 5M events
-SIZES = [("10k", 3, 430), ("100k", 40, 365), ("1M", 420, 365), ("5M", 2100, 365)]
+SIZES = [("10k", 2, 430), ("100k", services_for(100_000), 365), ("1M", services_for(1_000_000), 365),
+         ("5M", services_for(5_000_000), 365)]
 # the whole command of the targets: (label, services, days, target seconds)
-COMMANDS = [("1M", 500, 365, 1.5), ("5M", 2100, 365, 8.0)]
+COMMANDS = [("1M", services_for(1_000_000), 365, 1.5), ("5M", services_for(5_000_000), 365, 8.0)]
 PEAK_OF_CHILD = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
                  "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 

@@ -19,11 +19,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import services_for
+
 ROOT = Path(__file__).resolve().parent.parent
 
 MAKE = """
 from metrics import generate, frame_from_tables
-u = generate(365, 42, services=max(1, round({events} / 2400)), end="2026-11-22")
+u = generate(365, 42, services={services}, end="2026-11-22")
 frame = frame_from_tables(u.tables).head({events})
 """
 MAKE_FILES = MAKE + """
@@ -80,7 +82,7 @@ def timed(what: dict, tree: Path, data: str, repeat: int, **paths) -> float:
 
 def measure(tree: Path, folder: Path, events: int, repeat: int, paths: dict) -> dict:
     data = str(folder / f"store-{tree.name}")
-    run(MAKE_STORE.format(events=events), tree, data)
+    run(MAKE_STORE.format(events=events, services=services_for(events)), tree, data)
     return {"tables": timed(TABLES, tree, data, repeat, **paths),
             "cells": timed(CELLS, tree, data, repeat, **paths),
             "validated": timed(VALIDATED, tree, data, repeat, **paths)}
@@ -95,7 +97,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as name:
         folder = Path(name)
         paths = {"csv": str(folder / "events.csv"), "duckdb": str(folder / "events.duckdb")}
-        run(MAKE_FILES.format(events=args.events, **paths), ROOT, str(folder / "unused"))
+        run(MAKE_FILES.format(events=args.events, services=services_for(args.events), **paths), ROOT, str(folder / "unused"))
         columns = {}
         if args.previous:
             columns["previous version"] = measure(args.previous.resolve(), folder, args.events, args.repeat, paths)

@@ -34,11 +34,12 @@ DATABASE_SETTINGS = ("METRICS_DATABASE_URL", "METRICS_DATABASE_PASSWORD_FILE")
 LIMITS = "limits: append < 50 ms on PostgreSQL; 30-day view of 10M events < 1 s reading only its window; load within 3x of SQLite; nothing lost"
 
 GENERATE = """
+from bench import services_for
 from metrics import generate, frame_from_tables
 for events, path in (({events}, {frame!r}), ({view_events}, {view!r})):
     if not events:
         continue
-    u = generate(365, 42, services=max(1, round(events / 2400)), end="2026-11-22")
+    u = generate(365, 42, services=services_for(events), end="2026-11-22")
     frame_from_tables(u.tables).head(events).to_pickle(path)
 print("{{}}")
 """
