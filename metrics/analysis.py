@@ -16,7 +16,7 @@ from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, 
 from .builtin import BY_KEY, METRICS, Context
 from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
 from .compute import dora, trends
-from .compute.stages import STAGES, median_key, stage_periods
+from .compute.stages import STAGES, median_key, stage_hours, stage_periods
 from .compute.pvm import Assumptions
 from .links import pr_urls
 from .registry.metric import judged, missing_kinds, tiered
@@ -187,12 +187,12 @@ class Analysis:
         p = p.iloc[order[:slowest] if slowest is not None else order]
         t = self._rows["tables"]
         ids, services = t.pr_id(p["pr_key"]), t.service_name(p["service"])
+        hours = stage_hours(p)              # each stage as the stages chart and summary count it
         return pd.DataFrame({
             "pr_id": ids, "url": pr_urls(services, ids), "service": services, "author": t.author_name(p["author"]),
             "lines_added": p["lines_added"].to_numpy(), "lines_removed": p["lines_removed"].to_numpy(),
             "size_lines": p["size_lines"].to_numpy(), "files_changed": p["files_changed"].to_numpy(),
-            "coding_hours": p["coding_hours"].to_numpy(), "pickup_hours": p["review_wait_hours"].to_numpy(),
-            "review_hours": p["review_to_merge_hours"].to_numpy(), "deploy_hours": p["merge_to_deploy_hours"].to_numpy(),
+            **{f"{stage}_hours": hours[stage] for stage in STAGES},
             "lead_time_hours": p["lead_time_hours"].to_numpy(), "deploy_id": t.deploy_id(p["deploy_key"]),
         })
 

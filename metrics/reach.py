@@ -76,7 +76,7 @@ def reach(window: Window, attribution_hours: float = defaults.ATTRIBUTION_HOURS,
     ``previous`` False: of ``window`` alone (the command line's summary)."""
     lookback = int(attribution_hours * NS_PER_HOUR)         # as ``analysis.window_tables`` clips
     first = window.previous().start_ns if previous else window.start_ns
-    if previous and window.days >= defaults.MONTHLY_MIN_DAYS:   # the monthly trends' same months a year earlier
+    if window.days >= defaults.MONTHLY_MIN_DAYS:           # the monthly trends' same months a year earlier
         first = min(first, year_before(window).start_ns)
     return Reach(first - lookback, window.end_ns, tuple(sorted(dict(pins).items())))
 

@@ -289,7 +289,7 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
                           "first_commit": first_commit[keep],
                           **{column: np.where(merged_kept != NA, value[keep], np.nan)
                              for column, value in zip(SIZE_COLUMNS, size, strict=True)},
-                          "ai_assisted": np.full(keep.sum(), np.nan)})
+                          "ai_assisted": np.full(keep.sum(), np.nan), "git": np.zeros(keep.sum(), dtype=bool)})
     # every first commit before the end (a PR opened after it included: as it stood), every merged PR's size
     committed = first_commit < end
     t.first_commits = pd.DataFrame({"key": pr_key[committed], "service": pr_service[committed],

@@ -87,7 +87,7 @@ class EventTables:
     incidents: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", start="i8", resolved="i8", deploy_key="i8"))
     prs: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", created="i8", first_review="i8", merged="i8", deploy_key="i8", author="i4",
                                                              first_commit="i8", lines_added="f8", lines_removed="f8", files_changed="f8",
-                                                             ai_assisted="f8"))
+                                                             ai_assisted="f8", git="?"))
     reviews: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     merges: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
     first_commits: pd.DataFrame = field(default_factory=lambda: _empty(key="i8", service="i4", ts="i8"))
@@ -358,7 +358,8 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
                                  "value": value[rows]})
     checked = of_kind(s.PR_AI_ASSISTED)
     prs["ai_assisted"] = lookup_value(value[checked], pr_codes[checked], k)
-    tables.git_prs = bool(text_is("environment", created, s.GIT_HISTORY).any())
+    prs["git"] = text_is("environment", created, s.GIT_HISTORY)
+    tables.git_prs = bool(prs["git"].any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})
     tables.merges = pd.DataFrame({"key": pr_codes[merged], "service": service_codes[merged].astype(np.int32), "ts": t[merged]})
 
@@ -406,7 +407,7 @@ def frame_from_tables(tables: EventTables) -> pd.DataFrame:
     add(s.INCIDENT_RESOLVED, done["resolved"], done["service"], incident_id=tables.incident_id(done["key"]))
     p = tables.prs
     add(s.PR_CREATED, p["created"], p["service"], pr_id=tables.pr_id(p["key"]),
-        environment=np.full(len(p), s.GIT_HISTORY if tables.git_prs else "", dtype=object),
+        environment=np.where(p["git"].to_numpy(), s.GIT_HISTORY, "").astype(object),
         author=tables.author_name(p["author"]))
     r = tables.reviews
     add(s.PR_REVIEWED, r["ts"], r["service"], pr_id=tables.pr_id(r["key"]))

@@ -313,3 +313,41 @@ def test_the_trends_chart_draws_this_year_and_a_lighter_previous_year(year):
     assert fig.data[2].yaxis == "y2" and fig.layout.yaxis2.domain[1] <= fig.layout.yaxis.domain[0]
     alone = fg.monthly_trends(year.trends["months"], None, keys, "light")
     assert len(alone.data) == 2 and "no earlier year" in alone.layout.title.subtitle.text
+
+
+def test_out_of_order_prs_have_no_negative_stage_in_the_summary_or_the_drilldown():
+    """PR x: created 10:00, merged 14:00 naming deployment d1 made at 11:00 (before the merge): its lead
+    time runs to d1 (1 h, as METRICS.md defines it) but it has no deploy stage. PR y: created 10:00,
+    merged 12:00, first reviewed 15:00 (after the merge): merged unreviewed, no pickup or review stage;
+    shipped by d2 at 18:00 (deploy 6 h). The drill-down shows the stages as the summary counts them."""
+    rows = [ev("2024-01-02T10:00:00Z", "pr_created", pr_id="x"),
+            ev("2024-01-02T14:00:00Z", "pr_merged", pr_id="x", deploy_id="d1"),
+            ev("2024-01-02T11:00:00Z", "deploy", deploy_id="d1"),
+            ev("2024-01-03T10:00:00Z", "pr_created", pr_id="y"),
+            ev("2024-01-03T12:00:00Z", "pr_merged", pr_id="y"),
+            ev("2024-01-03T15:00:00Z", "pr_reviewed", pr_id="y"),
+            ev("2024-01-03T18:00:00Z", "deploy", deploy_id="d2")]
+    an = analysis_of(rows)
+    d = an.summary["dora"]
+    assert d["deploy_hours_median"] == pytest.approx(6.0)            # y alone: 12:00 -> 18:00
+    assert d["pickup_hours_median"] is None and d["review_hours_median"] is None
+    rows = an.pr_rows().set_index("pr_id")
+    assert rows.loc["api#x", "lead_time_hours"] == pytest.approx(1.0) and np.isnan(rows.loc["api#x", "deploy_hours"])
+    assert np.isnan(rows.loc["api#y", "pickup_hours"]) and np.isnan(rows.loc["api#y", "review_hours"])
+    assert rows.loc["api#y", "deploy_hours"] == pytest.approx(6.0)
+
+
+def test_a_git_history_pr_has_no_coding_stage_but_a_synced_pr_of_the_same_dataset_has_one():
+    """git PR g (created at its first commit, environment git-history) and GitHub PR h (first commit
+    01-02 06:00, opened 10:00: coding 4 h) in one dataset: coding counts h alone."""
+    rows = [ev("2024-01-02T08:00:00Z", "pr_created", pr_id="g", environment="git-history"),
+            ev("2024-01-02T08:00:00Z", "pr_first_commit", pr_id="g"),
+            ev("2024-01-02T09:00:00Z", "pr_merged", pr_id="g"),
+            ev("2024-01-02T06:00:00Z", "pr_first_commit", pr_id="h"),
+            ev("2024-01-02T10:00:00Z", "pr_created", pr_id="h"),
+            ev("2024-01-02T12:00:00Z", "pr_merged", pr_id="h"),
+            ev("2024-01-02T13:00:00Z", "deploy", deploy_id="d1")]
+    an = analysis_of(rows)
+    assert an.summary["dora"]["coding_hours_median"] == pytest.approx(4.0)     # 0 h for g would make it 2
+    back = tables_from_frame(normalize(pd.DataFrame(rows))[0])
+    assert dict(zip(back.pr_id(back.prs["key"]), back.prs["git"])) == {"api#g": True, "api#h": False}

@@ -14,7 +14,6 @@ from .. import defaults
 from ..compute.stages import STAGES, median_key, stage_summary
 from ..schema import NS_PER_DAY
 
-# the cycle-time stages (FLOW.md's names) and their column in ``dora.lead_time(...)["prs"]``
 SLOWEST = 3                             # the slowest PRs a digest lists
 
 

@@ -232,7 +232,10 @@ class Reader:
             item = item.strip()
             named = item in self.notifiers
             if not named and "://" not in item and not item.startswith("env:"):
-                raise self.error(where, f"no notifier named {item!r} in [notifiers]"
+                # a name has no '/': anything else may be a URL without its scheme, whose path can hold a
+                # secret (a webhook's token): never repeated
+                said = repr(item) if "/" not in item and len(item) <= 64 else "(an entry that is not a name; an Apprise URL starts with SCHEME://)"
+                raise self.error(where, f"no notifier named {said} in [notifiers]"
                                         + (f" (there: {', '.join(self.notifiers)})" if self.notifiers else ""))
             try:
                 url = resolved(self.notifiers[item] if named else item, self.environ)

@@ -112,7 +112,7 @@ def lead_time(tables: EventTables, window: Window, successful: tuple | None = No
     reviewed = first_review != NA
     first_commit = prs["first_commit"].to_numpy()
     # git history dates a PR by its first commit (created = first commit): no coding stage to time
-    committed = (first_commit != NA) & (not tables.git_prs)
+    committed = (first_commit != NA) & ~prs["git"].to_numpy()
 
     def span(a, b, mask):
         return np.where(mask, (b - a) / NS_PER_HOUR, np.nan)

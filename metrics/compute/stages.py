@@ -31,13 +31,19 @@ def p75_key(stage: str) -> str:
 
 def stage_hours(prs: pd.DataFrame) -> dict:
     """Stage -> each PR's hours in it (``prs``: lead time's per-PR table; NaN where the PR has no
-    such stage). A PR first reviewed after its merge was merged unreviewed: no pickup or review stage."""
+    such stage). A PR first reviewed after its merge was merged unreviewed: no pickup or review stage.
+    A PR whose merge names a deployment made before the merge has no deploy stage (its lead time
+    still runs to that deployment, as METRICS.md defines it)."""
     hours = {stage: prs[column].to_numpy(dtype=float) for stage, column in STAGE_HOURS.items()}
     first_review, merged = prs["first_review"].to_numpy(), prs["merged"].to_numpy()
     late = (first_review != NA) & (merged != NA) & (first_review > merged)
     if late.any():
         for stage in ("pickup", "review"):
             hours[stage] = np.where(late, np.nan, hours[stage])
+    deployed = prs["deployed"].to_numpy()
+    early = (deployed != NA) & (merged != NA) & (deployed < merged)
+    if early.any():
+        hours["deploy"] = np.where(early, np.nan, hours["deploy"])
     return hours
 
 
