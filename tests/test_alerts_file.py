@@ -56,6 +56,10 @@ def alert(**keys) -> str:
     (GOOD + "\n[schedule]\nsync = \"0 * * * *\"\n",
      "[schedule]: sync and sync_config go together: when to sync, and the sync file"),
     (GOOD + "\n[extra]\n", "[extra]: unknown table; the file holds [notifiers], [schedule], [alert], [digest]"),
+    # a webhook URL without its scheme is not a name, and its path may be a secret: never repeated
+    (alert(notify='["hooks.slack.com/services/T0/B0/s3cr3tT0ken"]'),
+     "line 11 (alert 'cfr'): no notifier named (an entry that is not a name; an Apprise URL starts with SCHEME://) "
+     "in [notifiers] (there: chat)"),
 ])
 def test_each_mistake_is_one_sentence_naming_the_entry_and_exit_2(tmp_path, capsys, text, sentence):
     path = tmp_path / "alerts.toml"

@@ -413,3 +413,14 @@ def window_rows(frame: pd.DataFrame, rows) -> int:
     own_local = [d.split("@", 1)[1] if d.startswith(f"{s}@") else d for d, s in zip(frame["deploy_id"], frame["service"])]
     named = deploy & (frame["deploy_id"].isin(names).to_numpy() | np.isin(own_local, list(local)))
     return int((inside | paired | (named & ~inside)).sum())
+
+
+def test_a_long_windows_reach_starts_a_year_earlier_with_or_without_its_previous_period():
+    """A view of 90 days or more, and the command line's summary of one (no previous period), read
+    from the same days a year earlier (less the attribution window): the monthly trends' previous year."""
+    from metrics.analysis import year_before
+    window = Window.between("2026-03-02", "2026-06-30")             # 120 days
+    for previous in (True, False):
+        assert reach(window, attribution_hours=0, previous=previous).start_ns == year_before(window).start_ns
+    short = Window.between("2026-04-01", "2026-06-29")              # 89 days: its previous period only
+    assert reach(short, attribution_hours=0).start_ns == short.previous().start_ns
