@@ -755,6 +755,8 @@ def marked(fig: go.Figure, goals=(), notes=None, across=()) -> go.Figure:
                                  line={"color": COLOURS["note"], "width": 1, "dash": "dot"},
                                  marker={"symbol": "triangle-down", "size": size, "color": COLOURS["note"]},
                                  hovertext=text, hoverinfo="text", showlegend=False, connectgaps=False))
-        fig.update_layout({f"yaxis{NOTE_AXIS[1:]}": {"overlaying": "y", "range": [0, 1.02], "visible": False,
-                                                      "fixedrange": True}})
+        # an axis of its own over the whole plot height (not overlaying "y", whose domain may be one
+        # panel of several: the monthly trends), so each marker's line crosses every panel
+        fig.update_layout({f"yaxis{NOTE_AXIS[1:]}": {"anchor": "x", "domain": [0, 1], "range": [0, 1.02],
+                                                      "visible": False, "fixedrange": True}})
     return fig

@@ -146,10 +146,10 @@ def dora(c: Computed, theme: str) -> tuple:
                                "not 100 %.", "empty-success-rate")),
     ]
     if an.trends is not None:
-        charts.append(panel(graph("trends", fg.monthly_trends(
+        charts.append(panel(graph("trends", marked(c, fg.monthly_trends(
             an.trends["months"], an.trends["previous_year"],
             [(key, BY_KEY[key].label, BY_KEY[key].unit) for key in DORA_TREND_KEYS],
-            theme, span)), width=12))
+            theme, span))), width=12))
     return cards, dbc.Row(charts)
 
 

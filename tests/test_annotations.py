@@ -329,6 +329,29 @@ def test_every_time_chart_carries_the_markers_and_the_drilldown_lists_them(data_
     assert table.data[0]["at"] == "2024-01-05 00:00"
 
 
+def test_the_monthly_trends_carry_the_markers_across_all_their_panels(data_dir):
+    """A 120-day view draws the trends (a panel per DORA key, one x axis): the annotations' trace is
+    on an axis of its own spanning the whole plot height, so each marker's line crosses every panel."""
+    from dataclasses import replace
+    from components.figures import NOTE_AXIS
+    from components.panels import figures
+    from dashboard.callbacks import computed_or_problem
+    from dashboard.data import Views
+    from dashboard.state import View
+    from dashboard.tabs import TAB_VIEWS
+    store.save("acme", normalize(pd.DataFrame(HAND))[0])
+    add_annotation("acme", "2024-01-02", "migrated CI", who="ann")
+    c, problem = computed_or_problem(Views(), replace(View(), dataset="acme", days=120))
+    assert problem is None
+    trends = figures(TAB_VIEWS["dora"](c, "light")[1])["trends"]
+    notes = [t for t in trends.data if t.name == "annotations"]
+    assert len(notes) == 1 and "2024-01-02: migrated CI (ann)" in notes[0].hovertext
+    axis = trends.layout[f"yaxis{NOTE_AXIS[1:]}"]
+    assert list(axis.domain) == [0, 1] and axis.anchor == "x" and axis.overlaying is None
+    assert len({trends.layout[name].domain for name in trends.layout if name.startswith("yaxis")
+                and trends.layout[name].domain is not None}) > 2       # the panels: several heights
+
+
 def test_a_body_that_is_not_json_is_400(api):
     client, editor, _ = api
     reply = client.post("/api/v1/annotations", data=json.dumps(GOOD), content_type="text/plain",

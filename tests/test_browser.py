@@ -79,7 +79,7 @@ def choose_open(duo, label, dropdown_id="the open dropdown"):
 
 def test_page_loads_with_the_numbers_metrics_computes(duo):
     cards_match(duo, DORA_CARDS, expected_cards(42))
-    assert graph_count(duo) == 8           # with change failure by batch size (no sizes: lead time by size is a sentence)
+    assert graph_count(duo) == 9           # with lead time by PR size and change failure by batch size
     stages = duo.find_element(".chart-lead-stages").text          # the stacked cycle-time stages (issue 27)
     assert "Cycle time by stage (medians per week)" in stages and all(s in stages for s in ("pickup", "review", "deploy"))
     assert "seed 42 (balanced)" in duo.find_element("#window-line").text
@@ -201,7 +201,7 @@ def test_invalid_seed_shows_a_message_and_keeps_the_dashboard(duo, bad):
     set_seed(duo, bad)
     duo.wait_for_contains_text("#input-message", "still shows the last valid input", timeout=10)
     assert "seed" in duo.find_element("#input-message").text.lower()
-    assert graph_count(duo) == 8
+    assert graph_count(duo) == 9
     cards_match(duo, DORA_CARDS, before)
     assert "seed=42" in duo.driver.current_url or "seed" not in duo.driver.current_url
     set_seed(duo, 7)

@@ -135,7 +135,7 @@ def test_full_window_draws_every_chart():
     u = generate(30, 42, end="2026-11-22")
     c = Computed(analyze(u.tables, u.window), analyze(u.tables, u.window.previous()), "balanced", "balanced", ())
     assert graphs(TAB_VIEWS["dora"](c, "light")) == ["deployments", "recovery", "timeline", "lead-time", "cfr",
-                                                      "lead-stages", "cfr-by-batch", "success-rate"]
+                                                      "lead-stages", "lead-by-size", "cfr-by-batch", "success-rate"]
     assert len(graphs(TAB_VIEWS["space"](c, "dark"))) == 5
     assert len(graphs(TAB_VIEWS["pvm"](c, "light"))) == 4
 
