@@ -16,6 +16,7 @@ from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, 
 from .builtin import BY_KEY, METRICS, Context
 from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
 from .compute import dora, trends
+from .compute.size import deploy_batches
 from .compute.stages import STAGES, median_key, stage_hours, stage_periods
 from .compute.pvm import Assumptions
 from .links import pr_urls
@@ -112,13 +113,10 @@ class Analysis:
     def prs_per_deployment(self) -> pd.DataFrame:
         """Production deployments of the window that shipped PRs created in the window: ts (ns),
         service code and ``prs``, how many of the window's PRs (lead time's per-PR table) it shipped."""
-        d, shipped = self._rows["deployments"], self._rows["prs"]["deploy_key"].to_numpy()
-        keys, counts = np.unique(shipped[shipped != NA], return_counts=True)
-        row = np.searchsorted(keys, d["key"].to_numpy())
-        hit = row < len(keys)
-        hit[hit] = keys[row[hit]] == d["key"].to_numpy()[hit]
-        return pd.DataFrame({"ts": d["ts"].to_numpy()[hit], "service": d["service"].to_numpy()[hit],
-                             "prs": counts[row[hit]]})
+        d = self._rows["deployments"]
+        prs = deploy_batches(self._rows["prs"], d)["prs"].to_numpy()    # the batch sizes' own count
+        hit = prs > 0
+        return pd.DataFrame({"ts": d["ts"].to_numpy()[hit], "service": d["service"].to_numpy()[hit], "prs": prs[hit]})
 
     def daily_recovery(self) -> pd.DataFrame:
         """Per UTC day on which resolved incidents started: ``day`` (midnight, UTC), ``incidents``,
