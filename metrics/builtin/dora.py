@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import defaults
 from ..benchmarks import TIER_TABLES
+from ..compute.stages import STAGE_HOURS, median_key
 from ..registry.metric import Card, Console, MetricSpec, Sample, Says, declarer
 from ..units import say
 
@@ -88,9 +89,7 @@ def _lead_details(c) -> dict:
     stages = c.stages if c.per_pr else {}
     return {**{k: lead[k] for k in ("lead_time_hours_p75", "merged_prs", "waiting_hours_median", "waiting_hours_max",
                                     "timed_from_merge")},
-            **{name: stages.get(f"{stage}_hours_median") for name, stage in (
-                ("review_wait_hours_median", "pickup"), ("review_to_merge_hours_median", "review"),
-                ("merge_to_deploy_hours_median", "deploy"))}}
+            **{f"{STAGE_HOURS[stage]}_median": stages.get(median_key(stage)) for stage in ("pickup", "review", "deploy")}}
 
 
 declare("lead_time_hours_median", reads="lead", label="Lead time (median)", unit="h", lower_is_better=True,
