@@ -358,3 +358,14 @@ def test_a_body_that_is_not_json_is_400(api):
                         headers={"Authorization": f"Bearer {editor}"})
     assert reply.status_code == 400 and "must be JSON (Content-Type: application/json)" in reply.get_json()["error"]
     assert annotations_of("acme") == []
+
+
+def test_prs_per_deployment_lists_the_deployments_that_shipped_prs_with_their_count():
+    """d1 (01-02 12:00) ships x and y, merged that morning; d2 (01-03) ships nothing: one row, 2 PRs."""
+    from helpers import analysis_of, ev
+    rows = [ev("2024-01-02T08:00:00Z", "pr_created", pr_id="x"), ev("2024-01-02T09:00:00Z", "pr_merged", pr_id="x"),
+            ev("2024-01-02T08:30:00Z", "pr_created", pr_id="y"), ev("2024-01-02T10:00:00Z", "pr_merged", pr_id="y"),
+            ev("2024-01-02T12:00:00Z", "deploy", deploy_id="d1"), ev("2024-01-03T12:00:00Z", "deploy", deploy_id="d2")]
+    shipped = analysis_of(rows).prs_per_deployment()
+    assert shipped["prs"].tolist() == [2]
+    assert shipped["ts"].tolist() == [pd.Timestamp("2024-01-02T12:00:00Z").value]
