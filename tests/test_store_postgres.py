@@ -326,6 +326,25 @@ def test_reads_come_from_the_columnar_copy_cut_by_time(pg, monkeypatch):
     assert len(opened) == 1
 
 
+def test_each_chunk_carries_only_the_texts_of_its_own_rows(pg, monkeypatch):
+    """One write of 250 deployments (250 deploy ids) cut into chunks of 100: each chunk's dictionary
+    holds its own 100 (50) ids, not the write's 250, so a window decodes only what its chunks use."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+    from metrics.store.postgres import chunks
+    monkeypatch.setattr(chunks, "CHUNK_EVENTS", 100)
+    days = pd.date_range("2024-01-01", periods=250, freq="D", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.append("d", events_of([{"ts": day, "kind": "deploy", "service": "api", "deploy_id": f"x{i}"}
+                                 for i, day in enumerate(days)]))
+    blobs = sql(pg, "SELECT data FROM event_chunks WHERE dataset = 'd' ORDER BY chunk")
+    expected = [[f"api@x{i}" for i in range(lo, hi)] for lo, hi in ((0, 100), (100, 200), (200, 250))]
+    for (blob,), ids in zip(blobs, expected, strict=True):
+        column = ipc.open_file(pa.py_buffer(bytes(blob))).read_all().column("deploy_id").combine_chunks()
+        assert sorted(column.dictionary.to_pylist()) == sorted(ids)
+        assert column.dictionary_decode().to_pylist() == ids
+    assert store.load("d")["deploy_id"].tolist() == [i for ids in expected for i in ids]
+
+
 def test_a_dataset_stored_before_the_columnar_copy_is_read_from_its_rows_until_its_next_write(pg):
     store.append("old", deploys(30, "x"))
     sql(pg, "DELETE FROM event_chunks")

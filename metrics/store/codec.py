@@ -51,15 +51,30 @@ def decode(blobs: dict[str, bytes], count: int) -> pd.DataFrame:
 
 def joined(segments: list[dict]) -> dict:
     """Several segments' ``to_columns`` as one: times and values concatenated, each text column's
-    codes renumbered onto the distinct texts of all segments."""
+    codes renumbered onto the distinct texts of all segments (the first segment's texts first, in
+    their order, then the others' new ones in order of appearance). The first segment's codes are
+    kept as they are and its texts hashed once, so joining a few rows to a large segment (a window
+    and what pairs with it) costs about the few rows."""
     if len(segments) == 1:
         return segments[0]
     out = {c: np.concatenate([seg[c] for seg in segments]) for c in ("ts", "metric_value")}
     for c in TEXT_COLUMNS:
-        texts = pd.unique(np.concatenate([seg[c][1] for seg in segments]))
-        index = pd.Index(texts)
-        out[c] = (np.concatenate([index.get_indexer(seg[c][1]).astype(np.int32)[seg[c][0]] for seg in segments]),
-                  np.asarray(texts, dtype=object))
+        first_codes, first = segments[0][c]
+        index = pd.Index(first)
+        if not index.is_unique:         # texts are distinct in every writer's segments; if not, the plain way
+            texts = pd.unique(np.concatenate([seg[c][1] for seg in segments]))
+            index = pd.Index(texts)
+            out[c] = (np.concatenate([index.get_indexer(seg[c][1]).astype(np.int32)[seg[c][0]] for seg in segments]),
+                      np.asarray(texts, dtype=object))
+            continue
+        rest = pd.unique(np.concatenate([seg[c][1] for seg in segments[1:]]))
+        where = index.get_indexer(rest)
+        new = where < 0
+        where[new] = len(first) + np.arange(int(new.sum()))
+        rest_index = pd.Index(rest)
+        codes = [first_codes.astype(np.int32, copy=False)] + \
+                [where.astype(np.int32)[rest_index.get_indexer(seg[c][1])][seg[c][0]] for seg in segments[1:]]
+        out[c] = (np.concatenate(codes), np.concatenate([np.asarray(first, dtype=object), np.asarray(rest[new], dtype=object)]))
     return out
 
 

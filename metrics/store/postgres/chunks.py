@@ -39,6 +39,22 @@ def arrow_of(columns: dict, hashed: np.ndarray | None = None) -> pa.Table:
         "row_hash": pa.array(hashed, type=pa.int64())}, schema=SCHEMA)
 
 
+def compacted(table: pa.Table) -> pa.Table:
+    """``table`` (one chunk of ``SCHEMA``) with each text column's dictionary cut to the texts its
+    rows use (in the dictionary's order): a slice of a larger write otherwise keeps the whole
+    write's dictionary, and every chunk of it would carry (and every read decode) all its texts."""
+    out = []
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+            used, codes = np.unique(array.indices.to_numpy(zero_copy_only=False), return_inverse=True)
+            column = pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32, copy=False), type=pa.int32()),
+                                                    array.dictionary.take(pa.array(used, type=pa.int32())))
+        out.append(column)
+    return pa.table(out, schema=SCHEMA)
+
+
 def _file(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with ipc.new_file(sink, SCHEMA, options=WRITE_OPTIONS) as writer:
@@ -59,7 +75,7 @@ def write(con, name: str, table: pa.Table) -> None:
     after = con.execute("SELECT coalesce(max(chunk), 0) FROM event_chunks WHERE dataset = ?", (name,)).fetchone()[0]
     rows = []
     for number, start in enumerate(range(0, table.num_rows, CHUNK_EVENTS), start=after + 1):
-        part = table.slice(start, CHUNK_EVENTS).combine_chunks()
+        part = compacted(table.slice(start, CHUNK_EVENTS).combine_chunks())
         ts = part.column("ts_ns")
         rows.append((name, number, pc.min(ts).as_py(), pc.max(ts).as_py(), part.num_rows, _file(part)))
     with con.raw.cursor() as cursor:
@@ -104,8 +120,14 @@ def read(con, name: str, lo: int | None = None, hi: int | None = None) -> pa.Tab
         data = cursor.execute(query + " ORDER BY chunk", params).fetchall()
     if not data:
         return SCHEMA.empty_table()
-    table = pa.concat_tables([_table(row[0]) for row in data])
-    if lo is not None:
-        ts = table.column("ts_ns")
-        table = table.filter(pc.and_(pc.greater_equal(ts, lo), pc.less(ts, hi)))
-    return table
+    tables = [_table(row[0]) for row in data]
+    if lo is not None:              # a chunk is sorted by time: its rows in the range are one slice
+        tables = [_between(table, lo, hi) for table in tables]
+    return pa.concat_tables(tables)
+
+
+def _between(table: pa.Table, lo: int, hi: int) -> pa.Table:
+    """The rows of ``table`` (one chunk: sorted by ``ts_ns``) with ``lo <= ts_ns < hi``, as a slice."""
+    ts = table.column("ts_ns").to_numpy()
+    start, end = np.searchsorted(ts, [lo, hi], side="left")
+    return table.slice(int(start), int(end - start))
