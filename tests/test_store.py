@@ -151,3 +151,24 @@ def test_events_imported_in_codes_and_the_same_events_as_a_frame_are_one_set(bac
     again = run_cli("import", "--from", "events", HAND, "--name", "frame-first")
     assert "Dataset frame-first: 49 events (+0; 49 already stored" in again.stdout
     pd.testing.assert_frame_equal(store.load("both"), store.load("frame-first"))
+
+
+def test_segments_are_joined_onto_the_first_segments_texts():
+    """Three segments' text columns joined: the first's codes and texts kept, the later ones' texts
+    mapped onto them, and texts new to the first appended in order of appearance (worked by hand)."""
+    import numpy as np
+    from metrics.store.codec import TEXT_COLUMNS, joined
+
+    def segment(ts, services):
+        texts = list(dict.fromkeys(services))
+        return {"ts": np.array(ts, dtype=np.int64), "metric_value": np.zeros(len(ts)),
+                **{c: (np.zeros(len(ts), dtype=np.int32), np.array([""], dtype=object)) for c in TEXT_COLUMNS},
+                "service": (np.array([texts.index(x) for x in services], dtype=np.int32), np.array(texts, dtype=object))}
+
+    out = joined([segment([1, 2, 3], ["api", "web", "api"]), segment([4, 5], ["db", "web"]),
+                  segment([6, 7, 8], ["web", "queue", "db"])])
+    codes, texts = out["service"]
+    assert texts.tolist() == ["api", "web", "db", "queue"]
+    assert codes.tolist() == [0, 1, 0, 2, 1, 1, 3, 2]
+    assert texts[codes].tolist() == ["api", "web", "api", "db", "web", "web", "queue", "db"]
+    assert out["ts"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
