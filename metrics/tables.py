@@ -286,13 +286,19 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
     """The per-kind tables of events given as codes (see ``tables_from_codes``), and which events
     are of other kinds."""
     kind_codes, kinds = text["kind"]
-    order = np.argsort(kind_codes, kind="stable")           # each kind's events, in their order, are one run
-    sorted_codes = kind_codes[order]
+    # each kind's events, in their order, are one run (16-bit codes when they fit: numpy's stable sort of
+    # those is a radix sort, a fifth of the time of 32-bit ones)
+    small = kind_codes.astype(np.int16) if len(kinds) < np.iinfo(np.int16).max else kind_codes
+    order = np.argsort(small, kind="stable")
+    sorted_codes = small[order]
 
     def of_kind(name) -> np.ndarray:
         """The positions of the events of kind ``name``, ascending."""
         code = np.flatnonzero(kinds == name)[:1]
-        lo, hi = np.searchsorted(sorted_codes, [code[0], code[0] + 1]) if len(code) else (0, 0)
+        if not len(code):
+            return order[:0]
+        # the bounds in the codes' own type: a list of ints would make numpy copy all the codes to int64 each call
+        lo, hi = np.searchsorted(sorted_codes, np.array([code[0], code[0] + 1], dtype=sorted_codes.dtype))
         return order[lo:hi]
 
     def text_is(column, rows, *names) -> np.ndarray:

@@ -172,8 +172,3 @@ def test_segments_are_joined_onto_the_first_segments_texts():
     assert codes.tolist() == [0, 1, 0, 2, 1, 1, 3, 2]
     assert texts[codes].tolist() == ["api", "web", "api", "db", "web", "web", "queue", "db"]
     assert out["ts"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
-    # a first segment whose texts repeat one (no writer makes one): joined the plain way, texts distinct
-    twice = segment([1, 2], ["api", "web"])
-    twice["service"] = (np.array([0, 1], dtype=np.int32), np.array(["api", "api"], dtype=object))
-    codes, texts = joined([twice, segment([3], ["web"])])["service"]
-    assert texts.tolist() == ["api", "web"] and texts[codes].tolist() == ["api", "api", "web"]

@@ -50,31 +50,33 @@ def decode(blobs: dict[str, bytes], count: int) -> pd.DataFrame:
 
 
 def joined(segments: list[dict]) -> dict:
-    """Several segments' ``to_columns`` as one: times and values concatenated, each text column's
-    codes renumbered onto the distinct texts of all segments (the first segment's texts first, in
-    their order, then the others' new ones in order of appearance). The first segment's codes are
-    kept as they are and its texts hashed once, so joining a few rows to a large segment (a window
-    and what pairs with it) costs about the few rows."""
+    """Several segments' ``to_columns`` as one (each segment's texts distinct, as every reader and
+    writer gives them): times and values concatenated, each text column's codes renumbered onto the
+    distinct texts of all segments (the first segment's texts first, in their order, then the
+    others' new ones in order of appearance). The first segment's codes are kept as they are and
+    only the later segments' texts are hashed (the first's are looked up among them by Arrow), so
+    joining a few rows to a large segment (a window and what pairs with it) costs about the few rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if len(segments) == 1:
         return segments[0]
     out = {c: np.concatenate([seg[c] for seg in segments]) for c in ("ts", "metric_value")}
     for c in TEXT_COLUMNS:
         first_codes, first = segments[0][c]
-        index = pd.Index(first)
-        if not index.is_unique:         # texts are distinct in every writer's segments; if not, the plain way
-            texts = pd.unique(np.concatenate([seg[c][1] for seg in segments]))
-            index = pd.Index(texts)
-            out[c] = (np.concatenate([index.get_indexer(seg[c][1]).astype(np.int32)[seg[c][0]] for seg in segments]),
-                      np.asarray(texts, dtype=object))
-            continue
-        rest = pd.unique(np.concatenate([seg[c][1] for seg in segments[1:]]))
-        where = index.get_indexer(rest)
+        later = pd.unique(np.concatenate([seg[c][1] for seg in segments[1:]]))
+        # for each of the first's texts, its place among the later texts (NaN: none)
+        place = pc.index_in(pa.array(first, type=pa.string()), value_set=pa.array(later, type=pa.string())) \
+            .to_numpy(zero_copy_only=False)
+        held = np.flatnonzero(~np.isnan(place))
+        where = np.full(len(later), -1, dtype=np.int64)          # each later text's code among the first's
+        where[place[held].astype(np.int64)] = held
         new = where < 0
         where[new] = len(first) + np.arange(int(new.sum()))
-        rest_index = pd.Index(rest)
+        index = pd.Index(later)
         codes = [first_codes.astype(np.int32, copy=False)] + \
-                [where.astype(np.int32)[rest_index.get_indexer(seg[c][1])][seg[c][0]] for seg in segments[1:]]
-        out[c] = (np.concatenate(codes), np.concatenate([np.asarray(first, dtype=object), np.asarray(rest[new], dtype=object)]))
+                [where.astype(np.int32)[index.get_indexer(seg[c][1])][seg[c][0]] for seg in segments[1:]]
+        out[c] = (np.concatenate(codes), np.concatenate([np.asarray(first, dtype=object), np.asarray(later[new], dtype=object)]))
     return out
 
 
