@@ -16,7 +16,7 @@ from .errors import Refused, StoreError
 REVISIONS = Path(__file__).with_name("revisions")
 # the newest revision this code knows, and every revision (oldest first): a test checks them against
 # Alembic's own reading of ``REVISIONS`` (so the start of a process need not import Alembic)
-KNOWN = ("20261207_0001", "20261207_0002", "20261207_0003")
+KNOWN = ("20261207_0001", "20261207_0002", "20261207_0003", "20261207_0004")
 HEAD = KNOWN[-1]
 VERSION_TABLE = "alembic_version"
 _UPGRADING: ContextVar = ContextVar("upgrading", default=False)     # ``upgrade`` opens an older file on purpose

@@ -30,16 +30,21 @@ _ALL = "dataset = %(dataset)s"
 # rule 1: the range, in the order of the whole load
 RANGE_ROWS = f"SELECT {OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s"
 # rules 2 and 3 outside the range: the later events of the incidents and PRs the range leaves incomplete
-# (``incomplete``: each id one probe of its index, a nested loop the planner cannot trade for a scan of the
-# whole table, as it did for ``= ANY`` of 36,600 PR ids of a 10M-event dataset), then the deployments that their links, the range's links (``links``, ``services``) and
+# (``incomplete``: each id two probes of its index on (dataset, id, time), before and after the range, in a
+# nested loop the planner cannot trade for a scan of the whole table, as it did for ``= ANY`` of 36,600 PR
+# ids of a 10M-event dataset; revision 20261207_0004), then the deployments that their links, the range's links (``links``, ``services``) and
 # the pinned incidents' pins may name
 PAIRED_ROWS = f"""
 WITH paired AS MATERIALIZED (
     SELECT found.* FROM unnest(%(incidents)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND {_OUTSIDE}) found
+        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns < %(lo)s
+        UNION ALL
+        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns >= %(hi)s) found
     UNION
     SELECT found.* FROM unnest(%(prs)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND {_OUTSIDE}) found),
+        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns < %(lo)s
+        UNION ALL
+        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns >= %(hi)s) found),
 links AS MATERIALIZED (
     SELECT link, service FROM unnest(%(links)s::text[], %(services)s::text[]) AS given(link, service)
     UNION
