@@ -12,7 +12,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from helpers import deploys
 from metrics import normalize, store
 from metrics.store import StoreError
@@ -382,3 +382,37 @@ def test_check_finds_a_columnar_copy_that_disagrees_and_repair_reads_the_rows_ag
     assert all(c.ok for c in store.check_datasets())
     assert sql(pg, "SELECT chunked FROM datasets WHERE name = 'a'") == [(False,)] and chunk_rows(pg, "a") == []
     assert len(store.load("a")) == 8
+
+
+def test_revision_0004_indexes_ids_with_their_time_and_cuts_earlier_chunks_to_their_own_texts(pg, monkeypatch):
+    """A chunk as 20261207_0003 wrote it (its dictionary the whole write's: 250 deploy ids for 100
+    rows) is cut to its own texts by the upgrade to 20261207_0004, its rows unchanged; the id indexes
+    hold the event time after it."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+    from metrics.store import schema_version
+    from metrics.store.postgres import chunks
+    monkeypatch.setattr(chunks, "CHUNK_EVENTS", 100)
+    monkeypatch.setattr(chunks, "compacted", lambda table: table)          # as 20261207_0003 wrote chunks
+    days = pd.date_range("2024-01-01", periods=250, freq="D", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.append("old", events_of([{"ts": day, "kind": "deploy", "service": "api", "deploy_id": f"x{i}"}
+                                   for i, day in enumerate(days)]))
+
+    def dictionaries():
+        blobs = sql(pg, "SELECT data FROM event_chunks WHERE dataset = 'old' ORDER BY chunk")
+        columns = [ipc.open_file(pa.py_buffer(bytes(b))).read_all().column("deploy_id").combine_chunks() for (b,) in blobs]
+        return [len(c.dictionary) for c in columns], [c.dictionary_decode().to_pylist() for c in columns]
+
+    sizes, rows = dictionaries()
+    assert sizes == [250, 250, 250]
+    sql(pg, "UPDATE alembic_version SET version_num = '20261207_0003'")
+    store.forget_open_files()
+    monkeypatch.setenv("METRICS_DATABASE_URL", pg)
+    done = run_cli("db", "upgrade")
+    assert done.returncode == 0 and f"schema at revision {schema_version.HEAD}" in done.stdout, done.stderr
+    after, same = dictionaries()
+    assert after == [100, 100, 50] and same == rows
+    indexes = dict(sql(pg, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events'"))
+    assert "(dataset, pr_id, ts_ns)" in indexes["events_by_pr"]
+    assert "(dataset, incident_id, ts_ns)" in indexes["events_by_incident"]
+    assert store.load("old")["deploy_id"].tolist() == [f"api@x{i}" for i in range(250)]
