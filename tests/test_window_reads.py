@@ -424,3 +424,82 @@ def test_a_long_windows_reach_starts_a_year_earlier_with_or_without_its_previous
         assert reach(window, attribution_hours=0, previous=previous).start_ns == year_before(window).start_ns
     short = Window.between("2026-04-01", "2026-06-29")              # 89 days: its previous period only
     assert reach(short, attribution_hours=0).start_ns == short.previous().start_ns
+
+
+def pr_rows(*rows) -> pd.DataFrame:
+    """Events of service shop from (day, kind, pr_id, value) tuples, at DAY0 + day (fractions allowed)."""
+    frame = pd.DataFrame([{"ts": DAY0 + int(day * NS_PER_DAY), "kind": kind, "service": "shop", "pr_id": pr,
+                           "metric_value": value} for day, kind, pr, value in rows])
+    for c in COLUMNS:
+        if c not in frame:
+            frame[c] = ""
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, unit="ns")
+    return frame.sort_values("ts", kind="stable").reset_index(drop=True)[list(COLUMNS)]
+
+
+def prs_by_id(tables) -> str:
+    """The PR table of some tables with ids and service names for its codes, by id (codes differ between reads)."""
+    prs = tables.prs.assign(key=tables.pr_id(tables.prs["key"]), service=tables.service_name(tables.prs["service"]))
+    return prs.drop(columns=["deploy_key", "author"]).sort_values("key").to_json(orient="records")
+
+
+def test_facts_of_free_time_are_found_on_both_sides_and_later_events_after_only(pg, monkeypatch):
+    """A window of days 40-50 (its previous period 30-40; no attribution reach): PR a, created on day
+    35, has its size (a canonical file may time it anywhere) on day 10 and its AI verdict on day 70;
+    PR b's review comes on day 60; PR c is complete in the range; PR d lacks only its AI verdict
+    (day 80); events on days 0 and 90 bound the data. The window's numbers equal the whole's, and
+    the probes asked are: before the range, the PRs lacking a fact (a, b, d); after it, those
+    lacking a fact, a merge or a review (a, b, d)."""
+    import metrics.store.postgres.window as pg_window
+    frame = pr_rows((0, "pr_created", "early", np.nan), (10, "pr_lines_added", "a", 40.0),
+                    (35, "pr_created", "a", np.nan), (36, "pr_merged", "a", np.nan), (70, "pr_ai_assisted", "a", 1.0),
+                    (38, "pr_created", "b", np.nan), (39, "pr_merged", "b", np.nan), (60, "pr_reviewed", "b", np.nan),
+                    (41, "pr_created", "c", np.nan), (41.5, "pr_reviewed", "c", np.nan), (42, "pr_merged", "c", np.nan),
+                    (42, "pr_lines_added", "c", 7.0), (41, "pr_ai_assisted", "c", 0.0), (90, "pr_created", "late", np.nan),
+                    (43, "pr_created", "d", np.nan), (43.5, "pr_reviewed", "d", np.nan), (44, "pr_merged", "d", np.nan),
+                    (44, "pr_lines_added", "d", 3.0), (80, "pr_ai_assisted", "d", 1.0))
+    frame.loc[frame["kind"] == "pr_ai_assisted", "status"] = np.where(
+        frame.loc[frame["kind"] == "pr_ai_assisted", "metric_value"] == 1, "label", "none")
+    put("free", frame)
+    asked = []
+    copied = pg_window.copied
+    monkeypatch.setattr(pg_window, "copied", lambda con, query, params=None: asked.append(params) or copied(con, query, params))
+    window = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
+    part = store.load_window("free", reach(window, attribution_hours=0))
+    paired = next(p for p in asked if p and "prs_before" in p)
+    assert sorted(paired["prs_before"]) == ["a", "b", "d"] and sorted(paired["prs_after"]) == ["a", "b", "d"]
+    whole = tables_from_frame(frame)
+    from metrics.analysis import window_tables
+    for period in (window, window.previous()):
+        assert prs_by_id(window_tables(part, period)) == prs_by_id(window_tables(whole, period))
+    prs = part.prs.set_axis(part.pr_id(part.prs["key"]))
+    assert prs.loc["a", "lines_added"] == 40.0 and prs.loc["a", "ai_assisted"] == 1.0
+    assert prs.loc["b", "first_review"] == DAY0 + 60 * NS_PER_DAY and prs.loc["d", "ai_assisted"] == 1.0
+
+
+def test_a_view_of_the_latest_days_probes_nothing_after_the_data_nor_before_it(pg, monkeypatch):
+    """Data of days 20-49 and a window of days 40-50: no event is stored after the range, so no id is
+    probed after it (a and b, without their first commit in it, are probed before it); a window of
+    days 20-25 (its previous period 15-20: the range starts before the data) probes nothing
+    before it. The numbers still equal the whole's."""
+    import metrics.store.postgres.window as pg_window
+    frame = pr_rows((20, "pr_first_commit", "a", np.nan), (41, "pr_created", "a", np.nan),
+                    (44, "pr_created", "b", np.nan), (49, "pr_reviewed", "b", np.nan),
+                    (22, "pr_created", "c", np.nan), (23, "pr_first_commit", "c", np.nan))
+    put("latest", frame)
+    asked = []
+    copied = pg_window.copied
+    monkeypatch.setattr(pg_window, "copied", lambda con, query, params=None: asked.append(params) or copied(con, query, params))
+    latest = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
+    part = store.load_window("latest", reach(latest, attribution_hours=0))
+    paired = next(p for p in asked if p and "prs_before" in p)
+    assert paired["prs_after"] == [] and paired["incidents"] == [] and sorted(paired["prs_before"]) == ["a", "b"]
+    whole = tables_from_frame(frame)
+    from metrics.analysis import window_tables
+    assert prs_by_id(window_tables(part, latest)) == prs_by_id(window_tables(whole, latest))
+    asked.clear()
+    early = Window(DAY0 + 20 * NS_PER_DAY, DAY0 + 25 * NS_PER_DAY)
+    part = store.load_window("latest", reach(early, attribution_hours=0))
+    paired = next(p for p in asked if p and "prs_before" in p)
+    assert paired["prs_before"] == [] and paired["prs_after"] == ["c"]
+    assert prs_by_id(window_tables(part, early)) == prs_by_id(window_tables(whole, early))

@@ -29,21 +29,22 @@ _OUTSIDE = "(ts_ns < %(lo)s OR ts_ns >= %(hi)s)"
 _ALL = "dataset = %(dataset)s"
 # rule 1: the range, in the order of the whole load
 RANGE_ROWS = f"SELECT {OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s"
-# rules 2 and 3 outside the range: the later events of the incidents and PRs the range leaves incomplete
-# (``incomplete``: each id two probes of its index on (dataset, id, time), before and after the range, in a
-# nested loop the planner cannot trade for a scan of the whole table, as it did for ``= ANY`` of 36,600 PR
-# ids of a 10M-event dataset; revision 20261207_0004), then the deployments that their links, the range's links (``links``, ``services``) and
-# the pinned incidents' pins may name
+# rules 2 and 3 outside the range: the events of the incidents and PRs the range leaves incomplete
+# (``incomplete``), then the deployments that their links, the range's links (``links``, ``services``) and
+# the pinned incidents' pins may name. Each id is one probe of its index on (dataset, id, time), in a nested
+# loop the planner cannot trade for a scan of the whole table (as it did for ``= ANY`` of 36,600 PR ids of a
+# 10M-event dataset; revision 20261207_0004), and only on the side its events can be: an incident's
+# resolution and a PR's review and merge come after its start (validation refuses them earlier), so only
+# a PR's facts of free time (first commit, sizes, AI verdict) are looked for before the range
 PAIRED_ROWS = f"""
 WITH paired AS MATERIALIZED (
     SELECT found.* FROM unnest(%(incidents)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns < %(lo)s
-        UNION ALL
         SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns >= %(hi)s) found
     UNION
-    SELECT found.* FROM unnest(%(prs)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns < %(lo)s
-        UNION ALL
+    SELECT found.* FROM unnest(%(prs_before)s::text[]) AS asked(id) CROSS JOIN LATERAL (
+        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns < %(lo)s) found
+    UNION
+    SELECT found.* FROM unnest(%(prs_after)s::text[]) AS asked(id) CROSS JOIN LATERAL (
         SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns >= %(hi)s) found),
 links AS MATERIALIZED (
     SELECT link, service FROM unnest(%(links)s::text[], %(services)s::text[]) AS given(link, service)
@@ -57,10 +58,10 @@ named AS (
         AND ({LOCAL_DEPLOY_ID}) IN (SELECT link FROM links))
 SELECT {OUT} FROM (SELECT * FROM paired UNION SELECT * FROM named WHERE {_OUTSIDE}) found"""
 
-# a PR's optional facts (issue 27) and whether the dataset holds each, by one index probe a kind: a PR of the
-# range lacking one the dataset holds is incomplete (its first commit, before its creation, is often before the
-# range), while a dataset without them leaves its PRs as complete as before
-PR_FACT_KINDS = (s.PR_FIRST_COMMIT,) + s.PR_SIZE_KINDS
+# a PR's optional facts (issues 27 and 29), of any time, and whether the dataset holds each, by one index probe a
+# kind: a PR of the range lacking one the dataset holds is incomplete (its first commit, before its creation, is
+# often before the range), while a dataset without them leaves its PRs as complete as before
+PR_FACT_KINDS = (s.PR_FIRST_COMMIT,) + s.PR_SIZE_KINDS + (s.PR_AI_ASSISTED,)
 HELD_FACTS = "SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM events WHERE dataset = ? AND kind = '{kind}')"
                                    for kind in PR_FACT_KINDS)
 # the dataset's (kind, service) pairs by a skip scan of ``events_by_kind``: one index probe a pair
@@ -102,9 +103,14 @@ def read_window(con, name: str, reach: Reach) -> dict:
     near = columns_from_arrow(inside)
     held = [kind for kind, yes in zip(PR_FACT_KINDS, con.execute(HELD_FACTS, (name,) * len(PR_FACT_KINDS)).fetchone(),
                                       strict=True) if yes]
-    incidents, prs, links, services = _reaching_out(near, dict(reach.pins), held)
-    outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs": prs, "links": links,
-                                        "services": services})
+    incidents, prs_before, prs_after, links, services = _reaching_out(near, dict(reach.pins), held)
+    first, last = con.execute("SELECT first_ns, last_ns FROM datasets WHERE name = ?", (name,)).fetchone()
+    if first is None or first >= reach.start_ns:        # nothing is stored before the range: no probe there
+        prs_before = []
+    if last is None or last < reach.end_ns:              # nor after it (a view of the latest days)
+        incidents, prs_after = [], []
+    outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs_before": prs_before,
+                                        "prs_after": prs_after, "links": links, "services": services})
     if outside.num_rows:
         near = joined([near, columns_from_arrow(outside)])
     # in the order of (ts_ns, row_hash), as a whole load's rows: the order of the tables' rows (the
@@ -114,12 +120,13 @@ def read_window(con, name: str, reach: Reach) -> dict:
     return {c: (value[0][order], value[1]) if isinstance(value, tuple) else value[order] for c, value in near.items()}
 
 
-def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list, list]:
+def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list, list, list]:
     """What the range's rows (``codec.to_columns``' arrays) need from outside it (``metrics.reach``
-    rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it, of its PRs
-    without their ``pr_merged``, without a review, or without an event of one of the PR fact kinds
-    the dataset holds (``held``) in it, and the links (with the linking event's service) of its
-    ``incident_start`` and ``pr_merged`` events and of its pinned incidents."""
+    rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it (looked for
+    after it), of its PRs without an event of one of the PR fact kinds the dataset holds (``held``)
+    in it (looked for before and after it), and of its PRs without their ``pr_merged`` or without a
+    review (after it); and the links (with the linking event's service) of its ``incident_start``
+    and ``pr_merged`` events and of its pinned incidents."""
     kind_codes, kinds = columns["kind"]
 
     def rows(kind) -> np.ndarray:
@@ -152,7 +159,9 @@ def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list,
                 links.append(pins[incident])
                 services.append(service)
     kept = [i for i, link in enumerate(links) if link]
-    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED, *held),
+    lacking_facts = ids("pr_id", s.PR_CREATED, *held) if held else []
+    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), lacking_facts,
+            ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED, *held),
             [links[i] for i in kept], [services[i] for i in kept])
 
 
