@@ -145,7 +145,8 @@ def copied(con, query: str, params=None) -> pa.Table:
     return csv.read_csv(pa.py_buffer(data), read_options=csv.ReadOptions(column_names=SCHEMA.names, block_size=block),
                         parse_options=csv.ParseOptions(newlines_in_values=breaks),
                         convert_options=csv.ConvertOptions(column_types=SCHEMA, strings_can_be_null=False,
-                                                           quoted_strings_can_be_null=False))
+                                                           quoted_strings_can_be_null=False),
+                        memory_pool=chunks.READ_POOL)
 
 
 def columns_from_arrow(table: pa.Table) -> dict:
@@ -153,12 +154,13 @@ def columns_from_arrow(table: pa.Table) -> dict:
     nulls, each text column dictionary-encoded) as ``codec.to_columns``' arrays: ``ts``,
     ``metric_value`` (NaN where null) and each text column as (int32 codes, its distinct texts as an
     object array)."""
-    table = table.unify_dictionaries()
+    table = table.unify_dictionaries(memory_pool=chunks.READ_POOL)
     columns = {"ts": table.column("ts_ns").to_numpy().astype(np.int64, copy=False),
                "metric_value": pc.fill_null(table.column("metric_value"), np.nan).to_numpy().astype(np.float64)}
     for c in TEXT_COLUMNS:
         column = table.column(c)
-        joined = column.combine_chunks() if column.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+        joined = column.combine_chunks(memory_pool=chunks.READ_POOL) if column.num_chunks \
+            else pa.array([], pa.dictionary(pa.int32(), pa.string()))
         texts = joined.dictionary.to_numpy(zero_copy_only=False).astype(object)
         columns[c] = (joined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False),
                       texts if len(texts) else np.asarray([""], dtype=object))

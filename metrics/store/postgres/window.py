@@ -116,7 +116,8 @@ def read_window(con, name: str, reach: Reach) -> dict:
     # in the order of (ts_ns, row_hash), as a whole load's rows: the order of the tables' rows (the
     # drill-down's lists) is the same on every backend and every read
     keys = pa.concat_tables([inside.select(["ts_ns", "row_hash"]), outside.select(["ts_ns", "row_hash"])])
-    order = pc.sort_indices(keys, sort_keys=[("ts_ns", "ascending"), ("row_hash", "ascending")]).to_numpy()
+    order = pc.sort_indices(keys, sort_keys=[("ts_ns", "ascending"), ("row_hash", "ascending")],
+                            memory_pool=chunks.READ_POOL).to_numpy()
     return {c: (value[0][order], value[1]) if isinstance(value, tuple) else value[order] for c, value in near.items()}
 
 
