@@ -437,6 +437,19 @@ def pr_rows(*rows) -> pd.DataFrame:
     return frame.sort_values("ts", kind="stable").reset_index(drop=True)[list(COLUMNS)]
 
 
+def probes(monkeypatch) -> list:
+    """The parameters of every ``PAIRED_ROWS`` read from now on (the ids probed outside the range)."""
+    import metrics.store.postgres.window as pg_window
+    asked, copied = [], pg_window.copied
+
+    def recorded(con, query, params=None):
+        if query == pg_window.PAIRED_ROWS:
+            asked.append(params)
+        return copied(con, query, params)
+    monkeypatch.setattr(pg_window, "copied", recorded)
+    return asked
+
+
 def prs_by_id(tables) -> str:
     """The PR table of some tables with ids and service names for its codes, by id (codes differ between reads)."""
     prs = tables.prs.assign(key=tables.pr_id(tables.prs["key"]), service=tables.service_name(tables.prs["service"]))
@@ -450,7 +463,6 @@ def test_facts_of_free_time_are_found_on_both_sides_and_later_events_after_only(
     (day 80); events on days 0 and 90 bound the data. The window's numbers equal the whole's, and
     the probes asked are: before the range, the PRs lacking a fact (a, b, d); after it, those
     lacking a fact, a merge or a review (a, b, d)."""
-    import metrics.store.postgres.window as pg_window
     frame = pr_rows((0, "pr_created", "early", np.nan), (10, "pr_lines_added", "a", 40.0),
                     (35, "pr_created", "a", np.nan), (36, "pr_merged", "a", np.nan), (70, "pr_ai_assisted", "a", 1.0),
                     (38, "pr_created", "b", np.nan), (39, "pr_merged", "b", np.nan), (60, "pr_reviewed", "b", np.nan),
@@ -461,12 +473,10 @@ def test_facts_of_free_time_are_found_on_both_sides_and_later_events_after_only(
     frame.loc[frame["kind"] == "pr_ai_assisted", "status"] = np.where(
         frame.loc[frame["kind"] == "pr_ai_assisted", "metric_value"] == 1, "label", "none")
     put("free", frame)
-    asked = []
-    copied = pg_window.copied
-    monkeypatch.setattr(pg_window, "copied", lambda con, query, params=None: asked.append(params) or copied(con, query, params))
+    asked = probes(monkeypatch)
     window = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
     part = store.load_window("free", reach(window, attribution_hours=0))
-    paired = next(p for p in asked if p and "prs_before" in p)
+    paired = asked[-1]
     assert sorted(paired["prs_before"]) == ["a", "b", "d"] and sorted(paired["prs_after"]) == ["a", "b", "d"]
     whole = tables_from_frame(frame)
     from metrics.analysis import window_tables
@@ -482,17 +492,14 @@ def test_a_view_of_the_latest_days_probes_nothing_after_the_data_nor_before_it(p
     probed after it (a and b, without their first commit in it, are probed before it); a window of
     days 20-25 (its previous period 15-20: the range starts before the data) probes nothing
     before it. The numbers still equal the whole's."""
-    import metrics.store.postgres.window as pg_window
     frame = pr_rows((20, "pr_first_commit", "a", np.nan), (41, "pr_created", "a", np.nan),
                     (44, "pr_created", "b", np.nan), (49, "pr_reviewed", "b", np.nan),
                     (22, "pr_created", "c", np.nan), (23, "pr_first_commit", "c", np.nan))
     put("latest", frame)
-    asked = []
-    copied = pg_window.copied
-    monkeypatch.setattr(pg_window, "copied", lambda con, query, params=None: asked.append(params) or copied(con, query, params))
+    asked = probes(monkeypatch)
     latest = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
     part = store.load_window("latest", reach(latest, attribution_hours=0))
-    paired = next(p for p in asked if p and "prs_before" in p)
+    paired = asked[-1]
     assert paired["prs_after"] == [] and paired["incidents"] == [] and sorted(paired["prs_before"]) == ["a", "b"]
     whole = tables_from_frame(frame)
     from metrics.analysis import window_tables
@@ -500,6 +507,6 @@ def test_a_view_of_the_latest_days_probes_nothing_after_the_data_nor_before_it(p
     asked.clear()
     early = Window(DAY0 + 20 * NS_PER_DAY, DAY0 + 25 * NS_PER_DAY)
     part = store.load_window("latest", reach(early, attribution_hours=0))
-    paired = next(p for p in asked if p and "prs_before" in p)
+    paired = asked[-1]
     assert paired["prs_before"] == [] and paired["prs_after"] == ["c"]
     assert prs_by_id(window_tables(part, early)) == prs_by_id(window_tables(whole, early))
