@@ -15,7 +15,7 @@ from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
 from .builtin import BY_KEY, METRICS, Context
 from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
-from .compute import dora, trends
+from .compute import ai, dora, trends
 from .compute.size import deploy_batches
 from .compute.stages import STAGES, median_key, stage_hours, stage_periods
 from .compute.pvm import Assumptions
@@ -57,6 +57,14 @@ class Analysis:
         r = self._rows
         return monthly_trends(self.window, r["prs"], r["deployments"], r["incidents"], r["caused"], r["rework"],
                               self.present, *source)
+
+    @cached_property
+    def ai_comparison(self) -> dict:
+        """AI-assisted against other merged PRs and deployments, adoption per week and DORA's AI
+        capabilities (``compute.ai.comparison``; docs/metrics.md "AI-assisted delivery: the
+        comparison"), computed on first access (a summary does not need it)."""
+        r = self._rows
+        return ai.comparison(r["tables"], self.window, r["prs"], r["deployments"], r["failed"], r["rework"])
 
     def stage_periods(self) -> pd.DataFrame:
         """The cycle-time stages' medians per ISO week (windows shorter than ``defaults.MONTHLY_MIN_DAYS``
