@@ -66,6 +66,13 @@ class Analysis:
         r = self._rows
         return ai.comparison(r["tables"], self.window, r["prs"], r["deployments"], r["failed"], r["rework"])
 
+    @cached_property
+    def ai_counts(self) -> dict:
+        """The window's merged PRs AI-assisted, other and unknown, and the AI-assisted share of those
+        with a verdict (``compute.ai.merged_counts``): the comparison's counts without its bootstrap."""
+        prs = self._rows["prs"]
+        return ai.merged_counts(prs, ai.verdicts(self._rows["tables"], prs))
+
     def stage_periods(self) -> pd.DataFrame:
         """The cycle-time stages' medians per ISO week (windows shorter than ``defaults.MONTHLY_MIN_DAYS``
         days) or calendar month (``compute.stages.stage_periods``; ``bucket`` says which)."""

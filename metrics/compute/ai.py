@@ -116,6 +116,15 @@ def not_comparable(counts: dict, noun: str, min_sample: int) -> str | None:
             f"a comparison needs at least {min_sample} of each.")
 
 
+def merged_counts(prs: pd.DataFrame, ai: np.ndarray) -> dict:
+    """The window's merged PRs (``prs``: lead time's per-PR table; ``ai``: ``verdicts``) per group:
+    ``ai``, ``other``, ``unknown``, and ``ai_share_pct``: AI-assisted / merged PRs with a verdict x 100."""
+    merged = prs["merged"].to_numpy() != NA
+    counts = {"ai": int((merged & (ai == 1)).sum()), "other": int((merged & (ai == 0)).sum()),
+              "unknown": int((merged & np.isnan(ai)).sum())}
+    return {**counts, "ai_share_pct": pct(counts["ai"], counts["ai"] + counts["other"])}
+
+
 def compare_prs(prs: pd.DataFrame, ai: np.ndarray, min_sample: int = AI_MIN_SAMPLE,
                 resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> dict:
     """The window's merged PRs (``prs``: lead time's per-PR table; ``ai``: ``verdicts``) by group:
@@ -129,9 +138,9 @@ def compare_prs(prs: pd.DataFrame, ai: np.ndarray, min_sample: int = AI_MIN_SAMP
     first_review = prs["first_review"].to_numpy()
     before = merged & (first_review != NA) & (first_review <= merged_ts)
     member = {"ai": merged & (ai == 1), "other": merged & (ai == 0)}
-    counts = {g: int(member[g].sum()) for g in GROUPS}
-    out = {"merged_prs": {**counts, "unknown": int((merged & np.isnan(ai)).sum())},
-           "ai_share_pct": pct(counts["ai"], counts["ai"] + counts["other"]),
+    counted = merged_counts(prs, ai)
+    counts = {g: counted[g] for g in GROUPS}
+    out = {"merged_prs": {g: counted[g] for g in ("ai", "other", "unknown")}, "ai_share_pct": counted["ai_share_pct"],
            "reviewed_before_merge_pct": {**{g: pct(int((before & member[g]).sum()), counts[g]) for g in GROUPS},
                                          "all": pct(int(before.sum()), int(merged.sum()))},
            "min_sample": min_sample}
