@@ -95,28 +95,24 @@ def ai(c: Computed, theme: str) -> tuple:
     measures = prs["measures"]
     units = {key: unit for key, unit, _ in MEASURES}
     judged = compared["prs_with_verdict"]
-    charts = [
-        panel(graph("ai-stages", group_medians(hour_rows(measures), theme, subtitle=(
-            f"merged PRs of the window; whiskers: {BOOTSTRAP_LEVEL_PCT} % bootstrap intervals"))) if measures
-              else empty_state(prs["not_comparable"] if judged else "No PR of this window has an AI verdict: no "
-                               "comparison.", "ai-not-comparable")),
-        panel(graph("ai-size", group_medians([(LABELS["pr_size"], measures["pr_size"]["ai"],
-                                               measures["pr_size"]["other"])], theme, units["pr_size"],
-                                             "Median PR size: AI-assisted vs other")))
-              if measures and measures["pr_size"]["ai"]["prs"] and measures["pr_size"]["other"]["prs"]
-              else empty_state("No PR sizes to compare in this window (too few PRs of a group, or no size "
-                               "events).", "empty-ai-size")),
-        panel(graph("ai-adoption", adoption_weekly(compared["adoption"], theme, span, compared["usage"]))
-              if judged or compared["usage"]
-              else empty_state("No AI verdicts and no assistant usage report in this window: no adoption to show.",
-                               "empty-ai-adoption")),
-        panel(graph("ai-deployments", deployment_rates({"ai": deploys["mostly_ai"], "other": deploys["other"]}, theme))
-              if not deploys["not_comparable"]
-              else empty_state(deploys["not_comparable"], "ai-deployments-not-comparable")),
-        panel(capabilities_table(capability_rows(an, compared))),
-        panel(text_block("What this comparison can and cannot show", what_it_shows(prs["min_sample"]),
-                         "ai-caveats")),
-    ]
+    sized = measures and measures["pr_size"]["ai"]["prs"] and measures["pr_size"]["other"]["prs"]
+    stages = (graph("ai-stages", group_medians(hour_rows(measures), theme, subtitle=(
+        f"merged PRs of the window; whiskers: {BOOTSTRAP_LEVEL_PCT} % bootstrap intervals"))) if measures
+        else empty_state(prs["not_comparable"] if judged else "No PR of this window has an AI verdict: no comparison.",
+                         "ai-not-comparable"))
+    size = (graph("ai-size", group_medians([(LABELS["pr_size"], measures["pr_size"]["ai"], measures["pr_size"]["other"])],
+                                           theme, units["pr_size"], "Median PR size: AI-assisted vs other")) if sized
+            else empty_state("No PR sizes to compare in this window (too few PRs in a group, or no size events).",
+                             "empty-ai-size"))
+    adoption = (graph("ai-adoption", adoption_weekly(compared["adoption"], theme, span, compared["usage"]))
+                if judged or compared["usage"]
+                else empty_state("No AI verdicts and no assistant usage report in this window: no adoption to show.",
+                                 "empty-ai-adoption"))
+    rates = (graph("ai-deployments", deployment_rates({"ai": deploys["mostly_ai"], "other": deploys["other"]}, theme))
+             if not deploys["not_comparable"] else empty_state(deploys["not_comparable"], "ai-deployments-not-comparable"))
+    charts = [panel(stages), panel(size), panel(adoption), panel(rates),
+              panel(capabilities_table(capability_rows(an, compared))),
+              panel(text_block("What this comparison can and cannot show", what_it_shows(prs["min_sample"]), "ai-caveats"))]
     top = cards_row(cards(c, compared))
     if not judged:
         top = html.Div([how_to("No AI verdicts in this data", NO_VERDICTS, AI_TOML, "ai-howto"), top])
