@@ -6,7 +6,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.ai_charts import adoption_weekly, capabilities_table, deployment_rates, group_medians, text_block
+from components.ai_panels import capabilities_table, text_block
+from components.figures import adoption_weekly, deployment_rates, group_medians
 from components.kpi import empty_state, how_to, kpi_card
 from components.panels import cards_row, graph, panel
 from metrics.builtin import BY_KEY
