@@ -258,3 +258,53 @@ def test_every_ai_key_is_defined_in_the_docs(hand):
     named = set(re.findall(r"`(?:[\w.]+\.)?(\w+)`", section))
     missing = set(keys(json.loads(json.dumps(hand.ai_comparison)))) - named
     assert not missing, missing
+
+
+# ----- the tab's figures (components.figures) and the tab ---------------------------------------
+
+def test_the_whiskers_are_the_intervals():
+    from components import figures as fg
+    ai_part = {"median": 10.0, "median_interval": [8.0, 13.0], "prs": 21}
+    other = {"median": 20.0, "median_interval": None, "prs": 0}
+    fig = fg.group_medians([("lead time", ai_part, other)], "light")
+    bar_ai, bar_other = fig.data
+    assert (bar_ai.name, list(bar_ai.y), list(bar_ai.error_y.array), list(bar_ai.error_y.arrayminus)) == \
+        ("AI-assisted", [10.0], [3.0], [2.0])
+    assert np.isnan(bar_other.error_y.array[0])                 # no interval: no whisker
+    assert "21 PRs; 90 % interval 8.0 to 13.0" in bar_ai.customdata[0]
+
+
+def test_the_deployment_bars_say_what_they_stand_on():
+    from components import figures as fg
+    groups = {"ai": {"deployments": 20, "failed_deployments": 5, "rework_deployments": 1, "change_failure_rate_pct": 25.0,
+                     "rework_rate_pct": 5.0},
+              "other": {"deployments": 1, "failed_deployments": 0, "rework_deployments": 0,
+                        "change_failure_rate_pct": 0.0, "rework_rate_pct": 0.0}}
+    fig = fg.deployment_rates(groups, "dark")
+    assert list(fig.data[0].y) == [25.0, 5.0] and list(fig.data[0].text) == ["5 of 20 deployments", "1 of 20 deployments"]
+    assert list(fig.data[1].text) == ["0 of 1 deployment", "0 of 1 deployment"]
+
+
+def tab_of(rows, start=START, end=END, prev_start="2023-12-11"):
+    from dashboard.data import Computed
+    from dashboard.tabs import TAB_VIEWS
+    c = Computed(analysis_of(rows, start, end), analysis_of(rows, prev_start, start), "", "", ("api",))
+    return TAB_VIEWS["ai"](c, "light")
+
+
+def test_the_adoption_chart_spans_the_window_and_draws_usage_on_a_second_axis(hand):
+    from components.panels import figures, shape
+    cards, charts = tab_of(hand_rows())
+    assert shape("ai", charts) == ["ai", "ai-stages", "ai-size", "ai-adoption", "ai-deployments", "empty", "empty"]
+    fig = figures(charts)["ai-adoption"]
+    assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp(START, tz="UTC"), pd.Timestamp(END, tz="UTC")]
+    assert list(fig.data[0].y[:2]) == [100.0, pytest.approx(100 / 21)] and np.isnan(fig.data[0].y[2])
+    assert fig.data[1].yaxis == "y2" and fig.data[1].y[0] == 5.0
+    without = [r for r in hand_rows() if not r["kind"].startswith("ai_")]
+    assert len(figures(tab_of(without)[1])["ai-adoption"].data) == 1        # no report: no second axis
+
+
+def test_the_cards_of_the_tab(hand):
+    text = str(tab_of(hand_rows())[0])
+    assert "'50.0%'" in text and "20 of 40 merged PRs with a verdict; 2 unknown" in text
+    assert "'-19.5 h'" in text and "90 % interval" in text
