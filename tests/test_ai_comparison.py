@@ -308,3 +308,20 @@ def test_the_cards_of_the_tab(hand):
     text = str(tab_of(hand_rows())[0])
     assert "'50.0%'" in text and "20 of 40 merged PRs with a verdict; 2 unknown" in text
     assert "'-19.5 h'" in text and "90 % interval" in text
+
+
+def test_a_review_at_the_merge_is_before_it():
+    # p: reviewed exactly at its merge (counts); q: reviewed 1 ns after it; r: never reviewed; s: not merged
+    prs = pd.DataFrame({"merged": [100, 100, 100, NA], "first_review": [100, 101, NA, 50]})
+    out = ai.compare_prs(prs, np.array([1.0, 1.0, 0.0, 1.0]), min_sample=10**6)
+    assert out["reviewed_before_merge_pct"] == {"ai": 50.0, "other": 0.0, "all": pytest.approx(100 / 3)}
+    assert out["merged_prs"] == {"ai": 2, "other": 1, "unknown": 0} and out["measures"] is None
+
+
+def test_below_the_sample_the_tab_shows_the_sentence_in_place_of_the_chart():
+    from components.panels import panels
+    cards, charts = tab_of(hand_rows(ai_prs=19))
+    shown = {getattr(p, "id", None): p for p in panels(charts)}
+    assert shown["ai-not-comparable"].children.startswith("Too few to compare: 19 AI-assisted and 20 other merged PRs")
+    assert shown["ai-deployments-not-comparable"].children.startswith("Too few to compare: 19 AI-assisted and 20 other")
+    assert "Too few to compare" in str(cards) and "kpi-ai-lead-diff-caution" in str(cards)
