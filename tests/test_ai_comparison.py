@@ -325,3 +325,41 @@ def test_below_the_sample_the_tab_shows_the_sentence_in_place_of_the_chart():
     assert shown["ai-not-comparable"].children.startswith("Too few to compare: 19 AI-assisted and 20 other merged PRs")
     assert shown["ai-deployments-not-comparable"].children.startswith("Too few to compare: 19 AI-assisted and 20 other")
     assert "Too few to compare" in str(cards) and "kpi-ai-lead-diff-caution" in str(cards)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=40), st.integers(0, 2**32 - 1))
+def test_an_interval_is_ordered_and_inside_the_values(values, seed):
+    part, stats = ai.described(values, seed, 200)
+    lo, hi = part["median_interval"]
+    assert min(values) <= lo <= hi <= max(values)
+    assert part["p75_interval"][0] <= part["p75_interval"][1] and part["prs"] == len(values)
+    assert stats.shape == (200, 2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, 0, 1]), st.integers(1, 200), st.booleans(), st.booleans()),
+                max_size=30), st.integers(0, 3))
+def test_any_verdicts_give_counts_that_add_up(prs, min_sample):
+    rows = []
+    for i, (verdict, lead, failed, merged) in enumerate(prs):
+        created = T0 + pd.Timedelta(hours=i)
+        rows += [ev(at(created, 0), "pr_created", pr_id=f"p{i}")]
+        if merged:
+            rows += [ev(at(created, 1), "pr_merged", pr_id=f"p{i}", deploy_id=f"d{i}"),
+                     ev(at(created, lead + 1), "deploy", deploy_id=f"d{i}", status="failed" if failed else "success")]
+        if verdict is not None:
+            rows.append(ev(at(created, 0), "pr_ai_assisted", pr_id=f"p{i}", metric_value=verdict,
+                           status="label" if verdict else "none"))
+    an = analysis_of(rows, START, END)
+    out = ai.comparison(an.tables, an.window, an._rows["prs"], an._rows["deployments"], an._rows["failed"],
+                        an._rows["rework"], min_sample)
+    n = out["prs"]["merged_prs"]
+    assert n["ai"] + n["other"] + n["unknown"] == sum(merged for *_, merged in prs)
+    assert sum(w["prs"] for w in out["adoption"]) == len(prs)
+    d = out["deployments"]
+    assert d["mostly_ai"]["deployments"] + d["other"]["deployments"] + d["without_verdict"] == sum(m for *_, m in prs)
+    assert (out["prs"]["measures"] is None) == (min(n["ai"], n["other"]) < min_sample)
