@@ -14,6 +14,7 @@ from . import defaults
 from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
 from .builtin import BY_KEY, METRICS, Context
+from .builtin.context import cached_property as kept
 from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
 from .compute import ai, dora, trends
 from .compute.size import deploy_batches
@@ -58,7 +59,7 @@ class Analysis:
         return monthly_trends(self.window, r["prs"], r["deployments"], r["incidents"], r["caused"], r["rework"],
                               self.present, *source)
 
-    @cached_property
+    @kept            # no lock held across analyses (``builtin.context.cached_property``): its bootstrap takes a while
     def ai_comparison(self) -> dict:
         """AI-assisted against other merged PRs and deployments, adoption per week and DORA's AI
         capabilities (``compute.ai.comparison``; docs/metrics.md "AI-assisted delivery: the
@@ -66,7 +67,7 @@ class Analysis:
         r = self._rows
         return ai.comparison(r["tables"], self.window, r["prs"], r["deployments"], r["failed"], r["rework"])
 
-    @cached_property
+    @kept
     def ai_counts(self) -> dict:
         """The window's merged PRs AI-assisted, other and unknown, and the AI-assisted share of those
         with a verdict (``compute.ai.merged_counts``): the comparison's counts without its bootstrap."""
