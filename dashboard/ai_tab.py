@@ -61,7 +61,8 @@ def fact_text(key: str, an, reviewed) -> str:
 
 
 def cards(c: Computed, compared: dict) -> list:
-    """Share of AI-assisted merged PRs, their count, and the lead time difference with its interval."""
+    """Share of AI-assisted merged PRs, their count (each with its change, never coloured better or worse:
+    more or less use of an assistant is neither), and the lead time difference with its interval."""
     prs, before = compared["prs"], c.previous.ai_counts
     n = prs["merged_prs"]
     prev = f"previous {c.current.window.days} days"
@@ -70,12 +71,12 @@ def cards(c: Computed, compared: dict) -> list:
     lo_hi = diff["median_interval"] if diff else None
     return [
         kpi_card("kpi-ai-share", "AI-assisted share of merged PRs", prs["ai_share_pct"], "{:.1f}", "%",
-                 before["ai_share_pct"], prev, footnote=f"{n['ai']:,} of {n['ai'] + n['other']:,} merged PRs with a "
+                 before["ai_share_pct"], prev, coloured_change=False, footnote=f"{n['ai']:,} of {n['ai'] + n['other']:,} merged PRs with a "
                  f"verdict; {n['unknown']:,} unknown"),
         kpi_card("kpi-ai-prs", "AI-assisted merged PRs", n["ai"], "{:,.0f}", "", before["ai"], prev,
-                 footnote=f"other merged PRs: {n['other']:,}"),
+                 coloured_change=False, footnote=f"other merged PRs: {n['other']:,}"),
         kpi_card("kpi-ai-lead-diff", "Lead time, AI-assisted minus other (median)", diff["median"] if diff else None,
-                 "{:+,.1f}", " h", None, prev, reverse_color=True, muted=diff is None or diff["median"] is None,
+                 "{:+,.1f}", " h", None, prev, muted=diff is None or diff["median"] is None,
                  footnote=(f"{BOOTSTRAP_LEVEL_PCT} % interval {lo_hi[0]:+,.1f} to {lo_hi[1]:+,.1f} h; "
                            f"{lead['ai']['prs']:,} and {lead['other']['prs']:,} deployed PRs") if lo_hi else None,
                  caution=prs["not_comparable"]),
@@ -83,6 +84,7 @@ def cards(c: Computed, compared: dict) -> list:
 
 
 def hour_rows(measures: dict) -> list:
+    """The hour measures' (label, AI-assisted part, other part), in the chart's order."""
     return [(LABELS.get(key, key), measures[key]["ai"], measures[key]["other"]) for key in HOURS]
 
 

@@ -363,3 +363,11 @@ def test_any_verdicts_give_counts_that_add_up(prs, min_sample):
     d = out["deployments"]
     assert d["mostly_ai"]["deployments"] + d["other"]["deployments"] + d["without_verdict"] == sum(m for *_, m in prs)
     assert (out["prs"]["measures"] is None) == (min(n["ai"], n["other"]) < min_sample)
+
+
+def test_a_change_in_use_is_neither_better_nor_worse():
+    # the previous period is week 1 of the hand rows (AI-assisted PRs only: 100 %), this one weeks 2-3 (0 %)
+    cards, _ = tab_of(hand_rows(), start="2024-01-08", prev_start="2024-01-01")
+    text = str(cards)
+    assert "-100.0 pp" in text and "▼ -100 %" in text         # the share's and the count's change
+    assert "text-danger" not in text and "text-success" not in text
