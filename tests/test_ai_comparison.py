@@ -371,3 +371,13 @@ def test_a_change_in_use_is_neither_better_nor_worse():
     text = str(cards)
     assert "-100.0 pp" in text and "▼ -100 %" in text         # the share's and the count's change
     assert "text-danger" not in text and "text-success" not in text
+
+
+def test_the_json_api_mirrors_the_command_line(hand, tmp_path):
+    from dashboard.app import create_app
+    path = tmp_path / "events.csv"
+    pd.DataFrame(hand_rows()).to_csv(path, index=False)
+    assert run_cli("import", "--from", "events", path, "--name", "aihand").returncode == 0
+    reply = create_app().server.test_client().get(f"/api/v1/summary?data=aihand&from={START}&to=2024-01-21")
+    assert reply.status_code == 200
+    assert reply.get_json()["ai"] == json.loads(json.dumps(to_json(hand)))["ai"]
