@@ -33,7 +33,6 @@ MEASURES = (("lead_time", "hours", "lead time: PR creation to the deployment tha
 RELATED_FACTS = {
     "ai_capability_small_batches": ("deploy_batch_prs_median", "pr_size_lines_median", "large_pr_share_pct"),
     "ai_capability_version_control": ("reviewed_before_merge_pct", "pr_size_lines_median"),
-    "ai_capability_platform": ("deploys_per_day",),
 }
 
 
