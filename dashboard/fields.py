@@ -26,7 +26,7 @@ from metrics.view_link import VIEW_QUERY
 from .parsers import Amount, Checked, Day, Days, Matching, Names, OneOf, Whole, number_text
 
 SYNTHETIC, DATASET, BOTH = "synthetic", "dataset", "both"       # the data a field applies to
-TABS = ("dora", "space", "pvm", "custom", "teams")
+TABS = ("dora", "space", "pvm", "ai", "custom", "teams")
 MAX_DASHBOARD_DAYS = MAX_DAYS
 MAX_FILTER_SERVICES = 500
 SERVICE_NAME = re.compile(r".{1,200}", re.DOTALL)

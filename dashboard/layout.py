@@ -17,8 +17,9 @@ from .state import ALL_DAYS, DAY_CHOICES, View
 from .upload import human_size
 
 log = logging.getLogger(__name__)
-TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "custom": "#fd7e14", "teams": "#b35900"}
-TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "custom": "Custom", "teams": "Teams"}
+TAB_COLOURS = {"dora": "#0d6efd", "space": "#198754", "pvm": "#6f42c1", "ai": "#6610f2", "custom": "#fd7e14",
+               "teams": "#b35900"}
+TAB_LABELS = {"dora": "DORA", "space": "SPACE", "pvm": "PVM", "ai": "AI", "custom": "Custom", "teams": "Teams"}
 
 
 def scenario_options() -> list[dict]:

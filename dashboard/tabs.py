@@ -32,6 +32,7 @@ from metrics.plugins import EXAMPLE, custom_view, window_events
 from metrics.teams import TEAM_METRICS
 from metrics.units import say
 
+from .ai_tab import ai
 from .cards import Judged, quick_check, tab_cards
 from .data import Computed
 
@@ -374,7 +375,7 @@ def goal_rows(c: Computed, today=None) -> list:
     return rows
 
 
-TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "custom": custom, "teams": teams}
+TAB_VIEWS = {"dora": dora, "space": space, "pvm": pvm, "ai": ai, "custom": custom, "teams": teams}
 
 
 def drilldown_deployments(c: Computed) -> list:

@@ -14,8 +14,9 @@ from . import defaults
 from .attribution import Overrides, apply_overrides
 from .benchmarks import DORA_GROUPS, Baseline, against, baseline, overall_tier, quick_check
 from .builtin import BY_KEY, METRICS, Context
+from .builtin.context import cached_property as kept
 from .builtin.stages import GIT_CODING, NONE_IN_WINDOW
-from .compute import dora, trends
+from .compute import ai, dora, trends
 from .compute.size import deploy_batches
 from .compute.stages import STAGES, median_key, stage_hours, stage_periods
 from .compute.pvm import Assumptions
@@ -57,6 +58,21 @@ class Analysis:
         r = self._rows
         return monthly_trends(self.window, r["prs"], r["deployments"], r["incidents"], r["caused"], r["rework"],
                               self.present, *source)
+
+    @kept            # no lock held across analyses (``builtin.context.cached_property``): its bootstrap takes a while
+    def ai_comparison(self) -> dict:
+        """AI-assisted against other merged PRs and deployments, adoption per week and DORA's AI
+        capabilities (``compute.ai.comparison``; docs/metrics.md "AI-assisted delivery: the
+        comparison"), computed on first access (a summary does not need it)."""
+        r = self._rows
+        return ai.comparison(r["tables"], self.window, r["prs"], r["deployments"], r["failed"], r["rework"])
+
+    @kept
+    def ai_counts(self) -> dict:
+        """The window's merged PRs AI-assisted, other and unknown, and the AI-assisted share of those
+        with a verdict (``compute.ai.merged_counts``): the comparison's counts without its bootstrap."""
+        prs = self._rows["prs"]
+        return ai.merged_counts(prs, ai.verdicts(self._rows["tables"], prs))
 
     def stage_periods(self) -> pd.DataFrame:
         """The cycle-time stages' medians per ISO week (windows shorter than ``defaults.MONTHLY_MIN_DAYS``

@@ -248,3 +248,20 @@ ANNOTATION_MANY_PRS = 10             # a deployment that shipped this many PRs (
 ANNOTATION_TEXT_MAX = 200            # characters of an annotation's text
 ANNOTATION_EARLIEST = "2000-01-01"   # an annotation's date: from this day to today (UTC)
 ANNOTATION_BODY_MAX_BYTES = 16_384   # the largest POST /api/v1/annotations body
+
+# ----- the AI comparison (issue 29; docs/metrics.md "AI-assisted delivery: the comparison") ------
+# AI-assisted and other merged PRs are compared only when each group has at least this many (and
+# mostly-AI and other deployments only when each group has this many deployments); below, a sentence
+AI_MIN_SAMPLE = 20
+# the bootstrap of every median and p75: this many resamples, the percentile interval of this level
+# (90: the 5th to the 95th percentile of the resampled statistics), numpy's default_rng seeded with
+# BOOTSTRAP_SEED (the AI-assisted group) and BOOTSTRAP_SEED + 1 (the other group), fresh per measure;
+# at most BOOTSTRAP_BLOCK_CELLS resampled values are held at once (a block of resamples at a time,
+# the same numbers as one (resamples, n) draw)
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_LEVEL_PCT = 90
+BOOTSTRAP_SEED = 2025
+BOOTSTRAP_BLOCK_CELLS = 4_000_000
+# a deployment is "mostly AI" when more than this share of its shipped PRs with a verdict were
+# AI-assisted (exactly half is not mostly)
+MOSTLY_AI_SHARE = 0.5

@@ -77,9 +77,11 @@ def to_json(an: Analysis, base: Baseline | None = None, custom: dict | None = No
     custom metrics (``custom``: name -> ``metrics.plugins.Result``) under ``"custom"``; the cycle-time
     stages per period (``cycle_time``) and, for a window of ``defaults.MONTHLY_MIN_DAYS`` days or more,
     the monthly trends (``trends``). ``size_relation``: lead time by PR size bin and change failure
-    rate by deployment batch size bin (docs/metrics.md)."""
+    rate by deployment batch size bin (docs/metrics.md). ``ai``: AI-assisted against other PRs and
+    deployments, adoption per week, DORA's AI capabilities (``Analysis.ai_comparison``)."""
     body = dict(an.summary) | an.current_dora(base) | {"cycle_time": cycle_time_json(an),
-                                                       "size_relation": an.details["size_relation"]}
+                                                       "size_relation": an.details["size_relation"],
+                                                       "ai": an.ai_comparison}
     if an.trends is not None:
         body["trends"] = trends_json(an.trends)
     if custom is not None:

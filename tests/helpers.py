@@ -27,8 +27,8 @@ BEYOND_SECTION_7: dict = {"dora": [f"{stage}_hours_{stat}" for stage in ("coding
 
 
 # the charts not drawn over time (no date axis): a histogram, two periods side by side, and two charts
-# by size bin (lead time by PR size, change failure by deployment batch size)
-TIMELESS = {"lead-time", "vcr", "dtr", "lead-by-size", "cfr-by-batch"}
+# by size bin (lead time by PR size, change failure by deployment batch size); the AI tab's group comparisons
+TIMELESS = {"lead-time", "vcr", "dtr", "lead-by-size", "cfr-by-batch", "ai-stages", "ai-size", "ai-deployments"}
 
 
 def summary_keys(section: str) -> list[str]:

@@ -37,11 +37,12 @@ SEED_LINES = [
 CURRENT_DORA_KEYS = {"dora_groups", "failed_deployment_recovery", "quick_check",   # DORA's current definitions
                      "cycle_time"}                                                # the stages per period (issue 27)
 SIZE_KEYS = {"size_relation"}            # lead time by PR size, change failure by batch size (docs/metrics.md)
+AI_KEYS = {"ai"}                         # the AI comparison (docs/metrics.md, issue 29)
 
 
 def check_keys(data):
     # "evidence": the metrics without enough evidence for a tier or a score, each with its reason
-    assert set(data) - {"evidence"} == set(JSON_KEYS) | CURRENT_DORA_KEYS | SIZE_KEYS
+    assert set(data) - {"evidence"} == set(JSON_KEYS) | CURRENT_DORA_KEYS | SIZE_KEYS | AI_KEYS
     assert all(isinstance(reason, str) for reason in data.get("evidence", {}).values())
     assert data["dora_groups"] == {"throughput": ["lead_time", "deployment_frequency", "failed_deployment_recovery_time"],
                                    "instability": ["change_failure_rate", "rework_rate"]}

@@ -233,7 +233,8 @@ def test_to_json_is_the_command_lines_object():
     # "evidence" after the summary's sections: hand.csv's metrics without enough evidence for a tier or a
     # Quick Check score (METRICS.md section 3), each with its reason
     assert list(json.loads(p.stdout)) == ["window", "dora", "space", "pvm", "evidence", "dora_groups",
-                                          "failed_deployment_recovery", "quick_check", "cycle_time", "size_relation"]
+                                          "failed_deployment_recovery", "quick_check", "cycle_time", "size_relation",
+                                          "ai"]
     assert json.loads(p.stdout)["evidence"] == {
         "lead_time_hours_median": "4 deployed PRs: a tier needs at least 5",
         "mttr_minutes_median": "4 resolved incidents: a tier needs at least 5",
