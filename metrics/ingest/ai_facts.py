@@ -50,19 +50,19 @@ def facts_frame(facts: list) -> pd.DataFrame:
 
 def with_ai_events(raw: RawRows, rules: AiRules | None) -> RawRows:
     """``raw`` with one ``pr_ai_assisted`` row per PR of its facts that has a known fact
-    (``ai_rules.ai_events`` under ``rules``), numbered by the PR's record; ``raw`` as it is when
-    ``rules`` is None or it holds no facts."""
+    (``ai_rules.ai_events`` under ``rules``), numbered by the PR's record, its facts used up (None:
+    a second call adds nothing); ``raw`` as it is when ``rules`` is None."""
     if rules is None or raw.facts is None or not len(raw.facts):
-        return raw
+        return raw if rules is None else raw._replace(facts=None)
     import numpy as np
     import pandas as pd
     facts = raw.facts.reset_index(drop=True)
     events = ai_events(facts, rules)
     if not len(events):
-        return raw
+        return raw._replace(facts=None)
     numbers = facts["number"].to_numpy()[events.index.to_numpy()]
     rows = pd.concat([raw.rows, events.reset_index(drop=True)], ignore_index=True) if len(raw.rows) else events
-    return raw._replace(rows=rows.reset_index(drop=True),
+    return raw._replace(rows=rows.reset_index(drop=True), facts=None,
                         numbers=np.concatenate([np.asarray(raw.numbers, dtype=np.int64), numbers.astype(np.int64)]))
 
 

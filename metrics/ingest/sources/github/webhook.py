@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from ....registry.source import WebhookSpec
+from ...ai_facts import with_ai_events
 from ...report import LoadReport, RawRows
 from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
 from ..common import count_skip
@@ -99,6 +100,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
             obj["pull_request_url"] = pull_request_url(payload.get("pull_request"), repository)
         records.append(obj)
     raw = RawRows(*events_from_github(records, options.deploy_workflow, options.production, options.releases))
+    raw = with_ai_events(raw, options.ai_rules)          # before the delivery's service fills the rows'
     if not options.service:
         raw = raw._replace(rows=with_delivery_service(raw.rows, payload, event))
     frame, report = validated("github", delivery_id, raw, options, skipped)
