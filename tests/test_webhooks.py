@@ -105,7 +105,7 @@ def test_a_merged_pull_requests_size_comes_with_its_delivery(client):
     size = {"additions": 40, "deletions": 12, "changed_files": 3}
     opened = pull_request("opened")
     opened["pull_request"].update(size)
-    assert github(client, "pull_request", opened, "z1").get_json()["added"] == 1
+    assert github(client, "pull_request", opened, "z1").get_json()["added"] == 2        # created, AI verdict
     merged = pull_request("closed", "2024-03-04T10:30:00Z")
     merged["pull_request"].update(size)
     assert github(client, "pull_request", merged, "z2").get_json()["added"] == 4
@@ -129,7 +129,7 @@ def deployment_status(state, at, deployment=42, environment="production"):
 def test_github_deliveries_become_events_once(client):
     assert github(client, "ping", {"zen": "Design for failure.", "hook_id": 1}, "d0").get_json()["pong"] is True
     opened = github(client, "pull_request", pull_request("opened"), "d1").get_json()
-    assert (opened["added"], opened["repeated"], opened["events"]) == (1, False, 1)
+    assert (opened["added"], opened["repeated"], opened["events"]) == (2, False, 2)     # created, AI verdict
     review = {"action": "submitted", "repository": REPO, "pull_request": {"url": pull_request("x")["pull_request"]["url"]},
               "review": {"id": 9, "state": "approved", "submitted_at": "2024-03-04T10:00:00Z", "user": {"login": "grace"},
                          "pull_request_url": "https://api.github.com/repos/acme/checkout/pulls/7"}}
@@ -153,7 +153,7 @@ def test_github_deliveries_become_events_once(client):
     again = github(client, "deployment_status", deployment_status("success", "2024-03-04T11:00:00Z"), "d5").get_json()
     assert again["repeated"] is True and again["added"] == 0
     stored = events_of("live")
-    assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy"]
+    assert list(stored["kind"]) == ["pr_ai_assisted", "pr_created", "pr_reviewed", "pr_merged", "deploy"]
     assert set(stored["service"]) == {"checkout"}
     deploy = stored[stored["kind"] == "deploy"].iloc[0]
     assert (deploy["deploy_id"], deploy["status"], str(deploy["ts"])) == ("checkout@42", "success", "2024-03-04 11:00:00+00:00")
@@ -162,7 +162,7 @@ def test_github_deliveries_become_events_once(client):
     summary = json.loads(run_cli("--dataset", "live", "--json").stdout)
     assert summary["dora"]["lead_time_hours_median"] == pytest.approx(2.0)
     audit = [e for e in store.audit_log(50) if e.action == "webhook"]
-    assert {e.who for e in audit} == {"webhook:github"} and sum(e.events for e in audit) == 4
+    assert {e.who for e in audit} == {"webhook:github"} and sum(e.events for e in audit) == 5     # and the AI verdict
     assert any(e.detail == "github delivery d5" and e.events == 1 for e in audit)
 
 
@@ -249,7 +249,7 @@ def test_oversize_is_413_and_malformed_is_400(client, monkeypatch):
 def test_webhooks_work_with_sign_in_on_and_need_no_session(env, data_dir):
     app = create_app(auth_settings=AuthSettings(mode="basic", secret_key="x" * 40))
     reply = github(app.server.test_client(), "pull_request", pull_request("opened"), "a1")
-    assert reply.status_code == 200 and reply.get_json()["added"] == 1
+    assert reply.status_code == 200 and reply.get_json()["added"] == 2
 
 
 # -- GitLab ---------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def merge_request(action, at):
 
 
 def test_gitlab_hooks(client):
-    assert gitlab(client, merge_request("open", "2024-03-04 08:00:00 UTC"), {"Idempotency-Key": "g1"}).get_json()["added"] == 1
+    assert gitlab(client, merge_request("open", "2024-03-04 08:00:00 UTC"), {"Idempotency-Key": "g1"}).get_json()["added"] == 2
     assert gitlab(client, merge_request("approved", "2024-03-04T09:00:00Z"), {"Idempotency-Key": "g2"}).get_json()["added"] == 1
     assert gitlab(client, merge_request("merge", "2024-03-04T10:00:00Z"), {"Idempotency-Key": "g3"}).get_json()["added"] == 1
     assert gitlab(client, merge_request("update", "2024-03-04T10:05:00Z"), {"Idempotency-Key": "g4"}).get_json()["added"] == 0
@@ -285,7 +285,8 @@ def test_gitlab_hooks(client):
         "id": 77, "name": "deploy production", "ref": "main", "status": "failed", "finished_at": "2024-03-05 09:00:00 UTC"}}
     assert gitlab(client, pipeline, {"Idempotency-Key": "g7"}).get_json()["added"] == 1
     stored = events_of("live")
-    assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy", "deploy"]
+    # the open and merge hooks' AI verdicts are one (the same facts decide the same)
+    assert list(stored["kind"]) == ["pr_ai_assisted", "pr_created", "pr_reviewed", "pr_merged", "deploy", "deploy"]
     assert set(stored["service"]) == {"web-shop"} and list(stored["pr_id"][:3]) == ["web-shop!3"] * 3
     assert str(stored["ts"].iloc[0]) == "2024-03-04 08:00:00+00:00"
     assert gitlab(client, merge_request("open", "x"), {"X-Gitlab-Token": "wrong"}).status_code == 401
@@ -303,12 +304,12 @@ def test_gitlab_signing_token_standard_webhooks(client, monkeypatch):
     now = int(time.time())
     post = lambda headers, body=payload: client.post("/webhooks/gitlab/live", data=body, headers=headers,  # noqa: E731
                                                      content_type="application/json")
-    assert post(signed("msg_1", now)).get_json()["added"] == 1
+    assert post(signed("msg_1", now)).get_json()["added"] == 2
     assert post(signed("msg_1", now)).get_json()["repeated"] is True
     old = post(signed("msg_2", now - 600))
     assert old.status_code == 401 and "5 minutes" in old.get_json()["error"]
     assert post({k: v for k, v in signed("msg_3", now).items() if k != "webhook-signature"}).status_code == 401
-    assert len(store.load("live")) == 1
+    assert len(store.load("live")) == 2
 
 
 # -- PagerDuty ------------------------------------------------------------------------------------
@@ -384,12 +385,12 @@ def test_the_dataset_listing_shows_webhook_totals(client):
     github(client, "pull_request", pull_request("opened"), "t1")
     github(client, "push", {"repository": REPO}, "t2")
     listing = run_cli("datasets").stdout
-    assert "webhooks from github: 2 deliveries, +1 events, 1 skipped, 0 rejected" in listing, listing
+    assert "webhooks from github: 2 deliveries, +2 events, 1 skipped, 0 rejected" in listing, listing
     assert "skipped 1: GitHub push deliveries (not used by the metrics)" in listing
     from components.sync_status import sync_status
     from metrics.ingest.sync.run import last_runs
     line = str(sync_status(last_runs("live")))
-    assert "last delivery" in line and "2 deliveries, +1 events, 1 skipped" in line
+    assert "last delivery" in line and "2 deliveries, +2 events, 1 skipped" in line
 
 
 # -- fuzz: any body, any headers -----------------------------------------------------------------
@@ -472,7 +473,7 @@ def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one
     export.write_text(json.dumps(pulls))
     p = run_cli("import", "--from", "github", export, "--name", "live")
     assert p.returncode == 0, p.stderr
-    assert "+4;" in p.stdout                                     # two PRs, created and merged, one per repository
+    assert "+6;" in p.stdout                     # two PRs, created, merged and AI verdict, one per repository
     for name, body in (("shop", pulls[0]), ("checkout", pulls[1])):
         for action in ("opened", "closed"):
             payload = {"action": action, "number": 7, "repository": repo(name),
@@ -481,6 +482,7 @@ def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one
             assert answer["added"] == 0 and answer["repeated"] is False, answer
     stored = events_of("live")
     assert sorted(zip(stored["kind"], stored["pr_id"], stored["service"])) == [
+        ("pr_ai_assisted", "checkout#7", "checkout"), ("pr_ai_assisted", "shop#7", "shop"),
         ("pr_created", "checkout#7", "checkout"), ("pr_created", "shop#7", "shop"),
         ("pr_merged", "checkout#7", "checkout"), ("pr_merged", "shop#7", "shop")]
     # each repository's PR keeps its own times: shop 1 h from creation to merge, checkout 3 h
@@ -551,7 +553,7 @@ def test_a_chunked_delivery_exactly_at_the_limit_is_read_whole(live_server, monk
     assert store.list_datasets() == []
     at = padded_to(limit)
     status, answer = post_chunked(live_server, "/webhooks/github/live", at, signed_github(at, "at"))
-    assert (status, answer["added"]) == (200, 1), answer
+    assert (status, answer["added"]) == (200, 2), answer
 
 
 # -- the delivery's repository names the service (issue 26) -------------------------------------------
@@ -572,14 +574,14 @@ def test_a_delivery_whose_object_names_no_repository_takes_the_deliverys(client,
     service, the same one ``import --from github`` gives the full objects (checkout, by hand)."""
     merged = without_own_repository(pull_request("closed", "2024-03-04T10:30:00Z"))
     answer = github(client, "pull_request", merged, "n1").get_json()
-    assert answer["added"] == 2, answer                                # created and merged: the two refused before
+    assert answer["added"] == 3, answer                # created, merged and AI verdict: the three refused before
     run = without_own_repository({"action": "completed", "repository": REPO, "workflow_run": {
         "id": 99, "name": "Deploy to production", "path": ".github/workflows/deploy.yml", "workflow_id": 3,
         "status": "completed", "conclusion": "success", "updated_at": "2024-03-05T09:00:00Z"}})
     assert github(client, "workflow_run", run, "n3").get_json()["added"] == 1
     stored = events_of("live")
     assert set(stored["service"]) == {"checkout"}
-    pulls = stored[stored["kind"].isin(["pr_created", "pr_merged"])].reset_index(drop=True)
+    pulls = stored[stored["kind"].isin(["pr_created", "pr_merged", "pr_ai_assisted"])].reset_index(drop=True)
     (tmp_path / "pulls.json").write_text(json.dumps([pull_request("closed", "2024-03-04T10:30:00Z")["pull_request"]]))
     assert run_cli("import", "--from", "github", tmp_path / "pulls.json", "--name", "imported").returncode == 0
     assert pulls.equals(events_of("imported"))
@@ -589,7 +591,7 @@ def test_a_review_whose_objects_name_no_url_takes_the_pr_number_and_the_delivery
     """A ``pull_request_review`` delivery whose review has no ``pull_request_url`` and whose
     ``pull_request`` has no ``url`` still names the PR (``pull_request.number``: 7) and the
     delivery's ``repository`` (checkout): a review of checkout#7, the PR the opened delivery stored."""
-    assert github(client, "pull_request", pull_request("opened"), "r1").get_json()["added"] == 1
+    assert github(client, "pull_request", pull_request("opened"), "r1").get_json()["added"] == 2
     review = without_own_repository({"action": "submitted", "repository": REPO, "pull_request": {"number": 7},
                                      "review": {"id": 9, "state": "approved", "submitted_at": "2024-03-04T10:00:00Z",
                                                 "user": {"login": "grace"}}})
@@ -609,7 +611,7 @@ def test_a_delivery_naming_no_repository_at_all_says_service(client):
     assert "?service=" in refused.get_json()["error"] and "repository" in refused.get_json()["error"]
     assert store.list_datasets() == []
     named = github(client, "pull_request", bare, "q2", query="?service=payments").get_json()
-    assert named["added"] == 2 and set(events_of("live")["service"]) == {"payments"}
+    assert named["added"] == 3 and set(events_of("live")["service"]) == {"payments"}
 
 
 # -- security negatives: signatures that must not pass (issue 26) --------------------------------------
