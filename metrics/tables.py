@@ -64,8 +64,7 @@ class EventTables:
                 ``pr_created`` event's author: a code into ``authors``, -1 when it names none),
                 first_commit (NA when no ``pr_first_commit`` names it), lines_added, lines_removed,
                 files_changed (float, NaN when no ``pr_lines_added`` ... names it), ai_assisted (float: 1
-                or 0 as the PR's ``pr_ai_assisted`` event says, 1 when any of several does, NaN when
-                none does: unknown)
+                or 0 as the PR's ``pr_ai_assisted`` event says, NaN when none does: unknown)
     reviews:    key, service, ts of every pr_reviewed event; merges: key, service, ts of every pr_merged event
     first_commits: key, service, ts of every pr_first_commit event
     sizes:      key, service, ts, measure (the index of its kind in ``schema.PR_SIZE_KINDS``), value of
@@ -358,10 +357,7 @@ def _split(t: np.ndarray, value: np.ndarray, text: dict) -> tuple[EventTables, n
                                  "measure": np.repeat(np.arange(len(sized), dtype=np.int8), [len(r) for r in sized]),
                                  "value": value[rows]})
     checked = of_kind(s.PR_AI_ASSISTED)
-    # a PR checked more than once (a webhook's delivery before the sync saw its commits' trailers)
-    # is AI-assisted when any check found it so: the rules only ever add evidence
-    verdict = pd.Series(value[checked], dtype=float).groupby(pr_codes[checked]).max()
-    prs["ai_assisted"] = lookup_value(verdict.to_numpy(), verdict.index.to_numpy(), k)
+    prs["ai_assisted"] = lookup_value(value[checked], pr_codes[checked], k)
     prs["git"] = text_is("environment", created, s.GIT_HISTORY)
     tables.git_prs = bool(prs["git"].any())
     tables.reviews = pd.DataFrame({"key": pr_codes[reviewed], "service": service_codes[reviewed].astype(np.int32), "ts": t[reviewed]})

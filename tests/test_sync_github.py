@@ -75,13 +75,13 @@ def test_first_sync_maps_objects_as_import_does(tmp_path):
     from metrics.cli import main
     assert main(["import", "--from", "github", str(export), "--name", "exported"]) == 0
     imported = store.load("exported")
-    assert kinds(synced) == {"pr_created": 3, "pr_reviewed": 3, "pr_merged": 2, "deploy": 3, "pr_ai_assisted": 3}
+    assert kinds(synced) == {"pr_created": 3, "pr_reviewed": 3, "pr_merged": 2, "deploy": 3, "pr_ai_assisted": 2}
     columns = ["ts", "kind", "service", "deploy_id", "pr_id", "status"]
     key = lambda f: f[columns].astype(str).sort_values(columns).reset_index(drop=True)  # noqa: E731
     assert key(synced).equals(key(imported))
     failed = synced[(synced["kind"] == "deploy") & (synced["deploy_id"] == "shop@12")]
     assert failed["status"].tolist() == ["failed"] and str(failed["ts"].iloc[0]) == "2024-03-06 11:04:00+00:00"
-    assert outcome.added == 14                      # 11 and a pr_ai_assisted verdict per PR
+    assert outcome.added == 13                      # 11 and the merged PRs' pr_ai_assisted verdicts
     assert outcome.skipped.get("pending reviews (not submitted)") == 1
 
 
@@ -100,7 +100,7 @@ def test_second_sync_asks_only_for_changes_and_picks_them_up():
         gh.add_status(13, "success", "2024-03-21T11:02:00Z")
         second = sync(source(gh), environ=env(gh), now=datetime(2024, 3, 22, tzinfo=timezone.utc))
         paths = gh.paths()
-    assert second.added == 3                       # PR 3 merged + its review + deployment 13
+    assert second.added == 4                       # PR 3 merged, its AI verdict, its review, deployment 13
     # the first: 48, and the merged PRs 1 and 2 each asked once more for the single PR and its commits;
     # the second: lists of pulls, deployments, runs + 2 details + merged PR 3's single PR and commits
     assert first.requests == 52 and second.requests == 7
@@ -128,7 +128,7 @@ def test_pagination_follows_link_headers():
             gh.add_pull(n, f"2024-03-01T{n % 24:02d}:00:00Z", f"2024-03-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z")
         outcome = sync(source(gh), environ=env(gh), now=NOW)
         pulls_pages = [q for p, q in gh.requests if p == "/repos/acme/shop/pulls"]
-    assert len(pulls_pages) == 3 and outcome.added == 500       # created and the AI verdict of each
+    assert len(pulls_pages) == 3 and outcome.added == 250
 
 
 def test_rate_limits_are_waited_out_and_said(capsys):
@@ -143,7 +143,7 @@ def test_rate_limits_are_waited_out_and_said(capsys):
         messages = []
         outcome = sync(source(gh), environ=env(gh), now=NOW, sleep=waits.append,
                        progress=lambda done, total, what: messages.append(what))
-    assert outcome.added == 14
+    assert outcome.added == 13
     assert 29 <= waits[0] <= 32 and waits[1] == 7 and waits[2] == 0.0
     assert any("rate limit" in m and "waiting 7 s" in m for m in messages)
     assert any("server error 502" in m for m in messages)
@@ -221,7 +221,7 @@ def test_bots_are_left_out():
         gh.add_pull(3, "2024-03-01T09:00:00Z", "2024-03-02T10:00:00Z", login="release-robot")
         outcome = sync(source(gh, bots=["copilot-reviewer", "release-robot"]), environ=env(gh), now=NOW)
     frame = store.load("shop")
-    assert set(frame["pr_id"]) == {"shop#2"} and kinds(frame) == {"pr_created": 1, "pr_ai_assisted": 1}
+    assert frame["pr_id"].tolist() == ["shop#2"] and kinds(frame) == {"pr_created": 1}
     assert outcome.skipped["pull requests and reviews by bots"] == 4
 
 
@@ -237,7 +237,7 @@ def test_last_run_is_recorded():
         shop(gh)
         sync(source(gh), environ=env(gh), now=NOW)
     (run,) = last_runs("shop")
-    assert run["source"] == "github:acme/shop" and run["added"] == 14 and run["error"] == ""
+    assert run["source"] == "github:acme/shop" and run["added"] == 13 and run["error"] == ""
     assert run["at"] == "2024-03-20T00:00:00Z"
 
 
@@ -253,7 +253,7 @@ def test_datasets_lists_each_sources_last_sync(capsys):
     buffer = io.StringIO()
     assert run_datasets([], out=buffer) == 0
     out = buffer.getvalue()
-    assert "shop\t14 events" in out
+    assert "shop\t13 events" in out
     assert "last sync from github:acme/shop at 2024-03-20T00:00:00Z: failed: " in out and "answered 401" in out
 
 
@@ -281,7 +281,7 @@ def test_a_monorepo_sync_gives_each_service_its_prs_and_deployments(data_dir):
     deploys = frame[frame["kind"] == "deploy"]
     assert sorted(zip(deploys["deploy_id"], deploys["service"])) == [("api@11", "api"), ("api@run-301", "api"), ("web@12", "web")]
     assert outcome.skipped["deployments whose ref matches no tag_patterns"] == 1
-    assert outcome.skipped["pull request events touching no service_paths path"] == 2    # PR 3's creation and verdict
+    assert outcome.skipped["pull request events touching no service_paths path"] == 1
     dora = lambda svc: json.loads(run_cli("--dataset", "shop", "--json", "--only-service", svc).stdout)["dora"]  # noqa: E731
     # api: #1 03-01 09:00 -> 11 at 03-02 11:00 = 26 h; #2 03-03 09:00 -> run 301 03-07 10:00 = 97 h; median 61.5
     assert dora("api")["lead_time_hours_median"] == 61.5

@@ -115,7 +115,7 @@ def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(d
     assert pairs("deploy", "deploy_id") == [("api@11", "api"), ("api@14", "api"), ("web@12", "web")]
     assert {k: n for k, n in outcome.skipped.items() if not k.startswith("approval lists")} == {
         "merge request events touching no service_paths path": 7,     # !3: created, merged, note, 3 sizes, AI verdict
-        "events of merge requests not merged yet (placed when they merge, by the paths they change)": 2,  # !4 created, verdict
+        "events of merge requests not merged yet (placed when they merge, by the paths they change)": 1,  # !4 created
         "deployments whose ref matches no tag_patterns": 1}                                      # 13 (main)
     assert outcome.rejected == 0
 
@@ -214,6 +214,6 @@ def test_a_merged_merge_requests_size_and_first_commit():
     assert {k: v for k, v in facts.items() if k.startswith(("pr_lines", "pr_files"))} == {
         "pr_lines_added": ("03-02 10:00", 28.0), "pr_lines_removed": ("03-02 10:00", 1.0),
         "pr_files_changed": ("03-02 10:00", 28.0)}
-    assert set(frame[frame["pr_id"] == "web!2"]["kind"]) == {"pr_created", "pr_ai_assisted"}
+    assert set(frame[frame["pr_id"] == "web!2"]["kind"]) == {"pr_created"}
     assert not any("/merge_requests/2/" in p and p.endswith(("/diffs", "/commits")) for p in paths)
     assert outcome.rejected == 0

@@ -105,10 +105,10 @@ def test_a_merged_pull_requests_size_comes_with_its_delivery(client):
     size = {"additions": 40, "deletions": 12, "changed_files": 3}
     opened = pull_request("opened")
     opened["pull_request"].update(size)
-    assert github(client, "pull_request", opened, "z1").get_json()["added"] == 2        # created, AI verdict
+    assert github(client, "pull_request", opened, "z1").get_json()["added"] == 1
     merged = pull_request("closed", "2024-03-04T10:30:00Z")
     merged["pull_request"].update(size)
-    assert github(client, "pull_request", merged, "z2").get_json()["added"] == 4
+    assert github(client, "pull_request", merged, "z2").get_json()["added"] == 5        # the merge, 3 sizes, AI verdict
     stored = events_of("live")
     sizes = stored[stored["kind"].isin(["pr_lines_added", "pr_lines_removed", "pr_files_changed"])]
     assert sorted(zip(sizes["kind"], sizes["metric_value"], sizes["ts"].astype(str))) == [
@@ -129,13 +129,13 @@ def deployment_status(state, at, deployment=42, environment="production"):
 def test_github_deliveries_become_events_once(client):
     assert github(client, "ping", {"zen": "Design for failure.", "hook_id": 1}, "d0").get_json()["pong"] is True
     opened = github(client, "pull_request", pull_request("opened"), "d1").get_json()
-    assert (opened["added"], opened["repeated"], opened["events"]) == (2, False, 2)     # created, AI verdict
+    assert (opened["added"], opened["repeated"], opened["events"]) == (1, False, 1)
     review = {"action": "submitted", "repository": REPO, "pull_request": {"url": pull_request("x")["pull_request"]["url"]},
               "review": {"id": 9, "state": "approved", "submitted_at": "2024-03-04T10:00:00Z", "user": {"login": "grace"},
                          "pull_request_url": "https://api.github.com/repos/acme/checkout/pulls/7"}}
     assert github(client, "pull_request_review", review, "d2").get_json()["added"] == 1
     merged = github(client, "pull_request", pull_request("closed", "2024-03-04T10:30:00Z"), "d3").get_json()
-    assert merged["added"] == 1                        # the merge; its creation was stored already
+    assert merged["added"] == 2                        # the merge and its AI verdict; its creation was stored already
     assert github(client, "deployment_status", deployment_status("in_progress", "2024-03-04T10:59:00Z"),
                   "d4").get_json()["skipped"] == {"deployment statuses that are not final (in_progress)": 1}
     assert github(client, "deployment_status", deployment_status("success", "2024-03-04T11:00:00Z"),
@@ -249,7 +249,7 @@ def test_oversize_is_413_and_malformed_is_400(client, monkeypatch):
 def test_webhooks_work_with_sign_in_on_and_need_no_session(env, data_dir):
     app = create_app(auth_settings=AuthSettings(mode="basic", secret_key="x" * 40))
     reply = github(app.server.test_client(), "pull_request", pull_request("opened"), "a1")
-    assert reply.status_code == 200 and reply.get_json()["added"] == 2
+    assert reply.status_code == 200 and reply.get_json()["added"] == 1
 
 
 # -- GitLab ---------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def merge_request(action, at):
 
 
 def test_gitlab_hooks(client):
-    assert gitlab(client, merge_request("open", "2024-03-04 08:00:00 UTC"), {"Idempotency-Key": "g1"}).get_json()["added"] == 2
+    assert gitlab(client, merge_request("open", "2024-03-04 08:00:00 UTC"), {"Idempotency-Key": "g1"}).get_json()["added"] == 1
     assert gitlab(client, merge_request("approved", "2024-03-04T09:00:00Z"), {"Idempotency-Key": "g2"}).get_json()["added"] == 1
     assert gitlab(client, merge_request("merge", "2024-03-04T10:00:00Z"), {"Idempotency-Key": "g3"}).get_json()["added"] == 1
     assert gitlab(client, merge_request("update", "2024-03-04T10:05:00Z"), {"Idempotency-Key": "g4"}).get_json()["added"] == 0
@@ -285,8 +285,7 @@ def test_gitlab_hooks(client):
         "id": 77, "name": "deploy production", "ref": "main", "status": "failed", "finished_at": "2024-03-05 09:00:00 UTC"}}
     assert gitlab(client, pipeline, {"Idempotency-Key": "g7"}).get_json()["added"] == 1
     stored = events_of("live")
-    # the open and merge hooks' AI verdicts are one (the same facts decide the same)
-    assert list(stored["kind"]) == ["pr_ai_assisted", "pr_created", "pr_reviewed", "pr_merged", "deploy", "deploy"]
+    assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy", "deploy"]
     assert set(stored["service"]) == {"web-shop"} and list(stored["pr_id"][:3]) == ["web-shop!3"] * 3
     assert str(stored["ts"].iloc[0]) == "2024-03-04 08:00:00+00:00"
     assert gitlab(client, merge_request("open", "x"), {"X-Gitlab-Token": "wrong"}).status_code == 401
@@ -304,12 +303,12 @@ def test_gitlab_signing_token_standard_webhooks(client, monkeypatch):
     now = int(time.time())
     post = lambda headers, body=payload: client.post("/webhooks/gitlab/live", data=body, headers=headers,  # noqa: E731
                                                      content_type="application/json")
-    assert post(signed("msg_1", now)).get_json()["added"] == 2
+    assert post(signed("msg_1", now)).get_json()["added"] == 1
     assert post(signed("msg_1", now)).get_json()["repeated"] is True
     old = post(signed("msg_2", now - 600))
     assert old.status_code == 401 and "5 minutes" in old.get_json()["error"]
     assert post({k: v for k, v in signed("msg_3", now).items() if k != "webhook-signature"}).status_code == 401
-    assert len(store.load("live")) == 2
+    assert len(store.load("live")) == 1
 
 
 # -- PagerDuty ------------------------------------------------------------------------------------
@@ -385,12 +384,12 @@ def test_the_dataset_listing_shows_webhook_totals(client):
     github(client, "pull_request", pull_request("opened"), "t1")
     github(client, "push", {"repository": REPO}, "t2")
     listing = run_cli("datasets").stdout
-    assert "webhooks from github: 2 deliveries, +2 events, 1 skipped, 0 rejected" in listing, listing
+    assert "webhooks from github: 2 deliveries, +1 events, 1 skipped, 0 rejected" in listing, listing
     assert "skipped 1: GitHub push deliveries (not used by the metrics)" in listing
     from components.sync_status import sync_status
     from metrics.ingest.sync.run import last_runs
     line = str(sync_status(last_runs("live")))
-    assert "last delivery" in line and "2 deliveries, +2 events, 1 skipped" in line
+    assert "last delivery" in line and "2 deliveries, +1 events, 1 skipped" in line
 
 
 # -- fuzz: any body, any headers -----------------------------------------------------------------
@@ -553,7 +552,7 @@ def test_a_chunked_delivery_exactly_at_the_limit_is_read_whole(live_server, monk
     assert store.list_datasets() == []
     at = padded_to(limit)
     status, answer = post_chunked(live_server, "/webhooks/github/live", at, signed_github(at, "at"))
-    assert (status, answer["added"]) == (200, 2), answer
+    assert (status, answer["added"]) == (200, 1), answer
 
 
 # -- the delivery's repository names the service (issue 26) -------------------------------------------
@@ -591,7 +590,7 @@ def test_a_review_whose_objects_name_no_url_takes_the_pr_number_and_the_delivery
     """A ``pull_request_review`` delivery whose review has no ``pull_request_url`` and whose
     ``pull_request`` has no ``url`` still names the PR (``pull_request.number``: 7) and the
     delivery's ``repository`` (checkout): a review of checkout#7, the PR the opened delivery stored."""
-    assert github(client, "pull_request", pull_request("opened"), "r1").get_json()["added"] == 2
+    assert github(client, "pull_request", pull_request("opened"), "r1").get_json()["added"] == 1
     review = without_own_repository({"action": "submitted", "repository": REPO, "pull_request": {"number": 7},
                                      "review": {"id": 9, "state": "approved", "submitted_at": "2024-03-04T10:00:00Z",
                                                 "user": {"login": "grace"}}})

@@ -39,7 +39,8 @@ def first_commit_date(pr: dict):
 
 
 def pr_ai_fact(number: int, pr: dict, service: str) -> dict:
-    """A pull request object's facts for the AI rules (``ai_facts.pr_fact``): its labels' names,
+    """A merged pull request object's facts for the AI rules (``ai_facts.pr_fact``; an open PR's may
+    still change, and the store keeps a PR's first verdict): its labels' names,
     ``user.login``, ``head.ref``, and the messages of the commits it carries (``commit_messages``,
     as the sync attaches those of ``GET /pulls/N/commits``, and its ``first_commit``'s)."""
     messages = [as_dict(as_dict(pr.get("first_commit")).get("commit")).get("message")]
@@ -110,11 +111,11 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
                     "pr_id": f"#{r['number']}"}
             add(number, **base, ts=r.get("created_at") or "", kind=s.PR_CREATED,
                 author=as_dict(r.get("user")).get("login", ""))
-            facts.append(pr_ai_fact(number, r, base["service"]))
             if first_commit_date(r):
                 add(number, **base, ts=first_commit_date(r), kind=s.PR_FIRST_COMMIT)
             if r.get("merged_at"):
                 add(number, **base, ts=r["merged_at"], kind=s.PR_MERGED)
+                facts.append(pr_ai_fact(number, r, base["service"]))
                 for kind, value in pr_sizes(r):
                     add(number, **base, ts=r["merged_at"], kind=kind, metric_value=value)
         elif "pull_request_url" in r:                                  # a review

@@ -45,7 +45,8 @@ def label_names(labels) -> list:
 
 
 def mr_ai_fact(number: int, mr: dict, service: str) -> dict:
-    """A merge request object's facts for the AI rules (``ai_facts.pr_fact``): its labels,
+    """A merged merge request object's facts for the AI rules (``ai_facts.pr_fact``; an open one's
+    may still change, and the store keeps a PR's first verdict): its labels,
     ``author.username``, ``source_branch``, and the messages of the commits it carries
     (``commit_messages``, as the sync attaches those of ``/merge_requests/:iid/commits``, and its
     ``first_commit``'s)."""
@@ -105,7 +106,6 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
             rows.append({**base, "ts": r.get("created_at") or "", "kind": s.PR_CREATED,
                          "author": as_dict(r.get("author")).get("username", "")})
             numbers.append(number)
-            facts.append(mr_ai_fact(number, r, base["service"]))
             first = first_commit_date(r)
             if first:
                 rows.append({**base, "ts": first, "kind": s.PR_FIRST_COMMIT})
@@ -113,6 +113,7 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
             if r.get("merged_at"):
                 rows.append({**base, "ts": r["merged_at"], "kind": s.PR_MERGED})
                 numbers.append(number)
+                facts.append(mr_ai_fact(number, r, base["service"]))
                 for kind, value in zip(s.PR_SIZE_KINDS, diff_size(r.get("changes")) or (), strict=False):
                     rows.append({**base, "ts": r["merged_at"], "kind": kind, "metric_value": value})
                     numbers.append(number)

@@ -64,11 +64,11 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     if kind == "merge_request":
         action = str(attributes.get("action") or "")
         base = {"service": service, "pr_id": f"!{attributes.get('iid', '')}"}
-        if action in ("open", "merge"):                  # its AI verdict (the author is the user of "open" only)
-            facts.append(pr_fact(len(rows) + 1, gitlab_time(attributes.get("created_at")), service, base["pr_id"],
+        if action == "merge":                            # its AI verdict, on its final facts (the user merged it)
+            facts.append(pr_fact(1, gitlab_time(attributes.get("created_at")), service, base["pr_id"],
                                  [as_dict(attributes.get("last_commit")).get("message")],
                                  label_names(payload.get("labels") if "labels" in payload else attributes.get("labels")),
-                                 user.get("username") if action == "open" else "", attributes.get("source_branch")))
+                                 branch=attributes.get("source_branch")))
         if action == "open":
             rows.append({**base, "ts": gitlab_time(attributes.get("created_at")), "kind": s.PR_CREATED,
                          "author": str(user.get("username") or "")})
