@@ -473,3 +473,12 @@ def test_fuzzed_ai_toml_is_rules_or_one_sentence(tmp_path_factory, text):
         assert isinstance(rules_of_data(folder), AiRules)
     except AiRulesError as e:
         assert "\n" not in str(e).strip() and str(e)
+
+
+def test_every_source_that_reads_prs_says_which_facts_its_verdicts_read():
+    from metrics.registry.docs import stale
+    from metrics.registry.source_docs import ai_facts_table, builtins
+    said = {spec.name for spec in builtins() if spec.ai_facts}
+    assert said == {"git", "github", "gitlab", "bitbucket", "azure-devops"}
+    assert all(f"| {name} |" in ai_facts_table(builtins()) for name in said)
+    assert not [block for block in stale() if block[1] == "ai facts table"]

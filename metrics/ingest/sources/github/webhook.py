@@ -116,7 +116,8 @@ WEBHOOK = WebhookSpec(
         ("`pull_request` opened / closed / reopened",
          ("the PR object as imported: `pr_created`, and `pr_merged` when merged (a creation already stored is a "
           "duplicate) with the size the payload's PR carries (`additions`, `deletions`, `changed_files`: "
-          "`pr_lines_added`, `pr_lines_removed`, `pr_files_changed`); no first commit (the payload names none)")),
+          "`pr_lines_added`, `pr_lines_removed`, `pr_files_changed`); no first commit (the payload names none); "
+          "closed and merged, its `pr_ai_assisted` verdict from its labels, author and branch (the AI facts table)")),
         ("`pull_request_review` submitted", "`pr_reviewed`"),
         ("`deployment_status`",
          ("a final status (success, failure, error) is a `deploy`; only the first final status of a deployment counts, "

@@ -116,6 +116,7 @@ WEBHOOK = WebhookSpec(
         ("merge request hook",
          ("action `open`: `pr_created` at `created_at` (author the hook's user); `merge`: `pr_merged` at `updated_at`; "
           "`approved`: `pr_reviewed` by the hook's user at `updated_at`; other actions skipped; `pr_id` `!IID`, "
+          "`merge` also its `pr_ai_assisted` verdict (the AI facts table), "
           "service the project's path name; the hook carries no size and no commits' dates (the sync gives them)")),
         ("deployment hook",
          ("`success` / `failed`: `deploy` at `status_changed_at`, `deploy_id` the deployment id, first final status "
