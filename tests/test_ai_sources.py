@@ -482,3 +482,17 @@ def test_every_source_that_reads_prs_says_which_facts_its_verdicts_read():
     assert said == {"git", "github", "gitlab", "bitbucket", "azure-devops"}
     assert all(f"| {name} |" in ai_facts_table(builtins()) for name in said)
     assert not [block for block in stale() if block[1] == "ai facts table"]
+
+
+def test_a_broken_ai_toml_stops_an_organisations_sync_before_it_lists_the_repositories(data_dir):
+    from fake_apis import FakeGitHubOrg
+    from metrics.ingest.sync.group import sync_group
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "ai.toml").write_text("[ai]\nrules = [\"branch\", \"branch\"]\n")
+    with FakeGitHubOrg() as org:
+        org.add_repo("shop")
+        src = source_of({"type": "github", "org": "acme", "dataset": "acme", "api_url": org.url,
+                         "since": "2024-02-01"}, "test")
+        with pytest.raises(SyncError, match=r"at most once.*\(nothing synced\)"):
+            sync_group(src, environ={"GITHUB_TOKEN": org.token})
+        assert org.paths() == []
