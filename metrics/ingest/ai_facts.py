@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..ai_rules import FACT_COLUMNS, AiRules, ai_events, ai_settings_path, read_ai_settings
 from .report import RawRows
 
-if TYPE_CHECKING:
-    import pandas as pd
+if TYPE_CHECKING:                        # the rules (numpy, pandas) are imported where they are used:
+    import pandas as pd                  # the sources' declarations import this module and need neither
 
-FACTS = ("number", "ts", "service", "pr_id") + FACT_COLUMNS
+    from ..ai_rules import AiRules
+
+KEYS = ("number", "ts", "service", "pr_id")        # then ``ai_rules.FACT_COLUMNS``: a PR's facts' columns
+
+
+def fact_columns() -> tuple:
+    """The columns of a reader's facts: ``KEYS``, then ``ai_rules.FACT_COLUMNS``."""
+    from ..ai_rules import FACT_COLUMNS
+    return KEYS + FACT_COLUMNS
 
 
 def _lines(values) -> str:
@@ -43,9 +50,10 @@ def pr_fact(number: int, ts, service, pr_id: str, messages=(), labels=(), author
 
 
 def facts_frame(facts: list) -> pd.DataFrame:
-    """The facts of a reader's PRs (``pr_fact`` dicts) as a frame of the ``FACTS`` columns."""
+    """The facts of a reader's PRs (``pr_fact`` dicts) as a frame of the ``fact_columns``."""
     import pandas as pd
-    return pd.DataFrame(facts, columns=list(FACTS)) if facts else pd.DataFrame({c: [] for c in FACTS}, dtype=object)
+    columns = fact_columns()
+    return pd.DataFrame(facts, columns=list(columns)) if facts else pd.DataFrame({c: [] for c in columns}, dtype=object)
 
 
 def with_ai_events(raw: RawRows, rules: AiRules | None) -> RawRows:
@@ -56,6 +64,7 @@ def with_ai_events(raw: RawRows, rules: AiRules | None) -> RawRows:
         return raw if rules is None else raw._replace(facts=None)
     import numpy as np
     import pandas as pd
+    from ..ai_rules import ai_events
     facts = raw.facts.reset_index(drop=True)
     events = ai_events(facts, rules)
     if not len(events):
@@ -70,4 +79,5 @@ def rules_of_data(data_dir) -> AiRules:
     """The AI rules in force for the data directory ``data_dir``: its ``ai.toml`` (or the file
     ``METRICS_AI_RULES`` names), the defaults when there is none; ``ai_rules.AiRulesError`` of one
     sentence for a file that cannot be used."""
+    from ..ai_rules import ai_settings_path, read_ai_settings
     return read_ai_settings(ai_settings_path(data_dir))

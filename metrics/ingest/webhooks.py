@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import defaults, schema as s
-from ..ai_rules import AiRules
 from ..tokens import bearer_of
 from .ai_facts import with_ai_events
 from .report import LoadError, LoadReport, RawRows
@@ -36,6 +35,8 @@ from .sources.common import DEFAULT_DEPLOY_PATTERN
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..ai_rules import AiRules
 
 log = logging.getLogger(__name__)
 INGEST_TOKEN = "METRICS_INGEST_TOKEN"          # the bearer token of pushed canonical events and CDEvents
