@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metrics import store
+from metrics.ai_rules import AiRulesError, ai_settings_path
+from metrics.ingest.ai_facts import rules_of_data
 from metrics.ingest import LoadError, LoadReport, load_events
 from metrics.ingest.plugin_sources import load_sources
 from metrics.registry.source import sources
@@ -91,6 +93,17 @@ def decode(contents: str, limit: int = MAX_UPLOAD_BYTES) -> bytes:
     return raw
 
 
+def upload_ai_rules():
+    """The AI rules an upload decides by (the data directory's ``ai.toml``, or ``METRICS_AI_RULES``);
+    UploadError of one sentence naming the file by its name only (its path is for the log)."""
+    path = ai_settings_path(store.data_dir())
+    try:
+        return rules_of_data(store.data_dir())
+    except AiRulesError as e:
+        log.warning("refused an upload: %s", e)
+        raise UploadError(str(e).replace(str(path), path.name) + "; nothing was stored.") from None
+
+
 def import_upload(contents: str, filename: str | None, name: str | None, source: str,
                   limit: int = MAX_UPLOAD_BYTES, service: str | None = None, who: str = "dashboard") -> Imported:
     """Read the uploaded file with the importer of ``source`` and add its events to the dataset;
@@ -110,13 +123,15 @@ def import_upload(contents: str, filename: str | None, name: str | None, source:
     except store.StoreError as e:
         raise UploadError(str(e)[0].upper() + str(e)[1:] + ".") from None
     reader = spec.make_reader()
+    rules = upload_ai_rules()
     raw = decode(contents, limit)
     with full_disk_said(f"the temporary directory {tempfile.gettempdir()}"), \
             tempfile.TemporaryDirectory(prefix="metrics-upload-") as directory:
         path = Path(directory) / safe_filename(filename)
         path.write_bytes(raw)
         try:
-            frame, report = load_events([path], reader=reader, service=(service or "").strip() or None)
+            frame, report = load_events([path], reader=reader, service=(service or "").strip() or None,
+                                        ai_rules=rules)
         except LoadError as e:
             # the message names the file, never the server's temporary directory, and a plug-in by its
             # file's name only (its path is for the server's log)

@@ -10,7 +10,9 @@ variable, its check, its delivery id and its mapping come from the declaration.
 A secret may also come from a file named by the same variable with ``_FILE`` appended. A wrong or
 missing signature is a 401 and a line in the log (provider, dataset, delivery id; never the
 secret); a body over ``METRICS_WEBHOOK_MAX_MB`` (default 25, GitHub's own limit) is a 413; a 2xx
-means the events are committed (``store.deliver``: exactly once per delivery id). Machines use
+means the events are committed (``store.deliver``: exactly once per delivery id). A PR's delivery
+also gets its ``pr_ai_assisted`` verdict under the data directory's AI rules (``ai.toml``); a rules
+file that cannot be used is a 503 naming no path (the log says why), so the sender sends it again. Machines use
 these secrets, never a user's session, so the sign-in gate lets ``/webhooks/`` through to them.
 """
 from __future__ import annotations
@@ -23,6 +25,8 @@ import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from metrics import defaults, store
+from metrics.ai_rules import AiRulesError
+from metrics.ingest.ai_facts import rules_of_data
 from metrics.ingest import webhooks as hooks
 from metrics.ingest.webhooks import secret
 from metrics.registry.source import WebhookSpec, sources
@@ -126,7 +130,12 @@ def receive(provider: str, dataset: str, environ=None):
     try:
         store.check_name(dataset)
         options = options_of(request.args)
+        options.ai_rules = rules_of_data(store.data_dir())
         got = hook.delivery(request.headers, body, delivery_id, options)
+    except AiRulesError as e:
+        log.error("webhook %s for dataset %s not stored: %s", provider, dataset[:64], e)
+        return reply({"error": "not stored: the server's AI rules file (ai.toml) cannot be used (its log says why); "
+                               "the delivery can be sent again"}, 503)
     except hooks.WebhookError as e:
         return reply({"error": str(e)}, e.status)
     except store.StoreError as e:

@@ -153,6 +153,13 @@ def ai_rules_of(table, where: str = "the [ai] settings") -> AiRules:
     return AiRules(rules=rules, trailer_keys=keys, labels=labels, assistants=assistants)
 
 
+def assistant_bots(rules: AiRules | None) -> frozenset:
+    """The bot accounts of the rules' assistants, lower-cased (none when ``rules`` is None)."""
+    if rules is None:
+        return frozenset()
+    return frozenset(b.lower() for spec in rules.assistants.values() for b in spec.get("bots", ()))
+
+
 def _texts(value, entry: str) -> tuple:
     """A list of non-empty texts (stripped), or AiRulesError naming ``entry``."""
     if not isinstance(value, (list, tuple)):
@@ -266,11 +273,13 @@ def detect(facts: pd.DataFrame, rules: AiRules | None = None) -> pd.DataFrame:
 def ai_events(facts: pd.DataFrame, rules: AiRules | None = None) -> pd.DataFrame:
     """The raw ``pr_ai_assisted`` event rows (``ts``, kind, service, pr_id, metric_value, status,
     author) of the PRs of ``facts`` (``detect``'s columns plus ``ts``, the time the event takes,
-    e.g. the PR's creation) whose facts are known: an importer's rows for ``normalize``."""
+    e.g. the PR's creation) whose facts are known: an importer's rows for ``normalize``. The
+    frame's index is each row's PR's position in ``facts`` (0, 1, ...)."""
     decided = detect(facts, rules)
     ts = facts["ts"].reset_index(drop=True) if "ts" in facts else pd.Series("", index=decided.index)
     keep = decided["ai_assisted"].notna().to_numpy()
     return pd.DataFrame({"ts": ts[keep].to_numpy(), "kind": s.PR_AI_ASSISTED, "service": decided["service"][keep].to_numpy(),
                          "pr_id": decided["pr_id"][keep].to_numpy(),
                          "metric_value": decided["ai_assisted"][keep].to_numpy(),
-                         "status": decided["rule"][keep].to_numpy(), "author": decided["assistant"][keep].to_numpy()})
+                         "status": decided["rule"][keep].to_numpy(), "author": decided["assistant"][keep].to_numpy()},
+                        index=np.flatnonzero(keep))

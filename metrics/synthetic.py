@@ -18,6 +18,9 @@ before its opening) and a merged PR's size (lines added and removed, files chang
 same way, from a stream of their own (``pr_facts``): every other number is as it was before. An
 earlier block (``days_back``) also draws the ``FACT_DAYS`` days after it, for the first commits in
 it of PRs opened after its end (events of the wider universe: the block is as it stood at its end).
+Which PRs were AI-assisted (a ``pr_ai_assisted`` verdict at each PR's creation, its rule and
+assistant) comes from another stream of its own (``ai_verdicts``): a share rising towards the end,
+leaning on each PR's size and coding time, so the groups differ while every earlier event is as it was.
 """
 from __future__ import annotations
 
@@ -118,6 +121,46 @@ def pr_facts(key: list, pr_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     added = np.round(lines * (0.55 + 0.35 * u[4]))
     files = np.minimum(1 + np.floor(np.sqrt(lines) * (0.25 + 0.5 * u[1])), lines)
     return coding, added, lines - added, files
+
+
+# which PRs were AI-assisted: drawn, like the facts, from each PR's key in a stream of its own (issue 29),
+# so every earlier number of the universe is as it was. The share rises with the PR's day (offset back
+# from the end: adoption grows) and leans on facts already drawn, so the two groups differ without any
+# PR changing: assisted PRs tend to be larger and to have spent less time coding before they opened.
+AI_STREAM = 29                   # salts the AI verdicts' stream
+AI_DRAWS = 4                     # known?, assisted?, rule, assistant
+AI_SHARE_NOW = 0.55              # the share of assisted PRs at the universe's end ...
+AI_SHARE_BEFORE = 0.05           # ... and long before it
+AI_ADOPTION_DAYS = 120.0         # the share falls back towards AI_SHARE_BEFORE with this e-folding (days back)
+AI_LINES_TILT = 0.6              # log-odds per standard deviation of the PR's log lines (larger: more likely)
+AI_CODING_TILT = -0.5            # log-odds per standard deviation of its log coding hours (shorter: more likely)
+AI_UNKNOWN_SHARE = 0.05          # PRs no rule could check (no facts): unknown, no event
+# how assisted PRs were found and by whom, as cumulative shares (schema.AI_RULES' first four; assistants)
+AI_RULE_SHARES = (("trailer", 0.55), ("label", 0.75), ("bot-author", 0.85), ("branch", 1.0))
+AI_ASSISTANT_SHARES = (("copilot", 0.5), ("claude", 0.8), ("cursor", 1.0))
+
+
+def ai_verdicts(key: list, pr_keys: np.ndarray, coding: np.ndarray, lines: np.ndarray) -> tuple:
+    """Each PR's AI verdict from ``AI_DRAWS`` uniforms mixed from its key (``_mixed``, stream
+    ``AI_STREAM``): known (all but ``AI_UNKNOWN_SHARE``), assisted with probability the logistic of
+    logit(share of its day) + ``AI_LINES_TILT`` z(log lines) + ``AI_CODING_TILT`` z(log coding
+    hours) (the drawn ones, merged or not: a PR's verdict is the same whatever the window), the deciding rule (an index into
+    ``schema.AI_RULES``; ``none`` when not assisted) and the assistant (an index into the names of
+    ``AI_ASSISTANT_SHARES``, -1 when not assisted). Returns (known, value, rule, assistant)."""
+    from .schema import AI_NO_RULE, AI_RULES
+    salts = np.random.SeedSequence(key + [AI_STREAM]).generate_state(AI_DRAWS, np.uint64)
+    u = [(_mixed(pr_keys, salt) >> np.uint64(11)).astype(np.float64) * 2.0 ** -53 for salt in salts]
+    days_back = np.asarray(pr_keys, dtype=np.int64) // KEY_STRIDE
+    share = AI_SHARE_BEFORE + (AI_SHARE_NOW - AI_SHARE_BEFORE) * np.exp(-days_back / AI_ADOPTION_DAYS)
+    z_lines = (np.log(lines) - np.log(LINES_MEDIAN)) / LINES_SIGMA
+    z_coding = (np.log(coding) - np.log(CODING_HOURS_MEDIAN)) / CODING_HOURS_SIGMA
+    odds = np.log(share / (1 - share)) + AI_LINES_TILT * z_lines + AI_CODING_TILT * z_coding
+    assisted = u[1] < 1.0 / (1.0 + np.exp(-odds))
+    rules = np.asarray([AI_RULES.index(name) for name, _ in AI_RULE_SHARES], dtype=np.int8)
+    rule = np.where(assisted, rules[np.searchsorted([c for _, c in AI_RULE_SHARES], u[2], side="right")],
+                    AI_RULES.index(AI_NO_RULE)).astype(np.int8)
+    assistant = np.where(assisted, np.searchsorted([c for _, c in AI_ASSISTANT_SHARES], u[3], side="right"), -1)
+    return u[0] >= AI_UNKNOWN_SHARE, assisted.astype(np.float64), rule, assistant.astype(np.int32)
 
 
 def service_names(services: int) -> np.ndarray:
@@ -290,6 +333,12 @@ def _draw(window: Window, days_back: int, p: Profile, key: list, services: int, 
                           **{column: np.where(merged_kept != NA, value[keep], np.nan)
                              for column, value in zip(SIZE_COLUMNS, size, strict=True)},
                           "ai_assisted": np.full(keep.sum(), np.nan), "git": np.zeros(keep.sum(), dtype=bool)})
+    known, value, rule, assistant = ai_verdicts(key, pr_key[keep], coding[keep], size[0][keep] + size[1][keep])
+    t.prs["ai_assisted"] = np.where(known, value, np.nan)
+    t.assistants = np.asarray([name for name, _ in AI_ASSISTANT_SHARES], dtype=object)
+    t.ai_checks = pd.DataFrame({"key": pr_key[keep][known], "service": pr_service[keep][known],
+                                "ts": created[keep][known], "value": value[known], "rule": rule[known],
+                                "assistant": assistant[known]})
     # every first commit before the end (a PR opened after it included: as it stood), every merged PR's size
     committed = first_commit < end
     t.first_commits = pd.DataFrame({"key": pr_key[committed], "service": pr_service[committed],

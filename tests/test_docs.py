@@ -30,7 +30,7 @@ def test_the_blocks_and_their_markers():
     assert [(b.file, b.name) for b in BLOCKS] == [
         ("README.md", "source table"), ("README.md", "webhook table"), ("README.md", "plugin example"),
         ("docs/metrics.md", "importer table"),
-        ("docs/metrics.md", "webhook delivery table"), ("docs/metrics.md", "tier table"),
+        ("docs/metrics.md", "webhook delivery table"), ("docs/metrics.md", "ai facts table"), ("docs/metrics.md", "tier table"),
         ("docs/metrics.md", "metric table")]
     for name in FILES:
         text = (ROOT / name).read_text(encoding="utf-8")

@@ -84,7 +84,7 @@ BY_HAND = {"shop": (27.5, 2), "cart": (24.0, 3), None: (24.0, 5)}
 # deployments + a created and a merged event per PR, a merge's first commit, and each PR's three sizes at
 # its merge (its lines added and removed and files changed): shop 2 + (2 + 1 + 3) + (2 + 3) = 13,
 # cart 3 + (2 + 1 + 3) + (2 + 3) + (2 + 3) = 19
-EVENTS = {"shop": 13, "cart": 19}
+EVENTS = {"shop": 15, "cart": 22}       # each PR with its pr_ai_assisted verdict (shop 2 PRs, cart 3)
 
 
 def summary(dataset, service=None) -> dict:
@@ -165,8 +165,8 @@ def test_each_repository_keeps_its_numbers_in_one_dataset(in_org):
 def test_a_repeated_import_adds_nothing(in_org):
     status, out, _ = in_org["runs"]["again"]
     assert status == 0
-    assert "Dataset org: 32 events (+0; 32 already stored, 0 in conflict" in out
-    assert len(store.load("org")) == 32
+    assert "Dataset org: 37 events (+0; 37 already stored, 0 in conflict" in out
+    assert len(store.load("org")) == 37
 
 
 def test_scan_finds_every_repository_under_a_folder(in_org):
@@ -196,7 +196,7 @@ def test_replace_with_an_unreadable_repository_stores_nothing(in_org):
     status, _, err = import_("--from", "git", in_org["shop"], in_org["root"] / "broken", "--name", "org", "--replace")
     assert status == 2
     assert "1 of 2 repositories imported and --replace would drop the events of the rest" in err
-    assert len(store.load("org")) == 32
+    assert len(store.load("org")) == 37
     status, _, err = import_("--from", "git", in_org["root"] / "broken", in_org["root"] / "plain", "--name", "none")
     assert status == 2 and not stored("none")
     assert err.splitlines()[-1] == "error: none of the 2 repositories could be read"
@@ -206,7 +206,7 @@ def test_service_map_names_the_repositories(in_org):
     status, out, err = import_("--from", "git", in_org["shop"], in_org["cart"], "--name", "mapped",
                                "--service-map", f"storefront={in_org['shop']}")
     assert status == 0, err
-    assert store.load("mapped").groupby("service").size().to_dict() == {"storefront": 13, "cart": 19}
+    assert store.load("mapped").groupby("service").size().to_dict() == {"storefront": 15, "cart": 22}
     assert lead_and_deploys("mapped", "storefront") == BY_HAND["shop"]
 
 
@@ -283,7 +283,7 @@ def test_fuzzed_repository_lists_never_crash_and_say_what_was_imported(in_org, f
         assert not stored(name), err
     else:
         counts = store.load(name).groupby("service").size().to_dict()
-        assert set(counts.items()) <= set(EVENTS.items()) | {("lib", 5)}     # whole repositories only (lib: its squash's 2 and 3 sizes)
+        assert set(counts.items()) <= set(EVENTS.items()) | {("lib", 6)}     # whole repositories only (lib: its squash's 2, 3 sizes and verdict)
         assert status == (1 if "error: " in err else 0), err
         if status == 1:
             assert f"{len(counts)} of " in out.splitlines()[-1], out

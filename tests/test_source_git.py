@@ -95,7 +95,7 @@ def test_git_tags_are_deploys_and_pull_requests_come_from_history(shop_repo):
 def test_git_import_gives_lead_time_from_history(shop_repo, data_dir):
     p = run_cli("import", "--from", "git", shop_repo, "--name", "shop", "--tag-pattern", "v*")
     assert p.returncode == 0, p.stderr
-    assert "Dataset shop: 18 events (+18" in p.stdout
+    assert "Dataset shop: 21 events (+21" in p.stdout        # the reader's 18 and a pr_ai_assisted verdict per PR
     assert "skipped 1 (not events): tags not matching --tag-pattern 'v*'" in p.stderr
     d = json.loads(run_cli("--dataset", "shop", "--json").stdout)
     # PR #1: 03-01 10:00 -> v1.0 03-02 15:00 = 29 h; PR #2: 03-03 08:00 -> v1.1 03-04 10:00 = 26 h; #3 not deployed
@@ -104,7 +104,7 @@ def test_git_import_gives_lead_time_from_history(shop_repo, data_dir):
     assert (d["window"]["days"], d["dora"]["deployments"], d["dora"]["deploys_per_day"]) == (5, 2, 0.4)
     # all tags: nightly-1 (03-01 09:00) is a third deploy, and re-importing the rest adds nothing
     p = run_cli("import", "--from", "git", shop_repo, "--name", "shop")
-    assert "Dataset shop: 19 events (+1; 18 already stored" in p.stdout
+    assert "Dataset shop: 22 events (+1; 21 already stored" in p.stdout
 
 
 def test_git_import_errors_are_one_line(tmp_path, data_dir):
@@ -410,8 +410,8 @@ def test_the_pr_table_carries_first_commit_and_size(tmp_path, data_dir):
     repo = make_sized_repo(tmp_path / "sized")
     p = run_cli("import", "--from", "git", repo, "--name", "sized")
     assert p.returncode == 0, p.stderr
-    # 4 PR events, 1 first commit, 6 sizes (no tags)
-    assert "Dataset sized: 11 events (+11" in p.stdout
+    # 4 PR events, 1 first commit, 6 sizes, 2 pr_ai_assisted verdicts (no tags)
+    assert "Dataset sized: 13 events (+13" in p.stdout
     from metrics.store.datasets import load
     prs = tables_from_frame(load("sized")).prs.sort_values("created")
     assert prs[["lines_added", "lines_removed", "files_changed"]].to_numpy().tolist() == [[6, 2, 3], [1, 3, 3]]

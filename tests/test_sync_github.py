@@ -75,13 +75,13 @@ def test_first_sync_maps_objects_as_import_does(tmp_path):
     from metrics.cli import main
     assert main(["import", "--from", "github", str(export), "--name", "exported"]) == 0
     imported = store.load("exported")
-    assert kinds(synced) == {"pr_created": 3, "pr_reviewed": 3, "pr_merged": 2, "deploy": 3}
+    assert kinds(synced) == {"pr_created": 3, "pr_reviewed": 3, "pr_merged": 2, "deploy": 3, "pr_ai_assisted": 2}
     columns = ["ts", "kind", "service", "deploy_id", "pr_id", "status"]
     key = lambda f: f[columns].astype(str).sort_values(columns).reset_index(drop=True)  # noqa: E731
     assert key(synced).equals(key(imported))
     failed = synced[(synced["kind"] == "deploy") & (synced["deploy_id"] == "shop@12")]
     assert failed["status"].tolist() == ["failed"] and str(failed["ts"].iloc[0]) == "2024-03-06 11:04:00+00:00"
-    assert outcome.added == 11
+    assert outcome.added == 13                      # 11 and the merged PRs' pr_ai_assisted verdicts
     assert outcome.skipped.get("pending reviews (not submitted)") == 1
 
 
@@ -100,7 +100,7 @@ def test_second_sync_asks_only_for_changes_and_picks_them_up():
         gh.add_status(13, "success", "2024-03-21T11:02:00Z")
         second = sync(source(gh), environ=env(gh), now=datetime(2024, 3, 22, tzinfo=timezone.utc))
         paths = gh.paths()
-    assert second.added == 3                       # PR 3 merged + its review + deployment 13
+    assert second.added == 4                       # PR 3 merged, its AI verdict, its review, deployment 13
     # the first: 48, and the merged PRs 1 and 2 each asked once more for the single PR and its commits;
     # the second: lists of pulls, deployments, runs + 2 details + merged PR 3's single PR and commits
     assert first.requests == 52 and second.requests == 7
@@ -143,7 +143,7 @@ def test_rate_limits_are_waited_out_and_said(capsys):
         messages = []
         outcome = sync(source(gh), environ=env(gh), now=NOW, sleep=waits.append,
                        progress=lambda done, total, what: messages.append(what))
-    assert outcome.added == 11
+    assert outcome.added == 13
     assert 29 <= waits[0] <= 32 and waits[1] == 7 and waits[2] == 0.0
     assert any("rate limit" in m and "waiting 7 s" in m for m in messages)
     assert any("server error 502" in m for m in messages)
@@ -202,12 +202,12 @@ def test_killed_sync_resumes_without_loss_or_refetch(monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             sync(source(gh), environ=env(gh), now=later)
         stored = len(store.load("shop"))
-        assert stored == 200 * 3                       # two pages of 100 PRs: created, merged, reviewed
+        assert stored == 200 * 4                       # two pages of 100 PRs: created, merged, reviewed, AI verdict
         monkeypatch.setattr(store, "append_with_state", real)
         gh.requests.clear()
         sync(source(gh), environ=env(gh), now=later)
         review_fetches = [p for p in gh.paths() if p.endswith("/reviews")]
-    assert len(store.load("shop")) == 250 * 3
+    assert len(store.load("shop")) == 250 * 4
     assert len(review_fetches) == 50                   # only the PRs not stored before the kill
 
 
@@ -237,7 +237,7 @@ def test_last_run_is_recorded():
         shop(gh)
         sync(source(gh), environ=env(gh), now=NOW)
     (run,) = last_runs("shop")
-    assert run["source"] == "github:acme/shop" and run["added"] == 11 and run["error"] == ""
+    assert run["source"] == "github:acme/shop" and run["added"] == 13 and run["error"] == ""
     assert run["at"] == "2024-03-20T00:00:00Z"
 
 
@@ -253,7 +253,7 @@ def test_datasets_lists_each_sources_last_sync(capsys):
     buffer = io.StringIO()
     assert run_datasets([], out=buffer) == 0
     out = buffer.getvalue()
-    assert "shop\t11 events" in out
+    assert "shop\t13 events" in out
     assert "last sync from github:acme/shop at 2024-03-20T00:00:00Z: failed: " in out and "answered 401" in out
 
 

@@ -47,7 +47,7 @@ def test_gitlab_merge_requests_notes_and_deployments_with_x_next_page():
     counts = frame["kind"].value_counts().to_dict()
     # each merged MR's size (these change no file: 0 lines and files)
     assert counts == {"pr_created": 25, "pr_merged": 25, "pr_reviewed": 2, "deploy": 1, "pr_lines_added": 25,
-                      "pr_lines_removed": 25, "pr_files_changed": 25}
+                      "pr_lines_removed": 25, "pr_files_changed": 25, "pr_ai_assisted": 25}
     reviews = frame[frame["kind"] == "pr_reviewed"]
     assert set(reviews["pr_id"]) == {"web!1"} and set(reviews["service"]) == {"web"}
     assert str(frame[frame["kind"] == "deploy"]["ts"].iloc[0]) == "2024-03-05 10:06:00+00:00"
@@ -114,7 +114,7 @@ def test_gitlab_monorepo_gives_each_service_its_merge_requests_and_deployments(d
     assert pairs("pr_reviewed", "pr_id") == [("api!2", "api"), ("web!2", "web")]
     assert pairs("deploy", "deploy_id") == [("api@11", "api"), ("api@14", "api"), ("web@12", "web")]
     assert {k: n for k, n in outcome.skipped.items() if not k.startswith("approval lists")} == {
-        "merge request events touching no service_paths path": 6,                # !3: created, merged, note, 3 sizes
+        "merge request events touching no service_paths path": 7,     # !3: created, merged, note, 3 sizes, AI verdict
         "events of merge requests not merged yet (placed when they merge, by the paths they change)": 1,  # !4 created
         "deployments whose ref matches no tag_patterns": 1}                                      # 13 (main)
     assert outcome.rejected == 0
@@ -145,7 +145,7 @@ def test_gitlab_monorepo_mr_is_placed_when_it_merges(data_dir):
     # with its size: apps/web/new.js, one line replaced (1 added, 1 removed, 1 file)
     placed = frame[frame["pr_id"] == "web!4"]
     assert sorted(zip(placed["kind"], placed["metric_value"].fillna(-1))) == [
-        ("pr_created", -1), ("pr_files_changed", 1), ("pr_lines_added", 1), ("pr_lines_removed", 1), ("pr_merged", -1)]
+        ("pr_ai_assisted", 0), ("pr_created", -1), ("pr_files_changed", 1), ("pr_lines_added", 1), ("pr_lines_removed", 1), ("pr_merged", -1)]
 
 
 def incident(ident, created, status="resolved", updated=None):

@@ -115,14 +115,17 @@ def events(name="acme") -> list:
 def test_org_sync_stores_each_repository_apart_and_leaves_out_archived_and_forks(org):
     code, said = org_sync(org)
     assert code == 0, said
-    assert "github:acme/* -> acme: 2 of 2 repositories synced, +9 events from 18 requests" in said
+    assert "github:acme/* -> acme: 2 of 2 repositories synced, +12 events from 18 requests" in said
     assert "left out 1 archived and 1 forked" in said
     assert events() == sorted([
         ("shop", "pr_created", "shop#1", "03-01 09:00"), ("shop", "pr_reviewed", "shop#1", "03-01 15:00"),
         ("shop", "pr_merged", "shop#1", "03-02 10:00"), ("shop", "pr_created", "shop#2", "03-03 09:00"),
         ("shop", "pr_merged", "shop#2", "03-05 12:00"), ("shop", "deploy", "shop@11", "03-02 11:05"),
         ("web", "pr_created", "web#1", "03-04 08:00"), ("web", "pr_merged", "web#1", "03-04 20:00"),
-        ("web", "pr_created", "web#2", "03-06 10:00")])
+        ("web", "pr_created", "web#2", "03-06 10:00"),
+        # each merged PR's AI verdict, at its creation (web#2 is open: none yet)
+        ("shop", "pr_ai_assisted", "shop#1", "03-01 09:00"), ("shop", "pr_ai_assisted", "shop#2", "03-03 09:00"),
+        ("web", "pr_ai_assisted", "web#1", "03-04 08:00")])
     assert org.paths() == ["/orgs/acme/repos", *SHOP_FIRST, *WEB_FIRST]      # nothing asked of old or mirror
     # each repository keeps its own state, under the key it has when synced alone
     assert set(store.sync_state("acme", "github:acme/shop")["watermark"]) == {"pulls", "deployments", "runs"}
@@ -138,7 +141,7 @@ def test_second_sync_asks_only_the_incremental_questions_and_adds_nothing(org):
     assert len(store.audit_log(1000, "acme")) == writes             # nothing new: nothing written
     assert org.paths() == ["/orgs/acme/repos", *[p.format("shop") for p in INCREMENTAL],
                            *[p.format("web") for p in INCREMENTAL]]
-    assert len(store.load("acme")) == 9
+    assert len(store.load("acme")) == 12
 
 
 def test_archived_and_forks_when_asked_and_a_pattern(org):
@@ -160,11 +163,11 @@ def test_a_repository_that_fails_leaves_the_others_synced_and_the_next_sync_resu
         result = sync_group(src, environ={"GITHUB_TOKEN": org.token}, now=NOW, sleep=lambda s: None)
     assert [o.source.target for o in result.outcomes] == ["acme/shop"]
     assert list(result.failed) == ["acme/web"] and "kept failing (server error 503)" in result.failed["acme/web"]
-    assert result.line().startswith("github:acme/* -> acme: 1 of 2 repositories synced, +6 events")
+    assert result.line().startswith("github:acme/* -> acme: 1 of 2 repositories synced, +8 events")
     assert {row[0] for row in events()} == {"shop"}
     org.requests.clear()
     code, said = org_sync(org)
-    assert code == 0 and "+3 events" in said                 # web's three; shop asked only what changed
+    assert code == 0 and "+4 events" in said                 # web's three and a verdict; shop asked only what changed
     assert org.paths() == ["/orgs/acme/repos", *[p.format("shop") for p in INCREMENTAL], *WEB_FIRST]
 
 
@@ -188,7 +191,7 @@ def test_rate_limit_is_waited_out_once_for_the_organisation(org):
     result = sync_group(src, environ={"GITHUB_TOKEN": org.token}, now=NOW, sleep=waits.append,
                         progress=lambda done, total, what: lines.append((done, total, what)))
     assert len(waits) == 1 and 29 <= waits[0] <= 32 and result.waited == waits[0]
-    assert len(result.outcomes) == 2 and len(store.load("acme")) == 9
+    assert len(result.outcomes) == 2 and len(store.load("acme")) == 12
     assert any("rate limit reached" in what for _, _, what in lines)
     # one line for the organisation: each step says the repository (2 of them; 0 before they are listed)
     assert {total for _, total, what in lines if "repositories" in what} == {2}
@@ -224,7 +227,7 @@ def test_the_configuration_file_takes_an_organisation(org, tmp_path):
     (source,) = read_config(config)
     assert source.key == "github:acme/*" and source.group == "acme"
     code, said = cli("--config", str(config))
-    assert code == 0 and "1 of 1 repositories synced, +6 events" in said
+    assert code == 0 and "1 of 1 repositories synced, +8 events" in said
     config.write_text('[[source]]\ntype = "github"\ndataset = "acme"\ninclude_forks = true\nrepo = "acme/shop"\n')
     code, said = cli("--config", str(config))
     assert code == 2 and said.strip() == f"error: {config}, source 1: include_forks needs org"
@@ -293,7 +296,7 @@ def test_group_sync_takes_subgroups_and_is_incremental(group, monkeypatch, data_
     code, said = group_sync(group, "--teams")
     assert code == 0, said
     # a merged MR's size comes with it (these MRs change no file: 0 lines, 0 files, at the merge)
-    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +11 events" in said and "left out 1 archived" in said
+    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +13 events" in said and "left out 1 archived" in said
     assert group.requests[0] == ("/groups/acme/projects", {"include_subgroups": "true", "order_by": "path",
                                                            "sort": "asc", "per_page": "100"})
     sizes = ("pr_lines_added", "pr_lines_removed", "pr_files_changed")
@@ -301,7 +304,8 @@ def test_group_sync_takes_subgroups_and_is_incremental(group, monkeypatch, data_
         ("web", "pr_created", "web!1", "03-01 09:00"), ("web", "pr_merged", "web!1", "03-02 09:00"),
         ("web", "pr_created", "web!2", "03-03 09:00"),
         ("api", "pr_created", "api!1", "03-04 09:00"), ("api", "pr_merged", "api!1", "03-04 18:00"),
-        *[("web", kind, "web!1", "03-02 09:00") for kind in sizes], *[("api", kind, "api!1", "03-04 18:00") for kind in sizes]])
+        *[("web", kind, "web!1", "03-02 09:00") for kind in sizes], *[("api", kind, "api!1", "03-04 18:00") for kind in sizes],
+        ("web", "pr_ai_assisted", "web!1", "03-01 09:00"), ("api", "pr_ai_assisted", "api!1", "03-04 09:00")])
     assert (data_dir / "teams.toml").read_text() == (
         "# written by python -m metrics sync gitlab --group acme --teams; edit freely: the command shows a diff "
         'instead of overwriting\n\n[teams."platform"]\nservices = ["api"]\n')
@@ -390,7 +394,7 @@ def test_services_renamed_before_the_ids_are_qualified(org, tmp_path):
     assert code == 0, said
     shop = [row for row in events() if row[0] == "checkout"]
     assert [row[2] for row in shop] == ["checkout@11", "checkout#1", "checkout#2", "checkout#1", "checkout#2",
-                                        "checkout#1"]
+                                        "checkout#1", "checkout#2", "checkout#1"]
     assert not any(row[0] == "shop" for row in events())
 
 
@@ -506,8 +510,8 @@ def test_a_fuzzed_page_of_one_repository_is_a_sentence_naming_it_and_the_others_
         assert lines[1].startswith("github:acme/* -> acme: 1 of 2 repositories synced")
         # web: nothing of the page that failed; its pages stored before it stay (the next sync resumes after them)
         stored = events()
-        assert len([row for row in stored if row[0] == "shop"]) == 6
-        assert len([row for row in stored if row[0] == "web"]) == (0 if where == "pulls" else 3)
+        assert len([row for row in stored if row[0] == "shop"]) == 8
+        assert len([row for row in stored if row[0] == "web"]) == (0 if where == "pulls" else 4)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -538,5 +542,5 @@ def test_the_configuration_file_takes_a_group(group, monkeypatch, tmp_path):
                       f'since = "2024-02-01"\nrepo_pattern = "platform/*"\ninclude_archived = true\n')
     code, said = cli("--config", str(config))
     assert code == 0, said
-    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +6 events" in said and "left out 1 not matching" in said   # api!1's 3 and its size
+    assert "gitlab:acme/* -> acme: 2 of 2 projects synced, +7 events" in said and "left out 1 not matching" in said   # api!1's 3, its size, its verdict
     assert {row[0] for row in events()} == {"api", "old"}

@@ -120,10 +120,11 @@ def test_github_with_deploy_workflow_and_production():
     assert "/repos/acme/shop/actions/runs/13" in gh.paths()      # the run open at the first sync
     assert runs_asked == [">=2024-03-04T11:00:00Z"]               # from the watermark, not 2024-01-01
     # run 13 finished (a deploy), PR 2 created and merged, Release 14 (release*; Deploy 15 is not),
-    # deployment 22 to live: production, as the configuration says
-    assert outcome.added == 5
+    # deployment 22 to live: production, as the configuration says; PR 2's AI verdict
+    assert outcome.added == 6
     assert events("shop", ["kind", "deploy_id", "pr_id", "environment"], after="2024-03-04") == [
         ("03-04T11:06", "deploy", "shop@run-13", "", "production"),
+        ("03-12T09:00", "pr_ai_assisted", "", "shop#2", ""),
         ("03-12T09:00", "pr_created", "", "shop#2", ""),
         ("03-13T10:00", "pr_merged", "", "shop#2", ""),
         ("03-14T11:05", "deploy", "shop@run-14", "", "production"),

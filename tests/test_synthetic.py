@@ -185,3 +185,63 @@ def test_a_prs_facts_do_not_depend_on_the_window():
     columns = ["created", "first_commit", "lines_added", "files_changed"]
     recent = b[b["created"] >= a["created"].min()].reset_index(drop=True)
     pd.testing.assert_frame_equal(a[columns].reset_index(drop=True), recent[columns])
+
+
+# the universes' events before the AI verdicts were drawn (issue 29): sha256 (first 16 hex digits) of the
+# canonical frame's CSV without pr_ai_assisted rows, and its length, computed with the code of commit
+# 655a591 (before the verdicts' stream); every earlier event must stay byte for byte as it was
+BEFORE_AI = {(90, 42, ()): ("6664724fb552002c", 3987),
+             (30, 7, (("scenario", "high-incidents"),)): ("b75f3864cbe4ebbf", 1509),
+             (60, 3, (("services", 5), ("team_size", 12))): ("1218833422fa2d50", 6383),
+             (28, 42, (("days_back", 28),)): ("a29dc7cbf89b1107", 1480)}
+
+
+@pytest.mark.parametrize("days, seed, options", list(BEFORE_AI))
+def test_the_ai_verdicts_change_no_earlier_event(days, seed, options):
+    import hashlib
+    frame = frame_from_tables(generate(days, seed, end="2024-06-30", **dict(options)).tables)
+    assert (frame["kind"] == "pr_ai_assisted").any()
+    earlier = frame[frame["kind"] != "pr_ai_assisted"].reset_index(drop=True)
+    digest = hashlib.sha256(earlier.to_csv(index=False).encode()).hexdigest()[:16]
+    assert (digest, len(earlier)) == BEFORE_AI[(days, seed, options)]
+
+
+def test_the_ai_verdicts_rise_and_lean_on_size_and_coding_time():
+    import numpy as np
+    from metrics import schema as s
+    u = generate(180, 42, end=END)
+    prs, checks = u.tables.prs, u.tables.ai_checks
+    known = prs["ai_assisted"].notna()
+    # one verdict per known PR, at its creation; about AI_UNKNOWN_SHARE (5 %) unknown
+    assert len(checks) == known.sum() and 0.01 <= 1 - known.mean() <= 0.10
+    assert sorted(checks["key"]) == sorted(prs.loc[known, "key"])
+    by_key = prs.set_index("key")
+    assert (checks["ts"].to_numpy() == by_key.loc[checks["key"], "created"].to_numpy()).all()
+    assert (checks["value"].to_numpy() == by_key.loc[checks["key"], "ai_assisted"].to_numpy()).all()
+    # assisted: a rule of the four and an assistant; not: rule none, no assistant
+    rules = np.asarray(s.AI_RULES)[checks["rule"].to_numpy()]
+    assisted = checks["value"].to_numpy() == 1
+    assert set(rules[assisted]) == {"trailer", "label", "bot-author", "branch"} and set(rules[~assisted]) == {"none"}
+    assert (checks["assistant"].to_numpy()[~assisted] == -1).all()
+    assert set(u.tables.assistants[checks["assistant"].to_numpy()[assisted]]) == {"copilot", "claude", "cursor"}
+    # adoption rises: the last 60 days' share well above the first 60 days'
+    created = prs.loc[known, "created"].to_numpy()
+    value = prs.loc[known, "ai_assisted"].to_numpy()
+    cut1, cut2 = np.quantile(created, [1 / 3, 2 / 3])
+    assert value[created >= cut2].mean() > value[created < cut1].mean() + 0.1
+    # assisted PRs are larger and coded for less time before they opened
+    lines = prs["lines_added"] + prs["lines_removed"]
+    coding = prs["created"] - prs["first_commit"]
+    ai, other = prs["ai_assisted"] == 1, prs["ai_assisted"] == 0
+    assert lines[ai].median() > lines[other].median() and coding[ai].median() < coding[other].median()
+
+
+def test_a_prs_ai_verdict_does_not_depend_on_the_window():
+    a, b = generate(14, 42, end=END).tables.prs, generate(60, 42, end=END).tables.prs
+    recent = b[b["created"] >= a["created"].min()].reset_index(drop=True)
+    pd.testing.assert_series_equal(a["ai_assisted"].reset_index(drop=True), recent["ai_assisted"])
+    # the previous period, as it stood at its end: the same PRs (by key) with the same verdicts
+    earlier = generate(14, 42, end=END, days_back=14).tables.prs.set_index("key")["ai_assisted"]
+    wide = b.set_index("key")["ai_assisted"]
+    assert len(earlier) > 30 and earlier.index.isin(wide.index).all()
+    pd.testing.assert_series_equal(earlier, wide.loc[earlier.index])

@@ -108,7 +108,7 @@ def test_a_merged_pull_requests_size_comes_with_its_delivery(client):
     assert github(client, "pull_request", opened, "z1").get_json()["added"] == 1
     merged = pull_request("closed", "2024-03-04T10:30:00Z")
     merged["pull_request"].update(size)
-    assert github(client, "pull_request", merged, "z2").get_json()["added"] == 4
+    assert github(client, "pull_request", merged, "z2").get_json()["added"] == 5        # the merge, 3 sizes, AI verdict
     stored = events_of("live")
     sizes = stored[stored["kind"].isin(["pr_lines_added", "pr_lines_removed", "pr_files_changed"])]
     assert sorted(zip(sizes["kind"], sizes["metric_value"], sizes["ts"].astype(str))) == [
@@ -135,7 +135,7 @@ def test_github_deliveries_become_events_once(client):
                          "pull_request_url": "https://api.github.com/repos/acme/checkout/pulls/7"}}
     assert github(client, "pull_request_review", review, "d2").get_json()["added"] == 1
     merged = github(client, "pull_request", pull_request("closed", "2024-03-04T10:30:00Z"), "d3").get_json()
-    assert merged["added"] == 1                        # the merge; its creation was stored already
+    assert merged["added"] == 2                        # the merge and its AI verdict; its creation was stored already
     assert github(client, "deployment_status", deployment_status("in_progress", "2024-03-04T10:59:00Z"),
                   "d4").get_json()["skipped"] == {"deployment statuses that are not final (in_progress)": 1}
     assert github(client, "deployment_status", deployment_status("success", "2024-03-04T11:00:00Z"),
@@ -153,7 +153,7 @@ def test_github_deliveries_become_events_once(client):
     again = github(client, "deployment_status", deployment_status("success", "2024-03-04T11:00:00Z"), "d5").get_json()
     assert again["repeated"] is True and again["added"] == 0
     stored = events_of("live")
-    assert list(stored["kind"]) == ["pr_created", "pr_reviewed", "pr_merged", "deploy"]
+    assert list(stored["kind"]) == ["pr_ai_assisted", "pr_created", "pr_reviewed", "pr_merged", "deploy"]
     assert set(stored["service"]) == {"checkout"}
     deploy = stored[stored["kind"] == "deploy"].iloc[0]
     assert (deploy["deploy_id"], deploy["status"], str(deploy["ts"])) == ("checkout@42", "success", "2024-03-04 11:00:00+00:00")
@@ -162,7 +162,7 @@ def test_github_deliveries_become_events_once(client):
     summary = json.loads(run_cli("--dataset", "live", "--json").stdout)
     assert summary["dora"]["lead_time_hours_median"] == pytest.approx(2.0)
     audit = [e for e in store.audit_log(50) if e.action == "webhook"]
-    assert {e.who for e in audit} == {"webhook:github"} and sum(e.events for e in audit) == 4
+    assert {e.who for e in audit} == {"webhook:github"} and sum(e.events for e in audit) == 5     # and the AI verdict
     assert any(e.detail == "github delivery d5" and e.events == 1 for e in audit)
 
 
@@ -472,7 +472,7 @@ def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one
     export.write_text(json.dumps(pulls))
     p = run_cli("import", "--from", "github", export, "--name", "live")
     assert p.returncode == 0, p.stderr
-    assert "+4;" in p.stdout                                     # two PRs, created and merged, one per repository
+    assert "+6;" in p.stdout                     # two PRs, created, merged and AI verdict, one per repository
     for name, body in (("shop", pulls[0]), ("checkout", pulls[1])):
         for action in ("opened", "closed"):
             payload = {"action": action, "number": 7, "repository": repo(name),
@@ -481,6 +481,7 @@ def test_the_same_pr_through_an_export_and_webhooks_from_two_repositories_is_one
             assert answer["added"] == 0 and answer["repeated"] is False, answer
     stored = events_of("live")
     assert sorted(zip(stored["kind"], stored["pr_id"], stored["service"])) == [
+        ("pr_ai_assisted", "checkout#7", "checkout"), ("pr_ai_assisted", "shop#7", "shop"),
         ("pr_created", "checkout#7", "checkout"), ("pr_created", "shop#7", "shop"),
         ("pr_merged", "checkout#7", "checkout"), ("pr_merged", "shop#7", "shop")]
     # each repository's PR keeps its own times: shop 1 h from creation to merge, checkout 3 h
@@ -572,14 +573,14 @@ def test_a_delivery_whose_object_names_no_repository_takes_the_deliverys(client,
     service, the same one ``import --from github`` gives the full objects (checkout, by hand)."""
     merged = without_own_repository(pull_request("closed", "2024-03-04T10:30:00Z"))
     answer = github(client, "pull_request", merged, "n1").get_json()
-    assert answer["added"] == 2, answer                                # created and merged: the two refused before
+    assert answer["added"] == 3, answer                # created, merged and AI verdict: the three refused before
     run = without_own_repository({"action": "completed", "repository": REPO, "workflow_run": {
         "id": 99, "name": "Deploy to production", "path": ".github/workflows/deploy.yml", "workflow_id": 3,
         "status": "completed", "conclusion": "success", "updated_at": "2024-03-05T09:00:00Z"}})
     assert github(client, "workflow_run", run, "n3").get_json()["added"] == 1
     stored = events_of("live")
     assert set(stored["service"]) == {"checkout"}
-    pulls = stored[stored["kind"].isin(["pr_created", "pr_merged"])].reset_index(drop=True)
+    pulls = stored[stored["kind"].isin(["pr_created", "pr_merged", "pr_ai_assisted"])].reset_index(drop=True)
     (tmp_path / "pulls.json").write_text(json.dumps([pull_request("closed", "2024-03-04T10:30:00Z")["pull_request"]]))
     assert run_cli("import", "--from", "github", tmp_path / "pulls.json", "--name", "imported").returncode == 0
     assert pulls.equals(events_of("imported"))
@@ -609,7 +610,7 @@ def test_a_delivery_naming_no_repository_at_all_says_service(client):
     assert "?service=" in refused.get_json()["error"] and "repository" in refused.get_json()["error"]
     assert store.list_datasets() == []
     named = github(client, "pull_request", bare, "q2", query="?service=payments").get_json()
-    assert named["added"] == 2 and set(events_of("live")["service"]) == {"payments"}
+    assert named["added"] == 3 and set(events_of("live")["service"]) == {"payments"}
 
 
 # -- security negatives: signatures that must not pass (issue 26) --------------------------------------

@@ -80,10 +80,11 @@ def run_import(argv, out=None, err=None) -> int:
         try:
             store.check_name(args.name)
             reader = import_reader(args)
+            rules = import_ai_rules(store.data_dir())
             paths = targets_of(args, reader, err)
             separate = hasattr(reader, "targets") and not args.strict     # one unreadable, the others stored
             events, report = load_coded(paths, strict=args.strict, reader=reader, progress=bar,   # kept in codes
-                                        service=args.service, failed=failed if separate else None)
+                                        service=args.service, failed=failed if separate else None, ai_rules=rules)
             if failed and args.replace:
                 raise UsageError(f"{imported(paths, failed, reader)} and --replace would drop the events of "
                                  f"the rest: nothing stored (dataset {args.name} is unchanged)")
@@ -108,6 +109,18 @@ def run_import(argv, out=None, err=None) -> int:
     if len(paths) > 1:
         print(imported(paths, failed, reader), file=out)
     return 1 if failed else 0
+
+
+def import_ai_rules(data_dir):
+    """The AI rules the import decides by (``ai_facts.rules_of_data``: ``ai.toml`` of the data
+    directory, or ``METRICS_AI_RULES``): a UsageError of one sentence, before anything is read, for
+    a file that cannot be used."""
+    from ..ai_rules import AiRulesError
+    from ..ingest.ai_facts import rules_of_data
+    try:
+        return rules_of_data(data_dir)
+    except AiRulesError as e:
+        raise UsageError(f"{e} (nothing imported)") from None
 
 
 def targets_of(args, reader, err) -> list:

@@ -10,6 +10,8 @@ import pandas as pd
 
 from .. import schema as s
 from .coded import CodedEvents, duplicated, plain
+from ..ai_rules import AiRules
+from .ai_facts import with_ai_events
 from .report import LoadError, LoadReport, RawRows, StrictLoadError
 from .sources.events.reader import read_events_file
 from .validate import pair_check, validate
@@ -58,8 +60,10 @@ def load_file(path, strict: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     return events.frame(), report
 
 
-def load_one(path, strict: bool, reader=read_events_file, service: str | None = None) -> tuple[CodedEvents, LoadReport]:
-    """``load_file`` (with any ``reader`` of raw rows), the events kept in codes.
+def load_one(path, strict: bool, reader=read_events_file, service: str | None = None,
+             ai_rules: AiRules | None = None) -> tuple[CodedEvents, LoadReport]:
+    """``load_file`` (with any ``reader`` of raw rows), the events kept in codes; with ``ai_rules``,
+    a ``pr_ai_assisted`` event per PR the reader gives facts of (``ai_facts.with_ai_events``).
 
     A reader marked ``reads_path`` (the git importer) is given the path and no text."""
     path = Path(path)
@@ -69,7 +73,7 @@ def load_one(path, strict: bool, reader=read_events_file, service: str | None = 
         if done is not None:
             return done
     text = None if getattr(reader, "reads_path", False) else read_text(path)
-    got = RawRows(*reader(text, path))
+    got = with_ai_events(RawRows(*reader(text, path)), ai_rules)
     del text                                                    # the rows hold what validation needs
     rows = got.rows.assign(service=service) if service else got.rows
     events, report = validate(rows, got.numbers, source=path.name, unit=got.unit, parse_errors=got.bad, strict=strict)
@@ -94,15 +98,17 @@ def read_targets(paths, reader=read_events_file, service: str | None = None) -> 
 
 
 def load_events(paths, strict: bool = False, reader=read_events_file, progress=None,
-                service: str | None = None, failed: list | None = None) -> tuple[pd.DataFrame, LoadReport]:
+                service: str | None = None, failed: list | None = None,
+                ai_rules: AiRules | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Read several event files into one validated frame and one report (``load_coded``'s events
     as the canonical frame)."""
-    events, report = load_coded(paths, strict, reader, progress, service, failed)
+    events, report = load_coded(paths, strict, reader, progress, service, failed, ai_rules)
     return events.frame(), report
 
 
 def load_coded(paths, strict: bool = False, reader=read_events_file, progress=None,
-               service: str | None = None, failed: list | None = None) -> tuple[CodedEvents, LoadReport]:
+               service: str | None = None, failed: list | None = None,
+               ai_rules: AiRules | None = None) -> tuple[CodedEvents, LoadReport]:
     """Read several event files into one set of validated events, kept in codes
     (``CodedEvents``: ``.tables()`` builds the tables from them, ``.frame()`` the frame), and one report.
 
@@ -116,6 +122,7 @@ def load_coded(paths, strict: bool = False, reader=read_events_file, progress=No
     ``failed``, when given (a list), takes the sentence of each file that cannot be read (a
     LoadError), and the others are read; when every one fails, a LoadError (the file's own, or
     "none of the N files could be read"). Without it the first such file is the LoadError.
+    ``ai_rules``, when given, decides which PRs were AI-assisted (``load_one``).
     """
     parts, report = [], LoadReport()
     paths = list(paths)
@@ -125,7 +132,7 @@ def load_coded(paths, strict: bool = False, reader=read_events_file, progress=No
             progress(i, len(paths), f"{one} {i + 1} of {len(paths)}: {Path(path).name}" if len(paths) > 1
                      else f"reading {Path(path).name}")
         try:
-            events, rep = load_one(path, strict, reader, service)
+            events, rep = load_one(path, strict, reader, service, ai_rules)
         except LoadError as e:
             if failed is None or isinstance(e, StrictLoadError) or len(paths) == 1:
                 raise

@@ -20,7 +20,11 @@ class RawRows(NamedTuple):
     """What a reader makes of one file: raw event rows (any dtypes), the record number of each, the
     records it could not read as (number, reason), the unit that numbers them ("line", "record",
     "incident", ...), records that are valid but are not events, counted by reason, and warnings
-    about the source as a whole (a shallow clone's cut history)."""
+    about the source as a whole (a shallow clone's cut history), and ``facts``: per pull request the
+    facts that say whether it was AI-assisted (``metrics.ingest.ai_facts.fact_columns``: its record's
+    number, creation time, service, id, commit messages, labels, author, source branch), or None for
+    a source that reads no PRs; ``ai_facts.with_ai_events`` turns them into ``pr_ai_assisted`` rows
+    under the data directory's rules."""
 
     rows: pd.DataFrame
     numbers: np.ndarray
@@ -28,6 +32,7 @@ class RawRows(NamedTuple):
     unit: str
     skipped: dict = {}
     warnings: tuple = ()
+    facts: pd.DataFrame | None = None
 
 
 class LoadError(Exception):

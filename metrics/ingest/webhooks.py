@@ -29,11 +29,14 @@ from typing import TYPE_CHECKING
 
 from .. import defaults, schema as s
 from ..tokens import bearer_of
+from .ai_facts import with_ai_events
 from .report import LoadError, LoadReport, RawRows
 from .sources.common import DEFAULT_DEPLOY_PATTERN
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..ai_rules import AiRules
 
 log = logging.getLogger(__name__)
 INGEST_TOKEN = "METRICS_INGEST_TOKEN"          # the bearer token of pushed canonical events and CDEvents
@@ -50,11 +53,14 @@ class WebhookError(Exception):
 @dataclass
 class Options:
     """How deliveries to one URL are read: ``?service=`` (every event's service), ``?production=``,
-    ``?deploy_workflow=`` (a glob) and ``?releases=true`` (GitHub releases are deployments)."""
+    ``?deploy_workflow=`` (a glob) and ``?releases=true`` (GitHub releases are deployments); and,
+    from the server's data directory, not the URL, the AI rules that decide which PRs were
+    AI-assisted (``ai_facts.with_ai_events``; None: no such events)."""
     service: str = ""
     production: str = s.PRODUCTION
     deploy_workflow: str = DEFAULT_DEPLOY_PATTERN
     releases: bool = False
+    ai_rules: AiRules | None = None          # the data directory's AI rules: a pr_ai_assisted event per PR
 
 
 @dataclass
@@ -141,10 +147,12 @@ def parse_json(body: bytes):
 
 
 def validated(provider: str, delivery_id: str, raw: RawRows, options: Options, skipped: dict) -> tuple:
-    """A delivery's raw rows validated as an import's are (``?service=`` applied first), with what the
+    """A delivery's raw rows validated as an import's are (``?service=`` applied first; with the
+    options' AI rules, a ``pr_ai_assisted`` row per PR the mapping gave facts of), with what the
     mapping skipped; deployments outside ``?production=`` are skipped and counted; WebhookError 400
     for a delivery that cannot be read at all."""
     from .validate import normalize
+    raw = with_ai_events(raw, options.ai_rules)
     rows = raw.rows
     if options.service and len(rows):
         rows = rows.assign(service=options.service)

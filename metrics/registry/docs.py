@@ -5,8 +5,8 @@
 
 A block stands between two marker lines, ``<!-- begin NAME: ... -->`` (``begin``) and
 ``<!-- end NAME -->`` (``end``); ``BLOCKS`` says which file holds which block and what writes it:
-the README's source and webhook tables and docs/metrics.md's importer and webhook delivery tables
-from each ``SourceSpec`` (``source_docs``), docs/metrics.md's tier and metric tables from each
+the README's source and webhook tables and docs/metrics.md's importer, webhook delivery and AI facts
+tables from each ``SourceSpec`` (``source_docs``), docs/metrics.md's tier and metric tables from each
 ``MetricSpec`` (``metrics.catalog``). ``tests/test_docs.py`` fails when a block is stale.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Callable
 
 from ..catalog import metric_table, tier_table
 from ..plugins import EXAMPLE
-from .source_docs import builtins, delivery_table, importer_table, readme_table, webhook_table
+from .source_docs import ai_facts_table, builtins, delivery_table, importer_table, readme_table, webhook_table
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMAND = "python -m metrics docs"
@@ -49,6 +49,7 @@ BLOCKS = (
     Block("README.md", "plugin example", _plugin_example),
     Block("docs/metrics.md", "importer table", _sources(importer_table)),
     Block("docs/metrics.md", "webhook delivery table", _sources(delivery_table)),
+    Block("docs/metrics.md", "ai facts table", _sources(ai_facts_table)),
     Block("docs/metrics.md", "tier table", tier_table),
     Block("docs/metrics.md", "metric table", metric_table),
 )

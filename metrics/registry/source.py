@@ -150,7 +150,8 @@ class SourceSpec:
     """A source of events, declared once (see the module's docstring). ``reads`` says what the file
     (or folder) is and ``describe`` what becomes an event: the README's source table; ``records``,
     (record, event) pairs, are the rows of docs/metrics.md's importer table (without them, one row
-    of ``reads`` and ``describe``)."""
+    of ``reads`` and ``describe``); ``ai_facts``, for a source that reads pull requests, which of their
+    facts the AI rules decide by (``metrics.ingest.ai_facts``), a row of docs/metrics.md's AI facts table."""
 
     name: str                                # ``import --from NAME``; lower-case letters, digits, '-'
     title: str                               # the upload menu's label: "PagerDuty incidents (JSON)"
@@ -163,6 +164,7 @@ class SourceSpec:
     order: int = 100                         # place in menus and tables (then by name)
     reads: str = ""                          # what PATH is: "PagerDuty `GET /incidents` pages"
     records: tuple = ()                      # (record, event) rows for docs/metrics.md
+    ai_facts: str = ""                       # what the AI rules read of its PRs: docs/metrics.md's AI facts table
     plugin: str = ""                         # the plug-in file that declared it; "" for a built-in
     extra: dict = field(default_factory=dict, compare=False)
 

@@ -4,7 +4,8 @@ hand; ``metrics.registry.docs`` puts them in README.md and docs/metrics.md: ``py
 README.md's source table has a row per source (``--from``, ``reads``, ``describe``), its webhook
 table a row per source with a ``WebhookSpec`` (its secret, ``verified_by``, ``deliveries``);
 docs/metrics.md's importer table a row per ``records`` pair (or one of ``reads`` and ``describe``),
-its webhook delivery table a row per ``WebhookSpec.records`` pair.
+its webhook delivery table a row per ``WebhookSpec.records`` pair, its AI facts table a row per
+source with ``ai_facts``.
 """
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def importer_table(specs: list[SourceSpec]) -> str:
     rows = [f"| {s.name} | {cell(record)} | {cell(event)} |"
             for s in specs for record, event in (s.records or ((s.reads or s.title, s.describe),))]
     return "\n".join(["| source | record | event |", "|---|---|---|"] + rows)
+
+
+def ai_facts_table(specs: list[SourceSpec]) -> str:
+    """docs/metrics.md's table: what the AI rules read of each source's pull requests."""
+    rows = [f"| {s.name} | {cell(s.ai_facts)} |" for s in specs if s.ai_facts]
+    return "\n".join(["| source | the facts of a PR the AI rules read (import, sync, webhook) |", "|---|---|"] + rows)
 
 
 def webhook_table(specs: list[SourceSpec]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+from ..ai_facts import pr_fact
 from ..report import LoadError, RawRows
 from .common import count_skip, items_of, json_documents, raw_rows
 
@@ -66,10 +67,11 @@ def not_this_tool(name: str, tool: str, kinds: str) -> LoadError:
 
 class Events:
     """A reader's result as it grows: event rows with their record numbers, rejected records with
-    their reasons, valid records that are not events counted by reason, warnings."""
+    their reasons, valid records that are not events counted by reason, warnings, and its pull
+    requests' facts for the AI rules."""
 
     def __init__(self):
-        self.rows, self.numbers, self.bad, self.skipped, self.warnings = [], [], [], {}, []
+        self.rows, self.numbers, self.bad, self.skipped, self.warnings, self.facts = [], [], [], {}, [], []
 
     def add(self, number: int, **row) -> None:
         self.rows.append(row)
@@ -81,6 +83,10 @@ class Events:
     def skip(self, reason: str) -> None:
         count_skip(self.skipped, reason)
 
+    def pr_facts(self, number: int, ts: str, service: str, pr_id: str, **facts) -> None:
+        """A pull request's facts for the AI rules (``ai_facts.pr_fact``'s keywords)."""
+        self.facts.append(pr_fact(number, ts, service, pr_id, **facts))
+
     def result(self) -> RawRows:
-        """The rows as ``RawRows``, numbered by record."""
-        return raw_rows(self.rows, self.numbers, self.bad, "record", self.skipped, self.warnings)
+        """The rows as ``RawRows``, numbered by record, with the PRs' facts."""
+        return raw_rows(self.rows, self.numbers, self.bad, "record", self.skipped, self.warnings, self.facts)

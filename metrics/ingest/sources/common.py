@@ -64,12 +64,15 @@ def items_of(docs: list, key: str, name: str, what: str) -> list:
 
 
 def raw_rows(rows: list, numbers: list, bad: list, unit: str, skipped: dict | None = None,
-             warnings=()) -> RawRows:
-    """A reader's result (see ``RawRows``) from plain lists."""
+             warnings=(), facts: list | None = None) -> RawRows:
+    """A reader's result (see ``RawRows``) from plain lists; ``facts``, when given, the PRs' facts
+    (``ai_facts.pr_facts``: one dict per PR)."""
     import numpy as np
     import pandas as pd                 # here: reading the sources' declarations needs no pandas
+    from ..ai_facts import facts_frame
     raw = pd.DataFrame(rows) if rows else pd.DataFrame({c: [] for c in s.COLUMNS})
-    return RawRows(raw, np.asarray(numbers, dtype=np.int64), bad, unit, skipped or {}, tuple(warnings))
+    return RawRows(raw, np.asarray(numbers, dtype=np.int64), bad, unit, skipped or {}, tuple(warnings),
+                   None if facts is None else facts_frame(facts))
 
 
 def count_skip(skipped: dict, reason: str) -> None:

@@ -20,7 +20,7 @@ from ...teams import teams_path, teams_text, write_teams
 from .config import Source, spoken
 from .http import SyncError
 from .providers import Members
-from .run import client_for, sync
+from .run import client_for, sync, sync_ai_rules
 
 UNAUTHORISED = 401                # a member failing so stops the whole sync (the token itself is wrong)
 
@@ -66,8 +66,9 @@ def sync_group(source: Source, *, full: bool = False, progress=None, environ=Non
                now: datetime | None = None, out=None) -> GroupOutcome:
     """Sync every member of ``source``'s organisation or group into its dataset, and with the
     ``teams`` option write the teams file (``out`` gets the diff of a file that differs). Raises
-    SyncError of one sentence when the organisation or its teams cannot be listed (both are listed
-    before anything is stored, so nothing is stored then)."""
+    SyncError of one sentence when the AI rules file cannot be used (before any request) or the
+    organisation or its teams cannot be listed (both are listed before anything is stored, so
+    nothing is stored then)."""
     spec = registered(source.provider).sync
     started = time.monotonic()
     state = {"done": 0, "total": 0, "what": ""}
@@ -78,6 +79,7 @@ def sync_group(source: Source, *, full: bool = False, progress=None, environ=Non
 
     client = client_for(source, environ, notify=notify, sleep=sleep)
     store.check_name(source.dataset)
+    sync_ai_rules()                              # a rules file that cannot be used: one sentence, no request
     members = spec.members(client, source)
     result = GroupOutcome(source, members, warnings=list(members.warnings))
     found = spec.teams(client, source, members) if source.option("teams") else None   # before anything is stored

@@ -7,7 +7,9 @@ Bots: a pull request or merge request opened by a bot, and a review or note writ
 left out of every metric (lead time, review and activity numbers). A bot is a login ending
 ``[bot]``, an account of type ``Bot`` (GitHub) or flagged ``bot`` (GitLab), or a login the
 configuration names. Deployments and incidents are kept whoever triggered them: a deployment made by
-a CI bot is still a deployment.
+a CI bot is still a deployment. An AI assistant's bot account (``Copilot``, ``devin-ai-integration[bot]``:
+the AI rules' ``bots``) is not left out: its PRs are the assistant's work, counted and marked
+AI-assisted; a login the configuration names as a bot is left out all the same.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ... import schema as s
+from ...ai_rules import AiRules, assistant_bots
+from ..ai_facts import with_ai_events
 from ..report import LoadReport
 from ...registry.source import source as registered
 from ..sources.git.reader import services_touched
@@ -32,20 +36,22 @@ def _user(obj: dict) -> dict:
     return {}
 
 
-def is_bot(obj: dict, bots: tuple = ()) -> bool:
-    """Whether ``obj`` (a PR, review, MR or note) was written by a bot."""
+def is_bot(obj: dict, bots: tuple = (), assistants: frozenset = frozenset()) -> bool:
+    """Whether ``obj`` (a PR, review, MR or note) was written by a bot: one the configuration names,
+    or one that looks like a bot and is none of ``assistants`` (lower-cased logins of AI assistants,
+    whose PRs are kept: ``ai_rules.assistant_bots``)."""
     user = _user(obj)
     login = str(user.get("login") or user.get("username") or "")
-    return (login.lower().endswith("[bot]") or user.get("type") == "Bot" or user.get("bot") is True
-            or login in bots)
+    looks = login.lower().endswith("[bot]") or user.get("type") == "Bot" or user.get("bot") is True
+    return login in bots or (looks and login.lower() not in assistants)
 
 
-def without_bots(objects: list, bots: tuple = ()) -> tuple[list, int]:
+def without_bots(objects: list, bots: tuple = (), assistants: frozenset = frozenset()) -> tuple[list, int]:
     """``objects`` less bots' pull requests (and the reviews of those PRs) and bots' reviews; the
-    count left out."""
+    count left out. An AI assistant's (``assistants``, see ``is_bot``) are kept."""
     people_kinds = [o for o in objects if isinstance(o, dict)]
     bot_prs = {str(o.get("number") or o.get("iid")) for o in people_kinds
-               if ("merged_at" in o) and is_bot(o, bots)}
+               if ("merged_at" in o) and is_bot(o, bots, assistants)}
     kept = []
     for obj in objects:
         if not isinstance(obj, dict):
@@ -56,7 +62,7 @@ def without_bots(objects: list, bots: tuple = ()) -> tuple[list, int]:
         pr_of = str(obj.get("merge_request_iid") or obj.get("noteable_iid") or "")
         if "pull_request_url" in obj:
             pr_of = str(obj["pull_request_url"]).rstrip("/").rsplit("/", 1)[-1]
-        if (is_pr or is_review) and is_bot(obj, bots):
+        if (is_pr or is_review) and is_bot(obj, bots, assistants):
             continue
         if is_review and pr_of in bot_prs:
             continue
@@ -118,11 +124,14 @@ def by_service(rows: pd.DataFrame, objects: list, service_paths: dict, tag_patte
     return out.assign(service=out["owner"]).drop(columns=["owner"]), left
 
 
-def events_of(source: Source, objects: list) -> tuple[pd.DataFrame, LoadReport]:
-    """The events of ``objects`` fetched from ``source``, its services renamed, validated."""
-    kept, bots = without_bots(objects, source.bots)
+def events_of(source: Source, objects: list, ai_rules: AiRules | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """The events of ``objects`` fetched from ``source``, its services renamed, validated; with
+    ``ai_rules``, a ``pr_ai_assisted`` event per PR (``ai_facts.with_ai_events``), and a PR whose
+    author is one of the rules' assistants' bot accounts is kept (it is the assistant's work, not a
+    bot's chore; its reviews too)."""
+    kept, bots = without_bots(objects, source.bots, assistant_bots(ai_rules))
     spec = registered(source.provider).sync
-    raw = spec.events(source, kept)
+    raw = with_ai_events(spec.events(source, kept), ai_rules)
     rows, numbers, left = raw.rows, raw.numbers, {}
     if source.service and len(rows):
         rows = rows.assign(service=source.service)

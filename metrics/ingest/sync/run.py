@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from ... import store
+from ...ai_rules import AiRulesError
+from ..ai_facts import rules_of_data
 from ...registry.source import source as registered
 from . import mapping
 from .config import Source, default_since
@@ -78,12 +80,13 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
     try:
         client = client or client_for(source, environ, notify=notify, sleep=sleep)
         store.check_name(source.dataset)
+        rules = sync_ai_rules()
         state = {} if full else store.sync_state(source.dataset, source.key)
         stored = json.loads(json.dumps(state))
         for batch in batches_of(source, client, state, now_text):
             outcome.warn(batch.warnings)
             if batch.objects or batch.state != stored:      # else nothing new to write (an unchanged repository)
-                frame, report = mapping.events_of(source, batch.objects)
+                frame, report = mapping.events_of(source, batch.objects, rules)
                 for reason, count in report.skipped.items():
                     outcome.skipped[reason] = outcome.skipped.get(reason, 0) + count
                 outcome.rejected += report.rejected_count
@@ -103,6 +106,15 @@ def sync(source: Source, *, full: bool = False, progress=None, environ=None, sle
     if outcome.error:
         raise SyncError(outcome.error, status)
     return outcome
+
+
+def sync_ai_rules():
+    """The AI rules a sync decides by (the data directory's ``ai.toml``, or ``METRICS_AI_RULES``);
+    SyncError of one sentence, before any request, for a file that cannot be used."""
+    try:
+        return rules_of_data(store.data_dir())
+    except AiRulesError as e:
+        raise SyncError(f"{e} (nothing synced)") from None
 
 
 def record(outcome: Outcome, when: str) -> None:

@@ -6,6 +6,9 @@ from .reader import azure_devops_reader
 
 SOURCE = SourceSpec(
     name="azure-devops",
+    ai_facts=("a completed PR's `createdBy.uniqueName` (else `displayName`), `sourceRefName` less `refs/heads/`, "
+              "`labels[].name`, and `commits[].comment` when the PR carries its commits (`includeCommits`). An "
+              "active PR has none yet (unknown)"),
     title="Azure DevOps pull requests and deployments (JSON)",
     describe=("pull request (`_apis/git/pullrequests`): `pr_created` at `creationDate`, `pr_merged` at `closedDate` "
               "when `completed` (abandoned ones skipped); `pr_id` `REPO#ID`, service the repository's name. Each "

@@ -146,6 +146,11 @@ def _pull_request(events: Events, number: int, r: dict, threads: list | None) ->
     events.add(number, **base, ts=text_at(r, "creationDate"), kind=s.PR_CREATED, author=_person(r.get("createdBy")))
     if status == "completed":
         events.add(number, **base, ts=closed, kind=s.PR_MERGED)
+        listed = lambda key: r[key] if isinstance(r.get(key), list) else []  # noqa: E731
+        events.pr_facts(number, text_at(r, "creationDate"), repository, base["pr_id"],
+                        messages=[text_at(c, "comment") for c in listed("commits")],
+                        labels=[text_at(label, "name") for label in listed("labels")], author=_person(r.get("createdBy")),
+                        branch=text_at(r, "sourceRefName").removeprefix("refs/heads/"))
     reviewers = [v for v in r["reviewers"] if isinstance(v, dict)] if isinstance(r.get("reviewers"), list) else []
     if threads is not None:
         for thread_number, thread in threads:

@@ -6,6 +6,8 @@ from .reader import bitbucket_reader
 
 SOURCE = SourceSpec(
     name="bitbucket",
+    ai_facts=("a merged PR's `author.nickname` (else `display_name`) and `source.branch.name`: a Bitbucket Cloud pull "
+              "request has no labels, and its list no commit messages (no trailers). An open PR has none yet (unknown)"),
     title="Bitbucket Cloud pull requests and deployments (JSON)",
     describe=("pull request (`/2.0/repositories/W/R/pullrequests`): `pr_created` at `created_on`; when `MERGED`, "
               "`pr_merged` at the date of its activity's `update` to `MERGED` when the PR's activity "

@@ -147,6 +147,8 @@ def _pull_request(events: Events, number: int, r: dict, merges: dict, used: set)
         base = {"service": slug, "pr_id": pr_key(slug, text_at(r, "id"))}
         events.add(number, **base, ts=text_at(r, "created_on"), kind=s.PR_CREATED, author=_person(r.get("author")))
         if state == "MERGED":
+            events.pr_facts(number, text_at(r, "created_on"), slug, base["pr_id"], author=_person(r.get("author")),
+                            branch=text_at(r, "source.branch.name"))
             events.add(number, **base, ts=merges.get(key) or text_at(r, "updated_on"), kind=s.PR_MERGED)
             if key in merges:
                 used.add(key)

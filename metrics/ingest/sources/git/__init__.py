@@ -16,6 +16,11 @@ SOURCE = SourceSpec(
              Option("service_map", "the service of the repository DIR, instead of its directory's name (repeatable)",
                     kind="pairs", metavar="NAME=DIR", excludes_service="names each repository's")),
     upload=False,
+    ai_facts=("every merged PR's commit messages: a merge's own commits' (`git rev-list M^2 ^M^1`) and the merge "
+              "commit's, a squash commit's (which carries the squashed commits' `Co-authored-by:` lines); its branch "
+              "from the merge message \"Merge pull request #N from OWNER/BRANCH\" (a squash commit names none); "
+              "its first commit's author name as its author (a bot account's commits carry its login). Git has no "
+              "labels. In a monorepo each service's PR has the verdict"),
     reads="a local repository (a directory)",
     describe=("tags matching `--tag-pattern` (a glob, default all) are deployments: an annotated tag at its tagger "
               "date, a lightweight one at its commit's committer date. On HEAD's first-parent history, merge commits "

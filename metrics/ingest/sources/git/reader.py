@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from .... import schema as s
+from ...ai_facts import pr_fact
 from ...report import LoadError, RawRows
 from ..common import count_skip, path_matches, raw_rows, service_globs
 from .repositories import found_line, mapped_names, repositories, repository_name, repository_top
@@ -14,6 +15,7 @@ from .repositories import found_line, mapped_names, repositories, repository_nam
 
 MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
 SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
+MERGE_BRANCH = re.compile(r"^Merge pull request #\d+ from [^/\s]+/(\S+)")
 
 
 def _git(repo: Path, *args: str, stdin: str | None = None, check: bool = True) -> str:
@@ -108,9 +110,24 @@ def _diffstats(repo: Path, shas: list[str]) -> dict:
     return stats
 
 
+def _messages(repo: Path, shas: list[str]) -> dict:
+    """sha -> its whole commit message (subject, body and trailers), from one ``git log``."""
+    if not shas:
+        return {}
+    log = _git(repo, "log", "--no-walk=unsorted", "--format=%x1e%H%x1f%B", "--stdin", stdin="\n".join(shas) + "\n")
+    return dict(record.split("\x1f", 1) for record in log.split("\x1e")[1:] if "\x1f" in record)
+
+
 def services_touched(files: list, service_paths: dict) -> list[str]:
     """The services (of SERVICE -> globs) whose paths any of ``files`` is under, in the mapping's order."""
     return [svc for svc, globs in service_paths.items() if any(path_matches(f, g) for f in files for g in globs)]
+
+
+def merge_branch(subject: str) -> str:
+    """The source branch a merge's subject names: BRANCH of "Merge pull request #N from
+    OWNER/BRANCH" (GitHub's merge message); "" for any other subject."""
+    found = MERGE_BRANCH.match(subject)
+    return found.group(1) if found else ""
 
 
 def _first_parent_history(head: str, commits: dict) -> list[str]:
@@ -199,6 +216,7 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
         pr_of: dict = {c: "mainline" for c in mainline}      # commit -> the merge that brought it in
         clamped = 0
         merged_prs = []                                      # (merge commit, its PR's rows' base, merge time)
+        facts = []                                           # (row number, service, PR, created, its commits, author, branch)
         for sha in mainline:
             commit_parents, author_time, commit_time, author, subject = commits[sha]
             merge, squash = MERGE_SUBJECT.match(subject), SQUASH_SUBJECT.search(subject)
@@ -209,8 +227,9 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
                 first = min(own, key=lambda c: commits[c][1]) if own else sha
                 pr, created, first_author = (merge or squash).group(1), commits[first][1], commits[first][3]
                 first_commit = created if own else None
+                shas = [sha, *own]
             elif squash:                                     # the squashed commit is the PR's only one
-                pr, created, first_author, first_commit = squash.group(1), author_time, author, None
+                pr, created, first_author, first_commit, shas = squash.group(1), author_time, author, None, [sha]
             else:
                 continue
             if created > commit_time:                        # an author clock ahead of the committer's
@@ -227,6 +246,8 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
                 if first_commit is not None:
                     rows.append({**base, "ts": _iso(first_commit), "kind": s.PR_FIRST_COMMIT})
                 merged_prs.append((sha, base, commit_time))
+                facts.append((len(rows), svc, f"#{pr}", _iso(created), shas, first_author,
+                              merge_branch(subject) if len(commit_parents) > 1 else ""))
         stats = _diffstats(repo, list(dict.fromkeys(sha for sha, _, _ in merged_prs)))
         for sha, base, commit_time in merged_prs:
             for kind, number in zip(s.PR_SIZE_KINDS, stats.get(sha, (0, 0, 0)), strict=True):
@@ -234,7 +255,10 @@ def git_reader(tag_pattern: str = "*", service_paths: dict | None = None, tag_pa
         if clamped:
             warnings.append(f"{clamped} PR(s) had a first commit authored after their merge (the clocks differ): "
                             f"created at the merge time instead")
-        return raw_rows(rows, range(1, len(rows) + 1), [], "event", skipped, warnings)
+        messages = _messages(repo, list(dict.fromkeys(c for *_, shas, _, _ in facts for c in shas)))
+        pr_facts = [pr_fact(number, created, svc, pr, [messages.get(c, "") for c in shas], author=author, branch=branch)
+                    for number, svc, pr, created, shas, author, branch in facts]
+        return raw_rows(rows, range(1, len(rows) + 1), [], "event", skipped, warnings, pr_facts)
 
     read_git.reads_path = True
     read_git.item = ("repository", "repositories")

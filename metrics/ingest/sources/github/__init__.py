@@ -11,6 +11,13 @@ SOURCE = SourceSpec(
                     default=False, flag="--releases-as-deployments"),
              Option("incident_label", "issues with this label are incidents", metavar="LABEL")),
     sync=sync.SYNC, webhook=webhook.WEBHOOK,
+    ai_facts=("a merged PR's `labels[].name`, `user.login`, `head.ref`, and its commits' messages: the sync's of "
+              "`GET /repos/O/R/pulls/N/commits` (every page), an export's when its PR objects carry them "
+              "(`commit_messages`, `first_commit`; `gh api .../pulls` carries none, so no trailers); the webhook's "
+              "`pull_request` delivery closed and merged: labels, login and branch (the payload names no commits). "
+              + "An open PR has none yet (unknown): its labels may still change, and the store keeps a PR's first "
+              "verdict. The sync keeps a PR opened by an assistant's bot account (`Copilot`): its work, not a bot's "
+              "chore; a login the configuration's `bots` names is left out all the same"),
     reads=("`gh api --paginate` output: `repos/O/R/pulls?state=all`, `.../pulls/N/reviews`, "
            "`.../deployments/ID/statuses`, `.../actions/runs` (files may mix them)"),
     describe=("PRs (created, merged), submitted reviews, a deployment at its first final status (success, or failed "

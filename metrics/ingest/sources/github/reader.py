@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from .... import schema as s
+from ...ai_facts import pr_fact
 from ...report import RawRows
 from ..common import (DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, items_of, json_documents, matches,
                      outcome_of, raw_rows)
@@ -35,6 +36,19 @@ def first_commit_date(pr: dict):
     the object carries none."""
     commit = as_dict(as_dict(pr.get("first_commit")).get("commit"))
     return as_dict(commit.get("author")).get("date") or None
+
+
+def pr_ai_fact(number: int, pr: dict, service: str) -> dict:
+    """A merged pull request object's facts for the AI rules (``ai_facts.pr_fact``; an open PR's may
+    still change, and the store keeps a PR's first verdict): its labels' names,
+    ``user.login``, ``head.ref``, and the messages of the commits it carries (``commit_messages``,
+    as the sync attaches those of ``GET /pulls/N/commits``, and its ``first_commit``'s)."""
+    messages = [as_dict(as_dict(pr.get("first_commit")).get("commit")).get("message")]
+    messages += pr.get("commit_messages") if isinstance(pr.get("commit_messages"), list) else []
+    labels = [as_dict(label).get("name") if isinstance(label, dict) else label for label in pr.get("labels") or []] \
+        if isinstance(pr.get("labels"), list) else []
+    return pr_fact(number, pr.get("created_at"), service, f"#{pr['number']}", messages, labels,
+                   as_dict(pr.get("user")).get("login"), as_dict(pr.get("head")).get("ref"))
 
 
 def pr_sizes(pr: dict) -> list[tuple]:
@@ -81,7 +95,7 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
     """GitHub REST API objects (pull requests, reviews, deployments and their statuses, workflow
     runs, releases, issues; any mix) as raw event rows, numbered by record: the mapping
     ``import --from github``, the live sync and the webhooks share (see ``github_reader``)."""
-    rows, numbers, bad, skipped, warnings = [], [], [], {}, []
+    rows, numbers, bad, skipped, warnings, facts = [], [], [], {}, [], []
     final_status: dict = {}          # deployment id -> (time, state, environment, repo, number)
     deployments: dict = {}           # deployment id -> (created, environment, repo, number): the list's objects
 
@@ -101,6 +115,7 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
                 add(number, **base, ts=first_commit_date(r), kind=s.PR_FIRST_COMMIT)
             if r.get("merged_at"):
                 add(number, **base, ts=r["merged_at"], kind=s.PR_MERGED)
+                facts.append(pr_ai_fact(number, r, base["service"]))
                 for kind, value in pr_sizes(r):
                     add(number, **base, ts=r["merged_at"], kind=kind, metric_value=value)
         elif "pull_request_url" in r:                                  # a review
@@ -169,4 +184,4 @@ def events_from_github(records: list, deploy_workflow: str = DEFAULT_DEPLOY_PATT
     if alone:
         warnings.append(f"{len(alone)} deployment(s) came without statuses: counted as successful at their creation "
                         f"(import their statuses, gh api repos/OWNER/REPO/deployments/ID/statuses, for failures)")
-    return raw_rows(rows, numbers, bad, "record", skipped, warnings)
+    return raw_rows(rows, numbers, bad, "record", skipped, warnings, facts)

@@ -9,7 +9,7 @@ from ...sync.http import Client, token_from
 from ...sync.providers import (PER_PAGE, Batch, Members, NewestFirstWalk, archived_option, chosen_members, forks_option,
                                iso, listed, pages, parse_time, pattern_option, recheck_open, snapshot, teams_options,
                                text_field)
-from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION
+from ..common import DEPLOY_WORKFLOW_OPTION, PRODUCTION_OPTION, as_dict
 from .reader import SIZE_FIELDS, events_from_github, first_commit_date
 
 API_URL = "https://api.github.com"
@@ -132,7 +132,8 @@ def merged_pull(client: Client, base: str, pr: dict) -> dict:
     """A merged pull request of the list with what its stages and size need: ``additions``,
     ``deletions``, ``changed_files`` of the single PR (``GET /pulls/N``: the list leaves them out) and,
     as ``first_commit``, the earliest-authored of its commits (``GET /pulls/N/commits``, every page;
-    GitHub lists at most 250). Asked once per merged PR (a merged PR does not change after)."""
+    GitHub lists at most 250), and as ``commit_messages`` their messages (for the AI rules'
+    trailers). Asked once per merged PR (a merged PR does not change after)."""
     number = pr.get("number")
     single = client.get(f"{base}/pulls/{number}").body
     single = single if isinstance(single, dict) else {}
@@ -140,8 +141,10 @@ def merged_pull(client: Client, base: str, pr: dict) -> dict:
              for page in pages(client, f"{base}/pulls/{number}/commits", {"per_page": PER_PAGE})
              for c in (page.body or []) if isinstance(c, dict)]
     first = min((d for d in dated if d[0] is not None), key=lambda d: d[0], default=(None, None))[1]
+    messages = [as_dict(c.get("commit")).get("message") for _, c in dated]
     return {**pr, **{field: single[field] for field in SIZE_FIELDS if field in single},
-            **({"first_commit": first} if first else {})}
+            **({"first_commit": first} if first else {}),
+            "commit_messages": [m for m in messages if isinstance(m, str)]}
 
 
 def _deployment_statuses(client, base, deployment: dict) -> tuple[list, bool]:

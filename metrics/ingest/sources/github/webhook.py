@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from ....registry.source import WebhookSpec
+from ...ai_facts import with_ai_events
 from ...report import LoadReport, RawRows
 from ...webhooks import Delivery, Options, WebhookError, parse_json, validated
 from ..common import count_skip
@@ -99,6 +100,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
             obj["pull_request_url"] = pull_request_url(payload.get("pull_request"), repository)
         records.append(obj)
     raw = RawRows(*events_from_github(records, options.deploy_workflow, options.production, options.releases))
+    raw = with_ai_events(raw, options.ai_rules)          # before the delivery's service fills the rows'
     if not options.service:
         raw = raw._replace(rows=with_delivery_service(raw.rows, payload, event))
     frame, report = validated("github", delivery_id, raw, options, skipped)
@@ -114,7 +116,8 @@ WEBHOOK = WebhookSpec(
         ("`pull_request` opened / closed / reopened",
          ("the PR object as imported: `pr_created`, and `pr_merged` when merged (a creation already stored is a "
           "duplicate) with the size the payload's PR carries (`additions`, `deletions`, `changed_files`: "
-          "`pr_lines_added`, `pr_lines_removed`, `pr_files_changed`); no first commit (the payload names none)")),
+          "`pr_lines_added`, `pr_lines_removed`, `pr_files_changed`); no first commit (the payload names none); "
+          "closed and merged, its `pr_ai_assisted` verdict from its labels, author and branch (the AI facts table)")),
         ("`pull_request_review` submitted", "`pr_reviewed`"),
         ("`deployment_status`",
          ("a final status (success, failure, error) is a `deploy`; only the first final status of a deployment counts, "

@@ -7,6 +7,11 @@ from .reader import gitlab_reader
 SOURCE = SourceSpec(
     name="gitlab", title="GitLab API export (JSON)", reader=gitlab_reader, order=40,
     options=(PRODUCTION_OPTION,),
+    ai_facts=("a merged MR's `labels` (names; or label objects' `title`), `author.username`, `source_branch`, and "
+              "its commits' messages: the sync's of `/merge_requests/:iid/commits` (every page), an export's when "
+              "its MR objects carry them (`commit_messages`, `first_commit`); the merge request hook's `merge` "
+              "action: its `labels[].title`, `object_attributes.source_branch` and `last_commit.message` (the "
+              "hook's user merged it, so no author). An open MR has none yet (unknown)"),
     sync=sync.SYNC, webhook=webhook.WEBHOOK,
     reads=("GitLab API JSON: `projects/:id/merge_requests?state=all` (or `.../merge_requests/:iid/changes`), "
            "`.../merge_requests/:iid/notes`, "

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from .... import schema as s
+from ...ai_facts import pr_fact
 from ...report import RawRows
 from ..common import (as_dict, count_skip, environment_of, items_of, json_documents, raw_rows)
 
@@ -32,6 +33,27 @@ def first_commit_date(mr: dict):
     """The ``authored_date`` of a merge request's ``first_commit`` (the earliest-authored commit of
     ``GET /merge_requests/:iid/commits``, as the sync attaches it); None when it carries none."""
     return as_dict(mr.get("first_commit")).get("authored_date") or None
+
+
+def label_names(labels) -> list:
+    """The names of a merge request's ``labels``: texts (the API's default), or objects' ``title``
+    or ``name`` (``with_labels_details``, and the hooks' ``labels``)."""
+    if not isinstance(labels, list):
+        return []
+    return [as_dict(label).get("title") or as_dict(label).get("name") if isinstance(label, dict) else label
+            for label in labels]
+
+
+def mr_ai_fact(number: int, mr: dict, service: str) -> dict:
+    """A merged merge request object's facts for the AI rules (``ai_facts.pr_fact``; an open one's
+    may still change, and the store keeps a PR's first verdict): its labels,
+    ``author.username``, ``source_branch``, and the messages of the commits it carries
+    (``commit_messages``, as the sync attaches those of ``/merge_requests/:iid/commits``, and its
+    ``first_commit``'s)."""
+    messages = [as_dict(mr.get("first_commit")).get("message")]
+    messages += mr.get("commit_messages") if isinstance(mr.get("commit_messages"), list) else []
+    return pr_fact(number, mr.get("created_at"), service, f"!{mr['iid']}", messages, label_names(mr.get("labels")),
+                   as_dict(mr.get("author")).get("username"), mr.get("source_branch"))
 
 
 def gitlab_reader(production: str = s.PRODUCTION):
@@ -74,7 +96,7 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
     share. A merge request's note (``/merge_requests/:iid/notes``) is a review: written by a person,
     or the system note "approved this merge request"; other system notes are skipped. A deployment
     created through the API (``deployable: null``) takes the one project the other records name."""
-    rows, numbers, bad, skipped, unplaced = [], [], [], {}, 0
+    rows, numbers, bad, skipped, unplaced, facts = [], [], [], {}, 0, []
     project, projects = export_project(records)
     for number, r in enumerate(records, start=1):
         if not isinstance(r, dict):
@@ -91,6 +113,7 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
             if r.get("merged_at"):
                 rows.append({**base, "ts": r["merged_at"], "kind": s.PR_MERGED})
                 numbers.append(number)
+                facts.append(mr_ai_fact(number, r, base["service"]))
                 for kind, value in zip(s.PR_SIZE_KINDS, diff_size(r.get("changes")) or (), strict=False):
                     rows.append({**base, "ts": r["merged_at"], "kind": kind, "metric_value": value})
                     numbers.append(number)
@@ -122,4 +145,4 @@ def events_from_gitlab(records: list, production: str = s.PRODUCTION) -> RawRows
     warnings = [f"{unplaced} deployment(s) created through the API (deployable null) name no project, and the export "
                 f"names {'several (' + ', '.join(projects) + ')' if projects else 'none'}: give --service "
                 f"(without it they are rejected)"] if unplaced else []
-    return raw_rows(rows, numbers, bad, "record", skipped, warnings)
+    return raw_rows(rows, numbers, bad, "record", skipped, warnings, facts)

@@ -138,13 +138,15 @@ def changed_paths(diffs: list) -> list:
     return sorted({p for d in diffs for p in (d.get("new_path"), d.get("old_path")) if isinstance(p, str) and p})
 
 
-def first_commit(client: Client, base: str, iid) -> dict | None:
+def merge_request_commits(client: Client, base: str, iid) -> tuple[dict | None, list]:
     """The earliest-authored commit of a merge request (``/merge_requests/:iid/commits``, every
-    page, by ``authored_date``); None when it lists none with a readable date."""
-    dated = [(parse_time(c.get("authored_date")), c) for page in
-             gitlab_pages(client, f"{base}/merge_requests/{iid}/commits", {"per_page": PER_PAGE})
-             for c in (page.body if isinstance(page.body, list) else []) if isinstance(c, dict)]
-    return min((d for d in dated if d[0] is not None), key=lambda d: d[0], default=(None, None))[1]
+    page, by ``authored_date``; None when it lists none with a readable date), and the messages of
+    all its commits (for the AI rules' trailers)."""
+    commits = [c for page in gitlab_pages(client, f"{base}/merge_requests/{iid}/commits", {"per_page": PER_PAGE})
+               for c in (page.body if isinstance(page.body, list) else []) if isinstance(c, dict)]
+    dated = [(parse_time(c.get("authored_date")), c) for c in commits]
+    first = min((d for d in dated if d[0] is not None), key=lambda d: d[0], default=(None, None))[1]
+    return first, [c["message"] for c in commits if isinstance(c.get("message"), str)]
 
 
 def gitlab(client: Client, source, state: dict, now: str):
@@ -152,7 +154,7 @@ def gitlab(client: Client, source, state: dict, now: str):
     merge requests (``order_by=updated_at``, ``updated_after`` the watermark) each with its
     approvals and notes, and deployments (``order_by=updated_at``, ``updated_after``; unfinished
     ones are caught again when they update). Each merged MR also carries its ``changes`` (the items
-    of ``/diffs``: its size) and ``first_commit`` (``first_commit``); in a monorepo
+    of ``/diffs``: its size), ``first_commit`` and ``commit_messages`` (``merge_request_commits``); in a monorepo
     (``service_paths``) its ``changed_paths``; an MR not merged carries none (it is placed when it
     merges)."""
     project = source.target
@@ -180,7 +182,7 @@ def gitlab(client: Client, source, state: dict, now: str):
                         item["changes"] = diffs
                         if source.service_paths:
                             item["changed_paths"] = changed_paths(diffs)
-                        commit = first_commit(client, base, iid)
+                        commit, item["commit_messages"] = merge_request_commits(client, base, iid)
                         if commit:
                             item["first_commit"] = commit
                     approvals = client.get(f"{base}/merge_requests/{iid}/approvals").body

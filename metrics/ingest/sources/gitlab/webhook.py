@@ -6,10 +6,12 @@ import time
 
 from .... import defaults, schema as s
 from ....registry.source import WebhookSpec
+from ...ai_facts import facts_frame, pr_fact
 from ...report import RawRows
 from ...webhooks import (Delivery, Options, WebhookError, parse_json, secret as secret_of, standard_signature_problem,
                          token_valid, validated)
-from ..common import DEFAULT_DEPLOY_PATTERN, count_skip, environment_of, matches
+from ..common import DEFAULT_DEPLOY_PATTERN, as_dict, count_skip, environment_of, matches
+from .reader import label_names
 
 SECRET = "GITLAB_WEBHOOK_TOKEN"
 SIGNING = "GITLAB_WEBHOOK_SIGNING_TOKEN"
@@ -54,7 +56,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     if not isinstance(payload, dict):
         raise WebhookError(400, "a GitLab delivery is a JSON object")
     skipped: dict = {}
-    rows, once = [], ""
+    rows, once, facts = [], "", []
     kind = str(payload.get("object_kind") or "")
     service = _project(payload)
     attributes = payload.get("object_attributes") if isinstance(payload.get("object_attributes"), dict) else {}
@@ -62,6 +64,11 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
     if kind == "merge_request":
         action = str(attributes.get("action") or "")
         base = {"service": service, "pr_id": f"!{attributes.get('iid', '')}"}
+        if action == "merge":                            # its AI verdict, on its final facts (the user merged it)
+            facts.append(pr_fact(1, gitlab_time(attributes.get("created_at")), service, base["pr_id"],
+                                 [as_dict(attributes.get("last_commit")).get("message")],
+                                 label_names(payload.get("labels") if "labels" in payload else attributes.get("labels")),
+                                 branch=attributes.get("source_branch")))
         if action == "open":
             rows.append({**base, "ts": gitlab_time(attributes.get("created_at")), "kind": s.PR_CREATED,
                          "author": str(user.get("username") or "")})
@@ -94,7 +101,7 @@ def delivery(headers, body: bytes, delivery_id: str, options: Options) -> Delive
                          "deploy_id": f"pipeline-{attributes.get('id', '')}", "status": status})
     else:
         count_skip(skipped, f"GitLab {kind or 'unnamed'} hooks (not used by the metrics)")
-    raw = RawRows(pd.DataFrame(rows), list(range(1, len(rows) + 1)), [], "event", {})
+    raw = RawRows(pd.DataFrame(rows), list(range(1, len(rows) + 1)), [], "event", {}, facts=facts_frame(facts))
     frame, report = validated("gitlab", delivery_id, raw, options, skipped)
     return Delivery("gitlab", delivery_id, frame, report, once=once)
 
@@ -109,6 +116,7 @@ WEBHOOK = WebhookSpec(
         ("merge request hook",
          ("action `open`: `pr_created` at `created_at` (author the hook's user); `merge`: `pr_merged` at `updated_at`; "
           "`approved`: `pr_reviewed` by the hook's user at `updated_at`; other actions skipped; `pr_id` `!IID`, "
+          "`merge` also its `pr_ai_assisted` verdict (the AI facts table), "
           "service the project's path name; the hook carries no size and no commits' dates (the sync gives them)")),
         ("deployment hook",
          ("`success` / `failed`: `deploy` at `status_changed_at`, `deploy_id` the deployment id, first final status "
