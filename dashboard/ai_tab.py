@@ -13,10 +13,11 @@ from components.panels import cards_row, graph, panel
 from metrics.builtin import BY_KEY
 from metrics.compute.ai import MEASURES
 from metrics.compute.stages import STAGES
-from metrics.defaults import BOOTSTRAP_LEVEL_PCT, MOSTLY_AI_SHARE
+from metrics.defaults import BOOTSTRAP_LEVEL_PCT, MONTHLY_MIN_DAYS, MOSTLY_AI_SHARE
 from metrics.units import say
 
 from .data import Computed
+from .trend_charts import trends_figure
 
 HOURS = ("lead_time", *STAGES, "review_turnaround")          # the measures in hours, drawn together
 LABELS = {"lead_time": "lead time", "review_turnaround": "review turnaround", "pr_size": "PR size"}
@@ -113,7 +114,12 @@ def ai(c: Computed, theme: str) -> tuple:
                                  "empty-ai-adoption"))
     rates = (graph("ai-deployments", deployment_rates({"ai": deploys["mostly_ai"], "other": deploys["other"]}, theme))
              if not deploys["not_comparable"] else empty_state(deploys["not_comparable"], "ai-deployments-not-comparable"))
-    charts = [panel(stages), panel(size), panel(adoption), panel(rates),
+    # the five keys' trends beside the adoption, as the DORA tab draws them (windows of 90 days or more)
+    trends = (graph("ai-trends", trends_figure(an, theme, span)) if an.trends is not None
+              else empty_state(f"The five DORA keys by month are drawn beside the adoption for windows of "
+                               f"{MONTHLY_MIN_DAYS} days or more: choose a longer window to read them together.",
+                               "empty-ai-trends"))
+    charts = [panel(stages), panel(size), panel(adoption), panel(trends), panel(rates),
               panel(capabilities_table(capability_rows(an, compared))),
               panel(text_block("What this comparison can and cannot show", what_it_shows(prs["min_sample"]), "ai-caveats"))]
     top = cards_row(cards(c, compared))

@@ -22,7 +22,6 @@ from components.teams import goals_progress, no_teams_file, teams_table
 from metrics import defaults, series
 from metrics.compute.extensions import success_rate
 from metrics.compute.stages import STAGES
-from metrics.compute.trends import DORA_TREND_KEYS
 from metrics.schema import PR_REVIEWED
 from metrics.annotations import KINDS
 from metrics.goals import GOAL_METRICS, progress
@@ -35,6 +34,7 @@ from metrics.units import say
 from .ai_tab import ai
 from .cards import Judged, quick_check, tab_cards
 from .data import Computed
+from .trend_charts import trends_figure
 
 DRILLDOWN_ROWS = 500
 
@@ -147,10 +147,7 @@ def dora(c: Computed, theme: str) -> tuple:
                                "not 100 %.", "empty-success-rate")),
     ]
     if an.trends is not None:
-        charts.append(panel(graph("trends", marked(c, fg.monthly_trends(
-            an.trends["months"], an.trends["previous_year"],
-            [(key, BY_KEY[key].label, BY_KEY[key].unit) for key in DORA_TREND_KEYS],
-            theme, span))), width=12))
+        charts.append(panel(graph("trends", marked(c, trends_figure(an, theme, span))), width=12))
     return cards, dbc.Row(charts)
 
 

@@ -295,13 +295,29 @@ def tab_of(rows, start=START, end=END, prev_start="2023-12-11"):
 def test_the_adoption_chart_spans_the_window_and_draws_usage_on_a_second_axis(hand):
     from components.panels import figures, shape
     cards, charts = tab_of(hand_rows())
-    assert shape("ai", charts) == ["ai", "ai-stages", "ai-size", "ai-adoption", "ai-deployments", "empty", "empty"]
+    assert shape("ai", charts) == ["ai", "ai-stages", "ai-size", "ai-adoption", "empty", "ai-deployments", "empty", "empty"]
+    assert "windows of 90 days or more" in str(charts)                 # a 21-day window: no monthly trends
     fig = figures(charts)["ai-adoption"]
     assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp(START, tz="UTC"), pd.Timestamp(END, tz="UTC")]
     assert list(fig.data[0].y[:2]) == [100.0, pytest.approx(100 / 21)] and np.isnan(fig.data[0].y[2])
     assert fig.data[1].yaxis == "y2" and fig.data[1].y[0] == 5.0
     without = [r for r in hand_rows() if not r["kind"].startswith("ai_")]
     assert len(figures(tab_of(without)[1])["ai-adoption"].data) == 1        # no report: no second axis
+
+
+def test_the_five_keys_by_month_are_drawn_beside_the_adoption_from_90_days(hand):
+    """A window of 2024-01-01 to 2024-03-31 (90 days): the AI tab draws the DORA tab's monthly trends,
+    a line per key in its registry label, the months January to March, beside the adoption."""
+    from components.panels import figures, shape
+    from metrics.builtin import BY_KEY
+    from metrics.compute.trends import DORA_TREND_KEYS
+    charts = tab_of(hand_rows(), end="2024-03-31", prev_start="2023-10-03")[1]
+    names = shape("ai", charts)
+    assert names.index("ai-trends") == names.index("ai-adoption") + 1
+    fig = figures(charts)["ai-trends"]
+    drawn = [t.name for t in fig.data if not t.name.endswith("a year earlier")]
+    assert drawn == [BY_KEY[key].label for key in DORA_TREND_KEYS] and len(drawn) == 5
+    assert [pd.Timestamp(x).strftime("%Y-%m") for x in fig.data[0].x] == ["2024-01", "2024-02", "2024-03"]
 
 
 def test_the_cards_of_the_tab(hand):
