@@ -496,3 +496,45 @@ def test_a_broken_ai_toml_stops_an_organisations_sync_before_it_lists_the_reposi
         with pytest.raises(SyncError, match=r"at most once.*\(nothing synced\)"):
             sync_group(src, environ={"GITHUB_TOKEN": org.token})
         assert org.paths() == []
+
+
+def test_a_git_history_gives_the_comparison_worked_by_hand(tmp_path, data_dir):
+    """From a git history to ``--json``'s ``ai``: 40 PRs, one a day from 2024-01-02, each one commit at
+    09:00 merged h hours later and tagged at its merge (a lightweight tag: deployed at the merge).
+    PRs 1-20 carry Claude's trailer, h = 1..20; PRs 21-40 none, h = 2, 4, .., 40. Lead time (first
+    commit to deployment) is h: AI median 10.5 h and p75 15.25 h, other 21 h and 30.5 h (linear
+    interpolation); 20 and 20 merged PRs, a share of 50 %; the intervals are those of an independent
+    bootstrap with the same seed (the AI group the seed, the other the seed + 1)."""
+    import datetime as dt
+
+    import numpy as np
+
+    from metrics import defaults
+    from test_ai_comparison import boot, percentile_interval
+    repo = tmp_path / "shop"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", ".")
+    commit(repo, "initial", "2024-01-01T08:00:00Z")
+    hours = list(range(1, 21)) + list(range(2, 41, 2))
+    for k, h in enumerate(hours, start=1):
+        start = dt.datetime(2024, 1, 1, 9, tzinfo=dt.timezone.utc) + dt.timedelta(days=k)
+        merge = (start + dt.timedelta(hours=h)).isoformat()
+        _git(repo, "checkout", "-q", "-b", f"b{k}")
+        commit(repo, f"work {k}" + (f"\n\n{CLAUDE}" if k <= 20 else ""), start.isoformat(), name="Bob")
+        _git(repo, "checkout", "-q", "main")
+        _git(repo, "merge", "-q", "--no-ff", f"b{k}", "-m", f"Merge pull request #{k} from dev/b{k}", when=(merge, merge))
+        _git(repo, "tag", f"v{k}")
+    code, out, err = imported("--from", "git", repo, "--name", "hist")
+    assert code == 0, err
+    from conftest import run_cli
+    done = run_cli("--dataset", "hist", "--start", "2024-01-01", "--end", "2024-02-15", "--json")
+    assert done.returncode == 0, done.stderr
+    prs = json.loads(done.stdout)["ai"]["prs"]
+    assert prs["merged_prs"] == {"ai": 20, "other": 20, "unknown": 0} and prs["ai_share_pct"] == 50.0
+    lead = prs["measures"]["lead_time"]
+    assert (lead["ai"]["median"], lead["ai"]["p75"], lead["other"]["median"], lead["other"]["p75"]) == \
+        (10.5, 15.25, 21.0, 30.5)
+    ai_stats = boot(np.arange(1, 21), defaults.BOOTSTRAP_SEED)
+    other_stats = boot(np.arange(2, 41, 2), defaults.BOOTSTRAP_SEED + 1)
+    assert lead["ai"]["median_interval"] == pytest.approx(percentile_interval(ai_stats[:, 0]))
+    assert lead["other"]["p75_interval"] == pytest.approx(percentile_interval(other_stats[:, 1]))
