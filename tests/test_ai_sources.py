@@ -248,6 +248,22 @@ def test_a_bot_the_configuration_names_is_left_out_even_when_an_assistant():
     assert outcome.added == 0 and outcome.skipped["pull requests and reviews by bots"] == 1
 
 
+def test_an_assistants_review_is_left_out_as_a_bots_while_its_pr_is_kept():
+    """Gemini Code Assist reviews alice's PR #1 (an automatic review: no human's pickup); Copilot opens
+    PR #2 and claude[bot] reviews it: the PRs stay, both bots' reviews are left out (GitHub's shapes:
+    a review's ``user`` and ``pull_request_url``)."""
+    from metrics.ai_rules import AiRules, assistant_bots
+    from metrics.ingest.sync.mapping import without_bots
+    url = "https://api.github.com/repos/acme/shop/pulls/"
+    objects = [{"number": 1, "merged_at": "2024-03-01T10:00:00Z", "user": {"login": "alice", "type": "User"}},
+               {"pull_request_url": url + "1", "user": {"login": "gemini-code-assist[bot]", "type": "Bot"}},
+               {"pull_request_url": url + "1", "user": {"login": "bob", "type": "User"}},
+               {"number": 2, "merged_at": "2024-03-02T10:00:00Z", "user": {"login": "Copilot", "type": "Bot"}},
+               {"pull_request_url": url + "2", "user": {"login": "claude[bot]", "type": "Bot"}}]
+    kept, left_out = without_bots(objects, (), assistant_bots(AiRules()))
+    assert [o.get("number") or o["user"]["login"] for o in kept] == [1, "bob", 2] and left_out == 2
+
+
 def test_a_broken_ai_toml_stops_a_sync_before_it_stores_anything(data_dir):
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "ai.toml").write_text("[ai]\nbuiltin = \"yes\"\n")

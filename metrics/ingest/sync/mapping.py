@@ -48,7 +48,8 @@ def is_bot(obj: dict, bots: tuple = (), assistants: frozenset = frozenset()) -> 
 
 def without_bots(objects: list, bots: tuple = (), assistants: frozenset = frozenset()) -> tuple[list, int]:
     """``objects`` less bots' pull requests (and the reviews of those PRs) and bots' reviews; the
-    count left out. An AI assistant's (``assistants``, see ``is_bot``) are kept."""
+    count left out. A PR opened by an AI assistant's bot account (``assistants``, see ``is_bot``) is
+    kept; a review by one is not (automatic reviews, such as Gemini Code Assist's, are no human's pickup)."""
     people_kinds = [o for o in objects if isinstance(o, dict)]
     bot_prs = {str(o.get("number") or o.get("iid")) for o in people_kinds
                if ("merged_at" in o) and is_bot(o, bots, assistants)}
@@ -62,7 +63,7 @@ def without_bots(objects: list, bots: tuple = (), assistants: frozenset = frozen
         pr_of = str(obj.get("merge_request_iid") or obj.get("noteable_iid") or "")
         if "pull_request_url" in obj:
             pr_of = str(obj["pull_request_url"]).rstrip("/").rsplit("/", 1)[-1]
-        if (is_pr or is_review) and is_bot(obj, bots, assistants):
+        if (is_pr and is_bot(obj, bots, assistants)) or (is_review and not is_pr and is_bot(obj, bots)):
             continue
         if is_review and pr_of in bot_prs:
             continue
