@@ -17,7 +17,9 @@ SOURCE = SourceSpec(
               "`pull_request` delivery closed and merged: labels, login and branch (the payload names no commits). "
               + "An open PR has none yet (unknown): its labels may still change, and the store keeps a PR's first "
               "verdict. The sync keeps a PR opened by an assistant's bot account (`Copilot`): its work, not a bot's "
-              "chore; a login the configuration's `bots` names is left out all the same"),
+              "chore; a login the configuration's `bots` names is left out all the same. A review by an assistant's "
+              "bot account (Gemini Code Assist's, `claude[bot]`) is left out as any bot's: an automatic review is "
+              "no one's pickup"),
     reads=("`gh api --paginate` output: `repos/O/R/pulls?state=all`, `.../pulls/N/reviews`, "
            "`.../deployments/ID/statuses`, `.../actions/runs` (files may mix them)"),
     describe=("PRs (created, merged), submitted reviews, a deployment at its first final status (success, or failed "
