@@ -21,14 +21,16 @@ are paired and linked:
    later events come along whenever they happened: the ``incident_resolved`` of an ``incident_start``
    of the range (recovery time, open incidents, rework), the reviews and the merge of a
    ``pr_created`` of the range (review wait and turnaround: its first review; merge time, lead time,
-   the shipping deployment), and a PR's first commit and size (``pr_first_commit``, before its
-   creation: the coding stage; ``pr_lines_added`` ... at its merge). The store never holds an
-   incident's or a PR's later events before its start / creation (``ingest.validate`` and
-   ``store.merge`` reject them) and holds one ``incident_resolved``, one ``pr_merged`` and one of each
-   PR fact an id, so only an incident whose resolution lies outside the range, a PR whose merge or
-   every review does, and, in a dataset that holds first commits or sizes at all, a PR whose first
-   commit or size does (often before the range) have events to fetch: those of its id (a dataset
-   without them leaves its PRs as complete as before);
+   the shipping deployment), and a PR's first commit, size and AI verdict (``pr_first_commit``,
+   before its creation: the coding stage; ``pr_lines_added`` ... at its merge; ``pr_ai_assisted``).
+   The store holds one ``incident_resolved``, one ``pr_merged`` and one of each PR fact an id, so
+   only an incident whose resolution lies outside the range, a PR whose merge or every review does,
+   and, in a dataset that holds first commits, sizes or verdicts at all, a PR whose fact does (a
+   first commit often before the range) have events to fetch: those of its id, on both sides of the
+   range (a validated file refuses a resolution, review or merge before its start, but one stored
+   before the start or creation that came later is kept: the whole dataset uses it, so the window
+   must), and not past the data's first or last event (a dataset without the facts leaves its PRs as
+   complete as before);
 3. a deployment before the window may still be the one an incident or a PR inside it is linked to
    (METRICS.md section 2): every deployment a link of rule 1 or 2 may name (the ``deploy_id`` of an
    ``incident_start`` or a ``pr_merged``, and the deployment an attribution override pins one of

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import analyze, store
+from metrics import analyze, frame_from_tables, store
 from metrics.analysis import kinds_present
 from metrics.attribution import Overrides
 from metrics.reach import facts_of, reach
@@ -461,8 +461,7 @@ def test_facts_of_free_time_are_found_on_both_sides_and_later_events_after_only(
     35, has its size (a canonical file may time it anywhere) on day 10 and its AI verdict on day 70;
     PR b's review comes on day 60; PR c is complete in the range; PR d lacks only its AI verdict
     (day 80); events on days 0 and 90 bound the data. The window's numbers equal the whole's, and
-    the probes asked are: before the range, the PRs lacking a fact (a, b, d); after it, those
-    lacking a fact, a merge or a review (a, b, d)."""
+    the PRs lacking a fact, a merge or a review (a, b, d) are probed on both sides of the range."""
     frame = pr_rows((0, "pr_created", "early", np.nan), (10, "pr_lines_added", "a", 40.0),
                     (35, "pr_created", "a", np.nan), (36, "pr_merged", "a", np.nan), (70, "pr_ai_assisted", "a", 1.0),
                     (38, "pr_created", "b", np.nan), (39, "pr_merged", "b", np.nan), (60, "pr_reviewed", "b", np.nan),
@@ -500,7 +499,7 @@ def test_a_view_of_the_latest_days_probes_nothing_after_the_data_nor_before_it(p
     latest = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
     part = store.load_window("latest", reach(latest, attribution_hours=0))
     paired = asked[-1]
-    assert paired["prs_after"] == [] and paired["incidents"] == [] and sorted(paired["prs_before"]) == ["a", "b"]
+    assert paired["prs_after"] == [] and paired["incidents_after"] == [] and sorted(paired["prs_before"]) == ["a", "b"]
     whole = tables_from_frame(frame)
     from metrics.analysis import window_tables
     assert prs_by_id(window_tables(part, latest)) == prs_by_id(window_tables(whole, latest))
@@ -510,3 +509,34 @@ def test_a_view_of_the_latest_days_probes_nothing_after_the_data_nor_before_it(p
     paired = asked[-1]
     assert paired["prs_before"] == [] and paired["prs_after"] == ["c"]
     assert prs_by_id(window_tables(part, early)) == prs_by_id(window_tables(whole, early))
+
+
+def test_later_events_stored_before_a_start_that_came_later_are_read(pg, tmp_path):
+    """Two imports: the first stores PR x's review (day 10) and merge (day 11) and incident i1's
+    resolution (day 10); the second its creation (day 45) and start (day 44): each file is valid on
+    its own and the store keeps them. A window of days 40-50 holds the creation and the start, so
+    the resolution, review and merge before its range must come along: every number equals the
+    whole dataset's (the reviewer's case; a read that looked after the range only lost them)."""
+    from metrics.ingest import load_events
+
+    def csv(name, rows):
+        frame = pd.DataFrame([{"ts": pd.Timestamp(DAY0 + int(day * NS_PER_DAY), tz="UTC").isoformat(), "kind": kind,
+                               "service": "shop", **cols} for day, kind, cols in rows])
+        for c in COLUMNS:
+            if c not in frame:
+                frame[c] = ""
+        frame[list(COLUMNS)].to_csv(tmp_path / name, index=False)
+        return tmp_path / name
+
+    for rows in ([(0, "deploy", {"deploy_id": "v0"}), (10, "pr_reviewed", {"pr_id": "x"}), (11, "pr_merged", {"pr_id": "x"}),
+                  (10, "incident_resolved", {"incident_id": "i1"}), (90, "deploy", {"deploy_id": "v9"})],
+                 [(45, "pr_created", {"pr_id": "x"}), (44, "incident_start", {"incident_id": "i1"}),
+                  (46, "deploy", {"deploy_id": "v4"})]):
+        frame, _ = load_events([csv(f"part{len(rows)}.csv", rows)])
+        store.append("late", frame)
+    whole = store.load_tables("late")
+    assert len(frame_from_tables(whole)) == 8
+    window = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
+    part = store.load_window("late", reach(window))
+    present = kinds_present(whole)
+    assert as_text(analyze(part, window, present=present)) == as_text(analyze(whole, window, present=present))

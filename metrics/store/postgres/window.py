@@ -31,14 +31,17 @@ _ALL = "dataset = %(dataset)s"
 RANGE_ROWS = f"SELECT {OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_ns < %(hi)s"
 # rules 2 and 3 outside the range: the events of the incidents and PRs the range leaves incomplete
 # (``incomplete``), then the deployments that their links, the range's links (``links``, ``services``) and
-# the pinned incidents' pins may name. Each id is one probe of its index on (dataset, id, time), in a nested
-# loop the planner cannot trade for a scan of the whole table (as it did for ``= ANY`` of 36,600 PR ids of a
-# 10M-event dataset; revision 20261207_0004), and only on the side its events can be: an incident's
-# resolution and a PR's review and merge come after its start (validation refuses them earlier), so only
-# a PR's facts of free time (first commit, sizes, AI verdict) are looked for before the range
+# the pinned incidents' pins may name. Each id is one probe of its index on (dataset, id, time) a side, in a
+# nested loop the planner cannot trade for a scan of the whole table (as it did for ``= ANY`` of 36,600 PR
+# ids of a 10M-event dataset; revision 20261207_0004). Both sides: the store may hold an incident's or a PR's
+# later events before its start (a resolution or review stored before the start or creation that came
+# later); a side past the data's first or last event is given no ids (``read_window``)
 PAIRED_ROWS = f"""
 WITH paired AS MATERIALIZED (
-    SELECT found.* FROM unnest(%(incidents)s::text[]) AS asked(id) CROSS JOIN LATERAL (
+    SELECT found.* FROM unnest(%(incidents_before)s::text[]) AS asked(id) CROSS JOIN LATERAL (
+        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns < %(lo)s) found
+    UNION
+    SELECT found.* FROM unnest(%(incidents_after)s::text[]) AS asked(id) CROSS JOIN LATERAL (
         SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns >= %(hi)s) found
     UNION
     SELECT found.* FROM unnest(%(prs_before)s::text[]) AS asked(id) CROSS JOIN LATERAL (
@@ -103,14 +106,14 @@ def read_window(con, name: str, reach: Reach) -> dict:
     near = columns_from_arrow(inside)
     held = [kind for kind, yes in zip(PR_FACT_KINDS, con.execute(HELD_FACTS, (name,) * len(PR_FACT_KINDS)).fetchone(),
                                       strict=True) if yes]
-    incidents, prs_before, prs_after, links, services = _reaching_out(near, dict(reach.pins), held)
+    incidents, prs, links, services = _reaching_out(near, dict(reach.pins), held)
     first, last = con.execute("SELECT first_ns, last_ns FROM datasets WHERE name = ?", (name,)).fetchone()
-    if first is None or first >= reach.start_ns:        # nothing is stored before the range: no probe there
-        prs_before = []
-    if last is None or last < reach.end_ns:              # nor after it (a view of the latest days)
-        incidents, prs_after = [], []
-    outside = copied(con, PAIRED_ROWS, {**bounds, "incidents": incidents, "prs_before": prs_before,
-                                        "prs_after": prs_after, "links": links, "services": services})
+    before = first is not None and first < reach.start_ns       # no probe where nothing is stored: before
+    after = last is not None and last >= reach.end_ns            # the data, or after it (a view of the latest days)
+    outside = copied(con, PAIRED_ROWS, {**bounds, "incidents_before": incidents if before else [],
+                                        "incidents_after": incidents if after else [],
+                                        "prs_before": prs if before else [], "prs_after": prs if after else [],
+                                        "links": links, "services": services})
     if outside.num_rows:
         near = joined([near, columns_from_arrow(outside)])
     # in the order of (ts_ns, row_hash), as a whole load's rows: the order of the tables' rows (the
@@ -121,13 +124,12 @@ def read_window(con, name: str, reach: Reach) -> dict:
     return {c: (value[0][order], value[1]) if isinstance(value, tuple) else value[order] for c, value in near.items()}
 
 
-def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list, list, list]:
+def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list, list]:
     """What the range's rows (``codec.to_columns``' arrays) need from outside it (``metrics.reach``
-    rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it (looked for
-    after it), of its PRs without an event of one of the PR fact kinds the dataset holds (``held``)
-    in it (looked for before and after it), and of its PRs without their ``pr_merged`` or without a
-    review (after it); and the links (with the linking event's service) of its ``incident_start``
-    and ``pr_merged`` events and of its pinned incidents."""
+    rules 2 and 3): the ids of its incidents without their ``incident_resolved`` in it, of its PRs
+    without their ``pr_merged``, without a review, or without an event of one of the PR fact kinds
+    the dataset holds (``held``) in it, and the links (with the linking event's service) of its
+    ``incident_start`` and ``pr_merged`` events and of its pinned incidents."""
     kind_codes, kinds = columns["kind"]
 
     def rows(kind) -> np.ndarray:
@@ -160,9 +162,7 @@ def _reaching_out(columns: dict, pins: dict, held=()) -> tuple[list, list, list,
                 links.append(pins[incident])
                 services.append(service)
     kept = [i for i, link in enumerate(links) if link]
-    lacking_facts = ids("pr_id", s.PR_CREATED, *held) if held else []
-    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), lacking_facts,
-            ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED, *held),
+    return (ids("incident_id", s.INCIDENT_START, s.INCIDENT_RESOLVED), ids("pr_id", s.PR_CREATED, s.PR_MERGED, s.PR_REVIEWED, *held),
             [links[i] for i in kept], [services[i] for i in kept])
 
 
