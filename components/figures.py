@@ -517,17 +517,17 @@ def whiskers(parts: list) -> dict:
     return {"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "thickness": 1.5, "width": 5}
 
 
-def group_medians(rows: list, theme: str, unit: str = "hours", title: str = "Median hours: AI-assisted vs other PRs",
-                  subtitle: str = "") -> go.Figure:
+def group_medians(rows: list, theme: str, level_pct: float, unit: str = "hours",
+                  title: str = "Median hours: AI-assisted vs other PRs", subtitle: str = "") -> go.Figure:
     """Each measure's median for the two groups side by side, with its bootstrap interval as a whisker
     (``rows``: (label, ai part, other part), a part a dict with ``median``, ``median_interval`` and
-    ``prs``, how many PRs it stands on); a bar's hover says its interval and count."""
+    ``prs``, how many PRs it stands on); a bar's hover says its interval (of ``level_pct`` %) and count."""
     labels = [label for label, _, _ in rows]
     traces = []
     for g, at in (("ai", 1), ("other", 2)):
         parts = [row[at] for row in rows]
         said = [f"{_counted(p['prs'], 'PR')}" + ("" if p["median_interval"] is None else
-                f"; 90 % interval {p['median_interval'][0]:,.1f} to {p['median_interval'][1]:,.1f}") for p in parts]
+                f"; {level_pct:g} % interval {p['median_interval'][0]:,.1f} to {p['median_interval'][1]:,.1f}") for p in parts]
         traces.append(go.Bar(x=labels, y=[_value(p["median"]) for p in parts], name=GROUP_NAMES[g],
                              marker_color=GROUP_COLOURS[g], error_y=whiskers(parts), customdata=said,
                              hovertemplate=f"%{{x}}, {GROUP_NAMES[g]}: median %{{y:,.1f}} {unit} (%{{customdata}})"

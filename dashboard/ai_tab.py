@@ -24,7 +24,8 @@ LABELS = {"lead_time": "lead time", "review_turnaround": "review turnaround", "p
 REVIEWED = "reviewed_before_merge_pct"          # the comparison's own fact beside the capabilities
 NO_VERDICTS = [
     ("No PR of this window has an AI verdict, so nothing can be compared. Verdicts come from the sources: the git, "
-     "GitHub and GitLab imports, syncs and webhooks judge each PR by the rules of ai.toml in the data directory "
+     "GitHub, GitLab, Bitbucket and Azure DevOps imports, and the GitHub and GitLab syncs and webhooks, judge each "
+     "merged PR by the rules of ai.toml in the data directory "
      "(assistants' Co-authored-by trailers such as Copilot or Claude, labels, assistants' bot accounts, branch "
      "names such as copilot/*), or canonical events carry them: one pr_ai_assisted row per PR, metric_value 1 "
      "(assisted) or 0 (not)."),
@@ -100,12 +101,12 @@ def ai(c: Computed, theme: str) -> tuple:
     units = {key: unit for key, unit, _ in MEASURES}
     judged = compared["prs_with_verdict"]
     sized = measures and measures["pr_size"]["ai"]["prs"] and measures["pr_size"]["other"]["prs"]
-    stages = (graph("ai-stages", group_medians(hour_rows(measures), theme, subtitle=(
+    stages = (graph("ai-stages", group_medians(hour_rows(measures), theme, BOOTSTRAP_LEVEL_PCT, subtitle=(
         f"merged PRs of the window; whiskers: {BOOTSTRAP_LEVEL_PCT} % bootstrap intervals"))) if measures
         else empty_state(prs["not_comparable"] if judged else "No PR of this window has an AI verdict: no comparison.",
                          "ai-not-comparable"))
     size = (graph("ai-size", group_medians([(LABELS["pr_size"], measures["pr_size"]["ai"], measures["pr_size"]["other"])],
-                                           theme, units["pr_size"], "Median PR size: AI-assisted vs other")) if sized
+                                           theme, BOOTSTRAP_LEVEL_PCT, units["pr_size"], "Median PR size: AI-assisted vs other")) if sized
             else empty_state("No PR sizes to compare in this window (too few PRs in a group, or no size events).",
                              "empty-ai-size"))
     adoption = (graph("ai-adoption", adoption_weekly(compared["adoption"], theme, span, compared["usage"]))

@@ -266,7 +266,7 @@ def test_the_whiskers_are_the_intervals():
     from components import figures as fg
     ai_part = {"median": 10.0, "median_interval": [8.0, 13.0], "prs": 21}
     other = {"median": 20.0, "median_interval": None, "prs": 0}
-    fig = fg.group_medians([("lead time", ai_part, other)], "light")
+    fig = fg.group_medians([("lead time", ai_part, other)], "light", 90)
     bar_ai, bar_other = fig.data
     assert (bar_ai.name, list(bar_ai.y), list(bar_ai.error_y.array), list(bar_ai.error_y.arrayminus)) == \
         ("AI-assisted", [10.0], [3.0], [2.0])
