@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics import analyze, frame_from_tables, store
+from metrics import analyze, store
 from metrics.analysis import kinds_present
 from metrics.attribution import Overrides
 from metrics.reach import facts_of, reach
@@ -512,11 +512,12 @@ def test_a_view_of_the_latest_days_probes_nothing_after_the_data_nor_before_it(p
 
 
 def test_later_events_stored_before_a_start_that_came_later_are_read(pg, tmp_path):
-    """Two imports: the first stores PR x's review (day 10) and merge (day 11) and incident i1's
-    resolution (day 10); the second its creation (day 45) and start (day 44): each file is valid on
-    its own and the store keeps them. A window of days 40-50 holds the creation and the start, so
-    the resolution, review and merge before its range must come along: every number equals the
-    whole dataset's (the reviewer's case; a read that looked after the range only lost them)."""
+    """Two imports: the first stores PR x's review (day 10), PR y's merge (day 11) and incident i1's
+    resolution (day 10); the second x's and y's creations (day 45) and i1's start (day 44). The store
+    refuses y's creation after its stored merge and i1's start after its stored resolution, with
+    their reasons, but keeps x's creation (a review is no pairing event): a window of days 40-50
+    holds it, so the review before its range must come along and every number equals the whole
+    dataset's (the reviewer's case; a read that looked after the range only lost it)."""
     from metrics.ingest import load_events
 
     def csv(name, rows):
@@ -528,14 +529,19 @@ def test_later_events_stored_before_a_start_that_came_later_are_read(pg, tmp_pat
         frame[list(COLUMNS)].to_csv(tmp_path / name, index=False)
         return tmp_path / name
 
-    for rows in ([(0, "deploy", {"deploy_id": "v0"}), (10, "pr_reviewed", {"pr_id": "x"}), (11, "pr_merged", {"pr_id": "x"}),
+    reports = []
+    for rows in ([(0, "deploy", {"deploy_id": "v0"}), (10, "pr_reviewed", {"pr_id": "x"}), (11, "pr_merged", {"pr_id": "y"}),
                   (10, "incident_resolved", {"incident_id": "i1"}), (90, "deploy", {"deploy_id": "v9"})],
                  [(45, "pr_created", {"pr_id": "x"}), (44, "incident_start", {"incident_id": "i1"}),
-                  (46, "deploy", {"deploy_id": "v4"})]):
+                  (45, "pr_created", {"pr_id": "y"}), (46, "deploy", {"deploy_id": "v4"})]):
         frame, _ = load_events([csv(f"part{len(rows)}.csv", rows)])
-        store.append("late", frame)
+        reports.append(store.append("late", frame)[2])
+    # a start after its stored resolution, a creation after its stored merge: refused, said with the reason
+    said = " ".join(reports[1].lines())
+    assert "incident_start after its incident_resolved (already stored)" in said
+    assert "pr_created after its pr_merged (already stored)" in said
     whole = store.load_tables("late")
-    assert len(frame_from_tables(whole)) == 8
+    assert len(store.load("late")) == 7                # x's review stays before the creation that came later
     window = Window(DAY0 + 40 * NS_PER_DAY, DAY0 + 50 * NS_PER_DAY)
     part = store.load_window("late", reach(window))
     present = kinds_present(whole)

@@ -25,7 +25,8 @@ LABEL = "imported event"                # a new event in reports: "imported even
 def _conflicts(con, at, columns: dict) -> np.ndarray:
     """The reason each new event (``codec.to_columns``' arrays) conflicts with a stored one (""
     when it does not): a second incident_start / incident_resolved / pr_created / pr_merged for a
-    stored id, an incident_resolved before its stored start, a PR event before its stored creation."""
+    stored id, an incident_resolved before its stored start, a PR event before its stored creation,
+    an incident_start after its stored resolution, a pr_created after its stored merge."""
     n = len(columns["ts"])
     reason = np.full(n, "", dtype=object)
     kind = columns["kind"][1][columns["kind"][0]]
@@ -46,6 +47,10 @@ def _conflicts(con, at, columns: dict) -> np.ndarray:
             reason[row] = "incident_resolved before its incident_start (already stored)"
         elif k in (s.PR_REVIEWED, s.PR_MERGED) and t[row] < stored.get((s.PR_CREATED, i), t[row]):
             reason[row] = "PR event before its pr_created (already stored)"
+        elif k == s.INCIDENT_START and t[row] > stored.get((s.INCIDENT_RESOLVED, i), t[row]):
+            reason[row] = "incident_start after its incident_resolved (already stored)"
+        elif k == s.PR_CREATED and t[row] > stored.get((s.PR_MERGED, i), t[row]):
+            reason[row] = "pr_created after its pr_merged (already stored)"
     return reason
 
 
