@@ -36,19 +36,20 @@ RANGE_ROWS = f"SELECT {OUT} FROM events WHERE {_ALL} AND ts_ns >= %(lo)s AND ts_
 # ids of a 10M-event dataset; revision 20261207_0004). Both sides: the store may hold an incident's or a PR's
 # later events before its start (a resolution or review stored before the start or creation that came
 # later); a side past the data's first or last event is given no ids (``read_window``)
+
+
+def _probes(column: str, side: str, bound: str) -> str:
+    """The events of the ids of parameter ``column_side`` (``incidents_before``...) on one side of the range."""
+    ids = "incidents" if column == "incident_id" else "prs"
+    return (f"SELECT found.* FROM unnest(%({ids}_{side})s::text[]) AS asked(id) CROSS JOIN LATERAL (\n"
+            f"        SELECT {OUT} FROM events WHERE {_ALL} AND {column} <> '' AND {column} = asked.id AND {bound}) found")
+
+
+PROBES = "\n    UNION\n    ".join(_probes(column, side, bound) for column in ("incident_id", "pr_id")
+                                  for side, bound in (("before", "ts_ns < %(lo)s"), ("after", "ts_ns >= %(hi)s")))
 PAIRED_ROWS = f"""
 WITH paired AS MATERIALIZED (
-    SELECT found.* FROM unnest(%(incidents_before)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns < %(lo)s) found
-    UNION
-    SELECT found.* FROM unnest(%(incidents_after)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND incident_id <> '' AND incident_id = asked.id AND ts_ns >= %(hi)s) found
-    UNION
-    SELECT found.* FROM unnest(%(prs_before)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns < %(lo)s) found
-    UNION
-    SELECT found.* FROM unnest(%(prs_after)s::text[]) AS asked(id) CROSS JOIN LATERAL (
-        SELECT {OUT} FROM events WHERE {_ALL} AND pr_id <> '' AND pr_id = asked.id AND ts_ns >= %(hi)s) found),
+    {PROBES}),
 links AS MATERIALIZED (
     SELECT link, service FROM unnest(%(links)s::text[], %(services)s::text[]) AS given(link, service)
     UNION
